@@ -1,0 +1,154 @@
+// Package bot is the channel-neutral core: the Message a person sends, the
+// Reply we send back, the Channel that carries replies out and the Handler
+// that turns one into the other. It also runs intake (deduplication and
+// per-chat ordering) and the outbox (durable, rate-limited sending).
+//
+// Adapters (bot/telegram, bot/whatsapp, bot/web) convert platform updates to
+// Messages and render Replies; nothing platform-specific lives here.
+package bot
+
+import (
+	"context"
+	"time"
+
+	"github.com/shakwa/shakwa"
+)
+
+// Message is one thing a person did in a chat: typed text, pressed a button,
+// shared a contact, sent a file or something we cannot read.
+type Message struct {
+	// ID is the platform's id of this update, unique per Channel; intake
+	// drops a Message whose ID it has already handled.
+	ID string
+	// Channel names the adapter ("telegram", "whatsapp", "web").
+	Channel string
+	// Chat is where the message was written and where replies go.
+	Chat string
+	// Group is true when Chat is a group (a staff group), not a private chat.
+	Group bool
+	// From is the person who wrote it.
+	From User
+	// Text is the typed text or caption, as sent.
+	Text string
+	// Button is the Data of the button pressed, when this is a button press.
+	Button string
+	// ButtonToken identifies the press for a Notice (see Reply.Notice).
+	ButtonToken string
+	// ReplyTo is the platform id of the message this one answers, if any.
+	ReplyTo string
+	// Phone is set when the person shared their contact.
+	Phone string
+	// Attachments are the photos and documents sent with the message.
+	Attachments []shakwa.Attachment
+	// Unsupported names content we cannot take (sticker, voice, video,
+	// location...); Text is empty then.
+	Unsupported string
+	// Time is when the platform says it was sent.
+	Time time.Time
+}
+
+// Address returns where replies to m go.
+func (m *Message) Address() shakwa.Address {
+	return shakwa.Address{Channel: m.Channel, Chat: m.Chat}
+}
+
+// User is the sender of a Message.
+type User struct {
+	ID   string // platform user id
+	Name string // display name, for staff cards; may be empty
+	Lang string // the platform's language hint (IETF tag), may be empty
+}
+
+// Button is one choice offered with a Reply. Data comes back in
+// Message.Button when pressed; it is at most 64 bytes.
+type Button struct {
+	Label string
+	Data  string
+}
+
+// Reply is one message to send. It is channel-neutral: Telegram renders
+// Buttons as an inline keyboard, WhatsApp as up to 3 reply buttons or a list
+// of up to 10 rows, the web chat as HTML buttons.
+type Reply struct {
+	// Channel and Chat address the message.
+	Channel string `json:"channel"`
+	Chat    string `json:"chat"`
+	// Text is the message, already in the reader's language.
+	Text string `json:"text"`
+	// Buttons are rows of choices; channels that cannot show rows flatten them.
+	Buttons [][]Button `json:"buttons,omitempty"`
+	// AskContact offers a one-tap "share my phone number" where the channel
+	// has one; ContactLabel and SkipLabel label it.
+	AskContact   bool   `json:"ask_contact,omitempty"`
+	ContactLabel string `json:"contact_label,omitempty"`
+	// Attachments are files (by the same channel's file ids) sent after Text.
+	Attachments []shakwa.Attachment `json:"attachments,omitempty"`
+	// Ref names this message so a later Reply can Edit it and an inbound
+	// Message.ReplyTo can be traced back to it (e.g. "card:KRM-000123").
+	Ref string `json:"ref,omitempty"`
+	// Edit replaces the message previously sent with the same Ref in this
+	// chat, when the channel can; otherwise a new message is sent.
+	Edit bool `json:"edit,omitempty"`
+	// Notice is a short answer to the button press ButtonToken, shown to the
+	// presser only (Telegram: a callback answer). Text is the notice.
+	Notice      bool   `json:"notice,omitempty"`
+	ButtonToken string `json:"button_token,omitempty"`
+}
+
+// Sent is what a Channel returns for a delivered Reply.
+type Sent struct {
+	// MessageID is the platform id of the message sent (or edited).
+	MessageID string
+}
+
+// Channel delivers Replies to one platform.
+type Channel interface {
+	// Name is the channel's name as used in Message.Channel.
+	Name() string
+	// Send delivers r. editID, when not empty, is the platform id of the
+	// message to replace (see Reply.Edit). Errors that may pass (rate limits,
+	// 5xx, network) are wrapped in a *RetryError; others are permanent.
+	Send(ctx context.Context, r Reply, editID string) (Sent, error)
+}
+
+// RetryError marks a send failure worth retrying, optionally after a delay
+// the platform asked for.
+type RetryError struct {
+	After time.Duration
+	Err   error
+}
+
+func (e *RetryError) Error() string { return "retry: " + e.Err.Error() }
+func (e *RetryError) Unwrap() error { return e.Err }
+
+// Responder collects the Replies a Handler makes for one Message.
+type Responder interface {
+	Reply(r Reply)
+}
+
+// Handler responds to Messages.
+//
+// Intake calls Handle for one Message at a time per chat, in arrival order;
+// different chats are handled concurrently. The Message belongs to the
+// Handler for the duration of the call only. Replies written to w are
+// queued to the outbox together, after Handle returns. ctx carries the
+// update's deadline. A panic in Handle is recovered by intake, logged, and
+// the person gets nothing; the Message is not retried.
+type Handler interface {
+	Handle(ctx context.Context, w Responder, m *Message)
+}
+
+// HandlerFunc adapts a function to a Handler.
+type HandlerFunc func(ctx context.Context, w Responder, m *Message)
+
+// Handle calls f(ctx, w, m).
+func (f HandlerFunc) Handle(ctx context.Context, w Responder, m *Message) { f(ctx, w, m) }
+
+// Middleware wraps a Handler.
+type Middleware func(Handler) Handler
+
+// Replies is a Responder that keeps what it is given, in order.
+type Replies []Reply
+
+// Reply appends r.
+func (rs *Replies) Reply(r Reply) { *rs = append(*rs, r) }

@@ -1,0 +1,137 @@
+// Package shakwa holds the domain types of the complaint service: tickets,
+// feedback, people and their roles. It imports only the standard library so
+// that every other package can share these words without sharing machinery.
+package shakwa
+
+import (
+	"errors"
+	"time"
+)
+
+// Error kinds. Packages wrap these with context; handlers map each kind to
+// a message a person can read (see handlers' error table).
+var (
+	// ErrNotFound means the thing asked for does not exist (or is not
+	// visible to the asker).
+	ErrNotFound = errors.New("not found")
+	// ErrConflict means the thing exists but is not in a state that allows
+	// the change (a ticket already claimed, already closed).
+	ErrConflict = errors.New("conflict")
+	// ErrForbidden means the asker may not do this.
+	ErrForbidden = errors.New("forbidden")
+	// ErrInvalid means the input is malformed.
+	ErrInvalid = errors.New("invalid")
+)
+
+// Kind is what a citizen gave us: a complaint, feedback or thanks.
+type Kind string
+
+// Kinds of submission.
+const (
+	KindComplaint Kind = "complaint"
+	KindFeedback  Kind = "feedback"
+	KindThanks    Kind = "thanks"
+)
+
+// Status is where a ticket stands in its lifecycle.
+type Status string
+
+// Ticket statuses; see DESIGN.md "Ticket lifecycle".
+const (
+	StatusNew        Status = "new"
+	StatusClaimed    Status = "claimed"
+	StatusInProgress Status = "in_progress"
+	StatusResolved   Status = "resolved"
+	StatusClosed     Status = "closed"
+)
+
+// Open reports whether the ticket still needs staff work.
+func (s Status) Open() bool {
+	return s == StatusNew || s == StatusClaimed || s == StatusInProgress
+}
+
+// Role is what a person may do. It comes from configuration only.
+type Role string
+
+// Roles.
+const (
+	RoleCitizen    Role = "citizen"
+	RoleStaff      Role = "staff"
+	RoleSupervisor Role = "supervisor"
+	RoleManager    Role = "manager"
+)
+
+// Address is where a person can be reached: a channel and a chat on it.
+// Its String form ("telegram:123") is the person's key in storage.
+type Address struct {
+	Channel string `json:"channel"`
+	Chat    string `json:"chat"`
+}
+
+// String returns "channel:chat".
+func (a Address) String() string { return a.Channel + ":" + a.Chat }
+
+// IsZero reports whether the address is empty.
+func (a Address) IsZero() bool { return a.Channel == "" && a.Chat == "" }
+
+// Attachment is a file a person sent, kept by the platform's own file id.
+type Attachment struct {
+	Kind string `json:"kind"` // photo | document
+	ID   string `json:"id"`   // the platform's file id
+	Name string `json:"name,omitempty"`
+}
+
+// Staff names a staff member as the ticket records them.
+type Staff struct {
+	ID   string `json:"id"` // Telegram user id, as text
+	Name string `json:"name"`
+}
+
+// Ticket is one complaint and everything that happened to it.
+// Times are zero until the event happens; "first" times never move.
+type Ticket struct {
+	ID          string       `json:"id"` // e.g. KRM-000123
+	Centre      string       `json:"centre"`
+	Category    string       `json:"category"`
+	Text        string       `json:"text"`
+	Attachments []Attachment `json:"attachments,omitempty"`
+	Phone       string       `json:"phone,omitempty"`
+	Citizen     Address      `json:"citizen"`
+	Lang        string       `json:"lang"`
+	Status      Status       `json:"status"`
+	Holder      Staff        `json:"holder"`
+	Resolution  string       `json:"resolution,omitempty"`
+	Rating      int          `json:"rating,omitempty"`
+	Reopens     int          `json:"reopens,omitempty"`
+
+	Created     time.Time `json:"created"`
+	Claimed     time.Time `json:"claimed"`     // first claim
+	FirstReply  time.Time `json:"first_reply"` // first staff reply
+	Resolved    time.Time `json:"resolved"`    // latest resolution
+	Rated       time.Time `json:"rated"`
+	Reopened    time.Time `json:"reopened"`    // latest reopen
+	Transferred time.Time `json:"transferred"` // latest transfer
+	Closed      time.Time `json:"closed"`
+	Updated     time.Time `json:"updated"`
+}
+
+// Event is one line of a ticket's history.
+type Event struct {
+	At   time.Time `json:"at"`
+	Kind string    `json:"kind"` // created, claimed, released, reply, note, info, resolved, rated, reopened, transferred
+	By   string    `json:"by,omitempty"`
+	Text string    `json:"text,omitempty"`
+}
+
+// Feedback is a star rating with an optional comment, or a thanks message,
+// given to a centre outside any ticket.
+type Feedback struct {
+	ID      string    `json:"id"`
+	Kind    Kind      `json:"kind"` // feedback | thanks
+	Centre  string    `json:"centre"`
+	Stars   int       `json:"stars,omitempty"`
+	Staff   string    `json:"staff,omitempty"` // named staff member, thanks only
+	Text    string    `json:"text,omitempty"`
+	Citizen Address   `json:"citizen"`
+	Created time.Time `json:"created"`
+}
