@@ -1,0 +1,207 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/looplab/fsm"
+)
+
+// States every flow shares.
+const (
+	stateDone    = "done"
+	stateConfirm = "confirm"
+	stateEdit    = "edit"
+)
+
+// Events.
+const (
+	evNext   = "next"
+	evBack   = "back"
+	evReview = "review" // back to the summary after an edit
+	evEdit   = "edit"
+)
+
+// outcome is what a step makes of an Input: an event to fire ("" to stay),
+// and prompts to show before the next state's question (acknowledgements
+// or the reason the input was refused).
+type outcome struct {
+	event string
+	say   []Prompt
+}
+
+func stay(p ...Prompt) outcome { return outcome{say: p} }
+func next(p ...Prompt) outcome { return outcome{event: evNext, say: p} }
+
+// step is one question of a flow.
+type step struct {
+	name   string
+	ask    func(s *Session, c *Catalog) Prompt
+	handle func(s *Session, in Input, c *Catalog) outcome
+}
+
+// flow is a sequence of steps, optionally ending in a summary the person
+// confirms or edits.
+type flow struct {
+	name    string
+	steps   []step
+	summary bool // has confirm and edit states (complaint)
+}
+
+func lookup(name string) (flow, bool) {
+	switch name {
+	case Complaint:
+		return complaintFlow(), true
+	case Feedback:
+		return feedbackFlow(), true
+	case Thanks:
+		return thanksFlow(), true
+	case Info:
+		return infoFlow(), true
+	case Resolve:
+		return resolveFlow(), true
+	case Transfer:
+		return transferFlow(), true
+	}
+	return flow{}, false
+}
+
+// machine builds the flow's state machine positioned at state.
+func (f flow) machine(state string) *fsm.FSM {
+	var ev fsm.Events
+	names := make([]string, 0, len(f.steps))
+	for i, st := range f.steps {
+		names = append(names, st.name)
+		dst := stateDone
+		if i+1 < len(f.steps) {
+			dst = f.steps[i+1].name
+		}
+		ev = append(ev, fsm.EventDesc{Name: evNext, Src: []string{st.name}, Dst: dst})
+		if i > 0 {
+			ev = append(ev, fsm.EventDesc{Name: evBack, Src: []string{st.name}, Dst: f.steps[i-1].name})
+		}
+	}
+	if f.summary {
+		last := names[len(names)-1] // the confirm step itself
+		ev = append(ev,
+			fsm.EventDesc{Name: evReview, Src: names[:len(names)-1], Dst: last},
+			fsm.EventDesc{Name: evEdit, Src: []string{last}, Dst: stateEdit},
+			fsm.EventDesc{Name: evBack, Src: []string{stateEdit}, Dst: last},
+		)
+		for _, n := range names[:len(names)-1] {
+			ev = append(ev, fsm.EventDesc{Name: "to_" + n, Src: []string{stateEdit}, Dst: n})
+		}
+	}
+	return fsm.NewFSM(state, ev, nil)
+}
+
+func (f flow) step(name string) (step, bool) {
+	if f.summary && name == stateEdit {
+		return editStep(f), true
+	}
+	for _, st := range f.steps {
+		if st.name == name {
+			return st, true
+		}
+	}
+	return step{}, false
+}
+
+// Start begins flow name (about ticket, for info, resolve and transfer) and
+// returns its first question.
+func Start(name, ticket string, now time.Time, c Catalog) (Result, error) {
+	f, ok := lookup(name)
+	if !ok {
+		return Result{}, fmt.Errorf("start %q: unknown flow", name)
+	}
+	s := Session{Flow: name, State: f.steps[0].name, Ticket: ticket, Updated: now}
+	return Result{Session: s, Prompts: []Prompt{f.steps[0].ask(&s, &c)}}, nil
+}
+
+// Step applies one Input to a running flow.
+func Step(s Session, in Input, now time.Time, c Catalog) Result {
+	f, ok := lookup(s.Flow)
+	if !ok {
+		return Result{Cancelled: true}
+	}
+	if c.Idle > 0 && now.Sub(s.Updated) > c.Idle {
+		return Result{Expired: true}
+	}
+	st, ok := f.step(s.State)
+	if !ok || in.Button == BtnCancel {
+		return Result{Cancelled: true}
+	}
+	s.Updated = now
+	var out outcome
+	if in.Button == BtnBack {
+		out = outcome{event: evBack}
+	} else {
+		out = st.handle(&s, in, &c)
+	}
+	if out.event == "" {
+		return Result{Session: s, Prompts: append(out.say, st.ask(&s, &c))}
+	}
+	return f.fire(s, out, &c)
+}
+
+// fire moves the machine by out.event and asks the next question.
+func (f flow) fire(s Session, out outcome, c *Catalog) Result {
+	m := f.machine(s.State)
+	event := out.event
+	if event == evNext && s.Review {
+		event, s.Review = evReview, false
+	}
+	if err := m.Event(context.Background(), event); err != nil {
+		var none fsm.NoTransitionError
+		if event == evBack && !m.Can(evBack) {
+			return Result{Cancelled: true} // back from the first question
+		}
+		if !errors.As(err, &none) {
+			return Result{Cancelled: true}
+		}
+	}
+	s.State = m.Current()
+	if s.State == stateDone {
+		return Result{Prompts: out.say, Submit: submission(s)}
+	}
+	nx, _ := f.step(s.State)
+	return Result{Session: s, Prompts: append(out.say, nx.ask(&s, c))}
+}
+
+func submission(s Session) *Submission {
+	return &Submission{
+		Flow: s.Flow, Ticket: s.Ticket, Centre: s.Centre, Category: s.Category,
+		Text: s.Text, Phone: s.Phone, Files: s.Files, Stars: s.Stars, Staff: s.Staff,
+	}
+}
+
+// editStep is the "what would you like to change?" question of a summary.
+func editStep(f flow) step {
+	return step{
+		name: stateEdit,
+		ask: func(s *Session, c *Catalog) Prompt {
+			var rows [][]Choice
+			for _, st := range f.steps[:len(f.steps)-1] {
+				rows = append(rows, []Choice{{Key: "edit." + st.name, Data: PfxEdit + st.name}})
+			}
+			rows = append(rows, []Choice{{Key: "button.back", Data: BtnBack}})
+			return Prompt{Key: "edit.ask", Choices: rows}
+		},
+		handle: func(s *Session, in Input, c *Catalog) outcome {
+			target, ok := strings.CutPrefix(in.Button, PfxEdit)
+			if !ok {
+				return stay(Prompt{Key: "error.use_buttons"})
+			}
+			for _, st := range f.steps[:len(f.steps)-1] {
+				if st.name == target {
+					s.Review = true
+					return outcome{event: "to_" + target}
+				}
+			}
+			return stay(Prompt{Key: "error.use_buttons"})
+		},
+	}
+}

@@ -1,0 +1,149 @@
+// Package flows runs the conversations: filing a complaint, giving feedback
+// or thanks, adding information to a ticket, and the staff's short
+// exchanges (resolution text, transfer target).
+//
+// Flows are pure: Step takes the stored Session, what the person did (Input)
+// and the time, and returns the next Session, the Prompts to show and, when
+// a flow completes, a Submission for the caller to store. Nothing here does
+// I/O or knows a platform, a language or a storage. Every flow is a
+// looplab/fsm machine built per step from the stored state.
+package flows
+
+import (
+	"time"
+)
+
+// Limits on what a person may send.
+const (
+	MinText     = 10   // shortest complaint description, in characters
+	MaxText     = 2000 // longest description, comment or message
+	MaxFiles    = 5    // attachments per complaint
+	MaxStaffLen = 100  // longest staff name in a thanks message
+	PageSize    = 8    // centres per page of the centre menu
+)
+
+// Flow names.
+const (
+	Complaint = "complaint"
+	Feedback  = "feedback"
+	Thanks    = "thanks"
+	Info      = "info"     // citizen adds information to an open ticket
+	Resolve   = "resolve"  // staff writes the resolution of a ticket
+	Transfer  = "transfer" // staff picks the centre to transfer a ticket to
+)
+
+// Button data that flows understand. Callers map typed words ("إلغاء",
+// "cancel") to these before calling Step.
+const (
+	BtnCancel  = "cancel"
+	BtnBack    = "back"
+	BtnSkip    = "skip"
+	BtnConfirm = "confirm"
+	BtnEdit    = "edit"
+)
+
+// Button data prefixes, followed by a value: "centre:KRM", "page:2".
+const (
+	PfxCentre   = "centre:"
+	PfxCategory = "cat:"
+	PfxPage     = "page:"
+	PfxStars    = "stars:"
+	PfxEdit     = "edit:"
+)
+
+// Session is the stored state of one person's conversation.
+// The zero Session means no flow is running.
+type Session struct {
+	Flow     string    `json:"flow,omitempty"`
+	State    string    `json:"state,omitempty"`
+	Ticket   string    `json:"ticket,omitempty"` // the ticket an info/resolve/transfer flow is about
+	Centre   string    `json:"centre,omitempty"`
+	Category string    `json:"category,omitempty"`
+	Text     string    `json:"text,omitempty"`
+	Phone    string    `json:"phone,omitempty"`
+	Files    []File    `json:"files,omitempty"`
+	Stars    int       `json:"stars,omitempty"`
+	Staff    string    `json:"staff,omitempty"`
+	Page     int       `json:"page,omitempty"`
+	Review   bool      `json:"review,omitempty"` // editing from the summary: go back there next
+	Updated  time.Time `json:"updated"`
+}
+
+// Active reports whether a flow is running.
+func (s Session) Active() bool { return s.Flow != "" }
+
+// File is an attachment by the platform's file id.
+type File struct {
+	Kind string `json:"kind"`
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+}
+
+// Input is what the person did, already reduced by the caller: Text is
+// trimmed with digits in ASCII; typed command words are mapped to Button.
+type Input struct {
+	Text   string
+	Button string
+	Phone  string
+	Files  []File
+	Other  string // kind of content we cannot take ("sticker", "voice"...)
+}
+
+// Catalog is what flows need to know of the configuration.
+type Catalog struct {
+	Centres    []string // centre codes, in menu order
+	Categories []string // category codes, in menu order
+	Idle       time.Duration
+}
+
+// Menu names a set of buttons the caller builds from its configuration.
+type Menu string
+
+// Menus.
+const (
+	MenuNone       Menu = ""
+	MenuCentres    Menu = "centres"    // one page of centres, see Prompt.Page
+	MenuCategories Menu = "categories" // all categories
+)
+
+// Choice is one button: a locale key (rendered with Count when non-zero)
+// and the data it sends back.
+type Choice struct {
+	Key   string
+	Count int
+	Data  string
+}
+
+// Prompt is one message to show: a locale key, its template data, and the
+// buttons to offer.
+type Prompt struct {
+	Key     string
+	Data    map[string]any // "Count" selects the plural form
+	Menu    Menu
+	Page    int
+	Choices [][]Choice
+	Contact bool // offer a one-tap "share my phone number"
+}
+
+// Submission is a completed flow, for the caller to store.
+type Submission struct {
+	Flow     string
+	Ticket   string
+	Centre   string
+	Category string
+	Text     string
+	Phone    string
+	Files    []File
+	Stars    int
+	Staff    string
+}
+
+// Result is the outcome of one Step.
+type Result struct {
+	Session Session     // the next state; zero when the flow ended
+	Prompts []Prompt    // what to show, in order
+	Submit  *Submission // set when the flow completed
+	// Cancelled and Expired say why the flow ended without a Submission.
+	Cancelled bool
+	Expired   bool
+}

@@ -1,0 +1,233 @@
+package flows
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+var (
+	t0  = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	cat = Catalog{
+		Centres:    []string{"KRM", "BRS", "DRA", "QOZ", "A1", "A2", "A3", "A4", "A5", "A6"},
+		Categories: []string{"waiting", "conduct", "other"},
+		Idle:       30 * time.Minute,
+	}
+)
+
+// move is one Input and what must follow it.
+type move struct {
+	in    Input
+	state string   // state after the move; "" when the flow ended
+	keys  []string // prompt keys shown, in order
+}
+
+func btn(d string) Input   { return Input{Button: d} }
+func text(s string) Input  { return Input{Text: s} }
+func photo(id string) File { return File{Kind: "photo", ID: id} }
+
+var desc = "الانتظار تجاوز ساعتين في قاعة المعاملات"
+
+func TestFlows(t *testing.T) {
+	tests := []struct {
+		name   string
+		flow   string
+		moves  []move
+		submit *Submission
+		cancel bool
+	}{
+		{
+			name: "complaint happy path",
+			flow: Complaint,
+			moves: []move{
+				{btn("centre:KRM"), "category", []string{"complaint.ask_category"}},
+				{btn("cat:waiting"), "description", []string{"complaint.ask_description"}},
+				{text(desc), "contact", []string{"complaint.ask_contact"}},
+				{Input{Phone: "+971501234567"}, "confirm", []string{"complaint.summary"}},
+				{btn("confirm"), "", nil},
+			},
+			submit: &Submission{Flow: Complaint, Centre: "KRM", Category: "waiting", Text: desc, Phone: "+971501234567"},
+		},
+		{
+			name: "typed choices, photos, skip contact",
+			flow: Complaint,
+			moves: []move{
+				{text("krm"), "category", []string{"complaint.ask_category"}},
+				{text("2"), "description", []string{"complaint.ask_description"}},
+				{Input{Files: []File{photo("p1")}}, "description", []string{"complaint.file_added", "complaint.ask_description"}},
+				{Input{Text: desc, Files: []File{photo("p2")}}, "contact", []string{"complaint.file_added", "complaint.ask_contact"}},
+				{Input{Files: []File{photo("p3")}}, "contact", []string{"complaint.file_added", "complaint.ask_contact"}},
+				{btn("skip"), "confirm", []string{"complaint.summary"}},
+				{btn("confirm"), "", nil},
+			},
+			submit: &Submission{Flow: Complaint, Centre: "KRM", Category: "conduct", Text: desc,
+				Files: []File{photo("p1"), photo("p2"), photo("p3")}},
+		},
+		{
+			name: "bad input is re-asked",
+			flow: Complaint,
+			moves: []move{
+				{Input{Other: "sticker"}, "centre", []string{"error.unsupported", "complaint.ask_centre"}},
+				{text("nowhere"), "centre", []string{"error.pick_centre", "complaint.ask_centre"}},
+				{btn("page:1"), "centre", []string{"complaint.ask_centre"}},
+				{btn("centre:A6"), "category", []string{"complaint.ask_category"}},
+				{btn("centre:KRM"), "category", []string{"error.stale_button", "complaint.ask_category"}},
+				{text("parking"), "category", []string{"error.pick_category", "complaint.ask_category"}},
+				{btn("cat:other"), "description", []string{"complaint.ask_description"}},
+				{Input{Other: "voice"}, "description", []string{"error.unsupported", "complaint.ask_description"}},
+				{text("قصير"), "description", []string{"error.too_short", "complaint.ask_description"}},
+				{text(strings.Repeat("ب", MaxText+1)), "description", []string{"error.too_long", "complaint.ask_description"}},
+				{text(strings.Repeat("ب", MaxText)), "contact", []string{"complaint.ask_contact"}},
+				{text("call me"), "contact", []string{"error.phone", "complaint.ask_contact"}},
+				{text("050 123 4567"), "confirm", []string{"complaint.summary"}},
+				{text("yes"), "confirm", []string{"error.use_buttons", "complaint.summary"}},
+				{btn("confirm"), "", nil},
+			},
+			submit: &Submission{Flow: Complaint, Centre: "A6", Category: "other", Text: strings.Repeat("ب", MaxText), Phone: "0501234567"},
+		},
+		{
+			name: "back and edit return to the summary",
+			flow: Complaint,
+			moves: []move{
+				{btn("centre:KRM"), "category", nil},
+				{btn("back"), "centre", []string{"complaint.ask_centre"}},
+				{btn("centre:BRS"), "category", nil},
+				{btn("cat:waiting"), "description", nil},
+				{text(desc), "contact", nil},
+				{btn("skip"), "confirm", nil},
+				{btn("edit"), "edit", []string{"edit.ask"}},
+				{btn("edit:category"), "category", []string{"complaint.ask_category"}},
+				{btn("cat:conduct"), "confirm", []string{"complaint.summary"}},
+				{btn("confirm"), "", nil},
+			},
+			submit: &Submission{Flow: Complaint, Centre: "BRS", Category: "conduct", Text: desc},
+		},
+		{
+			name:   "cancel midway",
+			flow:   Complaint,
+			moves:  []move{{btn("centre:KRM"), "category", nil}, {btn("cancel"), "", nil}},
+			cancel: true,
+		},
+		{
+			name:   "back from the first question cancels",
+			flow:   Complaint,
+			moves:  []move{{btn("back"), "", nil}},
+			cancel: true,
+		},
+		{
+			name: "too many files",
+			flow: Info,
+			moves: []move{
+				{Input{Files: []File{photo("1"), photo("2"), photo("3"), photo("4"), photo("5"), photo("6")}}, "text",
+					[]string{"complaint.file_added", "info.ask"}},
+				{Input{Files: []File{photo("7")}}, "text", []string{"error.too_many_files", "info.ask"}},
+				{text("رقم المعاملة 5521"), "", nil},
+			},
+			submit: &Submission{Flow: Info, Ticket: "KRM-000001", Text: "رقم المعاملة 5521",
+				Files: []File{photo("1"), photo("2"), photo("3"), photo("4"), photo("5")}},
+		},
+		{
+			name: "feedback with typed stars",
+			flow: Feedback,
+			moves: []move{
+				{btn("centre:DRA"), "stars", []string{"feedback.ask_stars"}},
+				{text("6"), "stars", []string{"error.stars", "feedback.ask_stars"}},
+				{text("4"), "comment", []string{"feedback.ask_comment"}},
+				{btn("skip"), "", nil},
+			},
+			submit: &Submission{Flow: Feedback, Centre: "DRA", Stars: 4},
+		},
+		{
+			name: "thanks naming a staff member",
+			flow: Thanks,
+			moves: []move{
+				{btn("centre:QOZ"), "staff", []string{"thanks.ask_staff"}},
+				{text("فاطمة"), "message", []string{"thanks.ask_message"}},
+				{text("شكراً على حسن التعامل"), "", nil},
+			},
+			submit: &Submission{Flow: Thanks, Centre: "QOZ", Staff: "فاطمة", Text: "شكراً على حسن التعامل"},
+		},
+		{
+			name:   "transfer picks a centre",
+			flow:   Transfer,
+			moves:  []move{{btn("centre:BRS"), "", nil}},
+			submit: &Submission{Flow: Transfer, Ticket: "KRM-000001", Centre: "BRS"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ticket := ""
+			if tt.flow == Info || tt.flow == Transfer {
+				ticket = "KRM-000001"
+			}
+			res, err := Start(tt.flow, ticket, t0, cat)
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := t0
+			for i, mv := range tt.moves {
+				now = now.Add(time.Minute)
+				res = Step(res.Session, mv.in, now, cat)
+				if got := res.Session.State; got != mv.state {
+					t.Fatalf("move %d: state %q; want %q", i, got, mv.state)
+				}
+				if mv.keys != nil {
+					if got := keys(res.Prompts); !reflect.DeepEqual(got, mv.keys) {
+						t.Errorf("move %d: prompts %v; want %v", i, got, mv.keys)
+					}
+				}
+			}
+			if !reflect.DeepEqual(res.Submit, tt.submit) {
+				t.Errorf("submission %+v; want %+v", res.Submit, tt.submit)
+			}
+			if res.Cancelled != tt.cancel {
+				t.Errorf("cancelled %v; want %v", res.Cancelled, tt.cancel)
+			}
+		})
+	}
+}
+
+func TestExpiry(t *testing.T) {
+	res, _ := Start(Complaint, "", t0, cat)
+	res = Step(res.Session, btn("centre:KRM"), t0.Add(29*time.Minute), cat)
+	if res.Session.State != "category" {
+		t.Fatalf("state %q; want category", res.Session.State)
+	}
+	res = Step(res.Session, btn("cat:waiting"), t0.Add(29*time.Minute+cat.Idle+time.Second), cat)
+	if !res.Expired || res.Session.Active() {
+		t.Errorf("expired %v active %v; want expired and ended", res.Expired, res.Session.Active())
+	}
+}
+
+func TestCentrePages(t *testing.T) {
+	res, _ := Start(Complaint, "", t0, cat)
+	for _, tc := range []struct {
+		btn  string
+		page int
+	}{{"page:1", 1}, {"page:2", 1}, {"page:-1", 1}, {"page:0", 0}} {
+		res = Step(res.Session, btn(tc.btn), t0, cat)
+		if got := res.Prompts[len(res.Prompts)-1].Page; got != tc.page {
+			t.Errorf("%s: page %d; want %d", tc.btn, got, tc.page)
+		}
+	}
+}
+
+func TestPhone(t *testing.T) {
+	for in, want := range map[string]string{
+		"+971 50 123 4567": "+971501234567", "050-123-4567": "0501234567", "123": "", "12a4567": "", "5+551234567": "",
+	} {
+		got, ok := phone(in)
+		if got != want || ok != (want != "") {
+			t.Errorf("phone(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+}
+
+func keys(ps []Prompt) []string {
+	out := make([]string, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, p.Key)
+	}
+	return out
+}
