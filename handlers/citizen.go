@@ -1,0 +1,333 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/bot"
+	"github.com/shakwa/shakwa/flows"
+)
+
+// refTicket is the Ref prefix of messages about a ticket in a private chat:
+// a reply to such a message is about that ticket.
+const refTicket = "ticket:"
+
+// button handles buttons that mean the same whatever flow is running.
+// It reports whether it handled the press.
+func (h *Handler) button(c *conv) bool {
+	verb, arg, _ := strings.Cut(c.m.Button, ":")
+	switch c.m.Button {
+	case menuComplaint, menuFeedback, menuThanks:
+		h.startFlow(c, strings.TrimPrefix(c.m.Button, "menu:"), "")
+		return true
+	case menuFollow:
+		h.endSession(c)
+		h.myTickets(c)
+		return true
+	case menuLang:
+		h.askLang(c)
+		return true
+	case menuHome:
+		h.endSession(c)
+		h.menu(c, "")
+		return true
+	}
+	switch verb {
+	case "lang":
+		h.setLang(c, arg)
+	case "view":
+		h.view(c, arg)
+	case "info":
+		h.startInfo(c, arg)
+	case "rate":
+		id, stars, _ := strings.Cut(arg, ":")
+		h.rate(c, id, stars)
+	case "reopen":
+		h.reopen(c, arg)
+	default:
+		return h.staffButton(c, verb, arg)
+	}
+	return true
+}
+
+func (h *Handler) setLang(c *conv, lang string) {
+	if lang != "ar" && lang != "en" {
+		c.fail(shakwa.ErrInvalid)
+		return
+	}
+	if err := h.store.SetLang(c.ctx, c.who.String(), lang); err != nil {
+		c.fail(fmt.Errorf("set lang: %w", err))
+		return
+	}
+	c.lang = lang
+	h.menu(c, "lang.set")
+}
+
+// submit stores what a completed flow gathered.
+func (h *Handler) submit(c *conv, s *flows.Submission) {
+	switch s.Flow {
+	case flows.Complaint:
+		h.fileComplaint(c, s)
+	case flows.Feedback, flows.Thanks:
+		h.giveFeedback(c, s)
+	case flows.Info:
+		h.addInfo(c, s.Ticket, s.Text, s.Files)
+	case flows.Resolve:
+		h.resolve(c, s.Ticket, s.Text)
+	case flows.Transfer:
+		h.transfer(c, s.Ticket, s.Centre)
+	}
+}
+
+func (h *Handler) fileComplaint(c *conv, s *flows.Submission) {
+	now := h.now()
+	t := &shakwa.Ticket{
+		Centre: s.Centre, Category: s.Category, Text: s.Text, Phone: s.Phone,
+		Citizen: c.who, Lang: c.lang, Created: now, Updated: now,
+	}
+	for _, f := range s.Files {
+		t.Attachments = append(t.Attachments, shakwa.Attachment{Kind: f.Kind, ID: f.ID, Name: f.Name})
+	}
+	if err := h.store.CreateTicket(c.ctx, t); err != nil {
+		c.fail(fmt.Errorf("create ticket: %w", err))
+		return
+	}
+	data := h.ticketData(c.lang, t)
+	if ce, ok := h.cfg.Centre(t.Centre); ok {
+		data["Response"] = h.duration(c.lang, time.Duration(ce.SLA.Claim))
+		data["Resolve"] = h.duration(c.lang, time.Duration(ce.SLA.Resolve))
+	}
+	c.send(c.reply(c.t("complaint.done", data), [][]flows.Choice{{{Key: "menu.home", Data: menuHome}}}))
+	h.postCard(c, t)
+}
+
+func (h *Handler) giveFeedback(c *conv, s *flows.Submission) {
+	f := &shakwa.Feedback{Kind: shakwa.Kind(s.Flow), Centre: s.Centre, Stars: s.Stars,
+		Staff: s.Staff, Text: s.Text, Citizen: c.who, Created: h.now()}
+	if err := h.store.AddFeedback(c.ctx, f); err != nil {
+		c.fail(fmt.Errorf("add feedback: %w", err))
+		return
+	}
+	c.send(c.reply(c.t(s.Flow+".done", map[string]any{"Centre": h.centreName(s.Centre, c.lang)}),
+		[][]flows.Choice{{{Key: "menu.home", Data: menuHome}}}))
+	h.postFeedback(c, f)
+}
+
+// myTickets lists the citizen's latest five requests.
+func (h *Handler) myTickets(c *conv) {
+	ts, err := h.store.CitizenTickets(c.ctx, c.who, 5)
+	if err != nil {
+		c.fail(fmt.Errorf("list tickets: %w", err))
+		return
+	}
+	if len(ts) == 0 {
+		c.send(c.reply(c.t("follow.none", nil), [][]flows.Choice{{{Key: "menu.complaint", Data: menuComplaint}}}))
+		return
+	}
+	lines := []string{c.t("follow.list", map[string]any{"Count": len(ts)})}
+	var rows [][]bot.Button
+	for _, t := range ts {
+		lines = append(lines, c.t("follow.line", h.ticketData(c.lang, t)))
+		rows = append(rows, []bot.Button{{Label: t.ID, Data: "view:" + t.ID}})
+	}
+	r := c.reply(strings.Join(lines, "\n"), nil)
+	r.Buttons = rows
+	c.send(r)
+}
+
+// followTyped shows the ticket whose number the citizen typed.
+func (h *Handler) followTyped(c *conv, text string) bool {
+	ref, ok := parseTicket(text)
+	if !ok {
+		return false
+	}
+	t, err := h.ownTicket(c, ref)
+	if err != nil {
+		c.fail(err)
+		return true
+	}
+	h.show(c, t)
+	return true
+}
+
+// ownTicket finds a ticket of the speaker's by its typed number.
+func (h *Handler) ownTicket(c *conv, ref ticketRef) (*shakwa.Ticket, error) {
+	if ref.prefix != "" {
+		t, err := h.store.Ticket(c.ctx, ref.id(ref.prefix))
+		if err != nil || t.Citizen != c.who {
+			return nil, shakwa.ErrNotFound
+		}
+		return t, nil
+	}
+	ts, err := h.store.CitizenTickets(c.ctx, c.who, 200)
+	if err != nil {
+		return nil, fmt.Errorf("list tickets: %w", err)
+	}
+	return resolveTicket(ref, ts)
+}
+
+func (h *Handler) view(c *conv, id string) {
+	ref, ok := parseTicket(id)
+	if !ok {
+		c.fail(shakwa.ErrNotFound)
+		return
+	}
+	t, err := h.ownTicket(c, ref)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	h.show(c, t)
+}
+
+// show tells a citizen where their ticket stands, with what they can do.
+func (h *Handler) show(c *conv, t *shakwa.Ticket) {
+	var rows [][]flows.Choice
+	switch {
+	case t.Status.Open():
+		rows = append(rows, []flows.Choice{{Key: "button.add_info", Data: "info:" + t.ID}})
+	case t.Status == shakwa.StatusResolved:
+		rows = append(rows, h.starChoices(t.ID))
+	}
+	if h.canReopen(t) {
+		rows = append(rows, []flows.Choice{{Key: "button.reopen", Data: "reopen:" + t.ID}})
+	}
+	rows = append(rows, []flows.Choice{{Key: "menu.home", Data: menuHome}})
+	r := c.reply(c.t("follow.ticket", h.ticketData(c.lang, t)), rows)
+	r.Ref = refTicket + t.ID
+	c.send(r)
+}
+
+func (h *Handler) starChoices(id string) []flows.Choice {
+	row := make([]flows.Choice, 0, 5)
+	for n := 1; n <= 5; n++ {
+		row = append(row, flows.Choice{Key: "button.stars", Count: n, Data: "rate:" + id + ":" + strconv.Itoa(n)})
+	}
+	return row
+}
+
+func (h *Handler) canReopen(t *shakwa.Ticket) bool {
+	if t.Status != shakwa.StatusResolved && t.Status != shakwa.StatusClosed {
+		return false
+	}
+	return h.now().Sub(t.Resolved) <= time.Duration(h.cfg.ReopenDays)*24*time.Hour
+}
+
+// startInfo lets the citizen add to an open ticket of theirs.
+func (h *Handler) startInfo(c *conv, id string) {
+	ref, ok := parseTicket(id)
+	if !ok {
+		c.fail(shakwa.ErrNotFound)
+		return
+	}
+	t, err := h.ownTicket(c, ref)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	if !t.Status.Open() {
+		c.say("info.closed", h.ticketData(c.lang, t))
+		return
+	}
+	h.startFlow(c, flows.Info, t.ID)
+}
+
+// addInfo records the citizen's addition and passes it to the holder.
+func (h *Handler) addInfo(c *conv, id, text string, files []flows.File) {
+	if text == "" && len(files) > 0 {
+		text = c.t("info.files_only", map[string]any{"Count": len(files)})
+	}
+	t, err := h.store.Info(c.ctx, id, c.who, text, h.now())
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	c.say("info.sent", h.ticketData(c.lang, t))
+	if t.Holder.ID == "" {
+		return
+	}
+	to := h.staffAddress(t.Holder.ID)
+	lang := h.langOf(c.ctx, to, "")
+	data := h.ticketData(lang, t)
+	data["Text"] = text
+	r := bot.Reply{Channel: to.Channel, Chat: to.Chat, Text: h.text.Text(lang, "relay.citizen", data), Ref: refTicket + t.ID}
+	for _, f := range files {
+		r.Attachments = append(r.Attachments, shakwa.Attachment{Kind: f.Kind, ID: f.ID, Name: f.Name})
+	}
+	c.send(r)
+}
+
+// relay passes free text to the staff member holding the citizen's latest
+// open ticket. It reports whether there was one.
+func (h *Handler) relay(c *conv) bool {
+	if c.m.Text == "" && len(c.m.Attachments) == 0 {
+		return false
+	}
+	ts, err := h.store.CitizenTickets(c.ctx, c.who, 5)
+	if err != nil {
+		return false
+	}
+	for _, t := range ts {
+		if t.Status == shakwa.StatusClaimed || t.Status == shakwa.StatusInProgress {
+			h.addInfo(c, t.ID, strings.TrimSpace(c.m.Text), h.input(c).Files)
+			return true
+		}
+	}
+	return false
+}
+
+// rate records the citizen's rating of a resolved ticket.
+func (h *Handler) rate(c *conv, id, stars string) {
+	n, err := strconv.Atoi(stars)
+	if err != nil {
+		c.fail(shakwa.ErrInvalid)
+		return
+	}
+	t, err := h.store.Rate(c.ctx, id, c.who, n, h.now())
+	if errors.Is(err, shakwa.ErrConflict) && t != nil && t.Rating > 0 {
+		c.notice = c.t("rating.already", map[string]any{"Count": t.Rating})
+		return
+	}
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	c.notice = c.t("rating.thanks", nil)
+	var rows [][]flows.Choice
+	key := "rating.thanks"
+	if n <= 2 && h.canReopen(t) {
+		key = "rating.low"
+		rows = append(rows, []flows.Choice{{Key: "button.reopen", Data: "reopen:" + t.ID}})
+	}
+	rows = append(rows, []flows.Choice{{Key: "menu.home", Data: menuHome}})
+	c.send(c.reply(c.t(key, h.ticketData(c.lang, t)), rows))
+	h.tellHolder(c, t, "staff.rated", map[string]any{"Count": n})
+}
+
+// reopen returns a resolved ticket to its holder, or to the queue.
+func (h *Handler) reopen(c *conv, id string) {
+	t, err := h.store.Ticket(c.ctx, id)
+	if err != nil || t.Citizen != c.who {
+		c.fail(shakwa.ErrNotFound)
+		return
+	}
+	if !h.canReopen(t) {
+		c.say("reopen.too_late", map[string]any{"Count": h.cfg.ReopenDays})
+		return
+	}
+	if t, err = h.store.Reopen(c.ctx, id, c.who, h.now()); err != nil {
+		c.fail(err)
+		return
+	}
+	c.say("reopen.done", h.ticketData(c.lang, t))
+	if t.Status == shakwa.StatusNew {
+		h.postCard(c, t)
+		return
+	}
+	h.tellHolder(c, t, "staff.reopened", nil)
+	h.sendTicket(c, t)
+}

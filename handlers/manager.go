@@ -1,0 +1,105 @@
+package handlers
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/stats"
+)
+
+// periods maps the typed period words (in either language) to a Period.
+var periods = []stats.Period{"today", "week", "month"}
+
+// stats answers /stats [today|week|month] for managers.
+func (h *Handler) stats(c *conv, args string) {
+	if c.person == nil || c.person.Role != shakwa.RoleManager {
+		c.say("stats.forbidden", nil)
+		return
+	}
+	period := stats.Period("today")
+	if args != "" {
+		period = ""
+		for _, p := range periods {
+			if h.text.Is("words."+string(p), args) {
+				period = p
+			}
+		}
+		if period == "" {
+			c.say("stats.usage", nil)
+			return
+		}
+	}
+	rep, err := h.report(c, period)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	c.say("stats.title", map[string]any{"Period": c.t("period."+string(period), nil),
+		"From": h.localTime(rep.From), "To": h.localTime(rep.To)})
+	var blocks []string
+	for _, cs := range rep.Centres {
+		blocks = append(blocks, h.centreStats(c, h.centreName(cs.Centre, c.lang), cs))
+	}
+	blocks = append(blocks, h.centreStats(c, c.t("stats.total", nil), rep.Total))
+	c.say("stats.body", map[string]any{"Body": strings.Join(blocks, "\n\n")})
+}
+
+// report gathers the window's tickets and feedback and computes metrics
+// for the centres the manager oversees.
+func (h *Handler) report(c *conv, period stats.Period) (stats.Report, error) {
+	from, to, err := stats.Window(period, h.now(), h.cfg.Location)
+	if err != nil {
+		return stats.Report{}, err
+	}
+	in := stats.Input{From: from, To: to, SLA: map[string]stats.SLA{}}
+	if in.Created, err = h.store.TicketsCreated(c.ctx, from, to); err != nil {
+		return stats.Report{}, fmt.Errorf("created tickets: %w", err)
+	}
+	if in.Resolved, err = h.store.TicketsResolved(c.ctx, from, to); err != nil {
+		return stats.Report{}, fmt.Errorf("resolved tickets: %w", err)
+	}
+	if in.Open, err = h.store.OpenTickets(c.ctx); err != nil {
+		return stats.Report{}, fmt.Errorf("open tickets: %w", err)
+	}
+	if in.Feedback, err = h.store.FeedbackCreated(c.ctx, from, to); err != nil {
+		return stats.Report{}, fmt.Errorf("feedback: %w", err)
+	}
+	for _, ce := range h.cfg.Centres {
+		if len(c.person.Centres) == 0 || c.person.Serves(ce.Code) {
+			in.Centres = append(in.Centres, ce.Code)
+		}
+		in.SLA[ce.Code] = stats.SLA{Claim: time.Duration(ce.SLA.Claim), Resolve: time.Duration(ce.SLA.Resolve)}
+	}
+	return stats.Compute(in), nil
+}
+
+// centreStats renders one centre's block of a report.
+func (h *Handler) centreStats(c *conv, name string, s stats.CentreStats) string {
+	dur := func(ok bool, d time.Duration) string {
+		if !ok {
+			return "—"
+		}
+		return h.duration(c.lang, d)
+	}
+	pct := func(n, of int) string {
+		if of == 0 {
+			return "—"
+		}
+		return strconv.Itoa(n*100/of) + "%"
+	}
+	rating := "—"
+	if s.Rated > 0 {
+		rating = strconv.FormatFloat(s.AvgRating(), 'f', 1, 64)
+	}
+	return c.t("stats.centre", map[string]any{
+		"Centre": name, "Received": s.Received, "Resolved": s.Resolved, "Open": s.Open,
+		"ClaimMedian": dur(s.HasClaim(), s.ClaimMedian), "ClaimP90": dur(s.HasClaim(), s.ClaimP90),
+		"ResolveMedian": dur(s.HasResolve(), s.ResolveMedian), "ResolveP90": dur(s.HasResolve(), s.ResolveP90),
+		"ClaimSLA":   pct(s.ClaimWithinSLA, s.ClaimSamples),
+		"ResolveSLA": pct(s.ResolveWithinSLA, s.ResolveSamples),
+		"Rating":     rating, "Rated": s.Rated,
+	})
+}

@@ -1,0 +1,184 @@
+package handlers
+
+import (
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/bot"
+	"github.com/shakwa/shakwa/flows"
+)
+
+// reply builds a Reply to the speaker's chat with choices as buttons.
+func (c *conv) reply(text string, rows [][]flows.Choice) bot.Reply {
+	return bot.Reply{Channel: c.m.Channel, Chat: c.m.Chat, Text: text, Buttons: c.buttons(rows)}
+}
+
+// buttons renders choices in the speaker's language.
+func (c *conv) buttons(rows [][]flows.Choice) [][]bot.Button {
+	return renderButtons(c.h, c.lang, rows)
+}
+
+func renderButtons(h *Handler, lang string, rows [][]flows.Choice) [][]bot.Button {
+	var out [][]bot.Button
+	for _, row := range rows {
+		var r []bot.Button
+		for _, ch := range row {
+			var data map[string]any
+			if ch.Count != 0 {
+				data = map[string]any{"Count": ch.Count}
+			}
+			r = append(r, bot.Button{Label: h.text.Text(lang, ch.Key, data), Data: ch.Data})
+		}
+		if len(r) > 0 {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// prompt renders a flow's Prompt, filling in centre and category names.
+func (h *Handler) prompt(c *conv, p flows.Prompt) bot.Reply {
+	data := make(map[string]any, len(p.Data))
+	for k, v := range p.Data {
+		data[k] = v
+	}
+	if code, ok := data["Centre"].(string); ok {
+		data["Centre"] = h.centreName(code, c.lang)
+	}
+	if code, ok := data["Category"].(string); ok {
+		data["Category"] = h.categoryName(code, c.lang)
+	}
+	if ph, ok := data["Phone"].(string); ok && ph == "" {
+		data["Phone"] = c.t("summary.no_phone", nil)
+	}
+	r := c.reply(c.t(p.Key, data), nil)
+	r.Buttons = append(h.menuButtons(c, p), c.buttons(p.Choices)...)
+	if p.Contact {
+		r.AskContact, r.ContactLabel = true, c.t("button.share_phone", nil)
+	}
+	return r
+}
+
+// menuButtons builds the centre or category menu of a prompt.
+func (h *Handler) menuButtons(c *conv, p flows.Prompt) [][]bot.Button {
+	var rows [][]bot.Button
+	switch p.Menu {
+	case flows.MenuCentres:
+		centres := h.cfg.Centres
+		from := min(p.Page*flows.PageSize, len(centres))
+		to := min(from+flows.PageSize, len(centres))
+		for _, ce := range centres[from:to] {
+			rows = append(rows, []bot.Button{{Label: ce.Name.In(c.lang), Data: flows.PfxCentre + ce.Code}})
+		}
+		var pager []flows.Choice
+		if p.Page > 0 {
+			pager = append(pager, flows.Choice{Key: "button.prev", Data: flows.PfxPage + strconv.Itoa(p.Page-1)})
+		}
+		if to < len(centres) {
+			pager = append(pager, flows.Choice{Key: "button.next", Data: flows.PfxPage + strconv.Itoa(p.Page+1)})
+		}
+		rows = append(rows, c.buttons([][]flows.Choice{pager})...)
+	case flows.MenuCategories:
+		var row []bot.Button
+		for _, ca := range h.cfg.Categories {
+			row = append(row, bot.Button{Label: ca.Name.In(c.lang), Data: flows.PfxCategory + ca.Code})
+			if len(row) == 2 {
+				rows, row = append(rows, row), nil
+			}
+		}
+		if len(row) > 0 {
+			rows = append(rows, row)
+		}
+	}
+	return rows
+}
+
+func (h *Handler) centreName(code, lang string) string {
+	if ce, ok := h.cfg.Centre(code); ok {
+		return ce.Name.In(lang)
+	}
+	return code
+}
+
+func (h *Handler) categoryName(code, lang string) string {
+	if ca, ok := h.cfg.Category(code); ok {
+		return ca.Name.In(lang)
+	}
+	return code
+}
+
+// ago renders how long ago t was, in whole minutes, hours or days.
+func (h *Handler) ago(lang string, t time.Time) string {
+	return h.duration(lang, h.now().Sub(t))
+}
+
+// duration renders d in the largest whole unit, with Arabic plural forms.
+func (h *Handler) duration(lang string, d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour:
+		return h.text.Text(lang, "dur.days", map[string]any{"Count": int(d / (24 * time.Hour))})
+	case d >= time.Hour:
+		return h.text.Text(lang, "dur.hours", map[string]any{"Count": int(d / time.Hour)})
+	}
+	return h.text.Text(lang, "dur.minutes", map[string]any{"Count": int(d / time.Minute)})
+}
+
+// localTime renders t in the configured time zone.
+func (h *Handler) localTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.In(h.cfg.Location).Format("2006-01-02 15:04")
+}
+
+// excerpt shortens text to n characters on a word boundary.
+func excerpt(text string, n int) string {
+	if utf8.RuneCountInString(text) <= n {
+		return text
+	}
+	r := []rune(text)[:n]
+	if i := strings.LastIndexAny(string(r), " \n"); i > n/2 {
+		return string(r)[:i] + "…"
+	}
+	return string(r) + "…"
+}
+
+// maskPhone keeps the country code and the last two digits.
+func maskPhone(p string) string {
+	if p == "" {
+		return ""
+	}
+	r := []rune(p)
+	keep := 4
+	if len(r) <= keep+2 {
+		return strings.Repeat("•", len(r))
+	}
+	return string(r[:keep]) + strings.Repeat("•", len(r)-keep-2) + string(r[len(r)-2:])
+}
+
+// statusName renders a ticket's status.
+func (h *Handler) statusName(lang string, s shakwa.Status) string {
+	return h.text.Text(lang, "status."+string(s), nil)
+}
+
+// ticketData is the template data every ticket message can use.
+func (h *Handler) ticketData(lang string, t *shakwa.Ticket) map[string]any {
+	return map[string]any{
+		"Ticket":     t.ID,
+		"Centre":     h.centreName(t.Centre, lang),
+		"Category":   h.categoryName(t.Category, lang),
+		"Status":     h.statusName(lang, t.Status),
+		"Text":       t.Text,
+		"Excerpt":    excerpt(t.Text, 200),
+		"Created":    h.localTime(t.Created),
+		"Updated":    h.localTime(t.Updated),
+		"Age":        h.ago(lang, t.Created),
+		"Holder":     t.Holder.Name,
+		"Resolution": t.Resolution,
+		"Files":      len(t.Attachments),
+		"Count":      len(t.Attachments),
+	}
+}

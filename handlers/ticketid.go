@@ -1,0 +1,68 @@
+package handlers
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/locales"
+)
+
+// ticketRef is a ticket number as typed: maybe without its centre prefix.
+type ticketRef struct {
+	prefix string // upper case; "" when typed without one
+	number int
+}
+
+// parseTicket reads a typed ticket number: "KRM-000123", "krm 123",
+// "KRM123", "١٢٣", "۱۲۳" or "123". It does not check that it exists.
+func parseTicket(s string) (ticketRef, bool) {
+	s = strings.ToUpper(locales.Digits(strings.TrimSpace(s)))
+	s = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '-' || r == '_' || r == '#' || r == '/' {
+			return -1
+		}
+		return r
+	}, s)
+	i := strings.IndexFunc(s, func(r rune) bool { return r >= '0' && r <= '9' })
+	if i < 0 || i > 6 || len(s)-i > 9 {
+		return ticketRef{}, false
+	}
+	prefix, digits := s[:i], s[i:]
+	for _, r := range prefix {
+		if r < 'A' || r > 'Z' {
+			return ticketRef{}, false
+		}
+	}
+	n, err := strconv.Atoi(digits)
+	if err != nil || n <= 0 || (prefix != "" && len(prefix) < 2) {
+		return ticketRef{}, false
+	}
+	return ticketRef{prefix: prefix, number: n}, true
+}
+
+// id is the canonical ticket id, given the prefix.
+func (r ticketRef) id(prefix string) string { return fmt.Sprintf("%s-%06d", prefix, r.number) }
+
+// matches reports whether ticket id is the one typed.
+func (r ticketRef) matches(id string) bool {
+	prefix, num, ok := strings.Cut(id, "-")
+	if !ok || (r.prefix != "" && r.prefix != prefix) {
+		return false
+	}
+	n, err := strconv.Atoi(num)
+	return err == nil && n == r.number
+}
+
+// resolveTicket finds the typed ticket among candidates (the asker's own
+// tickets): the only way a number without a prefix can be resolved, and
+// the way a citizen is kept to their own tickets.
+func resolveTicket(r ticketRef, candidates []*shakwa.Ticket) (*shakwa.Ticket, error) {
+	for _, t := range candidates {
+		if r.matches(t.ID) {
+			return t, nil
+		}
+	}
+	return nil, shakwa.ErrNotFound
+}

@@ -1,0 +1,123 @@
+package locales
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// sample has a value for every template field any message uses.
+var sample = map[string]any{
+	"Name": "سالم", "Ticket": "KRM-000123", "Centre": "الكرامة", "Category": "الانتظار",
+	"Status": "جديد", "Text": "نص", "Excerpt": "نص", "Created": "2026-11-20 09:00",
+	"Updated": "2026-11-20 10:00", "Age": "ساعتان", "Holder": "فاطمة", "Resolution": "تم",
+	"Files": 2, "Phone": "+9715•••••67", "Response": "30 دقيقة", "Resolve": "يومان",
+	"Max": 2000, "Kind": "sticker", "To": "البرشاء", "Staff": "أحمد", "Period": "اليوم",
+	"From": "a", "Body": "b", "Received": 1, "Resolved": 1, "Open": 1, "ClaimMedian": "x",
+	"ClaimP90": "x", "ResolveMedian": "x", "ResolveP90": "x", "ClaimSLA": "90%",
+	"ResolveSLA": "80%", "Rating": "4.5", "Rated": 3,
+}
+
+func TestSameKeys(t *testing.T) {
+	b, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ar, en := b.Keys("ar"), b.Keys("en")
+	if len(ar) == 0 || !reflect.DeepEqual(ar, en) {
+		t.Errorf("ar and en keys differ:\nar only: %v\nen only: %v", diff(ar, en), diff(en, ar))
+	}
+}
+
+// TestEveryMessageRenders renders each message in each language, plural
+// messages at counts that select every Arabic form (0, 1, 2, 3, 11, 100).
+func TestEveryMessageRenders(t *testing.T) {
+	b, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range Langs() {
+		for _, key := range b.Keys(lang) {
+			counts := []any{nil}
+			if b.Plural(key) {
+				counts = []any{0, 1, 2, 3, 11, 100}
+			}
+			for _, n := range counts {
+				data := map[string]any{}
+				for k, v := range sample {
+					data[k] = v
+				}
+				if n != nil {
+					data["Count"] = n
+				}
+				got, err := b.Render(lang, key, data)
+				if err != nil {
+					t.Errorf("%s %s count %v: %v", lang, key, n, err)
+				}
+				if got == "" || strings.Contains(got, "<no value>") || strings.Contains(got, "{{") {
+					t.Errorf("%s %s count %v rendered %q", lang, key, n, got)
+				}
+			}
+		}
+	}
+}
+
+func TestArabicPluralForms(t *testing.T) {
+	b, _ := New()
+	for _, tc := range []struct {
+		n    int
+		want string
+	}{{0, "أقل من دقيقة"}, {1, "دقيقة واحدة"}, {2, "دقيقتان"}, {3, "3 دقائق"}, {10, "10 دقائق"},
+		{11, "11 دقيقة"}, {99, "99 دقيقة"}, {100, "100 دقيقة"}, {103, "103 دقائق"}} {
+		if got := b.Text("ar", "dur.minutes", map[string]any{"Count": tc.n}); got != tc.want {
+			t.Errorf("dur.minutes %d = %q; want %q", tc.n, got, tc.want)
+		}
+	}
+}
+
+func TestIs(t *testing.T) {
+	b, _ := New()
+	for _, tc := range []struct {
+		key, text string
+		want      bool
+	}{
+		{"words.cancel", "إلغاء", true}, {"words.cancel", "الغاء", true}, {"words.cancel", " إلغاءْ! ", true},
+		{"words.cancel", "CANCEL", true}, {"words.cancel", "Cancel.", true}, {"words.cancel", "الغاء الطلب", false},
+		{"words.skip", "تخطى", true}, {"words.back", "رجوع", true}, {"words.week", "اسبوع", true},
+		{"words.cancel", "", false},
+	} {
+		if got := b.Is(tc.key, tc.text); got != tc.want {
+			t.Errorf("Is(%s, %q) = %v; want %v", tc.key, tc.text, got, tc.want)
+		}
+	}
+}
+
+func TestDigits(t *testing.T) {
+	for in, want := range map[string]string{"٠١٢٣٤٥٦٧٨٩": "0123456789", "۰۱۲۳۴۵۶۷۸۹": "0123456789", "KRM-٠٠١٢": "KRM-0012", "abc": "abc"} {
+		if got := Digits(in); got != want {
+			t.Errorf("Digits(%q) = %q; want %q", in, got, want)
+		}
+	}
+}
+
+func TestLang(t *testing.T) {
+	for in, want := range map[string]string{"en": "en", "en-GB": "en", "ar-AE": "ar", "": "ar", "fr": "ar", "EN": "en"} {
+		if got := Lang(in); got != want {
+			t.Errorf("Lang(%q) = %q; want %q", in, got, want)
+		}
+	}
+}
+
+func diff(a, b []string) []string {
+	in := map[string]bool{}
+	for _, k := range b {
+		in[k] = true
+	}
+	var out []string
+	for _, k := range a {
+		if !in[k] {
+			out = append(out, k)
+		}
+	}
+	return out
+}
