@@ -1,0 +1,16 @@
+# Build: a static binary. Run: distroless, non-root.
+FROM golang:1.26-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/shakwa ./cmd/shakwa
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/shakwa /usr/local/bin/shakwa
+COPY config.example.yaml /etc/shakwa/config.yaml
+ENV SHAKWA_CONFIG=/etc/shakwa/config.yaml HTTP_ADDR=:8080
+EXPOSE 8080
+USER nonroot:nonroot
+ENTRYPOINT ["/usr/local/bin/shakwa"]
+CMD ["serve"]

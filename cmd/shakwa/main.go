@@ -1,0 +1,88 @@
+// Command shakwa runs the complaint bot.
+//
+//	shakwa serve [-config FILE]   run the bot (Telegram, Redis)
+//
+// Secrets and addresses come from the environment; see README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "shakwa:", err)
+		os.Exit(1)
+	}
+}
+
+// env is the environment the program reads, once, here.
+type env struct {
+	ConfigFile    string
+	TelegramToken string
+	TelegramAPI   string
+	WebhookURL    string
+	WebhookSecret string
+	RedisURL      string
+	HTTPAddr      string
+	LogLevel      slog.Level
+}
+
+// run is the whole program: it parses args and the environment, wires
+// everything and runs until ctx is done.
+func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	fs := flag.NewFlagSet("shakwa "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configFile := fs.String("config", or(getenv("SHAKWA_CONFIG"), "config.yaml"), "configuration `file` (env SHAKWA_CONFIG)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	e := env{
+		ConfigFile:    *configFile,
+		TelegramToken: getenv("TELEGRAM_BOT_TOKEN"),
+		TelegramAPI:   or(getenv("TELEGRAM_API_URL"), "https://api.telegram.org"),
+		WebhookURL:    getenv("TELEGRAM_WEBHOOK_URL"),
+		WebhookSecret: getenv("TELEGRAM_WEBHOOK_SECRET"),
+		RedisURL:      or(getenv("REDIS_URL"), "redis://127.0.0.1:6379/0"),
+		HTTPAddr:      or(getenv("HTTP_ADDR"), ":8080"),
+	}
+	if err := e.LogLevel.UnmarshalText([]byte(or(getenv("LOG_LEVEL"), "info"))); err != nil {
+		return fmt.Errorf("LOG_LEVEL: %w", err)
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: e.LogLevel}))
+	switch cmd {
+	case "serve":
+		if e.TelegramToken == "" {
+			return errors.New("TELEGRAM_BOT_TOKEN is not set")
+		}
+		return serve(ctx, e, log)
+	}
+	fs.Usage()
+	return fmt.Errorf("unknown command %q (want serve)", cmd)
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// shutdownTimeout bounds how long in-flight work may take after a signal.
+const shutdownTimeout = 15 * time.Second
