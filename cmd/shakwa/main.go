@@ -17,6 +17,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	_ "time/tzdata" // the centres' time zone, even where the image has no zoneinfo
 )
 
 func main() {

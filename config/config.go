@@ -1,0 +1,270 @@
+// Package config reads the YAML file that describes a deployment: its time
+// zone, service centres with their staff chats and service levels,
+// complaint categories, and the staff, supervisors and managers who may act
+// on tickets.
+//
+// Parse and Load return a validated Config with lookup indexes built; the
+// Config is read-only from then on and safe for concurrent use.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/shakwa/shakwa"
+	"gopkg.in/yaml.v3"
+)
+
+// Defaults applied by Parse to settings the file leaves out.
+const (
+	DefaultTimezone   = "Asia/Dubai"     // Config.Timezone
+	DefaultIdle       = 30 * time.Minute // Config.Session.Idle
+	DefaultReopenDays = 7                // Config.ReopenDays
+	DefaultClaimSLA   = 30 * time.Minute // SLA.Claim of every centre
+	DefaultResolveSLA = 48 * time.Hour   // SLA.Resolve of every centre
+)
+
+// Text is a name in Arabic and, optionally, English.
+type Text struct {
+	AR string `yaml:"ar"`
+	EN string `yaml:"en"`
+}
+
+// In returns the text for lang: English for "en" when there is one, Arabic
+// otherwise.
+func (t Text) In(lang string) string {
+	if lang == "en" && t.EN != "" {
+		return t.EN
+	}
+	return t.AR
+}
+
+// Config is one deployment's configuration.
+type Config struct {
+	// Timezone is the IANA zone the centres work in; it decides where
+	// "today" starts in reports.
+	Timezone string `yaml:"timezone"`
+	// Location is Timezone loaded; Parse sets it.
+	Location *time.Location `yaml:"-"`
+	// Session holds conversation settings.
+	Session Session `yaml:"session"`
+	// ReopenDays is how many days after resolution a citizen may reopen a
+	// ticket.
+	ReopenDays int `yaml:"reopen_days"`
+	// Centres are the service centres, in display order.
+	Centres []Centre `yaml:"centres"`
+	// Categories are the complaint categories, in display order.
+	Categories []Category `yaml:"categories"`
+	// People are the staff, supervisors and managers.
+	People []Person `yaml:"people"`
+
+	idx *index // built by Parse; nil for a Config built in code
+}
+
+// Session holds conversation settings.
+type Session struct {
+	// Idle is how long a half-finished conversation lives without input.
+	Idle Duration `yaml:"idle"`
+}
+
+// Centre is one service centre.
+type Centre struct {
+	// Code is 2-6 upper-case letters, the prefix of its ticket numbers.
+	Code string `yaml:"code"`
+	// Name is what citizens and staff see.
+	Name Text `yaml:"name"`
+	// StaffChat is the Telegram group where the centre's staff get tickets.
+	StaffChat int64 `yaml:"staff_chat"`
+	// SLA is the centre's service level targets.
+	SLA SLA `yaml:"sla"`
+}
+
+// UnmarshalYAML fills in the default SLA before decoding, so that a centre
+// leaving out sla, or one of its times, gets the default. It uses the
+// function form of the unmarshaler because that form keeps the decoder's
+// strictness (unknown fields stay errors) for the fields inside.
+func (c *Centre) UnmarshalYAML(unmarshal func(any) error) error {
+	type plain Centre // same fields, no methods: no recursion
+	p := plain{SLA: SLA{Claim: Duration(DefaultClaimSLA), Resolve: Duration(DefaultResolveSLA)}}
+	if err := unmarshal(&p); err != nil {
+		return err
+	}
+	*c = Centre(p)
+	return nil
+}
+
+// SLA is a centre's service level targets, measured from a ticket's
+// creation.
+type SLA struct {
+	// Claim is the target time until a staff member claims a ticket.
+	Claim Duration `yaml:"claim"`
+	// Resolve is the target time until a ticket is resolved.
+	Resolve Duration `yaml:"resolve"`
+}
+
+// Category is one kind of complaint a citizen can choose.
+type Category struct {
+	// Code is the stable identifier stored on tickets: a lower-case letter
+	// followed by up to 31 lower-case letters, digits or underscores.
+	Code string `yaml:"code"`
+	// Name is what citizens and staff see.
+	Name Text `yaml:"name"`
+}
+
+// Person is someone who works tickets or reads reports.
+type Person struct {
+	// Telegram is the person's Telegram user id.
+	Telegram int64 `yaml:"telegram"`
+	// Name is how tickets and reports name the person.
+	Name string `yaml:"name"`
+	// Role is staff, supervisor or manager.
+	Role shakwa.Role `yaml:"role"`
+	// Centres are the codes of the centres the person serves. Staff and
+	// supervisors list at least one; a manager who lists none oversees all.
+	Centres []string `yaml:"centres"`
+}
+
+// Serves reports whether p works for the centre with the given code: staff
+// and supervisors when they list it, managers when they list it or list no
+// centre at all.
+func (p Person) Serves(centre string) bool {
+	switch p.Role {
+	case shakwa.RoleManager:
+		return len(p.Centres) == 0 || slices.Contains(p.Centres, centre)
+	case shakwa.RoleStaff, shakwa.RoleSupervisor:
+		return slices.Contains(p.Centres, centre)
+	}
+	return false
+}
+
+// Load reads the file at path and parses it with Parse.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	c, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Parse decodes one YAML document strictly (an unknown field is an error),
+// fills in defaults, validates the result and builds the lookup indexes.
+// A validation failure lists every problem found; each is a *FieldError
+// and matches shakwa.ErrInvalid.
+func Parse(data []byte) (*Config, error) {
+	c := &Config{Timezone: DefaultTimezone, ReopenDays: DefaultReopenDays}
+	c.Session.Idle = Duration(DefaultIdle)
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("parse config: %w", err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("parse config: want exactly one YAML document: %w", shakwa.ErrInvalid)
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil { // Validate has loaded it once already
+		return nil, fmt.Errorf("timezone: %w", err)
+	}
+	c.Location = loc
+	c.idx = newIndex(c)
+	return c, nil
+}
+
+// index maps codes and ids to positions in the Config's slices.
+type index struct {
+	centres    map[string]int
+	categories map[string]int
+	people     map[int64]int
+	chats      map[int64]int
+}
+
+func newIndex(c *Config) *index {
+	x := &index{
+		centres:    make(map[string]int, len(c.Centres)),
+		categories: make(map[string]int, len(c.Categories)),
+		people:     make(map[int64]int, len(c.People)),
+		chats:      make(map[int64]int, len(c.Centres)),
+	}
+	for i, ce := range c.Centres {
+		x.centres[ce.Code] = i
+		x.chats[ce.StaffChat] = i
+	}
+	for i, ca := range c.Categories {
+		x.categories[ca.Code] = i
+	}
+	for i, p := range c.People {
+		x.people[p.Telegram] = i
+	}
+	return x
+}
+
+// Centre returns the centre with the given code (exact, upper case).
+func (c *Config) Centre(code string) (Centre, bool) {
+	return lookup(c.Centres, c.index().centres, code, func(x Centre) string { return x.Code })
+}
+
+// Category returns the category with the given code.
+func (c *Config) Category(code string) (Category, bool) {
+	return lookup(c.Categories, c.index().categories, code, func(x Category) string { return x.Code })
+}
+
+// Person returns the configured person with the given Telegram user id.
+func (c *Config) Person(telegramID int64) (Person, bool) {
+	return lookup(c.People, c.index().people, telegramID, func(x Person) int64 { return x.Telegram })
+}
+
+// CentreByStaffChat returns the centre whose staff group is chat.
+func (c *Config) CentreByStaffChat(chat int64) (Centre, bool) {
+	if chat == 0 {
+		return Centre{}, false
+	}
+	return lookup(c.Centres, c.index().chats, chat, func(x Centre) int64 { return x.StaffChat })
+}
+
+// CentreCodes returns the centre codes in configured order.
+func (c *Config) CentreCodes() []string {
+	codes := make([]string, len(c.Centres))
+	for i, ce := range c.Centres {
+		codes[i] = ce.Code
+	}
+	return codes
+}
+
+// index returns the indexes Parse built, or an empty one for a Config
+// built in code, whose lookups then scan the slices.
+func (c *Config) index() *index {
+	if c.idx != nil {
+		return c.idx
+	}
+	return &index{}
+}
+
+// lookup finds key through m when there is an index, else by scanning.
+func lookup[K comparable, T any](items []T, m map[K]int, key K, keyOf func(T) K) (T, bool) {
+	var zero T
+	if m != nil {
+		if i, ok := m[key]; ok {
+			return items[i], true
+		}
+		return zero, false
+	}
+	for _, it := range items {
+		if keyOf(it) == key {
+			return it, true
+		}
+	}
+	return zero, false
+}

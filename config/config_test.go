@@ -1,0 +1,271 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+	_ "time/tzdata" // tests must not depend on the machine's zone database
+
+	"github.com/shakwa/shakwa"
+)
+
+const (
+	baseSettings = `timezone: Asia/Dubai
+session:
+  idle: 30m
+reopen_days: 7
+`
+	baseCentres = `centres:
+  - code: KRM
+    name: {ar: الكرامة, en: Karama}
+    staff_chat: -1001
+    sla: {claim: 30m, resolve: 48h}
+  - code: BRS
+    name: {ar: البرشاء}
+    staff_chat: -1002
+`
+	baseCategories = `categories:
+  - code: waiting_time
+    name: {ar: طول فترة الانتظار, en: Waiting time}
+  - code: other
+    name: {ar: أخرى}
+`
+	basePeople = `people:
+  - telegram: 11
+    name: أحمد
+    role: staff
+    centres: [KRM]
+  - telegram: 12
+    name: سعيد
+    role: supervisor
+    centres: [KRM, BRS]
+  - telegram: 13
+    name: عبدالله
+    role: manager
+`
+	base = baseSettings + baseCentres + baseCategories + basePeople
+)
+
+// edit returns base with old replaced by new, failing the test unless old
+// occurs exactly once.
+func edit(t *testing.T, old, new string) string {
+	t.Helper()
+	if n := strings.Count(base, old); n != 1 {
+		t.Fatalf("%q occurs %d times in base; want 1", old, n)
+	}
+	return strings.Replace(base, old, new, 1)
+}
+
+func TestParseBase(t *testing.T) {
+	c, err := Parse([]byte(base))
+	if err != nil {
+		t.Fatalf("Parse(base) error: %v", err)
+	}
+	if got, want := c.Location.String(), "Asia/Dubai"; got != want {
+		t.Errorf("Location = %q; want %q", got, want)
+	}
+	if got, want := c.CentreCodes(), []string{"KRM", "BRS"}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("CentreCodes() = %v; want %v", got, want)
+	}
+}
+
+func TestParseDefaults(t *testing.T) {
+	doc := `
+centres:
+  - code: KRM
+    name: {ar: الكرامة}
+    staff_chat: -1001
+  - code: BRS
+    name: {ar: البرشاء}
+    staff_chat: -1002
+    sla: {resolve: 3d}
+  - code: DRA
+    name: {ar: ديرة}
+    staff_chat: -1003
+    sla: {claim: 10m}
+categories:
+  - code: other
+    name: {ar: أخرى}
+`
+	c, err := Parse([]byte(doc))
+	if err != nil {
+		t.Fatalf("Parse error: %v", err)
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"timezone", c.Timezone, "Asia/Dubai"},
+		{"location", c.Location.String(), "Asia/Dubai"},
+		{"session.idle", time.Duration(c.Session.Idle), 30 * time.Minute},
+		{"reopen_days", c.ReopenDays, 7},
+		{"centres[0].sla.claim", time.Duration(c.Centres[0].SLA.Claim), 30 * time.Minute},
+		{"centres[0].sla.resolve", time.Duration(c.Centres[0].SLA.Resolve), 48 * time.Hour},
+		{"centres[1].sla.claim", time.Duration(c.Centres[1].SLA.Claim), 30 * time.Minute},
+		{"centres[1].sla.resolve", time.Duration(c.Centres[1].SLA.Resolve), 72 * time.Hour},
+		{"centres[2].sla.claim", time.Duration(c.Centres[2].SLA.Claim), 10 * time.Minute},
+		{"centres[2].sla.resolve", time.Duration(c.Centres[2].SLA.Resolve), 48 * time.Hour},
+		{"people", len(c.People), 0},
+	}
+	for _, ch := range checks {
+		if ch.got != ch.want {
+			t.Errorf("%s = %v; want %v", ch.name, ch.got, ch.want)
+		}
+	}
+}
+
+func TestParseValidation(t *testing.T) {
+	tests := []struct {
+		name, old, new, want string
+	}{
+		{"unknown timezone", "timezone: Asia/Dubai", "timezone: Mars/Base", `timezone: "Mars/Base" is not a known IANA time zone`},
+		{"empty timezone", "timezone: Asia/Dubai", `timezone: ""`, `timezone: required`},
+		{"zero idle", "idle: 30m", "idle: 0s", `session.idle: must be greater than zero`},
+		{"negative idle", "idle: 30m", "idle: -1m", `session.idle: must be greater than zero`},
+		{"zero reopen days", "reopen_days: 7", "reopen_days: 0", `reopen_days: must be at least 1`},
+		{"no centres", baseCentres, "centres: []\n", `centres: at least one centre is required`},
+		{"lower-case centre code", "code: BRS", "code: brs", `centres[1].code: "brs" must be 2-6 upper-case letters`},
+		{"long centre code", "code: BRS", "code: BARSHAA", `centres[1].code: "BARSHAA" must be 2-6 upper-case letters`},
+		{"short centre code", "code: BRS", "code: B", `centres[1].code: "B" must be 2-6 upper-case letters`},
+		{"centre code with digit", "code: BRS", "code: BR5", `centres[1].code: "BR5" must be 2-6 upper-case letters`},
+		{"missing centre code", "  - code: BRS\n", "  - code: \"\"\n", `centres[1].code: required`},
+		{"duplicate centre code", "code: BRS", "code: KRM", `centres[1].code: duplicate "KRM" (first at centres[0])`},
+		{"centre without arabic name", "name: {ar: البرشاء}", "name: {en: Al Barsha}", `centres[1].name.ar: required`},
+		{"centre with blank arabic name", "name: {ar: البرشاء}", `name: {ar: "  "}`, `centres[1].name.ar: required`},
+		{"missing staff chat", "    staff_chat: -1002\n", "", `centres[1].staff_chat: required`},
+		{"duplicate staff chat", "staff_chat: -1002", "staff_chat: -1001", `centres[1].staff_chat: duplicate -1001 (first at centres[0])`},
+		{"zero claim sla", "claim: 30m", "claim: 0s", `centres[0].sla.claim: must be greater than zero`},
+		{"negative resolve sla", "resolve: 48h", "resolve: -1h", `centres[0].sla.resolve: must be greater than zero`},
+		{"claim longer than resolve", "claim: 30m", "claim: 3d", `centres[0].sla.claim: 72h0m0s must not be longer than resolve (48h0m0s)`},
+		{"no categories", baseCategories, "categories: []\n", `categories: at least one category is required`},
+		{"missing category code", "code: other", `code: ""`, `categories[1].code: required`},
+		{"upper-case category code", "code: other", "code: Other", `categories[1].code: "Other" must be a lower-case letter then up to 31`},
+		{"category code with space", "code: other", `code: "other things"`, `categories[1].code: "other things" must be`},
+		{"duplicate category code", "code: other", "code: waiting_time", `categories[1].code: duplicate "waiting_time" (first at categories[0])`},
+		{"category without arabic name", "name: {ar: أخرى}", "name: {en: Other}", `categories[1].name.ar: required`},
+		{"missing telegram id", "telegram: 12", "telegram: 0", `people[1].telegram: required`},
+		{"negative telegram id", "telegram: 12", "telegram: -12", `people[1].telegram: -12 is not a user id`},
+		{"duplicate telegram id", "telegram: 12", "telegram: 11", `people[1].telegram: duplicate 11 (first at people[0])`},
+		{"missing person name", "name: سعيد", `name: ""`, `people[1].name: required`},
+		{"missing role", "    role: supervisor\n", "", `people[1].role: required`},
+		{"unknown role", "role: supervisor", "role: admin", `people[1].role: "admin" must be staff, supervisor or manager`},
+		{"citizen role", "role: supervisor", "role: citizen", `people[1].role: "citizen" must be staff, supervisor or manager`},
+		{"staff without centres", "    centres: [KRM]\n", "", `people[0].centres: at least one centre is required for role staff`},
+		{"supervisor without centres", "centres: [KRM, BRS]", "centres: []", `people[1].centres: at least one centre is required for role supervisor`},
+		{"unknown centre", "centres: [KRM, BRS]", "centres: [KRM, XYZ]", `people[1].centres[1]: unknown centre "XYZ"`},
+		{"duplicate person centre", "centres: [KRM, BRS]", "centres: [KRM, KRM]", `people[1].centres[1]: duplicate "KRM"`},
+		{"manager with unknown centre", "role: manager\n", "role: manager\n    centres: [ABC]\n", `people[2].centres[0]: unknown centre "ABC"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Parse([]byte(edit(t, tc.old, tc.new)))
+			if err == nil {
+				t.Fatalf("Parse succeeded (%d centres); want error %q", len(c.Centres), tc.want)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Parse error:\n%v\nwant it to contain %q", err, tc.want)
+			}
+			if !errors.Is(err, shakwa.ErrInvalid) {
+				t.Errorf("errors.Is(err, ErrInvalid) = false; want true")
+			}
+			var fe *FieldError
+			if !errors.As(err, &fe) {
+				t.Errorf("errors.As(err, *FieldError) = false; want true")
+			}
+		})
+	}
+}
+
+func TestValidateReportsEverything(t *testing.T) {
+	doc := edit(t, baseCentres, `centres:
+  - code: krm
+    name: {en: Karama}
+`)
+	_, err := Parse([]byte(doc))
+	if err == nil {
+		t.Fatal("Parse succeeded; want errors")
+	}
+	for _, want := range []string{
+		`centres[0].code: "krm" must be`,
+		`centres[0].name.ar: required`,
+		`centres[0].staff_chat: required`,
+		`people[0].centres[0]: unknown centre "KRM"`,
+		`people[1].centres[1]: unknown centre "BRS"`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not contain %q; got:\n%v", want, err)
+		}
+	}
+	if got, want := strings.Count(err.Error(), "\n")+1, 6; got != want {
+		t.Errorf("got %d problems; want %d:\n%v", got, want, err)
+	}
+}
+
+func TestParseDecodeErrors(t *testing.T) {
+	tests := []struct {
+		name, doc, want string
+	}{
+		{"unknown top-level field", base + "colour: blue\n", "field colour not found"},
+		{"unknown centre field", edit(t, "staff_chat: -1002", "staff_chat: -1002\n    staffchat: -1"), "field staffchat not found"},
+		{"unknown sla field", edit(t, "claim: 30m", "claim: 30m, respond: 1h"), "field respond not found"},
+		{"unknown name field", edit(t, "en: Karama", "fr: Karama"), "field fr not found"},
+		{"unknown person field", edit(t, "role: manager", "role: manager\n    phone: 1"), "field phone not found"},
+		{"unknown session field", edit(t, "idle: 30m", "idle: 30m\n  ttl: 1h"), "field ttl not found"},
+		{"bad duration", edit(t, "idle: 30m", "idle: half an hour"), `line 3: duration "half an hour"`},
+		{"duration without unit", edit(t, "resolve: 48h", "resolve: 48"), `duration "48"`},
+		{"staff chat not a number", edit(t, "staff_chat: -1002", "staff_chat: group"), "cannot unmarshal"},
+		{"two documents", base + "---\n" + base, "exactly one YAML document"},
+		{"not a mapping", "- a\n- b\n", "cannot unmarshal"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.doc))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Parse error = %v; want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseEmpty(t *testing.T) {
+	for _, doc := range []string{"", "# only a comment\n", "null\n"} {
+		_, err := Parse([]byte(doc))
+		if err == nil || !strings.Contains(err.Error(), "centres: at least one centre is required") {
+			t.Errorf("Parse(%q) error = %v; want the missing centres reported", doc, err)
+		}
+	}
+}
+
+func TestExampleFile(t *testing.T) {
+	c, err := Load("../config.example.yaml")
+	if err != nil {
+		t.Fatalf("Load example: %v", err)
+	}
+	if len(c.Centres) < 4 || len(c.Categories) < 9 {
+		t.Errorf("example has %d centres, %d categories; want at least 4 and 9", len(c.Centres), len(c.Categories))
+	}
+	roles := map[shakwa.Role]int{}
+	for _, p := range c.People {
+		roles[p.Role]++
+	}
+	for _, r := range []shakwa.Role{shakwa.RoleStaff, shakwa.RoleSupervisor, shakwa.RoleManager} {
+		if roles[r] == 0 {
+			t.Errorf("example has no %s", r)
+		}
+	}
+	for i, ce := range c.Centres {
+		if ce.Name.EN == "" {
+			t.Errorf("centres[%d] (%s) has no English name", i, ce.Code)
+		}
+	}
+	if ce, ok := c.Centre("KRM"); !ok || ce.Name.AR != "مركز سعادة المتعاملين - الكرامة" {
+		t.Errorf("Centre(KRM) = %+v, %v; want the Karama centre", ce, ok)
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	if _, err := Load("testdata-does-not-exist.yaml"); err == nil {
+		t.Error("Load of a missing file succeeded")
+	}
+}

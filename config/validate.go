@@ -1,0 +1,213 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/shakwa/shakwa"
+)
+
+// FieldError is one problem Validate found, at Path: the field's place in
+// the YAML file, such as "centres[2].code" or "people[0].centres[1]".
+type FieldError struct {
+	Path    string // e.g. "centres[2].code"
+	Problem string // e.g. `"krm" must be 2-6 upper-case letters`
+}
+
+// Error returns "path: problem".
+func (e *FieldError) Error() string { return e.Path + ": " + e.Problem }
+
+// Unwrap makes every FieldError match shakwa.ErrInvalid.
+func (e *FieldError) Unwrap() error { return shakwa.ErrInvalid }
+
+// problems collects FieldErrors.
+type problems []error
+
+func (ps *problems) add(path, format string, args ...any) {
+	*ps = append(*ps, &FieldError{Path: path, Problem: fmt.Sprintf(format, args...)})
+}
+
+// Validate checks the whole Config and reports every problem at once,
+// joined with errors.Join; each is a *FieldError. It does not fill in
+// defaults: Parse does that before calling it.
+func (c *Config) Validate() error {
+	var ps problems
+	c.validateSettings(&ps)
+	centres := c.validateCentres(&ps)
+	c.validateCategories(&ps)
+	c.validatePeople(&ps, centres)
+	return errors.Join(ps...)
+}
+
+func (c *Config) validateSettings(ps *problems) {
+	switch {
+	case c.Timezone == "":
+		ps.add("timezone", "required")
+	default:
+		if _, err := time.LoadLocation(c.Timezone); err != nil {
+			ps.add("timezone", "%q is not a known IANA time zone", c.Timezone)
+		}
+	}
+	if c.Session.Idle <= 0 {
+		ps.add("session.idle", "must be greater than zero")
+	}
+	if c.ReopenDays < 1 {
+		ps.add("reopen_days", "must be at least 1")
+	}
+}
+
+// validateCentres checks the centres and returns the set of valid-looking
+// codes, for checking references to them.
+func (c *Config) validateCentres(ps *problems) map[string]bool {
+	if len(c.Centres) == 0 {
+		ps.add("centres", "at least one centre is required")
+	}
+	codes := make(map[string]bool, len(c.Centres))
+	firstCode := make(map[string]int)
+	firstChat := make(map[int64]int)
+	for i, ce := range c.Centres {
+		at := fmt.Sprintf("centres[%d]", i)
+		checkCode(ps, at+".code", ce.Code, isCentreCode, "2-6 upper-case letters", firstCode, i, "centres")
+		if ce.Code != "" {
+			codes[ce.Code] = true // even if malformed: report that once, not at every reference
+		}
+		checkText(ps, at+".name", ce.Name)
+		switch j, dup := firstChat[ce.StaffChat]; {
+		case ce.StaffChat == 0:
+			ps.add(at+".staff_chat", "required")
+		case dup:
+			ps.add(at+".staff_chat", "duplicate %d (first at centres[%d])", ce.StaffChat, j)
+		default:
+			firstChat[ce.StaffChat] = i
+		}
+		checkSLA(ps, at+".sla", ce.SLA)
+	}
+	return codes
+}
+
+func checkSLA(ps *problems, at string, s SLA) {
+	if s.Claim <= 0 {
+		ps.add(at+".claim", "must be greater than zero")
+	}
+	if s.Resolve <= 0 {
+		ps.add(at+".resolve", "must be greater than zero")
+	}
+	if s.Claim > 0 && s.Resolve > 0 && s.Claim > s.Resolve {
+		ps.add(at+".claim", "%s must not be longer than resolve (%s)", s.Claim, s.Resolve)
+	}
+}
+
+func (c *Config) validateCategories(ps *problems) {
+	if len(c.Categories) == 0 {
+		ps.add("categories", "at least one category is required")
+	}
+	first := make(map[string]int)
+	for i, ca := range c.Categories {
+		at := fmt.Sprintf("categories[%d]", i)
+		checkCode(ps, at+".code", ca.Code, isCategoryCode,
+			"a lower-case letter then up to 31 lower-case letters, digits or _", first, i, "categories")
+		checkText(ps, at+".name", ca.Name)
+	}
+}
+
+func (c *Config) validatePeople(ps *problems, centres map[string]bool) {
+	first := make(map[int64]int)
+	for i, p := range c.People {
+		at := fmt.Sprintf("people[%d]", i)
+		switch j, dup := first[p.Telegram]; {
+		case p.Telegram == 0:
+			ps.add(at+".telegram", "required")
+		case p.Telegram < 0:
+			ps.add(at+".telegram", "%d is not a user id (user ids are positive)", p.Telegram)
+		case dup:
+			ps.add(at+".telegram", "duplicate %d (first at people[%d])", p.Telegram, j)
+		default:
+			first[p.Telegram] = i
+		}
+		if strings.TrimSpace(p.Name) == "" {
+			ps.add(at+".name", "required")
+		}
+		checkRole(ps, at, p)
+		checkPersonCentres(ps, at, p.Centres, centres)
+	}
+}
+
+func checkRole(ps *problems, at string, p Person) {
+	switch p.Role {
+	case "":
+		ps.add(at+".role", "required")
+	case shakwa.RoleStaff, shakwa.RoleSupervisor:
+		if len(p.Centres) == 0 {
+			ps.add(at+".centres", "at least one centre is required for role %s", p.Role)
+		}
+	case shakwa.RoleManager:
+		// No centres means all centres.
+	default:
+		ps.add(at+".role", "%q must be staff, supervisor or manager", p.Role)
+	}
+}
+
+func checkPersonCentres(ps *problems, at string, list []string, centres map[string]bool) {
+	seen := make(map[string]bool, len(list))
+	for k, code := range list {
+		switch {
+		case !centres[code]:
+			ps.add(fmt.Sprintf("%s.centres[%d]", at, k), "unknown centre %q", code)
+		case seen[code]:
+			ps.add(fmt.Sprintf("%s.centres[%d]", at, k), "duplicate %q", code)
+		}
+		seen[code] = true
+	}
+}
+
+// checkCode reports a missing, malformed or repeated code; first records
+// where each code was first seen, list names the list for the message.
+func checkCode(ps *problems, at, code string, valid func(string) bool, want string,
+	first map[string]int, i int, list string) {
+	switch j, dup := first[code]; {
+	case code == "":
+		ps.add(at, "required")
+	case !valid(code):
+		ps.add(at, "%q must be %s", code, want)
+	case dup:
+		ps.add(at, "duplicate %q (first at %s[%d])", code, list, j)
+	default:
+		first[code] = i
+	}
+}
+
+func checkText(ps *problems, at string, t Text) {
+	if strings.TrimSpace(t.AR) == "" {
+		ps.add(at+".ar", "required")
+	}
+}
+
+// isCentreCode reports whether s is 2-6 ASCII upper-case letters.
+func isCentreCode(s string) bool {
+	if len(s) < 2 || len(s) > 6 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 'A' || s[i] > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+// isCategoryCode reports whether s is a lower-case ASCII letter followed by
+// up to 31 lower-case letters, digits or underscores.
+func isCategoryCode(s string) bool {
+	if len(s) < 1 || len(s) > 32 || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' {
+			return false
+		}
+	}
+	return true
+}
