@@ -296,7 +296,7 @@ func (h *Handler) rate(c *conv, id, stars string) {
 		c.fail(err)
 		return
 	}
-	c.notice = c.t("rating.thanks", nil)
+	c.notice = c.t("rating.thanks", h.ticketData(c.lang, t))
 	var rows [][]flows.Choice
 	key := "rating.thanks"
 	if n <= 2 && h.canReopen(t) {

@@ -273,4 +273,3 @@ func (h *Handler) groupChat(centre string) (string, bool) {
 	}
 	return strconv.FormatInt(ce.StaffChat, 10), true
 }
-

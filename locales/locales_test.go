@@ -67,7 +67,7 @@ func TestArabicPluralForms(t *testing.T) {
 	for _, tc := range []struct {
 		n    int
 		want string
-	}{{0, "أقل من دقيقة"}, {1, "دقيقة واحدة"}, {2, "دقيقتان"}, {3, "3 دقائق"}, {10, "10 دقائق"},
+	}{{0, "أقل من دقيقة"}, {1, "دقيقة واحدة"}, {2, "دقيقتين"}, {3, "3 دقائق"}, {10, "10 دقائق"},
 		{11, "11 دقيقة"}, {99, "99 دقيقة"}, {100, "100 دقيقة"}, {103, "103 دقائق"}} {
 		if got := b.Text("ar", "dur.minutes", map[string]any{"Count": tc.n}); got != tc.want {
 			t.Errorf("dur.minutes %d = %q; want %q", tc.n, got, tc.want)

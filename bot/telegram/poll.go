@@ -1,0 +1,161 @@
+package telegram
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/shakwa/shakwa/bot"
+)
+
+// poll long-polls getUpdates until ctx is done. The library's own poller
+// confirms an update to Telegram before its handler runs, so this one is
+// ours: offset moves past an update only after Deliver accepted it, and
+// Telegram confirms an update only when asked for a later offset.
+func (c *Channel) poll(ctx context.Context) error {
+	var offset int64
+	wait := c.backoff
+	for ctx.Err() == nil {
+		batch, err := c.getUpdates(ctx, offset)
+		if err == nil {
+			var delivered bool
+			offset, delivered = c.deliverBatch(ctx, offset, batch)
+			if delivered {
+				wait = c.backoff
+				continue
+			}
+		} else if ctx.Err() == nil {
+			var fatal *fatalError
+			if errors.As(err, &fatal) {
+				return fmt.Errorf("telegram: getUpdates: %w", err)
+			}
+			c.log.Warn("getUpdates failed; retrying", "err", err, "wait", wait)
+			var re *bot.RetryError
+			if errors.As(err, &re) {
+				wait = max(wait, re.After)
+			}
+		}
+		if !sleep(ctx, wait) {
+			break
+		}
+		wait = min(2*wait, maxBackoff)
+	}
+	return nil
+}
+
+// deliverBatch hands the updates to Deliver in order and returns the next
+// offset. It stops at the first update Deliver refuses (delivered false):
+// that update is asked for again on the next poll.
+func (c *Channel) deliverBatch(ctx context.Context, offset int64, batch []json.RawMessage) (next int64, delivered bool) {
+	for _, raw := range batch {
+		u, err := decodeUpdate(raw)
+		if err != nil {
+			// Not an Update we can read: skip it rather than stall intake
+			// for good, if we can at least tell which one it was.
+			var id struct {
+				UpdateID int64 `json:"update_id"`
+			}
+			if json.Unmarshal(raw, &id) != nil {
+				c.log.Error("unreadable getUpdates result", "err", err)
+				return offset, false
+			}
+			if id.UpdateID < offset {
+				continue
+			}
+			c.log.Error("unreadable update skipped", "update", id.UpdateID, "err", err)
+			offset = id.UpdateID + 1
+			continue
+		}
+		if u.UpdateID < offset {
+			continue // already delivered; Telegram resent it
+		}
+		if m := toMessage(u, c.username, c.now()); m != nil {
+			if err := c.deliver(ctx, m); err != nil {
+				if ctx.Err() == nil {
+					c.log.Warn("update not accepted; will retry", "update", u.UpdateID, "err", err)
+				}
+				return offset, false
+			}
+		}
+		offset = u.UpdateID + 1
+	}
+	return offset, true
+}
+
+// fatalError is a getUpdates failure that retrying cannot cure (a revoked
+// or malformed token).
+type fatalError struct{ err error }
+
+func (e *fatalError) Error() string { return e.err.Error() }
+func (e *fatalError) Unwrap() error { return e.err }
+
+// apiError is an error answer of the Bot API.
+type apiError struct {
+	Code        int    `json:"error_code"`
+	Description string `json:"description"`
+	Parameters  struct {
+		RetryAfter int `json:"retry_after"`
+	} `json:"parameters"`
+}
+
+func (e *apiError) Error() string { return fmt.Sprintf("%d %s", e.Code, e.Description) }
+
+// getUpdates asks for the updates from offset on, waiting up to the poll
+// timeout for some to arrive. The library offers no exported call for it,
+// so it is a plain JSON request. Errors are a *fatalError for a bad token,
+// otherwise a *bot.RetryError.
+func (c *Channel) getUpdates(ctx context.Context, offset int64) ([]json.RawMessage, error) {
+	timeout := max(1, int((c.pollTimeout+time.Second/2)/time.Second))
+	body, err := json.Marshal(map[string]any{
+		"offset":          offset,
+		"timeout":         timeout,
+		"allowed_updates": allowedUpdates(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Duration(timeout)*time.Second+10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.apiURL+"/bot"+c.token+"/getUpdates", bytes.NewReader(body))
+	if err != nil {
+		return nil, &fatalError{err: errors.New("cannot build request")} // never prints the URL: it holds the token
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.client.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // drop the URL: it holds the token
+		}
+		return nil, &bot.RetryError{Err: err}
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, &bot.RetryError{Err: err}
+	}
+	var answer struct {
+		OK     bool              `json:"ok"`
+		Result []json.RawMessage `json:"result"`
+		apiError
+	}
+	if err := json.Unmarshal(data, &answer); err != nil {
+		return nil, &bot.RetryError{Err: fmt.Errorf("http %d: undecodable answer: %w", resp.StatusCode, err)}
+	}
+	if !answer.OK {
+		e := answer.apiError
+		switch e.Code {
+		case http.StatusUnauthorized, http.StatusNotFound:
+			return nil, &fatalError{err: &e}
+		}
+		// 409: a webhook is set or another poller runs; 429, 5xx: wait.
+		return nil, &bot.RetryError{After: time.Duration(e.Parameters.RetryAfter) * time.Second, Err: &e}
+	}
+	return answer.Result, nil
+}

@@ -1,0 +1,302 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shakwa/shakwa/bot"
+)
+
+// run starts c.Run and returns a stop function that cancels it and
+// returns Run's result, failing the test if Run does not return promptly.
+func run(t *testing.T, c *Channel) (stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	return func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(2 * time.Second):
+			t.Fatal("Run did not return after cancel")
+			return nil
+		}
+	}
+}
+
+// eventually polls cond until it holds or a deadline passes.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// offsets returns the offset of every getUpdates call so far.
+func offsets(f *fakeAPI) []string {
+	var out []string
+	for _, c := range f.recorded("getUpdates") {
+		out = append(out, c.Fields["offset"])
+	}
+	return out
+}
+
+func TestPollDeliversInOrder(t *testing.T) {
+	f := newFakeAPI(t)
+	rec := &recorder{}
+	c := newTestChannel(t, f, Config{}, rec.deliver)
+	f.push(
+		msgUpdate(10, `"text":"أولاً"`),
+		`{"update_id":11,"edited_message":{"message_id":5,"chat":`+citizenChat+`,"date":1767225600,"text":"x"}}`,
+		msgUpdate(12, `"text":"ثانياً"`),
+	)
+	stop := run(t, c)
+	eventually(t, "two deliveries", func() bool { return len(rec.ids()) == 2 })
+	f.push(msgUpdate(13, `"text":"ثالثاً"`))
+	eventually(t, "the third delivery", func() bool { return len(rec.ids()) == 3 })
+	eventually(t, "a poll past 13", func() bool { return contains(offsets(f), "14") })
+	if err := stop(); err != nil {
+		t.Errorf("Run: got %v; want nil", err)
+	}
+	if got, want := strings.Join(rec.ids(), ","), "tg:10,tg:12,tg:13"; got != want {
+		t.Errorf("delivered: got %s; want %s", got, want)
+	}
+	if got := rec.got[0].Text; got != "أولاً" {
+		t.Errorf("first text: got %q; want %q", got, "أولاً")
+	}
+	calls := f.recorded("deleteWebhook", "getUpdates")
+	if len(calls) == 0 || calls[0].Method != "deleteWebhook" {
+		t.Errorf("got first call %v; want deleteWebhook", calls)
+	}
+	got := offsets(f)
+	if got[0] != "0" || got[1] != "13" {
+		t.Errorf("offsets: got %v; want 0, 13, ...", got)
+	}
+	if gu := f.recorded("getUpdates")[0].Fields; gu["timeout"] != "1" || canonical(gu["allowed_updates"]) != `["message","callback_query"]` {
+		t.Errorf("getUpdates fields: got %v; want timeout 1 and allowed_updates message, callback_query", gu)
+	}
+}
+
+func TestPollRedeliversAfterFailure(t *testing.T) {
+	f := newFakeAPI(t)
+	fails := 1
+	var delivered []string
+	deliver := func(_ context.Context, m *bot.Message) error {
+		delivered = append(delivered, m.ID) // one caller at a time when polling
+		if m.ID == "tg:21" && fails > 0 {
+			fails--
+			return errors.New("store down")
+		}
+		return nil
+	}
+	done := make(chan struct{})
+	c := newTestChannel(t, f, Config{}, func(ctx context.Context, m *bot.Message) error {
+		err := deliver(ctx, m)
+		if m.ID == "tg:22" {
+			close(done)
+		}
+		return err
+	})
+	f.push(msgUpdate(20, `"text":"a"`), msgUpdate(21, `"text":"b"`), msgUpdate(22, `"text":"c"`))
+	stop := run(t, c)
+	select {
+	case <-done:
+	case <-time.After(3 * time.Second):
+		t.Fatal("timed out waiting for tg:22")
+	}
+	if err := stop(); err != nil {
+		t.Errorf("Run: got %v; want nil", err)
+	}
+	if got, want := strings.Join(delivered, ","), "tg:20,tg:21,tg:21,tg:22"; got != want {
+		t.Errorf("delivered: got %s; want %s", got, want)
+	}
+	if got := offsets(f); len(got) < 2 || got[0] != "0" || got[1] != "21" {
+		t.Errorf("offsets: got %v; want 0 then 21 (the failed update asked for again)", got)
+	}
+}
+
+func TestPollSkipsRedeliveredUpdates(t *testing.T) {
+	f := newFakeAPI(t)
+	rec := &recorder{}
+	c := newTestChannel(t, f, Config{}, rec.deliver)
+	// A batch that repeats an update below the offset already reached.
+	f.answer("getUpdates", 200, `{"ok":true,"result":[`+msgUpdate(30, `"text":"a"`)+`]}`)
+	f.answer("getUpdates", 200, `{"ok":true,"result":[`+msgUpdate(30, `"text":"a"`)+`,`+msgUpdate(31, `"text":"b"`)+`]}`)
+	stop := run(t, c)
+	eventually(t, "tg:31", func() bool { return len(rec.ids()) >= 2 })
+	stop()
+	if got, want := strings.Join(rec.ids(), ","), "tg:30,tg:31"; got != want {
+		t.Errorf("delivered: got %s; want %s", got, want)
+	}
+}
+
+func TestPollRetriesAfterAPIErrors(t *testing.T) {
+	f := newFakeAPI(t)
+	rec := &recorder{}
+	c := newTestChannel(t, f, Config{}, rec.deliver)
+	f.answer("deleteWebhook", 500, answer500)
+	f.answer("getUpdates", 409, `{"ok":false,"error_code":409,"description":"Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"}`)
+	f.answer("getUpdates", 502, "<html>502 Bad Gateway</html>")
+	f.push(msgUpdate(40, `"text":"a"`))
+	stop := run(t, c)
+	eventually(t, "tg:40", func() bool { return len(rec.ids()) == 1 })
+	if err := stop(); err != nil {
+		t.Errorf("Run: got %v; want nil", err)
+	}
+	if got := len(f.recorded("deleteWebhook")); got != 2 {
+		t.Errorf("deleteWebhook calls: got %d; want 2", got)
+	}
+}
+
+func TestPollBadToken(t *testing.T) {
+	f := newFakeAPI(t)
+	c := newTestChannel(t, f, Config{}, nil)
+	f.answer("getUpdates", 401, answer401)
+	err := c.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "Unauthorized") {
+		t.Errorf("Run: got %v; want an Unauthorized error", err)
+	}
+	if err != nil && strings.Contains(err.Error(), testToken) {
+		t.Errorf("Run: got %q; want no token in it", err)
+	}
+}
+
+func TestPollNetworkErrorHidesToken(t *testing.T) {
+	f := newFakeAPI(t)
+	c := newTestChannel(t, f, Config{}, nil)
+	f.srv.Close()
+	_, err := c.getUpdates(context.Background(), 0)
+	var re *bot.RetryError
+	if !errors.As(err, &re) {
+		t.Fatalf("got %v; want a RetryError", err)
+	}
+	if strings.Contains(err.Error(), testToken) {
+		t.Errorf("got %q; want no token in it", err)
+	}
+}
+
+func TestPollStopsOnCancel(t *testing.T) {
+	transport := &http.Transport{}
+	f := newFakeAPI(t)
+	before := runtime.NumGoroutine()
+	c := newTestChannel(t, f, Config{PollTimeout: 20 * time.Second, HTTPClient: &http.Client{Transport: transport}}, nil)
+	stop := run(t, c)
+	eventually(t, "a long poll", func() bool { return len(f.recorded("getUpdates")) == 1 })
+	start := time.Now()
+	if err := stop(); err != nil {
+		t.Errorf("Run: got %v; want nil", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("Run took %v to stop; want well under the 20s poll", d)
+	}
+	transport.CloseIdleConnections()
+	checkNoLeak(t, before)
+}
+
+// checkNoLeak waits for the goroutine count to fall back to before.
+func checkNoLeak(t *testing.T, before int) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			buf = buf[:runtime.Stack(buf, true)]
+			t.Errorf("goroutines: got %d; want at most %d\n%s", runtime.NumGoroutine(), before, buf)
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestRunWebhookMode(t *testing.T) {
+	f := newFakeAPI(t)
+	c := newTestChannel(t, f, Config{WebhookURL: "https://shakwa.example/telegram", WebhookSecret: testSecret}, nil)
+	stop := run(t, c)
+	eventually(t, "setWebhook", func() bool { return len(f.recorded("setWebhook")) == 1 })
+	if err := stop(); err != nil {
+		t.Errorf("Run: got %v; want nil", err)
+	}
+	checkCalls(t, f.recorded(), []apiCall{{"setWebhook", map[string]string{
+		"url":             "https://shakwa.example/telegram",
+		"secret_token":    testSecret,
+		"allowed_updates": `["message","callback_query"]`,
+	}}})
+}
+
+func TestRunWebhookRefused(t *testing.T) {
+	f := newFakeAPI(t)
+	c := newTestChannel(t, f, Config{WebhookURL: "https://shakwa.example/telegram", WebhookSecret: testSecret}, nil)
+	f.answer("setWebhook", 400, `{"ok":false,"error_code":400,"description":"Bad Request: bad webhook: Failed to resolve host: Name or service not known"}`)
+	if err := c.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "bad webhook") {
+		t.Errorf("Run: got %v; want the bad webhook error", err)
+	}
+}
+
+func TestNew(t *testing.T) {
+	f := newFakeAPI(t)
+	deliver := func(context.Context, *bot.Message) error { return nil }
+	tests := []struct {
+		name    string
+		cfg     Config
+		deliver Deliver
+		wantErr string
+	}{
+		{"ok", Config{Token: testToken, APIURL: f.srv.URL}, deliver, ""},
+		{"ok webhook", Config{Token: testToken, APIURL: f.srv.URL + "/", WebhookURL: "https://x.example/tg", WebhookSecret: "a-B_9"}, deliver, ""},
+		{"no token", Config{APIURL: f.srv.URL}, deliver, "empty token"},
+		{"wrong token", Config{Token: "1:wrong", APIURL: f.srv.URL}, deliver, "getMe"},
+		{"no deliver", Config{Token: testToken, APIURL: f.srv.URL}, nil, "nil deliver"},
+		{"bad api url", Config{Token: testToken, APIURL: "api.telegram.org"}, deliver, "api url"},
+		{"webhook without secret", Config{Token: testToken, APIURL: f.srv.URL, WebhookURL: "https://x.example/tg"}, deliver, "secret"},
+		{"plain http webhook", Config{Token: testToken, APIURL: f.srv.URL, WebhookURL: "http://x.example/tg", WebhookSecret: "abc"}, deliver, "https"},
+		{"secret with bad characters", Config{Token: testToken, APIURL: f.srv.URL, WebhookURL: "https://x.example/tg", WebhookSecret: "a b"}, deliver, "secret"},
+		{"secret too long", Config{Token: testToken, APIURL: f.srv.URL, WebhookURL: "https://x.example/tg", WebhookSecret: strings.Repeat("a", 257)}, deliver, "secret"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.cfg.Logger = slog.New(slog.DiscardHandler)
+			c, err := New(tc.cfg, tc.deliver)
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("got %v; want no error", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("got %v; want an error mentioning %q", err, tc.wantErr)
+			case err != nil && strings.Contains(err.Error(), "wrong"):
+				t.Errorf("got %q; want no token in it", err)
+			}
+			if err == nil && (c.Name() != "telegram" || c.username != "ShakwaBot") {
+				t.Errorf("got name %q, username %q; want telegram, ShakwaBot", c.Name(), c.username)
+			}
+		})
+	}
+}
+
+func ExampleChannel_WebhookHandler() {
+	deliver := func(ctx context.Context, m *bot.Message) error {
+		return nil // hand m to intake; return nil once it is stored
+	}
+	c, err := New(Config{
+		Token:         "123:token-from-env",
+		WebhookURL:    "https://shakwa.example/telegram",
+		WebhookSecret: "secret-from-env",
+	}, deliver)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	http.Handle("POST /telegram", c.WebhookHandler())
+	// go c.Run(ctx) registers the webhook and waits for ctx.
+}

@@ -1,0 +1,239 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/bot"
+)
+
+// Send renders r:
+//
+//   - a Notice answers the button press r.ButtonToken (answerCallbackQuery)
+//     with Text cut to Telegram's 200 characters; a press Telegram no longer
+//     accepts an answer for is not an error;
+//   - with editID, the message is edited in place (editMessageText with its
+//     inline keyboard); an unchanged message counts as edited, and one that
+//     cannot be edited any more is sent anew;
+//   - otherwise Text goes out as plain text, split into several messages when
+//     longer than Telegram allows, Buttons as an inline keyboard on the last
+//     one; AskContact shows a one-time keyboard with a "share my number"
+//     button (and the Buttons as plain keyboard buttons); a message with
+//     neither removes any keyboard left from before;
+//   - Attachments follow as photos or documents by file id.
+//
+// The returned MessageID is that of the message carrying the buttons (the
+// last text part, or the last attachment when there is no text). Rate
+// limits, 5xx and network failures come back as *bot.RetryError; a bad
+// chat id, a blocked bot or a missing chat are permanent errors.
+func (c *Channel) Send(ctx context.Context, r bot.Reply, editID string) (bot.Sent, error) {
+	if r.Channel != "" && r.Channel != Name {
+		return bot.Sent{}, fmt.Errorf("telegram: reply for channel %q: %w", r.Channel, shakwa.ErrInvalid)
+	}
+	if r.Notice {
+		return bot.Sent{}, c.notice(ctx, r)
+	}
+	chatID, err := strconv.ParseInt(r.Chat, 10, 64)
+	if err != nil {
+		return bot.Sent{}, fmt.Errorf("telegram: chat %q: %w", r.Chat, shakwa.ErrInvalid)
+	}
+	text := strings.TrimSpace(r.Text)
+	if text == "" && len(r.Attachments) == 0 {
+		return bot.Sent{}, fmt.Errorf("telegram: empty reply to %d: %w", chatID, shakwa.ErrInvalid)
+	}
+	if editID != "" && text != "" && !r.AskContact && utf16Len(text) <= maxText {
+		sent, ok, err := c.edit(ctx, chatID, editID, text, r.Buttons)
+		if err != nil {
+			return bot.Sent{}, err
+		}
+		if ok {
+			return sent, c.attach(ctx, chatID, r.Attachments, nil, nil)
+		}
+	}
+	var sent bot.Sent
+	parts := splitText(text, maxText)
+	for i, part := range parts {
+		var markup models.ReplyMarkup
+		if i == len(parts)-1 {
+			markup = replyMarkup(r)
+		}
+		msg, err := c.api.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: chatID, Text: part, ReplyMarkup: markup})
+		if err != nil {
+			return bot.Sent{}, fmt.Errorf("telegram: sendMessage to %d: %w", chatID, classify(err))
+		}
+		sent.MessageID = strconv.Itoa(msg.ID)
+	}
+	if len(parts) > 0 {
+		return sent, c.attach(ctx, chatID, r.Attachments, nil, nil)
+	}
+	// No text: the files carry the keyboard and the id.
+	return sent, c.attach(ctx, chatID, r.Attachments, replyMarkup(r), &sent)
+}
+
+// Telegram's limits on a message's text and on a callback answer, in
+// UTF-16 code units.
+const (
+	maxText   = 4096
+	maxNotice = 200
+)
+
+func (c *Channel) notice(ctx context.Context, r bot.Reply) error {
+	text := r.Text
+	if utf16Len(text) > maxNotice {
+		text = text[:backOffMarks(text, prefixWithin(text, maxNotice))]
+	}
+	_, err := c.api.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{
+		CallbackQueryID: r.ButtonToken,
+		Text:            text,
+	})
+	if err != nil && errors.Is(err, tgbot.ErrorBadRequest) && strings.Contains(err.Error(), "query is too old") {
+		return nil // the spinner is long gone; nobody is waiting for this
+	}
+	if err != nil {
+		return fmt.Errorf("telegram: answerCallbackQuery: %w", classify(err))
+	}
+	return nil
+}
+
+// edit replaces the text and inline keyboard of message editID. ok is false
+// when the message cannot be edited and a new one must be sent instead.
+func (c *Channel) edit(ctx context.Context, chatID int64, editID, text string, buttons [][]bot.Button) (sent bot.Sent, ok bool, err error) {
+	msgID, err := strconv.Atoi(editID)
+	if err != nil {
+		return bot.Sent{}, false, nil
+	}
+	params := &tgbot.EditMessageTextParams{ChatID: chatID, MessageID: msgID, Text: text}
+	if len(buttons) > 0 {
+		params.ReplyMarkup = inlineKeyboard(buttons)
+	}
+	_, err = c.api.EditMessageText(ctx, params)
+	switch {
+	case err == nil, isBadRequest(err, "message is not modified"):
+		return bot.Sent{MessageID: editID}, true, nil
+	case isBadRequest(err, "message to edit not found", "message can't be edited",
+		"MESSAGE_ID_INVALID", "there is no text in the message to edit"):
+		return bot.Sent{}, false, nil
+	}
+	return bot.Sent{}, false, fmt.Errorf("telegram: editMessageText %s in %d: %w", editID, chatID, classify(err))
+}
+
+// attach sends files after the text. markup, when not nil, goes on the last
+// one and sent, when not nil, takes its id.
+func (c *Channel) attach(ctx context.Context, chatID int64, atts []shakwa.Attachment, markup models.ReplyMarkup, sent *bot.Sent) error {
+	for i, a := range atts {
+		var m models.ReplyMarkup
+		if i == len(atts)-1 {
+			m = markup
+		}
+		file := &models.InputFileString{Data: a.ID}
+		var msg *models.Message
+		var err error
+		method := "sendDocument"
+		if a.Kind == "photo" {
+			method = "sendPhoto"
+			msg, err = c.api.SendPhoto(ctx, &tgbot.SendPhotoParams{ChatID: chatID, Photo: file, ReplyMarkup: m})
+		} else {
+			msg, err = c.api.SendDocument(ctx, &tgbot.SendDocumentParams{ChatID: chatID, Document: file, ReplyMarkup: m})
+		}
+		if err != nil {
+			return fmt.Errorf("telegram: %s to %d: %w", method, chatID, classify(err))
+		}
+		if sent != nil {
+			sent.MessageID = strconv.Itoa(msg.ID)
+		}
+	}
+	return nil
+}
+
+// inlineButton and inlineMarkup are our own encoding of an inline keyboard:
+// the library's InlineKeyboardButton always serialises an empty copy_text
+// object next to callback_data.
+type inlineButton struct {
+	Text         string `json:"text"`
+	CallbackData string `json:"callback_data"`
+}
+
+type inlineMarkup struct {
+	InlineKeyboard [][]inlineButton `json:"inline_keyboard"`
+}
+
+func inlineKeyboard(rows [][]bot.Button) inlineMarkup {
+	kb := inlineMarkup{InlineKeyboard: make([][]inlineButton, 0, len(rows))}
+	for _, row := range rows {
+		if len(row) == 0 {
+			continue
+		}
+		r := make([]inlineButton, len(row))
+		for i, b := range row {
+			r[i] = inlineButton{Text: b.Label, CallbackData: b.Data}
+		}
+		kb.InlineKeyboard = append(kb.InlineKeyboard, r)
+	}
+	return kb
+}
+
+// replyMarkup is the keyboard of r's last message.
+func replyMarkup(r bot.Reply) models.ReplyMarkup {
+	switch {
+	case r.AskContact:
+		kb := [][]models.KeyboardButton{{{Text: r.ContactLabel, RequestContact: true}}}
+		for _, row := range r.Buttons {
+			if len(row) == 0 {
+				continue
+			}
+			kr := make([]models.KeyboardButton, len(row))
+			for i, b := range row {
+				kr[i] = models.KeyboardButton{Text: b.Label}
+			}
+			kb = append(kb, kr)
+		}
+		return &models.ReplyKeyboardMarkup{Keyboard: kb, ResizeKeyboard: true, OneTimeKeyboard: true}
+	case len(r.Buttons) > 0:
+		return inlineKeyboard(r.Buttons)
+	}
+	return &models.ReplyKeyboardRemove{RemoveKeyboard: true}
+}
+
+// classify marks err as worth retrying (rate limit, 5xx, network, a
+// cancelled call) or leaves it permanent (the Bot API refused the call).
+func classify(err error) error {
+	var tooMany *tgbot.TooManyRequestsError
+	if errors.As(err, &tooMany) {
+		return &bot.RetryError{After: time.Duration(tooMany.RetryAfter) * time.Second, Err: err}
+	}
+	var migrated *tgbot.MigrateError
+	for _, permanent := range []error{tgbot.ErrorBadRequest, tgbot.ErrorForbidden,
+		tgbot.ErrorUnauthorized, tgbot.ErrorNotFound, tgbot.ErrorConflict} {
+		if errors.Is(err, permanent) {
+			return err
+		}
+	}
+	if errors.As(err, &migrated) {
+		return err
+	}
+	// The library reports 5xx, undecodable answers and transport failures
+	// with no sentinel: all are worth another try.
+	return &bot.RetryError{Err: err}
+}
+
+// isBadRequest reports whether err is a 400 whose description contains one
+// of the given phrases.
+func isBadRequest(err error, phrases ...string) bool {
+	if !errors.Is(err, tgbot.ErrorBadRequest) {
+		return false
+	}
+	for _, p := range phrases {
+		if strings.Contains(err.Error(), p) {
+			return true
+		}
+	}
+	return false
+}

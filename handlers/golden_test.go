@@ -1,0 +1,86 @@
+package handlers
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/bot"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+
+// TestWholeLoopArabic records one complaint from /start to rating, in
+// Arabic, as a transcript a reviewer can read: testdata/loop_ar.golden.
+func TestWholeLoopArabic(t *testing.T) {
+	w := newWorld(t)
+	w.text(citizen, "/start")
+	w.press(citizen, menuComplaint)
+	w.press(citizen, "centre:KRM")
+	w.press(citizen, "cat:waiting")
+	w.do(citizen, bot.Message{Unsupported: "sticker"})
+	w.text(citizen, "طويل")
+	w.text(citizen, "انتظرت أكثر من ساعتين في قاعة الانتظار، ونظام الأرقام متوقف دون أي إعلان.")
+	w.do(citizen, bot.Message{Attachments: []shakwa.Attachment{{Kind: "photo", ID: "AgAD-photo-1"}}})
+	w.do(citizen, bot.Message{Phone: "+971501234567"})
+	w.press(citizen, "confirm")
+	id := "KRM-000001"
+	if got := w.ticket(id); got.Status != shakwa.StatusNew || len(got.Attachments) != 1 || got.Phone != "+971501234567" {
+		t.Fatalf("after confirm: %+v", got)
+	}
+
+	w.wait(12 * time.Minute)
+	w.do(fatima, bot.Message{Chat: "-1001", Button: "claim:" + id})
+	w.do(khalid, bot.Message{Chat: "-1001", Button: "claim:" + id})
+	if got := w.ticket(id); got.Holder.ID != fatima.id {
+		t.Fatalf("holder %q; want %q", got.Holder.ID, fatima.id)
+	}
+
+	w.wait(5 * time.Minute)
+	w.do(fatima, bot.Message{ReplyTo: w.lastIDs["telegram:"+fatima.id],
+		Text: "نعتذر عن التأخير. تم إصلاح نظام الأرقام، هل ما زلت في المركز؟"})
+	w.text(citizen, "نعم ما زلت هنا، رقمي ٤٥")
+	w.wait(20 * time.Minute)
+	w.press(fatima, "close:"+id)
+	w.text(fatima, "تمت خدمة المتعامل وإصلاح نظام النداء الآلي.")
+	w.press(citizen, "rate:"+id+":5")
+	w.press(citizen, "rate:"+id+":5")
+	w.text(citizen, "krm-٠٠٠٠٠١")
+	w.wait(time.Hour)
+	w.text(manager, "/stats اليوم")
+
+	got := w.ticket(id)
+	if got.Status != shakwa.StatusClosed || got.Rating != 5 || got.Claimed.IsZero() || got.FirstReply.IsZero() ||
+		got.Resolved.IsZero() || got.Rated.IsZero() {
+		t.Errorf("final ticket: %+v", got)
+	}
+	if d := got.Claimed.Sub(got.Created); d != 12*time.Minute {
+		t.Errorf("time to claim %v; want 12m", d)
+	}
+	golden(t, "loop_ar.golden", w.script.String())
+}
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("transcript differs from %s (run with -update and review the diff):\n%s", path, got)
+	}
+}

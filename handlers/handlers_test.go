@@ -1,0 +1,266 @@
+package handlers
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/bot"
+)
+
+func TestOnlyCentreStaffMayClaim(t *testing.T) {
+	w := newWorld(t)
+	id := w.fileComplaint(citizen, "KRM")
+	for _, p := range []person{maryam, manager, other} {
+		rs := w.do(p, bot.Message{Chat: "-1001", Button: "claim:" + id})
+		if len(rs) != 1 || !rs[0].Notice || rs[0].Text != w.tr(p.lang, "claim.forbidden", nil) {
+			t.Errorf("%s claims: got %+v; want one refusal notice", p.name, rs)
+		}
+	}
+	if got := w.ticket(id); got.Status != shakwa.StatusNew {
+		t.Errorf("status %s after refused claims; want new", got.Status)
+	}
+}
+
+func TestButtonPressedTwice(t *testing.T) {
+	w := newWorld(t)
+	id := w.fileComplaint(citizen, "KRM")
+	w.do(fatima, bot.Message{Chat: "-1001", Button: "claim:" + id})
+	rs := w.do(fatima, bot.Message{Chat: "-1001", Button: "claim:" + id})
+	if len(rs) != 1 || rs[0].Text != w.tr("ar", "claim.yours", nil) {
+		t.Errorf("second claim by holder: %+v", rs)
+	}
+	// A confirm pressed again after the ticket was filed files nothing.
+	rs = w.press(citizen, "confirm")
+	if len(find(rs, citizen.id, w.tr("ar", "error.stale_button", nil))) == 0 &&
+		(len(rs) == 0 || rs[0].Text != w.tr("ar", "error.stale_button", nil)) {
+		t.Errorf("confirm pressed twice: %+v", rs)
+	}
+	ts, _ := w.store.CitizenTickets(context.Background(), shakwa.Address{Channel: "telegram", Chat: citizen.id}, 10)
+	if len(ts) != 1 {
+		t.Errorf("citizen has %d tickets; want 1", len(ts))
+	}
+}
+
+func TestCitizenSeesOnlyOwnTickets(t *testing.T) {
+	w := newWorld(t)
+	id := w.fileComplaint(citizen, "KRM")
+	notFound := w.tr("en", "error.not_found", nil)
+	for _, in := range []bot.Message{{Text: id}, {Text: "1"}, {Button: "view:" + id}, {Button: "info:" + id},
+		{Button: "reopen:" + id}, {Button: "rate:" + id + ":1"}} {
+		rs := w.do(other, in)
+		if len(find(rs, other.id, notFound)) != 1 {
+			t.Errorf("other citizen %+v: got %+v; want not found", in, rs)
+		}
+	}
+	for _, typed := range []string{id, "krm 1", "KRM-٠٠٠٠٠١", "۱", "000001"} {
+		rs := w.text(citizen, typed)
+		if len(find(rs, citizen.id, id)) != 1 {
+			t.Errorf("owner types %q: got %+v; want the ticket", typed, rs)
+		}
+	}
+}
+
+func TestCancelAndBadInput(t *testing.T) {
+	cancelled := "تم الإلغاء"
+	tests := []struct {
+		name string
+		in   bot.Message
+		want string
+	}{
+		{"typed Arabic cancel", bot.Message{Text: "الغاء"}, cancelled},
+		{"typed cancel with hamza", bot.Message{Text: "إلغاء"}, cancelled},
+		{"typed English cancel", bot.Message{Text: "Cancel"}, cancelled},
+		{"slash cancel", bot.Message{Text: "/cancel"}, cancelled},
+		{"sticker", bot.Message{Unsupported: "sticker"}, "لا يمكنني قراءة"},
+		{"voice", bot.Message{Unsupported: "voice"}, "لا يمكنني قراءة"},
+		{"10,000 characters", bot.Message{Text: strings.Repeat("ش", 10000)}, "النص طويل: 10000 حرف"},
+		{"unknown button", bot.Message{Button: "nonsense:1"}, "هذا الزر من رسالة سابقة"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t)
+			w.press(citizen, menuComplaint)
+			w.press(citizen, "centre:KRM")
+			w.press(citizen, "cat:waiting")
+			rs := w.do(citizen, tt.in)
+			if len(find(rs, citizen.id, tt.want)) == 0 {
+				t.Errorf("got %v; want a reply containing %q", texts(rs), tt.want)
+			}
+		})
+	}
+}
+
+func TestIdleConversationExpires(t *testing.T) {
+	w := newWorld(t)
+	w.press(citizen, menuComplaint)
+	w.press(citizen, "centre:KRM")
+	w.wait(31 * time.Minute)
+	rs := w.press(citizen, "cat:waiting")
+	if len(find(rs, citizen.id, "انتهت مهلة المحادثة")) != 1 {
+		t.Errorf("got %v; want the expiry notice", texts(rs))
+	}
+	if data, _ := w.store.Session(context.Background(), "telegram:"+citizen.id); data != nil {
+		t.Errorf("session still stored: %s", data)
+	}
+}
+
+func TestLanguage(t *testing.T) {
+	w := newWorld(t)
+	if rs := w.text(other, "/start"); len(find(rs, other.id, "Welcome Sara")) != 1 {
+		t.Errorf("English speaker greeted with %v", texts(rs))
+	}
+	if rs := w.text(citizen, "/start"); len(find(rs, citizen.id, "أهلاً وسهلاً")) != 1 {
+		t.Errorf("Arabic speaker greeted with %v", texts(rs))
+	}
+	w.press(citizen, "lang:en")
+	if rs := w.press(citizen, menuComplaint); len(find(rs, citizen.id, "Which centre")) != 1 {
+		t.Errorf("after switching to English: %v", texts(rs))
+	}
+	if rs := w.press(citizen, "centre:KRM"); len(rs) < 2 || rs[1].Buttons[0][0].Label != "Waiting time" {
+		t.Errorf("English category menu: %+v", rs)
+	}
+}
+
+func TestQueueMineAndRelease(t *testing.T) {
+	w := newWorld(t)
+	first := w.fileComplaint(citizen, "KRM")
+	w.wait(time.Minute)
+	second := w.fileComplaint(other, "KRM")
+	rs := w.text(fatima, "/queue")
+	if len(rs) != 1 || strings.Index(rs[0].Text, first) > strings.Index(rs[0].Text, second) ||
+		rs[0].Buttons[0][0].Data != "claim:"+first {
+		t.Fatalf("/queue: %+v; want both, oldest first, with claim buttons", rs)
+	}
+	w.press(fatima, "claim:"+first) // claiming from the private list works too
+	if rs := w.text(fatima, "/mine"); len(find(rs, fatima.id, first)) != 1 || strings.Contains(rs[0].Text, second) {
+		t.Errorf("/mine: %v", texts(rs))
+	}
+	if rs := w.press(khalid, "release:"+first); w.ticket(first).Holder.ID != fatima.id || len(find(rs, khalid.id, "فاطمة")) != 1 {
+		t.Errorf("another staff member released the ticket: %v", texts(rs))
+	}
+	rs = w.press(fatima, "release:"+first)
+	if w.ticket(first).Status != shakwa.StatusNew {
+		t.Fatalf("status after release: %s", w.ticket(first).Status)
+	}
+	cards := find(rs, "-1001", first)
+	if len(cards) != 1 || !cards[0].Edit || cards[0].Buttons[0][0].Data != "claim:"+first {
+		t.Errorf("card after release: %+v; want it edited back with a claim button", cards)
+	}
+	if rs := w.text(citizen, "/queue"); len(find(rs, citizen.id, "/start")) != 1 {
+		t.Errorf("a citizen's /queue: %v; want help", texts(rs))
+	}
+}
+
+func TestTransfer(t *testing.T) {
+	w := newWorld(t)
+	id := w.fileComplaint(citizen, "KRM")
+	w.press(fatima, "claim:"+id)
+	w.press(fatima, "transfer:"+id)
+	rs := w.press(fatima, "centre:BRS")
+	got := w.ticket(id)
+	if got.Centre != "BRS" || got.Status != shakwa.StatusNew || got.Holder.ID != "" || got.Transferred.IsZero() {
+		t.Fatalf("after transfer: %+v", got)
+	}
+	if len(find(rs, "-1002", id)) != 1 || len(find(rs, "-1001", id)) != 1 || len(find(rs, citizen.id, id)) != 1 {
+		t.Errorf("transfer replies %v; want a new BRS card, the KRM card edited, the citizen told", texts(rs))
+	}
+	if rs := w.do(fatima, bot.Message{Chat: "-1002", Button: "claim:" + id}); rs[0].Text != w.tr("ar", "claim.forbidden", nil) {
+		t.Errorf("KRM staff claim at BRS: %+v", rs)
+	}
+	w.do(maryam, bot.Message{Chat: "-1002", Button: "claim:" + id})
+	if got := w.ticket(id); got.Holder.ID != maryam.id {
+		t.Errorf("holder %q; want %q", got.Holder.ID, maryam.id)
+	}
+}
+
+func TestLowRatingOffersReopen(t *testing.T) {
+	w := newWorld(t)
+	id := w.fileComplaint(citizen, "KRM")
+	w.press(fatima, "claim:"+id)
+	w.text(fatima, "/reply 1 سنتواصل معك اليوم") // number without its prefix, among held tickets
+	w.text(fatima, "/note "+id+" اتصلت ولم يرد")
+	w.press(fatima, "close:"+id)
+	w.text(fatima, "تم تحديث الموعد")
+	rs := w.press(citizen, "rate:"+id+":1")
+	offer := find(rs, citizen.id, "إعادة فتح")
+	if len(offer) != 1 || offer[0].Buttons[0][0].Data != "reopen:"+id {
+		t.Fatalf("low rating: %v; want a reopen offer", texts(rs))
+	}
+	rs = w.press(citizen, "reopen:"+id)
+	got := w.ticket(id)
+	if got.Status != shakwa.StatusClaimed || got.Holder.ID != fatima.id || got.Reopens != 1 {
+		t.Errorf("after reopen: %+v", got)
+	}
+	if len(find(rs, fatima.id, "أعاد المتعامل فتح")) != 1 {
+		t.Errorf("holder not told of the reopen: %v", texts(rs))
+	}
+	evs, _ := w.store.Events(context.Background(), id)
+	var kinds []string
+	for _, e := range evs {
+		kinds = append(kinds, e.Kind)
+	}
+	if want := "created claimed reply note resolved rated reopened"; strings.Join(kinds, " ") != want {
+		t.Errorf("events %v; want %s", kinds, want)
+	}
+}
+
+func TestReopenWindow(t *testing.T) {
+	w := newWorld(t)
+	id := w.fileComplaint(citizen, "KRM")
+	w.press(fatima, "claim:"+id)
+	w.press(fatima, "close:"+id)
+	w.text(fatima, "تمت المعالجة")
+	w.wait(8 * 24 * time.Hour)
+	rs := w.press(citizen, "reopen:"+id)
+	if len(find(rs, citizen.id, "لا يمكن إعادة فتحه")) != 1 || w.ticket(id).Status != shakwa.StatusResolved {
+		t.Errorf("reopen after 8 days: %v", texts(rs))
+	}
+}
+
+func TestFeedbackAndThanksReachStaff(t *testing.T) {
+	w := newWorld(t)
+	w.press(citizen, menuThanks)
+	w.press(citizen, "centre:KRM")
+	w.text(citizen, "فاطمة")
+	rs := w.text(citizen, "شكراً على حسن الاستقبال")
+	if len(find(rs, "-1001", "فاطمة")) != 1 || len(find(rs, citizen.id, "شكراً لك")) != 1 {
+		t.Errorf("thanks: %v", texts(rs))
+	}
+	w.press(other, menuFeedback)
+	w.press(other, "centre:KRM")
+	w.text(other, "٤")
+	rs = w.press(other, "skip")
+	if len(find(rs, "-1001", "4 نجوم")) != 1 {
+		t.Errorf("feedback: %v", texts(rs))
+	}
+	fs, _ := w.store.FeedbackCreated(context.Background(), w.now.Add(-time.Hour), w.now.Add(time.Second))
+	if len(fs) != 2 || fs[1].Stars != 4 && fs[0].Stars != 4 {
+		t.Errorf("stored feedback %+v; want thanks and 4 stars", fs)
+	}
+}
+
+func TestStatsOnlyForManagers(t *testing.T) {
+	w := newWorld(t)
+	for _, p := range []person{citizen, fatima} {
+		if rs := w.text(p, "/stats"); len(find(rs, p.id, "للمديرين فقط")) != 1 {
+			t.Errorf("%s /stats: %v", p.name, texts(rs))
+		}
+	}
+	if rs := w.text(manager, "/stats yearly"); len(find(rs, manager.id, "/stats")) != 1 {
+		t.Errorf("bad period: %v", texts(rs))
+	}
+	if rs := w.text(manager, "/stats week"); len(find(rs, manager.id, "آخر ٧ أيام")) != 1 {
+		t.Errorf("/stats week: %v", texts(rs))
+	}
+}
+
+func texts(rs []bot.Reply) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.Chat+": "+r.Text)
+	}
+	return out
+}

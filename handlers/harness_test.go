@@ -1,0 +1,233 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/bot"
+	"github.com/shakwa/shakwa/config"
+	"github.com/shakwa/shakwa/locales"
+	"github.com/shakwa/shakwa/storage"
+	"github.com/shakwa/shakwa/storage/storagetest"
+)
+
+const testConfig = `
+timezone: Asia/Dubai
+session: {idle: 30m}
+reopen_days: 7
+centres:
+  - code: KRM
+    name: {ar: "مركز سعادة المتعاملين - الكرامة", en: "Karama Customer Happiness Centre"}
+    staff_chat: -1001
+    sla: {claim: 30m, resolve: 48h}
+  - code: BRS
+    name: {ar: "مركز سعادة المتعاملين - البرشاء", en: "Al Barsha Customer Happiness Centre"}
+    staff_chat: -1002
+categories:
+  - code: waiting
+    name: {ar: "طول فترة الانتظار", en: "Waiting time"}
+  - code: conduct
+    name: {ar: "تعامل الموظفين", en: "Staff conduct"}
+people:
+  - {telegram: 111, name: "فاطمة المنصوري", role: staff, centres: [KRM]}
+  - {telegram: 112, name: "خالد الحمادي", role: staff, centres: [KRM]}
+  - {telegram: 113, name: "مريم الكعبي", role: staff, centres: [BRS]}
+  - {telegram: 900, name: "سعيد النعيمي", role: manager}
+`
+
+// person is someone in a test conversation.
+type person struct {
+	id, name, lang string
+}
+
+var (
+	citizen = person{"5001", "سالم", "ar"}
+	other   = person{"5002", "Sara", "en"}
+	fatima  = person{"111", "Fatima", "ar"}
+	khalid  = person{"112", "Khalid", "ar"}
+	maryam  = person{"113", "Maryam", "ar"}
+	manager = person{"900", "Saeed", "ar"}
+)
+
+// world runs a Handler on real Redis with a test clock, and plays the
+// outbox's part for refs: each sent Reply gets a message id, so replies to
+// it can be traced.
+type world struct {
+	t       *testing.T
+	h       *Handler
+	store   *storage.Store
+	now     time.Time
+	nextID  int
+	lastIDs map[string]string // chat -> last message id sent there
+	script  strings.Builder   // the transcript
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	cfg, err := config.Parse([]byte(testConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := locales.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &world{t: t, store: storagetest.Store(t), lastIDs: map[string]string{},
+		now: time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)}
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	w.h = New(cfg, w.store, text, func() time.Time { return w.now }, log)
+	return w
+}
+
+// wait moves the clock.
+func (w *world) wait(d time.Duration) {
+	w.now = w.now.Add(d)
+	fmt.Fprintf(&w.script, "\n… %s later\n", d)
+}
+
+// do delivers m from p in their private chat (or in group when set) and
+// returns the replies.
+func (w *world) do(p person, m bot.Message) []bot.Reply {
+	w.t.Helper()
+	w.nextID++
+	m.ID = strconv.Itoa(w.nextID)
+	m.Channel = "telegram"
+	m.From = bot.User{ID: p.id, Name: p.name, Lang: p.lang}
+	if m.Chat == "" {
+		m.Chat = p.id
+	}
+	m.Group = strings.HasPrefix(m.Chat, "-")
+	if m.Button != "" {
+		m.ButtonToken = "cb" + m.ID
+	}
+	w.record(p, m)
+	var rs bot.Replies
+	w.h.Handle(context.Background(), &rs, &m)
+	for _, r := range rs {
+		w.deliver(r)
+	}
+	return rs
+}
+
+func (w *world) text(p person, s string) []bot.Reply { return w.do(p, bot.Message{Text: s}) }
+func (w *world) press(p person, data string) []bot.Reply {
+	return w.do(p, bot.Message{Button: data})
+}
+
+// deliver stands in for the outbox: it records r and remembers its ref.
+func (w *world) deliver(r bot.Reply) {
+	chat := r.Channel + ":" + r.Chat
+	if r.Notice {
+		if r.Text != "" {
+			fmt.Fprintf(&w.script, "   (notice to %s) %s\n", r.Chat, r.Text)
+		}
+		return
+	}
+	w.nextID++
+	id := strconv.Itoa(w.nextID)
+	if r.Ref != "" {
+		if old, _ := w.store.Ref(context.Background(), chat, r.Ref); r.Edit && old != "" {
+			id = old
+		}
+		if err := w.store.SetRef(context.Background(), chat, r.Ref, id); err != nil {
+			w.t.Fatal(err)
+		}
+	}
+	w.lastIDs[chat] = id
+	verb := "→"
+	if r.Edit {
+		verb = "✎"
+	}
+	fmt.Fprintf(&w.script, "%s %s\n", verb, r.Chat)
+	for _, line := range strings.Split(r.Text, "\n") {
+		fmt.Fprintf(&w.script, "   %s\n", line)
+	}
+	for _, row := range r.Buttons {
+		var labels []string
+		for _, b := range row {
+			labels = append(labels, "["+b.Label+"]")
+		}
+		fmt.Fprintf(&w.script, "   %s\n", strings.Join(labels, " "))
+	}
+	if r.AskContact {
+		fmt.Fprintf(&w.script, "   {%s}\n", r.ContactLabel)
+	}
+	for _, a := range r.Attachments {
+		fmt.Fprintf(&w.script, "   📎 %s %s\n", a.Kind, a.ID)
+	}
+}
+
+func (w *world) record(p person, m bot.Message) {
+	where := ""
+	if m.Group {
+		where = " in " + m.Chat
+	}
+	var what string
+	switch {
+	case m.Button != "":
+		what = "presses " + m.Button
+	case m.Phone != "":
+		what = "shares phone " + m.Phone
+	case m.Unsupported != "":
+		what = "sends a " + m.Unsupported
+	case len(m.Attachments) > 0:
+		what = fmt.Sprintf("sends %d %s %q", len(m.Attachments), m.Attachments[0].Kind, m.Text)
+	default:
+		what = "types " + strconv.Quote(m.Text)
+	}
+	if m.ReplyTo != "" {
+		what += " (replying to " + m.ReplyTo + ")"
+	}
+	fmt.Fprintf(&w.script, "\n%s (%s)%s %s\n", p.name, p.id, where, what)
+}
+
+// ticket reads a ticket from the store.
+func (w *world) ticket(id string) *shakwa.Ticket {
+	w.t.Helper()
+	t, err := w.store.Ticket(context.Background(), id)
+	if err != nil {
+		w.t.Fatalf("ticket %s: %v", id, err)
+	}
+	return t
+}
+
+// fileComplaint walks a citizen through a complaint and returns its id.
+func (w *world) fileComplaint(p person, centre string) string {
+	w.t.Helper()
+	w.press(p, menuComplaint)
+	w.press(p, "centre:"+centre)
+	w.press(p, "cat:waiting")
+	w.text(p, "انتظرت أكثر من ساعتين دون أن يُنادى رقمي")
+	w.press(p, "skip")
+	rs := w.press(p, "confirm")
+	for _, r := range rs {
+		if r.Ref != "" && strings.HasPrefix(r.Ref, refCard) {
+			return strings.TrimPrefix(r.Ref, refCard)
+		}
+	}
+	w.t.Fatalf("no ticket card after confirming; replies: %+v", rs)
+	return ""
+}
+
+// find returns the replies to chat whose text contains s.
+func find(rs []bot.Reply, chat, s string) []bot.Reply {
+	var out []bot.Reply
+	for _, r := range rs {
+		if r.Chat == chat && strings.Contains(r.Text, s) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// tr renders key as the handler would, for assertions.
+func (w *world) tr(lang, key string, data map[string]any) string {
+	return w.h.text.Text(lang, key, data)
+}
