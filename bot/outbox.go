@@ -197,30 +197,29 @@ func (o *Outbox) failed(ctx context.Context, chat string, err error) error {
 }
 
 func (o *Outbox) retry(ctx context.Context, chat string, err error) error {
-	delay := o.backoff(chat)
-	var re *RetryError
-	if errors.As(err, &re) && re.After > delay {
-		delay = re.After
-	}
-	n, serr := o.store.Retry(ctx, chat, o.now().Add(delay))
-	if serr != nil {
-		return serr
-	}
+	n, delay := o.attempt(chat)
 	if n >= o.MaxAttempts {
 		o.forget(chat)
 		o.log.WarnContext(ctx, "gave up", "channel", channelOf(chat), "attempts", n, "err", err)
 		return o.store.Dead(ctx, chat, err.Error(), o.now())
 	}
-	return nil
+	var re *RetryError
+	if errors.As(err, &re) && re.After > delay {
+		delay = re.After
+	}
+	_, err = o.store.Retry(ctx, chat, o.now().Add(delay))
+	return err
 }
 
-// backoff doubles from one second per consecutive failure, up to 5 minutes.
-func (o *Outbox) backoff(chat string) time.Duration {
+// attempt counts a failure of chat's head and returns the failures so far
+// and the backoff: doubling from one second, up to 5 minutes. The count is
+// this process's: after a restart an item gets MaxAttempts again.
+func (o *Outbox) attempt(chat string) (int, time.Duration) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	n := o.tries[chat]
 	o.tries[chat] = n + 1
-	return min(time.Second<<min(n, 9), 5*time.Minute)
+	return n + 1, min(time.Second<<min(n, 9), 5*time.Minute)
 }
 
 func (o *Outbox) forget(chat string) {
