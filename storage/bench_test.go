@@ -1,0 +1,42 @@
+package storage_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/storage/storagetest"
+)
+
+// Run with: scripts/test ./storage/ -run '^$' -bench . -benchtime 2000x
+
+func BenchmarkCreateTicket(b *testing.B) {
+	s := storagetest.Store(b)
+	c := ctx(b)
+	for i := 0; b.Loop(); i++ {
+		tk := &shakwa.Ticket{Centre: "KRM", Text: "benchmark", Citizen: citizen, Created: base.Add(time.Duration(i))}
+		if err := s.CreateTicket(c, tk); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkClaim(b *testing.B) {
+	s := storagetest.Store(b)
+	c := ctx(b)
+	ids := make([]string, b.N)
+	for i := range ids {
+		tk := &shakwa.Ticket{Centre: "KRM", Citizen: citizen, Created: base}
+		if err := s.CreateTicket(c, tk); err != nil {
+			b.Fatal(err)
+		}
+		ids[i] = tk.ID
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := s.Claim(c, ids[i], shakwa.Staff{ID: fmt.Sprint(i % 7)}, base); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

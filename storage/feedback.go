@@ -1,0 +1,71 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/shakwa/shakwa"
+)
+
+// AddFeedback stores f and assigns f.ID ("F-" and a six-digit number). The
+// caller sets Created. It returns an error wrapping shakwa.ErrInvalid when
+// the kind, centre or creation time is missing.
+func (s *Store) AddFeedback(ctx context.Context, f *shakwa.Feedback) error {
+	if f == nil || f.Kind == "" || f.Centre == "" || f.Created.IsZero() {
+		return fmt.Errorf("add feedback: need kind, centre and creation time: %w", shakwa.ErrInvalid)
+	}
+	n, err := s.rdb.Incr(ctx, s.plain("fb:seq")).Result()
+	if err != nil {
+		return fmt.Errorf("add feedback: next number: %w", err)
+	}
+	id := fmt.Sprintf("F-%06d", n)
+	// Index first, so a crash leaves an entry readers skip, never a lost
+	// record. Readers never remove entries, so this cannot race with them.
+	key := s.plain("fb:created")
+	if err := s.rdb.ZAdd(ctx, key, redis.Z{Score: score(f.Created), Member: id}).Err(); err != nil {
+		return fmt.Errorf("add feedback %s: index: %w", id, err)
+	}
+	nf := *f
+	nf.ID = id
+	if err := s.rdb.HSet(ctx, s.key("fb", id), feedbackFields(&nf)...).Err(); err != nil {
+		return fmt.Errorf("add feedback %s: %w", id, err)
+	}
+	f.ID = id
+	return nil
+}
+
+// FeedbackCreated returns the feedback given in [from, to), oldest first.
+func (s *Store) FeedbackCreated(ctx context.Context, from, to time.Time) ([]*shakwa.Feedback, error) {
+	ids, err := s.rdb.ZRangeArgs(ctx, redis.ZRangeArgs{
+		Key: s.plain("fb:created"), Start: msMin(from), Stop: msMax(to), ByScore: true,
+	}).Result()
+	if err != nil {
+		return nil, fmt.Errorf("feedback created: %w", err)
+	}
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.MapStringStringCmd, len(ids))
+	for i, id := range ids {
+		cmds[i] = pipe.HGetAll(ctx, s.key("fb", id))
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("feedback created: %w", err)
+	}
+	var out []*shakwa.Feedback
+	for _, c := range cmds {
+		if len(c.Val()) == 0 {
+			continue // indexed, then the writer stopped
+		}
+		f, err := parseFeedback(c.Val())
+		if err != nil {
+			return nil, fmt.Errorf("feedback created: %w", err)
+		}
+		if within(f.Created, from, to) {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}

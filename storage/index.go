@@ -1,0 +1,196 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/shakwa/shakwa"
+)
+
+// entry is one index a ticket belongs in, with its score there.
+type entry struct {
+	key   string
+	score float64
+}
+
+// entries lists the indexes t belongs in, given its state.
+func (s *Store) entries(t *shakwa.Ticket) []entry {
+	c := score(t.Created)
+	es := []entry{{s.plain("created"), c}}
+	if !t.Citizen.IsZero() {
+		es = append(es, entry{s.key("citizen", t.Citizen.String()), c})
+	}
+	if t.Status.Open() {
+		es = append(es, entry{s.plain("open"), c})
+	}
+	switch t.Status {
+	case shakwa.StatusNew:
+		es = append(es, entry{s.key("queue", t.Centre), c})
+	case shakwa.StatusClaimed, shakwa.StatusInProgress:
+		if t.Holder.ID != "" {
+			es = append(es, entry{s.key("held", t.Holder.ID), c})
+		}
+	case shakwa.StatusResolved, shakwa.StatusClosed:
+		if !t.Resolved.IsZero() {
+			es = append(es, entry{s.plain("resolved"), score(t.Resolved)})
+		}
+	}
+	return es
+}
+
+// entryIn returns t's entry in the index key, if t belongs there.
+func (s *Store) entryIn(t *shakwa.Ticket, key string) (entry, bool) {
+	if t == nil {
+		return entry{}, false
+	}
+	for _, e := range s.entries(t) {
+		if e.key == key {
+			return e, true
+		}
+	}
+	return entry{}, false
+}
+
+// belongs reports whether t belongs in the index key.
+func (s *Store) belongs(t *shakwa.Ticket, key string) bool {
+	_, ok := s.entryIn(t, key)
+	return ok
+}
+
+// index adds ticket after to the indexes it belongs in and removes it from
+// those only before belonged in (before may be nil). A removal is followed
+// by a fresh read of the ticket: if a concurrent change made it belong
+// there again, the entry is restored, so racing writers never lose an
+// entry.
+func (s *Store) index(ctx context.Context, before, after *shakwa.Ticket) error {
+	var gone []string
+	pipe := s.rdb.Pipeline()
+	for _, e := range s.entries(after) {
+		pipe.ZAdd(ctx, e.key, redis.Z{Score: e.score, Member: after.ID})
+	}
+	if before != nil {
+		for _, e := range s.entries(before) {
+			if !s.belongs(after, e.key) {
+				gone = append(gone, e.key)
+				pipe.ZRem(ctx, e.key, after.ID)
+			}
+		}
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
+	return s.restore(ctx, gone, []string{after.ID})
+}
+
+// prune removes ids from the index key, where they were found not to
+// belong, then restores any that belong there again by now.
+func (s *Store) prune(ctx context.Context, key string, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := s.rdb.ZRem(ctx, key, toAny(ids)...).Err(); err != nil {
+		return fmt.Errorf("prune index: %w", err)
+	}
+	return s.restore(ctx, []string{key}, ids)
+}
+
+// restore re-reads the tickets ids after they were removed from the
+// indexes keys and adds back those that belong there by now.
+func (s *Store) restore(ctx context.Context, keys, ids []string) error {
+	if len(keys) == 0 || len(ids) == 0 {
+		return nil
+	}
+	ts, err := s.loadTickets(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("index: restore: %w", err)
+	}
+	pipe := s.rdb.Pipeline()
+	for _, t := range ts {
+		for _, k := range keys {
+			if e, ok := s.entryIn(t, k); ok {
+				pipe.ZAdd(ctx, k, redis.Z{Score: e.score, Member: t.ID})
+			}
+		}
+	}
+	if pipe.Len() == 0 {
+		return nil
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("index: restore: %w", err)
+	}
+	return nil
+}
+
+func toAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+// query is a read of one index: a score range, a direction and a limit.
+type query struct {
+	key      string
+	min, max string // scores, as ZRANGE BYSCORE takes them
+	rev      bool   // highest score first
+	limit    int    // at most this many tickets; <= 0 for all
+	// keep filters tickets that belong in the index (e.g. an exact time
+	// range); nil keeps all.
+	keep func(*shakwa.Ticket) bool
+}
+
+// batch is how many index entries a read takes at a time: a few more than
+// it needs, to allow for stale ones, and at most 500.
+func (q query) batch() int64 {
+	if q.limit <= 0 || q.limit > 250 {
+		return 500
+	}
+	return int64(2*q.limit + 8)
+}
+
+// scan reads the tickets an index names, in index order, keeps those that
+// belong there (and pass q.keep) and prunes the others.
+func (s *Store) scan(ctx context.Context, q query) ([]*shakwa.Ticket, error) {
+	var out []*shakwa.Ticket
+	var stale []string
+	seen := map[string]bool{}
+	for offset := int64(0); q.limit <= 0 || len(out) < q.limit; offset += q.batch() {
+		ids, err := s.rdb.ZRangeArgs(ctx, q.args(offset)).Result()
+		if err != nil {
+			return nil, fmt.Errorf("read index: %w", err)
+		}
+		ts, err := s.loadTickets(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		for i, t := range ts {
+			switch {
+			case seen[ids[i]]:
+			case !s.belongs(t, q.key):
+				stale = append(stale, ids[i])
+			case (q.keep == nil || q.keep(t)) && (q.limit <= 0 || len(out) < q.limit):
+				out = append(out, t)
+			}
+			seen[ids[i]] = true
+		}
+		if int64(len(ids)) < q.batch() {
+			break
+		}
+	}
+	if err := s.prune(ctx, q.key, stale); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// args is the ZRANGE of one batch of q.
+func (q query) args(offset int64) redis.ZRangeArgs {
+	a := redis.ZRangeArgs{Key: q.key, Start: q.min, Stop: q.max, ByScore: true, Offset: offset, Count: q.batch()}
+	if q.rev {
+		a.Start, a.Stop, a.Rev = q.max, q.min, true
+	}
+	return a
+}

@@ -1,0 +1,145 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/shakwa/shakwa"
+)
+
+// Statuses in which staff work on a ticket.
+var working = []shakwa.Status{shakwa.StatusClaimed, shakwa.StatusInProgress}
+
+// Claim gives a new ticket to by: status claimed, holder by. The first
+// claim time is kept on later claims. A ticket that is not new is refused
+// with the current ticket (whose Holder says who has it) and an error
+// wrapping shakwa.ErrConflict; an unknown id wraps shakwa.ErrNotFound.
+func (s *Store) Claim(ctx context.Context, id string, by shakwa.Staff, now time.Time) (*shakwa.Ticket, error) {
+	return s.apply(ctx, id, now, transition{
+		name:  "claim",
+		from:  []shakwa.Status{shakwa.StatusNew},
+		event: shakwa.Event{Kind: "claimed", By: by.ID},
+		ops: []op{
+			set(fStatus, string(shakwa.StatusClaimed)), set(fHolderID, by.ID),
+			set(fHolderName, by.Name), keep(fClaimed, now),
+		},
+	})
+}
+
+// Release puts a claimed or in-progress ticket held by by back in its
+// centre's queue: status new, no holder. Other states and other holders are
+// refused as Claim describes.
+func (s *Store) Release(ctx context.Context, id string, by shakwa.Staff, now time.Time) (*shakwa.Ticket, error) {
+	return s.apply(ctx, id, now, transition{
+		name: "release", from: working, holder: by.ID,
+		event: shakwa.Event{Kind: "released", By: by.ID},
+		ops:   []op{set(fStatus, string(shakwa.StatusNew)), del(fHolderID), del(fHolderName)},
+	})
+}
+
+// Reply records a staff answer on a claimed or in-progress ticket held by
+// by: status in_progress; the first reply time is kept on later replies.
+// Refusals are as Claim describes.
+func (s *Store) Reply(ctx context.Context, id string, by shakwa.Staff, text string, now time.Time) (*shakwa.Ticket, error) {
+	return s.apply(ctx, id, now, transition{
+		name: "reply", from: working, holder: by.ID,
+		event: shakwa.Event{Kind: "reply", By: by.ID, Text: text},
+		ops:   []op{set(fStatus, string(shakwa.StatusInProgress)), keep(fFirstReply, now)},
+	})
+}
+
+// Note adds an internal staff note to a ticket in any state.
+func (s *Store) Note(ctx context.Context, id string, by shakwa.Staff, text string, now time.Time) (*shakwa.Ticket, error) {
+	return s.apply(ctx, id, now, transition{
+		name:  "note",
+		event: shakwa.Event{Kind: "note", By: by.ID, Text: text},
+	})
+}
+
+// Info adds information from the citizen to an open ticket. A ticket of
+// another citizen is reported as not found (shakwa.ErrNotFound); a ticket
+// that is no longer open is refused with shakwa.ErrConflict.
+func (s *Store) Info(ctx context.Context, id string, citizen shakwa.Address, text string, now time.Time) (*shakwa.Ticket, error) {
+	return s.apply(ctx, id, now, transition{
+		name:    "info",
+		from:    []shakwa.Status{shakwa.StatusNew, shakwa.StatusClaimed, shakwa.StatusInProgress},
+		citizen: &citizen,
+		event:   shakwa.Event{Kind: "info", By: citizen.String(), Text: text},
+	})
+}
+
+// Resolve closes the work on a claimed or in-progress ticket held by by:
+// status resolved, with the resolution and time; the holder stays
+// recorded. Refusals are as Claim describes.
+func (s *Store) Resolve(ctx context.Context, id string, by shakwa.Staff, resolution string, now time.Time) (*shakwa.Ticket, error) {
+	return s.apply(ctx, id, now, transition{
+		name: "resolve", from: working, holder: by.ID,
+		event: shakwa.Event{Kind: "resolved", By: by.ID, Text: resolution},
+		ops: []op{
+			set(fStatus, string(shakwa.StatusResolved)), set(fResolution, resolution),
+			set(fResolved, fmtTime(now)),
+		},
+	})
+}
+
+// Transfer moves an open ticket to the queue of centre to: status new, no
+// holder, transfer time recorded. A claimed or in-progress ticket can only
+// be transferred by its holder. A transfer to the centre the ticket is in
+// is refused with shakwa.ErrConflict; a malformed centre code with
+// shakwa.ErrInvalid. Other refusals are as Claim describes.
+func (s *Store) Transfer(ctx context.Context, id string, by shakwa.Staff, to string, now time.Time) (*shakwa.Ticket, error) {
+	if !validCode(to) {
+		return nil, fmt.Errorf("transfer %s: bad centre code %q: %w", id, to, shakwa.ErrInvalid)
+	}
+	return s.apply(ctx, id, now, transition{
+		name:   "transfer",
+		from:   []shakwa.Status{shakwa.StatusNew, shakwa.StatusClaimed, shakwa.StatusInProgress},
+		holder: by.ID, notIn: to,
+		event: shakwa.Event{Kind: "transferred", By: by.ID, Text: to},
+		ops: []op{
+			set(fStatus, string(shakwa.StatusNew)), set(fCentre, to),
+			del(fHolderID), del(fHolderName), set(fTransferred, fmtTime(now)),
+		},
+	})
+}
+
+// Rate records the citizen's rating (1 to 5 stars) of a resolved ticket and
+// closes it. Stars out of range wrap shakwa.ErrInvalid; a ticket of another
+// citizen wraps shakwa.ErrNotFound; one that is not resolved is refused with
+// shakwa.ErrConflict.
+func (s *Store) Rate(ctx context.Context, id string, citizen shakwa.Address, stars int, now time.Time) (*shakwa.Ticket, error) {
+	if stars < 1 || stars > 5 {
+		return nil, fmt.Errorf("rate %s: %d stars: %w", id, stars, shakwa.ErrInvalid)
+	}
+	n := strconv.Itoa(stars)
+	return s.apply(ctx, id, now, transition{
+		name:    "rate",
+		from:    []shakwa.Status{shakwa.StatusResolved},
+		citizen: &citizen,
+		event:   shakwa.Event{Kind: "rated", By: citizen.String(), Text: n},
+		ops: []op{
+			set(fStatus, string(shakwa.StatusClosed)), set(fRating, n),
+			set(fRated, fmtTime(now)), set(fClosed, fmtTime(now)),
+		},
+	})
+}
+
+// Reopen reopens a resolved or closed ticket for its citizen: it goes back
+// to the recorded holder (status claimed) or, if none, to the centre's
+// queue (status new). The rating, closing time and resolution are cleared;
+// the reopen time and count are recorded. Whether it is still within the
+// reopen window is the caller's decision. Refusals are as Rate describes.
+func (s *Store) Reopen(ctx context.Context, id string, citizen shakwa.Address, now time.Time) (*shakwa.Ticket, error) {
+	return s.apply(ctx, id, now, transition{
+		name:    "reopen",
+		from:    []shakwa.Status{shakwa.StatusResolved, shakwa.StatusClosed},
+		citizen: &citizen,
+		event:   shakwa.Event{Kind: "reopened", By: citizen.String()},
+		ops: []op{
+			{"reopen", fStatus, ""}, set(fReopened, fmtTime(now)), {"incr", fReopens, ""},
+			del(fRating), del(fClosed), del(fResolution),
+		},
+	})
+}

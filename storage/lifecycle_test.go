@@ -1,0 +1,281 @@
+package storage_test
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/storage"
+)
+
+func testSequences(t *testing.T, open opener) {
+	s := open(t).s
+	for i, want := range []string{"KRM-000001", "KRM-000002", "KRM-000003"} {
+		if got := newTicket(t, s, "KRM", citizen, at(i)).ID; got != want {
+			t.Errorf("ticket %d: got id %s; want %s", i, got, want)
+		}
+	}
+	if got := newTicket(t, s, "DXB", citizen, at(0)).ID; got != "DXB-000001" {
+		t.Errorf("first DXB ticket: got %s; want DXB-000001", got)
+	}
+	const workers, each = 8, 10
+	var mu sync.Mutex
+	var got []string
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for range each {
+				tk := &shakwa.Ticket{Centre: "AUH", Citizen: citizen, Created: at(0)}
+				if err := s.CreateTicket(ctx(t), tk); err != nil {
+					t.Errorf("CreateTicket: %v", err)
+					return
+				}
+				mu.Lock()
+				got = append(got, tk.ID)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	slices.Sort(got)
+	for i, id := range got {
+		if want := fmt.Sprintf("AUH-%06d", i+1); id != want {
+			t.Errorf("concurrent ids[%d] = %s; want %s", i, id, want)
+			break
+		}
+	}
+	if len(got) != workers*each {
+		t.Errorf("got %d tickets; want %d", len(got), workers*each)
+	}
+}
+
+// testTimes walks one ticket through its life and checks each recorded
+// time, and that first times never move.
+func testTimes(t *testing.T, open opener) {
+	s, c := open(t).s, ctx(t)
+	id := newTicket(t, s, "KRM", citizen, at(0)).ID
+	steps := []struct {
+		name  string
+		do    func(now time.Time) (*shakwa.Ticket, error)
+		check func(tk *shakwa.Ticket) string
+	}{
+		{"claim", func(n time.Time) (*shakwa.Ticket, error) { return s.Claim(c, id, fatima, n) },
+			func(tk *shakwa.Ticket) string { return same("Claimed", tk.Claimed, at(1)) }},
+		{"release", func(n time.Time) (*shakwa.Ticket, error) { return s.Release(c, id, fatima, n) },
+			func(tk *shakwa.Ticket) string { return same("Claimed", tk.Claimed, at(1)) }},
+		{"claim again", func(n time.Time) (*shakwa.Ticket, error) { return s.Claim(c, id, omar, n) },
+			func(tk *shakwa.Ticket) string { return same("Claimed", tk.Claimed, at(1)) + holder(tk, omar) }},
+		{"reply", func(n time.Time) (*shakwa.Ticket, error) { return s.Reply(c, id, omar, "a", n) },
+			func(tk *shakwa.Ticket) string { return same("FirstReply", tk.FirstReply, at(4)) }},
+		{"reply again", func(n time.Time) (*shakwa.Ticket, error) { return s.Reply(c, id, omar, "b", n) },
+			func(tk *shakwa.Ticket) string { return same("FirstReply", tk.FirstReply, at(4)) }},
+		{"resolve", func(n time.Time) (*shakwa.Ticket, error) { return s.Resolve(c, id, omar, "done", n) },
+			func(tk *shakwa.Ticket) string {
+				return same("Resolved", tk.Resolved, at(6)) + text("Resolution", tk.Resolution, "done") + holder(tk, omar)
+			}},
+		{"rate", func(n time.Time) (*shakwa.Ticket, error) { return s.Rate(c, id, citizen, 2, n) },
+			func(tk *shakwa.Ticket) string {
+				return same("Rated", tk.Rated, at(7)) + same("Closed", tk.Closed, at(7)) + num("Rating", tk.Rating, 2)
+			}},
+		{"reopen", func(n time.Time) (*shakwa.Ticket, error) { return s.Reopen(c, id, citizen, n) },
+			func(tk *shakwa.Ticket) string {
+				return same("Reopened", tk.Reopened, at(8)) + num("Reopens", tk.Reopens, 1) + num("Rating", tk.Rating, 0) +
+					same("Closed", tk.Closed, time.Time{}) + text("Resolution", tk.Resolution, "") +
+					same("Resolved", tk.Resolved, at(6)) + holder(tk, omar) + text("Status", string(tk.Status), "claimed")
+			}},
+		{"transfer", func(n time.Time) (*shakwa.Ticket, error) { return s.Transfer(c, id, omar, "DXB", n) },
+			func(tk *shakwa.Ticket) string {
+				return same("Transferred", tk.Transferred, at(9)) + holder(tk, shakwa.Staff{}) + text("Centre", tk.Centre, "DXB")
+			}},
+		{"claim in DXB", func(n time.Time) (*shakwa.Ticket, error) { return s.Claim(c, id, fatima, n) },
+			func(tk *shakwa.Ticket) string { return same("Claimed", tk.Claimed, at(1)) }},
+		{"resolve again", func(n time.Time) (*shakwa.Ticket, error) { return s.Resolve(c, id, fatima, "again", n) },
+			func(tk *shakwa.Ticket) string {
+				return same("Resolved", tk.Resolved, at(11)) + same("FirstReply", tk.FirstReply, at(4)) +
+					same("Created", tk.Created, at(0))
+			}},
+	}
+	for i, st := range steps {
+		now := at(i + 1)
+		tk, err := st.do(now)
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if msg := st.check(tk) + same("Updated", tk.Updated, now); msg != "" {
+			t.Errorf("after %s:%s", st.name, msg)
+		}
+	}
+	evs, err := s.Events(c, id)
+	if err != nil {
+		t.Fatalf("Events: %v", err)
+	}
+	var kinds []string
+	for _, e := range evs {
+		kinds = append(kinds, e.Kind)
+	}
+	want := []string{"created", "claimed", "released", "claimed", "reply", "reply", "resolved", "rated",
+		"reopened", "transferred", "claimed", "resolved"}
+	if !slices.Equal(kinds, want) {
+		t.Errorf("event kinds %v; want %v", kinds, want)
+	}
+	if e := evs[len(evs)-3]; e.By != omar.ID || e.Text != "DXB" {
+		t.Errorf("transfer event by %q text %q; want %q, DXB", e.By, e.Text, omar.ID)
+	}
+}
+
+func same(name string, got, want time.Time) string {
+	if got.Equal(want) {
+		return ""
+	}
+	return fmt.Sprintf(" %s got %v; want %v;", name, got, want)
+}
+
+func text(name, got, want string) string {
+	if got == want {
+		return ""
+	}
+	return fmt.Sprintf(" %s got %q; want %q;", name, got, want)
+}
+
+func num(name string, got, want int) string {
+	if got == want {
+		return ""
+	}
+	return fmt.Sprintf(" %s got %d; want %d;", name, got, want)
+}
+
+func holder(tk *shakwa.Ticket, want shakwa.Staff) string {
+	if tk.Holder == want {
+		return ""
+	}
+	return fmt.Sprintf(" Holder got %+v; want %+v;", tk.Holder, want)
+}
+
+// testReopenWithoutHolder: a resolved ticket with no recorded holder (data
+// from before holders were kept) reopens into the queue.
+func testReopenWithoutHolder(t *testing.T, open opener) {
+	f := open(t)
+	s, c := f.s, ctx(t)
+	id := newTicket(t, s, "KRM", citizen, at(0)).ID
+	for _, err := range []error{
+		second(s.Claim(c, id, fatima, at(1))),
+		second(s.Resolve(c, id, fatima, "ok", at(2))),
+		f.rdb.HDel(c, f.prefix+"t:{"+id+"}", "holder.id", "holder.name").Err(),
+	} {
+		if err != nil {
+			t.Fatalf("setup: %v", err)
+		}
+	}
+	tk, err := s.Reopen(c, id, citizen, at(3))
+	if err != nil || tk.Status != shakwa.StatusNew {
+		t.Fatalf("Reopen = %v, %v; want status new", tk, err)
+	}
+	q, err := s.Queue(c, "KRM", 0)
+	if err != nil || !slices.Equal(ids(q), []string{id}) {
+		t.Errorf("Queue = %v, %v; want [%s]", ids(q), err, id)
+	}
+}
+
+func second(_ *shakwa.Ticket, err error) error { return err }
+
+func testCitizenIsolation(t *testing.T, open opener) {
+	s, c := open(t).s, ctx(t)
+	id := newTicket(t, s, "KRM", citizen, at(0)).ID
+	// A stranger learns nothing: the same answer as for a ticket that does
+	// not exist, in every state.
+	check := func(state string) {
+		t.Helper()
+		for name, err := range map[string]error{
+			"Info":   second(s.Info(c, id, stranger, "x", at(5))),
+			"Rate":   second(s.Rate(c, id, stranger, 1, at(5))),
+			"Reopen": second(s.Reopen(c, id, stranger, at(5))),
+			"Info on the same chat of another channel": second(s.Info(c, id,
+				shakwa.Address{Channel: "whatsapp", Chat: citizen.Chat}, "x", at(5))),
+		} {
+			if !errors.Is(err, shakwa.ErrNotFound) {
+				t.Errorf("%s by a stranger on a %s ticket: got %v; want ErrNotFound", name, state, err)
+			}
+		}
+	}
+	check("new")
+	for _, err := range []error{
+		second(s.Claim(c, id, fatima, at(1))), second(s.Resolve(c, id, fatima, "ok", at(2))),
+	} {
+		if err != nil {
+			t.Fatalf("setup: %v", err)
+		}
+	}
+	check("resolved")
+	if tk := mustGet(t, s, id); tk.Status != shakwa.StatusResolved {
+		t.Errorf("status after strangers: %s; want resolved", tk.Status)
+	}
+	if ts, err := s.CitizenTickets(c, stranger, 0); len(ts) != 0 || err != nil {
+		t.Errorf("CitizenTickets(stranger) = %v, %v; want none", ids(ts), err)
+	}
+}
+
+func testEventLogCap(t *testing.T, open opener) {
+	s, c := open(t, storage.WithLogCap(3)).s, ctx(t)
+	id := newTicket(t, s, "KRM", citizen, at(0)).ID
+	for i := 1; i <= 5; i++ {
+		if _, err := s.Note(c, id, fatima, fmt.Sprint(i), at(i)); err != nil {
+			t.Fatalf("Note: %v", err)
+		}
+	}
+	evs, err := s.Events(c, id)
+	if err != nil {
+		t.Fatalf("Events: %v", err)
+	}
+	var got []string
+	for _, e := range evs {
+		got = append(got, e.Text)
+	}
+	if want := []string{"3", "4", "5"}; !slices.Equal(got, want) {
+		t.Errorf("capped log texts %v; want %v", got, want)
+	}
+}
+
+// testClaimRace has many staff press "claim" on the same ticket at once:
+// exactly one wins each round and everyone else is told who.
+func testClaimRace(t *testing.T, open opener) {
+	s, c := open(t).s, ctx(t)
+	workers, rounds := 50, 200
+	if testing.Short() {
+		rounds = 20
+	}
+	for r := range rounds {
+		id := newTicket(t, s, "KRM", citizen, at(r)).ID
+		winners := make(chan string, workers)
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Go(func() {
+				me := shakwa.Staff{ID: fmt.Sprint(1000 + w), Name: fmt.Sprint("staff ", w)}
+				tk, err := s.Claim(c, id, me, at(r))
+				switch {
+				case err == nil:
+					winners <- me.ID
+				case !errors.Is(err, shakwa.ErrConflict):
+					t.Errorf("round %d: Claim: %v", r, err)
+				case tk == nil || tk.Holder.ID == "" || tk.Holder.ID == me.ID:
+					t.Errorf("round %d: refused claim returned %+v; want the winner as holder", r, tk)
+				}
+			})
+		}
+		wg.Wait()
+		close(winners)
+		var won []string
+		for w := range winners {
+			won = append(won, w)
+		}
+		if len(won) != 1 {
+			t.Fatalf("round %d: %d winners %v; want exactly 1", r, len(won), won)
+		}
+		if tk := mustGet(t, s, id); tk.Holder.ID != won[0] {
+			t.Errorf("round %d: holder %s; want winner %s", r, tk.Holder.ID, won[0])
+		}
+	}
+}

@@ -1,0 +1,92 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/shakwa/shakwa"
+)
+
+// Queue returns up to limit unclaimed (new) tickets of centre, oldest
+// first; limit <= 0 returns all.
+func (s *Store) Queue(ctx context.Context, centre string, limit int) ([]*shakwa.Ticket, error) {
+	ts, err := s.scan(ctx, query{key: s.key("queue", centre), min: "-inf", max: "+inf", limit: limit})
+	if err != nil {
+		return nil, fmt.Errorf("queue of %s: %w", centre, err)
+	}
+	return ts, nil
+}
+
+// Held returns the claimed and in-progress tickets staffID holds, oldest
+// first.
+func (s *Store) Held(ctx context.Context, staffID string) ([]*shakwa.Ticket, error) {
+	ts, err := s.scan(ctx, query{key: s.key("held", staffID), min: "-inf", max: "+inf"})
+	if err != nil {
+		return nil, fmt.Errorf("tickets held by %s: %w", staffID, err)
+	}
+	return ts, nil
+}
+
+// CitizenTickets returns up to limit tickets of the citizen who, newest
+// first; limit <= 0 returns all.
+func (s *Store) CitizenTickets(ctx context.Context, who shakwa.Address, limit int) ([]*shakwa.Ticket, error) {
+	key := s.key("citizen", who.String())
+	ts, err := s.scan(ctx, query{key: key, min: "-inf", max: "+inf", rev: true, limit: limit})
+	if err != nil {
+		return nil, fmt.Errorf("tickets of %s: %w", who, err)
+	}
+	return ts, nil
+}
+
+// TicketsCreated returns the tickets created in [from, to), oldest first.
+func (s *Store) TicketsCreated(ctx context.Context, from, to time.Time) ([]*shakwa.Ticket, error) {
+	ts, err := s.scan(ctx, query{
+		key: s.plain("created"), min: msMin(from), max: msMax(to),
+		keep: func(t *shakwa.Ticket) bool { return within(t.Created, from, to) },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("tickets created: %w", err)
+	}
+	return ts, nil
+}
+
+// TicketsResolved returns the tickets now resolved or closed whose latest
+// resolution falls in [from, to), in order of resolution. A ticket that was
+// reopened and is being worked on again is not among them.
+func (s *Store) TicketsResolved(ctx context.Context, from, to time.Time) ([]*shakwa.Ticket, error) {
+	ts, err := s.scan(ctx, query{
+		key: s.plain("resolved"), min: msMin(from), max: msMax(to),
+		keep: func(t *shakwa.Ticket) bool { return within(t.Resolved, from, to) },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("tickets resolved: %w", err)
+	}
+	return ts, nil
+}
+
+// OpenTickets returns every ticket that needs staff work (new, claimed or
+// in progress), oldest first.
+func (s *Store) OpenTickets(ctx context.Context) ([]*shakwa.Ticket, error) {
+	ts, err := s.scan(ctx, query{key: s.plain("open"), min: "-inf", max: "+inf"})
+	if err != nil {
+		return nil, fmt.Errorf("open tickets: %w", err)
+	}
+	return ts, nil
+}
+
+// within reports whether from <= t < to.
+func within(t, from, to time.Time) bool {
+	return !t.Before(from) && t.Before(to)
+}
+
+// msMin and msMax bound a score range that holds every time in [from, to);
+// scores are whole milliseconds, so the exact range is checked afterwards.
+func msMin(from time.Time) string {
+	return strconv.FormatInt(from.UnixMilli()-1, 10)
+}
+
+func msMax(to time.Time) string {
+	return strconv.FormatInt(to.UnixMilli()+1, 10)
+}

@@ -1,0 +1,161 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/shakwa/shakwa"
+)
+
+// createScript writes a new ticket and its first event unless the ticket
+// exists. KEYS: ticket, log. ARGV: event, log cap, field/value pairs.
+var createScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('RPUSH', KEYS[2], ARGV[1])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
+return 1
+`)
+
+// ticketKey and logKey name a ticket's hash and event log.
+func (s *Store) ticketKey(id string) string { return s.key("t", id) }
+func (s *Store) logKey(id string) string    { return s.key("t", id) + ":log" }
+
+// validCode reports whether a centre code can name keys and ticket ids.
+func validCode(c string) bool {
+	return c != "" && !strings.ContainsAny(c, "{}- \t\r\n")
+}
+
+// CreateTicket stores t as a new ticket. It assigns t.ID (the centre code, a
+// dash and the centre's next number, zero-padded to six digits, e.g.
+// KRM-000001) and sets t.Status to new. The caller sets Centre, Created and
+// Updated; the holder, outcome fields and the other times start empty
+// whatever t holds. It returns an error wrapping shakwa.ErrInvalid when the
+// centre code or Created is missing or the centre code holds braces,
+// dashes or spaces.
+func (s *Store) CreateTicket(ctx context.Context, t *shakwa.Ticket) error {
+	if t == nil || !validCode(t.Centre) || t.Created.IsZero() {
+		return fmt.Errorf("create ticket: need a centre code and a creation time: %w", shakwa.ErrInvalid)
+	}
+	n, err := s.rdb.Incr(ctx, s.key("seq", t.Centre)).Result()
+	if err != nil {
+		return fmt.Errorf("create ticket in %s: next number: %w", t.Centre, err)
+	}
+	nt := fresh(t, fmt.Sprintf("%s-%06d", t.Centre, n))
+	fields, err := ticketFields(nt)
+	if err != nil {
+		return fmt.Errorf("create ticket %s: %w", nt.ID, err)
+	}
+	ev, err := eventJSON("created", t.Citizen.String(), t.Centre, t.Created)
+	if err != nil {
+		return fmt.Errorf("create ticket %s: %w", nt.ID, err)
+	}
+	// Index first: a crash after this leaves entries that readers drop,
+	// never a ticket no index knows.
+	if err := s.index(ctx, nil, nt); err != nil {
+		return fmt.Errorf("create ticket %s: %w", nt.ID, err)
+	}
+	keys := []string{s.ticketKey(nt.ID), s.logKey(nt.ID)}
+	args := append([]any{ev, s.logCap}, fields...)
+	ok, err := createScript.Run(ctx, s.rdb, keys, args...).Int()
+	if err != nil {
+		return fmt.Errorf("create ticket %s: %w", nt.ID, err)
+	}
+	if ok == 0 {
+		return fmt.Errorf("create ticket %s: number already used: %w", nt.ID, shakwa.ErrConflict)
+	}
+	// Again, for a reader that dropped an entry while the record was missing.
+	if err := s.index(ctx, nil, nt); err != nil {
+		return fmt.Errorf("create ticket %s: %w", nt.ID, err)
+	}
+	*t = *nt
+	return nil
+}
+
+// fresh returns the new ticket id made of what the citizen gave in t.
+func fresh(t *shakwa.Ticket, id string) *shakwa.Ticket {
+	nt := &shakwa.Ticket{
+		ID: id, Centre: t.Centre, Category: t.Category, Text: t.Text,
+		Attachments: t.Attachments, Phone: t.Phone, Citizen: t.Citizen, Lang: t.Lang,
+		Status: shakwa.StatusNew, Created: t.Created, Updated: t.Updated,
+	}
+	if nt.Updated.IsZero() {
+		nt.Updated = nt.Created
+	}
+	return nt
+}
+
+// Ticket returns the ticket id. It returns an error wrapping
+// shakwa.ErrNotFound when there is none.
+func (s *Store) Ticket(ctx context.Context, id string) (*shakwa.Ticket, error) {
+	m, err := s.rdb.HGetAll(ctx, s.ticketKey(id)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("ticket %s: %w", id, err)
+	}
+	if len(m) == 0 {
+		return nil, fmt.Errorf("ticket %s: %w", id, shakwa.ErrNotFound)
+	}
+	return parseTicket(m)
+}
+
+// Events returns the history of ticket id, oldest first (at most the newest
+// events, see WithLogCap). Event.By is the staff member's ID for staff
+// actions and the citizen's address (Address.String) for theirs. Text holds
+// the centre for "created" and "transferred" (the centre moved to), the
+// message for "reply", "note" and "info", the resolution for "resolved" and
+// the stars for "rated". It returns an error wrapping shakwa.ErrNotFound
+// for an unknown ticket.
+func (s *Store) Events(ctx context.Context, id string) ([]shakwa.Event, error) {
+	pipe := s.rdb.Pipeline()
+	exists := pipe.Exists(ctx, s.ticketKey(id))
+	items := pipe.LRange(ctx, s.logKey(id), 0, -1)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("events of %s: %w", id, err)
+	}
+	if exists.Val() == 0 {
+		return nil, fmt.Errorf("events of %s: %w", id, shakwa.ErrNotFound)
+	}
+	evs := make([]shakwa.Event, 0, len(items.Val()))
+	for _, it := range items.Val() {
+		var e shakwa.Event
+		if err := json.Unmarshal([]byte(it), &e); err != nil {
+			return nil, fmt.Errorf("events of %s: %w", id, err)
+		}
+		evs = append(evs, e)
+	}
+	return evs, nil
+}
+
+// loadTickets reads the tickets ids in one pipeline. Missing tickets are
+// nil in the result.
+func (s *Store) loadTickets(ctx context.Context, ids []string) ([]*shakwa.Ticket, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.MapStringStringCmd, len(ids))
+	for i, id := range ids {
+		cmds[i] = pipe.HGetAll(ctx, s.ticketKey(id))
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("load tickets: %w", err)
+	}
+	out := make([]*shakwa.Ticket, len(ids))
+	for i, c := range cmds {
+		m := c.Val()
+		if len(m) == 0 {
+			continue
+		}
+		t, err := parseTicket(m)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = t
+	}
+	return out, nil
+}

@@ -1,0 +1,176 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/shakwa/shakwa"
+)
+
+// transitionScript checks a ticket's state and, if the check passes,
+// applies a list of field operations and appends an event, all at once.
+//
+// KEYS: ticket, log.
+// ARGV: 1 allowed statuses, space separated ("" = any);
+// 2 staff id that must match the recorded holder, if one is recorded ("" = no check);
+// 3 "1" to require the citizen in 4 (channel) and 5 (chat);
+// 6 a centre the ticket must not be in ("" = no check);
+// 7 the event (JSON); 8 the log cap;
+// 9... operations as (op, field, value) triples: set, keep (set if absent),
+// del, incr, reopen (status claimed if a holder is recorded, else new).
+//
+// Reply: {"missing"}, {"stranger"}, or {"ok"|"conflict", previous status,
+// previous centre, previous holder id, field, value, ...} with the ticket
+// as it is after the script.
+var transitionScript = redis.NewScript(`
+local t = KEYS[1]
+local cur = redis.call('HMGET', t, 'status', 'holder.id', 'citizen.channel', 'citizen.chat', 'centre')
+if not cur[1] then return {'missing'} end
+if ARGV[3] == '1' and (cur[3] ~= ARGV[4] or cur[4] ~= ARGV[5]) then return {'stranger'} end
+local function reply(code)
+  local r = {code, cur[1], cur[5] or '', cur[2] or ''}
+  local all = redis.call('HGETALL', t)
+  for i = 1, #all do r[#r + 1] = all[i] end
+  return r
+end
+if ARGV[1] ~= '' and not string.find(' ' .. ARGV[1] .. ' ', ' ' .. cur[1] .. ' ', 1, true) then
+  return reply('conflict')
+end
+if ARGV[2] ~= '' and cur[2] and cur[2] ~= '' and cur[2] ~= ARGV[2] then return reply('conflict') end
+if ARGV[6] ~= '' and cur[5] == ARGV[6] then return reply('conflict') end
+for i = 9, #ARGV, 3 do
+  local op, f, v = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  if op == 'set' then redis.call('HSET', t, f, v)
+  elseif op == 'keep' then redis.call('HSETNX', t, f, v)
+  elseif op == 'del' then redis.call('HDEL', t, f)
+  elseif op == 'incr' then redis.call('HINCRBY', t, f, 1)
+  elseif op == 'reopen' then
+    local h = redis.call('HGET', t, 'holder.id')
+    if h and h ~= '' then redis.call('HSET', t, f, 'claimed') else redis.call('HSET', t, f, 'new') end
+  end
+end
+redis.call('RPUSH', KEYS[2], ARGV[7])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[8]), -1)
+return reply('ok')
+`)
+
+// op is one field operation of a transition.
+type op struct{ kind, field, value string }
+
+func set(f, v string) op            { return op{"set", f, v} }
+func keep(f string, t time.Time) op { return op{"keep", f, fmtTime(t)} }
+func del(f string) op               { return op{"del", f, ""} }
+
+// transition describes one change of a ticket for transitionScript.
+type transition struct {
+	name    string          // for errors: "claim"
+	from    []shakwa.Status // allowed current statuses; none = any
+	holder  string          // a recorded holder must be this staff id
+	citizen *shakwa.Address // the ticket must be this citizen's
+	notIn   string          // the ticket must not be in this centre
+	event   shakwa.Event
+	ops     []op
+}
+
+// apply runs tr on ticket id and then brings the indexes up to date. A
+// refused transition returns the current ticket and an error wrapping
+// shakwa.ErrConflict. If only the index update fails, the transition has
+// happened: the ticket is returned together with the error.
+func (s *Store) apply(ctx context.Context, id string, now time.Time, tr transition) (*shakwa.Ticket, error) {
+	if now.IsZero() {
+		return nil, fmt.Errorf("%s %s: zero time: %w", tr.name, id, shakwa.ErrInvalid)
+	}
+	tr.event.At = now
+	args, err := tr.args(s.logCap, now)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", tr.name, id, err)
+	}
+	keys := []string{s.ticketKey(id), s.logKey(id)}
+	res, err := transitionScript.Run(ctx, s.rdb, keys, args...).Slice()
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", tr.name, id, err)
+	}
+	code, _ := res[0].(string)
+	switch code {
+	case "missing", "stranger":
+		return nil, fmt.Errorf("%s %s: %w", tr.name, id, shakwa.ErrNotFound)
+	case "ok", "conflict":
+	default:
+		return nil, fmt.Errorf("%s %s: unexpected script reply %q", tr.name, id, code)
+	}
+	before, after, err := parseTransition(res)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", tr.name, id, err)
+	}
+	if code == "conflict" {
+		return after, fmt.Errorf("%s %s: ticket is %s%s: %w", tr.name, id, after.Status, heldBy(after), shakwa.ErrConflict)
+	}
+	if err := s.index(ctx, before, after); err != nil {
+		return after, fmt.Errorf("%s %s: %w", tr.name, id, err)
+	}
+	return after, nil
+}
+
+// heldBy describes a ticket's holder for errors.
+func heldBy(t *shakwa.Ticket) string {
+	if t.Holder.ID == "" {
+		return ""
+	}
+	return ", held by " + t.Holder.ID
+}
+
+// args encodes tr as transitionScript's ARGV.
+func (tr transition) args(logCap int, now time.Time) ([]any, error) {
+	from := make([]string, len(tr.from))
+	for i, st := range tr.from {
+		from[i] = string(st)
+	}
+	var cit, channel, chat string
+	if tr.citizen != nil {
+		cit, channel, chat = "1", tr.citizen.Channel, tr.citizen.Chat
+	}
+	ev, err := json.Marshal(tr.event)
+	if err != nil {
+		return nil, fmt.Errorf("encode event: %w", err)
+	}
+	args := []any{strings.Join(from, " "), tr.holder, cit, channel, chat, tr.notIn, string(ev), logCap}
+	for _, o := range append(tr.ops, set(fUpdated, fmtTime(now))) {
+		args = append(args, o.kind, o.field, o.value)
+	}
+	return args, nil
+}
+
+// parseTransition reads transitionScript's reply: the ticket after the
+// script, and a copy carrying the status, centre and holder it had before.
+func parseTransition(res []any) (before, after *shakwa.Ticket, err error) {
+	if len(res) < 4 {
+		return nil, nil, fmt.Errorf("short script reply")
+	}
+	m, err := pairs(res[4:])
+	if err != nil {
+		return nil, nil, err
+	}
+	if after, err = parseTicket(m); err != nil {
+		return nil, nil, err
+	}
+	b := *after
+	st, _ := res[1].(string)
+	b.Status = shakwa.Status(st)
+	b.Centre, _ = res[2].(string)
+	b.Holder.ID, _ = res[3].(string)
+	return &b, after, nil
+}
+
+// eventJSON encodes one event.
+func eventJSON(kind, by, text string, at time.Time) (string, error) {
+	b, err := json.Marshal(shakwa.Event{At: at, Kind: kind, By: by, Text: text})
+	if err != nil {
+		return "", fmt.Errorf("encode event: %w", err)
+	}
+	return string(b), nil
+}
