@@ -119,10 +119,9 @@ func (h *Handler) conv(ctx context.Context, m *bot.Message) *conv {
 			}
 		}
 	}
+	// A person's language is kept under their private address; in a group,
+	// that is their user id.
 	c.lang = h.langOf(ctx, shakwa.Address{Channel: m.Channel, Chat: m.From.ID}, m.From.Lang)
-	if !m.Group {
-		c.lang = h.langOf(ctx, c.who, m.From.Lang)
-	}
 	return c
 }
 

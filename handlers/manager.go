@@ -100,6 +100,6 @@ func (h *Handler) centreStats(c *conv, name string, s stats.CentreStats) string 
 		"ResolveMedian": dur(s.HasResolve(), s.ResolveMedian), "ResolveP90": dur(s.HasResolve(), s.ResolveP90),
 		"ClaimSLA":   pct(s.ClaimWithinSLA, s.ClaimSamples),
 		"ResolveSLA": pct(s.ResolveWithinSLA, s.ResolveSamples),
-		"Rating":     rating, "Rated": s.Rated,
+		"Rating":     rating, "Rated": c.t("stats.ratings", map[string]any{"Count": s.Rated}),
 	})
 }
