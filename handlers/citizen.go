@@ -40,7 +40,7 @@ func (h *Handler) button(c *conv) bool {
 	case "lang":
 		h.setLang(c, arg)
 	case "view":
-		h.view(c, arg)
+		h.withOwn(c, arg, func(t *shakwa.Ticket) { h.show(c, t) })
 	case "info":
 		h.startInfo(c, arg)
 	case "rate":
@@ -141,17 +141,27 @@ func (h *Handler) myTickets(c *conv) {
 
 // followTyped shows the ticket whose number the citizen typed.
 func (h *Handler) followTyped(c *conv, text string) bool {
-	ref, ok := parseTicket(text)
-	if !ok {
+	if _, ok := parseTicket(text); !ok {
 		return false
+	}
+	h.withOwn(c, text, func(t *shakwa.Ticket) { h.show(c, t) })
+	return true
+}
+
+// withOwn runs fn on the speaker's ticket numbered as typed, or says it
+// was not found.
+func (h *Handler) withOwn(c *conv, typed string, fn func(*shakwa.Ticket)) {
+	ref, ok := parseTicket(typed)
+	if !ok {
+		c.fail(shakwa.ErrNotFound)
+		return
 	}
 	t, err := h.ownTicket(c, ref)
 	if err != nil {
 		c.fail(err)
-		return true
+		return
 	}
-	h.show(c, t)
-	return true
+	fn(t)
 }
 
 // ownTicket finds a ticket of the speaker's by its typed number.
@@ -168,20 +178,6 @@ func (h *Handler) ownTicket(c *conv, ref ticketRef) (*shakwa.Ticket, error) {
 		return nil, fmt.Errorf("list tickets: %w", err)
 	}
 	return resolveTicket(ref, ts)
-}
-
-func (h *Handler) view(c *conv, id string) {
-	ref, ok := parseTicket(id)
-	if !ok {
-		c.fail(shakwa.ErrNotFound)
-		return
-	}
-	t, err := h.ownTicket(c, ref)
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	h.show(c, t)
 }
 
 // show tells a citizen where their ticket stands, with what they can do.
@@ -219,21 +215,13 @@ func (h *Handler) canReopen(t *shakwa.Ticket) bool {
 
 // startInfo lets the citizen add to an open ticket of theirs.
 func (h *Handler) startInfo(c *conv, id string) {
-	ref, ok := parseTicket(id)
-	if !ok {
-		c.fail(shakwa.ErrNotFound)
-		return
-	}
-	t, err := h.ownTicket(c, ref)
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	if !t.Status.Open() {
-		c.say("info.closed", h.ticketData(c.lang, t))
-		return
-	}
-	h.startFlow(c, flows.Info, t.ID)
+	h.withOwn(c, id, func(t *shakwa.Ticket) {
+		if !t.Status.Open() {
+			c.say("info.closed", h.ticketData(c.lang, t))
+			return
+		}
+		h.startFlow(c, flows.Info, t.ID)
+	})
 }
 
 // addInfo records the citizen's addition and passes it to the holder.
