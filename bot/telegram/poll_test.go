@@ -7,11 +7,13 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/shakwa/shakwa/bot"
+	"github.com/shakwa/shakwa/bot/telegram/telegramtest"
 )
 
 // run starts c.Run and returns a stop function that cancels it and
@@ -46,28 +48,28 @@ func eventually(t *testing.T, what string, cond func() bool) {
 }
 
 // offsets returns the offset of every getUpdates call so far.
-func offsets(f *fakeAPI) []string {
+func offsets(f *telegramtest.Server) []string {
 	var out []string
-	for _, c := range f.recorded("getUpdates") {
+	for _, c := range f.Calls("getUpdates") {
 		out = append(out, c.Fields["offset"])
 	}
 	return out
 }
 
 func TestPollDeliversInOrder(t *testing.T) {
-	f := newFakeAPI(t)
+	f := telegramtest.NewServer(t, testToken)
 	rec := &recorder{}
 	c := newTestChannel(t, f, Config{}, rec.deliver)
-	f.push(
+	f.Push(
 		msgUpdate(10, `"text":"أولاً"`),
 		`{"update_id":11,"edited_message":{"message_id":5,"chat":`+citizenChat+`,"date":1767225600,"text":"x"}}`,
 		msgUpdate(12, `"text":"ثانياً"`),
 	)
 	stop := run(t, c)
 	eventually(t, "two deliveries", func() bool { return len(rec.ids()) == 2 })
-	f.push(msgUpdate(13, `"text":"ثالثاً"`))
+	f.Push(msgUpdate(13, `"text":"ثالثاً"`))
 	eventually(t, "the third delivery", func() bool { return len(rec.ids()) == 3 })
-	eventually(t, "a poll past 13", func() bool { return contains(offsets(f), "14") })
+	eventually(t, "a poll past 13", func() bool { return slices.Contains(offsets(f), "14") })
 	if err := stop(); err != nil {
 		t.Errorf("Run: got %v; want nil", err)
 	}
@@ -77,7 +79,7 @@ func TestPollDeliversInOrder(t *testing.T) {
 	if got := rec.got[0].Text; got != "أولاً" {
 		t.Errorf("first text: got %q; want %q", got, "أولاً")
 	}
-	calls := f.recorded("deleteWebhook", "getUpdates")
+	calls := f.Calls("deleteWebhook", "getUpdates")
 	if len(calls) == 0 || calls[0].Method != "deleteWebhook" {
 		t.Errorf("got first call %v; want deleteWebhook", calls)
 	}
@@ -85,13 +87,13 @@ func TestPollDeliversInOrder(t *testing.T) {
 	if got[0] != "0" || got[1] != "13" {
 		t.Errorf("offsets: got %v; want 0, 13, ...", got)
 	}
-	if gu := f.recorded("getUpdates")[0].Fields; gu["timeout"] != "1" || canonical(gu["allowed_updates"]) != `["message","callback_query"]` {
+	if gu := f.Calls("getUpdates")[0].Fields; gu["timeout"] != "1" || canonical(gu["allowed_updates"]) != `["message","callback_query"]` {
 		t.Errorf("getUpdates fields: got %v; want timeout 1 and allowed_updates message, callback_query", gu)
 	}
 }
 
 func TestPollRedeliversAfterFailure(t *testing.T) {
-	f := newFakeAPI(t)
+	f := telegramtest.NewServer(t, testToken)
 	fails := 1
 	var delivered []string
 	deliver := func(_ context.Context, m *bot.Message) error {
@@ -110,7 +112,7 @@ func TestPollRedeliversAfterFailure(t *testing.T) {
 		}
 		return err
 	})
-	f.push(msgUpdate(20, `"text":"a"`), msgUpdate(21, `"text":"b"`), msgUpdate(22, `"text":"c"`))
+	f.Push(msgUpdate(20, `"text":"a"`), msgUpdate(21, `"text":"b"`), msgUpdate(22, `"text":"c"`))
 	stop := run(t, c)
 	select {
 	case <-done:
@@ -129,12 +131,12 @@ func TestPollRedeliversAfterFailure(t *testing.T) {
 }
 
 func TestPollSkipsRedeliveredUpdates(t *testing.T) {
-	f := newFakeAPI(t)
+	f := telegramtest.NewServer(t, testToken)
 	rec := &recorder{}
 	c := newTestChannel(t, f, Config{}, rec.deliver)
 	// A batch that repeats an update below the offset already reached.
-	f.answer("getUpdates", 200, `{"ok":true,"result":[`+msgUpdate(30, `"text":"a"`)+`]}`)
-	f.answer("getUpdates", 200, `{"ok":true,"result":[`+msgUpdate(30, `"text":"a"`)+`,`+msgUpdate(31, `"text":"b"`)+`]}`)
+	f.Answer("getUpdates", 200, `{"ok":true,"result":[`+msgUpdate(30, `"text":"a"`)+`]}`)
+	f.Answer("getUpdates", 200, `{"ok":true,"result":[`+msgUpdate(30, `"text":"a"`)+`,`+msgUpdate(31, `"text":"b"`)+`]}`)
 	stop := run(t, c)
 	eventually(t, "tg:31", func() bool { return len(rec.ids()) >= 2 })
 	stop()
@@ -144,27 +146,27 @@ func TestPollSkipsRedeliveredUpdates(t *testing.T) {
 }
 
 func TestPollRetriesAfterAPIErrors(t *testing.T) {
-	f := newFakeAPI(t)
+	f := telegramtest.NewServer(t, testToken)
 	rec := &recorder{}
 	c := newTestChannel(t, f, Config{}, rec.deliver)
-	f.answer("deleteWebhook", 500, answer500)
-	f.answer("getUpdates", 409, `{"ok":false,"error_code":409,"description":"Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"}`)
-	f.answer("getUpdates", 502, "<html>502 Bad Gateway</html>")
-	f.push(msgUpdate(40, `"text":"a"`))
+	f.Answer("deleteWebhook", 500, telegramtest.AnswerInternalError)
+	f.Answer("getUpdates", 409, `{"ok":false,"error_code":409,"description":"Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"}`)
+	f.Answer("getUpdates", 502, "<html>502 Bad Gateway</html>")
+	f.Push(msgUpdate(40, `"text":"a"`))
 	stop := run(t, c)
 	eventually(t, "tg:40", func() bool { return len(rec.ids()) == 1 })
 	if err := stop(); err != nil {
 		t.Errorf("Run: got %v; want nil", err)
 	}
-	if got := len(f.recorded("deleteWebhook")); got != 2 {
+	if got := len(f.Calls("deleteWebhook")); got != 2 {
 		t.Errorf("deleteWebhook calls: got %d; want 2", got)
 	}
 }
 
 func TestPollBadToken(t *testing.T) {
-	f := newFakeAPI(t)
+	f := telegramtest.NewServer(t, testToken)
 	c := newTestChannel(t, f, Config{}, nil)
-	f.answer("getUpdates", 401, answer401)
+	f.Answer("getUpdates", 401, telegramtest.AnswerUnauthorized)
 	err := c.Run(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "Unauthorized") {
 		t.Errorf("Run: got %v; want an Unauthorized error", err)
@@ -175,9 +177,9 @@ func TestPollBadToken(t *testing.T) {
 }
 
 func TestPollNetworkErrorHidesToken(t *testing.T) {
-	f := newFakeAPI(t)
+	f := telegramtest.NewServer(t, testToken)
 	c := newTestChannel(t, f, Config{}, nil)
-	f.srv.Close()
+	f.Close()
 	_, err := c.getUpdates(context.Background(), 0)
 	var re *bot.RetryError
 	if !errors.As(err, &re) {
@@ -190,11 +192,11 @@ func TestPollNetworkErrorHidesToken(t *testing.T) {
 
 func TestPollStopsOnCancel(t *testing.T) {
 	transport := &http.Transport{}
-	f := newFakeAPI(t)
+	f := telegramtest.NewServer(t, testToken)
 	before := runtime.NumGoroutine()
 	c := newTestChannel(t, f, Config{PollTimeout: 20 * time.Second, HTTPClient: &http.Client{Transport: transport}}, nil)
 	stop := run(t, c)
-	eventually(t, "a long poll", func() bool { return len(f.recorded("getUpdates")) == 1 })
+	eventually(t, "a long poll", func() bool { return len(f.Calls("getUpdates")) == 1 })
 	start := time.Now()
 	if err := stop(); err != nil {
 		t.Errorf("Run: got %v; want nil", err)
@@ -222,14 +224,14 @@ func checkNoLeak(t *testing.T, before int) {
 }
 
 func TestRunWebhookMode(t *testing.T) {
-	f := newFakeAPI(t)
+	f := telegramtest.NewServer(t, testToken)
 	c := newTestChannel(t, f, Config{WebhookURL: "https://shakwa.example/telegram", WebhookSecret: testSecret}, nil)
 	stop := run(t, c)
-	eventually(t, "setWebhook", func() bool { return len(f.recorded("setWebhook")) == 1 })
+	eventually(t, "setWebhook", func() bool { return len(f.Calls("setWebhook")) == 1 })
 	if err := stop(); err != nil {
 		t.Errorf("Run: got %v; want nil", err)
 	}
-	checkCalls(t, f.recorded(), []apiCall{{"setWebhook", map[string]string{
+	checkCalls(t, f.Calls(), []apiCall{{"setWebhook", map[string]string{
 		"url":             "https://shakwa.example/telegram",
 		"secret_token":    testSecret,
 		"allowed_updates": `["message","callback_query"]`,
@@ -237,16 +239,16 @@ func TestRunWebhookMode(t *testing.T) {
 }
 
 func TestRunWebhookRefused(t *testing.T) {
-	f := newFakeAPI(t)
+	f := telegramtest.NewServer(t, testToken)
 	c := newTestChannel(t, f, Config{WebhookURL: "https://shakwa.example/telegram", WebhookSecret: testSecret}, nil)
-	f.answer("setWebhook", 400, `{"ok":false,"error_code":400,"description":"Bad Request: bad webhook: Failed to resolve host: Name or service not known"}`)
+	f.Answer("setWebhook", 400, `{"ok":false,"error_code":400,"description":"Bad Request: bad webhook: Failed to resolve host: Name or service not known"}`)
 	if err := c.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "bad webhook") {
 		t.Errorf("Run: got %v; want the bad webhook error", err)
 	}
 }
 
 func TestNew(t *testing.T) {
-	f := newFakeAPI(t)
+	f := telegramtest.NewServer(t, testToken)
 	deliver := func(context.Context, *bot.Message) error { return nil }
 	tests := []struct {
 		name    string
@@ -254,16 +256,16 @@ func TestNew(t *testing.T) {
 		deliver Deliver
 		wantErr string
 	}{
-		{"ok", Config{Token: testToken, APIURL: f.srv.URL}, deliver, ""},
-		{"ok webhook", Config{Token: testToken, APIURL: f.srv.URL + "/", WebhookURL: "https://x.example/tg", WebhookSecret: "a-B_9"}, deliver, ""},
-		{"no token", Config{APIURL: f.srv.URL}, deliver, "empty token"},
-		{"wrong token", Config{Token: "1:wrong", APIURL: f.srv.URL}, deliver, "getMe"},
-		{"no deliver", Config{Token: testToken, APIURL: f.srv.URL}, nil, "nil deliver"},
+		{"ok", Config{Token: testToken, APIURL: f.URL()}, deliver, ""},
+		{"ok webhook", Config{Token: testToken, APIURL: f.URL() + "/", WebhookURL: "https://x.example/tg", WebhookSecret: "a-B_9"}, deliver, ""},
+		{"no token", Config{APIURL: f.URL()}, deliver, "empty token"},
+		{"wrong token", Config{Token: "1:wrong", APIURL: f.URL()}, deliver, "getMe"},
+		{"no deliver", Config{Token: testToken, APIURL: f.URL()}, nil, "nil deliver"},
 		{"bad api url", Config{Token: testToken, APIURL: "api.telegram.org"}, deliver, "api url"},
-		{"webhook without secret", Config{Token: testToken, APIURL: f.srv.URL, WebhookURL: "https://x.example/tg"}, deliver, "secret"},
-		{"plain http webhook", Config{Token: testToken, APIURL: f.srv.URL, WebhookURL: "http://x.example/tg", WebhookSecret: "abc"}, deliver, "https"},
-		{"secret with bad characters", Config{Token: testToken, APIURL: f.srv.URL, WebhookURL: "https://x.example/tg", WebhookSecret: "a b"}, deliver, "secret"},
-		{"secret too long", Config{Token: testToken, APIURL: f.srv.URL, WebhookURL: "https://x.example/tg", WebhookSecret: strings.Repeat("a", 257)}, deliver, "secret"},
+		{"webhook without secret", Config{Token: testToken, APIURL: f.URL(), WebhookURL: "https://x.example/tg"}, deliver, "secret"},
+		{"plain http webhook", Config{Token: testToken, APIURL: f.URL(), WebhookURL: "http://x.example/tg", WebhookSecret: "abc"}, deliver, "https"},
+		{"secret with bad characters", Config{Token: testToken, APIURL: f.URL(), WebhookURL: "https://x.example/tg", WebhookSecret: "a b"}, deliver, "secret"},
+		{"secret too long", Config{Token: testToken, APIURL: f.URL(), WebhookURL: "https://x.example/tg", WebhookSecret: strings.Repeat("a", 257)}, deliver, "secret"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/shakwa/shakwa"
 	"github.com/shakwa/shakwa/bot"
+	"github.com/shakwa/shakwa/bot/telegram/telegramtest"
 )
 
 const removeKeyboard = `{"remove_keyboard":true}`
@@ -80,7 +81,7 @@ func TestSendRendering(t *testing.T) {
 			name:   "unchanged edit is a success",
 			reply:  bot.Reply{Chat: "42", Text: "نفس النص", Edit: true},
 			editID: "77",
-			script: map[string]string{"editMessageText": answerNotModified},
+			script: map[string]string{"editMessageText": telegramtest.AnswerNotModified},
 			want: []apiCall{{"editMessageText", map[string]string{
 				"chat_id": "42", "message_id": "77", "text": "نفس النص"}}},
 			wantID: "77",
@@ -89,7 +90,7 @@ func TestSendRendering(t *testing.T) {
 			name:   "message gone: sent anew",
 			reply:  bot.Reply{Chat: "42", Text: "تحديث", Buttons: cardButtons, Edit: true},
 			editID: "77",
-			script: map[string]string{"editMessageText": answerCantEdit},
+			script: map[string]string{"editMessageText": telegramtest.AnswerCantEdit},
 			want: []apiCall{
 				{"editMessageText", map[string]string{"chat_id": "42", "message_id": "77", "text": "تحديث", "reply_markup": cardKeyboard}},
 				{"sendMessage", map[string]string{"chat_id": "42", "text": "تحديث", "reply_markup": cardKeyboard}},
@@ -118,7 +119,7 @@ func TestSendRendering(t *testing.T) {
 		{
 			name:   "notice too late is dropped",
 			reply:  bot.Reply{Chat: "42", Text: "تم", Notice: true, ButtonToken: "99003"},
-			script: map[string]string{"answerCallbackQuery": answerQueryOld},
+			script: map[string]string{"answerCallbackQuery": telegramtest.AnswerQueryTooOld},
 			want:   []apiCall{{"answerCallbackQuery", map[string]string{"callback_query_id": "99003", "text": "تم"}}},
 		},
 		{
@@ -150,10 +151,10 @@ func TestSendRendering(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFakeAPI(t)
+			f := telegramtest.NewServer(t, testToken)
 			c := newTestChannel(t, f, Config{}, nil)
 			for method, body := range tc.script {
-				f.answer(method, 400, body)
+				f.Answer(method, 400, body)
 			}
 			sent, err := c.Send(context.Background(), tc.reply, tc.editID)
 			if err != nil {
@@ -162,12 +163,12 @@ func TestSendRendering(t *testing.T) {
 			if sent.MessageID != tc.wantID {
 				t.Errorf("MessageID: got %q; want %q", sent.MessageID, tc.wantID)
 			}
-			checkCalls(t, f.recorded(), tc.want)
+			checkCalls(t, f.Calls(), tc.want)
 		})
 	}
 }
 
-func checkCalls(t *testing.T, got, want []apiCall) {
+func checkCalls(t *testing.T, got []telegramtest.Call, want []apiCall) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Errorf("got %d calls %v; want %d %v", len(got), got, len(want), want)
@@ -200,13 +201,13 @@ func TestSendSplitsLongText(t *testing.T) {
 		fmt.Fprintf(&b, "السطر %d من الرد الطويل على الشكوى 😀😀😀\n", i)
 	}
 	text := strings.TrimSpace(b.String())
-	f := newFakeAPI(t)
+	f := telegramtest.NewServer(t, testToken)
 	c := newTestChannel(t, f, Config{}, nil)
 	sent, err := c.Send(context.Background(), bot.Reply{Chat: "42", Text: text, Buttons: cardButtons}, "")
 	if err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	calls := f.recorded()
+	calls := f.Calls()
 	if len(calls) < 3 {
 		t.Fatalf("got %d calls; want at least 3 for %d UTF-16 units", len(calls), utf16Len(text))
 	}
@@ -288,17 +289,17 @@ func TestSendErrors(t *testing.T) {
 		after     time.Duration
 		errSubstr string
 	}{
-		{"rate limited", 429, answer429, true, 3 * time.Second, "Too Many Requests"},
-		{"server error", 500, answer500, true, 0, "500"},
+		{"rate limited", 429, telegramtest.AnswerTooManyRequests, true, 3 * time.Second, "Too Many Requests"},
+		{"server error", 500, telegramtest.AnswerInternalError, true, 0, "500"},
 		{"bad gateway page", 502, "<html><body>502 Bad Gateway</body></html>", true, 0, "sendMessage"},
-		{"bot blocked", 403, answer403Blocked, false, 0, "bot was blocked by the user"},
-		{"chat not found", 400, answer400NoChat, false, 0, "chat not found"},
+		{"bot blocked", 403, telegramtest.AnswerBlocked, false, 0, "bot was blocked by the user"},
+		{"chat not found", 400, telegramtest.AnswerChatNotFound, false, 0, "chat not found"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFakeAPI(t)
+			f := telegramtest.NewServer(t, testToken)
 			c := newTestChannel(t, f, Config{}, nil)
-			f.answer("sendMessage", tc.status, tc.body)
+			f.Answer("sendMessage", tc.status, tc.body)
 			_, err := c.Send(context.Background(), bot.Reply{Chat: "42", Text: "مرحبا"}, "")
 			checkSendError(t, err, tc.retry, tc.after, tc.errSubstr)
 		})
@@ -326,26 +327,26 @@ func checkSendError(t *testing.T, err error, retry bool, after time.Duration, su
 }
 
 func TestSendErrorsOtherCalls(t *testing.T) {
-	f := newFakeAPI(t)
+	f := telegramtest.NewServer(t, testToken)
 	c := newTestChannel(t, f, Config{}, nil)
 
-	f.answer("editMessageText", 429, answer429)
+	f.Answer("editMessageText", 429, telegramtest.AnswerTooManyRequests)
 	_, err := c.Send(context.Background(), bot.Reply{Chat: "42", Text: "x", Edit: true}, "77")
 	checkSendError(t, err, true, 3*time.Second, "editMessageText")
 
-	f.answer("answerCallbackQuery", 500, answer500)
+	f.Answer("answerCallbackQuery", 500, telegramtest.AnswerInternalError)
 	_, err = c.Send(context.Background(), bot.Reply{Chat: "42", Notice: true, ButtonToken: "1"}, "")
 	checkSendError(t, err, true, 0, "answerCallbackQuery")
 
-	f.answer("sendPhoto", 403, answer403Blocked)
+	f.Answer("sendPhoto", 403, telegramtest.AnswerBlocked)
 	_, err = c.Send(context.Background(), bot.Reply{Chat: "42", Attachments: []shakwa.Attachment{{Kind: "photo", ID: "p"}}}, "")
 	checkSendError(t, err, false, 0, "sendPhoto")
 }
 
 func TestSendNetworkError(t *testing.T) {
-	f := newFakeAPI(t)
+	f := telegramtest.NewServer(t, testToken)
 	c := newTestChannel(t, f, Config{}, nil)
-	f.srv.Close()
+	f.Close()
 	_, err := c.Send(context.Background(), bot.Reply{Chat: "42", Text: "مرحبا"}, "")
 	checkSendError(t, err, true, 0, "sendMessage")
 }
@@ -362,7 +363,7 @@ func TestSendInvalidReplies(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFakeAPI(t)
+			f := telegramtest.NewServer(t, testToken)
 			c := newTestChannel(t, f, Config{}, nil)
 			_, err := c.Send(context.Background(), tc.reply, "")
 			if !errors.Is(err, shakwa.ErrInvalid) {
@@ -372,7 +373,7 @@ func TestSendInvalidReplies(t *testing.T) {
 			if errors.As(err, &re) {
 				t.Errorf("got a retryable error; want a permanent one")
 			}
-			if calls := f.recorded(); len(calls) != 0 {
+			if calls := f.Calls(); len(calls) != 0 {
 				t.Errorf("got calls %v; want none", calls)
 			}
 		})
@@ -382,8 +383,8 @@ func TestSendInvalidReplies(t *testing.T) {
 // Not a test of Telegram but of the fake: a wrong token is refused as the
 // Bot API refuses it, so the tests above do reach the right URL.
 func TestFakeRefusesWrongToken(t *testing.T) {
-	f := newFakeAPI(t)
-	resp, err := http.Post(f.srv.URL+"/bot1:wrong/getMe", "application/json", strings.NewReader("{}"))
+	f := telegramtest.NewServer(t, testToken)
+	resp, err := http.Post(f.URL()+"/bot1:wrong/getMe", "application/json", strings.NewReader("{}"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/shakwa/shakwa"
 	"github.com/shakwa/shakwa/bot"
+	"github.com/shakwa/shakwa/bot/telegram/telegramtest"
 )
 
 const (
@@ -69,7 +70,7 @@ var conversionCases = []struct {
 	{
 		name: "staff reply in group",
 		json: `{"update_id":1005,"message":{"message_id":900,"from":` + staffFrom + `,"chat":` + staffChat +
-			`,"date":1767225600,"reply_to_message":{"message_id":880,"from":` + fakeBotUser + `,"chat":` + staffChat +
+			`,"date":1767225600,"reply_to_message":{"message_id":880,"from":` + telegramtest.BotUser + `,"chat":` + staffChat +
 			`,"date":1767225000,"text":"تذكرة KRM-000123"},"text":"تم التواصل مع المتعامل"}}`,
 		want: &bot.Message{ID: "tg:1005", Channel: "telegram", Chat: "-1001234567890", Group: true,
 			From: bot.User{ID: "7", Name: "Mona", Lang: "en"}, Text: "تم التواصل مع المتعامل", ReplyTo: "880", Time: sentAt},
@@ -139,7 +140,7 @@ var conversionCases = []struct {
 	{
 		name: "button press in private chat",
 		json: `{"update_id":1017,"callback_query":{"id":"4382bfdwdsb323b2d9","from":` + citizenFrom +
-			`,"message":{"message_id":640,"from":` + fakeBotUser + `,"chat":` + citizenChat +
+			`,"message":{"message_id":640,"from":` + telegramtest.BotUser + `,"chat":` + citizenChat +
 			`,"date":1767225000,"text":"اختر المركز","reply_markup":{"inline_keyboard":[[{"text":"الكرامة","callback_data":"centre:KRM"}]]}},` +
 			`"chat_instance":"-8446375528839237","data":"centre:KRM"}}`,
 		want: &bot.Message{ID: "tg:1017", Channel: "telegram", Chat: "42", From: citizen,
@@ -171,7 +172,7 @@ var conversionCases = []struct {
 	{
 		name: "member change ignored",
 		json: `{"update_id":1031,"my_chat_member":{"chat":` + staffChat + `,"from":` + staffFrom + `,"date":1767225600,` +
-			`"old_chat_member":{"status":"left","user":` + fakeBotUser + `},"new_chat_member":{"status":"member","user":` + fakeBotUser + `}}}`,
+			`"old_chat_member":{"status":"left","user":` + telegramtest.BotUser + `},"new_chat_member":{"status":"member","user":` + telegramtest.BotUser + `}}}`,
 	},
 	{
 		name: "channel post ignored",

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/shakwa/shakwa/bot"
+	"github.com/shakwa/shakwa/bot/telegram/telegramtest"
 )
 
 const testSecret = "s3cret_Webhook-token"
@@ -64,7 +65,7 @@ func TestWebhook(t *testing.T) {
 		{"deliver fails", "POST", testSecret, arabic, errors.New("queue unavailable"), 500, []string{"tg:2001"}},
 		{"ignored update", "POST", testSecret, edited, nil, 200, nil},
 	}
-	f := newFakeAPI(t)
+	f := telegramtest.NewServer(t, testToken)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := &recorder{fail: tc.deliverErr}
@@ -87,7 +88,7 @@ func TestWebhook(t *testing.T) {
 }
 
 func TestWebhookWithoutSecretRefusesAll(t *testing.T) {
-	f := newFakeAPI(t)
+	f := telegramtest.NewServer(t, testToken)
 	rec := &recorder{}
 	c := newTestChannel(t, f, Config{}, rec.deliver) // polling mode: no secret
 	req := httptest.NewRequest("POST", "/", strings.NewReader(msgUpdate(1, `"text":"x"`)))

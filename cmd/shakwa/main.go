@@ -51,7 +51,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	fs := flag.NewFlagSet("shakwa "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configFile := fs.String("config", or(getenv("SHAKWA_CONFIG"), "config.yaml"), "configuration `file` (env SHAKWA_CONFIG)")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return nil // -h: the usage is printed, and asking for it is no failure
+	} else if err != nil {
 		return err
 	}
 	e := env{
@@ -87,3 +89,6 @@ func or(v, def string) string {
 
 // shutdownTimeout bounds how long in-flight work may take after a signal.
 const shutdownTimeout = 15 * time.Second
+
+// pollTimeout is the Telegram long-poll timeout when there is no webhook.
+const pollTimeout = 30 * time.Second

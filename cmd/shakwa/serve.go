@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/shakwa/shakwa/bot"
 	"github.com/shakwa/shakwa/bot/telegram"
 	"github.com/shakwa/shakwa/config"
@@ -30,6 +32,9 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	// go-redis logs (failed dials, mostly) through a process-wide logger
+	// of its own: make those lines ours, JSON on stderr like the rest.
+	redis.SetLogger(redisLogger{log.With("component", "redis")})
 	store, err := storage.Open(ctx, e.RedisURL)
 	if err != nil {
 		return fmt.Errorf("redis: %w", err)
@@ -37,10 +42,16 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 	defer store.Close()
 
 	h := handlers.New(cfg, store, text, time.Now, log)
+	// The Bot API client has a transport of its own, so that its idle
+	// connections (and their goroutines) do not outlive serve.
+	tgTransport := http.DefaultTransport.(*http.Transport).Clone()
+	defer tgTransport.CloseIdleConnections()
 	var intake *bot.Intake
 	tg, err := telegram.New(telegram.Config{
 		Token: e.TelegramToken, APIURL: e.TelegramAPI,
 		WebhookURL: e.WebhookURL, WebhookSecret: e.WebhookSecret, Logger: log,
+		PollTimeout: pollTimeout,
+		HTTPClient:  &http.Client{Transport: tgTransport, Timeout: pollTimeout + 15*time.Second},
 	}, func(ctx context.Context, m *bot.Message) error { return intake.Deliver(ctx, m) })
 	if err != nil {
 		return err
@@ -109,4 +120,11 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 	time.AfterFunc(time.Second, stopSending) // a moment for replies just queued
 	wg.Wait()
 	return first
+}
+
+// redisLogger passes go-redis's log lines to slog.
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.WarnContext(ctx, fmt.Sprintf(format, v...))
 }

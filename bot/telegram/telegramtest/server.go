@@ -1,0 +1,293 @@
+// Package telegramtest is a fake Telegram Bot API server for tests: it
+// speaks the real wire format (POST /bot<token>/<method> with multipart,
+// JSON or form parameters, {"ok":...} answers), records every call, lets a
+// test script error answers per method and serves getUpdates from a queue.
+//
+// It is enough for the calls shakwa makes: getMe, setWebhook,
+// deleteWebhook, getUpdates, sendMessage, editMessageText, sendPhoto,
+// sendDocument and answerCallbackQuery. Other methods get the Bot API's 404.
+//
+//	api := telegramtest.NewServer(t, token)
+//	// point the program at api.URL(), make it act, then:
+//	call := api.Wait(t, telegramtest.Match{Method: "sendMessage", ChatID: "42"}, 5*time.Second)
+package telegramtest
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// BotUsername is the username of the bot the Server pretends to be.
+const BotUsername = "ShakwaBot"
+
+// BotUser is that bot as a Bot API User object: getMe's result and the
+// sender of every message the Server sends.
+const BotUser = `{"id":123456789,"is_bot":true,"first_name":"شكوى","username":"` + BotUsername + `"}`
+
+// Error answers as the Bot API sends them, for Server.Answer.
+const (
+	AnswerTooManyRequests = `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 3","parameters":{"retry_after":3}}`
+	AnswerInternalError   = `{"ok":false,"error_code":500,"description":"Internal Server Error"}`
+	AnswerBlocked         = `{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}`
+	AnswerChatNotFound    = `{"ok":false,"error_code":400,"description":"Bad Request: chat not found"}`
+	AnswerNotModified     = `{"ok":false,"error_code":400,"description":"Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message"}`
+	AnswerCantEdit        = `{"ok":false,"error_code":400,"description":"Bad Request: message to edit not found"}`
+	AnswerQueryTooOld     = `{"ok":false,"error_code":400,"description":"Bad Request: query is too old and response timeout expired or query ID is invalid"}`
+	AnswerUnauthorized    = `{"ok":false,"error_code":401,"description":"Unauthorized"}`
+)
+
+// FirstMessageID is the message_id of the first message the Server sends;
+// each later one gets the next number, whatever the chat.
+const FirstMessageID = 100
+
+// Server is a fake Bot API server. Create it with NewServer; it is safe for
+// concurrent use and closed when the test ends.
+type Server struct {
+	t     testing.TB
+	srv   *httptest.Server
+	token string
+
+	mu      sync.Mutex
+	calls   []Call
+	seq     int           // calls received, Reset or not
+	changed chan struct{} // closed when a call is recorded
+	script  map[string][]canned
+	updates []queued
+	wake    chan struct{} // closed when updates are queued
+	nextID  int
+}
+
+type canned struct {
+	status int
+	body   string
+}
+
+type queued struct {
+	id  int64
+	raw string
+}
+
+// NewServer starts a Server that accepts token and refuses any other with
+// 401, as Telegram does. It is closed when t ends.
+func NewServer(t testing.TB, token string) *Server {
+	t.Helper()
+	s := &Server{t: t, token: token, script: map[string][]canned{},
+		changed: make(chan struct{}), wake: make(chan struct{}), nextID: FirstMessageID}
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// URL is the base URL to give a client in place of https://api.telegram.org.
+func (s *Server) URL() string { return s.srv.URL }
+
+// Close shuts the server down now, so that calls fail as on a network
+// outage. It is also done when the test ends.
+func (s *Server) Close() { s.srv.Close() }
+
+// Answer scripts the next answer to method: status and body are sent as
+// they are, in place of the normal result. Answers to one method are used
+// in the order given, one per call.
+func (s *Server) Answer(method string, status int, body string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.script[method] = append(s.script[method], canned{status, body})
+}
+
+// Push queues Update objects (JSON text, each with its update_id) for
+// getUpdates. A waiting long poll returns them at once. Call it from the
+// test's goroutine: it fails the test on an update without an id.
+func (s *Server) Push(updates ...string) {
+	s.t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, raw := range updates {
+		var u struct {
+			UpdateID *int64 `json:"update_id"`
+		}
+		if err := json.Unmarshal([]byte(raw), &u); err != nil || u.UpdateID == nil {
+			s.t.Fatalf("telegramtest: Push: not an Update with an update_id: %.80s", raw)
+		}
+		s.updates = append(s.updates, queued{*u.UpdateID, raw})
+	}
+	close(s.wake)
+	s.wake = make(chan struct{})
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	prefix := "/bot" + s.token + "/"
+	if r.Method != http.MethodPost || !strings.HasPrefix(r.URL.Path, prefix) {
+		writeAnswer(w, http.StatusUnauthorized, AnswerUnauthorized)
+		return
+	}
+	method := strings.TrimPrefix(r.URL.Path, prefix)
+	fields, err := readFields(r)
+	if err != nil {
+		writeAnswer(w, http.StatusBadRequest, fmt.Sprintf(`{"ok":false,"error_code":400,"description":"Bad Request: %s"}`, err))
+		return
+	}
+	s.mu.Lock()
+	s.seq++
+	call := Call{Seq: s.seq, Method: method, Fields: fields}
+	var answer *canned
+	if q := s.script[method]; len(q) > 0 {
+		answer, s.script[method] = &q[0], q[1:]
+	}
+	var result string
+	found := true
+	if answer == nil && method != "getUpdates" {
+		result, call.MessageID, found = s.result(method, fields)
+	}
+	s.calls = append(s.calls, call)
+	close(s.changed)
+	s.changed = make(chan struct{})
+	s.mu.Unlock()
+
+	switch {
+	case answer != nil:
+		writeAnswer(w, answer.status, answer.body)
+	case method == "getUpdates":
+		s.serveUpdates(w, r, fields)
+	case !found:
+		writeAnswer(w, http.StatusNotFound, `{"ok":false,"error_code":404,"description":"Not Found: method not found"}`)
+	default:
+		writeAnswer(w, http.StatusOK, `{"ok":true,"result":`+result+`}`)
+	}
+}
+
+// readFields decodes the parameters the way the Bot API accepts them.
+func readFields(r *http.Request) (map[string]string, error) {
+	fields := map[string]string{}
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch ct {
+	case "multipart/form-data":
+		// The library sends an empty body for methods without parameters
+		// (getMe), which the Bot API takes as no parameters.
+		if err := r.ParseMultipartForm(1 << 20); errors.Is(err, io.EOF) {
+			return fields, nil
+		} else if err != nil {
+			return nil, err
+		}
+		for k, v := range r.MultipartForm.Value {
+			fields[k] = v[0]
+		}
+	case "application/json":
+		var m map[string]json.RawMessage
+		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+			return nil, err
+		}
+		for k, v := range m {
+			var s string
+			if json.Unmarshal(v, &s) == nil {
+				fields[k] = s
+			} else {
+				fields[k] = string(v)
+			}
+		}
+	default:
+		if err := r.ParseForm(); err != nil {
+			return nil, err
+		}
+		for k, v := range r.PostForm {
+			fields[k] = v[0]
+		}
+	}
+	return fields, nil
+}
+
+// result is the normal answer to method: the result's JSON, the id of the
+// message sent or edited (0 if none) and whether the method is known.
+// s.mu is held.
+func (s *Server) result(method string, fields map[string]string) (string, int, bool) {
+	chatID := fields["chat_id"]
+	if chatID == "" {
+		chatID = "0"
+	}
+	chatType := "private"
+	if strings.HasPrefix(chatID, "-") {
+		chatType = "supergroup"
+	}
+	msg := func(id int, extra string) string {
+		return fmt.Sprintf(`{"message_id":%d,"from":%s,"chat":{"id":%s,"type":%q},"date":1767225600%s}`,
+			id, BotUser, chatID, chatType, extra)
+	}
+	text, _ := json.Marshal(fields["text"])
+	switch method {
+	case "getMe":
+		return BotUser, 0, true
+	case "setWebhook", "deleteWebhook", "answerCallbackQuery":
+		return "true", 0, true
+	case "sendMessage":
+		id := s.newID()
+		return msg(id, `,"text":`+string(text)), id, true
+	case "editMessageText":
+		id, _ := strconv.Atoi(fields["message_id"])
+		return msg(id, `,"edit_date":1767225700,"text":`+string(text)), id, true
+	case "sendPhoto":
+		id := s.newID()
+		return msg(id, fmt.Sprintf(`,"photo":[{"file_id":%q,"file_unique_id":"u1","width":90,"height":60}]`, fields["photo"])), id, true
+	case "sendDocument":
+		id := s.newID()
+		return msg(id, fmt.Sprintf(`,"document":{"file_id":%q,"file_unique_id":"u2"}`, fields["document"])), id, true
+	}
+	return "", 0, false
+}
+
+// newID numbers a sent message. s.mu is held.
+func (s *Server) newID() int {
+	s.nextID++
+	return s.nextID - 1
+}
+
+// serveUpdates answers getUpdates: updates below offset are confirmed and
+// forgotten; if none is left it waits for one, the timeout or the client.
+func (s *Server) serveUpdates(w http.ResponseWriter, r *http.Request, fields map[string]string) {
+	offset, _ := strconv.ParseInt(fields["offset"], 10, 64)
+	timeout, _ := strconv.Atoi(fields["timeout"])
+	deadline := time.NewTimer(time.Duration(timeout) * time.Second)
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		kept := s.updates[:0]
+		var batch []string
+		for _, u := range s.updates {
+			if u.id >= offset {
+				kept = append(kept, u)
+				batch = append(batch, u.raw)
+			}
+		}
+		s.updates = kept
+		wake := s.wake
+		s.mu.Unlock()
+		if len(batch) > 0 {
+			writeAnswer(w, http.StatusOK, `{"ok":true,"result":[`+strings.Join(batch, ",")+`]}`)
+			return
+		}
+		select {
+		case <-wake:
+		case <-deadline.C:
+			writeAnswer(w, http.StatusOK, `{"ok":true,"result":[]}`)
+			return
+		case <-r.Context().Done():
+			return
+		}
+	}
+}
+
+func writeAnswer(w http.ResponseWriter, status int, body string) {
+	if strings.HasPrefix(body, "{") {
+		w.Header().Set("Content-Type", "application/json")
+	}
+	w.WriteHeader(status)
+	io.WriteString(w, body)
+}

@@ -1,0 +1,674 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"maps"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+	"unicode/utf16"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/shakwa/shakwa/bot/telegram/telegramtest"
+	"github.com/shakwa/shakwa/storage"
+	"github.com/shakwa/shakwa/storage/storagetest"
+)
+
+const (
+	testToken  = "123456789:AAFakeToken_for-tests"
+	hookURL    = "https://bot.example.gov/tg/hook"
+	hookSecret = "e2e_Webhook-secret"
+	// waitFor bounds each wait for a Bot API call. The outbox paces sends
+	// (a second per private chat, three per group), so it is generous.
+	waitFor = 15 * time.Second
+	// testDB is the Redis database the program gets to itself; it is
+	// flushed at the start.
+	testDB = 7
+)
+
+const testConfig = `
+timezone: Asia/Dubai
+session: {idle: 30m}
+reopen_days: 7
+centres:
+  - code: KRM
+    name: {ar: "مركز سعادة المتعاملين - الكرامة", en: "Karama Customer Happiness Centre"}
+    staff_chat: -1001
+    sla: {claim: 30m, resolve: 48h}
+  - code: BRS
+    name: {ar: "مركز سعادة المتعاملين - البرشاء", en: "Al Barsha Customer Happiness Centre"}
+    staff_chat: -1002
+categories:
+  - code: waiting
+    name: {ar: "طول فترة الانتظار", en: "Waiting time"}
+  - code: conduct
+    name: {ar: "تعامل الموظفين", en: "Staff conduct"}
+people:
+  - {telegram: 111, name: "فاطمة المنصوري", role: staff, centres: [KRM]}
+  - {telegram: 112, name: "خالد الحمادي", role: staff, centres: [KRM]}
+  - {telegram: 113, name: "مريم الكعبي", role: staff, centres: [BRS]}
+  - {telegram: 900, name: "سعيد النعيمي", role: manager}
+`
+
+// person is someone writing to the bot from Telegram.
+type person struct {
+	id         int64
+	name, lang string
+}
+
+var (
+	citizen = person{5001, "سالم", "ar"}
+	visitor = person{5002, "Sara", "en"}
+	repeat  = person{5003, "ناصر", "ar"}
+	guessed = person{5004, "هدى", "ar"}
+	fatima  = person{111, "Fatima", "ar"}
+	khalid  = person{112, "Khalid", "ar"}
+	manager = person{900, "Saeed", "ar"}
+)
+
+func (p person) chat() string { return strconv.FormatInt(p.id, 10) }
+
+const (
+	phone       = "+971501234567"
+	description = "انتظرت أكثر من ساعتين في قاعة الانتظار، ونظام الأرقام متوقف دون أي إعلان."
+	staffAnswer = "نعتذر عن التأخير. تم إصلاح نظام الأرقام، هل ما زلت في المركز؟"
+	resolution  = "تمت خدمة المتعامل وإصلاح نظام النداء الآلي."
+	holderName  = "فاطمة المنصوري"
+	karama      = "مركز سعادة المتعاملين - الكرامة"
+)
+
+// TestServe runs the whole program, as "shakwa serve" in webhook mode, on
+// real Redis and a fake Bot API: updates go in through the webhook as
+// Telegram sends them, and the test reads the Bot API calls that come out.
+func TestServe(t *testing.T) {
+	redisURL := testRedis(t)
+	api := telegramtest.NewServer(t, testToken)
+	before := runtime.NumGoroutine()
+
+	cfgFile := filepath.Join(t.TempDir(), "shakwa.yaml")
+	if err := os.WriteFile(cfgFile, []byte(testConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{
+		"TELEGRAM_BOT_TOKEN":      testToken,
+		"TELEGRAM_API_URL":        api.URL(),
+		"TELEGRAM_WEBHOOK_URL":    hookURL,
+		"TELEGRAM_WEBHOOK_SECRET": hookSecret,
+		"REDIS_URL":               redisURL,
+		"HTTP_ADDR":               "127.0.0.1:0",
+		"LOG_LEVEL":               "debug",
+	}
+	logs := newLogSink()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "-config", cfgFile}, func(k string) string { return env[k] }, logs)
+	}()
+	stop := func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(20 * time.Second):
+			t.Fatal("run did not return within 20s of cancel")
+			return nil
+		}
+	}
+	t.Cleanup(func() { // a test that stops early still stops the program
+		if ctx.Err() == nil {
+			stop()
+		}
+	})
+	defer func() {
+		if t.Failed() {
+			t.Logf("program log:\n%s", logs)
+		}
+	}()
+
+	var addr string
+	select {
+	case addr = <-logs.listening:
+	case err := <-done:
+		t.Fatalf("run returned before listening: %v", err)
+	case <-time.After(waitFor):
+		t.Fatal("no \"listening\" log line")
+	}
+	h := &hook{url: "http://" + addr, client: &http.Client{Transport: &http.Transport{}, Timeout: waitFor}}
+	h.ids.Store(700_000)
+	r := &reader{api: api, read: map[int]bool{}, last: map[string]int{}}
+
+	reg := api.Wait(t, telegramtest.Match{Method: "setWebhook"}, waitFor)
+	r.mark(reg)
+	if got := reg.Fields["url"]; got != hookURL {
+		t.Errorf("setWebhook url: got %q; want %q", got, hookURL)
+	}
+	if got := reg.Fields["secret_token"]; got != hookSecret {
+		t.Errorf("setWebhook secret_token: got %q; want the configured secret", got)
+	}
+
+	t.Run("group", func(t *testing.T) {
+		t.Run("health", func(t *testing.T) { t.Parallel(); testHealth(t, h) })
+		t.Run("wrong secret", func(t *testing.T) { t.Parallel(); testWrongSecret(t, h, r) })
+		t.Run("duplicate update", func(t *testing.T) { t.Parallel(); testDuplicate(t, h, r) })
+		t.Run("contact", func(t *testing.T) { t.Parallel(); testContact(t, h, r) })
+		t.Run("loop", func(t *testing.T) { t.Parallel(); testLoop(t, h, r) })
+	})
+
+	if err := stop(); err != nil {
+		t.Errorf("run: got %v; want nil", err)
+	}
+	h.client.CloseIdleConnections()
+	r.checkAllRead(t)
+	checkOutbox(t, redisURL)
+	checkLog(t, logs)
+	checkGoroutines(t, before)
+}
+
+// testRedis returns a REDIS_URL for a database of SHAKWA_TEST_REDIS that
+// the test empties first, or skips the test (fails it on CI) without one.
+func testRedis(t *testing.T) string {
+	t.Helper()
+	u, err := url.Parse(storagetest.URL(t))
+	if err != nil {
+		t.Fatalf("%s: %v", storagetest.EnvRedis, err)
+	}
+	u.Path = "/" + strconv.Itoa(testDB)
+	opt, err := redis.ParseURL(u.String())
+	if err != nil {
+		t.Fatalf("%s: %v", storagetest.EnvRedis, err)
+	}
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	if err := rdb.FlushDB(context.Background()).Err(); err != nil {
+		t.Fatalf("flush redis db %d: %v", testDB, err)
+	}
+	return u.String()
+}
+
+func testHealth(t *testing.T, h *hook) {
+	for _, tc := range []struct {
+		method, path string
+		want         int
+	}{
+		{"GET", "/healthz", 200},
+		{"GET", "/readyz", 200},
+		{"GET", "/tg/hook", 405},
+	} {
+		req, _ := http.NewRequest(tc.method, h.url+tc.path, nil)
+		resp, err := h.client.Do(req)
+		if err != nil {
+			t.Errorf("%s %s: %v", tc.method, tc.path, err)
+			continue
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("%s %s: got %d; want %d", tc.method, tc.path, resp.StatusCode, tc.want)
+		}
+	}
+}
+
+// testWrongSecret: an update with a wrong or missing secret is refused and
+// leaves no trace: sent again with the right secret, it is handled.
+func testWrongSecret(t *testing.T, h *hook, r *reader) {
+	u := h.text(guessed, "/start")
+	for _, secret := range []string{"guess", hookSecret + "x", ""} {
+		if got := h.post(t, secret, u); got != http.StatusUnauthorized {
+			t.Errorf("secret %q: got %d; want 401", secret, got)
+		}
+	}
+	if n := len(r.api.Find(telegramtest.Match{ChatID: guessed.chat()})); n != 0 {
+		t.Errorf("after refused updates: got %d calls to the chat; want none", n)
+	}
+	h.send(t, u)
+	wantData(t, r.next(t, "sendMessage", guessed.chat()), "menu:complaint")
+	// That the refused updates sent nothing, then or later, is checked
+	// once the program has stopped (reader.checkAllRead).
+}
+
+// testDuplicate: Telegram sends an update again (at least once delivery);
+// it is handled once.
+func testDuplicate(t *testing.T, h *hook, r *reader) {
+	u := h.text(repeat, "/start")
+	h.send(t, u)
+	h.send(t, u)
+	h.send(t, h.text(repeat, "/help"))
+	wantData(t, r.next(t, "sendMessage", repeat.chat()), "menu:complaint")
+	// One chat's replies go out in order: a second menu would come before
+	// the answer to /help.
+	if help := r.next(t, "sendMessage", repeat.chat()); slices.Contains(help.CallbackData(), "menu:complaint") {
+		t.Errorf("second message: got the menu again; want the answer to /help")
+	}
+	if n := len(r.api.Find(telegramtest.Match{Method: "sendMessage", ChatID: repeat.chat()})); n != 2 {
+		t.Errorf("sendMessage calls: got %d; want 2 (the menu once, then help)", n)
+	}
+}
+
+// testContact: an English-speaking citizen shares her phone number with
+// Telegram's contact button; the card in the second centre's group masks it.
+func testContact(t *testing.T, h *hook, r *reader) {
+	h.send(t, h.text(visitor, "/start"))
+	menu := r.next(t, "sendMessage", visitor.chat())
+	h.press(t, r, visitor, menu, "menu:complaint")
+	centres := r.next(t, "sendMessage", visitor.chat())
+	h.press(t, r, visitor, centres, "centre:BRS")
+	cats := r.next(t, "sendMessage", visitor.chat())
+	h.press(t, r, visitor, cats, "cat:conduct")
+	r.next(t, "sendMessage", visitor.chat()) // describe it
+	h.send(t, h.text(visitor, "The clerk at counter 4 refused to take my documents."))
+	ask := r.next(t, "sendMessage", visitor.chat())
+	if b := ask.Buttons(); len(b) == 0 || len(b[0]) == 0 || !b[0][0].RequestContact {
+		t.Fatalf("contact question: got keyboard %+v; want a contact button first", b)
+	}
+	h.send(t, h.message(visitor, map[string]any{
+		"contact": map[string]any{"phone_number": phone, "first_name": visitor.name, "user_id": visitor.id},
+	}))
+	review := r.next(t, "sendMessage", visitor.chat())
+	wantText(t, review, phone)
+	h.press(t, r, visitor, review, "confirm")
+	wantText(t, r.next(t, "sendMessage", visitor.chat()), "BRS-000001")
+	card := r.next(t, "sendMessage", "-1002")
+	wantText(t, card, "BRS-000001")
+	wantData(t, card, "claim:BRS-000001")
+	if strings.Contains(card.Text(), phone) {
+		t.Errorf("staff card: got the whole phone number in %q; want it masked", card.Text())
+	}
+}
+
+// testLoop is one complaint from /start to rating, then the manager's
+// statistics, as in handlers/testdata/loop_ar.golden, but through the
+// whole program.
+func testLoop(t *testing.T, h *hook, r *reader) {
+	const id = "KRM-000001"
+	me := citizen.chat()
+	h.send(t, h.text(citizen, "/start"))
+	menu := r.next(t, "sendMessage", me)
+	wantData(t, menu, "menu:complaint")
+	h.press(t, r, citizen, menu, "menu:complaint")
+	centres := r.next(t, "sendMessage", me)
+	wantData(t, centres, "centre:KRM", "centre:BRS")
+	h.press(t, r, citizen, centres, "centre:KRM")
+	cats := r.next(t, "sendMessage", me)
+	wantData(t, cats, "cat:waiting", "cat:conduct")
+	h.press(t, r, citizen, cats, "cat:waiting")
+	wantData(t, r.next(t, "sendMessage", me), "back", "cancel")
+
+	// A photo whose caption is the description.
+	h.send(t, h.message(citizen, map[string]any{"caption": description, "photo": []map[string]any{
+		{"file_id": "AgAD-small", "file_unique_id": "s1", "width": 90, "height": 67, "file_size": 1200},
+		{"file_id": "AgAD-large", "file_unique_id": "l1", "width": 1280, "height": 960, "file_size": 98000},
+	}}))
+	r.next(t, "sendMessage", me) // the file is attached
+	ask := r.next(t, "sendMessage", me)
+	kb := ask.Buttons()
+	if len(kb) < 2 || len(kb[0]) == 0 || !kb[0][0].RequestContact || len(kb[1]) == 0 {
+		t.Fatalf("contact question: got keyboard %+v; want a contact button, then skip", kb)
+	}
+	// Skip is a keyboard button: tapping it sends its label as text.
+	h.send(t, h.text(citizen, kb[1][0].Text))
+	review := r.next(t, "sendMessage", me)
+	wantText(t, review, description)
+	h.press(t, r, citizen, review, "confirm")
+	wantText(t, r.next(t, "sendMessage", me), id)
+	card := r.next(t, "sendMessage", "-1001")
+	wantText(t, card, id)
+	wantData(t, card, "claim:"+id)
+
+	// Fatima claims it in the staff group; Khalid is too late.
+	wantText(t, h.press(t, r, fatima, card, "claim:"+id), id)
+	edit := r.next(t, "editMessageText", "-1001")
+	if got, want := edit.Fields["message_id"], strconv.Itoa(card.MessageID); got != want {
+		t.Errorf("card edit: got message_id %s; want the card's %s", got, want)
+	}
+	wantText(t, edit, holderName)
+	if data := edit.CallbackData(); slices.Contains(data, "claim:"+id) {
+		t.Errorf("claimed card: got buttons %v; want no claim button", data)
+	}
+	ticket := r.next(t, "sendMessage", fatima.chat())
+	wantText(t, ticket, id)
+	wantData(t, ticket, "close:"+id)
+	if got := r.next(t, "sendPhoto", fatima.chat()).Fields["photo"]; got != "AgAD-large" {
+		t.Errorf("ticket photo: got %q; want the largest size, AgAD-large", got)
+	}
+	wantText(t, r.next(t, "sendMessage", me), id) // being worked on
+	wantText(t, h.press(t, r, khalid, card, "claim:"+id), holderName)
+
+	// Fatima answers by replying to the ticket; the citizen gets it.
+	h.send(t, h.message(fatima, map[string]any{"text": staffAnswer, "reply_to_message": botMessage(ticket)}))
+	wantText(t, r.next(t, "sendMessage", me), staffAnswer)
+	wantText(t, r.next(t, "sendMessage", fatima.chat()), id)
+
+	// She closes it with a resolution; the citizen rates it.
+	h.press(t, r, fatima, ticket, "close:"+id)
+	wantData(t, r.next(t, "sendMessage", fatima.chat()), "cancel")
+	h.send(t, h.text(fatima, resolution))
+	wantText(t, r.next(t, "sendMessage", fatima.chat()), id)
+	if got, want := r.next(t, "editMessageText", "-1001").Fields["message_id"], strconv.Itoa(card.MessageID); got != want {
+		t.Errorf("card edit on close: got message_id %s; want %s", got, want)
+	}
+	rating := r.next(t, "sendMessage", me)
+	wantText(t, rating, resolution)
+	wantData(t, rating, "rate:"+id+":1", "rate:"+id+":5")
+	wantText(t, h.press(t, r, citizen, rating, "rate:"+id+":5"), id)
+	wantText(t, r.next(t, "sendMessage", me), id)
+	wantText(t, r.next(t, "sendMessage", fatima.chat()), id)
+
+	h.send(t, h.text(manager, "/stats today"))
+	r.next(t, "sendMessage", manager.chat()) // the title
+	body := r.next(t, "sendMessage", manager.chat())
+	wantText(t, body, karama)
+	wantText(t, body, "5.0")
+}
+
+// hook posts updates to the program's webhook as Telegram does.
+type hook struct {
+	url    string
+	client *http.Client
+	ids    atomic.Int64 // update and message ids
+}
+
+// post sends update with secret (none when empty) and returns the status.
+func (h *hook) post(t *testing.T, secret string, update map[string]any) int {
+	t.Helper()
+	body, err := json.Marshal(update)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", h.url+"/tg/hook", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if secret != "" {
+		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+	}
+	resp, err := h.client.Do(req)
+	if err != nil {
+		t.Fatalf("webhook: %v", err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// send posts update with the right secret and wants 200.
+func (h *hook) send(t *testing.T, update map[string]any) {
+	t.Helper()
+	if got := h.post(t, hookSecret, update); got != http.StatusOK {
+		t.Fatalf("webhook: got %d; want 200", got)
+	}
+}
+
+// message is an update with a message from p in their private chat.
+func (h *hook) message(p person, fields map[string]any) map[string]any {
+	id := h.ids.Add(1)
+	m := map[string]any{"message_id": id, "from": p.user(), "date": time.Now().Unix(),
+		"chat": map[string]any{"id": p.id, "first_name": p.name, "type": "private"}}
+	maps.Copy(m, fields)
+	return map[string]any{"update_id": id, "message": m}
+}
+
+// text is an update with text typed by p; a leading command is marked as
+// Telegram marks it.
+func (h *hook) text(p person, text string) map[string]any {
+	fields := map[string]any{"text": text}
+	if strings.HasPrefix(text, "/") {
+		cmd, _, _ := strings.Cut(text, " ")
+		fields["entities"] = []map[string]any{{"offset": 0, "length": len(utf16.Encode([]rune(cmd))), "type": "bot_command"}}
+	}
+	return h.message(p, fields)
+}
+
+// press has p press the button data on the message the bot sent in call,
+// and returns the bot's answer to the press (answerCallbackQuery).
+func (h *hook) press(t *testing.T, r *reader, p person, on telegramtest.Call, data string) telegramtest.Call {
+	t.Helper()
+	wantData(t, on, data)
+	id := h.ids.Add(1)
+	query := "q" + strconv.FormatInt(id, 10)
+	h.send(t, map[string]any{"update_id": id, "callback_query": map[string]any{
+		"id": query, "from": p.user(), "message": botMessage(on), "chat_instance": "-5071", "data": data,
+	}})
+	return r.answer(t, query)
+}
+
+func (p person) user() map[string]any {
+	return map[string]any{"id": p.id, "is_bot": false, "first_name": p.name, "language_code": p.lang}
+}
+
+// botMessage is the Message the bot sent with call, as Telegram shows it
+// in callback queries and replies.
+func botMessage(call telegramtest.Call) map[string]any {
+	id, _ := strconv.ParseInt(call.ChatID(), 10, 64)
+	chat := map[string]any{"id": id, "type": "private", "first_name": "x"}
+	if id < 0 {
+		chat = map[string]any{"id": id, "type": "supergroup", "title": "موظفو المركز"}
+	}
+	return map[string]any{"message_id": call.MessageID, "from": json.RawMessage(telegramtest.BotUser),
+		"chat": chat, "date": time.Now().Unix(), "text": call.Text()}
+}
+
+// reader reads the Bot API calls the program made, each chat's in order,
+// and remembers which were read so that unexpected ones can be found.
+type reader struct {
+	api  *telegramtest.Server
+	mu   sync.Mutex
+	read map[int]bool   // Seq -> read
+	last map[string]int // method and chat -> Seq of the last call read
+}
+
+// next returns the next call of method to chat.
+func (r *reader) next(t *testing.T, method, chat string) telegramtest.Call {
+	t.Helper()
+	key := method + " " + chat
+	r.mu.Lock()
+	after := r.last[key]
+	r.mu.Unlock()
+	c := r.api.Wait(t, telegramtest.Match{Method: method, ChatID: chat, After: after}, waitFor)
+	r.mu.Lock()
+	r.last[key] = c.Seq
+	r.mu.Unlock()
+	r.mark(c)
+	return c
+}
+
+// answer returns the answer to the button press query.
+func (r *reader) answer(t *testing.T, query string) telegramtest.Call {
+	t.Helper()
+	c := r.api.Wait(t, telegramtest.Match{Method: "answerCallbackQuery",
+		Fields: map[string]string{"callback_query_id": query}}, waitFor)
+	r.mark(c)
+	return c
+}
+
+func (r *reader) mark(c telegramtest.Call) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.read[c.Seq] = true
+}
+
+// checkAllRead reports the calls no test expected.
+func (r *reader) checkAllRead(t *testing.T) {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, c := range r.api.Calls() {
+		if !r.read[c.Seq] {
+			t.Errorf("unexpected Bot API call %v", c)
+		}
+	}
+}
+
+func wantText(t *testing.T, c telegramtest.Call, part string) {
+	t.Helper()
+	if !strings.Contains(c.Text(), part) {
+		t.Errorf("%s to %s: got text %q; want it to contain %q", c.Method, c.ChatID(), c.Text(), part)
+	}
+}
+
+func wantData(t *testing.T, c telegramtest.Call, data ...string) {
+	t.Helper()
+	for _, d := range data {
+		if !slices.Contains(c.CallbackData(), d) {
+			t.Fatalf("%s to %s: got buttons %v; want one with data %q", c.Method, c.ChatID(), c.CallbackData(), d)
+		}
+	}
+}
+
+// checkOutbox wants every reply sent and none given up on.
+func checkOutbox(t *testing.T, redisURL string) {
+	t.Helper()
+	store, err := storage.Open(context.Background(), redisURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if n, err := store.Pending(context.Background()); err != nil || n != 0 {
+		t.Errorf("outbox pending: got %d, %v; want 0", n, err)
+	}
+	dead, err := store.DeadLetters(context.Background(), 0)
+	if err != nil || len(dead) != 0 {
+		t.Errorf("dead letters: got %+v, %v; want none", dead, err)
+	}
+}
+
+// checkLog wants JSON lines, no errors, and no secret, phone number or
+// complaint text.
+func checkLog(t *testing.T, logs *logSink) {
+	t.Helper()
+	for _, line := range logs.lines() {
+		var rec struct {
+			Level string `json:"level"`
+			Msg   string `json:"msg"`
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Errorf("log line is not JSON: %q", line)
+			continue
+		}
+		if rec.Level == "ERROR" {
+			t.Errorf("error logged: %s", line)
+		}
+		for _, secret := range []string{testToken, hookSecret, phone, description, staffAnswer, resolution} {
+			if strings.Contains(line, secret) {
+				t.Errorf("log line shows %q: %s", secret, line)
+			}
+		}
+	}
+	if !strings.Contains(logs.String(), `"msg":"shutting down"`) {
+		t.Errorf("no \"shutting down\" log line")
+	}
+}
+
+// checkGoroutines waits for the goroutine count to fall back to before.
+func checkGoroutines(t *testing.T, before int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			buf = buf[:runtime.Stack(buf, true)]
+			t.Errorf("goroutines: got %d; want at most %d as before run\n%s", runtime.NumGoroutine(), before, buf)
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// logSink is the program's stderr. It keeps the log and passes on the
+// address of the "listening" line.
+type logSink struct {
+	mu        sync.Mutex
+	buf       bytes.Buffer
+	listening chan string
+}
+
+func newLogSink() *logSink { return &logSink{listening: make(chan string, 1)} }
+
+func (l *logSink) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for line := range strings.SplitSeq(strings.TrimSpace(string(p)), "\n") {
+		var rec struct {
+			Msg  string `json:"msg"`
+			Addr string `json:"addr"`
+		}
+		if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "listening" {
+			select {
+			case l.listening <- rec.Addr:
+			default:
+			}
+		}
+	}
+	return l.buf.Write(p)
+}
+
+func (l *logSink) lines() []string {
+	return strings.Split(strings.TrimSpace(l.String()), "\n")
+}
+
+func (l *logSink) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// TestRunRefuses: what run refuses before it serves, and that its errors
+// show no secret.
+func TestRunRefuses(t *testing.T) {
+	cfgFile := filepath.Join(t.TempDir(), "shakwa.yaml")
+	if err := os.WriteFile(cfgFile, []byte(testConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "SHAKWA_CONFIG": cfgFile,
+		"REDIS_URL": "redis://:hunter2@127.0.0.1:1/0"} // nobody listens on port 1
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string // on top of base; "" unsets
+		wantErr string            // "" wants nil
+	}{
+		{"help", []string{"-h"}, nil, ""},
+		{"help of serve", []string{"serve", "-h"}, nil, ""},
+		{"unknown command", []string{"bogus"}, nil, `unknown command "bogus"`},
+		{"unknown flag", []string{"serve", "-port", "1"}, nil, "-port"},
+		{"no token", []string{"serve"}, map[string]string{"TELEGRAM_BOT_TOKEN": ""}, "TELEGRAM_BOT_TOKEN"},
+		{"bad log level", nil, map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},
+		{"no config file", []string{"serve", "-config", filepath.Join(t.TempDir(), "none.yaml")}, nil, "none.yaml"},
+		{"redis down", []string{"serve"}, nil, "redis"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			env := maps.Clone(base)
+			maps.Copy(env, tc.env)
+			var stderr bytes.Buffer
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			err := run(ctx, tc.args, func(k string) string { return env[k] }, &stderr)
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Errorf("got %v; want nil", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Errorf("got %v; want an error mentioning %q", err, tc.wantErr)
+			}
+			if tc.name == "redis down" {
+				for _, line := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
+					if !json.Valid([]byte(line)) {
+						t.Errorf("log line is not JSON: %q", line)
+					}
+				}
+			}
+			for _, secret := range []string{testToken, "hunter2"} {
+				if err != nil && strings.Contains(err.Error(), secret) || strings.Contains(stderr.String(), secret) {
+					t.Errorf("got error %v and output %q; want no %q in them", err, stderr.String(), secret)
+				}
+			}
+		})
+	}
+}
