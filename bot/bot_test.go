@@ -82,6 +82,31 @@ func TestIntakeRedeliversAfterFailedEnqueue(t *testing.T) {
 	}
 }
 
+// TestIntakeCopyWhileHandling: a copy of an update that arrives while the
+// first is still being handled is not acknowledged, so that it is resent
+// if the first fails.
+func TestIntakeCopyWhileHandling(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	h := bot.HandlerFunc(func(ctx context.Context, w bot.Responder, m *bot.Message) {
+		close(entered)
+		<-release
+	})
+	in := bot.NewIntake(storagetest.Store(t), h, &collect{}, quiet)
+	done := make(chan error)
+	go func() { done <- in.Deliver(context.Background(), msg("5", "1", "x")) }()
+	<-entered
+	if err := in.Deliver(context.Background(), msg("5", "1", "x")); err == nil {
+		t.Error("copy delivered while the first is handled: got nil; want an error (not safe yet)")
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Deliver(context.Background(), msg("5", "1", "x")); err != nil {
+		t.Errorf("copy after the first was handled: %v; want nil", err)
+	}
+}
+
 func TestIntakeRecoversPanics(t *testing.T) {
 	out := &collect{}
 	boom := bot.HandlerFunc(func(ctx context.Context, w bot.Responder, m *bot.Message) {

@@ -12,7 +12,8 @@ import (
 // IntakeStore remembers which updates were handled.
 type IntakeStore interface {
 	// BeginUpdate takes a lease on key; false means the update was handled
-	// already or is being handled now.
+	// already. While another worker holds the lease it returns an error:
+	// the update is not safe yet.
 	BeginUpdate(ctx context.Context, key string, lease time.Duration) (bool, error)
 	// FinishUpdate marks key handled, remembered for keep.
 	FinishUpdate(ctx context.Context, key string, keep time.Duration) error
@@ -48,8 +49,9 @@ func NewIntake(store IntakeStore, h Handler, out Enqueuer, log *slog.Logger) *In
 }
 
 // Deliver handles m. It returns nil once m is handled and its replies are
-// queued, or when m is a duplicate; an error means m must be delivered
-// again (the webhook answers 5xx, the poller does not advance).
+// queued, or when m was handled before; an error means m must be delivered
+// again (the webhook answers 5xx, the poller does not advance), which is
+// also the answer to a copy of m that arrives while m is being handled.
 func (in *Intake) Deliver(ctx context.Context, m *Message) error {
 	key := "in:" + m.Channel + ":" + m.ID
 	first, err := in.store.BeginUpdate(ctx, key, in.Lease)

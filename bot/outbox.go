@@ -70,6 +70,9 @@ func NewOutbox(store OutboxStore, channels []Channel, now func() time.Time, log 
 	return o
 }
 
+// noticeQueue is the queue of a channel's notices (see Reply.Notice).
+const noticeQueue = "notices"
+
 // Enqueue queues replies, grouped by chat in the order given.
 func (o *Outbox) Enqueue(ctx context.Context, replies []Reply) error {
 	var order []string
@@ -80,6 +83,11 @@ func (o *Outbox) Enqueue(ctx context.Context, replies []Reply) error {
 			return fmt.Errorf("encode reply: %w", err)
 		}
 		chat := r.Channel + ":" + r.Chat
+		if r.Notice {
+			// Answers to button presses go at once, not paced behind the
+			// chat's messages: the platform waits only seconds for them.
+			chat = r.Channel + ":" + noticeQueue
+		}
 		if _, ok := byChat[chat]; !ok {
 			order = append(order, chat)
 		}

@@ -106,6 +106,47 @@ func TestOutboxOrderRefsAndEdits(t *testing.T) {
 	}
 }
 
+// TestOutboxNoticesSkipThePace: a chat's messages wait their pace, but the
+// answer to a button press does not wait behind them.
+func TestOutboxNoticesSkipThePace(t *testing.T) {
+	store := storagetest.Store(t)
+	now := time.Now()
+	ch := &pacedChannel{channel: &channel{}}
+	o := bot.NewOutbox(store, []bot.Channel{ch}, func() time.Time { return now }, quiet)
+	ctx := context.Background()
+	if err := o.Enqueue(ctx, []bot.Reply{{Channel: "telegram", Chat: "-5", Text: "card"}}); err != nil {
+		t.Fatal(err)
+	}
+	drain(t, o)
+	err := o.Enqueue(ctx, []bot.Reply{
+		{Channel: "telegram", Chat: "-5", Notice: true, ButtonToken: "cb1", Text: "taken"},
+		{Channel: "telegram", Chat: "-5", Text: "card edited"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drain(t, o)
+	if got := ch.lines(); !equal(got, []string{"-5:card", "-5:taken"}) {
+		t.Errorf("sent %v; want the notice at once and the message paced", got)
+	}
+	now = now.Add(3 * time.Second)
+	drain(t, o)
+	if got := ch.lines(); len(got) != 3 || got[2] != "-5:card edited" {
+		t.Errorf("sent %v; want the paced message after 3s", got)
+	}
+}
+
+// pacedChannel paces groups as Telegram does.
+type pacedChannel struct{ *channel }
+
+func (pacedChannel) Pace(r bot.Reply) time.Duration {
+	if r.Notice {
+		return 0
+	}
+	return 3 * time.Second
+}
+func (pacedChannel) PerSecond() float64 { return 1000 }
+
 func TestOutboxRetriesThenSends(t *testing.T) {
 	store := storagetest.Store(t)
 	now := time.Now()

@@ -77,11 +77,10 @@ redis.call('HDEL', KEYS[3], chat)
 if mode == 'dead' then
   redis.call('XADD', KEYS[6], '*', 'chat', chat, 'reason', ARGV[4], 'at', ARGV[5], 'item', string.sub(head, i + 1))
 end
-if redis.call('LLEN', KEYS[2]) > 0 then
-  redis.call('ZADD', KEYS[1], ARGV[3], chat)
-else
-  redis.call('ZREM', KEYS[1], chat)
-end
+-- The chat stays scheduled at its next due time even when its queue is
+-- empty, so that pacing holds for what is enqueued next (Enqueue adds with
+-- NX); nextScript drops it once due with nothing to send.
+redis.call('ZADD', KEYS[1], ARGV[3], chat)
 return 0
 `)
 

@@ -84,6 +84,34 @@ func testOutboxOrder(t *testing.T, open opener) {
 	pending(t, s, 0)
 }
 
+// testOutboxPaceAcrossBatches: a chat whose queue emptied keeps its pace
+// for what is enqueued next.
+func testOutboxPaceAcrossBatches(t *testing.T, open opener) {
+	s, c := open(t).s, ctx(t)
+	t0 := time.UnixMilli(1_800_000_000_000)
+	lease := time.Minute
+	if err := s.Enqueue(c, "tg:1", items("a"), t0); err != nil {
+		t.Fatalf("Enqueue: %v", err)
+	}
+	next(t, s, t0, lease, "tg:1", "a")
+	if err := s.Sent(c, "tg:1", t0.Add(time.Second)); err != nil {
+		t.Fatalf("Sent: %v", err)
+	}
+	if err := s.Enqueue(c, "tg:1", items("b"), t0.Add(10*time.Millisecond)); err != nil {
+		t.Fatalf("Enqueue: %v", err)
+	}
+	next(t, s, t0.Add(500*time.Millisecond), lease, "", "") // still paced
+	next(t, s, t0.Add(time.Second), lease, "tg:1", "b")
+	if err := s.Sent(c, "tg:1", t0.Add(2*time.Second)); err != nil {
+		t.Fatalf("Sent: %v", err)
+	}
+	next(t, s, t0.Add(time.Hour), lease, "", "") // nothing left: dropped once due
+	if err := s.Enqueue(c, "tg:1", items("c"), t0.Add(2*time.Hour)); err != nil {
+		t.Fatalf("Enqueue: %v", err)
+	}
+	next(t, s, t0.Add(2*time.Hour), lease, "tg:1", "c")
+}
+
 func testOutboxLease(t *testing.T, open opener) {
 	s, c := open(t).s, ctx(t)
 	t0 := time.UnixMilli(1_800_000_000_000)

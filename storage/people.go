@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/shakwa/shakwa"
 )
 
 // Session returns the session saved for who, or nil when there is none
@@ -107,16 +109,29 @@ if redis.call('GET', KEYS[1]) == 'lease' then return redis.call('DEL', KEYS[1]) 
 return 0
 `)
 
+// beginScript takes the intake lease, or says why not: 1 taken, 0 done
+// already, -1 leased by another worker.
+var beginScript = redis.NewScript(`
+if redis.call('SET', KEYS[1], 'lease', 'PX', ARGV[1], 'NX') then return 1 end
+if redis.call('GET', KEYS[1]) == 'done' then return 0 end
+return -1
+`)
+
 // BeginUpdate takes the intake lease on the platform update key for lease.
-// It returns false when the update is done already or another worker holds
-// the lease; then the caller must not handle it. A lease that expires (the
-// worker crashed) lets a redelivery through: at least once.
+// It returns false when the update is done already; then the caller must
+// not handle it. While another worker holds the lease it returns an error
+// wrapping shakwa.ErrConflict: the update is not safe yet, so the caller
+// must not acknowledge it either. A lease that expires (the worker
+// crashed) lets a redelivery through: at least once.
 func (s *Store) BeginUpdate(ctx context.Context, key string, lease time.Duration) (bool, error) {
-	ok, err := s.rdb.SetNX(ctx, s.key("update", key), "lease", positive(lease)).Result()
-	if err != nil {
+	n, err := beginScript.Run(ctx, s.rdb, []string{s.key("update", key)}, positive(lease).Milliseconds()).Int()
+	switch {
+	case err != nil:
 		return false, fmt.Errorf("begin update %s: %w", key, err)
+	case n < 0:
+		return false, fmt.Errorf("begin update %s: being handled: %w", key, shakwa.ErrConflict)
 	}
-	return ok, nil
+	return n == 1, nil
 }
 
 // FinishUpdate marks update key done and keeps the mark for keep, during

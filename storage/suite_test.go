@@ -76,6 +76,7 @@ func runSuite(t *testing.T, open opener) {
 		{"Feedback", testFeedback},
 		{"OutboxOrder", testOutboxOrder},
 		{"OutboxLease", testOutboxLease},
+		{"OutboxPaceAcrossBatches", testOutboxPaceAcrossBatches},
 		{"OutboxRetryDead", testOutboxRetryDead},
 		{"Reconnect", testReconnect},
 	}
@@ -207,7 +208,9 @@ func testDedupe(t *testing.T, open opener) {
 		}
 	}
 	begin("tg:1", true)
-	begin("tg:1", false) // being handled
+	if got, err := s.BeginUpdate(c, "tg:1", time.Minute); got || !errors.Is(err, shakwa.ErrConflict) {
+		t.Errorf("BeginUpdate while leased = %v, %v; want false, ErrConflict (not safe to acknowledge)", got, err)
+	}
 	if err := s.FinishUpdate(c, "tg:1", time.Hour); err != nil {
 		t.Fatalf("FinishUpdate: %v", err)
 	}
