@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shakwa/shakwa"
 	"github.com/shakwa/shakwa/bot"
@@ -226,10 +227,18 @@ func (h *Handler) startInfo(c *conv, id string) {
 
 // addInfo records the citizen's addition and passes it to the holder.
 func (h *Handler) addInfo(c *conv, id, text string, files []flows.File) {
+	if n := utf8.RuneCountInString(text); n > flows.MaxText {
+		c.say("error.too_long", map[string]any{"Count": n, "Max": flows.MaxText})
+		return
+	}
 	if text == "" && len(files) > 0 {
 		text = c.t("info.files_only", map[string]any{"Count": len(files)})
 	}
 	t, err := h.store.Info(c.ctx, id, c.who, text, h.now())
+	if errors.Is(err, shakwa.ErrConflict) && t != nil {
+		c.say("info.closed", h.ticketData(c.lang, t))
+		return
+	}
 	if err != nil {
 		c.fail(err)
 		return

@@ -207,6 +207,23 @@ func TestLowRatingOffersReopen(t *testing.T) {
 	}
 }
 
+func TestAdditionsAfterClosingAndTooLong(t *testing.T) {
+	w := newWorld(t)
+	id := w.fileComplaint(citizen, "KRM")
+	w.press(fatima, "claim:"+id)
+	if rs := w.text(citizen, strings.Repeat("ن", 5000)); len(find(rs, citizen.id, "النص طويل: 5000 حرف")) != 1 ||
+		len(find(rs, fatima.id, "")) != 0 {
+		t.Errorf("5,000 characters relayed: %v; want a clear refusal and nothing to staff", texts(rs))
+	}
+	w.press(fatima, "close:"+id)
+	w.text(fatima, "تمت المعالجة")
+	reply := w.lastIDs["telegram:"+citizen.id] // the resolution message
+	rs := w.do(citizen, bot.Message{ReplyTo: reply, Text: "شكراً، وصلتني الرسالة"})
+	if len(find(rs, citizen.id, "مغلق")) != 1 {
+		t.Errorf("reply to a resolved ticket: %v; want it is closed", texts(rs))
+	}
+}
+
 func TestReopenWindow(t *testing.T) {
 	w := newWorld(t)
 	id := w.fileComplaint(citizen, "KRM")
