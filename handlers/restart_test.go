@@ -1,0 +1,139 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shakwa/shakwa/bot"
+	"github.com/shakwa/shakwa/config"
+	"github.com/shakwa/shakwa/locales"
+	"github.com/shakwa/shakwa/storage"
+)
+
+// redisProc is a redis-server of the test's own, with AOF on, that the
+// test can kill and start again on the same data.
+type redisProc struct {
+	t    *testing.T
+	dir  string
+	port int
+	cmd  *exec.Cmd
+}
+
+func (r *redisProc) start() {
+	r.t.Helper()
+	r.cmd = exec.Command("redis-server", "--port", fmt.Sprint(r.port), "--bind", "127.0.0.1",
+		"--dir", r.dir, "--appendonly", "yes", "--appendfsync", "always", "--save", "")
+	if err := r.cmd.Start(); err != nil {
+		r.t.Fatal(err)
+	}
+	for range 100 {
+		if c, err := net.Dial("tcp", fmt.Sprint("127.0.0.1:", r.port)); err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	r.t.Fatal("redis-server did not start")
+}
+
+func (r *redisProc) kill() {
+	_ = r.cmd.Process.Kill() // SIGKILL: no goodbye, like a crash
+	_ = r.cmd.Wait()
+}
+
+// TestRedisRestartMidFlow: a citizen is halfway through a complaint when
+// Redis dies. The next update is refused (so the platform sends it again)
+// and nothing is lost: once Redis is back, the resent update continues the
+// same conversation.
+func TestRedisRestartMidFlow(t *testing.T) {
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("redis-server not found; scripts/test installs it")
+		}
+		t.Skip("redis-server not found; scripts/test installs it")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	r := &redisProc{t: t, dir: t.TempDir(), port: port}
+	r.start()
+	defer r.kill()
+
+	ctx := context.Background()
+	store, err := storage.Open(ctx, fmt.Sprintf("redis://127.0.0.1:%d/0", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	cfg, _ := config.Parse([]byte(testConfig))
+	text, _ := locales.New()
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	h := New(cfg, store, text, time.Now, log)
+	out := &replies{}
+	in := bot.NewIntake(store, h, out, log)
+	in.Timeout = 2 * time.Second
+
+	m := func(id, button string) *bot.Message {
+		return &bot.Message{ID: id, Channel: "telegram", Chat: citizen.id, Button: button, ButtonToken: "cb" + id,
+			From: bot.User{ID: citizen.id}}
+	}
+	for i, b := range []string{menuComplaint, "centre:KRM"} {
+		if err := in.Deliver(ctx, m(fmt.Sprint(i), b)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	r.kill()
+	dctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	err = in.Deliver(dctx, m("2", "cat:waiting"))
+	cancel()
+	if err == nil {
+		t.Fatal("Deliver with Redis down returned nil; want an error so the update is sent again")
+	}
+
+	r.start()
+	var resent error
+	for range 50 { // the client reconnects on its own
+		if resent = in.Deliver(ctx, m("2", "cat:waiting")); resent == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if resent != nil {
+		t.Fatalf("resent update after the restart: %v", resent)
+	}
+	last := out.last()
+	if !strings.Contains(last, "صِف ما حدث") {
+		t.Errorf("after the restart the citizen got %q; want the description question (the flow went on)", last)
+	}
+}
+
+// replies is an Enqueuer that keeps the replies' texts.
+type replies struct{ texts []string }
+
+func (r *replies) Enqueue(ctx context.Context, rs []bot.Reply) error {
+	for _, x := range rs {
+		if !x.Notice {
+			r.texts = append(r.texts, x.Text)
+		}
+	}
+	return nil
+}
+
+func (r *replies) last() string {
+	if len(r.texts) == 0 {
+		return ""
+	}
+	return r.texts[len(r.texts)-1]
+}
