@@ -123,7 +123,13 @@ func (e *RetryError) Unwrap() error { return e.Err }
 
 // Responder collects the Replies a Handler makes for one Message.
 type Responder interface {
+	// Reply adds r to the replies.
 	Reply(r Reply)
+	// Fail says the Message could not be handled for a reason that may
+	// pass (storage unreachable). Intake then drops the replies and has the
+	// platform deliver the Message again, a few times; after that the
+	// replies (an apology) are sent and the Message counts as handled.
+	Fail(err error)
 }
 
 // Handler responds to Messages.
@@ -131,7 +137,8 @@ type Responder interface {
 // Intake calls Handle for one Message at a time per chat, in arrival order;
 // different chats are handled concurrently. The Message belongs to the
 // Handler for the duration of the call only. Replies written to w are
-// queued to the outbox together, after Handle returns. ctx carries the
+// queued to the outbox together, after Handle returns, unless Handle calls
+// w.Fail (see Responder). ctx carries the
 // update's deadline. A panic in Handle is recovered by intake, logged, and
 // the person gets nothing; the Message is not retried.
 type Handler interface {
@@ -148,7 +155,17 @@ func (f HandlerFunc) Handle(ctx context.Context, w Responder, m *Message) { f(ct
 type Middleware func(Handler) Handler
 
 // Replies is a Responder that keeps what it is given, in order.
-type Replies []Reply
+type Replies struct {
+	List []Reply
+	Err  error // the first Fail
+}
 
 // Reply appends r.
-func (rs *Replies) Reply(r Reply) { *rs = append(*rs, r) }
+func (rs *Replies) Reply(r Reply) { rs.List = append(rs.List, r) }
+
+// Fail records err, if it is the first.
+func (rs *Replies) Fail(err error) {
+	if rs.Err == nil {
+		rs.Err = err
+	}
+}

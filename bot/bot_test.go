@@ -107,6 +107,41 @@ func TestIntakeCopyWhileHandling(t *testing.T) {
 	}
 }
 
+// TestIntakeRetriesFailedHandling: a handler that Fails (storage down) has
+// the update delivered again; after Tries attempts its apology goes out.
+func TestIntakeRetriesFailedHandling(t *testing.T) {
+	out := &collect{}
+	down := true
+	h := bot.HandlerFunc(func(ctx context.Context, w bot.Responder, m *bot.Message) {
+		if down {
+			w.Reply(bot.Reply{Text: "sorry"})
+			w.Fail(errors.New("redis: connection refused"))
+			return
+		}
+		w.Reply(bot.Reply{Text: "done"})
+	})
+	in := bot.NewIntake(storagetest.Store(t), h, out, quiet)
+	ctx := context.Background()
+	for i := 1; i < in.Tries; i++ {
+		if err := in.Deliver(ctx, msg("8", "1", "x")); err == nil {
+			t.Fatalf("attempt %d of a failing handling returned nil; want an error (deliver again)", i)
+		}
+	}
+	if err := in.Deliver(ctx, msg("8", "1", "x")); err != nil {
+		t.Fatalf("last attempt: %v; want nil, with the apology sent", err)
+	}
+	if got := out.texts(); !equal(got, []string{"sorry"}) {
+		t.Errorf("replies %v; want one apology after %d attempts", got, in.Tries)
+	}
+	down = false
+	if err := in.Deliver(ctx, msg("9", "1", "x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Deliver(ctx, msg("10", "1", "x")); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestIntakeRecoversPanics(t *testing.T) {
 	out := &collect{}
 	boom := bot.HandlerFunc(func(ctx context.Context, w bot.Responder, m *bot.Message) {

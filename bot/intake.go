@@ -37,15 +37,21 @@ type Intake struct {
 	log     *slog.Logger
 	locks   chatLocks
 
+	mu    sync.Mutex
+	fails map[string]int // update key -> failed attempts, while it fails
+
 	// Timeout bounds one Handle call. Lease is how long a crashed handling
 	// blocks a redelivery; Keep how long a handled id is remembered.
 	Timeout, Lease, Keep time.Duration
+	// Tries is how many times a Message whose handling Fails is handled
+	// before its replies go out anyway.
+	Tries int
 }
 
 // NewIntake returns an Intake with the default timeouts.
 func NewIntake(store IntakeStore, h Handler, out Enqueuer, log *slog.Logger) *Intake {
-	return &Intake{store: store, handler: h, out: out, log: log,
-		Timeout: 30 * time.Second, Lease: 2 * time.Minute, Keep: 48 * time.Hour}
+	return &Intake{store: store, handler: h, out: out, log: log, fails: map[string]int{},
+		Timeout: 30 * time.Second, Lease: 2 * time.Minute, Keep: 48 * time.Hour, Tries: 3}
 }
 
 // Deliver handles m. It returns nil once m is handled and its replies are
@@ -67,15 +73,34 @@ func (in *Intake) Deliver(ctx context.Context, m *Message) error {
 	}
 	defer unlock()
 	hctx, cancel := context.WithTimeout(ctx, in.Timeout)
-	replies := in.handle(hctx, m)
+	rs := in.handle(hctx, m)
 	cancel()
-	if err := in.out.Enqueue(ctx, replies); err != nil {
+	if rs.Err != nil && in.again(key) {
+		return in.abort(key, fmt.Errorf("handle: %w", rs.Err))
+	}
+	in.forget(key)
+	if err := in.out.Enqueue(ctx, rs.List); err != nil {
 		return in.abort(key, fmt.Errorf("enqueue replies: %w", err))
 	}
 	if err := in.store.FinishUpdate(ctx, key, in.Keep); err != nil {
 		in.log.WarnContext(ctx, "finish update", "channel", m.Channel, "err", err)
 	}
 	return nil
+}
+
+// again counts a failed handling of key and reports whether it should be
+// tried again.
+func (in *Intake) again(key string) bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.fails[key]++
+	return in.fails[key] < in.Tries
+}
+
+func (in *Intake) forget(key string) {
+	in.mu.Lock()
+	delete(in.fails, key)
+	in.mu.Unlock()
 }
 
 // abort releases the lease so the update is handled when redelivered.
@@ -89,15 +114,16 @@ func (in *Intake) abort(key string, err error) error {
 }
 
 // handle calls the Handler, turning a panic into a log line.
-func (in *Intake) handle(ctx context.Context, m *Message) (rs Replies) {
+func (in *Intake) handle(ctx context.Context, m *Message) (rs *Replies) {
+	rs = &Replies{}
 	defer func() {
 		if p := recover(); p != nil {
 			in.log.ErrorContext(ctx, "handler panic", "channel", m.Channel, "panic", fmt.Sprint(p),
 				"stack", string(debug.Stack()))
-			rs = nil
+			rs = &Replies{}
 		}
 	}()
-	in.handler.Handle(ctx, &rs, m)
+	in.handler.Handle(ctx, rs, m)
 	return rs
 }
 

@@ -70,7 +70,8 @@ func NewOutbox(store OutboxStore, channels []Channel, now func() time.Time, log 
 	return o
 }
 
-// noticeQueue is the queue of a channel's notices (see Reply.Notice).
+// noticeQueue names a chat's queue of notices (see Reply.Notice): apart
+// from its messages, and never paced.
 const noticeQueue = "notices"
 
 // Enqueue queues replies, grouped by chat in the order given.
@@ -86,7 +87,7 @@ func (o *Outbox) Enqueue(ctx context.Context, replies []Reply) error {
 		if r.Notice {
 			// Answers to button presses go at once, not paced behind the
 			// chat's messages: the platform waits only seconds for them.
-			chat = r.Channel + ":" + noticeQueue
+			chat = r.Channel + ":" + noticeQueue + ":" + r.Chat
 		}
 		if _, ok := byChat[chat]; !ok {
 			order = append(order, chat)

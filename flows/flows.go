@@ -80,9 +80,12 @@ type File struct {
 }
 
 // Input is what the person did, already reduced by the caller: Text is
-// trimmed with digits in ASCII; typed command words are mapped to Button.
+// trimmed, as typed; Digits is Text with its digits in ASCII (٤ and ۴ are
+// 4), for reading numbers and codes; typed command words are mapped to
+// Button.
 type Input struct {
 	Text   string
+	Digits string
 	Button string
 	Phone  string
 	Files  []File

@@ -24,7 +24,7 @@ type move struct {
 }
 
 func btn(d string) Input   { return Input{Button: d} }
-func text(s string) Input  { return Input{Text: s} }
+func text(s string) Input  { return Input{Text: s, Digits: asciiDigits(s)} }
 func photo(id string) File { return File{Kind: "photo", ID: id} }
 
 var desc = "الانتظار تجاوز ساعتين في قاعة المعاملات"
@@ -56,7 +56,7 @@ func TestFlows(t *testing.T) {
 				{text("krm"), "category", []string{"complaint.ask_category"}},
 				{text("2"), "description", []string{"complaint.ask_description"}},
 				{Input{Files: []File{photo("p1")}}, "description", []string{"complaint.file_added", "complaint.ask_description"}},
-				{Input{Text: desc, Files: []File{photo("p2")}}, "contact", []string{"complaint.file_added", "complaint.ask_contact"}},
+				{Input{Text: desc, Digits: desc, Files: []File{photo("p2")}}, "contact", []string{"complaint.file_added", "complaint.ask_contact"}},
 				{Input{Files: []File{photo("p3")}}, "contact", []string{"complaint.file_added", "complaint.ask_contact"}},
 				{btn("skip"), "confirm", []string{"complaint.summary"}},
 				{btn("confirm"), "", nil},
@@ -133,7 +133,7 @@ func TestFlows(t *testing.T) {
 			moves: []move{
 				{btn("centre:DRA"), "stars", []string{"feedback.ask_stars"}},
 				{text("6"), "stars", []string{"error.stars", "feedback.ask_stars"}},
-				{text("4"), "comment", []string{"feedback.ask_comment"}},
+				{text("٤"), "comment", []string{"feedback.ask_comment"}},
 				{btn("skip"), "", nil},
 			},
 			submit: &Submission{Flow: Feedback, Centre: "DRA", Stars: 4},
@@ -222,6 +222,16 @@ func TestPhone(t *testing.T) {
 			t.Errorf("phone(%q) = %q, %v; want %q", in, got, ok, want)
 		}
 	}
+}
+
+// asciiDigits stands in for the caller's digit folding.
+func asciiDigits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '٠' && r <= '٩' {
+			return '0' + r - '٠'
+		}
+		return r
+	}, s)
 }
 
 func keys(ps []Prompt) []string {

@@ -17,7 +17,7 @@ var starsStep = step{
 	handle: func(s *Session, in Input, c *Catalog) outcome {
 		v, ok := strings.CutPrefix(in.Button, PfxStars)
 		if !ok && in.Button == "" {
-			v = in.Text
+			v = in.Digits
 		}
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 5 {

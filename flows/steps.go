@@ -44,7 +44,7 @@ func centreStep(key string, back bool) step {
 			}
 			code, ok := strings.CutPrefix(in.Button, PfxCentre)
 			if !ok && in.Button == "" {
-				code, ok = pick(in.Text, c.Centres)
+				code, ok = pick(in.Digits, c.Centres)
 			}
 			if !ok || !slices.Contains(c.Centres, code) {
 				return refuse(in, "error.pick_centre")
@@ -63,7 +63,7 @@ var categoryStep = step{
 	handle: func(s *Session, in Input, c *Catalog) outcome {
 		code, ok := strings.CutPrefix(in.Button, PfxCategory)
 		if !ok && in.Button == "" {
-			code, ok = pick(in.Text, c.Categories)
+			code, ok = pick(in.Digits, c.Categories)
 		}
 		if !ok || !slices.Contains(c.Categories, code) {
 			return refuse(in, "error.pick_category")
@@ -140,7 +140,7 @@ var contactStep = step{
 			s.Phone = ""
 			return next()
 		}
-		if p, ok := phone(in.Text); ok {
+		if p, ok := phone(in.Digits); ok {
 			s.Phone = p
 			return next()
 		}

@@ -38,7 +38,7 @@ func BenchmarkComplaint(b *testing.B) {
 			m.Channel, m.Chat, m.From = "telegram", chat, bot.User{ID: chat}
 			var rs bot.Replies
 			h.Handle(ctx, &rs, &m)
-			if len(rs) == 0 {
+			if len(rs.List) == 0 {
 				b.Fatal("no reply")
 			}
 		}

@@ -140,12 +140,31 @@ func (h *Handler) myTickets(c *conv) {
 	c.send(r)
 }
 
-// followTyped shows the ticket whose number the citizen typed.
+// followTyped shows the ticket whose number was typed: a citizen's own, or
+// for staff one of their centres'. It reports false when the text is no
+// ticket of theirs, such as a number typed in answer to staff («٤٥»), so
+// that it is passed on instead.
 func (h *Handler) followTyped(c *conv, text string) bool {
-	if _, ok := parseTicket(text); !ok {
+	ref, ok := parseTicket(text)
+	if !ok {
 		return false
 	}
-	h.withOwn(c, text, func(t *shakwa.Ticket) { h.show(c, t) })
+	if c.person != nil && ref.prefix != "" {
+		t, err := h.store.Ticket(c.ctx, ref.id(ref.prefix))
+		if err == nil && c.isStaffOf(t.Centre) {
+			h.staffView(c, t)
+			return true
+		}
+	}
+	t, err := h.ownTicket(c, ref)
+	switch {
+	case err == nil:
+		h.show(c, t)
+	case errors.Is(err, shakwa.ErrNotFound) && ref.prefix == "":
+		return false
+	default:
+		c.fail(err)
+	}
 	return true
 }
 
@@ -234,7 +253,11 @@ func (h *Handler) addInfo(c *conv, id, text string, files []flows.File) {
 	if text == "" && len(files) > 0 {
 		text = c.t("info.files_only", map[string]any{"Count": len(files)})
 	}
-	t, err := h.store.Info(c.ctx, id, c.who, text, h.now())
+	atts := make([]shakwa.Attachment, 0, len(files))
+	for _, f := range files {
+		atts = append(atts, shakwa.Attachment{Kind: f.Kind, ID: f.ID, Name: f.Name})
+	}
+	t, err := h.store.Info(c.ctx, id, c.who, text, atts, h.now())
 	if errors.Is(err, shakwa.ErrConflict) && t != nil {
 		c.say("info.closed", h.ticketData(c.lang, t))
 		return
@@ -244,18 +267,10 @@ func (h *Handler) addInfo(c *conv, id, text string, files []flows.File) {
 		return
 	}
 	c.say("info.sent", h.ticketData(c.lang, t))
-	if t.Holder.ID == "" {
-		return
+	if t.Holder.ID != "" {
+		h.tellHolder(c, t, "relay.citizen", map[string]any{"Text": text})
+		c.sendFiles(h.staffAddress(t.Holder.ID), t.ID, atts)
 	}
-	to := h.staffAddress(t.Holder.ID)
-	lang := h.langOf(c.ctx, to, "")
-	data := h.ticketData(lang, t)
-	data["Text"] = text
-	r := bot.Reply{Channel: to.Channel, Chat: to.Chat, Text: h.text.Text(lang, "relay.citizen", data), Ref: refTicket + t.ID}
-	for _, f := range files {
-		r.Attachments = append(r.Attachments, shakwa.Attachment{Kind: f.Kind, ID: f.ID, Name: f.Name})
-	}
-	c.send(r)
 }
 
 // relay passes free text to the staff member holding the citizen's latest
@@ -293,7 +308,6 @@ func (h *Handler) rate(c *conv, id, stars string) {
 		c.fail(err)
 		return
 	}
-	c.notice = c.t("rating.thanks", h.ticketData(c.lang, t))
 	var rows [][]flows.Choice
 	key := "rating.thanks"
 	if n <= 2 && h.canReopen(t) {
@@ -307,24 +321,22 @@ func (h *Handler) rate(c *conv, id, stars string) {
 
 // reopen returns a resolved ticket to its holder, or to the queue.
 func (h *Handler) reopen(c *conv, id string) {
-	t, err := h.store.Ticket(c.ctx, id)
-	if err != nil || t.Citizen != c.who {
-		c.fail(shakwa.ErrNotFound)
-		return
-	}
-	if !h.canReopen(t) {
-		c.say("reopen.too_late", map[string]any{"Count": h.cfg.ReopenDays})
-		return
-	}
-	if t, err = h.store.Reopen(c.ctx, id, c.who, h.now()); err != nil {
-		c.fail(err)
-		return
-	}
-	c.say("reopen.done", h.ticketData(c.lang, t))
-	if t.Status == shakwa.StatusNew {
-		h.postCard(c, t)
-		return
-	}
-	h.tellHolder(c, t, "staff.reopened", nil)
-	h.sendTicket(c, t)
+	h.withOwn(c, id, func(t *shakwa.Ticket) {
+		if !h.canReopen(t) {
+			c.say("reopen.too_late", map[string]any{"Count": h.cfg.ReopenDays})
+			return
+		}
+		t, err := h.store.Reopen(c.ctx, t.ID, c.who, h.now())
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		c.say("reopen.done", h.ticketData(c.lang, t))
+		if t.Status == shakwa.StatusNew {
+			h.postCard(c, t)
+			return
+		}
+		h.tellHolder(c, t, "staff.reopened", nil)
+		h.sendTicket(c, t)
+	})
 }

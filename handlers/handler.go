@@ -32,11 +32,11 @@ type TicketStore interface {
 	CreateTicket(ctx context.Context, t *shakwa.Ticket) error
 	Ticket(ctx context.Context, id string) (*shakwa.Ticket, error)
 	Events(ctx context.Context, id string) ([]shakwa.Event, error)
-	Claim(ctx context.Context, id string, by shakwa.Staff, now time.Time) (*shakwa.Ticket, error)
+	Claim(ctx context.Context, id string, by shakwa.Staff, centres []string, now time.Time) (*shakwa.Ticket, error)
 	Release(ctx context.Context, id string, by shakwa.Staff, now time.Time) (*shakwa.Ticket, error)
 	Reply(ctx context.Context, id string, by shakwa.Staff, text string, now time.Time) (*shakwa.Ticket, error)
 	Note(ctx context.Context, id string, by shakwa.Staff, text string, now time.Time) (*shakwa.Ticket, error)
-	Info(ctx context.Context, id string, citizen shakwa.Address, text string, now time.Time) (*shakwa.Ticket, error)
+	Info(ctx context.Context, id string, citizen shakwa.Address, text string, files []shakwa.Attachment, now time.Time) (*shakwa.Ticket, error)
 	Resolve(ctx context.Context, id string, by shakwa.Staff, resolution string, now time.Time) (*shakwa.Ticket, error)
 	Transfer(ctx context.Context, id string, by shakwa.Staff, to string, now time.Time) (*shakwa.Ticket, error)
 	Rate(ctx context.Context, id string, citizen shakwa.Address, stars int, now time.Time) (*shakwa.Ticket, error)
@@ -99,15 +99,15 @@ func (h *Handler) Handle(ctx context.Context, w bot.Responder, m *bot.Message) {
 // conv is one Message being answered: who sent it, in which language, and
 // the replies made so far.
 type conv struct {
-	ctx     context.Context
-	h       *Handler
-	m       *bot.Message
-	who     shakwa.Address
-	lang    string
-	person  *config.Person // nil for citizens
-	out     []bot.Reply
-	notice  string
-	noticed bool
+	ctx    context.Context
+	h      *Handler
+	m      *bot.Message
+	who    shakwa.Address
+	lang   string
+	person *config.Person // nil for citizens
+	out    []bot.Reply
+	notice string
+	failed error // an internal error: the Message should be delivered again
 }
 
 func (h *Handler) conv(ctx context.Context, m *bot.Message) *conv {
@@ -135,6 +135,9 @@ func (h *Handler) langOf(ctx context.Context, a shakwa.Address, hint string) str
 
 // flush writes the replies, with the answer to a button press first.
 func (c *conv) flush(w bot.Responder) {
+	if c.failed != nil {
+		w.Fail(c.failed)
+	}
 	if c.m.ButtonToken != "" {
 		w.Reply(bot.Reply{Channel: c.m.Channel, Chat: c.m.Chat, Notice: true,
 			ButtonToken: c.m.ButtonToken, Text: c.notice})
@@ -169,6 +172,7 @@ func (c *conv) fail(err error) {
 		key = "error.invalid"
 	default:
 		c.h.log.ErrorContext(c.ctx, "handle message", "channel", c.m.Channel, "err", err)
+		c.failed = err
 	}
 	if c.m.ButtonToken != "" && c.m.Group {
 		c.notice = c.t(key, nil)

@@ -110,10 +110,10 @@ func (w *world) do(p person, m bot.Message) []bot.Reply {
 	w.record(p, m)
 	var rs bot.Replies
 	w.h.Handle(context.Background(), &rs, &m)
-	for _, r := range rs {
+	for _, r := range rs.List {
 		w.deliver(r)
 	}
-	return rs
+	return rs.List
 }
 
 func (w *world) text(p person, s string) []bot.Reply { return w.do(p, bot.Message{Text: s}) }
@@ -147,7 +147,9 @@ func (w *world) deliver(r bot.Reply) {
 	}
 	fmt.Fprintf(&w.script, "%s %s\n", verb, r.Chat)
 	for _, line := range strings.Split(r.Text, "\n") {
-		fmt.Fprintf(&w.script, "   %s\n", line)
+		if r.Text != "" {
+			fmt.Fprintf(&w.script, "   %s\n", line)
+		}
 	}
 	for _, row := range r.Buttons {
 		var labels []string

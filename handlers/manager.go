@@ -78,28 +78,34 @@ func (h *Handler) report(c *conv, period stats.Period) (stats.Report, error) {
 
 // centreStats renders one centre's block of a report.
 func (h *Handler) centreStats(c *conv, name string, s stats.CentreStats) string {
+	none := c.t("stats.none", nil)
 	dur := func(ok bool, d time.Duration) string {
 		if !ok {
-			return "—"
+			return none
 		}
 		return h.duration(c.lang, d)
 	}
 	pct := func(n, of int) string {
 		if of == 0 {
-			return "—"
+			return none
 		}
-		return strconv.Itoa(n*100/of) + "%"
+		return c.t("stats.percent", map[string]any{"N": n * 100 / of})
 	}
-	rating := "—"
+	rated := c.t("stats.no_ratings", nil)
 	if s.Rated > 0 {
-		rating = strconv.FormatFloat(s.AvgRating(), 'f', 1, 64)
+		rated = c.t("stats.ratings", map[string]any{"Count": s.Rated, "Rating": oneDecimal(s.AvgRating())})
+	}
+	stars := none
+	if s.FeedbackRated > 0 {
+		stars = c.t("stats.stars", map[string]any{"N": oneDecimal(s.AvgFeedbackStars())})
 	}
 	return c.t("stats.centre", map[string]any{
 		"Centre": name, "Received": s.Received, "Resolved": s.Resolved, "Open": s.Open,
 		"ClaimMedian": dur(s.HasClaim(), s.ClaimMedian), "ClaimP90": dur(s.HasClaim(), s.ClaimP90),
 		"ResolveMedian": dur(s.HasResolve(), s.ResolveMedian), "ResolveP90": dur(s.HasResolve(), s.ResolveP90),
-		"ClaimSLA":   pct(s.ClaimWithinSLA, s.ClaimSamples),
-		"ResolveSLA": pct(s.ResolveWithinSLA, s.ResolveSamples),
-		"Rating":     rating, "Rated": c.t("stats.ratings", map[string]any{"Count": s.Rated}),
+		"ClaimSLA": pct(s.ClaimWithinSLA, s.ClaimSamples), "ResolveSLA": pct(s.ResolveWithinSLA, s.ResolveSamples),
+		"Rated": rated, "Feedback": s.Feedback, "FeedbackStars": stars, "Thanks": s.Thanks,
 	})
 }
+
+func oneDecimal(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }

@@ -71,7 +71,18 @@ func (h *Handler) postFeedback(c *conv, f *shakwa.Feedback) {
 // sendTicket sends the whole ticket, its attachments and actions to the
 // staff member who holds it.
 func (h *Handler) sendTicket(c *conv, t *shakwa.Ticket) {
-	to := h.staffAddress(t.Holder.ID)
+	h.sendTicketTo(c, h.staffAddress(t.Holder.ID), t)
+}
+
+// staffView shows a ticket of their centre to the staff member speaking.
+func (h *Handler) staffView(c *conv, t *shakwa.Ticket) {
+	h.sendTicketTo(c, c.who, t)
+}
+
+// sendTicketTo sends the whole ticket to a staff member's chat, with the
+// actions open to them: claim when it is new, close, release and transfer
+// when they hold it.
+func (h *Handler) sendTicketTo(c *conv, to shakwa.Address, t *shakwa.Ticket) {
 	lang := h.langOf(c.ctx, to, "")
 	data := h.ticketData(lang, t)
 	data["Phone"] = t.Phone
@@ -82,12 +93,28 @@ func (h *Handler) sendTicket(c *conv, t *shakwa.Ticket) {
 	if extra := h.additions(c, t.ID); extra != "" {
 		text += "\n\n" + h.text.Text(lang, "ticket.additions", nil) + "\n" + extra
 	}
-	c.send(bot.Reply{Channel: to.Channel, Chat: to.Chat, Ref: refTicket + t.ID, Text: text,
-		Attachments: t.Attachments,
-		Buttons: renderButtons(h, lang, [][]flows.Choice{
+	var rows [][]flows.Choice
+	switch {
+	case t.Status == shakwa.StatusNew:
+		rows = [][]flows.Choice{{{Key: "button.claim", Data: "claim:" + t.ID}}}
+	case working(t.Status) && h.staffAddress(t.Holder.ID) == to:
+		rows = [][]flows.Choice{
 			{{Key: "button.close", Data: "close:" + t.ID}},
 			{{Key: "button.release", Data: "release:" + t.ID}, {Key: "button.transfer", Data: "transfer:" + t.ID}},
-		})})
+		}
+	}
+	c.send(bot.Reply{Channel: to.Channel, Chat: to.Chat, Ref: refTicket + t.ID, Text: text,
+		Buttons: renderButtons(h, lang, rows)})
+	c.sendFiles(to, t.ID, t.Attachments)
+}
+
+// sendFiles sends a ticket's files to a chat, one message each, so that
+// each can be retried on its own; a reply to any of them is about the
+// ticket.
+func (c *conv) sendFiles(to shakwa.Address, id string, files []shakwa.Attachment) {
+	for _, f := range files {
+		c.send(bot.Reply{Channel: to.Channel, Chat: to.Chat, Ref: refTicket + id, Attachments: []shakwa.Attachment{f}})
+	}
 }
 
 // additions lists what the citizen added to the ticket, oldest first.
@@ -121,12 +148,19 @@ func (h *Handler) tellHolder(c *conv, t *shakwa.Ticket, key string, extra map[st
 
 // tellCitizen sends the citizen of t a message about it, in their language.
 func (h *Handler) tellCitizen(c *conv, t *shakwa.Ticket, key string, extra map[string]any) {
-	data := h.ticketData(t.Lang, t)
+	lang := h.citizenLang(c, t)
+	data := h.ticketData(lang, t)
 	for k, v := range extra {
 		data[k] = v
 	}
 	c.send(bot.Reply{Channel: t.Citizen.Channel, Chat: t.Citizen.Chat, Ref: refTicket + t.ID,
-		Text: h.text.Text(t.Lang, key, data)})
+		Text: h.text.Text(lang, key, data)})
+}
+
+// citizenLang is the language the citizen of t chose last, or the one they
+// filed t in.
+func (h *Handler) citizenLang(c *conv, t *shakwa.Ticket) string {
+	return h.langOf(c.ctx, t.Citizen, t.Lang)
 }
 
 // queue lists the unclaimed tickets of the speaker's centres, oldest first.

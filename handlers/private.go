@@ -162,14 +162,17 @@ func (h *Handler) step(c *conv, s flows.Session) {
 	h.apply(c, flows.Step(s, h.input(c), h.now(), h.catalog()))
 }
 
-// apply stores a flow's Result and shows its prompts.
+// apply stores a flow's Result and shows its prompts. A completed flow's
+// session ends only once its submission is stored: if storing fails, the
+// person can press confirm again.
 func (h *Handler) apply(c *conv, res flows.Result) {
-	h.saveSession(c, res.Session)
 	switch {
 	case res.Expired:
+		h.endSession(c)
 		h.menu(c, "flow.expired")
 		return
 	case res.Cancelled:
+		h.endSession(c)
 		h.menu(c, "flow.cancelled")
 		return
 	}
@@ -177,23 +180,27 @@ func (h *Handler) apply(c *conv, res flows.Result) {
 		c.send(h.prompt(c, p))
 	}
 	if res.Submit != nil {
-		h.submit(c, res.Submit)
+		if h.submit(c, res.Submit); c.failed != nil {
+			return
+		}
 	}
+	h.saveSession(c, res.Session)
 }
 
 // input reduces the Message to what flows take: typed command words become
 // buttons, digits become ASCII.
 func (h *Handler) input(c *conv) flows.Input {
 	m := c.m
+	text := strings.TrimSpace(m.Text)
 	in := flows.Input{Button: m.Button, Phone: m.Phone, Other: m.Unsupported,
-		Text: strings.TrimSpace(locales.Digits(m.Text))}
+		Text: text, Digits: locales.Digits(text)}
 	for _, a := range m.Attachments {
 		in.Files = append(in.Files, flows.File{Kind: a.Kind, ID: a.ID, Name: a.Name})
 	}
 	if in.Button == "" && len(in.Files) == 0 {
 		for _, w := range []string{flows.BtnCancel, flows.BtnBack, flows.BtnSkip, flows.BtnConfirm} {
 			if h.text.Is("words."+w, in.Text) {
-				in.Button, in.Text = w, ""
+				in.Button, in.Text, in.Digits = w, "", ""
 				break
 			}
 		}

@@ -44,18 +44,25 @@ func (h *Handler) staffButton(c *conv, verb, id string) bool {
 	return true
 }
 
-// withHeld runs fn on ticket id if the speaker is staff of its centre.
+// withHeld runs fn on ticket id if the speaker holds it, so that nobody
+// starts writing a resolution only to be refused at the end.
 func (h *Handler) withHeld(c *conv, id string, fn func(*shakwa.Ticket)) {
 	t, err := h.store.Ticket(c.ctx, id)
-	if err != nil {
+	switch {
+	case err != nil:
 		c.fail(err)
-		return
-	}
-	if !c.isStaffOf(t.Centre) {
+	case !c.isStaffOf(t.Centre):
 		c.fail(shakwa.ErrForbidden)
-		return
+	case t.Holder.ID != c.m.From.ID || !working(t.Status):
+		c.say("staff.conflict", h.ticketData(c.lang, t))
+	default:
+		fn(t)
 	}
-	fn(t)
+}
+
+// working reports whether staff are working on a ticket in status s.
+func working(s shakwa.Status) bool {
+	return s == shakwa.StatusClaimed || s == shakwa.StatusInProgress
 }
 
 // claim gives ticket id to the speaker if nobody has it yet.
@@ -69,13 +76,16 @@ func (h *Handler) claim(c *conv, id string) {
 		h.tellPresser(c, "claim.forbidden", nil)
 		return
 	}
-	t, err = h.store.Claim(c.ctx, id, c.staff(), h.now())
+	t, err = h.store.Claim(c.ctx, id, c.staff(), c.person.Centres, h.now())
 	if errors.Is(err, shakwa.ErrConflict) && t != nil {
 		key := "claim.taken"
-		if t.Holder.ID == c.m.From.ID {
+		switch {
+		case t.Holder.ID == c.m.From.ID:
 			key = "claim.yours"
-		} else if !t.Status.Open() {
+		case !t.Status.Open():
 			key = "claim.closed"
+		case !c.isStaffOf(t.Centre):
+			key = "claim.forbidden" // transferred away meanwhile
 		}
 		h.tellPresser(c, key, h.ticketData(c.lang, t))
 		return
@@ -120,10 +130,9 @@ func (h *Handler) resolve(c *conv, id, text string) {
 	}
 	c.say("staff.resolved", h.ticketData(c.lang, t))
 	h.editCard(c, t, "card.resolved")
-	lang := t.Lang
-	data := h.ticketData(lang, t)
+	lang := h.citizenLang(c, t)
 	c.send(bot.Reply{Channel: t.Citizen.Channel, Chat: t.Citizen.Chat, Ref: refTicket + t.ID,
-		Text:    h.text.Text(lang, "citizen.resolved", data),
+		Text:    h.text.Text(lang, "citizen.resolved", h.ticketData(lang, t)),
 		Buttons: renderButtons(h, lang, [][]flows.Choice{h.starChoices(t.ID)})})
 }
 
@@ -194,10 +203,8 @@ func (h *Handler) staffReply(c *conv, id, text string) {
 		h.conflict(c, t, err)
 		return
 	}
-	data := h.ticketData(t.Lang, t)
-	data["Text"] = text
-	c.send(bot.Reply{Channel: t.Citizen.Channel, Chat: t.Citizen.Chat, Ref: refTicket + t.ID,
-		Text: h.text.Text(t.Lang, "citizen.staff_reply", data), Attachments: c.m.Attachments})
+	h.tellCitizen(c, t, "citizen.staff_reply", map[string]any{"Text": text})
+	c.sendFiles(t.Citizen, t.ID, c.m.Attachments)
 	c.say("staff.reply_sent", h.ticketData(c.lang, t))
 }
 

@@ -35,7 +35,7 @@ func BenchmarkClaim(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := range b.N {
-		if _, err := s.Claim(c, ids[i], shakwa.Staff{ID: fmt.Sprint(i % 7)}, base); err != nil {
+		if _, err := s.Claim(c, ids[i], shakwa.Staff{ID: fmt.Sprint(i % 7)}, nil, base); err != nil {
 			b.Fatal(err)
 		}
 	}

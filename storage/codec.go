@@ -20,6 +20,7 @@ const (
 	fHolderName  = "holder.name"
 	fResolution  = "resolution"
 	fRating      = "rating"
+	fAttachments = "attachments"
 	fReopens     = "reopens"
 	fClaimed     = "claimed"
 	fFirstReply  = "first_reply"
@@ -69,7 +70,7 @@ func ticketFields(t *shakwa.Ticket) ([]any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("encode attachments: %w", err)
 		}
-		l.add("attachments", string(b))
+		l.add(fAttachments, string(b))
 	}
 	l.add("phone", t.Phone)
 	l.add("citizen.channel", t.Citizen.Channel)
@@ -127,7 +128,7 @@ func parseTicket(m map[string]string) (*shakwa.Ticket, error) {
 	if t.Reopens, err = atoi(m, fReopens); err != nil {
 		return nil, err
 	}
-	if a := m["attachments"]; a != "" {
+	if a := m[fAttachments]; a != "" {
 		if err := json.Unmarshal([]byte(a), &t.Attachments); err != nil {
 			return nil, fmt.Errorf("ticket %s: attachments: %w", t.ID, err)
 		}

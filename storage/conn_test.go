@@ -31,7 +31,7 @@ func testReconnect(t *testing.T, open opener) {
 		t.Fatalf("Open(%s): %v", f.url, err)
 	}
 	defer s.Close()
-	if tk, err := s.Claim(c, id, fatima, at(1)); err != nil || tk.Holder != fatima {
+	if tk, err := s.Claim(c, id, fatima, nil, at(1)); err != nil || tk.Holder != fatima {
 		t.Errorf("Claim after reopening = %+v, %v; want held by fatima", tk, err)
 	}
 	if got := newTicket(t, s, "KRM", citizen, at(2)).ID; got != "KRM-000002" {

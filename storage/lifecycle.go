@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -15,11 +16,14 @@ var working = []shakwa.Status{shakwa.StatusClaimed, shakwa.StatusInProgress}
 // Claim gives a new ticket to by: status claimed, holder by. The first
 // claim time is kept on later claims. A ticket that is not new is refused
 // with the current ticket (whose Holder says who has it) and an error
-// wrapping shakwa.ErrConflict; an unknown id wraps shakwa.ErrNotFound.
-func (s *Store) Claim(ctx context.Context, id string, by shakwa.Staff, now time.Time) (*shakwa.Ticket, error) {
+// wrapping shakwa.ErrConflict, and so is one no longer in any of centres
+// (when centres is not empty: a transfer may have moved it since the
+// caller looked); an unknown id wraps shakwa.ErrNotFound.
+func (s *Store) Claim(ctx context.Context, id string, by shakwa.Staff, centres []string, now time.Time) (*shakwa.Ticket, error) {
 	return s.apply(ctx, id, now, transition{
 		name:  "claim",
 		from:  []shakwa.Status{shakwa.StatusNew},
+		in:    centres,
 		event: shakwa.Event{Kind: "claimed", By: by.ID},
 		ops: []op{
 			set(fStatus, string(shakwa.StatusClaimed)), set(fHolderID, by.ID),
@@ -58,16 +62,25 @@ func (s *Store) Note(ctx context.Context, id string, by shakwa.Staff, text strin
 	})
 }
 
-// Info adds information from the citizen to an open ticket. A ticket of
+// Info adds information from the citizen to an open ticket, and files to
+// its attachments. A ticket of
 // another citizen is reported as not found (shakwa.ErrNotFound); a ticket
 // that is no longer open is refused with shakwa.ErrConflict.
-func (s *Store) Info(ctx context.Context, id string, citizen shakwa.Address, text string, now time.Time) (*shakwa.Ticket, error) {
-	return s.apply(ctx, id, now, transition{
+func (s *Store) Info(ctx context.Context, id string, citizen shakwa.Address, text string, files []shakwa.Attachment, now time.Time) (*shakwa.Ticket, error) {
+	tr := transition{
 		name:    "info",
 		from:    []shakwa.Status{shakwa.StatusNew, shakwa.StatusClaimed, shakwa.StatusInProgress},
 		citizen: &citizen,
 		event:   shakwa.Event{Kind: "info", By: citizen.String(), Text: text},
-	})
+	}
+	if len(files) > 0 {
+		b, err := json.Marshal(files)
+		if err != nil {
+			return nil, fmt.Errorf("info %s: encode attachments: %w", id, err)
+		}
+		tr.ops = append(tr.ops, op{"append", fAttachments, string(b)})
+	}
+	return s.apply(ctx, id, now, tr)
 }
 
 // Resolve closes the work on a claimed or in-progress ticket held by by:
@@ -128,8 +141,10 @@ func (s *Store) Rate(ctx context.Context, id string, citizen shakwa.Address, sta
 
 // Reopen reopens a resolved or closed ticket for its citizen: it goes back
 // to the recorded holder (status claimed) or, if none, to the centre's
-// queue (status new). The rating, closing time and resolution are cleared;
-// the reopen time and count are recorded. Whether it is still within the
+// queue (status new). The closing time and resolution are cleared; the
+// rating stays (the citizen's verdict on the first resolution counts in
+// satisfaction until they rate again); the reopen time and count are
+// recorded. Whether it is still within the
 // reopen window is the caller's decision. Refusals are as Rate describes.
 func (s *Store) Reopen(ctx context.Context, id string, citizen shakwa.Address, now time.Time) (*shakwa.Ticket, error) {
 	return s.apply(ctx, id, now, transition{
@@ -139,7 +154,7 @@ func (s *Store) Reopen(ctx context.Context, id string, citizen shakwa.Address, n
 		event:   shakwa.Event{Kind: "reopened", By: citizen.String()},
 		ops: []op{
 			{"reopen", fStatus, ""}, set(fReopened, fmtTime(now)), {"incr", fReopens, ""},
-			del(fRating), del(fClosed), del(fResolution),
+			del(fClosed), del(fResolution),
 		},
 	})
 }

@@ -63,11 +63,11 @@ func testTimes(t *testing.T, open opener) {
 		do    func(now time.Time) (*shakwa.Ticket, error)
 		check func(tk *shakwa.Ticket) string
 	}{
-		{"claim", func(n time.Time) (*shakwa.Ticket, error) { return s.Claim(c, id, fatima, n) },
+		{"claim", func(n time.Time) (*shakwa.Ticket, error) { return s.Claim(c, id, fatima, nil, n) },
 			func(tk *shakwa.Ticket) string { return same("Claimed", tk.Claimed, at(1)) }},
 		{"release", func(n time.Time) (*shakwa.Ticket, error) { return s.Release(c, id, fatima, n) },
 			func(tk *shakwa.Ticket) string { return same("Claimed", tk.Claimed, at(1)) }},
-		{"claim again", func(n time.Time) (*shakwa.Ticket, error) { return s.Claim(c, id, omar, n) },
+		{"claim again", func(n time.Time) (*shakwa.Ticket, error) { return s.Claim(c, id, omar, nil, n) },
 			func(tk *shakwa.Ticket) string { return same("Claimed", tk.Claimed, at(1)) + holder(tk, omar) }},
 		{"reply", func(n time.Time) (*shakwa.Ticket, error) { return s.Reply(c, id, omar, "a", n) },
 			func(tk *shakwa.Ticket) string { return same("FirstReply", tk.FirstReply, at(4)) }},
@@ -83,7 +83,7 @@ func testTimes(t *testing.T, open opener) {
 			}},
 		{"reopen", func(n time.Time) (*shakwa.Ticket, error) { return s.Reopen(c, id, citizen, n) },
 			func(tk *shakwa.Ticket) string {
-				return same("Reopened", tk.Reopened, at(8)) + num("Reopens", tk.Reopens, 1) + num("Rating", tk.Rating, 0) +
+				return same("Reopened", tk.Reopened, at(8)) + num("Reopens", tk.Reopens, 1) + num("Rating", tk.Rating, 2) +
 					same("Closed", tk.Closed, time.Time{}) + text("Resolution", tk.Resolution, "") +
 					same("Resolved", tk.Resolved, at(6)) + holder(tk, omar) + text("Status", string(tk.Status), "claimed")
 			}},
@@ -91,7 +91,7 @@ func testTimes(t *testing.T, open opener) {
 			func(tk *shakwa.Ticket) string {
 				return same("Transferred", tk.Transferred, at(9)) + holder(tk, shakwa.Staff{}) + text("Centre", tk.Centre, "DXB")
 			}},
-		{"claim in DXB", func(n time.Time) (*shakwa.Ticket, error) { return s.Claim(c, id, fatima, n) },
+		{"claim in DXB", func(n time.Time) (*shakwa.Ticket, error) { return s.Claim(c, id, fatima, nil, n) },
 			func(tk *shakwa.Ticket) string { return same("Claimed", tk.Claimed, at(1)) }},
 		{"resolve again", func(n time.Time) (*shakwa.Ticket, error) { return s.Resolve(c, id, fatima, "again", n) },
 			func(tk *shakwa.Ticket) string {
@@ -162,7 +162,7 @@ func testReopenWithoutHolder(t *testing.T, open opener) {
 	s, c := f.s, ctx(t)
 	id := newTicket(t, s, "KRM", citizen, at(0)).ID
 	for _, err := range []error{
-		second(s.Claim(c, id, fatima, at(1))),
+		second(s.Claim(c, id, fatima, nil, at(1))),
 		second(s.Resolve(c, id, fatima, "ok", at(2))),
 		f.rdb.HDel(c, f.prefix+"t:{"+id+"}", "holder.id", "holder.name").Err(),
 	} {
@@ -190,11 +190,11 @@ func testCitizenIsolation(t *testing.T, open opener) {
 	check := func(state string) {
 		t.Helper()
 		for name, err := range map[string]error{
-			"Info":   second(s.Info(c, id, stranger, "x", at(5))),
+			"Info":   second(s.Info(c, id, stranger, "x", nil, at(5))),
 			"Rate":   second(s.Rate(c, id, stranger, 1, at(5))),
 			"Reopen": second(s.Reopen(c, id, stranger, at(5))),
 			"Info on the same chat of another channel": second(s.Info(c, id,
-				shakwa.Address{Channel: "whatsapp", Chat: citizen.Chat}, "x", at(5))),
+				shakwa.Address{Channel: "whatsapp", Chat: citizen.Chat}, "x", nil, at(5))),
 		} {
 			if !errors.Is(err, shakwa.ErrNotFound) {
 				t.Errorf("%s by a stranger on a %s ticket: got %v; want ErrNotFound", name, state, err)
@@ -203,7 +203,7 @@ func testCitizenIsolation(t *testing.T, open opener) {
 	}
 	check("new")
 	for _, err := range []error{
-		second(s.Claim(c, id, fatima, at(1))), second(s.Resolve(c, id, fatima, "ok", at(2))),
+		second(s.Claim(c, id, fatima, nil, at(1))), second(s.Resolve(c, id, fatima, "ok", at(2))),
 	} {
 		if err != nil {
 			t.Fatalf("setup: %v", err)
@@ -254,7 +254,7 @@ func testClaimRace(t *testing.T, open opener) {
 		for w := range workers {
 			wg.Go(func() {
 				me := shakwa.Staff{ID: fmt.Sprint(1000 + w), Name: fmt.Sprint("staff ", w)}
-				tk, err := s.Claim(c, id, me, at(r))
+				tk, err := s.Claim(c, id, me, nil, at(r))
 				switch {
 				case err == nil:
 					winners <- me.ID
@@ -277,5 +277,53 @@ func testClaimRace(t *testing.T, open opener) {
 		if tk := mustGet(t, s, id); tk.Holder.ID != won[0] {
 			t.Errorf("round %d: holder %s; want winner %s", r, tk.Holder.ID, won[0])
 		}
+	}
+}
+
+// testClaimCentres: a claim limited to the claimer's centres is refused
+// once a transfer has moved the ticket elsewhere.
+func testClaimCentres(t *testing.T, open opener) {
+	s, c := open(t).s, ctx(t)
+	id := newTicket(t, s, "KRM", citizen, at(0)).ID
+	if _, err := s.Transfer(c, id, omar, "DXB", at(1)); err != nil {
+		t.Fatalf("Transfer: %v", err)
+	}
+	tk, err := s.Claim(c, id, fatima, []string{"KRM"}, at(2))
+	if !errors.Is(err, shakwa.ErrConflict) || tk == nil || tk.Centre != "DXB" || tk.Status != shakwa.StatusNew {
+		t.Fatalf("claim by KRM staff after transfer = %+v, %v; want conflict, still new in DXB", tk, err)
+	}
+	if tk, err := s.Claim(c, id, omar, []string{"DXB", "KRM"}, at(3)); err != nil || tk.Holder != omar {
+		t.Errorf("claim by DXB staff = %+v, %v; want it claimed", tk, err)
+	}
+}
+
+// testInfoFiles: files the citizen adds join the ticket's attachments.
+func testInfoFiles(t *testing.T, open opener) {
+	s, c := open(t).s, ctx(t)
+	tk := &shakwa.Ticket{Centre: "KRM", Text: "نص الشكوى", Citizen: citizen, Created: at(0),
+		Attachments: []shakwa.Attachment{{Kind: "photo", ID: "p1"}}}
+	if err := s.CreateTicket(c, tk); err != nil {
+		t.Fatal(err)
+	}
+	bare := newTicket(t, s, "KRM", citizen, at(0))
+	add := []shakwa.Attachment{{Kind: "document", ID: "d1", Name: "إيصال.pdf"}, {Kind: "photo", ID: "p2"}}
+	for _, tc := range []struct {
+		id   string
+		want []string
+	}{{tk.ID, []string{"p1", "d1", "p2"}}, {bare.ID, []string{"d1", "p2"}}} {
+		got, err := s.Info(c, tc.id, citizen, "صورة الإيصال", add, at(1))
+		if err != nil {
+			t.Fatalf("Info: %v", err)
+		}
+		var ids []string
+		for _, a := range mustGet(t, s, tc.id).Attachments {
+			ids = append(ids, a.ID)
+		}
+		if fmt.Sprint(ids) != fmt.Sprint(tc.want) || len(got.Attachments) != len(tc.want) {
+			t.Errorf("%s attachments %v; want %v", tc.id, ids, tc.want)
+		}
+	}
+	if a := mustGet(t, s, tk.ID).Attachments[1]; a.Name != "إيصال.pdf" || a.Kind != "document" {
+		t.Errorf("appended attachment %+v; want the document with its name", a)
 	}
 }

@@ -38,8 +38,8 @@ func testIndexes(t *testing.T, open opener) {
 	wantIDs(t, "CitizenTickets(2)", ts, err, e, b)
 
 	for _, err := range []error{
-		second(s.Claim(c, b, fatima, at(5))), second(s.Claim(c, a, fatima, at(6))),
-		second(s.Claim(c, d, omar, at(7))), second(s.Resolve(c, d, omar, "ok", at(8))),
+		second(s.Claim(c, b, fatima, nil, at(5))), second(s.Claim(c, a, fatima, nil, at(6))),
+		second(s.Claim(c, d, omar, nil, at(7))), second(s.Resolve(c, d, omar, "ok", at(8))),
 	} {
 		if err != nil {
 			t.Fatalf("setup: %v", err)
@@ -78,7 +78,7 @@ func testIndexTransfer(t *testing.T, open opener) {
 	a := newTicket(t, s, "KRM", citizen, at(0)).ID
 	b := newTicket(t, s, "KRM", citizen, at(1)).ID
 	x := newTicket(t, s, "XYZ", citizen, at(2)).ID
-	if _, err := s.Claim(c, a, fatima, at(3)); err != nil {
+	if _, err := s.Claim(c, a, fatima, nil, at(3)); err != nil {
 		t.Fatalf("Claim: %v", err)
 	}
 	if _, err := s.Transfer(c, a, fatima, "XYZ", at(4)); err != nil {
@@ -109,7 +109,7 @@ func testStaleIndexEntries(t *testing.T, open opener) {
 	s, c := f.s, ctx(t)
 	a := newTicket(t, s, "KRM", citizen, at(0)).ID
 	b := newTicket(t, s, "KRM", citizen, at(1)).ID
-	if _, err := s.Claim(c, b, fatima, at(2)); err != nil {
+	if _, err := s.Claim(c, b, fatima, nil, at(2)); err != nil {
 		t.Fatalf("Claim: %v", err)
 	}
 	queue, held, open_ := f.prefix+"queue:{KRM}", f.prefix+"held:{"+omar.ID+"}", f.prefix+"open"
@@ -160,7 +160,7 @@ func testTimeRanges(t *testing.T, open opener) {
 		id string
 		at time.Time
 	}{{a, r1}, {d, r2}} {
-		if _, err := s.Claim(c, st.id, fatima, st.at); err != nil {
+		if _, err := s.Claim(c, st.id, fatima, nil, st.at); err != nil {
 			t.Fatalf("Claim: %v", err)
 		}
 		if _, err := s.Resolve(c, st.id, fatima, "ok", st.at); err != nil {

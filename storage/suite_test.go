@@ -69,6 +69,8 @@ func runSuite(t *testing.T, open opener) {
 		{"CitizenIsolation", testCitizenIsolation},
 		{"EventLogCap", testEventLogCap},
 		{"ClaimRace", testClaimRace},
+		{"ClaimCentres", testClaimCentres},
+		{"InfoFiles", testInfoFiles},
 		{"Indexes", testIndexes},
 		{"IndexTransfer", testIndexTransfer},
 		{"StaleIndexEntries", testStaleIndexEntries},

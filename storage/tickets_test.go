@@ -78,10 +78,10 @@ type act func(c context.Context, s *storage.Store, id string, now time.Time) (*s
 
 var acts = map[string]act{
 	"claim A": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
-		return s.Claim(c, id, fatima, now)
+		return s.Claim(c, id, fatima, nil, now)
 	},
 	"claim B": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
-		return s.Claim(c, id, omar, now)
+		return s.Claim(c, id, omar, nil, now)
 	},
 	"release A": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
 		return s.Release(c, id, fatima, now)
@@ -99,10 +99,10 @@ var acts = map[string]act{
 		return s.Note(c, id, omar, "internal", now)
 	},
 	"info citizen": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
-		return s.Info(c, id, citizen, "more", now)
+		return s.Info(c, id, citizen, "more", nil, now)
 	},
 	"info stranger": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
-		return s.Info(c, id, stranger, "more", now)
+		return s.Info(c, id, stranger, "more", nil, now)
 	},
 	"resolve A": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
 		return s.Resolve(c, id, fatima, "fixed", now)

@@ -21,8 +21,10 @@ import (
 // 3 "1" to require the citizen in 4 (channel) and 5 (chat);
 // 6 a centre the ticket must not be in ("" = no check);
 // 7 the event (JSON); 8 the log cap;
-// 9... operations as (op, field, value) triples: set, keep (set if absent),
-// del, incr, reopen (status claimed if a holder is recorded, else new).
+// 9 centres the ticket must be in, space separated ("" = any);
+// 10... operations as (op, field, value) triples: set, keep (set if absent),
+// del, incr, reopen (status claimed if a holder is recorded, else new),
+// append (a JSON array appended to the JSON array in the field).
 //
 // Reply: {"missing"}, {"stranger"}, or {"ok"|"conflict", previous status,
 // previous centre, previous holder id, field, value, ...} with the ticket
@@ -43,7 +45,10 @@ if ARGV[1] ~= '' and not string.find(' ' .. ARGV[1] .. ' ', ' ' .. cur[1] .. ' '
 end
 if ARGV[2] ~= '' and cur[2] and cur[2] ~= '' and cur[2] ~= ARGV[2] then return reply('conflict') end
 if ARGV[6] ~= '' and cur[5] == ARGV[6] then return reply('conflict') end
-for i = 9, #ARGV, 3 do
+if ARGV[9] ~= '' and not string.find(' ' .. ARGV[9] .. ' ', ' ' .. (cur[5] or '') .. ' ', 1, true) then
+  return reply('conflict')
+end
+for i = 10, #ARGV, 3 do
   local op, f, v = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   if op == 'set' then redis.call('HSET', t, f, v)
   elseif op == 'keep' then redis.call('HSETNX', t, f, v)
@@ -52,6 +57,13 @@ for i = 9, #ARGV, 3 do
   elseif op == 'reopen' then
     local h = redis.call('HGET', t, 'holder.id')
     if h and h ~= '' then redis.call('HSET', t, f, 'claimed') else redis.call('HSET', t, f, 'new') end
+  elseif op == 'append' then
+    local old = redis.call('HGET', t, f)
+    if not old or old == '' then redis.call('HSET', t, f, v) else
+      local a = cjson.decode(old)
+      for _, x in ipairs(cjson.decode(v)) do a[#a + 1] = x end
+      redis.call('HSET', t, f, cjson.encode(a))
+    end
   end
 end
 redis.call('RPUSH', KEYS[2], ARGV[7])
@@ -73,6 +85,7 @@ type transition struct {
 	holder  string          // a recorded holder must be this staff id
 	citizen *shakwa.Address // the ticket must be this citizen's
 	notIn   string          // the ticket must not be in this centre
+	in      []string        // the ticket must be in one of these centres; none = any
 	event   shakwa.Event
 	ops     []op
 }
@@ -138,7 +151,8 @@ func (tr transition) args(logCap int, now time.Time) ([]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode event: %w", err)
 	}
-	args := []any{strings.Join(from, " "), tr.holder, cit, channel, chat, tr.notIn, string(ev), logCap}
+	args := []any{strings.Join(from, " "), tr.holder, cit, channel, chat, tr.notIn, string(ev), logCap,
+		strings.Join(tr.in, " ")}
 	for _, o := range append(tr.ops, set(fUpdated, fmtTime(now))) {
 		args = append(args, o.kind, o.field, o.value)
 	}

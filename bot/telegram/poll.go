@@ -76,7 +76,9 @@ func (c *Channel) deliverBatch(ctx context.Context, offset int64, batch []json.R
 			continue // already delivered; Telegram resent it
 		}
 		if m := toMessage(u, c.username, c.now()); m != nil {
-			if err := c.deliver(ctx, m); err != nil {
+			// Once begun, an update is handled to the end even if we are
+			// stopping: intake bounds it with its own timeout.
+			if err := c.deliver(context.WithoutCancel(ctx), m); err != nil {
 				if ctx.Err() == nil {
 					c.log.Warn("update not accepted; will retry", "update", u.UpdateID, "err", err)
 				}

@@ -1,6 +1,7 @@
 package telegram
 
 import (
+	"context"
 	"crypto/subtle"
 	"errors"
 	"io"
@@ -58,7 +59,9 @@ func (c *Channel) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	if err := c.deliver(r.Context(), m); err != nil {
+	// Handled to the end even if Telegram hangs up: half an update is worse
+	// than an answer nobody reads. Intake bounds it with its own timeout.
+	if err := c.deliver(context.WithoutCancel(r.Context()), m); err != nil {
 		c.log.Warn("update not accepted; telegram will resend it", "update", u.UpdateID, "err", err)
 		http.Error(w, "try again", http.StatusInternalServerError)
 		return
