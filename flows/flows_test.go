@@ -149,6 +149,16 @@ func TestFlows(t *testing.T) {
 			submit: &Submission{Flow: Thanks, Centre: "QOZ", Staff: "فاطمة", Text: "شكراً على حسن التعامل"},
 		},
 		{
+			name: "resolution text",
+			flow: Resolve,
+			moves: []move{
+				{text("تم"), "text", []string{"error.too_short", "resolve.ask"}},
+				{Input{Other: "sticker"}, "text", []string{"error.unsupported", "resolve.ask"}},
+				{text("تم تحديث الموعد وإبلاغ المتعامل"), "", nil},
+			},
+			submit: &Submission{Flow: Resolve, Ticket: "KRM-000001", Text: "تم تحديث الموعد وإبلاغ المتعامل"},
+		},
+		{
 			name:   "transfer picks a centre",
 			flow:   Transfer,
 			moves:  []move{{btn("centre:BRS"), "", nil}},
@@ -158,7 +168,7 @@ func TestFlows(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ticket := ""
-			if tt.flow == Info || tt.flow == Transfer {
+			if tt.flow == Info || tt.flow == Transfer || tt.flow == Resolve {
 				ticket = "KRM-000001"
 			}
 			res, err := Start(tt.flow, ticket, t0, cat)

@@ -39,6 +39,7 @@ people:
   - {telegram: 111, name: "فاطمة المنصوري", role: staff, centres: [KRM]}
   - {telegram: 112, name: "خالد الحمادي", role: staff, centres: [KRM]}
   - {telegram: 113, name: "مريم الكعبي", role: staff, centres: [BRS]}
+  - {telegram: 114, name: "نورة الشامسي", role: supervisor, centres: [KRM, BRS]}
   - {telegram: 900, name: "سعيد النعيمي", role: manager}
 `
 
@@ -53,6 +54,7 @@ var (
 	fatima  = person{"111", "Fatima", "ar"}
 	khalid  = person{"112", "Khalid", "ar"}
 	maryam  = person{"113", "Maryam", "ar"}
+	noura   = person{"114", "Noura", "ar"}
 	manager = person{"900", "Saeed", "ar"}
 )
 
@@ -69,9 +71,12 @@ type world struct {
 	script  strings.Builder   // the transcript
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T) *world { return newWorldWith(t, testConfig) }
+
+// newWorldWith is newWorld on another configuration.
+func newWorldWith(t *testing.T, yaml string) *world {
 	t.Helper()
-	cfg, err := config.Parse([]byte(testConfig))
+	cfg, err := config.Parse([]byte(yaml))
 	if err != nil {
 		t.Fatal(err)
 	}

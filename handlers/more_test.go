@@ -1,0 +1,194 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/bot"
+)
+
+// TestOnlyTheHolderActs: staff who do not hold a ticket cannot open, close,
+// release or transfer it, whatever their centre.
+func TestOnlyTheHolderActs(t *testing.T) {
+	w := newWorld(t)
+	id := w.fileComplaint(citizen, "KRM")
+	w.press(fatima, "claim:"+id)
+	for _, p := range []person{khalid, maryam, noura, manager, other} {
+		for _, verb := range []string{"open", "close", "release", "transfer"} {
+			rs := w.press(p, verb+":"+id)
+			for _, r := range rs {
+				if r.Chat != p.id {
+					t.Errorf("%s %s: a message went to %s: %q", p.name, verb, r.Chat, r.Text)
+				}
+			}
+			if data, _ := w.store.Session(context.Background(), "telegram:"+p.id); data != nil {
+				t.Errorf("%s %s: a flow started: %s", p.name, verb, data)
+			}
+		}
+	}
+	if got := w.ticket(id); got.Holder.ID != fatima.id || got.Status != shakwa.StatusClaimed || got.Centre != "KRM" {
+		t.Errorf("ticket changed: %+v", got)
+	}
+}
+
+func TestNotesStayInternal(t *testing.T) {
+	w := newWorld(t)
+	id := w.fileComplaint(citizen, "KRM")
+	w.press(fatima, "claim:"+id)
+	rs := w.text(fatima, "/note "+id+" المتعامل كثير الشكاوى")
+	if len(rs) != 1 || rs[0].Chat != fatima.id {
+		t.Errorf("/note replies %v; want one, to the staff member only", texts(rs))
+	}
+	if rs := w.text(citizen, id); strings.Contains(rs[0].Text, "كثير الشكاوى") {
+		t.Errorf("the citizen sees the note: %q", rs[0].Text)
+	}
+}
+
+// TestSupervisorServesTheirCentres: a supervisor of KRM and BRS can claim
+// in both and resolve.
+func TestSupervisorServesTheirCentres(t *testing.T) {
+	w := newWorld(t)
+	a, b := w.fileComplaint(citizen, "KRM"), w.fileComplaint(other, "BRS")
+	w.do(noura, bot.Message{Chat: "-1001", Button: "claim:" + a})
+	w.do(noura, bot.Message{Chat: "-1002", Button: "claim:" + b})
+	if w.ticket(a).Holder.ID != noura.id || w.ticket(b).Holder.ID != noura.id {
+		t.Fatalf("supervisor could not claim in both centres: %+v %+v", w.ticket(a), w.ticket(b))
+	}
+	w.press(noura, "close:"+b)
+	w.text(noura, "تم التواصل وحل المشكلة")
+	if got := w.ticket(b); got.Status != shakwa.StatusResolved {
+		t.Errorf("status %s after the supervisor closed it; want resolved", got.Status)
+	}
+	if rs := w.text(noura, "/queue"); len(find(rs, noura.id, "لا توجد طلبات")) != 1 {
+		t.Errorf("supervisor /queue: %v", texts(rs))
+	}
+}
+
+// TestCentrePager: with more than 8 centres the menu pages, 8 at a time.
+func TestCentrePager(t *testing.T) {
+	var extra strings.Builder
+	for i := range 10 {
+		fmt.Fprintf(&extra, "  - {code: C%c, name: {ar: \"مركز %d\", en: \"Centre %d\"}, staff_chat: -2%03d}\n", 'A'+i, i, i, i)
+	}
+	yaml := strings.Replace(testConfig, "categories:", extra.String()+"categories:", 1)
+	w := newWorldWith(t, yaml)
+	centres := func(rs []bot.Reply) (codes []string, nav []string) {
+		for _, row := range rs[len(rs)-1].Buttons {
+			for _, b := range row {
+				if strings.HasPrefix(b.Data, "centre:") {
+					codes = append(codes, strings.TrimPrefix(b.Data, "centre:"))
+				} else {
+					nav = append(nav, b.Data)
+				}
+			}
+		}
+		return codes, nav
+	}
+	for _, tc := range []struct {
+		press      string
+		first      string
+		n          int
+		navigation string
+	}{
+		{menuComplaint, "KRM", 8, "page:1 cancel"},
+		{"page:1", "CG", 4, "page:0 cancel"},
+		{"page:0", "KRM", 8, "page:1 cancel"},
+	} {
+		codes, nav := centres(w.press(citizen, tc.press))
+		if len(codes) != tc.n || codes[0] != tc.first || strings.Join(nav, " ") != tc.navigation {
+			t.Errorf("after %s: centres %v, navigation %v; want %d from %s, %s", tc.press, codes, nav, tc.n, tc.first, tc.navigation)
+		}
+	}
+	if rs := w.press(citizen, "centre:CJ"); len(find(rs, citizen.id, "ما نوع الشكوى")) != 1 {
+		t.Errorf("picking a centre of the second page: %v", texts(rs))
+	}
+}
+
+// TestNumbersGoToStaff: a bare number typed by a citizen whose ticket is
+// held is an answer for staff, not a ticket lookup.
+func TestNumbersGoToStaff(t *testing.T) {
+	w := newWorld(t)
+	id := w.fileComplaint(citizen, "KRM")
+	w.press(fatima, "claim:"+id)
+	rs := w.text(citizen, "٤٥")
+	if got := find(rs, fatima.id, "٤٥"); len(got) != 1 {
+		t.Errorf("«٤٥» from the citizen: %v; want it relayed to the holder as typed", texts(rs))
+	}
+}
+
+// TestStaffLookUpTickets: staff typing a ticket number of their centre see
+// it with the actions open to them; of another centre, they do not.
+func TestStaffLookUpTickets(t *testing.T) {
+	w := newWorld(t)
+	id := w.fileComplaint(citizen, "KRM")
+	rs := w.text(khalid, strings.ToLower(id))
+	if len(rs) == 0 || !strings.Contains(rs[0].Text, id) || rs[0].Buttons[0][0].Data != "claim:"+id {
+		t.Errorf("KRM staff types %s: %v; want the ticket with a claim button", id, texts(rs))
+	}
+	if rs := w.text(maryam, id); len(find(rs, maryam.id, "انتظرت")) != 0 {
+		t.Errorf("BRS staff sees a KRM ticket: %v", texts(rs))
+	}
+}
+
+// TestFilesAddedBeforeClaimReachTheHolder: files the citizen adds while the
+// ticket waits are kept and sent to whoever claims it.
+func TestFilesAddedBeforeClaimReachTheHolder(t *testing.T) {
+	w := newWorld(t)
+	id := w.fileComplaint(citizen, "KRM")
+	w.press(citizen, "info:"+id)
+	w.do(citizen, bot.Message{Text: "صورة الإيصال", Attachments: []shakwa.Attachment{{Kind: "photo", ID: "receipt"}}})
+	rs := w.do(fatima, bot.Message{Chat: "-1001", Button: "claim:" + id})
+	var sent []string
+	for _, r := range rs {
+		for _, a := range r.Attachments {
+			if r.Chat == fatima.id {
+				sent = append(sent, a.ID)
+			}
+		}
+	}
+	if len(sent) != 1 || sent[0] != "receipt" || len(find(rs, fatima.id, "صورة الإيصال")) != 1 {
+		t.Errorf("holder got files %v and %v; want the receipt and the citizen's words", sent, texts(rs))
+	}
+}
+
+// failingStore fails CreateTicket while down.
+type failingStore struct {
+	Store
+	down bool
+}
+
+func (f *failingStore) CreateTicket(ctx context.Context, t *shakwa.Ticket) error {
+	if f.down {
+		return errors.New("redis: connection refused")
+	}
+	return f.Store.CreateTicket(ctx, t)
+}
+
+// TestFailedSaveKeepsTheComplaint: when storing the complaint fails, the
+// handling Fails (so the update comes again) and the conversation stays at
+// the summary; confirming again files it.
+func TestFailedSaveKeepsTheComplaint(t *testing.T) {
+	w := newWorld(t)
+	fs := &failingStore{Store: w.store}
+	w.h.store = fs
+	w.press(citizen, menuComplaint)
+	w.press(citizen, "centre:KRM")
+	w.press(citizen, "cat:waiting")
+	w.text(citizen, "انتظرت أكثر من ساعتين دون أن يُنادى رقمي")
+	w.press(citizen, "skip")
+	fs.down = true
+	var rs bot.Replies
+	w.h.Handle(context.Background(), &rs, &bot.Message{ID: "x", Channel: "telegram", Chat: citizen.id,
+		From: bot.User{ID: citizen.id}, Button: "confirm", ButtonToken: "cb"})
+	if rs.Err == nil {
+		t.Fatalf("a failed save did not Fail the handling; replies %v", texts(rs.List))
+	}
+	fs.down = false
+	if got := w.press(citizen, "confirm"); len(find(got, citizen.id, "KRM-000001")) != 1 {
+		t.Errorf("confirming again: %v; want the ticket number", texts(got))
+	}
+}
