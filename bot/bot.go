@@ -78,7 +78,7 @@ type Reply struct {
 	// Buttons are rows of choices; channels that cannot show rows flatten them.
 	Buttons [][]Button `json:"buttons,omitempty"`
 	// AskContact offers a one-tap "share my phone number" where the channel
-	// has one; ContactLabel and SkipLabel label it.
+	// has one; ContactLabel labels it.
 	AskContact   bool   `json:"ask_contact,omitempty"`
 	ContactLabel string `json:"contact_label,omitempty"`
 	// Attachments are files (by the same channel's file ids) sent after Text.
