@@ -281,10 +281,11 @@ func (h *Handler) relay(c *conv) bool {
 	}
 	ts, err := h.store.CitizenTickets(c.ctx, c.who, 5)
 	if err != nil {
-		return false
+		c.fail(fmt.Errorf("list tickets: %w", err))
+		return true
 	}
 	for _, t := range ts {
-		if t.Status == shakwa.StatusClaimed || t.Status == shakwa.StatusInProgress {
+		if working(t.Status) {
 			h.addInfo(c, t.ID, strings.TrimSpace(c.m.Text), h.input(c).Files)
 			return true
 		}

@@ -10,9 +10,10 @@ import (
 	"github.com/shakwa/shakwa/locales"
 )
 
-// sessionTTL is how long a session is kept: past the idle limit, so a
-// returning person can be told their conversation expired.
-const sessionTTL = 7 * 24 * time.Hour
+// sessionTTL is how long a session is kept: past the idle limit, so that a
+// person returning the same day is told their conversation expired, but
+// not much longer: it holds what they typed.
+const sessionTTL = 24 * time.Hour
 
 // Button data of the main menu and of ticket actions. Ticket actions are
 // "verb:ID" (and "rate:ID:N").
