@@ -97,6 +97,38 @@ func (h *Handler) fileComplaint(c *conv, s *flows.Submission) {
 		c.fail(fmt.Errorf("create ticket: %w", err))
 		return
 	}
+	// Remember which update filed it: if we stop before the replies are
+	// queued, the update comes again and finds the ticket (see replay).
+	if err := h.store.SaveSession(c.ctx, filedKey(c.m), []byte(t.ID), filedTTL); err != nil {
+		c.h.log.WarnContext(c.ctx, "remember filing", "channel", c.m.Channel, "ticket", t.ID, "err", err)
+	}
+	h.confirmFiled(c, t)
+}
+
+// filedTTL is how long a filing is remembered: longer than intake waits
+// for a redelivery.
+const filedTTL = 48 * time.Hour
+
+func filedKey(m *bot.Message) string { return "filed:" + m.Channel + ":" + m.ID }
+
+// replay answers an update that already filed a ticket (its first handling
+// stopped before its replies were queued) with the same confirmation and
+// card. It reports whether m was such an update.
+func (h *Handler) replay(c *conv) bool {
+	id, err := h.store.Session(c.ctx, filedKey(c.m))
+	if err != nil || len(id) == 0 {
+		return false
+	}
+	t, err := h.store.Ticket(c.ctx, string(id))
+	if err != nil {
+		return false
+	}
+	h.confirmFiled(c, t)
+	return true
+}
+
+// confirmFiled gives the citizen their ticket number and posts the card.
+func (h *Handler) confirmFiled(c *conv, t *shakwa.Ticket) {
 	data := h.ticketData(c.lang, t)
 	if ce, ok := h.cfg.Centre(t.Centre); ok {
 		data["Response"] = h.duration(c.lang, time.Duration(ce.SLA.Claim))

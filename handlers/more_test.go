@@ -192,3 +192,30 @@ func TestFailedSaveKeepsTheComplaint(t *testing.T) {
 		t.Errorf("confirming again: %v; want the ticket number", texts(got))
 	}
 }
+
+// TestCrashAfterFilingReplays: the process stops after the ticket is
+// stored but before its replies are queued; the platform sends the update
+// again, and the citizen and staff get what they were owed, once.
+func TestCrashAfterFilingReplays(t *testing.T) {
+	w := newWorld(t)
+	w.press(citizen, menuComplaint)
+	w.press(citizen, "centre:KRM")
+	w.press(citizen, "cat:waiting")
+	w.text(citizen, "انتظرت أكثر من ساعتين دون أن يُنادى رقمي")
+	w.press(citizen, "skip")
+	confirm := bot.Message{ID: "u-confirm", Channel: "telegram", Chat: citizen.id,
+		From: bot.User{ID: citizen.id}, Button: "confirm", ButtonToken: "cb"}
+	var lost bot.Replies
+	first := confirm
+	w.h.Handle(context.Background(), &lost, &first) // replies lost in the crash
+	var again bot.Replies
+	second := confirm
+	w.h.Handle(context.Background(), &again, &second)
+	if len(find(again.List, citizen.id, "KRM-000001")) != 1 || len(find(again.List, "-1001", "KRM-000001")) != 1 {
+		t.Errorf("redelivered confirm: %v; want the ticket number and the staff card", texts(again.List))
+	}
+	ts, _ := w.store.CitizenTickets(context.Background(), shakwa.Address{Channel: "telegram", Chat: citizen.id}, 10)
+	if len(ts) != 1 {
+		t.Errorf("%d tickets after the redelivery; want 1", len(ts))
+	}
+}

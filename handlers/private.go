@@ -33,6 +33,9 @@ func (h *Handler) private(c *conv) {
 		h.command(c, text)
 		return
 	}
+	if h.replay(c) {
+		return
+	}
 	if c.m.Button != "" && h.button(c) {
 		return
 	}
