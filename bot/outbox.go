@@ -12,7 +12,8 @@ import (
 
 // OutboxStore keeps queued replies durably, per chat and in order.
 type OutboxStore interface {
-	Enqueue(ctx context.Context, chat string, items [][]byte, now time.Time) error
+	// EnqueueAll appends items[i] to the queue of chats[i], all or none.
+	EnqueueAll(ctx context.Context, chats []string, items [][][]byte, now time.Time) error
 	NextDue(ctx context.Context, now time.Time, lease time.Duration) (chat string, item []byte, ok bool, err error)
 	Sent(ctx context.Context, chat string, next time.Time) error
 	Retry(ctx context.Context, chat string, at time.Time) (attempts int, err error)
@@ -74,7 +75,8 @@ func NewOutbox(store OutboxStore, channels []Channel, now func() time.Time, log 
 // from its messages, and never paced.
 const noticeQueue = "notices"
 
-// Enqueue queues replies, grouped by chat in the order given.
+// Enqueue queues replies, grouped by chat in the order given, all in one
+// step: a failure queues none, so a redelivered update sends nothing twice.
 func (o *Outbox) Enqueue(ctx context.Context, replies []Reply) error {
 	var order []string
 	byChat := map[string][][]byte{}
@@ -94,10 +96,12 @@ func (o *Outbox) Enqueue(ctx context.Context, replies []Reply) error {
 		}
 		byChat[chat] = append(byChat[chat], data)
 	}
-	for _, chat := range order {
-		if err := o.store.Enqueue(ctx, chat, byChat[chat], o.now()); err != nil {
-			return fmt.Errorf("enqueue %s: %w", channelOf(chat), err)
-		}
+	items := make([][][]byte, len(order))
+	for i, chat := range order {
+		items[i] = byChat[chat]
+	}
+	if err := o.store.EnqueueAll(ctx, order, items, o.now()); err != nil {
+		return fmt.Errorf("enqueue: %w", err)
 	}
 	if len(order) > 0 {
 		select {

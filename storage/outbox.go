@@ -22,17 +22,24 @@ import (
 //	ob:{outbox}:seq     counter: item numbers
 //	ob:{outbox}:dead    stream: dead letters (chat, reason, at, item)
 
-// enqueueScript appends items to a chat's queue.
-// KEYS: due, queue, count, seq. ARGV: chat, now (ms), items...
+// enqueueScript appends items to the queues of several chats at once. The
+// queue keys are built from ARGV[2]; they share the hash tag of KEYS.
+// KEYS: due, count, seq. ARGV: now (ms), queue key prefix, then per chat:
+// chat, n, n items.
 var enqueueScript = redis.NewScript(`
-local n = #ARGV - 2
-local last = redis.call('INCRBY', KEYS[4], n)
-for i = 1, n do
-  redis.call('RPUSH', KEYS[2], tostring(last - n + i) .. ':' .. ARGV[i + 2])
+local i, total = 3, 0
+while i <= #ARGV do
+  local chat, n = ARGV[i], tonumber(ARGV[i + 1])
+  local last = redis.call('INCRBY', KEYS[3], n)
+  for j = 1, n do
+    redis.call('RPUSH', ARGV[2] .. chat, tostring(last - n + j) .. ':' .. ARGV[i + 1 + j])
+  end
+  redis.call('ZADD', KEYS[1], 'NX', ARGV[1], chat)
+  total = total + n
+  i = i + 2 + n
 end
-redis.call('INCRBY', KEYS[3], n)
-redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1])
-return n
+redis.call('INCRBY', KEYS[2], total)
+return total
 `)
 
 // nextScript leases the head of the earliest due chat. The queue key is
@@ -98,16 +105,32 @@ func (s *Store) ob(name string) string { return s.key("ob", "outbox") + ":" + na
 // Enqueue appends items to chat's queue, in order. A chat that is not
 // scheduled already becomes due at now.
 func (s *Store) Enqueue(ctx context.Context, chat string, items [][]byte, now time.Time) error {
-	if len(items) == 0 {
+	return s.EnqueueAll(ctx, []string{chat}, [][][]byte{items}, now)
+}
+
+// EnqueueAll appends items[i] to the queue of chats[i], for every i, in
+// one step: all of them or none. A chat that is not scheduled already
+// becomes due at now.
+func (s *Store) EnqueueAll(ctx context.Context, chats []string, items [][][]byte, now time.Time) error {
+	if len(chats) != len(items) {
+		return fmt.Errorf("enqueue: %d chats, %d item lists: %w", len(chats), len(items), shakwa.ErrInvalid)
+	}
+	args := []any{now.UnixMilli(), s.ob("q:")}
+	for i, chat := range chats {
+		if len(items[i]) == 0 {
+			continue
+		}
+		args = append(args, chat, len(items[i]))
+		for _, it := range items[i] {
+			args = append(args, it)
+		}
+	}
+	if len(args) == 2 {
 		return nil
 	}
-	args := []any{chat, now.UnixMilli()}
-	for _, it := range items {
-		args = append(args, it)
-	}
-	keys := []string{s.ob("due"), s.ob("q:" + chat), s.ob("count"), s.ob("seq")}
+	keys := []string{s.ob("due"), s.ob("count"), s.ob("seq")}
 	if err := enqueueScript.Run(ctx, s.rdb, keys, args...).Err(); err != nil {
-		return fmt.Errorf("enqueue to %s: %w", chat, err)
+		return fmt.Errorf("enqueue to %d chats: %w", len(chats), err)
 	}
 	return nil
 }

@@ -84,6 +84,33 @@ func testOutboxOrder(t *testing.T, open opener) {
 	pending(t, s, 0)
 }
 
+// testEnqueueAll: several chats at once, each in order.
+func testEnqueueAll(t *testing.T, open opener) {
+	s, c := open(t).s, ctx(t)
+	t0 := time.UnixMilli(1_800_000_000_000)
+	if err := s.EnqueueAll(c, []string{"tg:1", "tg:-5", "tg:2"}, [][][]byte{items("a", "b"), items("card"), nil}, t0); err != nil {
+		t.Fatalf("EnqueueAll: %v", err)
+	}
+	pending(t, s, 3)
+	if err := s.EnqueueAll(c, []string{"tg:1"}, nil, t0); !errors.Is(err, shakwa.ErrInvalid) {
+		t.Errorf("EnqueueAll with mismatched lists: %v; want ErrInvalid", err)
+	}
+	got := map[string][]string{}
+	for range 3 {
+		chat, item, ok, err := s.NextDue(c, t0, time.Minute)
+		if err != nil || !ok {
+			t.Fatalf("NextDue = %v, %v", ok, err)
+		}
+		got[chat] = append(got[chat], string(item))
+		if err := s.Sent(c, chat, t0); err != nil {
+			t.Fatalf("Sent: %v", err)
+		}
+	}
+	if fmt.Sprint(got["tg:1"]) != "[a b]" || fmt.Sprint(got["tg:-5"]) != "[card]" || len(got) != 2 {
+		t.Errorf("sent %v; want a, b to tg:1 and the card to tg:-5", got)
+	}
+}
+
 // testOutboxPaceAcrossBatches: a chat whose queue emptied keeps its pace
 // for what is enqueued next.
 func testOutboxPaceAcrossBatches(t *testing.T, open opener) {

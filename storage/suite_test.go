@@ -78,6 +78,7 @@ func runSuite(t *testing.T, open opener) {
 		{"Feedback", testFeedback},
 		{"OutboxOrder", testOutboxOrder},
 		{"OutboxLease", testOutboxLease},
+		{"EnqueueAll", testEnqueueAll},
 		{"OutboxPaceAcrossBatches", testOutboxPaceAcrossBatches},
 		{"OutboxRetryDead", testOutboxRetryDead},
 		{"Reconnect", testReconnect},
