@@ -59,6 +59,20 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 	outbox := bot.NewOutbox(store, []bot.Channel{tg}, time.Now, log)
 	intake = bot.NewIntake(store, h, outbox, log)
 
+	mux, err := routes(store, tg, e.WebhookURL)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", e.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "webhook", e.WebhookURL != "")
+	return runAll(ctx, log, &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, ln, tg, outbox)
+}
+
+// routes serves health, readiness and, in webhook mode, the webhook path.
+func routes(store *storage.Store, tg *telegram.Channel, webhookURL string) (*http.ServeMux, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
@@ -68,22 +82,20 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 		}
 		fmt.Fprintln(w, "ok")
 	})
-	if e.WebhookURL != "" {
-		u, err := url.Parse(e.WebhookURL)
+	if webhookURL != "" {
+		u, err := url.Parse(webhookURL)
 		if err != nil || u.Path == "" {
-			return fmt.Errorf("TELEGRAM_WEBHOOK_URL %q: needs a path", e.WebhookURL)
+			return nil, fmt.Errorf("TELEGRAM_WEBHOOK_URL %q: needs a path", webhookURL)
 		}
 		mux.Handle("POST "+u.Path, tg.WebhookHandler())
 	}
-	ln, err := net.Listen("tcp", e.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	log.Info("listening", "addr", ln.Addr().String(), "webhook", e.WebhookURL != "")
+	return mux, nil
+}
 
-	// Sending outlives intake: it stops only after the HTTP server and the
-	// poller have stopped taking updates, so their replies still go out.
+// runAll runs intake (the HTTP server and the Telegram poller) and the
+// outbox until ctx is done or one of them fails. Sending outlives intake:
+// it stops only after intake has, so that the last replies still go out.
+func runAll(ctx context.Context, log *slog.Logger, srv *http.Server, ln net.Listener, tg *telegram.Channel, outbox *bot.Outbox) error {
 	sendCtx, stopSending := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	errc := make(chan error, 3)
