@@ -75,6 +75,11 @@ type Handler struct {
 	text  *locales.Bundle
 	now   func() time.Time
 	log   *slog.Logger
+
+	// StaffChannel is the channel staff, supervisors and managers use:
+	// their groups and private chats are there, and only there is a
+	// sender looked up among the configured people. Default "telegram".
+	StaffChannel string
 }
 
 var _ bot.Handler = (*Handler)(nil)
@@ -82,7 +87,7 @@ var _ bot.Handler = (*Handler)(nil)
 // New returns a Handler. now is the clock; log receives one line per
 // internal error.
 func New(cfg *config.Config, store Store, text *locales.Bundle, now func() time.Time, log *slog.Logger) *Handler {
-	return &Handler{cfg: cfg, store: store, text: text, now: now, log: log}
+	return &Handler{cfg: cfg, store: store, text: text, now: now, log: log, StaffChannel: "telegram"}
 }
 
 // Handle answers m; see bot.Handler.
@@ -112,7 +117,7 @@ type conv struct {
 
 func (h *Handler) conv(ctx context.Context, m *bot.Message) *conv {
 	c := &conv{ctx: ctx, h: h, m: m, who: m.Address()}
-	if m.Channel == "telegram" {
+	if m.Channel == h.StaffChannel {
 		if id, err := strconv.ParseInt(m.From.ID, 10, 64); err == nil {
 			if p, ok := h.cfg.Person(id); ok {
 				c.person = &p

@@ -270,7 +270,7 @@ func (h *Handler) staffAddress(id string) shakwa.Address {
 	return shakwa.Address{Channel: h.staffChannel(), Chat: id}
 }
 
-func (h *Handler) staffChannel() string { return "telegram" }
+func (h *Handler) staffChannel() string { return h.StaffChannel }
 
 // groupChat is the staff group of centre, as a chat id.
 func (h *Handler) groupChat(centre string) (string, bool) {
