@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/storage"
 	"github.com/shakwa/shakwa/storage/storagetest"
 )
 
@@ -39,4 +40,26 @@ func BenchmarkClaim(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkMailAppend appends to one web chat's mailbox, trimmed to 100.
+func BenchmarkMailAppend(b *testing.B) {
+	run := func(b *testing.B, s *storage.Store) {
+		c := ctx(b)
+		data := []byte(`{"text":"تم استلام شكواك"}`)
+		for b.Loop() {
+			if _, err := s.MailAppend(c, "web:bench", data, 100, time.Hour); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("redis", func(b *testing.B) { run(b, storagetest.Store(b)) })
+	b.Run("memory", func(b *testing.B) {
+		s, stop, err := storage.OpenMemory(ctx(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer stop()
+		run(b, s)
+	})
 }

@@ -26,9 +26,9 @@ func testReconnect(t *testing.T, open opener) {
 	if _, err := f.s.Ticket(c, id); err == nil {
 		t.Errorf("Ticket on a closed Store: got nil error; want one")
 	}
-	s, err := storage.Open(c, f.url, storage.WithPrefix(f.prefix))
+	s, err := f.reopen(c, storage.WithPrefix(f.prefix))
 	if err != nil {
-		t.Fatalf("Open(%s): %v", f.url, err)
+		t.Fatalf("opening the Store again: %v", err)
 	}
 	defer s.Close()
 	if tk, err := s.Claim(c, id, fatima, nil, at(1)); err != nil || tk.Holder != fatima {

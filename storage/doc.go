@@ -28,6 +28,8 @@
 //	update:{KEY}           string: intake deduplication ("lease" or "done")
 //	refs:{CHAT}            hash: r:REF -> message id and m:ID -> ref
 //	ob:{outbox}:...        the outbox (see Enqueue): one hash tag for all of it
+//	mail:{CHAT}            stream: a web chat's mailbox (field d), capped, with a TTL
+//	file:{ID}              hash: a web chat upload (v, mime, data), with a TTL
 //
 // Stored records are Redis hashes, not JSON documents, so the Lua scripts
 // read and write single fields and never decode JSON (Lua's cjson would

@@ -19,7 +19,9 @@ type fixture struct {
 	s      *storage.Store
 	rdb    redis.UniversalClient
 	prefix string
-	url    string
+	// reopen opens another Store, with a connection of its own, on the
+	// same Redis.
+	reopen func(context.Context, ...storage.Option) (*storage.Store, error)
 }
 
 // opener makes a fresh fixture for one test.
@@ -32,7 +34,10 @@ func openerFor(url string) opener {
 		if err != nil {
 			t.Fatalf("ParseURL(%q): %v", url, err)
 		}
-		f := &fixture{rdb: redis.NewUniversalClient(o), prefix: storagetest.Prefix(t), url: url}
+		f := &fixture{rdb: redis.NewUniversalClient(o), prefix: storagetest.Prefix(t)}
+		f.reopen = func(c context.Context, opts ...storage.Option) (*storage.Store, error) {
+			return storage.Open(c, url, opts...)
+		}
 		f.s = storage.New(f.rdb, append(opts, storage.WithPrefix(f.prefix))...)
 		t.Cleanup(func() {
 			_ = f.s.Close() // some tests close it themselves
@@ -49,6 +54,28 @@ func TestSingle(t *testing.T) {
 
 func TestCluster(t *testing.T) {
 	runSuite(t, openerFor(storagetest.ClusterURL(t)))
+}
+
+// TestMemory runs the suite on OpenMemory's in-process server; it needs no
+// Redis, so it always runs.
+func TestMemory(t *testing.T) {
+	runSuite(t, func(t *testing.T, opts ...storage.Option) *fixture {
+		t.Helper()
+		f := &fixture{prefix: storagetest.Prefix(t)}
+		s, stop, err := storage.OpenMemory(ctx(t), append(opts, storage.WithPrefix(f.prefix))...)
+		if err != nil {
+			t.Fatalf("OpenMemory: %v", err)
+		}
+		f.s, f.rdb = s, redis.NewClient(storage.MemoryOptions(s))
+		f.reopen = func(_ context.Context, opts ...storage.Option) (*storage.Store, error) {
+			return storage.New(redis.NewClient(storage.MemoryOptions(s)), opts...), nil
+		}
+		t.Cleanup(func() {
+			_ = f.rdb.Close()
+			stop()
+		})
+		return f
+	})
 }
 
 // runSuite is the conformance suite every Redis deployment must pass.
@@ -82,6 +109,11 @@ func runSuite(t *testing.T, open opener) {
 		{"OutboxPaceAcrossBatches", testOutboxPaceAcrossBatches},
 		{"OutboxRetryDead", testOutboxRetryDead},
 		{"Reconnect", testReconnect},
+		{"Mail", testMail},
+		{"MailPages", testMailPages},
+		{"MailTrim", testMailTrim},
+		{"MailTTL", testMailTTL},
+		{"Files", testFiles},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,142 @@
+package storage
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/shakwa/shakwa"
+)
+
+// Mail is one message kept for a web chat.
+type Mail struct {
+	ID   string // the stream entry id, "MS-SEQ"; ids of one mailbox increase
+	Data []byte
+}
+
+// mailKey and fileKey name a web chat's mailbox and a stored file.
+func (s *Store) mailKey(chat string) string { return s.key("mail", chat) }
+func (s *Store) fileKey(id string) string   { return s.key("file", id) }
+
+// MailAppend appends data to chat's mailbox and returns its id; ids
+// increase. The mailbox keeps at least its last keep entries (it trims
+// approximately, so a few more may stay) and expires after ttl without
+// appends. keep < 1 or ttl <= 0 wrap shakwa.ErrInvalid.
+func (s *Store) MailAppend(ctx context.Context, chat string, data []byte, keep int, ttl time.Duration) (string, error) {
+	if keep < 1 || ttl <= 0 {
+		return "", fmt.Errorf("mail to %s: keep %d, ttl %v: %w", chat, keep, ttl, shakwa.ErrInvalid)
+	}
+	key := s.mailKey(chat)
+	var add *redis.StringCmd
+	// One key, so MULTI is fine on a cluster: no entry without a TTL.
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		add = p.XAdd(ctx, &redis.XAddArgs{Stream: key, MaxLen: int64(keep), Approx: true, Values: []any{"d", data}})
+		p.PExpire(ctx, key, ttl)
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("mail to %s: %w", chat, err)
+	}
+	return add.Val(), nil
+}
+
+// MailSince returns up to limit entries of chat's mailbox that follow the
+// entry after ("" = from the oldest kept; otherwise an id MailAppend
+// returned), oldest first; limit <= 0 returns all. An unknown or expired
+// mailbox has none. An after that is not a mail id ("MS-SEQ") wraps
+// shakwa.ErrInvalid.
+func (s *Store) MailSince(ctx context.Context, chat, after string, limit int) ([]Mail, error) {
+	start := "-"
+	if after != "" {
+		last, err := validMailID(after)
+		if err != nil {
+			return nil, fmt.Errorf("mail of %s since %q: %w", chat, after, err)
+		}
+		if last {
+			return nil, nil // nothing can follow the greatest id
+		}
+		start = "(" + after
+	}
+	var msgs []redis.XMessage
+	var err error
+	if limit > 0 {
+		msgs, err = s.rdb.XRangeN(ctx, s.mailKey(chat), start, "+", int64(limit)).Result()
+	} else {
+		msgs, err = s.rdb.XRange(ctx, s.mailKey(chat), start, "+").Result()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("mail of %s since %q: %w", chat, after, err)
+	}
+	out := make([]Mail, 0, len(msgs))
+	for _, m := range msgs {
+		d, _ := m.Values["d"].(string)
+		out = append(out, Mail{ID: m.ID, Data: []byte(d)})
+	}
+	return out, nil
+}
+
+// validMailID checks a mail id ("MS-SEQ") given by a client, so that a
+// malformed one is refused as invalid rather than sent to Redis. It
+// reports whether id is the greatest id, after which nothing can come.
+func validMailID(id string) (last bool, err error) {
+	ms, seq, ok := strings.Cut(id, "-")
+	m, err1 := strconv.ParseUint(ms, 10, 64)
+	n, err2 := strconv.ParseUint(seq, 10, 64)
+	if !ok || err1 != nil || err2 != nil {
+		return false, fmt.Errorf("not a mail id: %w", shakwa.ErrInvalid)
+	}
+	return m == math.MaxUint64 && n == math.MaxUint64, nil
+}
+
+// fileIDLen is the length of a file id: 16 random bytes in unpadded
+// URL-safe base64.
+var fileIDLen = base64.RawURLEncoding.EncodedLen(16)
+
+// PutFile stores a file (an upload from the web chat) with its mime type
+// for ttl and returns a random, unguessable id: 128 bits in URL-safe
+// base64, 22 characters. ttl <= 0 wraps shakwa.ErrInvalid.
+func (s *Store) PutFile(ctx context.Context, data []byte, mime string, ttl time.Duration) (string, error) {
+	if ttl <= 0 {
+		return "", fmt.Errorf("put file: ttl %v: %w", ttl, shakwa.ErrInvalid)
+	}
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("put file: random id: %w", err)
+	}
+	id := base64.RawURLEncoding.EncodeToString(b)
+	key := s.fileKey(id)
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, key, "v", version, "mime", mime, "data", data)
+		p.PExpire(ctx, key, ttl)
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("put file: %w", err)
+	}
+	return id, nil
+}
+
+// File returns the file stored as id and its mime type. An unknown,
+// expired or malformed id wraps shakwa.ErrNotFound.
+func (s *Store) File(ctx context.Context, id string) ([]byte, string, error) {
+	if len(id) != fileIDLen || strings.Trim(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
+		return nil, "", fmt.Errorf("file %q: %w", id, shakwa.ErrNotFound)
+	}
+	vals, err := s.rdb.HMGet(ctx, s.fileKey(id), "v", "mime", "data").Result()
+	if err != nil {
+		return nil, "", fmt.Errorf("file %s: %w", id, err)
+	}
+	if vals[0] == nil {
+		return nil, "", fmt.Errorf("file %s: %w", id, shakwa.ErrNotFound)
+	}
+	mime, _ := vals[1].(string)
+	data, _ := vals[2].(string)
+	return []byte(data), mime, nil
+}
