@@ -32,6 +32,11 @@ var forbidden = map[string][]struct{ prefix, why string }{
 		{module + "/flows", "adapters never import flows"},
 		{module + "/storage", "adapters never import storage"},
 	},
+	"bot/web": {
+		{module + "/handlers", "adapters never import handlers"},
+		{module + "/flows", "adapters never import flows"},
+		{module + "/storage", "adapters never import storage"},
+	},
 	"handlers": {
 		{module + "/storage", "handlers name the storage they need as small interfaces"},
 		{module + "/bot/", "handlers speak bot.Reply, not a platform"},

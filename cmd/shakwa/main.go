@@ -1,6 +1,7 @@
 // Command shakwa runs the complaint bot.
 //
-//	shakwa serve [-config FILE]   run the bot (Telegram, Redis)
+//	shakwa demo  [-config FILE]   try it locally: web chat, no token, no Redis needed
+//	shakwa serve [-config FILE]   run the bot (Telegram, Redis, and the web chat if enabled)
 //
 // Secrets and addresses come from the environment; see README.md.
 package main
@@ -38,7 +39,10 @@ type env struct {
 	WebhookSecret string
 	RedisURL      string
 	HTTPAddr      string
+	WebSecret     string // WEB_CHAT_SECRET: enables the web chat in serve
 	LogLevel      slog.Level
+	Demo          bool
+	Stderr        io.Writer // for the few lines meant for the operator's eyes
 }
 
 // run is the whole program: it parses args and the environment, wires
@@ -50,7 +54,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	fs := flag.NewFlagSet("shakwa "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	configFile := fs.String("config", or(getenv("SHAKWA_CONFIG"), "config.yaml"), "configuration `file` (env SHAKWA_CONFIG)")
+	configFile := fs.String("config", getenv("SHAKWA_CONFIG"), "configuration `file` (env SHAKWA_CONFIG; demo: the built-in example)")
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return nil // -h: the usage is printed, and asking for it is no failure
 	} else if err != nil {
@@ -62,8 +66,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		TelegramAPI:   or(getenv("TELEGRAM_API_URL"), "https://api.telegram.org"),
 		WebhookURL:    getenv("TELEGRAM_WEBHOOK_URL"),
 		WebhookSecret: getenv("TELEGRAM_WEBHOOK_SECRET"),
-		RedisURL:      or(getenv("REDIS_URL"), "redis://127.0.0.1:6379/0"),
-		HTTPAddr:      or(getenv("HTTP_ADDR"), ":8080"),
+		RedisURL:      getenv("REDIS_URL"),
+		HTTPAddr:      getenv("HTTP_ADDR"),
+		WebSecret:     getenv("WEB_CHAT_SECRET"),
+		Demo:          cmd == "demo",
+		Stderr:        stderr,
 	}
 	if err := e.LogLevel.UnmarshalText([]byte(or(getenv("LOG_LEVEL"), "info"))); err != nil {
 		return fmt.Errorf("LOG_LEVEL: %w", err)
@@ -74,10 +81,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		if e.TelegramToken == "" {
 			return errors.New("TELEGRAM_BOT_TOKEN is not set")
 		}
+		e.ConfigFile = or(e.ConfigFile, "config.yaml")
+		e.RedisURL = or(e.RedisURL, "redis://127.0.0.1:6379/0")
+		e.HTTPAddr = or(e.HTTPAddr, ":8080")
+		return serve(ctx, e, log)
+	case "demo":
+		e.HTTPAddr = or(e.HTTPAddr, "127.0.0.1:8080")
 		return serve(ctx, e, log)
 	}
 	fs.Usage()
-	return fmt.Errorf("unknown command %q (want serve)", cmd)
+	return fmt.Errorf("unknown command %q (want serve or demo)", cmd)
 }
 
 func or(v, def string) string {

@@ -2,19 +2,25 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/shakwa/shakwa"
 	"github.com/shakwa/shakwa/bot"
 	"github.com/shakwa/shakwa/bot/telegram"
+	"github.com/shakwa/shakwa/bot/web"
 	"github.com/shakwa/shakwa/config"
 	"github.com/shakwa/shakwa/handlers"
 	"github.com/shakwa/shakwa/locales"
@@ -22,9 +28,11 @@ import (
 )
 
 // serve runs the bot until ctx is done, then stops intake, lets in-flight
-// work finish and closes everything in reverse order of creation.
+// work finish and closes everything in reverse order of creation. In demo
+// mode the configuration, the store and the staff channel have local
+// defaults (see README).
 func serve(ctx context.Context, e env, log *slog.Logger) error {
-	cfg, err := config.Load(e.ConfigFile)
+	cfg, err := loadConfig(e)
 	if err != nil {
 		return err
 	}
@@ -35,44 +43,169 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 	// go-redis logs (failed dials, mostly) through a process-wide logger
 	// of its own: make those lines ours, JSON on stderr like the rest.
 	redis.SetLogger(redisLogger{log.With("component", "redis")})
-	store, err := storage.Open(ctx, e.RedisURL)
+	store, closeStore, err := openStore(ctx, e, log)
 	if err != nil {
-		return fmt.Errorf("redis: %w", err)
+		return err
 	}
-	defer store.Close()
+	defer closeStore()
 
 	h := handlers.New(cfg, store, text, time.Now, log)
-	// The Bot API client has a transport of its own, so that its idle
-	// connections (and their goroutines) do not outlive serve.
-	tgTransport := http.DefaultTransport.(*http.Transport).Clone()
-	defer tgTransport.CloseIdleConnections()
 	var intake *bot.Intake
-	tg, err := telegram.New(telegram.Config{
-		Token: e.TelegramToken, APIURL: e.TelegramAPI,
-		WebhookURL: e.WebhookURL, WebhookSecret: e.WebhookSecret, Logger: log,
-		PollTimeout: pollTimeout,
-		HTTPClient:  &http.Client{Transport: tgTransport, Timeout: pollTimeout + 15*time.Second},
-	}, func(ctx context.Context, m *bot.Message) error { return intake.Deliver(ctx, m) })
-	if err != nil {
-		return err
+	deliver := func(ctx context.Context, m *bot.Message) error { return intake.Deliver(ctx, m) }
+	mux := routes(store)
+	var channels []bot.Channel
+	var runners []func(context.Context) error
+	var onShutdown []func() // run as shutdown begins
+	if e.TelegramToken != "" {
+		tg, closeTG, err := newTelegram(e, log, deliver)
+		if err != nil {
+			return err
+		}
+		defer closeTG()
+		if err := webhookRoute(mux, tg, e.WebhookURL); err != nil {
+			return err
+		}
+		channels, runners = append(channels, tg), append(runners, tg.Run)
+	} else {
+		h.StaffChannel = web.Name // demo without Telegram: staff use the web panel
 	}
-	outbox := bot.NewOutbox(store, []bot.Channel{tg}, time.Now, log)
+	if e.Demo || e.WebSecret != "" {
+		wc, err := newWeb(e, cfg, text, store, deliver, log)
+		if err != nil {
+			return err
+		}
+		// Live event streams never go idle: end them as shutdown begins, or
+		// the server would wait for them until its timeout.
+		onShutdown = append(onShutdown, func() { wc.Close() })
+		mux.Handle("/chat", wc.Handler())
+		mux.Handle("/chat/", wc.Handler())
+		channels = append(channels, wc)
+	}
+	outbox := bot.NewOutbox(store, channels, time.Now, log)
 	intake = bot.NewIntake(store, h, outbox, log)
 
-	mux, err := routes(store, tg, e.WebhookURL)
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", e.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "webhook", e.WebhookURL != "")
-	return runAll(ctx, log, &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, ln, tg, outbox)
+	log.Info("listening", "addr", ln.Addr().String(), "webhook", e.WebhookURL != "", "demo", e.Demo)
+	if e.Demo {
+		fmt.Fprintf(e.Stderr, "shakwa demo: open http://%s/chat (staff and managers: http://%[1]s/chat/staff)\n", ln.Addr())
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	for _, f := range onShutdown {
+		srv.RegisterOnShutdown(f)
+	}
+	return runAll(ctx, log, srv, ln, runners, outbox)
 }
 
-// routes serves health, readiness and, in webhook mode, the webhook path.
-func routes(store *storage.Store, tg *telegram.Channel, webhookURL string) (*http.ServeMux, error) {
+// loadConfig reads the configuration file; the demo falls back to the
+// built-in example.
+func loadConfig(e env) (*config.Config, error) {
+	if e.ConfigFile == "" && e.Demo {
+		return config.Parse(shakwa.ExampleConfig)
+	}
+	return config.Load(e.ConfigFile)
+}
+
+// openStore connects to REDIS_URL; the demo without one starts an
+// in-memory store, and says so.
+func openStore(ctx context.Context, e env, log *slog.Logger) (*storage.Store, func(), error) {
+	if e.RedisURL == "" && e.Demo {
+		store, stop, err := storage.OpenMemory(ctx)
+		if err != nil {
+			return nil, nil, fmt.Errorf("in-memory store: %w", err)
+		}
+		log.Warn("REDIS_URL is not set: data lives in memory and is lost when the demo stops")
+		fmt.Fprintln(e.Stderr, "shakwa demo: REDIS_URL is not set, so data lives in memory and is lost when the demo stops")
+		return store, func() { store.Close(); stop() }, nil
+	}
+	store, err := storage.Open(ctx, e.RedisURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("redis: %w", err)
+	}
+	return store, func() { store.Close() }, nil
+}
+
+// newTelegram builds the Telegram channel. Its Bot API client has a
+// transport of its own, so that its idle connections (and their
+// goroutines) do not outlive serve.
+func newTelegram(e env, log *slog.Logger, deliver telegram.Deliver) (*telegram.Channel, func(), error) {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	tg, err := telegram.New(telegram.Config{
+		Token: e.TelegramToken, APIURL: e.TelegramAPI,
+		WebhookURL: e.WebhookURL, WebhookSecret: e.WebhookSecret, Logger: log,
+		PollTimeout: pollTimeout,
+		HTTPClient:  &http.Client{Transport: transport, Timeout: pollTimeout + 15*time.Second},
+	}, deliver)
+	if err != nil {
+		transport.CloseIdleConnections()
+		return nil, nil, err
+	}
+	return tg, transport.CloseIdleConnections, nil
+}
+
+// newWeb builds the web chat channel: its page's own words come from the
+// locales, and in demo mode anyone may act as the configured people.
+func newWeb(e env, cfg *config.Config, text *locales.Bundle, store *storage.Store, deliver web.Deliver, log *slog.Logger) (*web.Channel, error) {
+	secret, err := webSecret(e)
+	if err != nil {
+		return nil, err
+	}
+	labels := map[string]map[string]string{}
+	for _, lang := range locales.Langs() {
+		labels[lang] = map[string]string{}
+		for _, key := range text.Keys(lang) {
+			if name, ok := strings.CutPrefix(key, "web."); ok {
+				labels[lang][name] = text.Text(lang, key, nil)
+			}
+		}
+	}
+	wc := web.Config{Secret: secret, Labels: labels, Logger: log}
+	if e.Demo {
+		wc.Demo = demoPeople(cfg, text)
+	}
+	return web.New(wc, webStore{store}, deliver)
+}
+
+// webSecret is WEB_CHAT_SECRET (hex, at least 32 bytes), or in the demo a
+// random one: sessions then last as long as the process.
+func webSecret(e env) ([]byte, error) {
+	if e.WebSecret == "" {
+		b := make([]byte, 32)
+		_, err := rand.Read(b)
+		return b, err
+	}
+	b, err := hex.DecodeString(e.WebSecret)
+	if err != nil || len(b) < 32 {
+		return nil, errors.New("WEB_CHAT_SECRET: want at least 64 hex digits (32 bytes), e.g. from `openssl rand -hex 32`")
+	}
+	return b, nil
+}
+
+// demoPeople lists the configured people and their chats for the demo's
+// staff and manager panel.
+func demoPeople(cfg *config.Config, text *locales.Bundle) *web.Demo {
+	d := &web.Demo{}
+	for _, p := range cfg.People {
+		id := strconv.FormatInt(p.Telegram, 10)
+		dp := web.DemoPerson{ID: id, Name: p.Name, Role: text.Text("ar", "role."+string(p.Role), nil),
+			Chats: []web.DemoChat{{ID: id, Label: text.Text("ar", "web.private_chat", nil)}}}
+		if p.Role != shakwa.RoleManager {
+			for _, code := range p.Centres {
+				if ce, ok := cfg.Centre(code); ok {
+					dp.Chats = append(dp.Chats, web.DemoChat{ID: strconv.FormatInt(ce.StaffChat, 10),
+						Label: ce.Name.In("ar"), Group: true})
+				}
+			}
+		}
+		d.People = append(d.People, dp)
+	}
+	return d
+}
+
+// routes serves health and readiness.
+func routes(store *storage.Store) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
@@ -82,23 +215,30 @@ func routes(store *storage.Store, tg *telegram.Channel, webhookURL string) (*htt
 		}
 		fmt.Fprintln(w, "ok")
 	})
-	if webhookURL != "" {
-		u, err := url.Parse(webhookURL)
-		if err != nil || u.Path == "" {
-			return nil, fmt.Errorf("TELEGRAM_WEBHOOK_URL %q: needs a path", webhookURL)
-		}
-		mux.Handle("POST "+u.Path, tg.WebhookHandler())
-	}
-	return mux, nil
+	return mux
 }
 
-// runAll runs intake (the HTTP server and the Telegram poller) and the
-// outbox until ctx is done or one of them fails. Sending outlives intake:
-// it stops only after intake has, so that the last replies still go out.
-func runAll(ctx context.Context, log *slog.Logger, srv *http.Server, ln net.Listener, tg *telegram.Channel, outbox *bot.Outbox) error {
+// webhookRoute serves the Telegram webhook at its URL's path, in webhook
+// mode.
+func webhookRoute(mux *http.ServeMux, tg *telegram.Channel, webhookURL string) error {
+	if webhookURL == "" {
+		return nil
+	}
+	u, err := url.Parse(webhookURL)
+	if err != nil || u.Path == "" {
+		return fmt.Errorf("TELEGRAM_WEBHOOK_URL %q: needs a path", webhookURL)
+	}
+	mux.Handle("POST "+u.Path, tg.WebhookHandler())
+	return nil
+}
+
+// runAll runs intake (the HTTP server and the pollers) and the outbox
+// until ctx is done or one of them fails. Sending outlives intake: it stops
+// only after intake has, so that the last replies still go out.
+func runAll(ctx context.Context, log *slog.Logger, srv *http.Server, ln net.Listener, runners []func(context.Context) error, outbox *bot.Outbox) error {
 	sendCtx, stopSending := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	errc := make(chan error, 3)
+	errc := make(chan error, 2+len(runners))
 	wg.Go(func() { errc <- outbox.Run(sendCtx) })
 	runCtx, stopIntake := context.WithCancel(ctx)
 	defer stopIntake()
@@ -111,7 +251,9 @@ func runAll(ctx context.Context, log *slog.Logger, srv *http.Server, ln net.List
 				errc <- fmt.Errorf("http: %w", err)
 			}
 		})
-		iwg.Go(func() { errc <- tg.Run(runCtx) })
+		for _, run := range runners {
+			iwg.Go(func() { errc <- run(runCtx) })
+		}
 		iwg.Wait()
 	}()
 
@@ -139,4 +281,16 @@ type redisLogger struct{ log *slog.Logger }
 
 func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
 	l.log.WarnContext(ctx, fmt.Sprintf(format, v...))
+}
+
+// webStore gives the web channel the store in the shape it names.
+type webStore struct{ *storage.Store }
+
+func (s webStore) MailSince(ctx context.Context, chat, after string, limit int) ([]string, [][]byte, error) {
+	ms, err := s.Store.MailSince(ctx, chat, after, limit)
+	ids, data := make([]string, len(ms)), make([][]byte, len(ms))
+	for i, m := range ms {
+		ids[i], data[i] = m.ID, m.Data
+	}
+	return ids, data, err
 }

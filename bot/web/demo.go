@@ -1,0 +1,116 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Demo lists the people a visitor may act as in `shakwa demo`: staff,
+// supervisors and managers, so that one browser can walk the whole loop.
+// Only the demo sets it; without it no request may speak for anyone but
+// its own visitor.
+type Demo struct {
+	People []DemoPerson `json:"people"`
+}
+
+// DemoPerson is one configured person and the chats they have with the
+// bot.
+type DemoPerson struct {
+	ID    string     `json:"id"` // the person's configured id, e.g. "111"
+	Name  string     `json:"name"`
+	Role  string     `json:"role"` // in words, for the list
+	Chats []DemoChat `json:"chats"`
+}
+
+// DemoChat is a chat a DemoPerson writes in: their private chat with the
+// bot (ID is the person's id) or a centre's staff group (Group, ID the
+// group's configured chat).
+type DemoChat struct {
+	ID    string `json:"id"`
+	Label string `json:"label"`
+	Group bool   `json:"group,omitempty"`
+}
+
+// demoIndex answers who may speak where, in the demo.
+type demoIndex struct {
+	demo   *Demo
+	people map[string]*DemoPerson
+	chats  map[string]bool // every chat of every person
+}
+
+func indexDemo(d *Demo) (*demoIndex, error) {
+	if d == nil {
+		return nil, nil
+	}
+	x := &demoIndex{demo: d, people: map[string]*DemoPerson{}, chats: map[string]bool{}}
+	for i := range d.People {
+		p := &d.People[i]
+		if p.ID == "" {
+			return nil, errors.New("demo person without an id")
+		}
+		if _, dup := x.people[p.ID]; dup {
+			return nil, fmt.Errorf("demo person %s listed twice", p.ID)
+		}
+		x.people[p.ID] = p
+		for _, ch := range p.Chats {
+			if ch.ID == "" {
+				return nil, fmt.Errorf("demo person %s has a chat without an id", p.ID)
+			}
+			x.chats[ch.ID] = true
+		}
+	}
+	return x, nil
+}
+
+// speaker is who writes, and where, in one request.
+type speaker struct {
+	chat  string
+	group bool
+	id    string // bot.User.ID
+	name  string
+}
+
+// speaker resolves the "as" and "chat" of a request from visitor: with
+// neither, the visitor in their own chat; in the demo, a configured person
+// in one of their chats. ok is false when the request may not speak so.
+func (c *Channel) speaker(visitor, as, chat string) (s speaker, ok bool) {
+	if as == "" && chat == "" {
+		return speaker{chat: visitor, id: visitor}, true
+	}
+	if c.demo == nil || as == "" || chat == "" {
+		return speaker{}, false
+	}
+	p := c.demo.people[as]
+	if p == nil {
+		return speaker{}, false
+	}
+	for _, ch := range p.Chats {
+		if ch.ID == chat {
+			return speaker{chat: ch.ID, group: ch.Group, id: p.ID, name: p.Name}, true
+		}
+	}
+	return speaker{}, false
+}
+
+// servePeople lists the demo's people; 404 outside the demo.
+func (c *Channel) servePeople(w http.ResponseWriter, r *http.Request) {
+	if c.demo == nil {
+		http.NotFound(w, r)
+		return
+	}
+	writeJSON(w, c.demo.demo.People)
+}
+
+// writeJSON answers 200 with v.
+func writeJSON(w http.ResponseWriter, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	_, _ = w.Write(b)
+}

@@ -1,0 +1,138 @@
+package web
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// cookieName names the session cookie. Its value is
+//
+//	v1.VISITOR.EXPIRY.MAC
+//
+// VISITOR is 128 random bits in hex, EXPIRY a Unix time and MAC the
+// HMAC-SHA256 of both under Config.Secret, in unpadded URL-safe base64.
+const cookieName = "shakwa_chat"
+
+const cookieVersion = "v1"
+
+// Purposes keep the MACs of sessions and file links apart.
+const (
+	macSession = "shakwa web session"
+	macFile    = "shakwa web file"
+)
+
+// newVisitor returns a fresh visitor id.
+func newVisitor() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // never fails (crypto/rand documents so)
+	return hex.EncodeToString(b)
+}
+
+// validVisitor reports whether id is a visitor id: 32 lower-case hex digits.
+func validVisitor(id string) bool {
+	if len(id) != 32 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if !(id[i] >= '0' && id[i] <= '9' || id[i] >= 'a' && id[i] <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// mac returns the MAC of parts for purpose, in unpadded URL-safe base64.
+func (c *Channel) mac(purpose string, parts ...string) string {
+	h := hmac.New(sha256.New, c.secret)
+	h.Write([]byte(purpose))
+	for _, p := range parts {
+		h.Write([]byte{0})
+		h.Write([]byte(p))
+	}
+	return base64.RawURLEncoding.EncodeToString(h.Sum(nil))
+}
+
+// sameMAC compares two MACs in constant time.
+func sameMAC(a, b string) bool { return hmac.Equal([]byte(a), []byte(b)) }
+
+// cookieValue returns the signed session of visitor until exp.
+func (c *Channel) cookieValue(visitor string, exp time.Time) string {
+	e := strconv.FormatInt(exp.Unix(), 10)
+	return cookieVersion + "." + visitor + "." + e + "." + c.mac(macSession, visitor, e)
+}
+
+// parseCookie returns the visitor of a well-signed, unexpired session.
+func (c *Channel) parseCookie(v string) (visitor string, exp time.Time, ok bool) {
+	parts := strings.Split(v, ".")
+	if len(parts) != 4 || parts[0] != cookieVersion || !validVisitor(parts[1]) {
+		return "", time.Time{}, false
+	}
+	if !sameMAC(parts[3], c.mac(macSession, parts[1], parts[2])) {
+		return "", time.Time{}, false
+	}
+	unix, err := strconv.ParseInt(parts[2], 10, 64)
+	if err != nil {
+		return "", time.Time{}, false
+	}
+	exp = time.Unix(unix, 0)
+	if !c.now().Before(exp) {
+		return "", time.Time{}, false
+	}
+	return parts[1], exp, true
+}
+
+// setCookie gives visitor a session of SessionTTL from now.
+func (c *Channel) setCookie(w http.ResponseWriter, r *http.Request, visitor string) {
+	exp := c.now().Add(c.ttl)
+	http.SetCookie(w, &http.Cookie{
+		Name:     cookieName,
+		Value:    c.cookieValue(visitor, exp),
+		Path:     basePath,
+		Expires:  exp,
+		MaxAge:   int(c.ttl / time.Second),
+		HttpOnly: true,
+		Secure:   r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https"),
+		SameSite: http.SameSiteLaxMode,
+	})
+}
+
+// visitor returns the visitor of r's session, if it has a valid one.
+func (c *Channel) visitor(r *http.Request) (string, time.Time, bool) {
+	ck, err := r.Cookie(cookieName)
+	if err != nil {
+		return "", time.Time{}, false
+	}
+	return c.parseCookie(ck.Value)
+}
+
+// session returns the visitor of r's session and renews the cookie when it
+// was issued more than a day ago (or half its life, when shorter). ok is
+// false when r has no valid session; nothing is written then.
+func (c *Channel) session(w http.ResponseWriter, r *http.Request) (string, bool) {
+	v, exp, ok := c.visitor(r)
+	if !ok {
+		return "", false
+	}
+	if age := c.ttl - exp.Sub(c.now()); age > min(24*time.Hour, c.ttl/2) {
+		c.setCookie(w, r, v)
+	}
+	return v, true
+}
+
+// pageSession returns the visitor of r's session, or a new one, and sets
+// the cookie afresh: opening the page renews the session.
+func (c *Channel) pageSession(w http.ResponseWriter, r *http.Request) string {
+	v, _, ok := c.visitor(r)
+	if !ok {
+		v = newVisitor()
+	}
+	c.setCookie(w, r, v)
+	return v
+}
