@@ -301,7 +301,7 @@ func (h *Handler) addInfo(c *conv, id, text string, files []flows.File) {
 	c.say("info.sent", h.ticketData(c.lang, t))
 	if t.Holder.ID != "" {
 		h.tellHolder(c, t, "relay.citizen", map[string]any{"Text": text})
-		c.sendFiles(h.staffAddress(t.Holder.ID), t.ID, atts)
+		c.sendFiles(c.m.Channel, h.staffAddress(t.Holder.ID), t.ID, atts)
 	}
 }
 

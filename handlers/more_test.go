@@ -219,3 +219,26 @@ func TestCrashAfterFilingReplays(t *testing.T) {
 		t.Errorf("%d tickets after the redelivery; want 1", len(ts))
 	}
 }
+
+// TestFilesStayOnTheirChannel: a web citizen's photo is counted on the
+// ticket but not sent to Telegram staff, where its id means nothing.
+func TestFilesStayOnTheirChannel(t *testing.T) {
+	w := newWorld(t)
+	web := bot.Message{Channel: "web", Chat: "v1", From: bot.User{ID: "v1"}}
+	for _, m := range []bot.Message{{Button: menuComplaint}, {Button: "centre:KRM"}, {Button: "cat:waiting"},
+		{Text: "انتظرت أكثر من ساعتين دون أن يُنادى رقمي", Attachments: []shakwa.Attachment{{Kind: "photo", ID: "web:abc"}}},
+		{Button: "skip"}, {Button: "confirm"}} {
+		m.ID, m.Channel, m.Chat, m.From = fmt.Sprint(len(m.Text), m.Button), web.Channel, web.Chat, web.From
+		var rs bot.Replies
+		w.h.Handle(context.Background(), &rs, &m)
+	}
+	rs := w.do(fatima, bot.Message{Chat: "-1001", Button: "claim:KRM-000001"})
+	for _, r := range rs {
+		if len(r.Attachments) > 0 {
+			t.Errorf("a web file was sent to %s:%s", r.Channel, r.Chat)
+		}
+	}
+	if got := w.ticket("KRM-000001"); len(got.Attachments) != 1 {
+		t.Errorf("ticket attachments %v; want the photo kept", got.Attachments)
+	}
+}

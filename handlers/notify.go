@@ -105,13 +105,17 @@ func (h *Handler) sendTicketTo(c *conv, to shakwa.Address, t *shakwa.Ticket) {
 	}
 	c.send(bot.Reply{Channel: to.Channel, Chat: to.Chat, Ref: refTicket + t.ID, Text: text,
 		Buttons: renderButtons(h, lang, rows)})
-	c.sendFiles(to, t.ID, t.Attachments)
+	c.sendFiles(t.Citizen.Channel, to, t.ID, t.Attachments)
 }
 
-// sendFiles sends a ticket's files to a chat, one message each, so that
-// each can be retried on its own; a reply to any of them is about the
-// ticket.
-func (c *conv) sendFiles(to shakwa.Address, id string, files []shakwa.Attachment) {
+// sendFiles sends a ticket's files, kept on channel from, to a chat, one
+// message each, so that each can be retried on its own; a reply to any of
+// them is about the ticket. A file id means something only on its own
+// channel: files go nowhere else (the ticket's text still counts them).
+func (c *conv) sendFiles(from string, to shakwa.Address, id string, files []shakwa.Attachment) {
+	if from != to.Channel {
+		return
+	}
 	for _, f := range files {
 		c.send(bot.Reply{Channel: to.Channel, Chat: to.Chat, Ref: refTicket + id, Attachments: []shakwa.Attachment{f}})
 	}

@@ -204,7 +204,7 @@ func (h *Handler) staffReply(c *conv, id, text string) {
 		return
 	}
 	h.tellCitizen(c, t, "citizen.staff_reply", map[string]any{"Text": text})
-	c.sendFiles(t.Citizen, t.ID, c.m.Attachments)
+	c.sendFiles(c.m.Channel, t.Citizen, t.ID, c.m.Attachments)
 	c.say("staff.reply_sent", h.ticketData(c.lang, t))
 }
 
