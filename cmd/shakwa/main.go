@@ -40,6 +40,7 @@ type env struct {
 	RedisURL      string
 	HTTPAddr      string
 	WebSecret     string // WEB_CHAT_SECRET: enables the web chat in serve
+	WebProxy      bool   // WEB_CHAT_TRUST_PROXY: client addresses from X-Forwarded-For
 	LogLevel      slog.Level
 	Demo          bool
 	Stderr        io.Writer // for the few lines meant for the operator's eyes
@@ -69,6 +70,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		RedisURL:      getenv("REDIS_URL"),
 		HTTPAddr:      getenv("HTTP_ADDR"),
 		WebSecret:     getenv("WEB_CHAT_SECRET"),
+		WebProxy:      getenv("WEB_CHAT_TRUST_PROXY") == "true",
 		Demo:          cmd == "demo",
 		Stderr:        stderr,
 	}

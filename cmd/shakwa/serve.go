@@ -161,7 +161,7 @@ func newWeb(e env, cfg *config.Config, text *locales.Bundle, store *storage.Stor
 			}
 		}
 	}
-	wc := web.Config{Secret: secret, Labels: labels, Logger: log}
+	wc := web.Config{Secret: secret, Labels: labels, Logger: log, TrustProxy: e.WebProxy}
 	if e.Demo {
 		wc.Demo = demoPeople(cfg, text)
 	}
