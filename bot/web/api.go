@@ -121,14 +121,21 @@ func validLang(l string) bool {
 	return true
 }
 
-// serveSend takes a text, a button press or a phone number from the page.
-func (c *Channel) serveSend(w http.ResponseWriter, r *http.Request) {
+// admit returns the visitor of a posting request within their rate, or
+// answers 401 or 429 itself.
+func (c *Channel) admit(w http.ResponseWriter, r *http.Request) (string, bool) {
 	visitor, ok := c.session(w, r)
 	if !ok {
 		http.Error(w, "no session", http.StatusUnauthorized)
-		return
+		return "", false
 	}
-	if !c.allow(w, r, visitor) {
+	return visitor, c.allow(w, r, visitor)
+}
+
+// serveSend takes a text, a button press or a phone number from the page.
+func (c *Channel) serveSend(w http.ResponseWriter, r *http.Request) {
+	visitor, ok := c.admit(w, r)
+	if !ok {
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, c.maxBody))
@@ -230,12 +237,8 @@ type upload struct {
 // serveUpload takes a photo or a PDF, with an optional caption: the file
 // is stored, then delivered as an attachment of a Message.
 func (c *Channel) serveUpload(w http.ResponseWriter, r *http.Request) {
-	visitor, ok := c.session(w, r)
+	visitor, ok := c.admit(w, r)
 	if !ok {
-		http.Error(w, "no session", http.StatusUnauthorized)
-		return
-	}
-	if !c.allow(w, r, visitor) {
 		return
 	}
 	up, status, err := c.readUpload(w, r)
