@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,30 +19,14 @@ import (
 	"github.com/shakwa/shakwa/storage/storagetest"
 )
 
-const testConfig = `
-timezone: Asia/Dubai
-session: {idle: 30m}
-reopen_days: 7
-centres:
-  - code: KRM
-    name: {ar: "مركز سعادة المتعاملين - الكرامة", en: "Karama Customer Happiness Centre"}
-    staff_chat: -1001
-    sla: {claim: 30m, resolve: 48h}
-  - code: BRS
-    name: {ar: "مركز سعادة المتعاملين - البرشاء", en: "Al Barsha Customer Happiness Centre"}
-    staff_chat: -1002
-categories:
-  - code: waiting
-    name: {ar: "طول فترة الانتظار", en: "Waiting time"}
-  - code: conduct
-    name: {ar: "تعامل الموظفين", en: "Staff conduct"}
-people:
-  - {telegram: 111, name: "فاطمة المنصوري", role: staff, centres: [KRM]}
-  - {telegram: 112, name: "خالد الحمادي", role: staff, centres: [KRM]}
-  - {telegram: 113, name: "مريم الكعبي", role: staff, centres: [BRS]}
-  - {telegram: 114, name: "نورة الشامسي", role: supervisor, centres: [KRM, BRS]}
-  - {telegram: 900, name: "سعيد النعيمي", role: manager}
-`
+// testConfig is the configuration the handler and program tests share.
+var testConfig = func() string {
+	b, err := os.ReadFile("../testdata/config.yaml")
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
 
 // person is someone in a test conversation.
 type person struct {

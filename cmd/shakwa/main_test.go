@@ -7,7 +7,6 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -38,29 +37,8 @@ const (
 	testDB = 7
 )
 
-const testConfig = `
-timezone: Asia/Dubai
-session: {idle: 30m}
-reopen_days: 7
-centres:
-  - code: KRM
-    name: {ar: "مركز سعادة المتعاملين - الكرامة", en: "Karama Customer Happiness Centre"}
-    staff_chat: -1001
-    sla: {claim: 30m, resolve: 48h}
-  - code: BRS
-    name: {ar: "مركز سعادة المتعاملين - البرشاء", en: "Al Barsha Customer Happiness Centre"}
-    staff_chat: -1002
-categories:
-  - code: waiting
-    name: {ar: "طول فترة الانتظار", en: "Waiting time"}
-  - code: conduct
-    name: {ar: "تعامل الموظفين", en: "Staff conduct"}
-people:
-  - {telegram: 111, name: "فاطمة المنصوري", role: staff, centres: [KRM]}
-  - {telegram: 112, name: "خالد الحمادي", role: staff, centres: [KRM]}
-  - {telegram: 113, name: "مريم الكعبي", role: staff, centres: [BRS]}
-  - {telegram: 900, name: "سعيد النعيمي", role: manager}
-`
+// testConfig is the configuration the handler and program tests share.
+const testConfig = "../../testdata/config.yaml"
 
 // person is someone writing to the bot from Telegram.
 type person struct {
@@ -97,10 +75,7 @@ func TestServe(t *testing.T) {
 	api := telegramtest.NewServer(t, testToken)
 	before := runtime.NumGoroutine()
 
-	cfgFile := filepath.Join(t.TempDir(), "shakwa.yaml")
-	if err := os.WriteFile(cfgFile, []byte(testConfig), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cfgFile := testConfig
 	env := map[string]string{
 		"TELEGRAM_BOT_TOKEN":      testToken,
 		"TELEGRAM_API_URL":        api.URL(),
@@ -622,10 +597,7 @@ func (l *logSink) String() string {
 // TestRunRefuses: what run refuses before it serves, and that its errors
 // show no secret.
 func TestRunRefuses(t *testing.T) {
-	cfgFile := filepath.Join(t.TempDir(), "shakwa.yaml")
-	if err := os.WriteFile(cfgFile, []byte(testConfig), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cfgFile := testConfig
 	base := map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "SHAKWA_CONFIG": cfgFile,
 		"REDIS_URL": "redis://:hunter2@127.0.0.1:1/0"} // nobody listens on port 1
 	tests := []struct {
