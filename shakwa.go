@@ -62,7 +62,9 @@ const (
 )
 
 // Address is where a person can be reached: a channel and a chat on it.
-// Its String form ("telegram:123") is the person's key in storage.
+// A chat may be a phone number (WhatsApp), so an Address is personal data:
+// it is kept on the person's record only, never in keys, events, logs or
+// error strings; everywhere else a person is their opaque Person.ID.
 type Address struct {
 	Channel string `json:"channel"`
 	Chat    string `json:"chat"`
@@ -81,6 +83,15 @@ type Attachment struct {
 	Name string `json:"name,omitempty"`
 }
 
+// Person is someone who writes to the bot, as storage keeps them: an
+// opaque ID that stands for them everywhere (tickets, events, keys), and
+// the Address and language behind it, kept on this record only.
+type Person struct {
+	ID      string  `json:"id"`
+	Address Address `json:"address"`
+	Lang    string  `json:"lang,omitempty"` // their chosen language, "" if none
+}
+
 // Staff names a staff member as the ticket records them.
 type Staff struct {
 	ID   string `json:"id"` // Telegram user id, as text
@@ -96,7 +107,8 @@ type Ticket struct {
 	Text        string       `json:"text"`
 	Attachments []Attachment `json:"attachments,omitempty"`
 	Phone       string       `json:"phone,omitempty"`
-	Citizen     Address      `json:"citizen"`
+	Citizen     string       `json:"citizen"` // the citizen's Person.ID
+	Channel     string       `json:"channel"` // the channel the citizen wrote on
 	Lang        string       `json:"lang"`
 	Status      Status       `json:"status"`
 	Holder      Staff        `json:"holder"`
@@ -118,8 +130,8 @@ type Ticket struct {
 // Event is one line of a ticket's history.
 type Event struct {
 	At   time.Time `json:"at"`
-	Kind string    `json:"kind"` // created, claimed, released, reply, note, info, resolved, rated, reopened, transferred
-	By   string    `json:"by,omitempty"`
+	Kind string    `json:"kind"` // created, claimed, released, reply, note, info, resolved, rated, reopened, transferred, closed
+	By   string    `json:"by,omitempty"` // a staff id, a citizen's Person.ID, or SystemActor
 	Text string    `json:"text,omitempty"`
 }
 
@@ -132,6 +144,24 @@ type Feedback struct {
 	Stars   int       `json:"stars,omitempty"`
 	Staff   string    `json:"staff,omitempty"` // named staff member, thanks only
 	Text    string    `json:"text,omitempty"`
-	Citizen Address   `json:"citizen"`
+	Citizen string    `json:"citizen"` // the citizen's Person.ID
 	Created time.Time `json:"created"`
+}
+
+// SystemActor is Event.By for what the bot did on its own (an automatic
+// close).
+const SystemActor = "system"
+
+// Job is work the bot owes at a time, with no message to answer: closing a
+// resolved ticket nobody rated, telling a citizen their half-finished
+// conversation expired. Storage keeps jobs by Kind and Key (one job per
+// key: scheduling it again moves it) and hands each due job to one runner.
+type Job struct {
+	Kind string    `json:"kind"` // e.g. "autoclose"
+	Key  string    `json:"key"`  // what it is about, e.g. "KRM-000123"; no personal data
+	Due  time.Time `json:"due"`  // when it was scheduled for
+	// Token names the claim a runner holds on the job; storage sets it.
+	Token int64 `json:"token,omitempty"`
+	// Attempts is how many runs of the job failed so far.
+	Attempts int `json:"attempts,omitempty"`
 }

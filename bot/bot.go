@@ -89,6 +89,10 @@ type Reply struct {
 	// Edit replaces the message previously sent with the same Ref in this
 	// chat, when the channel can; otherwise a new message is sent.
 	Edit bool `json:"edit,omitempty"`
+	// Trail marks a trailing part of a longer reply (see Splitter): a reply
+	// to it traces back to Ref, but Ref still names the part that carries
+	// the buttons.
+	Trail bool `json:"trail,omitempty"`
 	// Notice is a short answer to the button press ButtonToken, shown to the
 	// presser only (Telegram: a callback answer). Text is the notice.
 	Notice      bool   `json:"notice,omitempty"`
@@ -121,26 +125,31 @@ type RetryError struct {
 func (e *RetryError) Error() string { return "retry: " + e.Err.Error() }
 func (e *RetryError) Unwrap() error { return e.Err }
 
-// Responder collects the Replies a Handler makes for one Message.
+// Responder collects the Replies a Handler makes for one Message, or a
+// JobHandler for one job.
 type Responder interface {
 	// Reply adds r to the replies.
 	Reply(r Reply)
-	// Fail says the Message could not be handled for a reason that may
-	// pass (storage unreachable). Intake then drops the replies and has the
-	// platform deliver the Message again, a few times; after that the
-	// replies (an apology) are sent and the Message counts as handled.
+	// Fail says the work could not be done for a reason that may pass
+	// (storage unreachable). Intake then drops the replies and has the
+	// platform deliver the Message again, a few times (counted in the
+	// store, whichever process handles it); after that the replies (an
+	// apology) are sent and the Message counts as handled. The job runner
+	// runs the job again later.
 	Fail(err error)
 }
 
 // Handler responds to Messages.
 //
-// Intake calls Handle for one Message at a time per chat, in arrival order;
-// different chats are handled concurrently. The Message belongs to the
-// Handler for the duration of the call only. Replies written to w are
-// queued to the outbox together, after Handle returns, unless Handle calls
-// w.Fail (see Responder). ctx carries the
-// update's deadline. A panic in Handle is recovered by intake, logged, and
-// the person gets nothing; the Message is not retried.
+// Intake calls Handle for one Message at a time per chat, in arrival order,
+// across every process that shares the intake store; different chats are
+// handled concurrently. The Message belongs to the Handler for the
+// duration of the call only. Replies written to w are queued to the outbox
+// together, after Handle returns, unless Handle calls w.Fail (see
+// Responder). ctx carries the update's deadline, and ends early if the
+// update's turn is lost (this process stalled and a copy of the update is
+// handled elsewhere). A panic in Handle is recovered by intake, logged,
+// and the person gets nothing; the Message is not retried.
 type Handler interface {
 	Handle(ctx context.Context, w Responder, m *Message)
 }

@@ -2,6 +2,8 @@ package bot
 
 import (
 	"context"
+	"crypto/rand"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -9,112 +11,162 @@ import (
 	"time"
 )
 
-// IntakeStore remembers which updates were handled.
+// IntakeStore keeps, for every chat, the line of its updates being handled
+// or waiting, which updates were handled, and how often each failed. It is
+// shared by every process that delivers the chat's updates, so it is what
+// keeps one chat's updates one at a time and in order across replicas.
 type IntakeStore interface {
-	// BeginUpdate takes a lease on key; false means the update was handled
-	// already. While another worker holds the lease it returns an error:
-	// the update is not safe yet.
-	BeginUpdate(ctx context.Context, key string, lease time.Duration) (bool, error)
-	// FinishUpdate marks key handled, remembered for keep.
-	FinishUpdate(ctx context.Context, key string, keep time.Duration) error
-	// AbortUpdate drops the lease so a redelivery is handled.
-	AbortUpdate(ctx context.Context, key string) error
+	// Begin joins or finds update id in chat's line, holding its place
+	// with token for lease. done: handled already, drop it. wait: an
+	// earlier update is ahead; call again later (that renews the place).
+	// Neither: it is this update's turn. An error wrapping
+	// shakwa.ErrConflict means a copy of the update holds its place.
+	Begin(ctx context.Context, chat, id, token string, now time.Time, lease time.Duration) (done, wait bool, err error)
+	// Renew extends token's hold on update id for lease; false: lost.
+	Renew(ctx context.Context, chat, id, token string, now time.Time, lease time.Duration) (bool, error)
+	// Finish marks update id handled, remembered for keep, and lets the
+	// chat's next update go.
+	Finish(ctx context.Context, chat, id, token string, now time.Time, keep time.Duration) (bool, error)
+	// Abort gives the update's place up without marking it handled.
+	Abort(ctx context.Context, chat, id, token string) error
+	// Failed counts a failed handling of update id and returns the
+	// failures so far.
+	Failed(ctx context.Context, chat, id string, keep time.Duration) (int, error)
 }
 
-// Enqueuer takes the replies to one Message, durably.
+// Enqueuer takes the replies to one Message (or one job), durably.
 type Enqueuer interface {
-	Enqueue(ctx context.Context, replies []Reply) error
+	// Enqueue queues replies, all or none. once names the work they
+	// answer: replies queued under the same once key within keep are not
+	// queued again, and Enqueue reports fresh false.
+	Enqueue(ctx context.Context, once string, keep time.Duration, replies []Reply) (fresh bool, err error)
 }
 
 // Intake runs Messages through a Handler at least once and at most once
 // while remembered: each update is deduplicated on its platform id, the
-// Messages of one chat are handled one at a time in arrival order, and the
-// replies are queued before the update counts as handled.
+// Messages of one chat are handled one at a time in arrival order (across
+// every process sharing the store), and the replies are queued before the
+// update counts as handled.
 type Intake struct {
 	store   IntakeStore
 	handler Handler
 	out     Enqueuer
 	log     *slog.Logger
-	locks   chatLocks
+	now     func() time.Time
+	turns   turns
 
-	mu    sync.Mutex
-	fails map[string]int // update key -> failed attempts, while it fails
-
-	// Timeout bounds one Handle call. Lease is how long a crashed handling
-	// blocks a redelivery; Keep how long a handled id is remembered.
+	// Timeout bounds one Handle call. Lease is how long a chat's turn (or
+	// a place in its line) is held without renewal: how soon the chat
+	// moves on after its process died. Keep is how long a handled update
+	// is remembered.
 	Timeout, Lease, Keep time.Duration
 	// Tries is how many times a Message whose handling Fails is handled
 	// before its replies go out anyway.
 	Tries int
 }
 
-// NewIntake returns an Intake with the default timeouts.
-func NewIntake(store IntakeStore, h Handler, out Enqueuer, log *slog.Logger) *Intake {
-	return &Intake{store: store, handler: h, out: out, log: log, fails: map[string]int{},
-		Timeout: 30 * time.Second, Lease: 2 * time.Minute, Keep: 48 * time.Hour, Tries: 3}
+// NewIntake returns an Intake with the default timeouts. now is the clock
+// of leases and marks.
+func NewIntake(store IntakeStore, h Handler, out Enqueuer, now func() time.Time, log *slog.Logger) *Intake {
+	return &Intake{store: store, handler: h, out: out, log: log, now: now,
+		Timeout: 30 * time.Second, Lease: 10 * time.Second, Keep: 48 * time.Hour, Tries: 3}
 }
+
+// errStopping is returned for an update whose turn did not come before
+// its context ended.
+var errStopping = errors.New("stopped before its turn")
 
 // Deliver handles m. It returns nil once m is handled and its replies are
 // queued, or when m was handled before; an error means m must be delivered
 // again (the webhook answers 5xx, the poller does not advance), which is
 // also the answer to a copy of m that arrives while m is being handled.
 func (in *Intake) Deliver(ctx context.Context, m *Message) error {
-	key := "in:" + m.Channel + ":" + m.ID
-	first, err := in.store.BeginUpdate(ctx, key, in.Lease)
-	if err != nil {
-		return fmt.Errorf("begin update: %w", err)
+	chat := m.Channel + ":" + m.Chat
+	token := rand.Text()
+	done, err := in.wait(ctx, chat, m.ID, token)
+	if err != nil || done {
+		return err
 	}
-	if !first {
-		return nil
+	defer in.turns.pass(chat)
+	rs := in.handle(ctx, chat, m, token)
+	if rs.Err != nil {
+		n, err := in.store.Failed(ctx, chat, m.ID, in.Keep)
+		switch {
+		case err != nil:
+			return in.abort(chat, m.ID, token, fmt.Errorf("handle: %w (and count the failure: %v)", rs.Err, err))
+		case n < in.Tries:
+			return in.abort(chat, m.ID, token, fmt.Errorf("handle: %w", rs.Err))
+		}
+		// Tried enough: the apology goes out and the update is done.
 	}
-	unlock, err := in.locks.lock(ctx, m.Channel+":"+m.Chat)
-	if err != nil {
-		return in.abort(key, err)
+	if _, err := in.out.Enqueue(ctx, "in:"+m.Channel+":"+m.ID, in.Keep, rs.List); err != nil {
+		return in.abort(chat, m.ID, token, fmt.Errorf("enqueue replies: %w", err))
 	}
-	defer unlock()
-	hctx, cancel := context.WithTimeout(ctx, in.Timeout)
-	rs := in.handle(hctx, m)
-	cancel()
-	if rs.Err != nil && in.again(key) {
-		return in.abort(key, fmt.Errorf("handle: %w", rs.Err))
-	}
-	in.forget(key)
-	if err := in.out.Enqueue(ctx, rs.List); err != nil {
-		return in.abort(key, fmt.Errorf("enqueue replies: %w", err))
-	}
-	if err := in.store.FinishUpdate(ctx, key, in.Keep); err != nil {
+	if held, err := in.store.Finish(ctx, chat, m.ID, token, in.now(), in.Keep); err != nil {
+		// The replies are queued under the update's once key: a redelivery
+		// is handled again but sends nothing twice.
 		in.log.WarnContext(ctx, "finish update", "channel", m.Channel, "err", err)
+	} else if !held {
+		in.log.WarnContext(ctx, "update's turn was lost while it was handled", "channel", m.Channel)
 	}
 	return nil
 }
 
-// again counts a failed handling of key and reports whether it should be
-// tried again.
-func (in *Intake) again(key string) bool {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	in.fails[key]++
-	return in.fails[key] < in.Tries
+// wait joins m's chat line and waits for its turn. It reports done for an
+// update handled before.
+func (in *Intake) wait(ctx context.Context, chat, id, token string) (done bool, err error) {
+	// A chat's turn passes within a lease even when its holder died; an
+	// update still waiting after a whole handling's time is asked for
+	// again rather than held.
+	ctx, cancel := context.WithTimeout(ctx, in.Timeout)
+	defer cancel()
+	pause := 5 * time.Millisecond
+	for {
+		wake := in.turns.watch(chat)
+		done, wait, err := in.store.Begin(ctx, chat, id, token, in.now(), in.Lease)
+		if err != nil {
+			return false, fmt.Errorf("begin update: %w", err)
+		}
+		if done || !wait {
+			return done, nil
+		}
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false, in.abort(chat, id, token, errStopping)
+		case <-wake: // a turn of the chat ended here: look at once
+		case <-t.C:
+		}
+		t.Stop()
+		pause = min(2*pause, 100*time.Millisecond)
+	}
 }
 
-func (in *Intake) forget(key string) {
-	in.mu.Lock()
-	delete(in.fails, key)
-	in.mu.Unlock()
-}
-
-// abort releases the lease so the update is handled when redelivered.
-func (in *Intake) abort(key string, err error) error {
+// abort gives the update's place up so that it is handled when
+// redelivered.
+func (in *Intake) abort(chat, id, token string, err error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if aerr := in.store.AbortUpdate(ctx, key); aerr != nil {
+	if aerr := in.store.Abort(ctx, chat, id, token); aerr != nil {
 		in.log.Warn("abort update", "err", aerr)
 	}
 	return err
 }
 
-// handle calls the Handler, turning a panic into a log line.
-func (in *Intake) handle(ctx context.Context, m *Message) (rs *Replies) {
+// handle calls the Handler under the update's deadline, renewing its turn
+// meanwhile, and turns a panic into a log line. A turn lost to a copy of
+// the update (this process stalled past the lease) ends the handling.
+func (in *Intake) handle(ctx context.Context, chat string, m *Message, token string) (rs *Replies) {
+	hctx, cancel := context.WithTimeout(ctx, in.Timeout)
+	defer cancel()
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	wg.Go(func() { in.renew(hctx, cancel, stop, chat, m.ID, token) })
+	defer func() {
+		close(stop)
+		wg.Wait()
+	}()
 	rs = &Replies{}
 	defer func() {
 		if p := recover(); p != nil {
@@ -123,62 +175,61 @@ func (in *Intake) handle(ctx context.Context, m *Message) (rs *Replies) {
 			rs = &Replies{}
 		}
 	}()
-	in.handler.Handle(ctx, rs, m)
+	in.handler.Handle(hctx, rs, m)
 	return rs
 }
 
-// chatLocks serialises work per chat, first come first served.
-type chatLocks struct {
-	mu sync.Mutex
-	m  map[string]*chatQueue
-}
-
-type chatQueue struct {
-	waiting []chan struct{}
-}
-
-// lock waits for the chat's turn; unlock hands it to the next waiter.
-func (l *chatLocks) lock(ctx context.Context, chat string) (func(), error) {
-	l.mu.Lock()
-	if l.m == nil {
-		l.m = make(map[string]*chatQueue)
-	}
-	q, busy := l.m[chat]
-	if !busy {
-		l.m[chat] = &chatQueue{}
-		l.mu.Unlock()
-		return func() { l.unlock(chat) }, nil
-	}
-	turn := make(chan struct{})
-	q.waiting = append(q.waiting, turn)
-	l.mu.Unlock()
-	select {
-	case <-turn:
-		return func() { l.unlock(chat) }, nil
-	case <-ctx.Done():
-		l.mu.Lock()
-		for i, w := range q.waiting {
-			if w == turn {
-				q.waiting = append(q.waiting[:i], q.waiting[i+1:]...)
-				l.mu.Unlock()
-				return nil, ctx.Err()
-			}
+// renew keeps the update's turn until stop, every third of the lease.
+func (in *Intake) renew(ctx context.Context, lost context.CancelFunc, stop <-chan struct{}, chat, id, token string) {
+	t := time.NewTicker(max(in.Lease/3, time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
 		}
-		l.mu.Unlock()
-		l.unlock(chat) // our turn came as we gave up: pass it on
-		return nil, ctx.Err()
+		held, err := in.store.Renew(ctx, chat, id, token, in.now(), in.Lease)
+		switch {
+		case err != nil:
+			in.log.WarnContext(ctx, "renew update's turn", "err", err) // try again next tick
+		case !held:
+			in.log.WarnContext(ctx, "update's turn lost: a copy is handled elsewhere")
+			lost()
+			return
+		}
 	}
 }
 
-func (l *chatLocks) unlock(chat string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	q := l.m[chat]
-	if len(q.waiting) == 0 {
-		delete(l.m, chat)
-		return
+// turns lets the updates of a chat waiting in this process look again at
+// once when one of the chat's turns ends here; waiters in other processes
+// find out by polling.
+type turns struct {
+	mu sync.Mutex
+	m  map[string]chan struct{}
+}
+
+// watch returns a channel closed when a turn of chat next ends here.
+func (w *turns) watch(chat string) <-chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.m == nil {
+		w.m = map[string]chan struct{}{}
 	}
-	next := q.waiting[0]
-	q.waiting = q.waiting[1:]
-	close(next)
+	c, ok := w.m[chat]
+	if !ok {
+		c = make(chan struct{})
+		w.m[chat] = c
+	}
+	return c
+}
+
+// pass wakes the watchers of chat.
+func (w *turns) pass(chat string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if c, ok := w.m[chat]; ok {
+		close(c)
+		delete(w.m, chat)
+	}
 }

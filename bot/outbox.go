@@ -6,20 +6,36 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 )
 
-// OutboxStore keeps queued replies durably, per chat and in order.
+// OutboxStore keeps queued replies durably, per queue and in order, for
+// every process that shares it. Queues are named by chat address when
+// enqueued; NextDue hands out their stored names, which the other calls
+// take.
 type OutboxStore interface {
-	// EnqueueAll appends items[i] to the queue of chats[i], all or none.
-	EnqueueAll(ctx context.Context, chats []string, items [][][]byte, now time.Time) error
-	NextDue(ctx context.Context, now time.Time, lease time.Duration) (chat string, item []byte, ok bool, err error)
-	Sent(ctx context.Context, chat string, next time.Time) error
-	Retry(ctx context.Context, chat string, at time.Time) (attempts int, err error)
-	Dead(ctx context.Context, chat string, reason string, now time.Time) error
-	SetRef(ctx context.Context, chat, ref, messageID string) error
+	// EnqueueAll appends items[i] to the queue queues[i], drawing on the
+	// send budget budgets[i] ("" none), all or none; with a once key, only
+	// if no batch with that key was queued within keep.
+	EnqueueAll(ctx context.Context, once string, keep time.Duration, queues, budgets []string, items [][][]byte, now time.Time) (fresh bool, err error)
+	// NextDue leases the head of the earliest due queue whose budget
+	// allows a send, and spends the budget; budgets are the least time
+	// between two sends, fleet-wide. queue is "" when nothing can be sent;
+	// wait then says when a budget frees.
+	NextDue(ctx context.Context, now time.Time, lease time.Duration, budgets map[string]time.Duration) (queue string, item []byte, attempts int, wait time.Duration, err error)
+	// Sent drops the head; the queue is due next at next.
+	Sent(ctx context.Context, queue string, next time.Time) error
+	// Retry keeps the head for another attempt at at.
+	Retry(ctx context.Context, queue string, at time.Time) (attempts int, err error)
+	// Dead moves the head to the dead letters.
+	Dead(ctx context.Context, queue string, reason string, now time.Time) error
+	// SetRef, Ref: our message names in a chat, and the platform ids.
+	SetRef(ctx context.Context, chat, ref, messageID string, trail bool) error
 	Ref(ctx context.Context, chat, ref string) (string, error)
+	// Pending is how many items wait.
+	Pending(ctx context.Context) (int, error)
 }
 
 // Pacer is a Channel's optional knowledge of its platform's rate limits.
@@ -27,81 +43,103 @@ type Pacer interface {
 	// Pace is how long to wait after sending r before the next message to
 	// the same chat.
 	Pace(r Reply) time.Duration
-	// PerSecond is how many messages the channel may send in all.
+	// PerSecond is how many messages the channel may send in all, across
+	// every process; answers to button presses (Notice) do not count. Zero
+	// or less is no such limit.
 	PerSecond() float64
 }
 
+// Splitter is a Channel's optional knowledge of how much one platform
+// message holds.
+type Splitter interface {
+	// Split cuts r into the messages the platform takes, in order. Each is
+	// queued, paced and retried on its own; the one that carries r's
+	// buttons keeps r's Ref and Edit, the others have Trail set.
+	Split(r Reply) []Reply
+}
+
 // Outbox sends queued Replies through their Channels: one chat's replies in
-// order, paced per chat and per channel, retried with backoff when the
-// platform asks, and kept as dead letters when they can never be delivered.
+// order, paced per chat and per channel across every process that shares
+// the store, retried with backoff when the platform asks, and kept as dead
+// letters when they can never be delivered.
 type Outbox struct {
 	store    OutboxStore
 	channels map[string]Channel
-	limits   map[string]*limiter
+	budgets  map[string]time.Duration
 	now      func() time.Time
 	log      *slog.Logger
 	wake     chan struct{}
 
-	mu    sync.Mutex
-	tries map[string]int // chat -> consecutive failures, for backoff
-
-	// Workers is how many chats are served at once; Lease how long one
-	// send may take before another worker may take the chat; MaxAttempts
-	// how many failures make a dead letter; Idle how often an idle worker
+	// Workers is how many sends run at once; Lease how long a leased item
+	// is held before another process may send it (it must outlast
+	// SendTimeout); SendTimeout bounds one platform call; MaxAttempts how
+	// many failures make a dead letter; Idle how often an idle worker
 	// looks for due work.
 	Workers     int
 	Lease       time.Duration
+	SendTimeout time.Duration
 	MaxAttempts int
 	Idle        time.Duration
 }
 
 // NewOutbox returns an Outbox over channels.
 func NewOutbox(store OutboxStore, channels []Channel, now func() time.Time, log *slog.Logger) *Outbox {
-	o := &Outbox{store: store, channels: map[string]Channel{}, limits: map[string]*limiter{},
-		now: now, log: log, wake: make(chan struct{}, 1), tries: map[string]int{},
-		Workers: 4, Lease: time.Minute, MaxAttempts: 12, Idle: 250 * time.Millisecond}
+	o := &Outbox{store: store, channels: map[string]Channel{}, budgets: map[string]time.Duration{},
+		now: now, log: log, wake: make(chan struct{}, 1),
+		Workers: 4, Lease: 15 * time.Second, SendTimeout: 10 * time.Second, MaxAttempts: 12, Idle: 250 * time.Millisecond}
 	for _, ch := range channels {
 		o.channels[ch.Name()] = ch
 		rate := 30.0
 		if p, ok := ch.(Pacer); ok {
 			rate = p.PerSecond()
 		}
-		o.limits[ch.Name()] = &limiter{gap: time.Duration(float64(time.Second) / rate)}
+		if rate > 0 {
+			o.budgets[ch.Name()] = time.Duration(float64(time.Second) / rate)
+		}
 	}
 	return o
 }
 
 // noticeQueue names a chat's queue of notices (see Reply.Notice): apart
-// from its messages, and never paced.
+// from its messages, never paced, and outside the channel's budget.
 const noticeQueue = "notices"
 
-// Enqueue queues replies, grouped by chat in the order given, all in one
-// step: a failure queues none, so a redelivered update sends nothing twice.
-func (o *Outbox) Enqueue(ctx context.Context, replies []Reply) error {
+// Enqueue queues replies, split into what their platforms take and grouped
+// by chat in the order given, all in one step: a failure queues none, and
+// with a once key a second Enqueue of the same work queues nothing.
+func (o *Outbox) Enqueue(ctx context.Context, once string, keep time.Duration, replies []Reply) (bool, error) {
 	var order []string
-	byChat := map[string][][]byte{}
-	for _, r := range replies {
+	byQueue := map[string][][]byte{}
+	budget := map[string]string{}
+	for _, r := range o.split(replies) {
 		data, err := json.Marshal(r)
 		if err != nil {
-			return fmt.Errorf("encode reply: %w", err)
+			return false, fmt.Errorf("encode reply: %w", err)
 		}
-		chat := r.Channel + ":" + r.Chat
+		q := r.Channel + ":" + r.Chat
+		b := r.Channel
 		if r.Notice {
 			// Answers to button presses go at once, not paced behind the
 			// chat's messages: the platform waits only seconds for them.
-			chat = r.Channel + ":" + noticeQueue + ":" + r.Chat
+			q, b = r.Channel+":"+noticeQueue+":"+r.Chat, ""
 		}
-		if _, ok := byChat[chat]; !ok {
-			order = append(order, chat)
+		if _, ok := byQueue[q]; !ok {
+			order = append(order, q)
+			budget[q] = b
 		}
-		byChat[chat] = append(byChat[chat], data)
+		byQueue[q] = append(byQueue[q], data)
 	}
+	if len(order) == 0 && once == "" {
+		return true, nil
+	}
+	budgets := make([]string, len(order))
 	items := make([][][]byte, len(order))
-	for i, chat := range order {
-		items[i] = byChat[chat]
+	for i, q := range order {
+		budgets[i], items[i] = budget[q], byQueue[q]
 	}
-	if err := o.store.EnqueueAll(ctx, order, items, o.now()); err != nil {
-		return fmt.Errorf("enqueue: %w", err)
+	fresh, err := o.store.EnqueueAll(ctx, once, keep, order, budgets, items, o.now())
+	if err != nil {
+		return false, fmt.Errorf("enqueue: %w", err)
 	}
 	if len(order) > 0 {
 		select {
@@ -109,28 +147,34 @@ func (o *Outbox) Enqueue(ctx context.Context, replies []Reply) error {
 		default:
 		}
 	}
-	return nil
+	return fresh, nil
 }
 
-// channelOf names a chat for errors and logs without its id.
-func channelOf(chat string) string {
-	for i := range len(chat) {
-		if chat[i] == ':' {
-			return chat[:i]
+// split cuts each reply into its channel's messages.
+func (o *Outbox) split(replies []Reply) []Reply {
+	var out []Reply
+	for _, r := range replies {
+		if sp, ok := o.channels[r.Channel].(Splitter); ok && !r.Notice {
+			out = append(out, sp.Split(r)...)
+			continue
 		}
+		out = append(out, r)
 	}
-	return chat
+	return out
 }
 
-// Run sends until ctx is done, then waits for sends in flight.
+// channelOf names a queue for errors and logs without its chat: the
+// channel before the first colon.
+func channelOf(queue string) string {
+	c, _, _ := strings.Cut(queue, ":")
+	return c
+}
+
+// Run sends until ctx is done, then waits for the sends in flight.
 func (o *Outbox) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for range o.Workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			o.work(ctx)
-		}()
+		wg.Go(func() { o.work(ctx) })
 	}
 	wg.Wait()
 	return nil
@@ -139,15 +183,19 @@ func (o *Outbox) Run(ctx context.Context) error {
 func (o *Outbox) work(ctx context.Context) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
-	for {
-		busy, err := o.SendOne(ctx)
+	for ctx.Err() == nil {
+		busy, wait, err := o.sendOne(ctx)
 		if err != nil && ctx.Err() == nil {
 			o.log.WarnContext(ctx, "outbox", "err", err)
 		}
 		if busy {
 			continue
 		}
-		timer.Reset(o.Idle)
+		d := o.Idle
+		if wait > 0 && wait < d {
+			d = wait
+		}
+		timer.Reset(d)
 		select {
 		case <-ctx.Done():
 			return
@@ -157,37 +205,72 @@ func (o *Outbox) work(ctx context.Context) {
 	}
 }
 
+// Drain waits until nothing is left to send, or ctx is done: the last
+// replies of a process that is stopping still go out while Run runs.
+func (o *Outbox) Drain(ctx context.Context) error {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	n, err := -1, error(nil)
+	for {
+		m, perr := o.store.Pending(ctx)
+		switch {
+		case perr == nil && m == 0:
+			return nil
+		case perr == nil:
+			n, err = m, nil
+		case ctx.Err() == nil:
+			err = perr
+		}
+		select {
+		case <-ctx.Done():
+			if err != nil {
+				return fmt.Errorf("drain outbox: %w", err)
+			}
+			return fmt.Errorf("drain outbox: %d still queued: %w", n, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
 // SendOne sends the next due reply, if any, and reports whether there was
 // one.
 func (o *Outbox) SendOne(ctx context.Context) (bool, error) {
-	chat, item, ok, err := o.store.NextDue(ctx, o.now(), o.Lease)
-	if err != nil || !ok {
-		return false, err
+	busy, _, err := o.sendOne(ctx)
+	return busy, err
+}
+
+// sendOne is SendOne; when nothing was due, wait says how soon a budget
+// frees.
+func (o *Outbox) sendOne(ctx context.Context) (busy bool, wait time.Duration, err error) {
+	queue, item, attempts, wait, err := o.store.NextDue(ctx, o.now(), o.Lease, o.budgets)
+	if err != nil || queue == "" {
+		return false, wait, err
 	}
+	// Once leased, the send runs to its end even if we are stopping: the
+	// lease would hold the item back from the other processes meanwhile.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.SendTimeout)
+	defer cancel()
 	var r Reply
 	if err := json.Unmarshal(item, &r); err != nil {
-		return true, o.store.Dead(ctx, chat, "undecodable: "+err.Error(), o.now())
+		return true, 0, o.store.Dead(ctx, queue, "undecodable: "+err.Error(), o.now())
 	}
 	ch, ok := o.channels[r.Channel]
 	if !ok {
-		return true, o.store.Dead(ctx, chat, "no channel "+r.Channel, o.now())
+		return true, 0, o.store.Dead(ctx, queue, "no channel "+r.Channel, o.now())
 	}
+	chat := r.Channel + ":" + r.Chat
 	editID := ""
 	if r.Edit && r.Ref != "" {
 		if editID, err = o.store.Ref(ctx, chat, r.Ref); err != nil {
-			return true, o.retry(ctx, chat, err)
+			return true, 0, o.retry(ctx, queue, attempts, &RetryError{Err: err})
 		}
-	}
-	if err := o.limits[r.Channel].wait(ctx); err != nil {
-		return true, nil // shutting down; the lease runs out and the item is sent later
 	}
 	sent, err := ch.Send(ctx, r, editID)
 	if err != nil {
-		return true, o.failed(ctx, chat, err)
+		return true, 0, o.failed(ctx, queue, attempts, err)
 	}
-	o.forget(chat)
 	if r.Ref != "" && sent.MessageID != "" {
-		if err := o.store.SetRef(ctx, chat, r.Ref, sent.MessageID); err != nil {
+		if err := o.store.SetRef(ctx, chat, r.Ref, sent.MessageID, r.Trail); err != nil {
 			o.log.WarnContext(ctx, "set ref", "channel", r.Channel, "err", err)
 		}
 	}
@@ -195,76 +278,31 @@ func (o *Outbox) SendOne(ctx context.Context) (bool, error) {
 	if p, ok := ch.(Pacer); ok {
 		pace = p.Pace(r)
 	}
-	return true, o.store.Sent(ctx, chat, o.now().Add(pace))
+	return true, 0, o.store.Sent(ctx, queue, o.now().Add(pace))
 }
 
 // failed retries what may pass and keeps the rest as a dead letter.
-func (o *Outbox) failed(ctx context.Context, chat string, err error) error {
+func (o *Outbox) failed(ctx context.Context, queue string, attempts int, err error) error {
 	var re *RetryError
 	if !errors.As(err, &re) {
-		o.forget(chat)
-		o.log.WarnContext(ctx, "undeliverable", "channel", channelOf(chat), "err", err)
-		return o.store.Dead(ctx, chat, err.Error(), o.now())
+		o.log.WarnContext(ctx, "undeliverable", "channel", channelOf(queue), "err", err)
+		return o.store.Dead(ctx, queue, err.Error(), o.now())
 	}
-	return o.retry(ctx, chat, err)
+	return o.retry(ctx, queue, attempts, re)
 }
 
-func (o *Outbox) retry(ctx context.Context, chat string, err error) error {
-	n, delay := o.attempt(chat)
+// retry schedules the next attempt of a queue's head, whose attempts
+// failed so far, after one more failure: doubling from one second, up to
+// 5 minutes, or later if the platform asked. The count is the store's, so
+// it holds across restarts and processes.
+func (o *Outbox) retry(ctx context.Context, queue string, attempts int, re *RetryError) error {
+	n := attempts + 1
 	if n >= o.MaxAttempts {
-		o.forget(chat)
-		o.log.WarnContext(ctx, "gave up", "channel", channelOf(chat), "attempts", n, "err", err)
-		return o.store.Dead(ctx, chat, err.Error(), o.now())
+		o.log.WarnContext(ctx, "gave up", "channel", channelOf(queue), "attempts", n, "err", re.Err)
+		return o.store.Dead(ctx, queue, re.Err.Error(), o.now())
 	}
-	var re *RetryError
-	if errors.As(err, &re) && re.After > delay {
-		delay = re.After
-	}
-	_, err = o.store.Retry(ctx, chat, o.now().Add(delay))
+	delay := min(time.Second<<min(n-1, 9), 5*time.Minute)
+	delay = max(delay, re.After)
+	_, err := o.store.Retry(ctx, queue, o.now().Add(delay))
 	return err
-}
-
-// attempt counts a failure of chat's head and returns the failures so far
-// and the backoff: doubling from one second, up to 5 minutes. The count is
-// this process's: after a restart an item gets MaxAttempts again.
-func (o *Outbox) attempt(chat string) (int, time.Duration) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	n := o.tries[chat]
-	o.tries[chat] = n + 1
-	return n + 1, min(time.Second<<min(n, 9), 5*time.Minute)
-}
-
-func (o *Outbox) forget(chat string) {
-	o.mu.Lock()
-	delete(o.tries, chat)
-	o.mu.Unlock()
-}
-
-// limiter spaces sends at least gap apart.
-type limiter struct {
-	mu   sync.Mutex
-	next time.Time
-	gap  time.Duration
-}
-
-func (l *limiter) wait(ctx context.Context) error {
-	l.mu.Lock()
-	now := time.Now()
-	at := l.next
-	if at.Before(now) {
-		at = now
-	}
-	l.next = at.Add(l.gap)
-	l.mu.Unlock()
-	if d := at.Sub(now); d > 0 {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
-	return nil
 }

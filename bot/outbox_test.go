@@ -3,7 +3,9 @@ package bot_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,12 +18,19 @@ import (
 type channel struct {
 	mu    sync.Mutex
 	sent  []string // "chat:text" or "chat:text (edit ID)"
+	at    []time.Time
 	next  int
 	fail  func(r bot.Reply) error
 	calls int
+	clock func() time.Time
 }
 
 func (c *channel) Name() string { return "telegram" }
+
+// The test channel has no limits of its own; the types that embed it add
+// theirs.
+func (c *channel) Pace(bot.Reply) time.Duration { return 0 }
+func (c *channel) PerSecond() float64           { return 0 }
 
 func (c *channel) Send(ctx context.Context, r bot.Reply, editID string) (bot.Sent, error) {
 	c.mu.Lock()
@@ -33,6 +42,9 @@ func (c *channel) Send(ctx context.Context, r bot.Reply, editID string) (bot.Sen
 		}
 	}
 	line := r.Chat + ":" + r.Text
+	if c.clock != nil {
+		c.at = append(c.at, c.clock())
+	}
 	if editID != "" {
 		line += " (edit " + editID + ")"
 		c.sent = append(c.sent, line)
@@ -49,10 +61,18 @@ func (c *channel) lines() []string {
 	return append([]string(nil), c.sent...)
 }
 
+// enqueue queues rs without a once key.
+func enqueue(t *testing.T, o *bot.Outbox, rs ...bot.Reply) {
+	t.Helper()
+	if _, err := o.Enqueue(context.Background(), "", 0, rs); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // drain sends until nothing is due.
 func drain(t *testing.T, o *bot.Outbox) {
 	t.Helper()
-	for i := 0; i < 100; i++ {
+	for range 1000 {
 		busy, err := o.SendOne(context.Background())
 		if err != nil {
 			t.Fatal(err)
@@ -61,7 +81,7 @@ func drain(t *testing.T, o *bot.Outbox) {
 			return
 		}
 	}
-	t.Fatal("outbox still busy after 100 sends")
+	t.Fatal("outbox still busy after 1000 sends")
 }
 
 func TestOutboxOrderRefsAndEdits(t *testing.T) {
@@ -69,15 +89,12 @@ func TestOutboxOrderRefsAndEdits(t *testing.T) {
 	ch := &channel{}
 	o := bot.NewOutbox(store, []bot.Channel{ch}, time.Now, quiet)
 	ctx := context.Background()
-	err := o.Enqueue(ctx, []bot.Reply{
-		{Channel: "telegram", Chat: "1", Text: "a"},
-		{Channel: "telegram", Chat: "-5", Text: "card", Ref: "card:KRM-000001"},
-		{Channel: "telegram", Chat: "1", Text: "b"},
-		{Channel: "telegram", Chat: "1", Text: "c"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	enqueue(t, o,
+		bot.Reply{Channel: "telegram", Chat: "1", Text: "a"},
+		bot.Reply{Channel: "telegram", Chat: "-5", Text: "card", Ref: "card:KRM-000001"},
+		bot.Reply{Channel: "telegram", Chat: "1", Text: "b"},
+		bot.Reply{Channel: "telegram", Chat: "1", Text: "c"},
+	)
 	drain(t, o)
 	id, err := store.Ref(ctx, "telegram:-5", "card:KRM-000001")
 	if err != nil || id == "" {
@@ -86,9 +103,7 @@ func TestOutboxOrderRefsAndEdits(t *testing.T) {
 	if ref, _ := store.RefOf(ctx, "telegram:-5", id); ref != "card:KRM-000001" {
 		t.Errorf("RefOf(%s) = %q; want the card", id, ref)
 	}
-	if err := o.Enqueue(ctx, []bot.Reply{{Channel: "telegram", Chat: "-5", Text: "card claimed", Ref: "card:KRM-000001", Edit: true}}); err != nil {
-		t.Fatal(err)
-	}
+	enqueue(t, o, bot.Reply{Channel: "telegram", Chat: "-5", Text: "card claimed", Ref: "card:KRM-000001", Edit: true})
 	drain(t, o)
 	var one, group []string
 	for _, l := range ch.lines() {
@@ -98,11 +113,30 @@ func TestOutboxOrderRefsAndEdits(t *testing.T) {
 			group = append(group, l)
 		}
 	}
-	if want := []string{"1:a", "1:b", "1:c"}; !equal(one, want) {
+	if want := []string{"1:a", "1:b", "1:c"}; !slices.Equal(one, want) {
 		t.Errorf("chat 1 got %v; want %v", one, want)
 	}
-	if want := []string{"-5:card", "-5:card claimed (edit " + id + ")"}; !equal(group, want) {
+	if want := []string{"-5:card", "-5:card claimed (edit " + id + ")"}; !slices.Equal(group, want) {
 		t.Errorf("group got %v; want %v", group, want)
+	}
+}
+
+// TestOutboxOnce: the replies of work that runs twice (its first run died
+// after queueing them) are queued once.
+func TestOutboxOnce(t *testing.T) {
+	store := storagetest.Store(t)
+	ch := &channel{}
+	o := bot.NewOutbox(store, []bot.Channel{ch}, time.Now, quiet)
+	rs := []bot.Reply{{Channel: "telegram", Chat: "1", Text: "a"}, {Channel: "telegram", Chat: "-5", Text: "card"}}
+	for i, want := range []bool{true, false} {
+		fresh, err := o.Enqueue(context.Background(), "in:telegram:77", time.Hour, rs)
+		if err != nil || fresh != want {
+			t.Errorf("Enqueue #%d = %v, %v; want %v", i+1, fresh, err, want)
+		}
+	}
+	drain(t, o)
+	if got := ch.lines(); len(got) != 2 {
+		t.Errorf("sent %v; want each reply once", got)
 	}
 }
 
@@ -110,26 +144,20 @@ func TestOutboxOrderRefsAndEdits(t *testing.T) {
 // answer to a button press does not wait behind them.
 func TestOutboxNoticesSkipThePace(t *testing.T) {
 	store := storagetest.Store(t)
-	now := time.Now()
+	clk := newClock()
 	ch := &pacedChannel{channel: &channel{}}
-	o := bot.NewOutbox(store, []bot.Channel{ch}, func() time.Time { return now }, quiet)
-	ctx := context.Background()
-	if err := o.Enqueue(ctx, []bot.Reply{{Channel: "telegram", Chat: "-5", Text: "card"}}); err != nil {
-		t.Fatal(err)
-	}
+	o := bot.NewOutbox(store, []bot.Channel{ch}, clk.Now, quiet)
+	enqueue(t, o, bot.Reply{Channel: "telegram", Chat: "-5", Text: "card"})
 	drain(t, o)
-	err := o.Enqueue(ctx, []bot.Reply{
-		{Channel: "telegram", Chat: "-5", Notice: true, ButtonToken: "cb1", Text: "taken"},
-		{Channel: "telegram", Chat: "-5", Text: "card edited"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	enqueue(t, o,
+		bot.Reply{Channel: "telegram", Chat: "-5", Notice: true, ButtonToken: "cb1", Text: "taken"},
+		bot.Reply{Channel: "telegram", Chat: "-5", Text: "card edited"},
+	)
 	drain(t, o)
-	if got := ch.lines(); !equal(got, []string{"-5:card", "-5:taken"}) {
+	if got := ch.lines(); !slices.Equal(got, []string{"-5:card", "-5:taken"}) {
 		t.Errorf("sent %v; want the notice at once and the message paced", got)
 	}
-	now = now.Add(3 * time.Second)
+	clk.add(3 * time.Second)
 	drain(t, o)
 	if got := ch.lines(); len(got) != 3 || got[2] != "-5:card edited" {
 		t.Errorf("sent %v; want the paced message after 3s", got)
@@ -147,10 +175,123 @@ func (pacedChannel) Pace(r bot.Reply) time.Duration {
 }
 func (pacedChannel) PerSecond() float64 { return 1000 }
 
+// budgetChannel allows 10 messages a second in all.
+type budgetChannel struct{ *channel }
+
+func (budgetChannel) Pace(bot.Reply) time.Duration { return 0 }
+func (budgetChannel) PerSecond() float64           { return 10 }
+
+// TestOutboxBudgetAcrossProcesses: two outboxes on one store (two
+// replicas) send 10 messages a second between them, not each; answers to
+// button presses are outside the budget.
+func TestOutboxBudgetAcrossProcesses(t *testing.T) {
+	store := storagetest.Store(t)
+	clk := newClock()
+	ch := &channel{clock: clk.Now}
+	a := bot.NewOutbox(store, []bot.Channel{budgetChannel{ch}}, clk.Now, quiet)
+	b := bot.NewOutbox(store, []bot.Channel{budgetChannel{ch}}, clk.Now, quiet)
+	for i := range 30 {
+		enqueue(t, a, bot.Reply{Channel: "telegram", Chat: strconv.Itoa(i), Text: "m"})
+	}
+	enqueue(t, b, bot.Reply{Channel: "telegram", Chat: "1", Notice: true, ButtonToken: "q", Text: "notice"})
+	perTick := map[int]int{}
+	for tick := range 40 { // 40 × 25ms: one second
+		n := len(ch.lines())
+		drain(t, a)
+		drain(t, b)
+		perTick[tick] = len(ch.lines()) - n
+		clk.add(25 * time.Millisecond)
+	}
+	got := ch.lines()
+	messages := 0
+	for _, l := range got {
+		if strings.HasSuffix(l, ":m") {
+			messages++
+		}
+	}
+	if messages != 10 || !slices.Contains(got, "1:notice") {
+		t.Errorf("in one second two processes sent %d messages and %v; want 10 and the notice", messages, got)
+	}
+}
+
+// splitChannel cuts a reply into parts of 5 characters, as Telegram cuts
+// at 4,096.
+type splitChannel struct{ *channel }
+
+func (splitChannel) Split(r bot.Reply) []bot.Reply {
+	var out []bot.Reply
+	for len(r.Text) > 5 {
+		p := r
+		p.Text, p.Buttons, p.Edit, p.Trail = r.Text[:5], nil, false, true
+		out = append(out, p)
+		r.Text = r.Text[5:]
+	}
+	return append(out, r)
+}
+func (splitChannel) Pace(bot.Reply) time.Duration { return time.Second }
+func (splitChannel) PerSecond() float64           { return 30 }
+
+// TestOutboxRetriesOnlyTheFailedPart: a long reply goes part by part, paced
+// per chat; a 429 on a later part retries that part only, and the
+// message's ref names the last part.
+func TestOutboxRetriesOnlyTheFailedPart(t *testing.T) {
+	store := storagetest.Store(t)
+	clk := newClock()
+	refused := false
+	ch := &channel{clock: clk.Now, fail: func(r bot.Reply) error {
+		if r.Text == "BBBBB" && !refused {
+			refused = true
+			return &bot.RetryError{After: 2 * time.Second, Err: errors.New("429 Too Many Requests")}
+		}
+		return nil
+	}}
+	o := bot.NewOutbox(store, []bot.Channel{splitChannel{ch}}, clk.Now, quiet)
+	enqueue(t, o, bot.Reply{Channel: "telegram", Chat: "1", Text: "AAAAABBBBBCC", Ref: "ticket:KRM-000001"})
+	for range 10 {
+		drain(t, o)
+		clk.add(500 * time.Millisecond)
+	}
+	if got := ch.lines(); !slices.Equal(got, []string{"1:AAAAA", "1:BBBBB", "1:CC"}) {
+		t.Errorf("sent %v; want each part once, in order", got)
+	}
+	for i := 1; i < len(ch.at); i++ {
+		if gap := ch.at[i].Sub(ch.at[i-1]); gap < time.Second {
+			t.Errorf("part %d went %v after the one before; want at least the 1s pace", i+1, gap)
+		}
+	}
+	ctx := context.Background()
+	id, _ := store.Ref(ctx, "telegram:1", "ticket:KRM-000001")
+	if id != "3" {
+		t.Errorf("ref names message %q; want 3, the last part", id)
+	}
+	for _, part := range []string{"1", "3"} {
+		if ref, _ := store.RefOf(ctx, "telegram:1", part); ref != "ticket:KRM-000001" {
+			t.Errorf("message %s leads back to %q; want the ticket", part, ref)
+		}
+	}
+}
+
+// TestOutboxAttemptsSurviveRestart: the failures of an item are counted in
+// the store, so a new process (a restart) gives up at the same count.
+func TestOutboxAttemptsSurviveRestart(t *testing.T) {
+	store := storagetest.Store(t)
+	clk := newClock()
+	ch := &channel{fail: func(bot.Reply) error { return &bot.RetryError{Err: errors.New("502")} }}
+	enqueue(t, bot.NewOutbox(store, []bot.Channel{ch}, clk.Now, quiet), bot.Reply{Channel: "telegram", Chat: "1", Text: "x"})
+	for range 6 {
+		o := bot.NewOutbox(store, []bot.Channel{ch}, clk.Now, quiet) // a fresh process each time
+		o.MaxAttempts = 4
+		drain(t, o)
+		clk.add(10 * time.Minute)
+	}
+	if dead, _ := store.DeadLetters(context.Background(), 10); len(dead) != 1 || ch.calls != 4 {
+		t.Errorf("after 4 failures in 4 processes: %d dead letters, %d calls; want 1 and 4", len(dead), ch.calls)
+	}
+}
+
 func TestOutboxRetriesThenSends(t *testing.T) {
 	store := storagetest.Store(t)
-	now := time.Now()
-	clock := func() time.Time { return now }
+	clk := newClock()
 	failures := 2
 	ch := &channel{fail: func(r bot.Reply) error {
 		if failures > 0 {
@@ -159,22 +300,17 @@ func TestOutboxRetriesThenSends(t *testing.T) {
 		}
 		return nil
 	}}
-	o := bot.NewOutbox(store, []bot.Channel{ch}, clock, quiet)
-	ctx := context.Background()
-	if err := o.Enqueue(ctx, []bot.Reply{{Channel: "telegram", Chat: "1", Text: "x"}, {Channel: "telegram", Chat: "1", Text: "y"}}); err != nil {
-		t.Fatal(err)
-	}
+	o := bot.NewOutbox(store, []bot.Channel{ch}, clk.Now, quiet)
+	enqueue(t, o, bot.Reply{Channel: "telegram", Chat: "1", Text: "x"}, bot.Reply{Channel: "telegram", Chat: "1", Text: "y"})
 	drain(t, o)
 	if len(ch.lines()) != 0 {
 		t.Fatalf("sent before the retry time: %v", ch.lines())
 	}
-	for range 2 {
-		now = now.Add(5 * time.Second)
+	for range 4 {
+		clk.add(5 * time.Second)
 		drain(t, o)
 	}
-	now = now.Add(5 * time.Second)
-	drain(t, o)
-	if got := ch.lines(); !equal(got, []string{"1:x", "1:y"}) {
+	if got := ch.lines(); !slices.Equal(got, []string{"1:x", "1:y"}) {
 		t.Errorf("sent %v; want x then y after two retries", got)
 	}
 }
@@ -187,53 +323,52 @@ func TestOutboxKeepsUndeliverable(t *testing.T) {
 		}
 		return nil
 	}}
-	o := bot.NewOutbox(store, []bot.Channel{ch}, time.Now, quiet)
+	clk := newClock()
+	o := bot.NewOutbox(store, []bot.Channel{ch}, clk.Now, quiet)
 	ctx := context.Background()
-	if err := o.Enqueue(ctx, []bot.Reply{{Channel: "telegram", Chat: "1", Text: "blocked"}, {Channel: "telegram", Chat: "1", Text: "next"}}); err != nil {
-		t.Fatal(err)
-	}
+	enqueue(t, o, bot.Reply{Channel: "telegram", Chat: "1", Text: "blocked"}, bot.Reply{Channel: "telegram", Chat: "1", Text: "next"})
 	drain(t, o)
-	time.Sleep(10 * time.Millisecond)
+	clk.add(10 * time.Millisecond)
 	drain(t, o)
 	dead, err := store.DeadLetters(ctx, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(dead) != 1 || dead[0].Chat != "telegram:1" || dead[0].Reason == "" {
+	if len(dead) != 1 || !strings.HasPrefix(dead[0].Queue, "telegram:") || dead[0].Reason == "" ||
+		!strings.Contains(string(dead[0].Item), "blocked") {
 		t.Errorf("dead letters %+v; want the blocked message with its reason", dead)
 	}
-	if got := ch.lines(); !equal(got, []string{"1:next"}) {
+	if got := ch.lines(); !slices.Equal(got, []string{"1:next"}) {
 		t.Errorf("sent %v; want the next message to go on", got)
 	}
 }
 
-func TestOutboxGivesUpAfterMaxAttempts(t *testing.T) {
+// TestOutboxDrain: Drain returns once everything queued was sent by the
+// running workers, and says what is left when its time runs out.
+func TestOutboxDrain(t *testing.T) {
 	store := storagetest.Store(t)
-	now := time.Now()
-	ch := &channel{fail: func(bot.Reply) error { return &bot.RetryError{Err: errors.New("502")} }}
-	o := bot.NewOutbox(store, []bot.Channel{ch}, func() time.Time { return now }, quiet)
-	o.MaxAttempts = 3
-	ctx := context.Background()
-	if err := o.Enqueue(ctx, []bot.Reply{{Channel: "telegram", Chat: "1", Text: "x"}}); err != nil {
-		t.Fatal(err)
+	ch := &channel{}
+	o := bot.NewOutbox(store, []bot.Channel{budgetChannel{ch}}, time.Now, quiet)
+	for i := range 5 {
+		enqueue(t, o, bot.Reply{Channel: "telegram", Chat: strconv.Itoa(i), Text: "m"})
 	}
-	for range 5 {
-		drain(t, o)
-		now = now.Add(10 * time.Minute)
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- o.Run(ctx) }()
+	dctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := o.Drain(dctx); err != nil {
+		t.Errorf("Drain: %v", err)
 	}
-	if dead, _ := store.DeadLetters(ctx, 10); len(dead) != 1 || ch.calls != 3 {
-		t.Errorf("after 3 failures: %d dead letters, %d calls; want 1 and 3", len(dead), ch.calls)
+	if n := len(ch.lines()); n != 5 {
+		t.Errorf("sent %d when Drain returned; want all 5", n)
 	}
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
+	stop()
+	<-done
+	enqueue(t, o, bot.Reply{Channel: "telegram", Chat: "1", Text: "late"})
+	short, cancel2 := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel2()
+	if err := o.Drain(short); err == nil || !strings.Contains(err.Error(), "1 still queued") {
+		t.Errorf("Drain with nobody sending: %v; want an error counting 1 reply left", err)
 	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

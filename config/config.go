@@ -22,11 +22,12 @@ import (
 
 // Defaults applied by Parse to settings the file leaves out.
 const (
-	DefaultTimezone   = "Asia/Dubai"     // Config.Timezone
-	DefaultIdle       = 30 * time.Minute // Config.Session.Idle
-	DefaultReopenDays = 7                // Config.ReopenDays
-	DefaultClaimSLA   = 30 * time.Minute // SLA.Claim of every centre
-	DefaultResolveSLA = 48 * time.Hour   // SLA.Resolve of every centre
+	DefaultTimezone   = "Asia/Dubai"       // Config.Timezone
+	DefaultIdle       = 30 * time.Minute   // Config.Session.Idle
+	DefaultReopenDays = 7                  // Config.ReopenDays
+	DefaultCloseAfter = 7 * 24 * time.Hour // Config.CloseAfter
+	DefaultClaimSLA   = 30 * time.Minute   // SLA.Claim of every centre
+	DefaultResolveSLA = 48 * time.Hour     // SLA.Resolve of every centre
 )
 
 // Text is a name in Arabic and, optionally, English.
@@ -56,6 +57,9 @@ type Config struct {
 	// ReopenDays is how many days after resolution a citizen may reopen a
 	// ticket.
 	ReopenDays int `yaml:"reopen_days"`
+	// CloseAfter is how long a resolved ticket waits for the citizen's
+	// rating before it is closed without one, and the citizen told so.
+	CloseAfter Duration `yaml:"close_after"`
 	// Centres are the service centres, in display order.
 	Centres []Centre `yaml:"centres"`
 	// Categories are the complaint categories, in display order.
@@ -160,7 +164,7 @@ func Load(path string) (*Config, error) {
 // A validation failure lists every problem found; each is a *FieldError
 // and matches shakwa.ErrInvalid.
 func Parse(data []byte) (*Config, error) {
-	c := &Config{Timezone: DefaultTimezone, ReopenDays: DefaultReopenDays}
+	c := &Config{Timezone: DefaultTimezone, ReopenDays: DefaultReopenDays, CloseAfter: Duration(DefaultCloseAfter)}
 	c.Session.Idle = Duration(DefaultIdle)
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)

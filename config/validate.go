@@ -56,6 +56,9 @@ func (c *Config) validateSettings(ps *problems) {
 	if c.ReopenDays < 1 {
 		ps.add("reopen_days", "must be at least 1")
 	}
+	if c.CloseAfter < Duration(time.Hour) {
+		ps.add("close_after", "must be at least 1h")
+	}
 }
 
 // validateCentres checks the centres and returns the set of valid-looking

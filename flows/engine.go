@@ -121,18 +121,28 @@ func Start(name, ticket string, now time.Time, c Catalog) (Result, error) {
 	return Result{Session: s, Prompts: []Prompt{f.steps[0].ask(&s, &c)}}, nil
 }
 
-// Step applies one Input to a running flow.
-func Step(s Session, in Input, now time.Time, c Catalog) Result {
+// ErrBrokenSession is the error of a stored Session that cannot go on: it
+// names a flow or a state this version does not have (it was saved by
+// another one), or its machine refuses a move it should allow.
+var ErrBrokenSession = errors.New("broken session")
+
+// Step applies one Input to a running flow. It returns an error wrapping
+// ErrBrokenSession when s cannot go on; the caller drops it and tells the
+// person.
+func Step(s Session, in Input, now time.Time, c Catalog) (Result, error) {
 	f, ok := lookup(s.Flow)
 	if !ok {
-		return Result{Cancelled: true}
+		return Result{}, fmt.Errorf("step: unknown flow %q: %w", s.Flow, ErrBrokenSession)
 	}
 	if c.Idle > 0 && now.Sub(s.Updated) > c.Idle {
-		return Result{Expired: true}
+		return Result{Expired: true}, nil
 	}
 	st, ok := f.step(s.State)
-	if !ok || in.Button == BtnCancel {
-		return Result{Cancelled: true}
+	if !ok {
+		return Result{}, fmt.Errorf("step %s: unknown state %q: %w", s.Flow, s.State, ErrBrokenSession)
+	}
+	if in.Button == BtnCancel {
+		return Result{Cancelled: true}, nil
 	}
 	s.Updated = now
 	var out outcome
@@ -142,33 +152,37 @@ func Step(s Session, in Input, now time.Time, c Catalog) Result {
 		out = st.handle(&s, in, &c)
 	}
 	if out.event == "" {
-		return Result{Session: s, Prompts: append(out.say, st.ask(&s, &c))}
+		return Result{Session: s, Prompts: append(out.say, st.ask(&s, &c))}, nil
 	}
 	return f.fire(s, out, &c)
 }
 
 // fire moves the machine by out.event and asks the next question.
-func (f flow) fire(s Session, out outcome, c *Catalog) Result {
+func (f flow) fire(s Session, out outcome, c *Catalog) (Result, error) {
 	m := f.machine(s.State)
 	event := out.event
 	if event == evNext && s.Review {
 		event, s.Review = evReview, false
 	}
+	if event == evBack && !m.Can(evBack) {
+		return Result{Cancelled: true}, nil // back from the first question
+	}
 	if err := m.Event(context.Background(), event); err != nil {
+		// A self-transition is no move, not a failure (looplab/fsm).
 		var none fsm.NoTransitionError
-		if event == evBack && !m.Can(evBack) {
-			return Result{Cancelled: true} // back from the first question
-		}
-		if !errors.As(err, &none) {
-			return Result{Cancelled: true}
+		if !errors.As(err, &none) || none.Err != nil {
+			return Result{}, fmt.Errorf("step %s/%s: %s: %v: %w", s.Flow, s.State, event, err, ErrBrokenSession)
 		}
 	}
 	s.State = m.Current()
 	if s.State == stateDone {
-		return Result{Prompts: out.say, Submit: submission(s)}
+		return Result{Prompts: out.say, Submit: submission(s)}, nil
 	}
-	nx, _ := f.step(s.State)
-	return Result{Session: s, Prompts: append(out.say, nx.ask(&s, c))}
+	nx, ok := f.step(s.State)
+	if !ok {
+		return Result{}, fmt.Errorf("step %s: moved to unknown state %q: %w", s.Flow, s.State, ErrBrokenSession)
+	}
+	return Result{Session: s, Prompts: append(out.say, nx.ask(&s, c))}, nil
 }
 
 func submission(s Session) *Submission {

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -178,7 +179,9 @@ func TestFlows(t *testing.T) {
 			now := t0
 			for i, mv := range tt.moves {
 				now = now.Add(time.Minute)
-				res = Step(res.Session, mv.in, now, cat)
+				if res, err = Step(res.Session, mv.in, now, cat); err != nil {
+					t.Fatalf("move %d: %v", i, err)
+				}
 				if got := res.Session.State; got != mv.state {
 					t.Fatalf("move %d: state %q; want %q", i, got, mv.state)
 				}
@@ -200,11 +203,11 @@ func TestFlows(t *testing.T) {
 
 func TestExpiry(t *testing.T) {
 	res, _ := Start(Complaint, "", t0, cat)
-	res = Step(res.Session, btn("centre:KRM"), t0.Add(29*time.Minute), cat)
+	res = mustStep(t, res.Session, btn("centre:KRM"), t0.Add(29*time.Minute))
 	if res.Session.State != "category" {
 		t.Fatalf("state %q; want category", res.Session.State)
 	}
-	res = Step(res.Session, btn("cat:waiting"), t0.Add(29*time.Minute+cat.Idle+time.Second), cat)
+	res = mustStep(t, res.Session, btn("cat:waiting"), t0.Add(29*time.Minute+cat.Idle+time.Second))
 	if !res.Expired || res.Session.Active() {
 		t.Errorf("expired %v active %v; want expired and ended", res.Expired, res.Session.Active())
 	}
@@ -216,10 +219,42 @@ func TestCentrePages(t *testing.T) {
 		btn  string
 		page int
 	}{{"page:1", 1}, {"page:2", 1}, {"page:-1", 1}, {"page:0", 0}} {
-		res = Step(res.Session, btn(tc.btn), t0, cat)
+		res = mustStep(t, res.Session, btn(tc.btn), t0)
 		if got := res.Prompts[len(res.Prompts)-1].Page; got != tc.page {
 			t.Errorf("%s: page %d; want %d", tc.btn, got, tc.page)
 		}
+	}
+}
+
+// mustStep is Step that fails the test on an error.
+func mustStep(t *testing.T, s Session, in Input, now time.Time) Result {
+	t.Helper()
+	res, err := Step(s, in, now, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// TestBrokenSession: a session saved by another version, with a flow or a
+// state this one lacks, is an error, not a silent cancel.
+func TestBrokenSession(t *testing.T) {
+	for _, s := range []Session{
+		{Flow: "survey", State: "q1", Updated: t0},
+		{Flow: Complaint, State: "signature", Updated: t0},
+	} {
+		res, err := Step(s, Input{Text: "x"}, t0, cat)
+		if !errors.Is(err, ErrBrokenSession) || res.Cancelled {
+			t.Errorf("Step(%s/%s) = %+v, %v; want ErrBrokenSession", s.Flow, s.State, res, err)
+		}
+	}
+	// Cancel and back on the first question stay ordinary endings.
+	res, _ := Start(Complaint, "", t0, cat)
+	if r := mustStep(t, res.Session, btn(BtnCancel), t0); !r.Cancelled {
+		t.Errorf("cancel: %+v; want cancelled", r)
+	}
+	if r := mustStep(t, res.Session, btn(BtnBack), t0); !r.Cancelled {
+		t.Errorf("back on the first question: %+v; want cancelled", r)
 	}
 }
 

@@ -10,7 +10,6 @@ import (
 
 	"github.com/shakwa/shakwa/bot"
 	"github.com/shakwa/shakwa/config"
-	"github.com/shakwa/shakwa/locales"
 	"github.com/shakwa/shakwa/storage/storagetest"
 )
 
@@ -21,11 +20,7 @@ func BenchmarkComplaint(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	text, err := locales.New()
-	if err != nil {
-		b.Fatal(err)
-	}
-	h := New(cfg, storagetest.Store(b), text, time.Now, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	h := New(cfg, storagetest.Store(b), strictText(b), time.Now, slog.New(slog.NewJSONHandler(io.Discard, nil)), Options{})
 	steps := []bot.Message{
 		{Button: menuComplaint}, {Button: "centre:KRM"}, {Button: "cat:waiting"},
 		{Text: "انتظرت أكثر من ساعتين دون أن يُنادى رقمي"}, {Button: "skip"}, {Button: "confirm"},

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -19,49 +20,51 @@ const refTicket = "ticket:"
 
 // button handles buttons that mean the same whatever flow is running.
 // It reports whether it handled the press.
-func (h *Handler) button(c *conv) bool {
+func (h *Handler) button(ctx context.Context, c *conv) bool {
 	verb, arg, _ := strings.Cut(c.m.Button, ":")
 	switch c.m.Button {
 	case menuComplaint, menuFeedback, menuThanks:
-		h.startFlow(c, strings.TrimPrefix(c.m.Button, "menu:"), "")
+		h.startFlow(ctx, c, strings.TrimPrefix(c.m.Button, "menu:"), "")
 		return true
 	case menuFollow:
-		h.endSession(c)
-		h.myTickets(c)
+		if h.endSession(ctx, c) {
+			h.myTickets(ctx, c)
+		}
 		return true
 	case menuLang:
 		h.askLang(c)
 		return true
 	case menuHome:
-		h.endSession(c)
-		h.menu(c, "")
+		if h.endSession(ctx, c) {
+			h.menu(c, "")
+		}
 		return true
 	}
 	switch verb {
 	case "lang":
-		h.setLang(c, arg)
+		h.setLang(ctx, c, arg)
 	case "view":
-		h.withOwn(c, arg, func(t *shakwa.Ticket) { h.show(c, t) })
+		h.withOwn(ctx, c, arg, func(t *shakwa.Ticket) { h.show(c, t) })
 	case "info":
-		h.startInfo(c, arg)
+		h.startInfo(ctx, c, arg)
 	case "rate":
 		id, stars, _ := strings.Cut(arg, ":")
-		h.rate(c, id, stars)
+		h.rate(ctx, c, id, stars)
 	case "reopen":
-		h.reopen(c, arg)
+		h.reopen(ctx, c, arg)
 	default:
-		return h.staffButton(c, verb, arg)
+		return h.staffButton(ctx, c, verb, arg)
 	}
 	return true
 }
 
-func (h *Handler) setLang(c *conv, lang string) {
+func (h *Handler) setLang(ctx context.Context, c *conv, lang string) {
 	if lang != "ar" && lang != "en" {
-		c.fail(shakwa.ErrInvalid)
+		c.fail(ctx, shakwa.ErrInvalid)
 		return
 	}
-	if err := h.store.SetLang(c.ctx, c.who.String(), lang); err != nil {
-		c.fail(fmt.Errorf("set lang: %w", err))
+	if err := h.store.SetLang(ctx, c.who, lang); err != nil {
+		c.fail(ctx, fmt.Errorf("set lang: %w", err))
 		return
 	}
 	c.lang = lang
@@ -69,38 +72,44 @@ func (h *Handler) setLang(c *conv, lang string) {
 }
 
 // submit stores what a completed flow gathered.
-func (h *Handler) submit(c *conv, s *flows.Submission) {
+func (h *Handler) submit(ctx context.Context, c *conv, s *flows.Submission) {
 	switch s.Flow {
 	case flows.Complaint:
-		h.fileComplaint(c, s)
+		h.fileComplaint(ctx, c, s)
 	case flows.Feedback, flows.Thanks:
-		h.giveFeedback(c, s)
+		h.giveFeedback(ctx, c, s)
 	case flows.Info:
-		h.addInfo(c, s.Ticket, s.Text, s.Files)
+		h.addInfo(ctx, c, s.Ticket, s.Text, s.Files)
 	case flows.Resolve:
-		h.resolve(c, s.Ticket, s.Text)
+		h.resolve(ctx, c, s.Ticket, s.Text)
 	case flows.Transfer:
-		h.transfer(c, s.Ticket, s.Centre)
+		h.transfer(ctx, c, s.Ticket, s.Centre)
 	}
 }
 
-func (h *Handler) fileComplaint(c *conv, s *flows.Submission) {
+// fileComplaint files the ticket. The ticket number is reserved for the
+// update in the same step that takes it: if the update comes again (we
+// stopped before its replies were queued), it files nothing new and gets
+// the same ticket.
+func (h *Handler) fileComplaint(ctx context.Context, c *conv, s *flows.Submission) {
 	now := h.now()
 	t := &shakwa.Ticket{
 		Centre: s.Centre, Category: s.Category, Text: s.Text, Phone: s.Phone,
-		Citizen: c.who, Lang: c.lang, Created: now, Updated: now,
+		Lang: c.lang, Created: now, Updated: now,
 	}
 	for _, f := range s.Files {
 		t.Attachments = append(t.Attachments, shakwa.Attachment{Kind: f.Kind, ID: f.ID, Name: f.Name})
 	}
-	if err := h.store.CreateTicket(c.ctx, t); err != nil {
-		c.fail(fmt.Errorf("create ticket: %w", err))
+	if err := h.store.CreateTicket(ctx, t, c.who, filedKey(c.m)); err != nil {
+		c.fail(ctx, fmt.Errorf("create ticket: %w", err))
 		return
 	}
-	// Remember which update filed it: if we stop before the replies are
-	// queued, the update comes again and finds the ticket (see replay).
-	if err := h.store.SaveSession(c.ctx, filedKey(c.m), []byte(t.ID), filedTTL); err != nil {
-		c.h.log.WarnContext(c.ctx, "remember filing", "channel", c.m.Channel, "ticket", t.ID, "err", err)
+	// Remember which update filed it: if we stop after the session ends but
+	// before the replies are queued, the update comes again with no session
+	// to finish, and finds the ticket here (see replay).
+	if err := h.store.SaveSession(ctx, filedKey(c.m), []byte(t.ID), filedTTL); err != nil {
+		c.fail(ctx, fmt.Errorf("remember filing: %w", err))
+		return
 	}
 	h.confirmFiled(c, t)
 }
@@ -113,15 +122,20 @@ func filedKey(m *bot.Message) string { return "filed:" + m.Channel + ":" + m.ID 
 
 // replay answers an update that already filed a ticket (its first handling
 // stopped before its replies were queued) with the same confirmation and
-// card. It reports whether m was such an update.
-func (h *Handler) replay(c *conv) bool {
-	id, err := h.store.Session(c.ctx, filedKey(c.m))
-	if err != nil || len(id) == 0 {
+// card. It reports whether it answered m.
+func (h *Handler) replay(ctx context.Context, c *conv) bool {
+	id, err := h.store.Session(ctx, filedKey(c.m))
+	if err != nil {
+		c.fail(ctx, fmt.Errorf("look for a filing: %w", err))
+		return true
+	}
+	if len(id) == 0 {
 		return false
 	}
-	t, err := h.store.Ticket(c.ctx, string(id))
+	t, err := h.store.Ticket(ctx, string(id))
 	if err != nil {
-		return false
+		c.fail(ctx, fmt.Errorf("filed ticket: %w", err))
+		return true
 	}
 	h.confirmFiled(c, t)
 	return true
@@ -134,31 +148,31 @@ func (h *Handler) confirmFiled(c *conv, t *shakwa.Ticket) {
 		data["Response"] = h.duration(c.lang, time.Duration(ce.SLA.Claim))
 		data["Resolve"] = h.duration(c.lang, time.Duration(ce.SLA.Resolve))
 	}
-	c.send(c.reply(c.t("complaint.done", data), [][]flows.Choice{{{Key: "menu.home", Data: menuHome}}}))
-	h.postCard(c, t)
+	c.Reply(c.reply(c.t("complaint.done", data), [][]flows.Choice{{{Key: "menu.home", Data: menuHome}}}))
+	h.notify.Card(c, t)
 }
 
-func (h *Handler) giveFeedback(c *conv, s *flows.Submission) {
+func (h *Handler) giveFeedback(ctx context.Context, c *conv, s *flows.Submission) {
 	f := &shakwa.Feedback{Kind: shakwa.Kind(s.Flow), Centre: s.Centre, Stars: s.Stars,
-		Staff: s.Staff, Text: s.Text, Citizen: c.who, Created: h.now()}
-	if err := h.store.AddFeedback(c.ctx, f); err != nil {
-		c.fail(fmt.Errorf("add feedback: %w", err))
+		Staff: s.Staff, Text: s.Text, Created: h.now()}
+	if err := h.store.AddFeedback(ctx, f, c.who); err != nil {
+		c.fail(ctx, fmt.Errorf("add feedback: %w", err))
 		return
 	}
-	c.send(c.reply(c.t(s.Flow+".done", map[string]any{"Centre": h.centreName(s.Centre, c.lang)}),
+	c.Reply(c.reply(c.t(s.Flow+".done", map[string]any{"Centre": h.centreName(s.Centre, c.lang)}),
 		[][]flows.Choice{{{Key: "menu.home", Data: menuHome}}}))
-	h.postFeedback(c, f)
+	h.notify.Feedback(c, f)
 }
 
 // myTickets lists the citizen's latest five requests.
-func (h *Handler) myTickets(c *conv) {
-	ts, err := h.store.CitizenTickets(c.ctx, c.who, 5)
+func (h *Handler) myTickets(ctx context.Context, c *conv) {
+	ts, err := h.store.CitizenTickets(ctx, c.who, 5)
 	if err != nil {
-		c.fail(fmt.Errorf("list tickets: %w", err))
+		c.fail(ctx, fmt.Errorf("list tickets: %w", err))
 		return
 	}
 	if len(ts) == 0 {
-		c.send(c.reply(c.t("follow.none", nil), [][]flows.Choice{{{Key: "menu.complaint", Data: menuComplaint}}}))
+		c.Reply(c.reply(c.t("follow.none", nil), [][]flows.Choice{{{Key: "menu.complaint", Data: menuComplaint}}}))
 		return
 	}
 	lines := []string{c.t("follow.list", map[string]any{"Count": len(ts)})}
@@ -169,63 +183,73 @@ func (h *Handler) myTickets(c *conv) {
 	}
 	r := c.reply(strings.Join(lines, "\n"), nil)
 	r.Buttons = rows
-	c.send(r)
+	c.Reply(r)
 }
 
 // followTyped shows the ticket whose number was typed: a citizen's own, or
 // for staff one of their centres'. It reports false when the text is no
 // ticket of theirs, such as a number typed in answer to staff («٤٥»), so
 // that it is passed on instead.
-func (h *Handler) followTyped(c *conv, text string) bool {
+func (h *Handler) followTyped(ctx context.Context, c *conv, text string) bool {
 	ref, ok := parseTicket(text)
 	if !ok {
 		return false
 	}
 	if c.person != nil && ref.prefix != "" {
-		t, err := h.store.Ticket(c.ctx, ref.id(ref.prefix))
-		if err == nil && c.isStaffOf(t.Centre) {
-			h.staffView(c, t)
+		t, err := h.store.Ticket(ctx, ref.id(ref.prefix))
+		switch {
+		case err == nil && c.isStaffOf(t.Centre):
+			h.staffView(ctx, c, t)
+			return true
+		case err != nil && !errors.Is(err, shakwa.ErrNotFound):
+			c.fail(ctx, fmt.Errorf("look up %s: %w", ref.id(ref.prefix), err))
 			return true
 		}
 	}
-	t, err := h.ownTicket(c, ref)
+	t, err := h.ownTicket(ctx, c, ref)
 	switch {
 	case err == nil:
 		h.show(c, t)
 	case errors.Is(err, shakwa.ErrNotFound) && ref.prefix == "":
 		return false
 	default:
-		c.fail(err)
+		c.fail(ctx, err)
 	}
 	return true
 }
 
 // withOwn runs fn on the speaker's ticket numbered as typed, or says it
 // was not found.
-func (h *Handler) withOwn(c *conv, typed string, fn func(*shakwa.Ticket)) {
+func (h *Handler) withOwn(ctx context.Context, c *conv, typed string, fn func(*shakwa.Ticket)) {
 	ref, ok := parseTicket(typed)
 	if !ok {
-		c.fail(shakwa.ErrNotFound)
+		c.fail(ctx, shakwa.ErrNotFound)
 		return
 	}
-	t, err := h.ownTicket(c, ref)
+	t, err := h.ownTicket(ctx, c, ref)
 	if err != nil {
-		c.fail(err)
+		c.fail(ctx, err)
 		return
 	}
 	fn(t)
 }
 
-// ownTicket finds a ticket of the speaker's by its typed number.
-func (h *Handler) ownTicket(c *conv, ref ticketRef) (*shakwa.Ticket, error) {
+// ownTicket finds a ticket of the speaker's by its typed number. Another
+// citizen's ticket is not found, exactly as one that does not exist; a
+// store that fails is an error of its own.
+func (h *Handler) ownTicket(ctx context.Context, c *conv, ref ticketRef) (*shakwa.Ticket, error) {
 	if ref.prefix != "" {
-		t, err := h.store.Ticket(c.ctx, ref.id(ref.prefix))
-		if err != nil || t.Citizen != c.who {
-			return nil, shakwa.ErrNotFound
+		id := ref.id(ref.prefix)
+		t, err := h.store.Ticket(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("look up %s: %w", id, err)
+		}
+		if t.Citizen != c.id {
+			return nil, fmt.Errorf("ticket %s of another citizen: %w", id, shakwa.ErrNotFound)
 		}
 		return t, nil
 	}
-	ts, err := h.store.CitizenTickets(c.ctx, c.who, 200)
+	ts, err := h.store.CitizenTickets(ctx, c.who, 200)
 	if err != nil {
 		return nil, fmt.Errorf("list tickets: %w", err)
 	}
@@ -239,7 +263,7 @@ func (h *Handler) show(c *conv, t *shakwa.Ticket) {
 	case t.Status.Open():
 		rows = append(rows, []flows.Choice{{Key: "button.add_info", Data: "info:" + t.ID}})
 	case t.Status == shakwa.StatusResolved:
-		rows = append(rows, h.starChoices(t.ID))
+		rows = append(rows, starChoices(t.ID))
 	}
 	if h.canReopen(t) {
 		rows = append(rows, []flows.Choice{{Key: "button.reopen", Data: "reopen:" + t.ID}})
@@ -247,10 +271,10 @@ func (h *Handler) show(c *conv, t *shakwa.Ticket) {
 	rows = append(rows, []flows.Choice{{Key: "menu.home", Data: menuHome}})
 	r := c.reply(c.t("follow.ticket", h.ticketData(c.lang, t)), rows)
 	r.Ref = refTicket + t.ID
-	c.send(r)
+	c.Reply(r)
 }
 
-func (h *Handler) starChoices(id string) []flows.Choice {
+func starChoices(id string) []flows.Choice {
 	row := make([]flows.Choice, 0, 5)
 	for n := 1; n <= 5; n++ {
 		row = append(row, flows.Choice{Key: "button.stars", Count: n, Data: "rate:" + id + ":" + strconv.Itoa(n)})
@@ -266,18 +290,18 @@ func (h *Handler) canReopen(t *shakwa.Ticket) bool {
 }
 
 // startInfo lets the citizen add to an open ticket of theirs.
-func (h *Handler) startInfo(c *conv, id string) {
-	h.withOwn(c, id, func(t *shakwa.Ticket) {
+func (h *Handler) startInfo(ctx context.Context, c *conv, id string) {
+	h.withOwn(ctx, c, id, func(t *shakwa.Ticket) {
 		if !t.Status.Open() {
 			c.say("info.closed", h.ticketData(c.lang, t))
 			return
 		}
-		h.startFlow(c, flows.Info, t.ID)
+		h.startFlow(ctx, c, flows.Info, t.ID)
 	})
 }
 
 // addInfo records the citizen's addition and passes it to the holder.
-func (h *Handler) addInfo(c *conv, id, text string, files []flows.File) {
+func (h *Handler) addInfo(ctx context.Context, c *conv, id, text string, files []flows.File) {
 	if n := utf8.RuneCountInString(text); n > flows.MaxText {
 		c.say("error.too_long", map[string]any{"Count": n, "Max": flows.MaxText})
 		return
@@ -289,36 +313,39 @@ func (h *Handler) addInfo(c *conv, id, text string, files []flows.File) {
 	for _, f := range files {
 		atts = append(atts, shakwa.Attachment{Kind: f.Kind, ID: f.ID, Name: f.Name})
 	}
-	t, err := h.store.Info(c.ctx, id, c.who, text, atts, h.now())
+	t, err := h.store.Info(ctx, id, c.who, text, atts, h.now())
 	if errors.Is(err, shakwa.ErrConflict) && t != nil {
 		c.say("info.closed", h.ticketData(c.lang, t))
 		return
 	}
 	if err != nil {
-		c.fail(err)
+		c.fail(ctx, err)
 		return
 	}
 	c.say("info.sent", h.ticketData(c.lang, t))
 	if t.Holder.ID != "" {
-		h.tellHolder(c, t, "relay.citizen", map[string]any{"Text": text})
-		c.sendFiles(c.m.Channel, h.staffAddress(t.Holder.ID), t.ID, atts)
+		if err := h.notify.Holder(ctx, c, t, "relay.citizen", map[string]any{"Text": text}); err != nil {
+			c.fail(ctx, err)
+			return
+		}
+		h.notify.Files(c, c.m.Channel, h.notify.staffAddress(t.Holder.ID), t.ID, atts)
 	}
 }
 
 // relay passes free text to the staff member holding the citizen's latest
 // open ticket. It reports whether there was one.
-func (h *Handler) relay(c *conv) bool {
+func (h *Handler) relay(ctx context.Context, c *conv) bool {
 	if c.m.Text == "" && len(c.m.Attachments) == 0 {
 		return false
 	}
-	ts, err := h.store.CitizenTickets(c.ctx, c.who, 5)
+	ts, err := h.store.CitizenTickets(ctx, c.who, 5)
 	if err != nil {
-		c.fail(fmt.Errorf("list tickets: %w", err))
+		c.fail(ctx, fmt.Errorf("list tickets: %w", err))
 		return true
 	}
 	for _, t := range ts {
 		if working(t.Status) {
-			h.addInfo(c, t.ID, strings.TrimSpace(c.m.Text), h.input(c).Files)
+			h.addInfo(ctx, c, t.ID, strings.TrimSpace(c.m.Text), h.input(c).Files)
 			return true
 		}
 	}
@@ -326,19 +353,19 @@ func (h *Handler) relay(c *conv) bool {
 }
 
 // rate records the citizen's rating of a resolved ticket.
-func (h *Handler) rate(c *conv, id, stars string) {
+func (h *Handler) rate(ctx context.Context, c *conv, id, stars string) {
 	n, err := strconv.Atoi(stars)
 	if err != nil {
-		c.fail(shakwa.ErrInvalid)
+		c.fail(ctx, shakwa.ErrInvalid)
 		return
 	}
-	t, err := h.store.Rate(c.ctx, id, c.who, n, h.now())
+	t, err := h.store.Rate(ctx, id, c.who, n, h.now())
 	if errors.Is(err, shakwa.ErrConflict) && t != nil && t.Rating > 0 {
 		c.notice = c.t("rating.already", map[string]any{"Count": t.Rating})
 		return
 	}
 	if err != nil {
-		c.fail(err)
+		c.fail(ctx, err)
 		return
 	}
 	var rows [][]flows.Choice
@@ -348,28 +375,35 @@ func (h *Handler) rate(c *conv, id, stars string) {
 		rows = append(rows, []flows.Choice{{Key: "button.reopen", Data: "reopen:" + t.ID}})
 	}
 	rows = append(rows, []flows.Choice{{Key: "menu.home", Data: menuHome}})
-	c.send(c.reply(c.t(key, h.ticketData(c.lang, t)), rows))
-	h.tellHolder(c, t, "staff.rated", map[string]any{"Count": n})
+	c.Reply(c.reply(c.t(key, h.ticketData(c.lang, t)), rows))
+	if err := h.notify.Holder(ctx, c, t, "staff.rated", map[string]any{"Count": n}); err != nil {
+		c.fail(ctx, err)
+	}
 }
 
 // reopen returns a resolved ticket to its holder, or to the queue.
-func (h *Handler) reopen(c *conv, id string) {
-	h.withOwn(c, id, func(t *shakwa.Ticket) {
+func (h *Handler) reopen(ctx context.Context, c *conv, id string) {
+	h.withOwn(ctx, c, id, func(t *shakwa.Ticket) {
 		if !h.canReopen(t) {
 			c.say("reopen.too_late", map[string]any{"Count": h.cfg.ReopenDays})
 			return
 		}
-		t, err := h.store.Reopen(c.ctx, t.ID, c.who, h.now())
+		t, err := h.store.Reopen(ctx, t.ID, c.who, h.now())
 		if err != nil {
-			c.fail(err)
+			c.fail(ctx, err)
 			return
 		}
 		c.say("reopen.done", h.ticketData(c.lang, t))
 		if t.Status == shakwa.StatusNew {
-			h.postCard(c, t)
+			h.notify.Card(c, t)
 			return
 		}
-		h.tellHolder(c, t, "staff.reopened", nil)
-		h.sendTicket(c, t)
+		if err := h.notify.Holder(ctx, c, t, "staff.reopened", nil); err != nil {
+			c.fail(ctx, err)
+			return
+		}
+		if err := h.notify.Ticket(ctx, c, h.notify.staffAddress(t.Holder.ID), t); err != nil {
+			c.fail(ctx, err)
+		}
 	})
 }

@@ -1,6 +1,9 @@
-// Package handlers implements bot.Handler: it decides who is speaking
-// (citizen, staff, manager), runs their flow or command, stores the outcome
-// and turns it into Replies through locales.
+// Package handlers implements bot.Handler and bot.JobHandler: it decides
+// who is speaking (citizen, staff, manager), runs their flow or command,
+// stores the outcome and turns it into Replies through locales; and it
+// runs the jobs the bot owes with no message to answer (closing resolved
+// tickets nobody rated, ending idle conversations). Both build their
+// messages to people through one Notifier.
 package handlers
 
 import (
@@ -16,20 +19,32 @@ import (
 	"github.com/shakwa/shakwa/locales"
 )
 
-// SessionStore keeps conversation state and preferences.
+// SessionStore keeps conversation state under opaque names.
 type SessionStore interface {
 	Session(ctx context.Context, who string) ([]byte, error)
 	SaveSession(ctx context.Context, who string, data []byte, ttl time.Duration) error
 	DeleteSession(ctx context.Context, who string) error
-	Lang(ctx context.Context, who string) (string, error)
-	SetLang(ctx context.Context, who, lang string) error
+	// SwapSession replaces who's session with data (nil: deletes it) for
+	// ttl only if it is still old, and reports whether it did.
+	SwapSession(ctx context.Context, who string, old, data []byte, ttl time.Duration) (bool, error)
+}
+
+// PeopleStore knows people by opaque ids and keeps their addresses and
+// languages.
+type PeopleStore interface {
+	// PersonID is the opaque id of the person at a (no I/O).
+	PersonID(a shakwa.Address) string
+	// Person returns a person's record; shakwa.ErrNotFound when none.
+	Person(ctx context.Context, id string) (shakwa.Person, error)
+	Lang(ctx context.Context, a shakwa.Address) (string, error)
+	SetLang(ctx context.Context, a shakwa.Address, lang string) error
 }
 
 // TicketStore keeps tickets. Transitions return the current ticket with an
 // error wrapping shakwa.ErrConflict when the ticket is not in a state that
 // allows them, and shakwa.ErrNotFound for unknown ids.
 type TicketStore interface {
-	CreateTicket(ctx context.Context, t *shakwa.Ticket) error
+	CreateTicket(ctx context.Context, t *shakwa.Ticket, from shakwa.Address, once string) error
 	Ticket(ctx context.Context, id string) (*shakwa.Ticket, error)
 	Events(ctx context.Context, id string) ([]shakwa.Event, error)
 	Claim(ctx context.Context, id string, by shakwa.Staff, centres []string, now time.Time) (*shakwa.Ticket, error)
@@ -38,6 +53,7 @@ type TicketStore interface {
 	Note(ctx context.Context, id string, by shakwa.Staff, text string, now time.Time) (*shakwa.Ticket, error)
 	Info(ctx context.Context, id string, citizen shakwa.Address, text string, files []shakwa.Attachment, now time.Time) (*shakwa.Ticket, error)
 	Resolve(ctx context.Context, id string, by shakwa.Staff, resolution string, now time.Time) (*shakwa.Ticket, error)
+	CloseResolved(ctx context.Context, id, by string, now time.Time) (*shakwa.Ticket, error)
 	Transfer(ctx context.Context, id string, by shakwa.Staff, to string, now time.Time) (*shakwa.Ticket, error)
 	Rate(ctx context.Context, id string, citizen shakwa.Address, stars int, now time.Time) (*shakwa.Ticket, error)
 	Reopen(ctx context.Context, id string, citizen shakwa.Address, now time.Time) (*shakwa.Ticket, error)
@@ -48,7 +64,7 @@ type TicketStore interface {
 
 // ReportStore gives the raw material of service metrics.
 type ReportStore interface {
-	AddFeedback(ctx context.Context, f *shakwa.Feedback) error
+	AddFeedback(ctx context.Context, f *shakwa.Feedback, from shakwa.Address) error
 	TicketsCreated(ctx context.Context, from, to time.Time) ([]*shakwa.Ticket, error)
 	TicketsResolved(ctx context.Context, from, to time.Time) ([]*shakwa.Ticket, error)
 	OpenTickets(ctx context.Context) ([]*shakwa.Ticket, error)
@@ -60,54 +76,79 @@ type RefStore interface {
 	RefOf(ctx context.Context, chat, messageID string) (string, error)
 }
 
+// Scheduler keeps the jobs the handlers owe later (see Job kinds).
+type Scheduler interface {
+	ScheduleJob(ctx context.Context, kind, key string, due time.Time) error
+}
+
 // Store is everything the handlers need from storage.
 type Store interface {
 	SessionStore
+	PeopleStore
 	TicketStore
 	ReportStore
 	RefStore
+	Scheduler
 }
 
-// Handler answers every Message. Create it with New.
-type Handler struct {
-	cfg   *config.Config
-	store Store
-	text  *locales.Bundle
-	now   func() time.Time
-	log   *slog.Logger
-
+// Options are a Handler's settings.
+type Options struct {
 	// StaffChannel is the channel staff, supervisors and managers use:
 	// their groups and private chats are there, and only there is a
 	// sender looked up among the configured people. Default "telegram".
 	StaffChannel string
 }
 
-var _ bot.Handler = (*Handler)(nil)
+// Handler answers every Message and runs the handlers' jobs. Create it
+// with New.
+type Handler struct {
+	words
+	store  Store
+	log    *slog.Logger
+	notify *Notifier
+}
+
+var (
+	_ bot.Handler    = (*Handler)(nil)
+	_ bot.JobHandler = (*Handler)(nil)
+)
 
 // New returns a Handler. now is the clock; log receives one line per
 // internal error.
-func New(cfg *config.Config, store Store, text *locales.Bundle, now func() time.Time, log *slog.Logger) *Handler {
-	return &Handler{cfg: cfg, store: store, text: text, now: now, log: log, StaffChannel: "telegram"}
+func New(cfg *config.Config, store Store, text *locales.Bundle, now func() time.Time, log *slog.Logger, opts Options) *Handler {
+	if opts.StaffChannel == "" {
+		opts.StaffChannel = "telegram"
+	}
+	w := words{cfg: cfg, text: text, now: now}
+	return &Handler{words: w, store: store, log: log,
+		notify: &Notifier{words: w, store: store, staffChannel: opts.StaffChannel}}
 }
+
+// Notifier returns the Handler's Notifier, for work outside a Message.
+func (h *Handler) Notifier() *Notifier { return h.notify }
 
 // Handle answers m; see bot.Handler.
 func (h *Handler) Handle(ctx context.Context, w bot.Responder, m *bot.Message) {
 	c := h.conv(ctx, m)
 	defer c.flush(w)
-	if m.Group {
-		h.group(c)
+	if c.failed != nil {
 		return
 	}
-	h.private(c)
+	if m.Group {
+		h.group(ctx, c)
+		return
+	}
+	h.private(ctx, c)
 }
 
 // conv is one Message being answered: who sent it, in which language, and
-// the replies made so far.
+// the replies made so far. It holds no context: every step is given the
+// update's.
 type conv struct {
-	ctx    context.Context
 	h      *Handler
 	m      *bot.Message
-	who    shakwa.Address
+	who    shakwa.Address // where they wrote from
+	id     string         // who they are to the store: their opaque person id
 	lang   string
 	person *config.Person // nil for citizens
 	out    []bot.Reply
@@ -116,8 +157,9 @@ type conv struct {
 }
 
 func (h *Handler) conv(ctx context.Context, m *bot.Message) *conv {
-	c := &conv{ctx: ctx, h: h, m: m, who: m.Address()}
-	if m.Channel == h.StaffChannel {
+	c := &conv{h: h, m: m, who: m.Address(), lang: locales.Lang(m.From.Lang)}
+	c.id = h.store.PersonID(c.who)
+	if m.Channel == h.notify.staffChannel {
 		if id, err := strconv.ParseInt(m.From.ID, 10, 64); err == nil {
 			if p, ok := h.cfg.Person(id); ok {
 				c.person = &p
@@ -126,17 +168,18 @@ func (h *Handler) conv(ctx context.Context, m *bot.Message) *conv {
 	}
 	// A person's language is kept under their private address; in a group,
 	// that is their user id.
-	c.lang = h.langOf(ctx, shakwa.Address{Channel: m.Channel, Chat: m.From.ID}, m.From.Lang)
+	lang, err := h.notify.langOf(ctx, shakwa.Address{Channel: m.Channel, Chat: m.From.ID}, m.From.Lang)
+	if err != nil {
+		c.fail(ctx, err)
+		return c
+	}
+	c.lang = lang
 	return c
 }
 
-// langOf is the stored choice of the person at a, else their platform hint.
-func (h *Handler) langOf(ctx context.Context, a shakwa.Address, hint string) string {
-	if l, err := h.store.Lang(ctx, a.String()); err == nil && l != "" {
-		return l
-	}
-	return locales.Lang(hint)
-}
+// Reply adds r to the answer: conv is where a Notifier writes while a
+// Message is answered.
+func (c *conv) Reply(r bot.Reply) { c.out = append(c.out, r) }
 
 // flush writes the replies, with the answer to a button press first.
 func (c *conv) flush(w bot.Responder) {
@@ -157,26 +200,17 @@ func (c *conv) t(key string, data map[string]any) string { return c.h.text.Text(
 
 // say replies in the speaker's chat.
 func (c *conv) say(key string, data map[string]any, buttons ...[]bot.Button) {
-	c.send(bot.Reply{Channel: c.m.Channel, Chat: c.m.Chat, Text: c.t(key, data), Buttons: buttons})
+	c.Reply(bot.Reply{Channel: c.m.Channel, Chat: c.m.Chat, Text: c.t(key, data), Buttons: buttons})
 }
 
-func (c *conv) send(r bot.Reply) { c.out = append(c.out, r) }
-
 // fail tells the person what went wrong, in their words: one table from
-// error kind to message; internal errors are logged once here.
-func (c *conv) fail(err error) {
-	key := "error.internal"
-	switch {
-	case errors.Is(err, shakwa.ErrNotFound):
-		key = "error.not_found"
-	case errors.Is(err, shakwa.ErrConflict):
-		key = "error.conflict"
-	case errors.Is(err, shakwa.ErrForbidden):
-		key = "error.forbidden"
-	case errors.Is(err, shakwa.ErrInvalid):
-		key = "error.invalid"
-	default:
-		c.h.log.ErrorContext(c.ctx, "handle message", "channel", c.m.Channel, "err", err)
+// error kind to message. Internal errors (a store that does not answer)
+// are logged once here and make intake deliver the
+// Message again.
+func (c *conv) fail(ctx context.Context, err error) {
+	key := errorKey(err)
+	if key == "error.internal" {
+		c.h.log.ErrorContext(ctx, "handle message", "channel", c.m.Channel, "err", err)
 		c.failed = err
 	}
 	if c.m.ButtonToken != "" && c.m.Group {
@@ -184,6 +218,21 @@ func (c *conv) fail(err error) {
 		return
 	}
 	c.say(key, nil)
+}
+
+// errorKey is the one table from error kind to the message people see.
+func errorKey(err error) string {
+	switch {
+	case errors.Is(err, shakwa.ErrNotFound):
+		return "error.not_found"
+	case errors.Is(err, shakwa.ErrConflict):
+		return "error.conflict"
+	case errors.Is(err, shakwa.ErrForbidden):
+		return "error.forbidden"
+	case errors.Is(err, shakwa.ErrInvalid):
+		return "error.invalid"
+	}
+	return "error.internal"
 }
 
 // staff is the speaker as a ticket records them.

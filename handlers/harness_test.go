@@ -1,13 +1,14 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -54,6 +55,41 @@ type world struct {
 	nextID  int
 	lastIDs map[string]string // chat -> last message id sent there
 	script  strings.Builder   // the transcript
+	logs    *logBuffer        // what the handler logged
+	// mayFail lets a handling Fail (storage down, on purpose); otherwise
+	// a Fail is a test failure.
+	mayFail bool
+}
+
+// logBuffer keeps log lines, for tests that look at them.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// strictText is the locales bundle every handler test uses: a message the
+// handler asks for and the files lack fails the test.
+func strictText(t testing.TB) *locales.Bundle {
+	t.Helper()
+	text, err := locales.New(func(lang, key string, err error) {
+		t.Errorf("locale message %s/%s: %v", lang, key, err)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return text
 }
 
 func newWorld(t *testing.T) *world { return newWorldWith(t, testConfig) }
@@ -65,14 +101,10 @@ func newWorldWith(t *testing.T, yaml string) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text, err := locales.New()
-	if err != nil {
-		t.Fatal(err)
-	}
 	w := &world{t: t, store: storagetest.Store(t), lastIDs: map[string]string{},
-		now: time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)}
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	w.h = New(cfg, w.store, text, func() time.Time { return w.now }, log)
+		now: time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC), logs: &logBuffer{}}
+	log := slog.New(slog.NewJSONHandler(w.logs, nil))
+	w.h = New(cfg, w.store, strictText(t), func() time.Time { return w.now }, log, Options{})
 	return w
 }
 
@@ -100,10 +132,49 @@ func (w *world) do(p person, m bot.Message) []bot.Reply {
 	w.record(p, m)
 	var rs bot.Replies
 	w.h.Handle(context.Background(), &rs, &m)
-	for _, r := range rs.List {
+	if rs.Err != nil && !w.mayFail {
+		w.t.Errorf("%s's message %+v: the handling failed: %v", p.name, m, rs.Err)
+	}
+	w.play(rs.List)
+	return rs.List
+}
+
+// play delivers replies as the outbox would.
+func (w *world) play(rs []bot.Reply) {
+	for _, r := range rs {
 		w.deliver(r)
 	}
-	return rs.List
+}
+
+// runJobs runs the jobs due at the world's clock, as the job runner would,
+// and returns their replies.
+func (w *world) runJobs(kinds ...string) []bot.Reply {
+	w.t.Helper()
+	var out []bot.Reply
+	for _, kind := range kinds {
+		js, err := w.store.ClaimJobs(context.Background(), kind, w.now, time.Minute, 100)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		for _, j := range js {
+			what := j.Key
+			if j.Kind == JobIdle {
+				what = "(a person)" // an opaque id, new in every run
+			}
+			fmt.Fprintf(&w.script, "\n(job %s %s)\n", j.Kind, what)
+			var rs bot.Replies
+			w.h.RunJob(context.Background(), &rs, &j)
+			if rs.Err != nil && !w.mayFail {
+				w.t.Errorf("job %s %s failed: %v", j.Kind, j.Key, rs.Err)
+			}
+			if _, err := w.store.DoneJob(context.Background(), j, time.Time{}); err != nil {
+				w.t.Fatal(err)
+			}
+			w.play(rs.List)
+			out = append(out, rs.List...)
+		}
+	}
+	return out
 }
 
 func (w *world) text(p person, s string) []bot.Reply { return w.do(p, bot.Message{Text: s}) }
@@ -126,7 +197,7 @@ func (w *world) deliver(r bot.Reply) {
 		if old, _ := w.store.Ref(context.Background(), chat, r.Ref); r.Edit && old != "" {
 			id = old
 		}
-		if err := w.store.SetRef(context.Background(), chat, r.Ref, id); err != nil {
+		if err := w.store.SetRef(context.Background(), chat, r.Ref, id, r.Trail); err != nil {
 			w.t.Fatal(err)
 		}
 	}

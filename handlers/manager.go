@@ -1,12 +1,14 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/config"
 	"github.com/shakwa/shakwa/stats"
 )
 
@@ -14,7 +16,7 @@ import (
 var periods = []stats.Period{"today", "week", "month"}
 
 // stats answers /stats [today|week|month] for managers.
-func (h *Handler) stats(c *conv, args string) {
+func (h *Handler) stats(ctx context.Context, c *conv, args string) {
 	if c.person == nil || c.person.Role != shakwa.RoleManager {
 		c.say("stats.forbidden", nil)
 		return
@@ -32,43 +34,52 @@ func (h *Handler) stats(c *conv, args string) {
 			return
 		}
 	}
-	rep, err := h.report(c, period)
+	rep, err := h.report(ctx, *c.person, period)
 	if err != nil {
-		c.fail(err)
+		c.fail(ctx, err)
 		return
 	}
-	c.say("stats.title", map[string]any{"Period": c.t("period."+string(period), nil),
+	for _, text := range h.reportText(c.lang, period, rep) {
+		c.Reply(c.reply(text, nil))
+	}
+}
+
+// reportText renders a report in lang: a title, then one message with a
+// block per centre and the total.
+func (h words) reportText(lang string, period stats.Period, rep stats.Report) []string {
+	title := h.text.Text(lang, "stats.title", map[string]any{"Period": h.text.Text(lang, "period."+string(period), nil),
 		"From": h.localTime(rep.From), "To": h.localTime(rep.To)})
 	var blocks []string
 	for _, cs := range rep.Centres {
-		blocks = append(blocks, h.centreStats(c, h.centreName(cs.Centre, c.lang), cs))
+		blocks = append(blocks, h.centreStats(lang, h.centreName(cs.Centre, lang), cs))
 	}
-	blocks = append(blocks, h.centreStats(c, c.t("stats.total", nil), rep.Total))
-	c.say("stats.body", map[string]any{"Body": strings.Join(blocks, "\n\n")})
+	blocks = append(blocks, h.centreStats(lang, h.text.Text(lang, "stats.total", nil), rep.Total))
+	return []string{title, h.text.Text(lang, "stats.body", map[string]any{"Body": strings.Join(blocks, "\n\n")})}
 }
 
 // report gathers the window's tickets and feedback and computes metrics
-// for the centres the manager oversees.
-func (h *Handler) report(c *conv, period stats.Period) (stats.Report, error) {
+// for the centres the manager p oversees. It needs no conversation: a
+// scheduled report is built the same way.
+func (h *Handler) report(ctx context.Context, p config.Person, period stats.Period) (stats.Report, error) {
 	from, to, err := stats.Window(period, h.now(), h.cfg.Location)
 	if err != nil {
 		return stats.Report{}, err
 	}
 	in := stats.Input{From: from, To: to, SLA: map[string]stats.SLA{}}
-	if in.Created, err = h.store.TicketsCreated(c.ctx, from, to); err != nil {
+	if in.Created, err = h.store.TicketsCreated(ctx, from, to); err != nil {
 		return stats.Report{}, fmt.Errorf("created tickets: %w", err)
 	}
-	if in.Resolved, err = h.store.TicketsResolved(c.ctx, from, to); err != nil {
+	if in.Resolved, err = h.store.TicketsResolved(ctx, from, to); err != nil {
 		return stats.Report{}, fmt.Errorf("resolved tickets: %w", err)
 	}
-	if in.Open, err = h.store.OpenTickets(c.ctx); err != nil {
+	if in.Open, err = h.store.OpenTickets(ctx); err != nil {
 		return stats.Report{}, fmt.Errorf("open tickets: %w", err)
 	}
-	if in.Feedback, err = h.store.FeedbackCreated(c.ctx, from, to); err != nil {
+	if in.Feedback, err = h.store.FeedbackCreated(ctx, from, to); err != nil {
 		return stats.Report{}, fmt.Errorf("feedback: %w", err)
 	}
 	for _, ce := range h.cfg.Centres {
-		if len(c.person.Centres) == 0 || c.person.Serves(ce.Code) {
+		if len(p.Centres) == 0 || p.Serves(ce.Code) {
 			in.Centres = append(in.Centres, ce.Code)
 		}
 		in.SLA[ce.Code] = stats.SLA{Claim: time.Duration(ce.SLA.Claim), Resolve: time.Duration(ce.SLA.Resolve)}
@@ -77,29 +88,30 @@ func (h *Handler) report(c *conv, period stats.Period) (stats.Report, error) {
 }
 
 // centreStats renders one centre's block of a report.
-func (h *Handler) centreStats(c *conv, name string, s stats.CentreStats) string {
-	none := c.t("stats.none", nil)
+func (h words) centreStats(lang, name string, s stats.CentreStats) string {
+	t := func(key string, data map[string]any) string { return h.text.Text(lang, key, data) }
+	none := t("stats.none", nil)
 	dur := func(ok bool, d time.Duration) string {
 		if !ok {
 			return none
 		}
-		return h.duration(c.lang, d)
+		return h.duration(lang, d)
 	}
 	pct := func(n, of int) string {
 		if of == 0 {
 			return none
 		}
-		return c.t("stats.percent", map[string]any{"N": n * 100 / of})
+		return t("stats.percent", map[string]any{"N": n * 100 / of})
 	}
-	rated := c.t("stats.no_ratings", nil)
+	rated := t("stats.no_ratings", nil)
 	if s.Rated > 0 {
-		rated = c.t("stats.ratings", map[string]any{"Count": s.Rated, "Rating": oneDecimal(s.AvgRating())})
+		rated = t("stats.ratings", map[string]any{"Count": s.Rated, "Rating": oneDecimal(s.AvgRating())})
 	}
 	stars := none
 	if s.FeedbackRated > 0 {
-		stars = c.t("stats.stars", map[string]any{"N": oneDecimal(s.AvgFeedbackStars())})
+		stars = t("stats.stars", map[string]any{"N": oneDecimal(s.AvgFeedbackStars())})
 	}
-	return c.t("stats.centre", map[string]any{
+	return t("stats.centre", map[string]any{
 		"Centre": name, "Received": s.Received, "Resolved": s.Resolved, "Open": s.Open,
 		"ClaimMedian": dur(s.HasClaim(), s.ClaimMedian), "ClaimP90": dur(s.HasClaim(), s.ClaimP90),
 		"ResolveMedian": dur(s.HasResolve(), s.ResolveMedian), "ResolveP90": dur(s.HasResolve(), s.ResolveP90),

@@ -161,11 +161,11 @@ type failingStore struct {
 	down bool
 }
 
-func (f *failingStore) CreateTicket(ctx context.Context, t *shakwa.Ticket) error {
+func (f *failingStore) CreateTicket(ctx context.Context, t *shakwa.Ticket, from shakwa.Address, once string) error {
 	if f.down {
 		return errors.New("redis: connection refused")
 	}
-	return f.Store.CreateTicket(ctx, t)
+	return f.Store.CreateTicket(ctx, t, from, once)
 }
 
 // TestFailedSaveKeepsTheComplaint: when storing the complaint fails, the

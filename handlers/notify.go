@@ -1,131 +1,207 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
-	"slices"
 	"strings"
+	"time"
 
 	"github.com/shakwa/shakwa"
 	"github.com/shakwa/shakwa/bot"
 	"github.com/shakwa/shakwa/flows"
+	"github.com/shakwa/shakwa/locales"
 )
+
+// Replier takes the Replies one piece of work makes: the answer to a
+// Message being handled, or a job's (a bot.Responder is one).
+type Replier interface {
+	Reply(r bot.Reply)
+}
+
+// Notifier builds the messages the bot sends about tickets to anyone, in
+// their own language: a ticket's citizen, its holder, its centre's staff
+// group. It needs no Message: a handler uses it while it answers one, a
+// job while it runs, and both queue what it writes to their Replier
+// together, all or none. It is safe for concurrent use.
+type Notifier struct {
+	words
+	store        Store
+	staffChannel string
+}
+
+// langOf is the stored choice of the person at a, else their platform
+// hint, else the default.
+func (n *Notifier) langOf(ctx context.Context, a shakwa.Address, hint string) (string, error) {
+	l, err := n.store.Lang(ctx, a)
+	if err != nil {
+		return "", fmt.Errorf("language: %w", err)
+	}
+	if l != "" {
+		return l, nil
+	}
+	return locales.Lang(hint), nil
+}
+
+// Citizen tells the citizen of t, in their language, the message key
+// about t (with extra template data and buttons), on their own channel. A
+// reply to it is about t. It returns an error wrapping
+// shakwa.ErrNotFound when the store no longer knows how to reach them.
+func (n *Notifier) Citizen(ctx context.Context, w Replier, t *shakwa.Ticket, key string, extra map[string]any, rows ...[]flows.Choice) error {
+	p, err := n.store.Person(ctx, t.Citizen)
+	if err != nil {
+		return fmt.Errorf("citizen of %s: %w", t.ID, err)
+	}
+	lang := p.Lang
+	if lang == "" {
+		lang = locales.Lang(t.Lang)
+	}
+	data := n.ticketData(lang, t)
+	for k, v := range extra {
+		data[k] = v
+	}
+	w.Reply(bot.Reply{Channel: p.Address.Channel, Chat: p.Address.Chat, Ref: refTicket + t.ID,
+		Text: n.text.Text(lang, key, data), Buttons: n.renderButtons(lang, rows)})
+	return nil
+}
+
+// CitizenAddress is where the citizen of t is reached.
+func (n *Notifier) CitizenAddress(ctx context.Context, t *shakwa.Ticket) (shakwa.Address, error) {
+	p, err := n.store.Person(ctx, t.Citizen)
+	if err != nil {
+		return shakwa.Address{}, fmt.Errorf("citizen of %s: %w", t.ID, err)
+	}
+	return p.Address, nil
+}
+
+// Holder tells the staff member holding t, privately and in their
+// language, the message key about t; a ticket nobody holds needs nothing.
+func (n *Notifier) Holder(ctx context.Context, w Replier, t *shakwa.Ticket, key string, extra map[string]any) error {
+	if t.Holder.ID == "" {
+		return nil
+	}
+	to := n.staffAddress(t.Holder.ID)
+	lang, err := n.langOf(ctx, to, "")
+	if err != nil {
+		return err
+	}
+	data := n.ticketData(lang, t)
+	for k, v := range extra {
+		data[k] = v
+	}
+	w.Reply(bot.Reply{Channel: to.Channel, Chat: to.Chat, Ref: refTicket + t.ID, Text: n.text.Text(lang, key, data)})
+	return nil
+}
 
 // cardData is a ticket's template data as a staff group sees it: the phone
 // masked, the text cut short.
-func (h *Handler) cardData(t *shakwa.Ticket) map[string]any {
-	data := h.ticketData(groupLang, t)
+func (n *Notifier) cardData(t *shakwa.Ticket) map[string]any {
+	data := n.ticketData(groupLang, t)
 	data["Phone"] = maskPhone(t.Phone)
 	if t.Phone == "" {
-		data["Phone"] = h.text.Text(groupLang, "summary.no_phone", nil)
+		data["Phone"] = n.text.Text(groupLang, "summary.no_phone", nil)
 	}
 	return data
 }
 
-// postCard posts a new ticket's card, with its Claim button, to the staff
+// Card posts a new ticket's card, with its Claim button, to the staff
 // group of the ticket's centre.
-func (h *Handler) postCard(c *conv, t *shakwa.Ticket) {
-	chat, ok := h.groupChat(t.Centre)
+func (n *Notifier) Card(w Replier, t *shakwa.Ticket) {
+	chat, ok := n.groupChat(t.Centre)
 	if !ok {
 		return
 	}
-	c.send(bot.Reply{Channel: h.staffChannel(), Chat: chat, Ref: refCard + t.ID,
-		Text:    h.text.Text(groupLang, "card.new", h.cardData(t)),
-		Buttons: [][]bot.Button{{{Label: h.text.Text(groupLang, "button.claim", nil), Data: "claim:" + t.ID}}}})
+	w.Reply(bot.Reply{Channel: n.staffChannel, Chat: chat, Ref: refCard + t.ID,
+		Text:    n.text.Text(groupLang, "card.new", n.cardData(t)),
+		Buttons: [][]bot.Button{{{Label: n.text.Text(groupLang, "button.claim", nil), Data: "claim:" + t.ID}}}})
 }
 
-// editCard rewrites a ticket's card to show where it stands.
-func (h *Handler) editCard(c *conv, t *shakwa.Ticket, key string) {
-	h.editCardOf(c, t, key, nil)
-}
-
-func (h *Handler) editCardOf(c *conv, t *shakwa.Ticket, key string, extra map[string]any) {
-	chat, ok := h.groupChat(t.Centre)
+// EditCard rewrites a ticket's card in its centre's group with message key
+// (card.claimed, card.resolved...), and the Claim button when it is new.
+func (n *Notifier) EditCard(w Replier, t *shakwa.Ticket, key string, extra map[string]any) {
+	chat, ok := n.groupChat(t.Centre)
 	if !ok {
 		return
 	}
-	data := h.cardData(t)
+	data := n.cardData(t)
 	for k, v := range extra {
 		data[k] = v
 	}
-	r := bot.Reply{Channel: h.staffChannel(), Chat: chat, Ref: refCard + t.ID, Edit: true,
-		Text: h.text.Text(groupLang, key, data)}
+	r := bot.Reply{Channel: n.staffChannel, Chat: chat, Ref: refCard + t.ID, Edit: true,
+		Text: n.text.Text(groupLang, key, data)}
 	if t.Status == shakwa.StatusNew && key == "card.new" {
-		r.Buttons = [][]bot.Button{{{Label: h.text.Text(groupLang, "button.claim", nil), Data: "claim:" + t.ID}}}
+		r.Buttons = [][]bot.Button{{{Label: n.text.Text(groupLang, "button.claim", nil), Data: "claim:" + t.ID}}}
 	}
-	c.send(r)
+	w.Reply(r)
 }
 
-// postFeedback shows feedback and thanks to the centre's staff: good words
+// Feedback shows feedback and thanks to the centre's staff: good words
 // are meant to be read by the people they name.
-func (h *Handler) postFeedback(c *conv, f *shakwa.Feedback) {
-	chat, ok := h.groupChat(f.Centre)
+func (n *Notifier) Feedback(w Replier, f *shakwa.Feedback) {
+	chat, ok := n.groupChat(f.Centre)
 	if !ok {
 		return
 	}
-	data := map[string]any{"Centre": h.centreName(f.Centre, groupLang), "Count": f.Stars,
+	data := map[string]any{"Centre": n.centreName(f.Centre, groupLang), "Count": f.Stars,
 		"Staff": f.Staff, "Text": f.Text}
-	c.send(bot.Reply{Channel: h.staffChannel(), Chat: chat,
-		Text: h.text.Text(groupLang, "card."+string(f.Kind), data)})
+	w.Reply(bot.Reply{Channel: n.staffChannel, Chat: chat,
+		Text: n.text.Text(groupLang, "card."+string(f.Kind), data)})
 }
 
-// sendTicket sends the whole ticket, its attachments and actions to the
-// staff member who holds it.
-func (h *Handler) sendTicket(c *conv, t *shakwa.Ticket) {
-	h.sendTicketTo(c, h.staffAddress(t.Holder.ID), t)
-}
-
-// staffView shows a ticket of their centre to the staff member speaking.
-func (h *Handler) staffView(c *conv, t *shakwa.Ticket) {
-	h.sendTicketTo(c, c.who, t)
-}
-
-// sendTicketTo sends the whole ticket to a staff member's chat, with the
-// actions open to them: claim when it is new, close, release and transfer
-// when they hold it.
-func (h *Handler) sendTicketTo(c *conv, to shakwa.Address, t *shakwa.Ticket) {
-	lang := h.langOf(c.ctx, to, "")
-	data := h.ticketData(lang, t)
+// Ticket sends the whole ticket, what the citizen added and its files to a
+// staff member's chat, with the actions open to them: claim when it is
+// new, close, release and transfer when they hold it.
+func (n *Notifier) Ticket(ctx context.Context, w Replier, to shakwa.Address, t *shakwa.Ticket) error {
+	lang, err := n.langOf(ctx, to, "")
+	if err != nil {
+		return err
+	}
+	data := n.ticketData(lang, t)
 	data["Phone"] = t.Phone
 	if t.Phone == "" {
-		data["Phone"] = h.text.Text(lang, "summary.no_phone", nil)
+		data["Phone"] = n.text.Text(lang, "summary.no_phone", nil)
 	}
-	text := h.text.Text(lang, "ticket.full", data)
-	if extra := h.additions(c, t.ID); extra != "" {
-		text += "\n\n" + h.text.Text(lang, "ticket.additions", nil) + "\n" + extra
+	text := n.text.Text(lang, "ticket.full", data)
+	extra, err := n.additions(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	if extra != "" {
+		text += "\n\n" + n.text.Text(lang, "ticket.additions", nil) + "\n" + extra
 	}
 	var rows [][]flows.Choice
 	switch {
 	case t.Status == shakwa.StatusNew:
 		rows = [][]flows.Choice{{{Key: "button.claim", Data: "claim:" + t.ID}}}
-	case working(t.Status) && h.staffAddress(t.Holder.ID) == to:
+	case working(t.Status) && n.staffAddress(t.Holder.ID) == to:
 		rows = [][]flows.Choice{
 			{{Key: "button.close", Data: "close:" + t.ID}},
 			{{Key: "button.release", Data: "release:" + t.ID}, {Key: "button.transfer", Data: "transfer:" + t.ID}},
 		}
 	}
-	c.send(bot.Reply{Channel: to.Channel, Chat: to.Chat, Ref: refTicket + t.ID, Text: text,
-		Buttons: renderButtons(h, lang, rows)})
-	c.sendFiles(t.Citizen.Channel, to, t.ID, t.Attachments)
+	w.Reply(bot.Reply{Channel: to.Channel, Chat: to.Chat, Ref: refTicket + t.ID, Text: text,
+		Buttons: n.renderButtons(lang, rows)})
+	n.Files(w, t.Channel, to, t.ID, t.Attachments)
+	return nil
 }
 
-// sendFiles sends a ticket's files, kept on channel from, to a chat, one
+// Files sends a ticket's files, kept on channel from, to a chat, one
 // message each, so that each can be retried on its own; a reply to any of
 // them is about the ticket. A file id means something only on its own
 // channel: files go nowhere else (the ticket's text still counts them).
-func (c *conv) sendFiles(from string, to shakwa.Address, id string, files []shakwa.Attachment) {
+func (n *Notifier) Files(w Replier, from string, to shakwa.Address, id string, files []shakwa.Attachment) {
 	if from != to.Channel {
 		return
 	}
 	for _, f := range files {
-		c.send(bot.Reply{Channel: to.Channel, Chat: to.Chat, Ref: refTicket + id, Attachments: []shakwa.Attachment{f}})
+		w.Reply(bot.Reply{Channel: to.Channel, Chat: to.Chat, Ref: refTicket + id, Attachments: []shakwa.Attachment{f}})
 	}
 }
 
 // additions lists what the citizen added to the ticket, oldest first.
-func (h *Handler) additions(c *conv, id string) string {
-	evs, err := h.store.Events(c.ctx, id)
+func (n *Notifier) additions(ctx context.Context, id string) (string, error) {
+	evs, err := n.store.Events(ctx, id)
 	if err != nil {
-		return ""
+		return "", fmt.Errorf("additions to %s: %w", id, err)
 	}
 	var lines []string
 	for _, e := range evs {
@@ -133,88 +209,22 @@ func (h *Handler) additions(c *conv, id string) string {
 			lines = append(lines, "• "+excerpt(e.Text, 500))
 		}
 	}
-	return strings.Join(lines, "\n")
+	return strings.Join(lines, "\n"), nil
 }
 
-// tellHolder sends the holder of t a message about it.
-func (h *Handler) tellHolder(c *conv, t *shakwa.Ticket, key string, extra map[string]any) {
-	if t.Holder.ID == "" {
-		return
-	}
-	to := h.staffAddress(t.Holder.ID)
-	lang := h.langOf(c.ctx, to, "")
-	data := h.ticketData(lang, t)
-	for k, v := range extra {
-		data[k] = v
-	}
-	c.send(bot.Reply{Channel: to.Channel, Chat: to.Chat, Ref: refTicket + t.ID, Text: h.text.Text(lang, key, data)})
+// staffAddress is where a staff member is reached privately.
+func (n *Notifier) staffAddress(id string) shakwa.Address {
+	return shakwa.Address{Channel: n.staffChannel, Chat: id}
 }
 
-// tellCitizen sends the citizen of t a message about it, in their language.
-func (h *Handler) tellCitizen(c *conv, t *shakwa.Ticket, key string, extra map[string]any) {
-	lang := h.citizenLang(c, t)
-	data := h.ticketData(lang, t)
-	for k, v := range extra {
-		data[k] = v
+// groupChat is the staff group of centre, as a chat id.
+func (n *Notifier) groupChat(centre string) (string, bool) {
+	ce, ok := n.cfg.Centre(centre)
+	if !ok || ce.StaffChat == 0 {
+		return "", false
 	}
-	c.send(bot.Reply{Channel: t.Citizen.Channel, Chat: t.Citizen.Chat, Ref: refTicket + t.ID,
-		Text: h.text.Text(lang, key, data)})
+	return fmt.Sprint(ce.StaffChat), true
 }
 
-// citizenLang is the language the citizen of t chose last, or the one they
-// filed t in.
-func (h *Handler) citizenLang(c *conv, t *shakwa.Ticket) string {
-	return h.langOf(c.ctx, t.Citizen, t.Lang)
-}
-
-// queue lists the unclaimed tickets of the speaker's centres, oldest first.
-func (h *Handler) queue(c *conv) {
-	if c.person == nil || c.person.Role == shakwa.RoleManager {
-		h.help(c)
-		return
-	}
-	var all []*shakwa.Ticket
-	for _, code := range c.person.Centres {
-		ts, err := h.store.Queue(c.ctx, code, 20)
-		if err != nil {
-			c.fail(fmt.Errorf("queue %s: %w", code, err))
-			return
-		}
-		all = append(all, ts...)
-	}
-	slices.SortFunc(all, func(a, b *shakwa.Ticket) int { return a.Created.Compare(b.Created) })
-	h.list(c, all, "queue", "claim:")
-}
-
-// mine lists the tickets the speaker holds.
-func (h *Handler) mine(c *conv) {
-	if c.person == nil || c.person.Role == shakwa.RoleManager {
-		h.help(c)
-		return
-	}
-	ts, err := h.store.Held(c.ctx, c.m.From.ID)
-	if err != nil {
-		c.fail(fmt.Errorf("held: %w", err))
-		return
-	}
-	h.list(c, ts, "mine", "open:")
-}
-
-// list shows tickets, one line each, with a button per ticket (at most 10).
-func (h *Handler) list(c *conv, ts []*shakwa.Ticket, key, action string) {
-	if len(ts) == 0 {
-		c.say(key+".empty", nil)
-		return
-	}
-	lines := []string{c.t(key+".title", map[string]any{"Count": len(ts)})}
-	var rows [][]bot.Button
-	for i, t := range ts {
-		lines = append(lines, c.t("staff.line", h.ticketData(c.lang, t)))
-		if i < 10 {
-			rows = append(rows, []bot.Button{{Label: t.ID, Data: action + t.ID}})
-		}
-	}
-	r := c.reply(strings.Join(lines, "\n"), nil)
-	r.Buttons = rows
-	c.send(r)
-}
+// closeAfter is how long a resolved ticket waits for its rating.
+func (n *Notifier) closeAfter() time.Duration { return time.Duration(n.cfg.CloseAfter) }

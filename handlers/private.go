@@ -1,11 +1,14 @@
 package handlers
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/shakwa/shakwa"
 	"github.com/shakwa/shakwa/flows"
 	"github.com/shakwa/shakwa/locales"
 )
@@ -27,24 +30,27 @@ const (
 )
 
 // private answers a private chat.
-func (h *Handler) private(c *conv) {
+func (h *Handler) private(ctx context.Context, c *conv) {
 	text := strings.TrimSpace(c.m.Text)
 	if strings.HasPrefix(text, "/") {
-		h.command(c, text)
+		h.command(ctx, c, text)
 		return
 	}
-	if h.replay(c) {
+	if h.replay(ctx, c) {
 		return
 	}
-	if c.m.Button != "" && h.button(c) {
+	if c.m.Button != "" && h.button(ctx, c) {
 		return
 	}
-	if c.m.ReplyTo != "" && h.replyTo(c) {
+	if c.m.ReplyTo != "" && h.replyTo(ctx, c) {
 		return
 	}
-	s, ok := h.loadSession(c)
-	if ok && s.Active() {
-		h.step(c, s)
+	s, ok := h.loadSession(ctx, c)
+	if !ok {
+		return
+	}
+	if s.Active() {
+		h.step(ctx, c, s)
 		return
 	}
 	if c.m.Button != "" {
@@ -52,7 +58,7 @@ func (h *Handler) private(c *conv) {
 		h.menu(c, "")
 		return
 	}
-	if h.followTyped(c, text) || h.relay(c) {
+	if h.followTyped(ctx, c, text) || h.relay(ctx, c) {
 		return
 	}
 	h.menu(c, "menu.hint")
@@ -60,28 +66,30 @@ func (h *Handler) private(c *conv) {
 
 // command runs a slash command: /start, /cancel, /help and the staff and
 // manager commands.
-func (h *Handler) command(c *conv, text string) {
+func (h *Handler) command(ctx context.Context, c *conv, text string) {
 	name, args, _ := strings.Cut(text, " ")
 	args = strings.TrimSpace(args)
 	switch strings.ToLower(name) {
 	case "/start", "/menu":
-		h.endSession(c)
-		h.menu(c, "menu.greeting")
+		if h.endSession(ctx, c) {
+			h.menu(c, "menu.greeting")
+		}
 	case "/cancel":
-		h.endSession(c)
-		h.menu(c, "flow.cancelled")
+		if h.endSession(ctx, c) {
+			h.menu(c, "flow.cancelled")
+		}
 	case "/lang", "/language":
 		h.askLang(c)
 	case "/queue":
-		h.queue(c)
+		h.queue(ctx, c)
 	case "/mine":
-		h.mine(c)
+		h.mine(ctx, c)
 	case "/reply":
-		h.replyCommand(c, args)
+		h.replyCommand(ctx, c, args)
 	case "/note":
-		h.noteCommand(c, args)
+		h.noteCommand(ctx, c, args)
 	case "/stats":
-		h.stats(c, args)
+		h.stats(ctx, c, args)
 	default:
 		h.help(c)
 	}
@@ -102,93 +110,145 @@ func (h *Handler) menu(c *conv, key string) {
 	if key != "" {
 		text = c.t(key, map[string]any{"Name": c.m.From.Name}) + "\n\n" + text
 	}
-	c.send(c.reply(text, [][]flows.Choice{
+	c.Reply(c.reply(text, menuRows()))
+}
+
+// menuRows are the main menu's buttons.
+func menuRows() [][]flows.Choice {
+	return [][]flows.Choice{
 		{{Key: "menu.complaint", Data: menuComplaint}},
 		{{Key: "menu.feedback", Data: menuFeedback}},
 		{{Key: "menu.thanks", Data: menuThanks}},
 		{{Key: "menu.follow", Data: menuFollow}},
 		{{Key: "menu.language", Data: menuLang}},
-	}))
+	}
 }
 
 func (h *Handler) askLang(c *conv) {
-	c.send(c.reply(c.t("lang.ask", nil), [][]flows.Choice{{
+	c.Reply(c.reply(c.t("lang.ask", nil), [][]flows.Choice{{
 		{Key: "lang.ar", Data: "lang:ar"}, {Key: "lang.en", Data: "lang:en"},
 	}}))
 }
 
-// loadSession reads the speaker's session; a broken one is dropped.
-func (h *Handler) loadSession(c *conv) (flows.Session, bool) {
-	data, err := h.store.Session(c.ctx, c.who.String())
+// stored is a conversation as the session store keeps it, under the
+// person's opaque id: the flow, and where and in which language to say so
+// when it expires (see the idle job).
+type stored struct {
+	flows.Session
+	To   shakwa.Address `json:"to"`
+	Lang string         `json:"lang,omitempty"`
+	// Expired marks a conversation the idle job ended: nothing runs, but
+	// the job can still say so if its first run stopped short.
+	Expired bool `json:"expired,omitempty"`
+}
+
+// loadSession reads the speaker's session; ok is false when reading
+// failed (the person has been told). One that cannot be decoded is
+// dropped, and said so in the log.
+func (h *Handler) loadSession(ctx context.Context, c *conv) (s flows.Session, ok bool) {
+	data, err := h.store.Session(ctx, c.id)
 	if err != nil {
-		c.fail(fmt.Errorf("load session: %w", err))
+		c.fail(ctx, fmt.Errorf("load session: %w", err))
 		return flows.Session{}, false
 	}
-	var s flows.Session
-	if len(data) == 0 || json.Unmarshal(data, &s) != nil {
+	if len(data) == 0 {
 		return flows.Session{}, true
 	}
-	return s, true
+	var st stored
+	if err := json.Unmarshal(data, &st); err != nil {
+		h.log.WarnContext(ctx, "undecodable session dropped", "channel", c.m.Channel, "err", err)
+		return flows.Session{}, true
+	}
+	if st.Expired {
+		return flows.Session{}, true
+	}
+	return st.Session, true
 }
 
-func (h *Handler) saveSession(c *conv, s flows.Session) {
+// saveSession keeps the running flow and moves its idle job to when it
+// would expire.
+func (h *Handler) saveSession(ctx context.Context, c *conv, s flows.Session) {
 	if !s.Active() {
-		h.endSession(c)
+		h.endSession(ctx, c)
 		return
 	}
-	data, err := json.Marshal(s)
+	data, err := json.Marshal(stored{Session: s, To: c.who, Lang: c.lang})
 	if err == nil {
-		err = h.store.SaveSession(c.ctx, c.who.String(), data, sessionTTL)
+		err = h.store.ScheduleJob(ctx, JobIdle, c.id, s.Updated.Add(h.idle()))
+	}
+	if err == nil {
+		err = h.store.SaveSession(ctx, c.id, data, sessionTTL)
 	}
 	if err != nil {
-		c.fail(fmt.Errorf("save session: %w", err))
+		c.fail(ctx, fmt.Errorf("save session: %w", err))
 	}
 }
 
-func (h *Handler) endSession(c *conv) {
-	if err := h.store.DeleteSession(c.ctx, c.who.String()); err != nil {
-		c.fail(fmt.Errorf("end session: %w", err))
+// endSession ends the speaker's conversation; false when the store
+// failed (the person has been told).
+func (h *Handler) endSession(ctx context.Context, c *conv) bool {
+	if err := h.store.DeleteSession(ctx, c.id); err != nil {
+		c.fail(ctx, fmt.Errorf("end session: %w", err))
+		return false
 	}
+	return true
 }
+
+func (h *Handler) idle() time.Duration { return time.Duration(h.cfg.Session.Idle) }
 
 // startFlow begins a flow and shows its first question.
-func (h *Handler) startFlow(c *conv, name, ticket string) {
+func (h *Handler) startFlow(ctx context.Context, c *conv, name, ticket string) {
 	res, err := flows.Start(name, ticket, h.now(), h.catalog())
 	if err != nil {
-		c.fail(err)
+		c.fail(ctx, err)
 		return
 	}
-	h.apply(c, res)
+	h.apply(ctx, c, res)
 }
 
-// step feeds the Message to the running flow.
-func (h *Handler) step(c *conv, s flows.Session) {
-	h.apply(c, flows.Step(s, h.input(c), h.now(), h.catalog()))
+// step feeds the Message to the running flow. A session this version
+// cannot continue is dropped, logged, and the person starts again.
+func (h *Handler) step(ctx context.Context, c *conv, s flows.Session) {
+	res, err := flows.Step(s, h.input(c), h.now(), h.catalog())
+	if errors.Is(err, flows.ErrBrokenSession) {
+		h.log.ErrorContext(ctx, "session dropped", "channel", c.m.Channel, "err", err)
+		if h.endSession(ctx, c) {
+			h.menu(c, "flow.broken")
+		}
+		return
+	}
+	if err != nil {
+		c.fail(ctx, err)
+		return
+	}
+	h.apply(ctx, c, res)
 }
 
 // apply stores a flow's Result and shows its prompts. A completed flow's
 // session ends only once its submission is stored: if storing fails, the
 // person can press confirm again.
-func (h *Handler) apply(c *conv, res flows.Result) {
+func (h *Handler) apply(ctx context.Context, c *conv, res flows.Result) {
 	switch {
 	case res.Expired:
-		h.endSession(c)
-		h.menu(c, "flow.expired")
+		if h.endSession(ctx, c) {
+			h.menu(c, "flow.expired")
+		}
 		return
 	case res.Cancelled:
-		h.endSession(c)
-		h.menu(c, "flow.cancelled")
+		if h.endSession(ctx, c) {
+			h.menu(c, "flow.cancelled")
+		}
 		return
 	}
 	for _, p := range res.Prompts {
-		c.send(h.prompt(c, p))
+		c.Reply(h.prompt(c, p))
 	}
 	if res.Submit != nil {
-		if h.submit(c, res.Submit); c.failed != nil {
+		if h.submit(ctx, c, res.Submit); c.failed != nil {
 			return
 		}
 	}
-	h.saveSession(c, res.Session)
+	h.saveSession(ctx, c, res.Session)
 }
 
 // input reduces the Message to what flows take: typed command words become

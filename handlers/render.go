@@ -8,8 +8,19 @@ import (
 
 	"github.com/shakwa/shakwa"
 	"github.com/shakwa/shakwa/bot"
+	"github.com/shakwa/shakwa/config"
 	"github.com/shakwa/shakwa/flows"
+	"github.com/shakwa/shakwa/locales"
 )
+
+// words renders what people read: names from the configuration, times,
+// durations and ticket data, in a language. The Handler and the Notifier
+// share it.
+type words struct {
+	cfg  *config.Config
+	text *locales.Bundle
+	now  func() time.Time
+}
 
 // reply builds a Reply to the speaker's chat with choices as buttons.
 func (c *conv) reply(text string, rows [][]flows.Choice) bot.Reply {
@@ -18,10 +29,11 @@ func (c *conv) reply(text string, rows [][]flows.Choice) bot.Reply {
 
 // buttons renders choices in the speaker's language.
 func (c *conv) buttons(rows [][]flows.Choice) [][]bot.Button {
-	return renderButtons(c.h, c.lang, rows)
+	return c.h.renderButtons(c.lang, rows)
 }
 
-func renderButtons(h *Handler, lang string, rows [][]flows.Choice) [][]bot.Button {
+// renderButtons renders choices in lang.
+func (h words) renderButtons(lang string, rows [][]flows.Choice) [][]bot.Button {
 	var out [][]bot.Button
 	for _, row := range rows {
 		var r []bot.Button
@@ -96,14 +108,14 @@ func (h *Handler) menuButtons(c *conv, p flows.Prompt) [][]bot.Button {
 	return rows
 }
 
-func (h *Handler) centreName(code, lang string) string {
+func (h words) centreName(code, lang string) string {
 	if ce, ok := h.cfg.Centre(code); ok {
 		return ce.Name.In(lang)
 	}
 	return code
 }
 
-func (h *Handler) categoryName(code, lang string) string {
+func (h words) categoryName(code, lang string) string {
 	if ca, ok := h.cfg.Category(code); ok {
 		return ca.Name.In(lang)
 	}
@@ -111,12 +123,12 @@ func (h *Handler) categoryName(code, lang string) string {
 }
 
 // ago renders how long ago t was, in whole minutes, hours or days.
-func (h *Handler) ago(lang string, t time.Time) string {
+func (h words) ago(lang string, t time.Time) string {
 	return h.duration(lang, h.now().Sub(t))
 }
 
 // duration renders d in the largest whole unit, with Arabic plural forms.
-func (h *Handler) duration(lang string, d time.Duration) string {
+func (h words) duration(lang string, d time.Duration) string {
 	switch {
 	case d >= 48*time.Hour:
 		return h.text.Text(lang, "dur.days", map[string]any{"Count": int(d / (24 * time.Hour))})
@@ -127,7 +139,7 @@ func (h *Handler) duration(lang string, d time.Duration) string {
 }
 
 // localTime renders t in the configured time zone.
-func (h *Handler) localTime(t time.Time) string {
+func (h words) localTime(t time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}
@@ -160,12 +172,12 @@ func maskPhone(p string) string {
 }
 
 // statusName renders a ticket's status.
-func (h *Handler) statusName(lang string, s shakwa.Status) string {
+func (h words) statusName(lang string, s shakwa.Status) string {
 	return h.text.Text(lang, "status."+string(s), nil)
 }
 
 // ticketData is the template data every ticket message can use.
-func (h *Handler) ticketData(lang string, t *shakwa.Ticket) map[string]any {
+func (h words) ticketData(lang string, t *shakwa.Ticket) map[string]any {
 	return map[string]any{
 		"Ticket":     t.ID,
 		"Centre":     h.centreName(t.Centre, lang),

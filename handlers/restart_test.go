@@ -14,7 +14,6 @@ import (
 
 	"github.com/shakwa/shakwa/bot"
 	"github.com/shakwa/shakwa/config"
-	"github.com/shakwa/shakwa/locales"
 	"github.com/shakwa/shakwa/storage"
 )
 
@@ -77,11 +76,10 @@ func TestRedisRestartMidFlow(t *testing.T) {
 	}
 	defer store.Close()
 	cfg, _ := config.Parse([]byte(testConfig))
-	text, _ := locales.New()
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	h := New(cfg, store, text, time.Now, log)
+	h := New(cfg, store, strictText(t), time.Now, log, Options{})
 	out := &replies{}
-	in := bot.NewIntake(store, h, out, log)
+	in := bot.NewIntake(store, h, out, time.Now, log)
 	in.Timeout = 2 * time.Second
 
 	m := func(id, button string) *bot.Message {
@@ -122,13 +120,13 @@ func TestRedisRestartMidFlow(t *testing.T) {
 // replies is an Enqueuer that keeps the replies' texts.
 type replies struct{ texts []string }
 
-func (r *replies) Enqueue(ctx context.Context, rs []bot.Reply) error {
+func (r *replies) Enqueue(ctx context.Context, once string, keep time.Duration, rs []bot.Reply) (bool, error) {
 	for _, x := range rs {
 		if !x.Notice {
 			r.texts = append(r.texts, x.Text)
 		}
 	}
-	return nil
+	return true, nil
 }
 
 func (r *replies) last() string {

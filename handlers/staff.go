@@ -1,8 +1,10 @@
 package handlers
 
 import (
+	"context"
 	"errors"
-	"strconv"
+	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/shakwa/shakwa"
@@ -17,27 +19,27 @@ const refCard = "card:"
 const groupLang = "ar"
 
 // group answers a staff group: only buttons on ticket cards matter there.
-func (h *Handler) group(c *conv) {
+func (h *Handler) group(ctx context.Context, c *conv) {
 	verb, arg, _ := strings.Cut(c.m.Button, ":")
 	if verb == "claim" {
-		h.claim(c, arg)
+		h.claim(ctx, c, arg)
 	}
 }
 
 // staffButton handles the buttons of staff messages. It reports whether
 // the press was one.
-func (h *Handler) staffButton(c *conv, verb, id string) bool {
+func (h *Handler) staffButton(ctx context.Context, c *conv, verb, id string) bool {
 	switch verb {
 	case "claim":
-		h.claim(c, id)
+		h.claim(ctx, c, id)
 	case "open":
-		h.withHeld(c, id, func(t *shakwa.Ticket) { h.sendTicket(c, t) })
+		h.withHeld(ctx, c, id, func(t *shakwa.Ticket) { h.sendTicket(ctx, c, t) })
 	case "close":
-		h.withHeld(c, id, func(t *shakwa.Ticket) { h.startFlow(c, flows.Resolve, t.ID) })
+		h.withHeld(ctx, c, id, func(t *shakwa.Ticket) { h.startFlow(ctx, c, flows.Resolve, t.ID) })
 	case "transfer":
-		h.withHeld(c, id, func(t *shakwa.Ticket) { h.startFlow(c, flows.Transfer, t.ID) })
+		h.withHeld(ctx, c, id, func(t *shakwa.Ticket) { h.startFlow(ctx, c, flows.Transfer, t.ID) })
 	case "release":
-		h.withHeld(c, id, func(t *shakwa.Ticket) { h.release(c, t.ID) })
+		h.withHeld(ctx, c, id, func(t *shakwa.Ticket) { h.release(ctx, c, t.ID) })
 	default:
 		return false
 	}
@@ -46,13 +48,13 @@ func (h *Handler) staffButton(c *conv, verb, id string) bool {
 
 // withHeld runs fn on ticket id if the speaker holds it, so that nobody
 // starts writing a resolution only to be refused at the end.
-func (h *Handler) withHeld(c *conv, id string, fn func(*shakwa.Ticket)) {
-	t, err := h.store.Ticket(c.ctx, id)
+func (h *Handler) withHeld(ctx context.Context, c *conv, id string, fn func(*shakwa.Ticket)) {
+	t, err := h.store.Ticket(ctx, id)
 	switch {
 	case err != nil:
-		c.fail(err)
+		c.fail(ctx, err)
 	case !c.isStaffOf(t.Centre):
-		c.fail(shakwa.ErrForbidden)
+		c.fail(ctx, shakwa.ErrForbidden)
 	case t.Holder.ID != c.m.From.ID || !working(t.Status):
 		c.say("staff.conflict", h.ticketData(c.lang, t))
 	default:
@@ -65,18 +67,32 @@ func working(s shakwa.Status) bool {
 	return s == shakwa.StatusClaimed || s == shakwa.StatusInProgress
 }
 
+// sendTicket sends the whole ticket to the staff member who holds it.
+func (h *Handler) sendTicket(ctx context.Context, c *conv, t *shakwa.Ticket) {
+	if err := h.notify.Ticket(ctx, c, h.notify.staffAddress(t.Holder.ID), t); err != nil {
+		c.fail(ctx, err)
+	}
+}
+
+// staffView shows a ticket of their centre to the staff member speaking.
+func (h *Handler) staffView(ctx context.Context, c *conv, t *shakwa.Ticket) {
+	if err := h.notify.Ticket(ctx, c, c.who, t); err != nil {
+		c.fail(ctx, err)
+	}
+}
+
 // claim gives ticket id to the speaker if nobody has it yet.
-func (h *Handler) claim(c *conv, id string) {
-	t, err := h.store.Ticket(c.ctx, id)
+func (h *Handler) claim(ctx context.Context, c *conv, id string) {
+	t, err := h.store.Ticket(ctx, id)
 	if err != nil {
-		c.fail(err)
+		c.fail(ctx, err)
 		return
 	}
 	if !c.isStaffOf(t.Centre) {
 		h.tellPresser(c, "claim.forbidden", nil)
 		return
 	}
-	t, err = h.store.Claim(c.ctx, id, c.staff(), c.person.Centres, h.now())
+	t, err = h.store.Claim(ctx, id, c.staff(), c.person.Centres, h.now())
 	if errors.Is(err, shakwa.ErrConflict) && t != nil {
 		key := "claim.taken"
 		switch {
@@ -91,13 +107,15 @@ func (h *Handler) claim(c *conv, id string) {
 		return
 	}
 	if err != nil {
-		c.fail(err)
+		c.fail(ctx, err)
 		return
 	}
 	h.tellPresser(c, "claim.ok", h.ticketData(c.lang, t))
-	h.editCard(c, t, "card.claimed")
-	h.sendTicket(c, t)
-	h.tellCitizen(c, t, "citizen.claimed", nil)
+	h.notify.EditCard(c, t, "card.claimed", nil)
+	h.sendTicket(ctx, c, t)
+	if err := h.notify.Citizen(ctx, c, t, "citizen.claimed", nil); err != nil {
+		c.fail(ctx, err)
+	}
 }
 
 // tellPresser answers a button press: a notice in groups, a message in
@@ -110,82 +128,99 @@ func (h *Handler) tellPresser(c *conv, key string, data map[string]any) {
 	c.say(key, data)
 }
 
-func (h *Handler) release(c *conv, id string) {
-	t, err := h.store.Release(c.ctx, id, c.staff(), h.now())
+func (h *Handler) release(ctx context.Context, c *conv, id string) {
+	t, err := h.store.Release(ctx, id, c.staff(), h.now())
 	if err != nil {
-		h.conflict(c, t, err)
+		h.conflict(ctx, c, t, err)
 		return
 	}
 	c.say("staff.released", h.ticketData(c.lang, t))
-	h.editCard(c, t, "card.new")
+	h.notify.EditCard(c, t, "card.new", nil)
 }
 
 // resolve closes a held ticket with the resolution text and asks the
-// citizen to rate it.
-func (h *Handler) resolve(c *conv, id, text string) {
-	t, err := h.store.Resolve(c.ctx, id, c.staff(), text, h.now())
+// citizen to rate it. The ticket closes on its own after close_after
+// without a rating: that job is scheduled first, so that no resolved
+// ticket is left without one (a job that finds the ticket not resolved
+// does nothing).
+func (h *Handler) resolve(ctx context.Context, c *conv, id, text string) {
+	if err := h.store.ScheduleJob(ctx, JobAutoClose, id, h.now().Add(h.notify.closeAfter())); err != nil {
+		c.fail(ctx, fmt.Errorf("schedule the automatic close: %w", err))
+		return
+	}
+	t, err := h.store.Resolve(ctx, id, c.staff(), text, h.now())
 	if err != nil {
-		h.conflict(c, t, err)
+		h.conflict(ctx, c, t, err)
 		return
 	}
 	c.say("staff.resolved", h.ticketData(c.lang, t))
-	h.editCard(c, t, "card.resolved")
-	lang := h.citizenLang(c, t)
-	c.send(bot.Reply{Channel: t.Citizen.Channel, Chat: t.Citizen.Chat, Ref: refTicket + t.ID,
-		Text:    h.text.Text(lang, "citizen.resolved", h.ticketData(lang, t)),
-		Buttons: renderButtons(h, lang, [][]flows.Choice{h.starChoices(t.ID)})})
+	h.notify.EditCard(c, t, "card.resolved", nil)
+	if err := h.notify.Citizen(ctx, c, t, "citizen.resolved", nil, starChoices(t.ID)); err != nil {
+		c.fail(ctx, err)
+	}
 }
 
-func (h *Handler) transfer(c *conv, id, to string) {
-	old, err := h.store.Ticket(c.ctx, id)
+func (h *Handler) transfer(ctx context.Context, c *conv, id, to string) {
+	old, err := h.store.Ticket(ctx, id)
 	if err != nil {
-		c.fail(err)
+		c.fail(ctx, err)
 		return
 	}
 	if old.Centre == to {
 		c.say("transfer.same", h.ticketData(c.lang, old))
 		return
 	}
-	t, err := h.store.Transfer(c.ctx, id, c.staff(), to, h.now())
+	t, err := h.store.Transfer(ctx, id, c.staff(), to, h.now())
 	if err != nil {
-		h.conflict(c, t, err)
+		h.conflict(ctx, c, t, err)
 		return
 	}
 	c.say("staff.transferred", h.ticketData(c.lang, t))
 	old.Updated = t.Updated
-	h.editCardOf(c, old, "card.transferred", map[string]any{"To": h.centreName(to, groupLang)})
-	h.postCard(c, t)
-	h.tellCitizen(c, t, "citizen.transferred", nil)
+	h.notify.EditCard(c, old, "card.transferred", map[string]any{"To": h.centreName(to, groupLang)})
+	h.notify.Card(c, t)
+	if err := h.notify.Citizen(ctx, c, t, "citizen.transferred", nil); err != nil {
+		c.fail(ctx, err)
+	}
 }
 
 // conflict explains a refused transition: who holds the ticket, or where
 // it stands.
-func (h *Handler) conflict(c *conv, t *shakwa.Ticket, err error) {
+func (h *Handler) conflict(ctx context.Context, c *conv, t *shakwa.Ticket, err error) {
 	if errors.Is(err, shakwa.ErrConflict) && t != nil {
 		c.say("staff.conflict", h.ticketData(c.lang, t))
 		return
 	}
-	c.fail(err)
+	c.fail(ctx, err)
 }
 
 // replyTo handles a reply to one of our messages about a ticket: staff
 // answer the citizen, citizens add information. It reports whether the
-// message was such a reply.
-func (h *Handler) replyTo(c *conv) bool {
-	ref, err := h.store.RefOf(c.ctx, c.who.String(), c.m.ReplyTo)
+// message was such a reply (or could not be told, which the person is
+// told).
+func (h *Handler) replyTo(ctx context.Context, c *conv) bool {
+	ref, err := h.store.RefOf(ctx, c.who.String(), c.m.ReplyTo)
+	if err != nil {
+		c.fail(ctx, fmt.Errorf("what the reply answers: %w", err))
+		return true
+	}
 	id, ok := strings.CutPrefix(ref, refTicket)
-	if err != nil || !ok {
+	if !ok {
 		return false
 	}
-	t, err := h.store.Ticket(c.ctx, id)
-	if err != nil {
+	t, err := h.store.Ticket(ctx, id)
+	if errors.Is(err, shakwa.ErrNotFound) {
 		return false
+	}
+	if err != nil {
+		c.fail(ctx, err)
+		return true
 	}
 	switch {
-	case t.Citizen == c.who:
-		h.addInfo(c, t.ID, strings.TrimSpace(c.m.Text), h.input(c).Files)
+	case t.Citizen == c.id:
+		h.addInfo(ctx, c, t.ID, strings.TrimSpace(c.m.Text), h.input(c).Files)
 	case c.isStaffOf(t.Centre):
-		h.staffReply(c, t.ID, strings.TrimSpace(c.m.Text))
+		h.staffReply(ctx, c, t.ID, strings.TrimSpace(c.m.Text))
 	default:
 		return false
 	}
@@ -193,31 +228,39 @@ func (h *Handler) replyTo(c *conv) bool {
 }
 
 // staffReply sends text to the ticket's citizen in the centre's name.
-func (h *Handler) staffReply(c *conv, id, text string) {
+func (h *Handler) staffReply(ctx context.Context, c *conv, id, text string) {
 	if text == "" && len(c.m.Attachments) == 0 {
 		c.say("staff.reply_empty", nil)
 		return
 	}
-	t, err := h.store.Reply(c.ctx, id, c.staff(), text, h.now())
+	t, err := h.store.Reply(ctx, id, c.staff(), text, h.now())
 	if err != nil {
-		h.conflict(c, t, err)
+		h.conflict(ctx, c, t, err)
 		return
 	}
-	h.tellCitizen(c, t, "citizen.staff_reply", map[string]any{"Text": text})
-	c.sendFiles(c.m.Channel, t.Citizen, t.ID, c.m.Attachments)
+	if err := h.notify.Citizen(ctx, c, t, "citizen.staff_reply", map[string]any{"Text": text}); err != nil {
+		c.fail(ctx, err)
+		return
+	}
+	to, err := h.notify.CitizenAddress(ctx, t)
+	if err != nil {
+		c.fail(ctx, err)
+		return
+	}
+	h.notify.Files(c, c.m.Channel, to, t.ID, c.m.Attachments)
 	c.say("staff.reply_sent", h.ticketData(c.lang, t))
 }
 
 // replyCommand is "/reply <number> <text>".
-func (h *Handler) replyCommand(c *conv, args string) {
-	if t, text, ok := h.heldArg(c, args, "help.reply"); ok {
-		h.staffReply(c, t.ID, text)
+func (h *Handler) replyCommand(ctx context.Context, c *conv, args string) {
+	if t, text, ok := h.heldArg(ctx, c, args, "help.reply"); ok {
+		h.staffReply(ctx, c, t.ID, text)
 	}
 }
 
 // noteCommand is "/note <number> <text>": an internal note.
-func (h *Handler) noteCommand(c *conv, args string) {
-	t, text, ok := h.heldArg(c, args, "help.note")
+func (h *Handler) noteCommand(ctx context.Context, c *conv, args string) {
+	t, text, ok := h.heldArg(ctx, c, args, "help.note")
 	if !ok {
 		return
 	}
@@ -225,8 +268,8 @@ func (h *Handler) noteCommand(c *conv, args string) {
 		c.say("help.note", nil)
 		return
 	}
-	if _, err := h.store.Note(c.ctx, t.ID, c.staff(), text, h.now()); err != nil {
-		c.fail(err)
+	if _, err := h.store.Note(ctx, t.ID, c.staff(), text, h.now()); err != nil {
+		c.fail(ctx, err)
 		return
 	}
 	c.say("staff.note_saved", h.ticketData(c.lang, t))
@@ -234,7 +277,7 @@ func (h *Handler) noteCommand(c *conv, args string) {
 
 // heldArg reads "<number> <text>" and finds the ticket among the speaker's
 // centres (a number without prefix among the tickets they hold).
-func (h *Handler) heldArg(c *conv, args, usage string) (*shakwa.Ticket, string, bool) {
+func (h *Handler) heldArg(ctx context.Context, c *conv, args, usage string) (*shakwa.Ticket, string, bool) {
 	if c.person == nil {
 		h.help(c)
 		return nil, "", false
@@ -248,10 +291,10 @@ func (h *Handler) heldArg(c *conv, args, usage string) (*shakwa.Ticket, string, 
 	var t *shakwa.Ticket
 	var err error
 	if ref.prefix != "" {
-		t, err = h.store.Ticket(c.ctx, ref.id(ref.prefix))
+		t, err = h.store.Ticket(ctx, ref.id(ref.prefix))
 	} else {
 		var held []*shakwa.Ticket
-		if held, err = h.store.Held(c.ctx, c.m.From.ID); err == nil {
+		if held, err = h.store.Held(ctx, c.m.From.ID); err == nil {
 			t, err = resolveTicket(ref, held)
 		}
 	}
@@ -259,24 +302,60 @@ func (h *Handler) heldArg(c *conv, args, usage string) (*shakwa.Ticket, string, 
 		err = shakwa.ErrForbidden
 	}
 	if err != nil {
-		c.fail(err)
+		c.fail(ctx, err)
 		return nil, "", false
 	}
 	return t, strings.TrimSpace(text), true
 }
 
-// staffAddress is where a staff member is reached privately.
-func (h *Handler) staffAddress(id string) shakwa.Address {
-	return shakwa.Address{Channel: h.staffChannel(), Chat: id}
+// queue lists the unclaimed tickets of the speaker's centres, oldest first.
+func (h *Handler) queue(ctx context.Context, c *conv) {
+	if c.person == nil || c.person.Role == shakwa.RoleManager {
+		h.help(c)
+		return
+	}
+	var all []*shakwa.Ticket
+	for _, code := range c.person.Centres {
+		ts, err := h.store.Queue(ctx, code, 20)
+		if err != nil {
+			c.fail(ctx, fmt.Errorf("queue %s: %w", code, err))
+			return
+		}
+		all = append(all, ts...)
+	}
+	slices.SortFunc(all, func(a, b *shakwa.Ticket) int { return a.Created.Compare(b.Created) })
+	h.list(c, all, "queue", "claim:")
 }
 
-func (h *Handler) staffChannel() string { return h.StaffChannel }
-
-// groupChat is the staff group of centre, as a chat id.
-func (h *Handler) groupChat(centre string) (string, bool) {
-	ce, ok := h.cfg.Centre(centre)
-	if !ok || ce.StaffChat == 0 {
-		return "", false
+// mine lists the tickets the speaker holds.
+func (h *Handler) mine(ctx context.Context, c *conv) {
+	if c.person == nil || c.person.Role == shakwa.RoleManager {
+		h.help(c)
+		return
 	}
-	return strconv.FormatInt(ce.StaffChat, 10), true
+	ts, err := h.store.Held(ctx, c.m.From.ID)
+	if err != nil {
+		c.fail(ctx, fmt.Errorf("held: %w", err))
+		return
+	}
+	h.list(c, ts, "mine", "open:")
+}
+
+// list shows tickets, one line each, with a button per ticket (at most 10).
+func (h *Handler) list(c *conv, ts []*shakwa.Ticket, key, action string) {
+	if len(ts) == 0 {
+		c.say(key+".empty", nil)
+		return
+	}
+	lines := []string{c.t(key+".title", map[string]any{"Count": len(ts)})}
+	var rows [][]bot.Button
+	for i, t := range ts {
+		lines = append(lines, c.t("staff.line", h.ticketData(c.lang, t)))
+		if i < 10 {
+			rows = append(rows, []bot.Button{{Label: t.ID, Data: action + t.ID}})
+		}
+	}
+	r := c.reply(strings.Join(lines, "\n"), nil)
+	r.Buttons = rows
+	c.Reply(r)
 }

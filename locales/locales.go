@@ -36,16 +36,21 @@ func Lang(hint string) string {
 
 // Bundle renders messages. It is safe for concurrent use.
 type Bundle struct {
-	loc    map[string]*i18n.Localizer
-	plural map[string]bool // keys with plural forms
-	keys   map[string][]string
+	loc     map[string]*i18n.Localizer
+	plural  map[string]bool // keys with plural forms
+	keys    map[string][]string
+	onError func(lang, key string, err error)
 }
 
-// New loads the embedded message files.
-func New() (*Bundle, error) {
+// New loads the embedded message files. onError, when not nil, hears of
+// every message Text cannot render whole (a missing message or plural
+// form, a template error): the program logs them, tests fail on them. It
+// may be called concurrently.
+func New(onError func(lang, key string, err error)) (*Bundle, error) {
 	b := i18n.NewBundle(language.Arabic)
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-	bu := &Bundle{loc: map[string]*i18n.Localizer{}, plural: map[string]bool{}, keys: map[string][]string{}}
+	bu := &Bundle{loc: map[string]*i18n.Localizer{}, plural: map[string]bool{}, keys: map[string][]string{},
+		onError: onError}
 	for _, l := range langs {
 		name := "active." + l + ".toml"
 		data, err := files.ReadFile(name)
@@ -97,10 +102,14 @@ func (b *Bundle) Render(lang, key string, data map[string]any) (string, error) {
 	return s, nil
 }
 
-// Text is Render without the error, for callers whose keys and data are
-// checked by this package's tests.
+// Text is Render without the error: what it cannot render goes to New's
+// onError, and the person sees the best text there is (the key itself
+// when there is none), never nothing.
 func (b *Bundle) Text(lang, key string, data map[string]any) string {
-	s, _ := b.Render(lang, key, data)
+	s, err := b.Render(lang, key, data)
+	if err != nil && b.onError != nil {
+		b.onError(lang, key, err)
+	}
 	if s == "" {
 		return key
 	}

@@ -19,7 +19,7 @@ var sample = map[string]any{
 }
 
 func TestSameKeys(t *testing.T) {
-	b, err := New()
+	b, err := New(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func TestSameKeys(t *testing.T) {
 // TestEveryMessageRenders renders each message in each language, plural
 // messages at counts that select every Arabic form (0, 1, 2, 3, 11, 100).
 func TestEveryMessageRenders(t *testing.T) {
-	b, err := New()
+	b, err := New(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestEveryMessageRenders(t *testing.T) {
 }
 
 func TestArabicPluralForms(t *testing.T) {
-	b, _ := New()
+	b, _ := New(nil)
 	for _, tc := range []struct {
 		n    int
 		want string
@@ -75,8 +75,24 @@ func TestArabicPluralForms(t *testing.T) {
 	}
 }
 
+// TestTextReportsMissing: a message that is not there reaches onError.
+func TestTextReportsMissing(t *testing.T) {
+	var missing []string
+	b, err := New(func(lang, key string, err error) { missing = append(missing, lang+" "+key) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := b.Text("ar", "no.such.key", nil); got != "no.such.key" {
+		t.Errorf("Text of a missing key = %q; want the key", got)
+	}
+	b.Text("en", "menu.title", nil)
+	if len(missing) != 1 || missing[0] != "ar no.such.key" {
+		t.Errorf("reported %v; want only the missing key", missing)
+	}
+}
+
 func TestIs(t *testing.T) {
-	b, _ := New()
+	b, _ := New(nil)
 	for _, tc := range []struct {
 		key, text string
 		want      bool

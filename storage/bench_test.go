@@ -16,8 +16,8 @@ func BenchmarkCreateTicket(b *testing.B) {
 	s := storagetest.Store(b)
 	c := ctx(b)
 	for i := 0; b.Loop(); i++ {
-		tk := &shakwa.Ticket{Centre: "KRM", Text: "benchmark", Citizen: citizen, Created: base.Add(time.Duration(i))}
-		if err := s.CreateTicket(c, tk); err != nil {
+		tk := &shakwa.Ticket{Centre: "KRM", Text: "benchmark", Created: base.Add(time.Duration(i))}
+		if err := s.CreateTicket(c, tk, citizen, ""); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -28,8 +28,8 @@ func BenchmarkClaim(b *testing.B) {
 	c := ctx(b)
 	ids := make([]string, b.N)
 	for i := range ids {
-		tk := &shakwa.Ticket{Centre: "KRM", Citizen: citizen, Created: base}
-		if err := s.CreateTicket(c, tk); err != nil {
+		tk := &shakwa.Ticket{Centre: "KRM", Created: base}
+		if err := s.CreateTicket(c, tk, citizen, ""); err != nil {
 			b.Fatal(err)
 		}
 		ids[i] = tk.ID

@@ -9,13 +9,21 @@ import (
 	"github.com/shakwa/shakwa"
 )
 
-// version is the value of the v field of every record this package writes.
+// version is the value of the v field of the records this package writes;
+// tickets and feedback have their own.
 const version = "1"
+
+// recordVersion is the v field of tickets and feedback. Version 2 knows
+// the citizen by their opaque id; version 1 kept their address, and is
+// refused (no release kept data in it).
+const recordVersion = "2"
 
 // Ticket hash fields the scripts touch by name.
 const (
 	fStatus      = "status"
 	fCentre      = "centre"
+	fCitizen     = "citizen"
+	fChannel     = "channel"
 	fHolderID    = "holder.id"
 	fHolderName  = "holder.name"
 	fResolution  = "resolution"
@@ -60,7 +68,7 @@ func (l *fieldList) addInt(name string, n int) {
 
 // ticketFields returns t as hash field/value pairs.
 func ticketFields(t *shakwa.Ticket) ([]any, error) {
-	l := fieldList{"v", version}
+	l := fieldList{"v", recordVersion}
 	l.add("id", t.ID)
 	l.add(fCentre, t.Centre)
 	l.add("category", t.Category)
@@ -73,8 +81,8 @@ func ticketFields(t *shakwa.Ticket) ([]any, error) {
 		l.add(fAttachments, string(b))
 	}
 	l.add("phone", t.Phone)
-	l.add("citizen.channel", t.Citizen.Channel)
-	l.add("citizen.chat", t.Citizen.Chat)
+	l.add(fCitizen, t.Citizen)
+	l.add(fChannel, t.Channel)
 	l.add("lang", t.Lang)
 	l.add(fStatus, string(t.Status))
 	l.add(fHolderID, t.Holder.ID)
@@ -106,7 +114,7 @@ func ticketTimes(t *shakwa.Ticket) []timeField {
 
 // parseTicket reads a ticket hash; m must not be empty.
 func parseTicket(m map[string]string) (*shakwa.Ticket, error) {
-	if v := m["v"]; v != version {
+	if v := m["v"]; v != recordVersion {
 		return nil, fmt.Errorf("ticket %s: unknown record version %q", m["id"], v)
 	}
 	t := &shakwa.Ticket{
@@ -115,7 +123,8 @@ func parseTicket(m map[string]string) (*shakwa.Ticket, error) {
 		Category:   m["category"],
 		Text:       m["text"],
 		Phone:      m["phone"],
-		Citizen:    shakwa.Address{Channel: m["citizen.channel"], Chat: m["citizen.chat"]},
+		Citizen:    m[fCitizen],
+		Channel:    m[fChannel],
 		Lang:       m["lang"],
 		Status:     shakwa.Status(m[fStatus]),
 		Holder:     shakwa.Staff{ID: m[fHolderID], Name: m[fHolderName]},
@@ -186,22 +195,21 @@ func pairs(flat []any) (map[string]string, error) {
 
 // feedbackFields returns f as hash field/value pairs.
 func feedbackFields(f *shakwa.Feedback) []any {
-	l := fieldList{"v", version}
+	l := fieldList{"v", recordVersion}
 	l.add("id", f.ID)
 	l.add("kind", string(f.Kind))
 	l.add("centre", f.Centre)
 	l.addInt("stars", f.Stars)
 	l.add("staff", f.Staff)
 	l.add("text", f.Text)
-	l.add("citizen.channel", f.Citizen.Channel)
-	l.add("citizen.chat", f.Citizen.Chat)
+	l.add(fCitizen, f.Citizen)
 	l.add("created", fmtTime(f.Created))
 	return l
 }
 
 // parseFeedback reads a feedback hash; m must not be empty.
 func parseFeedback(m map[string]string) (*shakwa.Feedback, error) {
-	if v := m["v"]; v != version {
+	if v := m["v"]; v != recordVersion {
 		return nil, fmt.Errorf("feedback %s: unknown record version %q", m["id"], v)
 	}
 	f := &shakwa.Feedback{
@@ -210,7 +218,7 @@ func parseFeedback(m map[string]string) (*shakwa.Feedback, error) {
 		Centre:  m["centre"],
 		Staff:   m["staff"],
 		Text:    m["text"],
-		Citizen: shakwa.Address{Channel: m["citizen.channel"], Chat: m["citizen.chat"]},
+		Citizen: m[fCitizen],
 	}
 	var err error
 	if f.Stars, err = atoi(m, "stars"); err != nil {

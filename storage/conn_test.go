@@ -50,7 +50,10 @@ func testKilledConnections(t *testing.T, open opener) {
 	o.ClientName = name
 	rdb := redis.NewUniversalClient(o)
 	prefix := storagetest.Prefix(t)
-	s := storage.New(rdb, storage.WithPrefix(prefix))
+	s, err := storage.New(ctx(t), rdb, storage.WithPrefix(prefix))
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
 	t.Cleanup(func() {
 		_ = s.Close()
 		storagetest.Clean(t, storagetest.URL(t), prefix)
@@ -132,11 +135,11 @@ func TestContextDeadline(t *testing.T) {
 // TestStoragetest checks the helper other packages' tests use.
 func TestStoragetest(t *testing.T) {
 	s := storagetest.Store(t)
-	if err := s.SetLang(ctx(t), "telegram:1", "en"); err != nil {
+	if err := s.SetLang(ctx(t), citizen, "en"); err != nil {
 		t.Fatalf("SetLang: %v", err)
 	}
 	other := storagetest.Store(t)
-	if l, err := other.Lang(ctx(t), "telegram:1"); l != "" || err != nil {
+	if l, err := other.Lang(ctx(t), citizen); l != "" || err != nil {
 		t.Errorf("Lang in another test's store = %q, %v; want \"\" (prefixes keep tests apart)", l, err)
 	}
 }

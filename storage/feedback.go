@@ -11,11 +11,13 @@ import (
 	"github.com/shakwa/shakwa"
 )
 
-// AddFeedback stores f and assigns f.ID ("F-" and a six-digit number). The
-// caller sets Created. It returns an error wrapping shakwa.ErrInvalid when
-// the kind, centre or creation time is missing.
-func (s *Store) AddFeedback(ctx context.Context, f *shakwa.Feedback) error {
-	if f == nil || f.Kind == "" || f.Centre == "" || f.Created.IsZero() {
+// AddFeedback stores f, given by the citizen at from, and assigns f.ID
+// ("F-" and a six-digit number) and f.Citizen (from's opaque id; from
+// itself is kept on the person's record only). The caller sets Created.
+// It returns an error wrapping shakwa.ErrInvalid when the kind, centre,
+// citizen or creation time is missing.
+func (s *Store) AddFeedback(ctx context.Context, f *shakwa.Feedback, from shakwa.Address) error {
+	if f == nil || f.Kind == "" || f.Centre == "" || f.Created.IsZero() || from.IsZero() {
 		return fmt.Errorf("add feedback: need kind, centre and creation time: %w", shakwa.ErrInvalid)
 	}
 	n, err := s.rdb.Incr(ctx, s.plain("fb:seq")).Result()
@@ -26,15 +28,19 @@ func (s *Store) AddFeedback(ctx context.Context, f *shakwa.Feedback) error {
 	// Index first, so a crash leaves an entry readers skip, never a lost
 	// record. Readers never remove entries, so this cannot race with them.
 	key := s.plain("fb:created")
-	if err := s.rdb.ZAdd(ctx, key, redis.Z{Score: score(f.Created), Member: id}).Err(); err != nil {
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		s.rememberPerson(ctx, p, from)
+		p.ZAdd(ctx, key, redis.Z{Score: score(f.Created), Member: id})
+		return nil
+	}); err != nil {
 		return fmt.Errorf("add feedback %s: index: %w", id, err)
 	}
 	nf := *f
-	nf.ID = id
+	nf.ID, nf.Citizen = id, s.PersonID(from)
 	if err := s.rdb.HSet(ctx, s.key("fb", id), feedbackFields(&nf)...).Err(); err != nil {
 		return fmt.Errorf("add feedback %s: %w", id, err)
 	}
-	f.ID = id
+	f.ID, f.Citizen = id, nf.Citizen
 	return nil
 }
 

@@ -19,8 +19,8 @@ type entry struct {
 func (s *Store) entries(t *shakwa.Ticket) []entry {
 	c := score(t.Created)
 	es := []entry{{s.plain("created"), c}}
-	if !t.Citizen.IsZero() {
-		es = append(es, entry{s.key("citizen", t.Citizen.String()), c})
+	if t.Citizen != "" {
+		es = append(es, entry{s.key("citizen", t.Citizen), c})
 	}
 	if t.Status.Open() {
 		es = append(es, entry{s.plain("open"), c})
@@ -66,22 +66,30 @@ func (s *Store) belongs(t *shakwa.Ticket, key string) bool {
 // entry.
 func (s *Store) index(ctx context.Context, before, after *shakwa.Ticket) error {
 	var gone []string
-	pipe := s.rdb.Pipeline()
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		gone = s.indexIn(ctx, p, before, after)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
+	return s.restore(ctx, gone, []string{after.ID})
+}
+
+// indexIn queues index's additions and removals on p and returns the
+// indexes after was removed from, for restore.
+func (s *Store) indexIn(ctx context.Context, p redis.Pipeliner, before, after *shakwa.Ticket) (gone []string) {
 	for _, e := range s.entries(after) {
-		pipe.ZAdd(ctx, e.key, redis.Z{Score: e.score, Member: after.ID})
+		p.ZAdd(ctx, e.key, redis.Z{Score: e.score, Member: after.ID})
 	}
 	if before != nil {
 		for _, e := range s.entries(before) {
 			if !s.belongs(after, e.key) {
 				gone = append(gone, e.key)
-				pipe.ZRem(ctx, e.key, after.ID)
+				p.ZRem(ctx, e.key, after.ID)
 			}
 		}
 	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		return fmt.Errorf("index: %w", err)
-	}
-	return s.restore(ctx, gone, []string{after.ID})
+	return gone
 }
 
 // prune removes ids from the index key, where they were found not to

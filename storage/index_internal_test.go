@@ -45,8 +45,8 @@ func TestIndexRaces(t *testing.T) {
 	s := testStore(t)
 	c := context.Background()
 	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-	tk := &shakwa.Ticket{Centre: "KRM", Citizen: shakwa.Address{Channel: "telegram", Chat: "1"}, Created: now}
-	if err := s.CreateTicket(c, tk); err != nil {
+	tk := &shakwa.Ticket{Centre: "KRM", Created: now}
+	if err := s.CreateTicket(c, tk, shakwa.Address{Channel: "telegram", Chat: "1"}, ""); err != nil {
 		t.Fatalf("CreateTicket: %v", err)
 	}
 	queue := s.key("queue", "KRM")

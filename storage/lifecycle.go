@@ -70,8 +70,8 @@ func (s *Store) Info(ctx context.Context, id string, citizen shakwa.Address, tex
 	tr := transition{
 		name:    "info",
 		from:    []shakwa.Status{shakwa.StatusNew, shakwa.StatusClaimed, shakwa.StatusInProgress},
-		citizen: &citizen,
-		event:   shakwa.Event{Kind: "info", By: citizen.String(), Text: text},
+		citizen: s.PersonID(citizen),
+		event:   shakwa.Event{Kind: "info", By: s.PersonID(citizen), Text: text},
 	}
 	if len(files) > 0 {
 		b, err := json.Marshal(files)
@@ -130,12 +130,25 @@ func (s *Store) Rate(ctx context.Context, id string, citizen shakwa.Address, sta
 	return s.apply(ctx, id, now, transition{
 		name:    "rate",
 		from:    []shakwa.Status{shakwa.StatusResolved},
-		citizen: &citizen,
-		event:   shakwa.Event{Kind: "rated", By: citizen.String(), Text: n},
+		citizen: s.PersonID(citizen),
+		event:   shakwa.Event{Kind: "rated", By: s.PersonID(citizen), Text: n},
 		ops: []op{
 			set(fStatus, string(shakwa.StatusClosed)), set(fRating, n),
 			set(fRated, fmtTime(now)), set(fClosed, fmtTime(now)),
 		},
+	})
+}
+
+// CloseResolved closes a resolved ticket that its citizen has not rated: status
+// closed, with the closing time; by is who closed it (shakwa.SystemActor
+// for the automatic close after close_after). A ticket that is not
+// resolved is refused with the current ticket and shakwa.ErrConflict.
+func (s *Store) CloseResolved(ctx context.Context, id, by string, now time.Time) (*shakwa.Ticket, error) {
+	return s.apply(ctx, id, now, transition{
+		name:  "close",
+		from:  []shakwa.Status{shakwa.StatusResolved},
+		event: shakwa.Event{Kind: "closed", By: by},
+		ops:   []op{set(fStatus, string(shakwa.StatusClosed)), set(fClosed, fmtTime(now))},
 	})
 }
 
@@ -150,8 +163,8 @@ func (s *Store) Reopen(ctx context.Context, id string, citizen shakwa.Address, n
 	return s.apply(ctx, id, now, transition{
 		name:    "reopen",
 		from:    []shakwa.Status{shakwa.StatusResolved, shakwa.StatusClosed},
-		citizen: &citizen,
-		event:   shakwa.Event{Kind: "reopened", By: citizen.String()},
+		citizen: s.PersonID(citizen),
+		event:   shakwa.Event{Kind: "reopened", By: s.PersonID(citizen)},
 		ops: []op{
 			{"reopen", fStatus, ""}, set(fReopened, fmtTime(now)), {"incr", fReopens, ""},
 			del(fClosed), del(fResolution),

@@ -29,8 +29,8 @@ func testSequences(t *testing.T, open opener) {
 	for range workers {
 		wg.Go(func() {
 			for range each {
-				tk := &shakwa.Ticket{Centre: "AUH", Citizen: citizen, Created: at(0)}
-				if err := s.CreateTicket(ctx(t), tk); err != nil {
+				tk := &shakwa.Ticket{Centre: "AUH", Created: at(0)}
+				if err := s.CreateTicket(ctx(t), tk, citizen, ""); err != nil {
 					t.Errorf("CreateTicket: %v", err)
 					return
 				}
@@ -300,9 +300,9 @@ func testClaimCentres(t *testing.T, open opener) {
 // testInfoFiles: files the citizen adds join the ticket's attachments.
 func testInfoFiles(t *testing.T, open opener) {
 	s, c := open(t).s, ctx(t)
-	tk := &shakwa.Ticket{Centre: "KRM", Text: "نص الشكوى", Citizen: citizen, Created: at(0),
+	tk := &shakwa.Ticket{Centre: "KRM", Text: "نص الشكوى", Created: at(0),
 		Attachments: []shakwa.Attachment{{Kind: "photo", ID: "p1"}}}
-	if err := s.CreateTicket(c, tk); err != nil {
+	if err := s.CreateTicket(c, tk, citizen, ""); err != nil {
 		t.Fatal(err)
 	}
 	bare := newTicket(t, s, "KRM", citizen, at(0))

@@ -33,8 +33,8 @@ func OpenMemory(ctx context.Context, opts ...Option) (*Store, func(), error) {
 		return nil, nil, fmt.Errorf("start in-memory redis: %w", err)
 	}
 	rdb := redis.NewClient(&redis.Options{Addr: m.Addr(), Password: pw, ContextTimeoutEnabled: true})
-	s := New(rdb, opts...)
-	if err := s.Ping(ctx); err != nil {
+	s, err := New(ctx, rdb, opts...)
+	if err != nil {
 		_ = rdb.Close() // the ping error is the one worth reporting
 		m.Close()
 		return nil, nil, fmt.Errorf("open in-memory redis: %w", err)

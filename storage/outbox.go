@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -14,86 +15,129 @@ import (
 
 // The outbox keeps, under one hash tag:
 //
-//	ob:{outbox}:q:CHAT  list: the chat's items, oldest first, each "SEQ:ITEM"
-//	ob:{outbox}:due     sorted set: chats with items, by when they are due (ms)
-//	ob:{outbox}:lease   hash: chat -> SEQ of the head NextDue handed out
-//	ob:{outbox}:tries   hash: chat -> failed attempts of the head
-//	ob:{outbox}:count   counter: items waiting
-//	ob:{outbox}:seq     counter: item numbers
-//	ob:{outbox}:dead    stream: dead letters (chat, reason, at, item)
+//	ob:{outbox}:q:QUEUE   list: the queue's items, oldest first, each "SEQ:ITEM"
+//	ob:{outbox}:due       sorted set: queues with items, by when they are due (ms)
+//	ob:{outbox}:budget    hash: queue -> the send budget it draws from
+//	ob:{outbox}:rate:B    string: when budget B may send next (ms)
+//	ob:{outbox}:lease     hash: queue -> SEQ of the head NextDue handed out
+//	ob:{outbox}:tries     hash: queue -> failed attempts of the head
+//	ob:{outbox}:count     counter: items waiting
+//	ob:{outbox}:seq       counter: item numbers
+//	ob:{outbox}:once:KEY  string: a batch with this key was queued
+//	ob:{outbox}:dead      stream: dead letters (queue, reason, at, item), capped
+//
+// QUEUE is "CHANNEL:" and the opaque name of what the caller called the
+// queue (a chat address, which may be a phone number): a queue's name is
+// never stored as given.
 
-// enqueueScript appends items to the queues of several chats at once. The
-// queue keys are built from ARGV[2]; they share the hash tag of KEYS.
-// KEYS: due, count, seq. ARGV: now (ms), queue key prefix, then per chat:
-// chat, n, n items.
+// DefaultDeadCap is about how many dead letters the outbox keeps (see
+// WithDeadCap): the oldest go first.
+const DefaultDeadCap = 10000
+
+// enqueueScript appends items to several queues at once, unless a batch
+// with the same once key was queued before. Queue keys are built from
+// ARGV[2]; they share the hash tag of KEYS.
+// KEYS: due, count, seq, budget, once (or a dummy in the slot).
+// ARGV: now (ms), queue key prefix, once TTL (ms, 0 = no once key), then
+// per queue: queue, budget, n, n items.
 var enqueueScript = redis.NewScript(`
-local i, total = 3, 0
+if tonumber(ARGV[3]) > 0 then
+  if not redis.call('SET', KEYS[5], '1', 'PX', ARGV[3], 'NX') then return -1 end
+end
+local i, total = 4, 0
 while i <= #ARGV do
-  local chat, n = ARGV[i], tonumber(ARGV[i + 1])
+  local q, budget, n = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
   local last = redis.call('INCRBY', KEYS[3], n)
   for j = 1, n do
-    redis.call('RPUSH', ARGV[2] .. chat, tostring(last - n + j) .. ':' .. ARGV[i + 1 + j])
+    redis.call('RPUSH', ARGV[2] .. q, tostring(last - n + j) .. ':' .. ARGV[i + 2 + j])
   end
-  redis.call('ZADD', KEYS[1], 'NX', ARGV[1], chat)
+  redis.call('ZADD', KEYS[1], 'NX', ARGV[1], q)
+  if budget ~= '' then redis.call('HSET', KEYS[4], q, budget) else redis.call('HDEL', KEYS[4], q) end
   total = total + n
-  i = i + 2 + n
+  i = i + 3 + n
 end
 redis.call('INCRBY', KEYS[2], total)
 return total
 `)
 
-// nextScript leases the head of the earliest due chat. The queue key is
-// built from ARGV[3]; it shares the hash tag of KEYS, so it is in the slot.
-// KEYS: due, lease. ARGV: now (ms), lease end (ms), queue key prefix.
+// nextScript leases the head of the earliest due queue whose send budget
+// allows a send now, and spends the budget. Budgets are strict spacing: a
+// budget of interval I sends at most once every I ms across the fleet.
+// KEYS: due, lease, tries, budget. ARGV: now (ms), lease end (ms), queue
+// key prefix, rate key prefix, then budget name and interval (ms) pairs.
+// Reply: {queue, item, attempts so far} or {'', ms until a budget frees}.
 var nextScript = redis.NewScript(`
-while true do
-  local r = redis.call('ZRANGE', KEYS[1], '-inf', ARGV[1], 'BYSCORE', 'LIMIT', 0, 1)
-  if #r == 0 then return false end
-  local chat = r[1]
-  local head = redis.call('LINDEX', ARGV[3] .. chat, 0)
-  if head then
-    local i = string.find(head, ':', 1, true)
-    redis.call('ZADD', KEYS[1], ARGV[2], chat)
-    redis.call('HSET', KEYS[2], chat, string.sub(head, 1, i - 1))
-    return {chat, string.sub(head, i + 1)}
+local now = tonumber(ARGV[1])
+local intervals = {}
+for i = 5, #ARGV, 2 do intervals[ARGV[i]] = tonumber(ARGV[i + 1]) end
+local wait = -1
+local cands = redis.call('ZRANGE', KEYS[1], '-inf', ARGV[1], 'BYSCORE', 'LIMIT', 0, 64)
+for _, q in ipairs(cands) do
+  local head = redis.call('LINDEX', ARGV[3] .. q, 0)
+  if not head then
+    redis.call('ZREM', KEYS[1], q)
+    redis.call('HDEL', KEYS[4], q)
+  else
+    local b = redis.call('HGET', KEYS[4], q)
+    local iv = b and intervals[b]
+    local ok = true
+    if iv then
+      local rk = ARGV[4] .. b
+      local at = tonumber(redis.call('GET', rk) or '0')
+      if at > now then
+        ok = false
+        if wait < 0 or at - now < wait then wait = at - now end
+      else
+        redis.call('SET', rk, tostring(now + iv), 'PX', math.max(iv, 1000))
+      end
+    end
+    if ok then
+      local i = string.find(head, ':', 1, true)
+      redis.call('ZADD', KEYS[1], ARGV[2], q)
+      redis.call('HSET', KEYS[2], q, string.sub(head, 1, i - 1))
+      return {q, string.sub(head, i + 1), tonumber(redis.call('HGET', KEYS[3], q) or '0')}
+    end
   end
-  redis.call('ZREM', KEYS[1], chat)
 end
+return {'', tostring(wait)}
 `)
 
-// finishScript ends the lease on a chat's head: mode sent (drop it), retry
-// (keep it) or dead (move it to the dead letters). It returns the attempts
-// so far for retry, 0 otherwise, -1 when the queue is empty and -2 when the
-// head is not leased.
+// obFinishScript ends the lease on a queue's head: mode sent (drop it),
+// retry (keep it, count a failure), release (keep it, count nothing) or
+// dead (move it to the dead letters). It returns the attempts so far for
+// retry, 0 otherwise, -1 when the queue is empty and -2 when the head is
+// not leased.
 // KEYS: due, queue, tries, lease, count, dead.
-// ARGV: chat, mode, when the chat is due next (ms), reason, now (ms).
-var finishScript = redis.NewScript(`
-local chat, mode = ARGV[1], ARGV[2]
+// ARGV: queue, mode, when the queue is due next (ms), reason, now (ms), dead cap.
+var obFinishScript = redis.NewScript(`
+local q, mode = ARGV[1], ARGV[2]
 local head = redis.call('LINDEX', KEYS[2], 0)
 if not head then return -1 end
 local i = string.find(head, ':', 1, true)
-if redis.call('HGET', KEYS[4], chat) ~= string.sub(head, 1, i - 1) then return -2 end
-redis.call('HDEL', KEYS[4], chat)
-if mode == 'retry' then
-  redis.call('ZADD', KEYS[1], ARGV[3], chat)
-  return redis.call('HINCRBY', KEYS[3], chat, 1)
+if redis.call('HGET', KEYS[4], q) ~= string.sub(head, 1, i - 1) then return -2 end
+redis.call('HDEL', KEYS[4], q)
+if mode == 'retry' or mode == 'release' then
+  redis.call('ZADD', KEYS[1], ARGV[3], q)
+  if mode == 'release' then return 0 end
+  return redis.call('HINCRBY', KEYS[3], q, 1)
 end
 redis.call('LPOP', KEYS[2])
 redis.call('DECR', KEYS[5])
-redis.call('HDEL', KEYS[3], chat)
+redis.call('HDEL', KEYS[3], q)
 if mode == 'dead' then
-  redis.call('XADD', KEYS[6], '*', 'chat', chat, 'reason', ARGV[4], 'at', ARGV[5], 'item', string.sub(head, i + 1))
+  redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[6], '*', 'queue', q, 'reason', ARGV[4], 'at', ARGV[5],
+    'item', string.sub(head, i + 1))
 end
--- The chat stays scheduled at its next due time even when its queue is
--- empty, so that pacing holds for what is enqueued next (Enqueue adds with
--- NX); nextScript drops it once due with nothing to send.
-redis.call('ZADD', KEYS[1], ARGV[3], chat)
+-- The queue stays scheduled at its next due time even when it is empty,
+-- so that pacing holds for what is enqueued next (enqueue adds with NX);
+-- nextScript drops it once due with nothing to send.
+redis.call('ZADD', KEYS[1], ARGV[3], q)
 return 0
 `)
 
 // DeadLetter is an outbox item that could not be delivered, kept with why.
 type DeadLetter struct {
-	Chat   string
+	Queue  string // as NextDue named it
 	Item   []byte
 	Reason string
 	At     time.Time // as given to Dead, to the millisecond
@@ -102,105 +146,151 @@ type DeadLetter struct {
 // ob names an outbox key.
 func (s *Store) ob(name string) string { return s.key("ob", "outbox") + ":" + name }
 
-// Enqueue appends items to chat's queue, in order. A chat that is not
-// scheduled already becomes due at now.
-func (s *Store) Enqueue(ctx context.Context, chat string, items [][]byte, now time.Time) error {
-	return s.EnqueueAll(ctx, []string{chat}, [][][]byte{items}, now)
+// queueName is the stored name of the queue the caller calls name: its
+// channel (the text before the first colon) and an opaque rest.
+func (s *Store) queueName(name string) string {
+	channel, _, _ := strings.Cut(name, ":")
+	return channel + ":" + s.opaque("queue:"+name)
 }
 
-// EnqueueAll appends items[i] to the queue of chats[i], for every i, in
-// one step: all of them or none. A chat that is not scheduled already
+// Enqueue appends items to the queue name, in order, drawing on budget.
+func (s *Store) Enqueue(ctx context.Context, name, budget string, items [][]byte, now time.Time) error {
+	_, err := s.EnqueueAll(ctx, "", 0, []string{name}, []string{budget}, [][][]byte{items}, now)
+	return err
+}
+
+// EnqueueAll appends items[i] to the queue named queues[i] (a chat
+// address, say "telegram:5001": it is stored only in opaque form), drawing
+// on the send budget budgets[i] ("" for none, see NextDue), for every i,
+// in one step: all of them or none. A queue that is not scheduled already
 // becomes due at now.
-func (s *Store) EnqueueAll(ctx context.Context, chats []string, items [][][]byte, now time.Time) error {
-	if len(chats) != len(items) {
-		return fmt.Errorf("enqueue: %d chats, %d item lists: %w", len(chats), len(items), shakwa.ErrInvalid)
+//
+// With a once key, the batch is queued only if no batch with the same key
+// was queued in the last keep: EnqueueAll then reports fresh false and
+// queues nothing. An update or a job that runs twice (its first run died
+// after queueing) thus sends its replies once.
+func (s *Store) EnqueueAll(ctx context.Context, once string, keep time.Duration, queues, budgets []string, items [][][]byte, now time.Time) (fresh bool, err error) {
+	if len(queues) != len(items) || len(budgets) != len(items) {
+		return false, fmt.Errorf("enqueue: %d queues, %d budgets, %d item lists: %w",
+			len(queues), len(budgets), len(items), shakwa.ErrInvalid)
 	}
-	args := []any{now.UnixMilli(), s.ob("q:")}
-	for i, chat := range chats {
+	ttl := int64(0)
+	onceKey := s.ob("once:")
+	if once != "" {
+		ttl, onceKey = positive(keep).Milliseconds(), s.ob("once:"+once)
+	}
+	args := []any{now.UnixMilli(), s.ob("q:"), ttl}
+	for i, name := range queues {
 		if len(items[i]) == 0 {
 			continue
 		}
-		args = append(args, chat, len(items[i]))
+		args = append(args, s.queueName(name), budgets[i], len(items[i]))
 		for _, it := range items[i] {
 			args = append(args, it)
 		}
 	}
-	if len(args) == 2 {
-		return nil
+	if len(args) == 3 && once == "" {
+		return true, nil
 	}
-	keys := []string{s.ob("due"), s.ob("count"), s.ob("seq")}
-	if err := enqueueScript.Run(ctx, s.rdb, keys, args...).Err(); err != nil {
-		return fmt.Errorf("enqueue to %d chats: %w", len(chats), err)
-	}
-	return nil
-}
-
-// NextDue returns the chat due earliest, at or before now, with the item at
-// the head of its queue, leaving the item there. It leases the head: the
-// chat is not due again before now+lease, and only the lease holder's Sent,
-// Retry or Dead act on it. The lease must outlast the send; a sender still
-// busy when it expires may send the item a second time. ok is false when no
-// chat is due.
-func (s *Store) NextDue(ctx context.Context, now time.Time, lease time.Duration) (chat string, item []byte, ok bool, err error) {
-	keys := []string{s.ob("due"), s.ob("lease")}
-	until := now.Add(positive(lease)).UnixMilli()
-	res, err := nextScript.Run(ctx, s.rdb, keys, now.UnixMilli(), until, s.ob("q:")).Slice()
-	if errors.Is(err, redis.Nil) {
-		return "", nil, false, nil
-	}
+	keys := []string{s.ob("due"), s.ob("count"), s.ob("seq"), s.ob("budget"), onceKey}
+	n, err := enqueueScript.Run(ctx, s.rdb, keys, args...).Int()
 	if err != nil {
-		return "", nil, false, fmt.Errorf("next due: %w", err)
+		return false, fmt.Errorf("enqueue to %d queues: %w", len(queues), err)
 	}
-	if len(res) != 2 {
-		return "", nil, false, fmt.Errorf("next due: unexpected reply of %d items", len(res))
+	return n >= 0, nil
+}
+
+// NextDue returns the head of the queue due earliest, at or before now,
+// whose send budget allows a send now, leaving the item there, with the
+// number of failed attempts to send it so far. queue is the queue's stored
+// name, for Sent, Retry, PutBack and Dead; it is "" when nothing can be
+// sent now, and then wait, if positive, is how long until a send budget
+// that holds due items frees.
+//
+// It leases the head: the queue is not due again before now+lease, and
+// only the lease holder's Sent, Retry, PutBack or Dead act on it. The lease
+// must outlast the send; a sender still busy when it expires may send the
+// item a second time.
+//
+// budgets maps budget names to the least time between two sends drawn on
+// them, across every process that shares this Redis; handing out an item
+// spends its budget. A queue whose budget is not in budgets is not
+// limited.
+func (s *Store) NextDue(ctx context.Context, now time.Time, lease time.Duration, budgets map[string]time.Duration) (queue string, item []byte, attempts int, wait time.Duration, err error) {
+	keys := []string{s.ob("due"), s.ob("lease"), s.ob("tries"), s.ob("budget")}
+	until := now.Add(positive(lease)).UnixMilli()
+	args := []any{now.UnixMilli(), until, s.ob("q:"), s.ob("rate:")}
+	for name, gap := range budgets {
+		args = append(args, name, positive(gap).Milliseconds())
 	}
-	chat, _ = res[0].(string)
+	res, err := nextScript.Run(ctx, s.rdb, keys, args...).Slice()
+	if err != nil {
+		return "", nil, 0, 0, fmt.Errorf("next due: %w", err)
+	}
+	if len(res) == 2 {
+		w, _ := res[1].(string)
+		n, _ := strconv.ParseInt(w, 10, 64)
+		return "", nil, 0, time.Duration(n) * time.Millisecond, nil
+	}
+	if len(res) != 3 {
+		return "", nil, 0, 0, fmt.Errorf("next due: unexpected reply of %d items", len(res))
+	}
+	queue, _ = res[0].(string)
 	it, _ := res[1].(string)
-	return chat, []byte(it), true, nil
+	n, _ := res[2].(int64)
+	return queue, []byte(it), int(n), 0, nil
 }
 
-// Sent drops the head of chat's queue after it was delivered. If more items
-// wait, the chat is due at next (per-chat pacing); otherwise it is no longer
-// scheduled. The attempt count starts again for the next item. It returns an
-// error wrapping shakwa.ErrConflict when the head is not under a lease from
-// NextDue (a repeated call, or another sender took over) and
+// Sent drops the head of queue after it was delivered. If more items wait,
+// the queue is due at next (per-chat pacing); otherwise it is no longer
+// scheduled. The attempt count starts again for the next item. It returns
+// an error wrapping shakwa.ErrConflict when the head is not under a lease
+// from NextDue (a repeated call, or another sender took over) and
 // shakwa.ErrNotFound when the queue is empty; nothing changes then.
-func (s *Store) Sent(ctx context.Context, chat string, next time.Time) error {
-	_, err := s.finish(ctx, chat, "sent", next, "", time.Time{})
+func (s *Store) Sent(ctx context.Context, queue string, next time.Time) error {
+	_, err := s.finish(ctx, queue, "sent", next, "", time.Time{})
 	return err
 }
 
-// Retry keeps the head of chat's queue for another attempt at at, and
-// returns how many attempts have failed so far, this one included. Errors
-// are as Sent describes.
-func (s *Store) Retry(ctx context.Context, chat string, at time.Time) (attempts int, err error) {
-	return s.finish(ctx, chat, "retry", at, "", time.Time{})
+// Retry keeps the head of queue for another attempt at at, and returns how
+// many attempts have failed so far, this one included. Errors are as Sent
+// describes.
+func (s *Store) Retry(ctx context.Context, queue string, at time.Time) (attempts int, err error) {
+	return s.finish(ctx, queue, "retry", at, "", time.Time{})
 }
 
-// Dead moves the head of chat's queue to the dead letters with reason and
-// now, where DeadLetters shows it, and makes the rest of the queue due at
-// now. Errors are as Sent describes.
-func (s *Store) Dead(ctx context.Context, chat string, reason string, now time.Time) error {
-	_, err := s.finish(ctx, chat, "dead", now, reason, now)
+// PutBack gives the lease on queue's head back, to be sent at at, without
+// counting a failure: the sender is stopping. Errors are as Sent
+// describes.
+func (s *Store) PutBack(ctx context.Context, queue string, at time.Time) error {
+	_, err := s.finish(ctx, queue, "release", at, "", time.Time{})
 	return err
 }
 
-func (s *Store) finish(ctx context.Context, chat, mode string, due time.Time, reason string, now time.Time) (int, error) {
-	keys := []string{s.ob("due"), s.ob("q:" + chat), s.ob("tries"), s.ob("lease"), s.ob("count"), s.ob("dead")}
-	n, err := finishScript.Run(ctx, s.rdb, keys, chat, mode, due.UnixMilli(), reason, now.UnixMilli()).Int()
+// Dead moves the head of queue to the dead letters with reason and now,
+// where DeadLetters shows it, and makes the rest of the queue due at now.
+// About DefaultDeadCap dead letters are kept (see WithDeadCap). Errors are as Sent describes.
+func (s *Store) Dead(ctx context.Context, queue string, reason string, now time.Time) error {
+	_, err := s.finish(ctx, queue, "dead", now, reason, now)
+	return err
+}
+
+func (s *Store) finish(ctx context.Context, queue, mode string, due time.Time, reason string, now time.Time) (int, error) {
+	keys := []string{s.ob("due"), s.ob("q:" + queue), s.ob("tries"), s.ob("lease"), s.ob("count"), s.ob("dead")}
+	n, err := obFinishScript.Run(ctx, s.rdb, keys, queue, mode, due.UnixMilli(), reason, now.UnixMilli(), s.deadCap).Int()
 	switch {
 	case err != nil:
-		return 0, fmt.Errorf("outbox %s %s: %w", mode, chat, err)
+		return 0, fmt.Errorf("outbox %s %s: %w", mode, queue, err)
 	case n == -1:
-		return 0, fmt.Errorf("outbox %s %s: queue empty: %w", mode, chat, shakwa.ErrNotFound)
+		return 0, fmt.Errorf("outbox %s %s: queue empty: %w", mode, queue, shakwa.ErrNotFound)
 	case n == -2:
-		return 0, fmt.Errorf("outbox %s %s: head not leased: %w", mode, chat, shakwa.ErrConflict)
+		return 0, fmt.Errorf("outbox %s %s: head not leased: %w", mode, queue, shakwa.ErrConflict)
 	}
 	return n, nil
 }
 
 // DeadLetters returns up to limit dead letters, newest first; limit <= 0
-// returns all.
+// returns all that are kept.
 func (s *Store) DeadLetters(ctx context.Context, limit int) ([]DeadLetter, error) {
 	var msgs []redis.XMessage
 	var err error
@@ -215,7 +305,7 @@ func (s *Store) DeadLetters(ctx context.Context, limit int) ([]DeadLetter, error
 	out := make([]DeadLetter, 0, len(msgs))
 	for _, m := range msgs {
 		d := DeadLetter{}
-		d.Chat, _ = m.Values["chat"].(string)
+		d.Queue, _ = m.Values["queue"].(string)
 		d.Reason, _ = m.Values["reason"].(string)
 		it, _ := m.Values["item"].(string)
 		d.Item = []byte(it)

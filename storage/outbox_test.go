@@ -3,6 +3,8 @@ package storage_test
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,22 +12,45 @@ import (
 	"github.com/shakwa/shakwa/storage"
 )
 
-// next calls NextDue and checks what it hands out.
-func next(t *testing.T, s *storage.Store, now time.Time, lease time.Duration, wantChat, wantItem string) {
-	t.Helper()
-	chat, item, ok, err := s.NextDue(ctx(t), now, lease)
+// outbox drives a Store's outbox in a test and remembers which stored
+// queue name each test name got, by the items that come out of it.
+type outbox struct {
+	t       *testing.T
+	s       *storage.Store
+	budgets map[string]time.Duration
+	names   map[string]string // stored queue -> the test's name for it
+}
+
+func newOutbox(t *testing.T, s *storage.Store) *outbox {
+	return &outbox{t: t, s: s, names: map[string]string{}}
+}
+
+// enqueue puts items on the queue name without a budget.
+func (o *outbox) enqueue(name string, at time.Time, its ...string) {
+	o.t.Helper()
+	if err := o.s.Enqueue(ctx(o.t), name, "", items(its...), at); err != nil {
+		o.t.Fatalf("Enqueue: %v", err)
+	}
+}
+
+// next calls NextDue and checks that it hands out wantItem ("" for
+// nothing); it returns the stored queue name.
+func (o *outbox) next(now time.Time, lease time.Duration, wantItem string) string {
+	o.t.Helper()
+	q, item, _, _, err := o.s.NextDue(ctx(o.t), now, lease, o.budgets)
 	if err != nil {
-		t.Fatalf("NextDue: %v", err)
+		o.t.Fatalf("NextDue: %v", err)
 	}
-	if wantChat == "" {
-		if ok {
-			t.Errorf("NextDue = %s %q; want nothing due", chat, item)
+	if wantItem == "" {
+		if q != "" {
+			o.t.Errorf("NextDue = %q from %s; want nothing due", item, q)
 		}
-		return
+		return ""
 	}
-	if !ok || chat != wantChat || string(item) != wantItem {
-		t.Errorf("NextDue = %s %q %v; want %s %q", chat, item, ok, wantChat, wantItem)
+	if q == "" || string(item) != wantItem {
+		o.t.Errorf("NextDue = %q from %q; want %q", item, q, wantItem)
 	}
+	return q
 }
 
 func items(ss ...string) [][]byte {
@@ -44,174 +69,182 @@ func pending(t *testing.T, s *storage.Store, want int) {
 }
 
 func testOutboxOrder(t *testing.T, open opener) {
-	s, c := open(t).s, ctx(t)
+	f := open(t)
+	o, c := newOutbox(t, f.s), ctx(t)
 	t0 := time.UnixMilli(1_800_000_000_000)
 	const lease = time.Minute
-	next(t, s, t0, lease, "", "")
+	o.next(t0, lease, "")
 	binary := string([]byte{0, ':', 0xff, 0xfe, '\n'})
-	for _, e := range []struct {
-		chat  string
-		items []string
-		at    time.Time
-	}{
-		{"tg:2", []string{"2a", binary}, t0.Add(2 * time.Millisecond)},
-		{"tg:1", []string{"1a"}, t0.Add(time.Millisecond)},
-		{"tg:2", []string{"2c"}, t0}, // already scheduled: keeps its time
-		{"tg:1", []string{"1b", "1c"}, t0.Add(time.Second)},
-	} {
-		if err := s.Enqueue(c, e.chat, items(e.items...), e.at); err != nil {
-			t.Fatalf("Enqueue: %v", err)
-		}
-	}
-	pending(t, s, 6)
+	o.enqueue("telegram:2", t0.Add(2*time.Millisecond), "2a", binary)
+	o.enqueue("telegram:1", t0.Add(time.Millisecond), "1a")
+	o.enqueue("telegram:2", t0, "2c") // already scheduled: keeps its time
+	o.enqueue("telegram:1", t0.Add(time.Second), "1b", "1c")
+	pending(t, f.s, 6)
 	now := t0.Add(10 * time.Millisecond)
-	want := []struct{ chat, item string }{
-		{"tg:1", "1a"}, {"tg:2", "2a"}, {"tg:1", "1b"}, {"tg:2", binary}, {"tg:1", "1c"}, {"tg:2", "2c"},
-	}
-	for _, w := range want {
-		next(t, s, now, lease, w.chat, w.item)
-		// Paced: the chat is due again 1ms later, so the chats take turns.
-		if err := s.Sent(c, w.chat, now.Add(time.Millisecond)); err != nil {
+	for _, want := range []string{"1a", "2a", "1b", binary, "1c", "2c"} {
+		q := o.next(now, lease, want)
+		// Paced: the queue is due again 1ms later, so the queues take turns.
+		if err := f.s.Sent(c, q, now.Add(time.Millisecond)); err != nil {
 			t.Fatalf("Sent: %v", err)
 		}
 		now = now.Add(time.Millisecond)
 	}
-	next(t, s, now.Add(time.Hour), lease, "", "")
-	pending(t, s, 0)
-	if err := s.Enqueue(c, "tg:3", nil, now); err != nil {
-		t.Errorf("Enqueue(nothing): %v", err)
+	o.next(now.Add(time.Hour), lease, "")
+	pending(t, f.s, 0)
+	o.enqueue("telegram:3", now)
+	pending(t, f.s, 0)
+	// Stored queue names keep the channel and nothing of the chat.
+	for _, k := range f.keys(t, "*") {
+		if strings.Contains(k, "telegram:1") || strings.Contains(k, "telegram:2") || strings.Contains(k, "telegram:3") {
+			t.Errorf("key %q names a chat", k)
+		}
 	}
-	pending(t, s, 0)
 }
 
-// testEnqueueAll: several chats at once, each in order.
+// testEnqueueAll: several queues at once, each in order; a batch with a
+// once key is queued once.
 func testEnqueueAll(t *testing.T, open opener) {
 	s, c := open(t).s, ctx(t)
+	o := newOutbox(t, s)
 	t0 := time.UnixMilli(1_800_000_000_000)
-	if err := s.EnqueueAll(c, []string{"tg:1", "tg:-5", "tg:2"}, [][][]byte{items("a", "b"), items("card"), nil}, t0); err != nil {
-		t.Fatalf("EnqueueAll: %v", err)
+	queues, budgets := []string{"telegram:1", "telegram:-5", "telegram:2"}, []string{"", "", ""}
+	batch := [][][]byte{items("a", "b"), items("card"), nil}
+	if fresh, err := s.EnqueueAll(c, "in:telegram:77", time.Hour, queues, budgets, batch, t0); err != nil || !fresh {
+		t.Fatalf("EnqueueAll = %v, %v; want fresh", fresh, err)
 	}
 	pending(t, s, 3)
-	if err := s.EnqueueAll(c, []string{"tg:1"}, nil, t0); !errors.Is(err, shakwa.ErrInvalid) {
+	if fresh, err := s.EnqueueAll(c, "in:telegram:77", time.Hour, queues, budgets, batch, t0); err != nil || fresh {
+		t.Errorf("EnqueueAll again with the same once key = %v, %v; want not fresh, nothing queued", fresh, err)
+	}
+	pending(t, s, 3)
+	if _, err := s.EnqueueAll(c, "", 0, []string{"telegram:1"}, []string{""}, nil, t0); !errors.Is(err, shakwa.ErrInvalid) {
 		t.Errorf("EnqueueAll with mismatched lists: %v; want ErrInvalid", err)
 	}
 	got := map[string][]string{}
 	for range 3 {
-		chat, item, ok, err := s.NextDue(c, t0, time.Minute)
-		if err != nil || !ok {
-			t.Fatalf("NextDue = %v, %v", ok, err)
+		q, item, _, _, err := s.NextDue(c, t0, time.Minute, nil)
+		if err != nil || q == "" {
+			t.Fatalf("NextDue = %q, %v", q, err)
 		}
-		got[chat] = append(got[chat], string(item))
-		if err := s.Sent(c, chat, t0); err != nil {
+		got[q] = append(got[q], string(item))
+		if err := s.Sent(c, q, t0); err != nil {
 			t.Fatalf("Sent: %v", err)
 		}
 	}
-	if fmt.Sprint(got["tg:1"]) != "[a b]" || fmt.Sprint(got["tg:-5"]) != "[card]" || len(got) != 2 {
-		t.Errorf("sent %v; want a, b to tg:1 and the card to tg:-5", got)
+	var lists []string
+	for _, l := range got {
+		lists = append(lists, fmt.Sprint(l))
 	}
+	slices.Sort(lists)
+	if fmt.Sprint(lists) != "[[a b] [card]]" {
+		t.Errorf("sent %v; want a, b to one queue and the card to another", got)
+	}
+	o.next(t0.Add(time.Hour), time.Minute, "")
 }
 
-// testOutboxPaceAcrossBatches: a chat whose queue emptied keeps its pace
-// for what is enqueued next.
+// testOutboxPaceAcrossBatches: a queue that emptied keeps its pace for
+// what is enqueued next.
 func testOutboxPaceAcrossBatches(t *testing.T, open opener) {
 	s, c := open(t).s, ctx(t)
+	o := newOutbox(t, s)
 	t0 := time.UnixMilli(1_800_000_000_000)
 	lease := time.Minute
-	if err := s.Enqueue(c, "tg:1", items("a"), t0); err != nil {
-		t.Fatalf("Enqueue: %v", err)
-	}
-	next(t, s, t0, lease, "tg:1", "a")
-	if err := s.Sent(c, "tg:1", t0.Add(time.Second)); err != nil {
+	o.enqueue("telegram:1", t0, "a")
+	q := o.next(t0, lease, "a")
+	if err := s.Sent(c, q, t0.Add(time.Second)); err != nil {
 		t.Fatalf("Sent: %v", err)
 	}
-	if err := s.Enqueue(c, "tg:1", items("b"), t0.Add(10*time.Millisecond)); err != nil {
-		t.Fatalf("Enqueue: %v", err)
-	}
-	next(t, s, t0.Add(500*time.Millisecond), lease, "", "") // still paced
-	next(t, s, t0.Add(time.Second), lease, "tg:1", "b")
-	if err := s.Sent(c, "tg:1", t0.Add(2*time.Second)); err != nil {
+	o.enqueue("telegram:1", t0.Add(10*time.Millisecond), "b")
+	o.next(t0.Add(500*time.Millisecond), lease, "") // still paced
+	q = o.next(t0.Add(time.Second), lease, "b")
+	if err := s.Sent(c, q, t0.Add(2*time.Second)); err != nil {
 		t.Fatalf("Sent: %v", err)
 	}
-	next(t, s, t0.Add(time.Hour), lease, "", "") // nothing left: dropped once due
-	if err := s.Enqueue(c, "tg:1", items("c"), t0.Add(2*time.Hour)); err != nil {
-		t.Fatalf("Enqueue: %v", err)
-	}
-	next(t, s, t0.Add(2*time.Hour), lease, "tg:1", "c")
+	o.next(t0.Add(time.Hour), lease, "") // nothing left: dropped once due
+	o.enqueue("telegram:1", t0.Add(2*time.Hour), "c")
+	o.next(t0.Add(2*time.Hour), lease, "c")
 }
 
 func testOutboxLease(t *testing.T, open opener) {
 	s, c := open(t).s, ctx(t)
+	o := newOutbox(t, s)
 	t0 := time.UnixMilli(1_800_000_000_000)
-	if err := s.Enqueue(c, "tg:1", items("a", "b"), t0); err != nil {
-		t.Fatalf("Enqueue: %v", err)
-	}
-	if err := s.Sent(c, "tg:1", t0); !errors.Is(err, shakwa.ErrConflict) {
-		t.Errorf("Sent without a lease: got %v; want ErrConflict", err)
-	}
-	next(t, s, t0, 30*time.Second, "tg:1", "a")
-	next(t, s, t0.Add(29*time.Second), time.Minute, "", "") // leased
-	next(t, s, t0.Add(30*time.Second), time.Minute, "tg:1", "a")
-	if err := s.Sent(c, "tg:1", t0); err != nil {
+	o.enqueue("telegram:1", t0, "a", "b")
+	q := o.next(t0, 30*time.Second, "a")
+	o.next(t0.Add(29*time.Second), time.Minute, "") // leased
+	o.next(t0.Add(30*time.Second), time.Minute, "a")
+	if err := s.Sent(c, q, t0); err != nil {
 		t.Fatalf("Sent: %v", err)
 	}
 	// The first sender, late, finishes too: nothing more is dropped.
-	if err := s.Sent(c, "tg:1", t0); !errors.Is(err, shakwa.ErrConflict) {
+	if err := s.Sent(c, q, t0); !errors.Is(err, shakwa.ErrConflict) {
 		t.Errorf("second Sent: got %v; want ErrConflict", err)
 	}
 	pending(t, s, 1)
-	next(t, s, t0.Add(time.Hour), time.Minute, "tg:1", "b")
-	if err := s.Sent(c, "tg:1", t0); err != nil {
+	o.next(t0.Add(time.Hour), time.Minute, "b")
+	// Put back (the sender stops): due again at once, with no failure.
+	if err := s.PutBack(c, q, t0.Add(time.Hour)); err != nil {
+		t.Fatalf("PutBack: %v", err)
+	}
+	if _, _, n, _, err := s.NextDue(c, t0.Add(time.Hour), time.Minute, nil); n != 0 || err != nil {
+		t.Errorf("attempts after PutBack = %d, %v; want 0", n, err)
+	}
+	if err := s.Sent(c, q, t0); err != nil {
 		t.Fatalf("Sent: %v", err)
 	}
-	if err := s.Sent(c, "tg:1", t0); !errors.Is(err, shakwa.ErrNotFound) {
+	if err := s.Sent(c, q, t0); !errors.Is(err, shakwa.ErrNotFound) {
 		t.Errorf("Sent on an empty queue: got %v; want ErrNotFound", err)
 	}
-	if _, err := s.Retry(c, "tg:9", t0); !errors.Is(err, shakwa.ErrNotFound) {
-		t.Errorf("Retry on an unknown chat: got %v; want ErrNotFound", err)
+	if _, err := s.Retry(c, "telegram:unknown", t0); !errors.Is(err, shakwa.ErrNotFound) {
+		t.Errorf("Retry on an unknown queue: got %v; want ErrNotFound", err)
 	}
 }
 
 func testOutboxRetryDead(t *testing.T, open opener) {
 	s, c := open(t).s, ctx(t)
+	o := newOutbox(t, s)
 	t0 := time.UnixMilli(1_800_000_000_000)
-	if err := s.Enqueue(c, "tg:1", items("a", "b"), t0); err != nil {
-		t.Fatalf("Enqueue: %v", err)
-	}
+	o.enqueue("telegram:1", t0, "a", "b")
+	var q string
 	for i := 1; i <= 3; i++ {
 		now := t0.Add(time.Duration(i) * time.Minute)
-		next(t, s, now, time.Second, "tg:1", "a")
-		n, err := s.Retry(c, "tg:1", now.Add(time.Minute))
+		var item []byte
+		var attempts int
+		var err error
+		q, item, attempts, _, err = s.NextDue(c, now, time.Second, nil)
+		if err != nil || string(item) != "a" || attempts != i-1 {
+			t.Fatalf("NextDue = %q, %d attempts, %v; want a after %d", item, attempts, err, i-1)
+		}
+		n, err := s.Retry(c, q, now.Add(time.Minute))
 		if err != nil || n != i {
 			t.Fatalf("Retry = %d, %v; want %d", n, err, i)
 		}
-		next(t, s, now.Add(time.Minute-time.Millisecond), time.Second, "", "") // backing off
+		o.next(now.Add(time.Minute-time.Millisecond), time.Second, "") // backing off
 	}
-	if _, err := s.Retry(c, "tg:1", t0); !errors.Is(err, shakwa.ErrConflict) {
+	if _, err := s.Retry(c, q, t0); !errors.Is(err, shakwa.ErrConflict) {
 		t.Errorf("Retry without a lease: got %v; want ErrConflict", err)
 	}
 	dead := t0.Add(4 * time.Minute)
-	next(t, s, dead, time.Second, "tg:1", "a")
-	if err := s.Dead(c, "tg:1", "403 blocked", dead); err != nil {
+	o.next(dead, time.Second, "a")
+	if err := s.Dead(c, q, "403 blocked", dead); err != nil {
 		t.Fatalf("Dead: %v", err)
 	}
 	pending(t, s, 1)
 	// The rest is due now, and starts with no failed attempts.
-	next(t, s, dead, time.Second, "tg:1", "b")
-	if n, err := s.Retry(c, "tg:1", dead); n != 1 || err != nil {
+	o.next(dead, time.Second, "b")
+	if n, err := s.Retry(c, q, dead); n != 1 || err != nil {
 		t.Errorf("Retry of the next item = %d, %v; want 1", n, err)
 	}
-	next(t, s, dead, time.Second, "tg:1", "b")
-	if err := s.Dead(c, "tg:1", "400 bad request", dead.Add(time.Second)); err != nil {
+	o.next(dead, time.Second, "b")
+	if err := s.Dead(c, q, "400 bad request", dead.Add(time.Second)); err != nil {
 		t.Fatalf("Dead: %v", err)
 	}
 	pending(t, s, 0)
-	next(t, s, dead.Add(time.Hour), time.Second, "", "")
+	o.next(dead.Add(time.Hour), time.Second, "")
 	for i := range 3 {
-		if err := s.Enqueue(c, "tg:2", items(fmt.Sprint(i)), dead); err != nil {
-			t.Fatalf("Enqueue: %v", err)
-		}
-		next(t, s, dead.Add(time.Hour), time.Second, "tg:2", fmt.Sprint(i))
-		if err := s.Dead(c, "tg:2", "x", dead.Add(time.Duration(2+i)*time.Second)); err != nil {
+		o.enqueue("telegram:2", dead, fmt.Sprint(i))
+		q2 := o.next(dead.Add(time.Hour), time.Second, fmt.Sprint(i))
+		if err := s.Dead(c, q2, "x", dead.Add(time.Duration(2+i)*time.Second)); err != nil {
 			t.Fatalf("Dead: %v", err)
 		}
 	}
@@ -224,10 +257,89 @@ func testOutboxRetryDead(t *testing.T, open opener) {
 		t.Errorf("DeadLetters(0) has %d; want 5", len(all))
 	}
 	last := all[len(all)-1]
-	if last.Chat != "tg:1" || string(last.Item) != "a" || last.Reason != "403 blocked" || !last.At.Equal(dead) {
-		t.Errorf("oldest dead letter = %+v; want tg:1 a, 403 blocked at %v", last, dead)
+	if last.Queue != q || string(last.Item) != "a" || last.Reason != "403 blocked" || !last.At.Equal(dead) {
+		t.Errorf("oldest dead letter = %+v; want %s a, 403 blocked at %v", last, q, dead)
 	}
 	if got[0].Item == nil || string(got[0].Item) != "2" {
 		t.Errorf("newest dead letter = %+v; want item 2", got[0])
+	}
+}
+
+// testOutboxBudget: a budget spaces the sends drawn on it, whoever asks;
+// queues on other budgets, or none, go meanwhile.
+func testOutboxBudget(t *testing.T, open opener) {
+	f := open(t)
+	s, c := f.s, ctx(t)
+	other, err := f.reopen(c, storage.WithPrefix(f.prefix)) // a second process
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	t0 := time.UnixMilli(1_800_000_000_000)
+	budgets := map[string]time.Duration{"telegram": 100 * time.Millisecond}
+	for i := range 4 {
+		if err := s.Enqueue(c, fmt.Sprintf("telegram:%d", i), "telegram", items(fmt.Sprint("m", i)), t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Due a little later, so that the first send is a message.
+	if err := s.Enqueue(c, "telegram:notices:1", "", items("notice"), t0.Add(5*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	take := func(st *storage.Store, now time.Time) (string, time.Duration) {
+		t.Helper()
+		q, item, _, wait, err := st.NextDue(c, now, time.Minute, budgets)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q != "" {
+			if err := st.Sent(c, q, now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return string(item), wait
+	}
+	var sent []string
+	item, _ := take(s, t0)
+	sent = append(sent, item)
+	// Within the interval, from the other process: only the free queue.
+	if item, _ := take(other, t0.Add(10*time.Millisecond)); item != "notice" {
+		t.Errorf("second send 10ms later = %q; want the notice (no budget)", item)
+	}
+	if item, wait := take(other, t0.Add(20*time.Millisecond)); item != "" || wait != 80*time.Millisecond {
+		t.Errorf("third send 20ms later = %q, wait %v; want nothing, wait 80ms", item, wait)
+	}
+	for _, at := range []time.Duration{100, 200, 300} {
+		item, _ := take(other, t0.Add(at*time.Millisecond))
+		sent = append(sent, item)
+	}
+	slices.Sort(sent)
+	if fmt.Sprint(sent) != "[m0 m1 m2 m3]" {
+		t.Errorf("sent %v; want each message once, 100ms apart", sent)
+	}
+}
+
+// testDeadCap: the dead letters are capped.
+func testDeadCap(t *testing.T, open opener) {
+	s, c := open(t, storage.WithDeadCap(10)).s, ctx(t)
+	t0 := time.UnixMilli(1_800_000_000_000)
+	for i := range 400 {
+		if err := s.Enqueue(c, "telegram:1", "", items(fmt.Sprint(i)), t0); err != nil {
+			t.Fatal(err)
+		}
+		q, _, _, _, err := s.NextDue(c, t0, time.Minute, nil)
+		if err != nil || q == "" {
+			t.Fatalf("NextDue = %q, %v", q, err)
+		}
+		if err := s.Dead(c, q, "x", t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := s.DeadLetters(c, 0)
+	if err != nil || len(all) >= 400 || len(all) < 10 {
+		t.Errorf("DeadLetters after 400 with a cap of 10: %d, %v; want about 10 (at most a block more)", len(all), err)
+	}
+	if len(all) > 0 && string(all[0].Item) != "399" {
+		t.Errorf("newest dead letter %q; want 399", all[0].Item)
 	}
 }

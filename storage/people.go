@@ -11,18 +11,21 @@ import (
 	"github.com/shakwa/shakwa"
 )
 
-// Session returns the session saved for who, or nil when there is none
-// (or it expired).
+// Session returns the session saved under the name who, or nil when there
+// is none (or it expired). who is any name (a person's Address.String(),
+// say); keys hold only its opaque form.
 func (s *Store) Session(ctx context.Context, who string) ([]byte, error) {
-	b, err := s.rdb.Get(ctx, s.key("session", who)).Bytes()
+	b, err := s.rdb.Get(ctx, s.sessionKey(who)).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("session of %s: %w", who, err)
+		return nil, fmt.Errorf("read session: %w", err)
 	}
 	return b, nil
 }
+
+func (s *Store) sessionKey(who string) string { return s.key("session", s.opaque("session:"+who)) }
 
 // SaveSession saves data as who's session for ttl; ttl <= 0 keeps it until
 // it is deleted.
@@ -30,54 +33,116 @@ func (s *Store) SaveSession(ctx context.Context, who string, data []byte, ttl ti
 	if ttl < 0 {
 		ttl = 0
 	}
-	if err := s.rdb.Set(ctx, s.key("session", who), data, ttl).Err(); err != nil {
-		return fmt.Errorf("save session of %s: %w", who, err)
+	if err := s.rdb.Set(ctx, s.sessionKey(who), data, ttl).Err(); err != nil {
+		return fmt.Errorf("save session: %w", err)
 	}
 	return nil
 }
 
 // DeleteSession forgets who's session; it is not an error if there is none.
 func (s *Store) DeleteSession(ctx context.Context, who string) error {
-	if err := s.rdb.Del(ctx, s.key("session", who)).Err(); err != nil {
-		return fmt.Errorf("delete session of %s: %w", who, err)
+	if err := s.rdb.Del(ctx, s.sessionKey(who)).Err(); err != nil {
+		return fmt.Errorf("delete session: %w", err)
 	}
 	return nil
 }
 
-// Lang returns who's chosen language, or "" when they have not chosen.
-func (s *Store) Lang(ctx context.Context, who string) (string, error) {
-	l, err := s.rdb.HGet(ctx, s.key("prefs", who), "lang").Result()
+// personKey names the record of the person with opaque id.
+func (s *Store) personKey(id string) string { return s.key("person", id) }
+
+// Person fields.
+const (
+	pChannel = "channel"
+	pChat    = "chat"
+	pLang    = "lang"
+)
+
+// Lang returns the language the person at a chose, or "" when they have
+// not chosen.
+func (s *Store) Lang(ctx context.Context, a shakwa.Address) (string, error) {
+	l, err := s.rdb.HGet(ctx, s.personKey(s.PersonID(a)), pLang).Result()
 	if errors.Is(err, redis.Nil) {
 		return "", nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("language of %s: %w", who, err)
+		return "", fmt.Errorf("read language: %w", err)
 	}
 	return l, nil
 }
 
-// SetLang records who's language; "" forgets it.
-func (s *Store) SetLang(ctx context.Context, who, lang string) error {
-	key := s.key("prefs", who)
-	var err error
-	if lang == "" {
-		err = s.rdb.HDel(ctx, key, "lang").Err()
-	} else {
-		err = s.rdb.HSet(ctx, key, "v", version, "lang", lang).Err()
-	}
+// SetLang records the language of the person at a; "" forgets it. It
+// keeps their address on their record.
+func (s *Store) SetLang(ctx context.Context, a shakwa.Address, lang string) error {
+	key := s.personKey(s.PersonID(a))
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, key, personFields(a)...)
+		if lang == "" {
+			p.HDel(ctx, key, pLang)
+		} else {
+			p.HSet(ctx, key, pLang, lang)
+		}
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("set language of %s: %w", who, err)
+		return fmt.Errorf("set language: %w", err)
 	}
 	return nil
 }
 
-// SetRef records that our message ref in chat is the platform message
-// messageID, both ways. A ref sent again (an edit that became a new
-// message) points at the newest id; older ids still lead back to the ref.
-func (s *Store) SetRef(ctx context.Context, chat, ref, messageID string) error {
-	err := s.rdb.HSet(ctx, s.key("refs", chat), "r:"+ref, messageID, "m:"+messageID, ref).Err()
+// personFields is a's part of a person record.
+func personFields(a shakwa.Address) []any {
+	return []any{"v", version, pChannel, a.Channel, pChat, a.Chat}
+}
+
+// rememberPerson puts a on its person's record, in the pipeline p.
+func (s *Store) rememberPerson(ctx context.Context, p redis.Pipeliner, a shakwa.Address) {
+	p.HSet(ctx, s.personKey(s.PersonID(a)), personFields(a)...)
+}
+
+// Person returns the record of the person with opaque id: their address
+// and language. It returns an error wrapping shakwa.ErrNotFound when the
+// store keeps no address for id (the person never filed anything, or was
+// erased).
+func (s *Store) Person(ctx context.Context, id string) (shakwa.Person, error) {
+	m, err := s.rdb.HGetAll(ctx, s.personKey(id)).Result()
 	if err != nil {
-		return fmt.Errorf("set ref %s in %s: %w", ref, chat, err)
+		return shakwa.Person{}, fmt.Errorf("person %s: %w", id, err)
+	}
+	if m[pChannel] == "" || m[pChat] == "" {
+		return shakwa.Person{}, fmt.Errorf("person %s: %w", id, shakwa.ErrNotFound)
+	}
+	if v := m["v"]; v != version {
+		return shakwa.Person{}, fmt.Errorf("person %s: unknown record version %q", id, v)
+	}
+	return shakwa.Person{ID: id, Address: shakwa.Address{Channel: m[pChannel], Chat: m[pChat]}, Lang: m[pLang]}, nil
+}
+
+// refsKey names the map of a chat's messages (see SetRef).
+func (s *Store) refsKey(chat string) string { return s.key("refs", s.chatName(chat)) }
+
+// refsTTL is how long a chat's map of messages lives after its last
+// change: the messages it names are long scrolled away by then.
+const refsTTL = 90 * 24 * time.Hour
+
+// SetRef records that our message ref in chat (an address as
+// "channel:chat") is the platform message messageID, both ways. A ref
+// sent again (an edit that became a new message) points at the newest id;
+// older ids still lead back to the ref. With trail set, messageID leads
+// back to ref but ref keeps pointing where it did: messageID is a trailing
+// part of a longer reply.
+func (s *Store) SetRef(ctx context.Context, chat, ref, messageID string, trail bool) error {
+	key := s.refsKey(chat)
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		if trail {
+			p.HSet(ctx, key, "m:"+messageID, ref)
+		} else {
+			p.HSet(ctx, key, "r:"+ref, messageID, "m:"+messageID, ref)
+		}
+		p.PExpire(ctx, key, refsTTL)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("set ref %s: %w", ref, err)
 	}
 	return nil
 }
@@ -93,67 +158,41 @@ func (s *Store) RefOf(ctx context.Context, chat, messageID string) (string, erro
 }
 
 func (s *Store) refField(ctx context.Context, chat, field string) (string, error) {
-	v, err := s.rdb.HGet(ctx, s.key("refs", chat), field).Result()
+	v, err := s.rdb.HGet(ctx, s.refsKey(chat), field).Result()
 	if errors.Is(err, redis.Nil) {
 		return "", nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("ref %s in %s: %w", field, chat, err)
+		return "", fmt.Errorf("read ref %s: %w", field, err)
 	}
 	return v, nil
-}
-
-// abortScript drops an intake lease but never a "done" mark.
-var abortScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) == 'lease' then return redis.call('DEL', KEYS[1]) end
-return 0
-`)
-
-// beginScript takes the intake lease, or says why not: 1 taken, 0 done
-// already, -1 leased by another worker.
-var beginScript = redis.NewScript(`
-if redis.call('SET', KEYS[1], 'lease', 'PX', ARGV[1], 'NX') then return 1 end
-if redis.call('GET', KEYS[1]) == 'done' then return 0 end
-return -1
-`)
-
-// BeginUpdate takes the intake lease on the platform update key for lease.
-// It returns false when the update is done already; then the caller must
-// not handle it. While another worker holds the lease it returns an error
-// wrapping shakwa.ErrConflict: the update is not safe yet, so the caller
-// must not acknowledge it either. A lease that expires (the worker
-// crashed) lets a redelivery through: at least once.
-func (s *Store) BeginUpdate(ctx context.Context, key string, lease time.Duration) (bool, error) {
-	n, err := beginScript.Run(ctx, s.rdb, []string{s.key("update", key)}, positive(lease).Milliseconds()).Int()
-	switch {
-	case err != nil:
-		return false, fmt.Errorf("begin update %s: %w", key, err)
-	case n < 0:
-		return false, fmt.Errorf("begin update %s: being handled: %w", key, shakwa.ErrConflict)
-	}
-	return n == 1, nil
-}
-
-// FinishUpdate marks update key done and keeps the mark for keep, during
-// which BeginUpdate refuses it.
-func (s *Store) FinishUpdate(ctx context.Context, key string, keep time.Duration) error {
-	if err := s.rdb.Set(ctx, s.key("update", key), "done", positive(keep)).Err(); err != nil {
-		return fmt.Errorf("finish update %s: %w", key, err)
-	}
-	return nil
-}
-
-// AbortUpdate drops the lease on update key so that a redelivery is
-// handled; a key already done stays done.
-func (s *Store) AbortUpdate(ctx context.Context, key string) error {
-	if err := abortScript.Run(ctx, s.rdb, []string{s.key("update", key)}).Err(); err != nil {
-		return fmt.Errorf("abort update %s: %w", key, err)
-	}
-	return nil
 }
 
 // positive keeps a TTL at one millisecond at least: a zero TTL would mean
 // "for ever" to Redis.
 func positive(d time.Duration) time.Duration {
 	return max(d, time.Millisecond)
+}
+
+// swapScript replaces a string only if it still holds ARGV[1]. KEYS: the
+// key. ARGV: old, new ("" with ARGV[4] = "del" deletes), TTL (ms).
+var swapScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[4] == 'del' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
+return 1
+`)
+
+// SwapSession replaces who's session with data for ttl, or deletes it
+// when data is nil, but only if it still is old (someone may have saved a
+// newer one meanwhile), and reports whether it did.
+func (s *Store) SwapSession(ctx context.Context, who string, old, data []byte, ttl time.Duration) (bool, error) {
+	mode := "set"
+	if data == nil {
+		mode = "del"
+	}
+	n, err := swapScript.Run(ctx, s.rdb, []string{s.sessionKey(who)}, old, data, positive(ttl).Milliseconds(), mode).Int()
+	if err != nil {
+		return false, fmt.Errorf("swap session: %w", err)
+	}
+	return n == 1, nil
 }

@@ -32,10 +32,10 @@ func (s *Store) Held(ctx context.Context, staffID string) ([]*shakwa.Ticket, err
 // CitizenTickets returns up to limit tickets of the citizen who, newest
 // first; limit <= 0 returns all.
 func (s *Store) CitizenTickets(ctx context.Context, who shakwa.Address, limit int) ([]*shakwa.Ticket, error) {
-	key := s.key("citizen", who.String())
+	key := s.key("citizen", s.PersonID(who))
 	ts, err := s.scan(ctx, query{key: key, min: "-inf", max: "+inf", rev: true, limit: limit})
 	if err != nil {
-		return nil, fmt.Errorf("tickets of %s: %w", who, err)
+		return nil, fmt.Errorf("tickets of a citizen: %w", err)
 	}
 	return ts, nil
 }

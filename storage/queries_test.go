@@ -190,16 +190,20 @@ func testTimeRanges(t *testing.T, open opener) {
 func testFeedback(t *testing.T, open opener) {
 	s, c := open(t).s, ctx(t)
 	in := []*shakwa.Feedback{
-		{Kind: shakwa.KindFeedback, Centre: "KRM", Stars: 4, Text: "سريع", Citizen: citizen, Created: at(0)},
-		{Kind: shakwa.KindThanks, Centre: "KRM", Staff: "Fatima", Citizen: stranger, Created: at(10)},
-		{Kind: shakwa.KindFeedback, Centre: "DXB", Stars: 1, Citizen: citizen, Created: at(20)},
+		{Kind: shakwa.KindFeedback, Centre: "KRM", Stars: 4, Text: "سريع", Created: at(0)},
+		{Kind: shakwa.KindThanks, Centre: "KRM", Staff: "Fatima", Created: at(10)},
+		{Kind: shakwa.KindFeedback, Centre: "DXB", Stars: 1, Created: at(20)},
 	}
+	from := []shakwa.Address{citizen, stranger, citizen}
 	for i, f := range in {
-		if err := s.AddFeedback(c, f); err != nil {
+		if err := s.AddFeedback(c, f, from[i]); err != nil {
 			t.Fatalf("AddFeedback: %v", err)
 		}
 		if want := []string{"F-000001", "F-000002", "F-000003"}[i]; f.ID != want {
 			t.Errorf("feedback %d: id %s; want %s", i, f.ID, want)
+		}
+		if f.Citizen != s.PersonID(from[i]) {
+			t.Errorf("feedback %d: citizen %q; want the giver's opaque id", i, f.Citizen)
 		}
 	}
 	got, err := s.FeedbackCreated(c, at(0), at(20))
@@ -213,7 +217,7 @@ func testFeedback(t *testing.T, open opener) {
 			t.Errorf("feedback %d = %+v; want %+v", i, *f, w)
 		}
 	}
-	if err := s.AddFeedback(c, &shakwa.Feedback{Centre: "KRM", Created: at(0)}); err == nil {
+	if err := s.AddFeedback(c, &shakwa.Feedback{Centre: "KRM", Created: at(0)}, citizen); err == nil {
 		t.Errorf("AddFeedback without kind: got nil; want ErrInvalid")
 	}
 }

@@ -2,9 +2,17 @@ package storage
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/shakwa/shakwa"
 )
 
 // Store keeps shakwa's state in Redis. It is safe for concurrent use; create
@@ -12,7 +20,9 @@ import (
 type Store struct {
 	rdb    redis.UniversalClient
 	prefix string
-	logCap int
+	logCap  int
+	deadCap int
+	idKey   []byte // keys the opaque names of people and chats
 }
 
 // Option configures a Store.
@@ -35,31 +45,73 @@ func WithLogCap(n int) Option {
 	}
 }
 
-// New returns a Store on rdb; its Close closes rdb. rdb should have
-// ContextTimeoutEnabled set, so that request deadlines bound Redis calls
-// (ParseURL sets it).
-func New(rdb redis.UniversalClient, opts ...Option) *Store {
-	s := &Store{rdb: rdb, logCap: 500}
+// WithDeadCap keeps about n dead letters (the newest); the default is
+// DefaultDeadCap. Redis trims in whole blocks, so a few more may stay.
+func WithDeadCap(n int) Option {
+	return func(s *Store) {
+		if n > 0 {
+			s.deadCap = n
+		}
+	}
+}
+
+// New returns a Store on rdb; its Close closes rdb. It reads (or, on a new
+// Redis, makes) the deployment's secret id key, so it needs Redis to
+// answer. rdb should have ContextTimeoutEnabled set, so that request
+// deadlines bound Redis calls (ParseURL sets it).
+func New(ctx context.Context, rdb redis.UniversalClient, opts ...Option) (*Store, error) {
+	s := &Store{rdb: rdb, logCap: 500, deadCap: DefaultDeadCap}
 	for _, o := range opts {
 		o(s)
 	}
-	return s
+	if strings.ContainsAny(s.prefix, "{}") {
+		return nil, fmt.Errorf("storage: prefix with braces: %w", shakwa.ErrInvalid)
+	}
+	if err := s.loadIDKey(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
-// Open connects to the Redis named by url (see ParseURL), pings it once and
-// returns a Store that owns the connection.
+// Open connects to the Redis named by url (see ParseURL) and returns a
+// Store that owns the connection.
 func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	o, err := ParseURL(url)
 	if err != nil {
 		return nil, err
 	}
 	rdb := redis.NewUniversalClient(o)
-	s := New(rdb, opts...)
-	if err := s.Ping(ctx); err != nil {
-		_ = rdb.Close() // the ping error is the one worth reporting
+	s, err := New(ctx, rdb, opts...)
+	if err != nil {
+		_ = rdb.Close() // the first error is the one worth reporting
 		return nil, fmt.Errorf("open redis: %w", err)
 	}
 	return s, nil
+}
+
+// idKeyName is the key of the secret that keys opaque names: made once per
+// deployment (per prefix), at random, by the first Store that finds none.
+const idKeyName = "meta:idkey"
+
+func (s *Store) loadIDKey(ctx context.Context) error {
+	key := s.plain(idKeyName)
+	fresh := make([]byte, 32)
+	if _, err := rand.Read(fresh); err != nil {
+		return fmt.Errorf("storage: id key: %w", err)
+	}
+	// SET NX GET: our fresh key if there was none, else the one there is.
+	old, err := s.rdb.SetArgs(ctx, key, fresh, redis.SetArgs{Mode: "NX", Get: true}).Bytes()
+	switch {
+	case errors.Is(err, redis.Nil):
+		s.idKey = fresh
+	case err != nil:
+		return fmt.Errorf("storage: id key: %w", err)
+	case len(old) < 16:
+		return fmt.Errorf("storage: id key %s of %d bytes is too short", key, len(old))
+	default:
+		s.idKey = old
+	}
+	return nil
 }
 
 // Ping checks that Redis answers.
@@ -87,4 +139,30 @@ func (s *Store) key(kind, tag string) string {
 // plain returns a key without a hash tag.
 func (s *Store) plain(name string) string {
 	return s.prefix + name
+}
+
+// opaqueEncoding writes opaque names: lower case, no padding, nothing a
+// key, a log line or a URL must escape.
+var opaqueEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// opaque turns a name that may be personal (a chat id, which on WhatsApp is
+// a phone number; "telegram:5001") into one that is not: 96 bits of an
+// HMAC under the deployment's id key, the same for the same name on every
+// replica, and useless for guessing the name without the key.
+func (s *Store) opaque(name string) string {
+	m := hmac.New(sha256.New, s.idKey)
+	m.Write([]byte(name))
+	return opaqueEncoding.EncodeToString(m.Sum(nil)[:12])
+}
+
+// PersonID returns the opaque id of the person at a: what tickets, events,
+// indexes and keys know them by. It does no I/O.
+func (s *Store) PersonID(a shakwa.Address) string {
+	return "p" + s.opaque("person:"+a.String())
+}
+
+// chatName returns the opaque name of a chat address ("telegram:-1001",
+// "telegram:5001"), for keys that belong to a chat rather than a person.
+func (s *Store) chatName(chat string) string {
+	return s.opaque("chat:" + chat)
 }

@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +25,31 @@ type fixture struct {
 	reopen func(context.Context, ...storage.Option) (*storage.Store, error)
 }
 
+// keys lists the fixture's keys that match pattern (after the prefix), on
+// every primary of a cluster.
+func (f *fixture) keys(t *testing.T, pattern string) []string {
+	t.Helper()
+	var mu sync.Mutex
+	var out []string
+	scan := func(c context.Context, rdb redis.Cmdable) error {
+		ks, err := rdb.Keys(c, f.prefix+pattern).Result()
+		mu.Lock()
+		out = append(out, ks...)
+		mu.Unlock()
+		return err
+	}
+	var err error
+	if cc, ok := f.rdb.(*redis.ClusterClient); ok {
+		err = cc.ForEachMaster(ctx(t), func(c context.Context, n *redis.Client) error { return scan(c, n) })
+	} else {
+		err = scan(ctx(t), f.rdb)
+	}
+	if err != nil {
+		t.Fatalf("KEYS: %v", err)
+	}
+	return out
+}
+
 // opener makes a fresh fixture for one test.
 type opener func(t *testing.T, opts ...storage.Option) *fixture
 
@@ -38,7 +64,11 @@ func openerFor(url string) opener {
 		f.reopen = func(c context.Context, opts ...storage.Option) (*storage.Store, error) {
 			return storage.Open(c, url, opts...)
 		}
-		f.s = storage.New(f.rdb, append(opts, storage.WithPrefix(f.prefix))...)
+		s, err := storage.New(ctx(t), f.rdb, append(opts, storage.WithPrefix(f.prefix))...)
+		if err != nil {
+			t.Fatalf("New: %v", err)
+		}
+		f.s = s
 		t.Cleanup(func() {
 			_ = f.s.Close() // some tests close it themselves
 			storagetest.Clean(t, url, f.prefix)
@@ -68,7 +98,7 @@ func TestMemory(t *testing.T) {
 		}
 		f.s, f.rdb = s, redis.NewClient(storage.MemoryOptions(s))
 		f.reopen = func(_ context.Context, opts ...storage.Option) (*storage.Store, error) {
-			return storage.New(redis.NewClient(storage.MemoryOptions(s)), opts...), nil
+			return storage.New(ctx(t), redis.NewClient(storage.MemoryOptions(s)), opts...)
 		}
 		t.Cleanup(func() {
 			_ = f.rdb.Close()
@@ -86,7 +116,14 @@ func runSuite(t *testing.T, open opener) {
 	}{
 		{"Sessions", testSessions},
 		{"Lang", testLang},
-		{"Dedupe", testDedupe},
+		{"IntakeLine", testIntakeLine},
+		{"IntakeExpiry", testIntakeExpiry},
+		{"IntakeFailures", testIntakeFailures},
+		{"Jobs", testJobs},
+		{"JobClaims", testJobClaims},
+		{"Lease", testLease},
+		{"CreateOnce", testCreateOnce},
+		{"NoAddressInKeys", testNoAddressInKeys},
 		{"Refs", testRefs},
 		{"CreateAndRead", testCreateAndRead},
 		{"Sequences", testSequences},
@@ -108,6 +145,8 @@ func runSuite(t *testing.T, open opener) {
 		{"EnqueueAll", testEnqueueAll},
 		{"OutboxPaceAcrossBatches", testOutboxPaceAcrossBatches},
 		{"OutboxRetryDead", testOutboxRetryDead},
+		{"OutboxBudget", testOutboxBudget},
+		{"DeadCap", testDeadCap},
 		{"Reconnect", testReconnect},
 		{"Mail", testMail},
 		{"MailPages", testMailPages},
@@ -145,9 +184,9 @@ var (
 // newTicket creates a ticket in centre for citizen at time c.
 func newTicket(t *testing.T, s *storage.Store, centre string, who shakwa.Address, c time.Time) *shakwa.Ticket {
 	t.Helper()
-	tk := &shakwa.Ticket{Centre: centre, Category: "delay", Text: "انتظرت ثلاث ساعات", Citizen: who,
+	tk := &shakwa.Ticket{Centre: centre, Category: "delay", Text: "انتظرت ثلاث ساعات",
 		Lang: "ar", Created: c, Updated: c}
-	if err := s.CreateTicket(ctx(t), tk); err != nil {
+	if err := s.CreateTicket(ctx(t), tk, who, ""); err != nil {
 		t.Fatalf("CreateTicket: %v", err)
 	}
 	return tk
@@ -220,66 +259,39 @@ func testSessions(t *testing.T, open opener) {
 
 func testLang(t *testing.T, open opener) {
 	s, c := open(t).s, ctx(t)
-	if got, err := s.Lang(c, "telegram:1"); got != "" || err != nil {
+	if got, err := s.Lang(c, citizen); got != "" || err != nil {
 		t.Errorf("Lang unset = %q, %v; want \"\", nil", got, err)
 	}
 	for _, l := range []string{"en", "ar", ""} {
-		if err := s.SetLang(c, "telegram:1", l); err != nil {
+		if err := s.SetLang(c, citizen, l); err != nil {
 			t.Fatalf("SetLang(%q): %v", l, err)
 		}
-		if got, _ := s.Lang(c, "telegram:1"); got != l {
+		if got, _ := s.Lang(c, citizen); got != l {
 			t.Errorf("Lang after SetLang(%q) = %q; want %q", l, got, l)
 		}
 	}
-}
-
-func testDedupe(t *testing.T, open opener) {
-	s, c := open(t).s, ctx(t)
-	begin := func(key string, want bool) {
-		t.Helper()
-		got, err := s.BeginUpdate(c, key, time.Minute)
-		if err != nil || got != want {
-			t.Errorf("BeginUpdate(%s) = %v, %v; want %v, nil", key, got, err, want)
-		}
+	if got, _ := s.Lang(c, stranger); got != "" {
+		t.Errorf("Lang of another person = %q; want \"\"", got)
 	}
-	begin("tg:1", true)
-	if got, err := s.BeginUpdate(c, "tg:1", time.Minute); got || !errors.Is(err, shakwa.ErrConflict) {
-		t.Errorf("BeginUpdate while leased = %v, %v; want false, ErrConflict (not safe to acknowledge)", got, err)
+	p, err := s.Person(c, s.PersonID(citizen))
+	if err != nil || p.Address != citizen || p.ID != s.PersonID(citizen) {
+		t.Errorf("Person after SetLang = %+v, %v; want the address kept", p, err)
 	}
-	if err := s.FinishUpdate(c, "tg:1", time.Hour); err != nil {
-		t.Fatalf("FinishUpdate: %v", err)
+	if _, err := s.Person(c, s.PersonID(stranger)); !errors.Is(err, shakwa.ErrNotFound) {
+		t.Errorf("Person of someone unknown: got %v; want ErrNotFound", err)
 	}
-	begin("tg:1", false) // done
-	if err := s.AbortUpdate(c, "tg:1"); err != nil {
-		t.Fatalf("AbortUpdate: %v", err)
-	}
-	begin("tg:1", false) // abort never undoes done
-
-	begin("tg:2", true)
-	if err := s.AbortUpdate(c, "tg:2"); err != nil {
-		t.Fatalf("AbortUpdate: %v", err)
-	}
-	begin("tg:2", true) // redelivery handled after abort
-
-	if ok, _ := s.BeginUpdate(c, "tg:3", 50*time.Millisecond); !ok {
-		t.Fatalf("BeginUpdate(tg:3) = false; want true")
-	}
-	time.Sleep(150 * time.Millisecond)
-	begin("tg:3", true) // lease expired: the worker died
-
-	if err := s.FinishUpdate(c, "tg:4", 50*time.Millisecond); err != nil {
-		t.Fatalf("FinishUpdate: %v", err)
-	}
-	time.Sleep(150 * time.Millisecond)
-	begin("tg:4", true) // done mark expired
 }
 
 func testRefs(t *testing.T, open opener) {
 	s, c := open(t).s, ctx(t)
-	if err := s.SetRef(c, "telegram:-100", "card:KRM-000001", "77"); err != nil {
+	if err := s.SetRef(c, "telegram:-100", "card:KRM-000001", "77", false); err != nil {
 		t.Fatalf("SetRef: %v", err)
 	}
-	if err := s.SetRef(c, "telegram:-100", "card:KRM-000001", "78"); err != nil {
+	if err := s.SetRef(c, "telegram:-100", "card:KRM-000001", "78", false); err != nil {
+		t.Fatalf("SetRef: %v", err)
+	}
+	// A trailing part of a long message leads back, but is not the target.
+	if err := s.SetRef(c, "telegram:-100", "card:KRM-000001", "79", true); err != nil {
 		t.Fatalf("SetRef: %v", err)
 	}
 	check := func(name, got, want string, err error) {
@@ -294,6 +306,8 @@ func testRefs(t *testing.T, open opener) {
 	check("RefOf(78)", got, "card:KRM-000001", err)
 	got, err = s.RefOf(c, "telegram:-100", "77")
 	check("RefOf(77)", got, "card:KRM-000001", err)
+	got, err = s.RefOf(c, "telegram:-100", "79")
+	check("RefOf(79), a trailing part", got, "card:KRM-000001", err)
 	got, err = s.RefOf(c, "telegram:-200", "78")
 	check("RefOf in another chat", got, "", err)
 	got, err = s.Ref(c, "telegram:-100", "card:KRM-000002")

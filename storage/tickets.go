@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -31,33 +32,67 @@ func validCode(c string) bool {
 	return c != "" && !strings.ContainsAny(c, "{}- \t\r\n")
 }
 
-// CreateTicket stores t as a new ticket. It assigns t.ID (the centre code, a
-// dash and the centre's next number, zero-padded to six digits, e.g.
-// KRM-000001) and sets t.Status to new. The caller sets Centre, Created and
+// reserveScript gives out the centre's next ticket number, or the number
+// it gave out before for the same once key. KEYS: seq, once. ARGV: TTL (ms).
+var reserveScript = redis.NewScript(`
+local n = redis.call('GET', KEYS[2])
+if n then return tonumber(n) end
+n = redis.call('INCR', KEYS[1])
+if tonumber(ARGV[1]) > 0 then redis.call('SET', KEYS[2], n, 'PX', ARGV[1]) end
+return n
+`)
+
+// onceTTL is how long a ticket number stays reserved for what filed it:
+// longer than any platform resends an update.
+const onceTTL = 9 * 24 * time.Hour
+
+// CreateTicket stores t as a new ticket filed by the citizen at from. It
+// assigns t.ID (the centre code, a dash and the centre's next number,
+// zero-padded to six digits, e.g. KRM-000001), sets t.Status to new, and
+// sets t.Citizen and t.Channel from from; from itself is kept on the
+// citizen's person record only. The caller sets Centre, Created and
 // Updated; the holder, outcome fields and the other times start empty
-// whatever t holds. It returns an error wrapping shakwa.ErrInvalid when the
-// centre code or Created is missing or the centre code holds braces,
-// dashes or spaces.
-func (s *Store) CreateTicket(ctx context.Context, t *shakwa.Ticket) error {
-	if t == nil || !validCode(t.Centre) || t.Created.IsZero() {
-		return fmt.Errorf("create ticket: need a centre code and a creation time: %w", shakwa.ErrInvalid)
+// whatever t holds.
+//
+// once names what files the ticket (the platform update, say): the
+// ticket number is reserved for it in the same step that takes it, so a
+// second CreateTicket with the same once key (the update came again after
+// a crash) gets the same ticket, as first stored, and files nothing new.
+// An empty once files a new ticket every time.
+//
+// It returns an error wrapping shakwa.ErrInvalid when the centre code or
+// Created is missing or the centre code holds braces, dashes or spaces.
+func (s *Store) CreateTicket(ctx context.Context, t *shakwa.Ticket, from shakwa.Address, once string) error {
+	if t == nil || !validCode(t.Centre) || t.Created.IsZero() || from.IsZero() {
+		return fmt.Errorf("create ticket: need a centre code, a citizen and a creation time: %w", shakwa.ErrInvalid)
 	}
-	n, err := s.rdb.Incr(ctx, s.key("seq", t.Centre)).Result()
+	ttl, onceKey := int64(0), s.key("seq", t.Centre)+":once:"
+	if once != "" {
+		ttl, onceKey = onceTTL.Milliseconds(), onceKey+s.opaque("once:"+once)
+	}
+	n, err := reserveScript.Run(ctx, s.rdb, []string{s.key("seq", t.Centre), onceKey}, ttl).Int64()
 	if err != nil {
 		return fmt.Errorf("create ticket in %s: next number: %w", t.Centre, err)
 	}
-	nt := fresh(t, fmt.Sprintf("%s-%06d", t.Centre, n))
+	in := *t
+	in.Citizen, in.Channel = s.PersonID(from), from.Channel
+	nt := fresh(&in, fmt.Sprintf("%s-%06d", t.Centre, n))
 	fields, err := ticketFields(nt)
 	if err != nil {
 		return fmt.Errorf("create ticket %s: %w", nt.ID, err)
 	}
-	ev, err := eventJSON("created", t.Citizen.String(), t.Centre, t.Created)
+	ev, err := eventJSON("created", nt.Citizen, t.Centre, t.Created)
 	if err != nil {
 		return fmt.Errorf("create ticket %s: %w", nt.ID, err)
 	}
-	// Index first: a crash after this leaves entries that readers drop,
-	// never a ticket no index knows.
-	if err := s.index(ctx, nil, nt); err != nil {
+	// The citizen's address, and the index entries, first: a crash after
+	// this leaves entries that readers drop, never a ticket no index
+	// knows, nor one whose citizen cannot be reached.
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		s.rememberPerson(ctx, p, from)
+		s.indexIn(ctx, p, nil, nt)
+		return nil
+	}); err != nil {
 		return fmt.Errorf("create ticket %s: %w", nt.ID, err)
 	}
 	keys := []string{s.ticketKey(nt.ID), s.logKey(nt.ID)}
@@ -67,7 +102,13 @@ func (s *Store) CreateTicket(ctx context.Context, t *shakwa.Ticket) error {
 		return fmt.Errorf("create ticket %s: %w", nt.ID, err)
 	}
 	if ok == 0 {
-		return fmt.Errorf("create ticket %s: number already used: %w", nt.ID, shakwa.ErrConflict)
+		if once == "" {
+			return fmt.Errorf("create ticket %s: number already used: %w", nt.ID, shakwa.ErrConflict)
+		}
+		// Filed by an earlier try of the same update: that ticket it is.
+		if nt, err = s.Ticket(ctx, nt.ID); err != nil {
+			return fmt.Errorf("create ticket again: %w", err)
+		}
 	}
 	// Again, for a reader that dropped an entry while the record was missing.
 	if err := s.index(ctx, nil, nt); err != nil {
@@ -81,7 +122,7 @@ func (s *Store) CreateTicket(ctx context.Context, t *shakwa.Ticket) error {
 func fresh(t *shakwa.Ticket, id string) *shakwa.Ticket {
 	nt := &shakwa.Ticket{
 		ID: id, Centre: t.Centre, Category: t.Category, Text: t.Text,
-		Attachments: t.Attachments, Phone: t.Phone, Citizen: t.Citizen, Lang: t.Lang,
+		Attachments: t.Attachments, Phone: t.Phone, Citizen: t.Citizen, Channel: t.Channel, Lang: t.Lang,
 		Status: shakwa.StatusNew, Created: t.Created, Updated: t.Updated,
 	}
 	if nt.Updated.IsZero() {

@@ -17,16 +17,16 @@ func testCreateAndRead(t *testing.T, open opener) {
 	in := &shakwa.Ticket{
 		Centre: "KRM", Category: "staff", Text: "الموظف لم يرد\nline two",
 		Attachments: []shakwa.Attachment{{Kind: "photo", ID: "AgAD-1"}, {Kind: "document", ID: "BQAD-2", Name: "receipt.pdf"}},
-		Phone:       "+971500000000", Citizen: citizen, Lang: "ar",
+		Phone:       "+971500000000", Citizen: "forged", Channel: "forged", Lang: "ar",
 		Status: shakwa.StatusClosed, Holder: omar, Rating: 3, Claimed: at(1), // ignored on create
 		Created: at(0), Updated: at(0),
 	}
-	if err := s.CreateTicket(c, in); err != nil {
+	if err := s.CreateTicket(c, in, citizen, ""); err != nil {
 		t.Fatalf("CreateTicket: %v", err)
 	}
 	want := shakwa.Ticket{
 		ID: "KRM-000001", Centre: "KRM", Category: "staff", Text: in.Text, Attachments: in.Attachments,
-		Phone: in.Phone, Citizen: citizen, Lang: "ar", Status: shakwa.StatusNew,
+		Phone: in.Phone, Citizen: s.PersonID(citizen), Channel: "telegram", Lang: "ar", Status: shakwa.StatusNew,
 		Created: at(0), Updated: at(0),
 	}
 	if !sameTicket(*in, want) {
@@ -40,8 +40,11 @@ func testCreateAndRead(t *testing.T, open opener) {
 	if err != nil || len(evs) != 1 {
 		t.Fatalf("Events = %v, %v; want one event", evs, err)
 	}
-	if e := evs[0]; e.Kind != "created" || !e.At.Equal(at(0)) || e.By != citizen.String() || e.Text != "KRM" {
-		t.Errorf("created event = %+v; want created at %v by %s, text KRM", e, at(0), citizen)
+	if e := evs[0]; e.Kind != "created" || !e.At.Equal(at(0)) || e.By != s.PersonID(citizen) || e.Text != "KRM" {
+		t.Errorf("created event = %+v; want created at %v by the citizen's id, text KRM", e, at(0))
+	}
+	if p, err := s.Person(c, got.Citizen); err != nil || p.Address != citizen {
+		t.Errorf("Person(ticket's citizen) = %+v, %v; want the citizen's address", p, err)
 	}
 
 	if _, err := s.Ticket(c, "KRM-999999"); !errors.Is(err, shakwa.ErrNotFound) {
@@ -53,7 +56,7 @@ func testCreateAndRead(t *testing.T, open opener) {
 	for _, bad := range []*shakwa.Ticket{
 		nil, {Created: at(0)}, {Centre: "K{R}M", Created: at(0)}, {Centre: "KRM"},
 	} {
-		if err := s.CreateTicket(c, bad); !errors.Is(err, shakwa.ErrInvalid) {
+		if err := s.CreateTicket(c, bad, citizen, ""); !errors.Is(err, shakwa.ErrInvalid) {
 			t.Errorf("CreateTicket(%+v): got %v; want ErrInvalid", bad, err)
 		}
 	}

@@ -18,11 +18,11 @@ import (
 // KEYS: ticket, log.
 // ARGV: 1 allowed statuses, space separated ("" = any);
 // 2 staff id that must match the recorded holder, if one is recorded ("" = no check);
-// 3 "1" to require the citizen in 4 (channel) and 5 (chat);
-// 6 a centre the ticket must not be in ("" = no check);
-// 7 the event (JSON); 8 the log cap;
-// 9 centres the ticket must be in, space separated ("" = any);
-// 10... operations as (op, field, value) triples: set, keep (set if absent),
+// 3 the citizen id the ticket must have ("" = no check);
+// 4 a centre the ticket must not be in ("" = no check);
+// 5 the event (JSON); 6 the log cap;
+// 7 centres the ticket must be in, space separated ("" = any);
+// 8... operations as (op, field, value) triples: set, keep (set if absent),
 // del, incr, reopen (status claimed if a holder is recorded, else new),
 // append (a JSON array appended to the JSON array in the field).
 //
@@ -31,11 +31,11 @@ import (
 // as it is after the script.
 var transitionScript = redis.NewScript(`
 local t = KEYS[1]
-local cur = redis.call('HMGET', t, 'status', 'holder.id', 'citizen.channel', 'citizen.chat', 'centre')
+local cur = redis.call('HMGET', t, 'status', 'holder.id', 'citizen', 'centre')
 if not cur[1] then return {'missing'} end
-if ARGV[3] == '1' and (cur[3] ~= ARGV[4] or cur[4] ~= ARGV[5]) then return {'stranger'} end
+if ARGV[3] ~= '' and cur[3] ~= ARGV[3] then return {'stranger'} end
 local function reply(code)
-  local r = {code, cur[1], cur[5] or '', cur[2] or ''}
+  local r = {code, cur[1], cur[4] or '', cur[2] or ''}
   local all = redis.call('HGETALL', t)
   for i = 1, #all do r[#r + 1] = all[i] end
   return r
@@ -44,11 +44,11 @@ if ARGV[1] ~= '' and not string.find(' ' .. ARGV[1] .. ' ', ' ' .. cur[1] .. ' '
   return reply('conflict')
 end
 if ARGV[2] ~= '' and cur[2] and cur[2] ~= '' and cur[2] ~= ARGV[2] then return reply('conflict') end
-if ARGV[6] ~= '' and cur[5] == ARGV[6] then return reply('conflict') end
-if ARGV[9] ~= '' and not string.find(' ' .. ARGV[9] .. ' ', ' ' .. (cur[5] or '') .. ' ', 1, true) then
+if ARGV[4] ~= '' and cur[4] == ARGV[4] then return reply('conflict') end
+if ARGV[7] ~= '' and not string.find(' ' .. ARGV[7] .. ' ', ' ' .. (cur[4] or '') .. ' ', 1, true) then
   return reply('conflict')
 end
-for i = 10, #ARGV, 3 do
+for i = 8, #ARGV, 3 do
   local op, f, v = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   if op == 'set' then redis.call('HSET', t, f, v)
   elseif op == 'keep' then redis.call('HSETNX', t, f, v)
@@ -66,8 +66,8 @@ for i = 10, #ARGV, 3 do
     end
   end
 end
-redis.call('RPUSH', KEYS[2], ARGV[7])
-redis.call('LTRIM', KEYS[2], -tonumber(ARGV[8]), -1)
+redis.call('RPUSH', KEYS[2], ARGV[5])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[6]), -1)
 return reply('ok')
 `)
 
@@ -83,7 +83,7 @@ type transition struct {
 	name    string          // for errors: "claim"
 	from    []shakwa.Status // allowed current statuses; none = any
 	holder  string          // a recorded holder must be this staff id
-	citizen *shakwa.Address // the ticket must be this citizen's
+	citizen string          // the ticket must be this citizen's (a Person.ID)
 	notIn   string          // the ticket must not be in this centre
 	in      []string        // the ticket must be in one of these centres; none = any
 	event   shakwa.Event
@@ -143,15 +143,11 @@ func (tr transition) args(logCap int, now time.Time) ([]any, error) {
 	for i, st := range tr.from {
 		from[i] = string(st)
 	}
-	var cit, channel, chat string
-	if tr.citizen != nil {
-		cit, channel, chat = "1", tr.citizen.Channel, tr.citizen.Chat
-	}
 	ev, err := json.Marshal(tr.event)
 	if err != nil {
 		return nil, fmt.Errorf("encode event: %w", err)
 	}
-	args := []any{strings.Join(from, " "), tr.holder, cit, channel, chat, tr.notIn, string(ev), logCap,
+	args := []any{strings.Join(from, " "), tr.holder, tr.citizen, tr.notIn, string(ev), logCap,
 		strings.Join(tr.in, " ")}
 	for _, o := range append(tr.ops, set(fUpdated, fmtTime(now))) {
 		args = append(args, o.kind, o.field, o.value)

@@ -21,8 +21,9 @@ type Mail struct {
 	Data []byte
 }
 
-// mailKey and fileKey name a web chat's mailbox and a stored file.
-func (s *Store) mailKey(chat string) string { return s.key("mail", chat) }
+// mailKey and fileKey name a web chat's mailbox (under the chat's opaque
+// name: a visitor id is as good as a session) and a stored file.
+func (s *Store) mailKey(chat string) string { return s.key("mail", s.chatName("web:"+chat)) }
 func (s *Store) fileKey(id string) string   { return s.key("file", id) }
 
 // MailAppend appends data to chat's mailbox and returns its id; ids
@@ -31,7 +32,7 @@ func (s *Store) fileKey(id string) string   { return s.key("file", id) }
 // appends. keep < 1 or ttl <= 0 wrap shakwa.ErrInvalid.
 func (s *Store) MailAppend(ctx context.Context, chat string, data []byte, keep int, ttl time.Duration) (string, error) {
 	if keep < 1 || ttl <= 0 {
-		return "", fmt.Errorf("mail to %s: keep %d, ttl %v: %w", chat, keep, ttl, shakwa.ErrInvalid)
+		return "", fmt.Errorf("mail: keep %d, ttl %v: %w", keep, ttl, shakwa.ErrInvalid)
 	}
 	key := s.mailKey(chat)
 	var add *redis.StringCmd
@@ -42,7 +43,7 @@ func (s *Store) MailAppend(ctx context.Context, chat string, data []byte, keep i
 		return nil
 	})
 	if err != nil {
-		return "", fmt.Errorf("mail to %s: %w", chat, err)
+		return "", fmt.Errorf("append mail: %w", err)
 	}
 	return add.Val(), nil
 }
@@ -57,7 +58,7 @@ func (s *Store) MailSince(ctx context.Context, chat, after string, limit int) ([
 	if after != "" {
 		last, err := validMailID(after)
 		if err != nil {
-			return nil, fmt.Errorf("mail of %s since %q: %w", chat, after, err)
+			return nil, fmt.Errorf("mail since %q: %w", after, err)
 		}
 		if last {
 			return nil, nil // nothing can follow the greatest id
@@ -72,7 +73,7 @@ func (s *Store) MailSince(ctx context.Context, chat, after string, limit int) ([
 		msgs, err = s.rdb.XRange(ctx, s.mailKey(chat), start, "+").Result()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("mail of %s since %q: %w", chat, after, err)
+		return nil, fmt.Errorf("mail since %q: %w", after, err)
 	}
 	out := make([]Mail, 0, len(msgs))
 	for _, m := range msgs {

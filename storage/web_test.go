@@ -173,10 +173,14 @@ func testMailTrim(t *testing.T, open opener) {
 func testMailTTL(t *testing.T, open opener) {
 	f := open(t)
 	s, c := f.s, ctx(t)
-	key := f.prefix + "mail:{web:x}"
 	if _, err := s.MailAppend(c, "web:x", []byte("1"), 10, time.Hour); err != nil {
 		t.Fatalf("MailAppend: %v", err)
 	}
+	keys := f.keys(t, "mail:*")
+	if len(keys) != 1 {
+		t.Fatalf("mailbox keys %v; want one", keys)
+	}
+	key := keys[0]
 	if d := f.rdb.PTTL(c, key).Val(); d <= 59*time.Minute || d > time.Hour {
 		t.Errorf("mailbox TTL %v after an append with ttl 1h; want about 1h", d)
 	}

@@ -14,11 +14,86 @@ import (
 	"github.com/shakwa/shakwa/bot"
 )
 
-// poll long-polls getUpdates until ctx is done. The library's own poller
-// confirms an update to Telegram before its handler runs, so this one is
-// ours: offset moves past an update only after Deliver accepted it, and
-// Telegram confirms an update only when asked for a later offset.
+// poll long-polls while this process holds the poll lease (always, without
+// a Leaser), and stands by while another holds it, until ctx is done.
 func (c *Channel) poll(ctx context.Context) error {
+	if c.lease == nil {
+		return c.pollHeld(ctx)
+	}
+	standby := false
+	for ctx.Err() == nil {
+		held, err := c.lease.Lease(ctx, c.leaseName, c.holder, c.leaseTTL)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			c.log.Warn("poll lease", "err", err)
+		case held:
+			c.log.Info("polling: this process holds the poll lease")
+			standby = false
+			if err := c.pollLeased(ctx); err != nil {
+				return err
+			}
+			continue
+		case !standby:
+			c.log.Info("standing by: another process polls")
+			standby = true
+		}
+		if !sleep(ctx, c.leaseTTL/3) {
+			break
+		}
+	}
+	return nil
+}
+
+// pollLeased polls while the lease is renewed, and gives it up when ctx is
+// done so that another process takes over at once.
+func (c *Channel) pollLeased(ctx context.Context) error {
+	pctx, lost := context.WithCancel(ctx)
+	defer lost()
+	renewed := make(chan struct{})
+	go func() {
+		defer close(renewed)
+		c.keepLease(pctx, lost)
+	}()
+	err := c.pollHeld(pctx)
+	lost()
+	<-renewed
+	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if uerr := c.lease.Unlease(uctx, c.leaseName, c.holder); uerr != nil {
+		c.log.Warn("give up poll lease", "err", uerr)
+	}
+	return err
+}
+
+// keepLease renews the poll lease every third of its TTL until ctx is
+// done; when it is lost, or cannot be renewed before it would end, it
+// calls lost.
+func (c *Channel) keepLease(ctx context.Context, lost context.CancelFunc) {
+	last := time.Now()
+	for sleep(ctx, c.leaseTTL/3) {
+		held, err := c.lease.Lease(ctx, c.leaseName, c.holder, c.leaseTTL)
+		switch {
+		case err == nil && held:
+			last = time.Now()
+			continue
+		case err == nil:
+			c.log.Warn("poll lease lost: another process polls")
+		case time.Since(last) < c.leaseTTL*2/3:
+			c.log.Warn("renew poll lease", "err", err)
+			continue
+		default:
+			c.log.Warn("poll lease could not be renewed: stopping to poll", "err", err)
+		}
+		lost()
+		return
+	}
+}
+
+// pollHeld long-polls getUpdates until ctx is done. The library's own
+// poller confirms an update to Telegram before its handler runs, so this
+// one is ours: offset moves past an update only after Deliver accepted it,
+// and Telegram confirms an update only when asked for a later offset.
+func (c *Channel) pollHeld(ctx context.Context) error {
 	var offset int64
 	wait := c.backoff
 	for ctx.Err() == nil {

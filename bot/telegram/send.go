@@ -28,7 +28,11 @@ import (
 //     one; AskContact shows a one-time keyboard with a "share my number"
 //     button (and the Buttons as plain keyboard buttons); a message with
 //     neither removes any keyboard left from before;
-//   - Attachments follow as photos or documents by file id.
+//   - Attachments follow as photos or documents by file id;
+//   - a Trail part (see Split) has no keyboard.
+//
+// The outbox hands Send the parts Split made, so that each is retried on
+// its own; Send still splits a long text it is given whole.
 //
 // The returned MessageID is that of the message carrying the buttons (the
 // last text part, or the last attachment when there is no text). Rate
@@ -62,7 +66,7 @@ func (c *Channel) Send(ctx context.Context, r bot.Reply, editID string) (bot.Sen
 	parts := splitText(text, maxText)
 	for i, part := range parts {
 		var markup models.ReplyMarkup
-		if i == len(parts)-1 {
+		if i == len(parts)-1 && !r.Trail {
 			markup = replyMarkup(r)
 		}
 		msg, err := c.api.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: chatID, Text: part, ReplyMarkup: markup})
@@ -75,7 +79,11 @@ func (c *Channel) Send(ctx context.Context, r bot.Reply, editID string) (bot.Sen
 		return sent, c.attach(ctx, chatID, r.Attachments, nil, nil)
 	}
 	// No text: the files carry the keyboard and the id.
-	return sent, c.attach(ctx, chatID, r.Attachments, replyMarkup(r), &sent)
+	var markup models.ReplyMarkup
+	if !r.Trail {
+		markup = replyMarkup(r)
+	}
+	return sent, c.attach(ctx, chatID, r.Attachments, markup, &sent)
 }
 
 // Telegram's limits on a message's text and on a callback answer, in

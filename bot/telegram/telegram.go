@@ -7,6 +7,7 @@ package telegram
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -27,6 +28,7 @@ const (
 	defaultAPIURL      = "https://api.telegram.org"
 	defaultPollTimeout = 30 * time.Second
 	initTimeout        = 10 * time.Second
+	defaultLeaseTTL    = 10 * time.Second
 	minBackoff         = time.Second
 	maxBackoff         = 30 * time.Second
 )
@@ -53,6 +55,23 @@ type Config struct {
 	// PollTimeout is the long-poll timeout, rounded to whole seconds (at
 	// least one). Default 30s.
 	PollTimeout time.Duration
+	// Lease, when set, keeps long polling to one process of all that run
+	// with the same token (Telegram allows one getUpdates at a time): the
+	// process holding the lease polls, the others stand by and take over
+	// within LeaseTTL of its end. Webhook mode needs none.
+	Lease Leaser
+	// LeaseTTL is how long the poll lease outlives its last renewal.
+	// Default 10s.
+	LeaseTTL time.Duration
+}
+
+// Leaser grants a named lease to one holder at a time (see Config.Lease).
+type Leaser interface {
+	// Lease takes the lease name for holder for ttl, or renews it when
+	// holder has it, and reports whether holder has it now.
+	Lease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
+	// Unlease gives the lease up, if holder has it.
+	Unlease(ctx context.Context, name, holder string) error
 }
 
 // Deliver is called with each converted update. It returns nil only when the
@@ -78,6 +97,10 @@ type Channel struct {
 	log         *slog.Logger
 	now         func() time.Time
 	backoff     time.Duration // first wait after a failed poll or delivery
+	lease       Leaser
+	leaseTTL    time.Duration
+	leaseName   string // names the bot, not its secret
+	holder      string // this process, to the lease
 }
 
 var _ bot.Channel = (*Channel)(nil)
@@ -103,7 +126,15 @@ func New(cfg Config, deliver Deliver) (*Channel, error) {
 		log:         cfg.Logger,
 		now:         time.Now,
 		backoff:     minBackoff,
+		lease:       cfg.Lease,
+		leaseTTL:    cfg.LeaseTTL,
+		holder:      rand.Text(),
 	}
+	if c.leaseTTL <= 0 {
+		c.leaseTTL = defaultLeaseTTL
+	}
+	botID, _, _ := strings.Cut(cfg.Token, ":")
+	c.leaseName = "telegram:poll:" + botID
 	if c.apiURL == "" {
 		c.apiURL = defaultAPIURL
 	}
@@ -184,9 +215,10 @@ func (c *Channel) Name() string { return Name }
 // it registers the webhook (url, secret and the update kinds we read) and
 // waits: the updates arrive through WebhookHandler. Otherwise it removes any
 // webhook and long-polls getUpdates, advancing the offset past an update
-// only once Deliver accepted it. Transient Bot API failures are retried with
-// backoff; Run returns an error only when Telegram rejects the token or the
-// webhook registration.
+// only once Deliver accepted it; with a Lease, only while this process
+// holds it. Transient Bot API failures are retried with backoff; Run
+// returns an error only when Telegram rejects the token or the webhook
+// registration.
 func (c *Channel) Run(ctx context.Context) error {
 	if c.webhookURL != "" {
 		if err := c.retry(ctx, "setWebhook", c.setWebhook); err != nil {

@@ -61,7 +61,7 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
-	text, err := locales.New()
+	text, err := locales.New(nil)
 	if err != nil {
 		t.Fatal(err)
 	}

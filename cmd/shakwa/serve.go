@@ -36,7 +36,9 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	text, err := locales.New()
+	text, err := locales.New(func(lang, key string, err error) {
+		log.Error("locale message", "lang", lang, "key", key, "err", err)
+	})
 	if err != nil {
 		return err
 	}
@@ -49,7 +51,11 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 	}
 	defer closeStore()
 
-	h := handlers.New(cfg, store, text, time.Now, log)
+	opts := handlers.Options{StaffChannel: telegram.Name}
+	if e.TelegramToken == "" {
+		opts.StaffChannel = web.Name // demo without Telegram: staff use the web panel
+	}
+	h := handlers.New(cfg, store, text, time.Now, log, opts)
 	var intake *bot.Intake
 	deliver := func(ctx context.Context, m *bot.Message) error { return intake.Deliver(ctx, m) }
 	mux := routes(store)
@@ -57,7 +63,7 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 	var runners []func(context.Context) error
 	var onShutdown []func() // run as shutdown begins
 	if e.TelegramToken != "" {
-		tg, closeTG, err := newTelegram(e, log, deliver)
+		tg, closeTG, err := newTelegram(e, log, store, deliver)
 		if err != nil {
 			return err
 		}
@@ -66,8 +72,6 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 			return err
 		}
 		channels, runners = append(channels, tg), append(runners, tg.Run)
-	} else {
-		h.StaffChannel = web.Name // demo without Telegram: staff use the web panel
 	}
 	if e.Demo || e.WebSecret != "" {
 		wc, err := newWeb(e, cfg, text, store, deliver, log)
@@ -82,7 +86,10 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 		channels = append(channels, wc)
 	}
 	outbox := bot.NewOutbox(store, channels, time.Now, log)
-	intake = bot.NewIntake(store, h, outbox, log)
+	intake = bot.NewIntake(store, h, outbox, time.Now, log)
+	jobs := bot.NewJobs(store, outbox, time.Now, log)
+	jobs.Handle(handlers.JobAutoClose, h)
+	jobs.Handle(handlers.JobIdle, h)
 
 	ln, err := net.Listen("tcp", e.HTTPAddr)
 	if err != nil {
@@ -96,7 +103,7 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 	for _, f := range onShutdown {
 		srv.RegisterOnShutdown(f)
 	}
-	return runAll(ctx, log, srv, ln, runners, outbox)
+	return runAll(ctx, log, srv, ln, runners, jobs, outbox)
 }
 
 // loadConfig reads the configuration file; the demo falls back to the
@@ -129,14 +136,15 @@ func openStore(ctx context.Context, e env, log *slog.Logger) (*storage.Store, fu
 
 // newTelegram builds the Telegram channel. Its Bot API client has a
 // transport of its own, so that its idle connections (and their
-// goroutines) do not outlive serve.
-func newTelegram(e env, log *slog.Logger, deliver telegram.Deliver) (*telegram.Channel, func(), error) {
+// goroutines) do not outlive serve. Long polling is leased in the store:
+// of several replicas, one polls.
+func newTelegram(e env, log *slog.Logger, store *storage.Store, deliver telegram.Deliver) (*telegram.Channel, func(), error) {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	tg, err := telegram.New(telegram.Config{
 		Token: e.TelegramToken, APIURL: e.TelegramAPI,
 		WebhookURL: e.WebhookURL, WebhookSecret: e.WebhookSecret, Logger: log,
-		PollTimeout: pollTimeout,
-		HTTPClient:  &http.Client{Transport: transport, Timeout: pollTimeout + 15*time.Second},
+		PollTimeout: pollTimeout, Lease: store,
+		HTTPClient: &http.Client{Transport: transport, Timeout: pollTimeout + 15*time.Second},
 	}, deliver)
 	if err != nil {
 		transport.CloseIdleConnections()
@@ -232,14 +240,25 @@ func webhookRoute(mux *http.ServeMux, tg *telegram.Channel, webhookURL string) e
 	return nil
 }
 
-// runAll runs intake (the HTTP server and the pollers) and the outbox
-// until ctx is done or one of them fails. Sending outlives intake: it stops
-// only after intake has, so that the last replies still go out.
-func runAll(ctx context.Context, log *slog.Logger, srv *http.Server, ln net.Listener, runners []func(context.Context) error, outbox *bot.Outbox) error {
+// runAll runs intake (the HTTP server and the pollers), the job runner and
+// the outbox until ctx is done or one of them fails, then stops them in
+// that order: intake first, letting the updates in flight finish; then
+// the jobs, letting their runs finish; and the outbox last, once what was
+// queued went out (or shutdownTimeout passed: what is left stays queued
+// for the other replicas, or this one's restart).
+func runAll(ctx context.Context, log *slog.Logger, srv *http.Server, ln net.Listener, runners []func(context.Context) error, jobs *bot.Jobs, outbox *bot.Outbox) error {
 	sendCtx, stopSending := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSending()
 	var wg sync.WaitGroup
-	errc := make(chan error, 2+len(runners))
+	errc := make(chan error, 3+len(runners))
 	wg.Go(func() { errc <- outbox.Run(sendCtx) })
+	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopJobs()
+	jobsDone := make(chan struct{})
+	go func() {
+		defer close(jobsDone)
+		errc <- jobs.Run(jobsCtx)
+	}()
 	runCtx, stopIntake := context.WithCancel(ctx)
 	defer stopIntake()
 	intakeDone := make(chan struct{})
@@ -266,12 +285,22 @@ func runAll(ctx context.Context, log *slog.Logger, srv *http.Server, ln net.List
 	stopIntake()
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
-	_ = srv.Shutdown(sctx)
+	if err := srv.Shutdown(sctx); err != nil && first == nil {
+		first = fmt.Errorf("http shutdown: %w", err)
+	}
 	select {
 	case <-intakeDone:
 	case <-sctx.Done():
 	}
-	time.AfterFunc(time.Second, stopSending) // a moment for replies just queued
+	stopJobs()
+	select {
+	case <-jobsDone:
+	case <-sctx.Done():
+	}
+	if err := outbox.Drain(sctx); err != nil {
+		log.Warn("outbox not drained at shutdown; the rest stays queued", "err", err)
+	}
+	stopSending()
 	wg.Wait()
 	return first
 }

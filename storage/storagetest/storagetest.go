@@ -85,10 +85,10 @@ func open(t testing.TB, url string) *storage.Store {
 	}
 	rdb := redis.NewUniversalClient(opts)
 	prefix := Prefix(t)
-	s := storage.New(rdb, storage.WithPrefix(prefix))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := s.Ping(ctx); err != nil {
+	s, err := storage.New(ctx, rdb, storage.WithPrefix(prefix))
+	if err != nil {
 		_ = rdb.Close()
 		t.Fatalf("test redis at %s: %v", url, err)
 	}

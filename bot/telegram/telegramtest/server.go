@@ -44,6 +44,7 @@ const (
 	AnswerCantEdit        = `{"ok":false,"error_code":400,"description":"Bad Request: message to edit not found"}`
 	AnswerQueryTooOld     = `{"ok":false,"error_code":400,"description":"Bad Request: query is too old and response timeout expired or query ID is invalid"}`
 	AnswerUnauthorized    = `{"ok":false,"error_code":401,"description":"Unauthorized"}`
+	AnswerPollConflict    = `{"ok":false,"error_code":409,"description":"Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"}`
 )
 
 // FirstMessageID is the message_id of the first message the Server sends;
@@ -65,6 +66,10 @@ type Server struct {
 	updates []queued
 	wake    chan struct{} // closed when updates are queued
 	nextID  int
+	// poll is closed to end the long poll waiting now, as Telegram ends
+	// one when another getUpdates arrives; conflicts counts those.
+	poll      chan struct{}
+	conflicts int
 }
 
 type canned struct {
@@ -256,6 +261,22 @@ func (s *Server) serveUpdates(w http.ResponseWriter, r *http.Request, fields map
 	timeout, _ := strconv.Atoi(fields["timeout"])
 	deadline := time.NewTimer(time.Duration(timeout) * time.Second)
 	defer deadline.Stop()
+	// Telegram serves one long poll at a time: a new one ends the one
+	// waiting with 409.
+	s.mu.Lock()
+	if s.poll != nil {
+		close(s.poll)
+	}
+	mine := make(chan struct{})
+	s.poll = mine
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		if s.poll == mine {
+			s.poll = nil
+		}
+		s.mu.Unlock()
+	}()
 	for {
 		s.mu.Lock()
 		kept := s.updates[:0]
@@ -275,6 +296,12 @@ func (s *Server) serveUpdates(w http.ResponseWriter, r *http.Request, fields map
 		}
 		select {
 		case <-wake:
+		case <-mine:
+			s.mu.Lock()
+			s.conflicts++
+			s.mu.Unlock()
+			writeAnswer(w, http.StatusConflict, AnswerPollConflict)
+			return
 		case <-deadline.C:
 			writeAnswer(w, http.StatusOK, `{"ok":true,"result":[]}`)
 			return
@@ -282,6 +309,14 @@ func (s *Server) serveUpdates(w http.ResponseWriter, r *http.Request, fields map
 			return
 		}
 	}
+}
+
+// Conflicts is how many long polls were ended by another getUpdates: more
+// than one bot instance polling.
+func (s *Server) Conflicts() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conflicts
 }
 
 func writeAnswer(w http.ResponseWriter, status int, body string) {

@@ -1,0 +1,196 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/shakwa/shakwa"
+)
+
+// Intake keeps, per chat, under the chat's opaque name as hash tag:
+//
+//	in:{CHAT}:line   sorted set: updates of the chat being handled or waiting, by arrival
+//	in:{CHAT}:hold   hash: update -> "TOKEN:EXPIRY(ms)", who holds its place; "#seq" the arrival counter
+//	in:{CHAT}:done   sorted set: updates handled, by when (ms), trimmed to the keep window
+//	in:{CHAT}:fails  hash: update -> failed handlings so far
+//
+// The head of the line is the update being handled; the others wait their
+// turn in arrival order. Every place is held by a token with an expiry that
+// its holder renews: a place whose holder stopped renewing (the process
+// died) is taken over by a copy of the same update, and at the head it is
+// dropped, so the chat moves on within one lease.
+
+func (s *Store) inKeys(chat string, names ...string) []string {
+	tag := s.key("in", s.chatName(chat))
+	keys := make([]string, len(names))
+	for i, n := range names {
+		keys[i] = tag + ":" + n
+	}
+	return keys
+}
+
+// beginScript joins or finds update ARGV[1] in the line and tells where it
+// stands: done, busy (a copy holds its place), turn, or wait.
+// KEYS: line, hold, done. ARGV: update, token, now (ms), lease (ms).
+var beginScript = redis.NewScript(`
+if redis.call('ZSCORE', KEYS[3], ARGV[1]) then return 'done' end
+local now, lease = tonumber(ARGV[3]), tonumber(ARGV[4])
+local function expiry(h)
+  if not h then return 0 end
+  return tonumber(string.match(h, ':(%d+)$')) or 0
+end
+local h = redis.call('HGET', KEYS[2], ARGV[1])
+if h then
+  if string.sub(h, 1, #ARGV[2] + 1) ~= ARGV[2] .. ':' and expiry(h) > now then return 'busy' end
+else
+  redis.call('ZADD', KEYS[1], redis.call('HINCRBY', KEYS[2], '#seq', 1), ARGV[1])
+end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2] .. ':' .. (now + lease))
+redis.call('PEXPIRE', KEYS[1], 4 * lease)
+redis.call('PEXPIRE', KEYS[2], 4 * lease)
+while true do
+  local head = redis.call('ZRANGE', KEYS[1], 0, 0)[1]
+  if head == ARGV[1] then return 'turn' end
+  if expiry(redis.call('HGET', KEYS[2], head)) > now then return 'wait' end
+  redis.call('ZREM', KEYS[1], head)
+  redis.call('HDEL', KEYS[2], head)
+end
+`)
+
+// Begin puts update id of chat in the chat's line, or finds it there, under
+// token (the caller's, new for each handling) for lease. It reports done
+// when the update was handled already: the caller drops it. Otherwise it
+// reports wait while an earlier update of the chat is ahead: the caller
+// calls Begin again a little later, which also renews its place. When
+// neither is set it is the update's turn: the caller handles it, renews
+// its hold with Renew while it works, and ends with Finish or Abort.
+//
+// While a copy of the update holds its place under another token, Begin
+// returns an error wrapping shakwa.ErrConflict: the update is not safe
+// yet, so the caller must not acknowledge it. A holder that stops
+// renewing loses its place after lease: a copy then takes it over.
+func (s *Store) Begin(ctx context.Context, chat, id, token string, now time.Time, lease time.Duration) (done, wait bool, err error) {
+	keys := s.inKeys(chat, "line", "hold", "done")
+	res, err := beginScript.Run(ctx, s.rdb, keys, id, token, now.UnixMilli(), positive(lease).Milliseconds()).Text()
+	if err != nil {
+		return false, false, fmt.Errorf("begin update %s: %w", id, err)
+	}
+	switch res {
+	case "done":
+		return true, false, nil
+	case "wait":
+		return false, true, nil
+	case "turn":
+		return false, false, nil
+	case "busy":
+		return false, false, fmt.Errorf("begin update %s: being handled: %w", id, shakwa.ErrConflict)
+	}
+	return false, false, fmt.Errorf("begin update %s: unexpected script reply %q", id, res)
+}
+
+// renewScript moves the expiry of a place its token still holds.
+// KEYS: hold. ARGV: update, token, until (ms).
+var renewScript = redis.NewScript(`
+local h = redis.call('HGET', KEYS[1], ARGV[1])
+if not h or string.sub(h, 1, #ARGV[2] + 1) ~= ARGV[2] .. ':' then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ':' .. ARGV[3])
+return 1
+`)
+
+// Renew extends token's hold on update id of chat to now+lease. It reports
+// false when the hold was lost (it expired and a copy took it over).
+func (s *Store) Renew(ctx context.Context, chat, id, token string, now time.Time, lease time.Duration) (bool, error) {
+	n, err := renewScript.Run(ctx, s.rdb, s.inKeys(chat, "hold"), id, token, now.Add(positive(lease)).UnixMilli()).Int()
+	if err != nil {
+		return false, fmt.Errorf("renew update %s: %w", id, err)
+	}
+	return n == 1, nil
+}
+
+// finishScript marks an update done and, if token still holds its place,
+// leaves the line. KEYS: line, hold, done, fails. ARGV: update, token, now
+// (ms), keep (ms).
+var finishScript = redis.NewScript(`
+local now, keep = tonumber(ARGV[3]), tonumber(ARGV[4])
+redis.call('ZADD', KEYS[3], now, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - keep)
+redis.call('PEXPIRE', KEYS[3], keep)
+redis.call('HDEL', KEYS[4], ARGV[1])
+local h = redis.call('HGET', KEYS[2], ARGV[1])
+local mine = h and string.sub(h, 1, #ARGV[2] + 1) == ARGV[2] .. ':'
+if mine then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  redis.call('HDEL', KEYS[2], ARGV[1])
+  if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('DEL', KEYS[1], KEYS[2]) end
+  return 1
+end
+return 0
+`)
+
+// Finish marks update id of chat handled, remembered for keep, and gives
+// the chat's turn to the next update. It reports false when token no
+// longer held the place (a copy took it over): the update is done all the
+// same.
+func (s *Store) Finish(ctx context.Context, chat, id, token string, now time.Time, keep time.Duration) (bool, error) {
+	keys := s.inKeys(chat, "line", "hold", "done", "fails")
+	n, err := finishScript.Run(ctx, s.rdb, keys, id, token, now.UnixMilli(), positive(keep).Milliseconds()).Int()
+	if err != nil {
+		return false, fmt.Errorf("finish update %s: %w", id, err)
+	}
+	return n == 1, nil
+}
+
+// abortScript leaves the line if token holds the place.
+// KEYS: line, hold. ARGV: update, token.
+var abortScript = redis.NewScript(`
+local h = redis.call('HGET', KEYS[2], ARGV[1])
+if not h or string.sub(h, 1, #ARGV[2] + 1) ~= ARGV[2] .. ':' then return 0 end
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('DEL', KEYS[1], KEYS[2]) end
+return 1
+`)
+
+// Abort gives up token's place for update id of chat, without marking it
+// done, so that a redelivery is handled. The chat's next update goes
+// ahead.
+func (s *Store) Abort(ctx context.Context, chat, id, token string) error {
+	if err := abortScript.Run(ctx, s.rdb, s.inKeys(chat, "line", "hold"), id, token).Err(); err != nil {
+		return fmt.Errorf("abort update %s: %w", id, err)
+	}
+	return nil
+}
+
+// Failed counts a failed handling of update id of chat and returns the
+// failures so far, this one included. The count is kept for keep, or until
+// Finish.
+func (s *Store) Failed(ctx context.Context, chat, id string, keep time.Duration) (int, error) {
+	key := s.inKeys(chat, "fails")[0]
+	var n *redis.IntCmd
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		n = p.HIncrBy(ctx, key, id, 1)
+		p.PExpire(ctx, key, positive(keep))
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("count failure of update %s: %w", id, err)
+	}
+	return int(n.Val()), nil
+}
+
+// Line returns the updates of chat in its line, the one being handled
+// first.
+func (s *Store) Line(ctx context.Context, chat string) ([]string, error) {
+	ids, err := s.rdb.ZRange(ctx, s.inKeys(chat, "line")[0], 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("read line: %w", err)
+	}
+	return ids, nil
+}
+
+// ms renders d as whole milliseconds for a script.
+func ms(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) }
