@@ -130,7 +130,7 @@ type Ticket struct {
 // Event is one line of a ticket's history.
 type Event struct {
 	At   time.Time `json:"at"`
-	Kind string    `json:"kind"` // created, claimed, released, reply, note, info, resolved, rated, reopened, transferred, closed
+	Kind string    `json:"kind"`         // created, claimed, released, reply, note, info, resolved, rated, reopened, transferred, closed
 	By   string    `json:"by,omitempty"` // a staff id, a citizen's Person.ID, or SystemActor
 	Text string    `json:"text,omitempty"`
 }

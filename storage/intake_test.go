@@ -253,4 +253,3 @@ func testNoAddressInKeys(t *testing.T, open opener) {
 		t.Errorf("ticket citizen %q, channel %q; want an opaque id on whatsapp", tk.Citizen, tk.Channel)
 	}
 }
-

@@ -65,7 +65,7 @@ return total
 // budget of interval I sends at most once every I ms across the fleet.
 // KEYS: due, lease, tries, budget. ARGV: now (ms), lease end (ms), queue
 // key prefix, rate key prefix, then budget name and interval (ms) pairs.
-// Reply: {queue, item, attempts so far} or {'', ms until a budget frees}.
+// Reply: {queue, item, attempts so far} or {”, ms until a budget frees}.
 var nextScript = redis.NewScript(`
 local now = tonumber(ARGV[1])
 local intervals = {}

@@ -18,8 +18,8 @@ import (
 // Store keeps shakwa's state in Redis. It is safe for concurrent use; create
 // it with New or Open.
 type Store struct {
-	rdb    redis.UniversalClient
-	prefix string
+	rdb     redis.UniversalClient
+	prefix  string
 	logCap  int
 	deadCap int
 	idKey   []byte // keys the opaque names of people and chats
