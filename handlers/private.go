@@ -160,6 +160,11 @@ func (h *Handler) loadSession(ctx context.Context, c *conv) (s flows.Session, ok
 		return flows.Session{}, true
 	}
 	if st.Expired {
+		// The idle job ended it and said so; the person is back.
+		if _, err := h.store.SwapSession(ctx, c.id, data, nil, 0); err != nil {
+			c.fail(ctx, fmt.Errorf("end expired session: %w", err))
+			return flows.Session{}, false
+		}
 		return flows.Session{}, true
 	}
 	return st.Session, true

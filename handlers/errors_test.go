@@ -1,0 +1,186 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/bot"
+)
+
+// faultyStore fails one kind of call, as a Redis that times out would.
+type faultyStore struct {
+	Store
+	fail string
+}
+
+var errTimeout = errors.New("redis: i/o timeout")
+
+func (f *faultyStore) check(name string) error {
+	if f.fail == name {
+		return errTimeout
+	}
+	return nil
+}
+
+func (f *faultyStore) Ticket(ctx context.Context, id string) (*shakwa.Ticket, error) {
+	if err := f.check("Ticket"); err != nil {
+		return nil, err
+	}
+	return f.Store.Ticket(ctx, id)
+}
+
+func (f *faultyStore) Events(ctx context.Context, id string) ([]shakwa.Event, error) {
+	if err := f.check("Events"); err != nil {
+		return nil, err
+	}
+	return f.Store.Events(ctx, id)
+}
+
+func (f *faultyStore) RefOf(ctx context.Context, chat, id string) (string, error) {
+	if err := f.check("RefOf"); err != nil {
+		return "", err
+	}
+	return f.Store.RefOf(ctx, chat, id)
+}
+
+func (f *faultyStore) Lang(ctx context.Context, a shakwa.Address) (string, error) {
+	if err := f.check("Lang"); err != nil {
+		return "", err
+	}
+	return f.Store.Lang(ctx, a)
+}
+
+func (f *faultyStore) Session(ctx context.Context, who string) ([]byte, error) {
+	if err := f.check("Session"); err != nil {
+		return nil, err
+	}
+	return f.Store.Session(ctx, who)
+}
+
+func (f *faultyStore) CitizenTickets(ctx context.Context, who shakwa.Address, limit int) ([]*shakwa.Ticket, error) {
+	if err := f.check("CitizenTickets"); err != nil {
+		return nil, err
+	}
+	return f.Store.CitizenTickets(ctx, who, limit)
+}
+
+func (f *faultyStore) Person(ctx context.Context, id string) (shakwa.Person, error) {
+	if err := f.check("Person"); err != nil {
+		return shakwa.Person{}, err
+	}
+	return f.Store.Person(ctx, id)
+}
+
+// TestStoreErrorsAreNotHidden: whatever read fails, the person gets the
+// polite internal-error answer (not "not found", not silence, not a
+// cancel), the handling Fails so that the update comes again, and one
+// line is logged.
+func TestStoreErrorsAreNotHidden(t *testing.T) {
+	tests := []struct {
+		name, fail string
+		who        person
+		msg        func(w *world, id string) bot.Message
+	}{
+		{"citizen types their ticket number", "Ticket", citizen, func(w *world, id string) bot.Message { return bot.Message{Text: id} }},
+		{"citizen types a bare number", "CitizenTickets", citizen, func(w *world, id string) bot.Message { return bot.Message{Text: "١"} }},
+		{"staff type a ticket number", "Ticket", khalid, func(w *world, id string) bot.Message { return bot.Message{Text: id} }},
+		{"staff open a ticket: its additions", "Events", khalid, func(w *world, id string) bot.Message { return bot.Message{Text: id} }},
+		{"a reply to the bot's message", "RefOf", citizen, func(w *world, id string) bot.Message {
+			return bot.Message{Text: "إضافة", ReplyTo: w.lastIDs["telegram:"+citizen.id]}
+		}},
+		{"the speaker's language", "Lang", citizen, func(w *world, id string) bot.Message { return bot.Message{Text: "/start"} }},
+		{"the running conversation", "Session", citizen, func(w *world, id string) bot.Message { return bot.Message{Text: "مرحبا"} }},
+		{"the citizen's address, to tell them of a claim", "Person", fatima, func(w *world, id string) bot.Message {
+			return bot.Message{Chat: "-1001", Button: "claim:" + id}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t)
+			id := w.fileComplaint(citizen, "KRM")
+			fs := &faultyStore{Store: w.store, fail: tc.fail}
+			w.h.store, w.h.notify.store = fs, fs
+			w.mayFail = true
+			m := tc.msg(w, id)
+			w.nextID++
+			m.ID, m.Channel, m.From = "f"+id, "telegram", bot.User{ID: tc.who.id, Lang: tc.who.lang}
+			if m.Chat == "" {
+				m.Chat = tc.who.id
+			}
+			m.Group = strings.HasPrefix(m.Chat, "-")
+			if m.Button != "" {
+				m.ButtonToken = "cb"
+			}
+			var rs bot.Replies
+			w.h.Handle(context.Background(), &rs, &m)
+			if !errors.Is(rs.Err, errTimeout) {
+				t.Errorf("Fail = %v; want the store's error, so that the update comes again", rs.Err)
+			}
+			apology := w.tr("ar", "error.internal", nil)
+			said := false
+			for _, r := range rs.List {
+				if r.Text == apology {
+					said = true
+				}
+				if strings.Contains(r.Text, w.tr("ar", "error.not_found", nil)) {
+					t.Errorf("told %q: a failing store is not a missing ticket", r.Text)
+				}
+			}
+			if !said {
+				t.Errorf("replies %v; want the internal-error apology", texts(rs.List))
+			}
+			if n := strings.Count(w.logs.String(), `"msg":"handle message"`); n != 1 {
+				t.Errorf("%d log lines for the error; want 1:\n%s", n, w.logs.String())
+			}
+		})
+	}
+}
+
+// TestFilingIsOnceAfterAFailedMark: the update that files a ticket fails
+// after the ticket is stored (remembering the filing fails); when it
+// comes again it gets the same ticket, not a second one.
+func TestFilingIsOnceAfterAFailedMark(t *testing.T) {
+	w := newWorld(t)
+	w.press(citizen, menuComplaint)
+	w.press(citizen, "centre:KRM")
+	w.press(citizen, "cat:waiting")
+	w.text(citizen, "انتظرت أكثر من ساعتين دون أن يُنادى رقمي")
+	w.press(citizen, "skip")
+	fs := &markFails{Store: w.store}
+	w.h.store = fs
+	confirm := bot.Message{ID: "u-confirm", Channel: "telegram", Chat: citizen.id,
+		From: bot.User{ID: citizen.id}, Button: "confirm", ButtonToken: "cb"}
+	var first bot.Replies
+	m := confirm
+	w.h.Handle(context.Background(), &first, &m)
+	if first.Err == nil {
+		t.Fatalf("a failed filing mark did not Fail the handling")
+	}
+	var again bot.Replies
+	m = confirm
+	w.h.Handle(context.Background(), &again, &m)
+	if again.Err != nil || len(find(again.List, citizen.id, "KRM-000001")) != 1 {
+		t.Errorf("the update again: %v, %v; want KRM-000001", texts(again.List), again.Err)
+	}
+	if ts, _ := w.store.CitizenTickets(context.Background(), addr(citizen), 10); len(ts) != 1 {
+		t.Errorf("%d tickets; want 1", len(ts))
+	}
+}
+
+// markFails fails the first SaveSession of a filing mark.
+type markFails struct {
+	Store
+	failed bool
+}
+
+func (f *markFails) SaveSession(ctx context.Context, who string, data []byte, ttl time.Duration) error {
+	if strings.HasPrefix(who, "filed:") && !f.failed {
+		f.failed = true
+		return errTimeout
+	}
+	return f.Store.SaveSession(ctx, who, data, ttl)
+}
