@@ -86,7 +86,7 @@ type Outbox struct {
 func NewOutbox(store OutboxStore, channels []Channel, now func() time.Time, log *slog.Logger) *Outbox {
 	o := &Outbox{store: store, channels: map[string]Channel{}, budgets: map[string]time.Duration{},
 		now: now, log: log, wake: make(chan struct{}, 1),
-		Workers: 4, Lease: 15 * time.Second, SendTimeout: 10 * time.Second, MaxAttempts: 12, Idle: 250 * time.Millisecond}
+		Workers: 4, Lease: 10 * time.Second, SendTimeout: 8 * time.Second, MaxAttempts: 12, Idle: 250 * time.Millisecond}
 	for _, ch := range channels {
 		o.channels[ch.Name()] = ch
 		rate := 30.0

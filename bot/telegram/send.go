@@ -47,11 +47,11 @@ func (c *Channel) Send(ctx context.Context, r bot.Reply, editID string) (bot.Sen
 	}
 	chatID, err := strconv.ParseInt(r.Chat, 10, 64)
 	if err != nil {
-		return bot.Sent{}, fmt.Errorf("telegram: chat %q: %w", r.Chat, shakwa.ErrInvalid)
+		return bot.Sent{}, fmt.Errorf("telegram: chat id is not a number: %w", shakwa.ErrInvalid)
 	}
 	text := strings.TrimSpace(r.Text)
 	if text == "" && len(r.Attachments) == 0 {
-		return bot.Sent{}, fmt.Errorf("telegram: empty reply to %d: %w", chatID, shakwa.ErrInvalid)
+		return bot.Sent{}, fmt.Errorf("telegram: empty reply: %w", shakwa.ErrInvalid)
 	}
 	if editID != "" && text != "" && !r.AskContact && utf16Len(text) <= maxText {
 		sent, ok, err := c.edit(ctx, chatID, editID, text, r.Buttons)
@@ -71,7 +71,7 @@ func (c *Channel) Send(ctx context.Context, r bot.Reply, editID string) (bot.Sen
 		}
 		msg, err := c.api.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: chatID, Text: part, ReplyMarkup: markup})
 		if err != nil {
-			return bot.Sent{}, fmt.Errorf("telegram: sendMessage to %d: %w", chatID, classify(err))
+			return bot.Sent{}, fmt.Errorf("telegram: sendMessage: %w", classify(err))
 		}
 		sent.MessageID = strconv.Itoa(msg.ID)
 	}
@@ -130,7 +130,7 @@ func (c *Channel) edit(ctx context.Context, chatID int64, editID, text string, b
 		"MESSAGE_ID_INVALID", "there is no text in the message to edit"):
 		return bot.Sent{}, false, nil
 	}
-	return bot.Sent{}, false, fmt.Errorf("telegram: editMessageText %s in %d: %w", editID, chatID, classify(err))
+	return bot.Sent{}, false, fmt.Errorf("telegram: editMessageText %s: %w", editID, classify(err))
 }
 
 // attach sends files after the text. markup, when not nil, goes on the last
@@ -152,7 +152,7 @@ func (c *Channel) attach(ctx context.Context, chatID int64, atts []shakwa.Attach
 			msg, err = c.api.SendDocument(ctx, &tgbot.SendDocumentParams{ChatID: chatID, Document: file, ReplyMarkup: m})
 		}
 		if err != nil {
-			return fmt.Errorf("telegram: %s to %d: %w", method, chatID, classify(err))
+			return fmt.Errorf("telegram: %s: %w", method, classify(err))
 		}
 		if sent != nil {
 			sent.MessageID = strconv.Itoa(msg.ID)

@@ -92,7 +92,7 @@ func (c *Channel) Send(ctx context.Context, r bot.Reply, editID string) (bot.Sen
 		m.Notice, m.Text, m.Token = true, r.Text, r.ButtonToken
 		editID = ""
 	case strings.TrimSpace(r.Text) == "" && len(r.Attachments) == 0:
-		return bot.Sent{}, fmt.Errorf("web: empty reply to %s: %w", r.Chat, shakwa.ErrInvalid)
+		return bot.Sent{}, fmt.Errorf("web: empty reply: %w", shakwa.ErrInvalid)
 	default:
 		m.Text, m.EditOf = r.Text, editID
 		m.Buttons = buttons(r.Buttons)
@@ -117,7 +117,7 @@ func (c *Channel) append(ctx context.Context, chat string, m mail) (string, erro
 	}
 	id, err := c.store.MailAppend(ctx, chat, data, c.keep, c.ttl)
 	if err != nil {
-		return "", fmt.Errorf("web: mail to %s: %w", chat, err)
+		return "", fmt.Errorf("web: mail: %w", err)
 	}
 	c.hub.wake(chat)
 	return id, nil

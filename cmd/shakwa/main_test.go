@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -32,9 +33,10 @@ const (
 	// waitFor bounds each wait for a Bot API call. The outbox paces sends
 	// (a second per private chat, three per group), so it is generous.
 	waitFor = 15 * time.Second
-	// testDB is the Redis database the program gets to itself; it is
-	// flushed at the start.
-	testDB = 7
+	// testDB is the Redis database TestServe gives the program; it is
+	// flushed at the start. The tests of several processes use replicaDB.
+	testDB    = 7
+	replicaDB = 8
 )
 
 // testConfig is the configuration the handler and program tests share.
@@ -71,7 +73,7 @@ const (
 // real Redis and a fake Bot API: updates go in through the webhook as
 // Telegram sends them, and the test reads the Bot API calls that come out.
 func TestServe(t *testing.T) {
-	redisURL := testRedis(t)
+	redisURL := testRedis(t, testDB)
 	api := telegramtest.NewServer(t, testToken)
 	before := runtime.NumGoroutine()
 
@@ -140,6 +142,7 @@ func TestServe(t *testing.T) {
 		t.Run("contact", func(t *testing.T) { t.Parallel(); testContact(t, h, r) })
 		t.Run("loop", func(t *testing.T) { t.Parallel(); testLoop(t, h, r) })
 	})
+	t.Run("long reply", func(t *testing.T) { testLongReply(t, h, r) })
 
 	if err := stop(); err != nil {
 		t.Errorf("run: got %v; want nil", err)
@@ -151,15 +154,15 @@ func TestServe(t *testing.T) {
 	checkGoroutines(t, before)
 }
 
-// testRedis returns a REDIS_URL for a database of SHAKWA_TEST_REDIS that
+// testRedis returns a REDIS_URL for database db of SHAKWA_TEST_REDIS, which
 // the test empties first, or skips the test (fails it on CI) without one.
-func testRedis(t *testing.T) string {
+func testRedis(t *testing.T, db int) string {
 	t.Helper()
 	u, err := url.Parse(storagetest.URL(t))
 	if err != nil {
 		t.Fatalf("%s: %v", storagetest.EnvRedis, err)
 	}
-	u.Path = "/" + strconv.Itoa(testDB)
+	u.Path = "/" + strconv.Itoa(db)
 	opt, err := redis.ParseURL(u.String())
 	if err != nil {
 		t.Fatalf("%s: %v", storagetest.EnvRedis, err)
@@ -167,7 +170,7 @@ func testRedis(t *testing.T) string {
 	rdb := redis.NewClient(opt)
 	defer rdb.Close()
 	if err := rdb.FlushDB(context.Background()).Err(); err != nil {
-		t.Fatalf("flush redis db %d: %v", testDB, err)
+		t.Fatalf("flush redis db %d: %v", db, err)
 	}
 	return u.String()
 }
@@ -344,6 +347,58 @@ func testLoop(t *testing.T, h *hook, r *reader) {
 	body := r.next(t, "sendMessage", manager.chat())
 	wantText(t, body, karama)
 	wantText(t, body, "5.0")
+}
+
+// testLongReply: a staff answer longer than one Telegram message goes to
+// the citizen part by part, paced; Telegram refuses the second part once
+// (429), and only that part is sent again: the citizen reads each part
+// once, in order.
+func testLongReply(t *testing.T, h *hook, r *reader) {
+	writer := person{5005, "عائشة", "ar"}
+	maryam := person{113, "Maryam", "ar"}
+	me := writer.chat()
+	h.send(t, h.text(writer, "/start"))
+	menu := r.next(t, "sendMessage", me)
+	h.press(t, r, writer, menu, "menu:complaint")
+	h.press(t, r, writer, r.next(t, "sendMessage", me), "centre:BRS")
+	h.press(t, r, writer, r.next(t, "sendMessage", me), "cat:waiting")
+	r.next(t, "sendMessage", me)
+	h.send(t, h.text(writer, description))
+	kb := r.next(t, "sendMessage", me).Buttons()
+	h.send(t, h.text(writer, kb[1][0].Text))
+	h.press(t, r, writer, r.next(t, "sendMessage", me), "confirm")
+	done := r.next(t, "sendMessage", me)
+	id := ticketIn(done.Text())
+	card := r.next(t, "sendMessage", "-1002")
+	h.press(t, r, maryam, card, "claim:"+id)
+	r.next(t, "editMessageText", "-1002")
+	r.next(t, "sendMessage", maryam.chat()) // the ticket
+	r.next(t, "sendMessage", me)            // being worked on
+	answer := ""
+	for len([]rune(answer)) < 4078 {
+		answer += "نعتذر عن التأخير وسنتابع طلبك حتى يُحلّ. "
+	}
+	answer = strings.TrimSpace(string([]rune(answer)[:4078]))
+	// The second part of the reply (it does not start with the header).
+	r.api.AnswerWhen("sendMessage", func(f map[string]string) bool {
+		return f["chat_id"] == me && !strings.HasPrefix(f["text"], "💬")
+	}, http.StatusTooManyRequests, `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 1","parameters":{"retry_after":1}}`)
+	h.send(t, h.text(maryam, "/reply "+id+" "+answer))
+	first := r.next(t, "sendMessage", me)
+	refused := r.next(t, "sendMessage", me)
+	second := r.next(t, "sendMessage", me)
+	if !strings.HasPrefix(first.Text(), "💬") || refused.Text() != second.Text() || strings.HasPrefix(second.Text(), "💬") {
+		t.Errorf("parts %.40q, %.40q, %.40q; want the header part once, then the second part refused and sent again",
+			first.Text(), refused.Text(), second.Text())
+	}
+	if gap := second.At.Sub(refused.At); gap < time.Second {
+		t.Errorf("second part sent again %v after the 429; want Telegram's retry_after of 1s", gap)
+	}
+	whole := first.Text() + " " + second.Text()
+	if !strings.Contains(strings.Join(strings.Fields(whole), " "), strings.Join(strings.Fields(answer), " ")) {
+		t.Errorf("the citizen's two parts do not hold the whole answer")
+	}
+	r.next(t, "sendMessage", maryam.chat()) // "sent"
 }
 
 // hook posts updates to the program's webhook as Telegram does.
@@ -535,11 +590,19 @@ func checkLog(t *testing.T, logs *logSink) {
 				t.Errorf("log line shows %q: %s", secret, line)
 			}
 		}
+		// A chat id may be a phone number (WhatsApp): none is logged.
+		if m := chatInLog.FindString(line); m != "" {
+			t.Errorf("log line shows a citizen's chat id %s: %s", strings.Trim(m, `":, `), line)
+		}
 	}
 	if !strings.Contains(logs.String(), `"msg":"shutting down"`) {
 		t.Errorf("no \"shutting down\" log line")
 	}
 }
+
+// chatInLog finds the citizens' chat ids of TestServe in a log line, as a
+// whole number.
+var chatInLog = regexp.MustCompile(`[^0-9.](500[1-5])[^0-9]`)
 
 // checkGoroutines waits for the goroutine count to fall back to before.
 func checkGoroutines(t *testing.T, before int) {

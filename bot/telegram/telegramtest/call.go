@@ -21,6 +21,8 @@ type Call struct {
 	// MessageID is the message_id of the message the Server answered that
 	// it sent or edited; 0 for other calls and for scripted answers.
 	MessageID int
+	// At is when the Server received the call.
+	At time.Time
 }
 
 // ChatID returns the chat_id parameter.

@@ -75,6 +75,7 @@ type Server struct {
 type canned struct {
 	status int
 	body   string
+	when   func(fields map[string]string) bool // nil: any call of the method
 }
 
 type queued struct {
@@ -104,9 +105,16 @@ func (s *Server) Close() { s.srv.Close() }
 // they are, in place of the normal result. Answers to one method are used
 // in the order given, one per call.
 func (s *Server) Answer(method string, status int, body string) {
+	s.AnswerWhen(method, nil, status, body)
+}
+
+// AnswerWhen is Answer for the next call of method whose parameters when
+// accepts (a chat, a text), so that tests running side by side each
+// script their own calls.
+func (s *Server) AnswerWhen(method string, when func(fields map[string]string) bool, status int, body string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.script[method] = append(s.script[method], canned{status, body})
+	s.script[method] = append(s.script[method], canned{status, body, when})
 }
 
 // Push queues Update objects (JSON text, each with its update_id) for
@@ -143,10 +151,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.seq++
-	call := Call{Seq: s.seq, Method: method, Fields: fields}
+	call := Call{Seq: s.seq, Method: method, Fields: fields, At: time.Now()}
 	var answer *canned
-	if q := s.script[method]; len(q) > 0 {
-		answer, s.script[method] = &q[0], q[1:]
+	q := s.script[method]
+	for i := range q {
+		if q[i].when == nil || q[i].when(fields) {
+			c := q[i]
+			answer, s.script[method] = &c, append(q[:i:i], q[i+1:]...)
+			break
+		}
 	}
 	var result string
 	found := true
