@@ -222,7 +222,7 @@ func (s *Store) NextDue(ctx context.Context, now time.Time, lease time.Duration,
 	args := []any{now.UnixMilli(), until, s.ob("q:"), s.ob("rate:")}
 	for name, gap := range budgets {
 		// Whole milliseconds, rounded up: a budget is never exceeded.
-		args = append(args, name, (positive(gap)+time.Millisecond-1).Milliseconds())
+		args = append(args, name, (positive(gap) + time.Millisecond - 1).Milliseconds())
 	}
 	res, err := nextScript.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
