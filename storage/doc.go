@@ -1,35 +1,49 @@
-// Package storage keeps shakwa's state in Redis: conversation sessions,
-// preferences, tickets and their history, feedback, intake deduplication, the
-// outbox of replies and the map from our message names to platform ids.
+// Package storage keeps shakwa's state in Redis: people, conversation
+// sessions, tickets and their history, feedback, intake (deduplication and
+// each chat's line of updates), the outbox of replies, scheduled jobs,
+// leases, and the map from our message names to platform ids. Every
+// process of the bot shares it: what a guarantee depends on lives here.
 //
 // It talks to Redis through redis.UniversalClient, so the same code runs on
 // a single server, behind Sentinel, and on Redis Cluster. Every multi-key
 // operation touches keys that share one hash tag (the part in braces), so
 // Lua scripts never cross slots.
 //
+// # People and opaque names
+//
+// A chat id may be a phone number (WhatsApp), so no key, event or error
+// names one. A person is known by an opaque id (PersonID: "p" and 96 bits
+// of an HMAC of their address, under a random key made once per
+// deployment and kept in meta:idkey); their address and language are kept
+// on their record only. Chats, sessions and queues are named the same way.
+//
 // # Keys
 //
 // Every key starts with the prefix given by WithPrefix (empty by default);
-// the prefix must not contain braces. After it:
+// the prefix must not contain braces. After it (OPAQUE is such a name):
 //
-//	t:{KRM-000123}         hash: the ticket, with version field v
-//	t:{KRM-000123}:log     list: the ticket's events as JSON, oldest first, capped
-//	seq:{KRM}              counter: the centre's ticket numbers
-//	queue:{KRM}            sorted set: unclaimed tickets of a centre, by creation time
-//	held:{STAFF}           sorted set: tickets a staff member holds, by creation time
-//	citizen:{CHANNEL:CHAT} sorted set: a citizen's tickets, by creation time
-//	created                sorted set: every ticket, by creation time
-//	resolved               sorted set: resolved and closed tickets, by latest resolution
-//	open                   sorted set: tickets that need staff work, by creation time
-//	fb:{F-000001}          hash: one feedback, with version field v
-//	fb:seq, fb:created     counter and sorted set of feedback
-//	session:{WHO}          string: a conversation session, with its TTL
-//	prefs:{WHO}            hash: preferences (lang), with version field v
-//	update:{KEY}           string: intake deduplication ("lease" or "done")
-//	refs:{CHAT}            hash: r:REF -> message id and m:ID -> ref
-//	ob:{outbox}:...        the outbox (see Enqueue): one hash tag for all of it
-//	mail:{CHAT}            stream: a web chat's mailbox (field d), capped, with a TTL
-//	file:{ID}              hash: a web chat upload (v, mime, data), with a TTL
+//	meta:idkey               string: the key of the opaque names
+//	person:{PID}             hash: a person's address (channel, chat) and lang, version v
+//	t:{KRM-000123}           hash: the ticket (citizen = PID, channel), version v 2
+//	t:{KRM-000123}:log       list: the ticket's events as JSON, oldest first, capped
+//	seq:{KRM}                counter: the centre's ticket numbers
+//	seq:{KRM}:once:OPAQUE    string: the number reserved for the update that filed it
+//	queue:{KRM}              sorted set: unclaimed tickets of a centre, by creation time
+//	held:{STAFF}             sorted set: tickets a staff member holds, by creation time
+//	citizen:{PID}            sorted set: a citizen's tickets, by creation time
+//	created                  sorted set: every ticket, by creation time
+//	resolved                 sorted set: resolved and closed tickets, by latest resolution
+//	open                     sorted set: tickets that need staff work, by creation time
+//	fb:{F-000001}            hash: one feedback (citizen = PID), version v 2
+//	fb:seq, fb:created       counter and sorted set of feedback
+//	session:{OPAQUE}         string: a conversation session, with its TTL
+//	in:{OPAQUE}:...          a chat's intake: line, hold, done, fails (see Begin)
+//	refs:{OPAQUE}            hash: r:REF -> message id and m:ID -> ref, with a TTL
+//	ob:{outbox}:...          the outbox (see EnqueueAll): one hash tag for all of it
+//	jobs:{KIND}, ...:orig, ...:tries   scheduled jobs of a kind (see ClaimJobs)
+//	lease:{NAME}             string: who holds the lease NAME (see Lease)
+//	mail:{OPAQUE}            stream: a web chat's mailbox (field d), capped, with a TTL
+//	file:{ID}                hash: a web chat upload (v, mime, data), with a TTL
 //
 // Stored records are Redis hashes, not JSON documents, so the Lua scripts
 // read and write single fields and never decode JSON (Lua's cjson would
