@@ -145,11 +145,7 @@ func TestStoreErrorsAreNotHidden(t *testing.T) {
 // comes again it gets the same ticket, not a second one.
 func TestFilingIsOnceAfterAFailedMark(t *testing.T) {
 	w := newWorld(t)
-	w.press(citizen, menuComplaint)
-	w.press(citizen, "centre:KRM")
-	w.press(citizen, "cat:waiting")
-	w.text(citizen, "انتظرت أكثر من ساعتين دون أن يُنادى رقمي")
-	w.press(citizen, "skip")
+	w.toSummary(citizen, "KRM")
 	fs := &markFails{Store: w.store}
 	w.h.store = fs
 	confirm := bot.Message{ID: "u-confirm", Channel: "telegram", Chat: citizen.id,

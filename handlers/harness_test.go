@@ -261,14 +261,21 @@ func (w *world) ticket(id string) *shakwa.Ticket {
 	return t
 }
 
-// fileComplaint walks a citizen through a complaint and returns its id.
-func (w *world) fileComplaint(p person, centre string) string {
+// toSummary walks a citizen through a complaint at centre up to its
+// summary, where it waits for their confirmation.
+func (w *world) toSummary(p person, centre string) {
 	w.t.Helper()
 	w.press(p, menuComplaint)
 	w.press(p, "centre:"+centre)
 	w.press(p, "cat:waiting")
 	w.text(p, "انتظرت أكثر من ساعتين دون أن يُنادى رقمي")
 	w.press(p, "skip")
+}
+
+// fileComplaint walks a citizen through a complaint and returns its id.
+func (w *world) fileComplaint(p person, centre string) string {
+	w.t.Helper()
+	w.toSummary(p, centre)
 	rs := w.press(p, "confirm")
 	for _, r := range rs {
 		if r.Ref != "" && strings.HasPrefix(r.Ref, refCard) {

@@ -175,11 +175,7 @@ func TestFailedSaveKeepsTheComplaint(t *testing.T) {
 	w := newWorld(t)
 	fs := &failingStore{Store: w.store}
 	w.h.store = fs
-	w.press(citizen, menuComplaint)
-	w.press(citizen, "centre:KRM")
-	w.press(citizen, "cat:waiting")
-	w.text(citizen, "انتظرت أكثر من ساعتين دون أن يُنادى رقمي")
-	w.press(citizen, "skip")
+	w.toSummary(citizen, "KRM")
 	fs.down = true
 	var rs bot.Replies
 	w.h.Handle(context.Background(), &rs, &bot.Message{ID: "x", Channel: "telegram", Chat: citizen.id,
@@ -198,11 +194,7 @@ func TestFailedSaveKeepsTheComplaint(t *testing.T) {
 // again, and the citizen and staff get what they were owed, once.
 func TestCrashAfterFilingReplays(t *testing.T) {
 	w := newWorld(t)
-	w.press(citizen, menuComplaint)
-	w.press(citizen, "centre:KRM")
-	w.press(citizen, "cat:waiting")
-	w.text(citizen, "انتظرت أكثر من ساعتين دون أن يُنادى رقمي")
-	w.press(citizen, "skip")
+	w.toSummary(citizen, "KRM")
 	confirm := bot.Message{ID: "u-confirm", Channel: "telegram", Chat: citizen.id,
 		From: bot.User{ID: citizen.id}, Button: "confirm", ButtonToken: "cb"}
 	var lost bot.Replies

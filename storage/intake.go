@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -191,6 +190,3 @@ func (s *Store) Line(ctx context.Context, chat string) ([]string, error) {
 	}
 	return ids, nil
 }
-
-// ms renders d as whole milliseconds for a script.
-func ms(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) }

@@ -319,24 +319,15 @@ func citizens(n int) []person {
 
 // TestReplicas runs two `shakwa serve` processes on one Redis and spreads
 // the updates of 48 citizens over both at random, a third of them to both
-// at once: more than the 30 messages a second the fleet may send. Each citizen gets one ticket, their messages in order and
-// none twice, every staff card goes out once, and the platform's limits
-// hold for the two together.
+// at once: more than the 30 messages a second the fleet may send. Each
+// citizen gets one ticket, their messages in order and none twice, every
+// staff card goes out once, and the platform's limits hold for the two
+// together.
 func TestReplicas(t *testing.T) {
-	redisURL := testRedis(t, replicaDB)
-	api := telegramtest.NewServer(t, testToken)
-	config := fleetConfig(t)
-	a := startReplica(t, "replica a", config, api, redisURL)
-	b := startReplica(t, "replica b", config, api, redisURL)
-	f := newFleet(t, 0.33, a, b)
-	r := &reader{api: api, read: map[int]bool{}, last: map[string]int{}}
+	redisURL, api, a, b := twoReplicas(t)
 	people := citizens(48)
-	tickets := make([]string, len(people))
-	var wg sync.WaitGroup
-	for i, p := range people {
-		wg.Go(func() { tickets[i] = f.complain(r, p, replicaCentres[i%len(replicaCentres)]) })
-	}
-	wg.Wait()
+	tickets, wait := complainAll(t, newFleet(t, 0.33, a, b), api, people)
+	wait()
 	checkTickets(t, people, tickets, redisURL)
 	waitCards(t, api, tickets, 1)
 	for _, rep := range []*replica{a, b} {
@@ -365,19 +356,10 @@ func TestReplicas(t *testing.T) {
 // every citizen gets one ticket, every card goes out, nothing stays
 // queued.
 func TestReplicaKilled(t *testing.T) {
-	redisURL := testRedis(t, replicaDB)
-	api := telegramtest.NewServer(t, testToken)
-	config := fleetConfig(t)
-	a := startReplica(t, "replica a", config, api, redisURL)
-	b := startReplica(t, "replica b", config, api, redisURL)
+	redisURL, api, a, b := twoReplicas(t)
 	f := newFleet(t, 0.2, a, b)
-	r := &reader{api: api, read: map[int]bool{}, last: map[string]int{}}
 	people := citizens(30)
-	tickets := make([]string, len(people))
-	var wg sync.WaitGroup
-	for i, p := range people {
-		wg.Go(func() { tickets[i] = f.complain(r, p, replicaCentres[i%len(replicaCentres)]) })
-	}
+	tickets, wait := complainAll(t, f, api, people)
 	// Mid-load: once a third of the citizens' messages are out.
 	deadline := time.Now().Add(waitFor)
 	for len(api.Find(telegramtest.Match{Method: "sendMessage"})) < len(people)*7/3 && time.Now().Before(deadline) {
@@ -386,7 +368,7 @@ func TestReplicaKilled(t *testing.T) {
 	a.kill()
 	f.down(a)
 	killed := time.Now()
-	wg.Wait()
+	wait()
 	t.Logf("the last citizen finished %v after the kill", time.Since(killed).Round(100*time.Millisecond))
 	checkTickets(t, people, tickets, redisURL)
 	waitCards(t, api, tickets, -1)
@@ -459,6 +441,28 @@ func TestSigtermSendsWhatItAcknowledged(t *testing.T) {
 	}
 	a.checkClean(t)
 	checkOutbox(t, redisURL)
+}
+
+// twoReplicas starts two replicas on one Redis and one fake Bot API.
+func twoReplicas(t *testing.T) (redisURL string, api *telegramtest.Server, a, b *replica) {
+	t.Helper()
+	redisURL = testRedis(t, replicaDB)
+	api = telegramtest.NewServer(t, testToken)
+	config := fleetConfig(t)
+	return redisURL, api, startReplica(t, "replica a", config, api, redisURL), startReplica(t, "replica b", config, api, redisURL)
+}
+
+// complainAll has each of people file a complaint through f, all at once,
+// at the centres in turn; wait returns when all are done, and then
+// tickets[i] is the number people[i] was given.
+func complainAll(t *testing.T, f *fleet, api *telegramtest.Server, people []person) (tickets []string, wait func()) {
+	r := &reader{api: api, read: map[int]bool{}, last: map[string]int{}}
+	tickets = make([]string, len(people))
+	var wg sync.WaitGroup
+	for i, p := range people {
+		wg.Go(func() { tickets[i] = f.complain(r, p, replicaCentres[i%len(replicaCentres)]) })
+	}
+	return tickets, wg.Wait
 }
 
 // checkTickets wants one ticket per citizen, all different, and no more in
