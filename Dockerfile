@@ -5,11 +5,14 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/shakwa ./cmd/shakwa
+RUN mkdir -p /out/files
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/shakwa /usr/local/bin/shakwa
 COPY config.example.yaml /etc/shakwa/config.yaml
-ENV SHAKWA_CONFIG=/etc/shakwa/config.yaml HTTP_ADDR=:8080
+# Files people send are kept here: mount a volume (owned by nonroot).
+COPY --from=build --chown=65532:65532 /out/files /var/lib/shakwa/files
+ENV SHAKWA_CONFIG=/etc/shakwa/config.yaml HTTP_ADDR=:8080 FILES_DIR=/var/lib/shakwa/files
 EXPOSE 8080
 USER nonroot:nonroot
 ENTRYPOINT ["/usr/local/bin/shakwa"]

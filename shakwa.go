@@ -76,11 +76,17 @@ func (a Address) String() string { return a.Channel + ":" + a.Chat }
 // IsZero reports whether the address is empty.
 func (a Address) IsZero() bool { return a.Channel == "" && a.Chat == "" }
 
-// Attachment is a file a person sent, kept by the platform's own file id.
+// Attachment is a file a person sent: known by its id on the channel it
+// came from, and, once its bytes are in the file store, by its content, so
+// that it can be sent on any channel.
 type Attachment struct {
-	Kind string `json:"kind"` // photo | document
-	ID   string `json:"id"`   // the platform's file id
+	Kind string `json:"kind"`           // photo | document | audio | video
+	ID   string `json:"id"`             // the file's id on the channel it came from
+	From string `json:"from,omitempty"` // that channel; "" in records that predate it: the ticket's channel
+	File string `json:"file,omitempty"` // its content in the file store (SHA-256, hex); "" until fetched
 	Name string `json:"name,omitempty"`
+	Mime string `json:"mime,omitempty"`
+	Size int64  `json:"size,omitempty"`
 }
 
 // Person is someone who writes to the bot, as storage keeps them: an

@@ -81,7 +81,10 @@ type Reply struct {
 	// has one; ContactLabel labels it.
 	AskContact   bool   `json:"ask_contact,omitempty"`
 	ContactLabel string `json:"contact_label,omitempty"`
-	// Attachments are files (by the same channel's file ids) sent after Text.
+	// Attachments are files sent after Text. The outbox readies them for
+	// the Reply's channel: a file from another channel comes with the id
+	// it has on this one, or with its content in the file store (File) for
+	// the channel to upload.
 	Attachments []shakwa.Attachment `json:"attachments,omitempty"`
 	// Ref names this message so a later Reply can Edit it and an inbound
 	// Message.ReplyTo can be traced back to it (e.g. "card:KRM-000123").
@@ -103,6 +106,10 @@ type Reply struct {
 type Sent struct {
 	// MessageID is the platform id of the message sent (or edited).
 	MessageID string
+	// Uploads are the platform ids of the files the Channel uploaded for
+	// this Reply, by their content id (Attachment.File): the outbox
+	// remembers them, so that each file is uploaded to a channel once.
+	Uploads map[string]string
 }
 
 // Channel delivers Replies to one platform.

@@ -70,6 +70,11 @@ type Outbox struct {
 	log      *slog.Logger
 	wake     chan struct{}
 
+	// Files and FileMap let files cross channels (see FileStore); without
+	// them a file goes only to chats of the channel it came from.
+	Files   FileStore
+	FileMap FileMap
+
 	// Workers is how many sends run at once; Lease how long a leased item
 	// is held before another process may send it (it must outlast
 	// SendTimeout); SendTimeout bounds one platform call; MaxAttempts how
@@ -265,10 +270,14 @@ func (o *Outbox) sendOne(ctx context.Context) (busy bool, wait time.Duration, er
 			return true, 0, o.retry(ctx, queue, attempts, &RetryError{Err: err})
 		}
 	}
+	if err := o.resolveFiles(ctx, &r); err != nil {
+		return true, 0, o.failed(ctx, queue, attempts, err)
+	}
 	sent, err := ch.Send(ctx, r, editID)
 	if err != nil {
 		return true, 0, o.failed(ctx, queue, attempts, err)
 	}
+	o.rememberUploads(ctx, ch, sent)
 	if r.Ref != "" && sent.MessageID != "" {
 		if err := o.store.SetRef(ctx, chat, r.Ref, sent.MessageID, r.Trail); err != nil {
 			o.log.WarnContext(ctx, "set ref", "channel", r.Channel, "err", err)

@@ -72,11 +72,17 @@ type Session struct {
 // Active reports whether a flow is running.
 func (s Session) Active() bool { return s.Flow != "" }
 
-// File is an attachment by the platform's file id.
+// File is an attachment as the caller describes it: its id on the
+// channel it came from, and its content id once stored; flows only carry
+// it.
 type File struct {
-	Kind string `json:"kind"`
-	ID   string `json:"id"`
-	Name string `json:"name,omitempty"`
+	Kind    string `json:"kind"`
+	ID      string `json:"id"`
+	From    string `json:"from,omitempty"`
+	Content string `json:"content,omitempty"`
+	Name    string `json:"name,omitempty"`
+	Mime    string `json:"mime,omitempty"`
+	Size    int64  `json:"size,omitempty"`
 }
 
 // Input is what the person did, already reduced by the caller: Text is

@@ -97,9 +97,7 @@ func (h *Handler) fileComplaint(ctx context.Context, c *conv, s *flows.Submissio
 		Centre: s.Centre, Category: s.Category, Text: s.Text, Phone: s.Phone,
 		Lang: c.lang, Created: now, Updated: now,
 	}
-	for _, f := range s.Files {
-		t.Attachments = append(t.Attachments, shakwa.Attachment{Kind: f.Kind, ID: f.ID, Name: f.Name})
-	}
+	t.Attachments = attachments(s.Files)
 	if err := h.store.CreateTicket(ctx, t, c.who, filedKey(c.m)); err != nil {
 		c.fail(ctx, fmt.Errorf("create ticket: %w", err))
 		return
@@ -309,10 +307,7 @@ func (h *Handler) addInfo(ctx context.Context, c *conv, id, text string, files [
 	if text == "" && len(files) > 0 {
 		text = c.t("info.files_only", map[string]any{"Count": len(files)})
 	}
-	atts := make([]shakwa.Attachment, 0, len(files))
-	for _, f := range files {
-		atts = append(atts, shakwa.Attachment{Kind: f.Kind, ID: f.ID, Name: f.Name})
-	}
+	atts := attachments(files)
 	t, err := h.store.Info(ctx, id, c.who, text, atts, h.now())
 	if errors.Is(err, shakwa.ErrConflict) && t != nil {
 		c.say("info.closed", h.ticketData(c.lang, t))

@@ -212,25 +212,36 @@ func TestCrashAfterFilingReplays(t *testing.T) {
 	}
 }
 
-// TestFilesStayOnTheirChannel: a web citizen's photo is counted on the
-// ticket but not sent to Telegram staff, where its id means nothing.
-func TestFilesStayOnTheirChannel(t *testing.T) {
+// TestFilesCrossChannels: a web citizen's photo is kept on the ticket and
+// sent to the Telegram staff member who claims it, as a file from the web
+// (the outbox readies it); a file recorded before files knew their
+// channel stays on its own.
+func TestFilesCrossChannels(t *testing.T) {
 	w := newWorld(t)
-	web := bot.Message{Channel: "web", Chat: "v1", From: bot.User{ID: "v1"}}
+	photo := shakwa.Attachment{Kind: "photo", ID: "c0ffee", From: "web", File: "c0ffee", Mime: "image/png", Size: 77}
 	for _, m := range []bot.Message{{Button: menuComplaint}, {Button: "centre:KRM"}, {Button: "cat:waiting"},
-		{Text: "انتظرت أكثر من ساعتين دون أن يُنادى رقمي", Attachments: []shakwa.Attachment{{Kind: "photo", ID: "web:abc"}}},
+		{Text: "انتظرت أكثر من ساعتين دون أن يُنادى رقمي", Attachments: []shakwa.Attachment{photo}},
 		{Button: "skip"}, {Button: "confirm"}} {
-		m.ID, m.Channel, m.Chat, m.From = fmt.Sprint(len(m.Text), m.Button), web.Channel, web.Chat, web.From
+		m.ID, m.Channel, m.Chat, m.From = fmt.Sprint(len(m.Text), m.Button), "web", "v1", bot.User{ID: "v1"}
 		var rs bot.Replies
 		w.h.Handle(context.Background(), &rs, &m)
 	}
 	rs := w.do(fatima, bot.Message{Chat: "-1001", Button: "claim:KRM-000001"})
+	var sent []shakwa.Attachment
 	for _, r := range rs {
-		if len(r.Attachments) > 0 {
-			t.Errorf("a web file was sent to %s:%s", r.Channel, r.Chat)
+		if r.Chat == fatima.id {
+			sent = append(sent, r.Attachments...)
 		}
 	}
-	if got := w.ticket("KRM-000001"); len(got.Attachments) != 1 {
-		t.Errorf("ticket attachments %v; want the photo kept", got.Attachments)
+	if len(sent) != 1 || sent[0] != photo {
+		t.Errorf("sent to the holder %+v; want the web photo as it came", sent)
+	}
+	if got := w.ticket("KRM-000001"); len(got.Attachments) != 1 || got.Attachments[0] != photo {
+		t.Errorf("ticket attachments %+v; want the photo kept whole", got.Attachments)
+	}
+	var legacy bot.Replies
+	w.h.notify.Files(&legacy, "web", addr(fatima), "KRM-000001", []shakwa.Attachment{{Kind: "photo", ID: "web:old"}})
+	if len(legacy.List) != 0 {
+		t.Errorf("an old web file id went to Telegram: %+v", legacy.List)
 	}
 }

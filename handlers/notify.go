@@ -184,15 +184,19 @@ func (n *Notifier) Ticket(ctx context.Context, w Replier, to shakwa.Address, t *
 	return nil
 }
 
-// Files sends a ticket's files, kept on channel from, to a chat, one
-// message each, so that each can be retried on its own; a reply to any of
-// them is about the ticket. A file id means something only on its own
-// channel: files go nowhere else (the ticket's text still counts them).
+// Files sends a ticket's files to a chat, one message each, so that each
+// can be retried on its own; a reply to any of them is about the ticket.
+// A file from another channel crosses through the file store (the outbox
+// readies it). Files recorded before they knew their channel (From empty)
+// came from from, and go only to chats there.
 func (n *Notifier) Files(w Replier, from string, to shakwa.Address, id string, files []shakwa.Attachment) {
-	if from != to.Channel {
-		return
-	}
 	for _, f := range files {
+		if f.From == "" {
+			if from != to.Channel {
+				continue
+			}
+			f.From = from
+		}
 		w.Reply(bot.Reply{Channel: to.Channel, Chat: to.Chat, Ref: refTicket + id, Attachments: []shakwa.Attachment{f}})
 	}
 }

@@ -264,7 +264,8 @@ func (h *Handler) input(c *conv) flows.Input {
 	in := flows.Input{Button: m.Button, Phone: m.Phone, Other: m.Unsupported,
 		Text: text, Digits: locales.Digits(text)}
 	for _, a := range m.Attachments {
-		in.Files = append(in.Files, flows.File{Kind: a.Kind, ID: a.ID, Name: a.Name})
+		in.Files = append(in.Files, flows.File{Kind: a.Kind, ID: a.ID, From: a.From, Content: a.File,
+			Name: a.Name, Mime: a.Mime, Size: a.Size})
 	}
 	if in.Button == "" && len(in.Files) == 0 {
 		for _, w := range []string{flows.BtnCancel, flows.BtnBack, flows.BtnSkip, flows.BtnConfirm} {
@@ -275,6 +276,16 @@ func (h *Handler) input(c *conv) flows.Input {
 		}
 	}
 	return in
+}
+
+// attachments turns the files a flow carried back into attachments.
+func attachments(files []flows.File) []shakwa.Attachment {
+	var out []shakwa.Attachment
+	for _, f := range files {
+		out = append(out, shakwa.Attachment{Kind: f.Kind, ID: f.ID, From: f.From, File: f.Content,
+			Name: f.Name, Mime: f.Mime, Size: f.Size})
+	}
+	return out
 }
 
 func (h *Handler) catalog() flows.Catalog {

@@ -43,7 +43,7 @@
 //	jobs:{KIND}, ...:orig, ...:tries   scheduled jobs of a kind (see ClaimJobs)
 //	lease:{NAME}             string: who holds the lease NAME (see Lease)
 //	mail:{OPAQUE}            stream: a web chat's mailbox (field d), capped, with a TTL
-//	file:{ID}                hash: a web chat upload (v, mime, data), with a TTL
+//	fsrc:{CHANNEL:ID}, fon:{CONTENT}   where files came from, what channels call them (see FileOn)
 //
 // Stored records are Redis hashes, not JSON documents, so the Lua scripts
 // read and write single fields and never decode JSON (Lua's cjson would

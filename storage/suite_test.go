@@ -152,7 +152,7 @@ func runSuite(t *testing.T, open opener) {
 		{"MailPages", testMailPages},
 		{"MailTrim", testMailTrim},
 		{"MailTTL", testMailTTL},
-		{"Files", testFiles},
+		{"FileMap", testFileMap},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,8 +2,6 @@ package storage
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"math"
 	"strconv"
@@ -21,10 +19,9 @@ type Mail struct {
 	Data []byte
 }
 
-// mailKey and fileKey name a web chat's mailbox (under the chat's opaque
-// name: a visitor id is as good as a session) and a stored file.
+// mailKey names a web chat's mailbox, under the chat's opaque name: a
+// visitor id is as good as a session.
 func (s *Store) mailKey(chat string) string { return s.key("mail", s.chatName("web:"+chat)) }
-func (s *Store) fileKey(id string) string   { return s.key("file", id) }
 
 // MailAppend appends data to chat's mailbox and returns its id; ids
 // increase. The mailbox keeps at least its last keep entries (it trims
@@ -94,50 +91,4 @@ func validMailID(id string) (last bool, err error) {
 		return false, fmt.Errorf("not a mail id: %w", shakwa.ErrInvalid)
 	}
 	return m == math.MaxUint64 && n == math.MaxUint64, nil
-}
-
-// fileIDLen is the length of a file id: 16 random bytes in unpadded
-// URL-safe base64.
-var fileIDLen = base64.RawURLEncoding.EncodedLen(16)
-
-// PutFile stores a file (an upload from the web chat) with its mime type
-// for ttl and returns a random, unguessable id: 128 bits in URL-safe
-// base64, 22 characters. ttl <= 0 wraps shakwa.ErrInvalid.
-func (s *Store) PutFile(ctx context.Context, data []byte, mime string, ttl time.Duration) (string, error) {
-	if ttl <= 0 {
-		return "", fmt.Errorf("put file: ttl %v: %w", ttl, shakwa.ErrInvalid)
-	}
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("put file: random id: %w", err)
-	}
-	id := base64.RawURLEncoding.EncodeToString(b)
-	key := s.fileKey(id)
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, key, "v", version, "mime", mime, "data", data)
-		p.PExpire(ctx, key, ttl)
-		return nil
-	})
-	if err != nil {
-		return "", fmt.Errorf("put file: %w", err)
-	}
-	return id, nil
-}
-
-// File returns the file stored as id and its mime type. An unknown,
-// expired or malformed id wraps shakwa.ErrNotFound.
-func (s *Store) File(ctx context.Context, id string) ([]byte, string, error) {
-	if len(id) != fileIDLen || strings.Trim(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
-		return nil, "", fmt.Errorf("file %q: %w", id, shakwa.ErrNotFound)
-	}
-	vals, err := s.rdb.HMGet(ctx, s.fileKey(id), "v", "mime", "data").Result()
-	if err != nil {
-		return nil, "", fmt.Errorf("file %s: %w", id, err)
-	}
-	if vals[0] == nil {
-		return nil, "", fmt.Errorf("file %s: %w", id, shakwa.ErrNotFound)
-	}
-	mime, _ := vals[1].(string)
-	data, _ := vals[2].(string)
-	return []byte(data), mime, nil
 }

@@ -2,8 +2,6 @@ package storage_test
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strconv"
@@ -199,56 +197,41 @@ func testMailTTL(t *testing.T, open opener) {
 	}
 }
 
-func testFiles(t *testing.T, open opener) {
-	f := open(t)
-	s, c := f.s, ctx(t)
-	big := make([]byte, 1<<20)
-	if _, err := rand.Read(big); err != nil {
+// testFileMap: where a file came from, and its id on each channel, with
+// ids that expire.
+func testFileMap(t *testing.T, open opener) {
+	s, c := open(t).s, ctx(t)
+	if got, err := s.FileContent(c, "telegram", "AgAD-1"); got != "" || err != nil {
+		t.Errorf("FileContent before = %q, %v; want none", got, err)
+	}
+	if err := s.SetFileContent(c, "telegram", "AgAD-1", "c0ffee"); err != nil {
 		t.Fatal(err)
 	}
-	files := []struct {
-		data []byte
-		mime string
+	if got, _ := s.FileContent(c, "telegram", "AgAD-1"); got != "c0ffee" {
+		t.Errorf("FileContent = %q; want c0ffee", got)
+	}
+	if got, _ := s.FileContent(c, "whatsapp", "AgAD-1"); got != "" {
+		t.Errorf("FileContent on another channel = %q; want none", got)
+	}
+	now := time.UnixMilli(1_800_000_000_000)
+	if err := s.SetFileOn(c, "c0ffee", "whatsapp", "wa-media-9", 30*24*time.Hour, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetFileOn(c, "c0ffee", "telegram", "AgAD-up", 0, now); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		channel string
+		at      time.Time
+		want    string
 	}{
-		{[]byte("\x89PNG\r\n\x1a\n\x00\xff"), "image/png"},
-		{big, "application/pdf"},
-		{[]byte{}, ""},
-	}
-	seen := map[string]bool{}
-	for _, want := range files {
-		id, err := s.PutFile(c, want.data, want.mime, time.Hour)
-		if err != nil {
-			t.Fatalf("PutFile(%s): %v", want.mime, err)
+		{"whatsapp", now.Add(29 * 24 * time.Hour), "wa-media-9"},
+		{"whatsapp", now.Add(30 * 24 * time.Hour), ""}, // expired
+		{"telegram", now.Add(1000 * 24 * time.Hour), "AgAD-up"},
+		{"web", now, ""},
+	} {
+		if got, err := s.FileOn(c, "c0ffee", tc.channel, tc.at); got != tc.want || err != nil {
+			t.Errorf("FileOn(%s, %v) = %q, %v; want %q", tc.channel, tc.at.Sub(now), got, err, tc.want)
 		}
-		if b, err := base64.RawURLEncoding.DecodeString(id); err != nil || len(b) < 16 {
-			t.Errorf("file id %q: %d bytes, %v; want at least 16 random bytes in URL-safe base64", id, len(b), err)
-		}
-		if seen[id] {
-			t.Errorf("file id %q given twice", id)
-		}
-		seen[id] = true
-		data, mime, err := s.File(c, id)
-		if err != nil || mime != want.mime || !bytes.Equal(data, want.data) {
-			t.Errorf("File(%s) = %d bytes, %q, %v; want %d bytes, %q, nil", id, len(data), mime, err, len(want.data), want.mime)
-		}
-		if d := f.rdb.PTTL(c, f.prefix+"file:{"+id+"}").Val(); d <= 59*time.Minute || d > time.Hour {
-			t.Errorf("file TTL %v; want about 1h", d)
-		}
-	}
-	for _, id := range []string{"", "AAAAAAAAAAAAAAAAAAAAAA", "../../etc/passwd", "a{b}", strings.Repeat("A", 23)} {
-		if _, _, err := s.File(c, id); !errors.Is(err, shakwa.ErrNotFound) {
-			t.Errorf("File(%q): %s; want not found", id, errKind(err))
-		}
-	}
-	if _, err := s.PutFile(c, []byte("x"), "text/plain", 0); !errors.Is(err, shakwa.ErrInvalid) {
-		t.Errorf("PutFile with ttl 0: %s; want invalid", errKind(err))
-	}
-	id, err := s.PutFile(c, []byte("x"), "text/plain", 50*time.Millisecond)
-	if err != nil {
-		t.Fatalf("PutFile: %v", err)
-	}
-	time.Sleep(150 * time.Millisecond)
-	if _, _, err := s.File(c, id); !errors.Is(err, shakwa.ErrNotFound) {
-		t.Errorf("File after its TTL: %s; want not found", errKind(err))
 	}
 }

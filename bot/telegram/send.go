@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"mime"
 	"strconv"
 	"strings"
 	"time"
@@ -59,10 +61,11 @@ func (c *Channel) Send(ctx context.Context, r bot.Reply, editID string) (bot.Sen
 			return bot.Sent{}, err
 		}
 		if ok {
-			return sent, c.attach(ctx, chatID, r.Attachments, nil, nil)
+			sent.Uploads = map[string]string{}
+			return sent, c.attach(ctx, chatID, r.Attachments, nil, nil, sent.Uploads)
 		}
 	}
-	var sent bot.Sent
+	sent := bot.Sent{Uploads: map[string]string{}}
 	parts := splitText(text, maxText)
 	for i, part := range parts {
 		var markup models.ReplyMarkup
@@ -76,14 +79,14 @@ func (c *Channel) Send(ctx context.Context, r bot.Reply, editID string) (bot.Sen
 		sent.MessageID = strconv.Itoa(msg.ID)
 	}
 	if len(parts) > 0 {
-		return sent, c.attach(ctx, chatID, r.Attachments, nil, nil)
+		return sent, c.attach(ctx, chatID, r.Attachments, nil, nil, sent.Uploads)
 	}
 	// No text: the files carry the keyboard and the id.
 	var markup models.ReplyMarkup
 	if !r.Trail {
 		markup = replyMarkup(r)
 	}
-	return sent, c.attach(ctx, chatID, r.Attachments, markup, &sent)
+	return sent, c.attach(ctx, chatID, r.Attachments, markup, &sent, sent.Uploads)
 }
 
 // Telegram's limits on a message's text and on a callback answer, in
@@ -134,22 +137,22 @@ func (c *Channel) edit(ctx context.Context, chatID int64, editID, text string, b
 }
 
 // attach sends files after the text. markup, when not nil, goes on the last
-// one and sent, when not nil, takes its id.
-func (c *Channel) attach(ctx context.Context, chatID int64, atts []shakwa.Attachment, markup models.ReplyMarkup, sent *bot.Sent) error {
+// one and sent, when not nil, takes its id. Files of this channel go by
+// their file id; files from other channels are uploaded from the file
+// store, and their new file ids added to uploads.
+func (c *Channel) attach(ctx context.Context, chatID int64, atts []shakwa.Attachment, markup models.ReplyMarkup, sent *bot.Sent, uploads map[string]string) error {
 	for i, a := range atts {
 		var m models.ReplyMarkup
 		if i == len(atts)-1 {
 			m = markup
 		}
-		file := &models.InputFileString{Data: a.ID}
-		var msg *models.Message
-		var err error
-		method := "sendDocument"
-		if a.Kind == "photo" {
-			method = "sendPhoto"
-			msg, err = c.api.SendPhoto(ctx, &tgbot.SendPhotoParams{ChatID: chatID, Photo: file, ReplyMarkup: m})
-		} else {
-			msg, err = c.api.SendDocument(ctx, &tgbot.SendDocumentParams{ChatID: chatID, Document: file, ReplyMarkup: m})
+		file, upload, err := c.inputFile(ctx, a)
+		if err != nil {
+			return err
+		}
+		msg, method, err := c.sendFile(ctx, chatID, a, file, m)
+		if upload != nil {
+			upload.Close()
 		}
 		if err != nil {
 			return fmt.Errorf("telegram: %s: %w", method, classify(err))
@@ -157,8 +160,84 @@ func (c *Channel) attach(ctx context.Context, chatID int64, atts []shakwa.Attach
 		if sent != nil {
 			sent.MessageID = strconv.Itoa(msg.ID)
 		}
+		if upload != nil {
+			if id := fileIDOf(msg); id != "" {
+				uploads[a.File] = id
+			}
+		}
 	}
 	return nil
+}
+
+// maxPhotoUpload is the largest photo Telegram takes as a photo; larger
+// ones go as documents.
+const maxPhotoUpload = 10 << 20
+
+// sendFile sends one file as a photo or a document.
+func (c *Channel) sendFile(ctx context.Context, chatID int64, a shakwa.Attachment, file models.InputFile, m models.ReplyMarkup) (*models.Message, string, error) {
+	if a.Kind == "photo" && a.Size <= maxPhotoUpload {
+		msg, err := c.api.SendPhoto(ctx, &tgbot.SendPhotoParams{ChatID: chatID, Photo: file, ReplyMarkup: m})
+		return msg, "sendPhoto", err
+	}
+	msg, err := c.api.SendDocument(ctx, &tgbot.SendDocumentParams{ChatID: chatID, Document: file, ReplyMarkup: m})
+	return msg, "sendDocument", err
+}
+
+// inputFile is how a goes to Telegram: by its file id when it is one of
+// ours, else uploaded from the file store (upload is then to be closed).
+func (c *Channel) inputFile(ctx context.Context, a shakwa.Attachment) (models.InputFile, io.Closer, error) {
+	if a.From == "" || a.From == Name {
+		return &models.InputFileString{Data: a.ID}, nil, nil
+	}
+	if c.files == nil || a.File == "" {
+		return nil, nil, fmt.Errorf("telegram: a %s file with no bytes to upload: %w", a.From, shakwa.ErrNotFound)
+	}
+	rc, mimeType, _, err := c.files.Open(ctx, a.File)
+	if err != nil {
+		if errors.Is(err, shakwa.ErrNotFound) {
+			return nil, nil, fmt.Errorf("telegram: upload: %w", err)
+		}
+		return nil, nil, &bot.RetryError{Err: fmt.Errorf("telegram: upload: %w", err)}
+	}
+	return &models.InputFileUpload{Filename: uploadName(a, mimeType), Data: rc}, rc, nil
+}
+
+// uploadName names an uploaded file: its own name, else one from its type.
+func uploadName(a shakwa.Attachment, mimeType string) string {
+	if a.Name != "" {
+		return a.Name
+	}
+	ext := ".bin"
+	if exts, _ := mime.ExtensionsByType(mimeType); len(exts) > 0 {
+		ext = exts[0]
+	}
+	switch mimeType {
+	case "image/jpeg":
+		ext = ".jpg"
+	case "audio/ogg":
+		ext = ".ogg"
+	}
+	return a.Kind + ext
+}
+
+// fileIDOf is the file id Telegram gave a file it was sent: the largest
+// size of a photo, or the document.
+func fileIDOf(m *models.Message) string {
+	switch {
+	case m == nil:
+		return ""
+	case len(m.Photo) > 0:
+		best := m.Photo[0]
+		for _, p := range m.Photo[1:] {
+			if p.Width*p.Height >= best.Width*best.Height {
+				best = p
+			}
+		}
+		return best.FileID
+	case m.Document != nil:
+		return m.Document.FileID
+	}
+	return ""
 }
 
 // inlineButton and inlineMarkup are our own encoding of an inline keyboard:

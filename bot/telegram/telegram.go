@@ -63,6 +63,9 @@ type Config struct {
 	// LeaseTTL is how long the poll lease outlives its last renewal.
 	// Default 10s.
 	LeaseTTL time.Duration
+	// Files, when set, holds the bytes of files that come from other
+	// channels: Send uploads them from there.
+	Files bot.FileStore
 }
 
 // Leaser grants a named lease to one holder at a time (see Config.Lease).
@@ -101,6 +104,7 @@ type Channel struct {
 	leaseTTL    time.Duration
 	leaseName   string // names the bot, not its secret
 	holder      string // this process, to the lease
+	files       bot.FileStore
 }
 
 var _ bot.Channel = (*Channel)(nil)
@@ -128,6 +132,7 @@ func New(cfg Config, deliver Deliver) (*Channel, error) {
 		backoff:     minBackoff,
 		lease:       cfg.Lease,
 		leaseTTL:    cfg.LeaseTTL,
+		files:       cfg.Files,
 		holder:      rand.Text(),
 	}
 	if c.leaseTTL <= 0 {

@@ -81,6 +81,8 @@ type photoSize struct {
 type document struct {
 	FileID   string `json:"file_id"`
 	FileName string `json:"file_name"`
+	MimeType string `json:"mime_type"`
+	FileSize int64  `json:"file_size"`
 }
 
 type callbackQuery struct {
@@ -161,9 +163,12 @@ func fromMessage(id int64, tm *message, botName string) *bot.Message {
 			m.Unsupported = "contact"
 		}
 	case len(tm.Photo) > 0:
-		m.Attachments = []shakwa.Attachment{{Kind: "photo", ID: largest(tm.Photo).FileID}}
+		p := largest(tm.Photo)
+		m.Attachments = []shakwa.Attachment{{Kind: "photo", ID: p.FileID, From: Name, Mime: "image/jpeg", Size: p.FileSize}}
 	case tm.Document != nil:
-		m.Attachments = []shakwa.Attachment{{Kind: "document", ID: tm.Document.FileID, Name: tm.Document.FileName}}
+		d := tm.Document
+		m.Attachments = []shakwa.Attachment{{Kind: "document", ID: d.FileID, From: Name, Name: d.FileName,
+			Mime: d.MimeType, Size: d.FileSize}}
 	case m.Text == "":
 		return nil // a service message, or content this adapter cannot name
 	}

@@ -82,14 +82,14 @@ var conversionCases = []struct {
 			`{"file_id":"AgAD-medium","file_unique_id":"m","width":320,"height":240,"file_size":15000}],"caption":"صورة الإيصال"`),
 		want: with(private("tg:1006"), func(m *bot.Message) {
 			m.Text = "صورة الإيصال"
-			m.Attachments = []shakwa.Attachment{{Kind: "photo", ID: "AgAD-large"}}
+			m.Attachments = []shakwa.Attachment{{Kind: "photo", ID: "AgAD-large", From: "telegram", Mime: "image/jpeg", Size: 98000}}
 		}),
 	},
 	{
 		name: "document",
 		json: msgUpdate(1007, `"document":{"file_name":"شكوى.pdf","mime_type":"application/pdf","file_id":"BQACAgIAAxkBAAI","file_unique_id":"AgAD","file_size":52311}`),
 		want: with(private("tg:1007"), func(m *bot.Message) {
-			m.Attachments = []shakwa.Attachment{{Kind: "document", ID: "BQACAgIAAxkBAAI", Name: "شكوى.pdf"}}
+			m.Attachments = []shakwa.Attachment{{Kind: "document", ID: "BQACAgIAAxkBAAI", From: "telegram", Name: "شكوى.pdf", Mime: "application/pdf", Size: 52311}}
 		}),
 	},
 	{

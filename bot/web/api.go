@@ -251,17 +251,18 @@ func (c *Channel) serveUpload(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
-	id, err := c.store.PutFile(context.WithoutCancel(r.Context()), up.data, up.mime, c.fileTTL)
+	id, size, err := c.files.Put(context.WithoutCancel(r.Context()), bytes.NewReader(up.data), up.mime)
 	if err != nil {
 		c.log.Warn("upload not kept", "err", err)
 		unavailable(w)
 		return
 	}
-	att := []shakwa.Attachment{{Kind: uploadKinds[up.mime], ID: fileIDPrefix + id, Name: up.name}}
+	att := []shakwa.Attachment{{Kind: uploadKinds[up.mime], ID: id, From: Name, File: id, Name: up.name,
+		Mime: up.mime, Size: size}}
 	m := c.message(r, visitor, up.id, up.lang, sp)
 	m.Text, m.Attachments = up.caption, att
 	echo := c.echo(up.id, sp)
-	echo.Text, echo.Attachments = up.caption, c.files(sp.chat, att)
+	echo.Text, echo.Attachments = up.caption, c.fileLinks(sp.chat, att)
 	c.accept(w, r, m, echo)
 }
 

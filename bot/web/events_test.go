@@ -285,15 +285,18 @@ func TestSend(t *testing.T) {
 	}
 
 	h.reply(bot.Reply{Chat: "1", Attachments: []shakwa.Attachment{
-		{Kind: "photo", ID: "web:f9", Name: "a.jpg"},
-		{Kind: "document", ID: "AgADBAAD", Name: "from elsewhere.pdf"},
+		{Kind: "photo", ID: "f9", From: "web", File: "f9", Name: "a.jpg"},
+		{Kind: "photo", ID: "AgADBAAE", From: "telegram", File: "c7", Name: "from telegram.jpg"},
+		{Kind: "document", ID: "AgADBAAD", From: "telegram", Name: "not fetched.pdf"},
 	}}, "")
 	_, data, _ := h.store.MailSince(ctx, "1", "", 0)
-	if got, want := string(data[0]), `"url":"/chat/api/file/f9?k=`+h.ch.fileKey("1", "f9")+`"`; !strings.Contains(got, want) {
-		t.Errorf("attachments: got %s; want the web file as %s", got, want)
+	for _, id := range []string{"f9", "c7"} {
+		if got, want := string(data[0]), `"url":"/chat/api/file/`+id+`?k=`+h.ch.fileKey("1", id)+`"`; !strings.Contains(got, want) {
+			t.Errorf("attachments: got %s; want the stored file as %s", got, want)
+		}
 	}
-	if got := string(data[0]); strings.Contains(got, "AgADBAAD") || !strings.Contains(got, "from elsewhere.pdf") {
-		t.Errorf("attachments: got %s; want another channel's file by name only", got)
+	if got := string(data[0]); strings.Contains(got, "AgADBAAD") || !strings.Contains(got, "not fetched.pdf") {
+		t.Errorf("attachments: got %s; want a file whose bytes we lack by name only", got)
 	}
 
 	h.store.(*memStore).setFail(errDown)

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"errors"
+	"io"
 	"mime"
 	"net/http"
 	"strings"
@@ -27,11 +28,18 @@ func (c *Channel) serveFile(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	data, ctype, err := c.store.File(r.Context(), id)
+	rc, ctype, _, err := c.files.Open(r.Context(), id)
 	if errors.Is(err, shakwa.ErrNotFound) {
 		http.NotFound(w, r)
 		return
 	}
+	if err != nil {
+		c.log.Warn("read file", "err", err)
+		unavailable(w)
+		return
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
 	if err != nil {
 		c.log.Warn("read file", "err", err)
 		unavailable(w)

@@ -47,8 +47,9 @@ func uploads(t *testing.T, store Store) {
 		t.Fatalf("message: got %+v", m)
 	}
 	att := m.Attachments[0]
-	if att.Kind != "photo" || !strings.HasPrefix(att.ID, "web:") || att.Name != "مكان.png" {
-		t.Errorf("attachment: got %+v; want photo web:ID مكان.png", att)
+	if att.Kind != "photo" || att.From != "web" || att.File == "" || att.ID != att.File || att.Name != "مكان.png" ||
+		att.Mime != "image/png" || att.Size != int64(len(photo)) {
+		t.Errorf("attachment: got %+v; want a web photo in the file store, named مكان.png", att)
 	}
 	_, echo := s.mail()
 	if len(echo.Attachments) != 1 || echo.Attachments[0].URL == "" || echo.Text != "صورة المكان" {
@@ -68,7 +69,7 @@ func uploads(t *testing.T, store Store) {
 		}
 	}
 
-	fileID := strings.TrimPrefix(att.ID, "web:")
+	fileID := att.File
 	for name, v := range map[string]*visitor{"another visitor": other, "no session": h.stranger()} {
 		resp := v.get(link, nil)
 		resp.Body.Close()

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/shakwa/shakwa"
 	"github.com/shakwa/shakwa/bot"
+	"github.com/shakwa/shakwa/files"
 	"github.com/shakwa/shakwa/storage"
 	"github.com/shakwa/shakwa/storage/storagetest"
 )
@@ -96,29 +98,34 @@ func (s *memStore) MailSince(_ context.Context, chat, after string, limit int) (
 	return ids, data, nil
 }
 
-func (s *memStore) PutFile(_ context.Context, data []byte, mime string, _ time.Duration) (string, error) {
+// Put and Open make memStore the file store too (bot.FileStore); it fails
+// with the mailbox.
+func (s *memStore) Put(_ context.Context, r io.Reader, mime string) (string, int64, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return "", 0, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fail != nil {
-		return "", s.fail
+		return "", 0, s.fail
 	}
-	s.seq++
-	id := fmt.Sprintf("f%d", s.seq)
-	s.files[id] = memFile{bytes.Clone(data), mime}
-	return id, nil
+	id := fmt.Sprintf("%x", sha256.Sum256(data))
+	s.files[id] = memFile{data, mime}
+	return id, int64(len(data)), nil
 }
 
-func (s *memStore) File(_ context.Context, id string) ([]byte, string, error) {
+func (s *memStore) Open(_ context.Context, id string) (io.ReadCloser, string, int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fail != nil {
-		return nil, "", s.fail
+		return nil, "", 0, s.fail
 	}
 	f, ok := s.files[id]
 	if !ok {
-		return nil, "", fmt.Errorf("file %s: %w", id, shakwa.ErrNotFound)
+		return nil, "", 0, fmt.Errorf("file %s: %w", id, shakwa.ErrNotFound)
 	}
-	return f.data, f.mime, nil
+	return io.NopCloser(bytes.NewReader(f.data)), f.mime, int64(len(f.data)), nil
 }
 
 // stores runs f on the in-memory store and, when the test Redis is
@@ -219,6 +226,15 @@ func newHarness(t *testing.T, store Store, mod func(*Config)) *harness {
 	h := &harness{t: t, store: store, rec: &recorder{}, clock: &clock{t: time.Now().Truncate(time.Second)}}
 	cfg := Config{Secret: testSecret, Labels: testLabels, Now: h.clock.now, Rate: 10_000, IPRate: 10_000,
 		Poll: 50 * time.Millisecond, Heartbeat: time.Hour}
+	if ms, ok := store.(*memStore); ok {
+		cfg.Files = ms
+	} else {
+		fs, err := files.Open(t.TempDir(), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Files = fs
+	}
 	if mod != nil {
 		mod(&cfg)
 	}

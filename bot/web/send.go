@@ -48,16 +48,13 @@ type entry struct {
 	Data  string `json:"data"`
 }
 
-// file is an attachment: URL is empty for files that are not this
-// channel's (the page shows the name only).
+// file is an attachment: URL is empty for a file whose bytes the bot does
+// not have (the page shows the name only).
 type file struct {
 	Kind string `json:"kind"` // photo | document
 	URL  string `json:"url,omitempty"`
 	Name string `json:"name,omitempty"`
 }
-
-// fileIDPrefix marks the channel's own file ids in Attachment.ID.
-const fileIDPrefix = Name + ":"
 
 // noticeLife is how long a notice is worth showing: one found later (after
 // a reload, or by a page that reconnects) is skipped.
@@ -70,7 +67,7 @@ const noticeLife = time.Minute
 //     a message, and only for a minute; an empty one is nothing;
 //   - with editID (a mail id), the page replaces that message;
 //   - Buttons, AskContact and ContactLabel go with the text; Attachments
-//     are links to the files of this channel (ids "web:ID").
+//     are links to their bytes in the file store.
 //
 // The returned MessageID is the new mail's id, or editID for an edit, so
 // that later edits still name the message on the page. A store failure is
@@ -97,7 +94,7 @@ func (c *Channel) Send(ctx context.Context, r bot.Reply, editID string) (bot.Sen
 		m.Text, m.EditOf = r.Text, editID
 		m.Buttons = buttons(r.Buttons)
 		m.AskContact, m.ContactLabel = r.AskContact, r.ContactLabel
-		m.Attachments = c.files(r.Chat, r.Attachments)
+		m.Attachments = c.fileLinks(r.Chat, r.Attachments)
 	}
 	id, err := c.append(ctx, r.Chat, m)
 	if err != nil {
@@ -138,14 +135,14 @@ func buttons(rows [][]bot.Button) [][]entry {
 	return out
 }
 
-// files renders attachments for chat: the channel's own files become links
-// only the readers of chat can open.
-func (c *Channel) files(chat string, atts []shakwa.Attachment) []file {
+// fileLinks renders attachments for chat: files in the file store become
+// links only the readers of chat can open.
+func (c *Channel) fileLinks(chat string, atts []shakwa.Attachment) []file {
 	var out []file
 	for _, a := range atts {
 		f := file{Kind: a.Kind, Name: a.Name}
-		if id, ok := strings.CutPrefix(a.ID, fileIDPrefix); ok && id != "" {
-			f.URL = c.fileURL(chat, id)
+		if a.File != "" {
+			f.URL = c.fileURL(chat, a.File)
 		}
 		out = append(out, f)
 	}

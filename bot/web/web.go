@@ -35,7 +35,6 @@ const (
 	DefaultRate       = 30
 	DefaultIPRate     = 120
 	DefaultKeep       = 300
-	DefaultFileTTL    = 90 * 24 * time.Hour
 	DefaultPoll       = 3 * time.Second
 	DefaultHeartbeat  = 20 * time.Second
 )
@@ -44,8 +43,8 @@ const (
 const MinSecret = 32
 
 // Store keeps what the web channel needs across restarts and instances:
-// each chat's mailbox (what was said in it, render-ready) and uploaded
-// files.
+// each chat's mailbox (what was said in it, render-ready). Uploaded files
+// go to Config.Files.
 type Store interface {
 	// MailAppend appends data to chat's mailbox and returns its id. Ids of
 	// one mailbox increase. The mailbox keeps at least its last keep
@@ -56,12 +55,6 @@ type Store interface {
 	// the id of data[i]. A missing mailbox has none. An after that is not
 	// a mail id wraps shakwa.ErrInvalid.
 	MailSince(ctx context.Context, chat, after string, limit int) (ids []string, data [][]byte, err error)
-	// PutFile keeps data of the given mime type for ttl and returns an
-	// unguessable id made of URL-safe characters.
-	PutFile(ctx context.Context, data []byte, mime string, ttl time.Duration) (string, error)
-	// File returns the file kept as id and its mime type. An unknown or
-	// expired id wraps shakwa.ErrNotFound.
-	File(ctx context.Context, id string) (data []byte, mime string, err error)
 }
 
 // Deliver is called with each Message a visitor sends. It returns nil only
@@ -102,8 +95,9 @@ type Config struct {
 	// Keep is how many messages a chat's mailbox keeps; the page shows at
 	// most these after a reload.
 	Keep int
-	// FileTTL is how long uploads are kept.
-	FileTTL time.Duration
+	// Files keeps uploads, and serves the files the chat is sent from
+	// other channels. Required.
+	Files bot.FileStore
 	// Poll is how often a live page looks for messages appended by other
 	// instances; Heartbeat how often an idle event stream sends a comment
 	// so that proxies keep it open.
@@ -125,7 +119,7 @@ type Channel struct {
 	maxBody, maxUpload int64
 	trustProxy         bool
 	keep               int
-	fileTTL            time.Duration
+	files              bot.FileStore
 	poll, heartbeat    time.Duration
 	visitors, ips      *limiter
 
@@ -151,8 +145,8 @@ func New(cfg Config, store Store, deliver Deliver) (*Channel, error) {
 	if len(cfg.Secret) < MinSecret {
 		return nil, fmt.Errorf("web: secret of %d bytes; want at least %d", len(cfg.Secret), MinSecret)
 	}
-	if store == nil || deliver == nil {
-		return nil, errors.New("web: nil store or deliver")
+	if store == nil || deliver == nil || cfg.Files == nil {
+		return nil, errors.New("web: nil store, file store or deliver")
 	}
 	demo, err := indexDemo(cfg.Demo)
 	if err != nil {
@@ -167,7 +161,7 @@ func New(cfg Config, store Store, deliver Deliver) (*Channel, error) {
 		secret: append([]byte(nil), cfg.Secret...), ttl: or(cfg.SessionTTL, DefaultSessionTTL),
 		labels: cfg.Labels, demo: demo,
 		maxBody: or(cfg.MaxBody, DefaultMaxBody), maxUpload: or(cfg.MaxUpload, DefaultMaxUpload),
-		trustProxy: cfg.TrustProxy, keep: or(cfg.Keep, DefaultKeep), fileTTL: or(cfg.FileTTL, DefaultFileTTL),
+		trustProxy: cfg.TrustProxy, keep: or(cfg.Keep, DefaultKeep), files: cfg.Files,
 		poll: or(cfg.Poll, DefaultPoll), heartbeat: or(cfg.Heartbeat, DefaultHeartbeat),
 		visitors: newLimiter(or(cfg.Rate, DefaultRate)), ips: newLimiter(or(cfg.IPRate, DefaultIPRate)),
 		assets: a, done: make(chan struct{}), open: map[string]int{},

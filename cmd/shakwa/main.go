@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -41,6 +42,8 @@ type env struct {
 	HTTPAddr      string
 	WebSecret     string // WEB_CHAT_SECRET: enables the web chat in serve
 	WebProxy      bool   // WEB_CHAT_TRUST_PROXY: client addresses from X-Forwarded-For
+	FilesDir      string // FILES_DIR: where files' bytes are kept (demo: a temporary directory)
+	FilesMax      int64  // FILES_MAX_MB, in bytes
 	LogLevel      slog.Level
 	Demo          bool
 	Stderr        io.Writer // for the few lines meant for the operator's eyes
@@ -71,12 +74,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		HTTPAddr:      getenv("HTTP_ADDR"),
 		WebSecret:     getenv("WEB_CHAT_SECRET"),
 		WebProxy:      getenv("WEB_CHAT_TRUST_PROXY") == "true",
+		FilesDir:      getenv("FILES_DIR"),
 		Demo:          cmd == "demo",
 		Stderr:        stderr,
 	}
 	if err := e.LogLevel.UnmarshalText([]byte(or(getenv("LOG_LEVEL"), "info"))); err != nil {
 		return fmt.Errorf("LOG_LEVEL: %w", err)
 	}
+	mb, err := strconv.Atoi(or(getenv("FILES_MAX_MB"), "16"))
+	if err != nil || mb < 1 || mb > 100 {
+		return errors.New("FILES_MAX_MB: want a whole number of megabytes from 1 to 100")
+	}
+	e.FilesMax = int64(mb) << 20
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: e.LogLevel}))
 	switch cmd {
 	case "serve":
@@ -86,6 +95,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		e.ConfigFile = or(e.ConfigFile, "config.yaml")
 		e.RedisURL = or(e.RedisURL, "redis://127.0.0.1:6379/0")
 		e.HTTPAddr = or(e.HTTPAddr, ":8080")
+		e.FilesDir = or(e.FilesDir, "files")
 		return serve(ctx, e, log)
 	case "demo":
 		e.HTTPAddr = or(e.HTTPAddr, "127.0.0.1:8080")

@@ -86,6 +86,7 @@ func TestServe(t *testing.T) {
 		"REDIS_URL":               redisURL,
 		"HTTP_ADDR":               "127.0.0.1:0",
 		"LOG_LEVEL":               "debug",
+		"FILES_DIR":               t.TempDir(),
 	}
 	logs := newLogSink()
 	ctx, cancel := context.WithCancel(context.Background())

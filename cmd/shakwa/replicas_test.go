@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -73,9 +74,12 @@ func groupOf(ticket string) string {
 	return strconv.Itoa(-1001 - slices.Index(replicaCentres, ticket[:3]))
 }
 
-// startReplica starts a replica against the fake Bot API and Redis.
+// startReplica starts a replica against the fake Bot API and Redis, with
+// files kept in the test's files directory (shared by its replicas).
 func startReplica(t *testing.T, name, config string, api *telegramtest.Server, redisURL string) *replica {
 	t.Helper()
+	filesDir := filepath.Join(os.TempDir(), "shakwa-test-files-"+strings.ReplaceAll(t.Name(), "/", "-"))
+	t.Cleanup(func() { os.RemoveAll(filesDir) })
 	cmd := exec.Command(os.Args[0], "serve", "-config", config)
 	cmd.Env = []string{
 		asMain + "=1",
@@ -87,6 +91,7 @@ func startReplica(t *testing.T, name, config string, api *telegramtest.Server, r
 		"REDIS_URL=" + redisURL,
 		"HTTP_ADDR=127.0.0.1:0",
 		"LOG_LEVEL=debug",
+		"FILES_DIR=" + filesDir,
 	}
 	r := &replica{t: t, name: name, cmd: cmd, logs: newLogSink(), done: make(chan error, 1)}
 	cmd.Stderr = r.logs

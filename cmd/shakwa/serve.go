@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,6 +23,7 @@ import (
 	"github.com/shakwa/shakwa/bot/telegram"
 	"github.com/shakwa/shakwa/bot/web"
 	"github.com/shakwa/shakwa/config"
+	"github.com/shakwa/shakwa/files"
 	"github.com/shakwa/shakwa/handlers"
 	"github.com/shakwa/shakwa/locales"
 	"github.com/shakwa/shakwa/storage"
@@ -50,6 +52,11 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 		return err
 	}
 	defer closeStore()
+	fs, closeFiles, err := openFiles(e)
+	if err != nil {
+		return err
+	}
+	defer closeFiles()
 
 	opts := handlers.Options{StaffChannel: telegram.Name}
 	if e.TelegramToken == "" {
@@ -63,7 +70,7 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 	var runners []func(context.Context) error
 	var onShutdown []func() // run as shutdown begins
 	if e.TelegramToken != "" {
-		tg, closeTG, err := newTelegram(e, log, store, deliver)
+		tg, closeTG, err := newTelegram(e, log, store, fs, deliver)
 		if err != nil {
 			return err
 		}
@@ -74,7 +81,7 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 		channels, runners = append(channels, tg), append(runners, tg.Run)
 	}
 	if e.Demo || e.WebSecret != "" {
-		wc, err := newWeb(e, cfg, text, store, deliver, log)
+		wc, err := newWeb(e, cfg, text, store, fs, deliver, log)
 		if err != nil {
 			return err
 		}
@@ -86,6 +93,7 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 		channels = append(channels, wc)
 	}
 	outbox := bot.NewOutbox(store, channels, time.Now, log)
+	outbox.Files, outbox.FileMap = fs, store
 	intake = bot.NewIntake(store, h, outbox, time.Now, log)
 	jobs := bot.NewJobs(store, outbox, time.Now, log)
 	jobs.Handle(handlers.JobAutoClose, h)
@@ -134,16 +142,35 @@ func openStore(ctx context.Context, e env, log *slog.Logger) (*storage.Store, fu
 	return store, func() { store.Close() }, nil
 }
 
+// openFiles opens the file store in FILES_DIR; the demo without one keeps
+// files in a temporary directory, removed when it stops.
+func openFiles(e env) (*files.Store, func(), error) {
+	dir, cleanup := e.FilesDir, func() {}
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "shakwa-files-")
+		if err != nil {
+			return nil, nil, fmt.Errorf("files: %w", err)
+		}
+		dir, cleanup = tmp, func() { os.RemoveAll(tmp) }
+	}
+	fs, err := files.Open(dir, e.FilesMax)
+	if err != nil {
+		cleanup()
+		return nil, nil, fmt.Errorf("FILES_DIR: %w", err)
+	}
+	return fs, cleanup, nil
+}
+
 // newTelegram builds the Telegram channel. Its Bot API client has a
 // transport of its own, so that its idle connections (and their
 // goroutines) do not outlive serve. Long polling is leased in the store:
 // of several replicas, one polls.
-func newTelegram(e env, log *slog.Logger, store *storage.Store, deliver telegram.Deliver) (*telegram.Channel, func(), error) {
+func newTelegram(e env, log *slog.Logger, store *storage.Store, fs *files.Store, deliver telegram.Deliver) (*telegram.Channel, func(), error) {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	tg, err := telegram.New(telegram.Config{
 		Token: e.TelegramToken, APIURL: e.TelegramAPI,
 		WebhookURL: e.WebhookURL, WebhookSecret: e.WebhookSecret, Logger: log,
-		PollTimeout: pollTimeout, Lease: store,
+		PollTimeout: pollTimeout, Lease: store, Files: fs,
 		HTTPClient: &http.Client{Transport: transport, Timeout: pollTimeout + 15*time.Second},
 	}, deliver)
 	if err != nil {
@@ -155,7 +182,7 @@ func newTelegram(e env, log *slog.Logger, store *storage.Store, deliver telegram
 
 // newWeb builds the web chat channel: its page's own words come from the
 // locales, and in demo mode anyone may act as the configured people.
-func newWeb(e env, cfg *config.Config, text *locales.Bundle, store *storage.Store, deliver web.Deliver, log *slog.Logger) (*web.Channel, error) {
+func newWeb(e env, cfg *config.Config, text *locales.Bundle, store *storage.Store, fs *files.Store, deliver web.Deliver, log *slog.Logger) (*web.Channel, error) {
 	secret, err := webSecret(e)
 	if err != nil {
 		return nil, err
@@ -169,7 +196,7 @@ func newWeb(e env, cfg *config.Config, text *locales.Bundle, store *storage.Stor
 			}
 		}
 	}
-	wc := web.Config{Secret: secret, Labels: labels, Logger: log, TrustProxy: e.WebProxy}
+	wc := web.Config{Secret: secret, Labels: labels, Logger: log, TrustProxy: e.WebProxy, Files: fs}
 	if e.Demo {
 		wc.Demo = demoPeople(cfg, text)
 	}

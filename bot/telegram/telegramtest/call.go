@@ -23,6 +23,9 @@ type Call struct {
 	MessageID int
 	// At is when the Server received the call.
 	At time.Time
+	// Uploads are the files sent with the call (multipart), by parameter
+	// name; the parameter's field is then "attach:" and the file name.
+	Uploads map[string][]byte
 }
 
 // ChatID returns the chat_id parameter.

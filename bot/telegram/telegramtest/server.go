@@ -4,8 +4,9 @@
 // test script error answers per method and serves getUpdates from a queue.
 //
 // It is enough for the calls shakwa makes: getMe, setWebhook,
-// deleteWebhook, getUpdates, sendMessage, editMessageText, sendPhoto,
-// sendDocument and answerCallbackQuery. Other methods get the Bot API's 404.
+// deleteWebhook, getUpdates, sendMessage, editMessageText, sendPhoto and
+// sendDocument (by file_id or uploaded), getFile with its file URLs, and
+// answerCallbackQuery. Other methods get the Bot API's 404.
 //
 //	api := telegramtest.NewServer(t, token)
 //	// point the program at api.URL(), make it act, then:
@@ -70,6 +71,24 @@ type Server struct {
 	// one when another getUpdates arrives; conflicts counts those.
 	poll      chan struct{}
 	conflicts int
+	// files are what getFile and the file URLs serve, by file_id: those a
+	// test adds, and every file uploaded to the Server.
+	files map[string]file
+}
+
+type file struct {
+	data   []byte
+	path   string
+	tooBig bool
+}
+
+// AddFile makes a file known to getFile as id, as if a person had sent it
+// in a chat; tooBig makes getFile refuse it as Telegram refuses files over
+// 20 MB to bots.
+func (s *Server) AddFile(id string, data []byte, path string, tooBig bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.files[id] = file{data: data, path: path, tooBig: tooBig}
 }
 
 type canned struct {
@@ -87,7 +106,7 @@ type queued struct {
 // 401, as Telegram does. It is closed when t ends.
 func NewServer(t testing.TB, token string) *Server {
 	t.Helper()
-	s := &Server{t: t, token: token, script: map[string][]canned{},
+	s := &Server{t: t, token: token, script: map[string][]canned{}, files: map[string]file{},
 		changed: make(chan struct{}), wake: make(chan struct{}), nextID: FirstMessageID}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
@@ -139,19 +158,23 @@ func (s *Server) Push(updates ...string) {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	prefix := "/bot" + s.token + "/"
-	if r.Method != http.MethodPost || !strings.HasPrefix(r.URL.Path, prefix) {
+	if (r.Method != http.MethodPost || !strings.HasPrefix(r.URL.Path, prefix)) && !strings.HasPrefix(r.URL.Path, "/file/bot"+s.token+"/") {
 		writeAnswer(w, http.StatusUnauthorized, AnswerUnauthorized)
 		return
 	}
+	if path, ok := strings.CutPrefix(r.URL.Path, "/file/bot"+s.token+"/"); ok && r.Method == http.MethodGet {
+		s.serveFile(w, path)
+		return
+	}
 	method := strings.TrimPrefix(r.URL.Path, prefix)
-	fields, err := readFields(r)
+	fields, uploads, err := readFields(r)
 	if err != nil {
 		writeAnswer(w, http.StatusBadRequest, fmt.Sprintf(`{"ok":false,"error_code":400,"description":"Bad Request: %s"}`, err))
 		return
 	}
 	s.mu.Lock()
 	s.seq++
-	call := Call{Seq: s.seq, Method: method, Fields: fields, At: time.Now()}
+	call := Call{Seq: s.seq, Method: method, Fields: fields, At: time.Now(), Uploads: uploads}
 	var answer *canned
 	q := s.script[method]
 	for i := range q {
@@ -161,10 +184,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 	}
+	if answer == nil && method == "getFile" {
+		switch f, ok := s.files[fields["file_id"]]; {
+		case !ok:
+			answer = &canned{status: http.StatusBadRequest, body: `{"ok":false,"error_code":400,"description":"Bad Request: invalid file_id"}`}
+		case f.tooBig:
+			answer = &canned{status: http.StatusBadRequest, body: `{"ok":false,"error_code":400,"description":"Bad Request: file is too big"}`}
+		}
+	}
 	var result string
 	found := true
 	if answer == nil && method != "getUpdates" {
-		result, call.MessageID, found = s.result(method, fields)
+		result, call.MessageID, found = s.result(method, fields, uploads)
 	}
 	s.calls = append(s.calls, call)
 	close(s.changed)
@@ -183,26 +214,44 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// readFields decodes the parameters the way the Bot API accepts them.
-func readFields(r *http.Request) (map[string]string, error) {
+// readFields decodes the parameters the way the Bot API accepts them, and
+// the files uploaded with them.
+func readFields(r *http.Request) (map[string]string, map[string][]byte, error) {
 	fields := map[string]string{}
+	var uploads map[string][]byte
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch ct {
 	case "multipart/form-data":
 		// The library sends an empty body for methods without parameters
 		// (getMe), which the Bot API takes as no parameters.
-		if err := r.ParseMultipartForm(1 << 20); errors.Is(err, io.EOF) {
-			return fields, nil
+		if err := r.ParseMultipartForm(64 << 20); errors.Is(err, io.EOF) {
+			return fields, nil, nil
 		} else if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for k, v := range r.MultipartForm.Value {
 			fields[k] = v[0]
 		}
+		for k, fhs := range r.MultipartForm.File {
+			f, err := fhs[0].Open()
+			if err != nil {
+				return nil, nil, err
+			}
+			data, err := io.ReadAll(f)
+			f.Close()
+			if err != nil {
+				return nil, nil, err
+			}
+			if uploads == nil {
+				uploads = map[string][]byte{}
+			}
+			uploads[k] = data
+			fields[k] = "attach:" + fhs[0].Filename
+		}
 	case "application/json":
 		var m map[string]json.RawMessage
 		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for k, v := range m {
 			var s string
@@ -214,19 +263,19 @@ func readFields(r *http.Request) (map[string]string, error) {
 		}
 	default:
 		if err := r.ParseForm(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for k, v := range r.PostForm {
 			fields[k] = v[0]
 		}
 	}
-	return fields, nil
+	return fields, uploads, nil
 }
 
 // result is the normal answer to method: the result's JSON, the id of the
 // message sent or edited (0 if none) and whether the method is known.
 // s.mu is held.
-func (s *Server) result(method string, fields map[string]string) (string, int, bool) {
+func (s *Server) result(method string, fields map[string]string, uploads map[string][]byte) (string, int, bool) {
 	chatID := fields["chat_id"]
 	if chatID == "" {
 		chatID = "0"
@@ -253,12 +302,49 @@ func (s *Server) result(method string, fields map[string]string) (string, int, b
 		return msg(id, `,"edit_date":1767225700,"text":`+string(text)), id, true
 	case "sendPhoto":
 		id := s.newID()
-		return msg(id, fmt.Sprintf(`,"photo":[{"file_id":%q,"file_unique_id":"u1","width":90,"height":60}]`, fields["photo"])), id, true
+		fid := s.uploaded(fields, uploads, "photo", id)
+		return msg(id, fmt.Sprintf(`,"photo":[{"file_id":"%s-small","file_unique_id":"u1s","width":90,"height":60},`+
+			`{"file_id":%q,"file_unique_id":"u1","width":1280,"height":960}]`, fid, fid)), id, true
 	case "sendDocument":
 		id := s.newID()
-		return msg(id, fmt.Sprintf(`,"document":{"file_id":%q,"file_unique_id":"u2"}`, fields["document"])), id, true
+		fid := s.uploaded(fields, uploads, "document", id)
+		return msg(id, fmt.Sprintf(`,"document":{"file_id":%q,"file_unique_id":"u2"}`, fid)), id, true
+	case "getFile":
+		f := s.files[fields["file_id"]]
+		return fmt.Sprintf(`{"file_id":%q,"file_unique_id":"g1","file_size":%d,"file_path":%q}`,
+			fields["file_id"], len(f.data), f.path), 0, true
 	}
 	return "", 0, false
+}
+
+// uploaded returns the file_id of the file sent as param: the one named,
+// or for an upload a new one, kept for getFile. s.mu is held.
+func (s *Server) uploaded(fields map[string]string, uploads map[string][]byte, param string, msg int) string {
+	data, ok := uploads[param]
+	if !ok {
+		return fields[param]
+	}
+	fid := fmt.Sprintf("up-%d", msg)
+	s.files[fid] = file{data: data, path: "uploads/" + fid}
+	return fid
+}
+
+// serveFile serves a file's bytes at its file URL.
+func (s *Server) serveFile(w http.ResponseWriter, path string) {
+	s.mu.Lock()
+	var data []byte
+	found := false
+	for _, f := range s.files {
+		if f.path == path {
+			data, found = f.data, true
+		}
+	}
+	s.mu.Unlock()
+	if !found {
+		http.NotFound(w, nil)
+		return
+	}
+	w.Write(data)
 }
 
 // newID numbers a sent message. s.mu is held.
