@@ -41,8 +41,12 @@ type Message struct {
 	// Attachments are the photos and documents sent with the message.
 	Attachments []shakwa.Attachment
 	// Unsupported names content we cannot take (sticker, voice, video,
-	// location...); Text is empty then.
+	// location...; "file_too_large" for a file over the file store's
+	// limit); Text is empty then, but for a caption.
 	Unsupported string
+	// Failed, when set, is not something the person did: the platform
+	// reports that a message we sent to this chat was not delivered.
+	Failed *Failure
 	// Time is when the platform says it was sent.
 	Time time.Time
 }
@@ -50,6 +54,19 @@ type Message struct {
 // Address returns where replies to m go.
 func (m *Message) Address() shakwa.Address {
 	return shakwa.Address{Channel: m.Channel, Chat: m.Chat}
+}
+
+// Failure is a platform's report that a message we sent was not
+// delivered.
+type Failure struct {
+	// MessageID is the platform id of the message (Sent.MessageID).
+	MessageID string
+	// Code is the platform's error code; Reason its words, for staff.
+	Code   int
+	Reason string
+	// Blocked is set when the person cannot be reached at all (not on
+	// the platform, blocked the bot), rather than for this message only.
+	Blocked bool
 }
 
 // User is the sender of a Message.
@@ -75,6 +92,9 @@ type Reply struct {
 	Chat    string `json:"chat"`
 	// Text is the message, already in the reader's language.
 	Text string `json:"text"`
+	// Lang is that language ("ar", "en"), for the words a channel adds of
+	// its own (a list's button, a template): "" is the default.
+	Lang string `json:"lang,omitempty"`
 	// Buttons are rows of choices; channels that cannot show rows flatten them.
 	Buttons [][]Button `json:"buttons,omitempty"`
 	// AskContact offers a one-tap "share my phone number" where the channel

@@ -74,6 +74,10 @@ type Outbox struct {
 	// them a file goes only to chats of the channel it came from.
 	Files   FileStore
 	FileMap FileMap
+	// Window serves channels that may write only within a while of a
+	// person's last message (see Windowed); without it they are sent to
+	// as any other.
+	Window WindowStore
 
 	// Workers is how many sends run at once; Lease how long a leased item
 	// is held before another process may send it (it must outlast
@@ -147,10 +151,7 @@ func (o *Outbox) Enqueue(ctx context.Context, once string, keep time.Duration, r
 		return false, fmt.Errorf("enqueue: %w", err)
 	}
 	if len(order) > 0 {
-		select {
-		case o.wake <- struct{}{}:
-		default:
-		}
+		o.poke()
 	}
 	return fresh, nil
 }
@@ -270,14 +271,23 @@ func (o *Outbox) sendOne(ctx context.Context) (busy bool, wait time.Duration, er
 			return true, 0, o.retry(ctx, queue, attempts, &RetryError{Err: err})
 		}
 	}
+	if closed, err := o.windowClosed(ctx, ch, queue); err != nil {
+		return true, 0, o.retry(ctx, queue, attempts, &RetryError{Err: err})
+	} else if closed && !r.Notice {
+		return true, 0, o.reopen(ctx, ch, queue, attempts, r)
+	}
 	if err := o.resolveFiles(ctx, &r); err != nil {
 		return true, 0, o.failed(ctx, queue, attempts, err)
 	}
 	sent, err := ch.Send(ctx, r, editID)
+	if errors.Is(err, ErrWindowClosed) {
+		return true, 0, o.reopen(ctx, ch, queue, attempts, r)
+	}
 	if err != nil {
 		return true, 0, o.failed(ctx, queue, attempts, err)
 	}
 	o.rememberUploads(ctx, ch, sent)
+	o.keepSent(ctx, ch, sent.MessageID, item)
 	if r.Ref != "" && sent.MessageID != "" {
 		if err := o.store.SetRef(ctx, chat, r.Ref, sent.MessageID, r.Trail); err != nil {
 			o.log.WarnContext(ctx, "set ref", "channel", r.Channel, "err", err)

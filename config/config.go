@@ -66,6 +66,9 @@ type Config struct {
 	Categories []Category `yaml:"categories"`
 	// People are the staff, supervisors and managers.
 	People []Person `yaml:"people"`
+	// WhatsApp holds the settings of the WhatsApp channel that are not
+	// secrets.
+	WhatsApp WhatsApp `yaml:"whatsapp"`
 
 	idx *index // built by Parse; nil for a Config built in code
 }
@@ -74,6 +77,22 @@ type Config struct {
 type Session struct {
 	// Idle is how long a half-finished conversation lives without input.
 	Idle Duration `yaml:"idle"`
+}
+
+// WhatsApp holds the WhatsApp channel's settings.
+type WhatsApp struct {
+	// Template is the approved message template that invites a citizen
+	// back when something is owed to them more than 24 hours after they
+	// last wrote (WhatsApp allows only templates then).
+	Template Template `yaml:"template"`
+}
+
+// Template names an approved WhatsApp message template: its name and, by
+// our language code, the template's language code (ar, en_US...). Its
+// body has one parameter, the ticket number.
+type Template struct {
+	Name      string            `yaml:"name"`
+	Languages map[string]string `yaml:"languages"`
 }
 
 // Centre is one service centre.

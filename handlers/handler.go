@@ -97,15 +97,19 @@ type Options struct {
 	// their groups and private chats are there, and only there is a
 	// sender looked up among the configured people. Default "telegram".
 	StaffChannel string
+	// MaxFileMB is the largest file kept, for the message that refuses a
+	// larger one. Default 16.
+	MaxFileMB int
 }
 
 // Handler answers every Message and runs the handlers' jobs. Create it
 // with New.
 type Handler struct {
 	words
-	store  Store
-	log    *slog.Logger
-	notify *Notifier
+	store     Store
+	log       *slog.Logger
+	notify    *Notifier
+	maxFileMB int
 }
 
 var (
@@ -119,8 +123,11 @@ func New(cfg *config.Config, store Store, text *locales.Bundle, now func() time.
 	if opts.StaffChannel == "" {
 		opts.StaffChannel = "telegram"
 	}
+	if opts.MaxFileMB <= 0 {
+		opts.MaxFileMB = 16
+	}
 	w := words{cfg: cfg, text: text, now: now}
-	return &Handler{words: w, store: store, log: log,
+	return &Handler{words: w, store: store, log: log, maxFileMB: opts.MaxFileMB,
 		notify: &Notifier{words: w, store: store, staffChannel: opts.StaffChannel}}
 }
 
@@ -132,6 +139,17 @@ func (h *Handler) Handle(ctx context.Context, w bot.Responder, m *bot.Message) {
 	c := h.conv(ctx, m)
 	defer c.flush(w)
 	if c.failed != nil {
+		return
+	}
+	switch {
+	case m.Failed != nil:
+		h.deliveryFailed(ctx, c)
+		return
+	case m.Unsupported == "file_too_large":
+		c.say("error.file_too_large", map[string]any{"Count": h.maxFileMB})
+		return
+	case m.Unsupported == "file_unavailable":
+		c.say("error.file_unavailable", nil)
 		return
 	}
 	if m.Group {
@@ -181,16 +199,24 @@ func (h *Handler) conv(ctx context.Context, m *bot.Message) *conv {
 // Message is answered.
 func (c *conv) Reply(r bot.Reply) { c.out = append(c.out, r) }
 
-// flush writes the replies, with the answer to a button press first.
+// flush writes the replies, with the answer to a button press first: a
+// notice where the platform has them (the press has a token), else a
+// message of its own. Replies to the speaker's chat are in their language.
 func (c *conv) flush(w bot.Responder) {
 	if c.failed != nil {
 		w.Fail(c.failed)
 	}
-	if c.m.ButtonToken != "" {
+	switch {
+	case c.m.ButtonToken != "":
 		w.Reply(bot.Reply{Channel: c.m.Channel, Chat: c.m.Chat, Notice: true,
-			ButtonToken: c.m.ButtonToken, Text: c.notice})
+			ButtonToken: c.m.ButtonToken, Text: c.notice, Lang: c.lang})
+	case c.notice != "":
+		w.Reply(bot.Reply{Channel: c.m.Channel, Chat: c.m.Chat, Text: c.notice, Lang: c.lang})
 	}
 	for _, r := range c.out {
+		if r.Lang == "" && r.Channel == c.m.Channel && r.Chat == c.m.Chat {
+			r.Lang = c.lang
+		}
 		w.Reply(r)
 	}
 }

@@ -132,6 +132,7 @@ func (h *Handler) expireIdle(ctx context.Context, w bot.Responder, id string) er
 		lang = locales.Lang("")
 	}
 	text := h.text.Text(lang, "flow.expired_notice", nil) + "\n\n" + h.text.Text(lang, "menu.title", nil)
-	w.Reply(bot.Reply{Channel: st.To.Channel, Chat: st.To.Chat, Text: text, Buttons: h.renderButtons(lang, menuRows())})
+	w.Reply(bot.Reply{Channel: st.To.Channel, Chat: st.To.Chat, Text: text, Lang: lang,
+		Buttons: h.renderButtons(lang, menuRows())})
 	return nil
 }

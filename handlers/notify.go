@@ -59,7 +59,7 @@ func (n *Notifier) Citizen(ctx context.Context, w Replier, t *shakwa.Ticket, key
 	for k, v := range extra {
 		data[k] = v
 	}
-	w.Reply(bot.Reply{Channel: p.Address.Channel, Chat: p.Address.Chat, Ref: refTicket + t.ID,
+	w.Reply(bot.Reply{Channel: p.Address.Channel, Chat: p.Address.Chat, Ref: refTicket + t.ID, Lang: lang,
 		Text: n.text.Text(lang, key, data), Buttons: n.renderButtons(lang, rows)})
 	return nil
 }
@@ -88,7 +88,8 @@ func (n *Notifier) Holder(ctx context.Context, w Replier, t *shakwa.Ticket, key 
 	for k, v := range extra {
 		data[k] = v
 	}
-	w.Reply(bot.Reply{Channel: to.Channel, Chat: to.Chat, Ref: refTicket + t.ID, Text: n.text.Text(lang, key, data)})
+	w.Reply(bot.Reply{Channel: to.Channel, Chat: to.Chat, Ref: refTicket + t.ID, Lang: lang,
+		Text: n.text.Text(lang, key, data)})
 	return nil
 }
 
@@ -178,7 +179,7 @@ func (n *Notifier) Ticket(ctx context.Context, w Replier, to shakwa.Address, t *
 			{{Key: "button.release", Data: "release:" + t.ID}, {Key: "button.transfer", Data: "transfer:" + t.ID}},
 		}
 	}
-	w.Reply(bot.Reply{Channel: to.Channel, Chat: to.Chat, Ref: refTicket + t.ID, Text: text,
+	w.Reply(bot.Reply{Channel: to.Channel, Chat: to.Chat, Ref: refTicket + t.ID, Text: text, Lang: lang,
 		Buttons: n.renderButtons(lang, rows)})
 	n.Files(w, t.Channel, to, t.ID, t.Attachments)
 	return nil

@@ -359,3 +359,36 @@ func (h *Handler) list(c *conv, ts []*shakwa.Ticket, key, action string) {
 	r.Buttons = rows
 	c.Reply(r)
 }
+
+// deliveryFailed tells the holder of a ticket that what we sent its
+// citizen about it did not arrive, and why: the platform reported the
+// message undelivered (Message.Failed). A report about a message that was
+// not about a ticket is logged only.
+func (h *Handler) deliveryFailed(ctx context.Context, c *conv) {
+	f := c.m.Failed
+	ref, err := h.store.RefOf(ctx, c.who.String(), f.MessageID)
+	if err != nil {
+		c.fail(ctx, fmt.Errorf("what the failed message was: %w", err))
+		return
+	}
+	id, ok := strings.CutPrefix(ref, refTicket)
+	if !ok {
+		h.log.WarnContext(ctx, "message not delivered", "channel", c.m.Channel, "code", f.Code)
+		return
+	}
+	t, err := h.store.Ticket(ctx, id)
+	if errors.Is(err, shakwa.ErrNotFound) {
+		return
+	}
+	if err != nil {
+		c.fail(ctx, err)
+		return
+	}
+	key := "staff.delivery_failed"
+	if f.Blocked {
+		key = "staff.delivery_blocked"
+	}
+	if err := h.notify.Holder(ctx, c, t, key, map[string]any{"Reason": f.Reason, "Channel": c.m.Channel}); err != nil {
+		c.fail(ctx, err)
+	}
+}

@@ -15,7 +15,7 @@ var sample = map[string]any{
 	"Max": 2000, "Kind": "sticker", "To": "البرشاء", "Staff": "أحمد", "Period": "اليوم",
 	"From": "a", "Body": "b", "Received": 1, "Resolved": 1, "Open": 1, "ClaimMedian": "x",
 	"ClaimP90": "x", "ResolveMedian": "x", "ResolveP90": "x", "ClaimSLA": "90%",
-	"ResolveSLA": "80%", "Rating": "4.5", "Rated": 3, "N": 5, "FeedbackStars": "4.2", "Thanks": 2, "Feedback": 7,
+	"ResolveSLA": "80%", "Rating": "4.5", "Reason": "(#131026) Message undeliverable", "Channel": "whatsapp", "Rated": 3, "N": 5, "FeedbackStars": "4.2", "Thanks": 2, "Feedback": 7,
 }
 
 func TestSameKeys(t *testing.T) {

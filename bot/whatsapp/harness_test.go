@@ -1,0 +1,191 @@
+package whatsapp
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shakwa/shakwa/bot"
+	"github.com/shakwa/shakwa/bot/whatsapp/whatsapptest"
+	"github.com/shakwa/shakwa/files"
+)
+
+const (
+	testToken   = "EAAG-test-token"
+	testPhoneID = "106540352242922"
+	testSecret  = "app-secret-for-tests"
+	testVerify  = "verify-me"
+	citizen     = "971501234567"
+)
+
+// outbox records what the channel tells the outbox.
+type outbox struct {
+	mu      sync.Mutex
+	wrote   []string
+	resends []string
+	resend  bool // what Resend reports
+}
+
+func (o *outbox) Wrote(_ context.Context, chat string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.wrote = append(o.wrote, chat)
+	return nil
+}
+
+func (o *outbox) Resend(_ context.Context, chat, id string) (bool, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.resends = append(o.resends, chat+" "+id)
+	return o.resend, nil
+}
+
+// pageStore is an in-memory PageStore.
+type pageStore struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+func (p *pageStore) SavePage(_ context.Context, key string, data []byte, _ time.Duration) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.m[key] = data
+	return nil
+}
+
+func (p *pageStore) Page(_ context.Context, key string) ([]byte, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.m[key], nil
+}
+
+// delivered records the Messages the channel delivers, and fails while
+// fail is set.
+type delivered struct {
+	mu   sync.Mutex
+	got  []*bot.Message
+	fail error
+}
+
+func (d *delivered) deliver(_ context.Context, m *bot.Message) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.fail != nil {
+		return d.fail
+	}
+	d.got = append(d.got, m)
+	return nil
+}
+
+func (d *delivered) list() []*bot.Message {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]*bot.Message(nil), d.got...)
+}
+
+// harness is a Channel against a fake Graph API, with its webhook behind
+// an httptest server.
+type harness struct {
+	t      *testing.T
+	api    *whatsapptest.Server
+	ch     *Channel
+	hook   *httptest.Server
+	files  *files.Store
+	out    *outbox
+	pages  *pageStore
+	got    *delivered
+	status []string
+}
+
+var testLabels = map[string]Labels{
+	"ar": {Choose: "اختر", Next: "التالي", Previous: "السابق", Prompt: "اختر مما يلي:"},
+	"en": {Choose: "Choose", Next: "Next", Previous: "Previous", Prompt: "Choose below:"},
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	fs, err := files.Open(t.TempDir(), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, api: whatsapptest.NewServer(t, testToken, testPhoneID), files: fs,
+		out: &outbox{}, pages: &pageStore{m: map[string][]byte{}}, got: &delivered{}}
+	ch, err := New(Config{Token: testToken, PhoneID: testPhoneID, AppSecret: testSecret, VerifyToken: testVerify,
+		APIURL: h.api.URL(), Files: fs, Pages: h.pages, Outbox: h.out, Labels: testLabels,
+		Template: Template{Name: "shakwa_reply_waiting", Languages: map[string]string{"ar": "ar", "en": "en_US"}},
+		Statuses: func(_ context.Context, id, status string, _ time.Time) { h.status = append(h.status, id+" "+status) },
+	}, h.got.deliver)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.ch = ch
+	h.hook = httptest.NewServer(ch.WebhookHandler())
+	t.Cleanup(h.hook.Close)
+	h.api.Inbound(citizen, time.Now())
+	return h
+}
+
+// post sends a webhook body with the given signature header ("" none) and
+// returns the status.
+func (h *harness) post(body []byte, sig string) int {
+	h.t.Helper()
+	req, _ := http.NewRequest("POST", h.hook.URL, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if sig != "" {
+		req.Header.Set("X-Hub-Signature-256", sig)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// notify posts values signed as Meta signs them and wants 200.
+func (h *harness) notify(values ...map[string]any) {
+	h.t.Helper()
+	body := whatsapptest.Envelope(testPhoneID, values...)
+	if got := h.post(body, whatsapptest.Sign(body, testSecret)); got != http.StatusOK {
+		h.t.Fatalf("webhook: got %d; want 200", got)
+	}
+}
+
+var t0 = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+
+// str reads a string at path in a decoded JSON body.
+func str(m map[string]any, path ...string) string {
+	var cur any = m
+	for _, p := range path {
+		mm, ok := cur.(map[string]any)
+		if !ok {
+			return ""
+		}
+		cur = mm[p]
+	}
+	s, _ := cur.(string)
+	return s
+}
+
+// list reads the objects of the array at path in a decoded JSON value.
+func list(v any, path ...string) []map[string]any {
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[p]
+	}
+	xs, _ := v.([]any)
+	var out []map[string]any
+	for _, x := range xs {
+		if m, ok := x.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}

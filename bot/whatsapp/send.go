@@ -1,0 +1,366 @@
+package whatsapp
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/bot"
+)
+
+// WhatsApp's limits on what one message holds, in characters.
+const (
+	maxText        = 4096
+	maxBody        = 1024 // the body of an interactive message
+	maxButtons     = 3
+	maxButtonTitle = 20
+	maxRows        = 10
+	maxRowTitle    = 24
+	maxRowDesc     = 72
+	maxListButton  = 20
+)
+
+// Split cuts r into the messages WhatsApp takes, for the outbox to send,
+// pace and retry one by one: text over 4,096 characters, or over the
+// 1,024 of an interactive message when r has buttons, goes first in plain
+// messages; each file goes alone, after the text. The part that carries
+// the buttons (or the last file, when there is no text) keeps r's Ref; the
+// others have Trail set. WhatsApp cannot edit a message: an Edit is sent
+// anew.
+func (c *Channel) Split(r bot.Reply) []bot.Reply {
+	if r.Notice {
+		return []bot.Reply{r}
+	}
+	r.Edit = false
+	limit := maxText
+	if len(r.Buttons) > 0 {
+		limit = maxBody
+	}
+	texts := bot.SplitText(strings.TrimSpace(r.Text), maxText, bot.Runes)
+	if n := len(texts); n > 0 && bot.TextWidth(texts[n-1], bot.Runes) > limit {
+		texts = append(texts[:n-1], bot.SplitText(texts[n-1], limit, bot.Runes)...)
+	}
+	if len(texts) <= 1 && len(r.Attachments) == 0 {
+		return []bot.Reply{r}
+	}
+	trail := func(p bot.Reply) bot.Reply {
+		p.Trail, p.Buttons, p.AskContact, p.ContactLabel = true, nil, false, ""
+		return p
+	}
+	var parts []bot.Reply
+	for i, text := range texts {
+		p := r
+		p.Text, p.Attachments = text, nil
+		if i < len(texts)-1 {
+			p = trail(p)
+		}
+		parts = append(parts, p)
+	}
+	for i := range r.Attachments {
+		p := r
+		p.Text, p.Attachments = "", r.Attachments[i:i+1]
+		if len(texts) > 0 || i < len(r.Attachments)-1 {
+			p = trail(p)
+		} else if len(r.Buttons) > 0 {
+			// A file cannot carry buttons: they follow it, with a prompt.
+			p.Buttons = nil
+			q := r
+			q.Text, q.Attachments = c.labels(r.Lang).Prompt, nil
+			parts = append(parts, trail(p), q)
+			continue
+		}
+		parts = append(parts, p)
+	}
+	return parts
+}
+
+// Send renders r (one of the parts Split made) as one Cloud API message:
+//
+//   - text without buttons as a text message;
+//   - up to 3 choices whose labels fit (20 characters) as reply buttons;
+//   - up to 10 as a list (a row title holds 24 characters, what does not
+//     fit goes in its description); more as a list in pages, with next
+//     and previous rows, the later pages kept in the PageStore;
+//   - a file as an image, audio, video or document: by its media id when
+//     it came from WhatsApp, else uploaded from the file store (Uploads
+//     reports the new media id);
+//   - a Notice as nothing: WhatsApp has no answers to presses (handlers
+//     say them as messages).
+//
+// Errors are as classify says: bot.ErrWindowClosed outside the 24-hour
+// window, *bot.RetryError for rate limits and passing faults, permanent
+// otherwise.
+func (c *Channel) Send(ctx context.Context, r bot.Reply, _ string) (bot.Sent, error) {
+	if r.Channel != "" && r.Channel != Name {
+		return bot.Sent{}, fmt.Errorf("whatsapp: reply for channel %q: %w", r.Channel, shakwa.ErrInvalid)
+	}
+	if r.Notice {
+		return bot.Sent{}, nil
+	}
+	if r.Chat == "" {
+		return bot.Sent{}, fmt.Errorf("whatsapp: reply to no chat: %w", shakwa.ErrInvalid)
+	}
+	sent := bot.Sent{Uploads: map[string]string{}}
+	var payload map[string]any
+	switch {
+	case len(r.Attachments) > 0:
+		p, err := c.mediaPayload(ctx, r.Attachments[0], sent.Uploads)
+		if err != nil {
+			return bot.Sent{}, err
+		}
+		payload = p
+	case strings.TrimSpace(r.Text) == "":
+		return bot.Sent{}, fmt.Errorf("whatsapp: empty reply: %w", shakwa.ErrInvalid)
+	case len(r.Buttons) > 0:
+		p, err := c.interactive(ctx, r, flatten(r.Buttons), 0, "")
+		if err != nil {
+			return bot.Sent{}, err
+		}
+		payload = p
+	default:
+		payload = map[string]any{"type": "text", "text": map[string]any{"body": cut(r.Text, maxText)}}
+	}
+	payload["to"], payload["recipient_type"] = r.Chat, "individual"
+	id, err := c.post(ctx, payload)
+	if err != nil {
+		return bot.Sent{}, fmt.Errorf("whatsapp: send: %w", c.classify(err))
+	}
+	sent.MessageID = id
+	return sent, nil
+}
+
+// mediaPayload is a file's message.
+func (c *Channel) mediaPayload(ctx context.Context, a shakwa.Attachment, uploads map[string]string) (map[string]any, error) {
+	var id, typ string
+	if a.From == Name && a.ID != "" {
+		id = a.ID
+		typ, _ = messageType(a.Kind, mediaType(a.Mime), a.Size)
+		if typ == "" {
+			typ = "document"
+		}
+	} else {
+		if a.File == "" {
+			return nil, fmt.Errorf("whatsapp: a %s file with no bytes to upload: %w", a.From, shakwa.ErrNotFound)
+		}
+		var err error
+		if id, typ, err = c.upload(ctx, a); err != nil {
+			return nil, err
+		}
+		uploads[a.File] = id
+	}
+	media := map[string]any{"id": id}
+	if typ == "document" && a.Name != "" {
+		media["filename"] = a.Name
+	}
+	return map[string]any{"type": typ, typ: media}, nil
+}
+
+// choice is one button of a Reply.
+type choice struct {
+	ID    string `json:"id"`
+	Label string `json:"label"`
+}
+
+func flatten(rows [][]bot.Button) []choice {
+	var out []choice
+	for _, row := range rows {
+		for _, b := range row {
+			out = append(out, choice{ID: b.Data, Label: b.Label})
+		}
+	}
+	return out
+}
+
+// interactive renders choices as reply buttons, a list, or page page of a
+// long list (key names its pages in the PageStore; "" saves them anew).
+func (c *Channel) interactive(ctx context.Context, r bot.Reply, choices []choice, page int, key string) (map[string]any, error) {
+	body := cut(r.Text, maxBody)
+	if fitButtons(choices) {
+		var buttons []any
+		for _, ch := range choices {
+			buttons = append(buttons, map[string]any{"type": "reply",
+				"reply": map[string]any{"id": ch.ID, "title": strings.TrimSpace(ch.Label)}})
+		}
+		return map[string]any{"type": "interactive", "interactive": map[string]any{
+			"type": "button", "body": map[string]any{"text": body},
+			"action": map[string]any{"buttons": buttons}}}, nil
+	}
+	l := c.labels(r.Lang)
+	shown := choices
+	var prev, next []choice
+	if len(choices) > maxRows {
+		if key == "" {
+			var err error
+			if key, err = c.savePages(ctx, r, choices); err != nil {
+				return nil, err
+			}
+		}
+		from, to := pageBounds(len(choices), page)
+		shown = choices[from:to]
+		if page > 0 {
+			prev = []choice{{ID: pageID(key, page-1), Label: l.Previous}}
+		}
+		if to < len(choices) {
+			next = []choice{{ID: pageID(key, page+1), Label: l.Next}}
+		}
+	}
+	all := append(append(prev, shown...), next...)
+	return map[string]any{"type": "interactive", "interactive": map[string]any{
+		"type": "list", "body": map[string]any{"text": body},
+		"action": map[string]any{"button": cut(l.Choose, maxListButton),
+			"sections": []any{map[string]any{"rows": rows(all)}}}}}, nil
+}
+
+// pageBounds are the choices page page of a long list (n > 10) shows: the
+// first page 9 and a "next" row under them; later ones a "previous" row
+// over 8 and "next", or over the last 9 at most.
+func pageBounds(n, page int) (from, to int) {
+	if page == 0 {
+		return 0, min(maxRows-1, n)
+	}
+	from = min(maxRows-1+(page-1)*(maxRows-2), n)
+	if n-from <= maxRows-1 {
+		return from, n
+	}
+	return from, from + maxRows - 2
+}
+
+// fitButtons reports whether choices can be reply buttons: three at most,
+// each label whole within 20 characters, no two alike.
+func fitButtons(choices []choice) bool {
+	if len(choices) == 0 || len(choices) > maxButtons {
+		return false
+	}
+	seen := map[string]bool{}
+	for _, ch := range choices {
+		l := strings.TrimSpace(ch.Label)
+		if l == "" || bot.TextWidth(l, bot.Runes) > maxButtonTitle || seen[l] || len(ch.ID) > 256 {
+			return false
+		}
+		seen[l] = true
+	}
+	return true
+}
+
+// rows are list rows: a label too long for a title keeps its start there,
+// cut at a word where one is near, and the rest goes in the description;
+// titles are made unique.
+func rows(choices []choice) []any {
+	var out []any
+	seen := map[string]int{}
+	for _, ch := range choices {
+		title, rest := bot.CutText(ch.Label, maxRowTitle, bot.Runes)
+		if n := seen[title]; n > 0 {
+			suffix := " " + strconv.Itoa(n+1)
+			title, _ = bot.CutText(title, maxRowTitle-len(suffix), bot.Runes)
+			title += suffix
+		}
+		seen[title]++
+		row := map[string]any{"id": ch.ID, "title": title}
+		if rest != "" {
+			row["description"] = cut(rest, maxRowDesc)
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// cut shortens s to n characters with an ellipsis, on a word where one is
+// near.
+func cut(s string, n int) string {
+	head, rest := bot.CutText(s, n, bot.Runes)
+	if rest == "" {
+		return head
+	}
+	head, _ = bot.CutText(head, n-1, bot.Runes)
+	return head + "…"
+}
+
+// Pages of long lists.
+
+const pagePrefix = "wa:page:"
+
+func pageID(key string, page int) string { return pagePrefix + key + ":" + strconv.Itoa(page) }
+
+// pages is what the PageStore keeps of a long list.
+type pages struct {
+	Text    string   `json:"text"`
+	Lang    string   `json:"lang"`
+	Choices []choice `json:"choices"`
+}
+
+// savePages keeps a long list's choices for its later pages and returns
+// their key.
+func (c *Channel) savePages(ctx context.Context, r bot.Reply, choices []choice) (string, error) {
+	data, err := json.Marshal(pages{Text: r.Text, Lang: r.Lang, Choices: choices})
+	if err != nil {
+		return "", fmt.Errorf("whatsapp: encode pages: %w", err)
+	}
+	sum := sha256.Sum256(data)
+	key := hex.EncodeToString(sum[:8])
+	if err := c.cfg.Pages.SavePage(ctx, key, data, window); err != nil {
+		return "", &bot.RetryError{Err: fmt.Errorf("whatsapp: save pages: %w", err)}
+	}
+	return key, nil
+}
+
+// sendPage answers a press of next or previous in a long list: the page,
+// at once (an answer to a person who just wrote). A list no longer kept
+// (older than a day) is an error wrapping shakwa.ErrNotFound.
+func (c *Channel) sendPage(ctx context.Context, chat, id string) error {
+	key, n, ok := strings.Cut(strings.TrimPrefix(id, pagePrefix), ":")
+	page, err := strconv.Atoi(n)
+	if !ok || err != nil || page < 0 {
+		return fmt.Errorf("whatsapp: page %q: %w", id, shakwa.ErrInvalid)
+	}
+	data, err := c.cfg.Pages.Page(ctx, key)
+	if err != nil {
+		return fmt.Errorf("whatsapp: pages: %w", err)
+	}
+	if data == nil {
+		return fmt.Errorf("whatsapp: pages %s: %w", key, shakwa.ErrNotFound)
+	}
+	var p pages
+	if err := json.Unmarshal(data, &p); err != nil {
+		return fmt.Errorf("whatsapp: pages %s: %w", key, err)
+	}
+	payload, err := c.interactive(ctx, bot.Reply{Text: p.Text, Lang: p.Lang}, p.Choices, page, key)
+	if err != nil {
+		return err
+	}
+	payload["to"], payload["recipient_type"] = chat, "individual"
+	if _, err := c.post(ctx, payload); err != nil {
+		return fmt.Errorf("whatsapp: send page: %w", c.classify(err))
+	}
+	return nil
+}
+
+// Reopen sends the approved template that invites the reader of r back,
+// with the ticket r is about (its Ref) as the template's one parameter.
+func (c *Channel) Reopen(ctx context.Context, r bot.Reply) (bool, error) {
+	t := c.cfg.Template
+	lang := t.Languages[r.Lang]
+	if lang == "" {
+		lang = t.Languages[defaultLang]
+	}
+	if t.Name == "" || lang == "" {
+		return false, nil
+	}
+	ticket := "-"
+	if id, ok := strings.CutPrefix(r.Ref, "ticket:"); ok {
+		ticket = id
+	}
+	payload := map[string]any{"to": r.Chat, "recipient_type": "individual", "type": "template",
+		"template": map[string]any{"name": t.Name, "language": map[string]any{"code": lang},
+			"components": []any{map[string]any{"type": "body",
+				"parameters": []any{map[string]any{"type": "text", "text": ticket}}}}}}
+	if _, err := c.post(ctx, payload); err != nil {
+		return false, fmt.Errorf("whatsapp: template: %w", c.classify(err))
+	}
+	return true, nil
+}

@@ -1,0 +1,162 @@
+package whatsapp
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/shakwa/shakwa"
+)
+
+// signatureHeader carries Meta's signature of a notification's body.
+const signatureHeader = "X-Hub-Signature-256"
+
+// WebhookHandler returns the handler of Meta's webhook; where it is mounted
+// is the caller's business (WHATSAPP_WEBHOOK_PATH). It answers:
+//
+//   - GET, Meta's verification: 200 with hub.challenge when hub.mode is
+//     subscribe and hub.verify_token is ours (compared in constant time),
+//     403 otherwise;
+//   - POST without a signature, or with one that is not the HMAC-SHA256 of
+//     the raw body under the app secret: 401, before the body is parsed;
+//   - a body over 4 MB: 413; one that is not a notification: 400;
+//   - 500 when a message could not be made safe (delivered, or its media
+//     kept): Meta sends the notification again, and what was delivered
+//     already is dropped as a copy;
+//   - 200 once every message and delivery report of the notification is
+//     safe, and at once for what the bot does not take (reactions, system
+//     messages, other fields, another business number).
+//   - 405 to other methods.
+func (c *Channel) WebhookHandler() http.Handler {
+	return http.HandlerFunc(c.serveWebhook)
+}
+
+func (c *Channel) serveWebhook(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet:
+		c.verify(w, r)
+	case http.MethodPost:
+		c.notification(w, r)
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	}
+}
+
+// verify answers Meta's subscription handshake.
+func (c *Channel) verify(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	token := q.Get("hub.verify_token")
+	if q.Get("hub.mode") != "subscribe" || subtle.ConstantTimeCompare([]byte(token), []byte(c.cfg.VerifyToken)) != 1 {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	io.WriteString(w, q.Get("hub.challenge"))
+}
+
+// signed reports whether sig is the signature of body.
+func (c *Channel) signed(body []byte, sig string) bool {
+	hexSig, ok := strings.CutPrefix(sig, "sha256=")
+	got, err := hex.DecodeString(hexSig)
+	if !ok || err != nil || len(got) != sha256.Size {
+		return false
+	}
+	m := hmac.New(sha256.New, []byte(c.cfg.AppSecret))
+	m.Write(body)
+	return hmac.Equal(got, m.Sum(nil))
+}
+
+func (c *Channel) notification(w http.ResponseWriter, r *http.Request) {
+	sig := r.Header.Get(signatureHeader)
+	if sig == "" {
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxNotification))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			http.Error(w, "notification too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(w, "cannot read notification", http.StatusBadRequest)
+		return
+	}
+	if !c.signed(body, sig) {
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
+	n, err := decodeNotification(body)
+	if err != nil {
+		http.Error(w, "malformed notification", http.StatusBadRequest)
+		return
+	}
+	// Handled to the end even if Meta hangs up: half a notification is
+	// worse than an answer nobody reads. Intake bounds each delivery.
+	if err := c.handle(context.WithoutCancel(r.Context()), n); err != nil {
+		c.log.Warn("notification not accepted; meta will send it again", "err", err)
+		http.Error(w, "try again", http.StatusInternalServerError)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// handle makes every message and report of n safe, in order; it stops at
+// the first that is not, so that a sender's later messages never overtake
+// it.
+func (c *Channel) handle(ctx context.Context, n *notification) error {
+	for _, v := range n.values() {
+		if v.Metadata.PhoneNumberID != c.cfg.PhoneID {
+			c.log.Warn("notification for another business number ignored")
+			continue
+		}
+		for _, m := range v.Messages {
+			if err := c.inbound(ctx, v, m); err != nil {
+				return err
+			}
+		}
+		for _, s := range v.Statuses {
+			if err := c.status(ctx, s); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// inbound makes one message safe: the person's window is recorded as
+// open first (what is owed to them may go, and the answer to this message
+// must not be taken for owed), then the message is delivered and, once it
+// is, marked as read.
+func (c *Channel) inbound(ctx context.Context, v value, in message) error {
+	if id, ok := in.pageTurn(); ok {
+		if err := c.cfg.Outbox.Wrote(ctx, Name+":"+in.From); err != nil {
+			return err
+		}
+		err := c.sendPage(ctx, in.From, id)
+		if !errors.Is(err, shakwa.ErrNotFound) && !errors.Is(err, shakwa.ErrInvalid) {
+			return err
+		}
+		// A list older than its pages: the press goes to the bot, which
+		// says the buttons are old and shows where to start.
+	}
+	m, err := c.toMessage(ctx, v, in)
+	if err != nil || m == nil {
+		return err
+	}
+	if err := c.cfg.Outbox.Wrote(ctx, Name+":"+in.From); err != nil {
+		return err
+	}
+	if err := c.deliver(ctx, m); err != nil {
+		return err
+	}
+	c.read(in.ID)
+	return nil
+}
