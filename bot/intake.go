@@ -58,8 +58,12 @@ type Intake struct {
 	// Timeout bounds one Handle call. Lease is how long a chat's turn (or
 	// a place in its line) is held without renewal: how soon the chat
 	// moves on after its process died. Keep is how long a handled update
-	// is remembered.
-	Timeout, Lease, Keep time.Duration
+	// is remembered (Meta resends for up to 7 days; the marks are a sorted
+	// set per chat, small). OnceKeep is how long the outbox remembers an
+	// update's replies were queued: it closes the moment between queueing
+	// them and marking the update handled, which a copy of the update
+	// meets within minutes.
+	Timeout, Lease, Keep, OnceKeep time.Duration
 	// Tries is how many times a Message whose handling Fails is handled
 	// before its replies go out anyway.
 	Tries int
@@ -69,7 +73,7 @@ type Intake struct {
 // of leases and marks.
 func NewIntake(store IntakeStore, h Handler, out Enqueuer, now func() time.Time, log *slog.Logger) *Intake {
 	return &Intake{store: store, handler: h, out: out, log: log, now: now,
-		Timeout: 30 * time.Second, Lease: 10 * time.Second, Keep: 48 * time.Hour, Tries: 3}
+		Timeout: 30 * time.Second, Lease: 10 * time.Second, Keep: 8 * 24 * time.Hour, OnceKeep: 24 * time.Hour, Tries: 3}
 }
 
 // errStopping is returned for an update whose turn did not come before
@@ -99,7 +103,7 @@ func (in *Intake) Deliver(ctx context.Context, m *Message) error {
 		}
 		// Tried enough: the apology goes out and the update is done.
 	}
-	if _, err := in.out.Enqueue(ctx, "in:"+m.Channel+":"+m.ID, in.Keep, rs.List); err != nil {
+	if _, err := in.out.Enqueue(ctx, "in:"+m.Channel+":"+m.ID, in.OnceKeep, rs.List); err != nil {
 		return in.abort(chat, m.ID, token, fmt.Errorf("enqueue replies: %w", err))
 	}
 	if held, err := in.store.Finish(ctx, chat, m.ID, token, in.now(), in.Keep); err != nil {

@@ -59,6 +59,22 @@ func (c *Config) validateSettings(ps *problems) {
 	if c.CloseAfter < Duration(time.Hour) {
 		ps.add("close_after", "must be at least 1h")
 	}
+	if t := c.WhatsApp.Template; t.Name != "" || len(t.Languages) > 0 {
+		if t.Name == "" {
+			ps.add("whatsapp.template.name", "required with languages")
+		}
+		if t.Languages["ar"] == "" {
+			ps.add("whatsapp.template.languages.ar", "required: the template's Arabic language code (e.g. ar)")
+		}
+		for lang, code := range t.Languages {
+			if lang != "ar" && lang != "en" {
+				ps.add("whatsapp.template.languages."+lang, "unknown language (want ar or en)")
+			}
+			if code == "" {
+				ps.add("whatsapp.template.languages."+lang, "empty template language code")
+			}
+		}
+	}
 }
 
 // validateCentres checks the centres and returns the set of valid-looking

@@ -153,6 +153,8 @@ func runSuite(t *testing.T, open opener) {
 		{"MailTrim", testMailTrim},
 		{"MailTTL", testMailTTL},
 		{"FileMap", testFileMap},
+		{"Window", testWindow},
+		{"PagesAndDelivery", testPagesAndDelivery},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -123,10 +123,16 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	h.ch = ch
-	h.hook = httptest.NewServer(ch.WebhookHandler())
-	t.Cleanup(h.hook.Close)
+	h.hook = newHook(t, ch)
 	h.api.Inbound(citizen, time.Now())
 	return h
+}
+
+// newHook serves ch's webhook for a test.
+func newHook(t *testing.T, ch *Channel) *httptest.Server {
+	srv := httptest.NewServer(ch.WebhookHandler())
+	t.Cleanup(srv.Close)
+	return srv
 }
 
 // post sends a webhook body with the given signature header ("" none) and

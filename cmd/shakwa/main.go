@@ -42,6 +42,7 @@ type env struct {
 	HTTPAddr      string
 	WebSecret     string // WEB_CHAT_SECRET: enables the web chat in serve
 	WebProxy      bool   // WEB_CHAT_TRUST_PROXY: client addresses from X-Forwarded-For
+	WhatsApp      whatsappEnv
 	FilesDir      string // FILES_DIR: where files' bytes are kept (demo: a temporary directory)
 	FilesMax      int64  // FILES_MAX_MB, in bytes
 	LogLevel      slog.Level
@@ -78,8 +79,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		Demo:          cmd == "demo",
 		Stderr:        stderr,
 	}
-	if err := e.LogLevel.UnmarshalText([]byte(or(getenv("LOG_LEVEL"), "info"))); err != nil {
+	var err error
+	if err = e.LogLevel.UnmarshalText([]byte(or(getenv("LOG_LEVEL"), "info"))); err != nil {
 		return fmt.Errorf("LOG_LEVEL: %w", err)
+	}
+	if e.WhatsApp, err = readWhatsApp(getenv); err != nil {
+		return err
 	}
 	mb, err := strconv.Atoi(or(getenv("FILES_MAX_MB"), "16"))
 	if err != nil || mb < 1 || mb > 100 {
@@ -103,6 +108,41 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	fs.Usage()
 	return fmt.Errorf("unknown command %q (want serve or demo)", cmd)
+}
+
+// whatsappEnv is the WhatsApp channel's part of the environment; the
+// channel is on when Token is set.
+type whatsappEnv struct {
+	Token, PhoneID, AppSecret, VerifyToken string
+	APIURL, WebhookPath                    string
+}
+
+// readWhatsApp reads the WHATSAPP_ variables: the four secrets all or
+// none, so that a half-configured channel stops the start-up, naming what
+// is missing.
+func readWhatsApp(getenv func(string) string) (whatsappEnv, error) {
+	w := whatsappEnv{
+		Token: getenv("WHATSAPP_TOKEN"), PhoneID: getenv("WHATSAPP_PHONE_NUMBER_ID"),
+		AppSecret: getenv("WHATSAPP_APP_SECRET"), VerifyToken: getenv("WHATSAPP_VERIFY_TOKEN"),
+		APIURL: getenv("WHATSAPP_API_URL"), WebhookPath: or(getenv("WHATSAPP_WEBHOOK_PATH"), "/whatsapp/webhook"),
+	}
+	var set, missing []string
+	for _, v := range []struct{ name, value string }{{"WHATSAPP_TOKEN", w.Token}, {"WHATSAPP_PHONE_NUMBER_ID", w.PhoneID},
+		{"WHATSAPP_APP_SECRET", w.AppSecret}, {"WHATSAPP_VERIFY_TOKEN", w.VerifyToken}} {
+		if v.value == "" {
+			missing = append(missing, v.name)
+		} else {
+			set = append(set, v.name)
+		}
+	}
+	if len(set) > 0 && len(missing) > 0 {
+		return whatsappEnv{}, fmt.Errorf("WhatsApp is half configured: %s set, %s missing",
+			strings.Join(set, ", "), strings.Join(missing, ", "))
+	}
+	if !strings.HasPrefix(w.WebhookPath, "/") {
+		return whatsappEnv{}, errors.New("WHATSAPP_WEBHOOK_PATH: want a path starting with /")
+	}
+	return w, nil
 }
 
 func or(v, def string) string {

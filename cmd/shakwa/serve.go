@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -22,6 +23,7 @@ import (
 	"github.com/shakwa/shakwa/bot"
 	"github.com/shakwa/shakwa/bot/telegram"
 	"github.com/shakwa/shakwa/bot/web"
+	"github.com/shakwa/shakwa/bot/whatsapp"
 	"github.com/shakwa/shakwa/config"
 	"github.com/shakwa/shakwa/files"
 	"github.com/shakwa/shakwa/handlers"
@@ -65,7 +67,8 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 	h := handlers.New(cfg, store, text, time.Now, log, opts)
 	var intake *bot.Intake
 	deliver := func(ctx context.Context, m *bot.Message) error { return intake.Deliver(ctx, m) }
-	mux := routes(store)
+	var degraded []named // channels that may find they cannot send
+	mux := routes(store, &degraded)
 	var channels []bot.Channel
 	var runners []func(context.Context) error
 	var onShutdown []func() // run as shutdown begins
@@ -92,8 +95,20 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 		mux.Handle("/chat/", wc.Handler())
 		channels = append(channels, wc)
 	}
+	var wa *whatsapp.Channel
+	later := &outboxLater{}
+	if e.WhatsApp.Token != "" {
+		wa, err = newWhatsApp(e, cfg, text, store, fs, later, deliver, log)
+		if err != nil {
+			return err
+		}
+		mux.Handle(e.WhatsApp.WebhookPath, wa.WebhookHandler())
+		channels, runners = append(channels, wa), append(runners, wa.Run)
+		degraded = append(degraded, named{whatsapp.Name, wa.Degraded})
+	}
 	outbox := bot.NewOutbox(store, channels, time.Now, log)
-	outbox.Files, outbox.FileMap = fs, store
+	outbox.Files, outbox.FileMap, outbox.Window = fs, store, store
+	later.Outbox = outbox
 	intake = bot.NewIntake(store, h, outbox, time.Now, log)
 	jobs := bot.NewJobs(store, outbox, time.Now, log)
 	jobs.Handle(handlers.JobAutoClose, h)
@@ -239,18 +254,62 @@ func demoPeople(cfg *config.Config, text *locales.Bundle) *web.Demo {
 	return d
 }
 
-// routes serves health and readiness.
-func routes(store *storage.Store) *http.ServeMux {
+// named is a channel's check of whether it can send.
+type named struct {
+	name     string
+	degraded func() error
+}
+
+// routes serves health and readiness. /readyz answers JSON: "ok" or why
+// not for Redis and for each channel that can find it cannot send (a
+// refused token), with 503 when any is not ok.
+func routes(store *storage.Store, channels *[]named) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		status, ready := map[string]string{"redis": "ok"}, true
 		if err := store.Ping(r.Context()); err != nil {
-			http.Error(w, "redis unavailable", http.StatusServiceUnavailable)
-			return
+			status["redis"], ready = "unavailable", false
 		}
-		fmt.Fprintln(w, "ok")
+		for _, ch := range *channels {
+			status[ch.name] = "ok"
+			if err := ch.degraded(); err != nil {
+				status[ch.name], ready = "degraded: "+err.Error(), false
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		if !ready {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		json.NewEncoder(w).Encode(status)
 	})
 	return mux
+}
+
+// outboxLater lets the WhatsApp channel, made before the outbox, talk to
+// it.
+type outboxLater struct{ *bot.Outbox }
+
+// newWhatsApp builds the WhatsApp channel: its words from the locales, its
+// template from the configuration, long lists' pages and delivery reports
+// in Redis.
+func newWhatsApp(e env, cfg *config.Config, text *locales.Bundle, store *storage.Store, fs *files.Store, out whatsapp.Outbox, deliver whatsapp.Deliver, log *slog.Logger) (*whatsapp.Channel, error) {
+	labels := map[string]whatsapp.Labels{}
+	for _, lang := range locales.Langs() {
+		labels[lang] = whatsapp.Labels{Choose: text.Text(lang, "wa.choose", nil), Next: text.Text(lang, "wa.next", nil),
+			Previous: text.Text(lang, "wa.previous", nil), Prompt: text.Text(lang, "wa.prompt", nil)}
+	}
+	w := e.WhatsApp
+	return whatsapp.New(whatsapp.Config{
+		Token: w.Token, PhoneID: w.PhoneID, AppSecret: w.AppSecret, VerifyToken: w.VerifyToken, APIURL: w.APIURL,
+		Logger: log, Files: fs, Pages: store, Outbox: out, Labels: labels,
+		Template: whatsapp.Template{Name: cfg.WhatsApp.Template.Name, Languages: cfg.WhatsApp.Template.Languages},
+		Statuses: func(ctx context.Context, id, status string, at time.Time) {
+			if err := store.SetDelivery(ctx, id, status, at); err != nil {
+				log.Warn("delivery report", "channel", whatsapp.Name, "err", err)
+			}
+		},
+	}, deliver)
 }
 
 // webhookRoute serves the Telegram webhook at its URL's path, in webhook

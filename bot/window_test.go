@@ -1,0 +1,105 @@
+package bot_test
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shakwa/shakwa/bot"
+	"github.com/shakwa/shakwa/storage/storagetest"
+)
+
+// windowChannel is a channel that may write only within a day of a
+// person's last message, reopening with a template.
+type windowChannel struct {
+	mu        sync.Mutex
+	sent      []string
+	templates []string
+	refuse    bool // Send answers ErrWindowClosed, as Meta may
+}
+
+func (c *windowChannel) Name() string                  { return "whatsapp" }
+func (c *windowChannel) Pace(bot.Reply) time.Duration  { return 0 }
+func (c *windowChannel) PerSecond() float64            { return 0 }
+func (c *windowChannel) Window() time.Duration         { return 24 * time.Hour }
+func (c *windowChannel) Send(_ context.Context, r bot.Reply, _ string) (bot.Sent, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.refuse {
+		c.refuse = false
+		return bot.Sent{}, bot.ErrWindowClosed
+	}
+	c.sent = append(c.sent, r.Text)
+	return bot.Sent{MessageID: "wamid." + r.Text}, nil
+}
+
+func (c *windowChannel) Reopen(_ context.Context, r bot.Reply) (bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.templates = append(c.templates, r.Ref)
+	return true, nil
+}
+
+func (c *windowChannel) texts() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.sent)
+}
+
+// TestOutboxWindow: what is owed to a person outside their window waits,
+// once the template invited them, and follows, in order, when they write;
+// a message the platform refuses for the window, at once or later, goes
+// the same way.
+func TestOutboxWindow(t *testing.T) {
+	store := storagetest.Store(t)
+	clk := newClock()
+	ch := &windowChannel{}
+	o := bot.NewOutbox(store, []bot.Channel{ch}, clk.Now, quiet)
+	o.Window = store
+	ctx := context.Background()
+	const chat = "whatsapp:971501234567"
+	if err := o.Wrote(ctx, chat); err != nil {
+		t.Fatal(err)
+	}
+	enqueue(t, o, bot.Reply{Channel: "whatsapp", Chat: "971501234567", Text: "in time"})
+	drain(t, o)
+	clk.add(25 * time.Hour) // the window closed
+	enqueue(t, o,
+		bot.Reply{Channel: "whatsapp", Chat: "971501234567", Text: "staff reply", Ref: "ticket:KRM-000007"},
+		bot.Reply{Channel: "whatsapp", Chat: "971501234567", Text: "resolution", Ref: "ticket:KRM-000007"})
+	drain(t, o)
+	clk.add(time.Hour)
+	drain(t, o)
+	if got := ch.texts(); !slices.Equal(got, []string{"in time"}) || !slices.Equal(ch.templates, []string{"ticket:KRM-000007"}) {
+		t.Fatalf("sent %v, templates %v; want only the first, and one template for the owed ones", got, ch.templates)
+	}
+	clk.add(3 * 24 * time.Hour) // days go by: nothing owed is dropped
+	if err := o.Wrote(ctx, chat); err != nil {
+		t.Fatal(err)
+	}
+	drain(t, o)
+	if got := ch.texts(); !slices.Equal(got, []string{"in time", "staff reply", "resolution"}) {
+		t.Errorf("after the person wrote: %v; want what was owed, in order", got)
+	}
+	// Refused by the platform at once, though the window looked open.
+	ch.refuse = true
+	enqueue(t, o, bot.Reply{Channel: "whatsapp", Chat: "971501234567", Text: "refused"})
+	drain(t, o)
+	if len(ch.templates) != 2 || len(ch.texts()) != 3 {
+		t.Errorf("templates %v, sent %v; want a second template and nothing sent", ch.templates, ch.texts())
+	}
+	o.Wrote(ctx, chat)
+	drain(t, o)
+	// Accepted, then reported refused for the window: sent again, first.
+	if ok, err := o.Resend(ctx, chat, "wamid.refused"); !ok || err != nil {
+		t.Fatalf("Resend = %v, %v", ok, err)
+	}
+	drain(t, o)
+	o.Wrote(ctx, chat)
+	drain(t, o)
+	if got := ch.texts(); !slices.Equal(got, []string{"in time", "staff reply", "resolution", "refused", "refused"}) {
+		t.Errorf("after a late refusal: %v; want the message once more when they wrote", got)
+	}
+}
