@@ -20,10 +20,10 @@ type windowChannel struct {
 	refuse    bool // Send answers ErrWindowClosed, as Meta may
 }
 
-func (c *windowChannel) Name() string                  { return "whatsapp" }
-func (c *windowChannel) Pace(bot.Reply) time.Duration  { return 0 }
-func (c *windowChannel) PerSecond() float64            { return 0 }
-func (c *windowChannel) Window() time.Duration         { return 24 * time.Hour }
+func (c *windowChannel) Name() string                 { return "whatsapp" }
+func (c *windowChannel) Pace(bot.Reply) time.Duration { return 0 }
+func (c *windowChannel) PerSecond() float64           { return 0 }
+func (c *windowChannel) Window() time.Duration        { return 24 * time.Hour }
 func (c *windowChannel) Send(_ context.Context, r bot.Reply, _ string) (bot.Sent, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
