@@ -57,10 +57,13 @@ func (m *Message) Address() shakwa.Address {
 }
 
 // Failure is a platform's report that a message we sent was not
-// delivered.
+// delivered, or the outbox's that it gave up sending it.
 type Failure struct {
-	// MessageID is the platform id of the message (Sent.MessageID).
+	// MessageID is the platform id of the message (Sent.MessageID), or
+	// "" when it never got one (refused when sent).
 	MessageID string
+	// Ref is our name of the message (Reply.Ref), when known.
+	Ref string
 	// Code is the platform's error code; Reason its words, for staff.
 	Code   int
 	Reason string
@@ -80,6 +83,9 @@ type User struct {
 // Message.Button when pressed; it is at most 64 bytes.
 type Button struct {
 	Label string
+	// Short is a shorter label, for a channel where Label does not fit
+	// (WhatsApp's buttons hold 20 characters); "" when there is none.
+	Short string `json:",omitempty"`
 	Data  string
 }
 

@@ -78,6 +78,10 @@ type Outbox struct {
 	// person's last message (see Windowed); without it they are sent to
 	// as any other.
 	Window WindowStore
+	// Undelivered, when set, hears of every Reply kept as a dead letter,
+	// with why: a message owed to a citizen that never reaches them is
+	// news to the staff member who wrote it.
+	Undelivered func(ctx context.Context, r Reply, reason string)
 
 	// Workers is how many sends run at once; Lease how long a leased item
 	// is held before another process may send it (it must outlast
@@ -258,33 +262,33 @@ func (o *Outbox) sendOne(ctx context.Context) (busy bool, wait time.Duration, er
 	defer cancel()
 	var r Reply
 	if err := json.Unmarshal(item, &r); err != nil {
-		return true, 0, o.store.Dead(ctx, queue, "undecodable: "+err.Error(), o.now())
+		return true, 0, o.dead(ctx, queue, nil, "undecodable: "+err.Error())
 	}
 	ch, ok := o.channels[r.Channel]
 	if !ok {
-		return true, 0, o.store.Dead(ctx, queue, "no channel "+r.Channel, o.now())
+		return true, 0, o.dead(ctx, queue, &r, "no channel "+r.Channel)
 	}
 	chat := r.Channel + ":" + r.Chat
 	editID := ""
 	if r.Edit && r.Ref != "" {
 		if editID, err = o.store.Ref(ctx, chat, r.Ref); err != nil {
-			return true, 0, o.retry(ctx, queue, attempts, &RetryError{Err: err})
+			return true, 0, o.retry(ctx, queue, attempts, &r, &RetryError{Err: err})
 		}
 	}
 	if closed, err := o.windowClosed(ctx, ch, queue); err != nil {
-		return true, 0, o.retry(ctx, queue, attempts, &RetryError{Err: err})
+		return true, 0, o.retry(ctx, queue, attempts, &r, &RetryError{Err: err})
 	} else if closed && !r.Notice {
-		return true, 0, o.reopen(ctx, ch, queue, attempts, r)
+		return true, 0, o.reopen(ctx, ch, queue, attempts, &r)
 	}
 	if err := o.resolveFiles(ctx, &r); err != nil {
-		return true, 0, o.failed(ctx, queue, attempts, err)
+		return true, 0, o.failed(ctx, queue, attempts, &r, err)
 	}
 	sent, err := ch.Send(ctx, r, editID)
 	if errors.Is(err, ErrWindowClosed) {
-		return true, 0, o.reopen(ctx, ch, queue, attempts, r)
+		return true, 0, o.reopen(ctx, ch, queue, attempts, &r)
 	}
 	if err != nil {
-		return true, 0, o.failed(ctx, queue, attempts, err)
+		return true, 0, o.failed(ctx, queue, attempts, &r, err)
 	}
 	o.rememberUploads(ctx, ch, sent)
 	o.keepSent(ctx, ch, sent.MessageID, item)
@@ -301,24 +305,36 @@ func (o *Outbox) sendOne(ctx context.Context) (busy bool, wait time.Duration, er
 }
 
 // failed retries what may pass and keeps the rest as a dead letter.
-func (o *Outbox) failed(ctx context.Context, queue string, attempts int, err error) error {
+func (o *Outbox) failed(ctx context.Context, queue string, attempts int, r *Reply, err error) error {
 	var re *RetryError
 	if !errors.As(err, &re) {
 		o.log.WarnContext(ctx, "undeliverable", "channel", channelOf(queue), "err", err)
-		return o.store.Dead(ctx, queue, err.Error(), o.now())
+		return o.dead(ctx, queue, r, err.Error())
 	}
-	return o.retry(ctx, queue, attempts, re)
+	return o.retry(ctx, queue, attempts, r, re)
+}
+
+// dead keeps the head of queue, r, as a dead letter, and says so to
+// Undelivered.
+func (o *Outbox) dead(ctx context.Context, queue string, r *Reply, reason string) error {
+	if err := o.store.Dead(ctx, queue, reason, o.now()); err != nil {
+		return err
+	}
+	if o.Undelivered != nil && r != nil {
+		o.Undelivered(ctx, *r, reason)
+	}
+	return nil
 }
 
 // retry schedules the next attempt of a queue's head, whose attempts
 // failed so far, after one more failure: doubling from one second, up to
 // 5 minutes, or later if the platform asked. The count is the store's, so
 // it holds across restarts and processes.
-func (o *Outbox) retry(ctx context.Context, queue string, attempts int, re *RetryError) error {
+func (o *Outbox) retry(ctx context.Context, queue string, attempts int, r *Reply, re *RetryError) error {
 	n := attempts + 1
 	if n >= o.MaxAttempts {
 		o.log.WarnContext(ctx, "gave up", "channel", channelOf(queue), "attempts", n, "err", re.Err)
-		return o.store.Dead(ctx, queue, re.Err.Error(), o.now())
+		return o.dead(ctx, queue, r, re.Err.Error())
 	}
 	delay := min(time.Second<<min(n-1, 9), 5*time.Minute)
 	delay = max(delay, re.After)

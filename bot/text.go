@@ -59,23 +59,28 @@ func SplitText(text string, limit int, w Width) []string {
 	return parts
 }
 
-// CutText cuts s to at most limit, at a space when one falls in the last
-// third of what fits, else between two characters, and returns the head
-// and what is left (trimmed). A name too long for a button keeps its
-// start whole; the rest can go where more fits.
+// CutText cuts s to at most limit and returns the head and what is left,
+// both trimmed of spaces and of the dashes, commas and colons that joined
+// them. It cuts at a space when one leaves at least a third of what fits,
+// else between two characters (never inside a letter with its marks): a
+// name too long for a button keeps its start in words, and the rest can
+// go where more fits.
 func CutText(s string, limit int, w Width) (head, rest string) {
 	s = strings.TrimSpace(s)
 	cut := PrefixWithin(s, limit, w)
 	if cut == len(s) {
 		return s, ""
 	}
-	if i := strings.LastIndex(s[:cut], " "); i > 0 && TextWidth(s[:i], w) >= limit*2/3 {
+	if i := strings.LastIndex(s[:cut+1], " "); i > 0 && TextWidth(s[:i], w) >= limit/3 {
 		cut = i
 	} else {
 		cut = BackOffMarks(s, cut)
 	}
-	return strings.TrimSpace(s[:cut]), strings.TrimSpace(s[cut:])
+	return strings.TrimRight(s[:cut], joiners), strings.TrimLeft(s[cut:], joiners)
 }
+
+// joiners are what is trimmed where a text is cut.
+const joiners = " \t\n-–—,،:;"
 
 // PrefixWithin returns the length in bytes of the longest prefix of s that
 // is at most limit wide (at least one character, so that cutting always

@@ -96,22 +96,22 @@ func (o *Outbox) windowClosed(ctx context.Context, ch Channel, queue string) (bo
 
 // reopen sends the channel's invitation in place of r and parks the queue:
 // r and what follows it wait until the person writes.
-func (o *Outbox) reopen(ctx context.Context, ch Channel, queue string, attempts int, r Reply) error {
+func (o *Outbox) reopen(ctx context.Context, ch Channel, queue string, attempts int, r *Reply) error {
 	ro, ok := ch.(Reopener)
 	var err error
 	if ok {
-		ok, err = ro.Reopen(ctx, r)
+		ok, err = ro.Reopen(ctx, *r)
 	}
 	if err == nil && !ok {
-		return o.store.Dead(ctx, queue, "outside the messaging window, and no template to reopen it", o.now())
+		return o.dead(ctx, queue, r, "outside the messaging window, and no template to reopen it")
 	}
 	if err != nil {
 		var re *RetryError
 		if errors.As(err, &re) {
-			return o.retry(ctx, queue, attempts, re)
+			return o.retry(ctx, queue, attempts, r, re)
 		}
 		o.log.WarnContext(ctx, "template refused", "channel", ch.Name(), "err", err)
-		return o.store.Dead(ctx, queue, "outside the messaging window; template refused: "+err.Error(), o.now())
+		return o.dead(ctx, queue, r, "outside the messaging window; template refused: "+err.Error())
 	}
 	if _, err := o.Window.Park(ctx, queue, o.now()); err != nil {
 		return err

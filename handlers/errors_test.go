@@ -180,3 +180,31 @@ func (f *markFails) SaveSession(ctx context.Context, who string, data []byte, tt
 	}
 	return f.Store.SaveSession(ctx, who, data, ttl)
 }
+
+// TestDeliveryFailures: a platform's report that a message about a ticket
+// never reached its citizen (or the outbox giving up on it) reaches the
+// ticket's holder, with the platform's reason; a failure in a staff
+// member's own chat is only logged.
+func TestDeliveryFailures(t *testing.T) {
+	w := newWorld(t)
+	id := w.fileComplaint(citizen, "KRM")
+	w.do(fatima, bot.Message{Chat: "-1001", Button: "claim:" + id})
+	w.text(fatima, "/reply "+id+" هل ما زلت في المركز؟")
+	replyID := w.lastIDs["telegram:"+citizen.id]
+	rs := w.do(citizen, bot.Message{Failed: &bot.Failure{MessageID: replyID, Code: 131026, Blocked: true,
+		Reason: "(#131026) Message undeliverable"}})
+	if got := find(rs, fatima.id, "(#131026) Message undeliverable"); len(got) != 1 || !strings.Contains(got[0].Text, id) ||
+		!strings.Contains(got[0].Text, "لا يمكن الوصول إليه") {
+		t.Errorf("holder told %v; want the ticket, that the citizen cannot be reached, and the reason", texts(rs))
+	}
+	rs = w.do(citizen, bot.Message{Failed: &bot.Failure{Ref: refTicket + id, Reason: "a file WhatsApp does not take"}})
+	if got := find(rs, fatima.id, "لم تصل رسالتك"); len(got) != 1 {
+		t.Errorf("holder told %v; want the message that did not arrive", texts(rs))
+	}
+	if rs := w.do(fatima, bot.Message{Failed: &bot.Failure{Ref: refTicket + id, Reason: "blocked"}}); len(rs) != 0 {
+		t.Errorf("a failure in the staff member's chat: %v; want nothing sent", texts(rs))
+	}
+	if rs := w.do(citizen, bot.Message{Failed: &bot.Failure{MessageID: "unknown"}}); len(rs) != 0 {
+		t.Errorf("a failure of a message about no ticket: %v; want nothing sent", texts(rs))
+	}
+}

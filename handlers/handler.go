@@ -9,6 +9,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"time"
@@ -185,13 +186,24 @@ func (h *Handler) conv(ctx context.Context, m *bot.Message) *conv {
 		}
 	}
 	// A person's language is kept under their private address; in a group,
-	// that is their user id.
-	lang, err := h.notify.langOf(ctx, shakwa.Address{Channel: m.Channel, Chat: m.From.ID}, m.From.Lang)
+	// that is their user id. The first hint a person's platform (or their
+	// words) gives is remembered: WhatsApp says nothing of it, and a
+	// button press carries no words to guess from.
+	self := shakwa.Address{Channel: m.Channel, Chat: m.From.ID}
+	stored, err := h.store.Lang(ctx, self)
 	if err != nil {
-		c.fail(ctx, err)
+		c.fail(ctx, fmt.Errorf("language: %w", err))
 		return c
 	}
-	c.lang = lang
+	switch {
+	case stored != "":
+		c.lang = stored
+	case m.From.Lang != "" && !m.Group:
+		c.lang = locales.Lang(m.From.Lang)
+		if err := h.store.SetLang(ctx, self, c.lang); err != nil {
+			c.fail(ctx, fmt.Errorf("remember language: %w", err))
+		}
+	}
 	return c
 }
 

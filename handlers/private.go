@@ -61,6 +61,10 @@ func (h *Handler) private(ctx context.Context, c *conv) {
 	if h.followTyped(ctx, c, text) || h.relay(ctx, c) {
 		return
 	}
+	if h.text.Is("words.hello", text) {
+		h.menu(c, "menu.greeting") // «مرحبا»: the first words on WhatsApp
+		return
+	}
 	h.menu(c, "menu.hint")
 }
 

@@ -42,7 +42,11 @@ func (h words) renderButtons(lang string, rows [][]flows.Choice) [][]bot.Button 
 			if ch.Count != 0 {
 				data = map[string]any{"Count": ch.Count}
 			}
-			r = append(r, bot.Button{Label: h.text.Text(lang, ch.Key, data), Data: ch.Data})
+			b := bot.Button{Label: h.text.Text(lang, ch.Key, data), Data: ch.Data}
+			if h.text.Has(ch.Key + ".short") {
+				b.Short = h.text.Text(lang, ch.Key+".short", data)
+			}
+			r = append(r, b)
 		}
 		if len(r) > 0 {
 			out = append(out, r)

@@ -366,10 +366,13 @@ func (h *Handler) list(c *conv, ts []*shakwa.Ticket, key, action string) {
 // not about a ticket is logged only.
 func (h *Handler) deliveryFailed(ctx context.Context, c *conv) {
 	f := c.m.Failed
-	ref, err := h.store.RefOf(ctx, c.who.String(), f.MessageID)
-	if err != nil {
-		c.fail(ctx, fmt.Errorf("what the failed message was: %w", err))
-		return
+	ref := f.Ref
+	if ref == "" && f.MessageID != "" {
+		var err error
+		if ref, err = h.store.RefOf(ctx, c.who.String(), f.MessageID); err != nil {
+			c.fail(ctx, fmt.Errorf("what the failed message was: %w", err))
+			return
+		}
 	}
 	id, ok := strings.CutPrefix(ref, refTicket)
 	if !ok {
@@ -382,6 +385,12 @@ func (h *Handler) deliveryFailed(ctx context.Context, c *conv) {
 	}
 	if err != nil {
 		c.fail(ctx, err)
+		return
+	}
+	if t.Citizen != c.id {
+		// A staff member's own chat refused a message: telling them about
+		// it would only go the same way.
+		h.log.WarnContext(ctx, "message to staff not delivered", "channel", c.m.Channel, "ticket", t.ID)
 		return
 	}
 	key := "staff.delivery_failed"

@@ -76,6 +76,13 @@ func New(onError func(lang, key string, err error)) (*Bundle, error) {
 	return bu, nil
 }
 
+// Has reports whether message key exists (in the default language; the
+// tests keep the languages' keys the same).
+func (b *Bundle) Has(key string) bool {
+	_, ok := slices.BinarySearch(b.keys[langs[0]], key)
+	return ok
+}
+
 // Keys returns the message keys of lang, sorted.
 func (b *Bundle) Keys(lang string) []string { return slices.Clone(b.keys[lang]) }
 

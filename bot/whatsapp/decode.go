@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/shakwa/shakwa"
 	"github.com/shakwa/shakwa/bot"
@@ -173,6 +175,7 @@ func (c *Channel) toMessage(ctx context.Context, v value, in message) (*bot.Mess
 	case "text":
 		if in.Text != nil {
 			m.Text = in.Text.Body
+			m.From.Lang = textLang(m.Text)
 		}
 	case "interactive":
 		if in.Interactive == nil {
@@ -242,6 +245,35 @@ func tooLarge(errs []graphErr) bool {
 		}
 	}
 	return false
+}
+
+// textLang guesses the language of what a person wrote, for a platform
+// that says nothing of its users' language: "ar" for Arabic letters, "en"
+// for words of Latin letters (one of four letters at least, so that a
+// ticket number such as "krm 12" is no word), "" otherwise.
+func textLang(s string) string {
+	latinWord, arabic := false, false
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) }) {
+		latin := 0
+		for _, r := range w {
+			switch {
+			case unicode.Is(unicode.Arabic, r):
+				arabic = true
+			case r < 0x80:
+				latin++
+			}
+		}
+		if latin >= 4 && latin == utf8.RuneCountInString(w) {
+			latinWord = true
+		}
+	}
+	switch {
+	case arabic:
+		return "ar"
+	case latinWord:
+		return "en"
+	}
+	return ""
 }
 
 // sharedPhone is the first phone number of a shared contact card, as

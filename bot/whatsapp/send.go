@@ -164,16 +164,29 @@ func (c *Channel) mediaPayload(ctx context.Context, a shakwa.Attachment, uploads
 type choice struct {
 	ID    string `json:"id"`
 	Label string `json:"label"`
+	Short string `json:"short,omitempty"`
 }
 
 func flatten(rows [][]bot.Button) []choice {
 	var out []choice
 	for _, row := range rows {
 		for _, b := range row {
-			out = append(out, choice{ID: b.Data, Label: b.Label})
+			out = append(out, choice{ID: b.Data, Label: b.Label, Short: b.Short})
 		}
 	}
 	return out
+}
+
+// fit is ch's label within limit: the label if it fits, else its short
+// form if it has one that does, else "".
+func (ch choice) fit(limit int) string {
+	for _, l := range []string{ch.Label, ch.Short} {
+		l = strings.TrimSpace(l)
+		if l != "" && bot.TextWidth(l, bot.Runes) <= limit {
+			return l
+		}
+	}
+	return ""
 }
 
 // interactive renders choices as reply buttons, a list, or page page of a
@@ -184,7 +197,7 @@ func (c *Channel) interactive(ctx context.Context, r bot.Reply, choices []choice
 		var buttons []any
 		for _, ch := range choices {
 			buttons = append(buttons, map[string]any{"type": "reply",
-				"reply": map[string]any{"id": ch.ID, "title": strings.TrimSpace(ch.Label)}})
+				"reply": map[string]any{"id": ch.ID, "title": ch.fit(maxButtonTitle)}})
 		}
 		return map[string]any{"type": "interactive", "interactive": map[string]any{
 			"type": "button", "body": map[string]any{"text": body},
@@ -231,15 +244,15 @@ func pageBounds(n, page int) (from, to int) {
 }
 
 // fitButtons reports whether choices can be reply buttons: three at most,
-// each label whole within 20 characters, no two alike.
+// each label (or its short form) whole within 20 characters, no two alike.
 func fitButtons(choices []choice) bool {
 	if len(choices) == 0 || len(choices) > maxButtons {
 		return false
 	}
 	seen := map[string]bool{}
 	for _, ch := range choices {
-		l := strings.TrimSpace(ch.Label)
-		if l == "" || bot.TextWidth(l, bot.Runes) > maxButtonTitle || seen[l] || len(ch.ID) > 256 {
+		l := ch.fit(maxButtonTitle)
+		if l == "" || seen[l] || len(ch.ID) > 256 {
 			return false
 		}
 		seen[l] = true
@@ -247,27 +260,60 @@ func fitButtons(choices []choice) bool {
 	return true
 }
 
-// rows are list rows: a label too long for a title keeps its start there,
-// cut at a word where one is near, and the rest goes in the description;
-// titles are made unique.
+// rows are list rows. A label too long for a title uses its short form if
+// it has one that fits, else keeps its start there, in words, and the
+// rest goes in the description. Names that would share a title ("Centre -
+// Karama", "Centre - Barsha") show the part that tells them apart, after
+// their last dash, in the title instead; what is still alike is numbered.
 func rows(choices []choice) []any {
+	type row struct{ title, desc string }
+	rs := make([]row, len(choices))
+	count := map[string]int{}
+	for i, ch := range choices {
+		if l := ch.fit(maxRowTitle); l != "" {
+			rs[i].title = l
+		} else {
+			rs[i].title, rs[i].desc = bot.CutText(ch.Label, maxRowTitle, bot.Runes)
+		}
+		count[rs[i].title]++
+	}
+	for i, ch := range choices {
+		if count[rs[i].title] < 2 {
+			continue
+		}
+		if head, tail, ok := lastSegment(ch.Label); ok {
+			rs[i].title, _ = bot.CutText(tail, maxRowTitle, bot.Runes)
+			rs[i].desc = head
+		}
+	}
 	var out []any
 	seen := map[string]int{}
-	for _, ch := range choices {
-		title, rest := bot.CutText(ch.Label, maxRowTitle, bot.Runes)
+	for i, ch := range choices {
+		title := rs[i].title
 		if n := seen[title]; n > 0 {
 			suffix := " " + strconv.Itoa(n+1)
 			title, _ = bot.CutText(title, maxRowTitle-len(suffix), bot.Runes)
 			title += suffix
 		}
-		seen[title]++
-		row := map[string]any{"id": ch.ID, "title": title}
-		if rest != "" {
-			row["description"] = cut(rest, maxRowDesc)
+		seen[rs[i].title]++
+		r := map[string]any{"id": ch.ID, "title": title}
+		if rs[i].desc != "" {
+			r["description"] = cut(rs[i].desc, maxRowDesc)
 		}
-		out = append(out, row)
+		out = append(out, r)
 	}
 	return out
+}
+
+// lastSegment splits a name at its last dash ("مركز سعادة المتعاملين -
+// الكرامة"): what comes before, and the part that names it.
+func lastSegment(label string) (head, tail string, ok bool) {
+	for _, sep := range []string{" - ", " – ", " — ", "، ", ": "} {
+		if i := strings.LastIndex(label, sep); i > 0 {
+			return strings.TrimSpace(label[:i]), strings.TrimSpace(label[i+len(sep):]), true
+		}
+	}
+	return "", "", false
 }
 
 // cut shortens s to n characters with an ellipsis, on a word where one is

@@ -77,7 +77,6 @@ func TestServe(t *testing.T) {
 	api := telegramtest.NewServer(t, testToken)
 	before := runtime.NumGoroutine()
 
-	cfgFile := testConfig
 	env := map[string]string{
 		"TELEGRAM_BOT_TOKEN":      testToken,
 		"TELEGRAM_API_URL":        api.URL(),
@@ -88,41 +87,7 @@ func TestServe(t *testing.T) {
 		"LOG_LEVEL":               "debug",
 		"FILES_DIR":               t.TempDir(),
 	}
-	logs := newLogSink()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve", "-config", cfgFile}, func(k string) string { return env[k] }, logs)
-	}()
-	stop := func() error {
-		cancel()
-		select {
-		case err := <-done:
-			return err
-		case <-time.After(20 * time.Second):
-			t.Fatal("run did not return within 20s of cancel")
-			return nil
-		}
-	}
-	t.Cleanup(func() { // a test that stops early still stops the program
-		if ctx.Err() == nil {
-			stop()
-		}
-	})
-	defer func() {
-		if t.Failed() {
-			t.Logf("program log:\n%s", logs)
-		}
-	}()
-
-	var addr string
-	select {
-	case addr = <-logs.listening:
-	case err := <-done:
-		t.Fatalf("run returned before listening: %v", err)
-	case <-time.After(waitFor):
-		t.Fatal("no \"listening\" log line")
-	}
+	addr, logs, stop := startProgram(t, env)
 	h := &hook{url: "http://" + addr, client: &http.Client{Transport: &http.Transport{}, Timeout: waitFor}}
 	h.ids.Store(700_000)
 	r := &reader{api: api, read: map[int]bool{}, last: map[string]int{}}
@@ -153,6 +118,45 @@ func TestServe(t *testing.T) {
 	checkOutbox(t, redisURL)
 	checkLog(t, logs)
 	checkGoroutines(t, before)
+}
+
+// startProgram runs the program as "shakwa serve" with env and the test
+// configuration, and returns its address, its log and a stop that cancels
+// it and returns run's result. A test that stops early still stops it.
+func startProgram(t *testing.T, env map[string]string) (addr string, logs *logSink, stop func() error) {
+	t.Helper()
+	logs = newLogSink()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "-config", testConfig}, func(k string) string { return env[k] }, logs)
+	}()
+	stop = func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(20 * time.Second):
+			t.Fatal("run did not return within 20s of cancel")
+			return nil
+		}
+	}
+	t.Cleanup(func() {
+		if ctx.Err() == nil {
+			stop()
+		}
+		if t.Failed() {
+			t.Logf("program log:\n%s", logs)
+		}
+	})
+	select {
+	case addr = <-logs.listening:
+	case err := <-done:
+		t.Fatalf("run returned before listening: %v", err)
+	case <-time.After(waitFor):
+		t.Fatal("no \"listening\" log line")
+	}
+	return addr, logs, stop
 }
 
 // testRedis returns a REDIS_URL for database db of SHAKWA_TEST_REDIS, which
