@@ -32,6 +32,13 @@ var forbidden = map[string][]struct{ prefix, why string }{
 		{module + "/flows", "adapters never import flows"},
 		{module + "/storage", "adapters never import storage"},
 	},
+	"bot/whatsapp": {
+		{module + "/handlers", "adapters never import handlers"},
+		{module + "/flows", "adapters never import flows"},
+		{module + "/storage", "adapters never import storage"},
+		{module + "/files", "adapters name the file store they need as bot.FileStore"},
+		{"github.com/go-telegram/", "the WhatsApp adapter knows no other platform"},
+	},
 	"bot/web": {
 		{module + "/handlers", "adapters never import handlers"},
 		{module + "/flows", "adapters never import flows"},

@@ -1,17 +1,13 @@
 package handlers
 
 import (
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/shakwa/shakwa"
 	"github.com/shakwa/shakwa/bot"
+	"github.com/shakwa/shakwa/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 // TestWholeLoopArabic records one complaint from /start to rating, in
 // Arabic, as a transcript a reviewer can read: testdata/loop_ar.golden.
@@ -60,27 +56,5 @@ func TestWholeLoopArabic(t *testing.T) {
 	if d := got.Claimed.Sub(got.Created); d != 12*time.Minute {
 		t.Errorf("time to claim %v; want 12m", d)
 	}
-	golden(t, "loop_ar.golden", w.script.String())
-}
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("transcript differs from %s (run with -update and review the diff):\n%s", path, got)
-	}
+	golden.Check(t, "loop_ar.golden", w.script.String())
 }

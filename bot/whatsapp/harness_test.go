@@ -163,20 +163,6 @@ func (h *harness) notify(values ...map[string]any) {
 
 var t0 = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 
-// str reads a string at path in a decoded JSON body.
-func str(m map[string]any, path ...string) string {
-	var cur any = m
-	for _, p := range path {
-		mm, ok := cur.(map[string]any)
-		if !ok {
-			return ""
-		}
-		cur = mm[p]
-	}
-	s, _ := cur.(string)
-	return s
-}
-
 // list reads the objects of the array at path in a decoded JSON value.
 func list(v any, path ...string) []map[string]any {
 	for _, p := range path {
@@ -186,12 +172,8 @@ func list(v any, path ...string) []map[string]any {
 		}
 		v = m[p]
 	}
-	xs, _ := v.([]any)
-	var out []map[string]any
-	for _, x := range xs {
-		if m, ok := x.(map[string]any); ok {
-			out = append(out, m)
-		}
-	}
-	return out
+	return whatsapptest.List(v)
 }
+
+// str reads the string at path in a decoded JSON object.
+var str = whatsapptest.Str

@@ -2,11 +2,8 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -15,9 +12,8 @@ import (
 
 	"github.com/shakwa/shakwa/bot/telegram/telegramtest"
 	"github.com/shakwa/shakwa/bot/whatsapp/whatsapptest"
+	"github.com/shakwa/shakwa/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 const (
 	waToken   = "EAAG-program-test-token"
@@ -75,7 +71,7 @@ func TestWhatsApp(t *testing.T) {
 				c := &waConversation{t: t, base: base, client: client, wa: wa, tg: tg, h: h, r: r,
 					citizen: tc.citizen, staff: tc.staff, group: tc.group}
 				c.run(tc.lang, tc.centre)
-				golden(t, tc.golden, c.script.String())
+				golden.Check(t, tc.golden, c.script.String())
 			})
 		}
 	})
@@ -195,8 +191,8 @@ func waText(call whatsapptest.Call) string {
 		}
 	case "list":
 		fmt.Fprintf(&b, "\n☰ %v", act["button"])
-		for _, s := range anyList(act["sections"]) {
-			for _, row := range anyList(s["rows"]) {
+		for _, s := range whatsapptest.List(act["sections"]) {
+			for _, row := range whatsapptest.List(s["rows"]) {
 				fmt.Fprintf(&b, "\n   • %v", row["title"])
 				if d, ok := row["description"]; ok {
 					fmt.Fprintf(&b, " — %v", d)
@@ -208,17 +204,6 @@ func waText(call whatsapptest.Call) string {
 		b.WriteString("📎 " + call.Type + " (uploaded)")
 	}
 	return strings.TrimRight(b.String(), " ")
-}
-
-func anyList(v any) []map[string]any {
-	var out []map[string]any
-	xs, _ := v.([]any)
-	for _, x := range xs {
-		if m, ok := x.(map[string]any); ok {
-			out = append(out, m)
-		}
-	}
-	return out
 }
 
 // mask hides what differs from run to run: times, durations since, file
@@ -255,24 +240,11 @@ func (c *waConversation) choose(on whatsapptest.Call, id string) {
 	}
 	title := on.Titles()[i]
 	what := "chooses «" + title + "»"
-	if str(on.Body, "interactive", "type") == "button" {
+	if whatsapptest.Str(on.Body, "interactive", "type") == "button" {
 		c.post(what, whatsapptest.ButtonReply(c.citizen.number, c.id(), time.Now(), on.ID, id, title))
 		return
 	}
 	c.post(what, whatsapptest.ListReply(c.citizen.number, c.id(), time.Now(), on.ID, id, title))
-}
-
-func str(m map[string]any, path ...string) string {
-	var cur any = m
-	for _, p := range path {
-		mm, ok := cur.(map[string]any)
-		if !ok {
-			return ""
-		}
-		cur = mm[p]
-	}
-	s, _ := cur.(string)
-	return s
 }
 
 // staffPress has the staff member press data on call, and waits for the
@@ -360,7 +332,7 @@ func (c *waConversation) run(lang, centre string) {
 		"answers with a photo: «"+words["receipt"]+"»")
 	c.next() // the caption, as the staff's answer
 	image := c.next()
-	if data, _ := c.wa.Media(str(image.Body, "image", "id")); !bytes.Equal(data, staffPhoto) {
+	if data, _ := c.wa.Media(whatsapptest.Str(image.Body, "image", "id")); !bytes.Equal(data, staffPhoto) {
 		t.Errorf("the citizen got image %q; want the staff member's photo", data)
 	}
 	c.tgNext("sendMessage", c.staff.chat()) // sent
@@ -377,27 +349,5 @@ func (c *waConversation) run(lang, centre string) {
 
 	if reads := c.wa.Calls(whatsapptest.Match{Method: "read"}); len(reads) == 0 {
 		t.Errorf("no inbound message marked as read")
-	}
-}
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("transcript differs from %s (run with -update and review the diff):\n%s", path, got)
 	}
 }

@@ -53,13 +53,13 @@ type Call struct {
 func (c Call) Text() string {
 	switch c.Type {
 	case "text":
-		return str(c.Body, "text", "body")
+		return Str(c.Body, "text", "body")
 	case "interactive":
-		return str(c.Body, "interactive", "body", "text")
+		return Str(c.Body, "interactive", "body", "text")
 	case "template":
-		return "template:" + str(c.Body, "template", "name")
+		return "template:" + Str(c.Body, "template", "name")
 	}
-	return str(c.Body, c.Type, "caption")
+	return Str(c.Body, c.Type, "caption")
 }
 
 // Choices are the ids of an interactive message's buttons or list rows.
@@ -67,12 +67,12 @@ func (c Call) Choices() []string {
 	var out []string
 	in, _ := c.Body["interactive"].(map[string]any)
 	act, _ := in["action"].(map[string]any)
-	for _, b := range list(act["buttons"]) {
-		out = append(out, str(b, "reply", "id"))
+	for _, b := range List(act["buttons"]) {
+		out = append(out, Str(b, "reply", "id"))
 	}
-	for _, s := range list(act["sections"]) {
-		for _, r := range list(s["rows"]) {
-			out = append(out, str(r, "id"))
+	for _, s := range List(act["sections"]) {
+		for _, r := range List(s["rows"]) {
+			out = append(out, Str(r, "id"))
 		}
 	}
 	return out
@@ -83,18 +83,19 @@ func (c Call) Titles() []string {
 	var out []string
 	in, _ := c.Body["interactive"].(map[string]any)
 	act, _ := in["action"].(map[string]any)
-	for _, b := range list(act["buttons"]) {
-		out = append(out, str(b, "reply", "title"))
+	for _, b := range List(act["buttons"]) {
+		out = append(out, Str(b, "reply", "title"))
 	}
-	for _, s := range list(act["sections"]) {
-		for _, r := range list(s["rows"]) {
-			out = append(out, str(r, "title"))
+	for _, s := range List(act["sections"]) {
+		for _, r := range List(s["rows"]) {
+			out = append(out, Str(r, "title"))
 		}
 	}
 	return out
 }
 
-func list(v any) []map[string]any {
+// List reads the objects of an array in a decoded JSON value.
+func List(v any) []map[string]any {
 	var out []map[string]any
 	xs, _ := v.([]any)
 	for _, x := range xs {
@@ -105,7 +106,9 @@ func list(v any) []map[string]any {
 	return out
 }
 
-func str(m map[string]any, path ...string) string {
+// Str reads the string at path in a decoded JSON object ("" when there
+// is none).
+func Str(m map[string]any, path ...string) string {
 	var cur any = m
 	for _, p := range path {
 		mm, ok := cur.(map[string]any)
@@ -321,7 +324,7 @@ func (s *Server) serveMessages(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if status, _ := body["status"].(string); status == "read" {
-		c := s.record(Call{Method: "read", Body: body, ID: str(body, "message_id")})
+		c := s.record(Call{Method: "read", Body: body, ID: Str(body, "message_id")})
 		if c.ID == "" {
 			graphError(w, http.StatusBadRequest, 100, "Invalid parameter", "message_id required")
 			return
@@ -330,7 +333,7 @@ func (s *Server) serveMessages(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `{"success":true}`)
 		return
 	}
-	c := Call{Method: "messages", To: str(body, "to"), Type: str(body, "type"), Body: body}
+	c := Call{Method: "messages", To: Str(body, "to"), Type: Str(body, "type"), Body: body}
 	code, details := s.check(c)
 	if f, ok := s.failure(c); ok && code == 0 {
 		c.Error = f.code
@@ -374,7 +377,7 @@ func (s *Server) check(c Call) (int, string) {
 	}
 	switch c.Type {
 	case "text":
-		body := str(c.Body, "text", "body")
+		body := Str(c.Body, "text", "body")
 		if body == "" || n(body) > 4096 {
 			return 100, fmt.Sprintf("text.body must be 1 to 4096 characters, not %d", n(body))
 		}
@@ -382,7 +385,7 @@ func (s *Server) check(c Call) (int, string) {
 		return checkInteractive(c)
 	case "image", "document", "audio", "video", "sticker":
 		m, _ := c.Body[c.Type].(map[string]any)
-		id, link := str(m, "id"), str(m, "link")
+		id, link := Str(m, "id"), Str(m, "link")
 		if id == "" && link == "" {
 			return 131008, "media needs an id or a link"
 		}
@@ -391,12 +394,12 @@ func (s *Server) check(c Call) (int, string) {
 				return 131053, "Media upload error: unknown media id " + id
 			}
 		}
-		if n(str(m, "caption")) > 1024 {
+		if n(Str(m, "caption")) > 1024 {
 			return 100, "caption over 1024 characters"
 		}
 	case "template":
 		t, _ := c.Body["template"].(map[string]any)
-		if str(t, "name") == "" || str(t, "language", "code") == "" {
+		if Str(t, "name") == "" || Str(t, "language", "code") == "" {
 			return 132001, "Template name does not exist in the translation"
 		}
 	default:
@@ -409,7 +412,7 @@ func checkInteractive(c Call) (int, string) {
 	n := utf8.RuneCountInString
 	in, _ := c.Body["interactive"].(map[string]any)
 	act, _ := in["action"].(map[string]any)
-	body := str(in, "body", "text")
+	body := Str(in, "body", "text")
 	if body == "" || n(body) > 1024 {
 		return 100, fmt.Sprintf("interactive body must be 1 to 1024 characters, not %d", n(body))
 	}
@@ -428,33 +431,33 @@ func checkInteractive(c Call) (int, string) {
 		ids[id], titles[title] = true, true
 		return 0, ""
 	}
-	switch str(in, "type") {
+	switch Str(in, "type") {
 	case "button":
-		bs := list(act["buttons"])
+		bs := List(act["buttons"])
 		if len(bs) == 0 || len(bs) > 3 {
 			return 100, fmt.Sprintf("1 to 3 buttons, not %d", len(bs))
 		}
 		for _, b := range bs {
-			if code, d := unique(str(b, "reply", "id"), str(b, "reply", "title"), 256, 20); code != 0 {
+			if code, d := unique(Str(b, "reply", "id"), Str(b, "reply", "title"), 256, 20); code != 0 {
 				return code, d
 			}
 		}
 	case "list":
-		if b := str(act, "button"); b == "" || n(b) > 20 {
+		if b := Str(act, "button"); b == "" || n(b) > 20 {
 			return 100, fmt.Sprintf("list button %q must be 1 to 20 characters", b)
 		}
-		secs := list(act["sections"])
+		secs := List(act["sections"])
 		rows := 0
 		for _, sec := range secs {
-			if n(str(sec, "title")) > 24 || len(secs) > 1 && str(sec, "title") == "" {
+			if n(Str(sec, "title")) > 24 || len(secs) > 1 && Str(sec, "title") == "" {
 				return 100, "section title over 24 characters or missing"
 			}
-			for _, r := range list(sec["rows"]) {
+			for _, r := range List(sec["rows"]) {
 				rows++
-				if n(str(r, "description")) > 72 {
+				if n(Str(r, "description")) > 72 {
 					return 100, "row description over 72 characters"
 				}
-				if code, d := unique(str(r, "id"), str(r, "title"), 200, 24); code != 0 {
+				if code, d := unique(Str(r, "id"), Str(r, "title"), 200, 24); code != 0 {
 					return code, d
 				}
 			}
@@ -463,7 +466,7 @@ func checkInteractive(c Call) (int, string) {
 			return 100, fmt.Sprintf("1 to 10 sections and rows, not %d and %d", len(secs), rows)
 		}
 	default:
-		return 100, "unknown interactive type " + str(in, "type")
+		return 100, "unknown interactive type " + Str(in, "type")
 	}
 	return 0, ""
 }
