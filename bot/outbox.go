@@ -27,6 +27,9 @@ type OutboxStore interface {
 	NextDue(ctx context.Context, now time.Time, lease time.Duration, budgets map[string]time.Duration) (queue string, item []byte, attempts int, wait time.Duration, err error)
 	// Sent drops the head; the queue is due next at next.
 	Sent(ctx context.Context, queue string, next time.Time) error
+	// Hold extends the lease on the head until until; false when it is no
+	// longer leased.
+	Hold(ctx context.Context, queue string, until time.Time) (bool, error)
 	// Retry keeps the head for another attempt at at.
 	Retry(ctx context.Context, queue string, at time.Time) (attempts int, err error)
 	// Dead moves the head to the dead letters.
@@ -80,26 +83,37 @@ type Outbox struct {
 	Window WindowStore
 	// Undelivered, when set, hears of every Reply kept as a dead letter,
 	// with why: a message owed to a citizen that never reaches them is
-	// news to the staff member who wrote it.
-	Undelivered func(ctx context.Context, r Reply, reason string)
+	// news to the staff member who wrote it. It runs apart from the sends,
+	// and is tried again a few times when it fails.
+	Undelivered func(ctx context.Context, r Reply, reason string) error
 
 	// Workers is how many sends run at once; Lease how long a leased item
 	// is held before another process may send it (it must outlast
-	// SendTimeout); SendTimeout bounds one platform call; MaxAttempts how
-	// many failures make a dead letter; Idle how often an idle worker
-	// looks for due work.
+	// SendTimeout and the bookkeeping after it); SendTimeout bounds one
+	// platform call, FileTimeout one that carries files (its lease is
+	// extended to match); MaxAttempts how many failures make a dead
+	// letter; Idle how often an idle worker looks for due work.
 	Workers     int
 	Lease       time.Duration
 	SendTimeout time.Duration
+	FileTimeout time.Duration
 	MaxAttempts int
 	Idle        time.Duration
+
+	bg sync.WaitGroup // reports to Undelivered
 }
+
+// bookkeeping bounds what the outbox records after a send: a send that
+// used all of SendTimeout still has this long to be marked sent, within
+// the lease.
+const bookkeeping = 2 * time.Second
 
 // NewOutbox returns an Outbox over channels.
 func NewOutbox(store OutboxStore, channels []Channel, now func() time.Time, log *slog.Logger) *Outbox {
 	o := &Outbox{store: store, channels: map[string]Channel{}, budgets: map[string]time.Duration{},
 		now: now, log: log, wake: make(chan struct{}, 1),
-		Workers: 4, Lease: 10 * time.Second, SendTimeout: 8 * time.Second, MaxAttempts: 12, Idle: 250 * time.Millisecond}
+		Workers: 4, Lease: 10 * time.Second, SendTimeout: 7 * time.Second, FileTimeout: 2 * time.Minute,
+		MaxAttempts: 12, Idle: 250 * time.Millisecond}
 	for _, ch := range channels {
 		o.channels[ch.Name()] = ch
 		rate := 30.0
@@ -180,15 +194,20 @@ func channelOf(queue string) string {
 	return c
 }
 
-// Run sends until ctx is done, then waits for the sends in flight.
+// Run sends until ctx is done, then waits for the sends in flight and
+// their reports.
 func (o *Outbox) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for range o.Workers {
 		wg.Go(func() { o.work(ctx) })
 	}
 	wg.Wait()
+	o.Wait()
 	return nil
 }
+
+// Wait waits for the reports to Undelivered under way.
+func (o *Outbox) Wait() { o.bg.Wait() }
 
 func (o *Outbox) work(ctx context.Context) {
 	timer := time.NewTimer(0)
@@ -220,11 +239,17 @@ func (o *Outbox) work(ctx context.Context) {
 func (o *Outbox) Drain(ctx context.Context) error {
 	t := time.NewTicker(50 * time.Millisecond)
 	defer t.Stop()
+	pending := o.store.Pending
+	if o.Window != nil {
+		// What waits for a person to write is not for this process to
+		// send before it stops.
+		pending = o.Window.Sendable
+	}
 	n, err := -1, error(nil)
 	for {
-		m, perr := o.store.Pending(ctx)
+		m, perr := pending(ctx)
 		switch {
-		case perr == nil && m == 0:
+		case perr == nil && m <= 0:
 			return nil
 		case perr == nil:
 			n, err = m, nil
@@ -258,11 +283,27 @@ func (o *Outbox) sendOne(ctx context.Context) (busy bool, wait time.Duration, er
 	}
 	// Once leased, the send runs to its end even if we are stopping: the
 	// lease would hold the item back from the other processes meanwhile.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.SendTimeout)
-	defer cancel()
+	base := context.WithoutCancel(ctx)
 	var r Reply
-	if err := json.Unmarshal(item, &r); err != nil {
-		return true, 0, o.dead(ctx, queue, nil, "undecodable: "+err.Error())
+	bad := json.Unmarshal(item, &r)
+	timeout := o.SendTimeout
+	if bad == nil && len(r.Attachments) > 0 && o.FileTimeout > timeout {
+		// Files take long to fetch and upload: the lease grows to match.
+		timeout = o.FileTimeout
+	}
+	ctx, cancel := context.WithTimeout(base, timeout)
+	defer cancel()
+	if bad != nil {
+		return true, 0, o.dead(ctx, queue, nil, "undecodable: "+bad.Error())
+	}
+	if timeout > o.SendTimeout {
+		held, err := o.store.Hold(ctx, queue, o.now().Add(timeout+o.Lease-o.SendTimeout))
+		if err != nil {
+			return true, 0, o.retry(ctx, queue, attempts, &r, &RetryError{Err: err})
+		}
+		if !held {
+			return true, 0, nil // another sender has it
+		}
 	}
 	ch, ok := o.channels[r.Channel]
 	if !ok {
@@ -280,18 +321,25 @@ func (o *Outbox) sendOne(ctx context.Context) (busy bool, wait time.Duration, er
 	} else if closed && !r.Notice {
 		return true, 0, o.reopen(ctx, ch, queue, attempts, &r)
 	}
-	if err := o.resolveFiles(ctx, &r); err != nil {
-		return true, 0, o.failed(ctx, queue, attempts, &r, err)
+	err = o.resolveFiles(ctx, &r)
+	var sent Sent
+	if err == nil {
+		sent, err = ch.Send(ctx, r, editID)
 	}
-	sent, err := ch.Send(ctx, r, editID)
 	if errors.Is(err, ErrWindowClosed) {
-		return true, 0, o.reopen(ctx, ch, queue, attempts, &r)
+		rctx, rdone := context.WithTimeout(base, o.SendTimeout)
+		defer rdone()
+		return true, 0, o.reopen(rctx, ch, queue, attempts, &r)
 	}
+	// What follows the platform call has time of its own, whatever the
+	// call used of its own.
+	ctx, done := context.WithTimeout(base, bookkeeping)
+	defer done()
 	if err != nil {
 		return true, 0, o.failed(ctx, queue, attempts, &r, err)
 	}
 	o.rememberUploads(ctx, ch, sent)
-	o.keepSent(ctx, ch, sent.MessageID, item)
+	o.keepSent(ctx, ch, queue, sent.MessageID, item)
 	if r.Ref != "" && sent.MessageID != "" {
 		if err := o.store.SetRef(ctx, chat, r.Ref, sent.MessageID, r.Trail); err != nil {
 			o.log.WarnContext(ctx, "set ref", "channel", r.Channel, "err", err)
@@ -321,9 +369,26 @@ func (o *Outbox) dead(ctx context.Context, queue string, r *Reply, reason string
 		return err
 	}
 	if o.Undelivered != nil && r != nil {
-		o.Undelivered(ctx, *r, reason)
+		o.bg.Go(func() { o.tell(*r, reason) })
 	}
 	return nil
+}
+
+// tell reports r to Undelivered, trying a few times over some seconds.
+func (o *Outbox) tell(r Reply, reason string) {
+	var err error
+	for i := range 4 {
+		if i > 0 {
+			time.Sleep(time.Duration(i) * time.Second)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err = o.Undelivered(ctx, r, reason)
+		cancel()
+		if err == nil {
+			return
+		}
+	}
+	o.log.Error("undelivered reply not reported", "channel", r.Channel, "err", err)
 }
 
 // retry schedules the next attempt of a queue's head, whose attempts

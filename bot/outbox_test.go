@@ -326,7 +326,10 @@ func TestOutboxKeepsUndeliverable(t *testing.T) {
 	clk := newClock()
 	o := bot.NewOutbox(store, []bot.Channel{ch}, clk.Now, quiet)
 	var told []string
-	o.Undelivered = func(_ context.Context, r bot.Reply, reason string) { told = append(told, r.Text+": "+reason) }
+	o.Undelivered = func(_ context.Context, r bot.Reply, reason string) error {
+		told = append(told, r.Text+": "+reason)
+		return nil
+	}
 	ctx := context.Background()
 	enqueue(t, o, bot.Reply{Channel: "telegram", Chat: "1", Text: "blocked"}, bot.Reply{Channel: "telegram", Chat: "1", Text: "next"})
 	drain(t, o)
@@ -343,6 +346,7 @@ func TestOutboxKeepsUndeliverable(t *testing.T) {
 	if got := ch.lines(); !slices.Equal(got, []string{"1:next"}) {
 		t.Errorf("sent %v; want the next message to go on", got)
 	}
+	o.Wait()
 	if !slices.Equal(told, []string{"blocked: Forbidden: bot was blocked by the user"}) {
 		t.Errorf("Undelivered heard %v; want the blocked message, with why", told)
 	}

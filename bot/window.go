@@ -39,12 +39,15 @@ type WindowStore interface {
 	// Park holds a leased queue, its head first, until its person writes.
 	Park(ctx context.Context, queue string, now time.Time) (bool, error)
 	// Wrote records that the person of the queue named by a chat address
-	// wrote, and lets the queue go if it was parked.
-	Wrote(ctx context.Context, chat string, now time.Time) (bool, error)
-	// KeepSent keeps what was sent as platform message id, and Resend
-	// queues it again, first, parked.
-	KeepSent(ctx context.Context, id string, item []byte, keep time.Duration) error
-	Resend(ctx context.Context, chat, id string, now time.Time) (bool, error)
+	// wrote at at, and lets the queue go if it was parked before.
+	Wrote(ctx context.Context, chat string, at, now time.Time) (bool, error)
+	// KeepSent keeps the leased head of queue, sent as platform message
+	// id; Resend queues it again in its place, the window taken for
+	// closed unless the person wrote after at.
+	KeepSent(ctx context.Context, queue, id string, item []byte, keep time.Duration) error
+	Resend(ctx context.Context, chat, id string, at, now time.Time) (bool, error)
+	// Sendable is how many items wait outside parked queues.
+	Sendable(ctx context.Context) (int, error)
 }
 
 // windowMargin is how much of a window the outbox leaves unused: a message
@@ -52,30 +55,43 @@ type WindowStore interface {
 const windowMargin = 5 * time.Minute
 
 // Wrote tells the outbox that the person at chat (an address,
-// "whatsapp:9715...") wrote now: their window is open, and what was held
-// for them goes out.
-func (o *Outbox) Wrote(ctx context.Context, chat string) error {
+// "whatsapp:9715...") wrote at at (the platform's time; zero or later
+// than now is now): their window is open, and what was held for them
+// goes out.
+func (o *Outbox) Wrote(ctx context.Context, chat string, at time.Time) error {
 	if o.Window == nil {
 		return nil
 	}
-	if _, err := o.Window.Wrote(ctx, chat, o.now()); err != nil {
+	now := o.now()
+	if at.IsZero() || at.After(now) {
+		at = now
+	}
+	if _, err := o.Window.Wrote(ctx, chat, at, now); err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}
 	o.poke()
 	return nil
 }
 
-// Resend queues again, first and held until its person writes, the message
-// sent to chat as platform message id, which the platform reports it
-// refused for the window. It reports false when the message is no longer
-// kept.
-func (o *Outbox) Resend(ctx context.Context, chat, id string) (bool, error) {
+// Resend queues again, in its place, the message sent to chat as platform
+// message id, which the platform reports it refused at at for the window:
+// the template goes first, and the message once the person writes. It
+// reports false when the message is no longer kept; a repeated report
+// reports true and changes nothing.
+func (o *Outbox) Resend(ctx context.Context, chat, id string, at time.Time) (bool, error) {
 	if o.Window == nil {
 		return false, nil
 	}
-	ok, err := o.Window.Resend(ctx, chat, id, o.now())
+	now := o.now()
+	if at.IsZero() || at.After(now) {
+		at = now
+	}
+	ok, err := o.Window.Resend(ctx, chat, id, at, now)
 	if err != nil {
 		return false, fmt.Errorf("outbox: %w", err)
+	}
+	if ok {
+		o.poke()
 	}
 	return ok, nil
 }
@@ -120,12 +136,12 @@ func (o *Outbox) reopen(ctx context.Context, ch Channel, queue string, attempts 
 }
 
 // keepSent keeps what was sent on a windowed channel, for Resend.
-func (o *Outbox) keepSent(ctx context.Context, ch Channel, id string, item []byte) {
+func (o *Outbox) keepSent(ctx context.Context, ch Channel, queue, id string, item []byte) {
 	w, ok := ch.(Windowed)
 	if !ok || o.Window == nil || id == "" {
 		return
 	}
-	if err := o.Window.KeepSent(ctx, id, item, w.Window()+time.Hour); err != nil {
+	if err := o.Window.KeepSent(ctx, queue, id, item, w.Window()+time.Hour); err != nil {
 		o.log.WarnContext(ctx, "keep sent message", "channel", ch.Name(), "err", err)
 	}
 }

@@ -60,7 +60,7 @@ func TestOutboxWindow(t *testing.T) {
 	o.Window = store
 	ctx := context.Background()
 	const chat = "whatsapp:971501234567"
-	if err := o.Wrote(ctx, chat); err != nil {
+	if err := o.Wrote(ctx, chat, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	enqueue(t, o, bot.Reply{Channel: "whatsapp", Chat: "971501234567", Text: "in time"})
@@ -76,7 +76,7 @@ func TestOutboxWindow(t *testing.T) {
 		t.Fatalf("sent %v, templates %v; want only the first, and one template for the owed ones", got, ch.templates)
 	}
 	clk.add(3 * 24 * time.Hour) // days go by: nothing owed is dropped
-	if err := o.Wrote(ctx, chat); err != nil {
+	if err := o.Wrote(ctx, chat, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	drain(t, o)
@@ -90,14 +90,21 @@ func TestOutboxWindow(t *testing.T) {
 	if len(ch.templates) != 2 || len(ch.texts()) != 3 {
 		t.Errorf("templates %v, sent %v; want a second template and nothing sent", ch.templates, ch.texts())
 	}
-	o.Wrote(ctx, chat)
+	o.Wrote(ctx, chat, time.Time{})
 	drain(t, o)
-	// Accepted, then reported refused for the window: sent again, first.
-	if ok, err := o.Resend(ctx, chat, "wamid.refused"); !ok || err != nil {
-		t.Fatalf("Resend = %v, %v", ok, err)
+	// Accepted, then reported refused for the window (twice, as Meta may):
+	// a template, and the message again once they wrote.
+	for range 2 {
+		if ok, err := o.Resend(ctx, chat, "wamid.refused", clk.Now()); !ok || err != nil {
+			t.Fatalf("Resend = %v, %v", ok, err)
+		}
 	}
 	drain(t, o)
-	o.Wrote(ctx, chat)
+	if len(ch.templates) != 3 || len(ch.texts()) != 4 {
+		t.Errorf("after a late refusal: templates %v, sent %v; want a third template and nothing sent", ch.templates, ch.texts())
+	}
+	clk.add(time.Minute)
+	o.Wrote(ctx, chat, time.Time{})
 	drain(t, o)
 	if got := ch.texts(); !slices.Equal(got, []string{"in time", "staff reply", "resolution", "refused", "refused"}) {
 		t.Errorf("after a late refusal: %v; want the message once more when they wrote", got)

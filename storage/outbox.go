@@ -253,6 +253,30 @@ func (s *Store) Sent(ctx context.Context, queue string, next time.Time) error {
 	return err
 }
 
+// holdScript extends the lease on a queue's head. KEYS: due, queue, lease.
+// ARGV: queue, lease end (ms). Returns 1, or 0 when the head is not leased.
+var holdScript = redis.NewScript(`
+local head = redis.call('LINDEX', KEYS[2], 0)
+if not head then return 0 end
+if redis.call('HGET', KEYS[3], ARGV[1]) ~= string.sub(head, 1, string.find(head, ':', 1, true) - 1) then
+  return 0
+end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+return 1
+`)
+
+// Hold extends the lease NextDue gave on queue's head until until, for a
+// send that takes long (a large file). It reports false when the head is
+// no longer leased.
+func (s *Store) Hold(ctx context.Context, queue string, until time.Time) (bool, error) {
+	keys := []string{s.ob("due"), s.ob("q:" + queue), s.ob("lease")}
+	n, err := holdScript.Run(ctx, s.rdb, keys, queue, until.UnixMilli()).Int()
+	if err != nil {
+		return false, fmt.Errorf("outbox hold %s: %w", queue, err)
+	}
+	return n == 1, nil
+}
+
 // Retry keeps the head of queue for another attempt at at, and returns how
 // many attempts have failed so far, this one included. Errors are as Sent
 // describes.

@@ -154,6 +154,7 @@ func runSuite(t *testing.T, open opener) {
 		{"MailTTL", testMailTTL},
 		{"FileMap", testFileMap},
 		{"Window", testWindow},
+		{"OutboxHold", testOutboxHold},
 		{"PagesAndDelivery", testPagesAndDelivery},
 	}
 	for _, tt := range tests {

@@ -15,7 +15,8 @@ import (
 //
 //	ob:{outbox}:inbound  hash: queue -> when its person last wrote (ms)
 //	ob:{outbox}:parked   hash: queue -> when it was parked (ms)
-//	ob:{outbox}:sent:ID  string: what was sent as platform message ID, for a while
+//	ob:{outbox}:sent:ID  string: "SEQ:ITEM" sent as platform message ID, for a
+//	                     while; "resent" once queued again
 //
 // A parked queue keeps its items, in order, and is due again only once
 // its person writes (Wrote).
@@ -46,24 +47,33 @@ func (s *Store) Park(ctx context.Context, queue string, now time.Time) (bool, er
 	return n == 1, nil
 }
 
-// wroteScript records when a queue's person wrote and unparks the queue.
-// KEYS: due, parked, inbound. ARGV: queue, now (ms).
+// wroteScript records when a queue's person wrote, keeping the latest,
+// and unparks the queue if they wrote after it was parked (a late or
+// repeated delivery of an older message does not count: the template that
+// parked it has not been answered). KEYS: due, parked, inbound. ARGV:
+// queue, when they wrote (ms), now (ms).
 var wroteScript = redis.NewScript(`
-redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
-if redis.call('HDEL', KEYS[2], ARGV[1]) == 1 then
-  redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+local at = tonumber(ARGV[2])
+if at > tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0') then
+  redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+end
+local parked = redis.call('HGET', KEYS[2], ARGV[1])
+-- Platform times are whole seconds: a second of grace.
+if parked and at + 1000 > tonumber(parked) then
+  redis.call('HDEL', KEYS[2], ARGV[1])
+  redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
   return 1
 end
 return 0
 `)
 
 // Wrote records that the person of the queue named name (a chat address)
-// wrote at now, and lets the queue go if it was parked. It reports whether
-// it was.
-func (s *Store) Wrote(ctx context.Context, name string, now time.Time) (bool, error) {
+// wrote at at (the platform's time of their message), and lets the queue
+// go if it was parked before they wrote. It reports whether it was.
+func (s *Store) Wrote(ctx context.Context, name string, at, now time.Time) (bool, error) {
 	q := s.queueName(name)
 	keys := []string{s.ob("due"), s.ob("parked"), s.ob("inbound")}
-	n, err := wroteScript.Run(ctx, s.rdb, keys, q, now.UnixMilli()).Int()
+	n, err := wroteScript.Run(ctx, s.rdb, keys, q, at.UnixMilli(), now.UnixMilli()).Int()
 	if err != nil {
 		return false, fmt.Errorf("record inbound: %w", err)
 	}
@@ -87,40 +97,96 @@ func (s *Store) LastWrote(ctx context.Context, queue string) (time.Time, error) 
 	return time.UnixMilli(ms), nil
 }
 
-// KeepSent keeps item, sent as platform message id, for keep: a platform
-// that reports later that it could not deliver it (WhatsApp's window) has
-// it queued again with Resend.
-func (s *Store) KeepSent(ctx context.Context, id string, item []byte, keep time.Duration) error {
-	if err := s.rdb.Set(ctx, s.ob("sent:"+id), item, positive(keep)).Err(); err != nil {
+// keepScript keeps the leased head of a queue, with its number, under the
+// platform's message id. KEYS: lease, sent. ARGV: queue, item, keep (ms).
+var keepScript = redis.NewScript(`
+local seq = redis.call('HGET', KEYS[1], ARGV[1])
+if not seq then return 0 end
+redis.call('SET', KEYS[2], seq .. ':' .. ARGV[2], 'PX', ARGV[3])
+return 1
+`)
+
+// KeepSent keeps item, the leased head of queue just sent as platform
+// message id, for keep: a platform that reports later that it could not
+// deliver it (WhatsApp's window) has it queued again, in its place, with
+// Resend. It does nothing when the head is not leased.
+func (s *Store) KeepSent(ctx context.Context, queue, id string, item []byte, keep time.Duration) error {
+	keys := []string{s.ob("lease"), s.ob("sent:" + id)}
+	if err := keepScript.Run(ctx, s.rdb, keys, queue, item, positive(keep).Milliseconds()).Err(); err != nil {
 		return fmt.Errorf("keep sent: %w", err)
 	}
 	return nil
 }
 
-// resendScript puts a kept item back at the head of its queue, parked.
-// KEYS: sent, queue, due, parked, count, seq. ARGV: queue, now (ms).
+// resendScript puts a kept item back into its queue in the order it was
+// first queued (never before a head being sent), marks it resent, and
+// takes the window for closed unless the person wrote since the refusal.
+// KEYS: sent, queue, due, parked, count, lease, inbound.
+// ARGV: queue, when the refusal happened (ms), now (ms).
+// Returns 1 when queued, 2 when it was queued already, 0 when not kept.
 var resendScript = redis.NewScript(`
-local item = redis.call('GET', KEYS[1])
-if not item then return 0 end
-redis.call('DEL', KEYS[1])
-local n = redis.call('INCR', KEYS[6])
-redis.call('LPUSH', KEYS[2], tostring(n) .. ':' .. item)
+local kept = redis.call('GET', KEYS[1])
+if not kept then return 0 end
+if kept == 'resent' then return 2 end
+redis.call('SET', KEYS[1], 'resent', 'KEEPTTL')
+local seq = tonumber(string.sub(kept, 1, string.find(kept, ':', 1, true) - 1))
+local leased = redis.call('HGET', KEYS[6], ARGV[1])
+local pivot
+for j, it in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
+  local s = string.sub(it, 1, string.find(it, ':', 1, true) - 1)
+  if not (j == 1 and s == leased) and tonumber(s) > seq then
+    pivot = it
+    break
+  end
+end
+if pivot then
+  redis.call('LINSERT', KEYS[2], 'BEFORE', pivot, kept)
+else
+  redis.call('RPUSH', KEYS[2], kept)
+end
 redis.call('INCR', KEYS[5])
-redis.call('ZADD', KEYS[3], '+inf', ARGV[1])
-redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
+if tonumber(redis.call('HGET', KEYS[7], ARGV[1]) or '0') <= tonumber(ARGV[2]) then
+  redis.call('HDEL', KEYS[7], ARGV[1])
+end
+if not leased and redis.call('HEXISTS', KEYS[4], ARGV[1]) == 0 then
+  redis.call('ZADD', KEYS[3], 'LT', ARGV[3], ARGV[1])
+end
 return 1
 `)
 
-// Resend puts the item kept as message id back first in the queue named
-// name (a chat address), and parks the queue until its person writes. It
-// reports false when no such item is kept (it was resent already, or too
-// long ago).
-func (s *Store) Resend(ctx context.Context, name, id string, now time.Time) (bool, error) {
+// Resend puts the item kept as message id back into the queue named name
+// (a chat address), where it was first queued, because the platform
+// refused it at at for the person's window: unless they wrote since, the
+// window counts as closed, so that the sender reopens it first. It reports
+// false when no such item is kept (too long ago); a second report of the
+// same refusal changes nothing and reports true.
+func (s *Store) Resend(ctx context.Context, name, id string, at, now time.Time) (bool, error) {
 	q := s.queueName(name)
-	keys := []string{s.ob("sent:" + id), s.ob("q:" + q), s.ob("due"), s.ob("parked"), s.ob("count"), s.ob("seq")}
-	n, err := resendScript.Run(ctx, s.rdb, keys, q, now.UnixMilli()).Int()
+	keys := []string{s.ob("sent:" + id), s.ob("q:" + q), s.ob("due"), s.ob("parked"), s.ob("count"),
+		s.ob("lease"), s.ob("inbound")}
+	n, err := resendScript.Run(ctx, s.rdb, keys, q, at.UnixMilli(), now.UnixMilli()).Int()
 	if err != nil {
 		return false, fmt.Errorf("resend: %w", err)
 	}
-	return n == 1, nil
+	return n > 0, nil
+}
+
+// sendableScript counts the items waiting outside parked queues.
+// KEYS: count, parked. ARGV: queue key prefix.
+var sendableScript = redis.NewScript(`
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+for _, q in ipairs(redis.call('HKEYS', KEYS[2])) do
+  n = n - redis.call('LLEN', ARGV[1] .. q)
+end
+return n
+`)
+
+// Sendable returns how many items wait in the outbox that are not held
+// for a person's closed window.
+func (s *Store) Sendable(ctx context.Context) (int, error) {
+	n, err := sendableScript.Run(ctx, s.rdb, []string{s.ob("count"), s.ob("parked")}, s.ob("q:")).Int()
+	if err != nil {
+		return 0, fmt.Errorf("sendable: %w", err)
+	}
+	return n, nil
 }

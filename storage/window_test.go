@@ -6,8 +6,9 @@ import (
 )
 
 // testWindow: a queue parked outside its person's window keeps its items,
-// in order, hands out nothing, and goes when they write; a message sent
-// and refused later for the window comes back first, held.
+// in order, hands out nothing, and goes when they write after it was
+// parked; a message sent and refused later for the window comes back in
+// its place, once, with the window taken for closed.
 func testWindow(t *testing.T, open opener) {
 	f := open(t)
 	s, c := f.s, ctx(t)
@@ -25,11 +26,23 @@ func testWindow(t *testing.T, open opener) {
 	o.next(t0.Add(48*time.Hour), time.Minute, "") // held
 	o.enqueue(chat, t0.Add(time.Hour), "owed 3")
 	o.next(t0.Add(48*time.Hour), time.Minute, "") // still held
-	if unparked, err := s.Wrote(c, chat, t0.Add(49*time.Hour)); !unparked || err != nil {
+	if n, err := s.Sendable(c); n != 0 || err != nil {
+		t.Errorf("Sendable = %d, %v; want 0 (all of it waits for the person)", n, err)
+	}
+	pending(t, s, 3)
+	// A message from before the park, delivered late, is no answer to it.
+	if unparked, err := s.Wrote(c, chat, t0.Add(-time.Hour), t0.Add(48*time.Hour)); unparked || err != nil {
+		t.Errorf("Wrote of an older message = %v, %v; want the queue kept", unparked, err)
+	}
+	if unparked, err := s.Wrote(c, chat, t0.Add(49*time.Hour), t0.Add(49*time.Hour)); !unparked || err != nil {
 		t.Errorf("Wrote = %v, %v; want the queue let go", unparked, err)
 	}
+	s.Wrote(c, chat, t0.Add(47*time.Hour), t0.Add(49*time.Hour)) // late, out of order
 	if last, _ := s.LastWrote(c, q); !last.Equal(t0.Add(49 * time.Hour)) {
-		t.Errorf("LastWrote = %v; want when they wrote", last)
+		t.Errorf("LastWrote = %v; want when they last wrote", last)
+	}
+	if n, _ := s.Sendable(c); n != 3 {
+		t.Errorf("Sendable = %d; want 3", n)
 	}
 	for _, want := range []string{"owed 1", "owed 2", "owed 3"} {
 		q := o.next(t0.Add(49*time.Hour), time.Minute, want)
@@ -37,21 +50,48 @@ func testWindow(t *testing.T, open opener) {
 			t.Fatal(err)
 		}
 	}
-	// Sent, kept, then refused later for the window: back first, held.
-	if err := s.KeepSent(c, "wamid.9", []byte("the reply"), time.Hour); err != nil {
+	// Sent, kept, then refused later for the window: back in its place,
+	// before what was queued after it, not before a head being sent.
+	now := t0.Add(49 * time.Hour)
+	o.enqueue(chat, now, "first", "second")
+	q = o.next(now, time.Minute, "first")
+	if err := s.KeepSent(c, q, "wamid.1", []byte("first"), time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	o.enqueue(chat, t0.Add(49*time.Hour), "later")
-	if ok, err := s.Resend(c, chat, "wamid.9", t0.Add(50*time.Hour)); !ok || err != nil {
-		t.Fatalf("Resend = %v, %v", ok, err)
+	s.Sent(c, q, now)
+	q = o.next(now, time.Minute, "second")
+	s.KeepSent(c, q, "wamid.2", []byte("second"), time.Hour)
+	s.Sent(c, q, now)
+	o.enqueue(chat, now, "third", "fourth")
+	q = o.next(now, time.Minute, "third") // being sent
+	for _, id := range []string{"wamid.2", "wamid.1", "wamid.1"} {
+		if ok, err := s.Resend(c, chat, id, now, now); !ok || err != nil {
+			t.Fatalf("Resend %s = %v, %v", id, ok, err)
+		}
 	}
-	if ok, _ := s.Resend(c, chat, "wamid.9", t0.Add(50*time.Hour)); ok {
-		t.Errorf("Resend twice: true; want false (it was queued already)")
+	if ok, _ := s.Resend(c, chat, "wamid.unknown", now, now); ok {
+		t.Errorf("Resend of what was never kept: true")
 	}
-	o.next(t0.Add(50*time.Hour), time.Minute, "") // held
-	s.Wrote(c, chat, t0.Add(51*time.Hour))
-	o.next(t0.Add(51*time.Hour), time.Minute, "the reply")
-	pending(t, s, 2)
+	pending(t, s, 4)
+	if last, _ := s.LastWrote(c, q); !last.IsZero() {
+		t.Errorf("LastWrote after a refusal = %v; want none (the window is closed)", last)
+	}
+	s.Sent(c, q, now)
+	for _, want := range []string{"first", "second", "fourth"} {
+		q := o.next(now.Add(time.Minute), time.Minute, want)
+		s.Sent(c, q, now)
+	}
+	// A refusal reported after the person wrote again leaves the window open.
+	o.enqueue(chat, now, "fifth")
+	q = o.next(now.Add(time.Minute), time.Minute, "fifth")
+	s.KeepSent(c, q, "wamid.5", []byte("fifth"), time.Hour)
+	s.Sent(c, q, now)
+	s.Wrote(c, chat, now.Add(2*time.Minute), now.Add(2*time.Minute))
+	s.Resend(c, chat, "wamid.5", now.Add(time.Minute), now.Add(3*time.Minute))
+	if last, _ := s.LastWrote(c, q); !last.Equal(now.Add(2 * time.Minute)) {
+		t.Errorf("LastWrote = %v; want their later message kept", last)
+	}
+	o.next(now.Add(3*time.Minute), time.Minute, "fifth")
 }
 
 // testPagesAndDelivery: long lists' pages expire; delivery states only
@@ -78,5 +118,24 @@ func testPagesAndDelivery(t *testing.T, open opener) {
 	}
 	if st, _, _ := s.Delivery(c, "wamid.2"); st != "" {
 		t.Errorf("Delivery of none = %q", st)
+	}
+}
+
+// testOutboxHold: a held lease keeps the head from other senders past the
+// first lease, and only its holder may hold it.
+func testOutboxHold(t *testing.T, open opener) {
+	s, c := open(t).s, ctx(t)
+	o := newOutbox(t, s)
+	t0 := time.UnixMilli(1_800_000_000_000)
+	o.enqueue("whatsapp:1", t0, "big file")
+	q := o.next(t0, 10*time.Second, "big file")
+	if ok, err := s.Hold(c, q, t0.Add(2*time.Minute)); !ok || err != nil {
+		t.Fatalf("Hold = %v, %v", ok, err)
+	}
+	o.next(t0.Add(time.Minute), 10*time.Second, "") // still held
+	o.next(t0.Add(2*time.Minute), 10*time.Second, "big file")
+	s.Sent(c, q, t0)
+	if ok, err := s.Hold(c, q, t0.Add(time.Hour)); ok || err != nil {
+		t.Errorf("Hold after Sent = %v, %v; want false", ok, err)
 	}
 }

@@ -315,7 +315,7 @@ func (c *Channel) status(ctx context.Context, s status) error {
 		f.Code, f.Reason, f.Blocked = e.Code, reason(e), blockedCodes[e.Code]
 	}
 	if f.Code == windowCode {
-		resent, err := c.cfg.Outbox.Resend(ctx, Name+":"+s.RecipientID, s.ID)
+		resent, err := c.cfg.Outbox.Resend(ctx, Name+":"+s.RecipientID, s.ID, when(s.Timestamp))
 		if err != nil || resent {
 			return err
 		}

@@ -30,14 +30,14 @@ type outbox struct {
 	resend  bool // what Resend reports
 }
 
-func (o *outbox) Wrote(_ context.Context, chat string) error {
+func (o *outbox) Wrote(_ context.Context, chat string, _ time.Time) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.wrote = append(o.wrote, chat)
 	return nil
 }
 
-func (o *outbox) Resend(_ context.Context, chat, id string) (bool, error) {
+func (o *outbox) Resend(_ context.Context, chat, id string, _ time.Time) (bool, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.resends = append(o.resends, chat+" "+id)

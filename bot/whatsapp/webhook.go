@@ -137,7 +137,7 @@ func (c *Channel) handle(ctx context.Context, n *notification) error {
 // is, marked as read.
 func (c *Channel) inbound(ctx context.Context, v value, in message) error {
 	if id, ok := in.pageTurn(); ok {
-		if err := c.cfg.Outbox.Wrote(ctx, Name+":"+in.From); err != nil {
+		if err := c.cfg.Outbox.Wrote(ctx, Name+":"+in.From, when(in.Timestamp)); err != nil {
 			return err
 		}
 		err := c.sendPage(ctx, in.From, id)
@@ -151,7 +151,7 @@ func (c *Channel) inbound(ctx context.Context, v value, in message) error {
 	if err != nil || m == nil {
 		return err
 	}
-	if err := c.cfg.Outbox.Wrote(ctx, Name+":"+in.From); err != nil {
+	if err := c.cfg.Outbox.Wrote(ctx, Name+":"+in.From, when(in.Timestamp)); err != nil {
 		return err
 	}
 	if err := c.deliver(ctx, m); err != nil {

@@ -50,10 +50,11 @@ type Deliver func(ctx context.Context, m *bot.Message) error
 
 // Outbox is what the channel tells the outbox: that a person wrote (their
 // window is open: what was held for them may go), and that a message Meta
-// accepted was later refused for the window (it is queued again, held).
+// accepted was later refused for the window (it is queued again, to follow
+// a template). at is when Meta says it happened.
 type Outbox interface {
-	Wrote(ctx context.Context, chat string) error
-	Resend(ctx context.Context, chat, messageID string) (bool, error)
+	Wrote(ctx context.Context, chat string, at time.Time) error
+	Resend(ctx context.Context, chat, messageID string, at time.Time) (bool, error)
 }
 
 // PageStore keeps the choices of a list too long for one WhatsApp list,

@@ -101,8 +101,8 @@ func TestWindow(t *testing.T) {
 		t.Fatalf("after the citizen answered: %v; want the staff reply itself", sent)
 	}
 
-	// Accepted by Meta, then reported refused for the window: queued
-	// again, first, and sent once the citizen writes.
+	// Accepted by Meta, then reported refused for the window: the
+	// template again, and the message once the citizen writes.
 	owe("✅ تمت معالجة طلبك KRM-000001")
 	drain()
 	sent = api.Calls(whatsapptest.Match{To: citizen, Sent: true})
@@ -110,8 +110,8 @@ func TestWindow(t *testing.T) {
 	clk.add(30 * time.Hour)
 	h.notify(whatsapptest.Statuses(whatsapptest.Status(last.ID, "failed", citizen, clk.Now(), 131047, "Re-engagement message")))
 	drain()
-	if n := len(api.Calls(whatsapptest.Match{To: citizen, Sent: true})); n != len(sent) {
-		t.Errorf("after the late refusal: %d messages; want none more until the citizen writes", n)
+	if now := api.Calls(whatsapptest.Match{To: citizen, Sent: true}); len(now) != len(sent)+1 || now[len(now)-1].Type != "template" {
+		t.Errorf("after the late refusal: %v; want the template and nothing more until the citizen writes", now[len(sent):])
 	}
 	write(whatsapptest.Text(citizen, "wamid.w3", clk.Now(), "شكراً"))
 	drain()
@@ -127,9 +127,11 @@ func TestWindow(t *testing.T) {
 // later lets a channel made before its outbox talk to it.
 type later struct{ o **bot.Outbox }
 
-func (l later) Wrote(ctx context.Context, chat string) error { return (*l.o).Wrote(ctx, chat) }
-func (l later) Resend(ctx context.Context, chat, id string) (bool, error) {
-	return (*l.o).Resend(ctx, chat, id)
+func (l later) Wrote(ctx context.Context, chat string, at time.Time) error {
+	return (*l.o).Wrote(ctx, chat, at)
+}
+func (l later) Resend(ctx context.Context, chat, id string, at time.Time) (bool, error) {
+	return (*l.o).Resend(ctx, chat, id, at)
 }
 
 func contains(body map[string]any, s string) bool {

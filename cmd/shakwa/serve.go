@@ -109,7 +109,7 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 	}
 	outbox := bot.NewOutbox(store, channels, time.Now, log)
 	outbox.Files, outbox.FileMap, outbox.Window = fs, store, store
-	outbox.Undelivered = undelivered(log, deliver)
+	outbox.Undelivered = undelivered(deliver)
 	later.Outbox = outbox
 	intake = bot.NewIntake(store, h, outbox, time.Now, log)
 	jobs := bot.NewJobs(store, outbox, time.Now, log)
@@ -291,18 +291,16 @@ func routes(store *storage.Store, channels *[]named) *http.ServeMux {
 // undelivered tells the bot of a reply about a ticket that the outbox gave
 // up on, as the platform's own delivery report would: a Message from the
 // chat it was for, so that the ticket's holder hears of it.
-func undelivered(log *slog.Logger, deliver func(context.Context, *bot.Message) error) func(context.Context, bot.Reply, string) {
-	return func(ctx context.Context, r bot.Reply, reason string) {
+func undelivered(deliver func(context.Context, *bot.Message) error) func(context.Context, bot.Reply, string) error {
+	return func(ctx context.Context, r bot.Reply, reason string) error {
 		if !strings.HasPrefix(r.Ref, "ticket:") || r.Notice {
-			return
+			return nil
 		}
 		b, _ := json.Marshal(r)
 		sum := sha256.Sum256(b)
 		m := &bot.Message{ID: "undelivered:" + hex.EncodeToString(sum[:12]), Channel: r.Channel, Chat: r.Chat,
 			From: bot.User{ID: r.Chat}, Failed: &bot.Failure{Ref: r.Ref, Reason: reason, Code: -1}, Time: time.Now()}
-		if err := deliver(ctx, m); err != nil {
-			log.Warn("tell staff of an undelivered reply", "channel", r.Channel, "err", err)
-		}
+		return deliver(ctx, m)
 	}
 }
 
