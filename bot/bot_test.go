@@ -178,6 +178,20 @@ func TestIntakeRetriesFailedHandling(t *testing.T) {
 	}
 }
 
+// sorryHandler panics, and has an apology for it.
+type sorryHandler struct{}
+
+func (sorryHandler) Handle(ctx context.Context, w bot.Responder, m *bot.Message) {
+	w.Reply(bot.Reply{Text: "half"})
+	panic("boom")
+}
+
+func (sorryHandler) Apology(m *bot.Message) []bot.Reply {
+	return []bot.Reply{{Channel: m.Channel, Chat: m.Chat, Text: "sorry"}}
+}
+
+// TestIntakeRecoversPanics: a handler that panics loses what it half did;
+// the person hears its apology when it has one, and the chat goes on.
 func TestIntakeRecoversPanics(t *testing.T) {
 	out := &collect{}
 	boom := bot.HandlerFunc(func(ctx context.Context, w bot.Responder, m *bot.Message) {
@@ -193,6 +207,13 @@ func TestIntakeRecoversPanics(t *testing.T) {
 	}
 	if err := in.Deliver(context.Background(), msg("2", "1", "y")); err != nil {
 		t.Errorf("next update of the chat after a panic: %v; want its turn", err)
+	}
+	sorry := bot.NewIntake(storagetest.Store(t), sorryHandler{}, out, time.Now, quiet)
+	if err := sorry.Deliver(context.Background(), msg("3", "1", "x")); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.texts(); !slices.Equal(got, []string{"sorry"}) {
+		t.Errorf("replies after a panic with an apology: %v; want only the apology", got)
 	}
 }
 

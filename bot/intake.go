@@ -34,6 +34,13 @@ type IntakeStore interface {
 	Failed(ctx context.Context, chat, id string, keep time.Duration) (int, error)
 }
 
+// Apologizer is a Handler's optional word for a person whose Message it
+// could not handle at all (it panicked): Intake sends that instead.
+type Apologizer interface {
+	// Apology renders the replies for m without touching any store.
+	Apology(m *Message) []Reply
+}
+
 // Enqueuer takes the replies to one Message (or one job), durably.
 type Enqueuer interface {
 	// Enqueue queues replies, all or none. once names the work they
@@ -176,7 +183,12 @@ func (in *Intake) handle(ctx context.Context, chat string, m *Message, token str
 		if p := recover(); p != nil {
 			in.log.ErrorContext(ctx, "handler panic", "channel", m.Channel, "panic", fmt.Sprint(p),
 				"stack", string(debug.Stack()))
+			// Whatever was half done is dropped; the person is not left
+			// without an answer.
 			rs = &Replies{}
+			if a, ok := in.handler.(Apologizer); ok {
+				rs.List = a.Apology(m)
+			}
 		}
 	}()
 	in.handler.Handle(hctx, rs, m)

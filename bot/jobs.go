@@ -57,8 +57,10 @@ type Jobs struct {
 	// Poll is how often due jobs are looked for; Lease how long a claimed
 	// job is held before another process may run it (it must outlast
 	// Timeout, which bounds one run); Batch how many jobs of a kind one
-	// look claims; Tries how many failed runs of a job make its replies go
-	// out anyway; Keep how long a run's once key is remembered.
+	// look claims; Tries how many failed runs of a job are logged as
+	// warnings before each further one is an error (a failing job is
+	// retried for as long as it fails); Keep how long a run's once key is
+	// remembered.
 	Poll, Lease, Timeout, Keep time.Duration
 	Batch, Tries               int
 }
@@ -148,10 +150,16 @@ func firstErr(first, err error) error {
 func (r *Jobs) run(ctx context.Context, j shakwa.Job) error {
 	k := r.kinds[j.Kind]
 	rs := r.call(ctx, k.h, &j)
-	if rs.Err != nil && j.Attempts+1 < r.Tries {
-		delay := min(time.Second<<min(j.Attempts, 9), 5*time.Minute)
+	if rs.Err != nil {
+		// A job is never dropped: its failures are the stores' (a closing
+		// that did not happen is a promise broken). It waits longer each
+		// time, up to a quarter of an hour, and says so loudly after Tries.
+		delay := min(time.Second<<min(j.Attempts, 10), 15*time.Minute)
 		if _, err := r.store.RetryJob(ctx, j, r.now().Add(delay)); err != nil {
 			return fmt.Errorf("retry %s job: %w (after %v)", j.Kind, err, rs.Err)
+		}
+		if j.Attempts+1 >= r.Tries {
+			r.log.ErrorContext(ctx, "job keeps failing", "kind", j.Kind, "tries", j.Attempts+1, "err", rs.Err)
 		}
 		return fmt.Errorf("%s job failed, will retry: %w", j.Kind, rs.Err)
 	}
@@ -170,9 +178,6 @@ func (r *Jobs) run(ctx context.Context, j shakwa.Job) error {
 		// The replies are queued under the run's once key: running it
 		// again sends nothing twice.
 		return fmt.Errorf("finish %s job: %w", j.Kind, err)
-	}
-	if rs.Err != nil {
-		return fmt.Errorf("%s job gave up after %d tries: %w", j.Kind, j.Attempts+1, rs.Err)
 	}
 	return nil
 }

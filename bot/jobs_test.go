@@ -91,7 +91,7 @@ func TestJobsRunOnceAcrossProcesses(t *testing.T) {
 }
 
 // TestJobsRetryAndSurviveRestart: a failing job is retried with backoff by
-// whichever runner finds it due; after Tries its replies go out anyway.
+// whichever runner finds it due, past Tries, for as long as it fails.
 // A runner that dies with a job claimed leaves it to another after the
 // lease.
 func TestJobsRetryAndSurviveRestart(t *testing.T) {
@@ -123,6 +123,17 @@ func TestJobsRetryAndSurviveRestart(t *testing.T) {
 	}
 	if got := r.list(); len(got) != 3 || len(out.texts()) != 1 {
 		t.Errorf("ran %d times, %d replies; want 3 runs (2 failures) and one reply", len(got), len(out.texts()))
+	}
+
+	// Failing more often than Tries: still retried, never dropped.
+	fails = 9
+	schedule(t, store, "idle", "p3", clk.Now())
+	for range 40 {
+		clk.add(2 * time.Minute)
+		j2.RunDue(context.Background())
+	}
+	if got := r.list(); len(got) != 13 || len(out.texts()) != 2 {
+		t.Errorf("ran %d times, %d replies; want 10 more runs (9 failures) and one more reply", len(got), len(out.texts()))
 	}
 
 	// A runner claims a job and dies: its claim ends after the lease.

@@ -75,6 +75,13 @@ func TestOutboxWindow(t *testing.T) {
 	if got := ch.texts(); !slices.Equal(got, []string{"in time"}) || !slices.Equal(ch.templates, []string{"ticket:KRM-000007"}) {
 		t.Fatalf("sent %v, templates %v; want only the first, and one template for the owed ones", got, ch.templates)
 	}
+	// A process stopping now has nothing to send: what is held waits for
+	// the person, not for it.
+	dctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if err := o.Drain(dctx); err != nil {
+		t.Errorf("Drain with only held replies: %v; want nil at once", err)
+	}
 	clk.add(3 * 24 * time.Hour) // days go by: nothing owed is dropped
 	if err := o.Wrote(ctx, chat, time.Time{}); err != nil {
 		t.Fatal(err)

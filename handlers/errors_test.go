@@ -208,3 +208,50 @@ func TestDeliveryFailures(t *testing.T) {
 		t.Errorf("a failure of a message about no ticket: %v; want nothing sent", texts(rs))
 	}
 }
+
+// TestApology: a person whose message broke the handler hears the
+// internal-error apology in their platform's language; a press in a staff
+// group is answered on the button, not in front of the group.
+func TestApology(t *testing.T) {
+	w := newWorld(t)
+	private := w.h.Apology(&bot.Message{Channel: "telegram", Chat: "5001", From: bot.User{ID: "5001", Lang: "en-GB"}})
+	if len(private) != 1 || private[0].Text != w.tr("en", "error.internal", nil) || private[0].Chat != "5001" || private[0].Notice {
+		t.Errorf("private apology %+v; want one English message to the chat", private)
+	}
+	press := w.h.Apology(&bot.Message{Channel: "telegram", Chat: "-100", Group: true, ButtonToken: "cb",
+		From: bot.User{ID: "7001", Lang: "ar"}})
+	if len(press) != 1 || !press[0].Notice || press[0].ButtonToken != "cb" || press[0].Text != w.tr("ar", "error.internal", nil) {
+		t.Errorf("group press apology %+v; want one Arabic notice on the button", press)
+	}
+	tap := w.h.Apology(&bot.Message{Channel: "telegram", Chat: "5001", ButtonToken: "cb", From: bot.User{ID: "5001"}})
+	if len(tap) != 2 || !tap[0].Notice || tap[1].Notice || tap[1].Text != w.tr("ar", "error.internal", nil) {
+		t.Errorf("private press apology %+v; want the button answered and the apology said, in Arabic", tap)
+	}
+}
+
+// TestDeliveryReportErrors: a delivery report the store cannot place says
+// nothing in the chat that did not receive (that would go the same way),
+// and Fails so that it comes again.
+func TestDeliveryReportErrors(t *testing.T) {
+	for _, fail := range []string{"RefOf", "Ticket"} {
+		t.Run(fail, func(t *testing.T) {
+			w := newWorld(t)
+			id := w.fileComplaint(citizen, "KRM")
+			fs := &faultyStore{Store: w.store, fail: fail}
+			w.h.store, w.h.notify.store = fs, fs
+			f := &bot.Failure{MessageID: "m1", Code: 131026, Reason: "undeliverable"}
+			if fail == "Ticket" {
+				f = &bot.Failure{Ref: "ticket:" + id, Code: -1, Reason: "blocked"}
+			}
+			m := bot.Message{ID: "r1", Channel: "telegram", Chat: citizen.id, From: bot.User{ID: citizen.id}, Failed: f}
+			var rs bot.Replies
+			w.h.Handle(context.Background(), &rs, &m)
+			if !errors.Is(rs.Err, errTimeout) {
+				t.Errorf("Fail = %v; want the store's error", rs.Err)
+			}
+			if len(rs.List) != 0 {
+				t.Errorf("replies %v; want none (the chat did not receive the last one)", texts(rs.List))
+			}
+		})
+	}
+}

@@ -160,6 +160,22 @@ func (h *Handler) Handle(ctx context.Context, w bot.Responder, m *bot.Message) {
 	h.private(ctx, c)
 }
 
+// Apology is what a person hears when their Message broke the handler:
+// the apology for an internal error, in the platform's language hint (the
+// stores are not asked: they may be what failed), as fail says it.
+func (h *Handler) Apology(m *bot.Message) []bot.Reply {
+	lang := locales.Lang(m.From.Lang)
+	text := h.text.Text(lang, "error.internal", nil)
+	var rs []bot.Reply
+	if m.ButtonToken != "" {
+		rs = append(rs, bot.Reply{Channel: m.Channel, Chat: m.Chat, Notice: true, ButtonToken: m.ButtonToken, Text: text, Lang: lang})
+		if m.Group {
+			return rs
+		}
+	}
+	return append(rs, bot.Reply{Channel: m.Channel, Chat: m.Chat, Text: text, Lang: lang})
+}
+
 // conv is one Message being answered: who sent it, in which language, and
 // the replies made so far. It holds no context: every step is given the
 // update's.
@@ -256,6 +272,16 @@ func (c *conv) fail(ctx context.Context, err error) {
 		return
 	}
 	c.say(key, nil)
+}
+
+// failQuietly is fail for a Message nobody wrote (a delivery report):
+// nothing is said in its chat, which is the one that did not receive.
+// Internal errors still have intake deliver it again.
+func (c *conv) failQuietly(ctx context.Context, err error) {
+	c.h.log.ErrorContext(ctx, "handle report", "channel", c.m.Channel, "err", err)
+	if errorKey(err) == "error.internal" {
+		c.failed = err
+	}
 }
 
 // errorKey is the one table from error kind to the message people see.

@@ -370,7 +370,7 @@ func (h *Handler) deliveryFailed(ctx context.Context, c *conv) {
 	if ref == "" && f.MessageID != "" {
 		var err error
 		if ref, err = h.store.RefOf(ctx, c.who.String(), f.MessageID); err != nil {
-			c.fail(ctx, fmt.Errorf("what the failed message was: %w", err))
+			c.failQuietly(ctx, fmt.Errorf("what the failed message was: %w", err))
 			return
 		}
 	}
@@ -384,7 +384,7 @@ func (h *Handler) deliveryFailed(ctx context.Context, c *conv) {
 		return
 	}
 	if err != nil {
-		c.fail(ctx, err)
+		c.failQuietly(ctx, err)
 		return
 	}
 	if t.Citizen != c.id {
@@ -398,6 +398,6 @@ func (h *Handler) deliveryFailed(ctx context.Context, c *conv) {
 		key = "staff.delivery_blocked"
 	}
 	if err := h.notify.Holder(ctx, c, t, key, map[string]any{"Reason": f.Reason, "Channel": c.m.Channel}); err != nil {
-		c.fail(ctx, err)
+		c.failQuietly(ctx, err)
 	}
 }

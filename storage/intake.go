@@ -92,18 +92,23 @@ func (s *Store) Begin(ctx context.Context, chat, id, token string, now time.Time
 }
 
 // renewScript moves the expiry of a place its token still holds.
-// KEYS: hold. ARGV: update, token, until (ms).
+// KEYS: line, hold. ARGV: update, token, until (ms), key life (ms).
 var renewScript = redis.NewScript(`
-local h = redis.call('HGET', KEYS[1], ARGV[1])
+local h = redis.call('HGET', KEYS[2], ARGV[1])
 if not h or string.sub(h, 1, #ARGV[2] + 1) ~= ARGV[2] .. ':' then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ':' .. ARGV[3])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2] .. ':' .. ARGV[3])
+-- The line lives as long as its longest hold: a long handling must not
+-- outlive it.
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
 return 1
 `)
 
 // Renew extends token's hold on update id of chat to now+lease. It reports
 // false when the hold was lost (it expired and a copy took it over).
 func (s *Store) Renew(ctx context.Context, chat, id, token string, now time.Time, lease time.Duration) (bool, error) {
-	n, err := renewScript.Run(ctx, s.rdb, s.inKeys(chat, "hold"), id, token, now.Add(positive(lease)).UnixMilli()).Int()
+	n, err := renewScript.Run(ctx, s.rdb, s.inKeys(chat, "line", "hold"), id, token, now.Add(positive(lease)).UnixMilli(),
+		4*positive(lease).Milliseconds()).Int()
 	if err != nil {
 		return false, fmt.Errorf("renew update %s: %w", id, err)
 	}

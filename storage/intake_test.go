@@ -253,3 +253,18 @@ func testNoAddressInKeys(t *testing.T, open opener) {
 		t.Errorf("ticket citizen %q, channel %q; want an opaque id on whatsapp", tk.Citizen, tk.Channel)
 	}
 }
+
+// testIntakeRenewKeepsLine: renewing a turn keeps the chat's line in
+// Redis as long as the turn: a handling longer than the first lease does
+// not find its line gone, and the next update still waits for it.
+func testIntakeRenewKeepsLine(t *testing.T, open opener) {
+	s := open(t).s
+	a := line{t, s, "web:slow"}
+	t0 := time.UnixMilli(1_800_000_000_000)
+	a.begin("u1", "x1", t0, 100*time.Millisecond, "turn") // the line's keys live 400ms
+	if ok, err := s.Renew(ctx(t), a.chat, "u1", "x1", t0, 5*time.Second); !ok || err != nil {
+		t.Fatalf("Renew = %v, %v", ok, err)
+	}
+	time.Sleep(600 * time.Millisecond) // past the first keys' life, in Redis's own time
+	a.begin("u2", "x2", t0.Add(time.Second), 5*time.Second, "wait")
+}

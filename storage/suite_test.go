@@ -118,6 +118,7 @@ func runSuite(t *testing.T, open opener) {
 		{"Lang", testLang},
 		{"IntakeLine", testIntakeLine},
 		{"IntakeExpiry", testIntakeExpiry},
+		{"IntakeRenewKeepsLine", testIntakeRenewKeepsLine},
 		{"IntakeFailures", testIntakeFailures},
 		{"Jobs", testJobs},
 		{"JobClaims", testJobClaims},
