@@ -100,7 +100,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		e.ConfigFile = or(e.ConfigFile, "config.yaml")
 		e.RedisURL = or(e.RedisURL, "redis://127.0.0.1:6379/0")
 		e.HTTPAddr = or(e.HTTPAddr, ":8080")
-		e.FilesDir = or(e.FilesDir, "files")
+		e.FilesDir = or(e.FilesDir, "data/files")
 		return serve(ctx, e, log)
 	case "demo":
 		e.HTTPAddr = or(e.HTTPAddr, "127.0.0.1:8080")
