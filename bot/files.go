@@ -55,7 +55,13 @@ var errNoFiles = errors.New("no file store: files stay on their own channel")
 func (o *Outbox) resolveFiles(ctx context.Context, r *Reply) error {
 	for i := range r.Attachments {
 		a := &r.Attachments[i]
-		if a.From == "" || a.From == r.Channel {
+		if a.From == "" {
+			continue
+		}
+		if a.From == r.Channel {
+			if err := o.reuseUpload(ctx, r.Channel, a); err != nil {
+				return err
+			}
 			continue
 		}
 		if o.Files == nil || o.FileMap == nil {
@@ -73,8 +79,27 @@ func (o *Outbox) resolveFiles(ctx context.Context, r *Reply) error {
 			return &RetryError{Err: err}
 		}
 		if id != "" {
-			a.ID, a.From = id, r.Channel
+			// Sent by that id: nothing to upload.
+			a.ID, a.From, a.File = id, r.Channel, ""
 		}
+	}
+	return nil
+}
+
+// reuseUpload readies a file of ch itself that is also in the file store,
+// on a channel whose ids expire (see FileLife): the channel uploads it
+// again from the store rather than trust an old id, but once, while the
+// upload's id lives.
+func (o *Outbox) reuseUpload(ctx context.Context, ch string, a *shakwa.Attachment) error {
+	if _, ok := o.channels[ch].(FileLife); !ok || a.File == "" || o.FileMap == nil {
+		return nil
+	}
+	id, err := o.FileMap.FileOn(ctx, a.File, ch, o.now())
+	if err != nil {
+		return &RetryError{Err: err}
+	}
+	if id != "" {
+		a.ID, a.File = id, ""
 	}
 	return nil
 }

@@ -102,6 +102,49 @@ func TestOutboxFilesCrossChannels(t *testing.T) {
 	}
 }
 
+// expiringChannel is a channel whose file ids expire, as WhatsApp's do:
+// it uploads whatever has bytes in the file store, its own files too.
+type expiringChannel struct{ fileChannel }
+
+func (c *expiringChannel) FileIDLife() time.Duration { return 30 * 24 * time.Hour }
+
+func (c *expiringChannel) Send(ctx context.Context, r bot.Reply, _ string) (bot.Sent, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sent := bot.Sent{MessageID: "m", Uploads: map[string]string{}}
+	for _, a := range r.Attachments {
+		c.got = append(c.got, a)
+		if a.File != "" {
+			c.uploads++
+			sent.Uploads[a.File] = fmt.Sprintf("%s-up-%d", c.name, c.uploads)
+		}
+	}
+	return sent, nil
+}
+
+// TestOutboxOwnFileUploadedOnce: a channel's own file that is also in the
+// file store, on a channel whose ids expire, is uploaded from the store
+// once, and sent by that upload's id after.
+func TestOutboxOwnFileUploadedOnce(t *testing.T) {
+	store := storagetest.Store(t)
+	fs, _ := files.Open(t.TempDir(), 1<<20)
+	content, _, err := fs.Put(context.Background(), strings.NewReader("a citizen's photo"), "image/jpeg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wa := &expiringChannel{fileChannel{name: "whatsapp", files: fs, own: map[string]string{}}}
+	o := bot.NewOutbox(store, []bot.Channel{wa}, time.Now, quiet)
+	o.Files, o.FileMap = fs, store
+	photo := shakwa.Attachment{Kind: "photo", ID: "inbound-media-id", From: "whatsapp", File: content}
+	for range 3 {
+		enqueue(t, o, bot.Reply{Channel: "whatsapp", Chat: "971500000001", Attachments: []shakwa.Attachment{photo}})
+		drain(t, o)
+	}
+	if wa.uploads != 1 || len(wa.got) != 3 || wa.got[2].File != "" || wa.got[2].ID != "whatsapp-up-1" {
+		t.Errorf("uploaded %d times, sent %+v; want one upload, then its id", wa.uploads, wa.got)
+	}
+}
+
 // TestOutboxFileGone: a file its channel can no longer hand out becomes a
 // dead letter with the reason, and the chat's next message goes on.
 func TestOutboxFileGone(t *testing.T) {

@@ -213,7 +213,10 @@ func (c *Channel) toMessage(ctx context.Context, v value, in message) (*bot.Mess
 }
 
 // withMedia fetches a message's media into the file store and makes it the
-// message's attachment, its caption the text.
+// message's attachment, its caption the text. A file that can never be
+// had is no error: the message goes without it, marked too large or
+// unavailable, for the bot to ask for it again. Only a failure that may
+// pass is an error, for Meta to send the notification again.
 func (c *Channel) withMedia(ctx context.Context, m *bot.Message, in message) (*bot.Message, error) {
 	md := map[string]*media{"image": in.Image, "document": in.Document, "audio": in.Audio, "video": in.Video}[in.Type]
 	if md == nil || md.ID == "" {
@@ -222,14 +225,16 @@ func (c *Channel) withMedia(ctx context.Context, m *bot.Message, in message) (*b
 	m.Text = md.Caption
 	content, size, err := c.keep(ctx, md.ID, md.MimeType)
 	switch {
-	case errors.Is(err, shakwa.ErrInvalid): // over the file store's limit
+	case err == nil:
+	case errors.Is(err, shakwa.ErrInvalid): // over the file store's limit, or Meta's
 		m.Unsupported = "file_too_large"
 		return m, nil
-	case errors.Is(err, shakwa.ErrNotFound):
+	case temporary(err):
+		return nil, err
+	default: // gone, or refused for good
+		c.log.Warn("inbound media unavailable; delivered without it", graphAttrs(err)...)
 		m.Unsupported = "file_unavailable"
 		return m, nil
-	case err != nil:
-		return nil, err
 	}
 	m.Attachments = []shakwa.Attachment{{Kind: mediaKinds[in.Type], ID: md.ID, From: Name, File: content,
 		Name: md.Filename, Mime: mediaType(md.MimeType), Size: size}}

@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -217,4 +218,65 @@ func FuzzNotification(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestMediaFetchRefused: media Meta will never hand out is no reason for
+// Meta to send the notification again for days: the message goes to the
+// bot without the file, marked unavailable (or too large) for the bot to
+// ask for it again, with the caption. What may pass is answered 500.
+func TestMediaFetchRefused(t *testing.T) {
+	info := func(c whatsapptest.Call) bool { return c.Method == "media-info" }
+	download := func(c whatsapptest.Call) bool { return c.Method == "media-download" }
+	for _, tc := range []struct {
+		name   string
+		script func(api *whatsapptest.Server)
+		want   string // the webhook's answer, and Unsupported on 200
+	}{
+		{"an id Meta no longer knows", func(api *whatsapptest.Server) { api.Expire("m1") }, "200 file_unavailable"},
+		{"media info 404, not in Meta's shape", func(api *whatsapptest.Server) {
+			api.Answer(info, 404, http.Header{"Content-Type": {"text/html"}}, "<html><body>Not Found</body></html>")
+		}, "200 file_unavailable"},
+		{"media info refused for good", func(api *whatsapptest.Server) {
+			api.Fail(info, 403, 10, "Application does not have permission for this action")
+		}, "200 file_unavailable"},
+		{"download forbidden", func(api *whatsapptest.Server) { api.Answer(download, 403, nil, "Forbidden") }, "200 file_unavailable"},
+		{"download gone", func(api *whatsapptest.Server) { api.Answer(download, 404, nil, "") }, "200 file_unavailable"},
+		{"download too large", func(api *whatsapptest.Server) {
+			api.Answer(download, 413, nil, "Request Entity Too Large")
+		}, "200 file_too_large"},
+		{"media info failing for a while", func(api *whatsapptest.Server) {
+			api.Fail(info, 400, 131000, "Something went wrong")
+		}, "500"},
+		{"download from a proxy in trouble", func(api *whatsapptest.Server) {
+			api.Answer(download, 502, http.Header{"Content-Type": {"text/html"}}, "<html>Bad Gateway</html>")
+		}, "500"},
+		{"download throttled", func(api *whatsapptest.Server) {
+			api.Answer(download, 429, http.Header{"Retry-After": {"30"}}, "")
+		}, "500"},
+		{"the access token refused", func(api *whatsapptest.Server) {
+			api.Fail(info, 401, 190, "Invalid OAuth access token")
+		}, "500"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.api.AddMedia("m1", []byte("jpeg bytes"), "image/jpeg")
+			tc.script(h.api)
+			body := whatsapptest.Envelope(testPhoneID, whatsapptest.Inbound(citizen, "x",
+				whatsapptest.Media(citizen, "wamid.m1", t0, "image", "m1", "image/jpeg", map[string]any{"caption": "الطابور"})))
+			got := fmt.Sprint(h.post(body, whatsapptest.Sign(body, testSecret)))
+			ms := h.got.list()
+			if len(ms) == 1 {
+				got += " " + ms[0].Unsupported
+				if ms[0].Text != "الطابور" || len(ms[0].Attachments) != 0 {
+					t.Errorf("message %+v; want the caption, and no attachment", ms[0])
+				}
+			}
+			if got != tc.want {
+				t.Errorf("got %s; want %s", got, tc.want)
+			}
+			if strings.Contains(h.logs.String(), citizen) {
+				t.Errorf("the log has the number: %s", h.logs)
+			}
+		})
+	}
 }

@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -44,15 +45,20 @@ func (o *outbox) Resend(_ context.Context, chat, id string, _ time.Time) (bool, 
 	return o.resend, nil
 }
 
-// pageStore is an in-memory PageStore.
+// pageStore is an in-memory PageStore, failing while fail is set, as
+// Redis out of reach does.
 type pageStore struct {
-	mu sync.Mutex
-	m  map[string][]byte
+	mu   sync.Mutex
+	m    map[string][]byte
+	fail error
 }
 
 func (p *pageStore) SavePage(_ context.Context, key string, data []byte, _ time.Duration) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.fail != nil {
+		return p.fail
+	}
 	p.m[key] = data
 	return nil
 }
@@ -60,7 +66,34 @@ func (p *pageStore) SavePage(_ context.Context, key string, data []byte, _ time.
 func (p *pageStore) Page(_ context.Context, key string) ([]byte, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.fail != nil {
+		return nil, p.fail
+	}
 	return p.m[key], nil
+}
+
+func (p *pageStore) failing(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fail = err
+}
+
+// logBuffer keeps what the channel logs, for tests to read.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }
 
 // delivered records the Messages the channel delivers, and fails while
@@ -98,6 +131,7 @@ type harness struct {
 	out    *outbox
 	pages  *pageStore
 	got    *delivered
+	logs   *logBuffer
 	status []string
 }
 
@@ -113,9 +147,10 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	h := &harness{t: t, api: whatsapptest.NewServer(t, testToken, testPhoneID), files: fs,
-		out: &outbox{}, pages: &pageStore{m: map[string][]byte{}}, got: &delivered{}}
+		out: &outbox{}, pages: &pageStore{m: map[string][]byte{}}, got: &delivered{}, logs: &logBuffer{}}
 	ch, err := New(Config{Token: testToken, PhoneID: testPhoneID, AppSecret: testSecret, VerifyToken: testVerify,
 		APIURL: h.api.URL(), Files: fs, Pages: h.pages, Outbox: h.out, Labels: testLabels,
+		Logger:   slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Template: Template{Name: "shakwa_reply_waiting", Languages: map[string]string{"ar": "ar", "en": "en_US"}},
 		Statuses: func(_ context.Context, id, status string, _ time.Time) { h.status = append(h.status, id+" "+status) },
 	}, h.got.deliver)
@@ -133,6 +168,20 @@ func newHook(t *testing.T, ch *Channel) *httptest.Server {
 	srv := httptest.NewServer(ch.WebhookHandler())
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// run marks messages as read, as the program does, until the test ends.
+func (h *harness) run() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.ch.Run(ctx)
+	}()
+	h.t.Cleanup(func() {
+		cancel()
+		<-done
+	})
 }
 
 // post sends a webhook body with the given signature header ("" none) and

@@ -17,47 +17,88 @@ import (
 )
 
 // Fetch returns the bytes of media id (GET /{media-id} for its URL, which
-// lasts five minutes, then the URL with the token). An id Meta no longer
-// knows (media of a notification lasts 7 days, an upload 30) is an error
-// wrapping shakwa.ErrNotFound; failures that may pass are
-// *bot.RetryError.
+// lasts five minutes, then the URL with the token), within mediaTimeout
+// until the bytes are read and closed. A file Meta will never hand out is
+// an error wrapping shakwa.ErrNotFound (an id it no longer knows: media
+// of a notification lasts 7 days, an upload 30; or one it refuses for
+// good) or shakwa.ErrInvalid (too large); a refused token wraps errToken;
+// failures that may pass are *bot.RetryError.
 func (c *Channel) Fetch(ctx context.Context, id string) (io.ReadCloser, string, error) {
 	var info struct {
 		URL      string `json:"url"`
 		MimeType string `json:"mime_type"`
 	}
 	if err := c.call(ctx, http.MethodGet, "/"+id, "", nil, &info); err != nil {
-		var ge *GraphError
-		if errors.As(err, &ge) && ge.Code == 100 {
-			return nil, "", fmt.Errorf("whatsapp: media %s: %w", id, shakwa.ErrNotFound)
-		}
-		return nil, "", fmt.Errorf("whatsapp: media info: %w", c.classify(err))
+		return nil, "", c.fetchError("media info", id, err)
 	}
 	if info.URL == "" {
 		return nil, "", fmt.Errorf("whatsapp: media %s has no url: %w", id, shakwa.ErrNotFound)
 	}
+	ctx, cancel := context.WithTimeout(ctx, c.mediaTimeout)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, info.URL, nil)
 	if err != nil {
-		return nil, "", fmt.Errorf("whatsapp: media url: %w", shakwa.ErrInvalid)
+		cancel()
+		return nil, "", fmt.Errorf("whatsapp: media %s has an unusable url: %w", id, shakwa.ErrNotFound)
 	}
 	req.Header.Set("Authorization", "Bearer "+c.cfg.Token)
 	resp, err := c.client.Do(req)
 	if err != nil {
-		return nil, "", &bot.RetryError{Err: fmt.Errorf("whatsapp: download media: %w", errors.Unwrap(err))}
+		cancel()
+		return nil, "", &bot.RetryError{Err: fmt.Errorf("whatsapp: download media: %w", unwrapURL(err))}
 	}
-	switch {
-	case resp.StatusCode == http.StatusNotFound:
+	if resp.StatusCode != http.StatusOK {
+		data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		resp.Body.Close()
-		return nil, "", fmt.Errorf("whatsapp: download media: %w", shakwa.ErrNotFound)
-	case resp.StatusCode != http.StatusOK:
-		resp.Body.Close()
-		return nil, "", &bot.RetryError{Err: fmt.Errorf("whatsapp: download media: http %d", resp.StatusCode)}
+		cancel()
+		return nil, "", c.fetchError("download media", id, graphError(resp, data, c.now()))
 	}
-	return resp.Body, info.MimeType, nil
+	c.healthy()
+	return cancelOnClose{resp.Body, cancel}, info.MimeType, nil
+}
+
+// fetchError says what a failed fetch of media id means, as Fetch
+// documents.
+func (c *Channel) fetchError(what, id string, err error) error {
+	var ge *GraphError
+	if errors.As(err, &ge) {
+		switch {
+		case ge.Code == 100 || ge.Status == http.StatusNotFound || ge.Status == http.StatusGone:
+			return fmt.Errorf("whatsapp: %s %s: %w: %w", what, id, shakwa.ErrNotFound, err)
+		case ge.Status == http.StatusRequestEntityTooLarge:
+			return fmt.Errorf("whatsapp: %s %s: %w: %w", what, id, shakwa.ErrInvalid, err)
+		}
+	}
+	err = c.classify(err)
+	if temporary(err) {
+		return fmt.Errorf("whatsapp: %s: %w", what, err)
+	}
+	return fmt.Errorf("whatsapp: %s %s: %w: %w", what, id, shakwa.ErrNotFound, err)
+}
+
+// temporary reports whether err may pass: a *bot.RetryError, or a token
+// refused (ours to renew; what waits for it is not lost meanwhile).
+func temporary(err error) bool {
+	var re *bot.RetryError
+	return errors.As(err, &re) || errors.Is(err, errToken)
+}
+
+// cancelOnClose is a download's body, whose deadline ends when it is
+// closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }
 
 // keep fetches inbound media id into the file store and returns its
-// content id and size.
+// content id and size. A file over the store's limit is an error wrapping
+// shakwa.ErrInvalid; the store's other failures (a download cut short, a
+// disk that refuses for a while) may pass.
 func (c *Channel) keep(ctx context.Context, id, mimeType string) (string, int64, error) {
 	rc, got, err := c.Fetch(ctx, id)
 	if err != nil {
@@ -68,8 +109,11 @@ func (c *Channel) keep(ctx context.Context, id, mimeType string) (string, int64,
 		mimeType = got
 	}
 	content, size, err := c.cfg.Files.Put(ctx, rc, mediaType(mimeType))
-	if err != nil {
+	switch {
+	case errors.Is(err, shakwa.ErrInvalid):
 		return "", 0, fmt.Errorf("whatsapp: keep media: %w", err)
+	case err != nil:
+		return "", 0, &bot.RetryError{Err: fmt.Errorf("whatsapp: keep media: %w", err)}
 	}
 	return content, size, nil
 }
@@ -110,9 +154,12 @@ func messageType(kind, mimeType string, size int64) (string, bool) {
 	return "", false
 }
 
-// upload sends a file of the file store to Meta (POST /{phone}/media) and
-// returns its media id.
+// upload sends a file of the file store to Meta (POST /{phone}/media),
+// within mediaTimeout, and returns its media id. A file no longer in the
+// store is an error wrapping shakwa.ErrNotFound.
 func (c *Channel) upload(ctx context.Context, a shakwa.Attachment) (id, typ string, err error) {
+	ctx, cancel := context.WithTimeout(ctx, c.mediaTimeout)
+	defer cancel()
 	rc, mimeType, size, err := c.cfg.Files.Open(ctx, a.File)
 	if err != nil {
 		if errors.Is(err, shakwa.ErrNotFound) {
@@ -149,7 +196,11 @@ func (c *Channel) upload(ctx context.Context, a shakwa.Attachment) (id, typ stri
 	var answer struct {
 		ID string `json:"id"`
 	}
-	if err := c.call(ctx, http.MethodPost, "/"+c.cfg.PhoneID+"/media", w.FormDataContentType(), &buf, &answer); err != nil {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.api+"/"+c.cfg.PhoneID+"/media", &buf)
+	if err != nil {
+		return "", "", fmt.Errorf("whatsapp: build request: %w", err)
+	}
+	if err := c.do(req, w.FormDataContentType(), &answer); err != nil {
 		return "", "", fmt.Errorf("whatsapp: upload: %w", c.classify(err))
 	}
 	if answer.ID == "" {

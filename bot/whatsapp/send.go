@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -86,9 +87,9 @@ func (c *Channel) Split(r bot.Reply) []bot.Reply {
 //   - up to 10 as a list (a row title holds 24 characters, what does not
 //     fit goes in its description); more as a list in pages, with next
 //     and previous rows, the later pages kept in the PageStore;
-//   - a file as an image, audio, video or document: by its media id when
-//     it came from WhatsApp, else uploaded from the file store (Uploads
-//     reports the new media id);
+//   - a file as an image, audio, video or document: uploaded from the
+//     file store (Uploads reports the new media id), or by its WhatsApp
+//     media id when the store has no bytes for it;
 //   - a Notice as nothing: WhatsApp has no answers to presses (handlers
 //     say them as messages).
 //
@@ -134,24 +135,33 @@ func (c *Channel) Send(ctx context.Context, r bot.Reply, _ string) (bot.Sent, er
 	return sent, nil
 }
 
-// mediaPayload is a file's message.
+// mediaPayload is a file's message. A file in the file store is uploaded,
+// even one that came from WhatsApp: the media id of a file a person sent
+// lasts 7 days only, and a reply may come later than that. A WhatsApp
+// media id goes as it is only when the store has no bytes for it.
 func (c *Channel) mediaPayload(ctx context.Context, a shakwa.Attachment, uploads map[string]string) (map[string]any, error) {
 	var id, typ string
-	if a.From == Name && a.ID != "" {
+	var err error
+	if a.File != "" {
+		id, typ, err = c.upload(ctx, a)
+		switch {
+		case err == nil:
+			uploads[a.File] = id
+		case errors.Is(err, shakwa.ErrNotFound) && a.From == Name && a.ID != "":
+			id = "" // no longer in the store: the id may still do
+		default:
+			return nil, err
+		}
+	}
+	if id == "" {
+		if a.From != Name || a.ID == "" {
+			return nil, fmt.Errorf("whatsapp: a %s file with no bytes to upload: %w", a.From, shakwa.ErrNotFound)
+		}
 		id = a.ID
 		typ, _ = messageType(a.Kind, mediaType(a.Mime), a.Size)
 		if typ == "" {
 			typ = "document"
 		}
-	} else {
-		if a.File == "" {
-			return nil, fmt.Errorf("whatsapp: a %s file with no bytes to upload: %w", a.From, shakwa.ErrNotFound)
-		}
-		var err error
-		if id, typ, err = c.upload(ctx, a); err != nil {
-			return nil, err
-		}
-		uploads[a.File] = id
 	}
 	media := map[string]any{"id": id}
 	if typ == "document" && a.Name != "" {
@@ -357,7 +367,9 @@ func (c *Channel) savePages(ctx context.Context, r bot.Reply, choices []choice) 
 
 // sendPage answers a press of next or previous in a long list: the page,
 // at once (an answer to a person who just wrote). A list no longer kept
-// (older than a day) is an error wrapping shakwa.ErrNotFound.
+// (older than a day) is an error wrapping shakwa.ErrNotFound, a row id
+// not of ours one wrapping shakwa.ErrInvalid; the store's failures are
+// *bot.RetryError, and Meta's errors are as classify says.
 func (c *Channel) sendPage(ctx context.Context, chat, id string) error {
 	key, n, ok := strings.Cut(strings.TrimPrefix(id, pagePrefix), ":")
 	page, err := strconv.Atoi(n)
@@ -366,7 +378,7 @@ func (c *Channel) sendPage(ctx context.Context, chat, id string) error {
 	}
 	data, err := c.cfg.Pages.Page(ctx, key)
 	if err != nil {
-		return fmt.Errorf("whatsapp: pages: %w", err)
+		return &bot.RetryError{Err: fmt.Errorf("whatsapp: pages: %w", err)}
 	}
 	if data == nil {
 		return fmt.Errorf("whatsapp: pages %s: %w", key, shakwa.ErrNotFound)

@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -236,11 +238,16 @@ func TestSendErrors(t *testing.T) {
 		t.Errorf("outside the window: %v; want ErrWindowClosed", err)
 	}
 	var re *bot.RetryError
-	for code, retry := range map[int]bool{130429: true, 131056: true, 80007: true, 131000: true, 131026: false, 100: false, 131051: false} {
+	for code, retry := range map[int]bool{130429: true, 131056: true, 80007: true, 131000: true, 131048: true, 133004: true,
+		131026: false, 100: false, 131051: false} {
 		h.api.Fail(func(c whatsapptest.Call) bool { return c.To == citizen }, 400, code, "scripted")
 		_, err := h.ch.Send(context.Background(), bot.Reply{Chat: citizen, Text: "x"}, "")
+		re = nil
 		if got := errors.As(err, &re); got != retry || err == nil {
 			t.Errorf("code %d: %v; want retry %v", code, err, retry)
+		}
+		if code == 131048 && (re == nil || re.After < time.Minute) {
+			t.Errorf("spam rate limit: retry %+v; want a minute at least", re)
 		}
 	}
 	if h.ch.Degraded() != nil {
@@ -276,3 +283,192 @@ func TestReopen(t *testing.T) {
 		t.Errorf("Reopen without a template = %v, %v; want false", ok, err)
 	}
 }
+
+// TestSendAnswers: what Meta (or what stands in front of it) may answer
+// besides its documented shapes. A 2xx answer means Meta took the
+// message, whatever its body: sending it again would have the person read
+// it twice. An answer not in Meta's shape is retried when its status says
+// the fault passes, after what Retry-After asks.
+func TestSendAnswers(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		status int
+		header http.Header
+		body   string
+		want   string // "sent", "retry <after>" or "permanent"
+	}{
+		{"2xx not JSON", 200, http.Header{"Content-Type": {"text/html"}}, "<html>OK</html>", "sent"},
+		{"2xx naming no message", 200, nil, `{"messaging_product":"whatsapp","contacts":[],"messages":[]}`, "sent"},
+		{"2xx cut short", 200, nil, `{"messaging_product":"whatsapp","messages":[{"id":"wamid.`, "sent"},
+		{"502 from a proxy", 502, http.Header{"Content-Type": {"text/html"}}, "<html>Bad Gateway</html>", "retry 0s"},
+		{"503 with Retry-After", 503, http.Header{"Retry-After": {"120"}}, "Service Unavailable", "retry 2m0s"},
+		{"429 with Retry-After", 429, http.Header{"Retry-After": {"7"}}, "Too Many Requests", "retry 7s"},
+		{"429 with a Retry-After date", 429, http.Header{"Retry-After": {time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)}}, "", "retry ~1h0m0s"},
+		{"408", 408, nil, "Request Timeout", "retry 0s"},
+		{"400 not JSON", 400, nil, "Bad Request", "permanent"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.api.Answer(nil, tc.status, tc.header, tc.body)
+			sent, err := h.ch.Send(context.Background(), bot.Reply{Channel: Name, Chat: citizen, Text: "تم استلام شكواك."}, "")
+			var re *bot.RetryError
+			got := "permanent"
+			switch {
+			case err == nil:
+				got = "sent"
+			case errors.As(err, &re) && strings.HasPrefix(tc.want, "retry ~"):
+				got = "retry ~" + re.After.Round(time.Hour).String()
+			case errors.As(err, &re):
+				got = "retry " + re.After.String()
+			}
+			if got != tc.want {
+				t.Fatalf("got %s (%v); want %s", got, err, tc.want)
+			}
+			if got != "sent" {
+				return
+			}
+			if sent.MessageID != "" {
+				t.Errorf("message id %q; want none (Meta's answer named none)", sent.MessageID)
+			}
+			if n := len(h.api.Calls(whatsapptest.Match{To: citizen, Sent: true})); n != 1 {
+				t.Errorf("%d messages taken by Meta; want 1", n)
+			}
+			if logs := h.logs.String(); !strings.Contains(logs, "level=WARN") || !strings.Contains(logs, "counted as sent") || strings.Contains(logs, citizen) {
+				t.Errorf("log %q; want a warning, without the number", logs)
+			}
+		})
+	}
+}
+
+// TestDegraded: the channel is degraded (for /readyz) while Meta refuses
+// the access token, code 190 or HTTP 401, and no longer once a call is
+// accepted; code 0, which Meta gives other refusals too, is not the
+// token's.
+func TestDegraded(t *testing.T) {
+	h := newHarness(t)
+	send := func() error {
+		_, err := h.ch.Send(context.Background(), bot.Reply{Chat: citizen, Text: "x"}, "")
+		return err
+	}
+	for _, step := range []struct {
+		name         string
+		status, code int // 0: Meta accepts
+		degraded     bool
+	}{
+		{"code 0 on a 400", 400, 0, false},
+		{"code 0 on a 403", 403, 0, false},
+		{"code 190", 400, 190, true},
+		{"accepted again", 0, 0, false},
+		{"HTTP 401 with code 0", 401, 0, true},
+		{"still refused", 401, 190, true},
+		{"accepted at last", 0, 0, false},
+	} {
+		if step.status != 0 {
+			h.api.Fail(nil, step.status, step.code, "Invalid OAuth access token")
+		}
+		err := send()
+		if (err == nil) != (step.status == 0) {
+			t.Errorf("%s: send: %v", step.name, err)
+		}
+		if got := h.ch.Degraded() != nil; got != step.degraded {
+			t.Errorf("%s: degraded %v (%v); want %v", step.name, got, h.ch.Degraded(), step.degraded)
+		}
+	}
+	if n := strings.Count(h.logs.String(), "renew WHATSAPP_TOKEN"); n != 2 {
+		t.Errorf("the refusal logged %d times; want once for each of the two times it began", n)
+	}
+}
+
+// TestMediaBackToWhatsApp: a file a person sent on WhatsApp and sent back
+// to WhatsApp (a staff answer that quotes it, days later) is uploaded
+// from the file store: Meta's id for it lasts 7 days. Without bytes in the
+// store the id is all there is, and goes.
+func TestMediaBackToWhatsApp(t *testing.T) {
+	h := newHarness(t)
+	jpeg := append([]byte("\xff\xd8\xff"), bytes.Repeat([]byte{2}, 64)...)
+	h.api.AddMedia("wa-inbound", jpeg, "image/jpeg")
+	h.notify(whatsapptest.Inbound(citizen, "x", whatsapptest.Media(citizen, "wamid.photo", t0, "image", "wa-inbound", "image/jpeg", nil)))
+	ms := h.got.list()
+	if len(ms) != 1 || len(ms[0].Attachments) != 1 || ms[0].Attachments[0].File == "" {
+		t.Fatalf("delivered %v; want the photo, kept", ms)
+	}
+	a := ms[0].Attachments[0]
+	h.api.Expire("wa-inbound") // a week on
+	calls, sents, err := h.send(bot.Reply{Attachments: []shakwa.Attachment{a}})
+	if err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	if len(calls) != 2 || calls[0].Method != "media" || calls[1].Type != "image" || calls[1].Error != 0 {
+		t.Fatalf("calls %v; want an upload, then the image", calls)
+	}
+	id := str(calls[1].Body, "image", "id")
+	if data, _ := h.api.Media(id); id == "wa-inbound" || !bytes.Equal(data, jpeg) || sents[0].Uploads[a.File] != id {
+		t.Errorf("image by media %q, uploads %v; want the stored bytes uploaded anew, reported", id, sents[0].Uploads)
+	}
+
+	h.api.AddMedia("wa-fresh", []byte("pdf"), "application/pdf")
+	gone := shakwa.Attachment{Kind: "document", ID: "wa-fresh", From: Name, Mime: "application/pdf",
+		File: strings.Repeat("ab", 32)} // not in the store
+	calls, _, err = h.send(bot.Reply{Attachments: []shakwa.Attachment{gone}})
+	if err != nil || len(calls) != 1 || str(calls[0].Body, "document", "id") != "wa-fresh" {
+		t.Errorf("a whatsapp file the store no longer has: %v, %v; want it sent by its id", calls, err)
+	}
+}
+
+// TestDeadlines: no client timeout cuts a large file short; each call has
+// a deadline of its own instead, longer for files, and the caller's when
+// that is shorter. A client of the caller's is used as it is.
+func TestDeadlines(t *testing.T) {
+	h := newHarness(t)
+	if h.ch.client.Timeout != 0 {
+		t.Errorf("the default client times out after %v; want no client timeout", h.ch.client.Timeout)
+	}
+	h.ch.callTimeout, h.ch.mediaTimeout = 100*time.Millisecond, 5*time.Second
+
+	h.api.Delay("messages", 2*time.Second)
+	start := time.Now()
+	_, err := h.ch.Send(context.Background(), bot.Reply{Chat: citizen, Text: "x"}, "")
+	var re *bot.RetryError
+	if !errors.As(err, &re) || time.Since(start) > time.Second {
+		t.Errorf("a message Meta is slow to take: %v after %v; want a retry after the call's deadline", err, time.Since(start))
+	}
+	h.api.Delay("messages", 0)
+
+	jpeg, _, _ := h.files.Put(context.Background(), bytes.NewReader([]byte("\xff\xd8\xffjpeg")), "image/jpeg")
+	photo := bot.Reply{Chat: citizen, Attachments: []shakwa.Attachment{{Kind: "photo", From: "web", File: jpeg}}}
+	h.api.Delay("media", 300*time.Millisecond)
+	if _, err := h.ch.Send(context.Background(), photo, ""); err != nil {
+		t.Errorf("an upload longer than a JSON call's deadline: %v; want it sent", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := h.ch.Send(ctx, photo, ""); !errors.As(err, &re) {
+		t.Errorf("an upload longer than the caller's deadline: %v; want a retry", err)
+	}
+	h.api.Delay("media", 0)
+
+	h.api.Delay("media-download", 300*time.Millisecond)
+	h.api.AddMedia("m-slow", []byte("slow bytes"), "image/jpeg")
+	h.notify(whatsapptest.Inbound(citizen, "x", whatsapptest.Media(citizen, "wamid.slow", t0, "image", "m-slow", "image/jpeg", nil)))
+	if ms := h.got.list(); len(ms) != 1 || len(ms[0].Attachments) != 1 {
+		t.Errorf("a download longer than a JSON call's deadline: %v; want the photo kept", ms)
+	}
+
+	var used atomic.Int32
+	client := &http.Client{Transport: roundTripper(func(r *http.Request) (*http.Response, error) {
+		used.Add(1)
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	ch, err := New(Config{Token: testToken, PhoneID: testPhoneID, AppSecret: testSecret, VerifyToken: testVerify,
+		APIURL: h.api.URL(), HTTPClient: client, Files: h.files, Pages: h.pages, Outbox: h.out}, h.got.deliver)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ch.Send(context.Background(), bot.Reply{Chat: citizen, Text: "x"}, ""); err != nil || used.Load() != 1 {
+		t.Errorf("with the caller's client: %v, %d calls through it; want the message sent through it", err, used.Load())
+	}
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -7,11 +7,13 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 
 	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/bot"
 )
 
 // signatureHeader carries Meta's signature of a notification's body.
@@ -26,9 +28,13 @@ const signatureHeader = "X-Hub-Signature-256"
 //   - POST without a signature, or with one that is not the HMAC-SHA256 of
 //     the raw body under the app secret: 401, before the body is parsed;
 //   - a body over 4 MB: 413; one that is not a notification: 400;
-//   - 500 when a message could not be made safe (delivered, or its media
-//     kept): Meta sends the notification again, and what was delivered
-//     already is dropped as a copy;
+//   - 500 when a message could not be made safe for a reason that may
+//     pass (our storage, Meta failing for a while, a refused token):
+//     Meta sends the notification again, and what was delivered already
+//     is dropped as a copy. What can never be done is no reason: media
+//     Meta will not hand out goes to the bot marked unavailable (or too
+//     large), and a page of a long list Meta will not take goes to the
+//     bot as an old button;
 //   - 200 once every message and delivery report of the notification is
 //     safe, and at once for what the bot does not take (reactions, system
 //     messages, other fields, another business number).
@@ -134,18 +140,17 @@ func (c *Channel) handle(ctx context.Context, n *notification) error {
 // inbound makes one message safe: the person's window is recorded as
 // open first (what is owed to them may go, and the answer to this message
 // must not be taken for owed), then the message is delivered and, once it
-// is, marked as read.
+// is, marked as read. A press of next or previous in a long list is
+// answered here, with the page, unless it cannot be.
 func (c *Channel) inbound(ctx context.Context, v value, in message) error {
 	if id, ok := in.pageTurn(); ok {
-		if err := c.cfg.Outbox.Wrote(ctx, Name+":"+in.From, when(in.Timestamp)); err != nil {
+		answered, err := c.turnPage(ctx, in, id)
+		if answered || err != nil {
 			return err
 		}
-		err := c.sendPage(ctx, in.From, id)
-		if !errors.Is(err, shakwa.ErrNotFound) && !errors.Is(err, shakwa.ErrInvalid) {
-			return err
-		}
-		// A list older than its pages: the press goes to the bot, which
-		// says the buttons are old and shows where to start.
+		// A list older than its pages, or a page Meta would not take: the
+		// press goes to the bot, which says the buttons are old and shows
+		// where to start.
 	}
 	m, err := c.toMessage(ctx, v, in)
 	if err != nil || m == nil {
@@ -159,4 +164,51 @@ func (c *Channel) inbound(ctx context.Context, v value, in message) error {
 	}
 	c.read(in.ID)
 	return nil
+}
+
+// seenPrefix names, in the PageStore, the page turns answered already.
+// They are kept as long as the pages: a copy that comes later finds no
+// page either, and goes to the bot, whose intake drops copies.
+const seenPrefix = "seen:"
+
+// turnPage answers in, a press of the next or previous row id, with its
+// page, once: Meta may deliver a message twice, and a page turn never
+// reaches the bot's own check for copies. It reports whether the press is
+// answered; when it is not (a list no longer kept, a page Meta will not
+// take), the press is for the bot. An error is one that may pass (our
+// storage, Meta for a while, a refused token): Meta is to send it again.
+func (c *Channel) turnPage(ctx context.Context, in message, id string) (bool, error) {
+	if err := c.cfg.Outbox.Wrote(ctx, Name+":"+in.From, when(in.Timestamp)); err != nil {
+		return false, err
+	}
+	seen := seenPrefix + in.ID
+	if in.ID != "" {
+		done, err := c.cfg.Pages.Page(ctx, seen)
+		if err != nil {
+			return false, &bot.RetryError{Err: fmt.Errorf("whatsapp: page turn: %w", err)}
+		}
+		if done != nil {
+			return true, nil
+		}
+	}
+	err := c.sendPage(ctx, in.From, id)
+	switch {
+	case err == nil:
+	case temporary(err):
+		return false, err
+	case errors.Is(err, shakwa.ErrNotFound) || errors.Is(err, shakwa.ErrInvalid):
+		return false, nil
+	default:
+		c.log.Warn("long list page refused; the press goes to the bot", graphAttrs(err)...)
+		return false, nil
+	}
+	if in.ID != "" {
+		if err := c.cfg.Pages.SavePage(ctx, seen, []byte("1"), window); err != nil {
+			// The page went: failing now would have Meta send the press
+			// again, and the page with it.
+			c.log.Warn("page turn not remembered; a copy of it would send the page again", "err", err)
+		}
+	}
+	c.read(in.ID)
+	return true, nil
 }

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/shakwa/shakwa/bot"
 	"github.com/shakwa/shakwa/bot/whatsapp/whatsapptest"
 )
 
@@ -135,5 +138,118 @@ func TestBatches(t *testing.T) {
 	h.got.fail = errors.New("redis down")
 	if got := h.post(body, whatsapptest.Sign(body, testSecret)); got != http.StatusInternalServerError {
 		t.Errorf("delivery failing: got %d; want 500 so that Meta sends it again", got)
+	}
+}
+
+// longList sends a list of 20 choices and returns its first page.
+func (h *harness) longList() whatsapptest.Call {
+	h.t.Helper()
+	var labels []string
+	for i := range 20 {
+		labels = append(labels, fmt.Sprintf("الفئة رقم %d", i+1))
+	}
+	calls, _, err := h.send(bot.Reply{Text: "ما نوع الشكوى؟", Lang: "ar", Buttons: buttonsOf(labels...)})
+	if err != nil || len(calls) != 1 || len(calls[0].Choices()) != 10 {
+		h.t.Fatalf("long list: %v, %v; want one list of 10 rows", calls, err)
+	}
+	return calls[0]
+}
+
+// TestPageTurnFailures: a page Meta will never take is no reason for Meta
+// to send the press again for days: it goes to the bot, as an old button,
+// and the log says so without the person's number. What may pass (Meta
+// for a while, our storage, a token to renew) has Meta send it again, and
+// then the page goes.
+func TestPageTurnFailures(t *testing.T) {
+	isPage := func(c whatsapptest.Call) bool { return c.Type == "interactive" }
+	for _, tc := range []struct {
+		name   string
+		script func(h *harness)
+		heal   func(h *harness)
+		want   int // the webhook's answer
+	}{
+		{"meta refuses the page for good", func(h *harness) {
+			h.api.Fail(isPage, 400, 131009, "Parameter value is not valid")
+		}, nil, 200},
+		{"meta refuses the recipient", func(h *harness) {
+			h.api.Fail(isPage, 400, 131030, "Recipient phone number not in allowed list")
+		}, nil, 200},
+		{"meta fails for a while", func(h *harness) {
+			h.api.Fail(isPage, 500, 2, "Service temporarily unavailable")
+		}, nil, 500},
+		{"meta throttles", func(h *harness) {
+			h.api.Answer(isPage, 429, http.Header{"Retry-After": {"3"}}, "Too Many Requests")
+		}, nil, 500},
+		{"the access token is refused", func(h *harness) {
+			h.api.Fail(isPage, 401, 190, "Invalid OAuth access token")
+		}, nil, 500},
+		{"the page store is out of reach", func(h *harness) {
+			h.pages.failing(errors.New("dial tcp 10.0.0.5:6379: connect: connection refused"))
+		}, func(h *harness) { h.pages.failing(nil) }, 500},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			first := h.longList()
+			next := first.Choices()[9]
+			body := whatsapptest.Envelope(testPhoneID, whatsapptest.Inbound(citizen, "x",
+				whatsapptest.ListReply(citizen, "wamid.turn", t0, first.ID, next, "التالي")))
+			tc.script(h)
+			if got := h.post(body, whatsapptest.Sign(body, testSecret)); got != tc.want {
+				t.Fatalf("webhook: got %d; want %d", got, tc.want)
+			}
+			pages := func() int {
+				return len(h.api.Calls(whatsapptest.Match{To: citizen, Type: "interactive", After: first.Seq, Sent: true}))
+			}
+			if tc.want == 200 {
+				if ms := h.got.list(); len(ms) != 1 || ms[0].Button != next || ms[0].ID != "wa:wamid.turn" {
+					t.Errorf("delivered %v; want the press, for the bot to say the buttons are old", ms)
+				}
+				logs := h.logs.String()
+				if !strings.Contains(logs, "long list page refused") || strings.Contains(logs, citizen) {
+					t.Errorf("log %q; want the refusal said, without the number", logs)
+				}
+				return
+			}
+			if n := len(h.got.list()); n != 0 || pages() != 0 {
+				t.Errorf("%d messages delivered, %d pages sent; want neither until it passes", n, pages())
+			}
+			if tc.heal != nil {
+				tc.heal(h)
+			}
+			if got := h.post(body, whatsapptest.Sign(body, testSecret)); got != 200 {
+				t.Fatalf("sent again: got %d; want 200", got)
+			}
+			if n := len(h.got.list()); n != 0 || pages() != 1 {
+				t.Errorf("sent again: %d messages delivered, %d pages sent; want the page only", n, pages())
+			}
+		})
+	}
+}
+
+// TestPageTurnOnce: a press of next that Meta delivers twice brings the
+// page once, and is marked as read.
+func TestPageTurnOnce(t *testing.T) {
+	h := newHarness(t)
+	h.run()
+	first := h.longList()
+	press := func() map[string]any {
+		return whatsapptest.Inbound(citizen, "x", whatsapptest.ListReply(citizen, "wamid.twice", t0, first.ID, first.Choices()[9], "التالي"))
+	}
+	h.notify(press())
+	h.notify(press())
+	pages := h.api.Calls(whatsapptest.Match{To: citizen, Type: "interactive", After: first.Seq})
+	if len(pages) != 1 {
+		t.Errorf("%d pages sent for one press delivered twice; want 1", len(pages))
+	}
+	if read := h.api.Wait(t, whatsapptest.Match{Method: "read"}, 5*time.Second); read.ID != "wamid.twice" {
+		t.Errorf("read receipt for %q; want the press", read.ID)
+	}
+	if ms := h.got.list(); len(ms) != 0 {
+		t.Errorf("the press reached the bot: %v", ms)
+	}
+	// Another press of the same row is another message: its page goes.
+	h.notify(whatsapptest.Inbound(citizen, "x", whatsapptest.ListReply(citizen, "wamid.again", t0, first.ID, first.Choices()[9], "التالي")))
+	if n := len(h.api.Calls(whatsapptest.Match{To: citizen, Type: "interactive", After: first.Seq})); n != 2 {
+		t.Errorf("a second press: %d pages in all; want 2", n)
 	}
 }

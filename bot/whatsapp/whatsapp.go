@@ -17,7 +17,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -89,8 +88,10 @@ type Config struct {
 	// APIURL is the Graph API base URL with its version; default
 	// DefaultAPIURL.
 	APIURL string
-	// HTTPClient makes the Graph API calls. Default: a client with a 30s
-	// timeout.
+	// HTTPClient makes the Graph API calls. Default: http.Client's
+	// defaults. Each call has a deadline of its own (30 seconds, 2 minutes
+	// for a file), so a Timeout here is best left unset: it would cut the
+	// upload or download of a large file.
 	HTTPClient *http.Client
 	// Logger receives the lines the adapter logs itself. Default
 	// slog.Default().
@@ -123,9 +124,11 @@ type Channel struct {
 	log      *slog.Logger
 	deliver  Deliver
 	now      func() time.Time
-	reads    chan string  // inbound message ids to mark as read
-	degraded atomic.Value // error: the token was refused
-	warnOnce sync.Once
+	reads    chan string                 // inbound message ids to mark as read
+	degraded atomic.Pointer[degradation] // nil while the token is accepted
+	// callTimeout bounds one JSON call, mediaTimeout one file's upload
+	// or download: the constants of the same names, shorter in tests.
+	callTimeout, mediaTimeout time.Duration
 }
 
 var (
@@ -162,9 +165,9 @@ func New(cfg Config, deliver Deliver) (*Channel, error) {
 		return nil, errors.New("whatsapp: api url must be an absolute http(s) url")
 	}
 	c := &Channel{cfg: cfg, api: api, client: cfg.HTTPClient, log: cfg.Logger, deliver: deliver, now: cfg.Now,
-		reads: make(chan string, 1024)}
+		reads: make(chan string, 1024), callTimeout: callTimeout, mediaTimeout: mediaTimeout}
 	if c.client == nil {
-		c.client = &http.Client{Timeout: 30 * time.Second}
+		c.client = &http.Client{}
 	}
 	if c.log == nil {
 		c.log = slog.Default()
@@ -194,10 +197,11 @@ func (c *Channel) PerSecond() float64 { return perSecond }
 func (c *Channel) FileIDLife() time.Duration { return mediaIDLife }
 
 // Degraded returns why the channel cannot send (Meta refused the access
-// token), or nil.
+// token: code 190 or HTTP 401), or nil; a later call Meta accepts clears
+// it.
 func (c *Channel) Degraded() error {
-	if err, ok := c.degraded.Load().(error); ok {
-		return err
+	if d := c.degraded.Load(); d != nil {
+		return d.err
 	}
 	return nil
 }

@@ -6,7 +6,9 @@
 // captions of 1,024; media sizes and types), answers with the documented
 // success and error shapes, refuses free-form messages outside the
 // 24-hour customer service window (131047), keeps uploaded media and
-// serves media by id and URL, and records every call.
+// serves media by id and URL, and records every call. Tests script what
+// Meta does on a bad day: error answers (Fail), answers not in Meta's
+// shape (Answer), slow answers (Delay) and media that expired (Expire).
 //
 //	api := whatsapptest.NewServer(t, token, phoneID)
 //	// point the adapter at api.URL(), make it act, then:
@@ -14,6 +16,7 @@
 package whatsapptest
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -44,7 +47,7 @@ type Call struct {
 	Type   string         // text, interactive, image, template, ...
 	Body   map[string]any // the request's JSON, decoded
 	ID     string         // the wamid (or media id) the Server answered with; "" when it refused
-	Error  int            // the error code it answered with, 0 for none
+	Error  int            // the error code it answered with (the HTTP status of an Answer), 0 for none
 	At     time.Time
 }
 
@@ -158,20 +161,47 @@ type Server struct {
 	inbound map[string]time.Time // user -> their last message, for the window
 	script  []scripted
 	nextID  int
+	delays  map[string]time.Duration // by Call.Method
 }
 
+// scripted is an answer a test asked for: Meta's error shape, or (raw)
+// the status, header and body verbatim.
 type scripted struct {
 	when   func(Call) bool
 	status int
 	code   int
 	title  string
+	raw    bool
+	header http.Header
+	body   string
+}
+
+// write answers with f.
+func (f scripted) write(w http.ResponseWriter) {
+	if !f.raw {
+		graphError(w, f.status, f.code, f.title, f.title)
+		return
+	}
+	for k, vs := range f.header {
+		w.Header()[k] = vs
+	}
+	w.WriteHeader(f.status)
+	io.WriteString(w, f.body)
+}
+
+// errorCode is what Call.Error records of f.
+func (f scripted) errorCode() int {
+	if f.raw {
+		return f.status
+	}
+	return f.code
 }
 
 // NewServer starts a Server for the business number phoneID, accepting
 // token.
 func NewServer(t testing.TB, token, phoneID string) *Server {
 	s := &Server{t: t, token: token, phoneID: phoneID, now: time.Now, changed: make(chan struct{}),
-		media: map[string]media{}, inbound: map[string]time.Time{}}
+		media: map[string]media{}, inbound: map[string]time.Time{}, delays: map[string]time.Duration{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
 	return s
@@ -206,6 +236,15 @@ func (s *Server) AddMedia(id string, data []byte, mimeType string) {
 	s.media[id] = media{data: data, mime: mimeType}
 }
 
+// Expire forgets media id, as Meta does when its time is up: media of a
+// notification lasts 7 days, an upload 30. Sending it, or asking for it,
+// is refused as for an id Meta never gave.
+func (s *Server) Expire(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.media, id)
+}
+
 // Media returns the bytes of media id, uploaded or added.
 func (s *Server) Media(id string) ([]byte, bool) {
 	s.mu.Lock()
@@ -219,7 +258,27 @@ func (s *Server) Media(id string) ([]byte, bool) {
 func (s *Server) Fail(when func(Call) bool, status, code int, title string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.script = append(s.script, scripted{when, status, code, title})
+	s.script = append(s.script, scripted{when: when, status: status, code: code, title: title})
+}
+
+// Answer makes the next call that when accepts answer with status, header
+// and body verbatim: what a proxy in the way, a cut connection or a
+// change on Meta's side would give. A 2xx Answer to a message means Meta
+// took it: the call is recorded as sent, with a wamid, whatever the body
+// says.
+func (s *Server) Answer(when func(Call) bool, status int, header http.Header, body string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.script = append(s.script, scripted{when: when, status: status, raw: true, header: header, body: body})
+}
+
+// Delay makes every call of method (as in Call.Method; "messages" covers
+// read receipts too) wait d before it is answered, or until the caller
+// gives up; 0 ends it.
+func (s *Server) Delay(method string, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delays[method] = d
 }
 
 // Calls returns the calls so far that match m.
@@ -286,6 +345,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	path := strings.TrimPrefix(r.URL.Path, "/")
+	if !s.wait(r, path) {
+		return // the caller gave up
+	}
 	switch {
 	case r.Method == http.MethodPost && path == Version+"/"+s.phoneID+"/messages":
 		s.serveMessages(w, r)
@@ -297,6 +359,41 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.serveMediaInfo(w, strings.TrimPrefix(path, Version+"/"))
 	default:
 		graphError(w, http.StatusBadRequest, 100, "Invalid parameter", "Unsupported request: "+r.Method+" "+path)
+	}
+}
+
+// wait holds a call to path for its method's Delay, and reports whether
+// the caller still waits for the answer.
+func (s *Server) wait(r *http.Request, path string) bool {
+	method := "media-info"
+	switch {
+	case strings.HasSuffix(path, "/messages"):
+		method = "messages"
+	case strings.HasSuffix(path, "/media"):
+		method = "media"
+	case strings.HasPrefix(path, "download/"):
+		method = "media-download"
+	}
+	s.mu.Lock()
+	d := s.delays[method]
+	s.mu.Unlock()
+	if d == 0 {
+		return true
+	}
+	// Read first: the server notices a caller who hangs up only once the
+	// request's body is read.
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
 	}
 }
 
@@ -336,9 +433,16 @@ func (s *Server) serveMessages(w http.ResponseWriter, r *http.Request) {
 	c := Call{Method: "messages", To: Str(body, "to"), Type: Str(body, "type"), Body: body}
 	code, details := s.check(c)
 	if f, ok := s.failure(c); ok && code == 0 {
-		c.Error = f.code
+		if f.raw && f.status < 300 {
+			s.mu.Lock()
+			s.nextID++
+			c.ID = fmt.Sprintf("wamid.TEST%06d", s.nextID)
+			s.mu.Unlock()
+		} else {
+			c.Error = f.errorCode()
+		}
 		s.record(c)
-		graphError(w, f.status, f.code, f.title, f.title)
+		f.write(w)
 		return
 	}
 	if code != 0 {
@@ -498,9 +602,9 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	c := Call{Method: "media", Type: mt}
 	if f, ok := s.failure(c); ok {
-		c.Error = f.code
+		c.Error = f.errorCode()
 		s.record(c)
-		graphError(w, f.status, f.code, f.title, f.title)
+		f.write(w)
 		return
 	}
 	limit, ok := mediaLimits[mt]
@@ -523,8 +627,8 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) serveMediaInfo(w http.ResponseWriter, id string) {
 	if f, ok := s.failure(Call{Method: "media-info", ID: id}); ok {
-		s.record(Call{Method: "media-info", Error: f.code})
-		graphError(w, f.status, f.code, f.title, f.title)
+		s.record(Call{Method: "media-info", ID: id, Error: f.errorCode()})
+		f.write(w)
 		return
 	}
 	m, ok := s.Media(id)
@@ -544,6 +648,11 @@ func (s *Server) serveMediaInfo(w http.ResponseWriter, id string) {
 }
 
 func (s *Server) serveDownload(w http.ResponseWriter, id string) {
+	if f, ok := s.failure(Call{Method: "media-download", ID: id}); ok {
+		s.record(Call{Method: "media-download", ID: id, Error: f.errorCode()})
+		f.write(w)
+		return
+	}
 	m, ok := s.Media(id)
 	s.record(Call{Method: "media-download", ID: id})
 	if !ok {
