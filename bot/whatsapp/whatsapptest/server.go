@@ -66,32 +66,23 @@ func (c Call) Text() string {
 }
 
 // Choices are the ids of an interactive message's buttons or list rows.
-func (c Call) Choices() []string {
-	var out []string
-	in, _ := c.Body["interactive"].(map[string]any)
-	act, _ := in["action"].(map[string]any)
-	for _, b := range List(act["buttons"]) {
-		out = append(out, Str(b, "reply", "id"))
-	}
-	for _, s := range List(act["sections"]) {
-		for _, r := range List(s["rows"]) {
-			out = append(out, Str(r, "id"))
-		}
-	}
-	return out
-}
+func (c Call) Choices() []string { return c.choice("id") }
 
 // Titles are the shown titles of an interactive message's buttons or rows.
-func (c Call) Titles() []string {
+func (c Call) Titles() []string { return c.choice("title") }
+
+// choice is the field of each button or list row of an interactive
+// message.
+func (c Call) choice(field string) []string {
 	var out []string
 	in, _ := c.Body["interactive"].(map[string]any)
 	act, _ := in["action"].(map[string]any)
 	for _, b := range List(act["buttons"]) {
-		out = append(out, Str(b, "reply", "title"))
+		out = append(out, Str(b, "reply", field))
 	}
 	for _, s := range List(act["sections"]) {
 		for _, r := range List(s["rows"]) {
-			out = append(out, Str(r, "title"))
+			out = append(out, Str(r, field))
 		}
 	}
 	return out
