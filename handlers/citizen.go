@@ -323,7 +323,13 @@ func (h *Handler) addInfo(ctx context.Context, c *conv, id, text string, files [
 			c.fail(ctx, err)
 			return
 		}
-		h.notify.Files(c, c.m.Channel, h.notify.staffAddress(t.Holder.ID), t.ID, atts)
+		to := h.notify.staffAddress(t.Holder.ID)
+		lang, err := h.notify.langOf(ctx, to, "")
+		if err != nil {
+			c.fail(ctx, err)
+			return
+		}
+		h.notify.Files(c, c.m.Channel, to, t.ID, atts, lang)
 	}
 }
 

@@ -203,8 +203,10 @@ func (h *Handler) conv(ctx context.Context, m *bot.Message) *conv {
 	}
 	// A person's language is kept under their private address; in a group,
 	// that is their user id. The first hint a person's platform (or their
-	// words) gives is remembered: WhatsApp says nothing of it, and a
-	// button press carries no words to guess from.
+	// words) gives is remembered, in a group too (Telegram's hint is the
+	// user's own): WhatsApp says nothing of it, a button press carries no
+	// words to guess from, and a staff member whose first act is a claim
+	// in the group reads the ticket in their own language.
 	self := shakwa.Address{Channel: m.Channel, Chat: m.From.ID}
 	stored, err := h.store.Lang(ctx, self)
 	if err != nil {
@@ -214,7 +216,7 @@ func (h *Handler) conv(ctx context.Context, m *bot.Message) *conv {
 	switch {
 	case stored != "":
 		c.lang = stored
-	case m.From.Lang != "" && !m.Group:
+	case m.From.Lang != "":
 		c.lang = locales.Lang(m.From.Lang)
 		if err := h.store.SetLang(ctx, self, c.lang); err != nil {
 			c.fail(ctx, fmt.Errorf("remember language: %w", err))

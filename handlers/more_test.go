@@ -236,11 +236,16 @@ func TestFilesCrossChannels(t *testing.T) {
 	if len(sent) != 1 || sent[0] != photo {
 		t.Errorf("sent to the holder %+v; want the web photo as it came", sent)
 	}
+	for _, r := range rs {
+		if len(r.Attachments) > 0 && r.Text != w.tr("ar", "file.caption", map[string]any{"Ticket": "KRM-000001"}) {
+			t.Errorf("file sent with %q; want it captioned with its ticket", r.Text)
+		}
+	}
 	if got := w.ticket("KRM-000001"); len(got.Attachments) != 1 || got.Attachments[0] != photo {
 		t.Errorf("ticket attachments %+v; want the photo kept whole", got.Attachments)
 	}
 	var legacy bot.Replies
-	w.h.notify.Files(&legacy, "web", addr(fatima), "KRM-000001", []shakwa.Attachment{{Kind: "photo", ID: "web:old"}})
+	w.h.notify.Files(&legacy, "web", addr(fatima), "KRM-000001", []shakwa.Attachment{{Kind: "photo", ID: "web:old"}}, "ar")
 	if len(legacy.List) != 0 {
 		t.Errorf("an old web file id went to Telegram: %+v", legacy.List)
 	}

@@ -64,13 +64,14 @@ func (n *Notifier) Citizen(ctx context.Context, w Replier, t *shakwa.Ticket, key
 	return nil
 }
 
-// CitizenAddress is where the citizen of t is reached.
-func (n *Notifier) CitizenAddress(ctx context.Context, t *shakwa.Ticket) (shakwa.Address, error) {
+// CitizenAddress is where the citizen of t is reached, and in which
+// language.
+func (n *Notifier) CitizenAddress(ctx context.Context, t *shakwa.Ticket) (to shakwa.Address, lang string, err error) {
 	p, err := n.store.Person(ctx, t.Citizen)
 	if err != nil {
-		return shakwa.Address{}, fmt.Errorf("citizen of %s: %w", t.ID, err)
+		return shakwa.Address{}, "", fmt.Errorf("citizen of %s: %w", t.ID, err)
 	}
-	return p.Address, nil
+	return p.Address, locales.Lang(p.Lang), nil
 }
 
 // Holder tells the staff member holding t, privately and in their
@@ -181,7 +182,7 @@ func (n *Notifier) Ticket(ctx context.Context, w Replier, to shakwa.Address, t *
 	}
 	w.Reply(bot.Reply{Channel: to.Channel, Chat: to.Chat, Ref: refTicket + t.ID, Text: text, Lang: lang,
 		Buttons: n.renderButtons(lang, rows)})
-	n.Files(w, t.Channel, to, t.ID, t.Attachments)
+	n.Files(w, t.Channel, to, t.ID, t.Attachments, lang)
 	return nil
 }
 
@@ -190,7 +191,10 @@ func (n *Notifier) Ticket(ctx context.Context, w Replier, to shakwa.Address, t *
 // A file from another channel crosses through the file store (the outbox
 // readies it). Files recorded before they knew their channel (From empty)
 // came from from, and go only to chats there.
-func (n *Notifier) Files(w Replier, from string, to shakwa.Address, id string, files []shakwa.Attachment) {
+func (n *Notifier) Files(w Replier, from string, to shakwa.Address, id string, files []shakwa.Attachment, lang string) {
+	// Each file says which ticket it belongs to: a staff member with
+	// several open sees a photo among messages about all of them.
+	caption := n.text.Text(lang, "file.caption", map[string]any{"Ticket": id})
 	for _, f := range files {
 		if f.From == "" {
 			if from != to.Channel {
@@ -198,7 +202,8 @@ func (n *Notifier) Files(w Replier, from string, to shakwa.Address, id string, f
 			}
 			f.From = from
 		}
-		w.Reply(bot.Reply{Channel: to.Channel, Chat: to.Chat, Ref: refTicket + id, Attachments: []shakwa.Attachment{f}})
+		w.Reply(bot.Reply{Channel: to.Channel, Chat: to.Chat, Ref: refTicket + id, Text: caption, Lang: lang,
+			Attachments: []shakwa.Attachment{f}})
 	}
 }
 

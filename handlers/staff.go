@@ -242,12 +242,12 @@ func (h *Handler) staffReply(ctx context.Context, c *conv, id, text string) {
 		c.fail(ctx, err)
 		return
 	}
-	to, err := h.notify.CitizenAddress(ctx, t)
+	to, lang, err := h.notify.CitizenAddress(ctx, t)
 	if err != nil {
 		c.fail(ctx, err)
 		return
 	}
-	h.notify.Files(c, c.m.Channel, to, t.ID, c.m.Attachments)
+	h.notify.Files(c, c.m.Channel, to, t.ID, c.m.Attachments, lang)
 	c.say("staff.reply_sent", h.ticketData(c.lang, t))
 }
 

@@ -80,6 +80,8 @@ func TestSplit(t *testing.T) {
 			[]string{"4096 files=0 trail=true edit=false", "10 files=0 buttons trail=false edit=false"}},
 		{"text and files", bot.Reply{Chat: "1", Text: "t", Buttons: buttons, Ref: "r", Attachments: photo},
 			[]string{"1 files=0 buttons trail=false edit=false", "0 files=1 trail=true edit=false", "0 files=1 trail=true edit=false"}},
+		{"one file, captioned", bot.Reply{Chat: "1", Text: "caption", Buttons: buttons, Ref: "r", Attachments: photo[:1]},
+			[]string{"7 files=1 buttons trail=false edit=false"}},
 		{"files only", bot.Reply{Chat: "1", Buttons: buttons, Ref: "r", Attachments: photo},
 			[]string{"0 files=1 trail=true edit=false", "0 files=1 buttons trail=false edit=false"}},
 		{"notice", bot.Reply{Chat: "1", Notice: true, Text: long}, []string{"4107 files=0 trail=false edit=false"}},

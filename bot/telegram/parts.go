@@ -11,7 +11,8 @@ var _ bot.Splitter = (*Channel)(nil)
 // Split cuts r into the messages Telegram takes, for the outbox to send,
 // pace and retry one by one: text longer than 4,096 UTF-16 units becomes
 // several messages (cut as Send would), and each attachment goes alone
-// after the text. The part that carries r's buttons (the last text part,
+// after the text, but for one file with a short text, which goes as one
+// captioned message. The part that carries r's buttons (the last text part,
 // or the last file when there is no text) keeps its Ref and Edit; the
 // others have Trail set and no keyboard. A long reply meant as an edit is
 // sent anew: one message cannot hold it.
@@ -19,8 +20,9 @@ func (c *Channel) Split(r bot.Reply) []bot.Reply {
 	if r.Notice {
 		return []bot.Reply{r}
 	}
-	texts := splitText(strings.TrimSpace(r.Text), maxText)
-	if len(texts) <= 1 && len(r.Attachments) == 0 {
+	text := strings.TrimSpace(r.Text)
+	texts := splitText(text, maxText)
+	if len(texts) <= 1 && len(r.Attachments) == 0 || !r.Edit && captioned(r, text) {
 		return []bot.Reply{r}
 	}
 	var parts []bot.Reply

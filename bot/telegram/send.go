@@ -30,7 +30,9 @@ import (
 //     one; AskContact shows a one-time keyboard with a "share my number"
 //     button (and the Buttons as plain keyboard buttons); a message with
 //     neither removes any keyboard left from before;
-//   - Attachments follow as photos or documents by file id;
+//   - Attachments follow as photos or documents by file id; a single one
+//     with a short text (a caption, at most 1,024 UTF-16 units) goes as one
+//     message, the text its caption;
 //   - a Trail part (see Split) has no keyboard.
 //
 // The outbox hands Send the parts Split made, so that each is retried on
@@ -62,10 +64,17 @@ func (c *Channel) Send(ctx context.Context, r bot.Reply, editID string) (bot.Sen
 		}
 		if ok {
 			sent.Uploads = map[string]string{}
-			return sent, c.attach(ctx, chatID, r.Attachments, nil, nil, sent.Uploads)
+			return sent, c.attach(ctx, chatID, r.Attachments, "", nil, nil, sent.Uploads)
 		}
 	}
 	sent := bot.Sent{Uploads: map[string]string{}}
+	if captioned(r, text) {
+		var markup models.ReplyMarkup
+		if !r.Trail {
+			markup = replyMarkup(r)
+		}
+		return sent, c.attach(ctx, chatID, r.Attachments, text, markup, &sent, sent.Uploads)
+	}
 	parts := splitText(text, maxText)
 	for i, part := range parts {
 		var markup models.ReplyMarkup
@@ -79,14 +88,24 @@ func (c *Channel) Send(ctx context.Context, r bot.Reply, editID string) (bot.Sen
 		sent.MessageID = strconv.Itoa(msg.ID)
 	}
 	if len(parts) > 0 {
-		return sent, c.attach(ctx, chatID, r.Attachments, nil, nil, sent.Uploads)
+		return sent, c.attach(ctx, chatID, r.Attachments, "", nil, nil, sent.Uploads)
 	}
 	// No text: the files carry the keyboard and the id.
 	var markup models.ReplyMarkup
 	if !r.Trail {
 		markup = replyMarkup(r)
 	}
-	return sent, c.attach(ctx, chatID, r.Attachments, markup, &sent, sent.Uploads)
+	return sent, c.attach(ctx, chatID, r.Attachments, "", markup, &sent, sent.Uploads)
+}
+
+// maxCaption is the longest caption Telegram takes, in UTF-16 units.
+const maxCaption = 1024
+
+// captioned reports whether r, with its text trimmed to text, goes as one
+// file with the text as its caption: one attachment, a text that fits, and
+// no contact keyboard (which a file cannot carry).
+func captioned(r bot.Reply, text string) bool {
+	return len(r.Attachments) == 1 && text != "" && utf16Len(text) <= maxCaption && !r.AskContact
 }
 
 // Telegram's limits on a message's text and on a callback answer, in
@@ -140,7 +159,7 @@ func (c *Channel) edit(ctx context.Context, chatID int64, editID, text string, b
 // one and sent, when not nil, takes its id. Files of this channel go by
 // their file id; files from other channels are uploaded from the file
 // store, and their new file ids added to uploads.
-func (c *Channel) attach(ctx context.Context, chatID int64, atts []shakwa.Attachment, markup models.ReplyMarkup, sent *bot.Sent, uploads map[string]string) error {
+func (c *Channel) attach(ctx context.Context, chatID int64, atts []shakwa.Attachment, caption string, markup models.ReplyMarkup, sent *bot.Sent, uploads map[string]string) error {
 	for i, a := range atts {
 		var m models.ReplyMarkup
 		if i == len(atts)-1 {
@@ -150,7 +169,7 @@ func (c *Channel) attach(ctx context.Context, chatID int64, atts []shakwa.Attach
 		if err != nil {
 			return err
 		}
-		msg, method, err := c.sendFile(ctx, chatID, a, file, m)
+		msg, method, err := c.sendFile(ctx, chatID, a, file, caption, m)
 		if upload != nil {
 			upload.Close()
 		}
@@ -174,12 +193,12 @@ func (c *Channel) attach(ctx context.Context, chatID int64, atts []shakwa.Attach
 const maxPhotoUpload = 10 << 20
 
 // sendFile sends one file as a photo or a document.
-func (c *Channel) sendFile(ctx context.Context, chatID int64, a shakwa.Attachment, file models.InputFile, m models.ReplyMarkup) (*models.Message, string, error) {
+func (c *Channel) sendFile(ctx context.Context, chatID int64, a shakwa.Attachment, file models.InputFile, caption string, m models.ReplyMarkup) (*models.Message, string, error) {
 	if a.Kind == "photo" && a.Size <= maxPhotoUpload {
-		msg, err := c.api.SendPhoto(ctx, &tgbot.SendPhotoParams{ChatID: chatID, Photo: file, ReplyMarkup: m})
+		msg, err := c.api.SendPhoto(ctx, &tgbot.SendPhotoParams{ChatID: chatID, Photo: file, Caption: caption, ReplyMarkup: m})
 		return msg, "sendPhoto", err
 	}
-	msg, err := c.api.SendDocument(ctx, &tgbot.SendDocumentParams{ChatID: chatID, Document: file, ReplyMarkup: m})
+	msg, err := c.api.SendDocument(ctx, &tgbot.SendDocumentParams{ChatID: chatID, Document: file, Caption: caption, ReplyMarkup: m})
 	return msg, "sendDocument", err
 }
 

@@ -140,6 +140,23 @@ func TestSendRendering(t *testing.T) {
 			wantID: "100",
 		},
 		{
+			name:  "one file with a short text goes captioned, with the keyboard",
+			reply: bot.Reply{Chat: "42", Text: "📎 مرفق الطلب KRM-000001", Buttons: cardButtons, Attachments: []shakwa.Attachment{{Kind: "photo", ID: "p1"}}},
+			want: []apiCall{
+				{"sendPhoto", map[string]string{"chat_id": "42", "photo": "p1", "caption": "📎 مرفق الطلب KRM-000001", "reply_markup": cardKeyboard}},
+			},
+			wantID: "100",
+		},
+		{
+			name:  "one file with a text too long for a caption follows it",
+			reply: bot.Reply{Chat: "42", Text: strings.Repeat("ن", 1025), Attachments: []shakwa.Attachment{{Kind: "document", ID: "d1"}}},
+			want: []apiCall{
+				{"sendMessage", map[string]string{"chat_id": "42", "text": strings.Repeat("ن", 1025), "reply_markup": removeKeyboard}},
+				{"sendDocument", map[string]string{"chat_id": "42", "document": "d1"}},
+			},
+			wantID: "100",
+		},
+		{
 			name:  "attachments alone carry the keyboard on the last",
 			reply: bot.Reply{Chat: "42", Attachments: []shakwa.Attachment{{Kind: "photo", ID: "p1"}, {Kind: "photo", ID: "p2"}}},
 			want: []apiCall{

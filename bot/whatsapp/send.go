@@ -18,6 +18,7 @@ import (
 const (
 	maxText        = 4096
 	maxBody        = 1024 // the body of an interactive message
+	maxCaption     = 1024 // the caption of an image, video or document
 	maxButtons     = 3
 	maxButtonTitle = 20
 	maxRows        = 10
@@ -29,7 +30,9 @@ const (
 // Split cuts r into the messages WhatsApp takes, for the outbox to send,
 // pace and retry one by one: text over 4,096 characters, or over the
 // 1,024 of an interactive message when r has buttons, goes first in plain
-// messages; each file goes alone, after the text. The part that carries
+// messages; each file goes alone, after the text, but for one image,
+// video or document with a short text and no buttons, which goes as one
+// message with the text as its caption. The part that carries
 // the buttons (or the last file, when there is no text) keeps r's Ref; the
 // others have Trail set. WhatsApp cannot edit a message: an Edit is sent
 // anew.
@@ -46,7 +49,7 @@ func (c *Channel) Split(r bot.Reply) []bot.Reply {
 	if n := len(texts); n > 0 && bot.TextWidth(texts[n-1], bot.Runes) > limit {
 		texts = append(texts[:n-1], bot.SplitText(texts[n-1], limit, bot.Runes)...)
 	}
-	if len(texts) <= 1 && len(r.Attachments) == 0 {
+	if len(texts) <= 1 && len(r.Attachments) == 0 || captioned(r) {
 		return []bot.Reply{r}
 	}
 	trail := func(p bot.Reply) bot.Reply {
@@ -80,6 +83,21 @@ func (c *Channel) Split(r bot.Reply) []bot.Reply {
 	return parts
 }
 
+// captioned reports whether r goes as one file with its text as the
+// caption: one image, video or document, no buttons, a text that fits.
+func captioned(r bot.Reply) bool {
+	if len(r.Attachments) != 1 || len(r.Buttons) > 0 {
+		return false
+	}
+	switch r.Attachments[0].Kind {
+	case "photo", "video", "document":
+	default:
+		return false // audio and stickers take no caption
+	}
+	text := strings.TrimSpace(r.Text)
+	return text != "" && bot.TextWidth(text, bot.Runes) <= maxCaption
+}
+
 // Send renders r (one of the parts Split made) as one Cloud API message:
 //
 //   - text without buttons as a text message;
@@ -89,7 +107,8 @@ func (c *Channel) Split(r bot.Reply) []bot.Reply {
 //     and previous rows, the later pages kept in the PageStore;
 //   - a file as an image, audio, video or document: uploaded from the
 //     file store (Uploads reports the new media id), or by its WhatsApp
-//     media id when the store has no bytes for it;
+//     media id when the store has no bytes for it; a short text with it
+//     is its caption (see Split);
 //   - a Notice as nothing: WhatsApp has no answers to presses (handlers
 //     say them as messages).
 //
@@ -113,6 +132,11 @@ func (c *Channel) Send(ctx context.Context, r bot.Reply, _ string) (bot.Sent, er
 		p, err := c.mediaPayload(ctx, r.Attachments[0], sent.Uploads)
 		if err != nil {
 			return bot.Sent{}, err
+		}
+		if text := strings.TrimSpace(r.Text); text != "" {
+			if media, ok := p[p["type"].(string)].(map[string]any); ok && p["type"] != "audio" && p["type"] != "sticker" {
+				media["caption"] = cut(text, maxCaption)
+			}
 		}
 		payload = p
 	case strings.TrimSpace(r.Text) == "":

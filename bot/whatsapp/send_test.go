@@ -198,8 +198,8 @@ func TestLongListPages(t *testing.T) {
 }
 
 // TestMedia: a file from another channel is uploaded from the file store
-// (by type: an image, else a document), and its media id reported; a
-// WhatsApp file goes by its id.
+// (by type: an image, else a document), with a short text as its caption,
+// and its media id reported; a WhatsApp file goes by its id.
 func TestMedia(t *testing.T) {
 	h := newHarness(t)
 	jpeg := append([]byte("\xff\xd8\xff"), bytes.Repeat([]byte{1}, 100)...)
@@ -209,12 +209,19 @@ func TestMedia(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(calls) != 3 || calls[1].Method != "media" || calls[2].Type != "image" {
-		t.Fatalf("calls %v; want the text, an upload, then the image", calls)
+	if len(calls) != 2 || calls[0].Method != "media" || calls[1].Type != "image" || str(calls[1].Body, "image", "caption") != "صورة من الموظف" {
+		t.Fatalf("calls %v; want an upload, then the image with the text as its caption", calls)
 	}
-	mediaID := str(calls[2].Body, "image", "id")
-	if data, _ := h.api.Media(mediaID); !bytes.Equal(data, jpeg) || sents[1].Uploads[id] != mediaID {
-		t.Errorf("image by media %s, uploads %v; want the uploaded bytes, reported", mediaID, sents[1].Uploads)
+	mediaID := str(calls[1].Body, "image", "id")
+	if data, _ := h.api.Media(mediaID); !bytes.Equal(data, jpeg) || sents[0].Uploads[id] != mediaID {
+		t.Errorf("image by media %s, uploads %v; want the uploaded bytes, reported", mediaID, sents[0].Uploads)
+	}
+	// Text too long for a caption goes first, on its own.
+	long := strings.Repeat("نص طويل ", 200)
+	calls, _, err = h.send(bot.Reply{Text: long, Attachments: []shakwa.Attachment{
+		{Kind: "photo", ID: "AgAD-tg", From: "telegram", File: id, Mime: "image/jpeg"}}})
+	if err != nil || len(calls) != 3 || calls[0].Type != "text" || str(calls[2].Body, "image", "caption") != "" {
+		t.Errorf("a photo with %d characters: %v, %v; want the text, then the photo without a caption", len([]rune(long)), calls, err)
 	}
 	webp, _, _ := h.files.Put(context.Background(), strings.NewReader("RIFF....WEBP"), "image/webp")
 	if _, _, err := h.send(bot.Reply{Attachments: []shakwa.Attachment{{Kind: "photo", From: "web", File: webp}}}); err == nil ||

@@ -164,6 +164,9 @@ func (c *waConversation) tgNext(method, chat string) telegramtest.Call {
 		if len(call.Uploads["photo"]) > 0 {
 			text += fmt.Sprintf(" (uploaded, %d bytes)", len(call.Uploads["photo"]))
 		}
+		if caption := call.Caption(); caption != "" {
+			text = caption + "\n" + text
+		}
 	}
 	c.write("→ telegram "+chat, call.Method, text)
 	return call
@@ -201,6 +204,9 @@ func waText(call whatsapptest.Call) string {
 		}
 	}
 	if call.Type == "image" || call.Type == "document" {
+		if b.Len() > 0 {
+			b.WriteString("\n")
+		}
 		b.WriteString("📎 " + call.Type + " (uploaded)")
 	}
 	return strings.TrimRight(b.String(), " ")

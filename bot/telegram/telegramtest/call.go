@@ -34,6 +34,9 @@ func (c Call) ChatID() string { return c.Fields["chat_id"] }
 // Text returns the text parameter.
 func (c Call) Text() string { return c.Fields["text"] }
 
+// Caption is the caption of a photo or document sent.
+func (c Call) Caption() string { return c.Fields["caption"] }
+
 // Button is one keyboard button of a message sent: an inline button with
 // its CallbackData, or a reply keyboard button that may request the
 // person's contact.

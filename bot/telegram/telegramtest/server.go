@@ -26,6 +26,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf16"
 )
 
 // BotUsername is the username of the bot the Server pretends to be.
@@ -191,6 +192,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		case f.tooBig:
 			answer = &canned{status: http.StatusBadRequest, body: `{"ok":false,"error_code":400,"description":"Bad Request: file is too big"}`}
 		}
+	}
+	if answer == nil {
+		answer = tooLong(method, fields)
 	}
 	var result string
 	found := true
@@ -424,4 +428,17 @@ func writeAnswer(w http.ResponseWriter, status int, body string) {
 	}
 	w.WriteHeader(status)
 	io.WriteString(w, body)
+}
+
+// tooLong is the Bot API's refusal of a text over 4,096 UTF-16 units or a
+// caption over 1,024, or nil.
+func tooLong(method string, fields map[string]string) *canned {
+	units := func(s string) int { return len(utf16.Encode([]rune(s))) }
+	switch {
+	case (method == "sendMessage" || method == "editMessageText") && units(fields["text"]) > 4096:
+		return &canned{status: http.StatusBadRequest, body: `{"ok":false,"error_code":400,"description":"Bad Request: message is too long"}`}
+	case units(fields["caption"]) > 1024:
+		return &canned{status: http.StatusBadRequest, body: `{"ok":false,"error_code":400,"description":"Bad Request: message caption is too long"}`}
+	}
+	return nil
 }
