@@ -58,6 +58,7 @@ var forbidden = map[string][]struct{ prefix, why string }{
 	"stats":   {{module + "/storage", "stats is pure computation"}, {module + "/bot", "stats is pure computation"}, {"github.com/redis/", "stats is pure computation"}},
 	"config":  {{module + "/storage", "config is read once by main"}, {module + "/bot", "config is read once by main"}},
 	"locales": {{module + "/", "locales import nothing of ours"}},
+	"export":  {{module + "/", "export is pure: data in, bytes out"}},
 	"files": {
 		{module + "/bot", "the file store knows bytes, not chats"},
 		{module + "/storage", "the file store is a directory, not Redis"},
