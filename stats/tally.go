@@ -1,0 +1,223 @@
+package stats
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shakwa/shakwa"
+)
+
+// Model is how tickets and feedback become the tallies storage keeps per
+// centre and day, and how tallies become figures again: the zone whose
+// days they are counted in, and each centre's targets.
+//
+// Every figure is placed in a period by the time of its own event:
+//
+//   - received: when the ticket was filed;
+//   - claimed and the time to claim: its first claim;
+//   - the time to first reply: the first staff reply;
+//   - resolved and the time to resolve (filing to latest resolution):
+//     the latest resolution, while the ticket is resolved or closed (a
+//     reopened ticket counts again when it is resolved again);
+//   - reopened: the latest reopening; transferred: the latest transfer
+//     into the centre;
+//   - ratings: when given, while they rate the current resolution; the
+//     share of resolutions rated goes by the resolution;
+//   - SLA: by the deadline (filing plus the centre's target), once it has
+//     passed: met when claimed (resolved) by then, missed otherwise,
+//     whether or not it happened later;
+//   - feedback and thanks: when given.
+//
+// A ticket counts for the centre it is in now.
+type Model struct {
+	Loc *time.Location
+	SLA map[string]SLA
+}
+
+// Tally fields. A duration is kept three ways: its bucket in a log-scale
+// histogram (name:B), the sum of the seconds (name:s) and the count
+// (name:n). SLA deadlines are kept by hour in the day (cdHH) and by month
+// (cd).
+const (
+	fReceived    = "rcv"
+	fClaimed     = "clm"
+	fReplied     = "rpl"
+	fResolved    = "res"
+	fReopened    = "rop"
+	fTransferred = "trf"
+	fRatedRes    = "rr" // resolutions rated, by resolution
+	fRating      = "r"  // r1..r5, by rating
+	fClaimTime   = "tc"
+	fReplyTime   = "tf"
+	fResolveTime = "tr"
+	fClaimDue    = "cd"
+	fClaimMet    = "co"
+	fResolveDue  = "rd"
+	fResolveMet  = "ro"
+	fStars       = "f" // f1..f5, feedback stars
+	fFeedback    = "fn"
+	fThanks      = "th"
+)
+
+// bucketRatio is the width of a histogram bucket: each holds durations up
+// to 10 % longer than the one before, so a percentile read from the
+// histogram (the bucket's geometric middle) is within 5 % of the true one.
+const bucketRatio = 1.1
+
+// bucket is the histogram bucket of d: 0 for under a second, else
+// 1 + floor(log(seconds) / log(1.1)).
+func bucket(d time.Duration) int {
+	s := d.Seconds()
+	if s < 1 {
+		return 0
+	}
+	return 1 + int(math.Floor(math.Log(s)/math.Log(bucketRatio)+1e-9))
+}
+
+// bucketValue is the duration a bucket stands for: the geometric middle of
+// its bounds (zero for bucket 0).
+func bucketValue(b int) time.Duration {
+	if b <= 0 {
+		return 0
+	}
+	lo := math.Pow(bucketRatio, float64(b-1))
+	return time.Duration(lo * math.Sqrt(bucketRatio) * float64(time.Second))
+}
+
+// TicketTallies is what t adds to its centre's tallies as it is now.
+func (m Model) TicketTallies(t *shakwa.Ticket) []shakwa.Tally {
+	if t == nil || t.Created.IsZero() {
+		return nil
+	}
+	var out []shakwa.Tally
+	dims := []string{"c:" + clean(t.Category), "h:" + clean(t.Channel)}
+	staff := ""
+	if t.Holder.ID != "" {
+		staff = "s:" + clean(t.Holder.ID)
+	}
+	add := func(at time.Time, field string, n int64, staffToo bool) {
+		day := m.day(at)
+		out = append(out, shakwa.Tally{Day: day, Field: field, N: n})
+		for _, d := range dims {
+			out = append(out, shakwa.Tally{Dims: true, Day: day, Field: d + "|" + field, N: n})
+		}
+		if staffToo && staff != "" {
+			out = append(out, shakwa.Tally{Dims: true, Day: day, Field: staff + "|" + field, N: n})
+		}
+	}
+	// duration adds a duration's histogram bucket (totals, and the staff
+	// member's for resolutions) and its sum and count (everywhere).
+	duration := func(at time.Time, name string, d time.Duration, staffToo bool) {
+		d = max(d, 0)
+		day := m.day(at)
+		b := name + ":" + strconv.Itoa(bucket(d))
+		out = append(out, shakwa.Tally{Day: day, Field: b, N: 1})
+		if staffToo && staff != "" {
+			out = append(out, shakwa.Tally{Dims: true, Day: day, Field: staff + "|" + b, N: 1})
+		}
+		add(at, name+":s", int64(d/time.Second), staffToo)
+		add(at, name+":n", 1, staffToo)
+	}
+	add(t.Created, fReceived, 1, false)
+	if !t.Claimed.IsZero() {
+		add(t.Claimed, fClaimed, 1, true)
+		duration(t.Claimed, fClaimTime, t.Claimed.Sub(t.Created), false)
+	}
+	if !t.FirstReply.IsZero() {
+		add(t.FirstReply, fReplied, 1, true)
+		duration(t.FirstReply, fReplyTime, t.FirstReply.Sub(t.Created), false)
+	}
+	resolved := !t.Resolved.IsZero() && (t.Status == shakwa.StatusResolved || t.Status == shakwa.StatusClosed)
+	if resolved {
+		add(t.Resolved, fResolved, 1, true)
+		duration(t.Resolved, fResolveTime, t.Resolved.Sub(t.Created), true)
+		if t.Rating >= 1 && t.Rating <= 5 && !t.Rated.IsZero() && !t.Rated.Before(t.Resolved) {
+			add(t.Resolved, fRatedRes, 1, true)
+			add(t.Rated, fRating+strconv.Itoa(t.Rating), 1, true)
+		}
+	}
+	if t.Reopens > 0 && !t.Reopened.IsZero() {
+		add(t.Reopened, fReopened, 1, true)
+	}
+	if !t.Transferred.IsZero() {
+		add(t.Transferred, fTransferred, 1, false)
+	}
+	sla := m.SLA[t.Centre]
+	if sla.Claim > 0 {
+		due := t.Created.Add(sla.Claim)
+		out = append(out, m.deadline(due, fClaimDue)...)
+		if !t.Claimed.IsZero() && !t.Claimed.After(due) {
+			out = append(out, m.deadline(due, fClaimMet)...)
+		}
+	}
+	if sla.Resolve > 0 {
+		due := t.Created.Add(sla.Resolve)
+		out = append(out, m.deadline(due, fResolveDue)...)
+		if resolved && !t.Resolved.After(due) {
+			out = append(out, m.deadline(due, fResolveMet)...)
+		}
+	}
+	return out
+}
+
+// deadline is the tally of a deadline at due: by hour in its day, and in
+// its month.
+func (m Model) deadline(due time.Time, field string) []shakwa.Tally {
+	h := due.In(m.loc()).Hour()
+	return []shakwa.Tally{{Day: m.day(due), Field: field + twoDigits(h), MonthField: field, N: 1}}
+}
+
+// FeedbackTallies is what f adds to its centre's tallies.
+func (m Model) FeedbackTallies(f *shakwa.Feedback) []shakwa.Tally {
+	if f == nil || f.Created.IsZero() {
+		return nil
+	}
+	day := m.day(f.Created)
+	switch f.Kind {
+	case shakwa.KindFeedback:
+		out := []shakwa.Tally{{Day: day, Field: fFeedback, N: 1}}
+		if f.Stars >= 1 && f.Stars <= 5 {
+			out = append(out, shakwa.Tally{Day: day, Field: fStars + strconv.Itoa(f.Stars), N: 1})
+		}
+		return out
+	case shakwa.KindThanks:
+		out := []shakwa.Tally{{Day: day, Field: fThanks, N: 1}}
+		if f.Staff != "" {
+			out = append(out, shakwa.Tally{Dims: true, Day: day, Field: "s:" + clean(f.Staff) + "|" + fThanks, N: 1})
+		}
+		return out
+	}
+	return nil
+}
+
+func (m Model) loc() *time.Location {
+	if m.Loc == nil {
+		return time.UTC
+	}
+	return m.Loc
+}
+
+// day is t's local date, YYYYMMDD.
+func (m Model) day(t time.Time) string { return t.In(m.loc()).Format("20060102") }
+
+func twoDigits(n int) string {
+	if n < 10 {
+		return "0" + strconv.Itoa(n)
+	}
+	return strconv.Itoa(n)
+}
+
+// clean makes s fit in a tally field: no spaces, no "|"; "-" for none.
+func clean(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return strings.Map(func(r rune) rune {
+		if r <= ' ' || r == '|' || r == 0x7f {
+			return '_'
+		}
+		return r
+	}, s)
+}

@@ -1,0 +1,284 @@
+package stats
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/shakwa/shakwa"
+)
+
+// tallyBook keeps tallies as storage does: per centre, per hash key.
+type tallyBook map[string]map[string]map[string]int64
+
+func (b tallyBook) add(centre string, ts []shakwa.Tally) {
+	if b[centre] == nil {
+		b[centre] = map[string]map[string]int64{}
+	}
+	put := func(key, field string, n int64) {
+		if b[centre][key] == nil {
+			b[centre][key] = map[string]int64{}
+		}
+		b[centre][key][field] += n
+	}
+	for _, t := range ts {
+		d, m := "d:", "m:"
+		if t.Dims {
+			d, m = "xd:", "xm:"
+		}
+		put(d+t.Day, t.Field, t.N)
+		switch t.MonthField {
+		case "-":
+		case "":
+			put(m+t.Day[:6], t.Field, t.N)
+		default:
+			put(m+t.Day[:6], t.MonthField, t.N)
+		}
+	}
+}
+
+// sum reads the centre's figures for span through Reads, as a caller of
+// storage would.
+func (b tallyBook) sum(m Model, span Span, centre string, dims bool) Sum {
+	s := Sum{}
+	for _, r := range m.Reads(span, dims) {
+		s.Add(r, b[centre][r.Key])
+	}
+	return s
+}
+
+// synthetic makes n tickets over the 120 days before now, with every
+// lifecycle: unclaimed, claimed, answered, resolved, rated, reopened and
+// resolved again, transferred; times from a few seconds to weeks.
+func synthetic(n int, now time.Time, r *rand.Rand) []*shakwa.Ticket {
+	centres := []string{"KRM", "BRS", "DXB"}
+	cats := []string{"waiting", "staff", "system"}
+	chans := []string{"telegram", "whatsapp", "web"}
+	staff := []string{"111", "112", "113", "114"}
+	wait := func() time.Duration {
+		// Log-uniform from a second to three weeks.
+		return time.Duration(math.Exp(r.Float64()*math.Log(21*24*3600)) * float64(time.Second))
+	}
+	var out []*shakwa.Ticket
+	for i := range n {
+		t := &shakwa.Ticket{ID: fmt.Sprintf("T-%06d", i), Centre: centres[r.IntN(3)], Category: cats[r.IntN(3)],
+			Channel: chans[r.IntN(3)], Status: shakwa.StatusNew,
+			Created: now.Add(-time.Duration(r.Int64N(int64(120 * 24 * time.Hour))))}
+		t.Created = t.Created.Truncate(time.Millisecond)
+		at := t.Created
+		next := func() bool {
+			at = at.Add(wait())
+			return at.Before(now)
+		}
+		if r.IntN(10) < 9 && next() {
+			t.Claimed, t.Status, t.Holder = at, shakwa.StatusClaimed, shakwa.Staff{ID: staff[r.IntN(4)]}
+			if r.IntN(10) < 7 && next() {
+				t.FirstReply, t.Status = at, shakwa.StatusInProgress
+			}
+			if r.IntN(10) < 8 && next() {
+				t.Resolved, t.Status = at, shakwa.StatusResolved
+				if r.IntN(10) < 6 && next() {
+					t.Rated, t.Rating, t.Status, t.Closed = at, 1+r.IntN(5), shakwa.StatusClosed, at
+				}
+				if r.IntN(10) < 2 && next() {
+					t.Reopened, t.Reopens, t.Status, t.Closed = at, 1, shakwa.StatusClaimed, time.Time{}
+					if r.IntN(2) == 0 && next() {
+						t.Resolved, t.Status = at, shakwa.StatusResolved // rated before: no longer current
+					}
+				}
+			}
+		}
+		if r.IntN(10) == 0 && t.Status.Open() && next() {
+			t.Transferred, t.Centre = at, centres[(slices.Index(centres, t.Centre)+1)%3]
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// brute computes a centre's figures the slow, obvious way, from the
+// definitions in Model's comment.
+type brute struct {
+	Figures
+	claims, replies, resolves []time.Duration
+}
+
+func bruteFigures(m Model, ts []*shakwa.Ticket, fb []*shakwa.Feedback, span Span, centre, staff string) brute {
+	end := span.To
+	slaEnd := span.To
+	if !span.Now.IsZero() && span.Now.Before(span.To) {
+		end = span.Now
+		slaEnd = span.Now.In(m.loc()).Truncate(time.Hour) // whole hours: zones here are whole hours off UTC
+	}
+	in := func(t time.Time) bool { return !t.IsZero() && !t.Before(span.From) && t.Before(end) }
+	var b brute
+	for _, t := range ts {
+		if t.Centre != centre || staff != "" && t.Holder.ID != staff {
+			continue
+		}
+		resolved := !t.Resolved.IsZero() && (t.Status == shakwa.StatusResolved || t.Status == shakwa.StatusClosed)
+		rated := resolved && t.Rating > 0 && !t.Rated.Before(t.Resolved)
+		if in(t.Created) && staff == "" {
+			b.Received++
+		}
+		if in(t.Claimed) {
+			b.Claimed++
+			b.claims = append(b.claims, t.Claimed.Sub(t.Created))
+		}
+		if in(t.FirstReply) {
+			b.Replied++
+			b.replies = append(b.replies, t.FirstReply.Sub(t.Created))
+		}
+		if resolved && in(t.Resolved) {
+			b.Resolved++
+			b.resolves = append(b.resolves, t.Resolved.Sub(t.Created))
+			if rated {
+				b.RatedResolved++
+			}
+		}
+		if rated && in(t.Rated) {
+			b.Ratings[t.Rating-1]++
+		}
+		if t.Reopens > 0 && in(t.Reopened) {
+			b.Reopened++
+		}
+		if in(t.Transferred) && staff == "" {
+			b.Transferred++
+		}
+		if staff != "" {
+			continue
+		}
+		inSLA := func(due time.Time) bool { return !due.Before(span.From) && due.Before(slaEnd) }
+		if due := t.Created.Add(m.SLA[t.Centre].Claim); inSLA(due) {
+			b.ClaimSLA.Due++
+			if !t.Claimed.IsZero() && !t.Claimed.After(due) {
+				b.ClaimSLA.Met++
+			}
+		}
+		if due := t.Created.Add(m.SLA[t.Centre].Resolve); inSLA(due) {
+			b.ResolveSLA.Due++
+			if resolved && !t.Resolved.After(due) {
+				b.ResolveSLA.Met++
+			}
+		}
+	}
+	for _, f := range fb {
+		if f.Centre != centre || !in(f.Created) {
+			continue
+		}
+		switch {
+		case f.Kind == shakwa.KindThanks && (staff == "" || f.Staff == staff):
+			b.Thanks++
+		case f.Kind == shakwa.KindFeedback && staff == "":
+			b.Feedback++
+			if f.Stars > 0 {
+				b.Stars[f.Stars-1]++
+			}
+		}
+	}
+	return b
+}
+
+// TestFiguresMatchBruteForce: over 12,000 synthetic tickets and their
+// feedback, every figure read from the tallies, for every kind of span,
+// equals the count made from the tickets themselves, and percentiles are
+// within 5 % (or a second) of the true nearest-rank ones.
+func TestFiguresMatchBruteForce(t *testing.T) {
+	dubai, err := time.LoadLocation("Asia/Dubai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := Model{Loc: dubai, SLA: map[string]SLA{
+		"KRM": {Claim: 4 * time.Hour, Resolve: 72 * time.Hour},
+		"BRS": {Claim: 30 * time.Minute, Resolve: 24 * time.Hour},
+		"DXB": {Claim: 8 * time.Hour, Resolve: 5 * 24 * time.Hour},
+	}}
+	now := time.Date(2026, 12, 17, 10, 37, 12, 0, dubai)
+	r := rand.New(rand.NewPCG(7, 8))
+	ts := synthetic(12000, now, r)
+	var fb []*shakwa.Feedback
+	for i := range 3000 {
+		f := &shakwa.Feedback{ID: fmt.Sprint("F-", i), Centre: []string{"KRM", "BRS", "DXB"}[r.IntN(3)],
+			Created: now.Add(-time.Duration(r.Int64N(int64(120 * 24 * time.Hour))))}
+		if r.IntN(3) == 0 {
+			f.Kind, f.Staff = shakwa.KindThanks, []string{"", "111", "113"}[r.IntN(3)]
+		} else {
+			f.Kind, f.Stars = shakwa.KindFeedback, r.IntN(6)
+		}
+		fb = append(fb, f)
+	}
+	book := tallyBook{}
+	for _, tk := range ts {
+		book.add(tk.Centre, m.TicketTallies(tk))
+	}
+	for _, f := range fb {
+		book.add(f.Centre, m.FeedbackTallies(f))
+	}
+	cal := Calendar{Loc: dubai, WeekStart: time.Sunday}
+	for _, words := range []string{"today", "yesterday", "week", "last week", "month", "last month",
+		"last 7 days", "last 30 days", "2026-10", "2026-09-03..2026-11-20", "2026-12-01..2026-12-17"} {
+		span, err := cal.Parse(words, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, centre := range []string{"KRM", "BRS", "DXB"} {
+			got := FiguresOf(book.sum(m, span, centre, false), "")
+			want := bruteFigures(m, ts, fb, span, centre, "")
+			compare(t, words+" "+centre, got, want)
+			for _, staff := range []string{"111", "114"} {
+				got := FiguresOf(book.sum(m, span, centre, true), "s:"+staff+"|")
+				want := bruteFigures(m, ts, fb, span, centre, staff)
+				want.claims, want.replies = nil, nil // kept for totals only
+				compare(t, words+" "+centre+" staff "+staff, got, want)
+			}
+		}
+	}
+}
+
+func compare(t *testing.T, what string, got Figures, want brute) {
+	t.Helper()
+	counts := func(f Figures) []int64 {
+		return []int64{f.Received, f.Claimed, f.Replied, f.Resolved, f.Reopened, f.Transferred, f.RatedResolved,
+			f.ClaimSLA.Met, f.ClaimSLA.Due, f.ResolveSLA.Met, f.ResolveSLA.Due, f.Feedback, f.Thanks,
+			f.Ratings[0], f.Ratings[1], f.Ratings[2], f.Ratings[3], f.Ratings[4],
+			f.Stars[0], f.Stars[1], f.Stars[2], f.Stars[3], f.Stars[4]}
+	}
+	if g, w := counts(got), counts(want.Figures); !slices.Equal(g, w) {
+		t.Errorf("%s: counts\n got %v\nwant %v", what, g, w)
+	}
+	for _, c := range []struct {
+		name    string
+		d       Durations
+		samples []time.Duration
+		hist    bool
+	}{
+		{"claim", got.ClaimTime, want.claims, got.ClaimTime.hist != nil || len(want.claims) == 0},
+		{"reply", got.ReplyTime, want.replies, got.ReplyTime.hist != nil || len(want.replies) == 0},
+		{"resolve", got.ResolveTime, want.resolves, true},
+	} {
+		if c.d.N != int64(len(c.samples)) {
+			t.Errorf("%s: %s samples %d; want %d", what, c.name, c.d.N, len(c.samples))
+			continue
+		}
+		var secs int64
+		for _, s := range c.samples {
+			secs += int64(s / time.Second)
+		}
+		if c.d.Seconds != secs {
+			t.Errorf("%s: %s seconds %d; want %d", what, c.name, c.d.Seconds, secs)
+		}
+		if !c.hist || len(c.samples) == 0 {
+			continue
+		}
+		for _, p := range []float64{50, 90, 99} {
+			est, ok := c.d.Percentile(p)
+			exact := Percentile(c.samples, p)
+			if !ok || math.Abs(float64(est-exact)) > math.Max(0.05*float64(exact), float64(time.Second)) {
+				t.Errorf("%s: %s p%v = %v; want within 5%% of %v", what, c.name, p, est, exact)
+			}
+		}
+	}
+}
