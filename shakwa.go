@@ -121,6 +121,9 @@ type Ticket struct {
 	Resolution  string       `json:"resolution,omitempty"`
 	Rating      int          `json:"rating,omitempty"`
 	Reopens     int          `json:"reopens,omitempty"`
+	// Rev counts the ticket's changes (1 when filed): it orders what is
+	// derived from it, such as its metrics.
+	Rev int64 `json:"rev,omitempty"`
 
 	Created     time.Time `json:"created"`
 	Claimed     time.Time `json:"claimed"`     // first claim
@@ -170,4 +173,18 @@ type Job struct {
 	Token int64 `json:"token,omitempty"`
 	// Attempts is how many runs of the job failed so far.
 	Attempts int `json:"attempts,omitempty"`
+}
+
+// Tally is one count a ticket or a feedback adds to its centre's metrics:
+// N added to Field of the centre's tallies for the local day Day
+// (YYYYMMDD) and to MonthField (Field when empty) of that day's month. Dims
+// puts it with the breakdowns (by category, channel, staff member) rather
+// than with the centre's totals, which are read far more often. What the
+// fields mean is the metrics' business; storage adds and takes away.
+type Tally struct {
+	Dims       bool
+	Day        string
+	Field      string
+	MonthField string
+	N          int64
 }

@@ -38,6 +38,7 @@ const (
 	fTransferred = "transferred"
 	fClosed      = "closed"
 	fUpdated     = "updated"
+	fRev         = "rev"
 )
 
 // fmtTime formats t for storage; the zero time is "".
@@ -90,6 +91,7 @@ func ticketFields(t *shakwa.Ticket) ([]any, error) {
 	l.add(fResolution, t.Resolution)
 	l.addInt(fRating, t.Rating)
 	l.addInt(fReopens, t.Reopens)
+	l.addInt(fRev, int(max(t.Rev, 1)))
 	for _, f := range ticketTimes(t) {
 		l.add(f.name, fmtTime(*f.t))
 	}
@@ -137,6 +139,11 @@ func parseTicket(m map[string]string) (*shakwa.Ticket, error) {
 	if t.Reopens, err = atoi(m, fReopens); err != nil {
 		return nil, err
 	}
+	rev, err := atoi(m, fRev)
+	if err != nil {
+		return nil, err
+	}
+	t.Rev = int64(rev)
 	if a := m[fAttachments]; a != "" {
 		if err := json.Unmarshal([]byte(a), &t.Attachments); err != nil {
 			return nil, fmt.Errorf("ticket %s: attachments: %w", t.ID, err)

@@ -37,7 +37,10 @@ func (s *Store) AddFeedback(ctx context.Context, f *shakwa.Feedback, from shakwa
 	}
 	nf := *f
 	nf.ID, nf.Citizen = id, s.PersonID(from)
-	if err := s.rdb.HSet(ctx, s.key("fb", id), feedbackFields(&nf)...).Err(); err != nil {
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, s.key("fb", id), feedbackFields(&nf)...)
+		return s.tallyFeedback(ctx, p, &nf)
+	}); err != nil {
 		return fmt.Errorf("add feedback %s: %w", id, err)
 	}
 	f.ID, f.Citizen = id, nf.Citizen
@@ -52,26 +55,43 @@ func (s *Store) FeedbackCreated(ctx context.Context, from, to time.Time) ([]*sha
 	if err != nil {
 		return nil, fmt.Errorf("feedback created: %w", err)
 	}
+	fs, err := s.loadFeedback(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("feedback created: %w", err)
+	}
+	var out []*shakwa.Feedback
+	for _, f := range fs {
+		if within(f.Created, from, to) {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// loadFeedback reads the feedback ids, in order, skipping any that are
+// indexed but were never written (their writer stopped).
+func (s *Store) loadFeedback(ctx context.Context, ids []string) ([]*shakwa.Feedback, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
 	pipe := s.rdb.Pipeline()
 	cmds := make([]*redis.MapStringStringCmd, len(ids))
 	for i, id := range ids {
 		cmds[i] = pipe.HGetAll(ctx, s.key("fb", id))
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("feedback created: %w", err)
+		return nil, err
 	}
 	var out []*shakwa.Feedback
 	for _, c := range cmds {
 		if len(c.Val()) == 0 {
-			continue // indexed, then the writer stopped
+			continue
 		}
 		f, err := parseFeedback(c.Val())
 		if err != nil {
-			return nil, fmt.Errorf("feedback created: %w", err)
+			return nil, err
 		}
-		if within(f.Created, from, to) {
-			out = append(out, f)
-		}
+		out = append(out, f)
 	}
 	return out, nil
 }

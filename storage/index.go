@@ -60,16 +60,22 @@ func (s *Store) belongs(t *shakwa.Ticket, key string) bool {
 }
 
 // index adds ticket after to the indexes it belongs in and removes it from
-// those only before belonged in (before may be nil). A removal is followed
-// by a fresh read of the ticket: if a concurrent change made it belong
-// there again, the entry is restored, so racing writers never lose an
-// entry.
+// those only before belonged in (before may be nil), and replaces its
+// tallies, in one round trip. A removal is followed by a fresh read of the
+// ticket: if a concurrent change made it belong there again, the entry is
+// restored, so racing writers never lose an entry.
 func (s *Store) index(ctx context.Context, before, after *shakwa.Ticket) error {
 	var gone []string
+	var settle func() error
 	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		gone = s.indexIn(ctx, p, before, after)
-		return nil
+		var err error
+		settle, err = s.tallyTicket(ctx, p, after, before)
+		return err
 	}); err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
+	if err := settle(); err != nil {
 		return fmt.Errorf("index: %w", err)
 	}
 	return s.restore(ctx, gone, []string{after.ID})

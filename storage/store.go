@@ -23,6 +23,7 @@ type Store struct {
 	logCap  int
 	deadCap int
 	idKey   []byte // keys the opaque names of people and chats
+	tallier Tallier
 }
 
 // Option configures a Store.

@@ -157,6 +157,7 @@ func runSuite(t *testing.T, open opener) {
 		{"Window", testWindow},
 		{"OutboxHold", testOutboxHold},
 		{"PagesAndDelivery", testPagesAndDelivery},
+		{"Tallies", testTallies},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

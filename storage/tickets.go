@@ -121,7 +121,7 @@ func (s *Store) CreateTicket(ctx context.Context, t *shakwa.Ticket, from shakwa.
 // fresh returns the new ticket id made of what the citizen gave in t.
 func fresh(t *shakwa.Ticket, id string) *shakwa.Ticket {
 	nt := &shakwa.Ticket{
-		ID: id, Centre: t.Centre, Category: t.Category, Text: t.Text,
+		ID: id, Rev: 1, Centre: t.Centre, Category: t.Category, Text: t.Text,
 		Attachments: t.Attachments, Phone: t.Phone, Citizen: t.Citizen, Channel: t.Channel, Lang: t.Lang,
 		Status: shakwa.StatusNew, Created: t.Created, Updated: t.Updated,
 	}

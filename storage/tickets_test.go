@@ -27,7 +27,7 @@ func testCreateAndRead(t *testing.T, open opener) {
 	want := shakwa.Ticket{
 		ID: "KRM-000001", Centre: "KRM", Category: "staff", Text: in.Text, Attachments: in.Attachments,
 		Phone: in.Phone, Citizen: s.PersonID(citizen), Channel: "telegram", Lang: "ar", Status: shakwa.StatusNew,
-		Created: at(0), Updated: at(0),
+		Created: at(0), Updated: at(0), Rev: 1,
 	}
 	if !sameTicket(*in, want) {
 		t.Errorf("CreateTicket set %+v; want %+v", *in, want)

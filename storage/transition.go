@@ -26,17 +26,20 @@ import (
 // del, incr, reopen (status claimed if a holder is recorded, else new),
 // append (a JSON array appended to the JSON array in the field).
 //
-// Reply: {"missing"}, {"stranger"}, or {"ok"|"conflict", previous status,
-// previous centre, previous holder id, field, value, ...} with the ticket
-// as it is after the script.
+// Reply: {"missing"}, {"stranger"}, or {"ok"|"conflict", n, the ticket as
+// it was (n fields and values), the ticket as it is after the script
+// (fields and values)}. A change counts one more revision (rev).
 var transitionScript = redis.NewScript(`
 local t = KEYS[1]
 local cur = redis.call('HMGET', t, 'status', 'holder.id', 'citizen', 'centre')
 if not cur[1] then return {'missing'} end
 if ARGV[3] ~= '' and cur[3] ~= ARGV[3] then return {'stranger'} end
+local before = redis.call('HGETALL', t)
 local function reply(code)
-  local r = {code, cur[1], cur[4] or '', cur[2] or ''}
-  local all = redis.call('HGETALL', t)
+  local r = {code, #before}
+  for i = 1, #before do r[#r + 1] = before[i] end
+  local all = before
+  if code == 'ok' then all = redis.call('HGETALL', t) end
   for i = 1, #all do r[#r + 1] = all[i] end
   return r
 end
@@ -66,6 +69,7 @@ for i = 8, #ARGV, 3 do
     end
   end
 end
+redis.call('HINCRBY', t, 'rev', 1)
 redis.call('RPUSH', KEYS[2], ARGV[5])
 redis.call('LTRIM', KEYS[2], -tonumber(ARGV[6]), -1)
 return reply('ok')
@@ -155,25 +159,28 @@ func (tr transition) args(logCap int, now time.Time) ([]any, error) {
 	return args, nil
 }
 
-// parseTransition reads transitionScript's reply: the ticket after the
-// script, and a copy carrying the status, centre and holder it had before.
+// parseTransition reads transitionScript's reply: the ticket before the
+// script and after it.
 func parseTransition(res []any) (before, after *shakwa.Ticket, err error) {
-	if len(res) < 4 {
+	n, _ := res[1].(int64)
+	if len(res) < 2+int(n) || n < 0 {
 		return nil, nil, fmt.Errorf("short script reply")
 	}
-	m, err := pairs(res[4:])
+	mb, err := pairs(res[2 : 2+n])
 	if err != nil {
 		return nil, nil, err
 	}
-	if after, err = parseTicket(m); err != nil {
+	ma, err := pairs(res[2+n:])
+	if err != nil {
 		return nil, nil, err
 	}
-	b := *after
-	st, _ := res[1].(string)
-	b.Status = shakwa.Status(st)
-	b.Centre, _ = res[2].(string)
-	b.Holder.ID, _ = res[3].(string)
-	return &b, after, nil
+	if before, err = parseTicket(mb); err != nil {
+		return nil, nil, err
+	}
+	if after, err = parseTicket(ma); err != nil {
+		return nil, nil, err
+	}
+	return before, after, nil
 }
 
 // eventJSON encodes one event.

@@ -1,0 +1,266 @@
+package storage_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/stats"
+	"github.com/shakwa/shakwa/storage"
+)
+
+var tallyModel = stats.Model{Loc: time.FixedZone("GST", 4*3600), SLA: map[string]stats.SLA{
+	"KRM": {Claim: 4 * time.Hour, Resolve: 72 * time.Hour},
+	"BRS": {Claim: time.Hour, Resolve: 24 * time.Hour},
+}}
+
+// since is the test clock's start plus d.
+func since(d time.Duration) time.Time { return at(0).Add(d) }
+
+// expectTallies folds the tallies of tickets and feedback as they are now
+// into centre -> hash key -> field -> count, the way the store must hold
+// them.
+func expectTallies(ts []*shakwa.Ticket, fb []*shakwa.Feedback) map[string]map[string]map[string]int64 {
+	out := map[string]map[string]map[string]int64{}
+	put := func(c, key, field string, n int64) {
+		if out[c] == nil {
+			out[c] = map[string]map[string]int64{}
+		}
+		if out[c][key] == nil {
+			out[c][key] = map[string]int64{}
+		}
+		if out[c][key][field] += n; out[c][key][field] == 0 {
+			delete(out[c][key], field)
+		}
+	}
+	add := func(c string, tallies []shakwa.Tally) {
+		for _, t := range tallies {
+			d, m := "d:", "m:"
+			if t.Dims {
+				d, m = "xd:", "xm:"
+			}
+			put(c, d+t.Day, t.Field, t.N)
+			switch t.MonthField {
+			case "-":
+			case "":
+				put(c, m+t.Day[:6], t.Field, t.N)
+			default:
+				put(c, m+t.Day[:6], t.MonthField, t.N)
+			}
+		}
+	}
+	for _, t := range ts {
+		add(t.Centre, tallyModel.TicketTallies(t))
+	}
+	for _, f := range fb {
+		add(f.Centre, tallyModel.FeedbackTallies(f))
+	}
+	return out
+}
+
+// checkTallies compares every tally hash the store holds with what the
+// tickets and feedback as they are now add up to.
+func checkTallies(t *testing.T, f *fixture, s *storage.Store, ids []string, fb []*shakwa.Feedback) {
+	t.Helper()
+	var ts []*shakwa.Ticket
+	for _, id := range ids {
+		ts = append(ts, mustGet(t, s, id))
+	}
+	want := expectTallies(ts, fb)
+	var reads []storage.TallyRead
+	for _, k := range f.keys(t, "agg:{*}:*") {
+		rest := strings.TrimPrefix(k, f.prefix+"agg:{")
+		centre, key, _ := strings.Cut(rest, "}:")
+		if key == "r" || key == "open" {
+			continue
+		}
+		reads = append(reads, storage.TallyRead{Centre: centre, Key: key})
+	}
+	got, err := s.ReadTallies(ctx(t), reads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for i, r := range reads {
+		w := want[r.Centre][r.Key]
+		if fmt.Sprint(got[i]) != fmt.Sprint(w) {
+			t.Errorf("tallies %s %s:\n got %v\nwant %v", r.Centre, r.Key, got[i], w)
+		}
+		if len(w) > 0 {
+			n++
+		}
+	}
+	for c, keys := range want {
+		for k, fields := range keys {
+			if len(fields) == 0 {
+				continue
+			}
+			found := false
+			for _, r := range reads {
+				found = found || r.Centre == c && r.Key == k
+			}
+			if !found {
+				t.Errorf("tallies %s %s missing; want %v", c, k, fields)
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no tallies at all")
+	}
+	// The backlog is the open tickets.
+	open, older, err := s.Backlog(ctx(t), []string{"KRM", "BRS"}, []time.Time{since(40 * 24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range []string{"KRM", "BRS"} {
+		var wantOpen, wantOld int64
+		for _, tk := range ts {
+			if tk.Centre == c && tk.Status.Open() {
+				wantOpen++
+				if tk.Created.Before(since(40 * 24 * time.Hour)) {
+					wantOld++
+				}
+			}
+		}
+		if open[i] != wantOpen || older[i][0] != wantOld {
+			t.Errorf("backlog %s = %d (%d older); want %d (%d)", c, open[i], older[i][0], wantOpen, wantOld)
+		}
+	}
+}
+
+// tallyWork files tickets and moves them through their lifecycle at
+// random, over sixty days from at(0): claims, replies, transfers both
+// ways, resolutions, ratings, reopenings and closes.
+func tallyWork(t *testing.T, s *storage.Store, r *rand.Rand, n int) (ids []string, fb []*shakwa.Feedback) {
+	t.Helper()
+	c := ctx(t)
+	staff := []shakwa.Staff{{ID: "111", Name: "فاطمة"}, {ID: "112", Name: "خالد"}}
+	for i := range n {
+		created := since(time.Duration(r.Int64N(int64(60 * 24 * time.Hour))))
+		tk := &shakwa.Ticket{Centre: []string{"KRM", "BRS"}[r.IntN(2)], Category: []string{"waiting", "staff"}[r.IntN(2)],
+			Text: "…", Created: created, Updated: created}
+		who := shakwa.Address{Channel: []string{"telegram", "whatsapp"}[r.IntN(2)], Chat: fmt.Sprint(9000 + i%50)}
+		if err := s.CreateTicket(c, tk, who, ""); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, tk.ID)
+		now := created
+		step := func() time.Time {
+			now = now.Add(time.Duration(r.Int64N(int64(50 * time.Hour))))
+			return now
+		}
+		by := staff[r.IntN(2)]
+		if r.IntN(10) == 0 {
+			if _, err := s.Transfer(c, tk.ID, by, map[string]string{"KRM": "BRS", "BRS": "KRM"}[tk.Centre], step()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if r.IntN(10) < 8 {
+			if _, err := s.Claim(c, tk.ID, by, nil, step()); err != nil {
+				t.Fatal(err)
+			}
+			if r.IntN(2) == 0 {
+				s.Reply(c, tk.ID, by, "…", step())
+			}
+			if r.IntN(10) < 7 {
+				s.Resolve(c, tk.ID, by, "…", step())
+				if r.IntN(2) == 0 {
+					s.Rate(c, tk.ID, who, 1+r.IntN(5), step())
+				}
+				if r.IntN(5) == 0 {
+					s.Reopen(c, tk.ID, who, step())
+					if r.IntN(2) == 0 {
+						s.Resolve(c, tk.ID, by, "…", step())
+						s.CloseResolved(c, tk.ID, shakwa.SystemActor, step())
+					}
+				}
+			}
+		}
+		if r.IntN(5) == 0 {
+			f := &shakwa.Feedback{Kind: shakwa.KindThanks, Centre: tk.Centre, Staff: by.ID, Created: step()}
+			if r.IntN(2) == 0 {
+				f.Kind, f.Staff, f.Stars = shakwa.KindFeedback, "", r.IntN(6)
+			}
+			if err := s.AddFeedback(c, f, who); err != nil {
+				t.Fatal(err)
+			}
+			fb = append(fb, f)
+		}
+	}
+	return ids, fb
+}
+
+// testTallies: the store's tallies are always what its tickets add up to
+// as they are now, through every transition, transfers included; a change
+// whose tallies were missed (made by a store without them) is made good
+// by the ticket's next change; a rebuild from the tickets gives the same;
+// two writers at once lose nothing.
+func testTallies(t *testing.T, open opener) {
+	f := open(t, storage.WithTallier(tallyModel))
+	s, c := f.s, ctx(t)
+	r := rand.New(rand.NewPCG(1, 2))
+	ids, fb := tallyWork(t, s, r, 150)
+	checkTallies(t, f, s, ids, fb)
+
+	// Changes whose tallies were missed, then later changes of the same
+	// tickets.
+	blind, err := f.reopen(c, storage.WithPrefix(f.prefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := since(70 * 24 * time.Hour)
+	var missed []string
+	for _, id := range ids {
+		tk := mustGet(t, s, id)
+		if tk.Status == shakwa.StatusNew {
+			if _, err := blind.Claim(c, id, shakwa.Staff{ID: "113"}, nil, later); err != nil {
+				t.Fatal(err)
+			}
+			missed = append(missed, id)
+		}
+	}
+	for _, id := range missed {
+		if _, err := s.Note(c, id, shakwa.Staff{ID: "113"}, "…", later.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(missed) == 0 {
+		t.Fatal("no new tickets to miss changes of")
+	}
+	checkTallies(t, f, s, ids, fb)
+
+	// Two writers at once on the same tickets.
+	other, err := f.reopen(c, storage.WithPrefix(f.prefix), storage.WithTallier(tallyModel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i, st := range []*storage.Store{s, other} {
+		wg.Go(func() {
+			for _, id := range missed {
+				by := shakwa.Staff{ID: "113"}
+				if i == 1 {
+					st.Reply(c, id, by, "…", later.Add(2*time.Minute))
+				} else {
+					st.Transfer(c, id, by, "KRM", later.Add(2*time.Minute))
+				}
+			}
+		})
+	}
+	wg.Wait()
+	checkTallies(t, f, s, ids, fb)
+
+	// Thrown away and made again.
+	var calls, last int
+	if err := s.RebuildTallies(c, nil, func(done, total int) { calls, last = calls+1, done }); err != nil {
+		t.Fatal(err)
+	}
+	if calls == 0 || last != len(ids)+len(fb) {
+		t.Errorf("progress: %d calls, last at %d; want it to reach %d", calls, last, len(ids)+len(fb))
+	}
+	checkTallies(t, f, s, ids, fb)
+}
