@@ -52,6 +52,9 @@ type Config struct {
 	Timezone string `yaml:"timezone"`
 	// Location is Timezone loaded; Parse sets it.
 	Location *time.Location `yaml:"-"`
+	// WeekStart is the first day of a reporting week: "sunday" (the
+	// default, as in the UAE and Saudi Arabia) or "monday".
+	WeekStart string `yaml:"week_start"`
 	// Session holds conversation settings.
 	Session Session `yaml:"session"`
 	// ReopenDays is how many days after resolution a citizen may reopen a
@@ -183,7 +186,7 @@ func Load(path string) (*Config, error) {
 // A validation failure lists every problem found; each is a *FieldError
 // and matches shakwa.ErrInvalid.
 func Parse(data []byte) (*Config, error) {
-	c := &Config{Timezone: DefaultTimezone, ReopenDays: DefaultReopenDays, CloseAfter: Duration(DefaultCloseAfter)}
+	c := &Config{Timezone: DefaultTimezone, WeekStart: "sunday", ReopenDays: DefaultReopenDays, CloseAfter: Duration(DefaultCloseAfter)}
 	c.Session.Idle = Duration(DefaultIdle)
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -232,6 +235,14 @@ func newIndex(c *Config) *index {
 		x.people[p.Telegram] = i
 	}
 	return x
+}
+
+// FirstWeekday is WeekStart as a day of the week.
+func (c *Config) FirstWeekday() time.Weekday {
+	if c.WeekStart == "monday" {
+		return time.Monday
+	}
+	return time.Sunday
 }
 
 // Centre returns the centre with the given code (exact, upper case).

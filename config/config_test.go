@@ -125,6 +125,7 @@ func TestParseValidation(t *testing.T) {
 		{"zero idle", "idle: 30m", "idle: 0s", `session.idle: must be greater than zero`},
 		{"negative idle", "idle: 30m", "idle: -1m", `session.idle: must be greater than zero`},
 		{"zero reopen days", "reopen_days: 7", "reopen_days: 0", `reopen_days: must be at least 1`},
+		{"week starting on a Friday", "reopen_days: 7", "reopen_days: 7\nweek_start: friday", `week_start: "friday": want sunday or monday`},
 		{"short close_after", "reopen_days: 7", "reopen_days: 7\nclose_after: 10m", `close_after: must be at least 1h`},
 		{"template without a name", "reopen_days: 7", "reopen_days: 7\nwhatsapp: {template: {languages: {ar: ar}}}", `whatsapp.template.name: required`},
 		{"template without Arabic", "reopen_days: 7", "reopen_days: 7\nwhatsapp: {template: {name: t, languages: {en: en_US}}}", `whatsapp.template.languages.ar: required`},

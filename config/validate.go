@@ -50,6 +50,9 @@ func (c *Config) validateSettings(ps *problems) {
 			ps.add("timezone", "%q is not a known IANA time zone", c.Timezone)
 		}
 	}
+	if c.WeekStart != "sunday" && c.WeekStart != "monday" {
+		ps.add("week_start", "%q: want sunday or monday", c.WeekStart)
+	}
 	if c.Session.Idle <= 0 {
 		ps.add("session.idle", "must be greater than zero")
 	}

@@ -1,7 +1,9 @@
 package stats
 
 import (
+	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -220,4 +222,25 @@ func clean(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// tallyVersion changes whenever what TicketTallies makes changes: the
+// tallies kept must then be made again.
+const tallyVersion = "1"
+
+// Fingerprint names what the tallies depend on: their version, the zone
+// and every centre's targets. Tallies kept under another fingerprint are
+// out of date and must be rebuilt from the tickets.
+func (m Model) Fingerprint() string {
+	codes := make([]string, 0, len(m.SLA))
+	for c := range m.SLA {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	var b strings.Builder
+	b.WriteString("tallies/" + tallyVersion + " " + m.loc().String())
+	for _, c := range codes {
+		fmt.Fprintf(&b, " %s=%s/%s", c, m.SLA[c].Claim, m.SLA[c].Resolve)
+	}
+	return b.String()
 }

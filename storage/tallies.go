@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -536,6 +537,28 @@ func (s *Store) dropTallies(ctx context.Context, only map[string]bool) error {
 	}
 	if err != nil {
 		return fmt.Errorf("drop tallies: %w", err)
+	}
+	return nil
+}
+
+// TallyMark is what the tallies were last made with (a Tallier's
+// fingerprint, see SetTallyMark); "" when never.
+func (s *Store) TallyMark(ctx context.Context) (string, error) {
+	v, err := s.rdb.Get(ctx, s.plain("meta:tallies")).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("tally mark: %w", err)
+	}
+	return v, nil
+}
+
+// SetTallyMark records what the tallies were made with, once a rebuild
+// made them so.
+func (s *Store) SetTallyMark(ctx context.Context, mark string) error {
+	if err := s.rdb.Set(ctx, s.plain("meta:tallies"), mark, 0).Err(); err != nil {
+		return fmt.Errorf("tally mark: %w", err)
 	}
 	return nil
 }

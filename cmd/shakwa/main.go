@@ -57,6 +57,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
+	sub := "" // a command's own command: "tallies rebuild"
+	if cmd == "tallies" && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		sub, args = args[0], args[1:]
+	}
 	fs := flag.NewFlagSet("shakwa "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configFile := fs.String("config", getenv("SHAKWA_CONFIG"), "configuration `file` (env SHAKWA_CONFIG; demo: the built-in example)")
@@ -105,9 +109,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	case "demo":
 		e.HTTPAddr = or(e.HTTPAddr, "127.0.0.1:8080")
 		return serve(ctx, e, log)
+	case "tallies":
+		if sub != "rebuild" {
+			return errors.New("usage: shakwa tallies rebuild [-config file]")
+		}
+		e.ConfigFile = or(e.ConfigFile, "config.yaml")
+		e.RedisURL = or(e.RedisURL, "redis://127.0.0.1:6379/0")
+		return rebuildTallies(ctx, e, log)
 	}
 	fs.Usage()
-	return fmt.Errorf("unknown command %q (want serve or demo)", cmd)
+	return fmt.Errorf("unknown command %q (want serve, demo or tallies)", cmd)
 }
 
 // whatsappEnv is the WhatsApp channel's part of the environment; the

@@ -50,7 +50,8 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 	// go-redis logs (failed dials, mostly) through a process-wide logger
 	// of its own: make those lines ours, JSON on stderr like the rest.
 	redis.SetLogger(redisLogger{log.With("component", "redis")})
-	store, closeStore, err := openStore(ctx, e, log)
+	model := handlers.TallyModel(cfg)
+	store, closeStore, err := openStore(ctx, e, log, storage.WithTallier(model))
 	if err != nil {
 		return err
 	}
@@ -71,7 +72,7 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 	var degraded []named // channels that may find they cannot send
 	mux := routes(store, &degraded)
 	var channels []bot.Channel
-	var runners []func(context.Context) error
+	runners := []func(context.Context) error{keepTallies(store, model, log)}
 	var onShutdown []func() // run as shutdown begins
 	if e.TelegramToken != "" {
 		tg, closeTG, err := newTelegram(e, log, store, fs, deliver)
@@ -142,9 +143,9 @@ func loadConfig(e env) (*config.Config, error) {
 
 // openStore connects to REDIS_URL; the demo without one starts an
 // in-memory store, and says so.
-func openStore(ctx context.Context, e env, log *slog.Logger) (*storage.Store, func(), error) {
+func openStore(ctx context.Context, e env, log *slog.Logger, opts ...storage.Option) (*storage.Store, func(), error) {
 	if e.RedisURL == "" && e.Demo {
-		store, stop, err := storage.OpenMemory(ctx)
+		store, stop, err := storage.OpenMemory(ctx, opts...)
 		if err != nil {
 			return nil, nil, fmt.Errorf("in-memory store: %w", err)
 		}
@@ -152,7 +153,7 @@ func openStore(ctx context.Context, e env, log *slog.Logger) (*storage.Store, fu
 		fmt.Fprintln(e.Stderr, "shakwa demo: REDIS_URL is not set, so data lives in memory and is lost when the demo stops")
 		return store, func() { store.Close(); stop() }, nil
 	}
-	store, err := storage.Open(ctx, e.RedisURL)
+	store, err := storage.Open(ctx, e.RedisURL, opts...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("redis: %w", err)
 	}

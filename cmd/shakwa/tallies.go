@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/shakwa/shakwa/handlers"
+	"github.com/shakwa/shakwa/stats"
+	"github.com/shakwa/shakwa/storage"
+)
+
+// talliesLease names the lease a replica holds while it rebuilds the
+// tallies, so that of several starting at once one does it.
+const talliesLease = "tallies-rebuild"
+
+// keepTallies is a runner: when the tallies in the store were made with
+// another model than m (first start, an upgrade, a new zone or SLA
+// target), one replica rebuilds them from the tickets, then it waits for
+// the end like the other runners. Figures read meanwhile are partial.
+func keepTallies(store *storage.Store, m stats.Model, log *slog.Logger) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if err := ensureTallies(ctx, store, m, log, nil); err != nil && ctx.Err() == nil {
+			log.Error("tallies not rebuilt; figures may be incomplete until they are (shakwa tallies rebuild)", "err", err)
+		}
+		<-ctx.Done()
+		return nil
+	}
+}
+
+// ensureTallies rebuilds the tallies unless they were made with m.
+func ensureTallies(ctx context.Context, store *storage.Store, m stats.Model, log *slog.Logger, progress func(done, total int)) error {
+	mark, err := store.TallyMark(ctx)
+	if err != nil || mark == m.Fingerprint() {
+		return err
+	}
+	holder := rand.Text()
+	ok, err := store.Lease(ctx, talliesLease, holder, time.Hour)
+	if err != nil || !ok {
+		return err // another replica is at it
+	}
+	defer store.Unlease(context.WithoutCancel(ctx), talliesLease, holder)
+	log.Info("rebuilding tallies", "was", mark, "now", m.Fingerprint())
+	start := time.Now()
+	if err := store.RebuildTallies(ctx, nil, progress); err != nil {
+		return err
+	}
+	if err := store.SetTallyMark(ctx, m.Fingerprint()); err != nil {
+		return err
+	}
+	log.Info("tallies rebuilt", "took", time.Since(start).Round(time.Millisecond).String())
+	return nil
+}
+
+// rebuildTallies is "shakwa tallies rebuild": the tallies made again from
+// every ticket, with a progress bar on a terminal.
+func rebuildTallies(ctx context.Context, e env, log *slog.Logger) error {
+	cfg, err := loadConfig(e)
+	if err != nil {
+		return err
+	}
+	m := handlers.TallyModel(cfg)
+	store, err := storage.Open(ctx, e.RedisURL, storage.WithTallier(m))
+	if err != nil {
+		return fmt.Errorf("redis: %w", err)
+	}
+	defer store.Close()
+	// Whatever the mark says: this is asked for.
+	if err := store.SetTallyMark(ctx, ""); err != nil {
+		return err
+	}
+	var progress func(done, total int)
+	if isTerminal(e.Stderr) {
+		progress = bar(e.Stderr)
+	}
+	if err := ensureTallies(ctx, store, m, log, progress); err != nil {
+		return err
+	}
+	if progress != nil {
+		fmt.Fprintln(e.Stderr)
+	}
+	return nil
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// bar draws a progress bar on w, redrawn in place.
+func bar(w io.Writer) func(done, total int) {
+	return func(done, total int) {
+		const width = 40
+		n := width
+		if total > 0 {
+			n = width * done / total
+		}
+		fmt.Fprintf(w, "\r[%-*s] %d/%d", width, strings.Repeat("#", n), done, total)
+	}
+}

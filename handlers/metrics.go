@@ -1,0 +1,24 @@
+package handlers
+
+import (
+	"time"
+
+	"github.com/shakwa/shakwa/config"
+	"github.com/shakwa/shakwa/stats"
+)
+
+// TallyModel is how the deployment's tickets become metrics: its zone and
+// each centre's targets. Storage keeps tallies with it; the reports read
+// them with it.
+func TallyModel(cfg *config.Config) stats.Model {
+	m := stats.Model{Loc: cfg.Location, SLA: map[string]stats.SLA{}}
+	for _, c := range cfg.Centres {
+		m.SLA[c.Code] = stats.SLA{Claim: time.Duration(c.SLA.Claim), Resolve: time.Duration(c.SLA.Resolve)}
+	}
+	return m
+}
+
+// calendar is the deployment's reporting calendar.
+func calendar(cfg *config.Config) stats.Calendar {
+	return stats.Calendar{Loc: cfg.Location, WeekStart: cfg.FirstWeekday()}
+}
