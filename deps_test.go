@@ -59,6 +59,7 @@ var forbidden = map[string][]struct{ prefix, why string }{
 	"config":  {{module + "/storage", "config is read once by main"}, {module + "/bot", "config is read once by main"}},
 	"locales": {{module + "/", "locales import nothing of ours"}},
 	"export":  {{module + "/", "export is pure: data in, bytes out"}},
+	"charts":  {{module + "/", "charts draws pictures from data and knows nothing of ours"}},
 	"files": {
 		{module + "/bot", "the file store knows bytes, not chats"},
 		{module + "/storage", "the file store is a directory, not Redis"},
