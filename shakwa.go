@@ -188,3 +188,8 @@ type Tally struct {
 	MonthField string
 	N          int64
 }
+
+// TallyKey names one hash of a centre's tallies: "d:YYYYMMDD" (a day's
+// totals), "m:YYYYMM" (a month's), or the same with an x in front for the
+// breakdowns.
+type TallyKey struct{ Centre, Key string }

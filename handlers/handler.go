@@ -18,6 +18,7 @@ import (
 	"github.com/shakwa/shakwa/bot"
 	"github.com/shakwa/shakwa/config"
 	"github.com/shakwa/shakwa/locales"
+	"github.com/shakwa/shakwa/stats"
 )
 
 // SessionStore keeps conversation state under opaque names.
@@ -63,15 +64,6 @@ type TicketStore interface {
 	CitizenTickets(ctx context.Context, who shakwa.Address, limit int) ([]*shakwa.Ticket, error)
 }
 
-// ReportStore gives the raw material of service metrics.
-type ReportStore interface {
-	AddFeedback(ctx context.Context, f *shakwa.Feedback, from shakwa.Address) error
-	TicketsCreated(ctx context.Context, from, to time.Time) ([]*shakwa.Ticket, error)
-	TicketsResolved(ctx context.Context, from, to time.Time) ([]*shakwa.Ticket, error)
-	OpenTickets(ctx context.Context) ([]*shakwa.Ticket, error)
-	FeedbackCreated(ctx context.Context, from, to time.Time) ([]*shakwa.Feedback, error)
-}
-
 // RefStore maps sent messages back to what they were about.
 type RefStore interface {
 	RefOf(ctx context.Context, chat, messageID string) (string, error)
@@ -101,6 +93,9 @@ type Options struct {
 	// MaxFileMB is the largest file kept, for the message that refuses a
 	// larger one. Default 16.
 	MaxFileMB int
+	// Files keeps the documents the bot makes (a report's full table);
+	// without it they are not sent.
+	Files FileKeeper
 }
 
 // Handler answers every Message and runs the handlers' jobs. Create it
@@ -111,6 +106,9 @@ type Handler struct {
 	log       *slog.Logger
 	notify    *Notifier
 	maxFileMB int
+	model     stats.Model
+	cal       stats.Calendar
+	files     FileKeeper
 }
 
 var (
@@ -129,7 +127,8 @@ func New(cfg *config.Config, store Store, text *locales.Bundle, now func() time.
 	}
 	w := words{cfg: cfg, text: text, now: now}
 	return &Handler{words: w, store: store, log: log, maxFileMB: opts.MaxFileMB,
-		notify: &Notifier{words: w, store: store, staffChannel: opts.StaffChannel}}
+		notify: &Notifier{words: w, store: store, staffChannel: opts.StaffChannel},
+		model:  TallyModel(cfg), cal: calendar(cfg), files: opts.Files}
 }
 
 // Notifier returns the Handler's Notifier, for work outside a Message.

@@ -262,21 +262,6 @@ func TestFeedbackAndThanksReachStaff(t *testing.T) {
 	}
 }
 
-func TestStatsOnlyForManagers(t *testing.T) {
-	w := newWorld(t)
-	for _, p := range []person{citizen, fatima} {
-		if rs := w.text(p, "/stats"); len(find(rs, p.id, "للمديرين فقط")) != 1 {
-			t.Errorf("%s /stats: %v", p.name, texts(rs))
-		}
-	}
-	if rs := w.text(manager, "/stats yearly"); len(find(rs, manager.id, "/stats")) != 1 {
-		t.Errorf("bad period: %v", texts(rs))
-	}
-	if rs := w.text(manager, "/stats week"); len(find(rs, manager.id, "آخر 7 أيام")) != 1 {
-		t.Errorf("/stats week: %v", texts(rs))
-	}
-}
-
 func texts(rs []bot.Reply) []string {
 	var out []string
 	for _, r := range rs {

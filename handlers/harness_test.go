@@ -101,7 +101,7 @@ func newWorldWith(t *testing.T, yaml string) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{t: t, store: storagetest.Store(t), lastIDs: map[string]string{},
+	w := &world{t: t, store: storagetest.Store(t, storage.WithTallier(TallyModel(cfg))), lastIDs: map[string]string{},
 		now: time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC), logs: &logBuffer{}}
 	log := slog.New(slog.NewJSONHandler(w.logs, nil))
 	w.h = New(cfg, w.store, strictText(t), func() time.Time { return w.now }, log, Options{})

@@ -1,123 +1,331 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"strconv"
+	"io"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/bot"
 	"github.com/shakwa/shakwa/config"
+	"github.com/shakwa/shakwa/export"
 	"github.com/shakwa/shakwa/stats"
 )
 
-// periods maps the typed period words (in either language) to a Period.
-var periods = []stats.Period{"today", "week", "month"}
+// ReportStore is what the figures are read from: the tallies storage keeps
+// per centre and day (see stats.Model), and the centres' open tickets.
+type ReportStore interface {
+	AddFeedback(ctx context.Context, f *shakwa.Feedback, from shakwa.Address) error
+	ReadTallies(ctx context.Context, keys []shakwa.TallyKey) ([]map[string]int64, error)
+	Backlog(ctx context.Context, centres []string, before []time.Time) (open []int64, older [][]int64, err error)
+}
 
-// stats answers /stats [today|week|month] for managers.
+// FileKeeper keeps the bytes of a document the bot sends (a report's full
+// table), for the outbox to upload.
+type FileKeeper interface {
+	Put(ctx context.Context, r io.Reader, mime string) (id string, size int64, err error)
+}
+
+// backlogAges are the ages the backlog is told by: open for more than a
+// day, three days, a week. oldAge is the one summaries mention.
+var backlogAges = []time.Duration{7 * 24 * time.Hour, 3 * 24 * time.Hour, 24 * time.Hour}
+
+const oldAge = 1 // index in backlogAges: three days
+
+// centreFigures is one centre's figures over a span, with its backlog now.
+type centreFigures struct {
+	Code string
+	stats.Figures
+	Open  int64
+	Older [3]int64 // open for more than backlogAges[i]
+}
+
+// scope lists the centres whose figures p may read, in display order: a
+// manager's (every centre when they list none), a supervisor's own.
+func (h words) scope(p *config.Person) []string {
+	if p == nil || p.Role != shakwa.RoleManager && p.Role != shakwa.RoleSupervisor {
+		return nil
+	}
+	var out []string
+	for _, c := range h.cfg.Centres {
+		if p.Serves(c.Code) {
+			out = append(out, c.Code)
+		}
+	}
+	return out
+}
+
+// figures reads the span's figures of centres, and their backlog now: one
+// round trip for the tallies, one for the backlog.
+func (h *Handler) figures(ctx context.Context, span stats.Span, centres []string) ([]centreFigures, error) {
+	reads := h.model.Reads(span, false)
+	keys := make([]shakwa.TallyKey, 0, len(reads)*len(centres))
+	for _, c := range centres {
+		for _, r := range reads {
+			keys = append(keys, shakwa.TallyKey{Centre: c, Key: r.Key})
+		}
+	}
+	got, err := h.store.ReadTallies(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("figures: %w", err)
+	}
+	now := h.now()
+	before := make([]time.Time, len(backlogAges))
+	for i, a := range backlogAges {
+		before[i] = now.Add(-a)
+	}
+	open, older, err := h.store.Backlog(ctx, centres, before)
+	if err != nil {
+		return nil, fmt.Errorf("figures: %w", err)
+	}
+	out := make([]centreFigures, len(centres))
+	for i, c := range centres {
+		sum := stats.Sum{}
+		for j, r := range reads {
+			sum.Add(r, got[i*len(reads)+j])
+		}
+		out[i] = centreFigures{Code: c, Figures: stats.FiguresOf(sum, ""), Open: open[i]}
+		copy(out[i].Older[:], older[i])
+	}
+	return out, nil
+}
+
+// total adds up centres' figures: counts add, durations merge.
+func total(cs []centreFigures) centreFigures {
+	t := centreFigures{}
+	for _, c := range cs {
+		t.Figures.Add(c.Figures)
+		t.Open += c.Open
+		for i := range t.Older {
+			t.Older[i] += c.Older[i]
+		}
+	}
+	return t
+}
+
+// statsArgs reads "/stats [period] [centre]": the centre is any word that
+// is one of the centre codes (any case); the rest is the period.
+func (h *Handler) statsArgs(args string, now time.Time) (stats.Span, string, error) {
+	var rest []string
+	centre := ""
+	for _, w := range strings.Fields(args) {
+		if _, ok := h.cfg.Centre(strings.ToUpper(w)); ok && centre == "" {
+			centre = strings.ToUpper(w)
+			continue
+		}
+		rest = append(rest, w)
+	}
+	span, err := h.cal.Parse(strings.Join(rest, " "), now)
+	return span, centre, err
+}
+
+// stats answers /stats [period] [centre] for managers and supervisors:
+// the total, and the centres that need attention, in one message; the
+// whole table as a document when there are more centres than a phone
+// screen holds.
 func (h *Handler) stats(ctx context.Context, c *conv, args string) {
-	if c.person == nil || c.person.Role != shakwa.RoleManager {
+	centres := h.scope(c.person)
+	if len(centres) == 0 {
 		c.say("stats.forbidden", nil)
 		return
 	}
-	period := stats.Period("today")
-	if args != "" {
-		period = ""
-		for _, p := range periods {
-			if h.text.Is("words."+string(p), args) {
-				period = p
-			}
-		}
-		if period == "" {
-			c.say("stats.usage", nil)
+	span, centre, err := h.statsArgs(args, h.now())
+	if err != nil {
+		c.say("stats.usage", nil)
+		return
+	}
+	if centre != "" {
+		if !slices.Contains(centres, centre) {
+			c.say("stats.not_yours", map[string]any{"Centre": centre})
 			return
 		}
+		centres = []string{centre}
 	}
-	rep, err := h.report(ctx, *c.person, period)
+	cs, err := h.figures(ctx, span, centres)
 	if err != nil {
 		c.fail(ctx, err)
 		return
 	}
-	for _, text := range h.reportText(c.lang, period, rep) {
-		c.Reply(c.reply(text, nil))
+	for _, r := range h.statsReplies(ctx, c.lang, span, cs) {
+		r.Channel, r.Chat = c.m.Channel, c.m.Chat
+		c.Reply(r)
 	}
 }
 
-// reportText renders a report in lang: a title, then one message with a
-// block per centre and the total.
-func (h words) reportText(lang string, period stats.Period, rep stats.Report) []string {
-	title := h.text.Text(lang, "stats.title", map[string]any{"Period": h.text.Text(lang, "period."+string(period), nil),
-		"From": h.localTime(rep.From), "To": h.localTime(rep.To)})
-	var blocks []string
-	for _, cs := range rep.Centres {
-		blocks = append(blocks, h.centreStats(lang, h.centreName(cs.Centre, lang), cs))
-	}
-	blocks = append(blocks, h.centreStats(lang, h.text.Text(lang, "stats.total", nil), rep.Total))
-	return []string{title, h.text.Text(lang, "stats.body", map[string]any{"Body": strings.Join(blocks, "\n\n")})}
-}
+// inlineCentres is how many centres a summary shows in full; beyond, it
+// shows those that need attention, and the table goes as a document.
+const inlineCentres = 3
 
-// report gathers the window's tickets and feedback and computes metrics
-// for the centres the manager p oversees. It needs no conversation: a
-// scheduled report is built the same way.
-func (h *Handler) report(ctx context.Context, p config.Person, period stats.Period) (stats.Report, error) {
-	from, to, err := stats.Window(period, h.now(), h.cfg.Location)
-	if err != nil {
-		return stats.Report{}, err
-	}
-	in := stats.Input{From: from, To: to, SLA: map[string]stats.SLA{}}
-	if in.Created, err = h.store.TicketsCreated(ctx, from, to); err != nil {
-		return stats.Report{}, fmt.Errorf("created tickets: %w", err)
-	}
-	if in.Resolved, err = h.store.TicketsResolved(ctx, from, to); err != nil {
-		return stats.Report{}, fmt.Errorf("resolved tickets: %w", err)
-	}
-	if in.Open, err = h.store.OpenTickets(ctx); err != nil {
-		return stats.Report{}, fmt.Errorf("open tickets: %w", err)
-	}
-	if in.Feedback, err = h.store.FeedbackCreated(ctx, from, to); err != nil {
-		return stats.Report{}, fmt.Errorf("feedback: %w", err)
-	}
-	for _, ce := range h.cfg.Centres {
-		if len(p.Centres) == 0 || p.Serves(ce.Code) {
-			in.Centres = append(in.Centres, ce.Code)
-		}
-		in.SLA[ce.Code] = stats.SLA{Claim: time.Duration(ce.SLA.Claim), Resolve: time.Duration(ce.SLA.Resolve)}
-	}
-	return stats.Compute(in), nil
-}
-
-// centreStats renders one centre's block of a report.
-func (h words) centreStats(lang, name string, s stats.CentreStats) string {
+// statsReplies renders the figures: a summary and, for many centres, the
+// table as a document.
+func (h *Handler) statsReplies(ctx context.Context, lang string, span stats.Span, cs []centreFigures) []bot.Reply {
 	t := func(key string, data map[string]any) string { return h.text.Text(lang, key, data) }
-	none := t("stats.none", nil)
-	dur := func(ok bool, d time.Duration) string {
-		if !ok {
-			return none
+	parts := []string{h.spanTitle(lang, span, len(cs))}
+	if len(cs) <= inlineCentres {
+		for _, f := range cs {
+			parts = append(parts, h.figuresBlock(lang, isolate(h.centreName(f.Code, lang)), f))
 		}
-		return h.duration(lang, d)
-	}
-	pct := func(n, of int) string {
-		if of == 0 {
-			return none
+		if len(cs) > 1 {
+			parts = append(parts, h.figuresBlock(lang, t("stats.total", nil), total(cs)))
 		}
-		return t("stats.percent", map[string]any{"N": n * 100 / of})
+		return []bot.Reply{{Text: strings.Join(parts, "\n\n"), Lang: lang}}
 	}
-	rated := t("stats.no_ratings", nil)
-	if s.Rated > 0 {
-		rated = t("stats.ratings", map[string]any{"Count": s.Rated, "Rating": oneDecimal(s.AvgRating())})
+	parts = append(parts, h.figuresBlock(lang, t("stats.total", nil), total(cs)))
+	parts = append(parts, h.attention(lang, cs))
+	out := []bot.Reply{{Text: strings.Join(parts, "\n\n"), Lang: lang}}
+	if doc, ok := h.statsTable(ctx, lang, span, cs); ok {
+		out = append(out, doc)
 	}
-	stars := none
-	if s.FeedbackRated > 0 {
-		stars = t("stats.stars", map[string]any{"N": oneDecimal(s.AvgFeedbackStars())})
+	return out
+}
+
+// figuresBlock is one centre's (or the total's) figures, a few lines.
+func (h words) figuresBlock(lang, name string, f centreFigures) string {
+	t := func(key string, data map[string]any) string { return h.text.Text(lang, key, data) }
+	median := func(d stats.Durations) string {
+		if v, ok := d.Percentile(50); ok {
+			return h.shortDuration(lang, v)
+		}
+		return t("stats.none", nil)
 	}
-	return t("stats.centre", map[string]any{
-		"Centre": name, "Received": s.Received, "Resolved": s.Resolved, "Open": s.Open,
-		"ClaimMedian": dur(s.HasClaim(), s.ClaimMedian), "ClaimP90": dur(s.HasClaim(), s.ClaimP90),
-		"ResolveMedian": dur(s.HasResolve(), s.ResolveMedian), "ResolveP90": dur(s.HasResolve(), s.ResolveP90),
-		"ClaimSLA": pct(s.ClaimWithinSLA, s.ClaimSamples), "ResolveSLA": pct(s.ResolveWithinSLA, s.ResolveSamples),
-		"Rated": rated, "Feedback": s.Feedback, "FeedbackStars": stars, "Thanks": s.Thanks,
+	old := ""
+	if f.Older[oldAge] > 0 {
+		old = t("stats.old", map[string]any{"Count": f.Older[oldAge]})
+	}
+	rating := t("stats.no_ratings", nil)
+	if avg, n := f.Rating(); n > 0 {
+		rating = t("stats.rating", map[string]any{"Count": n, "Avg": twoDecimals(avg),
+			"Response": h.percent(lang, f.RatingResponse())})
+	}
+	return t("stats.block", map[string]any{
+		"Name": name, "Received": f.Received, "Resolved": f.Resolved, "Open": f.Open, "Old": old,
+		"ClaimMedian": median(f.ClaimTime), "ClaimSLA": h.percent(lang, f.ClaimSLA),
+		"ResolveMedian": median(f.ResolveTime), "ResolveSLA": h.percent(lang, f.ResolveSLA),
+		"Rating": rating, "Thanks": f.Thanks,
 	})
 }
 
-func oneDecimal(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
+// attentionLimit is how many centres a summary names as needing attention.
+const attentionLimit = 5
+
+// attention names the centres that most need a manager's look: SLA
+// shares under 90 %, tickets open for more than three days, ratings
+// under 3.5 (of at least five). Worst first.
+func (h words) attention(lang string, cs []centreFigures) string {
+	t := func(key string, data map[string]any) string { return h.text.Text(lang, key, data) }
+	type flagged struct {
+		code  string
+		why   []string
+		worst float64
+	}
+	var fs []flagged
+	for _, f := range cs {
+		fl := flagged{code: f.Code, worst: 100}
+		if p, ok := f.ClaimSLA.Percent(); ok && p < 90 {
+			fl.why = append(fl.why, t("why.claim_sla", map[string]any{"P": h.percent(lang, f.ClaimSLA)}))
+			fl.worst = min(fl.worst, p)
+		}
+		if p, ok := f.ResolveSLA.Percent(); ok && p < 90 {
+			fl.why = append(fl.why, t("why.resolve_sla", map[string]any{"P": h.percent(lang, f.ResolveSLA)}))
+			fl.worst = min(fl.worst, p)
+		}
+		if f.Older[oldAge] > 0 {
+			fl.why = append(fl.why, t("why.old", map[string]any{"Count": f.Older[oldAge]}))
+			fl.worst = min(fl.worst, 100-float64(f.Older[oldAge]))
+		}
+		if avg, n := f.Rating(); n >= 5 && avg < 3.5 {
+			fl.why = append(fl.why, t("why.rating", map[string]any{"Avg": twoDecimals(avg)}))
+			fl.worst = min(fl.worst, avg*20)
+		}
+		if len(fl.why) > 0 {
+			fs = append(fs, fl)
+		}
+	}
+	if len(fs) == 0 {
+		return t("stats.all_good", nil)
+	}
+	slices.SortStableFunc(fs, func(a, b flagged) int {
+		if len(a.why) != len(b.why) {
+			return len(b.why) - len(a.why)
+		}
+		switch {
+		case a.worst < b.worst:
+			return -1
+		case a.worst > b.worst:
+			return 1
+		}
+		return 0
+	})
+	lines := []string{t("stats.attention", map[string]any{"Count": len(fs)})}
+	for _, f := range fs[:min(len(fs), attentionLimit)] {
+		lines = append(lines, t("stats.attention_line", map[string]any{
+			"Name": isolate(h.centreName(f.code, lang)), "Why": strings.Join(f.why, t("stats.separator", nil))}))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// statsTable is every centre's figures as a spreadsheet, sent as a
+// document; ok is false when there is no file store to send it from.
+func (h *Handler) statsTable(ctx context.Context, lang string, span stats.Span, cs []centreFigures) (bot.Reply, bool) {
+	if h.files == nil {
+		return bot.Reply{}, false
+	}
+	t := func(key string) string { return h.text.Text(lang, key, nil) }
+	hours := func(d stats.Durations, p float64) export.Cell {
+		if v, ok := d.Percentile(p); ok {
+			return export.Hours(v)
+		}
+		return export.Cell{}
+	}
+	pct := func(s stats.Share) export.Cell {
+		if p, ok := s.Percent(); ok {
+			return export.Number(float64(int64(p*10+0.5)) / 10)
+		}
+		return export.Cell{}
+	}
+	row := func(name string, f centreFigures) []export.Cell {
+		avg, n := f.Rating()
+		rating := export.Cell{}
+		if n > 0 {
+			rating = export.Number(float64(int64(avg*100+0.5)) / 100)
+		}
+		return []export.Cell{export.Text(name), export.Int(int(f.Received)), export.Int(int(f.Claimed)),
+			export.Int(int(f.Resolved)), export.Int(int(f.Open)), export.Int(int(f.Older[oldAge])),
+			hours(f.ClaimTime, 50), hours(f.ClaimTime, 90), pct(f.ClaimSLA),
+			hours(f.ResolveTime, 50), hours(f.ResolveTime, 90), pct(f.ResolveSLA),
+			rating, export.Int(int(n)), pct(f.RatingResponse()),
+			export.Int(int(f.Reopened)), export.Int(int(f.Transferred)), export.Int(int(f.Thanks))}
+	}
+	sheet := export.Sheet{Name: t("stats.sheet"), RTL: lang == "ar", Location: h.cfg.Location}
+	for _, k := range []string{"centre", "received", "claimed", "resolved", "open", "old", "claim_median", "claim_p90",
+		"claim_sla", "resolve_median", "resolve_p90", "resolve_sla", "rating", "ratings", "response", "reopened",
+		"transferred", "thanks"} {
+		sheet.Header = append(sheet.Header, t("stats.col."+k))
+	}
+	for _, f := range cs {
+		sheet.Rows = append(sheet.Rows, row(h.centreName(f.Code, lang), f))
+	}
+	sheet.Rows = append(sheet.Rows, row(t("stats.total"), total(cs)))
+	var buf bytes.Buffer
+	if err := export.WriteXLSX(&buf, sheet); err != nil {
+		h.log.ErrorContext(ctx, "stats table", "err", err)
+		return bot.Reply{}, false
+	}
+	const xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	id, size, err := h.files.Put(ctx, &buf, xlsx)
+	if err != nil {
+		h.log.ErrorContext(ctx, "stats table", "err", err)
+		return bot.Reply{}, false
+	}
+	name := "shakwa-" + span.From.Format("20060102") + "-" + span.Last().Format("20060102") + ".xlsx"
+	return bot.Reply{Text: t("stats.table_caption"), Lang: lang, Attachments: []shakwa.Attachment{{
+		Kind: "document", ID: id, From: fileOrigin, File: id, Name: name, Mime: xlsx, Size: size}}}, true
+}
+
+// fileOrigin is the channel a document the bot made comes from: none, so
+// every channel uploads it from the file store.
+const fileOrigin = "shakwa"

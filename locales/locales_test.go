@@ -16,6 +16,9 @@ var sample = map[string]any{
 	"From": "a", "Body": "b", "Received": 1, "Resolved": 1, "Open": 1, "ClaimMedian": "x",
 	"ClaimP90": "x", "ResolveMedian": "x", "ResolveP90": "x", "ClaimSLA": "90%",
 	"ResolveSLA": "80%", "Rating": "4.5", "Reason": "(#131026) Message undeliverable", "Channel": "whatsapp", "Rated": 3, "N": 5, "FeedbackStars": "4.2", "Thanks": 2, "Feedback": 7,
+	"Day": 17, "Month": "ديسمبر", "Year": 2026, "FromMonth": "نوفمبر", "ToMonth": "ديسمبر", "FromYear": 2025,
+	"ToYear": 2026, "M": 59, "H": 1, "D": 2, "Span": "هذا الشهر", "Dates": "1–17 ديسمبر 2026", "Centres": "3 مراكز",
+	"Old": "", "Avg": "4.35", "P": "61%", "Why": "سبب",
 }
 
 func TestSameKeys(t *testing.T) {
@@ -99,7 +102,7 @@ func TestIs(t *testing.T) {
 	}{
 		{"words.cancel", "إلغاء", true}, {"words.cancel", "الغاء", true}, {"words.cancel", " إلغاءْ! ", true},
 		{"words.cancel", "CANCEL", true}, {"words.cancel", "Cancel.", true}, {"words.cancel", "الغاء الطلب", false},
-		{"words.skip", "تخطى", true}, {"words.back", "رجوع", true}, {"words.week", "اسبوع", true},
+		{"words.skip", "تخطى", true}, {"words.back", "رجوع", true}, {"words.back", "الرجوع", false},
 		{"words.cancel", "", false},
 	} {
 		if got := b.Is(tc.key, tc.text); got != tc.want {

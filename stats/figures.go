@@ -263,8 +263,10 @@ func (d Durations) Mean() time.Duration {
 }
 
 // Percentile is the p-th percentile by the nearest rank (as Percentile
-// is over samples), read from the histogram: within 5 % of the true
-// value. ok is false when there is no histogram or no sample.
+// is over samples), read from the histogram: within 1 % of the true value
+// (or a second). When every sample is in one bucket, it is their mean,
+// which is exact for one sample. ok is false when there is no histogram
+// or no sample.
 func (d Durations) Percentile(p float64) (time.Duration, bool) {
 	var n int64
 	for _, k := range d.hist {
@@ -272,6 +274,9 @@ func (d Durations) Percentile(p float64) (time.Duration, bool) {
 	}
 	if n == 0 {
 		return 0, false
+	}
+	if len(d.hist) == 1 && n == d.N {
+		return d.Mean(), true
 	}
 	rank := int64(math.Ceil(p*float64(n)/100 - 1e-9))
 	rank = min(max(rank, 1), n)

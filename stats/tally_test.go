@@ -185,7 +185,7 @@ func bruteFigures(m Model, ts []*shakwa.Ticket, fb []*shakwa.Feedback, span Span
 // TestFiguresMatchBruteForce: over 12,000 synthetic tickets and their
 // feedback, every figure read from the tallies, for every kind of span,
 // equals the count made from the tickets themselves, and percentiles are
-// within 5 % (or a second) of the true nearest-rank ones.
+// within 1 % (or a second) of the true nearest-rank ones.
 func TestFiguresMatchBruteForce(t *testing.T) {
 	dubai, err := time.LoadLocation("Asia/Dubai")
 	if err != nil {
@@ -276,8 +276,8 @@ func compare(t *testing.T, what string, got Figures, want brute) {
 		for _, p := range []float64{50, 90, 99} {
 			est, ok := c.d.Percentile(p)
 			exact := Percentile(c.samples, p)
-			if !ok || math.Abs(float64(est-exact)) > math.Max(0.05*float64(exact), float64(time.Second)) {
-				t.Errorf("%s: %s p%v = %v; want within 5%% of %v", what, c.name, p, est, exact)
+			if !ok || math.Abs(float64(est-exact)) > math.Max(0.01*float64(exact), float64(time.Second)) {
+				t.Errorf("%s: %s p%v = %v; want within 1%% of %v", what, c.name, p, est, exact)
 			}
 		}
 	}

@@ -327,13 +327,9 @@ func (s *Store) tallyFeedback(ctx context.Context, p redis.Pipeliner, f *shakwa.
 	return nil
 }
 
-// TallyRead names one tally hash to read: a centre's "d:YYYYMMDD",
-// "m:YYYYMM", "xd:YYYYMMDD" or "xm:YYYYMM".
-type TallyRead struct{ Centre, Key string }
-
 // ReadTallies returns the tallies of each read, in order (an empty map
 // for none), in one pipelined round trip.
-func (s *Store) ReadTallies(ctx context.Context, reads []TallyRead) ([]map[string]int64, error) {
+func (s *Store) ReadTallies(ctx context.Context, reads []shakwa.TallyKey) ([]map[string]int64, error) {
 	if len(reads) == 0 {
 		return nil, nil
 	}

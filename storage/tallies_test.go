@@ -71,14 +71,14 @@ func checkTallies(t *testing.T, f *fixture, s *storage.Store, ids []string, fb [
 		ts = append(ts, mustGet(t, s, id))
 	}
 	want := expectTallies(ts, fb)
-	var reads []storage.TallyRead
+	var reads []shakwa.TallyKey
 	for _, k := range f.keys(t, "agg:{*}:*") {
 		rest := strings.TrimPrefix(k, f.prefix+"agg:{")
 		centre, key, _ := strings.Cut(rest, "}:")
 		if key == "r" || key == "open" {
 			continue
 		}
-		reads = append(reads, storage.TallyRead{Centre: centre, Key: key})
+		reads = append(reads, shakwa.TallyKey{Centre: centre, Key: key})
 	}
 	got, err := s.ReadTallies(ctx(t), reads)
 	if err != nil {

@@ -147,7 +147,10 @@ func managerStats(t *testing.T, s *tab) {
 	private := `[data-testid=pane][data-chat="` + exampleManager + `"]`
 	s.click("choose "+exampleManager, `[data-testid=person][data-id="`+exampleManager+`"]`)
 	s.waitReady(private)
-	s.write(private, "/stats", want{text: []string{karama, "5.0"}})
+	// The demo's manager oversees five centres: the total inline, the
+	// per-centre table as a document.
+	s.write(private, "/stats", want{text: []string{"5.00"}})
+	s.waitBubble(private, 0, want{text: []string{".xlsx"}})
 }
 
 // chromiumPath finds Chromium, or skips the test.

@@ -62,7 +62,7 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 	}
 	defer closeFiles()
 
-	opts := handlers.Options{StaffChannel: telegram.Name}
+	opts := handlers.Options{StaffChannel: telegram.Name, Files: fs}
 	if e.TelegramToken == "" {
 		opts.StaffChannel = web.Name // demo without Telegram: staff use the web panel
 	}

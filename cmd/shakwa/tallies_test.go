@@ -43,7 +43,7 @@ func TestTallies(t *testing.T) {
 	}
 	received := func() int64 {
 		t.Helper()
-		got, err := old.ReadTallies(ctx, []storage.TallyRead{{Centre: "KRM", Key: "d:" + created.In(cfg.Location).Format("20060102")}})
+		got, err := old.ReadTallies(ctx, []shakwa.TallyKey{{Centre: "KRM", Key: "d:" + created.In(cfg.Location).Format("20060102")}})
 		if err != nil {
 			t.Fatal(err)
 		}

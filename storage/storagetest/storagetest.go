@@ -28,10 +28,10 @@ const (
 
 // Store returns a Store on the standalone Redis of SHAKWA_TEST_REDIS, with a
 // key prefix unique to this call. Its keys are deleted and its client
-// closed when t ends.
-func Store(t testing.TB) *storage.Store {
+// closed when t ends. opts are added to the Store's.
+func Store(t testing.TB, opts ...storage.Option) *storage.Store {
 	t.Helper()
-	return open(t, URL(t))
+	return open(t, URL(t), opts...)
 }
 
 // Cluster returns a Store on the Redis Cluster of
@@ -77,17 +77,17 @@ func Prefix(t testing.TB) string {
 	return "test:" + hex.EncodeToString(b) + ":"
 }
 
-func open(t testing.TB, url string) *storage.Store {
+func open(t testing.TB, url string, opts ...storage.Option) *storage.Store {
 	t.Helper()
-	opts, err := storage.ParseURL(url)
+	ro, err := storage.ParseURL(url)
 	if err != nil {
 		t.Fatalf("test redis url: %v", err)
 	}
-	rdb := redis.NewUniversalClient(opts)
+	rdb := redis.NewUniversalClient(ro)
 	prefix := Prefix(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	s, err := storage.New(ctx, rdb, storage.WithPrefix(prefix))
+	s, err := storage.New(ctx, rdb, append(opts, storage.WithPrefix(prefix))...)
 	if err != nil {
 		_ = rdb.Close()
 		t.Fatalf("test redis at %s: %v", url, err)

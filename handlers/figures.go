@@ -1,0 +1,98 @@
+package handlers
+
+import (
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/shakwa/shakwa/stats"
+)
+
+// spanTitle names a span, its dates and how many centres it covers: the
+// first lines of every report.
+func (h words) spanTitle(lang string, span stats.Span, centres int) string {
+	t := func(key string, data map[string]any) string { return h.text.Text(lang, key, data) }
+	name := t("span."+string(span.Kind), map[string]any{"Count": span.N,
+		"Month": t("month."+strconv.Itoa(int(span.From.Month())), nil), "Year": span.From.Year()})
+	if !span.Now.IsZero() && span.Now.Before(span.To) && span.Kind != stats.SpanLastDays {
+		name = t("span.so_far", map[string]any{"Span": name})
+	}
+	return t("stats.head", map[string]any{"Span": name, "Dates": h.spanDates(lang, span),
+		"Centres": t("stats.centres", map[string]any{"Count": centres})})
+}
+
+// spanDates is a span's first and last day: "1–17 ديسمبر 2026".
+func (h words) spanDates(lang string, span stats.Span) string {
+	t := func(key string, data map[string]any) string { return h.text.Text(lang, key, data) }
+	first, last := span.From, span.Last()
+	if !span.Now.IsZero() && span.Now.Before(span.To) {
+		last = span.Now
+	}
+	month := func(d time.Time) string { return t("month."+strconv.Itoa(int(d.Month())), nil) }
+	switch {
+	case first.Year() == last.Year() && first.YearDay() == last.YearDay():
+		return t("dates.day", map[string]any{"Day": first.Day(), "Month": month(first), "Year": first.Year()})
+	case first.Year() == last.Year() && first.Month() == last.Month():
+		return t("dates.days", map[string]any{"From": first.Day(), "To": last.Day(), "Month": month(first), "Year": first.Year()})
+	case first.Year() == last.Year():
+		return t("dates.months", map[string]any{"From": first.Day(), "FromMonth": month(first),
+			"To": last.Day(), "ToMonth": month(last), "Year": first.Year()})
+	}
+	return t("dates.years", map[string]any{"From": first.Day(), "FromMonth": month(first), "FromYear": first.Year(),
+		"To": last.Day(), "ToMonth": month(last), "ToYear": last.Year()})
+}
+
+// shortDuration renders a duration for a figure, rounded to what it can
+// show and never cut: 1 h 59 min, 2 d 23 h; minutes under a day, hours
+// beyond.
+func (h words) shortDuration(lang string, d time.Duration) string {
+	t := func(key string, data map[string]any) string { return h.text.Text(lang, key, data) }
+	switch {
+	case d < 30*time.Second:
+		return t("dur.lt_minute", nil)
+	case d < 24*time.Hour-30*time.Second:
+		m := int64(math.Round(d.Minutes()))
+		if m < 60 {
+			return t("dur.m", map[string]any{"M": m})
+		}
+		if m%60 == 0 {
+			return t("dur.h", map[string]any{"H": m / 60})
+		}
+		return t("dur.hm", map[string]any{"H": m / 60, "M": m % 60})
+	}
+	hours := int64(math.Round(d.Hours()))
+	if hours%24 == 0 {
+		return t("dur.d", map[string]any{"D": hours / 24})
+	}
+	return t("dur.dh", map[string]any{"D": hours / 24, "H": hours % 24})
+}
+
+// percent renders a share to a tenth of a percent, rounded, but never as
+// 100 % when something was missed nor as 0 % when something was met; "—"
+// when nothing was due.
+func (h words) percent(lang string, s stats.Share) string {
+	p, ok := s.Percent()
+	if !ok {
+		return h.text.Text(lang, "stats.none", nil)
+	}
+	tenths := math.Round(p * 10)
+	switch {
+	case s.Met < s.Due && tenths >= 1000:
+		tenths = 999
+	case s.Met > 0 && tenths <= 0:
+		tenths = 1
+	}
+	n := strconv.FormatFloat(tenths/10, 'f', 1, 64)
+	if int64(tenths)%10 == 0 {
+		n = strconv.FormatInt(int64(tenths)/10, 10)
+	}
+	return h.text.Text(lang, "stats.percent", map[string]any{"N": n})
+}
+
+// twoDecimals renders an average rating: 4.95 stays 4.95.
+func twoDecimals(f float64) string { return strconv.FormatFloat(math.Round(f*100)/100, 'f', 2, 64) }
+
+// isolate wraps a name in Unicode isolates (FSI … PDI), so that an Arabic
+// name in an English line, or a Latin one in an Arabic line, neither sets
+// the line's direction nor reorders what is around it.
+func isolate(s string) string { return "\u2068" + s + "\u2069" }

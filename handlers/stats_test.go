@@ -1,0 +1,245 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/files"
+	"github.com/shakwa/shakwa/stats"
+)
+
+// TestStatsWhoAndWhat: figures are for managers and supervisors (a
+// supervisor's own centres), a period or a centre they do not have gets
+// a clear answer, and the title names the period in the reader's words.
+func TestStatsWhoAndWhat(t *testing.T) {
+	w := newWorld(t)
+	for _, p := range []person{citizen, fatima} {
+		if rs := w.text(p, "/stats"); len(find(rs, p.id, "للمديرين والمشرفين فقط")) != 1 {
+			t.Errorf("%s /stats: %v", p.name, texts(rs))
+		}
+	}
+	if rs := w.text(manager, "/stats yearly"); len(find(rs, manager.id, "الأسبوع الماضي")) != 1 {
+		t.Errorf("a period that is none: %v; want the usage, with examples", texts(rs))
+	}
+	for _, tc := range []struct{ args, want string }{
+		{"", "هذا الشهر حتى الآن"},
+		{"الأسبوع", "هذا الأسبوع حتى الآن"},
+		{"last week", "الأسبوع الماضي"},
+		{"آخر ٧ أيام", "آخر 7 أيام\n"},
+		{"2026-10", "أكتوبر 2026"},
+		{"اليوم krm", "مركز"},
+	} {
+		if rs := w.text(manager, "/stats "+tc.args); len(find(rs, manager.id, tc.want)) != 1 {
+			t.Errorf("/stats %s: %v; want %q", tc.args, texts(rs), tc.want)
+		}
+	}
+	// A supervisor of one centre asks for another.
+	one := newWorldWith(t, strings.Replace(testConfig, "role: supervisor, centres: [KRM, BRS]", "role: supervisor, centres: [KRM]", 1))
+	if rs := one.text(noura, "/stats brs"); len(find(rs, noura.id, "لا تشمل صلاحياتك")) != 1 {
+		t.Errorf("a supervisor asking for another centre: %v", texts(rs))
+	}
+	rs := w.text(noura, "/stats")
+	if len(rs) != 1 || !strings.Contains(rs[0].Text, "مركزان") {
+		t.Errorf("a supervisor's /stats: %v; want their two centres inline", texts(rs))
+	}
+}
+
+// TestStatsFigures: the figures /stats reads, for every kind of span,
+// equal a count made from the tickets themselves; the backlog is the
+// tickets open now, by age.
+func TestStatsFigures(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(3, 4))
+	staff := shakwa.Staff{ID: fatima.id, Name: "فاطمة"}
+	var ids []string
+	for i := range 200 {
+		created := w.now.Add(-time.Duration(r.Int64N(int64(45 * 24 * time.Hour))))
+		tk := &shakwa.Ticket{Centre: []string{"KRM", "BRS"}[i%2], Category: "waiting", Text: "…", Created: created, Updated: created}
+		who := shakwa.Address{Channel: "telegram", Chat: fmt.Sprint(7000 + i)}
+		if err := w.store.CreateTicket(ctx, tk, who, ""); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, tk.ID)
+		at := created
+		next := func() time.Time {
+			at = at.Add(time.Duration(r.Int64N(int64(30 * time.Hour))))
+			return at
+		}
+		if r.IntN(4) > 0 && next().Before(w.now) {
+			w.store.Claim(ctx, tk.ID, staff, nil, at)
+			if r.IntN(3) > 0 && next().Before(w.now) {
+				w.store.Resolve(ctx, tk.ID, staff, "…", at)
+				if r.IntN(2) == 0 && next().Before(w.now) {
+					w.store.Rate(ctx, tk.ID, who, 1+r.IntN(5), at)
+				}
+			}
+		}
+	}
+	var ts []*shakwa.Ticket
+	for _, id := range ids {
+		tk, err := w.store.Ticket(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts = append(ts, tk)
+	}
+	for _, words := range []string{"today", "yesterday", "week", "last week", "month", "last month", "last 30 days"} {
+		span, err := w.h.cal.Parse(words, w.now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs, err := w.h.figures(ctx, span, []string{"KRM", "BRS"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		end := span.To
+		if span.Now.Before(span.To) {
+			end = span.Now
+		}
+		in := func(at time.Time) bool { return !at.IsZero() && !at.Before(span.From) && at.Before(end) }
+		for _, c := range cs {
+			var want centreFigures
+			for _, tk := range ts {
+				if tk.Centre != c.Code {
+					continue
+				}
+				if in(tk.Created) {
+					want.Received++
+				}
+				if in(tk.Claimed) {
+					want.Claimed++
+				}
+				if (tk.Status == shakwa.StatusResolved || tk.Status == shakwa.StatusClosed) && in(tk.Resolved) {
+					want.Resolved++
+				}
+				if tk.Rating > 0 && in(tk.Rated) {
+					want.Ratings[tk.Rating-1]++
+				}
+				if tk.Status.Open() {
+					want.Open++
+					if w.now.Sub(tk.Created) > 3*24*time.Hour {
+						want.Older[oldAge]++
+					}
+				}
+			}
+			got := fmt.Sprint(c.Received, c.Claimed, c.Resolved, c.Ratings, c.Open, c.Older[oldAge])
+			if exp := fmt.Sprint(want.Received, want.Claimed, want.Resolved, want.Ratings, want.Open, want.Older[oldAge]); got != exp {
+				t.Errorf("%s %s: received, claimed, resolved, ratings, open, old = %s; want %s", words, c.Code, got, exp)
+			}
+		}
+	}
+}
+
+// TestFigureWords: durations and shares are rounded, never cut, and read
+// in the reader's words.
+func TestFigureWords(t *testing.T) {
+	w := newWorld(t)
+	h := w.h.words
+	for _, tc := range []struct {
+		d      time.Duration
+		ar, en string
+	}{
+		{10 * time.Second, "أقل من دقيقة", "under a minute"},
+		{59*time.Minute + 40*time.Second, "1 س", "1 h"},
+		{time.Hour + 59*time.Minute + 20*time.Second, "1 س 59 د", "1 h 59 min"},
+		{71*time.Hour + 59*time.Minute, "3 ي", "3 d"},
+		{26*time.Hour + 40*time.Minute, "1 ي 3 س", "1 d 3 h"},
+		{23*time.Hour + 59*time.Minute + 50*time.Second, "1 ي", "1 d"},
+	} {
+		if got := h.shortDuration("ar", tc.d); got != tc.ar {
+			t.Errorf("%v in Arabic = %q; want %q", tc.d, got, tc.ar)
+		}
+		if got := h.shortDuration("en", tc.d); got != tc.en {
+			t.Errorf("%v in English = %q; want %q", tc.d, got, tc.en)
+		}
+	}
+	for _, tc := range []struct {
+		met, due int64
+		want     string
+	}{
+		{199, 200, "99.5%"}, {1999, 2000, "99.9%"}, {19999, 20000, "99.9%"}, {200, 200, "100%"},
+		{1, 20000, "0.1%"}, {0, 5, "0%"}, {46, 50, "92%"}, {0, 0, "—"},
+	} {
+		if got := h.percent("en", stats.Share{Met: tc.met, Due: tc.due}); got != tc.want {
+			t.Errorf("%d of %d = %q; want %q", tc.met, tc.due, got, tc.want)
+		}
+	}
+	if got := twoDecimals(4.95); got != "4.95" {
+		t.Errorf("4.95 = %q", got)
+	}
+}
+
+// TestStatsManyCentres: with more centres than a phone screen holds,
+// /stats is one message (the total and the centres that need attention,
+// worst first) and the whole table as a spreadsheet.
+func TestStatsManyCentres(t *testing.T) {
+	yaml := testConfig
+	var more strings.Builder
+	for i, code := range []string{"DXB", "SHJ", "AJM", "RAK"} {
+		fmt.Fprintf(&more, "  - code: %s\n    name: {ar: \"مركز %s\", en: \"%s Centre\"}\n    staff_chat: -10%d\n", code, code, code, 10+i)
+	}
+	yaml = strings.Replace(yaml, "categories:\n", more.String()+"categories:\n", 1)
+	w := newWorldWith(t, yaml)
+	fs, err := files.Open(t.TempDir(), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.h.files = fs
+	ctx := context.Background()
+	// SHJ misses its targets, AJM has tickets waiting for days.
+	for i := range 10 {
+		for _, c := range []string{"SHJ", "AJM", "DXB"} {
+			created := w.now.Add(-time.Duration(5*24+i) * time.Hour)
+			tk := &shakwa.Ticket{Centre: c, Category: "waiting", Text: "…", Created: created, Updated: created}
+			if err := w.store.CreateTicket(ctx, tk, shakwa.Address{Channel: "telegram", Chat: fmt.Sprint(8000 + i)}, ""); err != nil {
+				t.Fatal(err)
+			}
+			by := shakwa.Staff{ID: "111"}
+			switch c {
+			case "SHJ":
+				w.store.Claim(ctx, tk.ID, by, nil, created.Add(3*time.Hour))
+				w.store.Resolve(ctx, tk.ID, by, "…", created.Add(4*24*time.Hour))
+			case "DXB":
+				w.store.Claim(ctx, tk.ID, by, nil, created.Add(5*time.Minute))
+				w.store.Resolve(ctx, tk.ID, by, "…", created.Add(time.Hour))
+			}
+		}
+	}
+	rs := w.text(manager, "/stats last 30 days")
+	if len(rs) != 2 {
+		t.Fatalf("/stats with 6 centres: %v; want a summary and a document", texts(rs))
+	}
+	sum := rs[0].Text
+	if !strings.Contains(sum, "إلى متابعة") || !strings.Contains(sum, "مركز SHJ") || !strings.Contains(sum, "مركز AJM") ||
+		strings.Contains(sum, "مركز DXB") {
+		t.Errorf("summary:\n%s\nwant SHJ and AJM named as needing attention, DXB not", sum)
+	}
+	doc := rs[1]
+	if len(doc.Attachments) != 1 || doc.Attachments[0].Kind != "document" || !strings.HasSuffix(doc.Attachments[0].Name, ".xlsx") {
+		t.Fatalf("document reply %+v", doc)
+	}
+	rc, _, _, err := fs.Open(ctx, doc.Attachments[0].File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	book, err := excelize.OpenReader(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := book.GetRows(book.GetSheetList()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1+6+1 || rows[0][0] != "المركز" || rows[len(rows)-1][1] != "30" {
+		t.Errorf("table rows %v; want a header, six centres and the total of 30 received", rows)
+	}
+}
