@@ -94,6 +94,8 @@ func (h *Handler) command(ctx context.Context, c *conv, text string) {
 		h.noteCommand(ctx, c, args)
 	case "/stats":
 		h.stats(ctx, c, args)
+	case "/ranking":
+		h.ranking(ctx, c, args)
 	default:
 		h.help(c)
 	}

@@ -1,0 +1,129 @@
+package handlers
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/shakwa/shakwa/stats"
+)
+
+// rankingSize is how many centres a ranking names at each end.
+const rankingSize = 5
+
+// apartLimit is how many centres with too few tickets a ranking names.
+const apartLimit = 10
+
+// ranking answers /ranking [period]: the best five and the worst five of
+// the centres one oversees by their score (see stats.ScoreOf), each with
+// what pulled it up or down; centres with too few tickets apart.
+func (h *Handler) ranking(ctx context.Context, c *conv, args string) {
+	centres := h.scope(c.person)
+	if len(centres) == 0 {
+		c.say("stats.forbidden", nil)
+		return
+	}
+	span, err := h.cal.Parse(args, h.now())
+	if err != nil {
+		c.say("ranking.usage", nil)
+		return
+	}
+	cs, err := h.figures(ctx, span, centres)
+	if err != nil {
+		c.fail(ctx, err)
+		return
+	}
+	c.Reply(c.reply(h.rankingText(c.lang, span, cs), nil))
+}
+
+// scores scores centres' figures against their resolution targets.
+func (h *Handler) scores(cs []centreFigures) ([]stats.Score, map[string]int64) {
+	scores := make([]stats.Score, len(cs))
+	received := make(map[string]int64, len(cs))
+	for i, f := range cs {
+		target := h.model.SLA[f.Code].Resolve
+		scores[i] = stats.ScoreOf(f.Code, f.Figures, target)
+		received[f.Code] = f.Received
+	}
+	return scores, received
+}
+
+// rankingText renders a ranking: the head, the best, the worst, those
+// apart and how the score is made.
+func (h *Handler) rankingText(lang string, span stats.Span, cs []centreFigures) string {
+	t := func(key string, data map[string]any) string { return h.text.Text(lang, key, data) }
+	byCode := make(map[string]centreFigures, len(cs))
+	for _, f := range cs {
+		byCode[f.Code] = f
+	}
+	ranked, apart := stats.Ranking(h.scores(cs))
+	avg := stats.PartAverages(ranked)
+	parts := []string{strings.Replace(h.spanTitle(lang, span, len(cs)), "📊", "🏆", 1)}
+	best, worst := stats.BestWorst(ranked, rankingSize)
+	line := func(place int, s stats.Score, up bool) string {
+		why := ""
+		pull, ok := s.Weakest(avg)
+		if up {
+			pull, ok = s.Strongest(avg)
+		}
+		if ok {
+			arrow := "rank.down"
+			if up {
+				arrow = "rank.up"
+			}
+			why = t(arrow, map[string]any{"What": h.partText(lang, pull, byCode[s.Code])})
+		}
+		return t("rank.line", map[string]any{"Place": place, "Stars": strconv.FormatFloat(s.Stars, 'f', 1, 64),
+			"Name": isolate(h.centreName(s.Code, lang)), "Why": why})
+	}
+	if len(ranked) == 0 {
+		parts = append(parts, t("rank.none", map[string]any{"Min": stats.MinRanked}))
+	} else {
+		lines := []string{t("rank.best", map[string]any{"Count": len(best)})}
+		for i, s := range best {
+			lines = append(lines, line(i+1, s, true))
+		}
+		parts = append(parts, strings.Join(lines, "\n"))
+		if len(worst) > 0 {
+			lines = []string{t("rank.worst", map[string]any{"Count": len(worst)})}
+			for i := len(worst) - 1; i >= 0; i-- {
+				lines = append(lines, line(len(ranked)-len(worst)+i+1, worst[i], false))
+			}
+			parts = append(parts, strings.Join(lines, "\n"))
+		}
+	}
+	if len(apart) > 0 {
+		names := make([]string, 0, apartLimit)
+		for _, s := range apart[:min(len(apart), apartLimit)] {
+			names = append(names, isolate(h.centreName(s.Code, lang)))
+		}
+		list := strings.Join(names, t("stats.separator", nil))
+		if more := len(apart) - len(names); more > 0 {
+			list += t("rank.more", map[string]any{"Count": more})
+		}
+		parts = append(parts, t("rank.apart", map[string]any{"Count": len(apart), "Min": stats.MinRanked, "List": list}))
+	}
+	parts = append(parts, t("rank.how", nil))
+	return strings.Join(parts, "\n\n")
+}
+
+// partText says how a centre did on one part of its score, in figures.
+func (h *Handler) partText(lang string, p stats.Part, f centreFigures) string {
+	t := func(key string, data map[string]any) string { return h.text.Text(lang, key, data) }
+	switch p {
+	case stats.PartSatisfaction:
+		avg, _ := f.Rating()
+		return t("rank.part.satisfaction", map[string]any{"Avg": twoDecimals(avg)})
+	case stats.PartSLA:
+		return t("rank.part.sla", map[string]any{"Claim": h.percent(lang, f.ClaimSLA), "Resolve": h.percent(lang, f.ResolveSLA)})
+	case stats.PartSpeed:
+		med, _ := f.ResolveTime.Percentile(50)
+		return t("rank.part.speed", map[string]any{"Median": h.shortDuration(lang, med),
+			"Target": h.shortDuration(lang, h.model.SLA[f.Code].Resolve)})
+	case stats.PartReopen:
+		return t("rank.part.reopen", map[string]any{"P": h.percent(lang, stats.Share{Met: f.Reopened, Due: f.Resolved})})
+	case stats.PartThanks:
+		return t("rank.part.thanks", map[string]any{"Count": f.Thanks})
+	}
+	return ""
+}
