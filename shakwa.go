@@ -147,11 +147,14 @@ type Event struct {
 // Feedback is a star rating with an optional comment, or a thanks message,
 // given to a centre outside any ticket.
 type Feedback struct {
-	ID      string    `json:"id"`
-	Kind    Kind      `json:"kind"` // feedback | thanks
-	Centre  string    `json:"centre"`
-	Stars   int       `json:"stars,omitempty"`
-	Staff   string    `json:"staff,omitempty"` // named staff member, thanks only
+	ID     string `json:"id"`
+	Kind   Kind   `json:"kind"` // feedback | thanks
+	Centre string `json:"centre"`
+	Stars  int    `json:"stars,omitempty"`
+	Staff  string `json:"staff,omitempty"` // named staff member, thanks only, as typed
+	// StaffID is the staff member Staff names, when the name is one of
+	// the centre's staff (their Staff.ID); thanks count for them.
+	StaffID string    `json:"staff_id,omitempty"`
 	Text    string    `json:"text,omitempty"`
 	Citizen string    `json:"citizen"` // the citizen's Person.ID
 	Created time.Time `json:"created"`

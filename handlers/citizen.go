@@ -153,6 +153,9 @@ func (h *Handler) confirmFiled(c *conv, t *shakwa.Ticket) {
 func (h *Handler) giveFeedback(ctx context.Context, c *conv, s *flows.Submission) {
 	f := &shakwa.Feedback{Kind: shakwa.Kind(s.Flow), Centre: s.Centre, Stars: s.Stars,
 		Staff: s.Staff, Text: s.Text, Created: h.now()}
+	if f.Kind == shakwa.KindThanks {
+		f.StaffID, _ = h.staffNamed(s.Centre, s.Staff)
+	}
 	if err := h.store.AddFeedback(ctx, f, c.who); err != nil {
 		c.fail(ctx, fmt.Errorf("add feedback: %w", err))
 		return

@@ -271,9 +271,6 @@ func (h words) attention(lang string, cs []centreFigures) string {
 // statsTable is every centre's figures as a spreadsheet, sent as a
 // document; ok is false when there is no file store to send it from.
 func (h *Handler) statsTable(ctx context.Context, lang string, span stats.Span, cs []centreFigures) (bot.Reply, bool) {
-	if h.files == nil {
-		return bot.Reply{}, false
-	}
 	t := func(key string) string { return h.text.Text(lang, key, nil) }
 	hours := func(d stats.Durations, p float64) export.Cell {
 		if v, ok := d.Percentile(p); ok {
@@ -315,15 +312,27 @@ func (h *Handler) statsTable(ctx context.Context, lang string, span stats.Span, 
 		h.log.ErrorContext(ctx, "stats table", "err", err)
 		return bot.Reply{}, false
 	}
-	const xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-	id, size, err := h.files.Put(ctx, &buf, xlsx)
-	if err != nil {
-		h.log.ErrorContext(ctx, "stats table", "err", err)
+	return h.document(ctx, lang, &buf, "shakwa", span, t("stats.table_caption"))
+}
+
+// xlsxMime is the media type of a spreadsheet.
+const xlsxMime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+// document keeps a spreadsheet the bot made and returns the reply that
+// sends it, named for what it is and its span: "staff-20261101-20261130.xlsx".
+// ok is false when there is no file store or it fails (logged).
+func (h *Handler) document(ctx context.Context, lang string, r io.Reader, name string, span stats.Span, caption string) (bot.Reply, bool) {
+	if h.files == nil {
 		return bot.Reply{}, false
 	}
-	name := "shakwa-" + span.From.Format("20060102") + "-" + span.Last().Format("20060102") + ".xlsx"
-	return bot.Reply{Text: t("stats.table_caption"), Lang: lang, Attachments: []shakwa.Attachment{{
-		Kind: "document", ID: id, From: fileOrigin, File: id, Name: name, Mime: xlsx, Size: size}}}, true
+	id, size, err := h.files.Put(ctx, r, xlsxMime)
+	if err != nil {
+		h.log.ErrorContext(ctx, "keep document", "err", err)
+		return bot.Reply{}, false
+	}
+	name += "-" + span.From.Format("20060102") + "-" + span.Last().Format("20060102") + ".xlsx"
+	return bot.Reply{Text: caption, Lang: lang, Attachments: []shakwa.Attachment{{
+		Kind: "document", ID: id, From: fileOrigin, File: id, Name: name, Mime: xlsxMime, Size: size}}}, true
 }
 
 // fileOrigin is the channel a document the bot made comes from: none, so

@@ -96,6 +96,8 @@ func (h *Handler) command(ctx context.Context, c *conv, text string) {
 		h.stats(ctx, c, args)
 	case "/ranking":
 		h.ranking(ctx, c, args)
+	case "/staff":
+		h.staffCommand(ctx, c, args)
 	default:
 		h.help(c)
 	}

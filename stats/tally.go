@@ -188,8 +188,8 @@ func (m Model) FeedbackTallies(f *shakwa.Feedback) []shakwa.Tally {
 		return out
 	case shakwa.KindThanks:
 		out := []shakwa.Tally{{Day: day, Field: fThanks, N: 1}}
-		if f.Staff != "" {
-			out = append(out, shakwa.Tally{Dims: true, Day: day, Field: "s:" + clean(f.Staff) + "|" + fThanks, N: 1})
+		if f.StaffID != "" {
+			out = append(out, shakwa.Tally{Dims: true, Day: day, Field: "s:" + clean(f.StaffID) + "|" + fThanks, N: 1})
 		}
 		return out
 	}
@@ -228,7 +228,7 @@ func clean(s string) string {
 
 // tallyVersion changes whenever what TicketTallies makes changes: the
 // tallies kept must then be made again.
-const tallyVersion = "2"
+const tallyVersion = "3"
 
 // Fingerprint names what the tallies depend on: their version, the zone
 // and every centre's targets. Tallies kept under another fingerprint are

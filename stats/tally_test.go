@@ -170,7 +170,7 @@ func bruteFigures(m Model, ts []*shakwa.Ticket, fb []*shakwa.Feedback, span Span
 			continue
 		}
 		switch {
-		case f.Kind == shakwa.KindThanks && (staff == "" || f.Staff == staff):
+		case f.Kind == shakwa.KindThanks && (staff == "" || f.StaffID == staff):
 			b.Thanks++
 		case f.Kind == shakwa.KindFeedback && staff == "":
 			b.Feedback++
@@ -204,7 +204,7 @@ func TestFiguresMatchBruteForce(t *testing.T) {
 		f := &shakwa.Feedback{ID: fmt.Sprint("F-", i), Centre: []string{"KRM", "BRS", "DXB"}[r.IntN(3)],
 			Created: now.Add(-time.Duration(r.Int64N(int64(120 * 24 * time.Hour))))}
 		if r.IntN(3) == 0 {
-			f.Kind, f.Staff = shakwa.KindThanks, []string{"", "111", "113"}[r.IntN(3)]
+			f.Kind, f.StaffID = shakwa.KindThanks, []string{"", "111", "113"}[r.IntN(3)]
 		} else {
 			f.Kind, f.Stars = shakwa.KindFeedback, r.IntN(6)
 		}

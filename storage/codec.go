@@ -208,6 +208,7 @@ func feedbackFields(f *shakwa.Feedback) []any {
 	l.add("centre", f.Centre)
 	l.addInt("stars", f.Stars)
 	l.add("staff", f.Staff)
+	l.add("staff_id", f.StaffID)
 	l.add("text", f.Text)
 	l.add(fCitizen, f.Citizen)
 	l.add("created", fmtTime(f.Created))
@@ -224,6 +225,7 @@ func parseFeedback(m map[string]string) (*shakwa.Feedback, error) {
 		Kind:    shakwa.Kind(m["kind"]),
 		Centre:  m["centre"],
 		Staff:   m["staff"],
+		StaffID: m["staff_id"],
 		Text:    m["text"],
 		Citizen: m[fCitizen],
 	}
