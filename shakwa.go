@@ -195,4 +195,8 @@ type Tally struct {
 // TallyKey names one hash of a centre's tallies: "d:YYYYMMDD" (a day's
 // totals), "m:YYYYMM" (a month's), or the same with an x in front for the
 // breakdowns.
-type TallyKey struct{ Centre, Key string }
+// Fields, when given, are the only fields read.
+type TallyKey struct {
+	Centre, Key string
+	Fields      []string
+}

@@ -328,28 +328,50 @@ func (s *Store) tallyFeedback(ctx context.Context, p redis.Pipeliner, f *shakwa.
 }
 
 // ReadTallies returns the tallies of each read, in order (an empty map
-// for none), in one pipelined round trip.
+// for none; only the fields asked for when a read names some), in one
+// pipelined round trip.
 func (s *Store) ReadTallies(ctx context.Context, reads []shakwa.TallyKey) ([]map[string]int64, error) {
 	if len(reads) == 0 {
 		return nil, nil
 	}
 	pipe := s.rdb.Pipeline()
-	cmds := make([]*redis.MapStringStringCmd, len(reads))
+	all := make([]*redis.MapStringStringCmd, len(reads))
+	some := make([]*redis.SliceCmd, len(reads))
 	for i, r := range reads {
-		cmds[i] = pipe.HGetAll(ctx, s.agg(r.Centre, r.Key))
+		if len(r.Fields) > 0 {
+			some[i] = pipe.HMGet(ctx, s.agg(r.Centre, r.Key), r.Fields...)
+		} else {
+			all[i] = pipe.HGetAll(ctx, s.agg(r.Centre, r.Key))
+		}
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, fmt.Errorf("read tallies: %w", err)
 	}
 	out := make([]map[string]int64, len(reads))
-	for i, c := range cmds {
-		m := make(map[string]int64, len(c.Val()))
-		for f, v := range c.Val() {
+	for i, r := range reads {
+		m := map[string]int64{}
+		add := func(f, v string) error {
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
-				return nil, fmt.Errorf("read tallies %s %s: field %q: %w", reads[i].Centre, reads[i].Key, f, err)
+				return fmt.Errorf("read tallies %s %s: field %q: %w", r.Centre, r.Key, f, err)
 			}
 			m[f] = n
+			return nil
+		}
+		if some[i] != nil {
+			for j, v := range some[i].Val() {
+				if v, ok := v.(string); ok {
+					if err := add(r.Fields[j], v); err != nil {
+						return nil, err
+					}
+				}
+			}
+		} else {
+			for f, v := range all[i].Val() {
+				if err := add(f, v); err != nil {
+					return nil, err
+				}
+			}
 		}
 		out[i] = m
 	}

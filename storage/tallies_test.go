@@ -84,11 +84,34 @@ func checkTallies(t *testing.T, f *fixture, s *storage.Store, ids []string, fb [
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The same, asking for some fields only: one there, one not.
+	some := make([]shakwa.TallyKey, len(reads))
+	for i, r := range reads {
+		some[i] = r
+		for f := range want[r.Centre][r.Key] {
+			some[i].Fields = []string{f, "no-such-field"}
+			break
+		}
+		if some[i].Fields == nil {
+			some[i].Fields = []string{"no-such-field"}
+		}
+	}
+	gotSome, err := s.ReadTallies(ctx(t), some)
+	if err != nil {
+		t.Fatal(err)
+	}
 	n := 0
 	for i, r := range reads {
 		w := want[r.Centre][r.Key]
 		if fmt.Sprint(got[i]) != fmt.Sprint(w) {
 			t.Errorf("tallies %s %s:\n got %v\nwant %v", r.Centre, r.Key, got[i], w)
+		}
+		wantSome := map[string]int64{}
+		if f := some[i].Fields[0]; f != "no-such-field" {
+			wantSome[f] = w[f]
+		}
+		if fmt.Sprint(gotSome[i]) != fmt.Sprint(wantSome) {
+			t.Errorf("tallies %s %s fields %q: got %v; want %v", r.Centre, r.Key, some[i].Fields, gotSome[i], wantSome)
 		}
 		if len(w) > 0 {
 			n++
