@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/shakwa/shakwa"
@@ -72,9 +73,48 @@ type Config struct {
 	// WhatsApp holds the settings of the WhatsApp channel that are not
 	// secrets.
 	WhatsApp WhatsApp `yaml:"whatsapp"`
+	// Reports says when the daily, weekly and monthly reports go to every
+	// manager and supervisor.
+	Reports Reports `yaml:"reports"`
 
 	idx *index // built by Parse; nil for a Config built in code
 }
+
+// Reports says when the scheduled reports go out, in Timezone.
+type Reports struct {
+	// At is the time of day they go out, "HH:MM". Default: 08:00.
+	At string `yaml:"at"`
+	// Daily, Weekly and Monthly turn each report on or off. Default: on.
+	Daily   bool `yaml:"daily"`
+	Weekly  bool `yaml:"weekly"`
+	Monthly bool `yaml:"monthly"`
+	// WeeklyOn is the day the weekly report (of the week before) goes
+	// out: a day's English name. Default: the week's first day.
+	WeeklyOn string `yaml:"weekly_on"`
+	// MonthlyOn is the day of the month the monthly report (of the month
+	// before) goes out, 1 to 28. Default: 1.
+	MonthlyOn int `yaml:"monthly_on"`
+}
+
+// ReportsAt is Reports.At as hour and minute.
+func (c *Config) ReportsAt() (hour, minute int) {
+	t, err := time.Parse("15:04", c.Reports.At)
+	if err != nil {
+		return 8, 0
+	}
+	return t.Hour(), t.Minute()
+}
+
+// WeeklyReportDay is the day the weekly report goes out.
+func (c *Config) WeeklyReportDay() time.Weekday {
+	if d, ok := weekdays[strings.ToLower(c.Reports.WeeklyOn)]; ok {
+		return d
+	}
+	return c.FirstWeekday()
+}
+
+var weekdays = map[string]time.Weekday{"sunday": time.Sunday, "monday": time.Monday, "tuesday": time.Tuesday,
+	"wednesday": time.Wednesday, "thursday": time.Thursday, "friday": time.Friday, "saturday": time.Saturday}
 
 // Session holds conversation settings.
 type Session struct {
@@ -188,6 +228,7 @@ func Load(path string) (*Config, error) {
 func Parse(data []byte) (*Config, error) {
 	c := &Config{Timezone: DefaultTimezone, WeekStart: "sunday", ReopenDays: DefaultReopenDays, CloseAfter: Duration(DefaultCloseAfter)}
 	c.Session.Idle = Duration(DefaultIdle)
+	c.Reports = Reports{At: "08:00", Daily: true, Weekly: true, Monthly: true, MonthlyOn: 1}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {

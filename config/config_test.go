@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -108,6 +109,9 @@ categories:
 		{"centres[2].sla.claim", time.Duration(c.Centres[2].SLA.Claim), 10 * time.Minute},
 		{"centres[2].sla.resolve", time.Duration(c.Centres[2].SLA.Resolve), 48 * time.Hour},
 		{"people", len(c.People), 0},
+		{"reports.at", c.Reports.At, "08:00"},
+		{"reports", fmt.Sprint(c.Reports.Daily, c.Reports.Weekly, c.Reports.Monthly, c.Reports.MonthlyOn), "true true true 1"},
+		{"weekly report day", c.WeeklyReportDay(), time.Sunday},
 	}
 	for _, ch := range checks {
 		if ch.got != ch.want {
@@ -126,6 +130,9 @@ func TestParseValidation(t *testing.T) {
 		{"negative idle", "idle: 30m", "idle: -1m", `session.idle: must be greater than zero`},
 		{"zero reopen days", "reopen_days: 7", "reopen_days: 0", `reopen_days: must be at least 1`},
 		{"week starting on a Friday", "reopen_days: 7", "reopen_days: 7\nweek_start: friday", `week_start: "friday": want sunday or monday`},
+		{"report time", "reopen_days: 7", "reopen_days: 7\nreports: {at: \"8am\"}", `reports.at: "8am": want a time of day as HH:MM`},
+		{"report weekday", "reopen_days: 7", "reopen_days: 7\nreports: {weekly_on: fri}", `reports.weekly_on: "fri": want a day of the week`},
+		{"report month day", "reopen_days: 7", "reopen_days: 7\nreports: {monthly_on: 31}", `reports.monthly_on: 31: want a day from 1 to 28`},
 		{"short close_after", "reopen_days: 7", "reopen_days: 7\nclose_after: 10m", `close_after: must be at least 1h`},
 		{"template without a name", "reopen_days: 7", "reopen_days: 7\nwhatsapp: {template: {languages: {ar: ar}}}", `whatsapp.template.name: required`},
 		{"template without Arabic", "reopen_days: 7", "reopen_days: 7\nwhatsapp: {template: {name: t, languages: {en: en_US}}}", `whatsapp.template.languages.ar: required`},

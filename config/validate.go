@@ -53,6 +53,15 @@ func (c *Config) validateSettings(ps *problems) {
 	if c.WeekStart != "sunday" && c.WeekStart != "monday" {
 		ps.add("week_start", "%q: want sunday or monday", c.WeekStart)
 	}
+	if _, err := time.Parse("15:04", c.Reports.At); err != nil || len(c.Reports.At) != 5 {
+		ps.add("reports.at", "%q: want a time of day as HH:MM, e.g. 08:00", c.Reports.At)
+	}
+	if _, ok := weekdays[strings.ToLower(c.Reports.WeeklyOn)]; !ok && c.Reports.WeeklyOn != "" {
+		ps.add("reports.weekly_on", "%q: want a day of the week, e.g. sunday", c.Reports.WeeklyOn)
+	}
+	if c.Reports.MonthlyOn < 1 || c.Reports.MonthlyOn > 28 {
+		ps.add("reports.monthly_on", "%d: want a day from 1 to 28", c.Reports.MonthlyOn)
+	}
 	if c.Session.Idle <= 0 {
 		ps.add("session.idle", "must be greater than zero")
 	}

@@ -72,6 +72,9 @@ type RefStore interface {
 // Scheduler keeps the jobs the handlers owe later (see Job kinds).
 type Scheduler interface {
 	ScheduleJob(ctx context.Context, kind, key string, due time.Time) error
+	UnscheduleJob(ctx context.Context, kind, key string) error
+	// JobDue is when the job is due; ok is false when none is scheduled.
+	JobDue(ctx context.Context, kind, key string) (due time.Time, ok bool, err error)
 }
 
 // Store is everything the handlers need from storage.

@@ -37,6 +37,8 @@ func (h *Handler) RunJob(ctx context.Context, w bot.Responder, j *shakwa.Job) {
 		err = h.autoClose(ctx, w, j.Key)
 	case JobIdle:
 		err = h.expireIdle(ctx, w, j.Key)
+	case JobReportDaily, JobReportWeekly, JobReportMonthly:
+		err = h.sendReport(ctx, w, j)
 	default:
 		err = fmt.Errorf("no job kind %q", j.Kind)
 	}

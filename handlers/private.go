@@ -98,6 +98,8 @@ func (h *Handler) command(ctx context.Context, c *conv, text string) {
 		h.ranking(ctx, c, args)
 	case "/staff":
 		h.staffCommand(ctx, c, args)
+	case "/report":
+		h.reportCommand(ctx, c, args)
 	default:
 		h.help(c)
 	}

@@ -293,3 +293,21 @@ func (d Durations) Percentile(p float64) (time.Duration, bool) {
 	}
 	return bucketValue(bs[len(bs)-1]), true
 }
+
+// Channels are the channels tickets arrive on, in the order reports show
+// them.
+var Channels = []string{"telegram", "whatsapp", "web"}
+
+// ReceivedOn is the breakdown field ("xd:" and "xm:" hashes) counting the
+// tickets received on channel.
+func ReceivedOn(channel string) string { return "h:" + clean(channel) + "|" + fReceived }
+
+// RatingFields are the fields of a totals hash that count the ratings
+// given, by stars: read them and FiguresOf gives the Rating.
+func RatingFields() []string {
+	out := make([]string, 5)
+	for i := range out {
+		out[i] = fRating + strconv.Itoa(i+1)
+	}
+	return out
+}

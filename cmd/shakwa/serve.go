@@ -116,6 +116,12 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 	jobs := bot.NewJobs(store, outbox, time.Now, log)
 	jobs.Handle(handlers.JobAutoClose, h)
 	jobs.Handle(handlers.JobIdle, h)
+	for _, kind := range []string{handlers.JobReportDaily, handlers.JobReportWeekly, handlers.JobReportMonthly} {
+		jobs.Recur(kind, h, h.NextReport(kind))
+	}
+	if err := h.ScheduleReports(ctx); err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", e.HTTPAddr)
 	if err != nil {
