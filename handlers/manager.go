@@ -22,6 +22,9 @@ type ReportStore interface {
 	AddFeedback(ctx context.Context, f *shakwa.Feedback, from shakwa.Address) error
 	ReadTallies(ctx context.Context, keys []shakwa.TallyKey) ([]map[string]int64, error)
 	Backlog(ctx context.Context, centres []string, before []time.Time) (open []int64, older [][]int64, err error)
+	// EachTicketCreated calls fn with the tickets created in [from, to),
+	// a batch at a time.
+	EachTicketCreated(ctx context.Context, from, to time.Time, fn func([]*shakwa.Ticket) error) error
 }
 
 // FileKeeper keeps the bytes of a document the bot sends (a report's full
@@ -271,6 +274,16 @@ func (h words) attention(lang string, cs []centreFigures) string {
 // statsTable is every centre's figures as a spreadsheet, sent as a
 // document; ok is false when there is no file store to send it from.
 func (h *Handler) statsTable(ctx context.Context, lang string, span stats.Span, cs []centreFigures) (bot.Reply, bool) {
+	var buf bytes.Buffer
+	if err := export.WriteXLSX(&buf, h.centresSheet(lang, cs)); err != nil {
+		h.log.ErrorContext(ctx, "stats table", "err", err)
+		return bot.Reply{}, false
+	}
+	return h.document(ctx, lang, &buf, "shakwa", span, h.text.Text(lang, "stats.table_caption", nil))
+}
+
+// centresSheet is every centre's figures, and their total, one row each.
+func (h *Handler) centresSheet(lang string, cs []centreFigures) export.Sheet {
 	t := func(key string) string { return h.text.Text(lang, key, nil) }
 	hours := func(d stats.Durations, p float64) export.Cell {
 		if v, ok := d.Percentile(p); ok {
@@ -307,32 +320,40 @@ func (h *Handler) statsTable(ctx context.Context, lang string, span stats.Span, 
 		sheet.Rows = append(sheet.Rows, row(h.centreName(f.Code, lang), f))
 	}
 	sheet.Rows = append(sheet.Rows, row(t("stats.total"), total(cs)))
-	var buf bytes.Buffer
-	if err := export.WriteXLSX(&buf, sheet); err != nil {
-		h.log.ErrorContext(ctx, "stats table", "err", err)
-		return bot.Reply{}, false
-	}
-	return h.document(ctx, lang, &buf, "shakwa", span, t("stats.table_caption"))
+	return sheet
 }
 
 // xlsxMime is the media type of a spreadsheet.
 const xlsxMime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+// csvMime is the media type of a CSV file.
+const csvMime = "text/csv"
+
 // document keeps a spreadsheet the bot made and returns the reply that
 // sends it, named for what it is and its span: "staff-20261101-20261130.xlsx".
 // ok is false when there is no file store or it fails (logged).
 func (h *Handler) document(ctx context.Context, lang string, r io.Reader, name string, span stats.Span, caption string) (bot.Reply, bool) {
+	return h.keepDocument(ctx, lang, r, name+"-"+spanName(span)+".xlsx", xlsxMime, caption)
+}
+
+// spanName is a span in a file name: 20261101-20261130.
+func spanName(span stats.Span) string {
+	return span.From.Format("20060102") + "-" + span.Last().Format("20060102")
+}
+
+// keepDocument keeps a file the bot made under name and returns the reply
+// that sends it as a document.
+func (h *Handler) keepDocument(ctx context.Context, lang string, r io.Reader, name, mime, caption string) (bot.Reply, bool) {
 	if h.files == nil {
 		return bot.Reply{}, false
 	}
-	id, size, err := h.files.Put(ctx, r, xlsxMime)
+	id, size, err := h.files.Put(ctx, r, mime)
 	if err != nil {
 		h.log.ErrorContext(ctx, "keep document", "err", err)
 		return bot.Reply{}, false
 	}
-	name += "-" + span.From.Format("20060102") + "-" + span.Last().Format("20060102") + ".xlsx"
 	return bot.Reply{Text: caption, Lang: lang, Attachments: []shakwa.Attachment{{
-		Kind: "document", ID: id, From: fileOrigin, File: id, Name: name, Mime: xlsxMime, Size: size}}}, true
+		Kind: "document", ID: id, From: fileOrigin, File: id, Name: name, Mime: mime, Size: size}}}, true
 }
 
 // fileOrigin is the channel a document the bot made comes from: none, so

@@ -100,6 +100,8 @@ func (h *Handler) command(ctx context.Context, c *conv, text string) {
 		h.staffCommand(ctx, c, args)
 	case "/report":
 		h.reportCommand(ctx, c, args)
+	case "/export":
+		h.exportCommand(ctx, c, args)
 	default:
 		h.help(c)
 	}

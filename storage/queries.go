@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/shakwa/shakwa"
 )
 
@@ -50,6 +52,60 @@ func (s *Store) TicketsCreated(ctx context.Context, from, to time.Time) ([]*shak
 		return nil, fmt.Errorf("tickets created: %w", err)
 	}
 	return ts, nil
+}
+
+// EachTicketCreated calls fn with the tickets created in [from, to),
+// oldest first, a batch at a time, so that an export of any size never
+// holds them all. The index is read on from the score where the last batch
+// ended, so every batch costs the same however far in it is. fn's error
+// stops the reading and is returned.
+func (s *Store) EachTicketCreated(ctx context.Context, from, to time.Time, fn func([]*shakwa.Ticket) error) error {
+	const batch = 500
+	key := s.plain("created")
+	start, stop := msMin(from), msMax(to)
+	atStart := 0 // entries at the start score already taken
+	for {
+		zs, err := s.rdb.ZRangeArgsWithScores(ctx, redis.ZRangeArgs{Key: key, Start: start, Stop: stop,
+			ByScore: true, Offset: int64(atStart), Count: batch}).Result()
+		if err != nil {
+			return fmt.Errorf("tickets created: read index: %w", err)
+		}
+		ids := make([]string, len(zs))
+		for i, z := range zs {
+			ids[i], _ = z.Member.(string)
+		}
+		ts, err := s.loadTickets(ctx, ids)
+		if err != nil {
+			return fmt.Errorf("tickets created: %w", err)
+		}
+		kept := ts[:0]
+		for _, t := range ts {
+			if t != nil && s.belongs(t, key) && within(t.Created, from, to) {
+				kept = append(kept, t)
+			}
+		}
+		if len(kept) > 0 {
+			if err := fn(kept); err != nil {
+				return err
+			}
+		}
+		if len(zs) < batch {
+			return nil
+		}
+		last := zs[len(zs)-1].Score
+		same := 0
+		for _, z := range zs {
+			if z.Score == last {
+				same++
+			}
+		}
+		next := strconv.FormatFloat(last, 'f', -1, 64)
+		if next == start {
+			atStart += same
+		} else {
+			start, atStart = next, same
+		}
+	}
 }
 
 // TicketsResolved returns the tickets now resolved or closed whose latest

@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -219,5 +220,42 @@ func testFeedback(t *testing.T, open opener) {
 	}
 	if err := s.AddFeedback(c, &shakwa.Feedback{Centre: "KRM", Created: at(0)}, citizen); err == nil {
 		t.Errorf("AddFeedback without kind: got nil; want ErrInvalid")
+	}
+}
+
+// testEachTicketCreated: the batched read gives every ticket of the range
+// once, oldest first, across batches that end inside a run of tickets of
+// the same millisecond.
+func testEachTicketCreated(t *testing.T, open opener) {
+	s, c := open(t).s, ctx(t)
+	t0 := at(0)
+	var want []string
+	for i := range 1300 {
+		// 700 in one millisecond, then one per millisecond.
+		when := t0.Add(time.Duration(max(0, i-699)) * time.Millisecond)
+		want = append(want, newTicket(t, s, "KRM", citizen, when).ID)
+	}
+	newTicket(t, s, "KRM", citizen, t0.Add(time.Hour)) // outside
+	var got []string
+	batches := 0
+	err := s.EachTicketCreated(c, t0, t0.Add(time.Minute), func(ts []*shakwa.Ticket) error {
+		batches++
+		for _, tk := range ts {
+			got = append(got, tk.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	sorted := slices.Clone(want)
+	slices.Sort(sorted)
+	if !slices.Equal(got, sorted) || batches < 3 {
+		t.Errorf("EachTicketCreated: %d tickets in %d batches; want the %d of the range, each once, in batches", len(got), batches, len(want))
+	}
+	stop := errors.New("stop")
+	if err := s.EachTicketCreated(c, t0, t0.Add(time.Minute), func([]*shakwa.Ticket) error { return stop }); !errors.Is(err, stop) {
+		t.Errorf("EachTicketCreated with fn failing: %v; want its error", err)
 	}
 }

@@ -158,6 +158,7 @@ func runSuite(t *testing.T, open opener) {
 		{"OutboxHold", testOutboxHold},
 		{"PagesAndDelivery", testPagesAndDelivery},
 		{"Tallies", testTallies},
+		{"EachTicketCreated", testEachTicketCreated},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

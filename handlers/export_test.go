@@ -1,0 +1,106 @@
+package handlers
+
+import (
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/files"
+	"github.com/shakwa/shakwa/stats"
+)
+
+// readDoc returns the bytes of a document reply.
+func readDoc(t *testing.T, fs *files.Store, a shakwa.Attachment) []byte {
+	t.Helper()
+	rc, _, _, err := fs.Open(context.Background(), a.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// TestExport: /export gives the period's requests of one's centres and
+// the centres' figures as a spreadsheet and as CSV files Excel reads;
+// phones are whole for a supervisor and masked for a manager; a
+// complaint written as a formula stays text.
+func TestExport(t *testing.T) {
+	w, ts, fs := reportWorld(t, testConfig)
+	ctx := context.Background()
+	tk := &shakwa.Ticket{Centre: "KRM", Category: "waiting", Text: "=HYPERLINK(\"http://x\")", Phone: "+971501234567",
+		Created: w.now.Add(-time.Hour), Updated: w.now.Add(-time.Hour)}
+	if err := w.store.CreateTicket(ctx, tk, shakwa.Address{Channel: "whatsapp", Chat: "971501234567"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	ts = append(ts, tk)
+	if rs := w.text(fatima, "/export"); len(find(rs, fatima.id, "للمديرين والمشرفين فقط")) != 1 {
+		t.Errorf("staff /export: %v", texts(rs))
+	}
+	if rs := w.text(manager, "/export someday"); len(find(rs, manager.id, "/export 2026-11 KRM")) != 1 {
+		t.Errorf("/export someday: %v; want the usage", texts(rs))
+	}
+	span := w.h.cal.Named(stats.SpanThisMonth, w.now)
+	want := 0
+	for _, tk := range ts {
+		if !tk.Created.Before(span.From) && tk.Created.Before(w.now) {
+			want++
+		}
+	}
+	for _, tc := range []struct {
+		p     person
+		phone string
+	}{{manager, "+971•••••••67"}, {noura, "+971501234567"}} {
+		rs := w.text(tc.p, "/export month")
+		if len(rs) != 3 {
+			t.Fatalf("%s /export: %v; want a spreadsheet and two CSV files", tc.p.name, texts(rs))
+		}
+		book, err := excelize.OpenReader(strings.NewReader(string(readDoc(t, fs, rs[0].Attachments[0]))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sheets := book.GetSheetList()
+		if len(sheets) != 2 || sheets[0] != "الطلبات" {
+			t.Fatalf("sheets %v", sheets)
+		}
+		rows, err := book.GetRows(sheets[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 1+want {
+			t.Errorf("%s: %d requests exported; want %d", tc.p.name, len(rows)-1, want)
+		}
+		last := rows[len(rows)-1]
+		if last[0] != tk.ID || !strings.Contains(strings.Join(last, "|"), tc.phone) {
+			t.Errorf("%s: last row %q; want %s with phone %s", tc.p.name, last, tk.ID, tc.phone)
+		}
+		csv := string(readDoc(t, fs, rs[1].Attachments[0]))
+		if !strings.HasPrefix(csv, "\ufeffرقم الطلب,") || !strings.Contains(csv, "\r\n") ||
+			!strings.Contains(csv, `"'=HYPERLINK(""http://x"")"`) {
+			t.Errorf("tickets CSV: want a BOM, CRLF and the formula neutralised:\n%.300s", csv)
+		}
+		if n := strings.Count(csv, "\r\n"); n != 1+want {
+			t.Errorf("tickets CSV: %d lines; want %d", n, 1+want)
+		}
+		if !strings.HasSuffix(rs[2].Attachments[0].Name, ".csv") || !strings.Contains(string(readDoc(t, fs, rs[2].Attachments[0])), "مركز سعادة المتعاملين - الكرامة") {
+			t.Errorf("centres CSV %+v", rs[2].Attachments[0])
+		}
+	}
+	// One centre only.
+	rs := w.text(manager, "/export month BRS")
+	book, _ := excelize.OpenReader(strings.NewReader(string(readDoc(t, fs, rs[0].Attachments[0]))))
+	rows, _ := book.GetRows("الطلبات")
+	for _, r := range rows[1:] {
+		if !strings.HasPrefix(r[0], "BRS-") {
+			t.Errorf("/export month BRS has %s", r[0])
+		}
+	}
+}
