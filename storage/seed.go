@@ -116,6 +116,16 @@ func (s *Store) SeedTickets(ctx context.Context, lives []Life) error {
 	return nil
 }
 
+// TicketCount is how many tickets the store holds: before seeding, to
+// tell a store in use from an empty one.
+func (s *Store) TicketCount(ctx context.Context) (int64, error) {
+	n, err := s.rdb.ZCard(ctx, s.plain("created")).Result()
+	if err != nil {
+		return 0, fmt.Errorf("ticket count: %w", err)
+	}
+	return n, nil
+}
+
 // reserveNumbers takes counts[c] ticket numbers of each centre at once,
 // as that many CreateTicket calls would, and returns the first of each.
 func (s *Store) reserveNumbers(ctx context.Context, centres []string, counts map[string]int64) (map[string]int64, error) {

@@ -61,6 +61,9 @@ func TestSeedTickets(t *testing.T) {
 				t.Fatalf("SeedTickets: %v", err)
 			}
 			compareDumps(t, dump(t, one), dump(t, bulk))
+			if n, err := bulk.s.TicketCount(ctx(t)); n != int64(len(lives)) || err != nil {
+				t.Errorf("TicketCount = %d, %v; want %d", n, err, len(lives))
+			}
 
 			before := dump(t, bulk)
 			for _, bad := range []struct {
