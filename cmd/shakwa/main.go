@@ -2,6 +2,7 @@
 //
 //	shakwa demo  [-config FILE]   try it locally: web chat, no token, no Redis needed
 //	shakwa serve [-config FILE]   run the bot (Telegram, Redis, and the web chat if enabled)
+//	shakwa seed  [-tickets N ...] write synthetic tickets, to try and measure the reports (-h: flags)
 //
 // Secrets and addresses come from the environment; see README.md.
 package main
@@ -56,6 +57,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
+	}
+	if cmd == "seed" { // flags of its own
+		return seedData(ctx, args, getenv, stderr)
 	}
 	sub := "" // a command's own command: "tallies rebuild"
 	if cmd == "tallies" && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -118,7 +122,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return rebuildTallies(ctx, e, log)
 	}
 	fs.Usage()
-	return fmt.Errorf("unknown command %q (want serve, demo or tallies)", cmd)
+	return fmt.Errorf("unknown command %q (want serve, demo, tallies or seed)", cmd)
 }
 
 // whatsappEnv is the WhatsApp channel's part of the environment; the
