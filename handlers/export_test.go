@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -101,6 +102,30 @@ func TestExport(t *testing.T) {
 	for _, r := range rows[1:] {
 		if !strings.HasPrefix(r[0], "BRS-") {
 			t.Errorf("/export month BRS has %s", r[0])
+		}
+	}
+}
+
+// TestStatsBreakdowns: one centre's /stats tells its requests by channel
+// and by category, as the tickets count them.
+func TestStatsBreakdowns(t *testing.T) {
+	w, ts, _ := reportWorld(t, testConfig)
+	span := w.h.cal.Named(stats.SpanThisMonth, w.now)
+	n := map[string]int{}
+	for _, tk := range ts {
+		if tk.Centre == "KRM" && !tk.Created.Before(span.From) && tk.Created.Before(w.now) {
+			n[tk.Channel]++
+			n[tk.Category]++
+		}
+	}
+	rs := w.text(manager, "/stats krm")
+	if len(rs) != 1 {
+		t.Fatalf("/stats krm: %v", texts(rs))
+	}
+	for _, want := range []string{fmt.Sprintf("تيليجرام %d", n["telegram"]), fmt.Sprintf("واتساب %d", n["whatsapp"]),
+		fmt.Sprintf("المحادثة على الموقع %d", n["web"]), fmt.Sprintf("🗂 حسب الفئة: طول فترة الانتظار %d", n["waiting"])} {
+		if !strings.Contains(rs[0].Text, want) {
+			t.Errorf("/stats krm:\n%s\nwant %q", rs[0].Text, want)
 		}
 	}
 }

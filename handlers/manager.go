@@ -45,6 +45,9 @@ type centreFigures struct {
 	stats.Figures
 	Open  int64
 	Older [3]int64 // open for more than backlogAges[i]
+	// Channels and Categories count the tickets received on each channel
+	// and in each category, when read (see breakdowns).
+	Channels, Categories map[string]int64
 }
 
 // scope lists the centres whose figures p may read, in display order: a
@@ -102,12 +105,58 @@ func total(cs []centreFigures) centreFigures {
 	t := centreFigures{}
 	for _, c := range cs {
 		t.Figures.Add(c.Figures)
+		t.Channels = addCounts(t.Channels, c.Channels)
+		t.Categories = addCounts(t.Categories, c.Categories)
 		t.Open += c.Open
 		for i := range t.Older {
 			t.Older[i] += c.Older[i]
 		}
 	}
 	return t
+}
+
+func addCounts(to, from map[string]int64) map[string]int64 {
+	for k, n := range from {
+		if to == nil {
+			to = map[string]int64{}
+		}
+		to[k] += n
+	}
+	return to
+}
+
+// breakdowns reads, for centres shown in full, the tickets received by
+// channel and by category: one more round trip.
+func (h *Handler) breakdowns(ctx context.Context, span stats.Span, cs []centreFigures) error {
+	reads := h.model.Reads(span, true)
+	keys := make([]shakwa.TallyKey, 0, len(reads)*len(cs))
+	for _, c := range cs {
+		for _, r := range reads {
+			keys = append(keys, shakwa.TallyKey{Centre: c.Code, Key: r.Key})
+		}
+	}
+	got, err := h.store.ReadTallies(ctx, keys)
+	if err != nil {
+		return fmt.Errorf("breakdowns: %w", err)
+	}
+	for i := range cs {
+		sum := stats.Sum{}
+		for j, r := range reads {
+			sum.Add(r, got[i*len(reads)+j])
+		}
+		cs[i].Channels, cs[i].Categories = map[string]int64{}, map[string]int64{}
+		for _, ch := range stats.Channels {
+			if n := stats.FiguresOf(sum, "h:"+ch+"|").Received; n > 0 {
+				cs[i].Channels[ch] = n
+			}
+		}
+		for _, ca := range h.cfg.Categories {
+			if n := stats.FiguresOf(sum, "c:"+ca.Code+"|").Received; n > 0 {
+				cs[i].Categories[ca.Code] = n
+			}
+		}
+	}
+	return nil
 }
 
 // statsArgs reads "/stats [period] [centre]": the centre is any word that
@@ -149,6 +198,9 @@ func (h *Handler) stats(ctx context.Context, c *conv, args string) {
 		centres = []string{centre}
 	}
 	cs, err := h.figures(ctx, span, centres)
+	if err == nil && len(cs) <= inlineCentres {
+		err = h.breakdowns(ctx, span, cs)
+	}
 	if err != nil {
 		c.fail(ctx, err)
 		return
@@ -206,10 +258,42 @@ func (h words) figuresBlock(lang, name string, f centreFigures) string {
 	}
 	return t("stats.block", map[string]any{
 		"Name": name, "Received": f.Received, "Resolved": f.Resolved, "Open": f.Open, "Old": old,
-		"ClaimMedian": median(f.ClaimTime), "ClaimSLA": h.percent(lang, f.ClaimSLA),
+		"ClaimMedian": median(f.ClaimTime), "ClaimSLA": h.percent(lang, f.ClaimSLA), "ReplyMedian": median(f.ReplyTime),
+		"Breakdown":     h.breakdownLines(lang, f),
 		"ResolveMedian": median(f.ResolveTime), "ResolveSLA": h.percent(lang, f.ResolveSLA),
 		"Rating": rating, "Thanks": f.Thanks,
 	})
+}
+
+// breakdownLines are the tickets received by channel and by category,
+// most first, when they were read ("" otherwise).
+func (h words) breakdownLines(lang string, f centreFigures) string {
+	t := func(key string, data map[string]any) string { return h.text.Text(lang, key, data) }
+	line := func(counts map[string]int64, name func(string) string) string {
+		keys := make([]string, 0, len(counts))
+		for k := range counts {
+			keys = append(keys, k)
+		}
+		slices.SortFunc(keys, func(a, b string) int {
+			if counts[a] != counts[b] {
+				return int(counts[b] - counts[a])
+			}
+			return strings.Compare(a, b)
+		})
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = t("stats.count_of", map[string]any{"Name": name(k), "N": counts[k]})
+		}
+		return strings.Join(parts, " · ")
+	}
+	var out string
+	if len(f.Channels) > 0 {
+		out += "\n" + t("stats.by_channel", map[string]any{"List": line(f.Channels, func(k string) string { return t("report.channel."+k, nil) })})
+	}
+	if len(f.Categories) > 0 {
+		out += "\n" + t("stats.by_category", map[string]any{"List": line(f.Categories, func(k string) string { return h.categoryName(k, lang) })})
+	}
+	return out
 }
 
 // attentionLimit is how many centres a summary names as needing attention.
@@ -305,14 +389,14 @@ func (h *Handler) centresSheet(lang string, cs []centreFigures) export.Sheet {
 		}
 		return []export.Cell{export.Text(name), export.Int(int(f.Received)), export.Int(int(f.Claimed)),
 			export.Int(int(f.Resolved)), export.Int(int(f.Open)), export.Int(int(f.Older[oldAge])),
-			hours(f.ClaimTime, 50), hours(f.ClaimTime, 90), pct(f.ClaimSLA),
+			hours(f.ClaimTime, 50), hours(f.ClaimTime, 90), pct(f.ClaimSLA), hours(f.ReplyTime, 50),
 			hours(f.ResolveTime, 50), hours(f.ResolveTime, 90), pct(f.ResolveSLA),
 			rating, export.Int(int(n)), pct(f.RatingResponse()),
 			export.Int(int(f.Reopened)), export.Int(int(f.Transferred)), export.Int(int(f.Thanks))}
 	}
 	sheet := export.Sheet{Name: t("stats.sheet"), RTL: lang == "ar", Location: h.cfg.Location}
 	for _, k := range []string{"centre", "received", "claimed", "resolved", "open", "old", "claim_median", "claim_p90",
-		"claim_sla", "resolve_median", "resolve_p90", "resolve_sla", "rating", "ratings", "response", "reopened",
+		"claim_sla", "reply_median", "resolve_median", "resolve_p90", "resolve_sla", "rating", "ratings", "response", "reopened",
 		"transferred", "thanks"} {
 		sheet.Header = append(sheet.Header, t("stats.col."+k))
 	}
