@@ -77,7 +77,7 @@ func (h *Handler) rankingText(lang string, span stats.Span, cs []centreFigures) 
 			"Name": isolate(h.centreName(s.Code, lang)), "Why": why})
 	}
 	if len(ranked) == 0 {
-		parts = append(parts, t("rank.none", map[string]any{"Min": stats.MinRanked}))
+		parts = append(parts, t("rank.none", map[string]any{"Min": stats.MinRanked, "Count": stats.MinRanked}))
 	} else {
 		lines := []string{t("rank.best", map[string]any{"Count": len(best)})}
 		for i, s := range best {

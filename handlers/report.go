@@ -190,27 +190,33 @@ func (h *Handler) sendReport(ctx context.Context, w bot.Responder, j *shakwa.Job
 	return nil
 }
 
-// reportCommand answers /report daily|weekly|monthly [centre]: the
-// report that went out last (or would have), now.
+// reportCommand answers /report daily|weekly|monthly [period] [centre]:
+// the report that went out last (or would have), now; with a period, the
+// same report over it.
 func (h *Handler) reportCommand(ctx context.Context, c *conv, args string) {
 	centres := h.scope(c.person)
 	if len(centres) == 0 {
 		c.say("stats.forbidden", nil)
 		return
 	}
-	kind, centre, ok := reportKinds[0], "", true
+	kind, centre := reportKinds[0], ""
+	var rest []string
 	for _, w := range strings.Fields(args) {
-		if name, found := reportWords[strings.ToLower(w)]; found {
+		if name, found := reportWords[strings.ToLower(w)]; found && len(rest) == 0 {
 			kind, _ = reportNamed(name)
 		} else if _, found := h.cfg.Centre(strings.ToUpper(w)); found && centre == "" {
 			centre = strings.ToUpper(w)
 		} else {
-			ok = false
+			rest = append(rest, w)
 		}
 	}
-	if !ok {
-		c.say("report.usage", nil)
-		return
+	span := h.cal.Named(kind.Span, h.now())
+	if len(rest) > 0 {
+		var err error
+		if span, err = h.cal.Parse(strings.Join(rest, " "), h.now()); err != nil {
+			c.say("report.usage", nil)
+			return
+		}
 	}
 	if centre != "" {
 		if !slices.Contains(centres, centre) {
@@ -219,7 +225,7 @@ func (h *Handler) reportCommand(ctx context.Context, c *conv, args string) {
 		}
 		centres = []string{centre}
 	}
-	rs, err := h.report(ctx, c.lang, kind, h.cal.Named(kind.Span, h.now()), centres)
+	rs, err := h.report(ctx, c.lang, kind, span, centres)
 	if err != nil {
 		c.fail(ctx, err)
 		return
@@ -261,16 +267,21 @@ func (h *Handler) report(ctx context.Context, lang string, kind reportKind, span
 		return nil, err
 	}
 	resolution, height := h.resolutionChart(lang, cs)
+	volumes, ratings := h.volumeChart(lang, days, volume), h.satisfactionChart(lang, days, rating)
 	for _, c := range []struct {
 		name    string
 		chart   pictured
 		height  int
 		caption string
+		empty   bool
 	}{
-		{"volume", h.volumeChart(lang, days, volume), charts.DefaultHeight, t("report.chart.volume", nil)},
-		{"resolution", resolution, height, t("report.chart.resolution", nil)},
-		{"satisfaction", h.satisfactionChart(lang, days, rating), charts.DefaultHeight, t("report.chart.satisfaction", nil)},
+		{"volume", volumes, charts.DefaultHeight, t("report.chart.volume", nil), len(volumes.Series) == 0},
+		{"resolution", resolution, height, t("report.chart.resolution", nil), len(resolution.Values) == 0},
+		{"satisfaction", ratings, charts.DefaultHeight, t("report.chart.satisfaction", nil), !hasValue(ratings.Series[0].Values)},
 	} {
+		if c.empty {
+			continue // a chart of nothing says nothing
+		}
 		var buf bytes.Buffer
 		if err := c.chart.PNG(&buf, charts.DefaultWidth, c.height); err != nil {
 			h.log.ErrorContext(ctx, "report chart", "chart", c.name, "err", err)
@@ -286,6 +297,10 @@ func (h *Handler) report(ctx context.Context, lang string, kind reportKind, span
 			Kind: "photo", ID: id, From: fileOrigin, File: id, Name: name, Mime: "image/png", Size: size}}})
 	}
 	return rs, nil
+}
+
+func hasValue(vs []float64) bool {
+	return slices.ContainsFunc(vs, func(v float64) bool { return !math.IsNaN(v) })
 }
 
 // pictured is a chart.
@@ -404,6 +419,7 @@ func (h *Handler) resolutionChart(lang string, cs []centreFigures) (charts.HBars
 		targets[target] = true
 		hb.Labels = append(hb.Labels, h.centreName(r.code, lang))
 		hb.Values = append(hb.Values, math.Round(r.median.Hours()*10)/10)
+		hb.ValueLabels = append(hb.ValueLabels, h.shortDuration(lang, r.median))
 		if target > 0 && r.median > target {
 			hb.Highlight = append(hb.Highlight, i)
 		}

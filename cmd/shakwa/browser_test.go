@@ -151,6 +151,12 @@ func managerStats(t *testing.T, s *tab) {
 	// per-centre table as a document.
 	s.write(private, "/stats", want{text: []string{"5.00"}})
 	s.waitBubble(private, 0, want{text: []string{".xlsx"}})
+	// The monthly report of this month, charts and all (the demo's ticket
+	// is today's: last month's report would have none).
+	s.write(private, "/report شهري الشهر", want{text: []string{"التقرير الشهري"}})
+	s.waitBubble(private, 0, want{text: []string{"متوسط التقييم اليومي"}})
+	s.scrollToEnd(private)
+	saveScreenshot(t, s, "staff-report-ar.png")
 }
 
 // chromiumPath finds Chromium, or skips the test.
@@ -412,6 +418,23 @@ func (c *tab) waitBubble(pane string, after int, w want) string {
 			c.name, pane, w.text, w.data, err, c.shows(pane))
 	}
 	return got
+}
+
+// scrollToEnd scrolls pane's messages to the last, and lets its pictures
+// load.
+func (c *tab) scrollToEnd(pane string) {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(c.ctx, stepTimeout)
+	defer cancel()
+	// Pictures that load as they come into view make the log taller: the
+	// second scroll reaches the end they moved.
+	for range 2 {
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const l = document.querySelector(`+
+			jsString(pane+` .log`)+`); if (l) l.scrollTop = l.scrollHeight; return true })()`)); err != nil {
+			c.t.Errorf("%s: scroll %s: %v", c.name, pane, err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 }
 
 // shows returns what pane shows, for failure messages.
