@@ -188,10 +188,20 @@ func staffOrder(ss []staffFigures) {
 }
 
 // recognised names the period's top staff: most resolved, best rated (of
-// at least minRated ratings), most thanked.
+// at least minRated ratings), most thanked; one line per person, however
+// many of these they are.
 func (h words) recognised(lang string, ss []staffFigures) []string {
 	t := func(key string, data map[string]any) string { return h.text.Text(lang, key, data) }
-	var out []string
+	var order []string
+	what := map[string][]string{}
+	name := map[string]string{}
+	note := func(s staffFigures, text string) {
+		if _, ok := what[s.ID]; !ok {
+			order = append(order, s.ID)
+		}
+		what[s.ID] = append(what[s.ID], text)
+		name[s.ID] = s.Name
+	}
 	top := func(better func(a, b staffFigures) bool, ok func(staffFigures) bool) (staffFigures, bool) {
 		var best staffFigures
 		found := false
@@ -204,17 +214,22 @@ func (h words) recognised(lang string, ss []staffFigures) []string {
 	}
 	if s, ok := top(func(a, b staffFigures) bool { return a.Resolved > b.Resolved },
 		func(s staffFigures) bool { return s.Resolved > 0 }); ok {
-		out = append(out, t("team.top_resolved", map[string]any{"Name": isolate(s.Name), "Count": s.Resolved}))
+		note(s, t("team.top_resolved", map[string]any{"Count": s.Resolved}))
 	}
 	rated := func(s staffFigures) float64 { avg, _ := s.Rating(); return avg }
 	if s, ok := top(func(a, b staffFigures) bool { return rated(a) > rated(b) },
 		func(s staffFigures) bool { _, n := s.Rating(); return n >= minRated }); ok {
 		_, n := s.Rating()
-		out = append(out, t("team.top_rated", map[string]any{"Name": isolate(s.Name), "Avg": twoDecimals(rated(s)), "Count": n}))
+		note(s, t("team.top_rated", map[string]any{"Avg": twoDecimals(rated(s)), "Count": n}))
 	}
 	if s, ok := top(func(a, b staffFigures) bool { return a.Thanks > b.Thanks },
 		func(s staffFigures) bool { return s.Thanks > 0 }); ok {
-		out = append(out, t("team.top_thanked", map[string]any{"Name": isolate(s.Name), "Count": s.Thanks}))
+		note(s, t("team.top_thanked", map[string]any{"Count": s.Thanks}))
+	}
+	out := make([]string, len(order))
+	for i, id := range order {
+		out[i] = t("team.recognised_line", map[string]any{"Name": isolate(name[id]),
+			"What": strings.Join(what[id], t("team.recognised_separator", nil))})
 	}
 	return out
 }
