@@ -41,8 +41,9 @@ func UsedMemory(ctx context.Context, rdb redis.UniversalClient) (int64, error) {
 // KeyKinds is the memory of keys by kind (see kindOf): bytes and keys.
 type KeyKinds map[string]struct{ Bytes, Keys int64 }
 
-// KeyMemory adds up MEMORY USAGE over the keys starting with prefix, by
-// kind. It reads every key: seconds for a million tickets.
+// KeyMemory adds up MEMORY USAGE (of every element, not a sample) over
+// the keys starting with prefix, by kind. It reads every key: seconds for
+// a million tickets.
 func KeyMemory(ctx context.Context, rdb redis.UniversalClient, prefix string) (KeyKinds, error) {
 	out := KeyKinds{}
 	var mu sync.Mutex
@@ -53,7 +54,7 @@ func KeyMemory(ctx context.Context, rdb redis.UniversalClient, prefix string) (K
 			pipe := c.Pipeline()
 			cmds := make([]*redis.IntCmd, len(keys))
 			for i, k := range keys {
-				cmds[i] = pipe.MemoryUsage(ctx, k)
+				cmds[i] = pipe.MemoryUsage(ctx, k, 0) // every element, not a sample
 			}
 			if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 				return err

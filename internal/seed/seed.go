@@ -23,6 +23,10 @@ import (
 	"github.com/shakwa/shakwa/storage"
 )
 
+// Version changes whenever the same plan makes other data, so that data
+// kept for reuse (the benchmarks') is made again.
+const Version = "1"
+
 // Store is what seeding writes through: storage.Store.
 type Store interface {
 	SeedTickets(ctx context.Context, lives []storage.Life) error

@@ -299,6 +299,10 @@ func (c *counter) check(t *testing.T) {
 	if len(avgs) < 5 || slices.Max(avgs)-slices.Min(avgs) < 1 {
 		t.Errorf("average ratings by centre %.2f; want centres a star or more apart", avgs)
 	}
+	t.Logf("%d tickets: channels %v, %d on weekdays, %d by day; %d claimed (median %v), %d resolved (median %v), "+
+		"%d rated, %d transferred, %d reopened, %d rejected, %d open; ratings by centre %.2f",
+		c.n, c.channels, c.weekday, c.daytime, c.claimed, median(c.claimTimes).Round(time.Second), c.resolved,
+		median(c.resolveTimes).Round(time.Minute), c.rated, c.transferred, c.reopened, c.rejected, c.open, avgs)
 }
 
 // TestSeedDeterministic: the same plan makes the same tickets, under the

@@ -281,21 +281,45 @@ func (l *life) transferTo() int {
 	return (l.centre + 1 + l.r.IntN(n-1)) % n
 }
 
+// live writes the ticket's changes: claimed (perhaps after a transfer,
+// perhaps given back or sent on), replied to, resolved or rejected, then
+// rated or closed unrated, and now and then reopened and resolved again.
 func (l *life) live() {
+	holder, ok := l.claimed()
+	if !ok {
+		return
+	}
 	q := l.quality()
+	if l.chance(0.8) {
+		l.add(lognormal(l.r, 12*time.Minute, 1), storage.Change{Kind: storage.ChangeReply, By: holder, Text: replies[l.r.IntN(len(replies))]})
+	}
+	if l.chance(0.005 + 0.02*(1-q)) { // left in progress
+		return
+	}
+	rejected := l.chance(0.06)
+	l.resolve(holder, rejected, q)
+	for round := 0; !l.ended && l.verdict(rejected, q, round < 2); round++ {
+		l.resolve(holder, false, q)
+		rejected = false
+	}
+}
+
+// claimed writes the changes up to the claim that stands, and returns the
+// holder; false when the ticket is never claimed (or not by now).
+func (l *life) claimed() (shakwa.Staff, bool) {
 	if len(l.s.World.Centres) > 1 && l.chance(0.015) { // sent on before anyone takes it
 		to := l.transferTo()
 		if !l.add(lognormal(l.r, 25*time.Minute, 1), storage.Change{Kind: storage.ChangeTransfer, By: l.staff(), To: l.s.World.Centres[to].Code}) {
-			return
+			return shakwa.Staff{}, false
 		}
 		l.centre = to
 	}
-	if l.chance(0.003 + 0.03*(1-q)) { // never claimed
-		return
+	if l.chance(0.003 + 0.03*(1-l.quality())) { // never claimed
+		return shakwa.Staff{}, false
 	}
 	holder := l.staff()
 	if !l.add(l.claimDelay(), storage.Change{Kind: storage.ChangeClaim, By: holder}) {
-		return
+		return shakwa.Staff{}, false
 	}
 	if l.chance(0.015) { // given back, and taken by a colleague
 		l.add(lognormal(l.r, 20*time.Minute, 1), storage.Change{Kind: storage.ChangeRelease, By: holder})
@@ -308,56 +332,43 @@ func (l *life) live() {
 		l.centre = to
 		holder = l.staff()
 		l.add(l.claimDelay(), storage.Change{Kind: storage.ChangeClaim, By: holder})
-		q = l.quality()
 	}
-	if l.chance(0.8) {
-		l.add(lognormal(l.r, 12*time.Minute, 1), storage.Change{Kind: storage.ChangeReply, By: holder, Text: replies[l.r.IntN(len(replies))]})
+	return holder, !l.ended
+}
+
+// verdict writes what the citizen makes of a resolution: a rating, or
+// none and the close after close_after; and, when mayReopen, now and
+// then (mostly after a poor rating) a reopening within the reopen days,
+// which it reports.
+func (l *life) verdict(rejected bool, q float64, mayReopen bool) bool {
+	stars, rateP := 0, 0.7
+	if rejected {
+		rateP = 0.4
 	}
-	if l.chance(0.005 + 0.02*(1-q)) { // left in progress
-		return
+	if l.chance(rateP) {
+		stars = l.stars(q, rejected)
+		if !l.add(lognormal(l.r, 40*time.Minute, 1.5), storage.Change{Kind: storage.ChangeRate, Stars: stars}) {
+			return false
+		}
 	}
-	rejected := l.chance(0.06)
-	l.resolve(holder, rejected, q)
-	rounds := 0
-	for !l.ended && rounds < 2 {
-		rounds++
-		stars, rateP := 0, 0.7
-		if rejected {
-			rateP = 0.4
-		}
-		if l.chance(rateP) {
-			stars = l.stars(q, rejected)
-			if !l.add(lognormal(l.r, 40*time.Minute, 1.5), storage.Change{Kind: storage.ChangeRate, Stars: stars}) {
-				return
-			}
-		}
-		reopenP := 0.01
-		switch {
-		case stars > 0 && stars <= 2:
-			reopenP = 0.3
-		case rejected:
-			reopenP = 0.1
-		}
-		if l.chance(reopenP) {
-			d := lognormal(l.r, 8*time.Hour, 1)
-			if limit := time.Duration(l.s.ReopenDays) * 24 * time.Hour; d < limit {
-				if stars == 0 && d >= l.s.CloseAfter {
-					l.add(l.s.CloseAfter, storage.Change{Kind: storage.ChangeClose, Actor: shakwa.SystemActor})
-					d -= l.s.CloseAfter
-				}
-				if l.add(d, storage.Change{Kind: storage.ChangeReopen}) {
-					l.resolve(holder, false, q)
-					rejected = false
-					continue
-				}
-				return
-			}
-		}
-		if stars == 0 {
+	reopenP := 0.01
+	switch {
+	case stars > 0 && stars <= 2:
+		reopenP = 0.3
+	case rejected:
+		reopenP = 0.1
+	}
+	if d := lognormal(l.r, 8*time.Hour, 1); mayReopen && l.chance(reopenP) && d < time.Duration(l.s.ReopenDays)*24*time.Hour {
+		if stars == 0 && d >= l.s.CloseAfter {
 			l.add(l.s.CloseAfter, storage.Change{Kind: storage.ChangeClose, Actor: shakwa.SystemActor})
+			d -= l.s.CloseAfter
 		}
-		return
+		return l.add(d, storage.Change{Kind: storage.ChangeReopen})
 	}
+	if stars == 0 {
+		l.add(l.s.CloseAfter, storage.Change{Kind: storage.ChangeClose, Actor: shakwa.SystemActor})
+	}
+	return false
 }
 
 // resolve adds the resolution, or the rejection, by holder.
