@@ -32,22 +32,9 @@ func seesPhones(p *config.Person) bool { return p != nil && p.Role == shakwa.Rol
 // the period and the centres' figures, as one spreadsheet (two sheets)
 // and as two CSV files.
 func (h *Handler) exportCommand(ctx context.Context, c *conv, args string) {
-	centres := h.scope(c.person)
-	if len(centres) == 0 {
-		c.say("stats.forbidden", nil)
+	span, centres, ok := h.readerArgs(c, args, "export.usage")
+	if !ok {
 		return
-	}
-	span, centre, err := h.statsArgs(args, h.now())
-	if err != nil {
-		c.say("export.usage", nil)
-		return
-	}
-	if centre != "" {
-		if !slices.Contains(centres, centre) {
-			c.say("stats.not_yours", map[string]any{"Centre": centre})
-			return
-		}
-		centres = []string{centre}
 	}
 	if h.files == nil {
 		c.say("export.unavailable", nil)

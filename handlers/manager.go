@@ -68,14 +68,7 @@ func (h words) scope(p *config.Person) []string {
 // figures reads the span's figures of centres, and their backlog now: one
 // round trip for the tallies, one for the backlog.
 func (h *Handler) figures(ctx context.Context, span stats.Span, centres []string) ([]centreFigures, error) {
-	reads := h.model.Reads(span, false)
-	keys := make([]shakwa.TallyKey, 0, len(reads)*len(centres))
-	for _, c := range centres {
-		for _, r := range reads {
-			keys = append(keys, shakwa.TallyKey{Centre: c, Key: r.Key})
-		}
-	}
-	got, err := h.store.ReadTallies(ctx, keys)
+	sums, err := h.sums(ctx, span, false, centres)
 	if err != nil {
 		return nil, fmt.Errorf("figures: %w", err)
 	}
@@ -90,12 +83,32 @@ func (h *Handler) figures(ctx context.Context, span stats.Span, centres []string
 	}
 	out := make([]centreFigures, len(centres))
 	for i, c := range centres {
-		sum := stats.Sum{}
-		for j, r := range reads {
-			sum.Add(r, got[i*len(reads)+j])
-		}
-		out[i] = centreFigures{Code: c, Figures: stats.FiguresOf(sum, ""), Open: open[i]}
+		out[i] = centreFigures{Code: c, Figures: stats.FiguresOf(sums[i], ""), Open: open[i]}
 		copy(out[i].Older[:], older[i])
+	}
+	return out, nil
+}
+
+// sums reads each centre's tallies over span, added up (the breakdowns
+// when dims): one round trip.
+func (h *Handler) sums(ctx context.Context, span stats.Span, dims bool, centres []string) ([]stats.Sum, error) {
+	reads := h.model.Reads(span, dims)
+	keys := make([]shakwa.TallyKey, 0, len(reads)*len(centres))
+	for _, c := range centres {
+		for _, r := range reads {
+			keys = append(keys, shakwa.TallyKey{Centre: c, Key: r.Key})
+		}
+	}
+	got, err := h.store.ReadTallies(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]stats.Sum, len(centres))
+	for i := range centres {
+		out[i] = stats.Sum{}
+		for j, r := range reads {
+			out[i].Add(r, got[i*len(reads)+j])
+		}
 	}
 	return out, nil
 }
@@ -128,22 +141,16 @@ func addCounts(to, from map[string]int64) map[string]int64 {
 // breakdowns reads, for centres shown in full, the tickets received by
 // channel and by category: one more round trip.
 func (h *Handler) breakdowns(ctx context.Context, span stats.Span, cs []centreFigures) error {
-	reads := h.model.Reads(span, true)
-	keys := make([]shakwa.TallyKey, 0, len(reads)*len(cs))
-	for _, c := range cs {
-		for _, r := range reads {
-			keys = append(keys, shakwa.TallyKey{Centre: c.Code, Key: r.Key})
-		}
+	codes := make([]string, len(cs))
+	for i, c := range cs {
+		codes[i] = c.Code
 	}
-	got, err := h.store.ReadTallies(ctx, keys)
+	sums, err := h.sums(ctx, span, true, codes)
 	if err != nil {
 		return fmt.Errorf("breakdowns: %w", err)
 	}
 	for i := range cs {
-		sum := stats.Sum{}
-		for j, r := range reads {
-			sum.Add(r, got[i*len(reads)+j])
-		}
+		sum := sums[i]
 		cs[i].Channels, cs[i].Categories = map[string]int64{}, map[string]int64{}
 		for _, ch := range stats.Channels {
 			if n := stats.FiguresOf(sum, "h:"+ch+"|").Received; n > 0 {
@@ -175,27 +182,38 @@ func (h *Handler) statsArgs(args string, now time.Time) (stats.Span, string, err
 	return span, centre, err
 }
 
+// readerArgs reads "[period] [centre]" for a command of managers and
+// supervisors, and the centres it covers; when it cannot be answered it
+// says why (not theirs to read, the usage under usage) and ok is false.
+func (h *Handler) readerArgs(c *conv, args, usage string) (span stats.Span, centres []string, ok bool) {
+	centres = h.scope(c.person)
+	if len(centres) == 0 {
+		c.say("stats.forbidden", nil)
+		return span, nil, false
+	}
+	span, centre, err := h.statsArgs(args, h.now())
+	if err != nil {
+		c.say(usage, nil)
+		return span, nil, false
+	}
+	if centre != "" {
+		if !slices.Contains(centres, centre) {
+			c.say("stats.not_yours", map[string]any{"Centre": centre})
+			return span, nil, false
+		}
+		centres = []string{centre}
+	}
+	return span, centres, true
+}
+
 // stats answers /stats [period] [centre] for managers and supervisors:
 // the total, and the centres that need attention, in one message; the
 // whole table as a document when there are more centres than a phone
 // screen holds.
 func (h *Handler) stats(ctx context.Context, c *conv, args string) {
-	centres := h.scope(c.person)
-	if len(centres) == 0 {
-		c.say("stats.forbidden", nil)
+	span, centres, ok := h.readerArgs(c, args, "stats.usage")
+	if !ok {
 		return
-	}
-	span, centre, err := h.statsArgs(args, h.now())
-	if err != nil {
-		c.say("stats.usage", nil)
-		return
-	}
-	if centre != "" {
-		if !slices.Contains(centres, centre) {
-			c.say("stats.not_yours", map[string]any{"Centre": centre})
-			return
-		}
-		centres = []string{centre}
 	}
 	cs, err := h.figures(ctx, span, centres)
 	if err == nil && len(cs) <= inlineCentres {

@@ -93,14 +93,7 @@ type staffFigures struct {
 // centres, in one round trip: each centre's breakdowns, summed per
 // person. Only people in the configuration are listed.
 func (h *Handler) staffOf(ctx context.Context, span stats.Span, centres []string) ([]staffFigures, error) {
-	reads := h.model.Reads(span, true)
-	keys := make([]shakwa.TallyKey, 0, len(reads)*len(centres))
-	for _, c := range centres {
-		for _, r := range reads {
-			keys = append(keys, shakwa.TallyKey{Centre: c, Key: r.Key})
-		}
-	}
-	got, err := h.store.ReadTallies(ctx, keys)
+	sums, err := h.sums(ctx, span, true, centres)
 	if err != nil {
 		return nil, fmt.Errorf("staff figures: %w", err)
 	}
@@ -117,11 +110,7 @@ func (h *Handler) staffOf(ctx context.Context, span stats.Span, centres []string
 	for i, p := range people {
 		out[i] = staffFigures{ID: staffID(p), Name: p.Name}
 	}
-	for ci := range centres {
-		sum := stats.Sum{}
-		for j, r := range reads {
-			sum.Add(r, got[ci*len(reads)+j])
-		}
+	for _, sum := range sums {
 		for i := range out {
 			out[i].Figures.Add(stats.FiguresOf(sum, "s:"+out[i].ID+"|"))
 		}
@@ -140,22 +129,9 @@ const staffInline = 15
 // staffCommand answers /staff [period] [centre]: who did the period's
 // work, best first, with those to recognise named at the top.
 func (h *Handler) staffCommand(ctx context.Context, c *conv, args string) {
-	centres := h.scope(c.person)
-	if len(centres) == 0 {
-		c.say("stats.forbidden", nil)
+	span, centres, ok := h.readerArgs(c, args, "team.usage")
+	if !ok {
 		return
-	}
-	span, centre, err := h.statsArgs(args, h.now())
-	if err != nil {
-		c.say("team.usage", nil)
-		return
-	}
-	if centre != "" {
-		if !slices.Contains(centres, centre) {
-			c.say("stats.not_yours", map[string]any{"Centre": centre})
-			return
-		}
-		centres = []string{centre}
 	}
 	ss, err := h.staffOf(ctx, span, centres)
 	if err != nil {
