@@ -14,6 +14,7 @@ import (
 	"github.com/shakwa/shakwa/bot"
 	"github.com/shakwa/shakwa/config"
 	"github.com/shakwa/shakwa/export"
+	"github.com/shakwa/shakwa/locales"
 	"github.com/shakwa/shakwa/stats"
 )
 
@@ -48,29 +49,13 @@ func (h words) staffNamed(centre, typed string) (id string, ok bool) {
 // staffID is the id a configured person acts under (shakwa.Staff.ID).
 func staffID(p config.Person) string { return strconv.FormatInt(p.Telegram, 10) }
 
-// nameWords are a name's words spelled one way: Arabic letters without
-// diacritics or tatweel, the forms of alef as alef, taa marbuta as haa,
-// alef maqsura as yaa; Latin in lower case.
+// nameWords are a name's words spelled one way (locales.Fold: hamza
+// forms, taa marbuta, diacritics, case), punctuation between them as
+// spaces.
 func nameWords(s string) []string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case unicode.Is(unicode.Mn, r) || r == 'ـ':
-			continue
-		case r == 'أ' || r == 'إ' || r == 'آ' || r == 'ٱ':
-			r = 'ا'
-		case r == 'ة':
-			r = 'ه'
-		case r == 'ى':
-			r = 'ي'
-		case unicode.IsLetter(r):
-			r = unicode.ToLower(r)
-		default:
-			r = ' '
-		}
-		b.WriteRune(r)
-	}
-	return strings.Fields(b.String())
+	return strings.FieldsFunc(locales.Fold(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsNumber(r)
+	})
 }
 
 func containsAll(have, want []string) bool {
