@@ -48,6 +48,11 @@ const (
 	scaleSeed    = 1
 )
 
+// scaleNow is where the seeded year ends, and the handler's clock: late
+// in a month, so that "this month" is most of one, and the same on every
+// run, so that runs compare.
+var scaleNow = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC) // 14:00 in Dubai
+
 func BenchmarkStatsMonth(b *testing.B)   { benchReport(b, "/stats month") }
 func BenchmarkRankingMonth(b *testing.B) { benchReport(b, "/ranking month") }
 
@@ -56,7 +61,7 @@ func benchReport(b *testing.B, command string) {
 	for i, n := range scaleSizes(b) {
 		b.Run("tickets="+strconv.Itoa(n), func(b *testing.B) {
 			sc := scaleStore(b, n, scaleDB+i)
-			h := New(sc.cfg, sc.store, strictText(b), func() time.Time { return sc.now },
+			h := New(sc.cfg, sc.store, strictText(b), func() time.Time { return scaleNow },
 				slog.New(slog.NewJSONHandler(io.Discard, nil)), Options{Files: sc.files})
 			ask := func(text string) []bot.Reply {
 				m := bot.Message{ID: "1", Channel: "telegram", Chat: strconv.Itoa(seed.ManagerID), Text: text,
@@ -113,8 +118,7 @@ type scaled struct {
 	store             *storage.Store
 	files             *files.Store
 	trips             *roundTrips
-	now               time.Time // the seeding's: the span ends there
-	bytes, tallyBytes float64   // Redis memory the seeding took, and the tallies' part
+	bytes, tallyBytes float64 // Redis memory the seeding took, and the tallies' part
 }
 
 // scaleMark is the key that says what a database was seeded with.
@@ -144,13 +148,16 @@ func scaleStore(b *testing.B, n, db int) scaled {
 		b.Fatal(err)
 	}
 	m := TallyModel(cfg)
-	what := fmt.Sprintf("seed/%s tickets=%d centres=%d days=%d seed=%d %s", seed.Version, n, scaleCentres, scaleDays, scaleSeed, m.Fingerprint())
-	mark := rdb.HGetAll(ctx, scaleMark).Val()
+	what := fmt.Sprintf("seed/%s tickets=%d centres=%d days=%d seed=%d now=%s %s", seed.Version, n, scaleCentres, scaleDays, scaleSeed,
+		scaleNow.Format(time.RFC3339), m.Fingerprint())
+	mark, err := rdb.HGetAll(ctx, scaleMark).Result()
+	if err != nil {
+		b.Fatal(err)
+	}
 	sc := scaled{cfg: cfg, trips: &roundTrips{}}
 	if mark["what"] != what {
-		mark = seedScale(b, rdb, w, cfg, n, what)
+		mark = seedScale(b, o, rdb, w, cfg, n, what)
 	}
-	sc.now, _ = time.Parse(time.RFC3339Nano, mark["now"])
 	sc.bytes, _ = strconv.ParseFloat(mark["bytes"], 64)
 	sc.tallyBytes, _ = strconv.ParseFloat(mark["tally"], 64)
 	rdb.AddHook(sc.trips)
@@ -164,11 +171,17 @@ func scaleStore(b *testing.B, n, db int) scaled {
 	return sc
 }
 
-// seedScale empties the database of rdb, seeds it with n tickets of w
-// and marks it, with the memory the tickets took.
-func seedScale(b *testing.B, rdb redis.UniversalClient, w seed.World, cfg *config.Config, n int, what string) map[string]string {
+// seedScale empties the database of rdb (whose options are o), seeds it
+// with n tickets of w and marks it, with the memory the tickets took.
+func seedScale(b *testing.B, o *redis.UniversalOptions, rdb redis.UniversalClient, w seed.World, cfg *config.Config, n int, what string) map[string]string {
 	ctx := context.Background()
-	if err := rdb.FlushDB(ctx).Err(); err != nil {
+	// Emptying a million tickets keeps Redis busy for seconds: longer
+	// than a client waits for an answer.
+	slow := *o
+	slow.ReadTimeout = 10 * time.Minute
+	flusher := redis.NewUniversalClient(&slow)
+	defer flusher.Close()
+	if err := flusher.FlushDB(ctx).Err(); err != nil {
 		b.Fatal(err)
 	}
 	before, err := seed.UsedMemory(ctx, rdb)
@@ -180,8 +193,7 @@ func seedScale(b *testing.B, rdb redis.UniversalClient, w seed.World, cfg *confi
 	if err != nil {
 		b.Fatal(err)
 	}
-	now := time.Now()
-	p := seed.Plan{World: w, Tickets: n, Days: scaleDays, Seed: scaleSeed, Now: now, Loc: cfg.Location,
+	p := seed.Plan{World: w, Tickets: n, Days: scaleDays, Seed: scaleSeed, Now: scaleNow, Loc: cfg.Location,
 		CloseAfter: time.Duration(cfg.CloseAfter), ReopenDays: cfg.ReopenDays}
 	res, err := seed.Run(ctx, store, p, nil)
 	if err != nil {
@@ -211,7 +223,7 @@ func seedScale(b *testing.B, rdb redis.UniversalClient, w seed.World, cfg *confi
 	b.Logf("seeded %d tickets and %d feedback in %s; used_memory %d -> %d (%.0f B/ticket); MEMORY USAGE: tallies %d B of %d B (%.0f%%)\n%s",
 		res.Tickets, res.Feedback, res.Took.Round(time.Millisecond), before, after, float64(after-before)/float64(n),
 		tally, all, 100*float64(tally)/float64(max(all, 1)), strings.Join(lines, "\n"))
-	mark := map[string]string{"what": what, "now": now.Format(time.RFC3339Nano),
+	mark := map[string]string{"what": what,
 		"bytes": strconv.FormatInt(after-before, 10), "tally": strconv.FormatInt(tally, 10), "took": res.Took.String()}
 	if err := rdb.HSet(ctx, scaleMark, mark).Err(); err != nil {
 		b.Fatal(err)
