@@ -105,10 +105,7 @@ func (h *Handler) sums(ctx context.Context, span stats.Span, dims bool, centres 
 	}
 	out := make([]stats.Sum, len(centres))
 	for i := range centres {
-		out[i] = stats.Sum{}
-		for j, r := range reads {
-			out[i].Add(r, got[i*len(reads)+j])
-		}
+		out[i] = stats.SumOf(reads, got[i*len(reads):(i+1)*len(reads)])
 	}
 	return out, nil
 }

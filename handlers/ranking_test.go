@@ -222,15 +222,20 @@ func TestRankingMatchesBruteForce(t *testing.T) {
 	lines := strings.Split(text, "\n")
 	for i, pos := range []int{0, 1, 2, 3, 4, len(want) - 5, len(want) - 4, len(want) - 3, len(want) - 2, len(want) - 1} {
 		wr := want[pos]
-		stars := fmt.Sprintf("%.1f", math.Round((1+6*wr.score)*10)/10)
-		head := fmt.Sprintf("%d. \u2068مركز %s\u2069 · ⭐ %s من 7", pos+1, wr.code, stars)
+		// The speed part reads the median from a histogram (within
+		// 2.5 %): the stars may round a tenth either way.
+		stars := math.Round((1+6*wr.score)*10) / 10
+		var heads []string
+		for _, s := range []float64{stars - 0.1, stars, stars + 0.1} {
+			heads = append(heads, fmt.Sprintf("%d. \u2068مركز %s\u2069 · ⭐ %.1f من 7", pos+1, wr.code, s))
+		}
 		at := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, fmt.Sprintf("%d. ", pos+1)) })
-		if at < 0 || lines[at] != head {
+		if at < 0 || !slices.Contains(heads, lines[at]) {
 			got := ""
 			if at >= 0 {
 				got = lines[at]
 			}
-			t.Errorf("place %d: %q; want %q (score %.4f)", pos+1, got, head, wr.score)
+			t.Errorf("place %d: %q; want %q (score %.4f)", pos+1, got, heads[1], wr.score)
 			continue
 		}
 		arrow := "↑"

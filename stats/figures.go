@@ -2,6 +2,7 @@ package stats
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -95,6 +96,31 @@ func (s Sum) Add(r Read, fields map[string]int64) {
 	}
 }
 
+// SumOf adds up one centre's reads (got[i] is what reads[i] read). The
+// largest whole month's hash becomes the sum itself rather than being
+// copied: got's maps are the sum's to change.
+func SumOf(reads []Read, got []map[string]int64) Sum {
+	base := -1
+	for i, r := range reads {
+		month := strings.HasPrefix(r.Key, "m:") || strings.HasPrefix(r.Key, "xm:")
+		if month && r.Sign == 1 && !r.SLAOnly && r.FromHour == 0 && r.ToHour == 24 && (base < 0 || len(got[i]) > len(got[base])) {
+			base = i
+		}
+	}
+	s := Sum{}
+	if base >= 0 && got[base] != nil {
+		s = Sum(got[base])
+	} else {
+		base = -1
+	}
+	for i, r := range reads {
+		if i != base {
+			s.Add(r, got[i])
+		}
+	}
+	return s
+}
+
 // Merge adds o to s.
 func (s Sum) Merge(o Sum) {
 	for f, n := range o {
@@ -140,21 +166,83 @@ type Figures struct {
 }
 
 // FiguresOf reads the figures of prefix ("" for a centre's totals,
-// "c:CAT|", "h:CHANNEL|" or "s:STAFF|" in the breakdowns) from s.
+// "c:CAT|", "h:CHANNEL|" or "s:STAFF|" in the breakdowns) from s, in one
+// pass over it.
 func FiguresOf(s Sum, prefix string) Figures {
-	g := func(f string) int64 { return s[prefix+f] }
-	fg := Figures{
-		Received: g(fReceived), Claimed: g(fClaimed), Replied: g(fReplied), Resolved: g(fResolved),
-		Reopened: g(fReopened), Transferred: g(fTransferred), RatedResolved: g(fRatedRes),
-		ClaimTime: durationsOf(s, prefix+fClaimTime), ReplyTime: durationsOf(s, prefix+fReplyTime),
-		ResolveTime: durationsOf(s, prefix+fResolveTime),
-		ClaimSLA:    Share{Met: g(fClaimMet), Due: g(fClaimDue)}, ResolveSLA: Share{Met: g(fResolveMet), Due: g(fResolveDue)},
-		Feedback: g(fFeedback), Thanks: g(fThanks),
+	var fg Figures
+	var claim, reply, resolve []bucketCount
+	for f, n := range s {
+		if n == 0 || !strings.HasPrefix(f, prefix) {
+			continue
+		}
+		name := f[len(prefix):]
+		if prefix == "" && strings.IndexByte(name, '|') >= 0 {
+			continue // a breakdown, not a total
+		}
+		if i := strings.IndexByte(name, ':'); i > 0 {
+			var d *Durations
+			var h *[]bucketCount
+			switch name[:i] {
+			case fClaimTime:
+				d, h = &fg.ClaimTime, &claim
+			case fReplyTime:
+				d, h = &fg.ReplyTime, &reply
+			case fResolveTime:
+				d, h = &fg.ResolveTime, &resolve
+			default:
+				continue
+			}
+			switch rest := name[i+1:]; rest {
+			case "n":
+				d.N += n
+			case "s":
+				d.Seconds += n
+			default:
+				if b, err := strconv.Atoi(rest); err == nil {
+					*h = append(*h, bucketCount{b, n})
+				}
+			}
+			continue
+		}
+		switch name {
+		case fReceived:
+			fg.Received += n
+		case fClaimed:
+			fg.Claimed += n
+		case fReplied:
+			fg.Replied += n
+		case fResolved:
+			fg.Resolved += n
+		case fReopened:
+			fg.Reopened += n
+		case fTransferred:
+			fg.Transferred += n
+		case fRatedRes:
+			fg.RatedResolved += n
+		case fClaimMet:
+			fg.ClaimSLA.Met += n
+		case fClaimDue:
+			fg.ClaimSLA.Due += n
+		case fResolveMet:
+			fg.ResolveSLA.Met += n
+		case fResolveDue:
+			fg.ResolveSLA.Due += n
+		case fFeedback:
+			fg.Feedback += n
+		case fThanks:
+			fg.Thanks += n
+		default:
+			if len(name) == 2 && name[1] >= '1' && name[1] <= '5' {
+				switch name[0] {
+				case fRating[0]:
+					fg.Ratings[name[1]-'1'] += n
+				case fStars[0]:
+					fg.Stars[name[1]-'1'] += n
+				}
+			}
+		}
 	}
-	for i := range 5 {
-		fg.Ratings[i] = g(fRating + strconv.Itoa(i+1))
-		fg.Stars[i] = g(fStars + strconv.Itoa(i+1))
-	}
+	fg.ClaimTime.hist, fg.ReplyTime.hist, fg.ResolveTime.hist = sortBuckets(claim), sortBuckets(reply), sortBuckets(resolve)
 	return fg
 }
 
@@ -221,37 +309,49 @@ func (s Share) Percent() (p float64, ok bool) {
 type Durations struct {
 	N       int64
 	Seconds int64
-	hist    map[int]int64
+	hist    []bucketCount // by bucket, ascending; nil for none
 }
 
-func durationsOf(s Sum, name string) Durations {
-	d := Durations{N: s[name+":n"], Seconds: s[name+":s"]}
-	p := name + ":"
-	for f, n := range s {
-		if n == 0 || !strings.HasPrefix(f, p) {
-			continue
-		}
-		b, err := strconv.Atoi(f[len(p):])
-		if err != nil {
-			continue // :s and :n
-		}
-		if d.hist == nil {
-			d.hist = map[int]int64{}
-		}
-		d.hist[b] += n
+// bucketCount is one bucket of a histogram and how many it holds.
+type bucketCount struct {
+	b int
+	n int64
+}
+
+func sortBuckets(h []bucketCount) []bucketCount {
+	if len(h) == 0 {
+		return nil
 	}
-	return d
+	slices.SortFunc(h, func(x, y bucketCount) int { return x.b - y.b })
+	return h
 }
 
 func (d *Durations) add(o Durations) {
 	d.N += o.N
 	d.Seconds += o.Seconds
-	for b, n := range o.hist {
-		if d.hist == nil {
-			d.hist = map[int]int64{}
-		}
-		d.hist[b] += n
+	if len(o.hist) == 0 {
+		return
 	}
+	if len(d.hist) == 0 {
+		d.hist = slices.Clone(o.hist)
+		return
+	}
+	merged := make([]bucketCount, 0, len(d.hist)+len(o.hist))
+	i, j := 0, 0
+	for i < len(d.hist) || j < len(o.hist) {
+		switch {
+		case j == len(o.hist) || i < len(d.hist) && d.hist[i].b < o.hist[j].b:
+			merged = append(merged, d.hist[i])
+			i++
+		case i == len(d.hist) || o.hist[j].b < d.hist[i].b:
+			merged = append(merged, o.hist[j])
+			j++
+		default:
+			merged = append(merged, bucketCount{d.hist[i].b, d.hist[i].n + o.hist[j].n})
+			i, j = i+1, j+1
+		}
+	}
+	d.hist = merged
 }
 
 // Mean is the average, to the second; zero when there are none.
@@ -263,14 +363,14 @@ func (d Durations) Mean() time.Duration {
 }
 
 // Percentile is the p-th percentile by the nearest rank (as Percentile
-// is over samples), read from the histogram: within 1 % of the true value
+// is over samples), read from the histogram: within 2.5 % of the true value
 // (or a second). When every sample is in one bucket, it is their mean,
 // which is exact for one sample. ok is false when there is no histogram
 // or no sample.
 func (d Durations) Percentile(p float64) (time.Duration, bool) {
 	var n int64
-	for _, k := range d.hist {
-		n += k
+	for _, c := range d.hist {
+		n += c.n
 	}
 	if n == 0 {
 		return 0, false
@@ -280,18 +380,13 @@ func (d Durations) Percentile(p float64) (time.Duration, bool) {
 	}
 	rank := int64(math.Ceil(p*float64(n)/100 - 1e-9))
 	rank = min(max(rank, 1), n)
-	bs := make([]int, 0, len(d.hist))
-	for b := range d.hist {
-		bs = append(bs, b)
-	}
-	sort.Ints(bs)
 	var seen int64
-	for _, b := range bs {
-		if seen += d.hist[b]; seen >= rank {
-			return bucketValue(b), true
+	for _, c := range d.hist {
+		if seen += c.n; seen >= rank {
+			return bucketValue(c.b), true
 		}
 	}
-	return bucketValue(bs[len(bs)-1]), true
+	return bucketValue(d.hist[len(d.hist)-1].b), true
 }
 
 // Channels are the channels tickets arrive on, in the order reports show
