@@ -3,10 +3,12 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shakwa/shakwa"
@@ -68,18 +70,27 @@ func (h words) scope(p *config.Person) []string {
 // figures reads the span's figures of centres, and their backlog now: one
 // round trip for the tallies, one for the backlog.
 func (h *Handler) figures(ctx context.Context, span stats.Span, centres []string) ([]centreFigures, error) {
-	sums, err := h.sums(ctx, span, false, centres)
-	if err != nil {
-		return nil, fmt.Errorf("figures: %w", err)
-	}
 	now := h.now()
 	before := make([]time.Time, len(backlogAges))
 	for i, a := range backlogAges {
 		before[i] = now.Add(-a)
 	}
-	open, older, err := h.store.Backlog(ctx, centres, before)
+	// The backlog is read while the tallies are.
+	var open []int64
+	var older [][]int64
+	var backlogErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		open, older, backlogErr = h.store.Backlog(ctx, centres, before)
+	}()
+	sums, err := h.sums(ctx, span, false, centres)
+	<-done
 	if err != nil {
 		return nil, fmt.Errorf("figures: %w", err)
+	}
+	if backlogErr != nil {
+		return nil, fmt.Errorf("figures: %w", backlogErr)
 	}
 	out := make([]centreFigures, len(centres))
 	for i, c := range centres {
@@ -89,25 +100,46 @@ func (h *Handler) figures(ctx context.Context, span stats.Span, centres []string
 	return out, nil
 }
 
+// readParts is how many pipelines a large read of tallies is split into,
+// read and added up side by side: the replies of many centres take longer
+// to parse than Redis takes to send them.
+const readParts = 4
+
 // sums reads each centre's tallies over span, added up (the breakdowns
-// when dims): one round trip.
+// when dims): one round trip, in readParts pipelines at once when there
+// are many centres.
 func (h *Handler) sums(ctx context.Context, span stats.Span, dims bool, centres []string) ([]stats.Sum, error) {
 	reads := h.model.Reads(span, dims)
-	keys := make([]shakwa.TallyKey, 0, len(reads)*len(centres))
-	for _, c := range centres {
-		for _, r := range reads {
-			keys = append(keys, shakwa.TallyKey{Centre: c, Key: r.Key})
-		}
-	}
-	got, err := h.store.ReadTallies(ctx, keys)
-	if err != nil {
-		return nil, err
-	}
 	out := make([]stats.Sum, len(centres))
-	for i := range centres {
-		out[i] = stats.SumOf(reads, got[i*len(reads):(i+1)*len(reads)])
+	part := max(1, (len(centres)+readParts-1)/readParts)
+	if len(centres) < 2*readParts {
+		part = len(centres)
 	}
-	return out, nil
+	var wg sync.WaitGroup
+	errs := make([]error, readParts+1)
+	for n, from := 0, 0; from < len(centres); n, from = n+1, from+part {
+		to := min(from+part, len(centres))
+		wg.Go(func() {
+			errs[n] = func() error {
+				keys := make([]shakwa.TallyKey, 0, len(reads)*(to-from))
+				for _, c := range centres[from:to] {
+					for _, r := range reads {
+						keys = append(keys, shakwa.TallyKey{Centre: c, Key: r.Key})
+					}
+				}
+				got, err := h.store.ReadTallies(ctx, keys)
+				if err != nil {
+					return err
+				}
+				for i := range to - from {
+					out[from+i] = stats.SumOf(reads, got[i*len(reads):(i+1)*len(reads)])
+				}
+				return nil
+			}()
+		})
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
 }
 
 // total adds up centres' figures: counts add, durations merge.
