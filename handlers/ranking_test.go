@@ -284,3 +284,20 @@ func TestRankingFew(t *testing.T) {
 		}
 	}
 }
+
+// TestHelpListsTheFigures: a manager's and a supervisor's help name every
+// command of the figures.
+func TestHelpListsTheFigures(t *testing.T) {
+	w := newWorld(t)
+	for _, p := range []person{manager, noura} {
+		rs := w.text(p, "/help")
+		if len(rs) != 1 {
+			t.Fatalf("%s /help: %v", p.name, texts(rs))
+		}
+		for _, c := range []string{"/stats", "/ranking", "/staff", "/report", "/export"} {
+			if !strings.Contains(rs[0].Text, c) {
+				t.Errorf("%s /help does not name %s:\n%s", p.name, c, rs[0].Text)
+			}
+		}
+	}
+}
