@@ -215,7 +215,7 @@ func (ch *chart) valueLabel(tx text, x, cy float64, right bool) {
 	} else {
 		x -= gap + tx.width
 	}
-	h := 0.62 * lineHeight(ch.tickSize)
+	h := 0.9 * lineHeight(ch.tickSize)
 	ch.c.rect(x-0.15*gap, cy-h/2, x+tx.width+0.15*gap, cy+h/2, background)
 	ch.put(tx, x, middle(cy, ch.tickSize), alignLeft, labelInk)
 }
