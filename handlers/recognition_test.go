@@ -9,7 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/files"
 )
 
 // TestStaffNamed: the name a citizen types in thanks finds the staff
@@ -183,5 +186,51 @@ func TestThanksFindTheirStaff(t *testing.T) {
 	rs := w.text(manager, "/staff today")
 	if len(find(rs, manager.id, "🙏 1")) != 1 || len(find(rs, manager.id, "خالد الحمادي")) != 1 {
 		t.Errorf("/staff after thanks for Khalid: %v", texts(rs))
+	}
+}
+
+// TestStaffManyAsDocument: with more staff than a message lists, the
+// message names the first fifteen and every one goes in a spreadsheet.
+func TestStaffManyAsDocument(t *testing.T) {
+	var more strings.Builder
+	for i := range 20 {
+		fmt.Fprintf(&more, "  - {telegram: %d, name: \"موظف %d\", role: staff, centres: [KRM]}\n", 3000+i, i+1)
+	}
+	w := newWorldWith(t, strings.Replace(testConfig, "people:\n", "people:\n"+more.String(), 1))
+	fs, err := files.Open(t.TempDir(), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.h.files = fs
+	ctx := context.Background()
+	for i := range 20 {
+		created := w.now.Add(-time.Duration(i+2) * time.Hour)
+		tk := &shakwa.Ticket{Centre: "KRM", Category: "waiting", Text: "…", Created: created, Updated: created}
+		if err := w.store.CreateTicket(ctx, tk, shakwa.Address{Channel: "telegram", Chat: fmt.Sprint(40000 + i)}, ""); err != nil {
+			t.Fatal(err)
+		}
+		by := shakwa.Staff{ID: fmt.Sprint(3000 + i), Name: fmt.Sprintf("موظف %d", i+1)}
+		w.store.Claim(ctx, tk.ID, by, nil, created.Add(time.Minute))
+		w.store.Resolve(ctx, tk.ID, by, "…", created.Add(time.Hour))
+	}
+	rs := w.text(manager, "/staff last 7 days")
+	if len(rs) != 2 || len(rs[1].Attachments) != 1 || !strings.HasPrefix(rs[1].Attachments[0].Name, "staff-") {
+		t.Fatalf("/staff with 20 active staff: %v; want a message and a document", texts(rs))
+	}
+	if n := strings.Count(rs[0].Text, "\n15. "); n != 1 || strings.Contains(rs[0].Text, "\n16. ") {
+		t.Errorf("message lists %q; want fifteen lines", rs[0].Text)
+	}
+	book, err := excelize.OpenReader(strings.NewReader(string(readDoc(t, fs, rs[1].Attachments[0]))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := book.GetRows(book.GetSheetList()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every staff member and supervisor of the manager's centres, busy or
+	// not: the 20, Fatima, Khalid, Maryam and Noura.
+	if len(rows) != 1+24 {
+		t.Errorf("spreadsheet has %d rows; want a header and 24 people", len(rows))
 	}
 }
