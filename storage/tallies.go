@@ -349,7 +349,11 @@ func (s *Store) ReadTallies(ctx context.Context, reads []shakwa.TallyKey) ([]map
 	}
 	out := make([]map[string]int64, len(reads))
 	for i, r := range reads {
-		m := map[string]int64{}
+		size := len(r.Fields)
+		if all[i] != nil {
+			size = len(all[i].Val())
+		}
+		m := make(map[string]int64, size)
 		add := func(f, v string) error {
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
