@@ -68,21 +68,31 @@ func (h words) scope(p *config.Person) []string {
 }
 
 // figures reads the span's figures of centres, and their backlog now: one
-// round trip for the tallies, one for the backlog.
+// round trip for the tallies, one for the backlog, side by side.
 func (h *Handler) figures(ctx context.Context, span stats.Span, centres []string) ([]centreFigures, error) {
+	return h.readFigures(ctx, span, centres, true)
+}
+
+// periodFigures is figures without the backlog, for what does not show it
+// (the ranking).
+func (h *Handler) periodFigures(ctx context.Context, span stats.Span, centres []string) ([]centreFigures, error) {
+	return h.readFigures(ctx, span, centres, false)
+}
+
+func (h *Handler) readFigures(ctx context.Context, span stats.Span, centres []string, backlog bool) ([]centreFigures, error) {
 	now := h.now()
 	before := make([]time.Time, len(backlogAges))
 	for i, a := range backlogAges {
 		before[i] = now.Add(-a)
 	}
-	// The backlog is read while the tallies are.
-	var open []int64
-	var older [][]int64
+	open, older := make([]int64, len(centres)), make([][]int64, len(centres))
 	var backlogErr error
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		open, older, backlogErr = h.store.Backlog(ctx, centres, before)
+		if backlog {
+			open, older, backlogErr = h.store.Backlog(ctx, centres, before)
+		}
 	}()
 	sums, err := h.sums(ctx, span, false, centres)
 	<-done
