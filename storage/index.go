@@ -22,19 +22,12 @@ func (s *Store) entries(t *shakwa.Ticket) []entry {
 	if t.Citizen != "" {
 		es = append(es, entry{s.key("citizen", t.Citizen), c})
 	}
-	if t.Status.Open() {
-		es = append(es, entry{s.plain("open"), c})
-	}
 	switch t.Status {
 	case shakwa.StatusNew:
 		es = append(es, entry{s.key("queue", t.Centre), c})
 	case shakwa.StatusClaimed, shakwa.StatusInProgress:
 		if t.Holder.ID != "" {
 			es = append(es, entry{s.key("held", t.Holder.ID), c})
-		}
-	case shakwa.StatusResolved, shakwa.StatusClosed:
-		if !t.Resolved.IsZero() {
-			es = append(es, entry{s.plain("resolved"), score(t.Resolved)})
 		}
 	}
 	return es

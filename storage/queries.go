@@ -42,16 +42,15 @@ func (s *Store) CitizenTickets(ctx context.Context, who shakwa.Address, limit in
 	return ts, nil
 }
 
-// TicketsCreated returns the tickets created in [from, to), oldest first.
+// TicketsCreated returns the tickets created in [from, to), oldest first,
+// all at once: for small ranges (and tests); see EachTicketCreated.
 func (s *Store) TicketsCreated(ctx context.Context, from, to time.Time) ([]*shakwa.Ticket, error) {
-	ts, err := s.scan(ctx, query{
-		key: s.plain("created"), min: msMin(from), max: msMax(to),
-		keep: func(t *shakwa.Ticket) bool { return within(t.Created, from, to) },
+	var out []*shakwa.Ticket
+	err := s.EachTicketCreated(ctx, from, to, func(ts []*shakwa.Ticket) error {
+		out = append(out, ts...)
+		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("tickets created: %w", err)
-	}
-	return ts, nil
+	return out, err
 }
 
 // EachTicketCreated calls fn with the tickets created in [from, to),
@@ -106,30 +105,6 @@ func (s *Store) EachTicketCreated(ctx context.Context, from, to time.Time, fn fu
 			start, atStart = next, same
 		}
 	}
-}
-
-// TicketsResolved returns the tickets now resolved or closed whose latest
-// resolution falls in [from, to), in order of resolution. A ticket that was
-// reopened and is being worked on again is not among them.
-func (s *Store) TicketsResolved(ctx context.Context, from, to time.Time) ([]*shakwa.Ticket, error) {
-	ts, err := s.scan(ctx, query{
-		key: s.plain("resolved"), min: msMin(from), max: msMax(to),
-		keep: func(t *shakwa.Ticket) bool { return within(t.Resolved, from, to) },
-	})
-	if err != nil {
-		return nil, fmt.Errorf("tickets resolved: %w", err)
-	}
-	return ts, nil
-}
-
-// OpenTickets returns every ticket that needs staff work (new, claimed or
-// in progress), oldest first.
-func (s *Store) OpenTickets(ctx context.Context) ([]*shakwa.Ticket, error) {
-	ts, err := s.scan(ctx, query{key: s.plain("open"), min: "-inf", max: "+inf"})
-	if err != nil {
-		return nil, fmt.Errorf("open tickets: %w", err)
-	}
-	return ts, nil
 }
 
 // within reports whether from <= t < to.
