@@ -8,16 +8,23 @@ import (
 	"github.com/shakwa/shakwa/stats"
 )
 
-// spanTitle names a span, its dates and how many centres it covers: the
-// first lines of every report.
-func (h words) spanTitle(lang string, span stats.Span, centres int) string {
+// The icons that head the answers about figures.
+const (
+	iconStats   = "📊"
+	iconRanking = "🏆"
+	iconStaff   = "👥"
+)
+
+// spanTitle names a span, its dates and how many centres it covers, after
+// icon: the first lines of every answer about figures.
+func (h words) spanTitle(lang, icon string, span stats.Span, centres int) string {
 	t := func(key string, data map[string]any) string { return h.text.Text(lang, key, data) }
 	name := t("span."+string(span.Kind), map[string]any{"Count": span.N,
 		"Month": t("month."+strconv.Itoa(int(span.From.Month())), nil), "Year": span.From.Year()})
 	if !span.Now.IsZero() && span.Now.Before(span.To) && span.Kind != stats.SpanLastDays {
 		name = t("span.so_far", map[string]any{"Span": name})
 	}
-	return t("stats.head", map[string]any{"Span": name, "Dates": h.spanDates(lang, span),
+	return t("stats.head", map[string]any{"Icon": icon, "Span": name, "Dates": h.spanDates(lang, span),
 		"Centres": t("stats.centres", map[string]any{"Count": centres})})
 }
 

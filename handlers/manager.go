@@ -276,7 +276,7 @@ const inlineCentres = 3
 // table as a document.
 func (h *Handler) statsReplies(ctx context.Context, lang string, span stats.Span, cs []centreFigures) []bot.Reply {
 	t := func(key string, data map[string]any) string { return h.text.Text(lang, key, data) }
-	parts := []string{h.spanTitle(lang, span, len(cs))}
+	parts := []string{h.spanTitle(lang, iconStats, span, len(cs))}
 	if len(cs) <= inlineCentres {
 		for _, f := range cs {
 			parts = append(parts, h.figuresBlock(lang, isolate(h.centreName(f.Code, lang)), f))

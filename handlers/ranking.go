@@ -58,7 +58,7 @@ func (h *Handler) rankingText(lang string, span stats.Span, cs []centreFigures) 
 	}
 	ranked, apart := stats.Ranking(h.scores(cs))
 	avg := stats.PartAverages(ranked)
-	parts := []string{strings.Replace(h.spanTitle(lang, span, len(cs)), "📊", "🏆", 1)}
+	parts := []string{h.spanTitle(lang, iconRanking, span, len(cs))}
 	best, worst := stats.BestWorst(ranked, rankingSize)
 	line := func(place int, s stats.Score, up bool) string {
 		why := ""

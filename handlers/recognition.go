@@ -201,7 +201,7 @@ func (h words) recognised(lang string, ss []staffFigures) []string {
 func (h *Handler) staffReplies(ctx context.Context, lang string, span stats.Span, centres int, ss []staffFigures) []bot.Reply {
 	t := func(key string, data map[string]any) string { return h.text.Text(lang, key, data) }
 	staffOrder(ss)
-	head := strings.Replace(h.spanTitle(lang, span, centres), "📊", "👥", 1)
+	head := h.spanTitle(lang, iconStaff, span, centres)
 	parts := []string{head}
 	active := slices.DeleteFunc(slices.Clone(ss), func(s staffFigures) bool {
 		return s.Claimed == 0 && s.Resolved == 0 && s.Thanks == 0 && s.Replied == 0

@@ -17,7 +17,7 @@ var sample = map[string]any{
 	"ClaimP90": "x", "ResolveMedian": "x", "ResolveP90": "x", "ClaimSLA": "90%",
 	"ResolveSLA": "80%", "Rating": "4.5", "Reason": "(#131026) Message undeliverable", "Channel": "whatsapp", "Rated": 3, "N": 5, "FeedbackStars": "4.2", "Thanks": 2, "Feedback": 7,
 	"Day": 17, "Month": "ديسمبر", "Year": 2026, "FromMonth": "نوفمبر", "ToMonth": "ديسمبر", "FromYear": 2025,
-	"ToYear": 2026, "M": 59, "H": 1, "D": 2, "Span": "هذا الشهر", "Dates": "1–17 ديسمبر 2026", "Centres": "3 مراكز",
+	"ToYear": 2026, "M": 59, "H": 1, "D": 2, "Icon": "📊", "Span": "هذا الشهر", "Dates": "1–17 ديسمبر 2026", "Centres": "3 مراكز",
 	"Old": "", "Avg": "4.35", "P": "61%", "Why": "سبب", "What": "الرضا", "Median": "ساعة", "Target": "يومان",
 	"Claim": "90%", "Place": 1, "Stars": "5.5", "Min": 10, "List": "مركز الكرامة", "Claimed": 3, "ReplyMedian": "دقيقة", "Breakdown": "",
 }
