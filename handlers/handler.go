@@ -17,6 +17,7 @@ import (
 	"github.com/shakwa/shakwa"
 	"github.com/shakwa/shakwa/bot"
 	"github.com/shakwa/shakwa/config"
+	"github.com/shakwa/shakwa/flows"
 	"github.com/shakwa/shakwa/locales"
 	"github.com/shakwa/shakwa/stats"
 )
@@ -191,6 +192,9 @@ type conv struct {
 	out    []bot.Reply
 	notice string
 	failed error // an internal error: the Message should be delivered again
+	// before is the session this Message found, kept with the one it
+	// leaves (see stored.Before).
+	before *flows.Session
 }
 
 func (h *Handler) conv(ctx context.Context, m *bot.Message) *conv {

@@ -59,6 +59,7 @@ type world struct {
 	// mayFail lets a handling Fail (storage down, on purpose); otherwise
 	// a Fail is a test failure.
 	mayFail bool
+	last    bot.Message // the last message do delivered
 }
 
 // logBuffer keeps log lines, for tests that look at them.
@@ -130,6 +131,21 @@ func (w *world) do(p person, m bot.Message) []bot.Reply {
 		m.ButtonToken = "cb" + m.ID
 	}
 	w.record(p, m)
+	w.last = m
+	return w.handle(p, m)
+}
+
+// again delivers the last message once more, same update and all, as
+// intake does when its first handling stopped before its replies were
+// queued.
+func (w *world) again(p person) []bot.Reply {
+	w.t.Helper()
+	fmt.Fprintf(&w.script, "\n(the same update again)\n")
+	return w.handle(p, w.last)
+}
+
+func (w *world) handle(p person, m bot.Message) []bot.Reply {
+	w.t.Helper()
 	var rs bot.Replies
 	w.h.Handle(context.Background(), &rs, &m)
 	if rs.Err != nil && !w.mayFail {

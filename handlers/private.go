@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/bot"
 	"github.com/shakwa/shakwa/flows"
 	"github.com/shakwa/shakwa/locales"
 )
@@ -152,6 +153,13 @@ type stored struct {
 	// Expired marks a conversation the idle job ended: nothing runs, but
 	// the job can still say so if its first run stopped short.
 	Expired bool `json:"expired,omitempty"`
+	// By is the update that left the session so, and Before the session
+	// it found. The session is saved before the update's replies are
+	// queued: when the process stops in between, the update comes again
+	// and is stepped again from Before, so that its answer is the one it
+	// would have had, not the next question's reading of the same words.
+	By     string         `json:"by,omitempty"`
+	Before *flows.Session `json:"before,omitempty"`
 }
 
 // loadSession reads the speaker's session; ok is false when reading
@@ -171,6 +179,15 @@ func (h *Handler) loadSession(ctx context.Context, c *conv) (s flows.Session, ok
 		h.log.WarnContext(ctx, "undecodable session dropped", "channel", c.m.Channel, "err", err)
 		return flows.Session{}, true
 	}
+	if st.By != "" && st.By == updateOf(c.m) {
+		// This update came again: it had stepped this session, but its
+		// replies may never have been queued.
+		if st.Before == nil {
+			return flows.Session{}, true
+		}
+		c.before = st.Before
+		return *st.Before, true
+	}
 	if st.Expired {
 		// The idle job ended it and said so; the person is back.
 		if _, err := h.store.SwapSession(ctx, c.id, data, nil, 0); err != nil {
@@ -179,8 +196,12 @@ func (h *Handler) loadSession(ctx context.Context, c *conv) (s flows.Session, ok
 		}
 		return flows.Session{}, true
 	}
+	c.before = &st.Session
 	return st.Session, true
 }
+
+// updateOf names the update m came in, across channels.
+func updateOf(m *bot.Message) string { return m.Channel + ":" + m.ID }
 
 // saveSession keeps the running flow and moves its idle job to when it
 // would expire.
@@ -189,7 +210,7 @@ func (h *Handler) saveSession(ctx context.Context, c *conv, s flows.Session) {
 		h.endSession(ctx, c)
 		return
 	}
-	data, err := json.Marshal(stored{Session: s, To: c.who, Lang: c.lang})
+	data, err := json.Marshal(stored{Session: s, To: c.who, Lang: c.lang, By: updateOf(c.m), Before: c.before})
 	if err == nil {
 		err = h.store.ScheduleJob(ctx, JobIdle, c.id, s.Updated.Add(h.idle()))
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -134,4 +135,41 @@ func (r *replies) last() string {
 		return ""
 	}
 	return r.texts[len(r.texts)-1]
+}
+
+// TestUpdateAgainAfterItsRepliesWereLost: the process stops after an update
+// stepped the citizen's session but before its replies were queued. The
+// update comes again and gets the answer it would have had (not the next
+// question's reading of the same words), and the conversation goes on.
+func TestUpdateAgainAfterItsRepliesWereLost(t *testing.T) {
+	w := newWorld(t)
+	w.press(citizen, menuComplaint)
+	w.press(citizen, "centre:KRM")
+	w.press(citizen, "cat:waiting")
+	description := "انتظرت أكثر من ساعتين دون أن يُنادى رقمي"
+	first := texts(w.text(citizen, description)) // the contact question
+	// Its replies were lost with the process; intake hands it over again.
+	if again := texts(w.again(citizen)); !slices.Equal(again, first) {
+		t.Errorf("the description again: %q; want the same answer as the first time, %q", again, first)
+	}
+	w.press(citizen, "skip")
+	rs := w.press(citizen, "confirm")
+	var card string
+	for _, r := range rs {
+		if strings.HasPrefix(r.Ref, refCard) {
+			card = strings.TrimPrefix(r.Ref, refCard)
+		}
+	}
+	if card == "" {
+		t.Fatalf("no ticket filed after the update came again: %q", texts(rs))
+	}
+	if got := w.ticket(card); got.Text != description {
+		t.Errorf("ticket text %q; want %q", got.Text, description)
+	}
+	// A press delivered twice, likewise.
+	w.press(citizen, menuComplaint)
+	first = texts(w.press(citizen, "centre:KRM"))
+	if again := texts(w.again(citizen)); !slices.Equal(again, first) {
+		t.Errorf("the centre press again: %q; want %q", again, first)
+	}
 }
