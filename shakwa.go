@@ -180,21 +180,26 @@ type Job struct {
 
 // Tally is one count a ticket or a feedback adds to its centre's metrics:
 // N added to Field of the centre's tallies for the local day Day
-// (YYYYMMDD) and to MonthField (Field when empty) of that day's month. Dims
-// puts it with the breakdowns (by category, channel, staff member) rather
-// than with the centre's totals, which are read far more often. What the
-// fields mean is the metrics' business; storage adds and takes away.
+// (YYYYMMDD) and of that day's month. Dims puts it with the breakdowns (by
+// category, channel, staff member) rather than with the centre's totals,
+// which are read far more often. Vector makes Field a sparse vector of
+// counts kept whole in one field (a histogram, counts by hour): N is added
+// to its element Index. What the fields mean is the metrics' business;
+// storage adds and takes away.
 type Tally struct {
-	Dims       bool
-	Day        string
-	Field      string
-	MonthField string
-	N          int64
+	Dims   bool
+	Day    string
+	Field  string
+	N      int64
+	Vector bool
+	Index  int
 }
 
 // TallyKey names one hash of a centre's tallies: "d:YYYYMMDD" (a day's
 // totals), "m:YYYYMM" (a month's), or the same with an x in front for the
-// breakdowns.
+// breakdowns. A field's value is a count in decimal, or, for a vector, its
+// elements that hold something in ascending order, "INDEX:COUNT" joined
+// by commas ("84:2,101:1").
 // Fields, when given, are the only fields read.
 type TallyKey struct {
 	Centre, Key string

@@ -22,7 +22,7 @@ import (
 // per centre and day (see stats.Model), and the centres' open tickets.
 type ReportStore interface {
 	AddFeedback(ctx context.Context, f *shakwa.Feedback, from shakwa.Address) error
-	ReadTallies(ctx context.Context, keys []shakwa.TallyKey) ([]map[string]int64, error)
+	ReadTallies(ctx context.Context, keys []shakwa.TallyKey) ([]map[string]string, error)
 	Backlog(ctx context.Context, centres []string, before []time.Time) (open []int64, older [][]int64, err error)
 	// EachTicketCreated calls fn with the tickets created in [from, to),
 	// a batch at a time.
@@ -134,7 +134,7 @@ func (h *Handler) sums(ctx context.Context, span stats.Span, dims bool, centres 
 				keys := make([]shakwa.TallyKey, 0, len(reads)*(to-from))
 				for _, c := range centres[from:to] {
 					for _, r := range reads {
-						keys = append(keys, shakwa.TallyKey{Centre: c, Key: r.Key})
+						keys = append(keys, shakwa.TallyKey{Centre: c, Key: r.Key, Fields: r.Fields})
 					}
 				}
 				got, err := h.store.ReadTallies(ctx, keys)
@@ -142,7 +142,9 @@ func (h *Handler) sums(ctx context.Context, span stats.Span, dims bool, centres 
 					return err
 				}
 				for i := range to - from {
-					out[from+i] = stats.SumOf(reads, got[i*len(reads):(i+1)*len(reads)])
+					if out[from+i], err = stats.SumOf(reads, got[i*len(reads):(i+1)*len(reads)]); err != nil {
+						return fmt.Errorf("tallies of %s: %w", centres[from+i], err)
+					}
 				}
 				return nil
 			}()

@@ -346,16 +346,18 @@ func (h *Handler) daily(ctx context.Context, days []time.Time, centres []string)
 	volume = make([][]int64, len(days))
 	rating = make([]stats.Figures, len(days))
 	for i := range days {
-		volume[i] = make([]int64, len(channels))
-		sum := stats.Sum{}
+		var sum stats.Sum
 		for j := range centres {
 			at := 2 * (i*len(centres) + j)
-			for k, f := range channels {
-				volume[i][k] += got[at][f]
+			for _, fields := range got[at : at+2] {
+				if err := sum.Add(stats.Whole, fields); err != nil {
+					return nil, nil, fmt.Errorf("daily figures of %s: %w", centres[j], err)
+				}
 			}
-			for f, n := range got[at+1] {
-				sum[f] += n
-			}
+		}
+		volume[i] = make([]int64, len(stats.Channels))
+		for k, ch := range stats.Channels {
+			volume[i][k] = stats.FiguresOf(sum, "h:"+ch+"|").Received
 		}
 		rating[i] = stats.FiguresOf(sum, "")
 	}

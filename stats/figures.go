@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"sort"
@@ -11,13 +12,15 @@ import (
 
 // Read is one tally hash of a centre to read for a span ("d:YYYYMMDD" or
 // "m:YYYYMM"; with an x in front for the breakdowns), and how to count
-// it: Sign -1 takes it away. Deadline fields of a day count only for the
-// hours in [FromHour, ToHour); SLAOnly counts nothing else.
+// it: Sign -1 takes it away. Deadlines count only for the hours in
+// [FromHour, ToHour); SLAOnly counts nothing else, and then Fields are the
+// only fields to read (Deadlines).
 type Read struct {
 	Key              string
 	Sign             int64
 	FromHour, ToHour int
 	SLAOnly          bool
+	Fields           []string
 }
 
 // Reads are the tally hashes that add up to span as far as it has got
@@ -52,10 +55,10 @@ func (m Model) Reads(span Span, dims bool) []Read {
 			out = append(out, Read{Key: x + "m:" + today.Format("200601"), Sign: 1, ToHour: 24})
 			// Deadlines of the month still to come are in it already.
 			out = append(out, Read{Key: x + "d:" + today.Format("20060102"), Sign: -1,
-				FromHour: now.In(m.loc()).Hour(), ToHour: 24, SLAOnly: true})
+				FromHour: now.In(m.loc()).Hour(), ToHour: 24, SLAOnly: true, Fields: Deadlines})
 			end := first.AddDate(0, 1, 0)
 			for d := today.AddDate(0, 0, 1); d.Before(end) && d.Sub(today) <= m.longestTarget()+24*time.Hour; d = d.AddDate(0, 0, 1) {
-				out = append(out, Read{Key: x + "d:" + d.Format("20060102"), Sign: -1, ToHour: 24, SLAOnly: true})
+				out = append(out, Read{Key: x + "d:" + d.Format("20060102"), Sign: -1, ToHour: 24, SLAOnly: true, Fields: Deadlines})
 			}
 		}
 	}
@@ -78,74 +81,175 @@ func (m Model) longestTarget() time.Duration {
 	return l
 }
 
-// Sum is tallies added up: field -> count.
-type Sum map[string]int64
+// Sum is tallies added up: counts by field, and histograms by field. The
+// zero Sum is empty and ready.
+type Sum struct {
+	counts  map[string]int64
+	vectors map[string][]bucketCount // histograms, and counts by stars
+}
 
-// Add counts the fields of one read into s.
-func (s Sum) Add(r Read, fields map[string]int64) {
-	for f, n := range fields {
-		if base, hour, ok := deadlineHour(f); ok {
-			if hour >= r.FromHour && hour < r.ToHour {
-				s[base] += r.Sign * n
+// Whole is a Read that counts all of a hash.
+var Whole = Read{Sign: 1, ToHour: 24}
+
+// Add counts the fields of one read into s, as storage returns them (see
+// shakwa.TallyKey). A value that is neither a count nor a vector is an
+// error: the tallies were changed by hand.
+func (s *Sum) Add(r Read, fields map[string]string) error {
+	if s.counts == nil {
+		s.counts = make(map[string]int64, len(fields))
+	}
+	for f, v := range fields {
+		if strings.IndexByte(v, ':') < 0 {
+			if r.SLAOnly {
+				continue // counts are not deadlines
+			}
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return fmt.Errorf("tally %s: %w", f, err)
+			}
+			s.counts[f] += r.Sign * n
+			continue
+		}
+		deadline := isDeadline(f)
+		if r.SLAOnly && !deadline {
+			continue
+		}
+		vec, err := parseVector(v)
+		if err != nil {
+			return fmt.Errorf("tally %s: %w", f, err)
+		}
+		if deadline {
+			// By the hour it falls in: only those of the read's hours.
+			for _, c := range vec {
+				if c.b >= r.FromHour && c.b < r.ToHour {
+					s.counts[f] += r.Sign * c.n
+				}
 			}
 			continue
 		}
-		if !r.SLAOnly {
-			s[f] += r.Sign * n
+		if s.vectors == nil {
+			s.vectors = map[string][]bucketCount{}
 		}
+		s.vectors[f] = mergeBuckets(s.vectors[f], vec, r.Sign)
 	}
+	return nil
 }
 
-// SumOf adds up one centre's reads (got[i] is what reads[i] read). The
-// largest whole month's hash becomes the sum itself rather than being
-// copied: got's maps are the sum's to change.
-func SumOf(reads []Read, got []map[string]int64) Sum {
-	base := -1
+// Deadlines are the fields that count SLA deadlines, by the hour they fall
+// in: what a read of deadlines only (Read.SLAOnly) asks for.
+var Deadlines = []string{fClaimDue, fClaimMet, fResolveDue, fResolveMet}
+
+// isDeadline reports whether f counts deadlines (in the totals, or in a
+// breakdown).
+func isDeadline(f string) bool {
+	return slices.Contains(Deadlines, f[strings.LastIndexByte(f, '|')+1:])
+}
+
+// SumOf adds up one centre's reads (got[i] is what reads[i] read).
+func SumOf(reads []Read, got []map[string]string) (Sum, error) {
+	size := 0
+	for _, g := range got {
+		size = max(size, len(g))
+	}
+	s := Sum{counts: make(map[string]int64, size)}
 	for i, r := range reads {
-		month := strings.HasPrefix(r.Key, "m:") || strings.HasPrefix(r.Key, "xm:")
-		if month && r.Sign == 1 && !r.SLAOnly && r.FromHour == 0 && r.ToHour == 24 && (base < 0 || len(got[i]) > len(got[base])) {
-			base = i
+		if err := s.Add(r, got[i]); err != nil {
+			return Sum{}, fmt.Errorf("%s: %w", r.Key, err)
 		}
 	}
-	s := Sum{}
-	if base >= 0 && got[base] != nil {
-		s = Sum(got[base])
-	} else {
-		base = -1
-	}
-	for i, r := range reads {
-		if i != base {
-			s.Add(r, got[i])
-		}
-	}
-	return s
+	return s, nil
 }
 
 // Merge adds o to s.
-func (s Sum) Merge(o Sum) {
-	for f, n := range o {
-		s[f] += n
+func (s *Sum) Merge(o Sum) {
+	if s.counts == nil {
+		s.counts = make(map[string]int64, len(o.counts))
+	}
+	for f, n := range o.counts {
+		s.counts[f] += n
+	}
+	for f, h := range o.vectors {
+		if s.vectors == nil {
+			s.vectors = map[string][]bucketCount{}
+		}
+		s.vectors[f] = mergeBuckets(s.vectors[f], h, 1)
 	}
 }
 
-// deadlineHour splits a day's deadline field ("cd07", or "s:…|cd07") into
-// its month field and hour.
-func deadlineHour(f string) (string, int, bool) {
-	i := strings.LastIndexByte(f, '|') + 1
-	name := f[i:]
-	if len(name) != 4 {
-		return "", 0, false
+// histSuffix ends the name of a histogram's field.
+const histSuffix = ":h"
+
+// parseVector reads a vector as storage keeps it: "I:N,I:N", indexes
+// ascending, counts perhaps negative. It is on the path of every figure
+// read, once per centre and duration, so it reads bytes rather than
+// splitting strings.
+func parseVector(v string) ([]bucketCount, error) {
+	if v == "" {
+		return nil, nil
 	}
-	switch name[:2] {
-	case fClaimDue, fClaimMet, fResolveDue, fResolveMet:
-	default:
-		return "", 0, false
+	out := make([]bucketCount, 0, strings.Count(v, ",")+1)
+	bad := func() ([]bucketCount, error) { return nil, fmt.Errorf("vector %q: %w", v, strconv.ErrSyntax) }
+	for i := 0; i < len(v); i++ {
+		// The bucket, up to ':'.
+		start, b := i, 0
+		for ; i < len(v) && v[i] >= '0' && v[i] <= '9' && i-start < 9; i++ {
+			b = 10*b + int(v[i]-'0')
+		}
+		if i == start || i == len(v) || v[i] != ':' || len(out) > 0 && b <= out[len(out)-1].b {
+			return bad()
+		}
+		// The count, up to ',' or the end.
+		i++
+		neg := i < len(v) && v[i] == '-'
+		if neg {
+			i++
+		}
+		start = i
+		var n int64
+		for ; i < len(v) && v[i] >= '0' && v[i] <= '9' && i-start < 18; i++ {
+			n = 10*n + int64(v[i]-'0')
+		}
+		if i == start || i < len(v) && v[i] != ',' || i == len(v)-1 {
+			return bad()
+		}
+		if neg {
+			n = -n
+		}
+		out = append(out, bucketCount{b, n})
 	}
-	h, err := strconv.Atoi(name[2:])
-	if err != nil || h < 0 || h > 23 {
-		return "", 0, false
+	return out, nil
+}
+
+// mergeBuckets is a with sign times b added, buckets that come to nothing
+// left out. Neither is changed: the result is new, or one of them when
+// the other is empty.
+func mergeBuckets(a, b []bucketCount, sign int64) []bucketCount {
+	if len(b) == 0 {
+		return a
 	}
-	return f[:i] + name[:2], h, true
+	if len(a) == 0 && sign == 1 {
+		return b
+	}
+	out := make([]bucketCount, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		var c bucketCount
+		switch {
+		case j == len(b) || i < len(a) && a[i].b < b[j].b:
+			c = a[i]
+			i++
+		case i == len(a) || b[j].b < a[i].b:
+			c = bucketCount{b[j].b, sign * b[j].n}
+			j++
+		default:
+			c = bucketCount{a[i].b, a[i].n + sign*b[j].n}
+			i, j = i+1, j+1
+		}
+		if c.n != 0 {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // Figures is what a manager reads about a centre, or all of them, or one
@@ -170,8 +274,29 @@ type Figures struct {
 // pass over it.
 func FiguresOf(s Sum, prefix string) Figures {
 	var fg Figures
-	var claim, reply, resolve []bucketCount
-	for f, n := range s {
+	for f, v := range s.vectors {
+		name, ok := strings.CutPrefix(f, prefix)
+		if !ok || prefix == "" && strings.IndexByte(name, '|') >= 0 {
+			continue
+		}
+		switch name {
+		case fRating, fStars:
+			counts := &fg.Ratings
+			if name == fStars {
+				counts = &fg.Stars
+			}
+			for _, c := range v {
+				if c.b >= 1 && c.b <= 5 {
+					counts[c.b-1] += c.n
+				}
+			}
+		default:
+			if d := fg.durations(strings.TrimSuffix(name, histSuffix)); d != nil {
+				d.hist = v
+			}
+		}
+	}
+	for f, n := range s.counts {
 		if n == 0 || !strings.HasPrefix(f, prefix) {
 			continue
 		}
@@ -180,26 +305,12 @@ func FiguresOf(s Sum, prefix string) Figures {
 			continue // a breakdown, not a total
 		}
 		if i := strings.IndexByte(name, ':'); i > 0 {
-			var d *Durations
-			var h *[]bucketCount
-			switch name[:i] {
-			case fClaimTime:
-				d, h = &fg.ClaimTime, &claim
-			case fReplyTime:
-				d, h = &fg.ReplyTime, &reply
-			case fResolveTime:
-				d, h = &fg.ResolveTime, &resolve
-			default:
-				continue
-			}
-			switch rest := name[i+1:]; rest {
-			case "n":
-				d.N += n
-			case "s":
-				d.Seconds += n
-			default:
-				if b, err := strconv.Atoi(rest); err == nil {
-					*h = append(*h, bucketCount{b, n})
+			if d := fg.durations(name[:i]); d != nil {
+				switch name[i+1:] {
+				case "n":
+					d.N += n
+				case "s":
+					d.Seconds += n
 				}
 			}
 			continue
@@ -231,19 +342,23 @@ func FiguresOf(s Sum, prefix string) Figures {
 			fg.Feedback += n
 		case fThanks:
 			fg.Thanks += n
-		default:
-			if len(name) == 2 && name[1] >= '1' && name[1] <= '5' {
-				switch name[0] {
-				case fRating[0]:
-					fg.Ratings[name[1]-'1'] += n
-				case fStars[0]:
-					fg.Stars[name[1]-'1'] += n
-				}
-			}
 		}
 	}
-	fg.ClaimTime.hist, fg.ReplyTime.hist, fg.ResolveTime.hist = sortBuckets(claim), sortBuckets(reply), sortBuckets(resolve)
 	return fg
+}
+
+// durations is the duration of f named by its tally name ("tc"), nil for
+// none.
+func (f *Figures) durations(name string) *Durations {
+	switch name {
+	case fClaimTime:
+		return &f.ClaimTime
+	case fReplyTime:
+		return &f.ReplyTime
+	case fResolveTime:
+		return &f.ResolveTime
+	}
+	return nil
 }
 
 // Add adds o's counts to f (for a total over centres): durations merge
@@ -318,40 +433,10 @@ type bucketCount struct {
 	n int64
 }
 
-func sortBuckets(h []bucketCount) []bucketCount {
-	if len(h) == 0 {
-		return nil
-	}
-	slices.SortFunc(h, func(x, y bucketCount) int { return x.b - y.b })
-	return h
-}
-
 func (d *Durations) add(o Durations) {
 	d.N += o.N
 	d.Seconds += o.Seconds
-	if len(o.hist) == 0 {
-		return
-	}
-	if len(d.hist) == 0 {
-		d.hist = slices.Clone(o.hist)
-		return
-	}
-	merged := make([]bucketCount, 0, len(d.hist)+len(o.hist))
-	i, j := 0, 0
-	for i < len(d.hist) || j < len(o.hist) {
-		switch {
-		case j == len(o.hist) || i < len(d.hist) && d.hist[i].b < o.hist[j].b:
-			merged = append(merged, d.hist[i])
-			i++
-		case i == len(d.hist) || o.hist[j].b < d.hist[i].b:
-			merged = append(merged, o.hist[j])
-			j++
-		default:
-			merged = append(merged, bucketCount{d.hist[i].b, d.hist[i].n + o.hist[j].n})
-			i, j = i+1, j+1
-		}
-	}
-	d.hist = merged
+	d.hist = mergeBuckets(d.hist, o.hist, 1)
 }
 
 // Mean is the average, to the second; zero when there are none.
@@ -399,10 +484,4 @@ func ReceivedOn(channel string) string { return "h:" + clean(channel) + "|" + fR
 
 // RatingFields are the fields of a totals hash that count the ratings
 // given, by stars: read them and FiguresOf gives the Rating.
-func RatingFields() []string {
-	out := make([]string, 5)
-	for i := range out {
-		out[i] = fRating + strconv.Itoa(i+1)
-	}
-	return out
-}
+func RatingFields() []string { return []string{fRating} }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -38,10 +37,10 @@ type Model struct {
 	SLA map[string]SLA
 }
 
-// Tally fields. A duration is kept three ways: its bucket in a log-scale
-// histogram (name:B), the sum of the seconds (name:s) and the count
-// (name:n). SLA deadlines are kept by hour in the day (cdHH) and by month
-// (cd).
+// Tally fields. A duration is kept three ways: a log-scale histogram
+// (name:h, a vector by bucket), the sum of the seconds (name:s) and the
+// count (name:n). Ratings and feedback stars are vectors by stars, SLA
+// deadlines vectors by the hour of the day they fall in.
 const (
 	fReceived    = "rcv"
 	fClaimed     = "clm"
@@ -50,7 +49,7 @@ const (
 	fReopened    = "rop"
 	fTransferred = "trf"
 	fRatedRes    = "rr" // resolutions rated, by resolution
-	fRating      = "r"  // r1..r5, by rating
+	fRating      = "r"  // by stars, by when given
 	fClaimTime   = "tc"
 	fReplyTime   = "tf"
 	fResolveTime = "tr"
@@ -58,7 +57,7 @@ const (
 	fClaimMet    = "co"
 	fResolveDue  = "rd"
 	fResolveMet  = "ro"
-	fStars       = "f" // f1..f5, feedback stars
+	fStars       = "f" // feedback, by stars
 	fFeedback    = "fn"
 	fThanks      = "th"
 )
@@ -67,8 +66,9 @@ const (
 // to 5 % longer than the one before, so a percentile read from the
 // histogram (the bucket's geometric middle) is within 2.5 % of the true
 // one. Narrower buckets would be closer still, but every bucket in use is
-// a field that a month's read carries for every centre: at 5 % a month of
-// a busy centre holds some 35 buckets per duration, not 90.
+// a part of the histogram that a month's read carries for every centre:
+// at 5 % a month of a busy centre holds some 35 buckets per duration, not
+// 90.
 const bucketRatio = 1.05
 
 // bucket is the histogram bucket of d: 0 for under a second, else
@@ -102,25 +102,32 @@ func (m Model) TicketTallies(t *shakwa.Ticket) []shakwa.Tally {
 	if t.Holder.ID != "" {
 		staff = "s:" + clean(t.Holder.ID)
 	}
-	add := func(at time.Time, field string, n int64, staffToo bool) {
-		day := m.day(at)
-		out = append(out, shakwa.Tally{Day: day, Field: field, N: n})
+	// put adds n to element i of vector field (or to the count field when
+	// i < 0), for the centre, its category and channel, and when staffToo
+	// its staff member.
+	put := func(at time.Time, field string, i int, n int64, staffToo bool) {
+		x := shakwa.Tally{Day: m.day(at), Field: field, N: n, Vector: i >= 0, Index: max(i, 0)}
+		out = append(out, x)
+		x.Dims = true
 		for _, d := range dims {
-			out = append(out, shakwa.Tally{Dims: true, Day: day, Field: d + "|" + field, N: n})
+			x.Field = d + "|" + field
+			out = append(out, x)
 		}
 		if staffToo && staff != "" {
-			out = append(out, shakwa.Tally{Dims: true, Day: day, Field: staff + "|" + field, N: n})
+			x.Field = staff + "|" + field
+			out = append(out, x)
 		}
 	}
+	add := func(at time.Time, field string, n int64, staffToo bool) { put(at, field, -1, n, staffToo) }
 	// duration adds a duration's histogram bucket (totals, and the staff
 	// member's for resolutions) and its sum and count (everywhere).
 	duration := func(at time.Time, name string, d time.Duration, staffToo bool) {
 		d = max(d, 0)
-		day := m.day(at)
-		b := name + ":" + strconv.Itoa(bucket(d))
-		out = append(out, shakwa.Tally{Day: day, Field: b, N: 1})
+		h := shakwa.Tally{Day: m.day(at), Field: name + histSuffix, N: 1, Vector: true, Index: bucket(d)}
+		out = append(out, h)
 		if staffToo && staff != "" {
-			out = append(out, shakwa.Tally{Dims: true, Day: day, Field: staff + "|" + b, N: 1})
+			h.Dims, h.Field = true, staff+"|"+h.Field
+			out = append(out, h)
 		}
 		add(at, name+":s", int64(d/time.Second), staffToo)
 		add(at, name+":n", 1, staffToo)
@@ -140,7 +147,7 @@ func (m Model) TicketTallies(t *shakwa.Ticket) []shakwa.Tally {
 		duration(t.Resolved, fResolveTime, t.Resolved.Sub(t.Created), true)
 		if t.Rating >= 1 && t.Rating <= 5 && !t.Rated.IsZero() && !t.Rated.Before(t.Resolved) {
 			add(t.Resolved, fRatedRes, 1, true)
-			add(t.Rated, fRating+strconv.Itoa(t.Rating), 1, true)
+			put(t.Rated, fRating, t.Rating, 1, true)
 		}
 	}
 	if t.Reopens > 0 && !t.Reopened.IsZero() {
@@ -167,11 +174,10 @@ func (m Model) TicketTallies(t *shakwa.Ticket) []shakwa.Tally {
 	return out
 }
 
-// deadline is the tally of a deadline at due: by hour in its day, and in
-// its month.
+// deadline is the tally of a deadline at due: counted by the hour of its
+// day, in the day and in the month.
 func (m Model) deadline(due time.Time, field string) []shakwa.Tally {
-	h := due.In(m.loc()).Hour()
-	return []shakwa.Tally{{Day: m.day(due), Field: field + twoDigits(h), MonthField: field, N: 1}}
+	return []shakwa.Tally{{Day: m.day(due), Field: field, N: 1, Vector: true, Index: due.In(m.loc()).Hour()}}
 }
 
 // FeedbackTallies is what f adds to its centre's tallies.
@@ -184,7 +190,7 @@ func (m Model) FeedbackTallies(f *shakwa.Feedback) []shakwa.Tally {
 	case shakwa.KindFeedback:
 		out := []shakwa.Tally{{Day: day, Field: fFeedback, N: 1}}
 		if f.Stars >= 1 && f.Stars <= 5 {
-			out = append(out, shakwa.Tally{Day: day, Field: fStars + strconv.Itoa(f.Stars), N: 1})
+			out = append(out, shakwa.Tally{Day: day, Field: fStars, N: 1, Vector: true, Index: f.Stars})
 		}
 		return out
 	case shakwa.KindThanks:
@@ -207,13 +213,6 @@ func (m Model) loc() *time.Location {
 // day is t's local date, YYYYMMDD.
 func (m Model) day(t time.Time) string { return t.In(m.loc()).Format("20060102") }
 
-func twoDigits(n int) string {
-	if n < 10 {
-		return "0" + strconv.Itoa(n)
-	}
-	return strconv.Itoa(n)
-}
-
 // clean makes s fit in a tally field: no spaces, no "|"; "-" for none.
 func clean(s string) string {
 	if s == "" {
@@ -229,7 +228,7 @@ func clean(s string) string {
 
 // tallyVersion changes whenever what TicketTallies makes changes: the
 // tallies kept must then be made again.
-const tallyVersion = "4"
+const tallyVersion = "5"
 
 // Fingerprint names what the tallies depend on: their version, the zone
 // and every centre's targets. Tallies kept under another fingerprint are

@@ -2,7 +2,6 @@ package stats
 
 import (
 	"fmt"
-	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -10,46 +9,28 @@ import (
 	"time"
 
 	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/storage/storagetest"
 )
 
 // tallyBook keeps tallies as storage does: per centre, per hash key.
-type tallyBook map[string]map[string]map[string]int64
+type tallyBook struct{ storagetest.Tallies }
 
-func (b tallyBook) add(centre string, ts []shakwa.Tally) {
-	if b[centre] == nil {
-		b[centre] = map[string]map[string]int64{}
-	}
-	put := func(key, field string, n int64) {
-		if b[centre][key] == nil {
-			b[centre][key] = map[string]int64{}
-		}
-		b[centre][key][field] += n
-	}
-	for _, t := range ts {
-		d, m := "d:", "m:"
-		if t.Dims {
-			d, m = "xd:", "xm:"
-		}
-		put(d+t.Day, t.Field, t.N)
-		switch t.MonthField {
-		case "-":
-		case "":
-			put(m+t.Day[:6], t.Field, t.N)
-		default:
-			put(m+t.Day[:6], t.MonthField, t.N)
-		}
-	}
-}
+func (b *tallyBook) add(centre string, ts []shakwa.Tally) { b.Add(centre, ts, 1) }
 
 // sum reads the centre's figures for span through Reads, as a caller of
 // storage would.
-func (b tallyBook) sum(m Model, span Span, centre string, dims bool) Sum {
+func (b *tallyBook) sum(t *testing.T, m Model, span Span, centre string, dims bool) Sum {
+	t.Helper()
 	reads := m.Reads(span, dims)
-	got := make([]map[string]int64, len(reads))
+	got := make([]map[string]string, len(reads))
 	for i, r := range reads {
-		got[i] = maps.Clone(b[centre][r.Key]) // SumOf may keep and change one
+		got[i] = b.Hash(centre, r.Key)
 	}
-	return SumOf(reads, got)
+	s, err := SumOf(reads, got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // synthetic makes n tickets over the 120 days before now, with every
@@ -212,7 +193,7 @@ func TestFiguresMatchBruteForce(t *testing.T) {
 		}
 		fb = append(fb, f)
 	}
-	book := tallyBook{}
+	book := &tallyBook{}
 	for _, tk := range ts {
 		book.add(tk.Centre, m.TicketTallies(tk))
 	}
@@ -227,11 +208,11 @@ func TestFiguresMatchBruteForce(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, centre := range []string{"KRM", "BRS", "DXB"} {
-			got := FiguresOf(book.sum(m, span, centre, false), "")
+			got := FiguresOf(book.sum(t, m, span, centre, false), "")
 			want := bruteFigures(m, ts, fb, span, centre, "")
 			compare(t, words+" "+centre, got, want)
 			for _, staff := range []string{"111", "114"} {
-				got := FiguresOf(book.sum(m, span, centre, true), "s:"+staff+"|")
+				got := FiguresOf(book.sum(t, m, span, centre, true), "s:"+staff+"|")
 				want := bruteFigures(m, ts, fb, span, centre, staff)
 				want.claims, want.replies = nil, nil // kept for totals only
 				compare(t, words+" "+centre+" staff "+staff, got, want)
@@ -281,6 +262,42 @@ func compare(t *testing.T, what string, got Figures, want brute) {
 			if !ok || math.Abs(float64(est-exact)) > math.Max(0.025*float64(exact), float64(time.Second)) {
 				t.Errorf("%s: %s p%v = %v; want within 2.5%% of %v", what, c.name, p, est, exact)
 			}
+		}
+	}
+}
+
+// TestVectorField: a vector as storage keeps it (a histogram, ratings by
+// stars, deadlines by hour) is read back element for element, added and
+// taken away with elements that come to nothing dropped, deadlines only
+// for the read's hours; anything else in its place is an error, not a
+// zero.
+func TestVectorField(t *testing.T) {
+	var s Sum
+	add := func(r Read, fields map[string]string) {
+		t.Helper()
+		if err := s.Add(r, fields); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(Whole, map[string]string{"tc:h": "3:2,84:1,101:5", "tc:n": "8", "r": "1:2,5:3", "cd": "7:1,13:2,20:4"})
+	add(Read{Sign: -1, ToHour: 24}, map[string]string{"tc:h": "84:1,101:2", "r": "5:1"})
+	add(Whole, map[string]string{"tc:h": "90:4"})
+	// A read of deadlines only, from 14:00: durations and counts stay.
+	add(Read{Sign: -1, FromHour: 14, ToHour: 24, SLAOnly: true}, map[string]string{"tc:h": "3:2", "rcv": "9", "cd": "13:5,20:4"})
+	fg := FiguresOf(s, "")
+	if want := []bucketCount{{3, 2}, {90, 4}, {101, 3}}; !slices.Equal(fg.ClaimTime.hist, want) {
+		t.Errorf("histogram %v; want %v", fg.ClaimTime.hist, want)
+	}
+	if want := [5]int64{2, 0, 0, 0, 2}; fg.Ratings != want {
+		t.Errorf("ratings %v; want %v", fg.Ratings, want)
+	}
+	if fg.ClaimSLA.Due != 3 || fg.Received != 0 {
+		t.Errorf("claim deadlines %d, received %d; want 3 (7, 13 and 13 o'clock), 0", fg.ClaimSLA.Due, fg.Received)
+	}
+	for _, bad := range []string{"x", "3:", ":2", "3:2,3:1", "5:1,4:1", "-1:2", "3:2,", "3:2,,4:1", "1234567890:1"} {
+		var s Sum
+		if err := s.Add(Whole, map[string]string{"tr:h": bad}); err == nil {
+			t.Errorf("vector %q read as %v; want an error", bad, FiguresOf(s, "").ResolveTime.hist)
 		}
 	}
 }

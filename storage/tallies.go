@@ -49,13 +49,15 @@ func WithTallier(t Tallier) Option { return func(s *Store) { s.tallier = t } }
 // encodeFacts: what its tallies are made from, with its revision), or a
 // tombstone "REV|-" once it left the centre. A change older than the
 // record (a revision not above it) changes nothing; otherwise the old
-// tallies are taken away and the new ones added. The caller sends the old
-// tallies it expects, made from the facts it expects: when the record
-// holds other facts (a change was missed), the script changes nothing and
-// answers {"stale", record} for the caller to try again from those.
+// tallies are taken away and the new ones added. The caller sends the
+// change it expects, made from the facts it expects (the tallies that
+// differ between those facts and the new ones, since most stay): when the
+// record holds other facts (a change was missed), or none while the caller
+// expected some, the script changes nothing and answers {"stale", record}
+// for the caller to try again from that.
 //
 // KEYS: records, open set. ARGV: id, key prefix ("…agg:{C}:"), expected
-// facts, new facts ("" for none: feedback), old tallies, new tallies,
+// facts, new facts ("" for none: feedback), tallies to take away, to add,
 // revision of the new facts, open ("1"/"0", "" for not a ticket), creation
 // (ms). Returns 0 when nothing changed, 1 when it did.
 const tallySource = `
@@ -65,6 +67,7 @@ if facts ~= '' then
   if tonumber(ARGV[7]) <= tonumber(string.match(cur, '^(%d+)') or '0') then return 0 end
 end
 if cur == '' or string.sub(cur, -2) == '|-' then
+  if expect ~= '' then return {'stale', cur} end
   old = ''
 elseif cur ~= expect then
   return {'stale', cur}
@@ -72,16 +75,35 @@ end
 if ARGV[8] == '1' then redis.call('ZADD', KEYS[2], ARGV[9], id) elseif ARGV[8] == '0' then redis.call('ZREM', KEYS[2], id) end
 if facts ~= '' then redis.call('HSET', KEYS[1], id, facts) end
 if old == new then return 0 end
+-- vadd adds v to element i of the vector in field f of hash k: its
+-- elements in use, ascending, "I:N" joined by commas.
+local function vadd(k, f, i, v)
+  local out, put = {}, false
+  for ci, cn in string.gmatch(redis.call('HGET', k, f) or '', '(%d+):(%-?%d+)') do
+    ci, cn = tonumber(ci), tonumber(cn)
+    if not put and ci >= i then
+      put = true
+      if ci == i then cn = cn + v else out[#out + 1] = i .. ':' .. v end
+    end
+    if cn ~= 0 then out[#out + 1] = ci .. ':' .. cn end
+  end
+  if not put then out[#out + 1] = i .. ':' .. v end
+  if #out == 0 then redis.call('HDEL', k, f) else redis.call('HSET', k, f, table.concat(out, ',')) end
+end
 local function add(rec, sign)
-  for x, day, f, mf, n in string.gmatch(rec, '(%a)(%d+) (%S+) (%S+) (%-?%d+)') do
+  for x, day, f, n in string.gmatch(rec, '(%a)(%d+) (%S+) (%S+)') do
     local dk, mk = 'd:', 'm:'
-    if x == 'x' then dk, mk = 'xd:', 'xm:' end
-    local v = sign * tonumber(n)
-    if redis.call('HINCRBY', p .. dk .. day, f, v) == 0 then redis.call('HDEL', p .. dk .. day, f) end
-    if mf ~= '-' then
-      if mf == '=' then mf = f end
-      local m = p .. mk .. string.sub(day, 1, 6)
-      if redis.call('HINCRBY', m, mf, v) == 0 then redis.call('HDEL', m, mf) end
+    if x == 'x' or x == 'w' then dk, mk = 'xd:', 'xm:' end
+    local i, v
+    if x == 'v' or x == 'w' then
+      local is, ns = string.match(n, '^(%d+):(%-?%d+)$')
+      i, v = tonumber(is), sign * tonumber(ns)
+    else
+      v = sign * tonumber(n)
+    end
+    for _, k in ipairs({p .. dk .. day, p .. mk .. string.sub(day, 1, 6)}) do
+      if i then vadd(k, f, i, v)
+      elseif redis.call('HINCRBY', k, f, v) == 0 then redis.call('HDEL', k, f) end
     end
   end
 end
@@ -91,34 +113,36 @@ return 1
 `
 
 // encodeTallies writes tallies as the tally script reads them: one per line,
-// "tYYYYMMDD field monthfield n" (x for breakdowns; monthfield "=" for the
-// same field, "-" for none). Fields with spaces cannot be keys: they are
-// refused.
+// "tYYYYMMDD field n" (x for breakdowns), and for a vector's element
+// "vYYYYMMDD field index:n" (w for breakdowns). Fields with spaces cannot
+// be keys: they are refused.
 func encodeTallies(ts []shakwa.Tally) (string, error) {
 	var b strings.Builder
 	for _, t := range ts {
 		if t.N == 0 {
 			continue
 		}
-		if len(t.Day) != 8 || strings.Trim(t.Day, "0123456789") != "" || !tallyField(t.Field) ||
-			t.MonthField != "" && t.MonthField != "-" && !tallyField(t.MonthField) {
-			return "", fmt.Errorf("tally %q %q on %q: %w", t.Field, t.MonthField, t.Day, shakwa.ErrInvalid)
+		if len(t.Day) != 8 || strings.Trim(t.Day, "0123456789") != "" || !tallyField(t.Field) || t.Vector && t.Index < 0 {
+			return "", fmt.Errorf("tally %q on %q: %w", t.Field, t.Day, shakwa.ErrInvalid)
 		}
 		x := byte('t')
-		if t.Dims {
+		switch {
+		case t.Dims && t.Vector:
+			x = 'w'
+		case t.Vector:
+			x = 'v'
+		case t.Dims:
 			x = 'x'
-		}
-		mf := t.MonthField
-		if mf == "" {
-			mf = "="
 		}
 		b.WriteByte(x)
 		b.WriteString(t.Day)
 		b.WriteByte(' ')
 		b.WriteString(t.Field)
 		b.WriteByte(' ')
-		b.WriteString(mf)
-		b.WriteByte(' ')
+		if t.Vector {
+			b.WriteString(strconv.Itoa(t.Index))
+			b.WriteByte(':')
+		}
 		b.WriteString(strconv.FormatInt(t.N, 10))
 		b.WriteByte('\n')
 	}
@@ -190,7 +214,8 @@ type tallyRun struct {
 	s             *Store
 	centre, id    string
 	expect, facts string
-	old, new      string
+	now           []shakwa.Tally // what the ticket adds as it is now
+	old, new      string         // what to take away and add: what changes
 	rev           int64
 	open          string
 	created       time.Time
@@ -201,19 +226,60 @@ type tallyRun struct {
 // by those of now (either may be nil: none), now's facts being facts.
 func (s *Store) newTallyRun(centre, id string, was *shakwa.Ticket, facts string, now *shakwa.Ticket, rev int64, open string, created time.Time) (*tallyRun, error) {
 	r := &tallyRun{s: s, centre: centre, id: id, facts: facts, rev: rev, open: open, created: created}
-	var err error
+	if now != nil {
+		r.now = s.tallier.TicketTallies(now)
+	}
 	if was != nil {
 		r.expect = encodeFacts(was)
-		if r.old, err = encodeTallies(s.tallier.TicketTallies(was)); err != nil {
-			return nil, fmt.Errorf("tallies of %s: %w", id, err)
+	}
+	return r, r.change(was)
+}
+
+// change sets what the run takes away and adds, for a record that holds
+// was's facts: only the tallies that differ, since most of a ticket's stay
+// as they were from one change to the next.
+func (r *tallyRun) change(was *shakwa.Ticket) error {
+	var before []shakwa.Tally
+	if was != nil {
+		before = r.s.tallier.TicketTallies(was)
+	}
+	var err error
+	if r.old, err = encodeTallies(before); err != nil {
+		return fmt.Errorf("tallies of %s: %w", r.id, err)
+	}
+	if r.new, err = encodeTallies(r.now); err != nil {
+		return fmt.Errorf("tallies of %s: %w", r.id, err)
+	}
+	r.old, r.new = cancelLines(r.old, r.new)
+	return nil
+}
+
+// cancelLines drops the lines old and new have in common, each as often
+// as both have it.
+func cancelLines(old, new string) (string, string) {
+	if old == "" || new == "" {
+		return old, new
+	}
+	left := map[string]int{} // old's lines not cancelled yet
+	for line := range strings.Lines(old) {
+		left[line]++
+	}
+	var added strings.Builder
+	for line := range strings.Lines(new) {
+		if left[line] > 0 {
+			left[line]--
+			continue
+		}
+		added.WriteString(line)
+	}
+	var taken strings.Builder
+	for line := range strings.Lines(old) {
+		if left[line] > 0 {
+			left[line]--
+			taken.WriteString(line)
 		}
 	}
-	if now != nil {
-		if r.new, err = encodeTallies(s.tallier.TicketTallies(now)); err != nil {
-			return nil, fmt.Errorf("tallies of %s: %w", id, err)
-		}
-	}
-	return r, nil
+	return taken.String(), added.String()
 }
 
 func (r *tallyRun) args() []any {
@@ -245,13 +311,18 @@ func (r *tallyRun) settle(ctx context.Context) error {
 			return fmt.Errorf("tallies of %s: unexpected script reply", r.id)
 		}
 		cur, _ := res[1].(string)
-		was, err := decodeFacts(r.id, r.centre, cur)
-		if err != nil {
-			return fmt.Errorf("tallies of %s: %w", r.id, err)
+		// An empty record or a tombstone: the ticket adds nothing here
+		// yet.
+		var was *shakwa.Ticket
+		r.expect = ""
+		if cur != "" && !strings.HasSuffix(cur, "|-") {
+			if was, err = decodeFacts(r.id, r.centre, cur); err != nil {
+				return fmt.Errorf("tallies of %s: %w", r.id, err)
+			}
+			r.expect = cur
 		}
-		r.expect = cur
-		if r.old, err = encodeTallies(r.s.tallier.TicketTallies(was)); err != nil {
-			return fmt.Errorf("tallies of %s: %w", r.id, err)
+		if err := r.change(was); err != nil {
+			return err
 		}
 		r.cmd = r.s.rdb.Eval(ctx, tallySource, r.keys(), r.args()...)
 	}
@@ -327,10 +398,10 @@ func (s *Store) tallyFeedback(ctx context.Context, p redis.Pipeliner, f *shakwa.
 	return nil
 }
 
-// ReadTallies returns the tallies of each read, in order (an empty map
-// for none; only the fields asked for when a read names some), in one
-// pipelined round trip.
-func (s *Store) ReadTallies(ctx context.Context, reads []shakwa.TallyKey) ([]map[string]int64, error) {
+// ReadTallies returns the fields of each read as stored (see
+// shakwa.TallyKey), in order: an empty map for none; only the fields asked
+// for when a read names some. One pipelined round trip.
+func (s *Store) ReadTallies(ctx context.Context, reads []shakwa.TallyKey) ([]map[string]string, error) {
 	if len(reads) == 0 {
 		return nil, nil
 	}
@@ -347,34 +418,16 @@ func (s *Store) ReadTallies(ctx context.Context, reads []shakwa.TallyKey) ([]map
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, fmt.Errorf("read tallies: %w", err)
 	}
-	out := make([]map[string]int64, len(reads))
+	out := make([]map[string]string, len(reads))
 	for i, r := range reads {
-		size := len(r.Fields)
 		if all[i] != nil {
-			size = len(all[i].Val())
+			out[i] = all[i].Val()
+			continue
 		}
-		m := make(map[string]int64, size)
-		add := func(f, v string) error {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				return fmt.Errorf("read tallies %s %s: field %q: %w", r.Centre, r.Key, f, err)
-			}
-			m[f] = n
-			return nil
-		}
-		if some[i] != nil {
-			for j, v := range some[i].Val() {
-				if v, ok := v.(string); ok {
-					if err := add(r.Fields[j], v); err != nil {
-						return nil, err
-					}
-				}
-			}
-		} else {
-			for f, v := range all[i].Val() {
-				if err := add(f, v); err != nil {
-					return nil, err
-				}
+		m := make(map[string]string, len(r.Fields))
+		for j, v := range some[i].Val() {
+			if v, ok := v.(string); ok {
+				m[r.Fields[j]] = v
 			}
 		}
 		out[i] = m

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -47,7 +48,8 @@ func TestTallies(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return got[0]["rcv"]
+		n, _ := strconv.ParseInt(got[0]["rcv"], 10, 64)
+		return n
 	}
 
 	// Two replicas start: the tallies are made, once.
