@@ -43,6 +43,9 @@ const (
 	StatusInProgress Status = "in_progress"
 	StatusResolved   Status = "resolved"
 	StatusClosed     Status = "closed"
+	// StatusRejected is closed without a resolution, for a reason the
+	// citizen is told; it is counted apart from resolved tickets.
+	StatusRejected Status = "rejected"
 )
 
 // Open reports whether the ticket still needs staff work.
@@ -118,9 +121,14 @@ type Ticket struct {
 	Lang        string       `json:"lang"`
 	Status      Status       `json:"status"`
 	Holder      Staff        `json:"holder"`
-	Resolution  string       `json:"resolution,omitempty"`
-	Rating      int          `json:"rating,omitempty"`
-	Reopens     int          `json:"reopens,omitempty"`
+	// Resolution is what the citizen was told when it was resolved, or
+	// rejected.
+	Resolution string `json:"resolution,omitempty"`
+	// Reason is the code of the reason it was rejected for (see
+	// config.RejectReason), while it is rejected.
+	Reason  string `json:"reason,omitempty"`
+	Rating  int    `json:"rating,omitempty"`
+	Reopens int    `json:"reopens,omitempty"`
 	// Rev counts the ticket's changes (1 when filed): it orders what is
 	// derived from it, such as its metrics.
 	Rev int64 `json:"rev,omitempty"`
@@ -133,13 +141,15 @@ type Ticket struct {
 	Reopened    time.Time `json:"reopened"`    // latest reopen
 	Transferred time.Time `json:"transferred"` // latest transfer
 	Closed      time.Time `json:"closed"`
+	Rejected    time.Time `json:"rejected"` // latest rejection
+	Amended     time.Time `json:"amended"`  // when the citizen added what a rejection asked for
 	Updated     time.Time `json:"updated"`
 }
 
 // Event is one line of a ticket's history.
 type Event struct {
 	At   time.Time `json:"at"`
-	Kind string    `json:"kind"`         // created, claimed, released, reply, note, info, resolved, rated, reopened, transferred, closed
+	Kind string    `json:"kind"`         // created, claimed, released, reply, note, info, resolved, rated, reopened, transferred, closed, rejected, amended
 	By   string    `json:"by,omitempty"` // a staff id, a citizen's Person.ID, or SystemActor
 	Text string    `json:"text,omitempty"`
 }

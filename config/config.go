@@ -68,6 +68,9 @@ type Config struct {
 	Centres []Centre `yaml:"centres"`
 	// Categories are the complaint categories, in display order.
 	Categories []Category `yaml:"categories"`
+	// RejectReasons are the reasons staff may reject a ticket for, in
+	// display order; DefaultRejectReasons when none are given.
+	RejectReasons []RejectReason `yaml:"reject_reasons"`
 	// People are the staff, supervisors and managers.
 	People []Person `yaml:"people"`
 	// WhatsApp holds the settings of the WhatsApp channel that are not
@@ -182,6 +185,34 @@ type Category struct {
 	Name Text `yaml:"name"`
 }
 
+// RejectReason is a reason a ticket can be rejected for.
+type RejectReason struct {
+	// Code is its key, like a category's: out_of_scope.
+	Code string `yaml:"code"`
+	// Name is what the citizen and staff read.
+	Name Text `yaml:"name"`
+	// Amend lets the citizen add what was missing, once: the ticket then
+	// goes back to its centre's queue.
+	Amend bool `yaml:"amend"`
+}
+
+// DefaultRejectReasons are the reasons when the configuration gives none.
+var DefaultRejectReasons = []RejectReason{
+	{Code: "out_of_scope", Name: Text{AR: "خارج اختصاص المركز", EN: "Outside the centre's remit"}},
+	{Code: "duplicate", Name: Text{AR: "مكرر لطلب آخر", EN: "A duplicate of another request"}},
+	{Code: "need_info", Name: Text{AR: "معلومات غير كافية", EN: "Not enough information"}, Amend: true},
+	{Code: "abusive", Name: Text{AR: "لغة مسيئة", EN: "Abusive language"}},
+}
+
+// RejectReason returns the reason with the given code.
+func (c *Config) RejectReason(code string) (RejectReason, bool) {
+	i := slices.IndexFunc(c.RejectReasons, func(r RejectReason) bool { return r.Code == code })
+	if i < 0 {
+		return RejectReason{}, false
+	}
+	return c.RejectReasons[i], true
+}
+
 // Person is someone who works tickets or reads reports.
 type Person struct {
 	// Telegram is the person's Telegram user id.
@@ -237,6 +268,9 @@ func Parse(data []byte) (*Config, error) {
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("parse config: want exactly one YAML document: %w", shakwa.ErrInvalid)
+	}
+	if len(c.RejectReasons) == 0 {
+		c.RejectReasons = slices.Clone(DefaultRejectReasons)
 	}
 	if err := c.Validate(); err != nil {
 		return nil, err

@@ -37,6 +37,7 @@ func (c *Config) Validate() error {
 	c.validateSettings(&ps)
 	centres := c.validateCentres(&ps)
 	c.validateCategories(&ps)
+	c.validateReasons(&ps)
 	c.validatePeople(&ps, centres)
 	return errors.Join(ps...)
 }
@@ -140,6 +141,16 @@ func (c *Config) validateCategories(ps *problems) {
 		checkCode(ps, at+".code", ca.Code, isCategoryCode,
 			"a lower-case letter then up to 31 lower-case letters, digits or _", first, i, "categories")
 		checkText(ps, at+".name", ca.Name)
+	}
+}
+
+func (c *Config) validateReasons(ps *problems) {
+	first := make(map[string]int)
+	for i, r := range c.RejectReasons {
+		at := fmt.Sprintf("reject_reasons[%d]", i)
+		checkCode(ps, at+".code", r.Code, isCategoryCode,
+			"a lower-case letter then up to 31 lower-case letters, digits or _", first, i, "reject_reasons")
+		checkText(ps, at+".name", r.Name)
 	}
 }
 

@@ -23,7 +23,8 @@ import (
 //     the latest resolution, while the ticket is resolved or closed (a
 //     reopened ticket counts again when it is resolved again);
 //   - reopened: the latest reopening; transferred: the latest transfer
-//     into the centre;
+//     into the centre; rejected: the latest rejection, while the ticket is
+//     rejected (it then has no SLA deadlines: it is counted apart);
 //   - ratings: when given, while they rate the current resolution; the
 //     share of resolutions rated goes by the resolution;
 //   - SLA: by the deadline (filing plus the centre's target), once it has
@@ -60,6 +61,7 @@ const (
 	fStars       = "f" // feedback, by stars
 	fFeedback    = "fn"
 	fThanks      = "th"
+	fRejected    = "rj"
 )
 
 // bucketRatio is the width of a histogram bucket: each holds durations up
@@ -155,6 +157,10 @@ func (m Model) TicketTallies(t *shakwa.Ticket) []shakwa.Tally {
 	}
 	if !t.Transferred.IsZero() {
 		add(t.Transferred, fTransferred, 1, false)
+	}
+	if t.Status == shakwa.StatusRejected && !t.Rejected.IsZero() {
+		add(t.Rejected, fRejected, 1, true)
+		return out // apart: no SLA to meet
 	}
 	sla := m.SLA[t.Centre]
 	if sla.Claim > 0 {

@@ -77,6 +77,9 @@ func synthetic(n int, now time.Time, r *rand.Rand) []*shakwa.Ticket {
 		if r.IntN(10) == 0 && t.Status.Open() && next() {
 			t.Transferred, t.Centre = at, centres[(slices.Index(centres, t.Centre)+1)%3]
 		}
+		if r.IntN(8) == 0 && t.Status.Open() && next() {
+			t.Rejected, t.Closed, t.Status, t.Reason = at, at, shakwa.StatusRejected, "out_of_scope"
+		}
 		out = append(out, t)
 	}
 	return out
@@ -130,6 +133,12 @@ func bruteFigures(m Model, ts []*shakwa.Ticket, fb []*shakwa.Feedback, span Span
 		}
 		if in(t.Transferred) && staff == "" {
 			b.Transferred++
+		}
+		if t.Status == shakwa.StatusRejected {
+			if in(t.Rejected) {
+				b.Rejected++
+			}
+			continue // apart: no SLA
 		}
 		if staff != "" {
 			continue
@@ -224,7 +233,7 @@ func TestFiguresMatchBruteForce(t *testing.T) {
 func compare(t *testing.T, what string, got Figures, want brute) {
 	t.Helper()
 	counts := func(f Figures) []int64 {
-		return []int64{f.Received, f.Claimed, f.Replied, f.Resolved, f.Reopened, f.Transferred, f.RatedResolved,
+		return []int64{f.Received, f.Claimed, f.Replied, f.Resolved, f.Reopened, f.Transferred, f.Rejected, f.RatedResolved,
 			f.ClaimSLA.Met, f.ClaimSLA.Due, f.ResolveSLA.Met, f.ResolveSLA.Due, f.Feedback, f.Thanks,
 			f.Ratings[0], f.Ratings[1], f.Ratings[2], f.Ratings[3], f.Ratings[4],
 			f.Stars[0], f.Stars[1], f.Stars[2], f.Stars[3], f.Stars[4]}

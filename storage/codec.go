@@ -27,6 +27,7 @@ const (
 	fHolderID    = "holder.id"
 	fHolderName  = "holder.name"
 	fResolution  = "resolution"
+	fReason      = "reason"
 	fRating      = "rating"
 	fAttachments = "attachments"
 	fReopens     = "reopens"
@@ -37,6 +38,8 @@ const (
 	fReopened    = "reopened"
 	fTransferred = "transferred"
 	fClosed      = "closed"
+	fRejected    = "rejected"
+	fAmended     = "amended"
 	fUpdated     = "updated"
 	fRev         = "rev"
 )
@@ -89,6 +92,7 @@ func ticketFields(t *shakwa.Ticket) ([]any, error) {
 	l.add(fHolderID, t.Holder.ID)
 	l.add(fHolderName, t.Holder.Name)
 	l.add(fResolution, t.Resolution)
+	l.add(fReason, t.Reason)
 	l.addInt(fRating, t.Rating)
 	l.addInt(fReopens, t.Reopens)
 	l.addInt(fRev, int(max(t.Rev, 1)))
@@ -110,6 +114,7 @@ func ticketTimes(t *shakwa.Ticket) []timeField {
 		{fFirstReply, &t.FirstReply}, {fResolved, &t.Resolved},
 		{fRated, &t.Rated}, {fReopened, &t.Reopened},
 		{fTransferred, &t.Transferred}, {fClosed, &t.Closed},
+		{fRejected, &t.Rejected}, {fAmended, &t.Amended},
 		{fUpdated, &t.Updated},
 	}
 }
@@ -131,6 +136,7 @@ func parseTicket(m map[string]string) (*shakwa.Ticket, error) {
 		Status:     shakwa.Status(m[fStatus]),
 		Holder:     shakwa.Staff{ID: m[fHolderID], Name: m[fHolderName]},
 		Resolution: m[fResolution],
+		Reason:     m[fReason],
 	}
 	var err error
 	if t.Rating, err = atoi(m, fRating); err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/shakwa/shakwa"
@@ -150,6 +151,62 @@ func (s *Store) CloseResolved(ctx context.Context, id, by string, now time.Time)
 		event: shakwa.Event{Kind: "closed", By: by},
 		ops:   []op{set(fStatus, string(shakwa.StatusClosed)), set(fClosed, fmtTime(now))},
 	})
+}
+
+// Reject closes an open ticket without resolving it: status rejected, with
+// the reason's code, the words the citizen is told (text, perhaps empty)
+// and the time; the holder stays recorded. With no centres, by acts as
+// staff and must hold it (claimed or in progress); with centres, by
+// supervises them, and the ticket may be new or held by anyone but must
+// be in one of them. Refusals are as Claim describes; a malformed reason
+// wraps shakwa.ErrInvalid.
+func (s *Store) Reject(ctx context.Context, id string, by shakwa.Staff, reason, text string, centres []string, now time.Time) (*shakwa.Ticket, error) {
+	if reason == "" || strings.ContainsAny(reason, " \n") {
+		return nil, fmt.Errorf("reject %s: reason %q: %w", id, reason, shakwa.ErrInvalid)
+	}
+	tr := transition{
+		name: "reject", from: working, holder: by.ID,
+		event: shakwa.Event{Kind: "rejected", By: by.ID, Text: strings.TrimSpace(reason + " " + text)},
+		ops: []op{
+			set(fStatus, string(shakwa.StatusRejected)), set(fReason, reason), set(fRejected, fmtTime(now)),
+			set(fClosed, fmtTime(now)), del(fResolution),
+		},
+	}
+	if text != "" {
+		tr.ops = append(tr.ops, set(fResolution, text))
+	}
+	if len(centres) > 0 {
+		tr.from, tr.holder, tr.in = []shakwa.Status{shakwa.StatusNew, shakwa.StatusClaimed, shakwa.StatusInProgress}, "", centres
+	}
+	return s.apply(ctx, id, now, tr)
+}
+
+// Amend adds what its citizen was asked for (text and files, as Info does)
+// to a rejected ticket and puts it back to work: to the recorded holder
+// (status claimed) or the centre's queue (new), with the reason, the
+// rejection's words and the closing time cleared. A ticket is amended
+// once: a second time, like a ticket that is not rejected, is refused with
+// shakwa.ErrConflict. Whether the reason allows it is the caller's
+// decision; other refusals are as Rate describes.
+func (s *Store) Amend(ctx context.Context, id string, citizen shakwa.Address, text string, files []shakwa.Attachment, now time.Time) (*shakwa.Ticket, error) {
+	tr := transition{
+		name:    "amend",
+		from:    []shakwa.Status{shakwa.StatusRejected},
+		citizen: s.PersonID(citizen),
+		event:   shakwa.Event{Kind: "amended", By: s.PersonID(citizen), Text: text},
+		ops: []op{
+			absent(fAmended), {"reopen", fStatus, ""}, set(fAmended, fmtTime(now)),
+			del(fReason), del(fResolution), del(fClosed),
+		},
+	}
+	if len(files) > 0 {
+		b, err := json.Marshal(files)
+		if err != nil {
+			return nil, fmt.Errorf("amend %s: encode attachments: %w", id, err)
+		}
+		tr.ops = append(tr.ops, op{"append", fAttachments, string(b)})
+	}
+	return s.apply(ctx, id, now, tr)
 }
 
 // Reopen reopens a resolved or closed ticket for its citizen: it goes back

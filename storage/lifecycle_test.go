@@ -327,3 +327,42 @@ func testInfoFiles(t *testing.T, open opener) {
 		t.Errorf("appended attachment %+v; want the document with its name", a)
 	}
 }
+
+// testRejectRace: the holder resolving and a supervisor rejecting the same
+// ticket at once: exactly one wins, and the ticket is what the winner made
+// it, with one event.
+func testRejectRace(t *testing.T, open opener) {
+	s, c := open(t).s, ctx(t)
+	rounds := 100
+	if testing.Short() {
+		rounds = 10
+	}
+	for r := range rounds {
+		id := newTicket(t, s, "KRM", citizen, at(r)).ID
+		if _, err := s.Claim(c, id, fatima, nil, at(r)); err != nil {
+			t.Fatal(err)
+		}
+		var resolved, rejected error
+		var wg sync.WaitGroup
+		wg.Go(func() { _, resolved = s.Resolve(c, id, fatima, "تم", at(r+1)) })
+		wg.Go(func() { _, rejected = s.Reject(c, id, omar, "duplicate", "", []string{"KRM"}, at(r+1)) })
+		wg.Wait()
+		tk := mustGet(t, s, id)
+		evs, _ := s.Events(c, id)
+		switch {
+		case resolved == nil && errors.Is(rejected, shakwa.ErrConflict):
+			if tk.Status != shakwa.StatusResolved || tk.Reason != "" {
+				t.Errorf("round %d: resolve won, ticket %s reason %q", r, tk.Status, tk.Reason)
+			}
+		case rejected == nil && errors.Is(resolved, shakwa.ErrConflict):
+			if tk.Status != shakwa.StatusRejected || tk.Reason != "duplicate" || !tk.Resolved.IsZero() {
+				t.Errorf("round %d: reject won, ticket %s reason %q resolved %v", r, tk.Status, tk.Reason, tk.Resolved)
+			}
+		default:
+			t.Fatalf("round %d: resolve %v, reject %v; want exactly one to win", r, resolved, rejected)
+		}
+		if len(evs) != 3 {
+			t.Errorf("round %d: %d events; want created, claimed and the winner's", r, len(evs))
+		}
+	}
+}

@@ -135,6 +135,7 @@ func runSuite(t *testing.T, open opener) {
 		{"EventLogCap", testEventLogCap},
 		{"ClaimRace", testClaimRace},
 		{"ClaimCentres", testClaimCentres},
+		{"RejectRace", testRejectRace},
 		{"InfoFiles", testInfoFiles},
 		{"Indexes", testIndexes},
 		{"IndexTransfer", testIndexTransfer},

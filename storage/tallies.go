@@ -331,8 +331,8 @@ func (r *tallyRun) settle(ctx context.Context) error {
 
 // encodeFacts is what a ticket's tallies are made from, with its
 // revision first: "REV|status|category|channel|holder|rating|reopens|
-// created|claimed|first reply|resolved|rated|reopened|transferred|closed",
-// times in Unix milliseconds ("" for none).
+// created|claimed|first reply|resolved|rated|reopened|transferred|closed|
+// rejected", times in Unix milliseconds ("" for none).
 func encodeFacts(t *shakwa.Ticket) string {
 	clean := func(s string) string { return strings.NewReplacer("|", "_", "\n", "_").Replace(s) }
 	ms := func(t time.Time) string {
@@ -345,7 +345,7 @@ func encodeFacts(t *shakwa.Ticket) string {
 		strconv.FormatInt(t.Rev, 10), string(t.Status), clean(t.Category), clean(t.Channel), clean(t.Holder.ID),
 		strconv.Itoa(t.Rating), strconv.Itoa(t.Reopens),
 		ms(t.Created), ms(t.Claimed), ms(t.FirstReply), ms(t.Resolved), ms(t.Rated), ms(t.Reopened),
-		ms(t.Transferred), ms(t.Closed),
+		ms(t.Transferred), ms(t.Closed), ms(t.Rejected),
 	}, "|")
 }
 
@@ -353,7 +353,10 @@ func encodeFacts(t *shakwa.Ticket) string {
 // tallies need.
 func decodeFacts(id, centre, s string) (*shakwa.Ticket, error) {
 	f := strings.Split(s, "|")
-	if len(f) != 15 {
+	if len(f) == 15 {
+		f = append(f, "") // written before rejections were
+	}
+	if len(f) != 16 {
 		return nil, fmt.Errorf("facts %q: %d fields", s, len(f))
 	}
 	t := &shakwa.Ticket{ID: id, Centre: centre, Status: shakwa.Status(f[1]), Category: f[2], Channel: f[3],
@@ -368,7 +371,7 @@ func decodeFacts(id, centre, s string) (*shakwa.Ticket, error) {
 	if t.Reopens, err = strconv.Atoi(f[6]); err != nil {
 		return nil, fmt.Errorf("facts %q: %w", s, err)
 	}
-	for i, p := range []*time.Time{&t.Created, &t.Claimed, &t.FirstReply, &t.Resolved, &t.Rated, &t.Reopened, &t.Transferred, &t.Closed} {
+	for i, p := range []*time.Time{&t.Created, &t.Claimed, &t.FirstReply, &t.Resolved, &t.Rated, &t.Reopened, &t.Transferred, &t.Closed, &t.Rejected} {
 		if f[7+i] == "" {
 			continue
 		}

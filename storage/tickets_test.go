@@ -143,6 +143,28 @@ var acts = map[string]act{
 	"reopen stranger": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
 		return s.Reopen(c, id, stranger, now)
 	},
+	"reject A": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
+		return s.Reject(c, id, fatima, "need_info", "أرفق صورة الإيصال", nil, now)
+	},
+	"reject B": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
+		return s.Reject(c, id, omar, "out_of_scope", "", nil, now)
+	},
+	"reject bad": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
+		return s.Reject(c, id, fatima, "two words", "", nil, now)
+	},
+	// B supervises KRM: any open ticket there, whoever holds it.
+	"reject B as supervisor": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
+		return s.Reject(c, id, omar, "abusive", "", []string{"KRM"}, now)
+	},
+	"reject B as supervisor elsewhere": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
+		return s.Reject(c, id, omar, "abusive", "", []string{"DXB"}, now)
+	},
+	"amend": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
+		return s.Amend(c, id, citizen, "الإيصال مرفق", nil, now)
+	},
+	"amend stranger": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
+		return s.Amend(c, id, stranger, "…", nil, now)
+	},
 }
 
 // states are reached from a new ticket by these acts.
@@ -152,12 +174,18 @@ var states = map[shakwa.Status][]string{
 	shakwa.StatusInProgress: {"claim A", "reply A"},
 	shakwa.StatusResolved:   {"claim A", "reply A", "resolve A"},
 	shakwa.StatusClosed:     {"claim A", "reply A", "resolve A", "rate 5"},
+	shakwa.StatusRejected:   {"claim A", "reject A"},
+	amended:                 {"claim A", "reject A", "amend", "reject A"},
 }
+
+// amended is a ticket rejected again after its citizen amended it once.
+const amended shakwa.Status = "rejected again"
 
 func testTransitions(t *testing.T, open opener) {
 	const (
 		nw, cl, ip   = shakwa.StatusNew, shakwa.StatusClaimed, shakwa.StatusInProgress
 		rs, cd       = shakwa.StatusResolved, shakwa.StatusClosed
+		rj           = shakwa.StatusRejected
 		ok, conflict = "nil", "conflict"
 		notFound     = "not found"
 		invalid      = "invalid"
@@ -184,6 +212,10 @@ func testTransitions(t *testing.T, open opener) {
 		{nw, "rate 0", invalid, "", "", ""},
 		{nw, "rate stranger", notFound, "", "", ""},
 		{nw, "reopen", conflict, "", "", ""},
+		{nw, "reject A", conflict, "", "", ""},
+		{nw, "reject B as supervisor", ok, rj, "", "rejected"},
+		{nw, "reject B as supervisor elsewhere", conflict, "", "", ""},
+		{nw, "amend", conflict, "", "", ""},
 
 		{cl, "claim A", conflict, "", "", ""},
 		{cl, "claim B", conflict, "", "", ""},
@@ -200,6 +232,11 @@ func testTransitions(t *testing.T, open opener) {
 		{cl, "transfer B", conflict, "", "", ""},
 		{cl, "rate 5", conflict, "", "", ""},
 		{cl, "reopen", conflict, "", "", ""},
+		{cl, "reject A", ok, rj, "501", "rejected"},
+		{cl, "reject B", conflict, "", "", ""},
+		{cl, "reject bad", invalid, "", "", ""},
+		{cl, "reject B as supervisor", ok, rj, "501", "rejected"},
+		{cl, "reject B as supervisor elsewhere", conflict, "", "", ""},
 
 		{ip, "claim B", conflict, "", "", ""},
 		{ip, "release A", ok, nw, "", "released"},
@@ -214,6 +251,8 @@ func testTransitions(t *testing.T, open opener) {
 		{ip, "transfer B", conflict, "", "", ""},
 		{ip, "rate 5", conflict, "", "", ""},
 		{ip, "reopen", conflict, "", "", ""},
+		{ip, "reject A", ok, rj, "501", "rejected"},
+		{ip, "reject B", conflict, "", "", ""},
 
 		{rs, "claim B", conflict, "", "", ""},
 		{rs, "release A", conflict, "", "", ""},
@@ -238,6 +277,24 @@ func testTransitions(t *testing.T, open opener) {
 		{cd, "rate 5", conflict, "", "", ""},
 		{cd, "reopen", ok, cl, "501", "reopened"},
 		{cd, "reopen stranger", notFound, "", "", ""},
+		{cd, "reject A", conflict, "", "", ""},
+		{cd, "reject B as supervisor", conflict, "", "", ""},
+		{cd, "amend", conflict, "", "", ""},
+		{rs, "reject A", conflict, "", "", ""},
+		{rs, "amend", conflict, "", "", ""},
+
+		{rj, "claim B", conflict, "", "", ""},
+		{rj, "reply A", conflict, "", "", ""},
+		{rj, "note B", ok, rj, "501", "note"},
+		{rj, "info citizen", conflict, "", "", ""},
+		{rj, "resolve A", conflict, "", "", ""},
+		{rj, "transfer A", conflict, "", "", ""},
+		{rj, "rate 5", conflict, "", "", ""},
+		{rj, "reopen", conflict, "", "", ""},
+		{rj, "reject A", conflict, "", "", ""},
+		{rj, "amend", ok, cl, "501", "amended"},
+		{rj, "amend stranger", notFound, "", "", ""},
+		{amended, "amend", conflict, "", "", ""},
 	}
 	s, c := open(t).s, ctx(t)
 	for _, tt := range tests {

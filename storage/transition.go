@@ -24,7 +24,8 @@ import (
 // 7 centres the ticket must be in, space separated ("" = any);
 // 8... operations as (op, field, value) triples: set, keep (set if absent),
 // del, incr, reopen (status claimed if a holder is recorded, else new),
-// append (a JSON array appended to the JSON array in the field).
+// append (a JSON array appended to the JSON array in the field), absent
+// (no change: the field must not exist, checked before any change).
 //
 // Reply: {"missing"}, {"stranger"}, or {"ok"|"conflict", n, the ticket as
 // it was (n fields and values), the ticket as it is after the script
@@ -50,6 +51,9 @@ if ARGV[2] ~= '' and cur[2] and cur[2] ~= '' and cur[2] ~= ARGV[2] then return r
 if ARGV[4] ~= '' and cur[4] == ARGV[4] then return reply('conflict') end
 if ARGV[7] ~= '' and not string.find(' ' .. ARGV[7] .. ' ', ' ' .. (cur[4] or '') .. ' ', 1, true) then
   return reply('conflict')
+end
+for i = 8, #ARGV, 3 do
+  if ARGV[i] == 'absent' and redis.call('HEXISTS', t, ARGV[i + 1]) == 1 then return reply('conflict') end
 end
 for i = 8, #ARGV, 3 do
   local op, f, v = ARGV[i], ARGV[i + 1], ARGV[i + 2]
@@ -81,6 +85,7 @@ type op struct{ kind, field, value string }
 func set(f, v string) op            { return op{"set", f, v} }
 func keep(f string, t time.Time) op { return op{"keep", f, fmtTime(t)} }
 func del(f string) op               { return op{"del", f, ""} }
+func absent(f string) op            { return op{"absent", f, ""} }
 
 // transition describes one change of a ticket for transitionScript.
 type transition struct {
