@@ -65,6 +65,10 @@ func lookup(name string) (flow, bool) {
 		return resolveFlow(), true
 	case Transfer:
 		return transferFlow(), true
+	case Reject:
+		return rejectFlow(), true
+	case Amend:
+		return amendFlow(), true
 	}
 	return flow{}, false
 }
@@ -188,7 +192,7 @@ func (f flow) fire(s Session, out outcome, c *Catalog) (Result, error) {
 func submission(s Session) *Submission {
 	return &Submission{
 		Flow: s.Flow, Ticket: s.Ticket, Centre: s.Centre, Category: s.Category,
-		Text: s.Text, Phone: s.Phone, Files: s.Files, Stars: s.Stars, Staff: s.Staff,
+		Text: s.Text, Phone: s.Phone, Files: s.Files, Stars: s.Stars, Staff: s.Staff, Reason: s.Reason,
 	}
 }
 

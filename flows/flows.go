@@ -30,6 +30,8 @@ const (
 	Info      = "info"     // citizen adds information to an open ticket
 	Resolve   = "resolve"  // staff writes the resolution of a ticket
 	Transfer  = "transfer" // staff picks the centre to transfer a ticket to
+	Reject    = "reject"   // staff picks a reason to reject a ticket for, and may add words
+	Amend     = "amend"    // citizen adds what a rejection asked for
 )
 
 // Button data that flows understand. Callers map typed words ("إلغاء",
@@ -46,6 +48,7 @@ const (
 const (
 	PfxCentre   = "centre:"
 	PfxCategory = "cat:"
+	PfxReason   = "reason:"
 	PfxPage     = "page:"
 	PfxStars    = "stars:"
 	PfxEdit     = "edit:"
@@ -64,6 +67,7 @@ type Session struct {
 	Files    []File    `json:"files,omitempty"`
 	Stars    int       `json:"stars,omitempty"`
 	Staff    string    `json:"staff,omitempty"`
+	Reason   string    `json:"reason,omitempty"`
 	Page     int       `json:"page,omitempty"`
 	Review   bool      `json:"review,omitempty"` // editing from the summary: go back there next
 	Updated  time.Time `json:"updated"`
@@ -102,6 +106,7 @@ type Input struct {
 type Catalog struct {
 	Centres    []string // centre codes, in menu order
 	Categories []string // category codes, in menu order
+	Reasons    []string // reasons to reject a ticket for, in menu order
 	Idle       time.Duration
 }
 
@@ -113,6 +118,7 @@ const (
 	MenuNone       Menu = ""
 	MenuCentres    Menu = "centres"    // one page of centres, see Prompt.Page
 	MenuCategories Menu = "categories" // all categories
+	MenuReasons    Menu = "reasons"    // all reasons to reject a ticket for
 )
 
 // Choice is one button: a locale key (rendered with Count when non-zero)
@@ -145,6 +151,7 @@ type Submission struct {
 	Files    []File
 	Stars    int
 	Staff    string
+	Reason   string
 }
 
 // Result is the outcome of one Step.

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -107,4 +108,35 @@ func resolveFlow() flow {
 
 func transferFlow() flow {
 	return flow{name: Transfer, steps: []step{centreStep("transfer.ask_centre", false)}}
+}
+
+// reasonStep asks why a ticket is rejected.
+var reasonStep = step{
+	name: "reason",
+	ask: func(s *Session, c *Catalog) Prompt {
+		return Prompt{Key: "reject.ask_reason", Data: map[string]any{"Ticket": s.Ticket}, Menu: MenuReasons,
+			Choices: [][]Choice{nav(false)}}
+	},
+	handle: func(s *Session, in Input, c *Catalog) outcome {
+		code, ok := strings.CutPrefix(in.Button, PfxReason)
+		if !ok && in.Button == "" {
+			code, ok = pick(in.Digits, c.Reasons)
+		}
+		if !ok || !slices.Contains(c.Reasons, code) {
+			return refuse(in, "error.pick_reason")
+		}
+		s.Reason = code
+		return next()
+	},
+}
+
+func rejectFlow() flow {
+	return flow{name: Reject, steps: []step{
+		reasonStep,
+		optionalText("note", "reject.ask_note", MaxText, func(s *Session, v string) { s.Text = v }),
+	}}
+}
+
+func amendFlow() flow {
+	return flow{name: Amend, steps: []step{requiredText("text", "amend.ask", 1, true, false)}}
 }

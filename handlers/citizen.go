@@ -52,6 +52,8 @@ func (h *Handler) button(ctx context.Context, c *conv) bool {
 		h.rate(ctx, c, id, stars)
 	case "reopen":
 		h.reopen(ctx, c, arg)
+	case "amend":
+		h.startAmend(ctx, c, arg)
 	default:
 		return h.staffButton(ctx, c, verb, arg)
 	}
@@ -84,6 +86,10 @@ func (h *Handler) submit(ctx context.Context, c *conv, s *flows.Submission) {
 		h.resolve(ctx, c, s.Ticket, s.Text)
 	case flows.Transfer:
 		h.transfer(ctx, c, s.Ticket, s.Centre)
+	case flows.Reject:
+		h.reject(ctx, c, s.Ticket, s.Reason, s.Text)
+	case flows.Amend:
+		h.amend(ctx, c, s.Ticket, s.Text, s.Files)
 	}
 }
 
@@ -265,6 +271,8 @@ func (h *Handler) show(c *conv, t *shakwa.Ticket) {
 		rows = append(rows, []flows.Choice{{Key: "button.add_info", Data: "info:" + t.ID}})
 	case t.Status == shakwa.StatusResolved:
 		rows = append(rows, starChoices(t.ID))
+	case h.amendable(t):
+		rows = append(rows, []flows.Choice{{Key: "button.amend", Data: "amend:" + t.ID}})
 	}
 	if h.canReopen(t) {
 		rows = append(rows, []flows.Choice{{Key: "button.reopen", Data: "reopen:" + t.ID}})

@@ -58,3 +58,46 @@ func TestWholeLoopArabic(t *testing.T) {
 	}
 	golden.Check(t, "loop_ar.golden", w.script.String())
 }
+
+// TestRejectionArabic records rejections, in Arabic: the holder rejects
+// for missing information with a word of their own, the citizen adds it
+// once and the ticket is back with her; a second rejection leaves nothing
+// to add, and the old button says so; a supervisor rejects an unclaimed
+// ticket from the queue; another staff member may not.
+// testdata/reject_ar.golden.
+func TestRejectionArabic(t *testing.T) {
+	w := newWorld(t)
+	id := w.fileComplaint(citizen, "KRM")
+	w.do(fatima, bot.Message{Chat: "-1001", Button: "claim:" + id})
+	w.wait(10 * time.Minute)
+	w.press(khalid, "reject:"+id)
+	w.press(fatima, "reject:"+id)
+	w.press(fatima, "reason:need_info")
+	w.text(fatima, "نرجو إرسال صورة التذكرة التي حصلت عليها عند الدخول.")
+	if got := w.ticket(id); got.Status != shakwa.StatusRejected || got.Reason != "need_info" {
+		t.Fatalf("after the rejection: %s %q", got.Status, got.Reason)
+	}
+	w.wait(time.Hour)
+	w.press(citizen, "amend:"+id)
+	w.text(citizen, "هذه صورة التذكرة، رقمي ٤٥")
+	if got := w.ticket(id); got.Status != shakwa.StatusClaimed || got.Holder.ID != fatima.id || got.Amended.IsZero() {
+		t.Fatalf("after the amendment: %s held by %q, amended %v", got.Status, got.Holder.ID, got.Amended)
+	}
+	w.text(fatima, "/reject "+id)
+	w.press(fatima, "reason:need_info")
+	w.press(fatima, "skip")
+	w.press(citizen, "amend:"+id)
+	w.text(citizen, id)
+
+	// A supervisor rejects a ticket nobody has claimed.
+	second := w.fileComplaint(citizen, "KRM")
+	w.text(khalid, "/reject "+second)
+	w.text(noura, "/reject "+second)
+	w.press(noura, "reason:duplicate")
+	w.text(noura, "مكرر للطلب "+id)
+	if got := w.ticket(second); got.Status != shakwa.StatusRejected || got.Reason != "duplicate" {
+		t.Errorf("the supervisor's rejection: %s %q", got.Status, got.Reason)
+	}
+	w.text(manager, "/stats اليوم KRM")
+	golden.Check(t, "reject_ar.golden", w.script.String())
+}

@@ -60,6 +60,8 @@ type TicketStore interface {
 	Transfer(ctx context.Context, id string, by shakwa.Staff, to string, now time.Time) (*shakwa.Ticket, error)
 	Rate(ctx context.Context, id string, citizen shakwa.Address, stars int, now time.Time) (*shakwa.Ticket, error)
 	Reopen(ctx context.Context, id string, citizen shakwa.Address, now time.Time) (*shakwa.Ticket, error)
+	Reject(ctx context.Context, id string, by shakwa.Staff, reason, text string, centres []string, now time.Time) (*shakwa.Ticket, error)
+	Amend(ctx context.Context, id string, citizen shakwa.Address, text string, files []shakwa.Attachment, now time.Time) (*shakwa.Ticket, error)
 	Queue(ctx context.Context, centre string, limit int) ([]*shakwa.Ticket, error)
 	Held(ctx context.Context, staffID string) ([]*shakwa.Ticket, error)
 	CitizenTickets(ctx context.Context, who shakwa.Address, limit int) ([]*shakwa.Ticket, error)

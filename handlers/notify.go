@@ -151,7 +151,7 @@ func (n *Notifier) Feedback(w Replier, f *shakwa.Feedback) {
 
 // Ticket sends the whole ticket, what the citizen added and its files to a
 // staff member's chat, with the actions open to them: claim when it is
-// new, close, release and transfer when they hold it.
+// new, close, release, transfer and reject when they hold it.
 func (n *Notifier) Ticket(ctx context.Context, w Replier, to shakwa.Address, t *shakwa.Ticket) error {
 	lang, err := n.langOf(ctx, to, "")
 	if err != nil {
@@ -178,6 +178,7 @@ func (n *Notifier) Ticket(ctx context.Context, w Replier, to shakwa.Address, t *
 		rows = [][]flows.Choice{
 			{{Key: "button.close", Data: "close:" + t.ID}},
 			{{Key: "button.release", Data: "release:" + t.ID}, {Key: "button.transfer", Data: "transfer:" + t.ID}},
+			{{Key: "button.reject", Data: "reject:" + t.ID}},
 		}
 	}
 	w.Reply(bot.Reply{Channel: to.Channel, Chat: to.Chat, Ref: refTicket + t.ID, Text: text, Lang: lang,
@@ -215,7 +216,7 @@ func (n *Notifier) additions(ctx context.Context, id string) (string, error) {
 	}
 	var lines []string
 	for _, e := range evs {
-		if e.Kind == "info" {
+		if e.Kind == "info" || e.Kind == "amended" {
 			lines = append(lines, "• "+excerpt(e.Text, 500))
 		}
 	}

@@ -93,6 +93,8 @@ func (h *Handler) command(ctx context.Context, c *conv, text string) {
 		h.replyCommand(ctx, c, args)
 	case "/note":
 		h.noteCommand(ctx, c, args)
+	case "/reject":
+		h.rejectCommand(ctx, c, args)
 	case "/stats":
 		h.stats(ctx, c, args)
 	case "/ranking":
@@ -328,6 +330,9 @@ func (h *Handler) catalog() flows.Catalog {
 	}
 	for _, ca := range h.cfg.Categories {
 		c.Categories = append(c.Categories, ca.Code)
+	}
+	for _, r := range h.cfg.RejectReasons {
+		c.Reasons = append(c.Reasons, r.Code)
 	}
 	return c
 }

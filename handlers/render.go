@@ -97,6 +97,10 @@ func (h *Handler) menuButtons(c *conv, p flows.Prompt) [][]bot.Button {
 			pager = append(pager, flows.Choice{Key: "button.next", Data: flows.PfxPage + strconv.Itoa(p.Page+1)})
 		}
 		rows = append(rows, c.buttons([][]flows.Choice{pager})...)
+	case flows.MenuReasons:
+		for _, r := range h.cfg.RejectReasons {
+			rows = append(rows, []bot.Button{{Label: r.Name.In(c.lang), Data: flows.PfxReason + r.Code}})
+		}
 	case flows.MenuCategories:
 		var row []bot.Button
 		for _, ca := range h.cfg.Categories {
@@ -122,6 +126,26 @@ func (h words) centreName(code, lang string) string {
 func (h words) categoryName(code, lang string) string {
 	if ca, ok := h.cfg.Category(code); ok {
 		return ca.Name.In(lang)
+	}
+	return code
+}
+
+// closedAt is when t closed, local; "" while it is open.
+func (h words) closedAt(t *shakwa.Ticket) string {
+	if t.Closed.IsZero() || t.Status.Open() {
+		return ""
+	}
+	return h.localTime(t.Closed)
+}
+
+// reasonName is what a reason to reject for is called in lang; "" for
+// none.
+func (h words) reasonName(code, lang string) string {
+	if code == "" {
+		return ""
+	}
+	if r, ok := h.cfg.RejectReason(code); ok {
+		return r.Name.In(lang)
 	}
 	return code
 }
@@ -194,6 +218,8 @@ func (h words) ticketData(lang string, t *shakwa.Ticket) map[string]any {
 		"Age":        h.ago(lang, t.Created),
 		"Holder":     t.Holder.Name,
 		"Resolution": t.Resolution,
+		"Reason":     h.reasonName(t.Reason, lang),
+		"Closed":     h.closedAt(t),
 		"Files":      len(t.Attachments),
 		"Count":      len(t.Attachments),
 	}

@@ -1,0 +1,130 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/flows"
+)
+
+// rejectCommand is /reject KRM-000123: the reasons to pick from, for the
+// staff member who holds the ticket or a supervisor of its centre.
+func (h *Handler) rejectCommand(ctx context.Context, c *conv, args string) {
+	id, _, _ := strings.Cut(strings.TrimSpace(args), " ")
+	if c.person == nil || c.person.Role == shakwa.RoleManager {
+		h.help(c)
+		return
+	}
+	ref, ok := parseTicket(id)
+	if !ok || ref.prefix == "" {
+		c.say("help.reject", nil)
+		return
+	}
+	h.mayReject(ctx, c, ref.id(ref.prefix), func(t *shakwa.Ticket) { h.startFlow(ctx, c, flows.Reject, t.ID) })
+}
+
+// supervises reports whether the speaker is a supervisor of centre.
+func (c *conv) supervises(centre string) bool {
+	return c.person != nil && c.person.Role == shakwa.RoleSupervisor && c.person.Serves(centre)
+}
+
+// mayReject runs fn on ticket id if the speaker may reject it: they hold
+// it, or supervise its centre and it is open.
+func (h *Handler) mayReject(ctx context.Context, c *conv, id string, fn func(*shakwa.Ticket)) {
+	t, err := h.store.Ticket(ctx, id)
+	switch {
+	case err != nil:
+		c.fail(ctx, err)
+	case c.supervises(t.Centre) && t.Status.Open():
+		fn(t)
+	case !c.isStaffOf(t.Centre):
+		c.fail(ctx, shakwa.ErrForbidden)
+	case t.Holder.ID == c.m.From.ID && working(t.Status):
+		fn(t)
+	case t.Status.Open() && t.Holder.ID != c.m.From.ID:
+		c.say("reject.forbidden", h.ticketData(c.lang, t))
+	default:
+		c.say("staff.conflict", h.ticketData(c.lang, t))
+	}
+}
+
+// reject closes ticket id unresolved for reason, tells the citizen why in
+// their language (with the staff member's words, and for a reason that
+// allows it the button to add what is missing), and marks the card.
+func (h *Handler) reject(ctx context.Context, c *conv, id, reason, note string) {
+	var centres []string
+	if old, err := h.store.Ticket(ctx, id); err == nil && c.supervises(old.Centre) {
+		centres = c.person.Centres
+	}
+	t, err := h.store.Reject(ctx, id, c.staff(), reason, note, centres, h.now())
+	if err != nil {
+		h.conflict(ctx, c, t, err)
+		return
+	}
+	c.say("staff.rejected", h.ticketData(c.lang, t))
+	h.notify.EditCard(c, t, "card.rejected", map[string]any{"Holder": c.staff().Name})
+	var rows [][]flows.Choice
+	if h.amendable(t) {
+		rows = append(rows, []flows.Choice{{Key: "button.amend", Data: "amend:" + t.ID}})
+	}
+	if err := h.notify.Citizen(ctx, c, t, "citizen.rejected", map[string]any{"Note": note, "Amend": len(rows) > 0}, rows...); err != nil {
+		c.fail(ctx, err)
+	}
+}
+
+// startAmend starts adding what a rejection asked for, when the citizen's
+// ticket is still rejected for a reason that allows it and was not
+// amended before.
+func (h *Handler) startAmend(ctx context.Context, c *conv, id string) {
+	h.withOwn(ctx, c, id, func(t *shakwa.Ticket) {
+		if !h.amendable(t) {
+			c.say("amend.closed", h.ticketData(c.lang, t))
+			return
+		}
+		h.startFlow(ctx, c, flows.Amend, t.ID)
+	})
+}
+
+// amendable reports whether t's citizen may add what its rejection asked
+// for.
+func (h *Handler) amendable(t *shakwa.Ticket) bool {
+	r, _ := h.cfg.RejectReason(t.Reason)
+	return t.Status == shakwa.StatusRejected && r.Amend && t.Amended.IsZero()
+}
+
+// amend adds what the citizen sent to their rejected ticket and puts it
+// back to work: with its holder, who is told, or in the centre's queue,
+// with a new card.
+func (h *Handler) amend(ctx context.Context, c *conv, id, text string, files []flows.File) {
+	var ok bool
+	h.withOwn(ctx, c, id, func(t *shakwa.Ticket) {
+		if ok = h.amendable(t); !ok {
+			c.say("amend.closed", h.ticketData(c.lang, t))
+		}
+	})
+	if !ok {
+		return
+	}
+	t, err := h.store.Amend(ctx, id, c.who, text, attachments(files), h.now())
+	if errors.Is(err, shakwa.ErrConflict) && t != nil {
+		c.say("amend.closed", h.ticketData(c.lang, t))
+		return
+	}
+	if err != nil {
+		c.fail(ctx, err)
+		return
+	}
+	c.say("amend.done", h.ticketData(c.lang, t))
+	if t.Status == shakwa.StatusNew {
+		h.notify.Card(c, t)
+		return
+	}
+	if err := h.notify.Holder(ctx, c, t, "staff.amended", map[string]any{"Text": text}); err != nil {
+		c.fail(ctx, err)
+		return
+	}
+	h.notify.EditCard(c, t, "card.claimed", nil)
+	h.sendTicket(ctx, c, t)
+}
