@@ -46,6 +46,8 @@ const (
 	// StatusRejected is closed without a resolution, for a reason the
 	// citizen is told; it is counted apart from resolved tickets.
 	StatusRejected Status = "rejected"
+	// StatusWithdrawn is closed by its citizen before it was resolved.
+	StatusWithdrawn Status = "withdrawn"
 )
 
 // Open reports whether the ticket still needs staff work.
@@ -149,7 +151,7 @@ type Ticket struct {
 // Event is one line of a ticket's history.
 type Event struct {
 	At   time.Time `json:"at"`
-	Kind string    `json:"kind"`         // created, claimed, released, reply, note, info, resolved, rated, reopened, transferred, closed, rejected, amended
+	Kind string    `json:"kind"`         // created, claimed, released, reply, note, info, resolved, rated, reopened, transferred, closed, rejected, amended, withdrawn
 	By   string    `json:"by,omitempty"` // a staff id, a citizen's Person.ID, or SystemActor
 	Text string    `json:"text,omitempty"`
 }

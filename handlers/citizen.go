@@ -54,6 +54,10 @@ func (h *Handler) button(ctx context.Context, c *conv) bool {
 		h.reopen(ctx, c, arg)
 	case "amend":
 		h.startAmend(ctx, c, arg)
+	case "withdraw":
+		h.askWithdraw(ctx, c, arg)
+	case "withdrawn":
+		h.withdraw(ctx, c, arg)
 	default:
 		return h.staffButton(ctx, c, verb, arg)
 	}
@@ -268,7 +272,8 @@ func (h *Handler) show(c *conv, t *shakwa.Ticket) {
 	var rows [][]flows.Choice
 	switch {
 	case t.Status.Open():
-		rows = append(rows, []flows.Choice{{Key: "button.add_info", Data: "info:" + t.ID}})
+		rows = append(rows, []flows.Choice{{Key: "button.add_info", Data: "info:" + t.ID}},
+			[]flows.Choice{{Key: "button.withdraw", Data: "withdraw:" + t.ID}})
 	case t.Status == shakwa.StatusResolved:
 		rows = append(rows, starChoices(t.ID))
 	case h.amendable(t):

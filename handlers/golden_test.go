@@ -101,3 +101,26 @@ func TestRejectionArabic(t *testing.T) {
 	w.text(manager, "/stats اليوم KRM")
 	golden.Check(t, "reject_ar.golden", w.script.String())
 }
+
+// TestWithdrawalArabic records a citizen withdrawing a ticket their centre
+// is working on: asked to confirm, the holder and the group told, and a
+// second press answered without a change. testdata/withdraw_ar.golden.
+func TestWithdrawalArabic(t *testing.T) {
+	w := newWorld(t)
+	id := w.fileComplaint(citizen, "KRM")
+	w.do(fatima, bot.Message{Chat: "-1001", Button: "claim:" + id})
+	w.wait(time.Hour)
+	w.text(citizen, "١")
+	w.press(citizen, "withdraw:"+id)
+	w.press(citizen, "view:"+id)
+	w.press(citizen, "withdraw:"+id)
+	w.press(citizen, "withdrawn:"+id)
+	if got := w.ticket(id); got.Status != shakwa.StatusWithdrawn || got.Closed.IsZero() {
+		t.Fatalf("after the withdrawal: %s, closed %v", got.Status, got.Closed)
+	}
+	w.press(citizen, "withdrawn:"+id)
+	w.press(other, "withdrawn:"+id)
+	w.press(fatima, "close:"+id)
+	w.text(manager, "/stats اليوم KRM")
+	golden.Check(t, "withdraw_ar.golden", w.script.String())
+}

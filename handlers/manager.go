@@ -316,7 +316,7 @@ func (h words) figuresBlock(lang, name string, f centreFigures) string {
 			"Response": h.percent(lang, f.RatingResponse())})
 	}
 	return t("stats.block", map[string]any{
-		"Name": name, "Received": f.Received, "Resolved": f.Resolved, "Rejected": f.Rejected, "Open": f.Open, "Old": old,
+		"Name": name, "Received": f.Received, "Resolved": f.Resolved, "Rejected": f.Rejected, "Withdrawn": f.Withdrawn, "Open": f.Open, "Old": old,
 		"ClaimMedian": median(f.ClaimTime), "ClaimSLA": h.percent(lang, f.ClaimSLA), "ReplyMedian": median(f.ReplyTime),
 		"Breakdown":     h.breakdownLines(lang, f),
 		"ResolveMedian": median(f.ResolveTime), "ResolveSLA": h.percent(lang, f.ResolveSLA),
@@ -447,14 +447,14 @@ func (h *Handler) centresSheet(lang string, cs []centreFigures) export.Sheet {
 			rating = export.Number(float64(int64(avg*100+0.5)) / 100)
 		}
 		return []export.Cell{export.Text(name), export.Int(int(f.Received)), export.Int(int(f.Claimed)),
-			export.Int(int(f.Resolved)), export.Int(int(f.Rejected)), export.Int(int(f.Open)), export.Int(int(f.Older[oldAge])),
+			export.Int(int(f.Resolved)), export.Int(int(f.Rejected)), export.Int(int(f.Withdrawn)), export.Int(int(f.Open)), export.Int(int(f.Older[oldAge])),
 			hours(f.ClaimTime, 50), hours(f.ClaimTime, 90), pct(f.ClaimSLA), hours(f.ReplyTime, 50),
 			hours(f.ResolveTime, 50), hours(f.ResolveTime, 90), pct(f.ResolveSLA),
 			rating, export.Int(int(n)), pct(f.RatingResponse()),
 			export.Int(int(f.Reopened)), export.Int(int(f.Transferred)), export.Int(int(f.Thanks))}
 	}
 	sheet := export.Sheet{Name: t("stats.sheet"), RTL: lang == "ar", Location: h.cfg.Location}
-	for _, k := range []string{"centre", "received", "claimed", "resolved", "rejected", "open", "old", "claim_median", "claim_p90",
+	for _, k := range []string{"centre", "received", "claimed", "resolved", "rejected", "withdrawn", "open", "old", "claim_median", "claim_p90",
 		"claim_sla", "reply_median", "resolve_median", "resolve_p90", "resolve_sla", "rating", "ratings", "response", "reopened",
 		"transferred", "thanks"} {
 		sheet.Header = append(sheet.Header, t("stats.col."+k))

@@ -256,9 +256,12 @@ func mergeBuckets(a, b []bucketCount, sign int64) []bucketCount {
 // category, channel or staff member of a centre, over a span. See Model
 // for which event places each in the span.
 type Figures struct {
-	Received, Claimed, Replied, Resolved, Reopened, Transferred, Rejected int64
-	ClaimTime, ReplyTime, ResolveTime                                     Durations
-	ClaimSLA, ResolveSLA                                                  Share
+	Received, Claimed, Replied, Resolved, Reopened, Transferred int64
+	// Rejected and Withdrawn are counted apart from the others: they have
+	// no SLA deadlines.
+	Rejected, Withdrawn               int64
+	ClaimTime, ReplyTime, ResolveTime Durations
+	ClaimSLA, ResolveSLA              Share
 	// Ratings counts the ratings given, by stars (index 0 is 1 star);
 	// RatedResolved is how many of Resolved were rated.
 	Ratings       [5]int64
@@ -330,6 +333,8 @@ func FiguresOf(s Sum, prefix string) Figures {
 			fg.Transferred += n
 		case fRejected:
 			fg.Rejected += n
+		case fWithdrawn:
+			fg.Withdrawn += n
 		case fRatedRes:
 			fg.RatedResolved += n
 		case fClaimMet:
@@ -373,6 +378,7 @@ func (f *Figures) Add(o Figures) {
 	f.Reopened += o.Reopened
 	f.Transferred += o.Transferred
 	f.Rejected += o.Rejected
+	f.Withdrawn += o.Withdrawn
 	f.ClaimTime.add(o.ClaimTime)
 	f.ReplyTime.add(o.ReplyTime)
 	f.ResolveTime.add(o.ResolveTime)

@@ -25,6 +25,7 @@ import (
 //   - reopened: the latest reopening; transferred: the latest transfer
 //     into the centre; rejected: the latest rejection, while the ticket is
 //     rejected (it then has no SLA deadlines: it is counted apart);
+//     withdrawn by its citizen: when withdrawn, likewise apart;
 //   - ratings: when given, while they rate the current resolution; the
 //     share of resolutions rated goes by the resolution;
 //   - SLA: by the deadline (filing plus the centre's target), once it has
@@ -62,6 +63,7 @@ const (
 	fFeedback    = "fn"
 	fThanks      = "th"
 	fRejected    = "rj"
+	fWithdrawn   = "wd"
 )
 
 // bucketRatio is the width of a histogram bucket: each holds durations up
@@ -158,9 +160,13 @@ func (m Model) TicketTallies(t *shakwa.Ticket) []shakwa.Tally {
 	if !t.Transferred.IsZero() {
 		add(t.Transferred, fTransferred, 1, false)
 	}
-	if t.Status == shakwa.StatusRejected && !t.Rejected.IsZero() {
+	switch {
+	case t.Status == shakwa.StatusRejected && !t.Rejected.IsZero():
 		add(t.Rejected, fRejected, 1, true)
 		return out // apart: no SLA to meet
+	case t.Status == shakwa.StatusWithdrawn && !t.Closed.IsZero():
+		add(t.Closed, fWithdrawn, 1, true)
+		return out
 	}
 	sla := m.SLA[t.Centre]
 	if sla.Claim > 0 {

@@ -80,6 +80,9 @@ func synthetic(n int, now time.Time, r *rand.Rand) []*shakwa.Ticket {
 		if r.IntN(8) == 0 && t.Status.Open() && next() {
 			t.Rejected, t.Closed, t.Status, t.Reason = at, at, shakwa.StatusRejected, "out_of_scope"
 		}
+		if r.IntN(12) == 0 && t.Status.Open() && next() {
+			t.Closed, t.Status = at, shakwa.StatusWithdrawn
+		}
 		out = append(out, t)
 	}
 	return out
@@ -139,6 +142,12 @@ func bruteFigures(m Model, ts []*shakwa.Ticket, fb []*shakwa.Feedback, span Span
 				b.Rejected++
 			}
 			continue // apart: no SLA
+		}
+		if t.Status == shakwa.StatusWithdrawn {
+			if in(t.Closed) {
+				b.Withdrawn++
+			}
+			continue
 		}
 		if staff != "" {
 			continue
@@ -233,7 +242,7 @@ func TestFiguresMatchBruteForce(t *testing.T) {
 func compare(t *testing.T, what string, got Figures, want brute) {
 	t.Helper()
 	counts := func(f Figures) []int64 {
-		return []int64{f.Received, f.Claimed, f.Replied, f.Resolved, f.Reopened, f.Transferred, f.Rejected, f.RatedResolved,
+		return []int64{f.Received, f.Claimed, f.Replied, f.Resolved, f.Reopened, f.Transferred, f.Rejected, f.Withdrawn, f.RatedResolved,
 			f.ClaimSLA.Met, f.ClaimSLA.Due, f.ResolveSLA.Met, f.ResolveSLA.Due, f.Feedback, f.Thanks,
 			f.Ratings[0], f.Ratings[1], f.Ratings[2], f.Ratings[3], f.Ratings[4],
 			f.Stars[0], f.Stars[1], f.Stars[2], f.Stars[3], f.Stars[4]}

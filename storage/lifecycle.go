@@ -209,6 +209,19 @@ func (s *Store) Amend(ctx context.Context, id string, citizen shakwa.Address, te
 	return s.apply(ctx, id, now, tr)
 }
 
+// Withdraw closes an open ticket for its citizen, who no longer wants it
+// followed up: status withdrawn, with the closing time; the holder stays
+// recorded. Refusals are as Rate describes.
+func (s *Store) Withdraw(ctx context.Context, id string, citizen shakwa.Address, now time.Time) (*shakwa.Ticket, error) {
+	return s.apply(ctx, id, now, transition{
+		name:    "withdraw",
+		from:    []shakwa.Status{shakwa.StatusNew, shakwa.StatusClaimed, shakwa.StatusInProgress},
+		citizen: s.PersonID(citizen),
+		event:   shakwa.Event{Kind: "withdrawn", By: s.PersonID(citizen)},
+		ops:     []op{set(fStatus, string(shakwa.StatusWithdrawn)), set(fClosed, fmtTime(now))},
+	})
+}
+
 // Reopen reopens a resolved or closed ticket for its citizen: it goes back
 // to the recorded holder (status claimed) or, if none, to the centre's
 // queue (status new). The closing time and resolution are cleared; the

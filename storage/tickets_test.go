@@ -159,6 +159,12 @@ var acts = map[string]act{
 	"reject B as supervisor elsewhere": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
 		return s.Reject(c, id, omar, "abusive", "", []string{"DXB"}, now)
 	},
+	"withdraw": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
+		return s.Withdraw(c, id, citizen, now)
+	},
+	"withdraw stranger": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
+		return s.Withdraw(c, id, stranger, now)
+	},
 	"amend": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
 		return s.Amend(c, id, citizen, "الإيصال مرفق", nil, now)
 	},
@@ -175,6 +181,7 @@ var states = map[shakwa.Status][]string{
 	shakwa.StatusResolved:   {"claim A", "reply A", "resolve A"},
 	shakwa.StatusClosed:     {"claim A", "reply A", "resolve A", "rate 5"},
 	shakwa.StatusRejected:   {"claim A", "reject A"},
+	shakwa.StatusWithdrawn:  {"claim A", "withdraw"},
 	amended:                 {"claim A", "reject A", "amend", "reject A"},
 }
 
@@ -185,7 +192,7 @@ func testTransitions(t *testing.T, open opener) {
 	const (
 		nw, cl, ip   = shakwa.StatusNew, shakwa.StatusClaimed, shakwa.StatusInProgress
 		rs, cd       = shakwa.StatusResolved, shakwa.StatusClosed
-		rj           = shakwa.StatusRejected
+		rj, wd       = shakwa.StatusRejected, shakwa.StatusWithdrawn
 		ok, conflict = "nil", "conflict"
 		notFound     = "not found"
 		invalid      = "invalid"
@@ -216,6 +223,18 @@ func testTransitions(t *testing.T, open opener) {
 		{nw, "reject B as supervisor", ok, rj, "", "rejected"},
 		{nw, "reject B as supervisor elsewhere", conflict, "", "", ""},
 		{nw, "amend", conflict, "", "", ""},
+		{nw, "withdraw", ok, wd, "", "withdrawn"},
+		{nw, "withdraw stranger", notFound, "", "", ""},
+		{cl, "withdraw", ok, wd, "501", "withdrawn"},
+		{ip, "withdraw", ok, wd, "501", "withdrawn"},
+		{rs, "withdraw", conflict, "", "", ""},
+		{cd, "withdraw", conflict, "", "", ""},
+		{rj, "withdraw", conflict, "", "", ""},
+		{wd, "withdraw", conflict, "", "", ""},
+		{wd, "claim A", conflict, "", "", ""},
+		{wd, "reopen", conflict, "", "", ""},
+		{wd, "info citizen", conflict, "", "", ""},
+		{wd, "reject B as supervisor", conflict, "", "", ""},
 
 		{cl, "claim A", conflict, "", "", ""},
 		{cl, "claim B", conflict, "", "", ""},
