@@ -210,8 +210,8 @@ type Tally struct {
 // TallyKey names one hash of a centre's tallies: "d:YYYYMMDD" (a day's
 // totals), "m:YYYYMM" (a month's), or the same with an x in front for the
 // breakdowns. A field's value is a count in decimal, or, for a vector, its
-// elements that hold something in ascending order, "INDEX:COUNT" joined
-// by commas ("84:2,101:1").
+// elements that hold something, "INDEX:COUNT" joined by commas, in no
+// particular order ("101:1,84:2").
 // Fields, when given, are the only fields read.
 type TallyKey struct {
 	Centre, Key string

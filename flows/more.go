@@ -1,7 +1,6 @@
 package flows
 
 import (
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -111,24 +110,9 @@ func transferFlow() flow {
 }
 
 // reasonStep asks why a ticket is rejected.
-var reasonStep = step{
-	name: "reason",
-	ask: func(s *Session, c *Catalog) Prompt {
-		return Prompt{Key: "reject.ask_reason", Data: map[string]any{"Ticket": s.Ticket}, Menu: MenuReasons,
-			Choices: [][]Choice{nav(false)}}
-	},
-	handle: func(s *Session, in Input, c *Catalog) outcome {
-		code, ok := strings.CutPrefix(in.Button, PfxReason)
-		if !ok && in.Button == "" {
-			code, ok = pick(in.Digits, c.Reasons)
-		}
-		if !ok || !slices.Contains(c.Reasons, code) {
-			return refuse(in, "error.pick_reason")
-		}
-		s.Reason = code
-		return next()
-	},
-}
+var reasonStep = menuStep("reason", Prompt{Key: "reject.ask_reason", Menu: MenuReasons, Choices: [][]Choice{nav(false)}},
+	PfxReason, func(c *Catalog) []string { return c.Reasons }, "error.pick_reason",
+	func(s *Session, code string) { s.Reason = code })
 
 func rejectFlow() flow {
 	return flow{name: Reject, steps: []step{

@@ -55,23 +55,34 @@ func centreStep(key string, back bool) step {
 	}
 }
 
-var categoryStep = step{
-	name: "category",
-	ask: func(s *Session, c *Catalog) Prompt {
-		return Prompt{Key: "complaint.ask_category", Menu: MenuCategories, Choices: [][]Choice{nav(true)}}
-	},
-	handle: func(s *Session, in Input, c *Catalog) outcome {
-		code, ok := strings.CutPrefix(in.Button, PfxCategory)
-		if !ok && in.Button == "" {
-			code, ok = pick(in.Digits, c.Categories)
-		}
-		if !ok || !slices.Contains(c.Categories, code) {
-			return refuse(in, "error.pick_category")
-		}
-		s.Category = code
-		return next()
-	},
+// menuStep asks for one of the codes of a menu the caller builds: a button
+// with prefix, or a code or its position typed. refusal is the key of the
+// answer to anything else.
+func menuStep(name string, p Prompt, prefix string, codes func(*Catalog) []string, refusal string, set func(*Session, string)) step {
+	return step{
+		name: name,
+		ask: func(s *Session, c *Catalog) Prompt {
+			q := p
+			q.Data = map[string]any{"Ticket": s.Ticket}
+			return q
+		},
+		handle: func(s *Session, in Input, c *Catalog) outcome {
+			code, ok := strings.CutPrefix(in.Button, prefix)
+			if !ok && in.Button == "" {
+				code, ok = pick(in.Digits, codes(c))
+			}
+			if !ok || !slices.Contains(codes(c), code) {
+				return refuse(in, refusal)
+			}
+			set(s, code)
+			return next()
+		},
+	}
 }
+
+var categoryStep = menuStep("category", Prompt{Key: "complaint.ask_category", Menu: MenuCategories, Choices: [][]Choice{nav(true)}},
+	PfxCategory, func(c *Catalog) []string { return c.Categories }, "error.pick_category",
+	func(s *Session, code string) { s.Category = code })
 
 // textCheck returns the prompt that refuses text of the wrong length, or nil.
 func textCheck(text string, min, max int) *Prompt {

@@ -179,23 +179,24 @@ func (s *Sum) Merge(o Sum) {
 // histSuffix ends the name of a histogram's field.
 const histSuffix = ":h"
 
-// parseVector reads a vector as storage keeps it: "I:N,I:N", indexes
-// ascending, counts perhaps negative. It is on the path of every figure
-// read, once per centre and duration, so it reads bytes rather than
-// splitting strings.
+// parseVector reads a vector as storage keeps it: "I:N,I:N", indexes in
+// any order, each once, counts perhaps negative; it returns them by index.
+// It is on the path of every figure read, once per centre and vector, so
+// it reads bytes rather than splitting strings.
 func parseVector(v string) ([]bucketCount, error) {
 	if v == "" {
 		return nil, nil
 	}
 	out := make([]bucketCount, 0, strings.Count(v, ",")+1)
 	bad := func() ([]bucketCount, error) { return nil, fmt.Errorf("vector %q: %w", v, strconv.ErrSyntax) }
+	sorted := true
 	for i := 0; i < len(v); i++ {
-		// The bucket, up to ':'.
+		// The index, up to ':'.
 		start, b := i, 0
 		for ; i < len(v) && v[i] >= '0' && v[i] <= '9' && i-start < 9; i++ {
 			b = 10*b + int(v[i]-'0')
 		}
-		if i == start || i == len(v) || v[i] != ':' || len(out) > 0 && b <= out[len(out)-1].b {
+		if i == start || i == len(v) || v[i] != ':' {
 			return bad()
 		}
 		// The count, up to ',' or the end.
@@ -215,7 +216,16 @@ func parseVector(v string) ([]bucketCount, error) {
 		if neg {
 			n = -n
 		}
+		sorted = sorted && (len(out) == 0 || b > out[len(out)-1].b)
 		out = append(out, bucketCount{b, n})
+	}
+	if !sorted {
+		slices.SortFunc(out, func(x, y bucketCount) int { return x.b - y.b })
+		for j := 1; j < len(out); j++ {
+			if out[j].b == out[j-1].b {
+				return bad()
+			}
+		}
 	}
 	return out, nil
 }

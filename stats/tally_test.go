@@ -297,7 +297,7 @@ func TestVectorField(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	add(Whole, map[string]string{"tc:h": "3:2,84:1,101:5", "tc:n": "8", "r": "1:2,5:3", "cd": "7:1,13:2,20:4"})
+	add(Whole, map[string]string{"tc:h": "84:1,3:2,101:5", "tc:n": "8", "r": "1:2,5:3", "cd": "7:1,20:4,13:2"})
 	add(Read{Sign: -1, ToHour: 24}, map[string]string{"tc:h": "84:1,101:2", "r": "5:1"})
 	add(Whole, map[string]string{"tc:h": "90:4"})
 	// A read of deadlines only, from 14:00: durations and counts stay.
@@ -312,7 +312,7 @@ func TestVectorField(t *testing.T) {
 	if fg.ClaimSLA.Due != 3 || fg.Received != 0 {
 		t.Errorf("claim deadlines %d, received %d; want 3 (7, 13 and 13 o'clock), 0", fg.ClaimSLA.Due, fg.Received)
 	}
-	for _, bad := range []string{"x", "3:", ":2", "3:2,3:1", "5:1,4:1", "-1:2", "3:2,", "3:2,,4:1", "1234567890:1"} {
+	for _, bad := range []string{"x", "3:", ":2", "3:2,3:1", "5:1,4:1,5:2", "-1:2", "3:2,", "3:2,,4:1", "1234567890:1"} {
 		var s Sum
 		if err := s.Add(Whole, map[string]string{"tr:h": bad}); err == nil {
 			t.Errorf("vector %q read as %v; want an error", bad, FiguresOf(s, "").ResolveTime.hist)

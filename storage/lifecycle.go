@@ -74,14 +74,23 @@ func (s *Store) Info(ctx context.Context, id string, citizen shakwa.Address, tex
 		citizen: s.PersonID(citizen),
 		event:   shakwa.Event{Kind: "info", By: s.PersonID(citizen), Text: text},
 	}
-	if len(files) > 0 {
-		b, err := json.Marshal(files)
-		if err != nil {
-			return nil, fmt.Errorf("info %s: encode attachments: %w", id, err)
-		}
-		tr.ops = append(tr.ops, op{"append", fAttachments, string(b)})
+	if err := tr.addFiles(files); err != nil {
+		return nil, fmt.Errorf("info %s: %w", id, err)
 	}
 	return s.apply(ctx, id, now, tr)
+}
+
+// addFiles has tr append files to the ticket's attachments.
+func (tr *transition) addFiles(files []shakwa.Attachment) error {
+	if len(files) == 0 {
+		return nil
+	}
+	b, err := json.Marshal(files)
+	if err != nil {
+		return fmt.Errorf("encode attachments: %w", err)
+	}
+	tr.ops = append(tr.ops, op{"append", fAttachments, string(b)})
+	return nil
 }
 
 // Resolve closes the work on a claimed or in-progress ticket held by by:
@@ -199,12 +208,8 @@ func (s *Store) Amend(ctx context.Context, id string, citizen shakwa.Address, te
 			del(fReason), del(fResolution), del(fClosed),
 		},
 	}
-	if len(files) > 0 {
-		b, err := json.Marshal(files)
-		if err != nil {
-			return nil, fmt.Errorf("amend %s: encode attachments: %w", id, err)
-		}
-		tr.ops = append(tr.ops, op{"append", fAttachments, string(b)})
+	if err := tr.addFiles(files); err != nil {
+		return nil, fmt.Errorf("amend %s: %w", id, err)
 	}
 	return s.apply(ctx, id, now, tr)
 }

@@ -76,19 +76,27 @@ if ARGV[8] == '1' then redis.call('ZADD', KEYS[2], ARGV[9], id) elseif ARGV[8] =
 if facts ~= '' then redis.call('HSET', KEYS[1], id, facts) end
 if old == new then return 0 end
 -- vadd adds v to element i of the vector in field f of hash k: its
--- elements in use, ascending, "I:N" joined by commas.
+-- elements in use, "I:N" joined by commas, in no order (a new one goes at
+-- the end), so that a change finds its element with one plain search and
+-- rewrites the string around it, however long the vector.
 local function vadd(k, f, i, v)
-  local out, put = {}, false
-  for ci, cn in string.gmatch(redis.call('HGET', k, f) or '', '(%d+):(%-?%d+)') do
-    ci, cn = tonumber(ci), tonumber(cn)
-    if not put and ci >= i then
-      put = true
-      if ci == i then cn = cn + v else out[#out + 1] = i .. ':' .. v end
-    end
-    if cn ~= 0 then out[#out + 1] = ci .. ':' .. cn end
+  local cur = redis.call('HGET', k, f)
+  if not cur then
+    redis.call('HSET', k, f, i .. ':' .. v)
+    return
   end
-  if not put then out[#out + 1] = i .. ':' .. v end
-  if #out == 0 then redis.call('HDEL', k, f) else redis.call('HSET', k, f, table.concat(out, ',')) end
+  local s, key = ',' .. cur .. ',', ',' .. i .. ':'
+  local a = string.find(s, key, 1, true)
+  if not a then
+    redis.call('HSET', k, f, cur .. ',' .. i .. ':' .. v)
+    return
+  end
+  local b = string.find(s, ',', a + #key, true)
+  local n = tonumber(string.sub(s, a + #key, b - 1)) + v
+  if n == 0 then s = string.sub(s, 1, a) .. string.sub(s, b + 1)
+  else s = string.sub(s, 1, a + #key - 1) .. n .. string.sub(s, b) end
+  s = string.sub(s, 2, -2)
+  if s == '' then redis.call('HDEL', k, f) else redis.call('HSET', k, f, s) end
 end
 local function add(rec, sign)
   for x, day, f, n in string.gmatch(rec, '(%a)(%d+) (%S+) (%S+)') do
