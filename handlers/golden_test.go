@@ -124,3 +124,30 @@ func TestWithdrawalArabic(t *testing.T) {
 	w.text(manager, "/stats اليوم KRM")
 	golden.Check(t, "withdraw_ar.golden", w.script.String())
 }
+
+// TestReassignArabic records a supervisor giving a held ticket to another
+// staff member (both told; the first can no longer close it), taking an
+// unclaimed one herself, and a staff member who may not reassign.
+// testdata/reassign_ar.golden.
+func TestReassignArabic(t *testing.T) {
+	w := newWorld(t)
+	id := w.fileComplaint(citizen, "KRM")
+	w.do(fatima, bot.Message{Chat: "-1001", Button: "claim:" + id})
+	w.wait(2 * time.Hour)
+	w.text(khalid, "/reassign "+id)
+	w.text(noura, "/reassign "+id)
+	w.press(noura, "reassign:"+id+":"+khalid.id)
+	if got := w.ticket(id); got.Holder.ID != khalid.id || got.Status != shakwa.StatusClaimed {
+		t.Fatalf("after reassigning: %s held by %q", got.Status, got.Holder.ID)
+	}
+	w.press(fatima, "close:"+id)
+	w.press(noura, "reassign:"+id+":"+khalid.id)
+
+	second := w.fileComplaint(citizen, "KRM")
+	w.text(noura, "/reassign "+second)
+	w.press(noura, "reassign:"+second+":"+noura.id)
+	if got := w.ticket(second); got.Holder.ID != noura.id || got.Claimed.IsZero() {
+		t.Errorf("the supervisor took it: held by %q, claimed %v", got.Holder.ID, got.Claimed)
+	}
+	golden.Check(t, "reassign_ar.golden", w.script.String())
+}

@@ -95,6 +95,8 @@ func (h *Handler) command(ctx context.Context, c *conv, text string) {
 		h.noteCommand(ctx, c, args)
 	case "/reject":
 		h.rejectCommand(ctx, c, args)
+	case "/reassign":
+		h.reassignCommand(ctx, c, args)
 	case "/stats":
 		h.stats(ctx, c, args)
 	case "/ranking":

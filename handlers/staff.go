@@ -40,6 +40,8 @@ func (h *Handler) staffButton(ctx context.Context, c *conv, verb, id string) boo
 		h.withHeld(ctx, c, id, func(t *shakwa.Ticket) { h.startFlow(ctx, c, flows.Transfer, t.ID) })
 	case "release":
 		h.withHeld(ctx, c, id, func(t *shakwa.Ticket) { h.release(ctx, c, t.ID) })
+	case "reassign":
+		h.reassign(ctx, c, id)
 	case "reject":
 		h.mayReject(ctx, c, id, func(t *shakwa.Ticket) { h.startFlow(ctx, c, flows.Reject, t.ID) })
 	default:

@@ -162,6 +162,27 @@ func (s *Store) CloseResolved(ctx context.Context, id, by string, now time.Time)
 	})
 }
 
+// Reassign gives an open ticket of one of centres to staff member to, at
+// the word of by (a supervisor of those centres): a new ticket is claimed
+// for them (its first claim time kept if it had one), a held one changes
+// holder and keeps its status. A ticket already held by to, or no longer
+// open or in centres, is refused as Claim describes.
+func (s *Store) Reassign(ctx context.Context, id string, by, to shakwa.Staff, centres []string, now time.Time) (*shakwa.Ticket, error) {
+	if to.ID == "" || len(centres) == 0 {
+		return nil, fmt.Errorf("reassign %s: no staff member or centres: %w", id, shakwa.ErrInvalid)
+	}
+	return s.apply(ctx, id, now, transition{
+		name:    "reassign",
+		from:    []shakwa.Status{shakwa.StatusNew, shakwa.StatusClaimed, shakwa.StatusInProgress},
+		in:      centres,
+		notHeld: to.ID,
+		event:   shakwa.Event{Kind: "reassigned", By: by.ID, Text: to.ID},
+		ops: []op{
+			{"claimnew", fStatus, ""}, set(fHolderID, to.ID), set(fHolderName, to.Name), keep(fClaimed, now),
+		},
+	})
+}
+
 // Reject closes an open ticket without resolving it: status rejected, with
 // the reason's code, the words the citizen is told (text, perhaps empty)
 // and the time; the holder stays recorded. With no centres, by acts as

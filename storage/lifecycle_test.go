@@ -366,3 +366,35 @@ func testRejectRace(t *testing.T, open opener) {
 		}
 	}
 }
+
+// testReassignRace: the holder closing while a supervisor gives the ticket
+// to someone else: exactly one wins, and the ticket is what the winner
+// made it.
+func testReassignRace(t *testing.T, open opener) {
+	s, c := open(t).s, ctx(t)
+	khalid := shakwa.Staff{ID: "503", Name: "Khalid"}
+	for r := range 50 {
+		id := newTicket(t, s, "KRM", citizen, at(r)).ID
+		if _, err := s.Claim(c, id, fatima, nil, at(r)); err != nil {
+			t.Fatal(err)
+		}
+		var resolved, moved error
+		var wg sync.WaitGroup
+		wg.Go(func() { _, resolved = s.Resolve(c, id, fatima, "تم", at(r+1)) })
+		wg.Go(func() { _, moved = s.Reassign(c, id, omar, khalid, []string{"KRM"}, at(r+1)) })
+		wg.Wait()
+		tk := mustGet(t, s, id)
+		switch {
+		case resolved == nil && errors.Is(moved, shakwa.ErrConflict):
+			if tk.Status != shakwa.StatusResolved || tk.Holder != fatima {
+				t.Errorf("round %d: close won, ticket %s held by %v", r, tk.Status, tk.Holder)
+			}
+		case moved == nil && errors.Is(resolved, shakwa.ErrConflict):
+			if tk.Status != shakwa.StatusClaimed || tk.Holder != khalid {
+				t.Errorf("round %d: reassign won, ticket %s held by %v", r, tk.Status, tk.Holder)
+			}
+		default:
+			t.Fatalf("round %d: close %v, reassign %v; want exactly one to win", r, resolved, moved)
+		}
+	}
+}

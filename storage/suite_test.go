@@ -136,6 +136,7 @@ func runSuite(t *testing.T, open opener) {
 		{"ClaimRace", testClaimRace},
 		{"ClaimCentres", testClaimCentres},
 		{"RejectRace", testRejectRace},
+		{"ReassignRace", testReassignRace},
 		{"InfoFiles", testInfoFiles},
 		{"Indexes", testIndexes},
 		{"IndexTransfer", testIndexTransfer},

@@ -159,6 +159,16 @@ var acts = map[string]act{
 	"reject B as supervisor elsewhere": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
 		return s.Reject(c, id, omar, "abusive", "", []string{"DXB"}, now)
 	},
+	// B supervises KRM and gives the ticket to A, or takes it.
+	"reassign to A": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
+		return s.Reassign(c, id, omar, fatima, []string{"KRM"}, now)
+	},
+	"reassign to B": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
+		return s.Reassign(c, id, omar, omar, []string{"KRM"}, now)
+	},
+	"reassign elsewhere": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
+		return s.Reassign(c, id, omar, omar, []string{"DXB"}, now)
+	},
 	"withdraw": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
 		return s.Withdraw(c, id, citizen, now)
 	},
@@ -224,6 +234,15 @@ func testTransitions(t *testing.T, open opener) {
 		{nw, "reject B as supervisor elsewhere", conflict, "", "", ""},
 		{nw, "amend", conflict, "", "", ""},
 		{nw, "withdraw", ok, wd, "", "withdrawn"},
+		{nw, "reassign to A", ok, cl, "501", "reassigned"},
+		{nw, "reassign elsewhere", conflict, "", "", ""},
+		{cl, "reassign to A", conflict, "", "", ""},
+		{cl, "reassign to B", ok, cl, "502", "reassigned"},
+		{cl, "reassign elsewhere", conflict, "", "", ""},
+		{ip, "reassign to B", ok, ip, "502", "reassigned"},
+		{rs, "reassign to B", conflict, "", "", ""},
+		{rj, "reassign to B", conflict, "", "", ""},
+		{wd, "reassign to B", conflict, "", "", ""},
 		{nw, "withdraw stranger", notFound, "", "", ""},
 		{cl, "withdraw", ok, wd, "501", "withdrawn"},
 		{ip, "withdraw", ok, wd, "501", "withdrawn"},

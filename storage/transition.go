@@ -22,8 +22,10 @@ import (
 // 4 a centre the ticket must not be in ("" = no check);
 // 5 the event (JSON); 6 the log cap;
 // 7 centres the ticket must be in, space separated ("" = any);
-// 8... operations as (op, field, value) triples: set, keep (set if absent),
+// 8 a staff id that must not be the recorded holder ("" = no check);
+// 9... operations as (op, field, value) triples: set, keep (set if absent),
 // del, incr, reopen (status claimed if a holder is recorded, else new),
+// claimnew (status claimed if it is new),
 // append (a JSON array appended to the JSON array in the field), absent
 // (no change: the field must not exist, checked before any change).
 //
@@ -49,18 +51,21 @@ if ARGV[1] ~= '' and not string.find(' ' .. ARGV[1] .. ' ', ' ' .. cur[1] .. ' '
 end
 if ARGV[2] ~= '' and cur[2] and cur[2] ~= '' and cur[2] ~= ARGV[2] then return reply('conflict') end
 if ARGV[4] ~= '' and cur[4] == ARGV[4] then return reply('conflict') end
+if ARGV[8] ~= '' and cur[2] == ARGV[8] then return reply('conflict') end
 if ARGV[7] ~= '' and not string.find(' ' .. ARGV[7] .. ' ', ' ' .. (cur[4] or '') .. ' ', 1, true) then
   return reply('conflict')
 end
-for i = 8, #ARGV, 3 do
+for i = 9, #ARGV, 3 do
   if ARGV[i] == 'absent' and redis.call('HEXISTS', t, ARGV[i + 1]) == 1 then return reply('conflict') end
 end
-for i = 8, #ARGV, 3 do
+for i = 9, #ARGV, 3 do
   local op, f, v = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   if op == 'set' then redis.call('HSET', t, f, v)
   elseif op == 'keep' then redis.call('HSETNX', t, f, v)
   elseif op == 'del' then redis.call('HDEL', t, f)
   elseif op == 'incr' then redis.call('HINCRBY', t, f, 1)
+  elseif op == 'claimnew' then
+    if redis.call('HGET', t, f) == 'new' then redis.call('HSET', t, f, 'claimed') end
   elseif op == 'reopen' then
     local h = redis.call('HGET', t, 'holder.id')
     if h and h ~= '' then redis.call('HSET', t, f, 'claimed') else redis.call('HSET', t, f, 'new') end
@@ -95,6 +100,7 @@ type transition struct {
 	citizen string          // the ticket must be this citizen's (a Person.ID)
 	notIn   string          // the ticket must not be in this centre
 	in      []string        // the ticket must be in one of these centres; none = any
+	notHeld string          // the ticket must not be held by this staff id
 	event   shakwa.Event
 	ops     []op
 }
@@ -157,7 +163,7 @@ func (tr transition) args(logCap int, now time.Time) ([]any, error) {
 		return nil, fmt.Errorf("encode event: %w", err)
 	}
 	args := []any{strings.Join(from, " "), tr.holder, tr.citizen, tr.notIn, string(ev), logCap,
-		strings.Join(tr.in, " ")}
+		strings.Join(tr.in, " "), tr.notHeld}
 	for _, o := range append(tr.ops, set(fUpdated, fmtTime(now))) {
 		args = append(args, o.kind, o.field, o.value)
 	}

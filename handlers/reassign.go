@@ -1,0 +1,88 @@
+package handlers
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/bot"
+)
+
+// reassignCommand is /reassign KRM-000123, for a supervisor of the
+// ticket's centre: its staff (the supervisor too) as buttons, to give the
+// open ticket to one of them.
+func (h *Handler) reassignCommand(ctx context.Context, c *conv, args string) {
+	if c.person == nil || c.person.Role == shakwa.RoleManager {
+		h.help(c)
+		return
+	}
+	ref, ok := parseTicket(strings.TrimSpace(args))
+	if !ok || ref.prefix == "" {
+		c.say("help.reassign", nil)
+		return
+	}
+	t, err := h.store.Ticket(ctx, ref.id(ref.prefix))
+	switch {
+	case err != nil:
+		c.fail(ctx, err)
+		return
+	case !c.supervises(t.Centre):
+		c.say("reassign.forbidden", h.ticketData(c.lang, t))
+		return
+	case !t.Status.Open():
+		c.say("staff.conflict", h.ticketData(c.lang, t))
+		return
+	}
+	var rows [][]bot.Button
+	for _, p := range h.cfg.People {
+		id := strconv.FormatInt(p.Telegram, 10)
+		if p.Role != shakwa.RoleManager && p.Serves(t.Centre) && id != t.Holder.ID {
+			rows = append(rows, []bot.Button{{Label: p.Name, Data: "reassign:" + t.ID + ":" + id}})
+		}
+	}
+	r := c.reply(c.t("reassign.ask", h.ticketData(c.lang, t)), nil)
+	r.Buttons = rows
+	c.Reply(r)
+}
+
+// reassign gives ticket id to the staff member of the button ("ID:USER"),
+// at a supervisor's word, and tells both staff members: the new holder
+// gets the ticket, the one it was taken from is told who has it now.
+func (h *Handler) reassign(ctx context.Context, c *conv, arg string) {
+	id, user, _ := strings.Cut(arg, ":")
+	t, err := h.store.Ticket(ctx, id)
+	if err != nil {
+		c.fail(ctx, err)
+		return
+	}
+	uid, _ := strconv.ParseInt(user, 10, 64)
+	p, ok := h.cfg.Person(uid)
+	if !c.supervises(t.Centre) || !ok || !p.Serves(t.Centre) || p.Role == shakwa.RoleManager {
+		c.say("reassign.forbidden", h.ticketData(c.lang, t))
+		return
+	}
+	was := t.Holder
+	to := shakwa.Staff{ID: user, Name: p.Name}
+	t, err = h.store.Reassign(ctx, id, c.staff(), to, c.person.Centres, h.now())
+	if err != nil {
+		h.conflict(ctx, c, t, err)
+		return
+	}
+	c.say("staff.reassigned", h.ticketData(c.lang, t))
+	h.notify.EditCard(c, t, "card.claimed", nil)
+	if to.ID != c.m.From.ID {
+		if err := h.notify.Holder(ctx, c, t, "staff.given", map[string]any{"By": c.staff().Name}); err != nil {
+			c.fail(ctx, err)
+			return
+		}
+	}
+	h.sendTicket(ctx, c, t)
+	if was.ID != "" && was.ID != to.ID && was.ID != c.m.From.ID {
+		gone := *t
+		gone.Holder = was
+		if err := h.notify.Holder(ctx, c, &gone, "staff.taken_away", map[string]any{"To": to.Name, "By": c.staff().Name}); err != nil {
+			c.fail(ctx, err)
+		}
+	}
+}
