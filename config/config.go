@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/worktime"
 	"gopkg.in/yaml.v3"
 )
 
@@ -68,6 +69,10 @@ type Config struct {
 	Centres []Centre `yaml:"centres"`
 	// Categories are the complaint categories, in display order.
 	Categories []Category `yaml:"categories"`
+	// WorkingHours are when the centres work, for their SLA clocks; nil:
+	// every hour counts. Holidays are days every centre is closed.
+	WorkingHours *Week    `yaml:"working_hours"`
+	Holidays     []string `yaml:"holidays"`
 	// RejectReasons are the reasons staff may reject a ticket for, in
 	// display order; DefaultRejectReasons when none are given.
 	RejectReasons []RejectReason `yaml:"reject_reasons"`
@@ -151,6 +156,59 @@ type Centre struct {
 	StaffChat int64 `yaml:"staff_chat"`
 	// SLA is the centre's service level targets.
 	SLA SLA `yaml:"sla"`
+	// WorkingHours, when given, replace the configuration's for this
+	// centre, the whole week.
+	WorkingHours *Week `yaml:"working_hours"`
+	// Holidays are closed days of this centre besides the
+	// configuration's: YYYY-MM-DD.
+	Holidays []string `yaml:"holidays"`
+}
+
+// Week is the opening hours of each day, "07:30-14:30" or "closed"; a day
+// left out is closed.
+type Week struct {
+	Sunday    string `yaml:"sunday"`
+	Monday    string `yaml:"monday"`
+	Tuesday   string `yaml:"tuesday"`
+	Wednesday string `yaml:"wednesday"`
+	Thursday  string `yaml:"thursday"`
+	Friday    string `yaml:"friday"`
+	Saturday  string `yaml:"saturday"`
+}
+
+// days are the week's hours by time.Weekday.
+func (w Week) days() [7]string {
+	return [7]string{w.Sunday, w.Monday, w.Tuesday, w.Wednesday, w.Thursday, w.Friday, w.Saturday}
+}
+
+// Calendar is when the SLA clocks of the centre with the given code run:
+// its working hours (or the configuration's) and holidays in the
+// configuration's zone, or every hour when its sla.clock is calendar or
+// no working hours are configured at all.
+func (c *Config) Calendar(code string) worktime.Calendar {
+	cal := worktime.Calendar{Loc: c.Location}
+	ce, ok := c.Centre(code)
+	week := c.WorkingHours
+	if ok && ce.WorkingHours != nil {
+		week = ce.WorkingHours
+	}
+	if week == nil || ok && ce.SLA.Clock == ClockCalendar {
+		cal.Always = true
+		return cal
+	}
+	for i, h := range week.days() {
+		cal.Week[i], _ = worktime.ParseHours(h) // Validate has checked them
+	}
+	cal.Holidays = map[string]bool{}
+	for _, d := range c.Holidays {
+		cal.Holidays[d] = true
+	}
+	if ok {
+		for _, d := range ce.Holidays {
+			cal.Holidays[d] = true
+		}
+	}
+	return cal
 }
 
 // UnmarshalYAML fills in the default SLA before decoding, so that a centre
@@ -174,7 +232,16 @@ type SLA struct {
 	Claim Duration `yaml:"claim"`
 	// Resolve is the target time until a ticket is resolved.
 	Resolve Duration `yaml:"resolve"`
+	// Clock is how the targets are counted: "working" (the default: in
+	// working hours, when any are configured) or "calendar" (every hour).
+	Clock string `yaml:"clock"`
 }
+
+// SLA clocks.
+const (
+	ClockWorking  = "working"
+	ClockCalendar = "calendar"
+)
 
 // Category is one kind of complaint a citizen can choose.
 type Category struct {
@@ -183,6 +250,9 @@ type Category struct {
 	Code string `yaml:"code"`
 	// Name is what citizens and staff see.
 	Name Text `yaml:"name"`
+	// SLA, when given, replaces the centre's targets for tickets of this
+	// category (either or both; the clock stays the centre's).
+	SLA *SLA `yaml:"sla"`
 }
 
 // RejectReason is a reason a ticket can be rejected for.

@@ -137,6 +137,15 @@ func TestParseValidation(t *testing.T) {
 		{"template without a name", "reopen_days: 7", "reopen_days: 7\nwhatsapp: {template: {languages: {ar: ar}}}", `whatsapp.template.name: required`},
 		{"template without Arabic", "reopen_days: 7", "reopen_days: 7\nwhatsapp: {template: {name: t, languages: {en: en_US}}}", `whatsapp.template.languages.ar: required`},
 		{"template in French", "reopen_days: 7", "reopen_days: 7\nwhatsapp: {template: {name: t, languages: {ar: ar, fr: fr}}}", `whatsapp.template.languages.fr: unknown language`},
+		{"working hours backwards", "reopen_days: 7", "reopen_days: 7\nworking_hours: {monday: 15:30-07:30}", `working_hours.monday: "15:30-07:30": want HH:MM-HH:MM`},
+		{"working hours in words", "reopen_days: 7", "reopen_days: 7\nworking_hours: {monday: mornings}", `working_hours.monday: "mornings"`},
+		{"no working day", "reopen_days: 7", "reopen_days: 7\nworking_hours: {monday: closed}", `working_hours: no working day`},
+		{"holiday not a date", "reopen_days: 7", "reopen_days: 7\nholidays: [2026-13-01]", `holidays[0]: "2026-13-01": want a date as YYYY-MM-DD`},
+		{"centre holiday not a date", "staff_chat: -1002", "staff_chat: -1002\n    holidays: [tomorrow]", `centres[1].holidays[0]: "tomorrow"`},
+		{"centre week", "staff_chat: -1002", "staff_chat: -1002\n    working_hours: {sunday: 8-14}", `centres[1].working_hours.sunday: "8-14"`},
+		{"unknown clock", "sla: {claim: 30m, resolve: 48h}", "sla: {claim: 30m, resolve: 48h, clock: lunar}", `centres[0].sla.clock: "lunar": want working or calendar`},
+		{"category clock", "name: {ar: أخرى}", "name: {ar: أخرى}\n    sla: {claim: 10m, clock: calendar}", `categories[1].sla.clock: the clock is the centre's`},
+		{"empty category sla", "name: {ar: أخرى}", "name: {ar: أخرى}\n    sla: {}", `categories[1].sla: give claim, resolve or both`},
 		{"no centres", baseCentres, "centres: []\n", `centres: at least one centre is required`},
 		{"lower-case centre code", "code: BRS", "code: brs", `centres[1].code: "brs" must be 2-6 upper-case letters`},
 		{"long centre code", "code: BRS", "code: BARSHAA", `centres[1].code: "BARSHAA" must be 2-6 upper-case letters`},
@@ -280,5 +289,41 @@ func TestExampleFile(t *testing.T) {
 func TestLoadMissingFile(t *testing.T) {
 	if _, err := Load("testdata-does-not-exist.yaml"); err == nil {
 		t.Error("Load of a missing file succeeded")
+	}
+}
+
+// TestCalendars: the SLA clock of each centre is the configuration's
+// working hours and holidays, a centre's own week and holidays on top, or
+// every hour for a centre on calendar time.
+func TestCalendars(t *testing.T) {
+	c, err := Parse([]byte(strings.Replace(base, "reopen_days: 7\n", `reopen_days: 7
+working_hours: {monday: 07:30-15:30, friday: 07:30-12:00}
+holidays: [2026-12-02]
+`, 1) + ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	krm := c.Calendar("KRM")
+	if krm.EveryHour() || krm.Week[time.Monday].String() != "07:30-15:30" || krm.Week[time.Sunday].String() != "closed" ||
+		!krm.Holidays["2026-12-02"] || krm.Loc.String() != "Asia/Dubai" {
+		t.Errorf("KRM calendar %+v", krm)
+	}
+	own, err := Parse([]byte(edit(t, "staff_chat: -1002", `staff_chat: -1002
+    sla: {claim: 1h, resolve: 2d, clock: calendar}`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !own.Calendar("BRS").EveryHour() || !own.Calendar("KRM").EveryHour() {
+		t.Error("with no working hours, or clock: calendar, every hour counts")
+	}
+	week, err := Parse([]byte(strings.Replace(edit(t, "staff_chat: -1002", `staff_chat: -1002
+    working_hours: {sunday: 08:00-16:00}
+    holidays: [2026-12-18]`), "reopen_days: 7\n", "reopen_days: 7\nworking_hours: {monday: 07:30-15:30}\nholidays: [2026-12-02]\n", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	brs := week.Calendar("BRS")
+	if brs.Week[time.Sunday].String() != "08:00-16:00" || !brs.Week[time.Monday].Closed() || !brs.Holidays["2026-12-02"] || !brs.Holidays["2026-12-18"] {
+		t.Errorf("BRS's own week and holidays: %+v", brs)
 	}
 }

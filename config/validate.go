@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/worktime"
 )
 
 // FieldError is one problem Validate found, at Path: the field's place in
@@ -35,6 +36,10 @@ func (ps *problems) add(path, format string, args ...any) {
 func (c *Config) Validate() error {
 	var ps problems
 	c.validateSettings(&ps)
+	if c.WorkingHours != nil {
+		checkWeek(&ps, "working_hours", *c.WorkingHours)
+	}
+	checkDays(&ps, "holidays", c.Holidays)
 	centres := c.validateCentres(&ps)
 	c.validateCategories(&ps)
 	c.validateReasons(&ps)
@@ -115,8 +120,38 @@ func (c *Config) validateCentres(ps *problems) map[string]bool {
 			firstChat[ce.StaffChat] = i
 		}
 		checkSLA(ps, at+".sla", ce.SLA)
+		if ce.WorkingHours != nil {
+			checkWeek(ps, at+".working_hours", *ce.WorkingHours)
+		}
+		checkDays(ps, at+".holidays", ce.Holidays)
 	}
 	return codes
+}
+
+var weekdayNames = [7]string{"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"}
+
+// checkWeek wants each day's hours readable, and some working time.
+func checkWeek(ps *problems, at string, w Week) {
+	open := false
+	for i, h := range w.days() {
+		hours, err := worktime.ParseHours(h)
+		if err != nil {
+			ps.add(at+"."+weekdayNames[i], "%q: want HH:MM-HH:MM (opening, closing) or closed", h)
+		}
+		open = open || err == nil && !hours.Closed()
+	}
+	if !open {
+		ps.add(at, "no working day: give at least one day's hours, or use sla.clock: calendar")
+	}
+}
+
+// checkDays wants dates as YYYY-MM-DD.
+func checkDays(ps *problems, at string, days []string) {
+	for i, d := range days {
+		if _, err := time.Parse(time.DateOnly, d); err != nil {
+			ps.add(fmt.Sprintf("%s[%d]", at, i), "%q: want a date as YYYY-MM-DD", d)
+		}
+	}
 }
 
 func checkSLA(ps *problems, at string, s SLA) {
@@ -128,6 +163,9 @@ func checkSLA(ps *problems, at string, s SLA) {
 	}
 	if s.Claim > 0 && s.Resolve > 0 && s.Claim > s.Resolve {
 		ps.add(at+".claim", "%s must not be longer than resolve (%s)", s.Claim, s.Resolve)
+	}
+	if s.Clock != "" && s.Clock != ClockWorking && s.Clock != ClockCalendar {
+		ps.add(at+".clock", "%q: want working or calendar", s.Clock)
 	}
 }
 
@@ -141,6 +179,14 @@ func (c *Config) validateCategories(ps *problems) {
 		checkCode(ps, at+".code", ca.Code, isCategoryCode,
 			"a lower-case letter then up to 31 lower-case letters, digits or _", first, i, "categories")
 		checkText(ps, at+".name", ca.Name)
+		if ca.SLA != nil {
+			if ca.SLA.Claim < 0 || ca.SLA.Resolve < 0 || ca.SLA.Claim == 0 && ca.SLA.Resolve == 0 {
+				ps.add(at+".sla", "give claim, resolve or both, greater than zero")
+			}
+			if ca.SLA.Clock != "" {
+				ps.add(at+".sla.clock", "the clock is the centre's: set it there")
+			}
+		}
 	}
 }
 

@@ -152,10 +152,10 @@ func (h *Handler) replay(ctx context.Context, c *conv) bool {
 // confirmFiled gives the citizen their ticket number and posts the card.
 func (h *Handler) confirmFiled(c *conv, t *shakwa.Ticket) {
 	data := h.ticketData(c.lang, t)
-	if ce, ok := h.cfg.Centre(t.Centre); ok {
-		data["Response"] = h.duration(c.lang, time.Duration(ce.SLA.Claim))
-		data["Resolve"] = h.duration(c.lang, time.Duration(ce.SLA.Resolve))
-	}
+	sla := h.model.Target(t.Centre, t.Category)
+	data["Response"] = h.duration(c.lang, sla.Claim)
+	data["Resolve"] = h.duration(c.lang, sla.Resolve)
+	data["Working"] = !sla.Clock.EveryHour()
 	c.Reply(c.reply(c.t("complaint.done", data), [][]flows.Choice{{{Key: "menu.home", Data: menuHome}}}))
 	h.notify.Card(c, t)
 }

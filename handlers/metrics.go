@@ -11,9 +11,15 @@ import (
 // each centre's targets. Storage keeps tallies with it; the reports read
 // them with it.
 func TallyModel(cfg *config.Config) stats.Model {
-	m := stats.Model{Loc: cfg.Location, SLA: map[string]stats.SLA{}}
+	m := stats.Model{Loc: cfg.Location, SLA: map[string]stats.SLA{}, CategorySLA: map[string]stats.SLA{}}
 	for _, c := range cfg.Centres {
-		m.SLA[c.Code] = stats.SLA{Claim: time.Duration(c.SLA.Claim), Resolve: time.Duration(c.SLA.Resolve)}
+		m.SLA[c.Code] = stats.SLA{Claim: time.Duration(c.SLA.Claim), Resolve: time.Duration(c.SLA.Resolve),
+			Clock: cfg.Calendar(c.Code)}
+	}
+	for _, ca := range cfg.Categories {
+		if ca.SLA != nil {
+			m.CategorySLA[ca.Code] = stats.SLA{Claim: time.Duration(ca.SLA.Claim), Resolve: time.Duration(ca.SLA.Resolve)}
+		}
 	}
 	return m
 }

@@ -2,6 +2,7 @@ package stats
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -57,7 +58,8 @@ func (m Model) Reads(span Span, dims bool) []Read {
 			out = append(out, Read{Key: x + "d:" + today.Format("20060102"), Sign: -1,
 				FromHour: now.In(m.loc()).Hour(), ToHour: 24, SLAOnly: true, Fields: Deadlines})
 			end := first.AddDate(0, 1, 0)
-			for d := today.AddDate(0, 0, 1); d.Before(end) && d.Sub(today) <= m.longestTarget()+24*time.Hour; d = d.AddDate(0, 0, 1) {
+			last := m.lastDue(now)
+			for d := today.AddDate(0, 0, 1); d.Before(end) && !d.After(last); d = d.AddDate(0, 0, 1) {
 				out = append(out, Read{Key: x + "d:" + d.Format("20060102"), Sign: -1, ToHour: 24, SLAOnly: true, Fields: Deadlines})
 			}
 		}
@@ -72,11 +74,27 @@ func (m Model) Reads(span Span, dims bool) []Read {
 	return out
 }
 
-// longestTarget is the longest SLA target of any centre.
-func (m Model) longestTarget() time.Duration {
-	var l time.Duration
-	for _, s := range m.SLA {
-		l = max(l, s.Claim, s.Resolve)
+// lastDue is the latest deadline a ticket filed by now can have, at any
+// centre and category: targets on working hours may span weekends and
+// holidays.
+func (m Model) lastDue(now time.Time) time.Time {
+	last := now
+	for c := range m.SLA {
+		for _, cat := range append(slices.Collect(maps.Keys(m.CategorySLA)), "") {
+			claim, resolve := m.Deadlines(c, cat, now)
+			last = later(last, claim, resolve)
+		}
+	}
+	return last
+}
+
+// later is the latest of ts.
+func later(ts ...time.Time) time.Time {
+	var l time.Time
+	for _, t := range ts {
+		if t.After(l) {
+			l = t
+		}
 	}
 	return l
 }

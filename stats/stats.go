@@ -5,10 +5,16 @@
 // the tallies, stats does no I/O.
 package stats
 
-import "time"
+import (
+	"time"
+
+	"github.com/shakwa/shakwa/worktime"
+)
 
 // SLA is a centre's service level targets, measured from a ticket's
-// creation.
+// creation on Clock: its working hours, or (the zero Calendar) every
+// hour.
 type SLA struct {
 	Claim, Resolve time.Duration
+	Clock          worktime.Calendar
 }

@@ -2,12 +2,14 @@ package stats
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/worktime"
 )
 
 // Model is how tickets and feedback become the tallies storage keeps per
@@ -37,6 +39,37 @@ import (
 type Model struct {
 	Loc *time.Location
 	SLA map[string]SLA
+	// CategorySLA are targets that replace a centre's for tickets of a
+	// category (a zero target keeps the centre's; the clock is always the
+	// centre's).
+	CategorySLA map[string]SLA
+}
+
+// Target is the SLA of a ticket of category at centre.
+func (m Model) Target(centre, category string) SLA {
+	sla := m.SLA[centre]
+	if o, ok := m.CategorySLA[category]; ok {
+		if o.Claim > 0 {
+			sla.Claim = o.Claim
+		}
+		if o.Resolve > 0 {
+			sla.Resolve = o.Resolve
+		}
+	}
+	return sla
+}
+
+// Deadlines are when a ticket of category filed at created at centre must
+// be claimed and resolved; zero for no target.
+func (m Model) Deadlines(centre, category string, created time.Time) (claim, resolve time.Time) {
+	sla := m.Target(centre, category)
+	if sla.Claim > 0 {
+		claim = sla.Clock.Add(created, sla.Claim)
+	}
+	if sla.Resolve > 0 {
+		resolve = sla.Clock.Add(created, sla.Resolve)
+	}
+	return claim, resolve
 }
 
 // Tally fields. A duration is kept three ways: a log-scale histogram
@@ -168,16 +201,14 @@ func (m Model) TicketTallies(t *shakwa.Ticket) []shakwa.Tally {
 		add(t.Closed, fWithdrawn, 1, true)
 		return out
 	}
-	sla := m.SLA[t.Centre]
-	if sla.Claim > 0 {
-		due := t.Created.Add(sla.Claim)
+	claimDue, resolveDue := m.Deadlines(t.Centre, t.Category, t.Created)
+	if due := claimDue; !due.IsZero() {
 		out = append(out, m.deadline(due, fClaimDue)...)
 		if !t.Claimed.IsZero() && !t.Claimed.After(due) {
 			out = append(out, m.deadline(due, fClaimMet)...)
 		}
 	}
-	if sla.Resolve > 0 {
-		due := t.Created.Add(sla.Resolve)
+	if due := resolveDue; !due.IsZero() {
 		out = append(out, m.deadline(due, fResolveDue)...)
 		if resolved && !t.Resolved.After(due) {
 			out = append(out, m.deadline(due, fResolveMet)...)
@@ -246,15 +277,37 @@ const tallyVersion = "5"
 // and every centre's targets. Tallies kept under another fingerprint are
 // out of date and must be rebuilt from the tickets.
 func (m Model) Fingerprint() string {
-	codes := make([]string, 0, len(m.SLA))
-	for c := range m.SLA {
-		codes = append(codes, c)
-	}
-	slices.Sort(codes)
 	var b strings.Builder
 	b.WriteString("tallies/" + tallyVersion + " " + m.loc().String())
-	for _, c := range codes {
-		fmt.Fprintf(&b, " %s=%s/%s", c, m.SLA[c].Claim, m.SLA[c].Resolve)
+	for _, set := range []struct {
+		name string
+		sla  map[string]SLA
+	}{{"", m.SLA}, {"category ", m.CategorySLA}} {
+		for _, c := range slices.Sorted(maps.Keys(set.sla)) {
+			s := set.sla[c]
+			fmt.Fprintf(&b, " %s%s=%s/%s%s", set.name, c, s.Claim, s.Resolve, clockPrint(s.Clock))
+		}
+	}
+	return b.String()
+}
+
+// clockPrint names a calendar for Fingerprint: "" for every hour.
+func clockPrint(c worktime.Calendar) string {
+	if c.EveryHour() {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(" hours")
+	for _, h := range c.Week {
+		b.WriteString(" " + h.String())
+	}
+	if c.Loc != nil {
+		b.WriteString(" " + c.Loc.String())
+	}
+	for _, d := range slices.Sorted(maps.Keys(c.Holidays)) {
+		if c.Holidays[d] {
+			b.WriteString(" " + d)
+		}
 	}
 	return b.String()
 }
