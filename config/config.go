@@ -28,6 +28,7 @@ const (
 	DefaultIdle       = 30 * time.Minute   // Config.Session.Idle
 	DefaultReopenDays = 7                  // Config.ReopenDays
 	DefaultCloseAfter = 7 * 24 * time.Hour // Config.CloseAfter
+	DefaultRemindAt   = 80                 // Config.Escalation.RemindAt, percent
 	DefaultClaimSLA   = 30 * time.Minute   // SLA.Claim of every centre
 	DefaultResolveSLA = 48 * time.Hour     // SLA.Resolve of every centre
 )
@@ -84,9 +85,37 @@ type Config struct {
 	// Reports says when the daily, weekly and monthly reports go to every
 	// manager and supervisor.
 	Reports Reports `yaml:"reports"`
+	// Escalation says who hears of a ticket near or past its SLA
+	// deadline, and when.
+	Escalation Escalation `yaml:"escalation"`
 
 	idx *index // built by Parse; nil for a Config built in code
 }
+
+// Escalation is what happens around a ticket's SLA deadlines: a reminder
+// before (to the group while nobody holds it, else to its holder), then,
+// once a deadline passed, each step of the ladder in turn.
+type Escalation struct {
+	// RemindAt is the share of a target, in percent, at which the
+	// reminder goes; 0 sends none. Default 80.
+	RemindAt int `yaml:"remind_at"`
+	// Ladder are the steps after a deadline; default: the centre's
+	// supervisors at once, its managers four hours later.
+	Ladder []Step `yaml:"ladder"`
+}
+
+// Step is one rung of the escalation ladder: who is told, how long after
+// the deadline (in the centre's working time, as the target).
+type Step struct {
+	To    string   `yaml:"to"` // supervisors or managers
+	After Duration `yaml:"after"`
+}
+
+// Escalation steps' audiences.
+const (
+	ToSupervisors = "supervisors"
+	ToManagers    = "managers"
+)
 
 // Reports says when the scheduled reports go out, in Timezone.
 type Reports struct {
@@ -330,6 +359,7 @@ func Parse(data []byte) (*Config, error) {
 	c := &Config{Timezone: DefaultTimezone, WeekStart: "sunday", ReopenDays: DefaultReopenDays, CloseAfter: Duration(DefaultCloseAfter)}
 	c.Session.Idle = Duration(DefaultIdle)
 	c.Reports = Reports{At: "08:00", Daily: true, Weekly: true, Monthly: true, MonthlyOn: 1}
+	c.Escalation.RemindAt = DefaultRemindAt
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
@@ -338,6 +368,9 @@ func Parse(data []byte) (*Config, error) {
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("parse config: want exactly one YAML document: %w", shakwa.ErrInvalid)
+	}
+	if c.Escalation.Ladder == nil {
+		c.Escalation.Ladder = []Step{{To: ToSupervisors}, {To: ToManagers, After: Duration(4 * time.Hour)}}
 	}
 	if len(c.RejectReasons) == 0 {
 		c.RejectReasons = slices.Clone(DefaultRejectReasons)

@@ -39,6 +39,18 @@ func (c *Config) Validate() error {
 	if c.WorkingHours != nil {
 		checkWeek(&ps, "working_hours", *c.WorkingHours)
 	}
+	if r := c.Escalation.RemindAt; r < 0 || r >= 100 {
+		ps.add("escalation.remind_at", "%d: want a percentage of the target from 0 (no reminder) to 99", r)
+	}
+	for i, st := range c.Escalation.Ladder {
+		at := fmt.Sprintf("escalation.ladder[%d]", i)
+		if st.To != ToSupervisors && st.To != ToManagers {
+			ps.add(at+".to", "%q: want supervisors or managers", st.To)
+		}
+		if st.After < 0 || i > 0 && st.After < c.Escalation.Ladder[i-1].After {
+			ps.add(at+".after", "%s: want zero or more, and no earlier than the step before", st.After)
+		}
+	}
 	checkDays(&ps, "holidays", c.Holidays)
 	centres := c.validateCentres(&ps)
 	c.validateCategories(&ps)

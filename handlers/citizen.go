@@ -119,6 +119,7 @@ func (h *Handler) fileComplaint(ctx context.Context, c *conv, s *flows.Submissio
 		c.fail(ctx, fmt.Errorf("remember filing: %w", err))
 		return
 	}
+	h.scheduleSLA(ctx, c, t)
 	h.confirmFiled(c, t)
 }
 
@@ -411,6 +412,7 @@ func (h *Handler) reopen(ctx context.Context, c *conv, id string) {
 			return
 		}
 		c.say("reopen.done", h.ticketData(c.lang, t))
+		h.scheduleSLA(ctx, c, t)
 		if t.Status == shakwa.StatusNew {
 			h.notify.Card(c, t)
 			return

@@ -151,3 +151,52 @@ func TestReassignArabic(t *testing.T) {
 	}
 	golden.Check(t, "reassign_ar.golden", w.script.String())
 }
+
+// TestEscalationArabic drives the SLA steps with the test clock: the
+// group is reminded before the claim deadline, the supervisor told at it;
+// a claim ends the claim's steps and starts the resolution's (the
+// holder's reminder, then the supervisor); a resolution ends them. Steps
+// missed while nothing ran (the service was down) are not sent one by
+// one: each person gets one summary. testdata/escalation_ar.golden.
+func TestEscalationArabic(t *testing.T) {
+	w := newWorld(t)
+	id := w.fileComplaint(citizen, "KRM")
+	w.wait(23 * time.Minute)
+	if rs := w.runJobs(JobSLA); len(rs) != 0 {
+		t.Errorf("before 80%% of the claim target: %v", texts(rs))
+	}
+	w.wait(time.Minute) // 24 of 30 minutes
+	w.runJobs(JobSLA)
+	w.wait(6 * time.Minute)
+	w.runJobs(JobSLA)
+	w.wait(30 * time.Minute)
+	w.do(fatima, bot.Message{Chat: "-1001", Button: "claim:" + id})
+	w.wait(4 * time.Hour) // the managers' rung of the claim: gone with the claim
+	if rs := w.runJobs(JobSLA); len(rs) != 0 {
+		t.Errorf("claim steps after the claim: %v", texts(rs))
+	}
+	w.wait(38*time.Hour + 24*time.Minute - 5*time.Hour) // 80 % of 48 h after filing
+	w.runJobs(JobSLA)
+	w.wait(9*time.Hour + 36*time.Minute) // the deadline
+	w.runJobs(JobSLA)
+	w.text(noura, "/overdue")
+	w.press(noura, "show:"+id)
+	w.press(fatima, "close:"+id)
+	w.text(fatima, "تمت معالجة الطلب وإبلاغ المتعامل بالموعد الجديد.")
+	w.wait(5 * time.Hour)
+	if rs := w.runJobs(JobSLA); len(rs) != 0 {
+		t.Errorf("steps after the resolution: %v", texts(rs))
+	}
+
+	// Down for a day: two tickets miss every step; each person hears once.
+	a, b := w.fileComplaint(citizen, "KRM"), w.fileComplaint(other, "KRM")
+	w.wait(26 * time.Hour)
+	for range 6 {
+		w.runJobs(JobSLA) // each run takes the next step, late
+	}
+	w.wait(time.Minute)
+	w.runJobs(JobOverdue)
+	w.text(manager, "/overdue")
+	_, _ = a, b
+	golden.Check(t, "escalation_ar.golden", w.script.String())
+}

@@ -133,10 +133,11 @@ func New(cfg *config.Config, store Store, text *locales.Bundle, now func() time.
 	if opts.MaxFileMB <= 0 {
 		opts.MaxFileMB = 16
 	}
-	w := words{cfg: cfg, text: text, now: now}
+	model := TallyModel(cfg)
+	w := words{cfg: cfg, text: text, now: now, model: model}
 	return &Handler{words: w, store: store, log: log, maxFileMB: opts.MaxFileMB,
 		notify: &Notifier{words: w, store: store, staffChannel: opts.StaffChannel},
-		model:  TallyModel(cfg), cal: calendar(cfg), files: opts.Files}
+		model:  model, cal: calendar(cfg), files: opts.Files}
 }
 
 // Notifier returns the Handler's Notifier, for work outside a Message.

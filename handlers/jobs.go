@@ -37,6 +37,10 @@ func (h *Handler) RunJob(ctx context.Context, w bot.Responder, j *shakwa.Job) {
 		err = h.autoClose(ctx, w, j.Key)
 	case JobIdle:
 		err = h.expireIdle(ctx, w, j.Key)
+	case JobSLA:
+		err = h.runSLA(ctx, w, j.Key, j.Due)
+	case JobOverdue:
+		err = h.sendOverdue(ctx, w, j.Key)
 	case JobReportDaily, JobReportWeekly, JobReportMonthly:
 		err = h.sendReport(ctx, w, j)
 	default:

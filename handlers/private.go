@@ -97,6 +97,8 @@ func (h *Handler) command(ctx context.Context, c *conv, text string) {
 		h.rejectCommand(ctx, c, args)
 	case "/reassign":
 		h.reassignCommand(ctx, c, args)
+	case "/overdue":
+		h.overdueCommand(ctx, c)
 	case "/stats":
 		h.stats(ctx, c, args)
 	case "/ranking":

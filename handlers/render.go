@@ -11,15 +11,17 @@ import (
 	"github.com/shakwa/shakwa/config"
 	"github.com/shakwa/shakwa/flows"
 	"github.com/shakwa/shakwa/locales"
+	"github.com/shakwa/shakwa/stats"
 )
 
 // words renders what people read: names from the configuration, times,
 // durations and ticket data, in a language. The Handler and the Notifier
 // share it.
 type words struct {
-	cfg  *config.Config
-	text *locales.Bundle
-	now  func() time.Time
+	cfg   *config.Config
+	text  *locales.Bundle
+	now   func() time.Time
+	model stats.Model // the SLA targets and their clocks
 }
 
 // reply builds a Reply to the speaker's chat with choices as buttons.
@@ -130,6 +132,31 @@ func (h words) categoryName(code, lang string) string {
 	return code
 }
 
+// dueLine says by when t must be claimed (while it is new) or resolved
+// (while it is held), and how late it is past that; "" for none.
+func (h words) dueLine(lang string, t *shakwa.Ticket) string {
+	claim, resolve := h.model.Deadlines(t.Centre, t.Category, t.Created)
+	key, due := "due.claim", claim
+	switch {
+	case t.Status == shakwa.StatusNew:
+	case working(t.Status):
+		key, due = "due.resolve", resolve
+	default:
+		return ""
+	}
+	if due.IsZero() {
+		return ""
+	}
+	data := map[string]any{"At": h.localTime(due)}
+	switch late := h.now().Sub(due); {
+	case late >= time.Minute:
+		data["Late"] = h.duration(lang, late)
+	case late >= 0:
+		data["Passed"] = true
+	}
+	return h.text.Text(lang, key, data)
+}
+
 // closedAt is when t closed, local; "" while it is open.
 func (h words) closedAt(t *shakwa.Ticket) string {
 	if t.Closed.IsZero() || t.Status.Open() {
@@ -220,6 +247,7 @@ func (h words) ticketData(lang string, t *shakwa.Ticket) map[string]any {
 		"Resolution": t.Resolution,
 		"Reason":     h.reasonName(t.Reason, lang),
 		"Closed":     h.closedAt(t),
+		"Due":        h.dueLine(lang, t),
 		"Files":      len(t.Attachments),
 		"Count":      len(t.Attachments),
 	}

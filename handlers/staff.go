@@ -42,6 +42,8 @@ func (h *Handler) staffButton(ctx context.Context, c *conv, verb, id string) boo
 		h.withHeld(ctx, c, id, func(t *shakwa.Ticket) { h.release(ctx, c, t.ID) })
 	case "reassign":
 		h.reassign(ctx, c, id)
+	case "show":
+		h.showTicket(ctx, c, id)
 	case "reject":
 		h.mayReject(ctx, c, id, func(t *shakwa.Ticket) { h.startFlow(ctx, c, flows.Reject, t.ID) })
 	default:
@@ -114,6 +116,7 @@ func (h *Handler) claim(ctx context.Context, c *conv, id string) {
 		c.fail(ctx, err)
 		return
 	}
+	h.scheduleSLA(ctx, c, t)
 	h.tellPresser(c, "claim.ok", h.ticketData(c.lang, t))
 	h.notify.EditCard(c, t, "card.claimed", nil)
 	h.sendTicket(ctx, c, t)
@@ -138,6 +141,7 @@ func (h *Handler) release(ctx context.Context, c *conv, id string) {
 		h.conflict(ctx, c, t, err)
 		return
 	}
+	h.scheduleSLA(ctx, c, t)
 	c.say("staff.released", h.ticketData(c.lang, t))
 	h.notify.EditCard(c, t, "card.new", nil)
 }
@@ -179,6 +183,7 @@ func (h *Handler) transfer(ctx context.Context, c *conv, id, to string) {
 		h.conflict(ctx, c, t, err)
 		return
 	}
+	h.scheduleSLA(ctx, c, t)
 	c.say("staff.transferred", h.ticketData(c.lang, t))
 	old.Updated = t.Updated
 	h.notify.EditCard(c, old, "card.transferred", map[string]any{"To": h.centreName(to, groupLang)})

@@ -3,8 +3,6 @@ package storage_test
 import (
 	"fmt"
 	"math/rand/v2"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -35,25 +33,6 @@ func expectTallies(ts []*shakwa.Ticket, fb []*shakwa.Feedback) *storagetest.Tall
 		out.Add(f.Centre, tallyModel.FeedbackTallies(f), 1)
 	}
 	return &out
-}
-
-// inOrder is a tally hash with each vector's elements by index, as
-// storagetest.Tallies writes them: the store keeps them in no order.
-func inOrder(h map[string]string) map[string]string {
-	out := make(map[string]string, len(h))
-	for f, v := range h {
-		if strings.Contains(v, ":") {
-			parts := strings.Split(v, ",")
-			slices.SortFunc(parts, func(a, b string) int {
-				x, _ := strconv.Atoi(a[:strings.IndexByte(a, ':')])
-				y, _ := strconv.Atoi(b[:strings.IndexByte(b, ':')])
-				return x - y
-			})
-			v = strings.Join(parts, ",")
-		}
-		out[f] = v
-	}
-	return out
 }
 
 // checkTallies compares every tally hash the store holds with what the
@@ -97,7 +76,7 @@ func checkTallies(t *testing.T, f *fixture, s *storage.Store, ids []string, fb [
 	n, hists := 0, 0
 	for i, r := range reads {
 		w := want.Hash(r.Centre, r.Key)
-		got[i], gotSome[i] = inOrder(got[i]), inOrder(gotSome[i])
+		got[i], gotSome[i] = storagetest.InOrder(got[i]), storagetest.InOrder(gotSome[i])
 		if fmt.Sprint(got[i]) != fmt.Sprint(w) {
 			t.Errorf("tallies %s %s:\n got %v\nwant %v", r.Centre, r.Key, got[i], w)
 		}

@@ -116,6 +116,8 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 	jobs := bot.NewJobs(store, outbox, time.Now, log)
 	jobs.Handle(handlers.JobAutoClose, h)
 	jobs.Handle(handlers.JobIdle, h)
+	jobs.Handle(handlers.JobSLA, h)
+	jobs.Handle(handlers.JobOverdue, h)
 	for _, kind := range []string{handlers.JobReportDaily, handlers.JobReportWeekly, handlers.JobReportMonthly} {
 		jobs.Recur(kind, h, h.NextReport(kind))
 	}

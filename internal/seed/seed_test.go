@@ -82,7 +82,7 @@ func (s testStore) tallies(t *testing.T) map[string]any {
 		if strings.HasSuffix(k, ":open") {
 			out[k] = s.rdb.ZRangeWithScores(ctx, k, 0, -1).Val()
 		} else {
-			out[k] = s.rdb.HGetAll(ctx, k).Val()
+			out[k] = storagetest.InOrder(s.rdb.HGetAll(ctx, k).Val())
 		}
 	}
 	return out

@@ -110,3 +110,23 @@ func (b *Tallies) sizes() map[hashKey]int {
 	}
 	return out
 }
+
+// InOrder is a tally hash as the store returns it with each vector's
+// elements by index, as Hash writes them: the store keeps them in no
+// order.
+func InOrder(h map[string]string) map[string]string {
+	out := make(map[string]string, len(h))
+	for f, v := range h {
+		if strings.Contains(v, ":") {
+			parts := strings.Split(v, ",")
+			index := func(p string) int {
+				n, _ := strconv.Atoi(p[:max(strings.IndexByte(p, ':'), 0)])
+				return n
+			}
+			slices.SortFunc(parts, func(a, b string) int { return index(a) - index(b) })
+			v = strings.Join(parts, ",")
+		}
+		out[f] = v
+	}
+	return out
+}

@@ -1,0 +1,341 @@
+package handlers
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/bot"
+	"github.com/shakwa/shakwa/config"
+)
+
+// SLA job kinds.
+const (
+	// JobSLA is a ticket's next SLA step: the reminder before a deadline,
+	// a rung of the escalation ladder after it. Keyed by ticket id,
+	// scheduled at the step's time whenever the ticket is filed or
+	// changes hands; each run schedules the step after it.
+	JobSLA = "sla"
+	// JobOverdue sends a supervisor or manager one summary of what is
+	// overdue in their centres, in place of steps that came due while
+	// nobody could send them (the service was down). Keyed by Telegram id.
+	JobOverdue = "overdue"
+)
+
+// slaGrace is how late a step may run and still be sent as itself; later
+// steps go into the person's summary.
+const slaGrace = 15 * time.Minute
+
+// slaStep is one step of a ticket's SLA: the reminder (rung -1) or a rung
+// of the ladder, for its claim or its resolution.
+type slaStep struct {
+	at      time.Time
+	resolve bool
+	rung    int
+}
+
+// slaSteps are t's steps as it stands: for its claim while it is new, for
+// its resolution while staff hold it, none once it is closed.
+func (h *Handler) slaSteps(t *shakwa.Ticket) []slaStep {
+	sla := h.model.Target(t.Centre, t.Category)
+	target, resolve := sla.Claim, false
+	switch {
+	case t.Status == shakwa.StatusNew:
+	case working(t.Status):
+		target, resolve = sla.Resolve, true
+	default:
+		return nil
+	}
+	if target <= 0 {
+		return nil
+	}
+	due := sla.Clock.Add(t.Created, target)
+	var out []slaStep
+	if r := h.cfg.Escalation.RemindAt; r > 0 {
+		out = append(out, slaStep{sla.Clock.Add(t.Created, target*time.Duration(r)/100), resolve, -1})
+	}
+	for i, st := range h.cfg.Escalation.Ladder {
+		at := due
+		if st.After > 0 {
+			at = sla.Clock.Add(due, time.Duration(st.After))
+		}
+		out = append(out, slaStep{at, resolve, i})
+	}
+	return out
+}
+
+// scheduleSLA sets t's SLA job to its next step after now, if any.
+func (h *Handler) scheduleSLA(ctx context.Context, c *conv, t *shakwa.Ticket) {
+	for _, st := range h.slaSteps(t) {
+		if st.at.After(h.now()) {
+			if err := h.store.ScheduleJob(ctx, JobSLA, t.ID, st.at); err != nil {
+				c.fail(ctx, fmt.Errorf("schedule the SLA steps: %w", err))
+			}
+			return
+		}
+	}
+}
+
+// runSLA takes the step of ticket id that was due at due, if the ticket
+// still has it (claimed, resolved or closed meanwhile: it has not), and
+// schedules the one after. A step that runs much later than due (the
+// service was down) is not sent on its own: its people get one summary.
+func (h *Handler) runSLA(ctx context.Context, w bot.Responder, id string, due time.Time) error {
+	t, err := h.store.Ticket(ctx, id)
+	if errors.Is(err, shakwa.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	steps := h.slaSteps(t)
+	for _, st := range steps {
+		if st.at.After(due) {
+			if err := h.store.ScheduleJob(ctx, JobSLA, id, st.at); err != nil {
+				return err
+			}
+			break
+		}
+	}
+	i := slices.IndexFunc(steps, func(st slaStep) bool { d := st.at.Sub(due); return d > -time.Second && d < time.Second })
+	if i < 0 {
+		return nil // the ticket moved on
+	}
+	st := steps[i]
+	late := h.now().Sub(st.at) > slaGrace
+	if st.rung < 0 {
+		if late {
+			return nil // a reminder is no use once the deadline is near or past
+		}
+		return h.remind(ctx, w, t, st)
+	}
+	people := h.ladder(t.Centre, h.cfg.Escalation.Ladder[st.rung].To)
+	for _, p := range people {
+		if late {
+			if err := h.store.ScheduleJob(ctx, JobOverdue, strconv.FormatInt(p.Telegram, 10), h.now().Add(time.Minute)); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := h.escalate(ctx, w, t, st, p); err != nil {
+			return err
+		}
+	}
+	if !late && st.rung == 0 {
+		h.notify.EditCard(w, t, cardKey(t), nil)
+	}
+	return nil
+}
+
+// cardKey is the card message of an open ticket.
+func cardKey(t *shakwa.Ticket) string {
+	if t.Status == shakwa.StatusNew {
+		return "card.new"
+	}
+	return "card.claimed"
+}
+
+// ladder are the people a rung tells about a ticket of centre: its
+// supervisors, or the managers who oversee it.
+func (h *Handler) ladder(centre, to string) []config.Person {
+	role := shakwa.RoleSupervisor
+	if to == config.ToManagers {
+		role = shakwa.RoleManager
+	}
+	var out []config.Person
+	for _, p := range h.cfg.People {
+		if p.Role == role && p.Serves(centre) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// remind tells whoever must act before the deadline: the centre's group
+// while nobody holds the ticket, else its holder.
+func (h *Handler) remind(ctx context.Context, w bot.Responder, t *shakwa.Ticket, st slaStep) error {
+	if !st.resolve {
+		chat, ok := h.notify.groupChat(t.Centre)
+		if !ok {
+			return nil
+		}
+		w.Reply(bot.Reply{Channel: h.notify.staffChannel, Chat: chat, Lang: groupLang,
+			Text:    h.text.Text(groupLang, "sla.remind_claim", h.ticketData(groupLang, t)),
+			Buttons: [][]bot.Button{{{Label: h.text.Text(groupLang, "button.claim", nil), Data: "claim:" + t.ID}}}})
+		return nil
+	}
+	return h.notify.Holder(ctx, w, t, "sla.remind_resolve", nil)
+}
+
+// escalate tells p, privately and in their language, that t is past its
+// deadline: how long, how old it is, who holds it, with a button to open
+// it.
+func (h *Handler) escalate(ctx context.Context, w bot.Responder, t *shakwa.Ticket, st slaStep, p config.Person) error {
+	to := h.notify.staffAddress(strconv.FormatInt(p.Telegram, 10))
+	lang, err := h.notify.langOf(ctx, to, "")
+	if err != nil {
+		return err
+	}
+	key := "sla.late_claim"
+	if st.resolve {
+		key = "sla.late_resolve"
+	}
+	w.Reply(bot.Reply{Channel: to.Channel, Chat: to.Chat, Lang: lang, Text: h.text.Text(lang, key, h.ticketData(lang, t)),
+		Buttons: [][]bot.Button{{{Label: h.text.Text(lang, "button.show", nil), Data: "show:" + t.ID}}}})
+	return nil
+}
+
+// overdueItem is an open ticket near or past its deadline.
+type overdueItem struct {
+	t   *shakwa.Ticket
+	due time.Time
+}
+
+// overdue are the open tickets of centres past their deadline, or past
+// their reminder, the latest first.
+func (h *Handler) overdue(ctx context.Context, centres []string) ([]overdueItem, error) {
+	var ts []*shakwa.Ticket
+	for _, c := range centres {
+		q, err := h.store.Queue(ctx, c, 500)
+		if err != nil {
+			return nil, err
+		}
+		ts = append(ts, q...)
+	}
+	held := map[string]bool{}
+	for _, p := range h.cfg.People {
+		if p.Role == shakwa.RoleManager || !slices.ContainsFunc(centres, p.Serves) {
+			continue
+		}
+		id := strconv.FormatInt(p.Telegram, 10)
+		if held[id] {
+			continue
+		}
+		held[id] = true
+		hs, err := h.store.Held(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range hs {
+			if slices.Contains(centres, t.Centre) {
+				ts = append(ts, t)
+			}
+		}
+	}
+	var out []overdueItem
+	for _, t := range ts {
+		steps := h.slaSteps(t)
+		if len(steps) == 0 || steps[0].at.After(h.now()) {
+			continue
+		}
+		claim, resolve := h.model.Deadlines(t.Centre, t.Category, t.Created)
+		due := claim
+		if working(t.Status) {
+			due = resolve
+		}
+		out = append(out, overdueItem{t, due})
+	}
+	slices.SortFunc(out, func(a, b overdueItem) int { return cmp.Or(a.due.Compare(b.due), strings.Compare(a.t.ID, b.t.ID)) })
+	return out, nil
+}
+
+// overdueText lists items for a reader in lang, at most max lines.
+func (h *Handler) overdueText(lang string, items []overdueItem, max int) string {
+	if len(items) == 0 {
+		return h.text.Text(lang, "overdue.none", nil)
+	}
+	lines := []string{h.text.Text(lang, "overdue.head", map[string]any{"Count": len(items)})}
+	for i, it := range items {
+		if i == max {
+			lines = append(lines, h.text.Text(lang, "overdue.more", map[string]any{"Count": len(items) - max}))
+			break
+		}
+		data := h.ticketData(lang, it.t)
+		data["Centre"] = it.t.Centre
+		lines = append(lines, h.text.Text(lang, "overdue.line", data))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// overdueCommand is /overdue: a supervisor's or manager's open tickets
+// near or past their deadline, the latest first.
+func (h *Handler) overdueCommand(ctx context.Context, c *conv) {
+	centres, ok := h.overseen(c)
+	if !ok {
+		h.help(c)
+		return
+	}
+	items, err := h.overdue(ctx, centres)
+	if err != nil {
+		c.fail(ctx, err)
+		return
+	}
+	c.Reply(c.reply(h.overdueText(c.lang, items, overdueMax), nil))
+}
+
+// overdueMax is how many tickets one overdue list names.
+const overdueMax = 20
+
+// overseen are the centres a supervisor or manager answers for.
+func (h *Handler) overseen(c *conv) ([]string, bool) {
+	if c.person == nil || c.person.Role == shakwa.RoleStaff {
+		return nil, false
+	}
+	var out []string
+	for _, ce := range h.cfg.Centres {
+		if c.person.Serves(ce.Code) {
+			out = append(out, ce.Code)
+		}
+	}
+	return out, true
+}
+
+// sendOverdue is JobOverdue: one summary for the person keyed, when
+// something is overdue in their centres.
+func (h *Handler) sendOverdue(ctx context.Context, w bot.Responder, key string) error {
+	uid, err := strconv.ParseInt(key, 10, 64)
+	if err != nil {
+		return nil // not a person: nothing to send
+	}
+	p, ok := h.cfg.Person(uid)
+	if !ok || p.Role == shakwa.RoleStaff {
+		return nil
+	}
+	var centres []string
+	for _, ce := range h.cfg.Centres {
+		if p.Serves(ce.Code) {
+			centres = append(centres, ce.Code)
+		}
+	}
+	items, err := h.overdue(ctx, centres)
+	if err != nil || len(items) == 0 {
+		return err
+	}
+	to := h.notify.staffAddress(key)
+	lang, err := h.notify.langOf(ctx, to, "")
+	if err != nil {
+		return err
+	}
+	w.Reply(bot.Reply{Channel: to.Channel, Chat: to.Chat, Lang: lang, Text: h.overdueText(lang, items, overdueMax)})
+	return nil
+}
+
+// showTicket sends ticket id whole to a staff member of its centre, or a
+// supervisor or manager who oversees it: the button under an escalation.
+func (h *Handler) showTicket(ctx context.Context, c *conv, id string) {
+	t, err := h.store.Ticket(ctx, id)
+	switch {
+	case err != nil:
+		c.fail(ctx, err)
+	case c.person == nil || !c.person.Serves(t.Centre):
+		c.fail(ctx, shakwa.ErrForbidden)
+	default:
+		h.staffView(ctx, c, t)
+	}
+}
