@@ -191,6 +191,9 @@ type Centre struct {
 	// Holidays are closed days of this centre besides the
 	// configuration's: YYYY-MM-DD.
 	Holidays []string `yaml:"holidays"`
+	// GroupLang is the language the bot writes in the staff group: ar
+	// (the default) or en.
+	GroupLang string `yaml:"group_lang"`
 }
 
 // Week is the opening hours of each day, "07:30-14:30" or "closed"; a day

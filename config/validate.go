@@ -136,6 +136,9 @@ func (c *Config) validateCentres(ps *problems) map[string]bool {
 			checkWeek(ps, at+".working_hours", *ce.WorkingHours)
 		}
 		checkDays(ps, at+".holidays", ce.Holidays)
+		if ce.GroupLang != "" && ce.GroupLang != "ar" && ce.GroupLang != "en" {
+			ps.add(at+".group_lang", "%q: want ar or en", ce.GroupLang)
+		}
 	}
 	return codes
 }

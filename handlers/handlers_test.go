@@ -269,3 +269,17 @@ func texts(rs []bot.Reply) []string {
 	}
 	return out
 }
+
+// TestGroupLanguage: a centre whose staff group reads English gets its
+// cards in English; the others stay Arabic.
+func TestGroupLanguage(t *testing.T) {
+	w := newWorldWith(t, strings.Replace(testConfig, "    staff_chat: -1002\n", "    staff_chat: -1002\n    group_lang: en\n", 1))
+	w.toSummary(citizen, "BRS")
+	if rs := w.press(citizen, "confirm"); len(find(rs, "-1002", "New request BRS-000001")) != 1 {
+		t.Errorf("no English card in the BRS group: %q", texts(rs))
+	}
+	w.toSummary(citizen, "KRM")
+	if rs := w.press(citizen, "confirm"); len(find(rs, "-1001", "طلب جديد KRM-000001")) != 1 {
+		t.Errorf("the KRM card is not in Arabic: %q", texts(rs))
+	}
+}

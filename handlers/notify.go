@@ -97,10 +97,11 @@ func (n *Notifier) Holder(ctx context.Context, w Replier, t *shakwa.Ticket, key 
 // cardData is a ticket's template data as a staff group sees it: the phone
 // masked, the text cut short.
 func (n *Notifier) cardData(t *shakwa.Ticket) map[string]any {
-	data := n.ticketData(groupLang, t)
+	lang := n.groupLang(t.Centre)
+	data := n.ticketData(lang, t)
 	data["Phone"] = maskPhone(t.Phone)
 	if t.Phone == "" {
-		data["Phone"] = n.text.Text(groupLang, "summary.no_phone", nil)
+		data["Phone"] = n.text.Text(lang, "summary.no_phone", nil)
 	}
 	return data
 }
@@ -112,9 +113,10 @@ func (n *Notifier) Card(w Replier, t *shakwa.Ticket) {
 	if !ok {
 		return
 	}
-	w.Reply(bot.Reply{Channel: n.staffChannel, Chat: chat, Ref: refCard + t.ID,
-		Text:    n.text.Text(groupLang, "card.new", n.cardData(t)),
-		Buttons: [][]bot.Button{{{Label: n.text.Text(groupLang, "button.claim", nil), Data: "claim:" + t.ID}}}})
+	lang := n.groupLang(t.Centre)
+	w.Reply(bot.Reply{Channel: n.staffChannel, Chat: chat, Ref: refCard + t.ID, Lang: lang,
+		Text:    n.text.Text(lang, "card.new", n.cardData(t)),
+		Buttons: [][]bot.Button{{{Label: n.text.Text(lang, "button.claim", nil), Data: "claim:" + t.ID}}}})
 }
 
 // EditCard rewrites a ticket's card in its centre's group with message key
@@ -128,10 +130,11 @@ func (n *Notifier) EditCard(w Replier, t *shakwa.Ticket, key string, extra map[s
 	for k, v := range extra {
 		data[k] = v
 	}
-	r := bot.Reply{Channel: n.staffChannel, Chat: chat, Ref: refCard + t.ID, Edit: true,
-		Text: n.text.Text(groupLang, key, data)}
+	lang := n.groupLang(t.Centre)
+	r := bot.Reply{Channel: n.staffChannel, Chat: chat, Ref: refCard + t.ID, Edit: true, Lang: lang,
+		Text: n.text.Text(lang, key, data)}
 	if t.Status == shakwa.StatusNew && key == "card.new" {
-		r.Buttons = [][]bot.Button{{{Label: n.text.Text(groupLang, "button.claim", nil), Data: "claim:" + t.ID}}}
+		r.Buttons = [][]bot.Button{{{Label: n.text.Text(lang, "button.claim", nil), Data: "claim:" + t.ID}}}
 	}
 	w.Reply(r)
 }
@@ -143,10 +146,11 @@ func (n *Notifier) Feedback(w Replier, f *shakwa.Feedback) {
 	if !ok {
 		return
 	}
-	data := map[string]any{"Centre": n.centreName(f.Centre, groupLang), "Count": f.Stars,
+	lang := n.groupLang(f.Centre)
+	data := map[string]any{"Centre": n.centreName(f.Centre, lang), "Count": f.Stars,
 		"Staff": f.Staff, "Text": f.Text}
-	w.Reply(bot.Reply{Channel: n.staffChannel, Chat: chat,
-		Text: n.text.Text(groupLang, "card."+string(f.Kind), data)})
+	w.Reply(bot.Reply{Channel: n.staffChannel, Chat: chat, Lang: lang,
+		Text: n.text.Text(lang, "card."+string(f.Kind), data)})
 }
 
 // Ticket sends the whole ticket, what the citizen added and its files to a

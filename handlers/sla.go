@@ -165,9 +165,10 @@ func (h *Handler) remind(ctx context.Context, w bot.Responder, t *shakwa.Ticket,
 		if !ok {
 			return nil
 		}
-		w.Reply(bot.Reply{Channel: h.notify.staffChannel, Chat: chat, Lang: groupLang,
-			Text:    h.text.Text(groupLang, "sla.remind_claim", h.ticketData(groupLang, t)),
-			Buttons: [][]bot.Button{{{Label: h.text.Text(groupLang, "button.claim", nil), Data: "claim:" + t.ID}}}})
+		lang := h.notify.groupLang(t.Centre)
+		w.Reply(bot.Reply{Channel: h.notify.staffChannel, Chat: chat, Lang: lang,
+			Text:    h.text.Text(lang, "sla.remind_claim", h.ticketData(lang, t)),
+			Buttons: [][]bot.Button{{{Label: h.text.Text(lang, "button.claim", nil), Data: "claim:" + t.ID}}}})
 		return nil
 	}
 	return h.notify.Holder(ctx, w, t, "sla.remind_resolve", nil)

@@ -15,8 +15,14 @@ import (
 // refCard is the Ref prefix of a ticket's card in its centre's staff group.
 const refCard = "card:"
 
-// groupLang is the language of staff group cards.
-const groupLang = "ar"
+// groupLang is the language of the staff group of centre: its
+// group_lang, Arabic by default.
+func (h words) groupLang(centre string) string {
+	if ce, ok := h.cfg.Centre(centre); ok && ce.GroupLang != "" {
+		return ce.GroupLang
+	}
+	return "ar"
+}
 
 // group answers a staff group: only buttons on ticket cards matter there.
 func (h *Handler) group(ctx context.Context, c *conv) {
@@ -186,7 +192,7 @@ func (h *Handler) transfer(ctx context.Context, c *conv, id, to string) {
 	h.scheduleSLA(ctx, c, t)
 	c.say("staff.transferred", h.ticketData(c.lang, t))
 	old.Updated = t.Updated
-	h.notify.EditCard(c, old, "card.transferred", map[string]any{"To": h.centreName(to, groupLang)})
+	h.notify.EditCard(c, old, "card.transferred", map[string]any{"To": h.centreName(to, h.groupLang(old.Centre))})
 	h.notify.Card(c, t)
 	if err := h.notify.Citizen(ctx, c, t, "citizen.transferred", nil); err != nil {
 		c.fail(ctx, err)
