@@ -197,9 +197,20 @@ func TestDeliveryFailures(t *testing.T) {
 		!strings.Contains(got[0].Text, "لا يمكن الوصول إليه") {
 		t.Errorf("holder told %v; want the ticket, that the citizen cannot be reached, and the reason", texts(rs))
 	}
+	if got := find(rs, noura.id, "(#131026) Message undeliverable"); len(got) != 1 || !strings.Contains(got[0].Text, id) {
+		t.Errorf("supervisor told %v; want the ticket and the reason too", texts(rs))
+	}
 	rs = w.do(citizen, bot.Message{Failed: &bot.Failure{Ref: refTicket + id, Reason: "a file WhatsApp does not take"}})
 	if got := find(rs, fatima.id, "لم تصل رسالتك"); len(got) != 1 {
 		t.Errorf("holder told %v; want the message that did not arrive", texts(rs))
+	}
+	// The supervisor lists it; a staff member may not; the other centre's
+	// staff see none of it.
+	if rs := w.text(noura, "/undelivered"); len(find(rs, noura.id, id)) != 1 || len(find(rs, noura.id, "فاطمة")) != 1 {
+		t.Errorf("/undelivered for the supervisor: %v; want %s, held by Fatima", texts(rs), id)
+	}
+	if rs := w.text(fatima, "/undelivered"); len(find(rs, fatima.id, id)) != 0 {
+		t.Errorf("/undelivered for staff: %v; want the help, not the list", texts(rs))
 	}
 	if rs := w.do(fatima, bot.Message{Failed: &bot.Failure{Ref: refTicket + id, Reason: "blocked"}}); len(rs) != 0 {
 		t.Errorf("a failure in the staff member's chat: %v; want nothing sent", texts(rs))

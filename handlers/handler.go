@@ -64,6 +64,8 @@ type TicketStore interface {
 	Amend(ctx context.Context, id string, citizen shakwa.Address, text string, files []shakwa.Attachment, now time.Time) (*shakwa.Ticket, error)
 	Withdraw(ctx context.Context, id string, citizen shakwa.Address, now time.Time) (*shakwa.Ticket, error)
 	Reassign(ctx context.Context, id string, by, to shakwa.Staff, centres []string, now time.Time) (*shakwa.Ticket, error)
+	MarkUndelivered(ctx context.Context, centre, id string, at time.Time) error
+	Undelivered(ctx context.Context, centres []string, since time.Time) ([]string, []time.Time, error)
 	Queue(ctx context.Context, centre string, limit int) ([]*shakwa.Ticket, error)
 	Held(ctx context.Context, staffID string) ([]*shakwa.Ticket, error)
 	CitizenTickets(ctx context.Context, who shakwa.Address, limit int) ([]*shakwa.Ticket, error)

@@ -99,6 +99,8 @@ func (h *Handler) command(ctx context.Context, c *conv, text string) {
 		h.reassignCommand(ctx, c, args)
 	case "/overdue":
 		h.overdueCommand(ctx, c)
+	case "/undelivered":
+		h.undeliveredCommand(ctx, c)
 	case "/stats":
 		h.stats(ctx, c, args)
 	case "/ranking":

@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/shakwa/shakwa"
 	"github.com/shakwa/shakwa/bot"
+	"github.com/shakwa/shakwa/config"
 	"github.com/shakwa/shakwa/flows"
 )
 
@@ -412,7 +416,70 @@ func (h *Handler) deliveryFailed(ctx context.Context, c *conv) {
 	if f.Blocked {
 		key = "staff.delivery_blocked"
 	}
-	if err := h.notify.Holder(ctx, c, t, key, map[string]any{"Reason": f.Reason, "Channel": c.m.Channel}); err != nil {
+	if err := h.store.MarkUndelivered(ctx, t.Centre, t.ID, h.now()); err != nil {
 		c.failQuietly(ctx, err)
+		return
 	}
+	extra := map[string]any{"Reason": f.Reason, "Channel": c.m.Channel}
+	if err := h.notify.Holder(ctx, c, t, key, extra); err != nil {
+		c.failQuietly(ctx, err)
+		return
+	}
+	// The centre's supervisors hear of it too: the holder may be away,
+	// and nobody holds a new ticket.
+	for _, p := range h.ladder(t.Centre, config.ToSupervisors) {
+		id := strconv.FormatInt(p.Telegram, 10)
+		if id == t.Holder.ID {
+			continue
+		}
+		to := h.notify.staffAddress(id)
+		lang, err := h.notify.langOf(ctx, to, "")
+		if err != nil {
+			c.failQuietly(ctx, err)
+			return
+		}
+		data := h.ticketData(lang, t)
+		maps.Copy(data, extra)
+		c.Reply(bot.Reply{Channel: to.Channel, Chat: to.Chat, Lang: lang, Text: h.text.Text(lang, key, data),
+			Buttons: [][]bot.Button{{{Label: h.text.Text(lang, "button.show", nil), Data: "show:" + t.ID}}}})
+	}
+}
+
+// undeliveredWeek is how far back /undelivered looks (the store keeps a
+// week).
+const undeliveredWeek = 7 * 24 * time.Hour
+
+// undeliveredCommand is /undelivered: the tickets of a supervisor's or
+// manager's centres whose messages did not reach their citizens in the
+// last week, the latest first.
+func (h *Handler) undeliveredCommand(ctx context.Context, c *conv) {
+	centres, ok := h.overseen(c)
+	if !ok {
+		h.help(c)
+		return
+	}
+	ids, at, err := h.store.Undelivered(ctx, centres, h.now().Add(-undeliveredWeek))
+	if err != nil {
+		c.fail(ctx, err)
+		return
+	}
+	if len(ids) == 0 {
+		c.say("undelivered.none", nil)
+		return
+	}
+	lines := []string{c.t("undelivered.head", map[string]any{"Count": len(ids)})}
+	for i, id := range ids {
+		if i == overdueMax {
+			lines = append(lines, c.t("overdue.more", map[string]any{"Count": len(ids) - i}))
+			break
+		}
+		t, err := h.store.Ticket(ctx, id)
+		if err != nil {
+			continue // erased meanwhile
+		}
+		data := h.ticketData(c.lang, t)
+		data["At"] = h.localTime(at[i])
+		lines = append(lines, c.t("undelivered.line", data))
+	}
+	c.Reply(c.reply(strings.Join(lines, "\n"), nil))
 }

@@ -398,3 +398,35 @@ func testReassignRace(t *testing.T, open opener) {
 		}
 	}
 }
+
+// testUndelivered: messages that did not reach citizens are listed per
+// centre, the latest first across centres, since a time; marking one
+// again moves it; a week on, it is gone.
+func testUndelivered(t *testing.T, open opener) {
+	s, c := open(t).s, ctx(t)
+	for _, m := range []struct {
+		centre, id string
+		at         int
+	}{{"KRM", "KRM-000001", 1}, {"DXB", "DXB-000001", 2}, {"KRM", "KRM-000002", 3}, {"KRM", "KRM-000001", 4}} {
+		if err := s.MarkUndelivered(c, m.centre, m.id, at(m.at)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids, when, err := s.Undelivered(c, []string{"KRM", "DXB"}, at(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(ids) != "[KRM-000001 KRM-000002 DXB-000001]" || !when[0].Equal(at(4).Truncate(time.Millisecond)) {
+		t.Errorf("undelivered since 2: %v at %v; want KRM-000001 (4), KRM-000002 (3), DXB-000001 (2)", ids, when)
+	}
+	if ids, _, _ := s.Undelivered(c, []string{"DXB"}, at(3)); len(ids) != 0 {
+		t.Errorf("DXB since 3: %v; want none", ids)
+	}
+	later := at(4).Add(storage.UndeliveredKeep + time.Hour)
+	if err := s.MarkUndelivered(c, "KRM", "KRM-000009", later); err != nil {
+		t.Fatal(err)
+	}
+	if ids, _, _ := s.Undelivered(c, []string{"KRM"}, at(0)); fmt.Sprint(ids) != "[KRM-000009]" {
+		t.Errorf("a week on: %v; want only the new one", ids)
+	}
+}

@@ -137,6 +137,7 @@ func runSuite(t *testing.T, open opener) {
 		{"ClaimCentres", testClaimCentres},
 		{"RejectRace", testRejectRace},
 		{"ReassignRace", testReassignRace},
+		{"Undelivered", testUndelivered},
 		{"InfoFiles", testInfoFiles},
 		{"Indexes", testIndexes},
 		{"IndexTransfer", testIndexTransfer},
