@@ -88,8 +88,24 @@ type Config struct {
 	// Escalation says who hears of a ticket near or past its SLA
 	// deadline, and when.
 	Escalation Escalation `yaml:"escalation"`
+	// Limits bound what one citizen files.
+	Limits Limits `yaml:"limits"`
 
 	idx *index // built by Parse; nil for a Config built in code
+}
+
+// Limits bound what one citizen files, so that a flood from one person
+// neither buries a centre nor slows anyone else.
+type Limits struct {
+	// OpenTickets is how many open tickets a citizen may have at once.
+	// Default 5.
+	OpenTickets int `yaml:"open_tickets"`
+	// TicketsPerDay is how many a citizen may file in 24 hours. Default 10.
+	TicketsPerDay int `yaml:"tickets_per_day"`
+	// DuplicateWithin is how recent an open ticket at the same centre and
+	// category must be for a new complaint to be asked whether it is the
+	// same matter; 0 never asks. Default 72h.
+	DuplicateWithin Duration `yaml:"duplicate_within"`
 }
 
 // Escalation is what happens around a ticket's SLA deadlines: a reminder
@@ -363,6 +379,7 @@ func Parse(data []byte) (*Config, error) {
 	c.Session.Idle = Duration(DefaultIdle)
 	c.Reports = Reports{At: "08:00", Daily: true, Weekly: true, Monthly: true, MonthlyOn: 1}
 	c.Escalation.RemindAt = DefaultRemindAt
+	c.Limits = Limits{OpenTickets: 5, TicketsPerDay: 10, DuplicateWithin: Duration(72 * time.Hour)}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {

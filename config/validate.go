@@ -39,6 +39,15 @@ func (c *Config) Validate() error {
 	if c.WorkingHours != nil {
 		checkWeek(&ps, "working_hours", *c.WorkingHours)
 	}
+	if c.Limits.OpenTickets < 1 {
+		ps.add("limits.open_tickets", "%d: want at least 1", c.Limits.OpenTickets)
+	}
+	if c.Limits.TicketsPerDay < 1 {
+		ps.add("limits.tickets_per_day", "%d: want at least 1", c.Limits.TicketsPerDay)
+	}
+	if c.Limits.DuplicateWithin < 0 {
+		ps.add("limits.duplicate_within", "%s: want zero (never ask) or more", c.Limits.DuplicateWithin)
+	}
 	if r := c.Escalation.RemindAt; r < 0 || r >= 100 {
 		ps.add("escalation.remind_at", "%d: want a percentage of the target from 0 (no reminder) to 99", r)
 	}

@@ -54,6 +54,8 @@ func (h *Handler) button(ctx context.Context, c *conv) bool {
 		h.reopen(ctx, c, arg)
 	case "amend":
 		h.startAmend(ctx, c, arg)
+	case "dup":
+		h.duplicate(ctx, c, arg)
 	case "withdraw":
 		h.askWithdraw(ctx, c, arg)
 	case "withdrawn":
@@ -102,6 +104,9 @@ func (h *Handler) submit(ctx context.Context, c *conv, s *flows.Submission) {
 // stopped before its replies were queued), it files nothing new and gets
 // the same ticket.
 func (h *Handler) fileComplaint(ctx context.Context, c *conv, s *flows.Submission) {
+	if h.holdComplaint(ctx, c, s) {
+		return
+	}
 	now := h.now()
 	t := &shakwa.Ticket{
 		Centre: s.Centre, Category: s.Category, Text: s.Text, Phone: s.Phone,

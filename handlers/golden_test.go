@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -199,4 +200,34 @@ func TestEscalationArabic(t *testing.T) {
 	w.text(manager, "/overdue")
 	_, _ = a, b
 	golden.Check(t, "escalation_ar.golden", w.script.String())
+}
+
+// TestDuplicatesAndLimitsArabic records a citizen filing the same matter
+// twice (asked, and it joins the open ticket), then a different one at the
+// same centre and category (a new ticket when they say so), then one too
+// many (told kindly, and the summary waits). testdata/duplicate_ar.golden.
+func TestDuplicatesAndLimitsArabic(t *testing.T) {
+	w := newWorldWith(t, strings.Replace(testConfig, "limits: {duplicate_within: 0s}", "limits: {open_tickets: 2, duplicate_within: 72h}", 1))
+	first := w.fileComplaint(citizen, "KRM")
+	w.wait(2 * time.Hour)
+	w.toSummary(citizen, "KRM")
+	w.press(citizen, "confirm")
+	w.press(citizen, "dup:same:"+first)
+	if n := len(w.ticketsOf(citizen)); n != 1 {
+		t.Errorf("%d tickets after adding to the first; want 1", n)
+	}
+	w.toSummary(citizen, "KRM")
+	w.press(citizen, "confirm")
+	w.press(citizen, "dup:new")
+	w.press(citizen, "dup:new") // pressed twice: nothing more
+	if n := len(w.ticketsOf(citizen)); n != 2 {
+		t.Errorf("%d tickets after a new one; want 2", n)
+	}
+	w.toSummary(citizen, "BRS")
+	w.press(citizen, "confirm")
+	w.press(citizen, "confirm")
+	if n := len(w.ticketsOf(citizen)); n != 2 {
+		t.Errorf("%d tickets past the limit of open ones; want 2", n)
+	}
+	golden.Check(t, "duplicate_ar.golden", w.script.String())
 }

@@ -202,6 +202,11 @@ type conv struct {
 	// before is the session this Message found, kept with the one it
 	// leaves (see stored.Before).
 	before *flows.Session
+	// keep has a completed flow's session kept as it was found: what it
+	// gathered waits for the person (a limit stopped it, or a question).
+	keep bool
+	// force files a complaint past the duplicate question.
+	force bool
 }
 
 func (h *Handler) conv(ctx context.Context, m *bot.Message) *conv {

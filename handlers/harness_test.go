@@ -317,3 +317,13 @@ func find(rs []bot.Reply, chat, s string) []bot.Reply {
 func (w *world) tr(lang, key string, data map[string]any) string {
 	return w.h.text.Text(lang, key, data)
 }
+
+// ticketsOf are p's tickets, the latest first.
+func (w *world) ticketsOf(p person) []*shakwa.Ticket {
+	w.t.Helper()
+	ts, err := w.store.CitizenTickets(context.Background(), shakwa.Address{Channel: "telegram", Chat: p.id}, 100)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return ts
+}

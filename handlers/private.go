@@ -255,7 +255,12 @@ func (h *Handler) startFlow(ctx context.Context, c *conv, name, ticket string) {
 // step feeds the Message to the running flow. A session this version
 // cannot continue is dropped, logged, and the person starts again.
 func (h *Handler) step(ctx context.Context, c *conv, s flows.Session) {
-	res, err := flows.Step(s, h.input(c), h.now(), h.catalog())
+	h.stepWith(ctx, c, s, h.input(c))
+}
+
+// stepWith feeds in to the running flow, as step does.
+func (h *Handler) stepWith(ctx context.Context, c *conv, s flows.Session, in flows.Input) {
+	res, err := flows.Step(s, in, h.now(), h.catalog())
 	if errors.Is(err, flows.ErrBrokenSession) {
 		h.log.ErrorContext(ctx, "session dropped", "channel", c.m.Channel, "err", err)
 		if h.endSession(ctx, c) {
@@ -291,6 +296,10 @@ func (h *Handler) apply(ctx context.Context, c *conv, res flows.Result) {
 	}
 	if res.Submit != nil {
 		if h.submit(ctx, c, res.Submit); c.failed != nil {
+			return
+		}
+		if c.keep && c.before != nil {
+			h.saveSession(ctx, c, *c.before)
 			return
 		}
 	}
