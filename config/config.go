@@ -102,6 +102,10 @@ type Limits struct {
 	OpenTickets int `yaml:"open_tickets"`
 	// TicketsPerDay is how many a citizen may file in 24 hours. Default 10.
 	TicketsPerDay int `yaml:"tickets_per_day"`
+	// MessagesPerMinute is how many messages a citizen's chat is answered
+	// in a minute; past it what they send is still taken, and they are
+	// asked once to slow down. Default 20.
+	MessagesPerMinute int `yaml:"messages_per_minute"`
 	// DuplicateWithin is how recent an open ticket at the same centre and
 	// category must be for a new complaint to be asked whether it is the
 	// same matter; 0 never asks. Default 72h.
@@ -379,7 +383,7 @@ func Parse(data []byte) (*Config, error) {
 	c.Session.Idle = Duration(DefaultIdle)
 	c.Reports = Reports{At: "08:00", Daily: true, Weekly: true, Monthly: true, MonthlyOn: 1}
 	c.Escalation.RemindAt = DefaultRemindAt
-	c.Limits = Limits{OpenTickets: 5, TicketsPerDay: 10, DuplicateWithin: Duration(72 * time.Hour)}
+	c.Limits = Limits{OpenTickets: 5, TicketsPerDay: 10, MessagesPerMinute: 20, DuplicateWithin: Duration(72 * time.Hour)}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {

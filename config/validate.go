@@ -45,6 +45,9 @@ func (c *Config) Validate() error {
 	if c.Limits.TicketsPerDay < 1 {
 		ps.add("limits.tickets_per_day", "%d: want at least 1", c.Limits.TicketsPerDay)
 	}
+	if c.Limits.MessagesPerMinute < 1 {
+		ps.add("limits.messages_per_minute", "%d: want at least 1", c.Limits.MessagesPerMinute)
+	}
 	if c.Limits.DuplicateWithin < 0 {
 		ps.add("limits.duplicate_within", "%s: want zero (never ask) or more", c.Limits.DuplicateWithin)
 	}

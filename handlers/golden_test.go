@@ -207,7 +207,7 @@ func TestEscalationArabic(t *testing.T) {
 // same centre and category (a new ticket when they say so), then one too
 // many (told kindly, and the summary waits). testdata/duplicate_ar.golden.
 func TestDuplicatesAndLimitsArabic(t *testing.T) {
-	w := newWorldWith(t, strings.Replace(testConfig, "limits: {duplicate_within: 0s}", "limits: {open_tickets: 2, duplicate_within: 72h}", 1))
+	w := newWorldWith(t, strings.Replace(testConfig, "limits: {duplicate_within: 0s}", "limits: {open_tickets: 2, duplicate_within: 72h, messages_per_minute: 100}", 1))
 	first := w.fileComplaint(citizen, "KRM")
 	w.wait(2 * time.Hour)
 	w.toSummary(citizen, "KRM")

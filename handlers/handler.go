@@ -65,6 +65,7 @@ type TicketStore interface {
 	Withdraw(ctx context.Context, id string, citizen shakwa.Address, now time.Time) (*shakwa.Ticket, error)
 	Reassign(ctx context.Context, id string, by, to shakwa.Staff, centres []string, now time.Time) (*shakwa.Ticket, error)
 	MarkUndelivered(ctx context.Context, centre, id string, at time.Time) error
+	Count(ctx context.Context, name string, window time.Duration, now time.Time) (int64, error)
 	Undelivered(ctx context.Context, centres []string, since time.Time) ([]string, []time.Time, error)
 	Queue(ctx context.Context, centre string, limit int) ([]*shakwa.Ticket, error)
 	Held(ctx context.Context, staffID string) ([]*shakwa.Ticket, error)
@@ -167,7 +168,25 @@ func (h *Handler) Handle(ctx context.Context, w bot.Responder, m *bot.Message) {
 		h.group(ctx, c)
 		return
 	}
+	if c.person == nil {
+		h.countMessage(ctx, c)
+	}
 	h.private(ctx, c)
+}
+
+// countMessage counts a citizen's message in the minute; past the limit
+// it is still handled, but its answers to them are held back but for one
+// word asking them to slow down (see flush).
+func (h *Handler) countMessage(ctx context.Context, c *conv) {
+	n, err := h.store.Count(ctx, "msg:"+c.id, time.Minute, h.now())
+	if err != nil {
+		// Counting is a guard, not a gate: the message is answered.
+		h.log.WarnContext(ctx, "count messages", "channel", c.m.Channel, "err", err)
+		return
+	}
+	if limit := int64(h.cfg.Limits.MessagesPerMinute); n > limit {
+		c.flood = n - limit
+	}
 }
 
 // Apology is what a person hears when their Message broke the handler:
@@ -207,6 +226,9 @@ type conv struct {
 	keep bool
 	// force files a complaint past the duplicate question.
 	force bool
+	// flood is how far past the citizen's messages a minute this one is
+	// (0: within).
+	flood int64
 }
 
 func (h *Handler) conv(ctx context.Context, m *bot.Message) *conv {
@@ -261,8 +283,15 @@ func (c *conv) flush(w bot.Responder) {
 	case c.notice != "":
 		w.Reply(bot.Reply{Channel: c.m.Channel, Chat: c.m.Chat, Text: c.notice, Lang: c.lang})
 	}
+	if c.flood == 1 {
+		w.Reply(bot.Reply{Channel: c.m.Channel, Chat: c.m.Chat, Text: c.t("limit.flood", nil), Lang: c.lang})
+	}
 	for _, r := range c.out {
-		if r.Lang == "" && r.Channel == c.m.Channel && r.Chat == c.m.Chat {
+		own := r.Channel == c.m.Channel && r.Chat == c.m.Chat
+		if own && c.flood > 0 {
+			continue // held back: they are asked to slow down
+		}
+		if r.Lang == "" && own {
 			r.Lang = c.lang
 		}
 		w.Reply(r)

@@ -430,3 +430,21 @@ func testUndelivered(t *testing.T, open opener) {
 		t.Errorf("a week on: %v; want only the new one", ids)
 	}
 }
+
+// testCount: a counter counts within its window and starts again in the
+// next; counters of different names are apart.
+func testCount(t *testing.T, open opener) {
+	s, c := open(t).s, ctx(t)
+	w0 := at(0).Truncate(time.Minute)
+	for i := 1; i <= 3; i++ {
+		if n, err := s.Count(c, "msg:a", time.Minute, w0.Add(time.Duration(i)*time.Second)); err != nil || n != int64(i) {
+			t.Fatalf("count %d: %d, %v", i, n, err)
+		}
+	}
+	if n, _ := s.Count(c, "msg:b", time.Minute, w0); n != 1 {
+		t.Errorf("another counter: %d; want 1", n)
+	}
+	if n, _ := s.Count(c, "msg:a", time.Minute, w0.Add(time.Minute)); n != 1 {
+		t.Errorf("the next window: %d; want 1", n)
+	}
+}

@@ -138,6 +138,7 @@ func runSuite(t *testing.T, open opener) {
 		{"RejectRace", testRejectRace},
 		{"ReassignRace", testReassignRace},
 		{"Undelivered", testUndelivered},
+		{"Count", testCount},
 		{"InfoFiles", testInfoFiles},
 		{"Indexes", testIndexes},
 		{"IndexTransfer", testIndexTransfer},
