@@ -128,9 +128,12 @@ type Ticket struct {
 	Resolution string `json:"resolution,omitempty"`
 	// Reason is the code of the reason it was rejected for (see
 	// config.RejectReason), while it is rejected.
-	Reason  string `json:"reason,omitempty"`
-	Rating  int    `json:"rating,omitempty"`
-	Reopens int    `json:"reopens,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	// DuplicateOf is the ticket a rejection as a duplicate named: the one
+	// that is followed up instead.
+	DuplicateOf string `json:"duplicate_of,omitempty"`
+	Rating      int    `json:"rating,omitempty"`
+	Reopens     int    `json:"reopens,omitempty"`
 	// Rev counts the ticket's changes (1 when filed): it orders what is
 	// derived from it, such as its metrics.
 	Rev int64 `json:"rev,omitempty"`

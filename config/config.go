@@ -316,12 +316,16 @@ type RejectReason struct {
 	// Amend lets the citizen add what was missing, once: the ticket then
 	// goes back to its centre's queue.
 	Amend bool `yaml:"amend"`
+	// Duplicate says the ticket repeats another: a ticket number in the
+	// staff member's words links the two, and the citizen is pointed to
+	// the one followed up.
+	Duplicate bool `yaml:"duplicate"`
 }
 
 // DefaultRejectReasons are the reasons when the configuration gives none.
 var DefaultRejectReasons = []RejectReason{
 	{Code: "out_of_scope", Name: Text{AR: "خارج اختصاص المركز", EN: "Outside the centre's remit"}},
-	{Code: "duplicate", Name: Text{AR: "مكرر لطلب آخر", EN: "A duplicate of another request"}},
+	{Code: "duplicate", Name: Text{AR: "مكرر لطلب آخر", EN: "A duplicate of another request"}, Duplicate: true},
 	{Code: "need_info", Name: Text{AR: "معلومات غير كافية", EN: "Not enough information"}, Amend: true},
 	{Code: "abusive", Name: Text{AR: "لغة مسيئة", EN: "Abusive language"}},
 }

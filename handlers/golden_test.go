@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -96,8 +97,12 @@ func TestRejectionArabic(t *testing.T) {
 	w.text(noura, "/reject "+second)
 	w.press(noura, "reason:duplicate")
 	w.text(noura, "مكرر للطلب "+id)
-	if got := w.ticket(second); got.Status != shakwa.StatusRejected || got.Reason != "duplicate" {
-		t.Errorf("the supervisor's rejection: %s %q", got.Status, got.Reason)
+	if got := w.ticket(second); got.Status != shakwa.StatusRejected || got.Reason != "duplicate" || got.DuplicateOf != id {
+		t.Errorf("the supervisor's rejection: %s %q, duplicate of %q", got.Status, got.Reason, got.DuplicateOf)
+	}
+	evs, _ := w.store.Events(context.Background(), id)
+	if last := evs[len(evs)-1]; last.Kind != "note" || !strings.Contains(last.Text, second) {
+		t.Errorf("the original's last event %+v; want a note naming %s", last, second)
 	}
 	w.text(manager, "/stats اليوم KRM")
 	golden.Check(t, "reject_ar.golden", w.script.String())

@@ -60,7 +60,7 @@ type TicketStore interface {
 	Transfer(ctx context.Context, id string, by shakwa.Staff, to string, now time.Time) (*shakwa.Ticket, error)
 	Rate(ctx context.Context, id string, citizen shakwa.Address, stars int, now time.Time) (*shakwa.Ticket, error)
 	Reopen(ctx context.Context, id string, citizen shakwa.Address, now time.Time) (*shakwa.Ticket, error)
-	Reject(ctx context.Context, id string, by shakwa.Staff, reason, text string, centres []string, now time.Time) (*shakwa.Ticket, error)
+	Reject(ctx context.Context, id string, by shakwa.Staff, reason, text, of string, centres []string, now time.Time) (*shakwa.Ticket, error)
 	Amend(ctx context.Context, id string, citizen shakwa.Address, text string, files []shakwa.Attachment, now time.Time) (*shakwa.Ticket, error)
 	Withdraw(ctx context.Context, id string, citizen shakwa.Address, now time.Time) (*shakwa.Ticket, error)
 	Reassign(ctx context.Context, id string, by, to shakwa.Staff, centres []string, now time.Time) (*shakwa.Ticket, error)

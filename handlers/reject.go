@@ -58,10 +58,24 @@ func (h *Handler) reject(ctx context.Context, c *conv, id, reason, note string) 
 	if old, err := h.store.Ticket(ctx, id); err == nil && c.supervises(old.Centre) {
 		centres = c.person.Centres
 	}
-	t, err := h.store.Reject(ctx, id, c.staff(), reason, note, centres, h.now())
+	var of string
+	var original *shakwa.Ticket
+	if r, _ := h.cfg.RejectReason(reason); r.Duplicate {
+		if original = h.namedTicket(ctx, c, note, id); original != nil {
+			of = original.ID
+		}
+	}
+	t, err := h.store.Reject(ctx, id, c.staff(), reason, note, of, centres, h.now())
 	if err != nil {
 		h.conflict(ctx, c, t, err)
 		return
+	}
+	if of != "" {
+		// The one followed up says what joined it.
+		if _, err := h.store.Note(ctx, of, c.staff(), c.t("reject.linked_note", map[string]any{"Ticket": id}), h.now()); err != nil {
+			c.fail(ctx, err)
+			return
+		}
 	}
 	c.say("staff.rejected", h.ticketData(c.lang, t))
 	h.notify.EditCard(c, t, "card.rejected", map[string]any{"Holder": c.staff().Name})
@@ -69,7 +83,7 @@ func (h *Handler) reject(ctx context.Context, c *conv, id, reason, note string) 
 	if h.amendable(t) {
 		rows = append(rows, []flows.Choice{{Key: "button.amend", Data: "amend:" + t.ID}})
 	}
-	if err := h.notify.Citizen(ctx, c, t, "citizen.rejected", map[string]any{"Note": note, "Amend": len(rows) > 0}, rows...); err != nil {
+	if err := h.notify.Citizen(ctx, c, t, "citizen.rejected", map[string]any{"Note": note, "Amend": len(rows) > 0, "Of": ownOf(original, t)}, rows...); err != nil {
 		c.fail(ctx, err)
 	}
 }
@@ -128,4 +142,28 @@ func (h *Handler) amend(ctx context.Context, c *conv, id, text string, files []f
 	}
 	h.notify.EditCard(c, t, "card.claimed", nil)
 	h.sendTicket(ctx, c, t)
+}
+
+// ownOf is the number of original when it is the citizen's own as t is:
+// another citizen's ticket is never named to them.
+func ownOf(original, t *shakwa.Ticket) string {
+	if original == nil || original.Citizen != t.Citizen {
+		return ""
+	}
+	return original.ID
+}
+
+// namedTicket is the first ticket named in text, other than self, of a
+// centre the speaker serves; nil for none.
+func (h *Handler) namedTicket(ctx context.Context, c *conv, text, self string) *shakwa.Ticket {
+	for _, w := range strings.FieldsFunc(text, func(r rune) bool { return r == ' ' || r == '\n' || r == '،' || r == ',' || r == '.' }) {
+		ref, ok := parseTicket(w)
+		if !ok || ref.prefix == "" || ref.id(ref.prefix) == self {
+			continue
+		}
+		if t, err := h.store.Ticket(ctx, ref.id(ref.prefix)); err == nil && c.person != nil && c.person.Serves(t.Centre) {
+			return t
+		}
+	}
+	return nil
 }

@@ -28,6 +28,7 @@ const (
 	fHolderName  = "holder.name"
 	fResolution  = "resolution"
 	fReason      = "reason"
+	fDuplicateOf = "duplicate_of"
 	fRating      = "rating"
 	fAttachments = "attachments"
 	fReopens     = "reopens"
@@ -93,6 +94,7 @@ func ticketFields(t *shakwa.Ticket) ([]any, error) {
 	l.add(fHolderName, t.Holder.Name)
 	l.add(fResolution, t.Resolution)
 	l.add(fReason, t.Reason)
+	l.add(fDuplicateOf, t.DuplicateOf)
 	l.addInt(fRating, t.Rating)
 	l.addInt(fReopens, t.Reopens)
 	l.addInt(fRev, int(max(t.Rev, 1)))
@@ -125,18 +127,19 @@ func parseTicket(m map[string]string) (*shakwa.Ticket, error) {
 		return nil, fmt.Errorf("ticket %s: unknown record version %q", m["id"], v)
 	}
 	t := &shakwa.Ticket{
-		ID:         m["id"],
-		Centre:     m[fCentre],
-		Category:   m["category"],
-		Text:       m["text"],
-		Phone:      m["phone"],
-		Citizen:    m[fCitizen],
-		Channel:    m[fChannel],
-		Lang:       m["lang"],
-		Status:     shakwa.Status(m[fStatus]),
-		Holder:     shakwa.Staff{ID: m[fHolderID], Name: m[fHolderName]},
-		Resolution: m[fResolution],
-		Reason:     m[fReason],
+		ID:          m["id"],
+		Centre:      m[fCentre],
+		Category:    m["category"],
+		Text:        m["text"],
+		Phone:       m["phone"],
+		Citizen:     m[fCitizen],
+		Channel:     m[fChannel],
+		Lang:        m["lang"],
+		Status:      shakwa.Status(m[fStatus]),
+		Holder:      shakwa.Staff{ID: m[fHolderID], Name: m[fHolderName]},
+		Resolution:  m[fResolution],
+		Reason:      m[fReason],
+		DuplicateOf: m[fDuplicateOf],
 	}
 	var err error
 	if t.Rating, err = atoi(m, fRating); err != nil {

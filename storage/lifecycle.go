@@ -184,13 +184,14 @@ func (s *Store) Reassign(ctx context.Context, id string, by, to shakwa.Staff, ce
 }
 
 // Reject closes an open ticket without resolving it: status rejected, with
-// the reason's code, the words the citizen is told (text, perhaps empty)
+// the reason's code, the words the citizen is told (text, perhaps empty),
+// the ticket it duplicates (of, "" for none: the one followed up instead)
 // and the time; the holder stays recorded. With no centres, by acts as
 // staff and must hold it (claimed or in progress); with centres, by
 // supervises them, and the ticket may be new or held by anyone but must
 // be in one of them. Refusals are as Claim describes; a malformed reason
 // wraps shakwa.ErrInvalid.
-func (s *Store) Reject(ctx context.Context, id string, by shakwa.Staff, reason, text string, centres []string, now time.Time) (*shakwa.Ticket, error) {
+func (s *Store) Reject(ctx context.Context, id string, by shakwa.Staff, reason, text, of string, centres []string, now time.Time) (*shakwa.Ticket, error) {
 	if reason == "" || strings.ContainsAny(reason, " \n") {
 		return nil, fmt.Errorf("reject %s: reason %q: %w", id, reason, shakwa.ErrInvalid)
 	}
@@ -204,6 +205,9 @@ func (s *Store) Reject(ctx context.Context, id string, by shakwa.Staff, reason, 
 	}
 	if text != "" {
 		tr.ops = append(tr.ops, set(fResolution, text))
+	}
+	if of != "" {
+		tr.ops = append(tr.ops, set(fDuplicateOf, of))
 	}
 	if len(centres) > 0 {
 		tr.from, tr.holder, tr.in = []shakwa.Status{shakwa.StatusNew, shakwa.StatusClaimed, shakwa.StatusInProgress}, "", centres
@@ -226,7 +230,7 @@ func (s *Store) Amend(ctx context.Context, id string, citizen shakwa.Address, te
 		event:   shakwa.Event{Kind: "amended", By: s.PersonID(citizen), Text: text},
 		ops: []op{
 			absent(fAmended), {"reopen", fStatus, ""}, set(fAmended, fmtTime(now)),
-			del(fReason), del(fResolution), del(fClosed),
+			del(fReason), del(fResolution), del(fClosed), del(fDuplicateOf),
 		},
 	}
 	if err := tr.addFiles(files); err != nil {

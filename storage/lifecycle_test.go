@@ -345,7 +345,7 @@ func testRejectRace(t *testing.T, open opener) {
 		var resolved, rejected error
 		var wg sync.WaitGroup
 		wg.Go(func() { _, resolved = s.Resolve(c, id, fatima, "تم", at(r+1)) })
-		wg.Go(func() { _, rejected = s.Reject(c, id, omar, "duplicate", "", []string{"KRM"}, at(r+1)) })
+		wg.Go(func() { _, rejected = s.Reject(c, id, omar, "duplicate", "", "KRM-000001", []string{"KRM"}, at(r+1)) })
 		wg.Wait()
 		tk := mustGet(t, s, id)
 		evs, _ := s.Events(c, id)
@@ -355,7 +355,7 @@ func testRejectRace(t *testing.T, open opener) {
 				t.Errorf("round %d: resolve won, ticket %s reason %q", r, tk.Status, tk.Reason)
 			}
 		case rejected == nil && errors.Is(resolved, shakwa.ErrConflict):
-			if tk.Status != shakwa.StatusRejected || tk.Reason != "duplicate" || !tk.Resolved.IsZero() {
+			if tk.Status != shakwa.StatusRejected || tk.Reason != "duplicate" || tk.DuplicateOf != "KRM-000001" || !tk.Resolved.IsZero() {
 				t.Errorf("round %d: reject won, ticket %s reason %q resolved %v", r, tk.Status, tk.Reason, tk.Resolved)
 			}
 		default:

@@ -144,20 +144,20 @@ var acts = map[string]act{
 		return s.Reopen(c, id, stranger, now)
 	},
 	"reject A": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
-		return s.Reject(c, id, fatima, "need_info", "أرفق صورة الإيصال", nil, now)
+		return s.Reject(c, id, fatima, "need_info", "أرفق صورة الإيصال", "", nil, now)
 	},
 	"reject B": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
-		return s.Reject(c, id, omar, "out_of_scope", "", nil, now)
+		return s.Reject(c, id, omar, "out_of_scope", "", "", nil, now)
 	},
 	"reject bad": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
-		return s.Reject(c, id, fatima, "two words", "", nil, now)
+		return s.Reject(c, id, fatima, "two words", "", "", nil, now)
 	},
 	// B supervises KRM: any open ticket there, whoever holds it.
 	"reject B as supervisor": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
-		return s.Reject(c, id, omar, "abusive", "", []string{"KRM"}, now)
+		return s.Reject(c, id, omar, "abusive", "", "", []string{"KRM"}, now)
 	},
 	"reject B as supervisor elsewhere": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
-		return s.Reject(c, id, omar, "abusive", "", []string{"DXB"}, now)
+		return s.Reject(c, id, omar, "abusive", "", "", []string{"DXB"}, now)
 	},
 	// B supervises KRM and gives the ticket to A, or takes it.
 	"reassign to A": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
