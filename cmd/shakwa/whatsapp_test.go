@@ -353,6 +353,23 @@ func (c *waConversation) run(lang, centre string) {
 	c.next() // thanks
 	c.tgNext("sendMessage", c.staff.chat())
 
+	// A second complaint, of another kind, withdrawn from its view.
+	c.post("writes «"+words["hi"]+"»", whatsapptest.Text(c.citizen.number, c.id(), time.Now(), words["hi"]))
+	c.choose(c.next(), "menu:complaint")
+	c.choose(c.next(), "centre:"+centre)
+	c.choose(c.next(), "cat:conduct")
+	c.next() // describe it
+	c.post("writes «"+words["desc"]+"»", whatsapptest.Text(c.citizen.number, c.id(), time.Now(), words["desc"]))
+	c.choose(c.next(), "skip")
+	c.choose(c.next(), "confirm")
+	second := ticketIn(c.next().Text())
+	c.tgNext("sendMessage", c.group) // its card
+	c.post("writes «"+second+"»", whatsapptest.Text(c.citizen.number, c.id(), time.Now(), second))
+	c.choose(c.next(), "withdraw:"+second)
+	c.choose(c.next(), "withdrawn:"+second)
+	c.next() // withdrawn
+	c.tgNext("editMessageText", c.group)
+
 	if reads := c.wa.Calls(whatsapptest.Match{Method: "read"}); len(reads) == 0 {
 		t.Errorf("no inbound message marked as read")
 	}
