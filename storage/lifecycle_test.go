@@ -448,3 +448,28 @@ func testCount(t *testing.T, open opener) {
 		t.Errorf("the next window: %d; want 1", n)
 	}
 }
+
+// testRejectClaimRace: a supervisor rejecting a new ticket while a staff
+// member claims it: the ticket ends rejected either way, and the claim
+// either came first (its holder kept) or was refused.
+func testRejectClaimRace(t *testing.T, open opener) {
+	s, c := open(t).s, ctx(t)
+	for r := range 50 {
+		id := newTicket(t, s, "KRM", citizen, at(r)).ID
+		var claimed, rejected error
+		var wg sync.WaitGroup
+		wg.Go(func() { _, claimed = s.Claim(c, id, fatima, nil, at(r+1)) })
+		wg.Go(func() { _, rejected = s.Reject(c, id, omar, "out_of_scope", "", "", []string{"KRM"}, at(r+1)) })
+		wg.Wait()
+		tk := mustGet(t, s, id)
+		if rejected != nil || tk.Status != shakwa.StatusRejected {
+			t.Fatalf("round %d: reject %v, ticket %s; want it rejected", r, rejected, tk.Status)
+		}
+		switch {
+		case claimed == nil && tk.Holder != fatima:
+			t.Errorf("round %d: the claim won first but the holder is %v", r, tk.Holder)
+		case claimed != nil && (!errors.Is(claimed, shakwa.ErrConflict) || tk.Holder.ID != ""):
+			t.Errorf("round %d: claim %v after the rejection, holder %v", r, claimed, tk.Holder)
+		}
+	}
+}

@@ -136,6 +136,7 @@ func runSuite(t *testing.T, open opener) {
 		{"ClaimRace", testClaimRace},
 		{"ClaimCentres", testClaimCentres},
 		{"RejectRace", testRejectRace},
+		{"RejectClaimRace", testRejectClaimRace},
 		{"ReassignRace", testReassignRace},
 		{"Undelivered", testUndelivered},
 		{"Count", testCount},

@@ -98,6 +98,29 @@ func TestWebFiles(t *testing.T) {
 	r.mark(tg.Wait(t, telegramtest.Match{Method: "getFile", Fields: map[string]string{"file_id": fileID}}, waitFor))
 	wantText(t, r.next(t, "sendMessage", fatima.chat()), ticket) // sent
 
+	// Fatima rejects it for missing information; the citizen's page says
+	// why, with the button to add it, and what they add brings the ticket
+	// back to her.
+	h.press(t, r, fatima, ticketMsg, "reject:"+ticket)
+	reasons := r.next(t, "sendMessage", fatima.chat())
+	h.press(t, r, fatima, reasons, "reason:need_info")
+	r.next(t, "sendMessage", fatima.chat()) // a word for the citizen?
+	h.send(t, h.text(fatima, "أرسل صورة التذكرة من فضلك"))
+	wantText(t, r.next(t, "sendMessage", fatima.chat()), ticket) // rejected
+	r.next(t, "editMessageText", group)
+	rejected := c.next("the rejection")
+	if !strings.Contains(rejected.Text, "معلومات غير كافية") || !strings.Contains(rejected.Text, "صورة التذكرة") {
+		t.Errorf("the rejection on the page: %q; want the reason and Fatima's words", rejected.Text)
+	}
+	c.press(rejected, "amend:"+ticket)
+	c.next("what is missing?")
+	c.send(map[string]any{"text": "رقم تذكرتي ٤٥"})
+	c.next("added")
+	wantText(t, r.next(t, "sendMessage", fatima.chat()), "رقم تذكرتي ٤٥") // back with her
+	r.next(t, "editMessageText", group)
+	wantText(t, r.next(t, "sendMessage", fatima.chat()), ticket) // the ticket again
+	r.next(t, "sendPhoto", fatima.chat())
+
 	c.close()
 	if err := stop(); err != nil {
 		t.Errorf("run: %v", err)
