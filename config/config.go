@@ -214,6 +214,9 @@ type Centre struct {
 	// GroupLang is the language the bot writes in the staff group: ar
 	// (the default) or en.
 	GroupLang string `yaml:"group_lang"`
+	// Timezone is the zone of the centre's working hours and holidays,
+	// when it is not the configuration's (a centre in another country).
+	Timezone string `yaml:"timezone"`
 }
 
 // Week is the opening hours of each day, "07:30-14:30" or "closed"; a day
@@ -234,12 +237,17 @@ func (w Week) days() [7]string {
 }
 
 // Calendar is when the SLA clocks of the centre with the given code run:
-// its working hours (or the configuration's) and holidays in the
-// configuration's zone, or every hour when its sla.clock is calendar or
+// its working hours (or the configuration's) and holidays in its zone (or
+// the configuration's), or every hour when its sla.clock is calendar or
 // no working hours are configured at all.
 func (c *Config) Calendar(code string) worktime.Calendar {
 	cal := worktime.Calendar{Loc: c.Location}
 	ce, ok := c.Centre(code)
+	if ok && ce.Timezone != "" {
+		if loc, err := time.LoadLocation(ce.Timezone); err == nil { // Validate has loaded it
+			cal.Loc = loc
+		}
+	}
 	week := c.WorkingHours
 	if ok && ce.WorkingHours != nil {
 		week = ce.WorkingHours

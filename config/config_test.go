@@ -143,6 +143,7 @@ func TestParseValidation(t *testing.T) {
 		{"holiday not a date", "reopen_days: 7", "reopen_days: 7\nholidays: [2026-13-01]", `holidays[0]: "2026-13-01": want a date as YYYY-MM-DD`},
 		{"centre holiday not a date", "staff_chat: -1002", "staff_chat: -1002\n    holidays: [tomorrow]", `centres[1].holidays[0]: "tomorrow"`},
 		{"centre week", "staff_chat: -1002", "staff_chat: -1002\n    working_hours: {sunday: 8-14}", `centres[1].working_hours.sunday: "8-14"`},
+		{"centre zone", "staff_chat: -1002", "staff_chat: -1002\n    timezone: Asia/Nowhere", `centres[1].timezone: "Asia/Nowhere" is not a known IANA time zone`},
 		{"unknown clock", "sla: {claim: 30m, resolve: 48h}", "sla: {claim: 30m, resolve: 48h, clock: lunar}", `centres[0].sla.clock: "lunar": want working or calendar`},
 		{"category clock", "name: {ar: أخرى}", "name: {ar: أخرى}\n    sla: {claim: 10m, clock: calendar}", `categories[1].sla.clock: the clock is the centre's`},
 		{"empty category sla", "name: {ar: أخرى}", "name: {ar: أخرى}\n    sla: {}", `categories[1].sla: give claim, resolve or both`},
@@ -321,6 +322,17 @@ holidays: [2026-12-02]
     holidays: [2026-12-18]`), "reopen_days: 7\n", "reopen_days: 7\nworking_hours: {monday: 07:30-15:30}\nholidays: [2026-12-02]\n", 1)))
 	if err != nil {
 		t.Fatal(err)
+	}
+	riyadh, err := Parse([]byte(strings.Replace(edit(t, "staff_chat: -1002", "staff_chat: -1002\n    timezone: Asia/Riyadh"),
+		"reopen_days: 7\n", "reopen_days: 7\nworking_hours: {sunday: 08:00-16:00}\n", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := riyadh.Calendar("BRS").Loc.String(); got != "Asia/Riyadh" {
+		t.Errorf("BRS's calendar zone %s; want its own, Asia/Riyadh", got)
+	}
+	if got := riyadh.Calendar("KRM").Loc.String(); got != "Asia/Dubai" {
+		t.Errorf("KRM's calendar zone %s; want the configuration's", got)
 	}
 	brs := week.Calendar("BRS")
 	if brs.Week[time.Sunday].String() != "08:00-16:00" || !brs.Week[time.Monday].Closed() || !brs.Holidays["2026-12-02"] || !brs.Holidays["2026-12-18"] {

@@ -148,6 +148,11 @@ func (c *Config) validateCentres(ps *problems) map[string]bool {
 			checkWeek(ps, at+".working_hours", *ce.WorkingHours)
 		}
 		checkDays(ps, at+".holidays", ce.Holidays)
+		if ce.Timezone != "" {
+			if _, err := time.LoadLocation(ce.Timezone); err != nil {
+				ps.add(at+".timezone", "%q is not a known IANA time zone", ce.Timezone)
+			}
+		}
 		if ce.GroupLang != "" && ce.GroupLang != "ar" && ce.GroupLang != "en" {
 			ps.add(at+".group_lang", "%q: want ar or en", ce.GroupLang)
 		}
