@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shakwa/shakwa"
 	"github.com/shakwa/shakwa/bot"
 )
 
@@ -65,6 +66,42 @@ func TestEscalationTwoRunners(t *testing.T) {
 	for once, n := range out.calls {
 		if n != 1 {
 			t.Errorf("%s queued %d times", once, n)
+		}
+	}
+}
+
+// TestEscalationRacingClose: the supervisor's step of a ticket's
+// resolution deadline runs while its holder resolves it: the ticket ends
+// resolved, and the supervisor hears of it at most once, whichever came
+// first.
+func TestEscalationRacingClose(t *testing.T) {
+	w := newWorldWith(t, strings.Replace(testConfig, "limits: {duplicate_within: 0s}",
+		"limits: {duplicate_within: 0s, open_tickets: 100, tickets_per_day: 100}", 1))
+	ctx := context.Background()
+	for round := range 20 {
+		w.wait(time.Minute) // within the citizen's messages a minute
+		id := w.fileComplaint(citizen, "KRM")
+		w.do(fatima, bot.Message{Chat: "-1001", Button: "claim:" + id})
+		_, resolve := w.h.model.Deadlines("KRM", "waiting", w.ticket(id).Created)
+		now := resolve
+		h := New(w.h.cfg, w.store, w.h.text, func() time.Time { return now }, slog.New(slog.DiscardHandler), Options{})
+		var rs bot.Replies
+		var wg sync.WaitGroup
+		wg.Go(func() { h.RunJob(ctx, &rs, &shakwa.Job{Kind: JobSLA, Key: id, Due: resolve}) })
+		wg.Go(func() {
+			if _, err := w.store.Resolve(ctx, id, shakwa.Staff{ID: fatima.id, Name: fatima.name}, "تمت المعالجة", now); err != nil {
+				t.Error(err)
+			}
+		})
+		wg.Wait()
+		if rs.Err != nil {
+			t.Fatalf("round %d: the job failed: %v", round, rs.Err)
+		}
+		if got := w.ticket(id); got.Status != shakwa.StatusResolved {
+			t.Errorf("round %d: ticket %s; want resolved", round, got.Status)
+		}
+		if n := len(find(rs.List, noura.id, id)); n > 1 {
+			t.Errorf("round %d: the supervisor heard %d times", round, n)
 		}
 	}
 }
