@@ -103,8 +103,9 @@ type Limits struct {
 	// TicketsPerDay is how many a citizen may file in 24 hours. Default 10.
 	TicketsPerDay int `yaml:"tickets_per_day"`
 	// MessagesPerMinute is how many messages a citizen's chat is answered
-	// in a minute; past it what they send is still taken, and they are
-	// asked once to slow down. Default 20.
+	// in a minute; past it what they send is still taken, they are asked
+	// once to slow down, and the rest of the minute goes unanswered.
+	// Default 20.
 	MessagesPerMinute int `yaml:"messages_per_minute"`
 	// DuplicateWithin is how recent an open ticket at the same centre and
 	// category must be for a new complaint to be asked whether it is the

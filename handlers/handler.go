@@ -175,7 +175,7 @@ func (h *Handler) Handle(ctx context.Context, w bot.Responder, m *bot.Message) {
 }
 
 // countMessage counts a citizen's message in the minute; past the limit
-// it is still handled, but its answers to them are held back but for one
+// it is still handled, but its answers to them are left out, but for one
 // word asking them to slow down (see flush).
 func (h *Handler) countMessage(ctx context.Context, c *conv) {
 	n, err := h.store.Count(ctx, "msg:"+c.id, time.Minute, h.now())
@@ -289,7 +289,7 @@ func (c *conv) flush(w bot.Responder) {
 	for _, r := range c.out {
 		own := r.Channel == c.m.Channel && r.Chat == c.m.Chat
 		if own && c.flood > 0 {
-			continue // held back: they are asked to slow down
+			continue // left out: they are asked to slow down
 		}
 		if r.Lang == "" && own {
 			r.Lang = c.lang
