@@ -168,7 +168,9 @@ func (h *Handler) Handle(ctx context.Context, w bot.Responder, m *bot.Message) {
 		h.group(ctx, c)
 		return
 	}
-	if c.person == nil {
+	if c.person == nil && m.Button == "" {
+		// Presses answer what the bot asked; what floods is what is typed
+		// or sent.
 		h.countMessage(ctx, c)
 	}
 	h.private(ctx, c)

@@ -284,10 +284,11 @@ func TestGroupLanguage(t *testing.T) {
 	}
 }
 
-// TestFloodLimit: past limits.messages_per_minute a citizen is asked once
-// to slow down and hears nothing more that minute, but what they send is
-// still taken: their presses moved the complaint on. Others are answered
-// as ever, and a minute later so are they.
+// TestFloodLimit: past limits.messages_per_minute of typed messages a
+// citizen is asked once to slow down and hears nothing more that minute,
+// but what they send is still taken: the description they typed is in
+// the summary a minute later. Presses do not count, others are answered
+// as ever.
 func TestFloodLimit(t *testing.T) {
 	w := newWorld(t)
 	for i := range 20 {
@@ -295,20 +296,23 @@ func TestFloodLimit(t *testing.T) {
 			t.Fatalf("message %d: %q; want the menu", i+1, texts(rs))
 		}
 	}
-	rs := w.press(citizen, menuComplaint)
-	if len(rs) != 2 || !rs[0].Notice || !strings.Contains(rs[1].Text, "تمهّل") {
-		t.Errorf("message 21: %q; want the press answered and one word to slow down", texts(rs))
-	}
-	for _, data := range []string{"centre:KRM", "cat:waiting"} {
-		if rs := w.press(citizen, data); len(rs) != 1 || !rs[0].Notice {
-			t.Errorf("press %s past the limit: %q; want only the press answered", data, texts(rs))
+	for _, data := range []string{menuComplaint, "centre:KRM", "cat:waiting"} {
+		if rs := w.press(citizen, data); len(rs) != 2 {
+			t.Errorf("press %s: %q; want it answered with the next question", data, texts(rs))
 		}
+	}
+	rs := w.text(citizen, "انتظرت أكثر من ساعتين دون أن يُنادى رقمي")
+	if len(rs) != 1 || !strings.Contains(rs[0].Text, "تمهّل") {
+		t.Errorf("message 21: %q; want one word to slow down", texts(rs))
+	}
+	if rs := w.text(citizen, "مرحبا"); len(rs) != 0 {
+		t.Errorf("message 22: %q; want nothing", texts(rs))
 	}
 	if rs := w.text(other, "hello"); len(find(rs, other.id, "How can we help")) != 1 {
 		t.Errorf("another citizen: %q; want the menu", texts(rs))
 	}
 	w.wait(time.Minute)
-	if rs := w.text(citizen, "انتظرت أكثر من ساعتين دون أن يُنادى رقمي"); len(find(rs, citizen.id, "رقم هاتفك")) != 1 {
-		t.Errorf("a minute later: %q; want the phone question, the presses having been taken", texts(rs))
+	if rs := w.press(citizen, "skip"); len(find(rs, citizen.id, "دون أن يُنادى رقمي")) != 1 {
+		t.Errorf("a minute later: %q; want the summary with the description typed during the flood", texts(rs))
 	}
 }
