@@ -159,9 +159,12 @@ func (h *Handler) replay(ctx context.Context, c *conv) bool {
 func (h *Handler) confirmFiled(c *conv, t *shakwa.Ticket) {
 	data := h.ticketData(c.lang, t)
 	sla := h.model.Target(t.Centre, t.Category)
-	data["Response"] = h.duration(c.lang, sla.Claim)
-	data["Resolve"] = h.duration(c.lang, sla.Resolve)
-	data["Working"] = !sla.Clock.EveryHour()
+	working := !sla.Clock.EveryHour()
+	span := h.duration
+	if working {
+		span = h.workingDuration
+	}
+	data["Response"], data["Resolve"], data["Working"] = span(c.lang, sla.Claim), span(c.lang, sla.Resolve), working
 	c.Reply(c.reply(c.t("complaint.done", data), [][]flows.Choice{{{Key: "menu.home", Data: menuHome}}}))
 	h.notify.Card(c, t)
 }

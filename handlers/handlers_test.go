@@ -316,3 +316,17 @@ func TestFloodLimit(t *testing.T) {
 		t.Errorf("a minute later: %q; want the summary with the description typed during the flood", texts(rs))
 	}
 }
+
+// TestConfirmationInWorkingHours: a centre counting working hours, and a
+// category with a target of its own, say so in the citizen's
+// confirmation, in hours: two "days" of working time are not two days.
+func TestConfirmationInWorkingHours(t *testing.T) {
+	cfg := strings.Replace(testConfig, "reopen_days: 7\n", "reopen_days: 7\nworking_hours: {monday: 07:30-15:30, sunday: 07:30-15:30}\n", 1)
+	cfg = strings.Replace(cfg, `name: {ar: "طول فترة الانتظار", en: "Waiting time"}`, `name: {ar: "طول فترة الانتظار", en: "Waiting time"}`+"\n    sla: {claim: 10m}", 1)
+	w := newWorldWith(t, cfg)
+	w.toSummary(citizen, "KRM")
+	rs := w.press(citizen, "confirm")
+	if len(find(rs, citizen.id, "خلال 10 دقائق، ونسعى لمعالجته خلال 48 ساعة من ساعات العمل")) != 1 {
+		t.Errorf("confirmation: %q; want the category's 10 minutes and 48 working hours", texts(rs))
+	}
+}

@@ -184,8 +184,19 @@ func (h words) ago(lang string, t time.Time) string {
 
 // duration renders d in the largest whole unit, with Arabic plural forms.
 func (h words) duration(lang string, d time.Duration) string {
+	return h.durationIn(lang, d, 48*time.Hour)
+}
+
+// workingDuration renders a target counted in working hours: in hours
+// however long, since a "day" of working time is not a day.
+func (h words) workingDuration(lang string, d time.Duration) string {
+	return h.durationIn(lang, d, time.Duration(1<<62))
+}
+
+// durationIn renders d in days from days on, else in hours or minutes.
+func (h words) durationIn(lang string, d, days time.Duration) string {
 	switch {
-	case d >= 48*time.Hour:
+	case d >= days:
 		return h.text.Text(lang, "dur.days", map[string]any{"Count": int(d / (24 * time.Hour))})
 	case d >= time.Hour:
 		return h.text.Text(lang, "dur.hours", map[string]any{"Count": int(d / time.Hour)})
