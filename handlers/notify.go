@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -80,17 +81,21 @@ func (n *Notifier) Holder(ctx context.Context, w Replier, t *shakwa.Ticket, key 
 	if t.Holder.ID == "" {
 		return nil
 	}
-	to := n.staffAddress(t.Holder.ID)
+	return n.Staff(ctx, w, t.Holder.ID, t, key, extra)
+}
+
+// Staff tells staff member id (a supervisor, a manager), privately and in
+// their language, the message key about t, with buttons.
+func (n *Notifier) Staff(ctx context.Context, w Replier, id string, t *shakwa.Ticket, key string, extra map[string]any, rows ...[]flows.Choice) error {
+	to := n.staffAddress(id)
 	lang, err := n.langOf(ctx, to, "")
 	if err != nil {
 		return err
 	}
 	data := n.ticketData(lang, t)
-	for k, v := range extra {
-		data[k] = v
-	}
+	maps.Copy(data, extra)
 	w.Reply(bot.Reply{Channel: to.Channel, Chat: to.Chat, Ref: refTicket + t.ID, Lang: lang,
-		Text: n.text.Text(lang, key, data)})
+		Text: n.text.Text(lang, key, data), Buttons: n.renderButtons(lang, rows)})
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/shakwa/shakwa"
 	"github.com/shakwa/shakwa/bot"
 	"github.com/shakwa/shakwa/config"
+	"github.com/shakwa/shakwa/flows"
 )
 
 // SLA job kinds.
@@ -178,18 +179,16 @@ func (h *Handler) remind(ctx context.Context, w bot.Responder, t *shakwa.Ticket,
 // deadline: how long, how old it is, who holds it, with a button to open
 // it.
 func (h *Handler) escalate(ctx context.Context, w bot.Responder, t *shakwa.Ticket, st slaStep, p config.Person) error {
-	to := h.notify.staffAddress(strconv.FormatInt(p.Telegram, 10))
-	lang, err := h.notify.langOf(ctx, to, "")
-	if err != nil {
-		return err
-	}
 	key := "sla.late_claim"
 	if st.resolve {
 		key = "sla.late_resolve"
 	}
-	w.Reply(bot.Reply{Channel: to.Channel, Chat: to.Chat, Lang: lang, Text: h.text.Text(lang, key, h.ticketData(lang, t)),
-		Buttons: [][]bot.Button{{{Label: h.text.Text(lang, "button.show", nil), Data: "show:" + t.ID}}}})
-	return nil
+	return h.notify.Staff(ctx, w, strconv.FormatInt(p.Telegram, 10), t, key, nil, showChoice(t.ID))
+}
+
+// showChoice is the button that shows ticket id to staff who oversee it.
+func showChoice(id string) []flows.Choice {
+	return []flows.Choice{{Key: "button.show", Data: "show:" + id}}
 }
 
 // overdueItem is an open ticket near or past its deadline.
@@ -288,13 +287,18 @@ func (h *Handler) overseen(c *conv) ([]string, bool) {
 	if c.person == nil || c.person.Role == shakwa.RoleStaff {
 		return nil, false
 	}
+	return h.servedBy(*c.person), true
+}
+
+// servedBy are the codes of the centres p works for.
+func (h *Handler) servedBy(p config.Person) []string {
 	var out []string
 	for _, ce := range h.cfg.Centres {
-		if c.person.Serves(ce.Code) {
+		if p.Serves(ce.Code) {
 			out = append(out, ce.Code)
 		}
 	}
-	return out, true
+	return out
 }
 
 // sendOverdue is JobOverdue: one summary for the person keyed, when
@@ -308,13 +312,7 @@ func (h *Handler) sendOverdue(ctx context.Context, w bot.Responder, key string) 
 	if !ok || p.Role == shakwa.RoleStaff {
 		return nil
 	}
-	var centres []string
-	for _, ce := range h.cfg.Centres {
-		if p.Serves(ce.Code) {
-			centres = append(centres, ce.Code)
-		}
-	}
-	items, err := h.overdue(ctx, centres)
+	items, err := h.overdue(ctx, h.servedBy(p))
 	if err != nil || len(items) == 0 {
 		return err
 	}

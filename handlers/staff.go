@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -428,20 +427,12 @@ func (h *Handler) deliveryFailed(ctx context.Context, c *conv) {
 	// The centre's supervisors hear of it too: the holder may be away,
 	// and nobody holds a new ticket.
 	for _, p := range h.ladder(t.Centre, config.ToSupervisors) {
-		id := strconv.FormatInt(p.Telegram, 10)
-		if id == t.Holder.ID {
-			continue
+		if id := strconv.FormatInt(p.Telegram, 10); id != t.Holder.ID {
+			if err := h.notify.Staff(ctx, c, id, t, key, extra, showChoice(t.ID)); err != nil {
+				c.failQuietly(ctx, err)
+				return
+			}
 		}
-		to := h.notify.staffAddress(id)
-		lang, err := h.notify.langOf(ctx, to, "")
-		if err != nil {
-			c.failQuietly(ctx, err)
-			return
-		}
-		data := h.ticketData(lang, t)
-		maps.Copy(data, extra)
-		c.Reply(bot.Reply{Channel: to.Channel, Chat: to.Chat, Lang: lang, Text: h.text.Text(lang, key, data),
-			Buttons: [][]bot.Button{{{Label: h.text.Text(lang, "button.show", nil), Data: "show:" + t.ID}}}})
 	}
 }
 
