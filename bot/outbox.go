@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -174,10 +175,13 @@ func (o *Outbox) Enqueue(ctx context.Context, once string, keep time.Duration, r
 	return fresh, nil
 }
 
-// split cuts each reply into its channel's messages.
+// split cuts each reply into its channel's messages, its words marked to
+// read in its language's direction (see Directed): every message passes
+// here.
 func (o *Outbox) split(replies []Reply) []Reply {
 	var out []Reply
 	for _, r := range replies {
+		r = directed(r)
 		if sp, ok := o.channels[r.Channel].(Splitter); ok && !r.Notice {
 			out = append(out, sp.Split(r)...)
 			continue
@@ -185,6 +189,25 @@ func (o *Outbox) split(replies []Reply) []Reply {
 		out = append(out, r)
 	}
 	return out
+}
+
+// directed marks r's text and buttons for r's language (see Directed).
+func directed(r Reply) Reply {
+	rtl := RTL(r.Lang)
+	r.Text = Directed(r.Text, rtl)
+	r.ContactLabel = Directed(r.ContactLabel, rtl)
+	if len(r.Buttons) > 0 {
+		rows := make([][]Button, len(r.Buttons))
+		for i, row := range r.Buttons {
+			rows[i] = slices.Clone(row)
+			for j := range rows[i] {
+				rows[i][j].Label = Directed(rows[i][j].Label, rtl)
+				rows[i][j].Short = Directed(rows[i][j].Short, rtl)
+			}
+		}
+		r.Buttons = rows
+	}
+	return r
 }
 
 // channelOf names a queue for errors and logs without its chat: the

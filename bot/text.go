@@ -2,6 +2,8 @@ package bot
 
 import (
 	"strings"
+
+	"golang.org/x/text/unicode/bidi"
 	"unicode"
 	"unicode/utf8"
 )
@@ -35,14 +37,20 @@ func TextWidth(s string, w Width) int {
 // falls in the second half of the part, else at a space, else at a line
 // break or space anywhere, else between two characters (never inside a
 // letter with its marks, an emoji sequence or a surrogate pair). Parts are
-// trimmed of surrounding white space; blank parts are dropped.
+// trimmed of surrounding white space; blank parts are dropped. A part of
+// a right-to-left text (see Directed) starts right to left too.
 func SplitText(text string, limit int, w Width) []string {
 	var parts []string
 	rest := strings.TrimSpace(text)
+	rtl := startsRTL(rest)
 	for rest != "" {
-		cut := PrefixWithin(rest, limit, w)
+		lim, mark := limit, ""
+		if rtl && len(parts) > 0 && !startsRTL(rest) {
+			lim, mark = limit-w(rlm), string(rlm)
+		}
+		cut := PrefixWithin(rest, lim, w)
 		if cut == len(rest) {
-			parts = append(parts, rest)
+			parts = append(parts, mark+rest)
 			break
 		}
 		if i := breakAt(rest[:cut]); i > 0 {
@@ -52,11 +60,18 @@ func SplitText(text string, limit int, w Width) []string {
 		}
 		head, tail := rest[:cut], rest[cut:]
 		if h := strings.TrimRightFunc(head, unicode.IsSpace); h != "" {
-			parts = append(parts, h)
+			parts = append(parts, mark+h)
 		}
 		rest = strings.TrimLeftFunc(tail, unicode.IsSpace)
 	}
 	return parts
+}
+
+// startsRTL reports whether the first line of s is laid out right to left.
+func startsRTL(s string) bool {
+	line, _, _ := strings.Cut(s, "\n")
+	c := firstStrong([]rune(line))
+	return c == bidi.R || c == bidi.AL
 }
 
 // CutText cuts s to at most limit and returns the head and what is left,

@@ -148,6 +148,13 @@ func (h *Handler) Notifier() *Notifier { return h.notify }
 
 // Handle answers m; see bot.Handler.
 func (h *Handler) Handle(ctx context.Context, w bot.Responder, m *bot.Message) {
+	if plain := bot.Undirected(m.Text); plain != m.Text {
+		// Marks the bot put in a ticket number or command come back when
+		// it is copied: read what was typed without them.
+		own := *m
+		own.Text = plain
+		m = &own
+	}
 	c := h.conv(ctx, m)
 	defer c.flush(w)
 	if c.failed != nil {

@@ -11,10 +11,12 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/shakwa/shakwa"
 	"github.com/shakwa/shakwa/bot"
 	"github.com/shakwa/shakwa/config"
+	"github.com/shakwa/shakwa/internal/bidicheck"
 	"github.com/shakwa/shakwa/locales"
 	"github.com/shakwa/shakwa/storage"
 	"github.com/shakwa/shakwa/storage/storagetest"
@@ -218,6 +220,7 @@ func (w *world) deliver(r bot.Reply) {
 		}
 	}
 	w.lastIDs[chat] = id
+	w.checkDirection(r)
 	verb := "→"
 	if r.Edit {
 		verb = "✎"
@@ -240,6 +243,29 @@ func (w *world) deliver(r bot.Reply) {
 	}
 	for _, a := range r.Attachments {
 		fmt.Fprintf(&w.script, "   📎 %s %s\n", a.Kind, a.ID)
+	}
+}
+
+// checkDirection fails the test when r, as the outbox marks it for its
+// language, would read wrong in a right-to-left client, or has Arabic in
+// it and no language to mark it by.
+func (w *world) checkDirection(r bot.Reply) {
+	w.t.Helper()
+	texts := []string{r.Text}
+	for _, row := range r.Buttons {
+		for _, b := range row {
+			texts = append(texts, b.Label)
+		}
+	}
+	for _, text := range texts {
+		if r.Lang == "" && strings.ContainsFunc(text, func(c rune) bool { return unicode.Is(unicode.Arabic, c) }) {
+			w.t.Errorf("reply to %s in Arabic without its language, so left unmarked: %q", r.Chat, text)
+		}
+		if bot.RTL(r.Lang) {
+			if p := bidicheck.Problems(bot.Directed(text, true)); len(p) > 0 {
+				w.t.Errorf("reply to %s reads wrong: %v", r.Chat, p)
+			}
+		}
 	}
 }
 

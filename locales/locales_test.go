@@ -4,6 +4,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/shakwa/shakwa/bot"
+	"github.com/shakwa/shakwa/internal/bidicheck"
 )
 
 // sample has a value for every template field any message uses.
@@ -63,6 +66,38 @@ func TestEveryMessageRenders(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestArabicReadsRight renders every Arabic message, marked as every
+// reply is on its way out (bot.Directed), and reads it as a right-to-left
+// client shows it: each line right to left, each ticket number, command
+// and phone number in the order written.
+func TestArabicReadsRight(t *testing.T) {
+	b, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	misread := 0
+	for _, key := range b.Keys("ar") {
+		data := map[string]any{"Count": 3}
+		for k, v := range sample {
+			data[k] = v
+		}
+		got, err := b.Render("ar", key, data)
+		if err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+		if len(bidicheck.Problems(got)) > 0 {
+			misread++
+		}
+		if p := bidicheck.Problems(bot.Directed(got, true)); len(p) > 0 {
+			t.Errorf("%s reads wrong: %v", key, p)
+		}
+	}
+	t.Logf("%d Arabic messages would read wrong unmarked", misread)
+	if misread == 0 {
+		t.Error("no Arabic message reads wrong unmarked: the check is blind")
 	}
 }
 

@@ -125,8 +125,8 @@ func staffCloses(t *testing.T, s *tab, base, claimed string) {
 	s.do("wait for the card to lose its claim button",
 		chromedp.WaitNotPresent(chromedp.CSS(group+` [data-testid=button][data-data="`+claim+`"]`)))
 	get(s, "wait for the notice that the claim worked", chromedp.Poll[bool](
-		`!document.querySelector('[data-testid=toast]').hidden && document.querySelector('[data-testid=toast]').textContent === `+
-			jsString(claimed), chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(stepTimeout)))
+		`!document.querySelector('[data-testid=toast]').hidden && document.querySelector('[data-testid=toast]').textContent`+
+			unmarked+` === `+jsString(claimed), chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(stepTimeout)))
 	s.press(private, "close:"+exampleTicket, want{text: []string{exampleTicket}, data: []string{"cancel"}})
 	s.write(private, resolution, want{text: []string{exampleTicket}})
 }
@@ -397,8 +397,10 @@ const findBubble = `(pane, after, texts = [], data = []) => {
 	for (let i = after; i < bubbles.length; i++) {
 		const b = bubbles[i];
 		const buttons = Array.from(b.querySelectorAll('[data-testid=button]'), (x) => x.dataset.data);
-		if (texts.every((s) => b.textContent.includes(s)) && data.every((d) => buttons.includes(d))) {
-			return b.textContent;
+		// As read: without the invisible direction marks the bot sends.
+		const text = b.textContent` + unmarked + `;
+		if (texts.every((s) => text.includes(s)) && data.every((d) => buttons.includes(d))) {
+			return text;
 		}
 	}
 	return '';
@@ -449,6 +451,10 @@ func (c *tab) shows(pane string) string {
 	}
 	return strings.Join(texts, "\n")
 }
+
+// unmarked is JavaScript to follow a string with: it removes the invisible
+// direction marks the bot sends, leaving the text as read.
+const unmarked = `.replace(/[\u200e\u200f\u061c\u2060\u2066-\u2069\u202a-\u202e]/g, '')`
 
 // jsString quotes s for JavaScript.
 func jsString(s string) string {

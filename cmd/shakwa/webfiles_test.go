@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shakwa/shakwa/bot"
 	"github.com/shakwa/shakwa/bot/telegram/telegramtest"
 )
 
@@ -258,6 +259,7 @@ func (c *webChat) read(ctx context.Context, body io.Reader) {
 		if m.Mine {
 			continue
 		}
+		m.Text = bot.Undirected(m.Text) // as read
 		select {
 		case c.mails <- m:
 		case <-ctx.Done():

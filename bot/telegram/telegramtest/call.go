@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shakwa/shakwa/bot"
 )
 
 // Call is one request the Server received.
@@ -31,11 +33,12 @@ type Call struct {
 // ChatID returns the chat_id parameter.
 func (c Call) ChatID() string { return c.Fields["chat_id"] }
 
-// Text returns the text parameter.
-func (c Call) Text() string { return c.Fields["text"] }
+// Text returns the text parameter as its reader reads it: without the
+// invisible direction marks it was sent with (Fields["text"] has them).
+func (c Call) Text() string { return bot.Undirected(c.Fields["text"]) }
 
-// Caption is the caption of a photo or document sent.
-func (c Call) Caption() string { return c.Fields["caption"] }
+// Caption is the caption of a photo or document sent, read as Text is.
+func (c Call) Caption() string { return bot.Undirected(c.Fields["caption"]) }
 
 // Button is one keyboard button of a message sent: an inline button with
 // its CallbackData, or a reply keyboard button that may request the

@@ -31,6 +31,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/shakwa/shakwa/bot"
 )
 
 // Version is the Graph API version the Server answers under.
@@ -51,9 +53,13 @@ type Call struct {
 	At     time.Time
 }
 
-// Text is the message's text: text.body, an interactive body, a caption or
-// a template's name.
-func (c Call) Text() string {
+// Text is the message's text as its reader reads it (without the
+// invisible direction marks it was sent with): text.body, an interactive
+// body, a caption or a template's name.
+func (c Call) Text() string { return bot.Undirected(c.raw()) }
+
+// raw is Text as sent, with its direction marks.
+func (c Call) raw() string {
 	switch c.Type {
 	case "text":
 		return Str(c.Body, "text", "body")
