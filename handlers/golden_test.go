@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -235,4 +236,41 @@ func TestDuplicatesAndLimitsArabic(t *testing.T) {
 		t.Errorf("%d tickets past the limit of open ones; want 2", n)
 	}
 	golden.Check(t, "duplicate_ar.golden", w.script.String())
+}
+
+// TestStaffWritesArabic: what a staff member writes in their private chat
+// answers the request they hold; with two, they are asked which, and the
+// text waits for the choice (a second press sends nothing twice); with
+// none, they are told it reaches nobody, not shown the citizens' menu.
+// testdata/staff_writes_ar.golden.
+func TestStaffWritesArabic(t *testing.T) {
+	w := newWorld(t)
+	w.text(fatima, "صباح الخير")
+	first := w.fileComplaint(citizen, "KRM")
+	w.do(fatima, bot.Message{Chat: "-1001", Button: "claim:" + first})
+	w.text(fatima, "نعتذر عن الانتظار، سنراجع نظام الأرقام اليوم.")
+	second := w.fileComplaint(citizen, "KRM")
+	w.do(fatima, bot.Message{Chat: "-1001", Button: "claim:" + second})
+	w.text(fatima, "هل يمكنك إرسال صورة الإيصال؟")
+	w.press(fatima, "answer:"+second)
+	w.press(fatima, "answer:"+second)
+	w.text(fatima, "نص لن يُرسل")
+	w.press(fatima, "answer:-")
+	var replies []string
+	for _, id := range []string{first, second} {
+		es, err := w.store.Events(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range es {
+			if e.Kind == "reply" {
+				replies = append(replies, id+": "+e.Text)
+			}
+		}
+	}
+	want := []string{first + ": نعتذر عن الانتظار، سنراجع نظام الأرقام اليوم.", second + ": هل يمكنك إرسال صورة الإيصال؟"}
+	if !slices.Equal(replies, want) {
+		t.Errorf("replies on the tickets: %q; want %q", replies, want)
+	}
+	golden.Check(t, "staff_writes_ar.golden", w.script.String())
 }

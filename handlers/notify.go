@@ -61,7 +61,7 @@ func (n *Notifier) Citizen(ctx context.Context, w Replier, t *shakwa.Ticket, key
 		data[k] = v
 	}
 	w.Reply(bot.Reply{Channel: p.Address.Channel, Chat: p.Address.Chat, Ref: refTicket + t.ID, Lang: lang,
-		Text: n.text.Text(lang, key, data), Buttons: n.renderButtons(lang, rows)})
+		Text: n.text.Text(lang, n.keyFor(key, p.Address.Channel), data), Buttons: n.renderButtons(lang, rows)})
 	return nil
 }
 
@@ -95,7 +95,7 @@ func (n *Notifier) Staff(ctx context.Context, w Replier, id string, t *shakwa.Ti
 	data := n.ticketData(lang, t)
 	maps.Copy(data, extra)
 	w.Reply(bot.Reply{Channel: to.Channel, Chat: to.Chat, Ref: refTicket + t.ID, Lang: lang,
-		Text: n.text.Text(lang, key, data), Buttons: n.renderButtons(lang, rows)})
+		Text: n.text.Text(lang, n.keyFor(key, to.Channel), data), Buttons: n.renderButtons(lang, rows)})
 	return nil
 }
 
@@ -171,7 +171,7 @@ func (n *Notifier) Ticket(ctx context.Context, w Replier, to shakwa.Address, t *
 	if t.Phone == "" {
 		data["Phone"] = n.text.Text(lang, "summary.no_phone", nil)
 	}
-	text := n.text.Text(lang, "ticket.full", data)
+	text := n.text.Text(lang, n.keyFor("ticket.full", to.Channel), data)
 	extra, err := n.additions(ctx, t.ID)
 	if err != nil {
 		return err

@@ -59,7 +59,7 @@ func (h *Handler) private(ctx context.Context, c *conv) {
 		h.menu(c, "")
 		return
 	}
-	if h.followTyped(ctx, c, text) || h.relay(ctx, c) {
+	if h.followTyped(ctx, c, text) || h.staffAnswer(ctx, c) || h.relay(ctx, c) {
 		return
 	}
 	if h.text.Is("words.hello", text) {
@@ -122,7 +122,7 @@ func (h *Handler) help(c *conv) {
 	if c.person != nil {
 		key = "help." + string(c.person.Role)
 	}
-	c.say(key, nil)
+	c.say(key, map[string]any{"ReplyHint": c.t(c.h.keyFor("help.reply_hint", c.m.Channel), nil)})
 }
 
 // menu shows the main menu, after the message key (if any).

@@ -118,6 +118,16 @@ func (h *Handler) menuButtons(c *conv, p flows.Prompt) [][]bot.Button {
 	return rows
 }
 
+// keyFor is the message key for a reader on channel: key's own words for
+// that channel (key + "." + channel) where it has them, such as the web
+// chat, which has no "reply to this message".
+func (h words) keyFor(key, channel string) string {
+	if k := key + "." + channel; h.text.Has(k) {
+		return k
+	}
+	return key
+}
+
 func (h words) centreName(code, lang string) string {
 	if ce, ok := h.cfg.Centre(code); ok {
 		return ce.Name.In(lang)

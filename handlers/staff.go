@@ -55,6 +55,8 @@ func (h *Handler) staffButton(ctx context.Context, c *conv, verb, id string) boo
 		h.showTicket(ctx, c, id)
 	case "reject":
 		h.mayReject(ctx, c, id, func(t *shakwa.Ticket) { h.startFlow(ctx, c, flows.Reject, t.ID) })
+	case "answer":
+		h.answerChosen(ctx, c, id)
 	default:
 		return false
 	}

@@ -22,7 +22,7 @@ var sample = map[string]any{
 	"Day": 17, "Month": "ديسمبر", "Year": 2026, "FromMonth": "نوفمبر", "ToMonth": "ديسمبر", "FromYear": 2025,
 	"ToYear": 2026, "M": 59, "H": 1, "D": 2, "Icon": "📊", "Span": "هذا الشهر", "Dates": "1–17 ديسمبر 2026", "Centres": "3 مراكز",
 	"Old": "", "Avg": "4.35", "P": "61%", "Why": "سبب", "What": "الرضا", "Median": "ساعة", "Target": "يومان",
-	"Claim": "90%", "At": "2026-12-17 10:30", "Due": "⏱ موعد الاستلام: 2026-12-17 10:30", "By": "نورة", "Passed": true, "Of": "KRM-000001", "Place": 1, "Stars": "5.5", "Min": 10, "List": "مركز الكرامة", "Claimed": 3, "ReplyMedian": "دقيقة", "Breakdown": "",
+	"Claim": "90%", "At": "2026-12-17 10:30", "Due": "⏱ موعد الاستلام: 2026-12-17 10:30", "By": "نورة", "Passed": true, "Of": "KRM-000001", "Place": 1, "Stars": "5.5", "Min": 10, "List": "مركز الكرامة", "Claimed": 3, "ReplyMedian": "دقيقة", "Breakdown": "", "ReplyHint": "اكتب هنا",
 }
 
 func TestSameKeys(t *testing.T) {
