@@ -90,8 +90,29 @@ type Config struct {
 	Escalation Escalation `yaml:"escalation"`
 	// Limits bound what one citizen files.
 	Limits Limits `yaml:"limits"`
+	// Web is how the web chat presents itself, and where it may be
+	// embedded.
+	Web Web `yaml:"web"`
 
 	idx *index // built by Parse; nil for a Config built in code
+}
+
+// Web is the web chat's look: the bot's name in each language, its
+// colour, its logo, and the other websites that may embed it.
+type Web struct {
+	// Name is the bot's name by language, shown in the page's header and
+	// over its messages; default the page's title.
+	Name map[string]string `yaml:"name"`
+	// Colour is the page's main colour, "#rrggbb"; default a dark green.
+	// It carries white text, so it must be dark enough for that.
+	Colour string `yaml:"colour"`
+	// Logo is a PNG, JPEG or SVG file shown in the header, a path on the
+	// server (read at start).
+	Logo string `yaml:"logo"`
+	// EmbedOrigins are the websites (scheme://host[:port]) that may show
+	// the chat in their pages with the widget script; the chat's own
+	// origin always may.
+	EmbedOrigins []string `yaml:"embed_origins"`
 }
 
 // Limits bound what one citizen files, so that a flood from one person

@@ -3,6 +3,10 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
+	"net/url"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,6 +43,7 @@ func (c *Config) Validate() error {
 	if c.WorkingHours != nil {
 		checkWeek(&ps, "working_hours", *c.WorkingHours)
 	}
+	c.validateWeb(&ps)
 	if c.Limits.OpenTickets < 1 {
 		ps.add("limits.open_tickets", "%d: want at least 1", c.Limits.OpenTickets)
 	}
@@ -330,4 +335,54 @@ func isCategoryCode(s string) bool {
 		}
 	}
 	return true
+}
+
+// validateWeb checks the web chat's look and embedding.
+func (c *Config) validateWeb(ps *problems) {
+	w := c.Web
+	if w.Colour != "" && !webColour(w.Colour) {
+		ps.add("web.colour", "%q: want #rrggbb", w.Colour)
+	} else if w.Colour != "" && luminance(w.Colour) > 0.18 {
+		ps.add("web.colour", "%q: too light for white text (WCAG AA needs a contrast of 4.5)", w.Colour)
+	}
+	for lang := range w.Name {
+		if lang != "ar" && lang != "en" {
+			ps.add("web.name", "%q: want ar or en", lang)
+		}
+	}
+	if w.Logo != "" {
+		switch strings.ToLower(filepath.Ext(w.Logo)) {
+		case ".png", ".jpg", ".jpeg", ".svg":
+		default:
+			ps.add("web.logo", "%q: want a .png, .jpg or .svg file", w.Logo)
+		}
+	}
+	for i, o := range w.EmbedOrigins {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.User != nil {
+			ps.add(fmt.Sprintf("web.embed_origins[%d]", i), "%q: want scheme://host[:port], e.g. https://www.example.gov.ae", o)
+		}
+	}
+}
+
+func webColour(s string) bool {
+	if len(s) != 7 || s[0] != '#' {
+		return false
+	}
+	_, err := strconv.ParseUint(s[1:], 16, 32)
+	return err == nil
+}
+
+// luminance is the relative luminance (WCAG 2) of colour "#rrggbb".
+// White text needs it at most about 0.18 for a contrast of 4.5.
+func luminance(colour string) float64 {
+	v, _ := strconv.ParseUint(colour[1:], 16, 32)
+	lin := func(c uint64) float64 {
+		x := float64(c) / 255
+		if x <= 0.04045 {
+			return x / 12.92
+		}
+		return math.Pow((x+0.055)/1.055, 2.4)
+	}
+	return 0.2126*lin(v>>16&0xff) + 0.7152*lin(v>>8&0xff) + 0.0722*lin(v&0xff)
 }

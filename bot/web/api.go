@@ -26,8 +26,11 @@ type sendRequest struct {
 	Button string `json:"button,omitempty"`
 	Phone  string `json:"phone,omitempty"`
 	Lang   string `json:"lang,omitempty"` // the page's language
-	As     string `json:"as,omitempty"`   // demo: the person who writes
-	Chat   string `json:"chat,omitempty"` // demo: the chat they write in
+	// ReplyTo is the id of the bot's message the text answers (the
+	// page's "reply" on a message), "" for none.
+	ReplyTo string `json:"reply_to,omitempty"`
+	As      string `json:"as,omitempty"`   // demo: the person who writes
+	Chat    string `json:"chat,omitempty"` // demo: the chat they write in
 }
 
 // Limits of a request's fields, in bytes.
@@ -70,6 +73,8 @@ func parseSend(body []byte) (sendRequest, error) {
 		return sendRequest{}, fmt.Errorf("%w: phone", errRequest)
 	case !validLang(req.Lang):
 		return sendRequest{}, fmt.Errorf("%w: lang", errRequest)
+	case len(req.ReplyTo) > maxClientID || req.ReplyTo != "" && req.Text == "":
+		return sendRequest{}, fmt.Errorf("%w: reply_to", errRequest)
 	case len(req.As) > maxName || len(req.Chat) > maxName:
 		return sendRequest{}, fmt.Errorf("%w: as or chat", errRequest)
 	}
@@ -154,7 +159,7 @@ func (c *Channel) serveSend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m := c.message(r, visitor, req.ID, req.Lang, sp)
-	m.Text, m.Button, m.Phone = req.Text, req.Button, req.Phone
+	m.Text, m.Button, m.Phone, m.ReplyTo = req.Text, req.Button, req.Phone, req.ReplyTo
 	if req.Button != "" {
 		m.ButtonToken = req.ID // a Notice answering it carries this back
 	}
@@ -230,6 +235,7 @@ var uploadKinds = map[string]string{
 // upload is a read multipart upload.
 type upload struct {
 	id, caption, lang, as, chat string
+	replyTo                     string
 	name, mime                  string
 	data                        []byte
 }
@@ -260,7 +266,7 @@ func (c *Channel) serveUpload(w http.ResponseWriter, r *http.Request) {
 	att := []shakwa.Attachment{{Kind: uploadKinds[up.mime], ID: id, From: Name, File: id, Name: up.name,
 		Mime: up.mime, Size: size}}
 	m := c.message(r, visitor, up.id, up.lang, sp)
-	m.Text, m.Attachments = up.caption, att
+	m.Text, m.Attachments, m.ReplyTo = up.caption, att, up.replyTo
 	echo := c.echo(up.id, sp)
 	echo.Text, echo.Attachments = up.caption, c.fileLinks(sp.chat, att)
 	c.accept(w, r, m, echo)
@@ -280,7 +286,8 @@ func (c *Channel) readUpload(w http.ResponseWriter, r *http.Request) (up upload,
 		return upload{}, status, err
 	case files != 1 || len(up.data) == 0:
 		return upload{}, http.StatusBadRequest, fmt.Errorf("%w: want one file", errRequest)
-	case !validClientID(up.id) || !validLang(up.lang) || len(up.as) > maxName || len(up.chat) > maxName:
+	case !validClientID(up.id) || !validLang(up.lang) || len(up.as) > maxName || len(up.chat) > maxName ||
+		len(up.replyTo) > maxClientID:
 		return upload{}, http.StatusBadRequest, fmt.Errorf("%w: fields", errRequest)
 	}
 	up.mime, _, _ = strings.Cut(http.DetectContentType(up.data), ";")
@@ -290,8 +297,8 @@ func (c *Channel) readUpload(w http.ResponseWriter, r *http.Request) (up upload,
 	return up, 0, nil
 }
 
-// readParts reads the parts "file", "id", "caption", "lang", "as" and
-// "chat", each within its limit, and counts the files.
+// readParts reads the parts "file", "id", "caption", "lang", "as",
+// "chat" and "reply_to", each within its limit, and counts the files.
 func (c *Channel) readParts(mr *multipart.Reader) (up upload, files, status int, err error) {
 	for {
 		p, err := mr.NextPart()
@@ -327,6 +334,8 @@ func (c *Channel) readParts(mr *multipart.Reader) (up upload, files, status int,
 			up.as = v
 		case "chat":
 			up.chat = v
+		case "reply_to":
+			up.replyTo = v
 		}
 	}
 }

@@ -18,10 +18,12 @@ type Demo struct {
 // DemoPerson is one configured person and the chats they have with the
 // bot.
 type DemoPerson struct {
-	ID    string     `json:"id"` // the person's configured id, e.g. "111"
-	Name  string     `json:"name"`
-	Role  string     `json:"role"` // in words, for the list
-	Chats []DemoChat `json:"chats"`
+	ID   string `json:"id"` // the person's configured id, e.g. "111"
+	Name string `json:"name"`
+	Role string `json:"role"` // in words, for the list
+	// Serves names the centres they work for, in words.
+	Serves string     `json:"serves,omitempty"`
+	Chats  []DemoChat `json:"chats"`
 }
 
 // DemoChat is a chat a DemoPerson writes in: their private chat with the

@@ -43,10 +43,18 @@ const defaultLang = "ar"
 //	staff_link     (demo) the link from the citizen page to the staff page
 //	people         (demo) the list of people to act as
 //	choose_person  (demo) the hint before a person is chosen
+//	reply          the action on a message that answers it
+//	replying       over the message being answered, above the box
+//	cancel         drops that answer's link
+//	sent, retry    a message of one's own taken, and sending one again
+//	too_long       a text over MaxText, kept in the box ({{.Max}})
+//	close          closes the chat in another site's frame
+//	open_chat      the widget's button on another site
 func LabelKeys() []string {
 	return []string{"title", "conversation", "type_here", "send", "attach", "remove_file", "file",
 		"new_messages", "reconnecting", "connection_lost", "not_sent", "too_big", "wrong_type",
-		"slow_down", "lang_name", "staff_link", "people", "choose_person"}
+		"slow_down", "lang_name", "staff_link", "people", "choose_person", "reply", "replying",
+		"cancel", "sent", "retry", "too_long", "close", "open_chat"}
 }
 
 //go:embed static
@@ -128,7 +136,15 @@ type pageData struct {
 	Lang, Dir, Base, Version string
 	Demo                     bool
 	Others                   []langLink // the page in the other languages
-	labels                   map[string]string
+	// Name is the bot's name, Colour the main colour ("" for the page's
+	// own), Logo whether there is one; MaxText the longest text taken.
+	Name, Colour string
+	Logo         bool
+	MaxText      int
+	// Embed is the page shown in another site's frame (?embed=1): a
+	// compact header with a close button.
+	Embed  bool
+	labels map[string]string
 }
 
 type langLink struct{ Lang, Dir, Name string }
@@ -172,7 +188,12 @@ func (c *Channel) serveStaff(w http.ResponseWriter, r *http.Request) {
 func (c *Channel) render(w http.ResponseWriter, r *http.Request, page string) string {
 	lang := c.pageLang(r)
 	d := pageData{Lang: lang, Dir: dir(lang), Base: basePath, Version: c.assets.version,
-		Demo: c.demo != nil, labels: c.labelsFor(lang)}
+		Demo: c.demo != nil, labels: c.labelsFor(lang), Colour: c.brand.Colour, Logo: len(c.brand.Logo) > 0,
+		MaxText: c.maxText, Embed: r.URL.Query().Get("embed") == "1"}
+	d.Name = c.brand.Name[lang]
+	if d.Name == "" {
+		d.Name = d.labels["title"]
+	}
 	for _, l := range c.langs() {
 		if l != lang && c.labelsFor(l)["lang_name"] != "" {
 			d.Others = append(d.Others, langLink{Lang: l, Dir: dir(l), Name: c.labelsFor(l)["lang_name"]})
@@ -187,7 +208,7 @@ func (c *Channel) render(w http.ResponseWriter, r *http.Request, page string) st
 	v := c.pageSession(w, r)
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", pageCSP)
+	h.Set("Content-Security-Policy", c.csp)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Cache-Control", "no-store")
@@ -196,11 +217,31 @@ func (c *Channel) render(w http.ResponseWriter, r *http.Request, page string) st
 	return v
 }
 
+// serveLogo serves the configured logo.
+func (c *Channel) serveLogo(w http.ResponseWriter, r *http.Request) {
+	if len(c.brand.Logo) == 0 {
+		http.NotFound(w, r)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", c.brand.LogoType)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'") // an SVG runs nothing
+	h.Set("Cache-Control", "public, max-age=3600")
+	_, _ = w.Write(c.brand.Logo)
+}
+
 // serveLabels gives the page its words for ?lang=.
 func (c *Channel) serveLabels(w http.ResponseWriter, r *http.Request) {
 	lang := strings.ToLower(r.URL.Query().Get("lang"))
 	if !c.supported(lang) {
 		lang = c.pageLang(r)
+	}
+	// The widget on a site that may embed the chat reads its button's
+	// name here.
+	if o := r.Header.Get("Origin"); o != "" && slices.Contains(c.embed, o) {
+		w.Header().Set("Access-Control-Allow-Origin", o)
+		w.Header().Add("Vary", "Origin")
 	}
 	writeJSON(w, c.labelsFor(lang))
 }
@@ -292,7 +333,8 @@ func dir(lang string) string {
 //
 //	GET  /chat                 the citizen's page (sets the session cookie)
 //	GET  /chat/staff           the demo's page for acting as staff (demo only)
-//	GET  /chat/static/NAME     the page's script and style
+//	GET  /chat/static/NAME     the page's script and style, and widget.js
+//	GET  /chat/brand/logo      the logo of the config's web.logo
 //	GET  /chat/api/labels      the page's words for ?lang=
 //	GET  /chat/api/demo/people the people one may act as (demo only)
 //	GET  /chat/api/events      the chat as Server-Sent Events
@@ -305,6 +347,7 @@ func (c *Channel) routes() http.Handler {
 	mux.HandleFunc("GET "+basePath+"/{$}", c.servePage)
 	mux.HandleFunc("GET "+basePath+"/staff", c.serveStaff)
 	mux.HandleFunc("GET "+basePath+"/static/{name}", c.serveStatic)
+	mux.HandleFunc("GET "+basePath+"/brand/logo", c.serveLogo)
 	mux.HandleFunc("GET "+basePath+"/api/labels", c.serveLabels)
 	mux.HandleFunc("GET "+basePath+"/api/demo/people", c.servePeople)
 	mux.HandleFunc("GET "+basePath+"/api/events", c.serveEvents)

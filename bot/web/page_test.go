@@ -152,7 +152,7 @@ func TestStaticAndLabels(t *testing.T) {
 
 func TestLabelKeysAreUsed(t *testing.T) {
 	var all strings.Builder
-	for _, name := range []string{"static/pane.html", "static/chat.html", "static/staff.html", "static/app.js", "page.go"} {
+	for _, name := range []string{"static/pane.html", "static/chat.html", "static/staff.html", "static/app.js", "static/widget.js", "page.go"} {
 		b, err := os.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)

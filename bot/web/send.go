@@ -17,8 +17,10 @@ import (
 type mail struct {
 	At int64 `json:"at"` // Unix milliseconds
 
-	// What the bot said.
+	// What the bot said, and in which language (the page follows a
+	// change of it).
 	Text         string    `json:"text,omitempty"`
+	Lang         string    `json:"lang,omitempty"`
 	Buttons      [][]entry `json:"buttons,omitempty"`
 	AskContact   bool      `json:"ask_contact,omitempty"`
 	ContactLabel string    `json:"contact_label,omitempty"`
@@ -91,7 +93,7 @@ func (c *Channel) Send(ctx context.Context, r bot.Reply, editID string) (bot.Sen
 	case strings.TrimSpace(r.Text) == "" && len(r.Attachments) == 0:
 		return bot.Sent{}, fmt.Errorf("web: empty reply: %w", shakwa.ErrInvalid)
 	default:
-		m.Text, m.EditOf = r.Text, editID
+		m.Text, m.EditOf, m.Lang = r.Text, editID, r.Lang
 		m.Buttons = buttons(r.Buttons)
 		m.AskContact, m.ContactLabel = r.AskContact, r.ContactLabel
 		m.Attachments = c.fileLinks(r.Chat, r.Attachments)

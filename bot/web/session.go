@@ -91,7 +91,7 @@ func (c *Channel) parseCookie(v string) (visitor string, exp time.Time, ok bool)
 // setCookie gives visitor a session of SessionTTL from now.
 func (c *Channel) setCookie(w http.ResponseWriter, r *http.Request, visitor string) {
 	exp := c.now().Add(c.ttl)
-	http.SetCookie(w, &http.Cookie{
+	ck := &http.Cookie{
 		Name:     cookieName,
 		Value:    c.cookieValue(visitor, exp),
 		Path:     basePath,
@@ -100,7 +100,14 @@ func (c *Channel) setCookie(w http.ResponseWriter, r *http.Request, visitor stri
 		HttpOnly: true,
 		Secure:   r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https"),
 		SameSite: http.SameSiteLaxMode,
-	})
+	}
+	if len(c.embed) > 0 && ck.Secure {
+		// In another site's frame a Lax cookie is not sent; a partitioned
+		// one is, and is that site's alone. Cross-site posts are refused
+		// by the origin check (routes) all the same.
+		ck.SameSite, ck.Partitioned = http.SameSiteNoneMode, true
+	}
+	http.SetCookie(w, ck)
 }
 
 // visitor returns the visitor of r's session, if it has a valid one.

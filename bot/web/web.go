@@ -18,6 +18,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -102,6 +104,30 @@ type Config struct {
 	// instances; Heartbeat how often an idle event stream sends a comment
 	// so that proxies keep it open.
 	Poll, Heartbeat time.Duration
+	// MaxText is the longest text the bot takes, in characters: the page
+	// shows a count near it and keeps a longer text in the box rather than
+	// send it. Zero: no count.
+	MaxText int
+	// Brand is how the page presents itself.
+	Brand Brand
+	// EmbedOrigins are the other websites ("https://host") whose pages may
+	// show the chat (the widget script's frame). With any, the session
+	// cookie is a partitioned SameSite=None one over HTTPS, so that it
+	// works in their frame; cross-site posts are still refused.
+	EmbedOrigins []string
+}
+
+// Brand is the page's name, colour and logo.
+type Brand struct {
+	// Name is the bot's name by language, over its messages and in the
+	// header; "" for the page's title.
+	Name map[string]string
+	// Colour is the main colour, "#rrggbb"; "" for the page's own.
+	Colour string
+	// Logo is an image for the header, of type LogoType (image/png,
+	// image/jpeg, image/svg+xml); nil for none.
+	Logo     []byte
+	LogoType string
 }
 
 // Channel is the web chat bot.Channel and the HTTP handler of its page. It
@@ -122,6 +148,10 @@ type Channel struct {
 	files              bot.FileStore
 	poll, heartbeat    time.Duration
 	visitors, ips      *limiter
+	maxText            int
+	brand              Brand
+	embed              []string
+	csp                string
 
 	hub     hub
 	assets  *assets
@@ -165,7 +195,9 @@ func New(cfg Config, store Store, deliver Deliver) (*Channel, error) {
 		poll: or(cfg.Poll, DefaultPoll), heartbeat: or(cfg.Heartbeat, DefaultHeartbeat),
 		visitors: newLimiter(or(cfg.Rate, DefaultRate)), ips: newLimiter(or(cfg.IPRate, DefaultIPRate)),
 		assets: a, done: make(chan struct{}), open: map[string]int{},
+		maxText: cfg.MaxText, brand: cfg.Brand, embed: slices.Clone(cfg.EmbedOrigins),
 	}
+	c.csp = pageCSP + strings.Join(append([]string{""}, c.embed...), " ")
 	if c.log == nil {
 		c.log = slog.Default()
 	}

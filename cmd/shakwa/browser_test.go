@@ -381,7 +381,7 @@ func (c *tab) write(pane, text string, w want) string {
 	c.click("send "+text, pane+` [data-testid=send]`)
 	got := c.waitBubble(pane, n, w)
 	mine := get(c, "read what was sent", chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll(`+
-		jsString(pane+` [data-testid=mine]`)+`), (b) => b.textContent)`))
+		jsString(pane+` [data-testid=mine]`)+`), (b) => (b.querySelector('.text') || b).textContent)`))
 	if len(mine) == 0 || mine[len(mine)-1] != text {
 		c.t.Errorf("%s: own messages in %s: got %q; want the last to be %q", c.name, pane, mine, text)
 	}

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,6 +28,7 @@ import (
 	"github.com/shakwa/shakwa/bot/whatsapp"
 	"github.com/shakwa/shakwa/config"
 	"github.com/shakwa/shakwa/files"
+	"github.com/shakwa/shakwa/flows"
 	"github.com/shakwa/shakwa/handlers"
 	"github.com/shakwa/shakwa/locales"
 	"github.com/shakwa/shakwa/storage"
@@ -218,15 +220,36 @@ func newWeb(e env, cfg *config.Config, text *locales.Bundle, store *storage.Stor
 		labels[lang] = map[string]string{}
 		for _, key := range text.Keys(lang) {
 			if name, ok := strings.CutPrefix(key, "web."); ok {
-				labels[lang][name] = text.Text(lang, key, nil)
+				labels[lang][name] = text.Text(lang, key, map[string]any{"Max": flows.MaxText})
 			}
 		}
 	}
-	wc := web.Config{Secret: secret, Labels: labels, Logger: log, TrustProxy: e.WebProxy, Files: fs}
+	brand, err := webBrand(cfg.Web)
+	if err != nil {
+		return nil, err
+	}
+	wc := web.Config{Secret: secret, Labels: labels, Logger: log, TrustProxy: e.WebProxy, Files: fs,
+		MaxText: flows.MaxText, Brand: brand, EmbedOrigins: cfg.Web.EmbedOrigins}
 	if e.Demo {
 		wc.Demo = demoPeople(cfg, text)
 	}
 	return web.New(wc, webStore{store}, deliver)
+}
+
+// webBrand reads the web chat's name, colour and logo from the config.
+func webBrand(w config.Web) (web.Brand, error) {
+	b := web.Brand{Name: w.Name, Colour: w.Colour}
+	if w.Logo == "" {
+		return b, nil
+	}
+	logo, err := os.ReadFile(w.Logo)
+	if err != nil {
+		return web.Brand{}, fmt.Errorf("web.logo: %w", err)
+	}
+	b.Logo = logo
+	b.LogoType = map[string]string{".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+		".svg": "image/svg+xml"}[strings.ToLower(filepath.Ext(w.Logo))]
+	return b, nil
 }
 
 // webSecret is WEB_CHAT_SECRET (hex, at least 32 bytes), or in the demo a
@@ -252,13 +275,19 @@ func demoPeople(cfg *config.Config, text *locales.Bundle) *web.Demo {
 		id := strconv.FormatInt(p.Telegram, 10)
 		dp := web.DemoPerson{ID: id, Name: p.Name, Role: text.Text("ar", "role."+string(p.Role), nil),
 			Chats: []web.DemoChat{{ID: id, Label: text.Text("ar", "web.private_chat", nil)}}}
-		if p.Role != shakwa.RoleManager {
-			for _, code := range p.Centres {
-				if ce, ok := cfg.Centre(code); ok {
+		var serves []string
+		for _, code := range p.Centres {
+			if ce, ok := cfg.Centre(code); ok {
+				serves = append(serves, ce.Name.In("ar"))
+				if p.Role != shakwa.RoleManager {
 					dp.Chats = append(dp.Chats, web.DemoChat{ID: strconv.FormatInt(ce.StaffChat, 10),
 						Label: ce.Name.In("ar"), Group: true})
 				}
 			}
+		}
+		dp.Serves = strings.Join(serves, "، ")
+		if len(p.Centres) == 0 {
+			dp.Serves = text.Text("ar", "web.all_centres", nil)
 		}
 		d.People = append(d.People, dp)
 	}

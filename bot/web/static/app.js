@@ -7,7 +7,35 @@
   const body = document.body;
   const base = body.dataset.base;
   const lang = body.dataset.lang;
+  const botName = body.dataset.name || '';
+  const maxText = parseInt(body.dataset.maxText, 10) || 0;
   let labels = {};
+
+  // The configured colour, and a darker one for pressed states.
+  if (/^#[0-9a-f]{6}$/i.test(body.dataset.colour || '')) {
+    const c = body.dataset.colour;
+    const dark = '#' + [1, 3, 5].map((i) => Math.round(parseInt(c.slice(i, i + 2), 16) * 0.72)
+      .toString(16).padStart(2, '0')).join('');
+    document.documentElement.style.setProperty('--accent', c);
+    document.documentElement.style.setProperty('--accent-strong', dark);
+  }
+
+  // The page is as tall as what is visible: with the on-screen keyboard
+  // open that is less than the window, and the composer must stay in view.
+  function fitViewport() {
+    const h = window.visualViewport ? window.visualViewport.height : window.innerHeight;
+    document.documentElement.style.setProperty('--app-height', `${Math.round(h)}px`);
+  }
+  fitViewport();
+  if (window.visualViewport) {
+    window.visualViewport.addEventListener('resize', fitViewport);
+  }
+  window.addEventListener('resize', fitViewport);
+
+  const timeFormat = new Intl.DateTimeFormat(lang === 'ar' ? 'ar-AE-u-nu-latn' : 'en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+
+  // The draft in the box survives a reload (and a switch of language).
+  const draftKey = 'shakwa:draft';
 
   const maxBackoff = 30000;
   const nearEnd = 80; // px from the end of the log that count as "at the end"
@@ -86,6 +114,11 @@
       this.fileInput = this.q('attach');
       this.phoneForm = this.q('phone-form');
       this.phone = this.q('phone');
+      this.counter = this.q('counter');
+      this.replying = this.q('replying');
+      this.replyTo = null; // {id, text}: the bot message the next text answers
+      this.follow = true; // the log follows new messages while read at its end
+      this.ready = false;
       if (opts.title) {
         const title = this.q('pane-title');
         title.textContent = opts.title;
@@ -118,7 +151,24 @@
           this.submit();
         }
       });
-      this.input.addEventListener('input', () => this.resize());
+      this.input.addEventListener('input', () => {
+        this.resize();
+        this.count();
+        if (!this.as) {
+          try { sessionStorage.setItem(draftKey, this.input.value); } catch (e) { /* private mode */ }
+        }
+      });
+      this.q('replying-cancel').addEventListener('click', () => {
+        this.setReplyTo(null);
+        this.input.focus();
+      });
+      // A picture that loads makes the log taller: one that was followed
+      // to its end is kept there.
+      this.log.addEventListener('load', () => {
+        if (this.follow) {
+          this.log.scrollTop = this.log.scrollHeight;
+        }
+      }, true);
       this.fileInput.addEventListener('change', () => this.chooseFile(this.fileInput.files[0]));
       this.q('remove-file').addEventListener('click', () => {
         this.clearFile();
@@ -133,7 +183,8 @@
         this.log.focus();
       });
       this.log.addEventListener('scroll', () => {
-        if (this.atEnd()) {
+        this.follow = this.atEnd();
+        if (this.follow) {
           this.jump.hidden = true;
         }
       });
@@ -180,6 +231,10 @@
       es.addEventListener('ready', () => {
         this.log.setAttribute('aria-busy', 'false');
         this.root.dataset.ready = 'true';
+        this.ready = true;
+        if (this.follow) {
+          this.log.scrollTop = this.log.scrollHeight;
+        }
       });
       es.onerror = () => {
         this.setDown(true);
@@ -247,16 +302,30 @@
         this.receiveMine(id, m);
         return;
       }
+      if (this.ready && !this.as && m.lang && m.lang !== lang) {
+        // The citizen chose another language in the chat: the page follows.
+        switchLang(m.lang, this.input.value);
+      }
       const old = m.edit_of && this.byId.get(m.edit_of);
       if (old) {
         this.fill(old, m);
         this.byId.set(id, old);
+        if (this.follow) {
+          this.log.scrollTop = this.log.scrollHeight;
+        }
         return;
       }
-      const b = el('div', { class: 'msg bot', 'data-testid': 'bubble', 'data-id': id });
+      const b = el('div', { class: 'msg bot', 'data-testid': 'bubble', 'data-id': m.edit_of || id });
+      const last = this.log.lastElementChild;
+      if (botName && !(last && last.classList.contains('bot'))) {
+        b.classList.add('first');
+      }
       this.fill(b, m);
       this.byId.set(id, b);
       this.add(b, false);
+      if (this.onMessage && this.ready) {
+        this.onMessage();
+      }
     }
 
     // receiveMine shows what someone wrote in the chat: this pane's own
@@ -283,6 +352,9 @@
         'data-testid': own ? 'mine' : 'other',
         'data-id': id,
       });
+      if (own) {
+        b.dataset.state = 'sent';
+      }
       if (m.client_id) {
         b.dataset.client = m.client_id;
         this.byClient.set(m.client_id, b);
@@ -308,6 +380,8 @@
       b.replaceChildren();
       if (m.name && b.classList.contains('other')) {
         b.append(el('div', { class: 'who', dir: 'auto', text: m.name }));
+      } else if (b.classList.contains('first')) {
+        b.append(el('div', { class: 'who', dir: 'auto', text: botName }));
       }
       const text = m.text || m.phone;
       if (text) {
@@ -326,7 +400,7 @@
         for (const row of m.buttons || []) {
           const r = el('div', { class: 'row' });
           for (const btn of row) {
-            const button = el('button', { type: 'button', class: 'choice', 'data-testid': 'button', 'data-data': btn.data, text: btn.label });
+            const button = el('button', { type: 'button', class: 'choice', dir: 'auto', 'data-testid': 'button', 'data-data': btn.data, text: btn.label });
             button.addEventListener('click', () => this.press(btn, button));
             r.append(button);
           }
@@ -334,6 +408,62 @@
         }
         b.append(box);
       }
+      const meta = el('div', { class: 'meta' });
+      const at = m.at ? new Date(m.at) : new Date();
+      meta.append(el('time', { dateTime: at.toISOString(), text: timeFormat.format(at) }));
+      if (this.as && b.classList.contains('bot') && m.text) {
+        // The staff's panel answers a message as Telegram's reply does.
+        const reply = el('button', { type: 'button', class: 'reply', 'data-testid': 'reply', text: labels.reply || '↩' });
+        reply.addEventListener('click', () => {
+          this.setReplyTo({ id: b.dataset.id, text: m.text });
+          this.input.focus();
+        });
+        meta.append(reply);
+      }
+      if (b.classList.contains('mine')) {
+        meta.append(el('span', { class: 'state', 'data-testid': 'state' }));
+      }
+      b.append(meta);
+      if (b.dataset.state) {
+        this.setState(b, b.dataset.state);
+      }
+    }
+
+    // setState shows where a message of one's own stands: pending, sent,
+    // or failed (with a retry).
+    setState(b, state) {
+      b.dataset.state = state;
+      b.classList.toggle('pending', state === 'pending');
+      b.classList.toggle('failed', state === 'failed');
+      const box = b.querySelector('[data-testid=state]');
+      if (!box) {
+        return;
+      }
+      box.replaceChildren();
+      if (state === 'sent') {
+        box.append(el('span', { class: 'tick', 'aria-label': labels.sent || '', text: '✓' }));
+      } else if (state === 'failed') {
+        const retry = el('button', { type: 'button', class: 'retry', 'data-testid': 'retry', text: labels.retry || '' });
+        retry.addEventListener('click', () => this.retry(b));
+        box.append(el('span', { class: 'not-sent', text: labels.not_sent || '' }), retry);
+      }
+    }
+
+    setReplyTo(r) {
+      this.replyTo = r;
+      this.replying.hidden = !r;
+      this.replying.querySelector('[data-testid=replying-text]').textContent = r ? r.text.split('\n')[0].slice(0, 80) : '';
+    }
+
+    // count shows how much of the limit the text takes, near it.
+    count() {
+      if (!maxText) {
+        return;
+      }
+      const n = [...this.input.value].length;
+      this.counter.hidden = n < maxText * 0.8;
+      this.counter.textContent = `${n}/${maxText}`; // one number run: reads the same both ways
+      this.counter.classList.toggle('over', n > maxText);
     }
 
     attachment(f) {
@@ -366,9 +496,9 @@
     }
 
     add(bubble, force) {
-      const wasAtEnd = this.atEnd();
       this.log.append(bubble);
-      if (force || wasAtEnd) {
+      if (force || this.follow) {
+        this.follow = true;
         this.log.scrollTop = this.log.scrollHeight;
       } else {
         this.jump.hidden = false;
@@ -411,7 +541,7 @@
     }
 
     mine(m) {
-      const b = el('div', { class: 'msg mine pending', 'data-testid': 'mine' });
+      const b = el('div', { class: 'msg mine', 'data-testid': 'mine', 'data-state': 'pending' });
       this.fill(b, m);
       this.add(b, true);
       return b;
@@ -423,7 +553,17 @@
       if (!text && !file) {
         return;
       }
+      if (maxText && [...text].length > maxText) {
+        // Kept in the box, to be shortened: never lost.
+        toast((labels.too_long || '').replace('{{.Max}}', String(maxText)));
+        this.count();
+        return;
+      }
       const item = { id: newId() };
+      if (this.replyTo) {
+        item.reply_to = this.replyTo.id;
+        this.setReplyTo(null);
+      }
       let shown;
       if (file) {
         item.file = file;
@@ -434,9 +574,12 @@
         item.text = text;
         shown = { text };
       }
+      item.shownText = text;
       this.track(item, this.mine(shown));
       this.input.value = '';
+      try { sessionStorage.removeItem(draftKey); } catch (e) { /* private mode */ }
       this.resize();
+      this.count();
       this.clearFile();
       this.input.focus();
     }
@@ -490,7 +633,7 @@
           this.queue.shift();
           this.sendBackoff = 1000;
           if (item.bubble) {
-            item.bubble.classList.remove('pending');
+            this.setState(item.bubble, 'sent');
           }
         } else if (res.status === 401) {
           window.location.reload();
@@ -500,12 +643,14 @@
           toast(labels.slow_down);
         } else if (res.status >= 500) {
           wait = this.nextBackoff();
+          this.stalled(item);
         } else {
           this.queue.shift(); // refused: sending it again would not help
           this.refused(item, res.status);
         }
       } catch (e) {
         wait = this.nextBackoff(); // offline, or the server is away
+        this.stalled(item);
       }
       this.sending = false;
       if (wait) {
@@ -513,6 +658,30 @@
         this.pumpTimer = setTimeout(() => this.pump(), wait);
       } else {
         this.pump();
+      }
+    }
+
+    // stalled marks a message that did not go yet: it is tried again on
+    // its own, and at once with its retry.
+    stalled(item) {
+      if (item.bubble) {
+        this.setState(item.bubble, 'failed');
+      }
+    }
+
+    // retry sends a message of one's own again: at once when it is still
+    // queued, else (refused before) queued anew under the same id.
+    retry(b) {
+      const queued = this.queue.find((it) => it.bubble === b);
+      this.setState(b, 'pending');
+      if (queued) {
+        this.retryNow();
+        return;
+      }
+      const item = b.retryItem;
+      if (item) {
+        delete b.retryItem;
+        this.enqueue(item);
       }
     }
 
@@ -530,6 +699,9 @@
         if (item.caption) {
           fd.set('caption', item.caption);
         }
+        if (item.reply_to) {
+          fd.set('reply_to', item.reply_to);
+        }
         if (this.as) {
           fd.set('as', this.as);
           fd.set('chat', this.chat);
@@ -538,7 +710,7 @@
         return fetch(`${base}/api/upload`, { method: 'POST', body: fd, credentials: 'same-origin' });
       }
       const msg = { id: item.id, lang };
-      for (const k of ['text', 'button', 'phone']) {
+      for (const k of ['text', 'button', 'phone', 'reply_to']) {
         if (item[k]) {
           msg[k] = item[k];
         }
@@ -557,9 +729,15 @@
 
     refused(item, status) {
       if (item.bubble) {
-        item.bubble.classList.remove('pending');
-        item.bubble.classList.add('failed');
-        item.bubble.dataset.state = 'failed';
+        item.bubble.retryItem = item;
+        this.setState(item.bubble, 'failed');
+      }
+      // What was written is not lost: back in the box when the box is
+      // empty.
+      if (item.shownText && !this.input.value) {
+        this.input.value = item.shownText;
+        this.resize();
+        this.count();
       }
       if (status === 413) {
         toast(labels.too_big);
@@ -579,6 +757,14 @@
 
   const panes = new Set();
 
+  // switchLang opens the page in lang, keeping what is in the box.
+  function switchLang(to, draft) {
+    try { sessionStorage.setItem(draftKey, draft || ''); } catch (e) { /* private mode */ }
+    const u = new URL(window.location.href);
+    u.searchParams.set('lang', to);
+    window.location.replace(u.toString());
+  }
+
   window.addEventListener('online', () => {
     showStatus();
     for (const p of panes) {
@@ -591,6 +777,18 @@
   function startChat() {
     const p = new Pane(document.querySelector('[data-testid=panes]'), {});
     panes.add(p);
+    try {
+      const draft = sessionStorage.getItem(draftKey);
+      if (draft) {
+        p.input.value = draft;
+        p.resize();
+        p.count();
+      }
+    } catch (e) { /* private mode */ }
+    const close = document.querySelector('[data-testid=close]');
+    if (close) {
+      close.addEventListener('click', () => window.parent.postMessage({ shakwa: 'close' }, '*'));
+    }
     p.input.focus();
   }
 
@@ -609,20 +807,61 @@
       people = [];
     }
     const buttons = new Map();
+    const tabs = document.querySelector('[data-testid=tabs]');
+
+    // With more than one group, the groups are tabs beside the private
+    // chat: one group shows at a time, the others count what came in.
+    function showGroup(groups, i) {
+      groups.forEach((g, j) => {
+        g.pane.root.hidden = j !== i;
+        g.tab.setAttribute('aria-selected', String(j === i));
+        g.tab.tabIndex = j === i ? 0 : -1;
+        if (j === i) {
+          g.unread = 0;
+          g.badge.hidden = true;
+          g.pane.log.scrollTop = g.pane.log.scrollHeight;
+        }
+      });
+    }
 
     function choose(p) {
       for (const pane of panes) {
         pane.destroy();
       }
       panes.clear();
+      tabs.replaceChildren();
+      tabs.hidden = true;
       for (const [id, b] of buttons) {
         b.setAttribute('aria-pressed', String(id === p.id));
       }
       heading.textContent = p.role ? `${p.name} · ${p.role}` : p.name;
       heading.hidden = false;
       hint.hidden = true;
+      const groups = [];
       for (const ch of p.chats || []) {
-        panes.add(new Pane(view, { as: p.id, chat: ch.id, title: ch.label }));
+        const pane = new Pane(view, { as: p.id, chat: ch.id, title: ch.label });
+        panes.add(pane);
+        if (ch.group) {
+          groups.push({ pane, label: ch.label, unread: 0 });
+        }
+      }
+      if (groups.length > 1) {
+        groups.forEach((g, i) => {
+          g.badge = el('span', { class: 'badge', 'data-testid': 'unread', hidden: true });
+          g.tab = el('button', { type: 'button', class: 'tab', role: 'tab', 'data-testid': 'tab', 'data-chat': g.pane.chat },
+            el('span', { dir: 'auto', text: g.label }), g.badge);
+          g.tab.addEventListener('click', () => showGroup(groups, i));
+          g.pane.onMessage = () => {
+            if (g.pane.root.hidden) {
+              g.unread++;
+              g.badge.textContent = String(g.unread);
+              g.badge.hidden = false;
+            }
+          };
+          tabs.append(g.tab);
+        });
+        tabs.hidden = false;
+        showGroup(groups, 0);
       }
       history.replaceState(null, '', `#p=${encodeURIComponent(p.id)}`);
     }
@@ -630,7 +869,8 @@
     for (const p of people) {
       const b = el('button', { type: 'button', class: 'person', 'data-testid': 'person', 'data-id': p.id, 'aria-pressed': 'false' },
         el('span', { class: 'person-name-text', dir: 'auto', text: p.name }),
-        el('span', { class: 'person-role', dir: 'auto', text: p.role || '' }));
+        el('span', { class: 'person-role', dir: 'auto', text: p.role || '' }),
+        el('span', { class: 'person-serves', dir: 'auto', 'data-testid': 'serves', text: p.serves || '' }));
       b.addEventListener('click', () => choose(p));
       buttons.set(p.id, b);
       list.append(el('li', {}, b));
