@@ -154,6 +154,14 @@ func (h *Handler) sums(ctx context.Context, span stats.Span, dims bool, centres 
 	return out, errors.Join(errs...)
 }
 
+// quiet reports whether nothing at all happened at the centre in the
+// span, and nothing waits there.
+func (f centreFigures) quiet() bool {
+	_, rated := f.Rating()
+	return f.Received == 0 && f.Claimed == 0 && f.Resolved == 0 && f.Rejected == 0 && f.Withdrawn == 0 &&
+		f.Open == 0 && rated == 0 && f.Thanks == 0 && f.Feedback == 0 && f.ClaimSLA.Due == 0 && f.ResolveSLA.Due == 0
+}
+
 // total adds up centres' figures: counts add, durations merge.
 func total(cs []centreFigures) centreFigures {
 	t := centreFigures{}
@@ -264,7 +272,14 @@ func (h *Handler) stats(ctx context.Context, c *conv, args string) {
 		c.fail(ctx, err)
 		return
 	}
-	for _, r := range h.statsReplies(ctx, c.lang, span, cs) {
+	rs := h.statsReplies(ctx, c.lang, span, cs)
+	// Another period is one press away.
+	var row []bot.Button
+	for _, p := range []string{"today", "week", "month"} {
+		row = append(row, bot.Button{Label: c.t("stats.button."+p, nil), Data: "stats:" + p})
+	}
+	rs[0].Buttons = [][]bot.Button{row}
+	for _, r := range rs {
 		r.Channel, r.Chat = c.m.Channel, c.m.Chat
 		c.Reply(r)
 	}
@@ -300,6 +315,9 @@ func (h *Handler) statsReplies(ctx context.Context, lang string, span stats.Span
 // figuresBlock is one centre's (or the total's) figures, a few lines.
 func (h words) figuresBlock(lang, name string, f centreFigures) string {
 	t := func(key string, data map[string]any) string { return h.text.Text(lang, key, data) }
+	if f.quiet() {
+		return t("stats.quiet", map[string]any{"Name": name}) // not a wall of dashes
+	}
 	median := func(d stats.Durations) string {
 		if v, ok := d.Percentile(50); ok {
 			return h.shortDuration(lang, v)

@@ -57,6 +57,8 @@ func (h *Handler) staffButton(ctx context.Context, c *conv, verb, id string) boo
 		h.mayReject(ctx, c, id, func(t *shakwa.Ticket) { h.startFlow(ctx, c, flows.Reject, t.ID) })
 	case "answer":
 		h.answerChosen(ctx, c, id)
+	case "stats":
+		h.stats(ctx, c, id) // a period: today, week, month
 	default:
 		return false
 	}

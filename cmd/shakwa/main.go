@@ -1,8 +1,4 @@
-// Command shakwa runs the complaint bot.
-//
-//	shakwa demo  [-config FILE]   try it locally: web chat, no token, no Redis needed
-//	shakwa serve [-config FILE]   run the bot (Telegram, Redis, and the web chat if enabled)
-//	shakwa seed  [-tickets N ...] write synthetic tickets, to try and measure the reports (-h: flags)
+// Command shakwa runs the complaint bot; see usage for its commands.
 //
 // Secrets and addresses come from the environment; see README.md.
 package main
@@ -51,11 +47,28 @@ type env struct {
 	Stderr        io.Writer // for the few lines meant for the operator's eyes
 }
 
+// usage lists the commands, one line each.
+const usage = `shakwa: complaints and feedback for service centres, over Telegram, WhatsApp and a web chat.
+
+Usage:
+  shakwa demo  [-config FILE]    try it on this machine: the web chat and a staff panel, no token, no Redis needed
+  shakwa serve [-config FILE]    run the bot: Telegram, Redis, and WhatsApp and the web chat when configured
+  shakwa tallies rebuild         recount the figures from the tickets (after an upgrade, or to check them)
+  shakwa seed  [-tickets N ...]  write synthetic tickets into a Redis, to try and measure the reports
+
+Each command's flags: shakwa COMMAND -h. Secrets and addresses come from the
+environment (TELEGRAM_BOT_TOKEN, REDIS_URL, ...): see README.md.
+`
+
 // run is the whole program: it parses args and the environment, wires
 // everything and runs until ctx is done.
 func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, usage)
+		return nil
+	}
 	cmd := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
 	if cmd == "seed" { // flags of its own
@@ -103,7 +116,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	switch cmd {
 	case "serve":
 		if e.TelegramToken == "" {
-			return errors.New("TELEGRAM_BOT_TOKEN is not set")
+			return errors.New("TELEGRAM_BOT_TOKEN is not set (to try shakwa without one: shakwa demo)")
 		}
 		e.ConfigFile = or(e.ConfigFile, "config.yaml")
 		e.RedisURL = or(e.RedisURL, "redis://127.0.0.1:6379/0")
@@ -121,7 +134,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		e.RedisURL = or(e.RedisURL, "redis://127.0.0.1:6379/0")
 		return rebuildTallies(ctx, e, log)
 	}
-	fs.Usage()
+	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q (want serve, demo, tallies or seed)", cmd)
 }
 

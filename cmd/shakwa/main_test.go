@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -674,11 +675,12 @@ func TestRunRefuses(t *testing.T) {
 		wantErr string            // "" wants nil
 	}{
 		{"help", []string{"-h"}, nil, ""},
+		{"no arguments", nil, nil, ""},
 		{"help of serve", []string{"serve", "-h"}, nil, ""},
 		{"unknown command", []string{"bogus"}, nil, `unknown command "bogus"`},
 		{"unknown flag", []string{"serve", "-port", "1"}, nil, "-port"},
 		{"no token", []string{"serve"}, map[string]string{"TELEGRAM_BOT_TOKEN": ""}, "TELEGRAM_BOT_TOKEN"},
-		{"bad log level", nil, map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},
+		{"bad log level", []string{"serve"}, map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},
 		{"no config file", []string{"serve", "-config", filepath.Join(t.TempDir(), "none.yaml")}, nil, "none.yaml"},
 		{"redis down", []string{"serve"}, nil, "redis"},
 	}
@@ -696,6 +698,12 @@ func TestRunRefuses(t *testing.T) {
 			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
 				t.Errorf("got %v; want an error mentioning %q", err, tc.wantErr)
 			}
+			if (tc.name == "help" || tc.name == "no arguments") && !strings.Contains(stderr.String(), "shakwa demo ") {
+				t.Errorf("%s printed %q; want the commands", tc.name, stderr.String())
+			}
+			if tc.name == "no token" && err != nil && !strings.Contains(err.Error(), "shakwa demo") {
+				t.Errorf("no token: %v; want it to point to shakwa demo", err)
+			}
 			if tc.name == "redis down" {
 				for _, line := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
 					if !json.Valid([]byte(line)) {
@@ -709,5 +717,33 @@ func TestRunRefuses(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestComposeCarriesEveryVariable: every environment variable README's
+// table lists is passed by compose.yaml and shown in .env.example (but
+// those compose sets itself).
+func TestComposeCarriesEveryVariable(t *testing.T) {
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join("..", "..", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	readme, compose, example := read("README.md"), read("compose.yaml"), read(".env.example")
+	vars := regexp.MustCompile("(?m)^\\| `([A-Z][A-Z0-9_]+)` \\|").FindAllStringSubmatch(readme, -1)
+	if len(vars) < 10 {
+		t.Fatalf("README lists %d variables; want its whole table", len(vars))
+	}
+	fixed := map[string]bool{"REDIS_URL": true, "HTTP_ADDR": true, "SHAKWA_CONFIG": true, "FILES_DIR": true}
+	for _, v := range vars {
+		name := v[1]
+		if !strings.Contains(compose, "      "+name+":") {
+			t.Errorf("compose.yaml does not pass %s", name)
+		}
+		if !fixed[name] && !strings.Contains(example, "\n"+name+"=") && !strings.HasPrefix(example, name+"=") {
+			t.Errorf(".env.example does not show %s", name)
+		}
 	}
 }
