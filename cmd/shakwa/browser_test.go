@@ -44,22 +44,7 @@ const (
 // of staff claims and closes it on /chat/staff, the citizen rates the
 // resolution, and a manager reads /stats.
 func TestBrowser(t *testing.T) {
-	chromium := chromiumPath(t)
-	before := runtime.NumGoroutine()
-	ctx, cancel := context.WithTimeout(context.Background(), browserDeadline)
-	t.Cleanup(cancel) // after the cleanups below, which may take screenshots
-
-	citizenCtx, closeBrowser := startBrowser(t, ctx, chromium)
-	base, stopDemo, logs := startDemo(t, ctx)
-	ct := &tab{t: t, name: "citizen", ctx: citizenCtx}
-	st, closeStaff := newTab(t, citizenCtx, "staff")
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("program log:\n%s", logs)
-			saveScreenshot(t, ct, "failed-citizen.png")
-			saveScreenshot(t, st, "failed-staff.png")
-		}
-	})
+	ct, st, base, finish := startDemoTabs(t, "citizen", "staff")
 
 	text, err := locales.New(nil)
 	if err != nil {
@@ -71,14 +56,41 @@ func TestBrowser(t *testing.T) {
 	citizenRates(t, ct, text.Text("ar", "rating.thanks", ticket))
 	saveScreenshot(t, ct, "citizen-ar.png")
 	managerStats(t, st)
+	finish()
+}
 
-	closeStaff()
-	closeBrowser()
-	if err := stopDemo(); err != nil {
-		t.Errorf("run: got %v; want nil", err)
+// startDemoTabs starts "shakwa demo" and headless Chromium with two tabs
+// of their own sessions, named first and second, and returns them, the
+// demo's base URL and a func that closes the browser, stops the demo and
+// checks its log and that nothing was left running. A failed test keeps
+// both tabs' screenshots and the program's log.
+func startDemoTabs(t *testing.T, first, second string) (*tab, *tab, string, func()) {
+	t.Helper()
+	chromium := chromiumPath(t)
+	before := runtime.NumGoroutine()
+	ctx, cancel := context.WithTimeout(context.Background(), browserDeadline)
+	t.Cleanup(cancel) // after the cleanups below, which may take screenshots
+	browserCtx, closeBrowser := startBrowser(t, ctx, chromium)
+	base, stopDemo, logs := startDemo(t, ctx)
+	a := &tab{t: t, name: first, ctx: browserCtx}
+	b, closeSecond := newTab(t, browserCtx, second)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("program log:\n%s", logs)
+			saveScreenshot(t, a, "failed-"+first+".png")
+			saveScreenshot(t, b, "failed-"+second+".png")
+		}
+	})
+	return a, b, base, func() {
+		t.Helper()
+		closeSecond()
+		closeBrowser()
+		if err := stopDemo(); err != nil {
+			t.Errorf("run: got %v; want nil", err)
+		}
+		checkDemoLog(t, logs)
+		checkGoroutines(t, before)
 	}
-	checkDemoLog(t, logs)
-	checkGoroutines(t, before)
 }
 
 // citizenPane is the citizen's only conversation on /chat.

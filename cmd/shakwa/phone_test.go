@@ -1,11 +1,9 @@
 package main
 
 import (
-	"context"
 	"image/color"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -23,21 +21,7 @@ import (
 // Screenshots: phone-ar.png, phone-long-text.png, phone-en.png,
 // staff-card-ar.png, supervisor-tabs-ar.png.
 func TestBrowserPhone(t *testing.T) {
-	chromium := chromiumPath(t)
-	before := runtime.NumGoroutine()
-	ctx, cancel := context.WithTimeout(context.Background(), browserDeadline)
-	t.Cleanup(cancel)
-	browserCtx, closeBrowser := startBrowser(t, ctx, chromium)
-	base, stopDemo, logs := startDemo(t, ctx)
-	c := &tab{t: t, name: "phone", ctx: browserCtx}
-	st, closeStaff := newTab(t, browserCtx, "staff")
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("program log:\n%s", logs)
-			saveScreenshot(t, c, "failed-phone.png")
-			saveScreenshot(t, st, "failed-staff-desktop.png")
-		}
-	})
+	c, st, base, finish := startDemoTabs(t, "phone", "staff-desktop")
 
 	c.do("size as a phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2)))
 	c.do("open the chat", chromedp.Navigate(base+"/chat"))
@@ -137,14 +121,7 @@ func TestBrowserPhone(t *testing.T) {
 		t.Errorf("the second tab is not selected after clicking it")
 	}
 	saveScreenshot(t, st, "supervisor-tabs-ar.png")
-
-	closeStaff()
-	closeBrowser()
-	if err := stopDemo(); err != nil {
-		t.Errorf("run: got %v; want nil", err)
-	}
-	checkDemoLog(t, logs)
-	checkGoroutines(t, before)
+	finish()
 }
 
 // composerInView fails the test unless the composer is wholly inside the
