@@ -103,7 +103,7 @@ func later(ts ...time.Time) time.Time {
 // zero Sum is empty and ready.
 type Sum struct {
 	counts  map[string]int64
-	vectors map[string][]int64 // histograms, and counts by stars: by index
+	vectors map[string][]bucketCount // histograms, and counts by stars
 }
 
 // Whole is a Read that counts all of a hash.
@@ -132,32 +132,23 @@ func (s *Sum) Add(r Read, fields map[string]string) error {
 		if r.SLAOnly && !deadline {
 			continue
 		}
+		vec, err := parseVector(v)
+		if err != nil {
+			return fmt.Errorf("tally %s: %w", f, err)
+		}
 		if deadline {
 			// By the hour it falls in: only those of the read's hours.
-			err := eachElement(v, func(b int, n int64) {
-				if b >= r.FromHour && b < r.ToHour {
-					s.counts[f] += r.Sign * n
+			for _, c := range vec {
+				if c.b >= r.FromHour && c.b < r.ToHour {
+					s.counts[f] += r.Sign * c.n
 				}
-			})
-			if err != nil {
-				return fmt.Errorf("tally %s: %w", f, err)
 			}
 			continue
 		}
 		if s.vectors == nil {
-			s.vectors = map[string][]int64{}
+			s.vectors = map[string][]bucketCount{}
 		}
-		dense := s.vectors[f]
-		err := eachElement(v, func(b int, n int64) {
-			if b >= len(dense) {
-				dense = slices.Grow(dense, b+1-len(dense))[:b+1]
-			}
-			dense[b] += r.Sign * n
-		})
-		if err != nil {
-			return fmt.Errorf("tally %s: %w", f, err)
-		}
-		s.vectors[f] = dense
+		s.vectors[f] = mergeBuckets(s.vectors[f], vec, r.Sign)
 	}
 	return nil
 }
@@ -197,42 +188,33 @@ func (s *Sum) Merge(o Sum) {
 	}
 	for f, h := range o.vectors {
 		if s.vectors == nil {
-			s.vectors = map[string][]int64{}
+			s.vectors = map[string][]bucketCount{}
 		}
-		dense := s.vectors[f]
-		if len(h) > len(dense) {
-			dense = slices.Grow(dense, len(h)-len(dense))[:len(h)]
-		}
-		for b, n := range h {
-			dense[b] += n
-		}
-		s.vectors[f] = dense
+		s.vectors[f] = mergeBuckets(s.vectors[f], h, 1)
 	}
 }
 
 // histSuffix ends the name of a histogram's field.
 const histSuffix = ":h"
 
-// maxElement bounds the index of a vector's element: histograms have
-// fewer buckets, stars five and hours 24; a larger index is tallies
-// changed by hand.
-const maxElement = 1 << 12
-
-// eachElement reads a vector as storage keeps it, "I:N,I:N" (indexes in
-// any order, each once, counts perhaps negative), and calls fn with each
-// element. It is on the path of every figure read, once per centre and
-// vector, so it reads bytes rather than splitting strings, and allocates
-// nothing.
-func eachElement(v string, fn func(b int, n int64)) error {
-	bad := func() error { return fmt.Errorf("vector %q: %w", v, strconv.ErrSyntax) }
-	var seen [maxElement / 64]uint64
+// parseVector reads a vector as storage keeps it: "I:N,I:N", indexes in
+// any order, each once, counts perhaps negative; it returns them by index.
+// It is on the path of every figure read, once per centre and vector, so
+// it reads bytes rather than splitting strings.
+func parseVector(v string) ([]bucketCount, error) {
+	if v == "" {
+		return nil, nil
+	}
+	out := make([]bucketCount, 0, strings.Count(v, ",")+1)
+	bad := func() ([]bucketCount, error) { return nil, fmt.Errorf("vector %q: %w", v, strconv.ErrSyntax) }
+	sorted := true
 	for i := 0; i < len(v); i++ {
 		// The index, up to ':'.
 		start, b := i, 0
 		for ; i < len(v) && v[i] >= '0' && v[i] <= '9' && i-start < 9; i++ {
 			b = 10*b + int(v[i]-'0')
 		}
-		if i == start || i == len(v) || v[i] != ':' || b >= maxElement {
+		if i == start || i == len(v) || v[i] != ':' {
 			return bad()
 		}
 		// The count, up to ',' or the end.
@@ -252,21 +234,47 @@ func eachElement(v string, fn func(b int, n int64)) error {
 		if neg {
 			n = -n
 		}
-		if seen[b/64]&(1<<(b%64)) != 0 {
-			return bad()
-		}
-		seen[b/64] |= 1 << (b % 64)
-		fn(b, n)
+		sorted = sorted && (len(out) == 0 || b > out[len(out)-1].b)
+		out = append(out, bucketCount{b, n})
 	}
-	return nil
+	if !sorted {
+		slices.SortFunc(out, func(x, y bucketCount) int { return x.b - y.b })
+		for j := 1; j < len(out); j++ {
+			if out[j].b == out[j-1].b {
+				return bad()
+			}
+		}
+	}
+	return out, nil
 }
 
-// buckets lists a dense vector's elements that hold something, by index.
-func buckets(dense []int64) []bucketCount {
-	var out []bucketCount
-	for b, n := range dense {
-		if n != 0 {
-			out = append(out, bucketCount{b, n})
+// mergeBuckets is a with sign times b added, buckets that come to nothing
+// left out. Neither is changed: the result is new, or one of them when
+// the other is empty.
+func mergeBuckets(a, b []bucketCount, sign int64) []bucketCount {
+	if len(b) == 0 {
+		return a
+	}
+	if len(a) == 0 && sign == 1 {
+		return b
+	}
+	out := make([]bucketCount, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		var c bucketCount
+		switch {
+		case j == len(b) || i < len(a) && a[i].b < b[j].b:
+			c = a[i]
+			i++
+		case i == len(a) || b[j].b < a[i].b:
+			c = bucketCount{b[j].b, sign * b[j].n}
+			j++
+		default:
+			c = bucketCount{a[i].b, a[i].n + sign*b[j].n}
+			i, j = i+1, j+1
+		}
+		if c.n != 0 {
+			out = append(out, c)
 		}
 	}
 	return out
@@ -308,14 +316,14 @@ func FiguresOf(s Sum, prefix string) Figures {
 			if name == fStars {
 				counts = &fg.Stars
 			}
-			for b, n := range v {
-				if b >= 1 && b <= 5 {
-					counts[b-1] += n
+			for _, c := range v {
+				if c.b >= 1 && c.b <= 5 {
+					counts[c.b-1] += c.n
 				}
 			}
 		default:
 			if d := fg.durations(strings.TrimSuffix(name, histSuffix)); d != nil {
-				d.hist = buckets(v)
+				d.hist = v
 			}
 		}
 	}
@@ -514,35 +522,3 @@ func ReceivedOn(channel string) string { return "h:" + clean(channel) + "|" + fR
 // RatingFields are the fields of a totals hash that count the ratings
 // given, by stars: read them and FiguresOf gives the Rating.
 func RatingFields() []string { return []string{fRating} }
-
-// mergeBuckets is a with sign times b added, buckets that come to nothing
-// left out. Neither is changed: the result is new, or one of them when
-// the other is empty.
-func mergeBuckets(a, b []bucketCount, sign int64) []bucketCount {
-	if len(b) == 0 {
-		return a
-	}
-	if len(a) == 0 && sign == 1 {
-		return b
-	}
-	out := make([]bucketCount, 0, len(a)+len(b))
-	i, j := 0, 0
-	for i < len(a) || j < len(b) {
-		var c bucketCount
-		switch {
-		case j == len(b) || i < len(a) && a[i].b < b[j].b:
-			c = a[i]
-			i++
-		case i == len(a) || b[j].b < a[i].b:
-			c = bucketCount{b[j].b, sign * b[j].n}
-			j++
-		default:
-			c = bucketCount{a[i].b, a[i].n + sign*b[j].n}
-			i, j = i+1, j+1
-		}
-		if c.n != 0 {
-			out = append(out, c)
-		}
-	}
-	return out
-}
