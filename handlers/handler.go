@@ -307,8 +307,11 @@ func (c *conv) flush(w bot.Responder) {
 	}
 }
 
-// t renders key in the speaker's language.
-func (c *conv) t(key string, data map[string]any) string { return c.h.text.Text(c.lang, key, data) }
+// t renders key in the speaker's language, in their channel's own words
+// where it has them (see keyFor).
+func (c *conv) t(key string, data map[string]any) string {
+	return c.h.text.Text(c.lang, c.h.keyFor(key, c.m.Channel), data)
+}
 
 // say replies in the speaker's chat.
 func (c *conv) say(key string, data map[string]any, buttons ...[]bot.Button) {

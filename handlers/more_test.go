@@ -250,3 +250,38 @@ func TestFilesCrossChannels(t *testing.T) {
 		t.Errorf("an old web file id went to Telegram: %+v", legacy.List)
 	}
 }
+
+// TestWebWords: the web chat gets its own words where Telegram's say
+// "reply to this message", which a web page has no way to do; every such
+// key has the general one beside it, in both languages.
+func TestWebWords(t *testing.T) {
+	text := strictText(t)
+	h := words{text: text}
+	for key, want := range map[[2]string]string{
+		{"citizen.staff_reply", "web"}:      "citizen.staff_reply.web",
+		{"citizen.staff_reply", "telegram"}: "citizen.staff_reply",
+		{"ticket.full", "web"}:              "ticket.full.web",
+		{"menu.title", "web"}:               "menu.title",
+	} {
+		if got := h.keyFor(key[0], key[1]); got != want {
+			t.Errorf("keyFor(%q, %q) = %q; want %q", key[0], key[1], got, want)
+		}
+	}
+	for _, lang := range []string{"ar", "en"} {
+		for _, key := range text.Keys(lang) {
+			general, ok := strings.CutSuffix(key, ".web")
+			if !ok || text.Has(general+".telegram") {
+				continue // not a web variant: one of a family named by channel
+			}
+			if !text.Has(general) {
+				t.Errorf("%s has no general key %s", key, general)
+			}
+			got, _ := text.Render(lang, key, map[string]any{"Count": 2})
+			for _, telegram := range []string{"أجب على هذه الرسالة", "ردّاً على رسالة", "reply to this message", "as a reply"} {
+				if strings.Contains(got, telegram) {
+					t.Errorf("%s %s says %q, Telegram's words", lang, key, telegram)
+				}
+			}
+		}
+	}
+}

@@ -122,7 +122,7 @@ func (h *Handler) help(c *conv) {
 	if c.person != nil {
 		key = "help." + string(c.person.Role)
 	}
-	c.say(key, map[string]any{"ReplyHint": c.t(c.h.keyFor("help.reply_hint", c.m.Channel), nil)})
+	c.say(key, map[string]any{"ReplyHint": c.t("help.reply_hint", nil)})
 }
 
 // menu shows the main menu, after the message key (if any).
