@@ -19,7 +19,7 @@ import (
 // page English and left to right. Then, on a desktop screen, an Arabic
 // staff card reads right to left and a supervisor's groups are tabs.
 // Screenshots: phone-ar.png, phone-long-text.png, phone-en.png,
-// staff-card-ar.png, supervisor-tabs-ar.png.
+// staff-card-ar.png, supervisor-tabs-ar.png, supervisor-phone-ar.png.
 func TestBrowserPhone(t *testing.T) {
 	c, st, base, finish := startDemoTabs(t, "phone", "staff-desktop")
 
@@ -121,6 +121,15 @@ func TestBrowserPhone(t *testing.T) {
 		t.Errorf("the second tab is not selected after clicking it")
 	}
 	saveScreenshot(t, st, "supervisor-tabs-ar.png")
+	// The same on a phone: the tabs scroll sideways, one group at a time.
+	st.do("size as a phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+	st.do("show the tabs", chromedp.ScrollIntoView(chromedp.CSS(`[data-testid=tabs]`)))
+	// A page wider than the phone is shown zoomed out, the layout widened
+	// with it: measure against the phone's own width.
+	if w := get(st, "measure the page", chromedp.Evaluate[float64](`document.documentElement.scrollWidth`)); w > 390.5 {
+		t.Errorf("the staff page on a 390 px phone is %.0f px wide; want no wider", w)
+	}
+	saveScreenshot(t, st, "supervisor-phone-ar.png")
 	finish()
 }
 
