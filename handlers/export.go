@@ -54,7 +54,7 @@ func (h *Handler) exportCommand(ctx context.Context, c *conv, args string) {
 		c.fail(ctx, err)
 		return
 	}
-	figures := h.centresSheet(c.lang, cs)
+	figures := h.centresSheet(c.lang, cs, total(cs))
 	var docs []bot.Reply
 	var book bytes.Buffer
 	if err := export.WriteXLSX(&book, tickets, figures); err != nil {

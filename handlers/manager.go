@@ -303,10 +303,11 @@ func (h *Handler) statsReplies(ctx context.Context, lang string, span stats.Span
 		}
 		return []bot.Reply{{Text: strings.Join(parts, "\n\n"), Lang: lang}}
 	}
-	parts = append(parts, h.figuresBlock(lang, t("stats.total", nil), total(cs)))
+	all := total(cs)
+	parts = append(parts, h.figuresBlock(lang, t("stats.total", nil), all))
 	parts = append(parts, h.attention(lang, cs))
 	out := []bot.Reply{{Text: strings.Join(parts, "\n\n"), Lang: lang}}
-	if doc, ok := h.statsTable(ctx, lang, span, cs); ok {
+	if doc, ok := h.statsTable(ctx, lang, span, cs, all); ok {
 		out = append(out, doc)
 	}
 	return out
@@ -381,28 +382,37 @@ const attentionLimit = 5
 // under 3.5 (of at least five). Worst first.
 func (h words) attention(lang string, cs []centreFigures) string {
 	t := func(key string, data map[string]any) string { return h.text.Text(lang, key, data) }
+	// A reason is kept as its figures and put in words only for the
+	// centres shown: with hundreds of centres, rendering every reason was
+	// a tenth of /stats.
+	type reason struct {
+		key   string
+		share stats.Share
+		n     int64
+		avg   float64
+	}
 	type flagged struct {
 		code  string
-		why   []string
+		why   []reason
 		worst float64
 	}
 	var fs []flagged
 	for _, f := range cs {
 		fl := flagged{code: f.Code, worst: 100}
 		if p, ok := f.ClaimSLA.Percent(); ok && p < 90 {
-			fl.why = append(fl.why, t("why.claim_sla", map[string]any{"P": h.percent(lang, f.ClaimSLA)}))
+			fl.why = append(fl.why, reason{key: "why.claim_sla", share: f.ClaimSLA})
 			fl.worst = min(fl.worst, p)
 		}
 		if p, ok := f.ResolveSLA.Percent(); ok && p < 90 {
-			fl.why = append(fl.why, t("why.resolve_sla", map[string]any{"P": h.percent(lang, f.ResolveSLA)}))
+			fl.why = append(fl.why, reason{key: "why.resolve_sla", share: f.ResolveSLA})
 			fl.worst = min(fl.worst, p)
 		}
 		if f.Older[oldAge] > 0 {
-			fl.why = append(fl.why, t("why.old", map[string]any{"Count": f.Older[oldAge]}))
+			fl.why = append(fl.why, reason{key: "why.old", n: f.Older[oldAge]})
 			fl.worst = min(fl.worst, 100-float64(f.Older[oldAge]))
 		}
 		if avg, n := f.Rating(); n >= 5 && avg < 3.5 {
-			fl.why = append(fl.why, t("why.rating", map[string]any{"Avg": twoDecimals(avg)}))
+			fl.why = append(fl.why, reason{key: "why.rating", avg: avg})
 			fl.worst = min(fl.worst, avg*20)
 		}
 		if len(fl.why) > 0 {
@@ -424,27 +434,41 @@ func (h words) attention(lang string, cs []centreFigures) string {
 		}
 		return 0
 	})
+	words := func(r reason) string {
+		switch r.key {
+		case "why.old":
+			return t(r.key, map[string]any{"Count": r.n})
+		case "why.rating":
+			return t(r.key, map[string]any{"Avg": twoDecimals(r.avg)})
+		}
+		return t(r.key, map[string]any{"P": h.percent(lang, r.share)})
+	}
 	lines := []string{t("stats.attention", map[string]any{"Count": len(fs)})}
 	for _, f := range fs[:min(len(fs), attentionLimit)] {
+		why := make([]string, len(f.why))
+		for i, r := range f.why {
+			why[i] = words(r)
+		}
 		lines = append(lines, t("stats.attention_line", map[string]any{
-			"Name": isolate(h.centreName(f.code, lang)), "Why": strings.Join(f.why, t("stats.separator", nil))}))
+			"Name": isolate(h.centreName(f.code, lang)), "Why": strings.Join(why, t("stats.separator", nil))}))
 	}
 	return strings.Join(lines, "\n")
 }
 
 // statsTable is every centre's figures as a spreadsheet, sent as a
 // document; ok is false when there is no file store to send it from.
-func (h *Handler) statsTable(ctx context.Context, lang string, span stats.Span, cs []centreFigures) (bot.Reply, bool) {
+func (h *Handler) statsTable(ctx context.Context, lang string, span stats.Span, cs []centreFigures, all centreFigures) (bot.Reply, bool) {
 	var buf bytes.Buffer
-	if err := export.WriteXLSX(&buf, h.centresSheet(lang, cs)); err != nil {
+	if err := export.WriteXLSX(&buf, h.centresSheet(lang, cs, all)); err != nil {
 		h.log.ErrorContext(ctx, "stats table", "err", err)
 		return bot.Reply{}, false
 	}
 	return h.document(ctx, lang, &buf, "shakwa", span, h.text.Text(lang, "stats.table_caption", nil))
 }
 
-// centresSheet is every centre's figures, and their total, one row each.
-func (h *Handler) centresSheet(lang string, cs []centreFigures) export.Sheet {
+// centresSheet is every centre's figures, and their total (all), one row
+// each.
+func (h *Handler) centresSheet(lang string, cs []centreFigures, all centreFigures) export.Sheet {
 	t := func(key string) string { return h.text.Text(lang, key, nil) }
 	hours := func(d stats.Durations, p float64) export.Cell {
 		if v, ok := d.Percentile(p); ok {
@@ -480,7 +504,7 @@ func (h *Handler) centresSheet(lang string, cs []centreFigures) export.Sheet {
 	for _, f := range cs {
 		sheet.Rows = append(sheet.Rows, row(h.centreName(f.Code, lang), f))
 	}
-	sheet.Rows = append(sheet.Rows, row(t("stats.total"), total(cs)))
+	sheet.Rows = append(sheet.Rows, row(t("stats.total"), all))
 	return sheet
 }
 

@@ -237,7 +237,7 @@ func parseVector(v string) ([]bucketCount, error) {
 		sorted = sorted && (len(out) == 0 || b > out[len(out)-1].b)
 		out = append(out, bucketCount{b, n})
 	}
-	if !sorted {
+	if !sorted && !placeInOrder(out) {
 		slices.SortFunc(out, func(x, y bucketCount) int { return x.b - y.b })
 		for j := 1; j < len(out); j++ {
 			if out[j].b == out[j-1].b {
@@ -246,6 +246,36 @@ func parseVector(v string) ([]bucketCount, error) {
 		}
 	}
 	return out, nil
+}
+
+// placeBound bounds the indexes placeInOrder orders by placing: stars and
+// hours are below it, and so is every histogram bucket (a year is bucket
+// 354 at 5 % a bucket).
+const placeBound = 512
+
+// placeInOrder orders the elements of a vector by index without sorting
+// (a vector's elements are few and their indexes small): each count is
+// placed at its index in a table on the stack, then read back in order.
+// It reports false, leaving out as it was, when an index is too large for
+// that or repeated.
+func placeInOrder(out []bucketCount) bool {
+	var counts [placeBound]int64
+	var in [placeBound / 64]uint64
+	for _, c := range out {
+		if c.b >= placeBound || in[c.b/64]&(1<<(c.b%64)) != 0 {
+			return false
+		}
+		in[c.b/64] |= 1 << (c.b % 64)
+		counts[c.b] = c.n
+	}
+	k := 0
+	for b := range placeBound {
+		if in[b/64]&(1<<(b%64)) != 0 {
+			out[k] = bucketCount{b, counts[b]}
+			k++
+		}
+	}
+	return true
 }
 
 // mergeBuckets is a with sign times b added, buckets that come to nothing

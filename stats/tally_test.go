@@ -338,3 +338,26 @@ func uaeHours(loc *time.Location) worktime.Calendar {
 	c.Week[time.Friday] = worktime.Hours{Open: 7*time.Hour + 30*time.Minute, Close: 12 * time.Hour}
 	return c
 }
+
+// TestVectorOrder: a vector read in any order comes out by index, the
+// same whether its indexes are small enough to be placed or not.
+func TestVectorOrder(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []bucketCount
+	}{
+		{"5:1,3:2,400:7,0:-1", []bucketCount{{0, -1}, {3, 2}, {5, 1}, {400, 7}}},
+		{"900:1,3:2,511:4", []bucketCount{{3, 2}, {511, 4}, {900, 1}}},
+		{"2:1,1:1", []bucketCount{{1, 1}, {2, 1}}},
+	} {
+		got, err := parseVector(tc.in)
+		if err != nil || !slices.Equal(got, tc.want) {
+			t.Errorf("parseVector(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"7:1,3:1,7:2", "900:1,3:1,900:2"} {
+		if got, err := parseVector(bad); err == nil {
+			t.Errorf("parseVector(%q) = %v; want an error for the repeated index", bad, got)
+		}
+	}
+}
