@@ -70,16 +70,16 @@ func (h words) scope(p *config.Person) []string {
 // figures reads the span's figures of centres, and their backlog now: one
 // round trip for the tallies, one for the backlog, side by side.
 func (h *Handler) figures(ctx context.Context, span stats.Span, centres []string) ([]centreFigures, error) {
-	return h.readFigures(ctx, span, centres, true)
+	return h.readFigures(ctx, span, centres, true, nil)
 }
 
-// periodFigures is figures without the backlog, for what does not show it
-// (the ranking).
-func (h *Handler) periodFigures(ctx context.Context, span stats.Span, centres []string) ([]centreFigures, error) {
-	return h.readFigures(ctx, span, centres, false)
+// scoreFigures is the figures a ranking needs (stats.ScoreFields), and no
+// more: no backlog, and none of the other fields.
+func (h *Handler) scoreFigures(ctx context.Context, span stats.Span, centres []string) ([]centreFigures, error) {
+	return h.readFigures(ctx, span, centres, false, stats.ScoreFields())
 }
 
-func (h *Handler) readFigures(ctx context.Context, span stats.Span, centres []string, backlog bool) ([]centreFigures, error) {
+func (h *Handler) readFigures(ctx context.Context, span stats.Span, centres []string, backlog bool, fields []string) ([]centreFigures, error) {
 	now := h.now()
 	before := make([]time.Time, len(backlogAges))
 	for i, a := range backlogAges {
@@ -94,7 +94,7 @@ func (h *Handler) readFigures(ctx context.Context, span stats.Span, centres []st
 			open, older, backlogErr = h.store.Backlog(ctx, centres, before)
 		}
 	}()
-	sums, err := h.sums(ctx, span, false, centres)
+	sums, err := h.sums(ctx, span, false, centres, fields)
 	<-done
 	if err != nil {
 		return nil, fmt.Errorf("figures: %w", err)
@@ -116,10 +116,15 @@ func (h *Handler) readFigures(ctx context.Context, span stats.Span, centres []st
 const readParts = 4
 
 // sums reads each centre's tallies over span, added up (the breakdowns
-// when dims): one round trip, in readParts pipelines at once when there
-// are many centres.
-func (h *Handler) sums(ctx context.Context, span stats.Span, dims bool, centres []string) ([]stats.Sum, error) {
+// when dims; only fields, when some are named): one round trip, in
+// readParts pipelines at once when there are many centres.
+func (h *Handler) sums(ctx context.Context, span stats.Span, dims bool, centres []string, fields []string) ([]stats.Sum, error) {
 	reads := h.model.Reads(span, dims)
+	for i := range reads {
+		if len(fields) > 0 && !reads[i].SLAOnly {
+			reads[i].Fields = fields
+		}
+	}
 	out := make([]stats.Sum, len(centres))
 	part := max(1, (len(centres)+readParts-1)/readParts)
 	if len(centres) < 2*readParts {
@@ -194,7 +199,7 @@ func (h *Handler) breakdowns(ctx context.Context, span stats.Span, cs []centreFi
 	for i, c := range cs {
 		codes[i] = c.Code
 	}
-	sums, err := h.sums(ctx, span, true, codes)
+	sums, err := h.sums(ctx, span, true, codes, nil)
 	if err != nil {
 		return fmt.Errorf("breakdowns: %w", err)
 	}

@@ -28,7 +28,7 @@ func (h *Handler) ranking(ctx context.Context, c *conv, args string) {
 		c.say("ranking.usage", nil)
 		return
 	}
-	cs, err := h.periodFigures(ctx, span, centres)
+	cs, err := h.scoreFigures(ctx, span, centres)
 	if err != nil {
 		c.fail(ctx, err)
 		return

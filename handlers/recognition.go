@@ -78,7 +78,7 @@ type staffFigures struct {
 // centres, in one round trip: each centre's breakdowns, summed per
 // person. Only people in the configuration are listed.
 func (h *Handler) staffOf(ctx context.Context, span stats.Span, centres []string) ([]staffFigures, error) {
-	sums, err := h.sums(ctx, span, true, centres)
+	sums, err := h.sums(ctx, span, true, centres, nil)
 	if err != nil {
 		return nil, fmt.Errorf("staff figures: %w", err)
 	}

@@ -552,3 +552,11 @@ func ReceivedOn(channel string) string { return "h:" + clean(channel) + "|" + fR
 // RatingFields are the fields of a totals hash that count the ratings
 // given, by stars: read them and FiguresOf gives the Rating.
 func RatingFields() []string { return []string{fRating} }
+
+// ScoreFields are the only fields a centre's Score needs (see ScoreOf):
+// reading just them leaves out the histograms of claim and first reply
+// times, most of what a busy month's hash holds.
+func ScoreFields() []string {
+	return []string{fReceived, fResolved, fReopened, fThanks, fRating, fClaimDue, fClaimMet, fResolveDue, fResolveMet,
+		fResolveTime + histSuffix, fResolveTime + ":n", fResolveTime + ":s"}
+}
