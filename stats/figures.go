@@ -261,15 +261,17 @@ const placeBound = 512
 func placeInOrder(out []bucketCount) bool {
 	var counts [placeBound]int64
 	var in [placeBound / 64]uint64
+	lo, hi := placeBound, 0
 	for _, c := range out {
 		if c.b >= placeBound || in[c.b/64]&(1<<(c.b%64)) != 0 {
 			return false
 		}
 		in[c.b/64] |= 1 << (c.b % 64)
 		counts[c.b] = c.n
+		lo, hi = min(lo, c.b), max(hi, c.b)
 	}
 	k := 0
-	for b := range placeBound {
+	for b := lo; b <= hi; b++ { // a histogram's buckets lie close together
 		if in[b/64]&(1<<(b%64)) != 0 {
 			out[k] = bucketCount{b, counts[b]}
 			k++
