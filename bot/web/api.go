@@ -153,7 +153,7 @@ func (c *Channel) serveSend(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	sp, ok := c.speaker(visitor, req.As, req.Chat)
+	sp, ok := speakerOf(c.actors(r), visitor, req.As, req.Chat)
 	if !ok {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
@@ -252,7 +252,7 @@ func (c *Channel) serveUpload(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), status)
 		return
 	}
-	sp, ok := c.speaker(visitor, up.as, up.chat)
+	sp, ok := speakerOf(c.actors(r), visitor, up.as, up.chat)
 	if !ok {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return

@@ -74,17 +74,19 @@ type speaker struct {
 	name  string
 }
 
-// speaker resolves the "as" and "chat" of a request from visitor: with
-// neither, the visitor in their own chat; in the demo, a configured person
-// in one of their chats. ok is false when the request may not speak so.
-func (c *Channel) speaker(visitor, as, chat string) (s speaker, ok bool) {
+// speakerOf resolves the "as" and "chat" of a request from visitor: with
+// neither, the visitor in their own chat; else one of the people the
+// request may act as (actors: in the demo anyone configured, a signed-in
+// staff member themselves) in one of their chats. ok is false when the
+// request may not speak so.
+func speakerOf(actors *demoIndex, visitor, as, chat string) (s speaker, ok bool) {
 	if as == "" && chat == "" {
 		return speaker{chat: visitor, id: visitor}, true
 	}
-	if c.demo == nil || as == "" || chat == "" {
+	if actors == nil || as == "" || chat == "" {
 		return speaker{}, false
 	}
-	p := c.demo.people[as]
+	p := actors.people[as]
 	if p == nil {
 		return speaker{}, false
 	}
@@ -96,13 +98,15 @@ func (c *Channel) speaker(visitor, as, chat string) (s speaker, ok bool) {
 	return speaker{}, false
 }
 
-// servePeople lists the demo's people; 404 outside the demo.
+// servePeople lists the people the request may act as: the demo's, or
+// the signed-in staff member; 404 for nobody.
 func (c *Channel) servePeople(w http.ResponseWriter, r *http.Request) {
-	if c.demo == nil {
+	a := c.actors(r)
+	if a == nil {
 		http.NotFound(w, r)
 		return
 	}
-	writeJSON(w, c.demo.demo.People)
+	writeJSON(w, a.demo.People)
 }
 
 // writeJSON answers 200 with v.

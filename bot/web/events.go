@@ -103,7 +103,7 @@ func (c *Channel) serveEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	sp, ok := c.speaker(visitor, q.Get("as"), q.Get("chat"))
+	sp, ok := speakerOf(c.actors(r), visitor, q.Get("as"), q.Get("chat"))
 	if !ok {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return

@@ -24,7 +24,7 @@ var fileExt = map[string]string{
 func (c *Channel) serveFile(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	visitor, _, ok := c.visitor(r)
-	if !ok || !c.mayRead(visitor, id, r.URL.Query().Get("k")) {
+	if !ok || !c.mayRead(c.actors(r), visitor, id, r.URL.Query().Get("k")) {
 		http.NotFound(w, r)
 		return
 	}
@@ -59,16 +59,17 @@ func (c *Channel) serveFile(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(data))
 }
 
-// mayRead reports whether visitor may open file id with key k.
-func (c *Channel) mayRead(visitor, id, k string) bool {
+// mayRead reports whether visitor (who may act as actors) may open file
+// id with key k.
+func (c *Channel) mayRead(actors *demoIndex, visitor, id, k string) bool {
 	if id == "" || len(k) != len(c.fileKey("", "")) {
 		return false
 	}
 	if sameMAC(k, c.fileKey(visitor, id)) {
 		return true
 	}
-	if c.demo != nil {
-		for chat := range c.demo.chats {
+	if actors != nil {
+		for chat := range actors.chats {
 			if sameMAC(k, c.fileKey(chat, id)) {
 				return true
 			}

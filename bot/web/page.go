@@ -174,11 +174,22 @@ func (c *Channel) servePage(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// serveStaff serves the demo's page for acting as staff and managers.
+// serveStaff serves the page for acting as staff and managers: in the
+// demo as anyone, else as the staff member a StaffLink signed in.
 func (c *Channel) serveStaff(w http.ResponseWriter, r *http.Request) {
-	if c.demo == nil {
+	switch {
+	case c.demo != nil:
+	case c.staff == nil:
 		http.NotFound(w, r)
 		return
+	case r.URL.Query().Get("key") != "":
+		c.signIn(w, r, r.URL.Query().Get("key"))
+		return
+	default:
+		if _, ok := c.signedStaff(r); !ok {
+			http.Error(w, "sign in with the link you were given (shakwa staff-link)", http.StatusForbidden)
+			return
+		}
 	}
 	c.render(w, r, "staff.html")
 }

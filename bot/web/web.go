@@ -78,6 +78,10 @@ type Config struct {
 	// Demo, when not nil, lets visitors act as the people it lists (see
 	// Demo). Only `shakwa demo` sets it.
 	Demo *Demo
+	// Staff, outside the demo, are the people who may work in the web
+	// panel, each as themselves once signed in with a StaffLink: for a
+	// deployment whose staff are not on Telegram. Nil: no staff panel.
+	Staff *Demo
 	// Logger receives the few lines the channel logs itself. Default
 	// slog.Default().
 	Logger *slog.Logger
@@ -141,6 +145,7 @@ type Channel struct {
 	ttl     time.Duration
 	labels  map[string]map[string]string
 	demo    *demoIndex
+	staff   *demoIndex // who may sign in to the staff panel outside the demo
 
 	maxBody, maxUpload int64
 	trustProxy         bool
@@ -182,6 +187,10 @@ func New(cfg Config, store Store, deliver Deliver) (*Channel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
+	staff, err := indexDemo(cfg.Staff)
+	if err != nil {
+		return nil, fmt.Errorf("web: staff: %w", err)
+	}
 	a, err := loadAssets()
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
@@ -189,7 +198,7 @@ func New(cfg Config, store Store, deliver Deliver) (*Channel, error) {
 	c := &Channel{
 		store: store, deliver: deliver, log: cfg.Logger, now: cfg.Now,
 		secret: append([]byte(nil), cfg.Secret...), ttl: or(cfg.SessionTTL, DefaultSessionTTL),
-		labels: cfg.Labels, demo: demo,
+		labels: cfg.Labels, demo: demo, staff: staff,
 		maxBody: or(cfg.MaxBody, DefaultMaxBody), maxUpload: or(cfg.MaxUpload, DefaultMaxUpload),
 		trustProxy: cfg.TrustProxy, keep: or(cfg.Keep, DefaultKeep), files: cfg.Files,
 		poll: or(cfg.Poll, DefaultPoll), heartbeat: or(cfg.Heartbeat, DefaultHeartbeat),

@@ -54,6 +54,7 @@ Usage:
   shakwa demo  [-config FILE]    try it on this machine: the web chat and a staff panel, no token, no Redis needed
   shakwa serve [-config FILE]    run the bot: Telegram, Redis, and WhatsApp and the web chat when configured
   shakwa tallies rebuild         recount the figures from the tickets (after an upgrade, or to check them)
+  shakwa staff-link PERSON-ID    a sign-in link to the web staff panel, where staff are not on Telegram
   shakwa seed  [-tickets N ...]  write synthetic tickets into a Redis, to try and measure the reports
 
 Each command's flags: shakwa COMMAND -h. Secrets and addresses come from the
@@ -73,6 +74,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	if cmd == "seed" { // flags of its own
 		return seedData(ctx, args, getenv, stderr)
+	}
+	if cmd == "staff-link" {
+		return staffLink(args, getenv, time.Now, stderr)
 	}
 	sub := "" // a command's own command: "tallies rebuild"
 	if cmd == "tallies" && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -115,8 +119,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: e.LogLevel}))
 	switch cmd {
 	case "serve":
-		if e.TelegramToken == "" {
-			return errors.New("TELEGRAM_BOT_TOKEN is not set (to try shakwa without one: shakwa demo)")
+		if e.TelegramToken == "" && e.WebSecret == "" {
+			return errors.New("TELEGRAM_BOT_TOKEN is not set, nor WEB_CHAT_SECRET for staff on the web (to try shakwa without either: shakwa demo)")
 		}
 		e.ConfigFile = or(e.ConfigFile, "config.yaml")
 		e.RedisURL = or(e.RedisURL, "redis://127.0.0.1:6379/0")
@@ -135,7 +139,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return rebuildTallies(ctx, e, log)
 	}
 	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q (want serve, demo, tallies or seed)", cmd)
+	return fmt.Errorf("unknown command %q (want serve, demo, tallies, staff-link or seed)", cmd)
 }
 
 // whatsappEnv is the WhatsApp channel's part of the environment; the

@@ -66,7 +66,7 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 
 	opts := handlers.Options{StaffChannel: telegram.Name, Files: fs}
 	if e.TelegramToken == "" {
-		opts.StaffChannel = web.Name // demo without Telegram: staff use the web panel
+		opts.StaffChannel = web.Name // no Telegram: staff use the web panel (the demo's, or signed in)
 	}
 	h := handlers.New(cfg, store, text, time.Now, log, opts)
 	var intake *bot.Intake
@@ -230,8 +230,13 @@ func newWeb(e env, cfg *config.Config, text *locales.Bundle, store *storage.Stor
 	}
 	wc := web.Config{Secret: secret, Labels: labels, Logger: log, TrustProxy: e.WebProxy, Files: fs,
 		MaxText: flows.MaxText, Brand: brand, EmbedOrigins: cfg.Web.EmbedOrigins}
-	if e.Demo {
+	switch {
+	case e.Demo:
 		wc.Demo = demoPeople(cfg, text)
+	case e.TelegramToken == "":
+		// Staff are not on Telegram: they work in the web panel, each
+		// signed in with a link from `shakwa staff-link`.
+		wc.Staff = demoPeople(cfg, text)
 	}
 	return web.New(wc, webStore{store}, deliver)
 }

@@ -1,0 +1,106 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Outside the demo, staff may work in the web panel too (a deployment
+// without Telegram): each as themselves only, signed in by a link the
+// operator makes on the server (StaffLink) and hands over. The link sets
+// a staff cookie bound to the person until the link's expiry; the panel
+// then lists that person alone, and a request may speak only as them.
+
+// staffCookie names the staff sign-in cookie: "v1.PERSON.EXPIRY.MAC".
+const staffCookie = "shakwa_staff"
+
+const macStaff = "shakwa web staff"
+
+// StaffLink is the path and query that sign staff member id in to the web
+// panel until exp: "/chat/staff?key=…". Only a Channel whose Config has
+// the same Secret (and lists the person in Staff) accepts it.
+func StaffLink(secret []byte, id string, exp time.Time) string {
+	c := &Channel{secret: secret}
+	return basePath + "/staff?key=" + c.staffKey(id, exp)
+}
+
+// staffKey is id and exp, signed.
+func (c *Channel) staffKey(id string, exp time.Time) string {
+	e := strconv.FormatInt(exp.Unix(), 10)
+	return cookieVersion + "." + id + "." + e + "." + c.mac(macStaff, id, e)
+}
+
+// parseStaffKey returns the person of a well-signed, unexpired key.
+func (c *Channel) parseStaffKey(key string) (string, time.Time, bool) {
+	parts := strings.Split(key, ".")
+	if len(parts) != 4 || parts[0] != cookieVersion || parts[1] == "" {
+		return "", time.Time{}, false
+	}
+	if !sameMAC(parts[3], c.mac(macStaff, parts[1], parts[2])) {
+		return "", time.Time{}, false
+	}
+	unix, err := strconv.ParseInt(parts[2], 10, 64)
+	if err != nil {
+		return "", time.Time{}, false
+	}
+	exp := time.Unix(unix, 0)
+	if !c.now().Before(exp) {
+		return "", time.Time{}, false
+	}
+	return parts[1], exp, true
+}
+
+// signedStaff is the staff member r's staff cookie signs in, if any.
+func (c *Channel) signedStaff(r *http.Request) (string, bool) {
+	if c.staff == nil {
+		return "", false
+	}
+	ck, err := r.Cookie(staffCookie)
+	if err != nil {
+		return "", false
+	}
+	id, _, ok := c.parseStaffKey(ck.Value)
+	if !ok || c.staff.people[id] == nil {
+		return "", false
+	}
+	return id, true
+}
+
+// signIn takes a staff link's key: a good one sets the staff cookie and
+// reports the person; a bad or expired one is refused (403), saying so.
+func (c *Channel) signIn(w http.ResponseWriter, r *http.Request, key string) bool {
+	id, exp, ok := c.parseStaffKey(key)
+	if !ok || c.staff.people[id] == nil {
+		http.Error(w, "this sign-in link is not valid, or has expired: ask for a new one", http.StatusForbidden)
+		return false
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: staffCookie, Value: key, Path: basePath, Expires: exp,
+		MaxAge:   int(exp.Sub(c.now()) / time.Second),
+		HttpOnly: true, Secure: r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https"),
+		SameSite: http.SameSiteStrictMode,
+	})
+	// Without the key in the address, which history and screens would keep.
+	http.Redirect(w, r, basePath+"/staff", http.StatusSeeOther)
+	return true
+}
+
+// actors are the people request r may act as: in the demo anyone
+// configured; signed in as staff, that person alone; else nobody (nil).
+func (c *Channel) actors(r *http.Request) *demoIndex {
+	if c.demo != nil {
+		return c.demo
+	}
+	id, ok := c.signedStaff(r)
+	if !ok {
+		return nil
+	}
+	p := c.staff.people[id]
+	x := &demoIndex{demo: &Demo{People: []DemoPerson{*p}}, people: map[string]*DemoPerson{id: p}, chats: map[string]bool{}}
+	for _, ch := range p.Chats {
+		x.chats[ch.ID] = true
+	}
+	return x
+}

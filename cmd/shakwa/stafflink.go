@@ -1,0 +1,64 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/shakwa/shakwa/bot/web"
+	"github.com/shakwa/shakwa/config"
+)
+
+// staffLink is "shakwa staff-link [-config FILE] [-hours N] PERSON-ID": it
+// prints the path that signs the configured person in to the web staff
+// panel of a `serve` that shares WEB_CHAT_SECRET, for N hours. It is for
+// deployments whose staff are not on Telegram; the link is handed to the
+// person as a password would be.
+func staffLink(args []string, getenv func(string) string, now func() time.Time, stderr io.Writer) error {
+	fs := flag.NewFlagSet("shakwa staff-link", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configFile := fs.String("config", or(getenv("SHAKWA_CONFIG"), "config.yaml"), "configuration `file` (env SHAKWA_CONFIG)")
+	hours := fs.Int("hours", 12, "how many `hours` the link, and the sign-in it makes, last (1 to 720)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: shakwa staff-link [-config FILE] [-hours N] PERSON-ID")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errors.New("staff-link: want one person's id, as in the configuration's people")
+	}
+	if *hours < 1 || *hours > 720 {
+		return errors.New("staff-link: -hours from 1 to 720")
+	}
+	e := env{WebSecret: getenv("WEB_CHAT_SECRET")}
+	if e.WebSecret == "" {
+		return errors.New("staff-link: WEB_CHAT_SECRET is not set (the same as the server's)")
+	}
+	secret, err := webSecret(e)
+	if err != nil {
+		return err
+	}
+	cfg, err := config.Load(*configFile)
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+	if err != nil {
+		return fmt.Errorf("staff-link: %q is not a person's id", fs.Arg(0))
+	}
+	if _, ok := cfg.Person(id); !ok {
+		return fmt.Errorf("staff-link: no person %d in %s", id, *configFile)
+	}
+	exp := now().Add(time.Duration(*hours) * time.Hour)
+	fmt.Fprintf(stderr, "person %d, valid until %s (open it on the server's address):\n%s\n",
+		id, exp.UTC().Format("2006-01-02 15:04 UTC"), web.StaffLink(secret, fs.Arg(0), exp))
+	return nil
+}

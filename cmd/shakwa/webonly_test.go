@@ -1,0 +1,103 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"image/color"
+	"net/http"
+	"net/http/cookiejar"
+	"strings"
+	"testing"
+)
+
+// webOnlyDB is the Redis database of TestWebOnly.
+const webOnlyDB = 6
+
+// TestWebOnly runs serve with the web chat and no Telegram token: a
+// citizen files a complaint on /chat, and the staff member, signed in to
+// the web panel with a link from `shakwa staff-link`, sees its card in
+// the centre's group there. Without the link the panel and the group's
+// stream are refused, and a link for someone else, or a bad one, signs
+// nobody in.
+func TestWebOnly(t *testing.T) {
+	env := map[string]string{
+		"WEB_CHAT_SECRET": webChatSecret, "REDIS_URL": testRedis(t, webOnlyDB),
+		"HTTP_ADDR": "127.0.0.1:0", "FILES_DIR": t.TempDir(),
+	}
+	addr, _, stop := startProgram(t, env)
+	base := "http://" + addr
+	transport := &http.Transport{}
+	defer transport.CloseIdleConnections()
+
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"staff-link", "-config", testConfig, "111"},
+		func(k string) string { return env[k] }, &out); err != nil {
+		t.Fatalf("staff-link: %v", err)
+	}
+	link := ""
+	for _, line := range strings.Split(out.String(), "\n") {
+		if strings.HasPrefix(line, "/chat/staff?key=") {
+			link = line
+		}
+	}
+	if link == "" {
+		t.Fatalf("staff-link printed %q; want a /chat/staff?key= link", out.String())
+	}
+	jar, _ := cookiejar.New(nil)
+	staff := &http.Client{Transport: transport, Jar: jar, Timeout: waitFor}
+	stranger := &http.Client{Transport: transport, Timeout: waitFor}
+	get := func(c *http.Client, path string) int {
+		resp, err := c.Get(base + path)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := get(stranger, "/chat/staff"); got != http.StatusForbidden {
+		t.Errorf("the staff panel without signing in: %d; want 403", got)
+	}
+	if got := get(stranger, "/chat/staff?key=v1.111.9999999999.forged"); got != http.StatusForbidden {
+		t.Errorf("a forged link: %d; want 403", got)
+	}
+	if got := get(staff, link); got != http.StatusOK {
+		t.Fatalf("the link: %d; want the panel", got)
+	}
+	if got := get(stranger, "/chat/api/events?as=111&chat=-1001"); got != http.StatusForbidden && got != http.StatusUnauthorized {
+		t.Errorf("the group's stream without signing in: %d; want it refused", got)
+	}
+	if got := get(staff, "/chat/api/events?as=112&chat=-1001"); got != http.StatusForbidden {
+		t.Errorf("the group's stream as someone else: %d; want 403", got)
+	}
+
+	c := openWebChat(t, base, transport)
+	ticket := c.fileComplaint(picture(t, "png", color.RGBA{20, 120, 60, 255}))
+	c.close()
+
+	// The card reaches the group's web pane, read as Fatima.
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/chat/api/events?as=111&chat=-1001", nil)
+	resp, err := (&http.Client{Transport: transport, Jar: jar}).Do(req)
+	if err != nil {
+		t.Fatalf("the group's stream: %v", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("the group's stream signed in: %d; want 200", resp.StatusCode)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+	found := false
+	for !found && sc.Scan() {
+		found = strings.HasPrefix(sc.Text(), "data: ") && strings.Contains(sc.Text(), "claim:"+ticket)
+	}
+	if !found {
+		t.Errorf("no card with a claim button for %s in the group's web pane", ticket)
+	}
+	cancel()
+	if err := stop(); err != nil {
+		t.Errorf("run: %v", err)
+	}
+}
