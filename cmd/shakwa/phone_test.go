@@ -92,6 +92,23 @@ func TestBrowserPhone(t *testing.T) {
 	c.composerInView("the English page")
 	saveScreenshot(t, c, "phone-en.png")
 
+	// A message that cannot go (the connection dropped) says so, with a
+	// retry, and goes with it once the connection is back.
+	get(c, "drop the connection", chromedp.Evaluate[bool](`(() => { window.realFetch = window.fetch; `+
+		`window.fetch = (u, o) => String(u).includes('/api/send') ? Promise.reject(new TypeError('offline')) : window.realFetch(u, o); return true })()`))
+	mine = c.count(citizenPane + ` [data-testid=mine]`)
+	c.do("write while offline", chromedp.SendKeys(chromedp.CSS(citizenPane+` [data-testid=input]`), "hello"))
+	c.click("send while offline", citizenPane+` [data-testid=send]`)
+	c.do("wait for the retry", chromedp.WaitVisible(chromedp.CSS(citizenPane+` [data-testid=mine][data-state=failed] [data-testid=retry]`)))
+	get(c, "restore the connection", chromedp.Evaluate[bool](`(() => { window.fetch = window.realFetch; return true })()`))
+	n = c.count(citizenPane + ` [data-testid=bubble]`)
+	c.click("retry", citizenPane+` [data-testid=retry]`)
+	c.do("wait for it to be sent", chromedp.WaitVisible(chromedp.CSS(citizenPane+` [data-testid=mine][data-state=sent] .tick`)))
+	c.waitBubble(citizenPane, n, want{data: []string{"menu:complaint"}}) // the bot answers it, once
+	if got := c.count(citizenPane + ` [data-testid=mine]`); got != mine+1 {
+		t.Errorf("own messages after a retry: %d; want %d (the one, once)", got, mine+1)
+	}
+
 	// The staff's view on a desktop: an Arabic card reads right to left.
 	group := `[data-testid=pane][data-chat="` + krmStaffChat + `"]`
 	st.do("size as a desktop", chromedp.EmulateViewport(1440, 900))
@@ -106,6 +123,20 @@ func TestBrowserPhone(t *testing.T) {
 	}
 	if got := get(st, "read who serves where", chromedp.Text(chromedp.CSS(`[data-testid=person][data-id="`+krmStaff+`"] [data-testid=serves]`))); !strings.Contains(got, "الكرامة") {
 		t.Errorf("the people list says %s serves %q; want the Karama centre", krmStaff, got)
+	}
+	// The panel answers a ticket's message as Telegram's reply does.
+	private := `[data-testid=pane][data-chat="` + krmStaff + `"]`
+	st.waitReady(private)
+	n = st.count(private + ` [data-testid=bubble]`)
+	st.click("claim", group+` [data-testid=button][data-data="claim:`+exampleTicket+`"]`)
+	st.waitBubble(private, n, want{text: []string{exampleTicket}, data: []string{"close:" + exampleTicket}})
+	st.click("reply to the ticket's message", private+` [data-testid=bubble]:has([data-data="close:`+exampleTicket+`"]) [data-testid=reply]`)
+	st.do("see what is answered", chromedp.WaitVisible(chromedp.CSS(private+` [data-testid=replying]`)))
+	get(st, "watch what is sent", chromedp.Evaluate[bool](`(() => { window.sent = []; const f = window.fetch; `+
+		`window.fetch = (u, o) => { if (String(u).includes('/api/send')) window.sent.push(o.body); return f(u, o) }; return true })()`))
+	st.write(private, "سنراجع نظام الأرقام اليوم.", want{text: []string{exampleTicket, "أُرسل ردك"}})
+	if sent := get(st, "read what was sent", chromedp.Evaluate[string](`window.sent.join('\n')`)); !strings.Contains(sent, `"reply_to":"`) {
+		t.Errorf("the answer went as %s; want it with the message it answers (reply_to)", sent)
 	}
 	saveScreenshot(t, st, "staff-card-ar.png")
 	const supervisor = "100000005" // سعيد الكتبي: KRM, BRS and DRA
