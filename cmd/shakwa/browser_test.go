@@ -59,19 +59,19 @@ func TestBrowser(t *testing.T) {
 	finish()
 }
 
-// startDemoTabs starts "shakwa demo" and headless Chromium with two tabs
-// of their own sessions, named first and second, and returns them, the
-// demo's base URL and a func that closes the browser, stops the demo and
-// checks its log and that nothing was left running. A failed test keeps
-// both tabs' screenshots and the program's log.
-func startDemoTabs(t *testing.T, first, second string) (*tab, *tab, string, func()) {
+// startDemoTabs starts "shakwa demo" (with args) and headless Chromium
+// with two tabs of their own sessions, named first and second, and
+// returns them, the demo's base URL and a func that closes the browser,
+// stops the demo and checks its log and that nothing was left running. A
+// failed test keeps both tabs' screenshots and the program's log.
+func startDemoTabs(t *testing.T, first, second string, args ...string) (*tab, *tab, string, func()) {
 	t.Helper()
 	chromium := chromiumPath(t)
 	before := runtime.NumGoroutine()
 	ctx, cancel := context.WithTimeout(context.Background(), browserDeadline)
 	t.Cleanup(cancel) // after the cleanups below, which may take screenshots
 	browserCtx, closeBrowser := startBrowser(t, ctx, chromium)
-	base, stopDemo, logs := startDemo(t, ctx)
+	base, stopDemo, logs := startDemo(t, ctx, args...)
 	a := &tab{t: t, name: first, ctx: browserCtx}
 	b, closeSecond := newTab(t, browserCtx, second)
 	t.Cleanup(func() {
@@ -240,13 +240,14 @@ func newTab(t *testing.T, browserCtx context.Context, name string) (*tab, func()
 // startDemo runs "shakwa demo" on a free port with the built-in example
 // configuration and the in-memory store, and returns its base URL and a
 // func that stops it and returns run's error.
-func startDemo(t *testing.T, ctx context.Context) (string, func() error, *logSink) {
+func startDemo(t *testing.T, ctx context.Context, args ...string) (string, func() error, *logSink) {
 	t.Helper()
 	env := map[string]string{"HTTP_ADDR": "127.0.0.1:0", "LOG_LEVEL": "debug"}
 	logs := newLogSink()
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"demo"}, func(k string) string { return env[k] }, logs) }()
+	args = append([]string{"demo"}, args...)
+	go func() { done <- run(ctx, args, func(k string) string { return env[k] }, logs) }()
 	var stopped error
 	stop := sync.OnceValue(func() error {
 		cancel()

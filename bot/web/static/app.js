@@ -789,6 +789,10 @@
     if (close) {
       close.addEventListener('click', () => window.parent.postMessage({ shakwa: 'close' }, '*'));
     }
+    if (body.classList.contains('embedded') && window.parent !== window) {
+      // The site that framed the chat may want to know it is up.
+      window.parent.postMessage({ shakwa: 'ready' }, '*');
+    }
     p.input.focus();
   }
 
