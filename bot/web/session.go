@@ -64,17 +64,32 @@ func sameMAC(a, b string) bool { return hmac.Equal([]byte(a), []byte(b)) }
 
 // cookieValue returns the signed session of visitor until exp.
 func (c *Channel) cookieValue(visitor string, exp time.Time) string {
-	e := strconv.FormatInt(exp.Unix(), 10)
-	return cookieVersion + "." + visitor + "." + e + "." + c.mac(macSession, visitor, e)
+	return c.signed(macSession, visitor, exp)
 }
 
 // parseCookie returns the visitor of a well-signed, unexpired session.
 func (c *Channel) parseCookie(v string) (visitor string, exp time.Time, ok bool) {
-	parts := strings.Split(v, ".")
-	if len(parts) != 4 || parts[0] != cookieVersion || !validVisitor(parts[1]) {
+	visitor, exp, ok = c.parseSigned(macSession, v)
+	if !ok || !validVisitor(visitor) {
 		return "", time.Time{}, false
 	}
-	if !sameMAC(parts[3], c.mac(macSession, parts[1], parts[2])) {
+	return visitor, exp, true
+}
+
+// signed is "v1.ID.EXPIRY.MAC": id until exp, signed for purpose.
+func (c *Channel) signed(purpose, id string, exp time.Time) string {
+	e := strconv.FormatInt(exp.Unix(), 10)
+	return cookieVersion + "." + id + "." + e + "." + c.mac(purpose, id, e)
+}
+
+// parseSigned returns the id of v, a value signed for purpose, while it
+// has not expired.
+func (c *Channel) parseSigned(purpose, v string) (id string, exp time.Time, ok bool) {
+	parts := strings.Split(v, ".")
+	if len(parts) != 4 || parts[0] != cookieVersion || parts[1] == "" {
+		return "", time.Time{}, false
+	}
+	if !sameMAC(parts[3], c.mac(purpose, parts[1], parts[2])) {
 		return "", time.Time{}, false
 	}
 	unix, err := strconv.ParseInt(parts[2], 10, 64)

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -27,29 +26,11 @@ func StaffLink(secret []byte, id string, exp time.Time) string {
 }
 
 // staffKey is id and exp, signed.
-func (c *Channel) staffKey(id string, exp time.Time) string {
-	e := strconv.FormatInt(exp.Unix(), 10)
-	return cookieVersion + "." + id + "." + e + "." + c.mac(macStaff, id, e)
-}
+func (c *Channel) staffKey(id string, exp time.Time) string { return c.signed(macStaff, id, exp) }
 
 // parseStaffKey returns the person of a well-signed, unexpired key.
 func (c *Channel) parseStaffKey(key string) (string, time.Time, bool) {
-	parts := strings.Split(key, ".")
-	if len(parts) != 4 || parts[0] != cookieVersion || parts[1] == "" {
-		return "", time.Time{}, false
-	}
-	if !sameMAC(parts[3], c.mac(macStaff, parts[1], parts[2])) {
-		return "", time.Time{}, false
-	}
-	unix, err := strconv.ParseInt(parts[2], 10, 64)
-	if err != nil {
-		return "", time.Time{}, false
-	}
-	exp := time.Unix(unix, 0)
-	if !c.now().Before(exp) {
-		return "", time.Time{}, false
-	}
-	return parts[1], exp, true
+	return c.parseSigned(macStaff, key)
 }
 
 // signedStaff is the staff member r's staff cookie signs in, if any.
