@@ -122,7 +122,7 @@ func (h *Handler) sums(ctx context.Context, span stats.Span, dims bool, centres 
 	reads := h.model.Reads(span, dims)
 	for i := range reads {
 		if len(fields) > 0 && !reads[i].SLAOnly {
-			reads[i].Fields = fields
+			reads[i].Fields = reads[i].Need(fields)
 		}
 	}
 	out := make([]stats.Sum, len(centres))

@@ -60,7 +60,7 @@ func (m Model) Reads(span Span, dims bool) []Read {
 			end := first.AddDate(0, 1, 0)
 			last := m.lastDue(now)
 			for d := today.AddDate(0, 0, 1); d.Before(end) && !d.After(last); d = d.AddDate(0, 0, 1) {
-				out = append(out, Read{Key: x + "d:" + d.Format("20060102"), Sign: -1, ToHour: 24, SLAOnly: true, Fields: Deadlines})
+				out = append(out, Read{Key: x + "d:" + d.Format("20060102"), Sign: -1, ToHour: 24, SLAOnly: true, Fields: DeadlineTotals})
 			}
 		}
 	}
@@ -116,34 +116,35 @@ func (s *Sum) Add(r Read, fields map[string]string) error {
 	if s.counts == nil {
 		s.counts = make(map[string]int64, len(fields))
 	}
+	whole := r.wholeDays()
 	for f, v := range fields {
 		if strings.IndexByte(v, ':') < 0 {
-			if r.SLAOnly {
-				continue // counts are not deadlines
+			name, total := strings.CutSuffix(f, totalSuffix)
+			total = total && isDeadline(name)
+			if r.SLAOnly && !total || total && !whole {
+				continue // not deadlines; or deadlines counted by the hour
 			}
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
 				return fmt.Errorf("tally %s: %w", f, err)
 			}
-			s.counts[f] += r.Sign * n
+			s.counts[name] += r.Sign * n
 			continue
 		}
 		deadline := isDeadline(f)
-		if r.SLAOnly && !deadline {
+		if r.SLAOnly && !deadline || deadline && whole {
+			continue // not deadlines; or whole days, counted by their totals
+		}
+		if deadline {
+			// By the hour it falls in: only those of the read's hours.
+			if err := sumHours(v, r.FromHour, r.ToHour, func(n int64) { s.counts[f] += r.Sign * n }); err != nil {
+				return fmt.Errorf("tally %s: %w", f, err)
+			}
 			continue
 		}
 		vec, err := parseVector(v)
 		if err != nil {
 			return fmt.Errorf("tally %s: %w", f, err)
-		}
-		if deadline {
-			// By the hour it falls in: only those of the read's hours.
-			for _, c := range vec {
-				if c.b >= r.FromHour && c.b < r.ToHour {
-					s.counts[f] += r.Sign * c.n
-				}
-			}
-			continue
 		}
 		if s.vectors == nil {
 			s.vectors = map[string][]bucketCount{}
@@ -154,8 +155,46 @@ func (s *Sum) Add(r Read, fields map[string]string) error {
 }
 
 // Deadlines are the fields that count SLA deadlines, by the hour they fall
-// in: what a read of deadlines only (Read.SLAOnly) asks for.
-var Deadlines = []string{fClaimDue, fClaimMet, fResolveDue, fResolveMet}
+// in: what a read of deadlines only (Read.SLAOnly) of part of a day asks
+// for; DeadlineTotals count them whole, for a read of whole days.
+var (
+	Deadlines      = []string{fClaimDue, fClaimMet, fResolveDue, fResolveMet}
+	DeadlineTotals = []string{fClaimDue + totalSuffix, fClaimMet + totalSuffix, fResolveDue + totalSuffix, fResolveMet + totalSuffix}
+)
+
+// wholeDays reports whether r counts every hour of its hash.
+func (r Read) wholeDays() bool { return r.FromHour <= 0 && r.ToHour >= 24 }
+
+// Need is which of fields r should read: the deadlines by the hour only
+// for part of a day, their totals only for whole days.
+func (r Read) Need(fields []string) []string {
+	whole := r.wholeDays()
+	out := make([]string, 0, len(fields))
+	for _, f := range fields {
+		name, total := strings.CutSuffix(f, totalSuffix)
+		switch {
+		case total && isDeadline(name) && !whole, !total && isDeadline(f) && whole:
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// sumHours calls fn with each count of the deadline vector v whose hour
+// is in [from, to).
+func sumHours(v string, from, to int, fn func(int64)) error {
+	vec, err := parseVector(v)
+	if err != nil {
+		return err
+	}
+	for _, c := range vec {
+		if c.b >= from && c.b < to {
+			fn(c.n)
+		}
+	}
+	return nil
+}
 
 // isDeadline reports whether f counts deadlines (in the totals, or in a
 // breakdown).
@@ -559,6 +598,6 @@ func RatingFields() []string { return []string{fRating} }
 // reading just them leaves out the histograms of claim and first reply
 // times, most of what a busy month's hash holds.
 func ScoreFields() []string {
-	return []string{fReceived, fResolved, fReopened, fThanks, fRating, fClaimDue, fClaimMet, fResolveDue, fResolveMet,
-		fResolveTime + histSuffix, fResolveTime + ":n", fResolveTime + ":s"}
+	return append(append([]string{fReceived, fResolved, fReopened, fThanks, fRating,
+		fResolveTime + histSuffix, fResolveTime + ":n", fResolveTime + ":s"}, Deadlines...), DeadlineTotals...)
 }

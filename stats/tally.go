@@ -218,10 +218,16 @@ func (m Model) TicketTallies(t *shakwa.Ticket) []shakwa.Tally {
 }
 
 // deadline is the tally of a deadline at due: counted by the hour of its
-// day, in the day and in the month.
+// day, in the day and in the month, and counted whole (field + "#"), so
+// that a read of whole days need not add up the hours.
 func (m Model) deadline(due time.Time, field string) []shakwa.Tally {
-	return []shakwa.Tally{{Day: m.day(due), Field: field, N: 1, Vector: true, Index: due.In(m.loc()).Hour()}}
+	day := m.day(due)
+	return []shakwa.Tally{{Day: day, Field: field, N: 1, Vector: true, Index: due.In(m.loc()).Hour()},
+		{Day: day, Field: field + totalSuffix, N: 1}}
 }
+
+// totalSuffix ends the name of the count of a deadline vector's elements.
+const totalSuffix = "#"
 
 // FeedbackTallies is what f adds to its centre's tallies.
 func (m Model) FeedbackTallies(f *shakwa.Feedback) []shakwa.Tally {
@@ -271,7 +277,7 @@ func clean(s string) string {
 
 // tallyVersion changes whenever what TicketTallies makes changes: the
 // tallies kept must then be made again.
-const tallyVersion = "5"
+const tallyVersion = "6"
 
 // Fingerprint names what the tallies depend on: their version, the zone
 // and every centre's targets. Tallies kept under another fingerprint are

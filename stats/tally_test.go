@@ -306,7 +306,9 @@ func TestVectorField(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	add(Whole, map[string]string{"tc:h": "84:1,3:2,101:5", "tc:n": "8", "r": "1:2,5:3", "cd": "7:1,20:4,13:2"})
+	// A whole day's deadlines count by their total (cd#), the vector by
+	// the hour only for part of a day.
+	add(Whole, map[string]string{"tc:h": "84:1,3:2,101:5", "tc:n": "8", "r": "1:2,5:3", "cd": "7:1,20:4,13:2", "cd#": "7"})
 	add(Read{Sign: -1, ToHour: 24}, map[string]string{"tc:h": "84:1,101:2", "r": "5:1"})
 	add(Whole, map[string]string{"tc:h": "90:4"})
 	// A read of deadlines only, from 14:00: durations and counts stay.
