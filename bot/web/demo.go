@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 )
 
 // Demo lists the people a visitor may act as in `shakwa demo`: staff,
@@ -24,6 +25,32 @@ type DemoPerson struct {
 	// Serves names the centres they work for, in words.
 	Serves string     `json:"serves,omitempty"`
 	Chats  []DemoChat `json:"chats"`
+	// In are Role, Serves and the chats' labels in other languages, by
+	// language: the list is shown in the page's.
+	In map[string]DemoWords `json:"-"`
+}
+
+// DemoWords are a person's role, centres and chats' labels (by chat id)
+// in one language.
+type DemoWords struct {
+	Role, Serves string
+	Chats        map[string]string
+}
+
+// inLang is p in lang's words, where it has them.
+func (p DemoPerson) inLang(lang string) DemoPerson {
+	w, ok := p.In[lang]
+	if !ok {
+		return p
+	}
+	p.Role, p.Serves = w.Role, w.Serves
+	p.Chats = slices.Clone(p.Chats)
+	for i, ch := range p.Chats {
+		if l, ok := w.Chats[ch.ID]; ok {
+			p.Chats[i].Label = l
+		}
+	}
+	return p
 }
 
 // DemoChat is a chat a DemoPerson writes in: their private chat with the
@@ -106,7 +133,12 @@ func (c *Channel) servePeople(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	writeJSON(w, a.demo.People)
+	lang := c.pageLang(r)
+	people := make([]DemoPerson, len(a.demo.People))
+	for i, p := range a.demo.People {
+		people[i] = p.inLang(lang)
+	}
+	writeJSON(w, people)
 }
 
 // writeJSON answers 200 with v.

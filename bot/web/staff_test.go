@@ -13,7 +13,8 @@ import (
 // expires, and a link for someone not listed signs nobody in.
 func TestStaffSignIn(t *testing.T) {
 	staff := &Demo{People: []DemoPerson{
-		{ID: "111", Name: "Fatima", Chats: []DemoChat{{ID: "111"}, {ID: "-1001", Group: true}}},
+		{ID: "111", Name: "Fatima", Role: "موظفة", Serves: "الكرامة", Chats: []DemoChat{{ID: "111"}, {ID: "-1001", Label: "الكرامة", Group: true}},
+			In: map[string]DemoWords{"en": {Role: "staff", Serves: "Al Karama", Chats: map[string]string{"-1001": "Al Karama"}}}},
 		{ID: "112", Name: "Khalid", Chats: []DemoChat{{ID: "112"}, {ID: "-1001", Group: true}}},
 	}}
 	h := newHarness(t, nil, func(c *Config) { c.Staff = staff })
@@ -40,6 +41,13 @@ func TestStaffSignIn(t *testing.T) {
 	resp.Body.Close()
 	if !strings.Contains(string(people), `"111"`) || strings.Contains(string(people), `"112"`) {
 		t.Errorf("people for Fatima: %s; want her alone", people)
+	}
+	resp = v.get("/chat/api/demo/people?lang=en", nil)
+	people, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(people), `"serves":"Al Karama"`) || !strings.Contains(string(people), `"label":"Al Karama"`) ||
+		strings.Contains(string(people), "الكرامة") {
+		t.Errorf("people for the English page: %s; want them in English", people)
 	}
 	if got := v.send(`{"id":"x2","text":"hi","as":"111","chat":"-1001"}`); got != http.StatusNoContent {
 		t.Errorf("Fatima in her group: %d; want 204", got)

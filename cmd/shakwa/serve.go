@@ -272,27 +272,38 @@ func webSecret(e env) ([]byte, error) {
 	return b, nil
 }
 
-// demoPeople lists the configured people and their chats for the demo's
-// staff and manager panel.
+// demoPeople lists the configured people and their chats for the web
+// staff panel, its words in Arabic and, for the English page, English.
 func demoPeople(cfg *config.Config, text *locales.Bundle) *web.Demo {
 	d := &web.Demo{}
 	for _, p := range cfg.People {
 		id := strconv.FormatInt(p.Telegram, 10)
-		dp := web.DemoPerson{ID: id, Name: p.Name, Role: text.Text("ar", "role."+string(p.Role), nil),
-			Chats: []web.DemoChat{{ID: id, Label: text.Text("ar", "web.private_chat", nil)}}}
-		var serves []string
-		for _, code := range p.Centres {
-			if ce, ok := cfg.Centre(code); ok {
-				serves = append(serves, ce.Name.In("ar"))
-				if p.Role != shakwa.RoleManager {
-					dp.Chats = append(dp.Chats, web.DemoChat{ID: strconv.FormatInt(ce.StaffChat, 10),
-						Label: ce.Name.In("ar"), Group: true})
+		words := func(lang string) web.DemoWords {
+			w := web.DemoWords{Role: text.Text(lang, "role."+string(p.Role), nil),
+				Chats: map[string]string{id: text.Text(lang, "web.private_chat", nil)}}
+			var serves []string
+			for _, code := range p.Centres {
+				if ce, ok := cfg.Centre(code); ok {
+					serves = append(serves, ce.Name.In(lang))
+					w.Chats[strconv.FormatInt(ce.StaffChat, 10)] = ce.Name.In(lang)
 				}
 			}
+			w.Serves = strings.Join(serves, text.Text(lang, "stats.separator", nil))
+			if len(p.Centres) == 0 {
+				w.Serves = text.Text(lang, "web.all_centres", nil)
+			}
+			return w
 		}
-		dp.Serves = strings.Join(serves, "، ")
-		if len(p.Centres) == 0 {
-			dp.Serves = text.Text("ar", "web.all_centres", nil)
+		ar := words("ar")
+		dp := web.DemoPerson{ID: id, Name: p.Name, Role: ar.Role, Serves: ar.Serves,
+			Chats: []web.DemoChat{{ID: id, Label: ar.Chats[id]}}, In: map[string]web.DemoWords{"en": words("en")}}
+		if p.Role != shakwa.RoleManager {
+			for _, code := range p.Centres {
+				if ce, ok := cfg.Centre(code); ok {
+					chat := strconv.FormatInt(ce.StaffChat, 10)
+					dp.Chats = append(dp.Chats, web.DemoChat{ID: chat, Label: ar.Chats[chat], Group: true})
+				}
+			}
 		}
 		d.People = append(d.People, dp)
 	}

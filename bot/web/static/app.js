@@ -805,7 +805,7 @@
     const hint = document.querySelector('[data-testid=choose-person]');
     let people = [];
     try {
-      const res = await fetch(`${base}/api/demo/people`, { credentials: 'same-origin' });
+      const res = await fetch(`${base}/api/demo/people?lang=${encodeURIComponent(lang)}`, { credentials: 'same-origin' });
       people = (await res.json()) || [];
     } catch (e) {
       people = [];
