@@ -212,8 +212,9 @@ type harness struct {
 }
 
 var testLabels = map[string]map[string]string{
-	"ar": {"title": "عنوان-ar", "send": "send-ar", "type_here": "type-ar", "staff_link": "staff-ar", "lang_name": "name-ar"},
-	"en": {"title": "title-en", "send": "send-en", "type_here": "type-en", "lang_name": "name-en"},
+	"ar": {"title": "عنوان-ar", "send": "send-ar", "type_here": "type-ar", "staff_link": "staff-ar", "lang_name": "name-ar",
+		"sign_in_needed": "needed-ar", "sign_in_bad": "bad-ar"},
+	"en": {"title": "title-en", "send": "send-en", "type_here": "type-en", "lang_name": "name-en", "sign_in_bad": "bad-en"},
 }
 
 // newHarness starts a Channel on store (nil: an in-memory one) with cfg

@@ -50,11 +50,13 @@ const defaultLang = "ar"
 //	too_long       a text over MaxText, kept in the box ({{.Max}})
 //	close          closes the chat in another site's frame
 //	open_chat      the widget's button on another site
+//	sign_in_needed the staff panel opened without signing in (outside the demo)
+//	sign_in_bad    a staff sign-in link that is forged or has expired
 func LabelKeys() []string {
 	return []string{"title", "conversation", "type_here", "send", "attach", "remove_file", "file",
 		"new_messages", "reconnecting", "connection_lost", "not_sent", "too_big", "wrong_type",
 		"slow_down", "lang_name", "staff_link", "people", "choose_person", "reply", "replying",
-		"cancel", "sent", "retry", "too_long", "close", "open_chat"}
+		"cancel", "sent", "retry", "too_long", "close", "open_chat", "sign_in_needed", "sign_in_bad"}
 }
 
 //go:embed static
@@ -187,7 +189,7 @@ func (c *Channel) serveStaff(w http.ResponseWriter, r *http.Request) {
 		return
 	default:
 		if _, ok := c.signedStaff(r); !ok {
-			http.Error(w, "sign in with the link you were given (shakwa staff-link)", http.StatusForbidden)
+			c.refuse(w, r, "sign_in_needed")
 			return
 		}
 	}

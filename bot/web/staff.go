@@ -1,6 +1,8 @@
 package web
 
 import (
+	"fmt"
+	"html"
 	"net/http"
 	"strings"
 	"time"
@@ -50,11 +52,12 @@ func (c *Channel) signedStaff(r *http.Request) (string, bool) {
 }
 
 // signIn takes a staff link's key: a good one sets the staff cookie and
-// reports the person; a bad or expired one is refused (403), saying so.
+// reports the person; a bad or expired one is refused (403), saying so
+// (label sign_in_bad).
 func (c *Channel) signIn(w http.ResponseWriter, r *http.Request, key string) bool {
 	id, exp, ok := c.parseStaffKey(key)
 	if !ok || c.staff.people[id] == nil {
-		http.Error(w, "this sign-in link is not valid, or has expired: ask for a new one", http.StatusForbidden)
+		c.refuse(w, r, "sign_in_bad")
 		return false
 	}
 	http.SetCookie(w, &http.Cookie{
@@ -84,4 +87,19 @@ func (c *Channel) actors(r *http.Request) *demoIndex {
 		x.chats[ch.ID] = true
 	}
 	return x
+}
+
+// refuse answers 403 with the page's words for key, in the reader's
+// language and direction: a person opened this page, not a script.
+func (c *Channel) refuse(w http.ResponseWriter, r *http.Request, key string) {
+	lang := c.pageLang(r)
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'") // no script
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusForbidden)
+	fmt.Fprintf(w, "<!doctype html>\n<html lang=\"%s\" dir=\"%s\"><meta charset=\"utf-8\">"+
+		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"+
+		"<p style=\"font: 1.1rem system-ui, sans-serif; margin: 2rem\">%s</p></html>\n",
+		lang, dir(lang), html.EscapeString(c.labelsFor(lang)[key]))
 }

@@ -19,9 +19,17 @@ func TestStaffSignIn(t *testing.T) {
 	}}
 	h := newHarness(t, nil, func(c *Config) { c.Staff = staff })
 	v := h.visit()
-	if resp := v.get("/chat/staff", nil); resp.StatusCode != http.StatusForbidden {
-		t.Errorf("panel before signing in: %d; want 403", resp.StatusCode)
+	refused := func(path string, header http.Header, want string) {
+		t.Helper()
+		resp := v.get(path, header)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(body), "<p") || !strings.Contains(string(body), ">"+want+"</p>") {
+			t.Errorf("GET %s: %d %q; want 403 saying %q", path, resp.StatusCode, body, want)
+		}
 	}
+	refused("/chat/staff", nil, "needed-ar")
+	refused(StaffLink(testSecret, "111", h.clock.now().Add(-time.Second)), http.Header{"Accept-Language": {"en"}}, "bad-en")
 	if got := v.send(`{"id":"x1","text":"hi","as":"111","chat":"-1001"}`); got != http.StatusForbidden {
 		t.Errorf("speaking as staff before signing in: %d; want 403", got)
 	}
