@@ -158,22 +158,23 @@ func (p pageData) T(key string) string { return p.labels[key] }
 const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; " +
 	"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
 
-// servePage serves the citizen's chat page and renews the session.
-// servePage serves the citizen's page. A visitor new to the page is
-// greeted as if they had sent /start, so the menu is there when the page
-// connects; the fixed message id makes it once per visitor.
+// servePage serves the citizen's page and renews the session. A visitor
+// new to the page is greeted as if they had sent /start, so the menu is
+// there when the page connects; the fixed message id makes it once per
+// visitor. The greeting is handed over before the page is written, so it
+// is in the mailbox by the time the page asks.
 func (c *Channel) servePage(w http.ResponseWriter, r *http.Request) {
 	_, _, known := c.visitor(r)
-	v := c.render(w, r, "chat.html")
-	if known || v == "" {
-		return
-	}
-	lang := c.pageLang(r)
-	m := &bot.Message{ID: "web:" + v + ":start", Channel: Name, Chat: v, Text: "/start",
-		From: bot.User{ID: v, Lang: lang}, Time: c.now()}
-	if err := c.deliver(r.Context(), m); err != nil {
-		c.log.Warn("greet visitor", "err", err) // the menu comes with their first message instead
-	}
+	c.render(w, r, "chat.html", func(v string) {
+		if known {
+			return
+		}
+		m := &bot.Message{ID: "web:" + v + ":start", Channel: Name, Chat: v, Text: "/start",
+			From: bot.User{ID: v, Lang: c.pageLang(r)}, Time: c.now()}
+		if err := c.deliver(r.Context(), m); err != nil {
+			c.log.Warn("greet visitor", "err", err) // the menu comes with their first message instead
+		}
+	})
 }
 
 // serveStaff serves the page for acting as staff and managers: in the
@@ -193,12 +194,13 @@ func (c *Channel) serveStaff(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	c.render(w, r, "staff.html")
+	c.render(w, r, "staff.html", nil)
 }
 
-// render writes page and returns the visitor whose session it set ("" when
-// it failed).
-func (c *Channel) render(w http.ResponseWriter, r *http.Request, page string) string {
+// render writes page with the visitor's session cookie, calling before
+// (when not nil) with the visitor once the page is ready and before it is
+// written.
+func (c *Channel) render(w http.ResponseWriter, r *http.Request, page string, before func(visitor string)) {
 	lang := c.pageLang(r)
 	d := pageData{Lang: lang, Dir: dir(lang), Base: basePath, Version: c.assets.version,
 		Demo: c.demo != nil, labels: c.labelsFor(lang), Colour: c.brand.Colour, Logo: len(c.brand.Logo) > 0,
@@ -216,9 +218,12 @@ func (c *Channel) render(w http.ResponseWriter, r *http.Request, page string) st
 	if err := c.assets.pages.ExecuteTemplate(&buf, page, d); err != nil {
 		c.log.Error("render page", "page", page, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
-		return ""
+		return
 	}
 	v := c.pageSession(w, r)
+	if before != nil {
+		before(v)
+	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Security-Policy", c.csp)
@@ -227,7 +232,6 @@ func (c *Channel) render(w http.ResponseWriter, r *http.Request, page string) st
 	h.Set("Cache-Control", "no-store")
 	h.Set("Vary", "Accept-Language, Cookie")
 	_, _ = w.Write(buf.Bytes())
-	return v
 }
 
 // serveLogo serves the configured logo.
