@@ -9,6 +9,8 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
+
+	"github.com/shakwa/shakwa"
 )
 
 // IntakeStore keeps, for every chat, the line of its updates being handled
@@ -32,6 +34,28 @@ type IntakeStore interface {
 	// Failed counts a failed handling of update id and returns the
 	// failures so far.
 	Failed(ctx context.Context, chat, id string, keep time.Duration) (int, error)
+}
+
+// Batcher is an IntakeStore's optional way to spend fewer round trips on
+// an update: reads a Preloader names are made in the round trip that
+// begins it, and its writes (the Handler's, the replies' and Finish) wait
+// under ctx and go together.
+type Batcher interface {
+	// Batch returns ctx with a batch of its own.
+	Batch(ctx context.Context) context.Context
+	// Commit makes the writes waiting in ctx's batch. An error wrapping
+	// shakwa.ErrConflict means only that the update's turn was found lost
+	// as it finished (see Finish).
+	Commit(ctx context.Context) error
+	// Discard drops them.
+	Discard(ctx context.Context)
+}
+
+// Preloader is a Handler's optional word on what handling m will read:
+// Intake calls it under the update's batch (see Batcher), before the
+// update begins, so that the store reads it with the begin.
+type Preloader interface {
+	Preload(ctx context.Context, m *Message)
 }
 
 // Apologizer is a Handler's optional word for a person whose Message it
@@ -94,6 +118,13 @@ var errStopping = errors.New("stopped before its turn")
 func (in *Intake) Deliver(ctx context.Context, m *Message) error {
 	chat := m.Channel + ":" + m.Chat
 	token := rand.Text()
+	batch, batched := in.store.(Batcher)
+	if batched {
+		ctx = batch.Batch(ctx)
+		if p, ok := in.handler.(Preloader); ok {
+			p.Preload(ctx, m)
+		}
+	}
 	done, err := in.wait(ctx, chat, m.ID, token)
 	if err != nil || done {
 		return err
@@ -101,6 +132,9 @@ func (in *Intake) Deliver(ctx context.Context, m *Message) error {
 	defer in.turns.pass(chat)
 	rs := in.handle(ctx, chat, m, token)
 	if rs.Err != nil {
+		if batched {
+			batch.Discard(ctx) // what the failed handling meant to write
+		}
 		n, err := in.store.Failed(ctx, chat, m.ID, in.Keep)
 		switch {
 		case err != nil:
@@ -113,7 +147,21 @@ func (in *Intake) Deliver(ctx context.Context, m *Message) error {
 	if _, err := in.out.Enqueue(ctx, "in:"+m.Channel+":"+m.ID, in.OnceKeep, rs.List); err != nil {
 		return in.abort(chat, m.ID, token, fmt.Errorf("enqueue replies: %w", err))
 	}
-	if held, err := in.store.Finish(ctx, chat, m.ID, token, in.now(), in.Keep); err != nil {
+	held, err := in.store.Finish(ctx, chat, m.ID, token, in.now(), in.Keep)
+	if batched && err == nil {
+		err = batch.Commit(ctx)
+		if errors.Is(err, shakwa.ErrConflict) {
+			held, err = false, nil
+		} else if err != nil {
+			// Some writes may be made: the redelivery is handled again,
+			// and its replies are queued once.
+			return in.abort(chat, m.ID, token, fmt.Errorf("commit update: %w", err))
+		}
+		if p, ok := in.out.(interface{ Poke() }); ok {
+			p.Poke() // the replies are there now
+		}
+	}
+	if err != nil {
 		// The replies are queued under the update's once key: a redelivery
 		// is handled again but sends nothing twice.
 		in.log.WarnContext(ctx, "finish update", "channel", m.Channel, "err", err)

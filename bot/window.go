@@ -146,6 +146,10 @@ func (o *Outbox) keepSent(ctx context.Context, ch Channel, queue, id string, ite
 	}
 }
 
+// Poke has the outbox look for work at once: what an update queued under
+// a batch (see Batcher) is there only once it is committed.
+func (o *Outbox) Poke() { o.poke() }
+
 func (o *Outbox) poke() {
 	select {
 	case o.wake <- struct{}{}:

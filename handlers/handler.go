@@ -95,6 +95,15 @@ type Store interface {
 	Scheduler
 }
 
+// Preloader is a store's optional way to read what handling a Message
+// will read in the round trip that begins it (see bot.Preloader): each
+// call names one read, and does no I/O.
+type Preloader interface {
+	PreloadSession(ctx context.Context, who string)
+	PreloadLang(ctx context.Context, a shakwa.Address)
+	PreloadCount(ctx context.Context, name string, window time.Duration, now time.Time)
+}
+
 // Options are a Handler's settings.
 type Options struct {
 	// StaffChannel is the channel staff, supervisors and managers use:
@@ -125,6 +134,7 @@ type Handler struct {
 var (
 	_ bot.Handler    = (*Handler)(nil)
 	_ bot.JobHandler = (*Handler)(nil)
+	_ bot.Preloader  = (*Handler)(nil)
 )
 
 // New returns a Handler. now is the clock; log receives one line per
@@ -183,11 +193,34 @@ func (h *Handler) Handle(ctx context.Context, w bot.Responder, m *bot.Message) {
 	h.private(ctx, c)
 }
 
+// Preload names what handling m reads of every update of its kind: the
+// speaker's language and, in a private chat, their session, the filing an
+// earlier handling of m may have left and the count of their messages.
+func (h *Handler) Preload(ctx context.Context, m *bot.Message) {
+	p, ok := h.store.(Preloader)
+	if !ok {
+		return
+	}
+	p.PreloadLang(ctx, shakwa.Address{Channel: m.Channel, Chat: m.From.ID})
+	if m.Group {
+		return
+	}
+	id := h.store.PersonID(m.Address())
+	p.PreloadSession(ctx, id)
+	p.PreloadSession(ctx, filedKey(m))
+	if m.Button == "" {
+		p.PreloadCount(ctx, countName(id), time.Minute, h.now())
+	}
+}
+
+// countName names the counter of a person's messages.
+func countName(id string) string { return "msg:" + id }
+
 // countMessage counts a citizen's message in the minute; past the limit
 // it is still handled, but its answers to them are left out, but for one
 // word asking them to slow down (see flush).
 func (h *Handler) countMessage(ctx context.Context, c *conv) {
-	n, err := h.store.Count(ctx, "msg:"+c.id, time.Minute, h.now())
+	n, err := h.store.Count(ctx, countName(c.id), time.Minute, h.now())
 	if err != nil {
 		// Counting is a guard, not a gate: the message is answered.
 		h.log.WarnContext(ctx, "count messages", "channel", c.m.Channel, "err", err)

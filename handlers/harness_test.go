@@ -100,11 +100,17 @@ func newWorld(t *testing.T) *world { return newWorldWith(t, testConfig) }
 // newWorldWith is newWorld on another configuration.
 func newWorldWith(t *testing.T, yaml string) *world {
 	t.Helper()
+	return newWorldOn(t, yaml, func(opts ...storage.Option) *storage.Store { return storagetest.Store(t, opts...) })
+}
+
+// newWorldOn is newWorldWith on a store open makes.
+func newWorldOn(t *testing.T, yaml string, open func(...storage.Option) *storage.Store) *world {
+	t.Helper()
 	cfg, err := config.Parse([]byte(yaml))
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{t: t, store: storagetest.Store(t, storage.WithTallier(TallyModel(cfg))), lastIDs: map[string]string{},
+	w := &world{t: t, store: open(storage.WithTallier(TallyModel(cfg))), lastIDs: map[string]string{},
 		now: time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC), logs: &logBuffer{}}
 	log := slog.New(slog.NewJSONHandler(w.logs, nil))
 	w.h = New(cfg, w.store, strictText(t), func() time.Time { return w.now }, log, Options{})

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -74,7 +75,13 @@ end
 // renewing loses its place after lease: a copy then takes it over.
 func (s *Store) Begin(ctx context.Context, chat, id, token string, now time.Time, lease time.Duration) (done, wait bool, err error) {
 	keys := s.inKeys(chat, "line", "hold", "done")
-	res, err := beginScript.Run(ctx, s.rdb, keys, id, token, now.UnixMilli(), positive(lease).Milliseconds()).Text()
+	args := []any{id, token, now.UnixMilli(), positive(lease).Milliseconds()}
+	var res string
+	if b := batchOf(ctx); b != nil && len(b.ahead) > 0 {
+		res, err = s.beginReading(ctx, b, keys, args)
+	} else {
+		res, err = beginScript.Run(ctx, s.rdb, keys, args...).Text()
+	}
 	if err != nil {
 		return false, false, fmt.Errorf("begin update %s: %w", id, err)
 	}
@@ -89,6 +96,36 @@ func (s *Store) Begin(ctx context.Context, chat, id, token string, now time.Time
 		return false, false, fmt.Errorf("begin update %s: being handled: %w", id, shakwa.ErrConflict)
 	}
 	return false, false, fmt.Errorf("begin update %s: unexpected script reply %q", id, res)
+}
+
+// beginReading runs beginScript and the batch's reads ahead in one
+// pipeline. The reads are kept only when it is the update's turn: read
+// before, they may be older than what the update ahead writes.
+func (s *Store) beginReading(ctx context.Context, b *batch, keys []string, args []any) (string, error) {
+	var begin *redis.Cmd
+	var reads []redis.Cmder
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		begin = beginScript.EvalSha(ctx, p, keys, args...)
+		reads = b.addReads(ctx, p)
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		if !redis.HasErrorPrefix(begin.Err(), "NOSCRIPT") {
+			return "", err
+		}
+		// The server does not have the script (it restarted): load it
+		// with the begin itself, and read after.
+		res, err := beginScript.Run(ctx, s.rdb, keys, args...).Text()
+		if err != nil || res != "turn" {
+			return res, err
+		}
+		return s.beginReading(ctx, b, keys, args)
+	}
+	res, err := begin.Text()
+	if err != nil || res != "turn" {
+		return res, err
+	}
+	return res, b.keepReads(reads)
 }
 
 // renewScript moves the expiry of a place its token still holds.
@@ -141,6 +178,18 @@ return 0
 // same.
 func (s *Store) Finish(ctx context.Context, chat, id, token string, now time.Time, keep time.Duration) (bool, error) {
 	keys := s.inKeys(chat, "line", "hold", "done", "fails")
+	if b := batchOf(ctx); b != nil {
+		b.later(write{last: true, add: evalLater(finishScript, keys, id, token, now.UnixMilli(), positive(keep).Milliseconds()),
+			check: func(c redis.Cmder) error {
+				if n, err := c.(*redis.Cmd).Int(); err != nil {
+					return fmt.Errorf("finish update %s: %w", id, err)
+				} else if n != 1 {
+					return fmt.Errorf("finish update %s: turn lost: %w", id, shakwa.ErrConflict)
+				}
+				return nil
+			}})
+		return true, nil
+	}
 	n, err := finishScript.Run(ctx, s.rdb, keys, id, token, now.UnixMilli(), positive(keep).Milliseconds()).Int()
 	if err != nil {
 		return false, fmt.Errorf("finish update %s: %w", id, err)

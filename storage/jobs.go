@@ -46,6 +46,10 @@ func (s *Store) ScheduleJob(ctx context.Context, kind, key string, due time.Time
 	if !validCode(kind) || key == "" {
 		return fmt.Errorf("schedule %s job: kind or key: %w", kind, shakwa.ErrInvalid)
 	}
+	if b := batchOf(ctx); b != nil {
+		b.later(write{add: evalLater(scheduleScript, s.jobKeys(kind), key, due.UnixMilli(), "0")})
+		return nil
+	}
 	if err := scheduleScript.Run(ctx, s.rdb, s.jobKeys(kind), key, due.UnixMilli(), "0").Err(); err != nil {
 		return fmt.Errorf("schedule %s job %s: %w", kind, key, err)
 	}

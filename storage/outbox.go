@@ -193,6 +193,12 @@ func (s *Store) EnqueueAll(ctx context.Context, once string, keep time.Duration,
 		return true, nil
 	}
 	keys := []string{s.ob("due"), s.ob("count"), s.ob("seq"), s.ob("budget"), onceKey}
+	if b := batchOf(ctx); b != nil {
+		// A batch sent twice (the update came again) queues nothing
+		// the second time: its once key says so.
+		b.later(write{add: evalLater(enqueueScript, keys, args...)})
+		return true, nil
+	}
 	n, err := enqueueScript.Run(ctx, s.rdb, keys, args...).Int()
 	if err != nil {
 		return false, fmt.Errorf("enqueue to %d queues: %w", len(queues), err)

@@ -15,13 +15,24 @@ import (
 // is none (or it expired). who is any name (a person's Address.String(),
 // say); keys hold only its opaque form.
 func (s *Store) Session(ctx context.Context, who string) ([]byte, error) {
-	b, err := s.rdb.Get(ctx, s.sessionKey(who)).Bytes()
+	r, bt := read{key: s.sessionKey(who)}, batchOf(ctx)
+	if bt != nil {
+		if k, ok := bt.get(r); ok {
+			if k.absent {
+				return nil, nil
+			}
+			return []byte(k.v), nil
+		}
+	}
+	b, err := s.rdb.Get(ctx, r.key).Bytes()
 	if errors.Is(err, redis.Nil) {
+		bt.keep(r, known{absent: true})
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read session: %w", err)
 	}
+	bt.keep(r, known{v: string(b)})
 	return b, nil
 }
 
@@ -33,7 +44,13 @@ func (s *Store) SaveSession(ctx context.Context, who string, data []byte, ttl ti
 	if ttl < 0 {
 		ttl = 0
 	}
-	if err := s.rdb.Set(ctx, s.sessionKey(who), data, ttl).Err(); err != nil {
+	key := s.sessionKey(who)
+	if b := batchOf(ctx); b != nil {
+		b.set(read{key: key}, known{v: string(data)})
+		b.later(write{add: func(ctx context.Context, p redis.Pipeliner) redis.Cmder { return p.Set(ctx, key, data, ttl) }})
+		return nil
+	}
+	if err := s.rdb.Set(ctx, key, data, ttl).Err(); err != nil {
 		return fmt.Errorf("save session: %w", err)
 	}
 	return nil
@@ -41,7 +58,13 @@ func (s *Store) SaveSession(ctx context.Context, who string, data []byte, ttl ti
 
 // DeleteSession forgets who's session; it is not an error if there is none.
 func (s *Store) DeleteSession(ctx context.Context, who string) error {
-	if err := s.rdb.Del(ctx, s.sessionKey(who)).Err(); err != nil {
+	key := s.sessionKey(who)
+	if b := batchOf(ctx); b != nil {
+		b.set(read{key: key}, known{absent: true})
+		b.later(write{add: func(ctx context.Context, p redis.Pipeliner) redis.Cmder { return p.Del(ctx, key) }})
+		return nil
+	}
+	if err := s.rdb.Del(ctx, key).Err(); err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
 	return nil
@@ -60,13 +83,21 @@ const (
 // Lang returns the language the person at a chose, or "" when they have
 // not chosen.
 func (s *Store) Lang(ctx context.Context, a shakwa.Address) (string, error) {
-	l, err := s.rdb.HGet(ctx, s.personKey(s.PersonID(a)), pLang).Result()
+	r, b := read{key: s.personKey(s.PersonID(a)), field: pLang}, batchOf(ctx)
+	if b != nil {
+		if k, ok := b.get(r); ok {
+			return k.v, nil
+		}
+	}
+	l, err := s.rdb.HGet(ctx, r.key, r.field).Result()
 	if errors.Is(err, redis.Nil) {
+		b.keep(r, known{absent: true})
 		return "", nil
 	}
 	if err != nil {
 		return "", fmt.Errorf("read language: %w", err)
 	}
+	b.keep(r, known{v: l})
 	return l, nil
 }
 
@@ -74,6 +105,19 @@ func (s *Store) Lang(ctx context.Context, a shakwa.Address) (string, error) {
 // keeps their address on their record.
 func (s *Store) SetLang(ctx context.Context, a shakwa.Address, lang string) error {
 	key := s.personKey(s.PersonID(a))
+	if b := batchOf(ctx); b != nil {
+		b.set(read{key: key, field: pLang}, known{v: lang, absent: lang == ""})
+		b.later(write{add: func(ctx context.Context, p redis.Pipeliner) redis.Cmder {
+			return p.HSet(ctx, key, personFields(a)...)
+		}})
+		b.later(write{add: func(ctx context.Context, p redis.Pipeliner) redis.Cmder {
+			if lang == "" {
+				return p.HDel(ctx, key, pLang)
+			}
+			return p.HSet(ctx, key, pLang, lang)
+		}})
+		return nil
+	}
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, key, personFields(a)...)
 		if lang == "" {
@@ -190,7 +234,20 @@ func (s *Store) SwapSession(ctx context.Context, who string, old, data []byte, t
 	if data == nil {
 		mode = "del"
 	}
-	n, err := swapScript.Run(ctx, s.rdb, []string{s.sessionKey(who)}, old, data, positive(ttl).Milliseconds(), mode).Int()
+	key := s.sessionKey(who)
+	if b := batchOf(ctx); b != nil {
+		if k, ok := b.get(read{key: key}); ok {
+			// The update read the session: whether it is still old is
+			// known here, and checked again when the swap is written.
+			if k.absent || k.v != string(old) {
+				return false, nil
+			}
+			b.set(read{key: key}, known{v: string(data), absent: data == nil})
+			b.later(write{add: evalLater(swapScript, []string{key}, old, data, positive(ttl).Milliseconds(), mode)})
+			return true, nil
+		}
+	}
+	n, err := swapScript.Run(ctx, s.rdb, []string{key}, old, data, positive(ttl).Milliseconds(), mode).Int()
 	if err != nil {
 		return false, fmt.Errorf("swap session: %w", err)
 	}

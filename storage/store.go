@@ -71,7 +71,31 @@ func New(ctx context.Context, rdb redis.UniversalClient, opts ...Option) (*Store
 	if err := s.loadIDKey(ctx); err != nil {
 		return nil, err
 	}
+	if err := s.loadScripts(ctx); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// scripts are the store's Lua scripts.
+var scripts = []*redis.Script{beginScript, renewScript, finishScript, abortScript, scheduleScript, claimScript,
+	endScript, leaseScript, unleaseScript, enqueueScript, nextScript, obFinishScript, holdScript, deliveryScript,
+	swapScript, createScript, reserveScript, transitionScript, parkScript, wroteScript, keepScript, resendScript,
+	sendableScript}
+
+// loadScripts has every node hold the store's scripts, so that their
+// first use is one round trip like the others. A node that loses them (it
+// restarted) is sent them again on first use.
+func (s *Store) loadScripts(ctx context.Context) error {
+	// One at a time: Script.Load keeps the hash the server gives back,
+	// which a pipeline gives only later; a cluster's client loads each on
+	// every primary.
+	for _, sc := range scripts {
+		if err := sc.Load(ctx, s.rdb).Err(); err != nil {
+			return fmt.Errorf("load scripts: %w", err)
+		}
+	}
+	return nil
 }
 
 // Open connects to the Redis named by url (see ParseURL) and returns a

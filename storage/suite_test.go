@@ -120,6 +120,7 @@ func runSuite(t *testing.T, open opener) {
 		{"IntakeExpiry", testIntakeExpiry},
 		{"IntakeRenewKeepsLine", testIntakeRenewKeepsLine},
 		{"IntakeFailures", testIntakeFailures},
+		{"Batch", testBatch},
 		{"Jobs", testJobs},
 		{"JobClaims", testJobClaims},
 		{"Lease", testLease},

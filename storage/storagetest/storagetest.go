@@ -34,6 +34,19 @@ func Store(t testing.TB, opts ...storage.Option) *storage.Store {
 	return open(t, URL(t), opts...)
 }
 
+// Hooked is Store with hook on its Redis client: a test that counts or
+// watches the commands the Store sends.
+func Hooked(t testing.TB, hook redis.Hook, opts ...storage.Option) *storage.Store {
+	t.Helper()
+	return openHooked(t, URL(t), hook, opts...)
+}
+
+// HookedCluster is Hooked on the Redis Cluster.
+func HookedCluster(t testing.TB, hook redis.Hook, opts ...storage.Option) *storage.Store {
+	t.Helper()
+	return openHooked(t, ClusterURL(t), hook, opts...)
+}
+
 // Cluster returns a Store on the Redis Cluster of
 // SHAKWA_TEST_REDIS_CLUSTER, as Store does for a single server.
 func Cluster(t testing.TB) *storage.Store {
@@ -79,11 +92,19 @@ func Prefix(t testing.TB) string {
 
 func open(t testing.TB, url string, opts ...storage.Option) *storage.Store {
 	t.Helper()
+	return openHooked(t, url, nil, opts...)
+}
+
+func openHooked(t testing.TB, url string, hook redis.Hook, opts ...storage.Option) *storage.Store {
+	t.Helper()
 	ro, err := storage.ParseURL(url)
 	if err != nil {
 		t.Fatalf("test redis url: %v", err)
 	}
 	rdb := redis.NewUniversalClient(ro)
+	if hook != nil {
+		rdb.AddHook(hook)
+	}
 	prefix := Prefix(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -1,0 +1,155 @@
+package storage_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/shakwa/shakwa"
+)
+
+// testBatch: under a batch, what was read ahead is read with Begin, only
+// when it is the update's turn; writes wait for Commit, are read back
+// within the update, and are dropped by Discard; the replies and Finish go
+// with them, and a turn lost meanwhile is a conflict.
+func testBatch(t *testing.T, open opener) {
+	f := open(t)
+	s := f.s
+	t0 := time.UnixMilli(1_800_000_000_000)
+	const chat, lease, keep = "telegram:1001", 10 * time.Second, time.Hour
+	who, addr := "p1", shakwa.Address{Channel: "telegram", Chat: "1001"}
+	if err := s.SaveSession(ctx(t), who, []byte("v1"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetLang(ctx(t), addr, "en"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Count(ctx(t), "msg:"+who, time.Minute, t0); err != nil {
+		t.Fatal(err)
+	}
+
+	// An update waiting behind another reads nothing it would keep.
+	if _, wait, err := s.Begin(ctx(t), chat, "u0", "x0", t0, lease); err != nil || wait {
+		t.Fatalf("begin u0: wait %v, %v", wait, err)
+	}
+	b := s.Batch(ctx(t))
+	s.PreloadSession(b, who)
+	s.PreloadLang(b, addr)
+	s.PreloadCount(b, "msg:"+who, time.Minute, t0)
+	if _, wait, err := s.Begin(b, chat, "u1", "x1", t0, lease); err != nil || !wait {
+		t.Fatalf("begin u1 behind u0: wait %v, %v; want wait", wait, err)
+	}
+	if err := s.SaveSession(ctx(t), who, []byte("v2"), time.Hour); err != nil { // u0 writes
+		t.Fatal(err)
+	}
+	if held, err := s.Finish(ctx(t), chat, "u0", "x0", t0, keep); err != nil || !held {
+		t.Fatalf("finish u0: %v, %v", held, err)
+	}
+	if done, wait, err := s.Begin(b, chat, "u1", "x1", t0, lease); err != nil || done || wait {
+		t.Fatalf("begin u1: done %v wait %v, %v; want its turn", done, wait, err)
+	}
+	// What was read ahead is what the update sees, not what changed since.
+	if err := f.rdb.Del(ctx(t), f.keys(t, "session:*")...).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Session(b, who); err != nil || string(got) != "v2" {
+		t.Fatalf("session read ahead: %q, %v; want v2 (u0's)", got, err)
+	}
+	if got, err := s.Lang(b, addr); err != nil || got != "en" {
+		t.Fatalf("lang read ahead: %q, %v; want en", got, err)
+	}
+	if n, err := s.Count(b, "msg:"+who, time.Minute, t0); err != nil || n != 2 {
+		t.Fatalf("count: %d, %v; want 2", n, err)
+	}
+
+	// Writes wait, and are read back.
+	if err := s.SaveSession(b, who, []byte("v3"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetLang(b, addr, "ar"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.SwapSession(b, who, []byte("v2"), []byte("v4"), time.Hour); err != nil || ok {
+		t.Fatalf("swap from a value it no longer has: %v, %v; want false", ok, err)
+	}
+	if ok, err := s.SwapSession(b, who, []byte("v3"), []byte("v4"), time.Hour); err != nil || !ok {
+		t.Fatalf("swap: %v, %v; want true", ok, err)
+	}
+	if got, _ := s.Session(b, who); string(got) != "v4" {
+		t.Fatalf("session within the update: %q; want v4", got)
+	}
+	if got, _ := s.Lang(b, addr); got != "ar" {
+		t.Fatalf("lang within the update: %q; want ar", got)
+	}
+	if _, err := s.EnqueueAll(b, "in:u1", time.Hour, []string{chat}, []string{""}, [][][]byte{{[]byte("r1")}}, t0); err != nil {
+		t.Fatal(err)
+	}
+	if held, err := s.Finish(b, chat, "u1", "x1", t0, keep); err != nil || !held {
+		t.Fatalf("finish under a batch: %v, %v", held, err)
+	}
+	if got, _ := s.Session(ctx(t), who); got != nil {
+		t.Fatalf("session before the commit: %q; want none yet", got)
+	}
+	if n, _ := s.Pending(ctx(t)); n != 0 {
+		t.Fatalf("pending before the commit: %d; want 0", n)
+	}
+	if line, _ := s.Line(ctx(t), chat); len(line) != 1 {
+		t.Fatalf("line before the commit: %v; want u1 still in it", line)
+	}
+	if err := s.Commit(b); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Session(ctx(t), who); string(got) != "v4" {
+		t.Fatalf("session after the commit: %q; want v4", got)
+	}
+	if got, _ := s.Lang(ctx(t), addr); got != "ar" {
+		t.Fatalf("lang after the commit: %q; want ar", got)
+	}
+	if n, _ := s.Count(ctx(t), "msg:"+who, time.Minute, t0); n != 3 {
+		t.Fatalf("count after the commit: %d; want 3", n)
+	}
+	if n, _ := s.Pending(ctx(t)); n != 1 {
+		t.Fatalf("pending after the commit: %d; want 1", n)
+	}
+	if line, _ := s.Line(ctx(t), chat); len(line) != 0 {
+		t.Fatalf("line after the commit: %v; want empty", line)
+	}
+	if done, _, err := s.Begin(ctx(t), chat, "u1", "copy", t0, lease); err != nil || !done {
+		t.Fatalf("a copy of u1: done %v, %v; want done", done, err)
+	}
+
+	// Discard drops what waits.
+	d := s.Batch(ctx(t))
+	if err := s.SaveSession(d, who, []byte("dropped"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	s.Discard(d)
+	if err := s.Commit(d); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Session(ctx(t), who); string(got) != "v4" {
+		t.Fatalf("session after a discard: %q; want v4", got)
+	}
+
+	// A turn lost while the update was handled: the rest is written, and
+	// the commit says so.
+	l := s.Batch(ctx(t))
+	if _, _, err := s.Begin(l, chat, "u2", "x2", t0, lease); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Begin(ctx(t), chat, "u2", "taker", t0.Add(2*lease), lease); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveSession(l, who, []byte("v5"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Finish(l, chat, "u2", "x2", t0, keep); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Commit(l); !errors.Is(err, shakwa.ErrConflict) {
+		t.Fatalf("commit after the turn was lost: %v; want a conflict", err)
+	}
+	if got, _ := s.Session(ctx(t), who); string(got) != "v5" {
+		t.Fatalf("session after a lost turn: %q; want v5", got)
+	}
+}
