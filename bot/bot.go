@@ -126,6 +126,9 @@ type Reply struct {
 	// presser only (Telegram: a callback answer). Text is the notice.
 	Notice      bool   `json:"notice,omitempty"`
 	ButtonToken string `json:"button_token,omitempty"`
+	// Priority is the lane it goes out in. Intake sets Notify on what an
+	// update sends to other chats than its own; the job runner sets Bulk.
+	Priority Priority `json:"-"`
 }
 
 // Sent is what a Channel returns for a delivered Reply.

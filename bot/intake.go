@@ -144,6 +144,11 @@ func (in *Intake) Deliver(ctx context.Context, m *Message) error {
 		}
 		// Tried enough: the apology goes out and the update is done.
 	}
+	for i := range rs.List {
+		if r := &rs.List[i]; r.Priority == Answer && (r.Channel != m.Channel || r.Chat != m.Chat) {
+			r.Priority = Notify // not the person who wrote: after their answer
+		}
+	}
 	if _, err := in.out.Enqueue(ctx, "in:"+m.Channel+":"+m.ID, in.OnceKeep, rs.List); err != nil {
 		return in.abort(chat, m.ID, token, fmt.Errorf("enqueue replies: %w", err))
 	}

@@ -164,6 +164,9 @@ func (r *Jobs) run(ctx context.Context, j shakwa.Job) error {
 		return fmt.Errorf("%s job failed, will retry: %w", j.Kind, rs.Err)
 	}
 	once := "job:" + j.Kind + ":" + j.Key + ":" + strconv.FormatInt(j.Due.UnixMilli(), 10)
+	for i := range rs.List {
+		rs.List[i].Priority = Bulk // nobody is waiting for it: it goes after answers
+	}
 	if _, err := r.out.Enqueue(ctx, once, r.Keep, rs.List); err != nil {
 		if _, rerr := r.store.RetryJob(ctx, j, r.now().Add(time.Second)); rerr != nil {
 			return fmt.Errorf("enqueue %s job's replies: %w (and retry: %v)", j.Kind, err, rerr)

@@ -13,19 +13,22 @@ import (
 )
 
 // OutboxStore keeps queued replies durably, per queue and in order, for
-// every process that shares it. Queues are named by chat address when
-// enqueued; NextDue hands out their stored names, which the other calls
-// take.
+// every process that shares it. Queues are named by chat address and lane
+// when enqueued; NextDueIn hands out their stored names, which the other
+// calls take.
 type OutboxStore interface {
-	// EnqueueAll appends items[i] to the queue queues[i], drawing on the
-	// send budget budgets[i] ("" none), all or none; with a once key, only
-	// if no batch with that key was queued within keep.
-	EnqueueAll(ctx context.Context, once string, keep time.Duration, queues, budgets []string, items [][][]byte, now time.Time) (fresh bool, err error)
-	// NextDue leases the head of the earliest due queue whose budget
+	// EnqueueAll appends items[i] to the queue queues[i] of lane lanes[i]
+	// (see Priority.Lane), drawing on the send budget budgets[i] (""
+	// none), all or none; with a once key, only if no batch with that key
+	// was queued within keep.
+	EnqueueAll(ctx context.Context, once string, keep time.Duration, queues, lanes, budgets []string, items [][][]byte, now time.Time) (fresh bool, err error)
+	// NextDueIn leases the head of lane's earliest due queue whose budget
 	// allows a send, and spends the budget; budgets are the least time
 	// between two sends, fleet-wide. queue is "" when nothing can be sent;
 	// wait then says when a budget frees.
-	NextDue(ctx context.Context, now time.Time, lease time.Duration, budgets map[string]time.Duration) (queue string, item []byte, attempts int, wait time.Duration, err error)
+	NextDueIn(ctx context.Context, lane string, now time.Time, lease time.Duration, budgets map[string]time.Duration) (queue string, item []byte, attempts int, wait time.Duration, err error)
+	// SlowBudget keeps budget from sending before until, fleet-wide.
+	SlowBudget(ctx context.Context, budget string, until, now time.Time) error
 	// Sent drops the head; the queue is due next at next.
 	Sent(ctx context.Context, queue string, next time.Time) error
 	// Hold extends the lease on the head until until; false when it is no
@@ -53,6 +56,57 @@ type Pacer interface {
 	PerSecond() float64
 }
 
+// BulkPacer is a Channel's optional limit on what the bot sends on its own
+// (Bulk): Telegram's 30 a second is a limit on notifications to many
+// people, not on answering those who just wrote.
+type BulkPacer interface {
+	BulkPerSecond() float64
+}
+
+// Priority is which lane of the outbox a Reply goes out in. Each lane has
+// senders of its own, so that a backlog in one never holds up another;
+// within a lane, one chat's replies keep their order.
+type Priority int
+
+const (
+	// Answer is the answer to the person whose message is being handled,
+	// in their chat, and to their button presses: first, at once, paced
+	// only per chat and by the platform's own limit (PerSecond).
+	Answer Priority = iota
+	// Notify is what a person's message causes in other chats: a new
+	// ticket's card in its staff group, a staff member's words to a
+	// citizen. Paced as answers, in a lane of its own.
+	Notify
+	// Bulk is what the bot sends on its own: reports, reminders,
+	// escalations. It has its own budget (Outbox.BulkPerSecond) and is the
+	// first slowed when the platform says to wait.
+	Bulk
+)
+
+// Lane names p's lane to the store.
+func (p Priority) Lane() string {
+	switch p {
+	case Notify:
+		return "n"
+	case Bulk:
+		return "b"
+	}
+	return ""
+}
+
+func (p Priority) String() string {
+	switch p {
+	case Notify:
+		return "notify"
+	case Bulk:
+		return "bulk"
+	}
+	return "answer"
+}
+
+// priorities are the lanes, the first first.
+var priorities = []Priority{Answer, Notify, Bulk}
+
 // Splitter is a Channel's optional knowledge of how much one platform
 // message holds.
 type Splitter interface {
@@ -69,10 +123,10 @@ type Splitter interface {
 type Outbox struct {
 	store    OutboxStore
 	channels map[string]Channel
-	budgets  map[string]time.Duration
+	budgets  map[string]time.Duration // by sendBudgets, once
 	now      func() time.Time
 	log      *slog.Logger
-	wake     chan struct{}
+	wake     map[Priority]chan struct{}
 
 	// Files and FileMap let files cross channels (see FileStore); without
 	// them a file goes only to chats of the channel it came from.
@@ -88,20 +142,28 @@ type Outbox struct {
 	// and is tried again a few times when it fails.
 	Undelivered func(ctx context.Context, r Reply, reason string) error
 
-	// Workers is how many sends run at once; Lease how long a leased item
+	// BulkPerSecond is the budget of Bulk replies on each channel, fleet
+	// wide (default 30; a channel's BulkPacer or PerSecond, when lower,
+	// wins). Set it before Run.
+	BulkPerSecond float64
+	// Senders is how many sends of each lane run at once (default 8
+	// answers, 4 notifications, 2 bulk).
+	Senders map[Priority]int
+
+	// Lease is how long a leased item
 	// is held before another process may send it (it must outlast
 	// SendTimeout and the bookkeeping after it); SendTimeout bounds one
 	// platform call, FileTimeout one that carries files (its lease is
 	// extended to match); MaxAttempts how many failures make a dead
 	// letter; Idle how often an idle worker looks for due work.
-	Workers     int
 	Lease       time.Duration
 	SendTimeout time.Duration
 	FileTimeout time.Duration
 	MaxAttempts int
 	Idle        time.Duration
 
-	bg sync.WaitGroup // reports to Undelivered
+	bg          sync.WaitGroup // reports to Undelivered
+	budgetsOnce sync.Once
 }
 
 // bookkeeping bounds what the outbox records after a send: a send that
@@ -111,21 +173,58 @@ const bookkeeping = 2 * time.Second
 
 // NewOutbox returns an Outbox over channels.
 func NewOutbox(store OutboxStore, channels []Channel, now func() time.Time, log *slog.Logger) *Outbox {
-	o := &Outbox{store: store, channels: map[string]Channel{}, budgets: map[string]time.Duration{},
-		now: now, log: log, wake: make(chan struct{}, 1),
-		Workers: 4, Lease: 10 * time.Second, SendTimeout: 7 * time.Second, FileTimeout: 2 * time.Minute,
+	o := &Outbox{store: store, channels: map[string]Channel{}, now: now, log: log, wake: map[Priority]chan struct{}{},
+		BulkPerSecond: 30, Senders: map[Priority]int{Answer: 8, Notify: 4, Bulk: 2},
+		Lease: 10 * time.Second, SendTimeout: 7 * time.Second, FileTimeout: 2 * time.Minute,
 		MaxAttempts: 12, Idle: 250 * time.Millisecond}
+	for _, p := range priorities {
+		o.wake[p] = make(chan struct{}, 1)
+	}
 	for _, ch := range channels {
 		o.channels[ch.Name()] = ch
-		rate := 30.0
+	}
+	return o
+}
+
+// bulkBudget names the budget of ch's Bulk replies.
+func bulkBudget(ch string) string { return ch + ":bulk" }
+
+// spacing is the least time between two sends at rate a second (0: none).
+func spacing(rate float64) time.Duration {
+	if rate <= 0 {
+		return 0
+	}
+	return time.Duration(float64(time.Second) / rate)
+}
+
+// sendBudgets are the budgets of every channel: its own limit (PerSecond)
+// for answers and notifications, and the bulk budget.
+func (o *Outbox) sendBudgets() map[string]time.Duration {
+	o.budgetsOnce.Do(o.makeBudgets)
+	return o.budgets
+}
+
+func (o *Outbox) makeBudgets() {
+	b := map[string]time.Duration{}
+	for name, ch := range o.channels {
+		rate, bulk := 30.0, o.BulkPerSecond
 		if p, ok := ch.(Pacer); ok {
 			rate = p.PerSecond()
 		}
-		if rate > 0 {
-			o.budgets[ch.Name()] = time.Duration(float64(time.Second) / rate)
+		if p, ok := ch.(BulkPacer); ok && p.BulkPerSecond() > 0 && (bulk <= 0 || p.BulkPerSecond() < bulk) {
+			bulk = p.BulkPerSecond()
+		}
+		if rate > 0 && (bulk <= 0 || rate < bulk) {
+			bulk = rate
+		}
+		if d := spacing(rate); d > 0 {
+			b[name] = d
+		}
+		if d := spacing(bulk); d > 0 {
+			b[bulkBudget(name)] = d
 		}
 	}
-	return o
+	o.budgets = b
 }
 
 // noticeQueue names a chat's queue of notices (see Reply.Notice): apart
@@ -136,36 +235,37 @@ const noticeQueue = "notices"
 // by chat in the order given, all in one step: a failure queues none, and
 // with a once key a second Enqueue of the same work queues nothing.
 func (o *Outbox) Enqueue(ctx context.Context, once string, keep time.Duration, replies []Reply) (bool, error) {
-	var order []string
-	byQueue := map[string][][]byte{}
-	budget := map[string]string{}
+	type queue struct{ name, lane, budget string }
+	var order []queue
+	byQueue := map[queue][][]byte{}
 	for _, r := range o.split(replies) {
 		data, err := json.Marshal(r)
 		if err != nil {
 			return false, fmt.Errorf("encode reply: %w", err)
 		}
-		q := r.Channel + ":" + r.Chat
-		b := r.Channel
-		if r.Notice {
+		q := queue{r.Channel + ":" + r.Chat, r.Priority.Lane(), r.Channel}
+		switch {
+		case r.Notice:
 			// Answers to button presses go at once, not paced behind the
 			// chat's messages: the platform waits only seconds for them.
-			q, b = r.Channel+":"+noticeQueue+":"+r.Chat, ""
+			q = queue{r.Channel + ":" + noticeQueue + ":" + r.Chat, Answer.Lane(), ""}
+		case r.Priority == Bulk:
+			q.budget = bulkBudget(r.Channel)
 		}
 		if _, ok := byQueue[q]; !ok {
 			order = append(order, q)
-			budget[q] = b
 		}
 		byQueue[q] = append(byQueue[q], data)
 	}
 	if len(order) == 0 && once == "" {
 		return true, nil
 	}
-	budgets := make([]string, len(order))
+	names, lanes, budgets := make([]string, len(order)), make([]string, len(order)), make([]string, len(order))
 	items := make([][][]byte, len(order))
 	for i, q := range order {
-		budgets[i], items[i] = budget[q], byQueue[q]
+		names[i], lanes[i], budgets[i], items[i] = q.name, q.lane, q.budget, byQueue[q]
 	}
-	fresh, err := o.store.EnqueueAll(ctx, once, keep, order, budgets, items, o.now())
+	fresh, err := o.store.EnqueueAll(ctx, once, keep, names, lanes, budgets, items, o.now())
 	if err != nil {
 		return false, fmt.Errorf("enqueue: %w", err)
 	}
@@ -221,8 +321,10 @@ func channelOf(queue string) string {
 // their reports.
 func (o *Outbox) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	for range o.Workers {
-		wg.Go(func() { o.work(ctx) })
+	for _, p := range priorities {
+		for range max(o.Senders[p], 1) {
+			wg.Go(func() { o.work(ctx, p) })
+		}
 	}
 	wg.Wait()
 	o.Wait()
@@ -232,11 +334,11 @@ func (o *Outbox) Run(ctx context.Context) error {
 // Wait waits for the reports to Undelivered under way.
 func (o *Outbox) Wait() { o.bg.Wait() }
 
-func (o *Outbox) work(ctx context.Context) {
+func (o *Outbox) work(ctx context.Context, p Priority) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for ctx.Err() == nil {
-		busy, wait, err := o.sendOne(ctx)
+		busy, wait, err := o.sendOne(ctx, p)
 		if err != nil && ctx.Err() == nil {
 			o.log.WarnContext(ctx, "outbox", "err", err)
 		}
@@ -251,7 +353,7 @@ func (o *Outbox) work(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-o.wake:
+		case <-o.wake[p]:
 		case <-timer.C:
 		}
 	}
@@ -290,17 +392,21 @@ func (o *Outbox) Drain(ctx context.Context) error {
 	}
 }
 
-// SendOne sends the next due reply, if any, and reports whether there was
-// one.
+// SendOne sends the next due reply, if any, answers first, and reports
+// whether there was one.
 func (o *Outbox) SendOne(ctx context.Context) (bool, error) {
-	busy, _, err := o.sendOne(ctx)
-	return busy, err
+	for _, p := range priorities {
+		if busy, _, err := o.sendOne(ctx, p); busy || err != nil {
+			return busy, err
+		}
+	}
+	return false, nil
 }
 
-// sendOne is SendOne; when nothing was due, wait says how soon a budget
-// frees.
-func (o *Outbox) sendOne(ctx context.Context) (busy bool, wait time.Duration, err error) {
-	queue, item, attempts, wait, err := o.store.NextDue(ctx, o.now(), o.Lease, o.budgets)
+// sendOne sends the next due reply of lane p; when nothing was due, wait
+// says how soon a budget frees.
+func (o *Outbox) sendOne(ctx context.Context, p Priority) (busy bool, wait time.Duration, err error) {
+	queue, item, attempts, wait, err := o.store.NextDueIn(ctx, p.Lane(), o.now(), o.Lease, o.sendBudgets())
 	if err != nil || queue == "" {
 		return false, wait, err
 	}
@@ -426,6 +532,13 @@ func (o *Outbox) retry(ctx context.Context, queue string, attempts int, r *Reply
 	}
 	delay := min(time.Second<<min(n-1, 9), 5*time.Minute)
 	delay = max(delay, re.After)
+	if re.After > 0 && r != nil {
+		// The platform said to wait: what the bot sends on its own waits
+		// too, across the fleet, so that answers keep what it allows.
+		if err := o.store.SlowBudget(ctx, bulkBudget(r.Channel), o.now().Add(re.After), o.now()); err != nil {
+			o.log.WarnContext(ctx, "slow bulk", "channel", r.Channel, "err", err)
+		}
+	}
 	_, err := o.store.Retry(ctx, queue, o.now().Add(delay))
 	return err
 }

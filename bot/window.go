@@ -151,8 +151,10 @@ func (o *Outbox) keepSent(ctx context.Context, ch Channel, queue, id string, ite
 func (o *Outbox) Poke() { o.poke() }
 
 func (o *Outbox) poke() {
-	select {
-	case o.wake <- struct{}{}:
-	default:
+	for _, w := range o.wake {
+		select {
+		case w <- struct{}{}:
+		default:
+		}
 	}
 }

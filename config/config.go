@@ -132,6 +132,12 @@ type Limits struct {
 	// category must be for a new complaint to be asked whether it is the
 	// same matter; 0 never asks. Default 72h.
 	DuplicateWithin Duration `yaml:"duplicate_within"`
+	// BulkPerSecond is how many messages a second the bot sends on its
+	// own (reports, reminders, escalations), on each channel, across every
+	// replica; answers to people who wrote are not counted and go first.
+	// A channel whose own limit is lower keeps it. Default 30 (Telegram's
+	// limit for notifications to many people).
+	BulkPerSecond float64 `yaml:"bulk_per_second"`
 }
 
 // Escalation is what happens around a ticket's SLA deadlines: a reminder
@@ -417,7 +423,8 @@ func Parse(data []byte) (*Config, error) {
 	c.Session.Idle = Duration(DefaultIdle)
 	c.Reports = Reports{At: "08:00", Daily: true, Weekly: true, Monthly: true, MonthlyOn: 1}
 	c.Escalation.RemindAt = DefaultRemindAt
-	c.Limits = Limits{OpenTickets: 5, TicketsPerDay: 10, MessagesPerMinute: 20, DuplicateWithin: Duration(72 * time.Hour)}
+	c.Limits = Limits{OpenTickets: 5, TicketsPerDay: 10, MessagesPerMinute: 20, DuplicateWithin: Duration(72 * time.Hour),
+		BulkPerSecond: 30}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {

@@ -50,6 +50,9 @@ func (c *Config) Validate() error {
 	if c.Limits.TicketsPerDay < 1 {
 		ps.add("limits.tickets_per_day", "%d: want at least 1", c.Limits.TicketsPerDay)
 	}
+	if c.Limits.BulkPerSecond <= 0 {
+		ps.add("limits.bulk_per_second", "%v: want more than 0", c.Limits.BulkPerSecond)
+	}
 	if c.Limits.MessagesPerMinute < 1 {
 		ps.add("limits.messages_per_minute", "%d: want at least 1", c.Limits.MessagesPerMinute)
 	}

@@ -81,7 +81,7 @@ func testBatch(t *testing.T, open opener) {
 	if got, _ := s.Lang(b, addr); got != "ar" {
 		t.Fatalf("lang within the update: %q; want ar", got)
 	}
-	if _, err := s.EnqueueAll(b, "in:u1", time.Hour, []string{chat}, []string{""}, [][][]byte{{[]byte("r1")}}, t0); err != nil {
+	if _, err := s.EnqueueAll(b, "in:u1", time.Hour, []string{chat}, nil, []string{""}, [][][]byte{{[]byte("r1")}}, t0); err != nil {
 		t.Fatal(err)
 	}
 	if held, err := s.Finish(b, chat, "u1", "x1", t0, keep); err != nil || !held {

@@ -16,45 +16,54 @@ import (
 // The outbox keeps, under one hash tag:
 //
 //	ob:{outbox}:q:QUEUE   list: the queue's items, oldest first, each "SEQ:ITEM"
-//	ob:{outbox}:due       sorted set: queues with items, by when they are due (ms)
+//	ob:{outbox}:due       sorted set: queues of the answer lane with items, by when they are due (ms)
+//	ob:{outbox}:due:LANE  the same for the lanes "n" (notifications) and "b" (bulk)
 //	ob:{outbox}:budget    hash: queue -> the send budget it draws from
 //	ob:{outbox}:rate:B    string: when budget B may send next (ms)
 //	ob:{outbox}:lease     hash: queue -> SEQ of the head NextDue handed out
 //	ob:{outbox}:tries     hash: queue -> failed attempts of the head
 //	ob:{outbox}:count     counter: items waiting
+//	ob:{outbox}:count:LANE counter: items waiting in lanes "n" and "b"
 //	ob:{outbox}:seq       counter: item numbers
 //	ob:{outbox}:once:KEY  string: a batch with this key was queued
+//	ob:{outbox}:pace:Q    string: when the chat of answer-lane queue Q may be sent to next (ms), for every lane
 //	ob:{outbox}:dead      stream: dead letters (queue, reason, at, item), capped
 //
 // QUEUE is "CHANNEL:" and the opaque name of what the caller called the
 // queue (a chat address, which may be a phone number): a queue's name is
-// never stored as given.
+// never stored as given. A queue of another lane than answers is
+// "CHANNEL:LANE:" and the same opaque name: a chat has a queue in each
+// lane, and the lanes are sent from apart (see NextDueIn), so that a
+// backlog in one never holds up another.
 
 // DefaultDeadCap is about how many dead letters the outbox keeps (see
 // WithDeadCap): the oldest go first.
 const DefaultDeadCap = 10000
 
 // enqueueScript appends items to several queues at once, unless a batch
-// with the same once key was queued before. Queue keys are built from
-// ARGV[2]; they share the hash tag of KEYS.
+// with the same once key was queued before. Queue, due and count keys are
+// built from ARGV[2] and the key names given; they share the hash tag of
+// KEYS.
 // KEYS: due, count, seq, budget, once (or a dummy in the slot).
 // ARGV: now (ms), queue key prefix, once TTL (ms, 0 = no once key), then
-// per queue: queue, budget, n, n items.
+// per queue: queue, budget, its lane's due key, its lane's count key (""
+// for answers), n, n items.
 var enqueueScript = redis.NewScript(`
 if tonumber(ARGV[3]) > 0 then
   if not redis.call('SET', KEYS[5], '1', 'PX', ARGV[3], 'NX') then return -1 end
 end
 local i, total = 4, 0
 while i <= #ARGV do
-  local q, budget, n = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+  local q, budget, due, count, n = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], tonumber(ARGV[i + 4])
   local last = redis.call('INCRBY', KEYS[3], n)
   for j = 1, n do
-    redis.call('RPUSH', ARGV[2] .. q, tostring(last - n + j) .. ':' .. ARGV[i + 2 + j])
+    redis.call('RPUSH', ARGV[2] .. q, tostring(last - n + j) .. ':' .. ARGV[i + 4 + j])
   end
-  redis.call('ZADD', KEYS[1], 'NX', ARGV[1], q)
+  redis.call('ZADD', due, 'NX', ARGV[1], q)
+  if count ~= '' then redis.call('INCRBY', count, n) end
   if budget ~= '' then redis.call('HSET', KEYS[4], q, budget) else redis.call('HDEL', KEYS[4], q) end
   total = total + n
-  i = i + 3 + n
+  i = i + 5 + n
 end
 redis.call('INCRBY', KEYS[2], total)
 return total
@@ -63,20 +72,29 @@ return total
 // nextScript leases the head of the earliest due queue whose send budget
 // allows a send now, and spends the budget. Budgets are strict spacing: a
 // budget of interval I sends at most once every I ms across the fleet.
+// A chat's pace holds across its lanes: a queue whose chat was sent to
+// by another lane too lately is moved to when it may be.
 // KEYS: due, lease, tries, budget. ARGV: now (ms), lease end (ms), queue
-// key prefix, rate key prefix, then budget name and interval (ms) pairs.
+// key prefix, rate key prefix, pace key prefix, then budget name and
+// interval (ms) pairs.
 // Reply: {queue, item, attempts so far} or {”, ms until a budget frees}.
 var nextScript = redis.NewScript(`
 local now = tonumber(ARGV[1])
 local intervals = {}
-for i = 5, #ARGV, 2 do intervals[ARGV[i]] = tonumber(ARGV[i + 1]) end
+for i = 6, #ARGV, 2 do intervals[ARGV[i]] = tonumber(ARGV[i + 1]) end
 local wait = -1
 local cands = redis.call('ZRANGE', KEYS[1], '-inf', ARGV[1], 'BYSCORE', 'LIMIT', 0, 64)
 for _, q in ipairs(cands) do
   local head = redis.call('LINDEX', ARGV[3] .. q, 0)
+  local ch, rest = string.match(q, '^([^:]+):[nb]:(.+)$')
+  local base = q
+  if ch then base = ch .. ':' .. rest end
+  local paced = tonumber(redis.call('GET', ARGV[5] .. base) or '0')
   if not head then
     redis.call('ZREM', KEYS[1], q)
     redis.call('HDEL', KEYS[4], q)
+  elseif paced > now then
+    redis.call('ZADD', KEYS[1], paced, q)
   else
     local b = redis.call('HGET', KEYS[4], q)
     local iv = b and intervals[b]
@@ -107,7 +125,8 @@ return {'', tostring(wait)}
 // dead (move it to the dead letters). It returns the attempts so far for
 // retry, 0 otherwise, -1 when the queue is empty and -2 when the head is
 // not leased.
-// KEYS: due, queue, tries, lease, count, dead.
+// KEYS: due (of the queue's lane), queue, tries, lease, count, dead, the
+// lane's count (count again for answers), the chat's pace.
 // ARGV: queue, mode, when the queue is due next (ms), reason, now (ms), dead cap.
 var obFinishScript = redis.NewScript(`
 local q, mode = ARGV[1], ARGV[2]
@@ -123,6 +142,12 @@ if mode == 'retry' or mode == 'release' then
 end
 redis.call('LPOP', KEYS[2])
 redis.call('DECR', KEYS[5])
+if KEYS[7] ~= KEYS[5] then redis.call('DECR', KEYS[7]) end
+if mode == 'sent' then
+  -- Every lane's queue of the chat waits as long: a minute outlives any
+  -- pace.
+  redis.call('SET', KEYS[8], ARGV[3], 'PX', 60000)
+end
 redis.call('HDEL', KEYS[3], q)
 if mode == 'dead' then
   redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[6], '*', 'queue', q, 'reason', ARGV[4], 'at', ARGV[5],
@@ -146,33 +171,78 @@ type DeadLetter struct {
 // ob names an outbox key.
 func (s *Store) ob(name string) string { return s.key("ob", "outbox") + ":" + name }
 
-// queueName is the stored name of the queue the caller calls name: its
-// channel (the text before the first colon) and an opaque rest.
-func (s *Store) queueName(name string) string {
+// The outbox's lanes (see NextDueIn): answers, notifications, bulk.
+const (
+	LaneAnswer = ""
+	LaneNotify = "n"
+	LaneBulk   = "b"
+)
+
+// Lanes are the outbox's lanes, the first first.
+var Lanes = []string{LaneAnswer, LaneNotify, LaneBulk}
+
+func validLane(lane string) bool { return lane == LaneAnswer || lane == LaneNotify || lane == LaneBulk }
+
+// queueName is the stored name of the queue the caller calls name in the
+// answer lane: its channel (the text before the first colon) and an opaque
+// rest.
+func (s *Store) queueName(name string) string { return s.queueIn(name, LaneAnswer) }
+
+// queueIn is the stored name of the queue name in lane.
+func (s *Store) queueIn(name, lane string) string {
 	channel, _, _ := strings.Cut(name, ":")
+	if lane != LaneAnswer {
+		channel += ":" + lane
+	}
 	return channel + ":" + s.opaque("queue:"+name)
+}
+
+// laneOf is the lane of a stored queue name, and the name of the chat's
+// queue in the answer lane (its person's windows are kept under that).
+func laneOf(queue string) (lane, answers string) {
+	parts := strings.SplitN(queue, ":", 3)
+	if len(parts) == 3 {
+		return parts[1], parts[0] + ":" + parts[2]
+	}
+	return LaneAnswer, queue
+}
+
+// due is the key of lane's due queues; count the counter of its items
+// (the total for answers, which are what the others leave of it).
+func (s *Store) due(lane string) string {
+	if lane == LaneAnswer {
+		return s.ob("due")
+	}
+	return s.ob("due:" + lane)
+}
+
+func (s *Store) count(lane string) string {
+	if lane == LaneAnswer {
+		return s.ob("count")
+	}
+	return s.ob("count:" + lane)
 }
 
 // Enqueue appends items to the queue name, in order, drawing on budget.
 func (s *Store) Enqueue(ctx context.Context, name, budget string, items [][]byte, now time.Time) error {
-	_, err := s.EnqueueAll(ctx, "", 0, []string{name}, []string{budget}, [][][]byte{items}, now)
+	_, err := s.EnqueueAll(ctx, "", 0, []string{name}, nil, []string{budget}, [][][]byte{items}, now)
 	return err
 }
 
 // EnqueueAll appends items[i] to the queue named queues[i] (a chat
-// address, say "telegram:5001": it is stored only in opaque form), drawing
-// on the send budget budgets[i] ("" for none, see NextDue), for every i,
-// in one step: all of them or none. A queue that is not scheduled already
-// becomes due at now.
+// address, say "telegram:5001": it is stored only in opaque form) in lane
+// lanes[i] (nil: all answers), drawing on the send budget budgets[i] (""
+// for none, see NextDue), for every i, in one step: all of them or none. A
+// queue that is not scheduled already becomes due at now.
 //
 // With a once key, the batch is queued only if no batch with the same key
 // was queued in the last keep: EnqueueAll then reports fresh false and
 // queues nothing. An update or a job that runs twice (its first run died
 // after queueing) thus sends its replies once.
-func (s *Store) EnqueueAll(ctx context.Context, once string, keep time.Duration, queues, budgets []string, items [][][]byte, now time.Time) (fresh bool, err error) {
-	if len(queues) != len(items) || len(budgets) != len(items) {
-		return false, fmt.Errorf("enqueue: %d queues, %d budgets, %d item lists: %w",
-			len(queues), len(budgets), len(items), shakwa.ErrInvalid)
+func (s *Store) EnqueueAll(ctx context.Context, once string, keep time.Duration, queues, lanes, budgets []string, items [][][]byte, now time.Time) (fresh bool, err error) {
+	if len(queues) != len(items) || len(budgets) != len(items) || (lanes != nil && len(lanes) != len(items)) {
+		return false, fmt.Errorf("enqueue: %d queues, %d lanes, %d budgets, %d item lists: %w",
+			len(queues), len(lanes), len(budgets), len(items), shakwa.ErrInvalid)
 	}
 	ttl := int64(0)
 	onceKey := s.ob("once:")
@@ -184,7 +254,17 @@ func (s *Store) EnqueueAll(ctx context.Context, once string, keep time.Duration,
 		if len(items[i]) == 0 {
 			continue
 		}
-		args = append(args, s.queueName(name), budgets[i], len(items[i]))
+		lane, count := LaneAnswer, ""
+		if lanes != nil {
+			lane = lanes[i]
+		}
+		if !validLane(lane) {
+			return false, fmt.Errorf("enqueue: lane %q: %w", lane, shakwa.ErrInvalid)
+		}
+		if lane != LaneAnswer {
+			count = s.count(lane)
+		}
+		args = append(args, s.queueIn(name, lane), budgets[i], s.due(lane), count, len(items[i]))
 		for _, it := range items[i] {
 			args = append(args, it)
 		}
@@ -223,9 +303,19 @@ func (s *Store) EnqueueAll(ctx context.Context, once string, keep time.Duration,
 // spends its budget. A queue whose budget is not in budgets is not
 // limited.
 func (s *Store) NextDue(ctx context.Context, now time.Time, lease time.Duration, budgets map[string]time.Duration) (queue string, item []byte, attempts int, wait time.Duration, err error) {
-	keys := []string{s.ob("due"), s.ob("lease"), s.ob("tries"), s.ob("budget")}
+	return s.NextDueIn(ctx, LaneAnswer, now, lease, budgets)
+}
+
+// NextDueIn is NextDue for the queues of lane: each lane's queues are
+// handed out apart, so that senders of each lane never wait behind
+// another's backlog.
+func (s *Store) NextDueIn(ctx context.Context, lane string, now time.Time, lease time.Duration, budgets map[string]time.Duration) (queue string, item []byte, attempts int, wait time.Duration, err error) {
+	if !validLane(lane) {
+		return "", nil, 0, 0, fmt.Errorf("next due: lane %q: %w", lane, shakwa.ErrInvalid)
+	}
+	keys := []string{s.due(lane), s.ob("lease"), s.ob("tries"), s.ob("budget")}
 	until := now.Add(positive(lease)).UnixMilli()
-	args := []any{now.UnixMilli(), until, s.ob("q:"), s.ob("rate:")}
+	args := []any{now.UnixMilli(), until, s.ob("q:"), s.ob("rate:"), s.ob("pace:")}
 	for name, gap := range budgets {
 		// Whole milliseconds, rounded up: a budget is never exceeded.
 		args = append(args, name, (positive(gap) + time.Millisecond - 1).Milliseconds())
@@ -275,7 +365,8 @@ return 1
 // send that takes long (a large file). It reports false when the head is
 // no longer leased.
 func (s *Store) Hold(ctx context.Context, queue string, until time.Time) (bool, error) {
-	keys := []string{s.ob("due"), s.ob("q:" + queue), s.ob("lease")}
+	lane, _ := laneOf(queue)
+	keys := []string{s.due(lane), s.ob("q:" + queue), s.ob("lease")}
 	n, err := holdScript.Run(ctx, s.rdb, keys, queue, until.UnixMilli()).Int()
 	if err != nil {
 		return false, fmt.Errorf("outbox hold %s: %w", queue, err)
@@ -307,7 +398,9 @@ func (s *Store) Dead(ctx context.Context, queue string, reason string, now time.
 }
 
 func (s *Store) finish(ctx context.Context, queue, mode string, due time.Time, reason string, now time.Time) (int, error) {
-	keys := []string{s.ob("due"), s.ob("q:" + queue), s.ob("tries"), s.ob("lease"), s.ob("count"), s.ob("dead")}
+	lane, answers := laneOf(queue)
+	keys := []string{s.due(lane), s.ob("q:" + queue), s.ob("tries"), s.ob("lease"), s.ob("count"), s.ob("dead"), s.count(lane),
+		s.ob("pace:" + answers)}
 	n, err := obFinishScript.Run(ctx, s.rdb, keys, queue, mode, due.UnixMilli(), reason, now.UnixMilli(), s.deadCap).Int()
 	switch {
 	case err != nil:
@@ -361,4 +454,59 @@ func (s *Store) Pending(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("pending: %w", err)
 	}
 	return n, nil
+}
+
+// LaneBacklog is what waits in one lane of the outbox.
+type LaneBacklog struct {
+	Lane  string
+	Items int
+	// Overdue is how long the queue due earliest has been due: in a
+	// backlog, about the age of the oldest item waiting. Zero when nothing
+	// is late (queues held for a person's window are not).
+	Overdue time.Duration
+}
+
+// OutboxBacklog returns what waits in each lane, in the order of Lanes, in one
+// round trip.
+func (s *Store) OutboxBacklog(ctx context.Context, now time.Time) ([]LaneBacklog, error) {
+	counts := make([]*redis.StringCmd, len(Lanes))
+	firsts := make([]*redis.ZSliceCmd, len(Lanes))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, lane := range Lanes {
+			counts[i] = p.Get(ctx, s.count(lane))
+			firsts[i] = p.ZRangeByScoreWithScores(ctx, s.due(lane), &redis.ZRangeBy{
+				Min: "-inf", Max: strconv.FormatInt(now.UnixMilli(), 10), Count: 1})
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("backlog: %w", err)
+	}
+	out := make([]LaneBacklog, len(Lanes))
+	others := 0
+	for i, lane := range Lanes {
+		n, _ := strconv.Atoi(counts[i].Val())
+		out[i] = LaneBacklog{Lane: lane, Items: n}
+		if i > 0 {
+			others += n
+		}
+		if zs := firsts[i].Val(); len(zs) == 1 {
+			out[i].Overdue = max(0, now.Sub(time.UnixMilli(int64(zs[0].Score))))
+		}
+	}
+	out[0].Items = max(0, out[0].Items-others) // the total counts every lane
+	return out, nil
+}
+
+// SlowBudget keeps the send budget named budget from sending before
+// until, across the fleet: the platform asked to wait (a 429's
+// retry_after).
+func (s *Store) SlowBudget(ctx context.Context, budget string, until, now time.Time) error {
+	if !until.After(now) {
+		return nil
+	}
+	if err := s.rdb.Set(ctx, s.ob("rate:"+budget), until.UnixMilli(), until.Sub(now)).Err(); err != nil {
+		return fmt.Errorf("slow budget %s: %w", budget, err)
+	}
+	return nil
 }

@@ -109,15 +109,15 @@ func testEnqueueAll(t *testing.T, open opener) {
 	t0 := time.UnixMilli(1_800_000_000_000)
 	queues, budgets := []string{"telegram:1", "telegram:-5", "telegram:2"}, []string{"", "", ""}
 	batch := [][][]byte{items("a", "b"), items("card"), nil}
-	if fresh, err := s.EnqueueAll(c, "in:telegram:77", time.Hour, queues, budgets, batch, t0); err != nil || !fresh {
+	if fresh, err := s.EnqueueAll(c, "in:telegram:77", time.Hour, queues, nil, budgets, batch, t0); err != nil || !fresh {
 		t.Fatalf("EnqueueAll = %v, %v; want fresh", fresh, err)
 	}
 	pending(t, s, 3)
-	if fresh, err := s.EnqueueAll(c, "in:telegram:77", time.Hour, queues, budgets, batch, t0); err != nil || fresh {
+	if fresh, err := s.EnqueueAll(c, "in:telegram:77", time.Hour, queues, nil, budgets, batch, t0); err != nil || fresh {
 		t.Errorf("EnqueueAll again with the same once key = %v, %v; want not fresh, nothing queued", fresh, err)
 	}
 	pending(t, s, 3)
-	if _, err := s.EnqueueAll(c, "", 0, []string{"telegram:1"}, []string{""}, nil, t0); !errors.Is(err, shakwa.ErrInvalid) {
+	if _, err := s.EnqueueAll(c, "", 0, []string{"telegram:1"}, nil, []string{""}, nil, t0); !errors.Is(err, shakwa.ErrInvalid) {
 		t.Errorf("EnqueueAll with mismatched lists: %v; want ErrInvalid", err)
 	}
 	got := map[string][]string{}
@@ -341,5 +341,124 @@ func testDeadCap(t *testing.T, open opener) {
 	}
 	if len(all) > 0 && string(all[0].Item) != "399" {
 		t.Errorf("newest dead letter %q; want 399", all[0].Item)
+	}
+}
+
+// testOutboxLanes: a chat has a queue in each lane, handed out apart
+// (NextDueIn), counted apart (OutboxBacklog); the person's writing
+// unparks every lane's queue, and a refused bulk item goes back to the
+// bulk lane.
+func testOutboxLanes(t *testing.T, open opener) {
+	s := open(t).s
+	c := ctx(t)
+	t0 := time.UnixMilli(1_800_000_000_000)
+	const chat = "whatsapp:9715"
+	lanes := []string{storage.LaneAnswer, storage.LaneNotify, storage.LaneBulk}
+	if _, err := s.EnqueueAll(c, "", 0, []string{chat, chat, chat}, lanes, []string{"", "", ""},
+		[][][]byte{items("a1", "a2"), items("n1"), items("b1", "b2", "b3")}, t0); err != nil {
+		t.Fatal(err)
+	}
+	bl, err := s.OutboxBacklog(c, t0.Add(3*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []int{2, 1, 3} {
+		if bl[i].Items != want || bl[i].Overdue != 3*time.Second {
+			t.Errorf("backlog of lane %q = %+v; want %d items, 3s overdue", bl[i].Lane, bl[i], want)
+		}
+	}
+	if _, err := s.EnqueueAll(c, "", 0, []string{chat}, []string{"x"}, []string{""}, [][][]byte{items("?")}, t0); !errors.Is(err, shakwa.ErrInvalid) {
+		t.Errorf("EnqueueAll to lane x: %v; want ErrInvalid", err)
+	}
+	got := map[string][]string{}
+	queues := map[string]string{}
+	for _, lane := range lanes {
+		for {
+			q, item, _, _, err := s.NextDueIn(c, lane, t0, time.Minute, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if q == "" {
+				break
+			}
+			queues[lane] = q
+			got[lane] = append(got[lane], string(item))
+			if lane == storage.LaneBulk && len(got[lane]) == 1 {
+				// The platform refuses it for the window, later: it is
+				// kept, and its queue parked.
+				if err := s.KeepSent(c, q, "wamid.b1", item, time.Hour); err != nil {
+					t.Fatal(err)
+				}
+				if err := s.Sent(c, q, t0); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			if lane == storage.LaneNotify {
+				if ok, err := s.Park(c, q, t0); !ok || err != nil {
+					t.Fatalf("Park = %v, %v", ok, err)
+				}
+				break
+			}
+			if err := s.Sent(c, q, t0); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	want := map[string][]string{"": {"a1", "a2"}, "n": {"n1"}, "b": {"b1", "b2", "b3"}}
+	for lane, w := range want {
+		if !slices.Equal(got[lane], w) {
+			t.Errorf("lane %q handed out %v; want %v", lane, got[lane], w)
+		}
+	}
+	if queues[""] == queues["b"] || !strings.HasPrefix(queues["b"], "whatsapp:b:") {
+		t.Errorf("queues %v: want the bulk lane's own, named for its channel", queues)
+	}
+	if ok, err := s.Resend(c, chat, "wamid.b1", t0, t0); !ok || err != nil {
+		t.Fatalf("Resend = %v, %v", ok, err)
+	}
+	bl, _ = s.OutboxBacklog(c, t0)
+	if bl[0].Items != 0 || bl[1].Items != 1 || bl[2].Items != 1 {
+		t.Errorf("backlog after sending, parking and a resend: %+v; want 0, 1 (parked), 1 (resent)", bl)
+	}
+	if q, item, _, _, _ := s.NextDueIn(c, storage.LaneBulk, t0, time.Minute, nil); string(item) != "b1" {
+		t.Errorf("bulk lane after the resend: %q from %q; want b1 again", item, q)
+	}
+	if q, _, _, _, _ := s.NextDueIn(c, storage.LaneNotify, t0, time.Minute, nil); q != "" {
+		t.Errorf("the parked notify queue was handed out: %q", q)
+	}
+	if unparked, err := s.Wrote(c, chat, t0.Add(time.Minute), t0.Add(time.Minute)); !unparked || err != nil {
+		t.Fatalf("Wrote = %v, %v; want the notify queue unparked", unparked, err)
+	}
+	if q, item, _, _, _ := s.NextDueIn(c, storage.LaneNotify, t0.Add(time.Minute), time.Minute, nil); string(item) != "n1" {
+		t.Errorf("notify lane after the person wrote: %q from %q; want n1", item, q)
+	}
+}
+
+// testOutboxPaceAcrossLanes: a chat's pace holds for all its lanes: a
+// report waits its turn after an answer to the same chat.
+func testOutboxPaceAcrossLanes(t *testing.T, open opener) {
+	s := open(t).s
+	c := ctx(t)
+	t0 := time.UnixMilli(1_800_000_000_000)
+	const chat = "telegram:-1001"
+	if _, err := s.EnqueueAll(c, "", 0, []string{chat, chat}, []string{storage.LaneAnswer, storage.LaneBulk},
+		[]string{"", ""}, [][][]byte{items("claimed"), items("report")}, t0); err != nil {
+		t.Fatal(err)
+	}
+	q, _, _, _, err := s.NextDueIn(c, storage.LaneAnswer, t0, time.Minute, nil)
+	if err != nil || q == "" {
+		t.Fatalf("NextDueIn answers = %q, %v", q, err)
+	}
+	if err := s.Sent(c, q, t0.Add(3*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []time.Duration{0, 2 * time.Second} {
+		if q, item, _, _, _ := s.NextDueIn(c, storage.LaneBulk, t0.Add(at), time.Minute, nil); q != "" {
+			t.Errorf("bulk %v after an answer to the same group: %q; want nothing before its 3 s pace", at, item)
+		}
+	}
+	if _, item, _, _, _ := s.NextDueIn(c, storage.LaneBulk, t0.Add(3*time.Second), time.Minute, nil); string(item) != "report" {
+		t.Errorf("bulk 3 s after: %q; want the report", item)
 	}
 }

@@ -121,6 +121,8 @@ func runSuite(t *testing.T, open opener) {
 		{"IntakeRenewKeepsLine", testIntakeRenewKeepsLine},
 		{"IntakeFailures", testIntakeFailures},
 		{"Batch", testBatch},
+		{"OutboxLanes", testOutboxLanes},
+		{"OutboxPaceAcrossLanes", testOutboxPaceAcrossLanes},
 		{"Jobs", testJobs},
 		{"JobClaims", testJobClaims},
 		{"Lease", testLease},

@@ -39,7 +39,8 @@ return 1
 // item stays first, and nothing of the queue is handed out meanwhile. It
 // reports false when the head was not leased (another sender took over).
 func (s *Store) Park(ctx context.Context, queue string, now time.Time) (bool, error) {
-	keys := []string{s.ob("due"), s.ob("lease"), s.ob("parked"), s.ob("q:" + queue)}
+	lane, _ := laneOf(queue)
+	keys := []string{s.due(lane), s.ob("lease"), s.ob("parked"), s.ob("q:" + queue)}
 	n, err := parkScript.Run(ctx, s.rdb, keys, queue, now.UnixMilli()).Int()
 	if err != nil {
 		return false, fmt.Errorf("park %s: %w", queue, err)
@@ -50,30 +51,39 @@ func (s *Store) Park(ctx context.Context, queue string, now time.Time) (bool, er
 // wroteScript records when a queue's person wrote, keeping the latest,
 // and unparks the queue if they wrote after it was parked (a late or
 // repeated delivery of an older message does not count: the template that
-// parked it has not been answered). KEYS: due, parked, inbound. ARGV:
-// queue, when they wrote (ms), now (ms).
+// parked it has not been answered). The person's queues of every lane
+// are unparked alike. KEYS: parked, inbound. ARGV: queue (of the answer
+// lane), when they wrote (ms), now (ms), then each lane's queue and due
+// key.
 var wroteScript = redis.NewScript(`
 local at = tonumber(ARGV[2])
-if at > tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0') then
-  redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+if at > tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0') then
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 end
-local parked = redis.call('HGET', KEYS[2], ARGV[1])
--- Platform times are whole seconds: a second of grace.
-if parked and at + 1000 > tonumber(parked) then
-  redis.call('HDEL', KEYS[2], ARGV[1])
-  redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
-  return 1
+local n = 0
+for i = 4, #ARGV, 2 do
+  local q = ARGV[i]
+  local parked = redis.call('HGET', KEYS[1], q)
+  -- Platform times are whole seconds: a second of grace.
+  if parked and at + 1000 > tonumber(parked) then
+    redis.call('HDEL', KEYS[1], q)
+    redis.call('ZADD', ARGV[i + 1], ARGV[3], q)
+    n = 1
+  end
 end
-return 0
+return n
 `)
 
 // Wrote records that the person of the queue named name (a chat address)
 // wrote at at (the platform's time of their message), and lets the queue
 // go if it was parked before they wrote. It reports whether it was.
 func (s *Store) Wrote(ctx context.Context, name string, at, now time.Time) (bool, error) {
-	q := s.queueName(name)
-	keys := []string{s.ob("due"), s.ob("parked"), s.ob("inbound")}
-	n, err := wroteScript.Run(ctx, s.rdb, keys, q, at.UnixMilli(), now.UnixMilli()).Int()
+	args := []any{s.queueName(name), at.UnixMilli(), now.UnixMilli()}
+	for _, lane := range Lanes {
+		args = append(args, s.queueIn(name, lane), s.due(lane))
+	}
+	keys := []string{s.ob("parked"), s.ob("inbound")}
+	n, err := wroteScript.Run(ctx, s.rdb, keys, args...).Int()
 	if err != nil {
 		return false, fmt.Errorf("record inbound: %w", err)
 	}
@@ -83,7 +93,8 @@ func (s *Store) Wrote(ctx context.Context, name string, at, now time.Time) (bool
 // LastWrote returns when the person of the queue (as NextDue names it)
 // last wrote, or the zero time when not known.
 func (s *Store) LastWrote(ctx context.Context, queue string) (time.Time, error) {
-	v, err := s.rdb.HGet(ctx, s.ob("inbound"), queue).Result()
+	_, answers := laneOf(queue)
+	v, err := s.rdb.HGet(ctx, s.ob("inbound"), answers).Result()
 	if errors.Is(err, redis.Nil) {
 		return time.Time{}, nil
 	}
@@ -97,12 +108,13 @@ func (s *Store) LastWrote(ctx context.Context, queue string) (time.Time, error) 
 	return time.UnixMilli(ms), nil
 }
 
-// keepScript keeps the leased head of a queue, with its number, under the
-// platform's message id. KEYS: lease, sent. ARGV: queue, item, keep (ms).
+// keepScript keeps the leased head of a queue, with its number and lane,
+// under the platform's message id, as "LANE|SEQ:ITEM". KEYS: lease, sent.
+// ARGV: queue, item, keep (ms), lane.
 var keepScript = redis.NewScript(`
 local seq = redis.call('HGET', KEYS[1], ARGV[1])
 if not seq then return 0 end
-redis.call('SET', KEYS[2], seq .. ':' .. ARGV[2], 'PX', ARGV[3])
+redis.call('SET', KEYS[2], ARGV[4] .. '|' .. seq .. ':' .. ARGV[2], 'PX', ARGV[3])
 return 1
 `)
 
@@ -112,7 +124,8 @@ return 1
 // Resend. It does nothing when the head is not leased.
 func (s *Store) KeepSent(ctx context.Context, queue, id string, item []byte, keep time.Duration) error {
 	keys := []string{s.ob("lease"), s.ob("sent:" + id)}
-	if err := keepScript.Run(ctx, s.rdb, keys, queue, item, positive(keep).Milliseconds()).Err(); err != nil {
+	lane, _ := laneOf(queue)
+	if err := keepScript.Run(ctx, s.rdb, keys, queue, item, positive(keep).Milliseconds(), lane).Err(); err != nil {
 		return fmt.Errorf("keep sent: %w", err)
 	}
 	return nil
@@ -121,18 +134,32 @@ func (s *Store) KeepSent(ctx context.Context, queue, id string, item []byte, kee
 // resendScript puts a kept item back into its queue in the order it was
 // first queued (never before a head being sent), marks it resent, and
 // takes the window for closed unless the person wrote since the refusal.
-// KEYS: sent, queue, due, parked, count, lease, inbound.
-// ARGV: queue, when the refusal happened (ms), now (ms).
+// The kept item names its lane ("LANE|SEQ:ITEM"; one kept before lanes
+// is "SEQ:ITEM", an answer), whose keys come from ARGV.
+// KEYS: sent, parked, count, lease, inbound.
+// ARGV: queue of the answer lane, when the refusal happened (ms), now
+// (ms), then per lane: lane, queue, queue key, due key, count key.
 // Returns 1 when queued, 2 when it was queued already, 0 when not kept.
 var resendScript = redis.NewScript(`
 local kept = redis.call('GET', KEYS[1])
 if not kept then return 0 end
 if kept == 'resent' then return 2 end
 redis.call('SET', KEYS[1], 'resent', 'KEEPTTL')
+local lane = ''
+local bar = string.find(kept, '|', 1, true)
+if bar and bar <= 2 then
+  lane = string.sub(kept, 1, bar - 1)
+  kept = string.sub(kept, bar + 1)
+end
+local q, qkey, due, count
+for i = 4, #ARGV, 5 do
+  if ARGV[i] == lane then q, qkey, due, count = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4] end
+end
+if not q then return 0 end
 local seq = tonumber(string.sub(kept, 1, string.find(kept, ':', 1, true) - 1))
-local leased = redis.call('HGET', KEYS[6], ARGV[1])
+local leased = redis.call('HGET', KEYS[4], q)
 local pivot
-for j, it in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
+for j, it in ipairs(redis.call('LRANGE', qkey, 0, -1)) do
   local s = string.sub(it, 1, string.find(it, ':', 1, true) - 1)
   if not (j == 1 and s == leased) and tonumber(s) > seq then
     pivot = it
@@ -140,16 +167,17 @@ for j, it in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
   end
 end
 if pivot then
-  redis.call('LINSERT', KEYS[2], 'BEFORE', pivot, kept)
+  redis.call('LINSERT', qkey, 'BEFORE', pivot, kept)
 else
-  redis.call('RPUSH', KEYS[2], kept)
+  redis.call('RPUSH', qkey, kept)
 end
-redis.call('INCR', KEYS[5])
-if tonumber(redis.call('HGET', KEYS[7], ARGV[1]) or '0') <= tonumber(ARGV[2]) then
-  redis.call('HDEL', KEYS[7], ARGV[1])
+redis.call('INCR', KEYS[3])
+if count ~= KEYS[3] then redis.call('INCR', count) end
+if tonumber(redis.call('HGET', KEYS[5], ARGV[1]) or '0') <= tonumber(ARGV[2]) then
+  redis.call('HDEL', KEYS[5], ARGV[1])
 end
-if not leased and redis.call('HEXISTS', KEYS[4], ARGV[1]) == 0 then
-  redis.call('ZADD', KEYS[3], 'LT', ARGV[3], ARGV[1])
+if not leased and redis.call('HEXISTS', KEYS[2], q) == 0 then
+  redis.call('ZADD', due, 'LT', ARGV[3], q)
 end
 return 1
 `)
@@ -161,10 +189,13 @@ return 1
 // false when no such item is kept (too long ago); a second report of the
 // same refusal changes nothing and reports true.
 func (s *Store) Resend(ctx context.Context, name, id string, at, now time.Time) (bool, error) {
-	q := s.queueName(name)
-	keys := []string{s.ob("sent:" + id), s.ob("q:" + q), s.ob("due"), s.ob("parked"), s.ob("count"),
-		s.ob("lease"), s.ob("inbound")}
-	n, err := resendScript.Run(ctx, s.rdb, keys, q, at.UnixMilli(), now.UnixMilli()).Int()
+	args := []any{s.queueName(name), at.UnixMilli(), now.UnixMilli()}
+	for _, lane := range Lanes {
+		q := s.queueIn(name, lane)
+		args = append(args, lane, q, s.ob("q:"+q), s.due(lane), s.count(lane))
+	}
+	keys := []string{s.ob("sent:" + id), s.ob("parked"), s.ob("count"), s.ob("lease"), s.ob("inbound")}
+	n, err := resendScript.Run(ctx, s.rdb, keys, args...).Int()
 	if err != nil {
 		return false, fmt.Errorf("resend: %w", err)
 	}

@@ -21,7 +21,10 @@ func TestPace(t *testing.T) {
 			t.Errorf("Pace(%+v) = %v; want %v", tc.r, got, tc.want)
 		}
 	}
-	if got := c.PerSecond(); got != 30 {
-		t.Errorf("PerSecond = %v; want 30", got)
+	if got := c.PerSecond(); got != 0 {
+		t.Errorf("PerSecond = %v; want 0: answers are paced per chat only", got)
+	}
+	if got := c.BulkPerSecond(); got != 30 {
+		t.Errorf("BulkPerSecond = %v; want 30", got)
 	}
 }

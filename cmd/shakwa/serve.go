@@ -111,6 +111,8 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 		degraded = append(degraded, named{whatsapp.Name, wa.Degraded})
 	}
 	outbox := bot.NewOutbox(store, channels, time.Now, log)
+	outbox.BulkPerSecond = cfg.Limits.BulkPerSecond
+	logBacklog(ctx, store, log)
 	outbox.Files, outbox.FileMap, outbox.Window = fs, store, store
 	outbox.Undelivered = undelivered(deliver)
 	later.Outbox = outbox
@@ -480,4 +482,23 @@ func (s webStore) MailSince(ctx context.Context, chat, after string, limit int) 
 		ids[i], data[i] = m.ID, m.Data
 	}
 	return ids, data, err
+}
+
+// logBacklog says what waits in the outbox's lanes as the bot starts: a
+// backlog left by a stop, or by a platform that was down.
+func logBacklog(ctx context.Context, store *storage.Store, log *slog.Logger) {
+	bl, err := store.OutboxBacklog(ctx, time.Now())
+	if err != nil {
+		log.Warn("outbox backlog", "err", err)
+		return
+	}
+	var args []any
+	for _, p := range []bot.Priority{bot.Answer, bot.Notify, bot.Bulk} {
+		for _, l := range bl {
+			if l.Lane == p.Lane() {
+				args = append(args, slog.Group(p.String(), "items", l.Items, "overdue_ms", l.Overdue.Milliseconds()))
+			}
+		}
+	}
+	log.Info("outbox backlog", args...)
 }

@@ -1,0 +1,153 @@
+package bot_test
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shakwa/shakwa/bot"
+	"github.com/shakwa/shakwa/storage/storagetest"
+)
+
+// gateChannel holds every send to a chat whose name starts with a held
+// prefix until the gate opens, and records the others as they go.
+type gateChannel struct {
+	*channel
+	held string
+	gate chan struct{}
+	sent chan string
+}
+
+func (g gateChannel) Send(ctx context.Context, r bot.Reply, editID string) (bot.Sent, error) {
+	if strings.HasPrefix(r.Chat, g.held) {
+		select {
+		case <-g.gate:
+		case <-ctx.Done():
+			return bot.Sent{}, &bot.RetryError{Err: ctx.Err()}
+		}
+	}
+	s, err := g.channel.Send(ctx, r, editID)
+	g.sent <- r.Chat + ":" + r.Text
+	return s, err
+}
+
+// TestOutboxLanesApart: while every sender of one lane is stuck (a
+// backlog of reports, or a platform that hangs on them), the other lanes
+// go on: an answer to a citizen who just wrote leaves at once, however
+// many reports wait before it, and so does a notification; and an answer
+// backlog does not stop reports either.
+func TestOutboxLanesApart(t *testing.T) {
+	for _, stuck := range []bot.Priority{bot.Bulk, bot.Answer} {
+		t.Run(stuck.String()+" stuck", func(t *testing.T) {
+			store := storagetest.Store(t)
+			g := gateChannel{channel: &channel{}, held: "stuck", gate: make(chan struct{}), sent: make(chan string, 2000)}
+			o := bot.NewOutbox(store, []bot.Channel{g}, time.Now, quiet)
+			o.SendTimeout = time.Minute
+			var backlog []bot.Reply
+			for i := range 500 {
+				backlog = append(backlog, bot.Reply{Channel: "telegram", Chat: "stuck" + strconv.Itoa(i), Text: "m", Priority: stuck})
+			}
+			enqueue(t, o, backlog...)
+			ctx, cancel := context.WithCancel(context.Background())
+			var wg sync.WaitGroup
+			wg.Go(func() { _ = o.Run(ctx) })
+			defer func() {
+				close(g.gate)
+				cancel()
+				wg.Wait()
+			}()
+			want := map[string]bool{}
+			for _, p := range []bot.Priority{bot.Answer, bot.Notify, bot.Bulk} {
+				if p == stuck {
+					continue
+				}
+				r := bot.Reply{Channel: "telegram", Chat: "free-" + p.String(), Text: p.String(), Priority: p}
+				enqueue(t, o, r)
+				want[r.Chat+":"+r.Text] = true
+			}
+			timeout := time.After(30 * time.Second)
+			for len(want) > 0 {
+				select {
+				case s := <-g.sent:
+					if !want[s] {
+						t.Fatalf("sent %q while the %s lane is stuck; want only the other lanes' replies", s, stuck)
+					}
+					delete(want, s)
+				case <-timeout:
+					t.Fatalf("still not sent with the %s lane stuck: %v", stuck, want)
+				}
+			}
+		})
+	}
+}
+
+// TestOutboxRetryAfterSlowsBulk: when the platform answers 429 with how
+// long to wait, the chat's queue waits that long and the bot's bulk waits
+// with it, across replicas, while answers to other chats still go.
+func TestOutboxRetryAfterSlowsBulk(t *testing.T) {
+	store := storagetest.Store(t)
+	clk := newClock()
+	floods := 0
+	ch := &channel{fail: func(r bot.Reply) error {
+		if r.Chat == "flood" && floods == 0 {
+			floods++
+			return &bot.RetryError{After: 5 * time.Second, Err: errors.New("429 Too Many Requests: retry after 5")}
+		}
+		return nil
+	}}
+	a := bot.NewOutbox(store, []bot.Channel{ch}, clk.Now, quiet)
+	b := bot.NewOutbox(store, []bot.Channel{ch}, clk.Now, quiet) // another replica
+	enqueue(t, a, bot.Reply{Channel: "telegram", Chat: "flood", Text: "x"})
+	drain(t, a)
+	enqueue(t, b,
+		bot.Reply{Channel: "telegram", Chat: "m1", Text: "report", Priority: bot.Bulk},
+		bot.Reply{Channel: "telegram", Chat: "c1", Text: "answer"},
+	)
+	drain(t, b)
+	if got := strings.Join(ch.lines(), " "); got != "c1:answer" {
+		t.Fatalf("right after the 429: sent %q; want the answer only, the report waiting", got)
+	}
+	clk.add(5 * time.Second)
+	drain(t, a)
+	if got := strings.Join(ch.lines(), " "); !strings.Contains(got, "m1:report") {
+		t.Errorf("5 s after the 429: sent %q; want the report too", got)
+	}
+}
+
+// TestOutboxBulkBudget: bulk goes at its own budget (here 10 a second,
+// fleet-wide), answers beside it at theirs.
+func TestOutboxBulkBudget(t *testing.T) {
+	store := storagetest.Store(t)
+	clk := newClock()
+	ch := &channel{clock: clk.Now}
+	a := bot.NewOutbox(store, []bot.Channel{ch}, clk.Now, quiet)
+	b := bot.NewOutbox(store, []bot.Channel{ch}, clk.Now, quiet)
+	a.BulkPerSecond, b.BulkPerSecond = 10, 10
+	var rs []bot.Reply
+	for i := range 40 {
+		rs = append(rs, bot.Reply{Channel: "telegram", Chat: "m" + strconv.Itoa(i), Text: "report", Priority: bot.Bulk},
+			bot.Reply{Channel: "telegram", Chat: "c" + strconv.Itoa(i), Text: "answer"})
+	}
+	enqueue(t, a, rs...)
+	for range 40 { // 40 × 25 ms: one second
+		drain(t, a)
+		drain(t, b)
+		clk.add(25 * time.Millisecond)
+	}
+	reports, answers := 0, 0
+	for _, l := range ch.lines() {
+		switch {
+		case strings.HasSuffix(l, ":report"):
+			reports++
+		case strings.HasSuffix(l, ":answer"):
+			answers++
+		}
+	}
+	if reports != 10 || answers != 40 {
+		t.Errorf("in one second: %d reports and %d answers; want 10 (the bulk budget) and all 40", reports, answers)
+	}
+}
