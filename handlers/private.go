@@ -43,7 +43,8 @@ func (h *Handler) private(ctx context.Context, c *conv) {
 	if c.m.Button != "" && h.button(ctx, c) {
 		return
 	}
-	if c.m.ReplyTo != "" && h.replyTo(ctx, c) {
+	// A press names the message its button is on: that is no reply.
+	if c.m.Button == "" && c.m.ReplyTo != "" && h.replyTo(ctx, c) {
 		return
 	}
 	s, ok := h.loadSession(ctx, c)

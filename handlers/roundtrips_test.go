@@ -121,7 +121,9 @@ func countTrips(t *testing.T, open func(testing.TB, redis.Hook, ...storage.Optio
 		}
 		m.Group = strings.HasPrefix(m.Chat, "-")
 		if m.Button != "" {
-			m.ButtonToken = "cb" + m.ID
+			// As Telegram does: the press names the message its button
+			// is on.
+			m.ButtonToken, m.ReplyTo = "cb"+m.ID, "100"
 		}
 		counter.reset()
 		if err := intake.Deliver(context.Background(), &m); err != nil {
