@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -120,7 +121,7 @@ func (in *Intake) Deliver(ctx context.Context, m *Message) error {
 	token := rand.Text()
 	batch, batched := in.store.(Batcher)
 	if batched {
-		ctx = batch.Batch(ctx)
+		ctx = context.WithValue(batch.Batch(ctx), committedLater{}, true)
 		if p, ok := in.handler.(Preloader); ok {
 			p.Preload(ctx, m)
 		}
@@ -162,8 +163,14 @@ func (in *Intake) Deliver(ctx context.Context, m *Message) error {
 			// and its replies are queued once.
 			return in.abort(chat, m.ID, token, fmt.Errorf("commit update: %w", err))
 		}
-		if p, ok := in.out.(interface{ Poke() }); ok {
-			p.Poke() // the replies are there now
+		if p, ok := in.out.(interface{ Poke(...Priority) }); ok {
+			var ps []Priority
+			for _, r := range rs.List {
+				if !slices.Contains(ps, r.Priority) {
+					ps = append(ps, r.Priority)
+				}
+			}
+			p.Poke(ps...) // the replies are there now
 		}
 	}
 	if err != nil {

@@ -237,6 +237,7 @@ const noticeQueue = "notices"
 func (o *Outbox) Enqueue(ctx context.Context, once string, keep time.Duration, replies []Reply) (bool, error) {
 	type queue struct{ name, lane, budget string }
 	var order []queue
+	var queued []Priority // the lanes to wake
 	byQueue := map[queue][][]byte{}
 	for _, r := range o.split(replies) {
 		data, err := json.Marshal(r)
@@ -254,6 +255,7 @@ func (o *Outbox) Enqueue(ctx context.Context, once string, keep time.Duration, r
 		}
 		if _, ok := byQueue[q]; !ok {
 			order = append(order, q)
+			queued = append(queued, r.Priority)
 		}
 		byQueue[q] = append(byQueue[q], data)
 	}
@@ -269,11 +271,16 @@ func (o *Outbox) Enqueue(ctx context.Context, once string, keep time.Duration, r
 	if err != nil {
 		return false, fmt.Errorf("enqueue: %w", err)
 	}
-	if len(order) > 0 {
-		o.poke()
+	if len(order) > 0 && ctx.Value(committedLater{}) == nil {
+		o.Poke(queued...)
 	}
 	return fresh, nil
 }
+
+// committedLater marks the context of an update whose writes wait for a
+// commit (see Batcher): Enqueue does not wake the senders, whom intake
+// wakes once the replies are there.
+type committedLater struct{}
 
 // split cuts each reply into its channel's messages, its words marked to
 // read in its language's direction (see Directed): every message passes

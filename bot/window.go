@@ -146,15 +146,19 @@ func (o *Outbox) keepSent(ctx context.Context, ch Channel, queue, id string, ite
 	}
 }
 
-// Poke has the outbox look for work at once: what an update queued under
-// a batch (see Batcher) is there only once it is committed.
-func (o *Outbox) Poke() { o.poke() }
-
-func (o *Outbox) poke() {
-	for _, w := range o.wake {
+// Poke has the senders of the lanes of ps (none: every lane) look for
+// work at once: what an update queued under a batch (see Batcher) is
+// there only once it is committed.
+func (o *Outbox) Poke(ps ...Priority) {
+	if len(ps) == 0 {
+		ps = priorities
+	}
+	for _, p := range ps {
 		select {
-		case w <- struct{}{}:
+		case o.wake[p] <- struct{}{}:
 		default:
 		}
 	}
 }
+
+func (o *Outbox) poke() { o.Poke() }

@@ -42,6 +42,7 @@ type env struct {
 	WhatsApp      whatsappEnv
 	FilesDir      string // FILES_DIR: where files' bytes are kept (demo: a temporary directory)
 	FilesMax      int64  // FILES_MAX_MB, in bytes
+	PprofAddr     string // PPROF_ADDR: Go's profiler, on an address of its own
 	LogLevel      slog.Level
 	Demo          bool
 	Stderr        io.Writer // for the few lines meant for the operator's eyes
@@ -56,6 +57,7 @@ Usage:
   shakwa tallies rebuild         recount the figures from the tickets (after an upgrade, or to check them)
   shakwa staff-link PERSON-ID    a sign-in link to the web staff panel, where staff are not on Telegram
   shakwa seed  [-tickets N ...]  write synthetic tickets into a Redis, to try and measure the reports
+  shakwa bench [-c 50 ...]       load the real bot through its webhook and say how fast it answers
 
 Each command's flags: shakwa COMMAND -h. Secrets and addresses come from the
 environment (TELEGRAM_BOT_TOKEN, REDIS_URL, ...): see README.md.
@@ -74,6 +76,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	if cmd == "seed" { // flags of its own
 		return seedData(ctx, args, getenv, stderr)
+	}
+	if cmd == "bench" {
+		return bench(ctx, args, stderr)
 	}
 	if cmd == "staff-link" {
 		return staffLink(args, getenv, time.Now, stderr)
@@ -101,6 +106,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		WebSecret:     getenv("WEB_CHAT_SECRET"),
 		WebProxy:      getenv("WEB_CHAT_TRUST_PROXY") == "true",
 		FilesDir:      getenv("FILES_DIR"),
+		PprofAddr:     getenv("PPROF_ADDR"),
 		Demo:          cmd == "demo",
 		Stderr:        stderr,
 	}
@@ -139,7 +145,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return rebuildTallies(ctx, e, log)
 	}
 	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q (want serve, demo, tallies, staff-link or seed)", cmd)
+	return fmt.Errorf("unknown command %q (want serve, demo, tallies, staff-link, seed or bench)", cmd)
 }
 
 // whatsappEnv is the WhatsApp channel's part of the environment; the

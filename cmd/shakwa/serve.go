@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -129,6 +130,13 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 		return err
 	}
 
+	if e.PprofAddr != "" {
+		stop, err := servePprof(e.PprofAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	ln, err := net.Listen("tcp", e.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -493,12 +501,45 @@ func logBacklog(ctx context.Context, store *storage.Store, log *slog.Logger) {
 		return
 	}
 	var args []any
+	for _, l := range namedLanes(bl) {
+		args = append(args, slog.Group(l.name, "items", l.Items, "overdue_ms", l.Overdue.Milliseconds()))
+	}
+	log.Info("outbox backlog", args...)
+}
+
+// namedLane is a lane's backlog under its priority's name.
+type namedLane struct {
+	name string
+	storage.LaneBacklog
+}
+
+// namedLanes names bl's lanes, in the order of the priorities.
+func namedLanes(bl []storage.LaneBacklog) []namedLane {
+	var out []namedLane
 	for _, p := range []bot.Priority{bot.Answer, bot.Notify, bot.Bulk} {
 		for _, l := range bl {
 			if l.Lane == p.Lane() {
-				args = append(args, slog.Group(p.String(), "items", l.Items, "overdue_ms", l.Overdue.Milliseconds()))
+				out = append(out, namedLane{p.String(), l})
 			}
 		}
 	}
-	log.Info("outbox backlog", args...)
+	return out
+}
+
+// servePprof answers Go's profiler on addr, apart from the public port.
+func servePprof(addr string, log *slog.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("PPROF_ADDR: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	log.Info("profiler", "addr", ln.Addr().String())
+	return func() { _ = srv.Close() }, nil
 }
