@@ -145,6 +145,7 @@ func (in *Intake) Deliver(ctx context.Context, m *Message) error {
 		}
 		// Tried enough: the apology goes out and the update is done.
 	}
+	rs.List = takeInline(ctx, m, rs.List)
 	for i := range rs.List {
 		if r := &rs.List[i]; r.Priority == Answer && (r.Channel != m.Channel || r.Chat != m.Chat) {
 			r.Priority = Notify // not the person who wrote: after their answer

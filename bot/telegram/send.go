@@ -115,14 +115,18 @@ const (
 	maxNotice = 200
 )
 
-func (c *Channel) notice(ctx context.Context, r bot.Reply) error {
-	text := r.Text
+// noticeText is text cut to what a callback answer holds.
+func noticeText(text string) string {
 	if utf16Len(text) > maxNotice {
 		text = text[:backOffMarks(text, prefixWithin(text, maxNotice))]
 	}
+	return text
+}
+
+func (c *Channel) notice(ctx context.Context, r bot.Reply) error {
 	_, err := c.api.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{
 		CallbackQueryID: r.ButtonToken,
-		Text:            text,
+		Text:            noticeText(r.Text),
 	})
 	if err != nil && errors.Is(err, tgbot.ErrorBadRequest) && strings.Contains(err.Error(), "query is too old") {
 		return nil // the spinner is long gone; nobody is waiting for this

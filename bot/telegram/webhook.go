@@ -3,9 +3,12 @@ package telegram
 import (
 	"context"
 	"crypto/subtle"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+
+	"github.com/shakwa/shakwa/bot"
 )
 
 // maxUpdateBytes bounds a webhook request body. Updates are a few KiB.
@@ -23,7 +26,9 @@ const secretHeader = "X-Telegram-Bot-Api-Secret-Token"
 //   - 413 to a body over 1 MiB, 400 to one that is not an Update;
 //   - 500 when Deliver fails, so that Telegram sends the update again;
 //   - 200 once Deliver accepted the update, or at once for updates the
-//     adapter does not take (edits, member changes, service messages...).
+//     adapter does not take (edits, member changes, service messages...);
+//     the answer to a button press comes in its body, as the method call
+//     answerCallbackQuery that Telegram makes of it (see bot.InlineAnswer).
 func (c *Channel) WebhookHandler() http.Handler {
 	return http.HandlerFunc(c.serveWebhook)
 }
@@ -61,9 +66,16 @@ func (c *Channel) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	// Handled to the end even if Telegram hangs up: half an update is worse
 	// than an answer nobody reads. Intake bounds it with its own timeout.
-	if err := c.deliver(context.WithoutCancel(r.Context()), m); err != nil {
+	ctx, answer := bot.WithInlineAnswer(context.WithoutCancel(r.Context()))
+	if err := c.deliver(ctx, m); err != nil {
 		c.log.Warn("update not accepted; telegram will resend it", "update", u.UpdateID, "err", err)
 		http.Error(w, "try again", http.StatusInternalServerError)
+		return
+	}
+	if a, ok := answer.Reply(); ok {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]string{"method": "answerCallbackQuery",
+			"callback_query_id": a.ButtonToken, "text": noticeText(a.Text)})
 		return
 	}
 	w.WriteHeader(http.StatusOK)

@@ -3,14 +3,17 @@ package telegram
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/shakwa/shakwa/bot"
 	"github.com/shakwa/shakwa/bot/telegram/telegramtest"
+	"github.com/shakwa/shakwa/storage/storagetest"
 )
 
 const testSecret = "s3cret_Webhook-token"
@@ -112,4 +115,58 @@ func caseJSON(t *testing.T, name string) string {
 	}
 	t.Fatalf("no conversion case %q", name)
 	return ""
+}
+
+// TestWebhookAnswersPress: a button press is answered in the webhook's
+// own response, as the answerCallbackQuery call Telegram makes of it, in
+// the reply's language's direction, and not queued; the other replies
+// are queued as ever, and a message that is no press gets an empty 200.
+func TestWebhookAnswersPress(t *testing.T) {
+	store := storagetest.Store(t)
+	f := telegramtest.NewServer(t, testToken)
+	var intake *bot.Intake
+	c := newTestChannel(t, f, Config{WebhookURL: "https://shakwa.example/tg", WebhookSecret: testSecret},
+		func(ctx context.Context, m *bot.Message) error { return intake.Deliver(ctx, m) })
+	out := bot.NewOutbox(store, []bot.Channel{c}, time.Now, slog.New(slog.DiscardHandler))
+	h := bot.HandlerFunc(func(_ context.Context, w bot.Responder, m *bot.Message) {
+		if m.ButtonToken != "" {
+			w.Reply(bot.Reply{Channel: m.Channel, Chat: m.Chat, Notice: true, ButtonToken: m.ButtonToken,
+				Text: "استلمت KRM-000001", Lang: "ar"})
+		}
+		w.Reply(bot.Reply{Channel: m.Channel, Chat: m.Chat, Text: "next question", Lang: "en"})
+	})
+	intake = bot.NewIntake(store, h, out, time.Now, slog.New(slog.DiscardHandler))
+	post := func(body string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("POST", "/telegram/webhook", strings.NewReader(body))
+		req.Header.Set(secretHeader, testSecret)
+		w := httptest.NewRecorder()
+		c.WebhookHandler().ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			t.Fatalf("status %d; want 200", w.Code)
+		}
+		return w
+	}
+	w := post(caseJSON(t, "button press in private chat"))
+	if ct := w.Header().Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type %q; want application/json", ct)
+	}
+	if err := f.WebhookAnswer(w.Body.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	calls := f.Calls()
+	if len(calls) != 1 || calls[0].Method != "answerCallbackQuery" {
+		t.Fatalf("calls made of the webhook's answer: %+v; want one answerCallbackQuery", calls)
+	}
+	if got := calls[0].Fields["text"]; got != bot.Directed("استلمت KRM-000001", true) {
+		t.Errorf("answer text %q; want it marked right to left", got)
+	}
+	if calls[0].Fields["callback_query_id"] == "" {
+		t.Error("answer without the press's callback_query_id")
+	}
+	if n, _ := store.Pending(context.Background()); n != 1 {
+		t.Errorf("queued: %d; want 1 (the next question, not the answer)", n)
+	}
+	if w := post(msgUpdate(2101, `"text":"مرحبا"`)); w.Body.Len() != 0 {
+		t.Errorf("answer to a message: %q; want an empty body", w.Body.String())
+	}
 }

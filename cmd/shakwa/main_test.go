@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -89,7 +90,7 @@ func TestServe(t *testing.T) {
 		"FILES_DIR":               t.TempDir(),
 	}
 	addr, logs, stop := startProgram(t, env)
-	h := &hook{url: "http://" + addr, client: &http.Client{Transport: &http.Transport{}, Timeout: waitFor}}
+	h := &hook{url: "http://" + addr, client: &http.Client{Transport: &http.Transport{}, Timeout: waitFor}, api: api}
 	h.ids.Store(700_000)
 	r := &reader{api: api, read: map[int]bool{}, last: map[string]int{}}
 
@@ -410,7 +411,8 @@ func testLongReply(t *testing.T, h *hook, r *reader) {
 type hook struct {
 	url    string
 	client *http.Client
-	ids    atomic.Int64 // update and message ids
+	ids    atomic.Int64         // update and message ids
+	api    *telegramtest.Server // makes the calls the bot answers webhook requests with
 }
 
 // post sends update with secret (none when empty) and returns the status.
@@ -429,7 +431,16 @@ func (h *hook) post(t *testing.T, secret string, update map[string]any) int {
 	if err != nil {
 		t.Fatalf("webhook: %v", err)
 	}
+	answer, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	if err != nil {
+		t.Fatalf("webhook: %v", err)
+	}
+	if resp.StatusCode == http.StatusOK && h.api != nil {
+		if err := h.api.WebhookAnswer(answer); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return resp.StatusCode
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -160,6 +161,7 @@ func (r *replica) checkClean(t *testing.T) {
 // 200, moving to another replica when one is down.
 type fleet struct {
 	t      *testing.T
+	api    *telegramtest.Server // makes the calls the replicas answer webhook requests with
 	client *http.Client
 	ids    atomic.Int64
 	copies float64 // chance that an update goes to two replicas at once
@@ -169,8 +171,8 @@ type fleet struct {
 	rng  *rand.Rand
 }
 
-func newFleet(t *testing.T, copies float64, rs ...*replica) *fleet {
-	f := &fleet{t: t, client: &http.Client{Transport: &http.Transport{}, Timeout: waitFor}, copies: copies,
+func newFleet(t *testing.T, api *telegramtest.Server, copies float64, rs ...*replica) *fleet {
+	f := &fleet{t: t, api: api, client: &http.Client{Transport: &http.Transport{}, Timeout: waitFor}, copies: copies,
 		rng: rand.New(rand.NewPCG(7, 11))}
 	for _, r := range rs {
 		f.live = append(f.live, r.url)
@@ -228,8 +230,12 @@ func (f *fleet) deliver(update map[string]any) {
 				req.Header.Set("X-Telegram-Bot-Api-Secret-Token", hookSecret)
 				resp, err := f.client.Do(req)
 				if err == nil {
+					answer, rerr := io.ReadAll(resp.Body)
 					resp.Body.Close()
-					if resp.StatusCode == http.StatusOK {
+					if resp.StatusCode == http.StatusOK && rerr == nil {
+						if err := f.api.WebhookAnswer(answer); err != nil {
+							f.t.Error(err)
+						}
 						return
 					}
 				} else {
@@ -347,7 +353,7 @@ func citizens(n int) []person {
 func TestReplicas(t *testing.T) {
 	redisURL, api, a, b := twoReplicas(t)
 	people := citizens(48)
-	tickets, wait := complainAll(t, newFleet(t, 0.33, a, b), api, people)
+	tickets, wait := complainAll(t, newFleet(t, api, 0.33, a, b), api, people)
 	wait()
 	checkTickets(t, people, tickets, redisURL)
 	waitCards(t, api, tickets, 1)
@@ -378,7 +384,7 @@ func TestReplicas(t *testing.T) {
 // queued.
 func TestReplicaKilled(t *testing.T) {
 	redisURL, api, a, b := twoReplicas(t)
-	f := newFleet(t, 0.2, a, b)
+	f := newFleet(t, api, 0.2, a, b)
 	people := citizens(30)
 	tickets, wait := complainAll(t, f, api, people)
 	// Mid-load: once a third of the citizens' messages are out.
@@ -407,7 +413,7 @@ func TestSigtermSendsWhatItAcknowledged(t *testing.T) {
 	redisURL := testRedis(t, replicaDB)
 	api := telegramtest.NewServer(t, testToken)
 	a := startReplica(t, "replica", fleetConfig(t), api, redisURL)
-	f := newFleet(t, 0, a)
+	f := newFleet(t, api, 0, a)
 	r := &reader{api: api, read: map[int]bool{}, last: map[string]int{}}
 	people := citizens(60)
 	menus := make([]telegramtest.Call, len(people))

@@ -52,7 +52,7 @@ func TestWebFiles(t *testing.T) {
 	base := "http://" + addr
 	transport := &http.Transport{}
 	defer transport.CloseIdleConnections()
-	h := &hook{url: base, client: &http.Client{Transport: transport, Timeout: waitFor}}
+	h := &hook{url: base, client: &http.Client{Transport: transport, Timeout: waitFor}, api: tg}
 	h.ids.Store(900_000)
 	r := &reader{api: tg, read: map[int]bool{}, last: map[string]int{}}
 	r.mark(tg.Wait(t, telegramtest.Match{Method: "setWebhook"}, waitFor))

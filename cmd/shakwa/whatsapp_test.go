@@ -44,7 +44,7 @@ func TestWhatsApp(t *testing.T) {
 	base := "http://" + addr
 	client := &http.Client{Transport: &http.Transport{}, Timeout: waitFor}
 	defer client.CloseIdleConnections()
-	h := &hook{url: base, client: client}
+	h := &hook{url: base, client: client, api: tg}
 	h.ids.Store(800_000)
 	r := &reader{api: tg, read: map[int]bool{}, last: map[string]int{}}
 

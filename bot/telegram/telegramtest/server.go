@@ -14,6 +14,7 @@
 package telegramtest
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -216,6 +217,34 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeAnswer(w, http.StatusOK, `{"ok":true,"result":`+result+`}`)
 	}
+}
+
+// WebhookAnswer makes the method call a bot gave as the answer to a
+// webhook request, as Telegram makes it: it is recorded as any call. An
+// empty body is no call.
+func (s *Server) WebhookAnswer(body []byte) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	var call map[string]any
+	if err := json.Unmarshal(body, &call); err != nil {
+		return fmt.Errorf("telegramtest: webhook answer %.80q: %w", body, err)
+	}
+	method, _ := call["method"].(string)
+	if method == "" {
+		return fmt.Errorf("telegramtest: webhook answer without a method: %.80q", body)
+	}
+	delete(call, "method")
+	params, err := json.Marshal(call)
+	if err != nil {
+		return err
+	}
+	resp, err := http.Post(s.URL()+"/bot"+s.token+"/"+method, "application/json", bytes.NewReader(params))
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	return nil
 }
 
 // readFields decodes the parameters the way the Bot API accepts them, and
