@@ -102,16 +102,13 @@ func (h *Handler) staffView(ctx context.Context, c *conv, t *shakwa.Ticket) {
 
 // claim gives ticket id to the speaker if nobody has it yet.
 func (h *Handler) claim(ctx context.Context, c *conv, id string) {
-	t, err := h.store.Ticket(ctx, id)
-	if err != nil {
-		c.fail(ctx, err)
-		return
-	}
-	if !c.isStaffOf(t.Centre) {
+	if c.person == nil || (c.person.Role != shakwa.RoleStaff && c.person.Role != shakwa.RoleSupervisor) {
 		h.tellPresser(c, "claim.forbidden", nil)
 		return
 	}
-	t, err = h.store.Claim(ctx, id, c.staff(), c.person.Centres, h.now())
+	// The claim itself checks the centre (a ticket of another is a
+	// conflict, told below): no read of the ticket before it.
+	t, err := h.store.Claim(ctx, id, c.staff(), c.person.Centres, h.now())
 	if errors.Is(err, shakwa.ErrConflict) && t != nil {
 		key := "claim.taken"
 		switch {

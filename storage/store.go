@@ -8,7 +8,9 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"hash"
 	"strings"
+	"sync"
 
 	"github.com/redis/go-redis/v9"
 
@@ -22,7 +24,8 @@ type Store struct {
 	prefix  string
 	logCap  int
 	deadCap int
-	idKey   []byte // keys the opaque names of people and chats
+	idKey   []byte    // keys the opaque names of people and chats
+	macs    sync.Pool // of hash.Hash keyed with idKey
 	tallier Tallier
 }
 
@@ -175,9 +178,18 @@ var opaqueEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").With
 // HMAC under the deployment's id key, the same for the same name on every
 // replica, and useless for guessing the name without the key.
 func (s *Store) opaque(name string) string {
-	m := hmac.New(sha256.New, s.idKey)
+	// A MAC keyed once and reset for each name: opaque names are made
+	// several times an update.
+	m, _ := s.macs.Get().(hash.Hash)
+	if m == nil {
+		m = hmac.New(sha256.New, s.idKey)
+	}
+	m.Reset()
 	m.Write([]byte(name))
-	return opaqueEncoding.EncodeToString(m.Sum(nil)[:12])
+	var sum [sha256.Size]byte
+	name = opaqueEncoding.EncodeToString(m.Sum(sum[:0])[:12])
+	s.macs.Put(m)
+	return name
 }
 
 // PersonID returns the opaque id of the person at a: what tickets, events,
