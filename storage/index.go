@@ -74,6 +74,41 @@ func (s *Store) index(ctx context.Context, before, after *shakwa.Ticket) error {
 	return s.restore(ctx, gone, []string{after.ID})
 }
 
+// indexSoon is index, made with the commit of ctx's batch when there is
+// one (see batch): its pipeline goes with the update's other writes, and
+// what follows it (settling the tallies, restoring entries) after them.
+func (s *Store) indexSoon(ctx context.Context, before, after *shakwa.Ticket) error {
+	b := batchOf(ctx)
+	if b == nil {
+		return s.index(ctx, before, after)
+	}
+	var gone []string
+	var settle func() error
+	var err error
+	var commit context.Context
+	b.later(write{
+		add: func(ctx context.Context, p redis.Pipeliner) redis.Cmder {
+			commit = ctx
+			gone = s.indexIn(ctx, p, before, after)
+			settle, err = s.tallyTicket(ctx, p, after, before)
+			return nil
+		},
+		check: func(redis.Cmder) error {
+			if err == nil {
+				err = settle()
+			}
+			if err == nil {
+				err = s.restore(commit, gone, []string{after.ID})
+			}
+			if err != nil {
+				return fmt.Errorf("index %s: %w", after.ID, err)
+			}
+			return nil
+		},
+	})
+	return nil
+}
+
 // indexIn queues index's additions and removals on p and returns the
 // indexes after was removed from, for restore.
 func (s *Store) indexIn(ctx context.Context, p redis.Pipeliner, before, after *shakwa.Ticket) (gone []string) {

@@ -110,8 +110,9 @@ func (s *Store) CreateTicket(ctx context.Context, t *shakwa.Ticket, from shakwa.
 			return fmt.Errorf("create ticket again: %w", err)
 		}
 	}
-	// Again, for a reader that dropped an entry while the record was missing.
-	if err := s.index(ctx, nil, nt); err != nil {
+	// Again, for a reader that dropped an entry while the record was
+	// missing; with the update's other writes when there is a batch.
+	if err := s.indexSoon(ctx, nil, nt); err != nil {
 		return fmt.Errorf("create ticket %s: %w", nt.ID, err)
 	}
 	*t = *nt
