@@ -48,7 +48,8 @@ type Batcher interface {
 	// shakwa.ErrConflict means only that the update's turn was found lost
 	// as it finished (see Finish).
 	Commit(ctx context.Context) error
-	// Discard drops them.
+	// Discard drops them, but for those that complete a change already
+	// made, which a Commit then makes.
 	Discard(ctx context.Context)
 }
 
@@ -134,7 +135,12 @@ func (in *Intake) Deliver(ctx context.Context, m *Message) error {
 	rs := in.handle(ctx, chat, m, token)
 	if rs.Err != nil {
 		if batched {
-			batch.Discard(ctx) // what the failed handling meant to write
+			// What the failed handling meant to write is dropped; what
+			// completes a change it made is written.
+			batch.Discard(ctx)
+			if err := batch.Commit(ctx); err != nil {
+				in.log.WarnContext(ctx, "commit after a failed handling", "channel", m.Channel, "err", err)
+			}
 		}
 		n, err := in.store.Failed(ctx, chat, m.ID, in.Keep)
 		switch {

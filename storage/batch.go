@@ -49,11 +49,13 @@ type known struct {
 }
 
 // write is one write waiting for the commit. check, when set, looks at
-// its reply after the commit. last writes go after all the others.
+// its reply after the commit. last writes go after all the others;
+// always writes survive Discard: they complete a change already made.
 type write struct {
-	add   func(ctx context.Context, p redis.Pipeliner) redis.Cmder
-	check func(redis.Cmder) error
-	last  bool
+	add    func(ctx context.Context, p redis.Pipeliner) redis.Cmder
+	check  func(redis.Cmder) error
+	last   bool
+	always bool
 }
 
 type batchKey struct{}
@@ -225,11 +227,18 @@ func (s *Store) send(ctx context.Context, ws []write) error {
 }
 
 // Discard drops the writes waiting in ctx's batch: the update failed, and
-// nothing it meant to write is kept.
+// nothing it meant to write is kept, but what completes a change already
+// made (a new ticket's indexes and tallies), which a Commit still makes.
 func (s *Store) Discard(ctx context.Context) {
 	if b := batchOf(ctx); b != nil {
 		b.mu.Lock()
-		b.writes = nil
+		kept := b.writes[:0]
+		for _, w := range b.writes {
+			if w.always {
+				kept = append(kept, w)
+			}
+		}
+		b.writes = kept
 		b.mu.Unlock()
 	}
 }

@@ -87,6 +87,7 @@ func (s *Store) indexSoon(ctx context.Context, before, after *shakwa.Ticket) err
 	var err error
 	var commit context.Context
 	b.later(write{
+		always: true, // the ticket exists: its indexes and tallies must follow
 		add: func(ctx context.Context, p redis.Pipeliner) redis.Cmder {
 			commit = ctx
 			gone = s.indexIn(ctx, p, before, after)

@@ -121,6 +121,7 @@ func runSuite(t *testing.T, open opener) {
 		{"IntakeRenewKeepsLine", testIntakeRenewKeepsLine},
 		{"IntakeFailures", testIntakeFailures},
 		{"Batch", testBatch},
+		{"BatchTallies", testBatchTallies},
 		{"OutboxLanes", testOutboxLanes},
 		{"OutboxPaceAcrossLanes", testOutboxPaceAcrossLanes},
 		{"Jobs", testJobs},

@@ -261,3 +261,29 @@ func testTallies(t *testing.T, open opener) {
 	}
 	checkTallies(t, f, s, ids, fb)
 }
+
+// testBatchTallies: tickets filed under an update's batch are counted
+// once their update commits, and also when the handling failed after
+// filing (Discard keeps what completes the ticket): the tallies equal a
+// count of the tickets themselves.
+func testBatchTallies(t *testing.T, open opener) {
+	f := open(t, storage.WithTallier(tallyModel))
+	s, c := f.s, ctx(t)
+	var ids []string
+	for i := range 8 {
+		created := since(time.Duration(i) * time.Hour)
+		tk := &shakwa.Ticket{Centre: []string{"KRM", "BRS"}[i%2], Category: "waiting", Text: "…", Created: created, Updated: created}
+		b := s.Batch(c)
+		if err := s.CreateTicket(b, tk, shakwa.Address{Channel: "telegram", Chat: fmt.Sprint(7000 + i)}, fmt.Sprint("u", i)); err != nil {
+			t.Fatal(err)
+		}
+		if i%4 == 3 {
+			s.Discard(b) // the handling failed after filing
+		}
+		if err := s.Commit(b); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, tk.ID)
+	}
+	checkTallies(t, f, s, ids, nil)
+}
