@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
-	"slices"
 	"sync"
 	"time"
 
@@ -171,13 +170,7 @@ func (in *Intake) Deliver(ctx context.Context, m *Message) error {
 			return in.abort(chat, m.ID, token, fmt.Errorf("commit update: %w", err))
 		}
 		if p, ok := in.out.(interface{ Poke(...Priority) }); ok {
-			var ps []Priority
-			for _, r := range rs.List {
-				if !slices.Contains(ps, r.Priority) {
-					ps = append(ps, r.Priority)
-				}
-			}
-			p.Poke(ps...) // the replies are there now
+			p.Poke(lanesOf(rs.List)...) // the replies are there now
 		}
 	}
 	if err != nil {

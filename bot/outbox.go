@@ -197,6 +197,17 @@ func spacing(rate float64) time.Duration {
 	return time.Duration(float64(time.Second) / rate)
 }
 
+// lowest is the least of the rates above 0 (0: none is).
+func lowest(rates ...float64) float64 {
+	low := 0.0
+	for _, r := range rates {
+		if r > 0 && (low == 0 || r < low) {
+			low = r
+		}
+	}
+	return low
+}
+
 // sendBudgets are the budgets of every channel: its own limit (PerSecond)
 // for answers and notifications, and the bulk budget.
 func (o *Outbox) sendBudgets() map[string]time.Duration {
@@ -207,16 +218,14 @@ func (o *Outbox) sendBudgets() map[string]time.Duration {
 func (o *Outbox) makeBudgets() {
 	b := map[string]time.Duration{}
 	for name, ch := range o.channels {
-		rate, bulk := 30.0, o.BulkPerSecond
+		rate, bulk := 30.0, 0.0
 		if p, ok := ch.(Pacer); ok {
 			rate = p.PerSecond()
 		}
-		if p, ok := ch.(BulkPacer); ok && p.BulkPerSecond() > 0 && (bulk <= 0 || p.BulkPerSecond() < bulk) {
+		if p, ok := ch.(BulkPacer); ok {
 			bulk = p.BulkPerSecond()
 		}
-		if rate > 0 && (bulk <= 0 || rate < bulk) {
-			bulk = rate
-		}
+		bulk = lowest(o.BulkPerSecond, bulk, rate)
 		if d := spacing(rate); d > 0 {
 			b[name] = d
 		}
@@ -237,7 +246,6 @@ const noticeQueue = "notices"
 func (o *Outbox) Enqueue(ctx context.Context, once string, keep time.Duration, replies []Reply) (bool, error) {
 	type queue struct{ name, lane, budget string }
 	var order []queue
-	var queued []Priority // the lanes to wake
 	byQueue := map[queue][][]byte{}
 	for _, r := range o.split(replies) {
 		data, err := json.Marshal(r)
@@ -255,7 +263,6 @@ func (o *Outbox) Enqueue(ctx context.Context, once string, keep time.Duration, r
 		}
 		if _, ok := byQueue[q]; !ok {
 			order = append(order, q)
-			queued = append(queued, r.Priority)
 		}
 		byQueue[q] = append(byQueue[q], data)
 	}
@@ -272,9 +279,20 @@ func (o *Outbox) Enqueue(ctx context.Context, once string, keep time.Duration, r
 		return false, fmt.Errorf("enqueue: %w", err)
 	}
 	if len(order) > 0 && ctx.Value(committedLater{}) == nil {
-		o.Poke(queued...)
+		o.Poke(lanesOf(replies)...)
 	}
 	return fresh, nil
+}
+
+// lanesOf are the lanes of rs, each once.
+func lanesOf(rs []Reply) []Priority {
+	var ps []Priority
+	for _, r := range rs {
+		if !slices.Contains(ps, r.Priority) {
+			ps = append(ps, r.Priority)
+		}
+	}
+	return ps
 }
 
 // committedLater marks the context of an update whose writes wait for a

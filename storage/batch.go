@@ -121,11 +121,49 @@ func (b *batch) keep(r read, k known) {
 	}
 }
 
+// readVia reads r, from ctx's batch when the update knows it already,
+// and keeps what it read there.
+func (s *Store) readVia(ctx context.Context, r read) (known, error) {
+	b := batchOf(ctx)
+	if b != nil {
+		if k, ok := b.get(r); ok {
+			return k, nil
+		}
+	}
+	var v string
+	var err error
+	if r.field != "" {
+		v, err = s.rdb.HGet(ctx, r.key, r.field).Result()
+	} else {
+		v, err = s.rdb.Get(ctx, r.key).Result()
+	}
+	k := known{v: v}
+	switch {
+	case errors.Is(err, redis.Nil):
+		k = known{absent: true}
+	case err != nil:
+		return known{}, err
+	}
+	b.keep(r, k)
+	return k, nil
+}
+
 // later queues w for the commit.
 func (b *batch) later(w write) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.writes = append(b.writes, w)
+}
+
+// readsAhead reports whether b (which may be nil) has reads to make with
+// the begin.
+func (b *batch) readsAhead() bool {
+	if b == nil {
+		return false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.ahead) > 0
 }
 
 // addReads puts the batch's reads ahead into p and returns their

@@ -22,8 +22,10 @@ func (s *Store) Count(ctx context.Context, name string, window time.Duration, no
 			n, _ := strconv.ParseInt(k.v, 10, 64)
 			n++
 			b.set(read{key: key}, known{v: strconv.FormatInt(n, 10)})
-			b.later(write{add: func(ctx context.Context, p redis.Pipeliner) redis.Cmder { return p.Incr(ctx, key) }})
-			b.later(write{add: func(ctx context.Context, p redis.Pipeliner) redis.Cmder { return p.PExpire(ctx, key, life) }})
+			b.later(write{add: func(ctx context.Context, p redis.Pipeliner) redis.Cmder {
+				p.Incr(ctx, key)
+				return p.PExpire(ctx, key, life)
+			}})
 			return n, nil
 		}
 	}

@@ -77,7 +77,7 @@ func (s *Store) Begin(ctx context.Context, chat, id, token string, now time.Time
 	keys := s.inKeys(chat, "line", "hold", "done")
 	args := []any{id, token, now.UnixMilli(), positive(lease).Milliseconds()}
 	var res string
-	if b := batchOf(ctx); b != nil && len(b.ahead) > 0 {
+	if b := batchOf(ctx); b.readsAhead() {
 		res, err = s.beginReading(ctx, b, keys, args)
 	} else {
 		res, err = beginScript.Run(ctx, s.rdb, keys, args...).Text()

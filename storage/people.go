@@ -15,25 +15,14 @@ import (
 // is none (or it expired). who is any name (a person's Address.String(),
 // say); keys hold only its opaque form.
 func (s *Store) Session(ctx context.Context, who string) ([]byte, error) {
-	r, bt := read{key: s.sessionKey(who)}, batchOf(ctx)
-	if bt != nil {
-		if k, ok := bt.get(r); ok {
-			if k.absent {
-				return nil, nil
-			}
-			return []byte(k.v), nil
-		}
-	}
-	b, err := s.rdb.Get(ctx, r.key).Bytes()
-	if errors.Is(err, redis.Nil) {
-		bt.keep(r, known{absent: true})
-		return nil, nil
-	}
+	k, err := s.readVia(ctx, read{key: s.sessionKey(who)})
 	if err != nil {
 		return nil, fmt.Errorf("read session: %w", err)
 	}
-	bt.keep(r, known{v: string(b)})
-	return b, nil
+	if k.absent {
+		return nil, nil
+	}
+	return []byte(k.v), nil
 }
 
 func (s *Store) sessionKey(who string) string { return s.key("session", s.opaque("session:"+who)) }
@@ -83,22 +72,11 @@ const (
 // Lang returns the language the person at a chose, or "" when they have
 // not chosen.
 func (s *Store) Lang(ctx context.Context, a shakwa.Address) (string, error) {
-	r, b := read{key: s.personKey(s.PersonID(a)), field: pLang}, batchOf(ctx)
-	if b != nil {
-		if k, ok := b.get(r); ok {
-			return k.v, nil
-		}
-	}
-	l, err := s.rdb.HGet(ctx, r.key, r.field).Result()
-	if errors.Is(err, redis.Nil) {
-		b.keep(r, known{absent: true})
-		return "", nil
-	}
+	k, err := s.readVia(ctx, read{key: s.personKey(s.PersonID(a)), field: pLang})
 	if err != nil {
 		return "", fmt.Errorf("read language: %w", err)
 	}
-	b.keep(r, known{v: l})
-	return l, nil
+	return k.v, nil
 }
 
 // SetLang records the language of the person at a; "" forgets it. It
@@ -107,30 +85,26 @@ func (s *Store) SetLang(ctx context.Context, a shakwa.Address, lang string) erro
 	key := s.personKey(s.PersonID(a))
 	if b := batchOf(ctx); b != nil {
 		b.set(read{key: key, field: pLang}, known{v: lang, absent: lang == ""})
-		b.later(write{add: func(ctx context.Context, p redis.Pipeliner) redis.Cmder {
-			return p.HSet(ctx, key, personFields(a)...)
-		}})
-		b.later(write{add: func(ctx context.Context, p redis.Pipeliner) redis.Cmder {
-			if lang == "" {
-				return p.HDel(ctx, key, pLang)
-			}
-			return p.HSet(ctx, key, pLang, lang)
-		}})
+		b.later(write{add: func(ctx context.Context, p redis.Pipeliner) redis.Cmder { return setLang(ctx, p, key, a, lang) }})
 		return nil
 	}
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, key, personFields(a)...)
-		if lang == "" {
-			p.HDel(ctx, key, pLang)
-		} else {
-			p.HSet(ctx, key, pLang, lang)
-		}
+		setLang(ctx, p, key, a, lang)
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("set language: %w", err)
 	}
 	return nil
+}
+
+// setLang puts SetLang's writes on p.
+func setLang(ctx context.Context, p redis.Pipeliner, key string, a shakwa.Address, lang string) redis.Cmder {
+	p.HSet(ctx, key, personFields(a)...)
+	if lang == "" {
+		return p.HDel(ctx, key, pLang)
+	}
+	return p.HSet(ctx, key, pLang, lang)
 }
 
 // personFields is a's part of a person record.

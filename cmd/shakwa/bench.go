@@ -97,6 +97,11 @@ func bench(ctx context.Context, args []string, stderr io.Writer) error {
 	defer b.stop()
 	rdb := redis.NewClient(mustRedisOptions(*redisURL))
 	defer rdb.Close()
+	store, err := storage.Open(ctx, *redisURL) // the bot's, to queue bulk and read the backlog
+	if err != nil {
+		return err
+	}
+	defer store.Close()
 	w := &benchWriter{out: stderr}
 	w.line("shakwa bench: %d citizens, %d at once; bot pid %d", *citizens, *conc, b.cmd.Process.Pid)
 	// What Redis itself does at that concurrency, before the bot is busy.
@@ -136,16 +141,16 @@ func bench(ctx context.Context, args []string, stderr io.Writer) error {
 
 	// 2. A backlog of bulk, and new citizens who write meanwhile, once
 	// the answers of part 1 are out (they go a message a second a chat).
-	if err := waitAnswers(ctx, *redisURL, 2*time.Minute); err != nil {
+	if err := waitAnswers(ctx, store, 2*time.Minute); err != nil {
 		w.line("%v", err)
 	}
-	if err := queueBulk(ctx, *redisURL, *backlog); err != nil {
+	if err := queueBulk(ctx, store, *backlog); err != nil {
 		return err
 	}
 	w.line("queued %d bulk notifications", *backlog)
 	felt := b.firstAnswers(ctx, api, *answers)
 	w.line("message to its answer sent, with the backlog waiting: %s", percentiles(felt))
-	if bl, err := backlogOf(ctx, *redisURL); err == nil {
+	if bl, err := backlogOf(ctx, store); err == nil {
 		w.line("outbox now: %s", bl)
 	}
 	sent := api.since(time.Now().Add(-5 * time.Second))
@@ -646,12 +651,7 @@ func (b *botProcess) firstAnswers(ctx context.Context, api *botAPI, n int) []tim
 }
 
 // queueBulk queues n bulk notifications to n chats, as reports would be.
-func queueBulk(ctx context.Context, url string, n int) error {
-	store, err := storage.Open(ctx, url)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
+func queueBulk(ctx context.Context, store *storage.Store, n int) error {
 	out := bot.NewOutbox(store, nil, time.Now, slog.New(slog.DiscardHandler))
 	const batch = 1000
 	for i := 0; i < n; i += batch {
@@ -668,12 +668,7 @@ func queueBulk(ctx context.Context, url string, n int) error {
 }
 
 // backlogOf describes what waits in the outbox's lanes.
-func backlogOf(ctx context.Context, url string) (string, error) {
-	store, err := storage.Open(ctx, url)
-	if err != nil {
-		return "", err
-	}
-	defer store.Close()
+func backlogOf(ctx context.Context, store *storage.Store) (string, error) {
 	bl, err := store.OutboxBacklog(ctx, time.Now())
 	if err != nil {
 		return "", err
@@ -708,12 +703,7 @@ func saveProfile(ctx context.Context, url, file string) error {
 
 // waitAnswers waits until no answer or notification waits in the outbox,
 // or for at most d.
-func waitAnswers(ctx context.Context, url string, d time.Duration) error {
-	store, err := storage.Open(ctx, url)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
+func waitAnswers(ctx context.Context, store *storage.Store, d time.Duration) error {
 	deadline := time.Now().Add(d)
 	for {
 		bl, err := store.OutboxBacklog(ctx, time.Now())
