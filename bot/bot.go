@@ -34,7 +34,8 @@ type Message struct {
 	Button string
 	// ButtonToken identifies the press for a Notice (see Reply.Notice).
 	ButtonToken string
-	// ReplyTo is the platform id of the message this one answers, if any.
+	// ReplyTo is the platform id of the message this one answers, if any;
+	// for a button press, of the message the button is on.
 	ReplyTo string
 	// Phone is set when the person shared their contact.
 	Phone string
@@ -118,6 +119,10 @@ type Reply struct {
 	// Edit replaces the message previously sent with the same Ref in this
 	// chat, when the channel can; otherwise a new message is sent.
 	Edit bool `json:"edit,omitempty"`
+	// EditOf, with Edit, is the platform id of the message to replace, in
+	// place of the one Ref names: the question whose button was pressed,
+	// which the answer to the press replaces (see Message.ReplyTo).
+	EditOf string `json:"edit_of,omitempty"`
 	// Trail marks a trailing part of a longer reply (see Splitter): a reply
 	// to it traces back to Ref, but Ref still names the part that carries
 	// the buttons.

@@ -465,7 +465,9 @@ func (o *Outbox) sendOne(ctx context.Context, p Priority) (busy bool, wait time.
 	}
 	chat := r.Channel + ":" + r.Chat
 	editID := ""
-	if r.Edit && r.Ref != "" {
+	if r.Edit && r.EditOf != "" {
+		editID = r.EditOf
+	} else if r.Edit && r.Ref != "" {
 		if editID, err = o.store.Ref(ctx, chat, r.Ref); err != nil {
 			return true, 0, o.retry(ctx, queue, attempts, &r, &RetryError{Err: err})
 		}

@@ -145,8 +145,9 @@ func Step(s Session, in Input, now time.Time, c Catalog) (Result, error) {
 	if !ok {
 		return Result{}, fmt.Errorf("step %s: unknown state %q: %w", s.Flow, s.State, ErrBrokenSession)
 	}
+	pressed := in.Button != "" && s.State != stateConfirm && !st.ask(&s, &c).Contact
 	if in.Button == BtnCancel {
-		return Result{Cancelled: true}, nil
+		return Result{Cancelled: true, InPlace: pressed}, nil
 	}
 	s.Updated = now
 	var out outcome
@@ -155,10 +156,25 @@ func Step(s Session, in Input, now time.Time, c Catalog) (Result, error) {
 	} else {
 		out = st.handle(&s, in, &c)
 	}
+	var res Result
+	var err error
 	if out.event == "" {
-		return Result{Session: s, Prompts: append(out.say, st.ask(&s, &c))}, nil
+		res = Result{Session: s, Prompts: append(out.say, st.ask(&s, &c))}
+	} else if res, err = f.fire(s, out, &c); err != nil {
+		return Result{}, err
 	}
-	return f.fire(s, out, &c)
+	res.InPlace = pressed && inPlace(res)
+	return res, nil
+}
+
+// inPlace reports whether res may replace the question pressed on (see
+// Result.InPlace): one question and nothing else, with no contact keyboard;
+// or the flow's end without a submission.
+func inPlace(res Result) bool {
+	if res.Cancelled || res.Expired {
+		return true
+	}
+	return res.Submit == nil && len(res.Prompts) == 1 && !res.Prompts[0].Contact
 }
 
 // fire moves the machine by out.event and asks the next question.

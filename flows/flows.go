@@ -162,4 +162,11 @@ type Result struct {
 	// Cancelled and Expired say why the flow ended without a Submission.
 	Cancelled bool
 	Expired   bool
+	// InPlace says that what is shown next may replace the question whose
+	// button was pressed, where the channel can edit a message: the press
+	// moved the flow (or turned a page) with no word of its own in between,
+	// neither question offers the contact keyboard (an edit cannot take
+	// one away), and the question was not the summary, which stays as the
+	// record of what was sent.
+	InPlace bool
 }

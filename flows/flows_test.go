@@ -286,3 +286,52 @@ func keys(ps []Prompt) []string {
 	}
 	return out
 }
+
+// TestInPlace: a press that moves the flow to its next question may have
+// that question replace the one pressed on; a typed answer, a refusal, the
+// contact question and the summary's own buttons may not.
+func TestInPlace(t *testing.T) {
+	res, _ := Start(Complaint, "", t0, cat)
+	for _, tc := range []struct {
+		name string
+		in   Input
+		want bool
+	}{
+		{"turn a page", btn("page:1"), true},
+		{"pick a centre", btn("centre:KRM"), true},
+		{"a stale button, refused", btn("centre:KRM"), false},
+		{"back", btn(BtnBack), true},
+		{"typed centre", text("krm"), false},
+		{"pick a category", btn("cat:waiting"), true},
+		{"typed description", text(desc), false},
+		{"typed skip, to the summary", Input{Button: BtnSkip}, false},
+		{"edit, from the summary", btn(BtnEdit), false},
+		{"a field to edit", btn(PfxEdit + "category"), true},
+		{"back to the summary", btn("cat:conduct"), true},
+		{"confirm", btn(BtnConfirm), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			next := mustStep(t, res.Session, tc.in, t0)
+			if next.InPlace != tc.want {
+				t.Errorf("InPlace %v; want %v (prompts %d, contact %v)", next.InPlace, tc.want,
+					len(next.Prompts), len(next.Prompts) > 0 && next.Prompts[len(next.Prompts)-1].Contact)
+			}
+			if tc.name != "a stale button, refused" {
+				res = next
+			}
+		})
+	}
+	// The contact question is pressed on by no inline button of its own,
+	// and one pressed on an older question must not leave its keyboard.
+	contact := Session{Flow: Complaint, State: "contact", Centre: "KRM", Category: "waiting", Text: desc, Updated: t0}
+	if r := mustStep(t, contact, btn(BtnBack), t0); r.InPlace {
+		t.Error("back from the contact question: in place; want a new message")
+	}
+	if r := mustStep(t, contact, btn(BtnCancel), t0); !r.Cancelled || r.InPlace {
+		t.Errorf("cancel from the contact question: %+v; want cancelled, not in place", r)
+	}
+	start, _ := Start(Complaint, "", t0, cat)
+	if r := mustStep(t, start.Session, btn(BtnCancel), t0); !r.InPlace {
+		t.Error("cancel pressed on the centre question: not in place")
+	}
+}

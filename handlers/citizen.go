@@ -22,6 +22,9 @@ const refTicket = "ticket:"
 // It reports whether it handled the press.
 func (h *Handler) button(ctx context.Context, c *conv) bool {
 	verb, arg, _ := strings.Cut(c.m.Button, ":")
+	// The main menu's question, and the language one, make way for what
+	// was chosen; the receipt's way home does not: it holds the number.
+	c.inPlace = c.m.Button != menuHome && (strings.HasPrefix(c.m.Button, "menu:") || verb == "lang")
 	switch c.m.Button {
 	case menuComplaint, menuFeedback, menuThanks:
 		h.startFlow(ctx, c, strings.TrimPrefix(c.m.Button, "menu:"), "")

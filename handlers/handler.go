@@ -271,6 +271,9 @@ type conv struct {
 	// flood is how far past the citizen's messages a minute this one is
 	// (0: within).
 	flood int64
+	// inPlace has the answer to a press replace the message pressed on,
+	// when it is one message (see inPlace).
+	inPlace bool
 }
 
 func (h *Handler) conv(ctx context.Context, m *bot.Message) *conv {
@@ -328,6 +331,7 @@ func (c *conv) flush(w bot.Responder) {
 	if c.flood == 1 {
 		w.Reply(bot.Reply{Channel: c.m.Channel, Chat: c.m.Chat, Text: c.t("limit.flood", nil), Lang: c.lang})
 	}
+	c.replacePressed()
 	for _, r := range c.out {
 		own := r.Channel == c.m.Channel && r.Chat == c.m.Chat
 		if own && c.flood > 0 {
@@ -338,6 +342,36 @@ func (c *conv) flush(w bot.Responder) {
 		}
 		w.Reply(r)
 	}
+}
+
+// replacePressed has the answer to a press edit the message pressed on,
+// where the handling allowed it (inPlace): a menu's question becomes the
+// next one, and the chat keeps one message where it had a row of them. Only
+// a lone answer of text and inline buttons does: a contact keyboard or
+// files need a message of their own, and two answers would read out of
+// order with the first one above the person's earlier messages.
+func (c *conv) replacePressed() {
+	if !c.inPlace || c.m.Group || c.m.Button == "" || c.m.ReplyTo == "" || c.flood > 0 {
+		return
+	}
+	own := -1
+	for i, r := range c.out {
+		if r.Channel != c.m.Channel || r.Chat != c.m.Chat {
+			continue
+		}
+		if own >= 0 {
+			return
+		}
+		own = i
+	}
+	if own < 0 {
+		return
+	}
+	r := &c.out[own]
+	if r.Notice || r.Edit || r.AskContact || len(r.Attachments) > 0 || r.Text == "" {
+		return
+	}
+	r.Edit, r.EditOf = true, c.m.ReplyTo
 }
 
 // t renders key in the speaker's language, in their channel's own words

@@ -56,6 +56,9 @@ type world struct {
 	now     time.Time
 	nextID  int
 	lastIDs map[string]string // chat -> last message id sent there
+	// pressable is, by chat and button data, the last message that
+	// carries the button: a press names it, as Telegram's does.
+	pressable map[string]map[string]string
 	script  strings.Builder   // the transcript
 	logs    *logBuffer        // what the handler logged
 	// mayFail lets a handling Fail (storage down, on purpose); otherwise
@@ -110,7 +113,7 @@ func newWorldOn(t *testing.T, yaml string, open func(...storage.Option) *storage
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{t: t, store: open(storage.WithTallier(TallyModel(cfg))), lastIDs: map[string]string{},
+	w := &world{t: t, store: open(storage.WithTallier(TallyModel(cfg))), lastIDs: map[string]string{}, pressable: map[string]map[string]string{},
 		now: time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC), logs: &logBuffer{}}
 	log := slog.New(slog.NewJSONHandler(w.logs, nil))
 	w.h = New(cfg, w.store, strictText(t), func() time.Time { return w.now }, log, Options{})
@@ -137,6 +140,9 @@ func (w *world) do(p person, m bot.Message) []bot.Reply {
 	m.Group = strings.HasPrefix(m.Chat, "-")
 	if m.Button != "" {
 		m.ButtonToken = "cb" + m.ID
+		if m.ReplyTo == "" {
+			m.ReplyTo = w.pressable[m.Channel+":"+m.Chat][m.Button]
+		}
 	}
 	w.record(p, m)
 	w.last = m
@@ -217,8 +223,11 @@ func (w *world) deliver(r bot.Reply) {
 	}
 	w.nextID++
 	id := strconv.Itoa(w.nextID)
+	if r.Edit && r.EditOf != "" {
+		id = r.EditOf
+	}
 	if r.Ref != "" {
-		if old, _ := w.store.Ref(context.Background(), chat, r.Ref); r.Edit && old != "" {
+		if old, _ := w.store.Ref(context.Background(), chat, r.Ref); r.Edit && r.EditOf == "" && old != "" {
 			id = old
 		}
 		if err := w.store.SetRef(context.Background(), chat, r.Ref, id, r.Trail); err != nil {
@@ -226,6 +235,14 @@ func (w *world) deliver(r bot.Reply) {
 		}
 	}
 	w.lastIDs[chat] = id
+	if w.pressable[chat] == nil {
+		w.pressable[chat] = map[string]string{}
+	}
+	for _, row := range r.Buttons {
+		for _, b := range row {
+			w.pressable[chat][b.Data] = id
+		}
+	}
 	w.checkDirection(r)
 	verb := "→"
 	if r.Edit {
@@ -293,7 +310,7 @@ func (w *world) record(p person, m bot.Message) {
 	default:
 		what = "types " + strconv.Quote(m.Text)
 	}
-	if m.ReplyTo != "" {
+	if m.ReplyTo != "" && m.Button == "" {
 		what += " (replying to " + m.ReplyTo + ")"
 	}
 	fmt.Fprintf(&w.script, "\n%s (%s)%s %s\n", p.name, p.id, where, what)

@@ -280,6 +280,7 @@ func (h *Handler) stepWith(ctx context.Context, c *conv, s flows.Session, in flo
 // session ends only once its submission is stored: if storing fails, the
 // person can press confirm again.
 func (h *Handler) apply(ctx context.Context, c *conv, res flows.Result) {
+	c.inPlace = c.inPlace || res.InPlace
 	switch {
 	case res.Expired:
 		if h.endSession(ctx, c) {

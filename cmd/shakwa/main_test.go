@@ -246,11 +246,11 @@ func testContact(t *testing.T, h *hook, r *reader) {
 	h.send(t, h.text(visitor, "/start"))
 	menu := r.next(t, "sendMessage", visitor.chat())
 	h.press(t, r, visitor, menu, "menu:complaint")
-	centres := r.next(t, "sendMessage", visitor.chat())
+	centres := r.replaced(t, menu)
 	h.press(t, r, visitor, centres, "centre:BRS")
-	cats := r.next(t, "sendMessage", visitor.chat())
+	cats := r.replaced(t, centres)
 	h.press(t, r, visitor, cats, "cat:conduct")
-	r.next(t, "sendMessage", visitor.chat()) // describe it
+	r.replaced(t, cats) // describe it
 	h.send(t, h.text(visitor, "The clerk at counter 4 refused to take my documents."))
 	ask := r.next(t, "sendMessage", visitor.chat())
 	if b := ask.Buttons(); len(b) == 0 || len(b[0]) == 0 || !b[0][0].RequestContact {
@@ -280,14 +280,15 @@ func testLoop(t *testing.T, h *hook, r *reader) {
 	h.send(t, h.text(citizen, "/start"))
 	menu := r.next(t, "sendMessage", me)
 	wantData(t, menu, "menu:complaint")
+	// Each press on a question has the next one replace it.
 	h.press(t, r, citizen, menu, "menu:complaint")
-	centres := r.next(t, "sendMessage", me)
+	centres := r.replaced(t, menu)
 	wantData(t, centres, "centre:KRM", "centre:BRS")
 	h.press(t, r, citizen, centres, "centre:KRM")
-	cats := r.next(t, "sendMessage", me)
+	cats := r.replaced(t, centres)
 	wantData(t, cats, "cat:waiting", "cat:conduct")
 	h.press(t, r, citizen, cats, "cat:waiting")
-	wantData(t, r.next(t, "sendMessage", me), "back", "cancel")
+	wantData(t, r.replaced(t, cats), "back", "cancel")
 
 	// A photo whose caption is the description.
 	h.send(t, h.message(citizen, map[string]any{"caption": description, "photo": []map[string]any{
@@ -366,9 +367,11 @@ func testLongReply(t *testing.T, h *hook, r *reader) {
 	h.send(t, h.text(writer, "/start"))
 	menu := r.next(t, "sendMessage", me)
 	h.press(t, r, writer, menu, "menu:complaint")
-	h.press(t, r, writer, r.next(t, "sendMessage", me), "centre:BRS")
-	h.press(t, r, writer, r.next(t, "sendMessage", me), "cat:waiting")
-	r.next(t, "sendMessage", me)
+	centres := r.replaced(t, menu)
+	h.press(t, r, writer, centres, "centre:BRS")
+	cats := r.replaced(t, centres)
+	h.press(t, r, writer, cats, "cat:waiting")
+	r.replaced(t, cats)
 	h.send(t, h.text(writer, description))
 	kb := r.next(t, "sendMessage", me).Buttons()
 	h.send(t, h.text(writer, kb[1][0].Text))
@@ -522,6 +525,17 @@ func (r *reader) next(t *testing.T, method, chat string) telegramtest.Call {
 	r.last[key] = c.Seq
 	r.mu.Unlock()
 	r.mark(c)
+	return c
+}
+
+// replaced returns the edit that answered a press on the message of call
+// on: the next question, in its place.
+func (r *reader) replaced(t *testing.T, on telegramtest.Call) telegramtest.Call {
+	t.Helper()
+	c := r.next(t, "editMessageText", on.ChatID())
+	if c.MessageID != on.MessageID {
+		t.Errorf("%s: message %d edited; want %d, the one pressed on", on.ChatID(), c.MessageID, on.MessageID)
+	}
 	return c
 }
 

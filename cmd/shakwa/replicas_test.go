@@ -302,24 +302,33 @@ func (f *fleet) complain(r *reader, p person, centre string) string {
 	// A replica killed between a send and its bookkeeping leaves that
 	// message to be sent again by the other: a copy of the message before
 	// is skipped.
-	var prev telegramtest.Call
-	next := func() telegramtest.Call {
+	prev := map[string]telegramtest.Call{}
+	fresh := func(method string) telegramtest.Call {
 		for {
-			c := r.next(f.t, "sendMessage", me)
-			if prev.Seq == 0 || c.Text() != prev.Text() || fmt.Sprint(c.Buttons()) != fmt.Sprint(prev.Buttons()) {
-				prev = c
+			c := r.next(f.t, method, me)
+			if p := prev[method]; p.Seq == 0 || c.Text() != p.Text() || fmt.Sprint(c.Buttons()) != fmt.Sprint(p.Buttons()) {
+				prev[method] = c
 				return c
 			}
 		}
 	}
+	next := func() telegramtest.Call { return fresh("sendMessage") }
+	// The answer to a press on a question replaces it.
+	replaced := func(on telegramtest.Call) telegramtest.Call {
+		c := fresh("editMessageText")
+		if c.MessageID != on.MessageID {
+			f.t.Errorf("%s: message %d edited; want %d, the one pressed on", me, c.MessageID, on.MessageID)
+		}
+		return c
+	}
 	f.text(p, "/start")
 	menu := next()
 	f.press(r, p, menu, "menu:complaint")
-	centres := next()
+	centres := replaced(menu)
 	f.press(r, p, centres, "centre:"+centre)
-	cats := next()
+	cats := replaced(centres)
 	f.press(r, p, cats, "cat:waiting")
-	next() // describe it
+	replaced(cats) // describe it
 	f.text(p, fmt.Sprintf("%s (%d)", description, p.id))
 	ask := next()
 	kb := ask.Buttons()
@@ -380,10 +389,14 @@ func TestReplicas(t *testing.T) {
 	checkOutbox(t, redisURL)
 	calls := api.Calls()
 	for _, p := range people {
-		// Menu, centres, categories, the description question, the
-		// contact question, the summary, the ticket number: once each.
-		if n := count(calls, "sendMessage", p.chat()); n != 7 {
-			t.Errorf("%s got %d messages; want 7, none twice", p.chat(), n)
+		// The menu (which becomes the centres, the categories and the
+		// description question in turn), the contact question, the
+		// summary, the ticket number: once each.
+		if n := count(calls, "sendMessage", p.chat()); n != 4 {
+			t.Errorf("%s got %d messages; want 4, none twice", p.chat(), n)
+		}
+		if n := count(calls, "editMessageText", p.chat()); n != 3 {
+			t.Errorf("%s had %d messages edited; want the 3 questions pressed on, once each", p.chat(), n)
 		}
 	}
 	if n := count(calls, "answerCallbackQuery", ""); n != 4*len(people) {
@@ -403,7 +416,7 @@ func TestReplicaKilled(t *testing.T) {
 	tickets, wait := complainAll(t, f, api, people)
 	// Mid-load: once a third of the citizens' messages are out.
 	deadline := time.Now().Add(waitFor)
-	for len(api.Find(telegramtest.Match{Method: "sendMessage"})) < len(people)*7/3 && time.Now().Before(deadline) {
+	for len(api.Find(telegramtest.Match{Method: "sendMessage"})) < len(people)*4/3 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	a.kill()
@@ -458,7 +471,7 @@ func TestSigtermSendsWhatItAcknowledged(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	answered := len(api.Find(telegramtest.Match{Method: "sendMessage", After: mark}))
+	answered := len(api.Find(telegramtest.Match{Method: "editMessageText", After: mark}))
 	stopped := time.Now()
 	if err := a.stop(); err != nil {
 		t.Fatalf("stop: %v", err)
@@ -469,8 +482,8 @@ func TestSigtermSendsWhatItAcknowledged(t *testing.T) {
 		t.Errorf("exit took %v; want it within the %v shutdown time", took, shutdownTimeout)
 	}
 	for _, p := range people[:30] {
-		if n := len(api.Find(telegramtest.Match{Method: "sendMessage", ChatID: p.chat(), After: mark})); n != 1 {
-			t.Errorf("%s: %d answers sent before the exit; want the centre question, once", p.chat(), n)
+		if n := len(api.Find(telegramtest.Match{Method: "editMessageText", ChatID: p.chat(), After: mark})); n != 1 {
+			t.Errorf("%s: %d answers sent before the exit; want the menu made the centre question, once", p.chat(), n)
 		}
 	}
 	for _, q := range queries {

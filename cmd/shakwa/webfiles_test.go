@@ -105,7 +105,7 @@ func TestWebFiles(t *testing.T) {
 	h.press(t, r, fatima, ticketMsg, "reject:"+ticket)
 	reasons := r.next(t, "sendMessage", fatima.chat())
 	h.press(t, r, fatima, reasons, "reason:need_info")
-	r.next(t, "sendMessage", fatima.chat()) // a word for the citizen?
+	r.replaced(t, reasons) // a word for the citizen?
 	h.send(t, h.text(fatima, "أرسل صورة التذكرة من فضلك"))
 	wantText(t, r.next(t, "sendMessage", fatima.chat()), ticket) // rejected
 	r.next(t, "editMessageText", group)
