@@ -72,19 +72,22 @@ func (c *trips) read() (int, int, []string) {
 // Filing and claiming still change the ticket on their own, in several
 // steps.
 func TestRoundTrips(t *testing.T) {
-	budget := map[string]int{"start": 2, "button": 2, "text step": 2, "confirm": 6, "claim": 7}
+	budget := map[string]int{"start": 2, "button": 2, "text step": 2, "confirm": 6, "claim": 5}
 	stores := map[string]func(testing.TB, redis.Hook, ...storage.Option) *storage.Store{
 		"redis": storagetest.Hooked, "cluster": storagetest.HookedCluster,
 	}
 	for name, open := range stores {
 		t.Run(name, func(t *testing.T) {
-			extra := 0
+			extra := map[string]int{}
 			if name == "cluster" {
-				extra = 1
+				// The finish goes last, on its own; and a ticket's
+				// indexes are read back in a round trip of their own
+				// (see storage's indexSoon).
+				extra = map[string]int{"start": 1, "button": 1, "text step": 1, "confirm": 1, "claim": 2}
 			}
 			for kind, g := range countTrips(t, open) {
-				if g.trips > budget[kind]+extra {
-					t.Errorf("%s: %d round trips; want at most %d: %v", kind, g.trips, budget[kind]+extra, g.names)
+				if g.trips > budget[kind]+extra[kind] {
+					t.Errorf("%s: %d round trips; want at most %d: %v", kind, g.trips, budget[kind]+extra[kind], g.names)
 				}
 				t.Logf("%-10s %d round trips, %d commands: %v", kind, g.trips, g.cmds, g.names)
 			}

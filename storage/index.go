@@ -86,19 +86,28 @@ func (s *Store) indexSoon(ctx context.Context, before, after *shakwa.Ticket) err
 	var settle func() error
 	var err error
 	var commit context.Context
+	var reread *redis.MapStringStringCmd
+	_, cluster := s.rdb.(*redis.ClusterClient)
 	b.later(write{
 		always: true, // the ticket exists: its indexes and tallies must follow
 		add: func(ctx context.Context, p redis.Pipeliner) redis.Cmder {
 			commit = ctx
 			gone = s.indexIn(ctx, p, before, after)
 			settle, err = s.tallyTicket(ctx, p, after, before)
+			if len(gone) > 0 && !cluster {
+				// One server runs a pipeline in order: the ticket read
+				// after the removals is as good as a read of its own.
+				reread = p.HGetAll(ctx, s.ticketKey(after.ID))
+			}
 			return nil
 		},
 		check: func(redis.Cmder) error {
 			if err == nil {
 				err = settle()
 			}
-			if err == nil {
+			if err == nil && reread != nil {
+				err = s.restoreFrom(commit, gone, reread)
+			} else if err == nil {
 				err = s.restore(commit, gone, []string{after.ID})
 			}
 			if err != nil {
@@ -149,6 +158,29 @@ func (s *Store) restore(ctx context.Context, keys, ids []string) error {
 	if err != nil {
 		return fmt.Errorf("index: restore: %w", err)
 	}
+	return s.readd(ctx, keys, ts)
+}
+
+// restoreFrom is restore with the ticket already read, by cmd, after
+// its removal from the indexes keys.
+func (s *Store) restoreFrom(ctx context.Context, keys []string, cmd *redis.MapStringStringCmd) error {
+	m, err := cmd.Result()
+	if err != nil {
+		return fmt.Errorf("index: restore: %w", err)
+	}
+	if len(m) == 0 {
+		return nil // gone meanwhile: it belongs nowhere
+	}
+	t, err := parseTicket(m)
+	if err != nil {
+		return fmt.Errorf("index: restore: %w", err)
+	}
+	return s.readd(ctx, keys, []*shakwa.Ticket{t})
+}
+
+// readd adds each of ts (nil for a missing one) back to those of keys it
+// belongs in.
+func (s *Store) readd(ctx context.Context, keys []string, ts []*shakwa.Ticket) error {
 	pipe := s.rdb.Pipeline()
 	for _, t := range ts {
 		for _, k := range keys {

@@ -66,6 +66,18 @@ func TestIndexRaces(t *testing.T) {
 	}
 	inQueue("after a late claim update")
 
+	// The same, made with an update's commit: the ticket read in the
+	// commit's own pipeline brings the entry back.
+	b := s.Batch(c)
+	if err := s.indexSoon(b, tk, &claimed); err != nil {
+		t.Fatalf("indexSoon: %v", err)
+	}
+	inQueue("before the commit")
+	if err := s.Commit(b); err != nil {
+		t.Fatalf("Commit: %v", err)
+	}
+	inQueue("after a late claim update with a commit")
+
 	// A reader that judged the entry stale just before a release.
 	if err := s.prune(c, queue, []string{tk.ID}); err != nil {
 		t.Fatalf("prune: %v", err)

@@ -138,7 +138,9 @@ func (s *Store) apply(ctx context.Context, id string, now time.Time, tr transiti
 	if code == "conflict" {
 		return after, fmt.Errorf("%s %s: ticket is %s%s: %w", tr.name, id, after.Status, heldBy(after), shakwa.ErrConflict)
 	}
-	if err := s.index(ctx, before, after); err != nil {
+	// With the update's other writes when there is a batch: the change is
+	// made, so they are kept even if the update fails.
+	if err := s.indexSoon(ctx, before, after); err != nil {
 		return after, fmt.Errorf("%s %s: %w", tr.name, id, err)
 	}
 	return after, nil
