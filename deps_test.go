@@ -60,6 +60,11 @@ var forbidden = map[string][]struct{ prefix, why string }{
 	"locales": {{module + "/", "locales import nothing of ours"}},
 	"export":  {{module + "/", "export is pure: data in, bytes out"}},
 	"charts":  {{module + "/", "charts draws pictures from data and knows nothing of ours"}},
+	"telemetry": {
+		{module + "/handlers", "metrics hear the core through bot.Observer"},
+		{module + "/flows", "metrics know no conversation"},
+		{module + "/bot/", "metrics know no platform"},
+	},
 	"files": {
 		{module + "/bot", "the file store knows bytes, not chats"},
 		{module + "/storage", "the file store is a directory, not Redis"},

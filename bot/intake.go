@@ -99,6 +99,8 @@ type Intake struct {
 	// Tries is how many times a Message whose handling Fails is handled
 	// before its replies go out anyway.
 	Tries int
+	// Observe, when set, hears how each Deliver ended and how long it took.
+	Observe Observer
 }
 
 // NewIntake returns an Intake with the default timeouts. now is the clock
@@ -117,6 +119,14 @@ var errStopping = errors.New("stopped before its turn")
 // again (the webhook answers 5xx, the poller does not advance), which is
 // also the answer to a copy of m that arrives while m is being handled.
 func (in *Intake) Deliver(ctx context.Context, m *Message) error {
+	start := time.Now()
+	outcome, err := in.deliver(ctx, m)
+	observed(in.Observe).Update(m.Channel, outcome, time.Since(start))
+	return err
+}
+
+// deliver is Deliver, saying how it ended.
+func (in *Intake) deliver(ctx context.Context, m *Message) (Outcome, error) {
 	chat := m.Channel + ":" + m.Chat
 	token := rand.Text()
 	batch, batched := in.store.(Batcher)
@@ -127,11 +137,18 @@ func (in *Intake) Deliver(ctx context.Context, m *Message) error {
 		}
 	}
 	done, err := in.wait(ctx, chat, m.ID, token)
-	if err != nil || done {
-		return err
+	switch {
+	case err != nil:
+		return Errored, err
+	case done:
+		return Duplicate, nil
 	}
 	defer in.turns.pass(chat)
-	rs := in.handle(ctx, chat, m, token)
+	rs, panicked := in.handle(ctx, chat, m, token)
+	outcome := Handled
+	if panicked {
+		outcome = Panicked
+	}
 	if rs.Err != nil {
 		if batched {
 			// What the failed handling meant to write is dropped; what
@@ -144,11 +161,12 @@ func (in *Intake) Deliver(ctx context.Context, m *Message) error {
 		n, err := in.store.Failed(ctx, chat, m.ID, in.Keep)
 		switch {
 		case err != nil:
-			return in.abort(chat, m.ID, token, fmt.Errorf("handle: %w (and count the failure: %v)", rs.Err, err))
+			return Errored, in.abort(chat, m.ID, token, fmt.Errorf("handle: %w (and count the failure: %v)", rs.Err, err))
 		case n < in.Tries:
-			return in.abort(chat, m.ID, token, fmt.Errorf("handle: %w", rs.Err))
+			return Retry, in.abort(chat, m.ID, token, fmt.Errorf("handle: %w", rs.Err))
 		}
 		// Tried enough: the apology goes out and the update is done.
+		outcome = Apologized
 	}
 	rs.List = takeInline(ctx, m, rs.List)
 	for i := range rs.List {
@@ -157,7 +175,7 @@ func (in *Intake) Deliver(ctx context.Context, m *Message) error {
 		}
 	}
 	if _, err := in.out.Enqueue(ctx, "in:"+m.Channel+":"+m.ID, in.OnceKeep, rs.List); err != nil {
-		return in.abort(chat, m.ID, token, fmt.Errorf("enqueue replies: %w", err))
+		return Errored, in.abort(chat, m.ID, token, fmt.Errorf("enqueue replies: %w", err))
 	}
 	held, err := in.store.Finish(ctx, chat, m.ID, token, in.now(), in.Keep)
 	if batched && err == nil {
@@ -167,7 +185,7 @@ func (in *Intake) Deliver(ctx context.Context, m *Message) error {
 		} else if err != nil {
 			// Some writes may be made: the redelivery is handled again,
 			// and its replies are queued once.
-			return in.abort(chat, m.ID, token, fmt.Errorf("commit update: %w", err))
+			return Errored, in.abort(chat, m.ID, token, fmt.Errorf("commit update: %w", err))
 		}
 		if p, ok := in.out.(interface{ Poke(...Priority) }); ok {
 			p.Poke(lanesOf(rs.List)...) // the replies are there now
@@ -180,7 +198,7 @@ func (in *Intake) Deliver(ctx context.Context, m *Message) error {
 	} else if !held {
 		in.log.WarnContext(ctx, "update's turn was lost while it was handled", "channel", m.Channel)
 	}
-	return nil
+	return outcome, nil
 }
 
 // wait joins m's chat line and waits for its turn. It reports done for an
@@ -228,7 +246,7 @@ func (in *Intake) abort(chat, id, token string, err error) error {
 // handle calls the Handler under the update's deadline, renewing its turn
 // meanwhile, and turns a panic into a log line. A turn lost to a copy of
 // the update (this process stalled past the lease) ends the handling.
-func (in *Intake) handle(ctx context.Context, chat string, m *Message, token string) (rs *Replies) {
+func (in *Intake) handle(ctx context.Context, chat string, m *Message, token string) (rs *Replies, panicked bool) {
 	hctx, cancel := context.WithTimeout(ctx, in.Timeout)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -245,14 +263,14 @@ func (in *Intake) handle(ctx context.Context, chat string, m *Message, token str
 				"stack", string(debug.Stack()))
 			// Whatever was half done is dropped; the person is not left
 			// without an answer.
-			rs = &Replies{}
+			rs, panicked = &Replies{}, true
 			if a, ok := in.handler.(Apologizer); ok {
 				rs.List = a.Apology(m)
 			}
 		}
 	}()
 	in.handler.Handle(hctx, rs, m)
-	return rs
+	return rs, false
 }
 
 // renew keeps the update's turn until stop, every third of the lease.

@@ -63,6 +63,8 @@ type Jobs struct {
 	// remembered.
 	Poll, Lease, Timeout, Keep time.Duration
 	Batch, Tries               int
+	// Observe, when set, hears of each run.
+	Observe Observer
 }
 
 type jobKind struct {
@@ -148,6 +150,14 @@ func firstErr(first, err error) error {
 
 // run does one job and ends its claim.
 func (r *Jobs) run(ctx context.Context, j shakwa.Job) error {
+	start := time.Now()
+	err := r.runOne(ctx, j)
+	observed(r.Observe).Job(j.Kind, err == nil, time.Since(start), r.now())
+	return err
+}
+
+// runOne is run, but for its observing.
+func (r *Jobs) runOne(ctx context.Context, j shakwa.Job) error {
 	k := r.kinds[j.Kind]
 	rs := r.call(ctx, k.h, &j)
 	if rs.Err != nil {

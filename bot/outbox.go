@@ -141,6 +141,8 @@ type Outbox struct {
 	// news to the staff member who wrote it. It runs apart from the sends,
 	// and is tried again a few times when it fails.
 	Undelivered func(ctx context.Context, r Reply, reason string) error
+	// Observe, when set, hears how each send attempt ended.
+	Observe Observer
 
 	// BulkPerSecond is the budget of Bulk replies on each channel, fleet
 	// wide (default 30; a channel's BulkPacer or PerSecond, when lower,
@@ -440,6 +442,7 @@ func (o *Outbox) sendOne(ctx context.Context, p Priority) (busy bool, wait time.
 	base := context.WithoutCancel(ctx)
 	var r Reply
 	bad := json.Unmarshal(item, &r)
+	r.Priority = p // not kept with the item: its lane says it
 	timeout := o.SendTimeout
 	if bad == nil && len(r.Attachments) > 0 && o.FileTimeout > timeout {
 		// Files take long to fetch and upload: the lease grows to match.
@@ -505,6 +508,7 @@ func (o *Outbox) sendOne(ctx context.Context, p Priority) (busy bool, wait time.
 	if p, ok := ch.(Pacer); ok {
 		pace = p.Pace(r)
 	}
+	observed(o.Observe).Send(r.Channel, p, SendOK)
 	return true, 0, o.store.Sent(ctx, queue, o.now().Add(pace))
 }
 
@@ -524,6 +528,11 @@ func (o *Outbox) dead(ctx context.Context, queue string, r *Reply, reason string
 	if err := o.store.Dead(ctx, queue, reason, o.now()); err != nil {
 		return err
 	}
+	lane := Answer
+	if r != nil {
+		lane = r.Priority
+	}
+	observed(o.Observe).Send(channelOf(queue), lane, SendDead)
 	if o.Undelivered != nil && r != nil {
 		o.bg.Go(func() { o.tell(*r, reason) })
 	}
@@ -559,6 +568,14 @@ func (o *Outbox) retry(ctx context.Context, queue string, attempts int, r *Reply
 	}
 	delay := min(time.Second<<min(n-1, 9), 5*time.Minute)
 	delay = max(delay, re.After)
+	result, lane := SendRetried, Answer
+	if re.After > 0 {
+		result = SendLimited
+	}
+	if r != nil {
+		lane = r.Priority
+	}
+	observed(o.Observe).Send(channelOf(queue), lane, result)
 	if re.After > 0 && r != nil {
 		// The platform said to wait: what the bot sends on its own waits
 		// too, across the fleet, so that answers keep what it allows.

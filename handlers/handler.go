@@ -116,6 +116,10 @@ type Options struct {
 	// Files keeps the documents the bot makes (a report's full table);
 	// without it they are not sent.
 	Files FileKeeper
+	// Breached, when set, hears of each SLA escalation as it is taken:
+	// the ticket's centre and the escalation's level (1 for the first
+	// rung of the ladder). For metrics; it must be quick.
+	Breached func(centre string, level int)
 }
 
 // Handler answers every Message and runs the handlers' jobs. Create it
@@ -129,6 +133,7 @@ type Handler struct {
 	model     stats.Model
 	cal       stats.Calendar
 	files     FileKeeper
+	breached  func(centre string, level int)
 }
 
 var (
@@ -150,7 +155,7 @@ func New(cfg *config.Config, store Store, text *locales.Bundle, now func() time.
 	w := words{cfg: cfg, text: text, now: now, model: model}
 	return &Handler{words: w, store: store, log: log, maxFileMB: opts.MaxFileMB,
 		notify: &Notifier{words: w, store: store, staffChannel: opts.StaffChannel},
-		model:  model, cal: calendar(cfg), files: opts.Files}
+		model:  model, cal: calendar(cfg), files: opts.Files, breached: opts.Breached}
 }
 
 // Notifier returns the Handler's Notifier, for work outside a Message.

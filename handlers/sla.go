@@ -116,6 +116,9 @@ func (h *Handler) runSLA(ctx context.Context, w bot.Responder, id string, due ti
 		}
 		return h.remind(ctx, w, t, st)
 	}
+	if h.breached != nil {
+		h.breached(t.Centre, st.rung+1)
+	}
 	people := h.ladder(t.Centre, h.cfg.Escalation.Ladder[st.rung].To)
 	for _, p := range people {
 		if late {

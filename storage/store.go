@@ -27,10 +27,31 @@ type Store struct {
 	idKey   []byte    // keys the opaque names of people and chats
 	macs    sync.Pool // of hash.Hash keyed with idKey
 	tallier Tallier
+	events  func(centre, kind string)
 }
 
 // Option configures a Store.
 type Option func(*Store)
+
+// WithHook has every command and pipeline the store sends go through h
+// (go-redis' hooks: for metrics), on each node of a cluster too.
+func WithHook(h redis.Hook) Option {
+	return func(s *Store) { s.rdb.AddHook(h) }
+}
+
+// WithTicketEvents has the store call fn with a ticket's centre and the
+// kind of event (see shakwa.Event) each time it files or changes one:
+// for metrics. fn must be quick.
+func WithTicketEvents(fn func(centre, kind string)) Option {
+	return func(s *Store) { s.events = fn }
+}
+
+// ticketEvent tells the WithTicketEvents function, if any.
+func (s *Store) ticketEvent(centre, kind string) {
+	if s.events != nil {
+		s.events(centre, kind)
+	}
+}
 
 // WithPrefix puts p in front of every key, outside the hash tag, so that
 // several deployments (or tests) can share one Redis. p must not contain

@@ -109,6 +109,8 @@ func (s *Store) CreateTicket(ctx context.Context, t *shakwa.Ticket, from shakwa.
 		if nt, err = s.Ticket(ctx, nt.ID); err != nil {
 			return fmt.Errorf("create ticket again: %w", err)
 		}
+	} else {
+		s.ticketEvent(nt.Centre, "created")
 	}
 	// Again, for a reader that dropped an entry while the record was
 	// missing; with the update's other writes when there is a batch.

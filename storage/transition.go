@@ -140,6 +140,7 @@ func (s *Store) apply(ctx context.Context, id string, now time.Time, tr transiti
 	}
 	// With the update's other writes when there is a batch: the change is
 	// made, so they are kept even if the update fails.
+	s.ticketEvent(after.Centre, tr.event.Kind)
 	if err := s.indexSoon(ctx, before, after); err != nil {
 		return after, fmt.Errorf("%s %s: %w", tr.name, id, err)
 	}

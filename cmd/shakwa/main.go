@@ -43,6 +43,7 @@ type env struct {
 	FilesDir      string // FILES_DIR: where files' bytes are kept (demo: a temporary directory)
 	FilesMax      int64  // FILES_MAX_MB, in bytes
 	PprofAddr     string // PPROF_ADDR: Go's profiler, on an address of its own
+	MetricsToken  string // METRICS_TOKEN: /metrics only with "Authorization: Bearer" it
 	LogLevel      slog.Level
 	Demo          bool
 	Stderr        io.Writer // for the few lines meant for the operator's eyes
@@ -107,6 +108,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		WebProxy:      getenv("WEB_CHAT_TRUST_PROXY") == "true",
 		FilesDir:      getenv("FILES_DIR"),
 		PprofAddr:     getenv("PPROF_ADDR"),
+		MetricsToken:  getenv("METRICS_TOKEN"),
 		Demo:          cmd == "demo",
 		Stderr:        stderr,
 	}

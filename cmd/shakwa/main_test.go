@@ -88,6 +88,7 @@ func TestServe(t *testing.T) {
 		"HTTP_ADDR":               "127.0.0.1:0",
 		"LOG_LEVEL":               "debug",
 		"FILES_DIR":               t.TempDir(),
+		"METRICS_TOKEN":           metricsToken,
 	}
 	addr, logs, stop := startProgram(t, env)
 	h := &hook{url: "http://" + addr, client: &http.Client{Transport: &http.Transport{}, Timeout: waitFor}, api: api}
@@ -111,6 +112,7 @@ func TestServe(t *testing.T) {
 		t.Run("loop", func(t *testing.T) { t.Parallel(); testLoop(t, h, r) })
 	})
 	t.Run("long reply", func(t *testing.T) { testLongReply(t, h, r) })
+	t.Run("metrics", func(t *testing.T) { testMetrics(t, h, r) })
 
 	if err := stop(); err != nil {
 		t.Errorf("run: got %v; want nil", err)
@@ -416,6 +418,20 @@ type hook struct {
 	client *http.Client
 	ids    atomic.Int64         // update and message ids
 	api    *telegramtest.Server // makes the calls the bot answers webhook requests with
+
+	mu       sync.Mutex
+	accepted map[any]int // update id -> times the webhook took it
+}
+
+// took counts how many updates the webhook took, and how many of them
+// were copies of one it took before.
+func (h *hook) took() (distinct, copies int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, n := range h.accepted {
+		distinct, copies = distinct+1, copies+n-1
+	}
+	return distinct, copies
 }
 
 // post sends update with secret (none when empty) and returns the status.
@@ -453,6 +469,12 @@ func (h *hook) send(t *testing.T, update map[string]any) {
 	if got := h.post(t, hookSecret, update); got != http.StatusOK {
 		t.Fatalf("webhook: got %d; want 200", got)
 	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.accepted == nil {
+		h.accepted = map[any]int{}
+	}
+	h.accepted[update["update_id"]]++
 }
 
 // message is an update with a message from p in their private chat.

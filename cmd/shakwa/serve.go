@@ -33,6 +33,7 @@ import (
 	"github.com/shakwa/shakwa/handlers"
 	"github.com/shakwa/shakwa/locales"
 	"github.com/shakwa/shakwa/storage"
+	"github.com/shakwa/shakwa/telemetry"
 )
 
 // serve runs the bot until ctx is done, then stops intake, lets in-flight
@@ -54,7 +55,12 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 	// of its own: make those lines ours, JSON on stderr like the rest.
 	redis.SetLogger(redisLogger{log.With("component", "redis")})
 	model := handlers.TallyModel(cfg)
-	store, closeStore, err := openStore(ctx, e, log, storage.WithTallier(model))
+	var store *storage.Store
+	metrics := telemetry.New(func(ctx context.Context, now time.Time) ([]storage.LaneBacklog, error) {
+		return store.OutboxBacklog(ctx, now)
+	})
+	store, closeStore, err := openStore(ctx, e, log, storage.WithTallier(model),
+		storage.WithHook(metrics.RedisHook()), storage.WithTicketEvents(metrics.TicketEvent))
 	if err != nil {
 		return err
 	}
@@ -65,7 +71,7 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 	}
 	defer closeFiles()
 
-	opts := handlers.Options{StaffChannel: telegram.Name, Files: fs}
+	opts := handlers.Options{StaffChannel: telegram.Name, Files: fs, Breached: metrics.Breached}
 	if e.TelegramToken == "" {
 		opts.StaffChannel = web.Name // no Telegram: staff use the web panel (the demo's, or signed in)
 	}
@@ -74,6 +80,7 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 	deliver := func(ctx context.Context, m *bot.Message) error { return intake.Deliver(ctx, m) }
 	var degraded []named // channels that may find they cannot send
 	mux := routes(store, &degraded)
+	mux.Handle("GET /metrics", metrics.Handler(e.MetricsToken))
 	var channels []bot.Channel
 	runners := []func(context.Context) error{keepTallies(store, model, log)}
 	var onShutdown []func() // run as shutdown begins
@@ -116,9 +123,12 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 	logBacklog(ctx, store, log)
 	outbox.Files, outbox.FileMap, outbox.Window = fs, store, store
 	outbox.Undelivered = undelivered(deliver)
+	outbox.Observe = metrics
 	later.Outbox = outbox
 	intake = bot.NewIntake(store, h, outbox, time.Now, log)
+	intake.Observe = metrics
 	jobs := bot.NewJobs(store, outbox, time.Now, log)
+	jobs.Observe = metrics
 	jobs.Handle(handlers.JobAutoClose, h)
 	jobs.Handle(handlers.JobIdle, h)
 	jobs.Handle(handlers.JobSLA, h)
