@@ -98,10 +98,13 @@ func (c *Channel) allow(w http.ResponseWriter, r *http.Request, visitor string) 
 	return false
 }
 
-// clientIP is the address r came from: the last X-Forwarded-For entry
-// when a proxy is trusted, else the peer.
-func (c *Channel) clientIP(r *http.Request) string {
-	if c.trustProxy {
+// clientIP is the address r came from (see ClientIP).
+func (c *Channel) clientIP(r *http.Request) string { return ClientIP(r, c.trustProxy) }
+
+// ClientIP is the address r came from: the last X-Forwarded-For entry
+// when a proxy is trusted (it appends the address it saw), else the peer.
+func ClientIP(r *http.Request, trustProxy bool) string {
+	if trustProxy {
 		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
 			last := xff[len(xff)-1]
 			if i := strings.LastIndexByte(last, ','); i >= 0 {

@@ -81,6 +81,8 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 	var degraded []named // channels that may find they cannot send
 	mux := routes(store, &degraded)
 	mux.Handle("GET /metrics", metrics.Handler(e.MetricsToken))
+	// Forged webhook requests, not the platforms' own, are limited.
+	guarded := newGuard(e.WebProxy)
 	var channels []bot.Channel
 	runners := []func(context.Context) error{keepTallies(store, model, log)}
 	var onShutdown []func() // run as shutdown begins
@@ -90,7 +92,7 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 			return err
 		}
 		defer closeTG()
-		if err := webhookRoute(mux, tg, e.WebhookURL); err != nil {
+		if err := webhookRoute(mux, guarded.wrap(tg.WebhookHandler()), e.WebhookURL); err != nil {
 			return err
 		}
 		channels, runners = append(channels, tg), append(runners, tg.Run)
@@ -114,7 +116,7 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 		if err != nil {
 			return err
 		}
-		mux.Handle(e.WhatsApp.WebhookPath, wa.WebhookHandler())
+		mux.Handle(e.WhatsApp.WebhookPath, guarded.wrap(wa.WebhookHandler()))
 		channels, runners = append(channels, wa), append(runners, wa.Run)
 		degraded = append(degraded, named{whatsapp.Name, wa.Degraded})
 	}
@@ -406,7 +408,7 @@ func newWhatsApp(e env, cfg *config.Config, text *locales.Bundle, store *storage
 
 // webhookRoute serves the Telegram webhook at its URL's path, in webhook
 // mode.
-func webhookRoute(mux *http.ServeMux, tg *telegram.Channel, webhookURL string) error {
+func webhookRoute(mux *http.ServeMux, hook http.Handler, webhookURL string) error {
 	if webhookURL == "" {
 		return nil
 	}
@@ -414,7 +416,7 @@ func webhookRoute(mux *http.ServeMux, tg *telegram.Channel, webhookURL string) e
 	if err != nil || u.Path == "" {
 		return fmt.Errorf("TELEGRAM_WEBHOOK_URL %q: needs a path", webhookURL)
 	}
-	mux.Handle("POST "+u.Path, tg.WebhookHandler())
+	mux.Handle("POST "+u.Path, hook)
 	return nil
 }
 
