@@ -107,6 +107,9 @@ type Person struct {
 type Staff struct {
 	ID   string `json:"id"` // Telegram user id, as text
 	Name string `json:"name"`
+	// Via is the channel they act from, for the history (not kept as a
+	// ticket's holder).
+	Via string `json:"via,omitempty"`
 }
 
 // Ticket is one complaint and everything that happened to it.
@@ -154,9 +157,12 @@ type Ticket struct {
 // Event is one line of a ticket's history.
 type Event struct {
 	At   time.Time `json:"at"`
-	Kind string    `json:"kind"`         // created, claimed, released, reply, note, info, resolved, rated, reopened, transferred, closed, rejected, amended, withdrawn
+	Kind string    `json:"kind"`         // created, claimed, released, reply, note, info, resolved, rated, reopened, transferred, reassigned, closed, rejected, amended, withdrawn
 	By   string    `json:"by,omitempty"` // a staff id, a citizen's Person.ID, or SystemActor
-	Text string    `json:"text,omitempty"`
+	// Via is the channel the actor acted from ("telegram", "whatsapp",
+	// "web"); "" for the system, and in entries older than it.
+	Via  string `json:"via,omitempty"`
+	Text string `json:"text,omitempty"`
 }
 
 // Feedback is a star rating with an optional comment, or a thanks message,

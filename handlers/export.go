@@ -40,7 +40,7 @@ func (h *Handler) exportCommand(ctx context.Context, c *conv, args string) {
 		c.say("export.unavailable", nil)
 		return
 	}
-	tickets, err := h.exportTickets(ctx, c.lang, span, centres, seesPhones(c.person))
+	tickets, history, err := h.exportTickets(ctx, c.lang, span, centres, seesPhones(c.person))
 	if errors.Is(err, errTooMany) {
 		c.say("export.too_many", map[string]any{"Count": exportLimit})
 		return
@@ -57,7 +57,7 @@ func (h *Handler) exportCommand(ctx context.Context, c *conv, args string) {
 	figures := h.centresSheet(c.lang, cs, total(cs))
 	var docs []bot.Reply
 	var book bytes.Buffer
-	if err := export.WriteXLSX(&book, tickets, figures); err != nil {
+	if err := export.WriteXLSX(&book, tickets, figures, history); err != nil {
 		c.fail(ctx, fmt.Errorf("export: %w", err))
 		return
 	}
@@ -68,7 +68,8 @@ func (h *Handler) exportCommand(ctx context.Context, c *conv, args string) {
 		sheet export.Sheet
 		name  string
 		key   string
-	}{{tickets, "shakwa-tickets", "export.caption_tickets"}, {figures, "shakwa-centres", "export.caption_centres"}} {
+	}{{tickets, "shakwa-tickets", "export.caption_tickets"}, {figures, "shakwa-centres", "export.caption_centres"},
+		{history, "shakwa-history", "export.caption_history"}} {
 		var buf bytes.Buffer
 		if err := export.WriteCSV(&buf, s.sheet); err != nil {
 			c.fail(ctx, fmt.Errorf("export: %w", err))
@@ -90,9 +91,13 @@ func (h *Handler) exportCommand(ctx context.Context, c *conv, args string) {
 
 // exportTickets is the tickets filed in span at centres, one row each,
 // read a batch at a time.
-func (h *Handler) exportTickets(ctx context.Context, lang string, span stats.Span, centres []string, phones bool) (export.Sheet, error) {
+func (h *Handler) exportTickets(ctx context.Context, lang string, span stats.Span, centres []string, phones bool) (sheet, history export.Sheet, err error) {
 	t := func(key string) string { return h.text.Text(lang, key, nil) }
-	sheet := export.Sheet{Name: t("export.sheet_tickets"), RTL: lang == "ar", Location: h.cfg.Location}
+	sheet = export.Sheet{Name: t("export.sheet_tickets"), RTL: lang == "ar", Location: h.cfg.Location}
+	history = export.Sheet{Name: t("export.sheet_history"), RTL: lang == "ar", Location: h.cfg.Location}
+	for _, k := range []string{"number", "at", "entry", "via"} {
+		history.Header = append(history.Header, t("export.col."+k))
+	}
 	for _, k := range []string{"number", "centre", "category", "channel", "status", "created", "claimed", "first_reply",
 		"resolved", "closed", "claim_hours", "resolve_hours", "holder", "rating", "reopens", "phone", "text", "resolution"} {
 		sheet.Header = append(sheet.Header, t("export.col."+k))
@@ -113,10 +118,20 @@ func (h *Handler) exportTickets(ctx context.Context, lang string, span stats.Spa
 		}
 		return export.Hours(to.Sub(from))
 	}
-	err := h.store.EachTicketCreated(ctx, span.From, end, func(ts []*shakwa.Ticket) error {
-		for _, tk := range ts {
-			if !slices.Contains(centres, tk.Centre) {
-				continue
+	err = h.store.EachTicketCreated(ctx, span.From, end, func(ts []*shakwa.Ticket) error {
+		ts = slices.DeleteFunc(slices.Clone(ts), func(tk *shakwa.Ticket) bool { return !slices.Contains(centres, tk.Centre) })
+		ids := make([]string, len(ts))
+		for i, tk := range ts {
+			ids[i] = tk.ID
+		}
+		evs, err := h.store.EventsOf(ctx, ids)
+		if err != nil {
+			return err
+		}
+		for i, tk := range ts {
+			for _, e := range evs[i] {
+				history.Rows = append(history.Rows, []export.Cell{export.Text(tk.ID), when(e.At),
+					export.Text(h.historyWhat(lang, tk, e)), export.Text(h.viaName(lang, e.Via))})
 			}
 			if len(sheet.Rows) >= exportLimit {
 				return errTooMany
@@ -143,7 +158,7 @@ func (h *Handler) exportTickets(ctx context.Context, lang string, span stats.Spa
 		}
 		return nil
 	})
-	return sheet, err
+	return sheet, history, err
 }
 
 // channelKey is a ticket's channel as the locales name it: records from

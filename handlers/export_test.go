@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -50,10 +51,15 @@ func TestExport(t *testing.T) {
 		t.Errorf("/export someday: %v; want the usage", texts(rs))
 	}
 	span := w.h.cal.Named(stats.SpanThisMonth, w.now)
-	want := 0
+	want, entries := 0, 0
 	for _, tk := range ts {
 		if !tk.Created.Before(span.From) && tk.Created.Before(w.now) {
 			want++
+			evs, err := w.store.Events(ctx, tk.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			entries += len(evs)
 		}
 	}
 	for _, tc := range []struct {
@@ -61,16 +67,32 @@ func TestExport(t *testing.T) {
 		phone string
 	}{{manager, "+971•••••••67"}, {noura, "+971501234567"}} {
 		rs := w.text(tc.p, "/export month")
-		if len(rs) != 3 {
-			t.Fatalf("%s /export: %v; want a spreadsheet and two CSV files", tc.p.name, texts(rs))
+		if len(rs) != 4 {
+			t.Fatalf("%s /export: %v; want a spreadsheet and three CSV files", tc.p.name, texts(rs))
 		}
 		book, err := excelize.OpenReader(strings.NewReader(string(readDoc(t, fs, rs[0].Attachments[0]))))
 		if err != nil {
 			t.Fatal(err)
 		}
 		sheets := book.GetSheetList()
-		if len(sheets) != 2 || sheets[0] != "الطلبات" {
+		if len(sheets) != 3 || sheets[0] != "الطلبات" || sheets[2] != "السجل" {
 			t.Fatalf("sheets %v", sheets)
+		}
+		// The history: every entry of every request exported, one row each.
+		hist, err := book.GetRows(sheets[2])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hist) != 1+entries {
+			t.Errorf("%s: %d history rows; want %d, the exported requests' entries", tc.p.name, len(hist)-1, entries)
+		}
+		if !slices.ContainsFunc(hist, func(r []string) bool {
+			return len(r) == 4 && r[0] == tk.ID && r[2] == "قدّم المتعامل الطلب" && r[3] == "واتساب"
+		}) {
+			t.Errorf("%s: no history row of %s's filing on WhatsApp", tc.p.name, tk.ID)
+		}
+		if hcsv := string(readDoc(t, fs, rs[3].Attachments[0])); strings.Count(hcsv, "\r\n") != 1+entries {
+			t.Errorf("history CSV: %d lines; want %d", strings.Count(hcsv, "\r\n"), 1+entries)
 		}
 		rows, err := book.GetRows(sheets[0])
 		if err != nil {

@@ -50,6 +50,11 @@ func TestWholeLoopArabic(t *testing.T) {
 	w.text(citizen, "krm-٠٠٠٠٠١")
 	w.wait(time.Hour)
 	w.text(manager, "/stats اليوم")
+	// The history: to her, to the manager (the number typed in Arabic
+	// digits), not to staff of another centre.
+	w.text(fatima, "/history "+id)
+	w.text(manager, "/history krm ١")
+	w.text(maryam, "/history "+id)
 
 	got := w.ticket(id)
 	if got.Status != shakwa.StatusClosed || got.Rating != 5 || got.Claimed.IsZero() || got.FirstReply.IsZero() ||

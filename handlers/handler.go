@@ -50,6 +50,7 @@ type TicketStore interface {
 	CreateTicket(ctx context.Context, t *shakwa.Ticket, from shakwa.Address, once string) error
 	Ticket(ctx context.Context, id string) (*shakwa.Ticket, error)
 	Events(ctx context.Context, id string) ([]shakwa.Event, error)
+	EventsOf(ctx context.Context, ids []string) ([][]shakwa.Event, error)
 	Claim(ctx context.Context, id string, by shakwa.Staff, centres []string, now time.Time) (*shakwa.Ticket, error)
 	Release(ctx context.Context, id string, by shakwa.Staff, now time.Time) (*shakwa.Ticket, error)
 	Reply(ctx context.Context, id string, by shakwa.Staff, text string, now time.Time) (*shakwa.Ticket, error)
@@ -434,7 +435,7 @@ func errorKey(err error) string {
 
 // staff is the speaker as a ticket records them.
 func (c *conv) staff() shakwa.Staff {
-	return shakwa.Staff{ID: c.m.From.ID, Name: c.person.Name}
+	return shakwa.Staff{ID: c.m.From.ID, Name: c.person.Name, Via: c.m.Channel}
 }
 
 // isStaffOf reports whether the speaker may act on tickets of centre.

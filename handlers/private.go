@@ -112,6 +112,8 @@ func (h *Handler) command(ctx context.Context, c *conv, text string) {
 		h.reportCommand(ctx, c, args)
 	case "/export":
 		h.exportCommand(ctx, c, args)
+	case "/history":
+		h.historyCommand(ctx, c, args)
 	default:
 		h.help(c)
 	}

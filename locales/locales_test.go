@@ -23,6 +23,7 @@ var sample = map[string]any{
 	"ToYear": 2026, "M": 59, "H": 1, "D": 2, "Icon": "📊", "Span": "هذا الشهر", "Dates": "1–17 ديسمبر 2026", "Centres": "3 مراكز",
 	"Old": "", "Avg": "4.35", "P": "61%", "Why": "سبب", "What": "الرضا", "Median": "ساعة", "Target": "يومان",
 	"Claim": "90%", "At": "2026-12-17 10:30", "Due": "⏱ موعد الاستلام: 2026-12-17 10:30", "By": "نورة", "Passed": true, "Of": "KRM-000001", "Place": 1, "Stars": "5.5", "Min": 10, "List": "مركز الكرامة", "Claimed": 3, "ReplyMedian": "دقيقة", "Breakdown": "", "ReplyHint": "اكتب هنا",
+	"Who": "فاطمة", "Lines": "2026-12-17 10:30 · استلمه فاطمة", "When": "2026-12-17 10:30", "Via": "تيليجرام",
 }
 
 func TestSameKeys(t *testing.T) {

@@ -25,7 +25,7 @@ func (s *Store) Claim(ctx context.Context, id string, by shakwa.Staff, centres [
 		name:  "claim",
 		from:  []shakwa.Status{shakwa.StatusNew},
 		in:    centres,
-		event: shakwa.Event{Kind: "claimed", By: by.ID},
+		event: shakwa.Event{Kind: "claimed", By: by.ID, Via: by.Via},
 		ops: []op{
 			set(fStatus, string(shakwa.StatusClaimed)), set(fHolderID, by.ID),
 			set(fHolderName, by.Name), keep(fClaimed, now),
@@ -39,7 +39,7 @@ func (s *Store) Claim(ctx context.Context, id string, by shakwa.Staff, centres [
 func (s *Store) Release(ctx context.Context, id string, by shakwa.Staff, now time.Time) (*shakwa.Ticket, error) {
 	return s.apply(ctx, id, now, transition{
 		name: "release", from: working, holder: by.ID,
-		event: shakwa.Event{Kind: "released", By: by.ID},
+		event: shakwa.Event{Kind: "released", By: by.ID, Via: by.Via},
 		ops:   []op{set(fStatus, string(shakwa.StatusNew)), del(fHolderID), del(fHolderName)},
 	})
 }
@@ -50,7 +50,7 @@ func (s *Store) Release(ctx context.Context, id string, by shakwa.Staff, now tim
 func (s *Store) Reply(ctx context.Context, id string, by shakwa.Staff, text string, now time.Time) (*shakwa.Ticket, error) {
 	return s.apply(ctx, id, now, transition{
 		name: "reply", from: working, holder: by.ID,
-		event: shakwa.Event{Kind: "reply", By: by.ID, Text: text},
+		event: shakwa.Event{Kind: "reply", By: by.ID, Via: by.Via, Text: text},
 		ops:   []op{set(fStatus, string(shakwa.StatusInProgress)), keep(fFirstReply, now)},
 	})
 }
@@ -59,7 +59,7 @@ func (s *Store) Reply(ctx context.Context, id string, by shakwa.Staff, text stri
 func (s *Store) Note(ctx context.Context, id string, by shakwa.Staff, text string, now time.Time) (*shakwa.Ticket, error) {
 	return s.apply(ctx, id, now, transition{
 		name:  "note",
-		event: shakwa.Event{Kind: "note", By: by.ID, Text: text},
+		event: shakwa.Event{Kind: "note", By: by.ID, Via: by.Via, Text: text},
 	})
 }
 
@@ -72,7 +72,7 @@ func (s *Store) Info(ctx context.Context, id string, citizen shakwa.Address, tex
 		name:    "info",
 		from:    []shakwa.Status{shakwa.StatusNew, shakwa.StatusClaimed, shakwa.StatusInProgress},
 		citizen: s.PersonID(citizen),
-		event:   shakwa.Event{Kind: "info", By: s.PersonID(citizen), Text: text},
+		event:   shakwa.Event{Kind: "info", By: s.PersonID(citizen), Via: citizen.Channel, Text: text},
 	}
 	if err := tr.addFiles(files); err != nil {
 		return nil, fmt.Errorf("info %s: %w", id, err)
@@ -99,7 +99,7 @@ func (tr *transition) addFiles(files []shakwa.Attachment) error {
 func (s *Store) Resolve(ctx context.Context, id string, by shakwa.Staff, resolution string, now time.Time) (*shakwa.Ticket, error) {
 	return s.apply(ctx, id, now, transition{
 		name: "resolve", from: working, holder: by.ID,
-		event: shakwa.Event{Kind: "resolved", By: by.ID, Text: resolution},
+		event: shakwa.Event{Kind: "resolved", By: by.ID, Via: by.Via, Text: resolution},
 		ops: []op{
 			set(fStatus, string(shakwa.StatusResolved)), set(fResolution, resolution),
 			set(fResolved, fmtTime(now)),
@@ -120,7 +120,7 @@ func (s *Store) Transfer(ctx context.Context, id string, by shakwa.Staff, to str
 		name:   "transfer",
 		from:   []shakwa.Status{shakwa.StatusNew, shakwa.StatusClaimed, shakwa.StatusInProgress},
 		holder: by.ID, notIn: to,
-		event: shakwa.Event{Kind: "transferred", By: by.ID, Text: to},
+		event: shakwa.Event{Kind: "transferred", By: by.ID, Via: by.Via, Text: to},
 		ops: []op{
 			set(fStatus, string(shakwa.StatusNew)), set(fCentre, to),
 			del(fHolderID), del(fHolderName), set(fTransferred, fmtTime(now)),
@@ -141,7 +141,7 @@ func (s *Store) Rate(ctx context.Context, id string, citizen shakwa.Address, sta
 		name:    "rate",
 		from:    []shakwa.Status{shakwa.StatusResolved},
 		citizen: s.PersonID(citizen),
-		event:   shakwa.Event{Kind: "rated", By: s.PersonID(citizen), Text: n},
+		event:   shakwa.Event{Kind: "rated", By: s.PersonID(citizen), Via: citizen.Channel, Text: n},
 		ops: []op{
 			set(fStatus, string(shakwa.StatusClosed)), set(fRating, n),
 			set(fRated, fmtTime(now)), set(fClosed, fmtTime(now)),
@@ -176,7 +176,7 @@ func (s *Store) Reassign(ctx context.Context, id string, by, to shakwa.Staff, ce
 		from:    []shakwa.Status{shakwa.StatusNew, shakwa.StatusClaimed, shakwa.StatusInProgress},
 		in:      centres,
 		notHeld: to.ID,
-		event:   shakwa.Event{Kind: "reassigned", By: by.ID, Text: to.ID},
+		event:   shakwa.Event{Kind: "reassigned", By: by.ID, Via: by.Via, Text: to.ID},
 		ops: []op{
 			{"claimnew", fStatus, ""}, set(fHolderID, to.ID), set(fHolderName, to.Name), keep(fClaimed, now),
 		},
@@ -197,7 +197,7 @@ func (s *Store) Reject(ctx context.Context, id string, by shakwa.Staff, reason, 
 	}
 	tr := transition{
 		name: "reject", from: working, holder: by.ID,
-		event: shakwa.Event{Kind: "rejected", By: by.ID, Text: strings.TrimSpace(reason + " " + text)},
+		event: shakwa.Event{Kind: "rejected", By: by.ID, Via: by.Via, Text: strings.TrimSpace(reason + " " + text)},
 		ops: []op{
 			set(fStatus, string(shakwa.StatusRejected)), set(fReason, reason), set(fRejected, fmtTime(now)),
 			set(fClosed, fmtTime(now)), del(fResolution),
@@ -227,7 +227,7 @@ func (s *Store) Amend(ctx context.Context, id string, citizen shakwa.Address, te
 		name:    "amend",
 		from:    []shakwa.Status{shakwa.StatusRejected},
 		citizen: s.PersonID(citizen),
-		event:   shakwa.Event{Kind: "amended", By: s.PersonID(citizen), Text: text},
+		event:   shakwa.Event{Kind: "amended", By: s.PersonID(citizen), Via: citizen.Channel, Text: text},
 		ops: []op{
 			absent(fAmended), {"reopen", fStatus, ""}, set(fAmended, fmtTime(now)),
 			del(fReason), del(fResolution), del(fClosed), del(fDuplicateOf),
@@ -247,7 +247,7 @@ func (s *Store) Withdraw(ctx context.Context, id string, citizen shakwa.Address,
 		name:    "withdraw",
 		from:    []shakwa.Status{shakwa.StatusNew, shakwa.StatusClaimed, shakwa.StatusInProgress},
 		citizen: s.PersonID(citizen),
-		event:   shakwa.Event{Kind: "withdrawn", By: s.PersonID(citizen)},
+		event:   shakwa.Event{Kind: "withdrawn", By: s.PersonID(citizen), Via: citizen.Channel},
 		ops:     []op{set(fStatus, string(shakwa.StatusWithdrawn)), set(fClosed, fmtTime(now))},
 	})
 }
@@ -264,7 +264,7 @@ func (s *Store) Reopen(ctx context.Context, id string, citizen shakwa.Address, n
 		name:    "reopen",
 		from:    []shakwa.Status{shakwa.StatusResolved, shakwa.StatusClosed},
 		citizen: s.PersonID(citizen),
-		event:   shakwa.Event{Kind: "reopened", By: s.PersonID(citizen)},
+		event:   shakwa.Event{Kind: "reopened", By: s.PersonID(citizen), Via: citizen.Channel},
 		ops: []op{
 			{"reopen", fStatus, ""}, set(fReopened, fmtTime(now)), {"incr", fReopens, ""},
 			del(fClosed), del(fResolution),

@@ -3,6 +3,7 @@ package storage_test
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -471,5 +472,41 @@ func testRejectClaimRace(t *testing.T, open opener) {
 		case claimed != nil && (!errors.Is(claimed, shakwa.ErrConflict) || tk.Holder.ID != ""):
 			t.Errorf("round %d: claim %v after the rejection, holder %v", r, claimed, tk.Holder)
 		}
+	}
+}
+
+// testHistory: every change leaves its entry, with who and from which
+// channel; EventsOf reads several tickets' histories, in order, and nil
+// for one that has none.
+func testHistory(t *testing.T, open opener) {
+	s, c := open(t).s, ctx(t)
+	a := newTicket(t, s, "KRM", citizen, at(0)).ID
+	b := newTicket(t, s, "BRS", citizen, at(1)).ID
+	web := fatima
+	web.Via = "web"
+	if _, err := s.Claim(c, a, web, nil, at(2)); err != nil {
+		t.Fatalf("Claim: %v", err)
+	}
+	if _, err := s.Info(c, a, citizen, "more", nil, at(3)); err != nil {
+		t.Fatalf("Info: %v", err)
+	}
+	got, err := s.EventsOf(c, []string{a, "KRM-999999", b})
+	if err != nil {
+		t.Fatalf("EventsOf: %v", err)
+	}
+	if len(got) != 3 || got[1] != nil || len(got[2]) != 1 {
+		t.Fatalf("EventsOf: %d histories (%v); want 3, the missing ticket's nil", len(got), got)
+	}
+	var line []string
+	for _, e := range got[0] {
+		line = append(line, e.Kind+"/"+e.Via+"/"+fmt.Sprint(e.By == fatima.ID))
+	}
+	want := []string{"created/" + citizen.Channel + "/false", "claimed/web/true", "info/" + citizen.Channel + "/false"}
+	if !slices.Equal(line, want) {
+		t.Errorf("history of %s: %v; want %v", a, line, want)
+	}
+	single, err := s.Events(c, a)
+	if err != nil || !reflect.DeepEqual(single, got[0]) {
+		t.Errorf("Events(%s) = %v, %v; want what EventsOf read", a, single, err)
 	}
 }

@@ -168,7 +168,7 @@ func (s *Store) live(l *Life) (*seededTicket, error) {
 	for i := 0; i < len(list); i += 2 {
 		st.fields[list[i].(string)] = list[i+1].(string)
 	}
-	ev, err := eventJSON("created", nt.Citizen, nt.Centre, nt.Created)
+	ev, err := eventJSON("created", nt.Citizen, nt.Channel, nt.Centre, nt.Created)
 	if err != nil {
 		return nil, fmt.Errorf("create ticket: %w", err)
 	}

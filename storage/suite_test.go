@@ -137,6 +137,7 @@ func runSuite(t *testing.T, open opener) {
 		{"ReopenWithoutHolder", testReopenWithoutHolder},
 		{"CitizenIsolation", testCitizenIsolation},
 		{"EventLogCap", testEventLogCap},
+		{"History", testHistory},
 		{"ClaimRace", testClaimRace},
 		{"ClaimCentres", testClaimCentres},
 		{"RejectRace", testRejectRace},

@@ -81,7 +81,7 @@ func (s *Store) CreateTicket(ctx context.Context, t *shakwa.Ticket, from shakwa.
 	if err != nil {
 		return fmt.Errorf("create ticket %s: %w", nt.ID, err)
 	}
-	ev, err := eventJSON("created", nt.Citizen, t.Centre, t.Created)
+	ev, err := eventJSON("created", nt.Citizen, from.Channel, t.Centre, t.Created)
 	if err != nil {
 		return fmt.Errorf("create ticket %s: %w", nt.ID, err)
 	}
@@ -173,6 +173,34 @@ func (s *Store) Events(ctx context.Context, id string) ([]shakwa.Event, error) {
 		evs = append(evs, e)
 	}
 	return evs, nil
+}
+
+// EventsOf returns the histories of the tickets ids, in order, in one
+// round trip; a ticket that has none (or does not exist) has nil.
+func (s *Store) EventsOf(ctx context.Context, ids []string) ([][]shakwa.Event, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	cmds := make([]*redis.StringSliceCmd, len(ids))
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			cmds[i] = p.LRange(ctx, s.logKey(id), 0, -1)
+		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("events of %d tickets: %w", len(ids), err)
+	}
+	out := make([][]shakwa.Event, len(ids))
+	for i, c := range cmds {
+		for _, it := range c.Val() {
+			var e shakwa.Event
+			if err := json.Unmarshal([]byte(it), &e); err != nil {
+				return nil, fmt.Errorf("events of %s: %w", ids[i], err)
+			}
+			out[i] = append(out[i], e)
+		}
+	}
+	return out, nil
 }
 
 // loadTickets reads the tickets ids in one pipeline. Missing tickets are

@@ -198,8 +198,8 @@ func parseTransition(res []any) (before, after *shakwa.Ticket, err error) {
 }
 
 // eventJSON encodes one event.
-func eventJSON(kind, by, text string, at time.Time) (string, error) {
-	b, err := json.Marshal(shakwa.Event{At: at, Kind: kind, By: by, Text: text})
+func eventJSON(kind, by, via, text string, at time.Time) (string, error) {
+	b, err := json.Marshal(shakwa.Event{At: at, Kind: kind, By: by, Via: via, Text: text})
 	if err != nil {
 		return "", fmt.Errorf("encode event: %w", err)
 	}
