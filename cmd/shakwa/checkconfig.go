@@ -1,0 +1,50 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/config"
+)
+
+// checkConfig validates a configuration file without starting anything,
+// for deployment pipelines: shakwa check-config FILE (or -config FILE, or
+// SHAKWA_CONFIG). It says what the file holds when it is good, and what is
+// wrong when it is not (the command fails then).
+func checkConfig(args []string, getenv func(string) string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("shakwa check-config", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	file := fs.String("config", getenv("SHAKWA_CONFIG"), "the configuration `file` to check (or as the argument)")
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if fs.NArg() > 1 {
+		return errors.New("usage: shakwa check-config FILE")
+	}
+	if fs.NArg() == 1 {
+		*file = fs.Arg(0)
+	}
+	if *file == "" {
+		return errors.New("usage: shakwa check-config FILE (or SHAKWA_CONFIG)")
+	}
+	cfg, err := config.Load(*file)
+	if err != nil {
+		return err
+	}
+	if _, err := webBrand(cfg.Web); err != nil {
+		return fmt.Errorf("%s: %w", *file, err)
+	}
+	roles := map[shakwa.Role]int{}
+	for _, p := range cfg.People {
+		roles[p.Role]++
+	}
+	fmt.Fprintf(stdout, "%s: ok: %d centres, %d categories, %d people (%d staff, %d supervisors, %d managers), time zone %s\n",
+		*file, len(cfg.Centres), len(cfg.Categories), len(cfg.People),
+		roles[shakwa.RoleStaff], roles[shakwa.RoleSupervisor], roles[shakwa.RoleManager], cfg.Timezone)
+	return nil
+}
