@@ -38,8 +38,13 @@ func TestWholeLoopArabic(t *testing.T) {
 		t.Fatalf("holder %q; want %q", got.Holder.ID, fatima.id)
 	}
 
+	// Her view masks the phone; she asks for it, once, and the history
+	// says so. Khalid, who does not hold it, may not.
+	w.press(fatima, "phone:"+id)
+	w.press(khalid, "phone:"+id)
+
 	w.wait(5 * time.Minute)
-	w.do(fatima, bot.Message{ReplyTo: w.lastIDs["telegram:"+fatima.id],
+	w.do(fatima, bot.Message{ReplyTo: w.pressable["telegram:"+fatima.id]["close:"+id],
 		Text: "نعتذر عن التأخير. تم إصلاح نظام الأرقام، هل ما زلت في المركز؟"})
 	w.text(citizen, "نعم ما زلت هنا، رقمي ٤٥")
 	w.wait(20 * time.Minute)

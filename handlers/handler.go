@@ -53,6 +53,7 @@ type TicketStore interface {
 	EventsOf(ctx context.Context, ids []string) ([][]shakwa.Event, error)
 	Claim(ctx context.Context, id string, by shakwa.Staff, centres []string, now time.Time) (*shakwa.Ticket, error)
 	Release(ctx context.Context, id string, by shakwa.Staff, now time.Time) (*shakwa.Ticket, error)
+	RevealPhone(ctx context.Context, id string, by shakwa.Staff, now time.Time) (*shakwa.Ticket, error)
 	Reply(ctx context.Context, id string, by shakwa.Staff, text string, now time.Time) (*shakwa.Ticket, error)
 	Note(ctx context.Context, id string, by shakwa.Staff, text string, now time.Time) (*shakwa.Ticket, error)
 	Info(ctx context.Context, id string, citizen shakwa.Address, text string, files []shakwa.Attachment, now time.Time) (*shakwa.Ticket, error)

@@ -167,7 +167,9 @@ func (n *Notifier) Ticket(ctx context.Context, w Replier, to shakwa.Address, t *
 		return err
 	}
 	data := n.ticketData(lang, t)
-	data["Phone"] = t.Phone
+	// Masked: the holder is shown the whole number on asking, and each
+	// showing is in the history (see revealPhone).
+	data["Phone"] = maskPhone(t.Phone)
 	if t.Phone == "" {
 		data["Phone"] = n.text.Text(lang, "summary.no_phone", nil)
 	}
@@ -188,6 +190,9 @@ func (n *Notifier) Ticket(ctx context.Context, w Replier, to shakwa.Address, t *
 			{{Key: "button.close", Data: "close:" + t.ID}},
 			{{Key: "button.release", Data: "release:" + t.ID}, {Key: "button.transfer", Data: "transfer:" + t.ID}},
 			{{Key: "button.reject", Data: "reject:" + t.ID}},
+		}
+		if t.Phone != "" {
+			rows = append(rows, []flows.Choice{{Key: "button.reveal_phone", Data: "phone:" + t.ID}})
 		}
 	}
 	w.Reply(bot.Reply{Channel: to.Channel, Chat: to.Chat, Ref: refTicket + t.ID, Text: text, Lang: lang,

@@ -49,6 +49,8 @@ func (h *Handler) staffButton(ctx context.Context, c *conv, verb, id string) boo
 		h.withHeld(ctx, c, id, func(t *shakwa.Ticket) { h.startFlow(ctx, c, flows.Transfer, t.ID) })
 	case "release":
 		h.withHeld(ctx, c, id, func(t *shakwa.Ticket) { h.release(ctx, c, t.ID) })
+	case "phone":
+		h.withHeld(ctx, c, id, func(t *shakwa.Ticket) { h.revealPhone(ctx, c, t) })
 	case "reassign":
 		h.reassign(ctx, c, id)
 	case "show":
@@ -474,4 +476,26 @@ func (h *Handler) undeliveredCommand(ctx context.Context, c *conv) {
 		lines = append(lines, c.t("undelivered.line", data))
 	}
 	c.Reply(c.reply(strings.Join(lines, "\n"), nil))
+}
+
+// revealPhone shows the holder of t its citizen's whole phone number,
+// which their view of the ticket masks, and records in the history that
+// they were shown it.
+func (h *Handler) revealPhone(ctx context.Context, c *conv, t *shakwa.Ticket) {
+	if t.Phone == "" {
+		c.say("phone.none", h.ticketData(c.lang, t))
+		return
+	}
+	t, err := h.store.RevealPhone(ctx, t.ID, c.staff(), h.now())
+	if errors.Is(err, shakwa.ErrConflict) && t != nil {
+		c.say("staff.conflict", h.ticketData(c.lang, t))
+		return
+	}
+	if err != nil {
+		c.fail(ctx, err)
+		return
+	}
+	data := h.ticketData(c.lang, t)
+	data["Phone"] = t.Phone
+	c.say("phone.revealed", data)
 }

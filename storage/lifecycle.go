@@ -55,6 +55,17 @@ func (s *Store) Reply(ctx context.Context, id string, by shakwa.Staff, text stri
 	})
 }
 
+// RevealPhone records, in the history, that by, who holds ticket id
+// (claimed or in progress), was shown its citizen's phone number, and
+// returns the ticket. Other states and other holders are refused as Claim
+// describes; nothing else of the ticket changes.
+func (s *Store) RevealPhone(ctx context.Context, id string, by shakwa.Staff, now time.Time) (*shakwa.Ticket, error) {
+	return s.apply(ctx, id, now, transition{
+		name: "reveal", from: working, holder: by.ID,
+		event: shakwa.Event{Kind: "revealed", By: by.ID, Via: by.Via},
+	})
+}
+
 // Note adds an internal staff note to a ticket in any state.
 func (s *Store) Note(ctx context.Context, id string, by shakwa.Staff, text string, now time.Time) (*shakwa.Ticket, error) {
 	return s.apply(ctx, id, now, transition{

@@ -490,6 +490,13 @@ func testHistory(t *testing.T, open opener) {
 	if _, err := s.Info(c, a, citizen, "more", nil, at(3)); err != nil {
 		t.Fatalf("Info: %v", err)
 	}
+	// Only the holder is shown the phone, and each showing is an entry.
+	if _, err := s.RevealPhone(c, a, omar, at(4)); !errors.Is(err, shakwa.ErrConflict) {
+		t.Errorf("RevealPhone by another: %v; want a conflict", err)
+	}
+	if _, err := s.RevealPhone(c, a, web, at(4)); err != nil {
+		t.Fatalf("RevealPhone: %v", err)
+	}
 	got, err := s.EventsOf(c, []string{a, "KRM-999999", b})
 	if err != nil {
 		t.Fatalf("EventsOf: %v", err)
@@ -501,7 +508,8 @@ func testHistory(t *testing.T, open opener) {
 	for _, e := range got[0] {
 		line = append(line, e.Kind+"/"+e.Via+"/"+fmt.Sprint(e.By == fatima.ID))
 	}
-	want := []string{"created/" + citizen.Channel + "/false", "claimed/web/true", "info/" + citizen.Channel + "/false"}
+	want := []string{"created/" + citizen.Channel + "/false", "claimed/web/true", "info/" + citizen.Channel + "/false",
+		"revealed/web/true"}
 	if !slices.Equal(line, want) {
 		t.Errorf("history of %s: %v; want %v", a, line, want)
 	}
