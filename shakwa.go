@@ -152,7 +152,16 @@ type Ticket struct {
 	Rejected    time.Time `json:"rejected"` // latest rejection
 	Amended     time.Time `json:"amended"`  // when the citizen added what a rejection asked for
 	Updated     time.Time `json:"updated"`
+	// Erased is when the citizen's personal data was erased from it (the
+	// retention period passed, or they asked): its words, phone and files,
+	// and what links it to them. Its times, centre, category and rating
+	// stay, for the figures.
+	Erased time.Time `json:"erased"`
 }
+
+// ErasedCitizen is a ticket's Citizen, and its history's By, once the
+// citizen's personal data is erased.
+const ErasedCitizen = "-"
 
 // Event is one line of a ticket's history.
 type Event struct {

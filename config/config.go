@@ -90,6 +90,8 @@ type Config struct {
 	Escalation Escalation `yaml:"escalation"`
 	// Limits bound what one citizen files.
 	Limits Limits `yaml:"limits"`
+	// Retention is how long citizens' personal data is kept.
+	Retention Retention `yaml:"retention"`
 	// Web is how the web chat presents itself, and where it may be
 	// embedded.
 	Web Web `yaml:"web"`
@@ -117,6 +119,14 @@ type Web struct {
 
 // Limits bound what one citizen files, so that a flood from one person
 // neither buries a centre nor slows anyone else.
+type Retention struct {
+	// Days is how long after a ticket closes its personal data (the
+	// citizen's words, phone and files, what links it to them) is kept;
+	// then it is erased, and its times, centre, category and rating stay
+	// for the figures. Default 365.
+	Days int `yaml:"days"`
+}
+
 type Limits struct {
 	// OpenTickets is how many open tickets a citizen may have at once.
 	// Default 5.
@@ -414,6 +424,9 @@ func Load(path string) (*Config, error) {
 	return c, nil
 }
 
+// DefaultRetentionDays is retention.days when it is not set.
+const DefaultRetentionDays = 365
+
 // Parse decodes one YAML document strictly (an unknown field is an error),
 // fills in defaults, validates the result and builds the lookup indexes.
 // A validation failure lists every problem found; each is a *FieldError
@@ -425,6 +438,7 @@ func Parse(data []byte) (*Config, error) {
 	c.Escalation.RemindAt = DefaultRemindAt
 	c.Limits = Limits{OpenTickets: 5, TicketsPerDay: 10, MessagesPerMinute: 20, DuplicateWithin: Duration(72 * time.Hour),
 		BulkPerSecond: 30}
+	c.Retention.Days = DefaultRetentionDays
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {

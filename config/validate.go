@@ -50,6 +50,9 @@ func (c *Config) Validate() error {
 	if c.Limits.TicketsPerDay < 1 {
 		ps.add("limits.tickets_per_day", "%d: want at least 1", c.Limits.TicketsPerDay)
 	}
+	if c.Retention.Days < 1 {
+		ps.add("retention.days", "%d: want at least 1", c.Retention.Days)
+	}
 	if c.Limits.BulkPerSecond <= 0 {
 		ps.add("limits.bulk_per_second", "%v: want more than 0", c.Limits.BulkPerSecond)
 	}

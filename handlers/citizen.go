@@ -63,6 +63,8 @@ func (h *Handler) button(ctx context.Context, c *conv) bool {
 		h.askWithdraw(ctx, c, arg)
 	case "withdrawn":
 		h.withdraw(ctx, c, arg)
+	case "forget":
+		h.forget(ctx, c)
 	default:
 		return h.staffButton(ctx, c, verb, arg)
 	}

@@ -74,6 +74,13 @@ type TicketStore interface {
 	CitizenTickets(ctx context.Context, who shakwa.Address, limit int) ([]*shakwa.Ticket, error)
 }
 
+// PrivacyStore erases personal data (see storage's EraseTicket).
+type PrivacyStore interface {
+	EraseTicket(ctx context.Context, id, by string, now time.Time) (*shakwa.Ticket, bool, error)
+	EraseClosedBefore(ctx context.Context, cutoff, now time.Time, limit int, dryRun bool) (int, bool, error)
+	ForgetPerson(ctx context.Context, a shakwa.Address) error
+}
+
 // RefStore maps sent messages back to what they were about.
 type RefStore interface {
 	RefOf(ctx context.Context, chat, messageID string) (string, error)
@@ -95,6 +102,7 @@ type Store interface {
 	ReportStore
 	RefStore
 	Scheduler
+	PrivacyStore
 }
 
 // Preloader is a store's optional way to read what handling a Message

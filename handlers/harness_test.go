@@ -59,8 +59,8 @@ type world struct {
 	// pressable is, by chat and button data, the last message that
 	// carries the button: a press names it, as Telegram's does.
 	pressable map[string]map[string]string
-	script  strings.Builder   // the transcript
-	logs    *logBuffer        // what the handler logged
+	script    strings.Builder // the transcript
+	logs      *logBuffer      // what the handler logged
 	// mayFail lets a handling Fail (storage down, on purpose); otherwise
 	// a Fail is a test failure.
 	mayFail bool

@@ -89,6 +89,9 @@ func (h words) historyWhat(lang string, t *shakwa.Ticket, e shakwa.Event) string
 		code, words, _ := strings.Cut(e.Text, " ")
 		data["Reason"], data["Text"] = h.reasonName(code, lang), excerpt(strings.TrimSpace(words), 200)
 	}
+	if e.Kind == "erased" && e.By == shakwa.SystemActor {
+		return h.text.Text(lang, "history.erased_retention", nil)
+	}
 	if h.text.Has("history." + e.Kind) {
 		return h.text.Text(lang, "history."+e.Kind, data)
 	}

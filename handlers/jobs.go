@@ -43,6 +43,8 @@ func (h *Handler) RunJob(ctx context.Context, w bot.Responder, j *shakwa.Job) {
 		err = h.sendOverdue(ctx, w, j.Key)
 	case JobReportDaily, JobReportWeekly, JobReportMonthly:
 		err = h.sendReport(ctx, w, j)
+	case JobRetention:
+		err = h.retain(ctx)
 	default:
 		err = fmt.Errorf("no job kind %q", j.Kind)
 	}

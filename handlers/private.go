@@ -40,6 +40,10 @@ func (h *Handler) private(ctx context.Context, c *conv) {
 	if h.replay(ctx, c) {
 		return
 	}
+	if c.m.Button == "" && h.text.Is("words.forget", text) {
+		h.askForget(ctx, c) // whatever they were doing: asked, not filed
+		return
+	}
 	if c.m.Button != "" && h.button(ctx, c) {
 		return
 	}
@@ -114,6 +118,8 @@ func (h *Handler) command(ctx context.Context, c *conv, text string) {
 		h.exportCommand(ctx, c, args)
 	case "/history":
 		h.historyCommand(ctx, c, args)
+	case "/forget":
+		h.askForget(ctx, c)
 	default:
 		h.help(c)
 	}

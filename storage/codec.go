@@ -43,6 +43,7 @@ const (
 	fAmended     = "amended"
 	fUpdated     = "updated"
 	fRev         = "rev"
+	fErased      = "erased"
 )
 
 // fmtTime formats t for storage; the zero time is "".
@@ -117,7 +118,7 @@ func ticketTimes(t *shakwa.Ticket) []timeField {
 		{fRated, &t.Rated}, {fReopened, &t.Reopened},
 		{fTransferred, &t.Transferred}, {fClosed, &t.Closed},
 		{fRejected, &t.Rejected}, {fAmended, &t.Amended},
-		{fUpdated, &t.Updated},
+		{fUpdated, &t.Updated}, {fErased, &t.Erased},
 	}
 }
 

@@ -19,7 +19,7 @@ type entry struct {
 func (s *Store) entries(t *shakwa.Ticket) []entry {
 	c := score(t.Created)
 	es := []entry{{s.plain("created"), c}}
-	if t.Citizen != "" {
+	if t.Citizen != "" && t.Citizen != shakwa.ErasedCitizen {
 		es = append(es, entry{s.key("citizen", t.Citizen), c})
 	}
 	switch t.Status {

@@ -518,3 +518,59 @@ func testHistory(t *testing.T, open opener) {
 		t.Errorf("Events(%s) = %v, %v; want what EventsOf read", a, single, err)
 	}
 }
+
+// testErase: erasing a ticket takes its citizen's words, phone, files and
+// the link to them, from the ticket and its history, once; its times,
+// centre, status and rating stay, and the citizen's list no longer has it.
+func testErase(t *testing.T, open opener) {
+	s, c := open(t).s, ctx(t)
+	tk := &shakwa.Ticket{Centre: "KRM", Category: "waiting", Text: "انتظرت طويلاً", Phone: "+971501234567",
+		Attachments: []shakwa.Attachment{{Kind: "photo", ID: "AgAD"}}, Created: at(0)}
+	if err := s.CreateTicket(c, tk, citizen, ""); err != nil {
+		t.Fatal(err)
+	}
+	id := tk.ID
+	steps := []func() error{
+		func() error { _, err := s.Claim(c, id, fatima, nil, at(1)); return err },
+		func() error { _, err := s.Info(c, id, citizen, "رقمي ٤٥", nil, at(2)); return err },
+		func() error { _, err := s.Resolve(c, id, fatima, "تمت خدمتك يا سالم", at(3)); return err },
+		func() error { _, err := s.Rate(c, id, citizen, 4, at(4)); return err },
+	}
+	for i, f := range steps {
+		if err := f(); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+	before, _ := s.Ticket(c, id)
+	got, erased, err := s.EraseTicket(c, id, shakwa.SystemActor, at(5))
+	if err != nil || !erased {
+		t.Fatalf("EraseTicket: %v, %v", erased, err)
+	}
+	if got.Text != "" || got.Phone != "" || got.Resolution != "" || len(got.Attachments) != 0 ||
+		got.Citizen != shakwa.ErasedCitizen || !got.Erased.Equal(at(5)) {
+		t.Errorf("erased ticket: %+v", got)
+	}
+	if got.Status != before.Status || got.Rating != 4 || !got.Created.Equal(before.Created) || !got.Resolved.Equal(before.Resolved) ||
+		got.Centre != "KRM" || got.Holder.ID != fatima.ID {
+		t.Errorf("erased ticket lost what the figures need: %+v; was %+v", got, before)
+	}
+	evs, err := s.Events(c, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := evs[len(evs)-1]
+	if last.Kind != "erased" || last.By != shakwa.SystemActor {
+		t.Errorf("last entry %+v; want the erasure", last)
+	}
+	for _, e := range evs {
+		if e.By == before.Citizen || e.Kind != "rated" && e.Text != "" {
+			t.Errorf("entry %+v keeps the citizen or their words", e)
+		}
+	}
+	if _, again, err := s.EraseTicket(c, id, shakwa.SystemActor, at(6)); err != nil || again {
+		t.Errorf("second EraseTicket: %v, %v; want nothing done", again, err)
+	}
+	if ts, err := s.CitizenTickets(c, citizen, 10); err != nil || len(ts) != 0 {
+		t.Errorf("the citizen's tickets after the erasure: %d, %v; want none", len(ts), err)
+	}
+}

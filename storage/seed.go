@@ -204,20 +204,20 @@ func (s *Store) changeTransition(c Change, from shakwa.Address) (transition, err
 	switch c.Kind {
 	case ChangeClaim:
 		return transition{name: "claim", from: []shakwa.Status{shakwa.StatusNew},
-			event: shakwa.Event{Kind: "claimed", By: by.ID},
+			event: shakwa.Event{Kind: "claimed", By: by.ID, Via: by.Via},
 			ops: []op{set(fStatus, string(shakwa.StatusClaimed)), set(fHolderID, by.ID),
 				set(fHolderName, by.Name), keep(fClaimed, c.At)}}, nil
 	case ChangeRelease:
 		return transition{name: "release", from: working, holder: by.ID,
-			event: shakwa.Event{Kind: "released", By: by.ID},
+			event: shakwa.Event{Kind: "released", By: by.ID, Via: by.Via},
 			ops:   []op{set(fStatus, string(shakwa.StatusNew)), del(fHolderID), del(fHolderName)}}, nil
 	case ChangeReply:
 		return transition{name: "reply", from: working, holder: by.ID,
-			event: shakwa.Event{Kind: "reply", By: by.ID, Text: c.Text},
+			event: shakwa.Event{Kind: "reply", By: by.ID, Via: by.Via, Text: c.Text},
 			ops:   []op{set(fStatus, string(shakwa.StatusInProgress)), keep(fFirstReply, c.At)}}, nil
 	case ChangeResolve:
 		return transition{name: "resolve", from: working, holder: by.ID,
-			event: shakwa.Event{Kind: "resolved", By: by.ID, Text: c.Text},
+			event: shakwa.Event{Kind: "resolved", By: by.ID, Via: by.Via, Text: c.Text},
 			ops: []op{set(fStatus, string(shakwa.StatusResolved)), set(fResolution, c.Text),
 				set(fResolved, fmtTime(c.At))}}, nil
 	case ChangeTransfer:
@@ -227,7 +227,7 @@ func (s *Store) changeTransition(c Change, from shakwa.Address) (transition, err
 		return transition{name: "transfer",
 			from:   []shakwa.Status{shakwa.StatusNew, shakwa.StatusClaimed, shakwa.StatusInProgress},
 			holder: by.ID, notIn: c.To,
-			event: shakwa.Event{Kind: "transferred", By: by.ID, Text: c.To},
+			event: shakwa.Event{Kind: "transferred", By: by.ID, Via: by.Via, Text: c.To},
 			ops: []op{set(fStatus, string(shakwa.StatusNew)), set(fCentre, c.To),
 				del(fHolderID), del(fHolderName), set(fTransferred, fmtTime(c.At))}}, nil
 	case ChangeRate:
@@ -236,7 +236,7 @@ func (s *Store) changeTransition(c Change, from shakwa.Address) (transition, err
 		}
 		n := strconv.Itoa(c.Stars)
 		return transition{name: "rate", from: []shakwa.Status{shakwa.StatusResolved}, citizen: citizen,
-			event: shakwa.Event{Kind: "rated", By: citizen, Text: n},
+			event: shakwa.Event{Kind: "rated", By: citizen, Via: from.Channel, Text: n},
 			ops: []op{set(fStatus, string(shakwa.StatusClosed)), set(fRating, n),
 				set(fRated, fmtTime(c.At)), set(fClosed, fmtTime(c.At))}}, nil
 	case ChangeClose:
@@ -245,7 +245,7 @@ func (s *Store) changeTransition(c Change, from shakwa.Address) (transition, err
 			ops:   []op{set(fStatus, string(shakwa.StatusClosed)), set(fClosed, fmtTime(c.At))}}, nil
 	case ChangeReopen:
 		return transition{name: "reopen", from: []shakwa.Status{shakwa.StatusResolved, shakwa.StatusClosed},
-			citizen: citizen, event: shakwa.Event{Kind: "reopened", By: citizen},
+			citizen: citizen, event: shakwa.Event{Kind: "reopened", By: citizen, Via: from.Channel},
 			ops: []op{{"reopen", fStatus, ""}, set(fReopened, fmtTime(c.At)), {"incr", fReopens, ""},
 				del(fClosed), del(fResolution)}}, nil
 	}

@@ -138,6 +138,7 @@ func runSuite(t *testing.T, open opener) {
 		{"CitizenIsolation", testCitizenIsolation},
 		{"EventLogCap", testEventLogCap},
 		{"History", testHistory},
+		{"Erase", testErase},
 		{"ClaimRace", testClaimRace},
 		{"ClaimCentres", testClaimCentres},
 		{"RejectRace", testRejectRace},

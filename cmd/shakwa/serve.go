@@ -138,7 +138,11 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 	for _, kind := range []string{handlers.JobReportDaily, handlers.JobReportWeekly, handlers.JobReportMonthly} {
 		jobs.Recur(kind, h, h.NextReport(kind))
 	}
+	jobs.Recur(handlers.JobRetention, h, h.NextRetention)
 	if err := h.ScheduleReports(ctx); err != nil {
+		return err
+	}
+	if err := h.ScheduleRetention(ctx); err != nil {
 		return err
 	}
 

@@ -1,0 +1,130 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/flows"
+)
+
+// JobRetention erases the personal data of tickets closed longer ago than
+// retention.days. It runs every hour, once across replicas, a batch at a
+// time: a backlog (the first run on old data) is worked off over the runs.
+const JobRetention = "retention"
+
+// retentionKey is the key of the one retention job.
+const retentionKey = "all"
+
+// retentionBatch is how many tickets one run erases at most.
+const retentionBatch = 2000
+
+// NextRetention is when the retention sweep runs next after after: the
+// next whole hour.
+func (h *Handler) NextRetention(after time.Time) time.Time {
+	return after.Truncate(time.Hour).Add(time.Hour)
+}
+
+// ScheduleRetention makes sure the retention sweep is scheduled.
+func (h *Handler) ScheduleRetention(ctx context.Context) error {
+	if _, ok, err := h.store.JobDue(ctx, JobRetention, retentionKey); err != nil || ok {
+		return err
+	}
+	return h.store.ScheduleJob(ctx, JobRetention, retentionKey, h.NextRetention(h.now()))
+}
+
+// retain runs one retention sweep.
+func (h *Handler) retain(ctx context.Context) error {
+	now := h.now()
+	cutoff := now.AddDate(0, 0, -h.cfg.Retention.Days)
+	n, more, err := h.store.EraseClosedBefore(ctx, cutoff, now, retentionBatch, false)
+	if n > 0 || more {
+		h.log.InfoContext(ctx, "retention", "erased", n, "more", more, "closed_before", cutoff)
+	}
+	return err
+}
+
+// askForget asks a citizen who wants their data erased («احذف بياناتي»,
+// /forget) to confirm, saying what goes and what stays.
+func (h *Handler) askForget(ctx context.Context, c *conv) {
+	if c.person != nil {
+		c.say("forget.staff", nil)
+		return
+	}
+	ts, err := h.store.CitizenTickets(ctx, c.who, forgetMax)
+	if err != nil {
+		c.fail(ctx, fmt.Errorf("forget: %w", err))
+		return
+	}
+	open := 0
+	for _, t := range ts {
+		if t.Status.Open() {
+			open++
+		}
+	}
+	c.Reply(c.reply(c.t("forget.ask", map[string]any{"Count": len(ts), "Open": open}), [][]flows.Choice{
+		{{Key: "button.forget_yes", Data: "forget:yes"}},
+		{{Key: "button.forget_no", Data: menuHome}},
+	}))
+}
+
+// forgetMax is how many of a citizen's tickets one erasure reaches: more
+// than anyone files (the daily limit is 10).
+const forgetMax = 10_000
+
+// forget erases the citizen's personal data, as they confirmed: each open
+// ticket is withdrawn first (its staff are told, as for a withdrawal),
+// then every ticket's words, phone, files and link to them go, and last
+// the record of how to reach them. They are told what was kept and why.
+// Done twice (the update came again), it erases nothing twice.
+func (h *Handler) forget(ctx context.Context, c *conv) {
+	if c.person != nil {
+		c.say("forget.staff", nil)
+		return
+	}
+	ts, err := h.store.CitizenTickets(ctx, c.who, forgetMax)
+	if err != nil {
+		c.fail(ctx, fmt.Errorf("forget: %w", err))
+		return
+	}
+	now := h.now()
+	withdrawn := 0
+	for _, t := range ts {
+		if t.Status.Open() {
+			w, err := h.store.Withdraw(ctx, t.ID, c.who, now)
+			switch {
+			case errors.Is(err, shakwa.ErrConflict):
+			case err != nil:
+				c.fail(ctx, fmt.Errorf("forget: withdraw %s: %w", t.ID, err))
+				return
+			default:
+				withdrawn++
+				if err := h.notify.Holder(ctx, c, w, "staff.withdrawn", nil); err != nil {
+					c.fail(ctx, err)
+					return
+				}
+			}
+		}
+		erased, done, err := h.store.EraseTicket(ctx, t.ID, shakwa.ErasedCitizen, now)
+		if err != nil {
+			c.fail(ctx, fmt.Errorf("forget: %w", err))
+			return
+		}
+		if done {
+			// The card in the group quoted their words: no more.
+			h.notify.EditCard(c, erased, "card.erased", nil)
+		}
+	}
+	if !h.endSession(ctx, c) {
+		return
+	}
+	if err := h.store.ForgetPerson(ctx, c.who); err != nil {
+		c.fail(ctx, err)
+		return
+	}
+	c.Reply(c.reply(c.t("forget.done", map[string]any{"Count": len(ts), "Open": withdrawn}),
+		[][]flows.Choice{{{Key: "menu.home", Data: menuHome}}}))
+}
+

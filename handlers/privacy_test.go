@@ -1,0 +1,129 @@
+package handlers
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/bot"
+	"github.com/shakwa/shakwa/internal/golden"
+)
+
+// TestForgetArabic records a citizen asking for their data to be erased,
+// in Arabic: asked first, then their open ticket withdrawn (its holder and
+// group told) and both tickets' words, phone and link to them erased; the
+// history says so, the figures stay; writing again starts afresh.
+// testdata/forget_ar.golden.
+func TestForgetArabic(t *testing.T) {
+	w := newWorld(t)
+	first := w.fileComplaint(citizen, "KRM")
+	w.do(fatima, bot.Message{Chat: "-1001", Button: "claim:" + first})
+	w.press(fatima, "close:"+first)
+	w.text(fatima, "تمت خدمة المتعامل وإصلاح نظام النداء.")
+	w.press(citizen, "rate:"+first+":4")
+	w.wait(time.Hour)
+	second := w.fileComplaint(citizen, "KRM")
+	w.do(fatima, bot.Message{Chat: "-1001", Button: "claim:" + second})
+	w.wait(time.Hour)
+	stats := func() string {
+		rs := w.text(manager, "/stats اليوم KRM")
+		return rs[len(rs)-1].Text
+	}
+	before := stats()
+
+	w.text(citizen, "احذف بياناتي")
+	w.press(citizen, menuHome) // not now
+	w.text(citizen, "/forget")
+	w.press(citizen, "forget:yes")
+	w.press(citizen, "forget:yes") // pressed twice: nothing more
+
+	for _, id := range []string{first, second} {
+		tk := w.ticket(id)
+		if tk.Text != "" || tk.Phone != "" || len(tk.Attachments) > 0 || tk.Citizen != shakwa.ErasedCitizen || tk.Erased.IsZero() {
+			t.Errorf("%s after the erasure: %+v", id, tk)
+		}
+		evs, err := w.store.Events(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			if e.Kind != "rated" && e.Text != "" {
+				t.Errorf("%s: entry %s kept its words %q", id, e.Kind, e.Text)
+			}
+		}
+	}
+	if got := w.ticket(second); got.Status != shakwa.StatusWithdrawn {
+		t.Errorf("the open ticket: %s; want withdrawn", got.Status)
+	}
+	if _, err := w.store.Person(context.Background(), w.store.PersonID(shakwa.Address{Channel: "telegram", Chat: citizen.id})); err == nil {
+		t.Error("the citizen's record is still there")
+	}
+	// The figures are those of before, but for the withdrawal.
+	after := stats()
+	if strings.Count(after, "\n") != strings.Count(before, "\n") {
+		t.Errorf("/stats changed shape:\n%s\n---\n%s", before, after)
+	}
+	w.text(fatima, "/history "+first)
+	w.text(citizen, "١")
+	w.text(citizen, "/start")
+	golden.Check(t, "forget_ar.golden", w.script.String())
+}
+
+// TestRetention: the hourly sweep erases the personal data of tickets
+// closed longer ago than retention.days, and only those, a batch at a
+// time, once; every figure a manager reads is what it was.
+func TestRetention(t *testing.T) {
+	w, ts, _ := reportWorld(t, testConfig)
+	ctx := context.Background()
+	figures := func() []string {
+		var out []string
+		for _, cmd := range []string{"/stats", "/stats الشهر الماضي", "/stats آخر 7 أيام KRM", "/ranking", "/staff"} {
+			for _, r := range w.text(manager, cmd) {
+				out = append(out, r.Text)
+			}
+		}
+		return out
+	}
+	before := figures()
+	// As if the retention period were 10 days.
+	w.h.cfg.Retention.Days = 10
+	cutoff := w.now.AddDate(0, 0, -10)
+	want := map[string]bool{}
+	for _, tk := range ts {
+		got := w.ticket(tk.ID)
+		if !got.Status.Open() && !got.Closed.IsZero() && got.Closed.Before(cutoff) {
+			want[tk.ID] = true
+		}
+	}
+	if len(want) < 50 {
+		t.Fatalf("only %d tickets to erase; want a real sweep", len(want))
+	}
+	if err := w.h.ScheduleRetention(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w.now = w.now.Add(time.Hour)
+	w.runJobs(JobRetention)
+	for _, tk := range ts {
+		got := w.ticket(tk.ID)
+		if erased := !got.Erased.IsZero(); erased != want[tk.ID] {
+			t.Errorf("%s (%s, closed %v): erased %v; want %v", tk.ID, got.Status, got.Closed, erased, want[tk.ID])
+		}
+		if want[tk.ID] && (got.Text != "" || got.Citizen != shakwa.ErasedCitizen) {
+			t.Errorf("%s erased but kept %q, citizen %q", tk.ID, got.Text, got.Citizen)
+		}
+	}
+	w.now = w.now.Add(-time.Hour)
+	after := figures()
+	for i := range before {
+		if before[i] != after[i] {
+			t.Errorf("a figure changed with the retention sweep:\n%s\n---\n%s", before[i], after[i])
+		}
+	}
+	// The next run finds nothing new.
+	n, _, err := w.store.EraseClosedBefore(ctx, cutoff, w.now, 10_000, true)
+	if err != nil || n != 0 {
+		t.Errorf("a second sweep would erase %d, %v; want 0", n, err)
+	}
+}

@@ -1,0 +1,150 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/shakwa/shakwa"
+)
+
+// eraseScript removes a ticket's personal data in one step: the citizen's
+// words, phone and files, the resolution written to them, and what links
+// the ticket to them (its citizen, and the history's entries by them,
+// become shakwa.ErasedCitizen); the history keeps its kinds, times, staff
+// and channels, and a rejection's reason, but no words. Times, centre,
+// category, status, holder and rating stay: the figures are made of them.
+// The erasure itself is the history's last entry (ARGV[2]).
+// KEYS: ticket, log. ARGV: the time (stored form), the entry (JSON), the
+// history's cap.
+// Reply: {} when there is no such ticket, or it was erased before; else
+// the ticket's fields before and after, as transitionScript's.
+var eraseScript = redis.NewScript(`
+local t = KEYS[1]
+if redis.call('EXISTS', t) == 0 or redis.call('HEXISTS', t, 'erased') == 1 then return {} end
+local before = redis.call('HGETALL', t)
+local citizen = redis.call('HGET', t, 'citizen') or ''
+redis.call('HDEL', t, 'text', 'phone', 'attachments', 'resolution')
+redis.call('HSET', t, 'citizen', '-', 'erased', ARGV[1])
+redis.call('HINCRBY', t, 'rev', 1)
+local keep = {transferred = true, reassigned = true, rated = true}
+local n = redis.call('LLEN', KEYS[2])
+for i = 0, n - 1 do
+  local ok, e = pcall(cjson.decode, redis.call('LINDEX', KEYS[2], i))
+  if ok and type(e) == 'table' then
+    if citizen ~= '' and e.by == citizen then e.by = '-' end
+    if e.text and e.text ~= '' and not keep[e.kind] then
+      if e.kind == 'rejected' then e.text = string.match(e.text, '^(%S+)') else e.text = nil end
+    end
+    redis.call('LSET', KEYS[2], i, cjson.encode(e))
+  end
+end
+redis.call('RPUSH', KEYS[2], ARGV[2])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1)
+local after = redis.call('HGETALL', t)
+local r = {'ok', #before}
+for i = 1, #before do r[#r + 1] = before[i] end
+for i = 1, #after do r[#r + 1] = after[i] end
+return r
+`)
+
+// EraseTicket removes ticket id's personal data (see eraseScript), with
+// an entry "erased" by by (shakwa.SystemActor for the retention sweep,
+// shakwa.ErasedCitizen at the citizen's request) in its history, and
+// returns it as it is now; erased is false when there was nothing to do
+// (no such ticket, or erased before). Its indexes and tallies follow as a
+// transition's do: the figures do not change.
+func (s *Store) EraseTicket(ctx context.Context, id, by string, now time.Time) (t *shakwa.Ticket, erased bool, err error) {
+	ev, err := eventJSON("erased", by, "", "", now)
+	if err != nil {
+		return nil, false, fmt.Errorf("erase %s: %w", id, err)
+	}
+	res, err := eraseScript.Run(ctx, s.rdb, []string{s.ticketKey(id), s.logKey(id)}, fmtTime(now), ev, s.logCap).Slice()
+	if err != nil {
+		return nil, false, fmt.Errorf("erase %s: %w", id, err)
+	}
+	if len(res) == 0 {
+		return nil, false, nil
+	}
+	before, after, err := parseTransition(res)
+	if err != nil {
+		return nil, false, fmt.Errorf("erase %s: %w", id, err)
+	}
+	s.ticketEvent(after.Centre, "erased")
+	if err := s.indexSoon(ctx, before, after); err != nil {
+		return after, true, fmt.Errorf("erase %s: %w", id, err)
+	}
+	return after, true, nil
+}
+
+// ForgetPerson removes the record of the person at a (their address and
+// language): the bot no longer knows how to reach them, nor which tickets
+// were theirs once those are erased.
+func (s *Store) ForgetPerson(ctx context.Context, a shakwa.Address) error {
+	if err := s.rdb.Del(ctx, s.personKey(s.PersonID(a))).Err(); err != nil {
+		return fmt.Errorf("forget person: %w", err)
+	}
+	return nil
+}
+
+// retentionCursor keeps, as a creation time (Unix ms), how far the
+// retention sweep has erased every ticket it may: the next sweep starts
+// there.
+const retentionCursor = "retention:cursor"
+
+// EraseClosedBefore erases the personal data of tickets closed (in a
+// closed state: resolved and rated, closed, rejected, withdrawn) before
+// cutoff, oldest filed first, at most limit of them, and returns how many
+// it erased and whether it stopped at the limit. A ticket still open, or
+// closed after cutoff, is left; the sweep remembers where it got to, past
+// tickets all erased, so that each run reads only what is new.
+// dryRun counts without erasing.
+func (s *Store) EraseClosedBefore(ctx context.Context, cutoff, now time.Time, limit int, dryRun bool) (erased int, more bool, err error) {
+	from := time.UnixMilli(0)
+	if v, err := s.rdb.Get(ctx, s.plain(retentionCursor)).Int64(); err == nil {
+		from = time.UnixMilli(v)
+	} else if err != redis.Nil {
+		return 0, false, fmt.Errorf("retention cursor: %w", err)
+	}
+	cursor, blocked := from, false
+	errLimit := fmt.Errorf("limit")
+	err = s.EachTicketCreated(ctx, from, cutoff, func(ts []*shakwa.Ticket) error {
+		for _, t := range ts {
+			switch {
+			case !t.Erased.IsZero():
+			case t.Status.Open() || t.Closed.IsZero() || !t.Closed.Before(cutoff):
+				blocked = true // the cursor waits for it
+				continue
+			default:
+				if erased >= limit {
+					return errLimit
+				}
+				if !dryRun {
+					if _, _, err := s.EraseTicket(ctx, t.ID, shakwa.SystemActor, now); err != nil {
+						return err
+					}
+				}
+				erased++
+			}
+			if !blocked {
+				cursor = t.Created
+			}
+		}
+		return nil
+	})
+	if err == errLimit {
+		more, err = true, nil
+	}
+	if err != nil {
+		return erased, false, fmt.Errorf("retention: %w", err)
+	}
+	if !dryRun && cursor.After(from) {
+		if err := s.rdb.Set(ctx, s.plain(retentionCursor), strconv.FormatInt(cursor.UnixMilli(), 10), 0).Err(); err != nil {
+			return erased, more, fmt.Errorf("retention cursor: %w", err)
+		}
+	}
+	return erased, more, nil
+}
