@@ -235,3 +235,33 @@ type TallyKey struct {
 	Centre, Key string
 	Fields      []string
 }
+
+// Invite is what a one-time invite code gives whoever joins with it.
+type Invite struct {
+	Role    Role      `json:"role"`
+	Centres []string  `json:"centres,omitempty"`
+	By      string    `json:"by"` // who made it: a staff id, or "server"
+	At      time.Time `json:"at"`
+}
+
+// Member is a person who joined with an invite code: a role the
+// configuration file does not give them.
+type Member struct {
+	Telegram int64     `json:"telegram"`
+	Name     string    `json:"name"`
+	Role     Role      `json:"role"`
+	Centres  []string  `json:"centres,omitempty"`
+	By       string    `json:"by"` // who invited them
+	At       time.Time `json:"at"` // when they joined
+}
+
+// PeopleEntry is one line of the record of who invited, joined and was
+// revoked.
+type PeopleEntry struct {
+	At   time.Time `json:"at"`
+	Kind string    `json:"kind"` // invited, joined, revoked
+	By   string    `json:"by"`   // who did it
+	Who  string    `json:"who,omitempty"`
+	Role string    `json:"role,omitempty"`
+	Via  string    `json:"via,omitempty"`
+}

@@ -103,6 +103,7 @@ type Store interface {
 	RefStore
 	Scheduler
 	PrivacyStore
+	MemberStore
 }
 
 // Preloader is a store's optional way to read what handling a Message
@@ -112,6 +113,7 @@ type Preloader interface {
 	PreloadSession(ctx context.Context, who string)
 	PreloadLang(ctx context.Context, a shakwa.Address)
 	PreloadCount(ctx context.Context, name string, window time.Duration, now time.Time)
+	PreloadMember(ctx context.Context, id int64)
 }
 
 // Options are a Handler's settings.
@@ -144,6 +146,7 @@ type Handler struct {
 	cal       stats.Calendar
 	files     FileKeeper
 	breached  func(centre string, level int)
+	newCode   func() (string, error) // invite codes
 }
 
 var (
@@ -165,7 +168,8 @@ func New(cfg *config.Config, store Store, text *locales.Bundle, now func() time.
 	w := words{cfg: cfg, text: text, now: now, model: model}
 	return &Handler{words: w, store: store, log: log, maxFileMB: opts.MaxFileMB,
 		notify: &Notifier{words: w, store: store, staffChannel: opts.StaffChannel},
-		model:  model, cal: calendar(cfg), files: opts.Files, breached: opts.Breached}
+		model:  model, cal: calendar(cfg), files: opts.Files, breached: opts.Breached,
+		newCode: NewInviteCode}
 }
 
 // Notifier returns the Handler's Notifier, for work outside a Message.
@@ -217,6 +221,13 @@ func (h *Handler) Preload(ctx context.Context, m *bot.Message) {
 		return
 	}
 	p.PreloadLang(ctx, shakwa.Address{Channel: m.Channel, Chat: m.From.ID})
+	if m.Channel == h.notify.staffChannel {
+		if id, err := strconv.ParseInt(m.From.ID, 10, 64); err == nil {
+			if _, ok := h.cfg.Person(id); !ok {
+				p.PreloadMember(ctx, id) // who joined with an invite
+			}
+		}
+	}
 	if m.Group {
 		return
 	}
@@ -296,7 +307,12 @@ func (h *Handler) conv(ctx context.Context, m *bot.Message) *conv {
 	c.id = h.store.PersonID(c.who)
 	if m.Channel == h.notify.staffChannel {
 		if id, err := strconv.ParseInt(m.From.ID, 10, 64); err == nil {
-			if p, ok := h.cfg.Person(id); ok {
+			p, ok, err := h.person(ctx, id)
+			if err != nil {
+				c.fail(ctx, fmt.Errorf("who is speaking: %w", err))
+				return c
+			}
+			if ok {
 				c.person = &p
 			}
 		}

@@ -120,6 +120,12 @@ func (h *Handler) command(ctx context.Context, c *conv, text string) {
 		h.historyCommand(ctx, c, args)
 	case "/forget":
 		h.askForget(ctx, c)
+	case "/invite":
+		h.inviteCommand(ctx, c, args)
+	case "/join":
+		h.joinCommand(ctx, c, args)
+	case "/revoke":
+		h.revokeCommand(ctx, c, args)
 	default:
 		h.help(c)
 	}

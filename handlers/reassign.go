@@ -34,8 +34,13 @@ func (h *Handler) reassignCommand(ctx context.Context, c *conv, args string) {
 		c.say("staff.conflict", h.ticketData(c.lang, t))
 		return
 	}
+	people, err := h.roster(ctx)
+	if err != nil {
+		c.fail(ctx, err)
+		return
+	}
 	var rows [][]bot.Button
-	for _, p := range h.cfg.People {
+	for _, p := range people {
 		id := strconv.FormatInt(p.Telegram, 10)
 		if p.Role != shakwa.RoleManager && p.Serves(t.Centre) && id != t.Holder.ID {
 			rows = append(rows, []bot.Button{{Label: p.Name, Data: "reassign:" + t.ID + ":" + id}})
@@ -57,7 +62,11 @@ func (h *Handler) reassign(ctx context.Context, c *conv, arg string) {
 		return
 	}
 	uid, _ := strconv.ParseInt(user, 10, 64)
-	p, ok := h.cfg.Person(uid)
+	p, ok, err := h.person(ctx, uid)
+	if err != nil {
+		c.fail(ctx, err)
+		return
+	}
 	if !c.supervises(t.Centre) || !ok || !p.Serves(t.Centre) || p.Role == shakwa.RoleManager {
 		c.say("reassign.forbidden", h.ticketData(c.lang, t))
 		return

@@ -82,8 +82,12 @@ func (h *Handler) staffOf(ctx context.Context, span stats.Span, centres []string
 	if err != nil {
 		return nil, fmt.Errorf("staff figures: %w", err)
 	}
+	roster, err := h.roster(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("staff figures: %w", err)
+	}
 	var people []config.Person
-	for _, p := range h.cfg.People {
+	for _, p := range roster {
 		if p.Role != shakwa.RoleStaff && p.Role != shakwa.RoleSupervisor {
 			continue
 		}

@@ -111,15 +111,20 @@ func (h *Handler) reportOn(kind reportKind) bool {
 	return h.cfg.Reports.Monthly
 }
 
-// readers are the people reports go to: managers and supervisors.
-func (h *Handler) readers() []config.Person {
+// readers are the people reports go to: managers and supervisors, of
+// the configuration and who joined with an invite.
+func (h *Handler) readers(ctx context.Context) ([]config.Person, error) {
+	people, err := h.roster(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out []config.Person
-	for _, p := range h.cfg.People {
+	for _, p := range people {
 		if p.Role == shakwa.RoleManager || p.Role == shakwa.RoleSupervisor {
 			out = append(out, p)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // ScheduleReports makes sure every manager and supervisor has each
@@ -129,9 +134,13 @@ func (h *Handler) readers() []config.Person {
 // unscheduled. Every replica may run it at start: it is idempotent.
 func (h *Handler) ScheduleReports(ctx context.Context) error {
 	now := h.now()
+	readers, err := h.readers(ctx)
+	if err != nil {
+		return fmt.Errorf("schedule reports: %w", err)
+	}
 	for _, k := range reportKinds {
 		next := h.NextReport(k.Job)(now)
-		for _, p := range h.readers() {
+		for _, p := range readers {
 			key := staffID(p)
 			due, ok, err := h.store.JobDue(ctx, k.Job, key)
 			if err != nil {
@@ -162,7 +171,10 @@ func (h *Handler) sendReport(ctx context.Context, w bot.Responder, j *shakwa.Job
 	if err != nil {
 		return nil // not a key we make: nobody to send it to
 	}
-	p, ok := h.cfg.Person(id)
+	p, ok, err := h.person(ctx, id)
+	if err != nil {
+		return err
+	}
 	if !ok || len(h.scope(&p)) == 0 || !h.reportOn(kind) {
 		return nil // no longer a reader, or the report is off
 	}

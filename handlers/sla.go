@@ -119,7 +119,10 @@ func (h *Handler) runSLA(ctx context.Context, w bot.Responder, id string, due ti
 	if h.breached != nil {
 		h.breached(t.Centre, st.rung+1)
 	}
-	people := h.ladder(t.Centre, h.cfg.Escalation.Ladder[st.rung].To)
+	people, err := h.ladder(ctx, t.Centre, h.cfg.Escalation.Ladder[st.rung].To)
+	if err != nil {
+		return err
+	}
 	for _, p := range people {
 		if late {
 			if err := h.store.ScheduleJob(ctx, JobOverdue, strconv.FormatInt(p.Telegram, 10), h.now().Add(time.Minute)); err != nil {
@@ -147,18 +150,22 @@ func cardKey(t *shakwa.Ticket) string {
 
 // ladder are the people a rung tells about a ticket of centre: its
 // supervisors, or the managers who oversee it.
-func (h *Handler) ladder(centre, to string) []config.Person {
+func (h *Handler) ladder(ctx context.Context, centre, to string) ([]config.Person, error) {
 	role := shakwa.RoleSupervisor
 	if to == config.ToManagers {
 		role = shakwa.RoleManager
 	}
+	people, err := h.roster(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out []config.Person
-	for _, p := range h.cfg.People {
+	for _, p := range people {
 		if p.Role == role && p.Serves(centre) {
 			out = append(out, p)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // remind tells whoever must act before the deadline: the centre's group
@@ -211,8 +218,12 @@ func (h *Handler) overdue(ctx context.Context, centres []string) ([]overdueItem,
 		}
 		ts = append(ts, q...)
 	}
+	people, err := h.roster(ctx)
+	if err != nil {
+		return nil, err
+	}
 	held := map[string]bool{}
-	for _, p := range h.cfg.People {
+	for _, p := range people {
 		if p.Role == shakwa.RoleManager || !slices.ContainsFunc(centres, p.Serves) {
 			continue
 		}
@@ -311,7 +322,10 @@ func (h *Handler) sendOverdue(ctx context.Context, w bot.Responder, key string) 
 	if err != nil {
 		return nil // not a person: nothing to send
 	}
-	p, ok := h.cfg.Person(uid)
+	p, ok, err := h.person(ctx, uid)
+	if err != nil {
+		return err
+	}
 	if !ok || p.Role == shakwa.RoleStaff {
 		return nil
 	}

@@ -429,7 +429,12 @@ func (h *Handler) deliveryFailed(ctx context.Context, c *conv) {
 	}
 	// The centre's supervisors hear of it too: the holder may be away,
 	// and nobody holds a new ticket.
-	for _, p := range h.ladder(t.Centre, config.ToSupervisors) {
+	supervisors, err := h.ladder(ctx, t.Centre, config.ToSupervisors)
+	if err != nil {
+		c.failQuietly(ctx, err)
+		return
+	}
+	for _, p := range supervisors {
 		if id := strconv.FormatInt(p.Telegram, 10); id != t.Holder.ID {
 			if err := h.notify.Staff(ctx, c, id, t, key, extra, showChoice(t.ID)); err != nil {
 				c.failQuietly(ctx, err)

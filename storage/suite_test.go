@@ -139,6 +139,7 @@ func runSuite(t *testing.T, open opener) {
 		{"EventLogCap", testEventLogCap},
 		{"History", testHistory},
 		{"Erase", testErase},
+		{"Invites", testInvites},
 		{"ClaimRace", testClaimRace},
 		{"ClaimCentres", testClaimCentres},
 		{"RejectRace", testRejectRace},

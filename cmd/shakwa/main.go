@@ -58,6 +58,7 @@ Usage:
   shakwa tallies rebuild         recount the figures from the tickets (after an upgrade, or to check them)
   shakwa staff-link PERSON-ID    a sign-in link to the web staff panel, where staff are not on Telegram
   shakwa check-config FILE       validate a configuration file without starting (for deployment pipelines)
+  shakwa invite ROLE [CENTRE...] a one-time code that gives a role to whoever sends the bot /join CODE
   shakwa seed  [-tickets N ...]  write synthetic tickets into a Redis, to try and measure the reports
   shakwa bench [-c 50 ...]       load the real bot through its webhook and say how fast it answers
 
@@ -87,6 +88,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	if cmd == "check-config" {
 		return checkConfig(args, getenv, stderr)
+	}
+	if cmd == "invite" {
+		return invite(ctx, args, getenv, stderr)
 	}
 	sub := "" // a command's own command: "tallies rebuild"
 	if cmd == "tallies" && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -151,7 +155,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return rebuildTallies(ctx, e, log)
 	}
 	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q (want serve, demo, tallies, staff-link, check-config, seed or bench)", cmd)
+	return fmt.Errorf("unknown command %q (want serve, demo, tallies, staff-link, check-config, invite, seed or bench)", cmd)
 }
 
 // whatsappEnv is the WhatsApp channel's part of the environment; the
