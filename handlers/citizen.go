@@ -314,7 +314,7 @@ func (h *Handler) canReopen(t *shakwa.Ticket) bool {
 	if t.Status != shakwa.StatusResolved && t.Status != shakwa.StatusClosed {
 		return false
 	}
-	return h.now().Sub(t.Resolved) <= time.Duration(h.cfg.ReopenDays)*24*time.Hour
+	return h.now().Sub(t.Resolved) <= time.Duration(h.cfg().ReopenDays)*24*time.Hour
 }
 
 // startInfo lets the citizen add to an open ticket of theirs.
@@ -416,7 +416,7 @@ func (h *Handler) rate(ctx context.Context, c *conv, id, stars string) {
 func (h *Handler) reopen(ctx context.Context, c *conv, id string) {
 	h.withOwn(ctx, c, id, func(t *shakwa.Ticket) {
 		if !h.canReopen(t) {
-			c.say("reopen.too_late", map[string]any{"Count": h.cfg.ReopenDays})
+			c.say("reopen.too_late", map[string]any{"Count": h.cfg().ReopenDays})
 			return
 		}
 		t, err := h.store.Reopen(ctx, t.ID, c.who, h.now())

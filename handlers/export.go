@@ -93,8 +93,8 @@ func (h *Handler) exportCommand(ctx context.Context, c *conv, args string) {
 // read a batch at a time.
 func (h *Handler) exportTickets(ctx context.Context, lang string, span stats.Span, centres []string, phones bool) (sheet, history export.Sheet, err error) {
 	t := func(key string) string { return h.text.Text(lang, key, nil) }
-	sheet = export.Sheet{Name: t("export.sheet_tickets"), RTL: lang == "ar", Location: h.cfg.Location}
-	history = export.Sheet{Name: t("export.sheet_history"), RTL: lang == "ar", Location: h.cfg.Location}
+	sheet = export.Sheet{Name: t("export.sheet_tickets"), RTL: lang == "ar", Location: h.cfg().Location}
+	history = export.Sheet{Name: t("export.sheet_history"), RTL: lang == "ar", Location: h.cfg().Location}
 	for _, k := range []string{"number", "at", "entry", "via"} {
 		history.Header = append(history.Header, t("export.col."+k))
 	}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/shakwa/shakwa"
@@ -165,11 +166,31 @@ func New(cfg *config.Config, store Store, text *locales.Bundle, now func() time.
 		opts.MaxFileMB = 16
 	}
 	model := TallyModel(cfg)
-	w := words{cfg: cfg, text: text, now: now, model: model}
+	conf := &atomic.Pointer[config.Config]{}
+	conf.Store(cfg)
+	w := words{conf: conf, text: text, now: now, model: model}
 	return &Handler{words: w, store: store, log: log, maxFileMB: opts.MaxFileMB,
 		notify: &Notifier{words: w, store: store, staffChannel: opts.StaffChannel},
 		model:  model, cal: calendar(cfg), files: opts.Files, breached: opts.Breached,
 		newCode: NewInviteCode}
+}
+
+// ErrReloadNeedsRestart is Reload's refusal of a configuration that
+// counts tickets differently.
+var ErrReloadNeedsRestart = errors.New("the time zone, the week, a centre or category, or an SLA target or its working hours changed: " +
+	"restart the replicas and run `shakwa tallies rebuild`")
+
+// Reload puts cfg in force for every Message and job from now on: people,
+// names, limits, reports, escalation, retention. Conversations go on as
+// they were: they live in the store. A configuration that would count
+// tickets differently (see countedAs) is refused with
+// ErrReloadNeedsRestart, and the one in force stays.
+func (h *Handler) Reload(cfg *config.Config) error {
+	if countedAs(cfg) != countedAs(h.cfg()) {
+		return ErrReloadNeedsRestart
+	}
+	h.conf.Store(cfg)
+	return nil
 }
 
 // Notifier returns the Handler's Notifier, for work outside a Message.
@@ -223,7 +244,7 @@ func (h *Handler) Preload(ctx context.Context, m *bot.Message) {
 	p.PreloadLang(ctx, shakwa.Address{Channel: m.Channel, Chat: m.From.ID})
 	if m.Channel == h.notify.staffChannel {
 		if id, err := strconv.ParseInt(m.From.ID, 10, 64); err == nil {
-			if _, ok := h.cfg.Person(id); !ok {
+			if _, ok := h.cfg().Person(id); !ok {
 				p.PreloadMember(ctx, id) // who joined with an invite
 			}
 		}
@@ -252,7 +273,7 @@ func (h *Handler) countMessage(ctx context.Context, c *conv) {
 		h.log.WarnContext(ctx, "count messages", "channel", c.m.Channel, "err", err)
 		return
 	}
-	if limit := int64(h.cfg.Limits.MessagesPerMinute); n > limit {
+	if limit := int64(h.cfg().Limits.MessagesPerMinute); n > limit {
 		c.flood = n - limit
 	}
 }

@@ -108,7 +108,7 @@ func (h words) actorName(lang, by string, t *shakwa.Ticket) string {
 		return h.text.Text(lang, "history.citizen", nil)
 	}
 	if id, err := strconv.ParseInt(by, 10, 64); err == nil {
-		if p, ok := h.cfg.Person(id); ok {
+		if p, ok := h.cfg().Person(id); ok {
 			return p.Name
 		}
 	}

@@ -24,7 +24,7 @@ func (h *Handler) holdComplaint(ctx context.Context, c *conv, s *flows.Submissio
 		c.fail(ctx, fmt.Errorf("the citizen's tickets: %w", err))
 		return true
 	}
-	lim := h.cfg.Limits
+	lim := h.cfg().Limits
 	var open, today int
 	var same *shakwa.Ticket
 	for _, t := range ts {

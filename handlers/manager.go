@@ -59,7 +59,7 @@ func (h words) scope(p *config.Person) []string {
 		return nil
 	}
 	var out []string
-	for _, c := range h.cfg.Centres {
+	for _, c := range h.cfg().Centres {
 		if p.Serves(c.Code) {
 			out = append(out, c.Code)
 		}
@@ -211,7 +211,7 @@ func (h *Handler) breakdowns(ctx context.Context, span stats.Span, cs []centreFi
 				cs[i].Channels[ch] = n
 			}
 		}
-		for _, ca := range h.cfg.Categories {
+		for _, ca := range h.cfg().Categories {
 			if n := stats.FiguresOf(sum, "c:"+ca.Code+"|").Received; n > 0 {
 				cs[i].Categories[ca.Code] = n
 			}
@@ -226,7 +226,7 @@ func (h *Handler) statsArgs(args string, now time.Time) (stats.Span, string, err
 	var rest []string
 	centre := ""
 	for _, w := range strings.Fields(args) {
-		if _, ok := h.cfg.Centre(strings.ToUpper(w)); ok && centre == "" {
+		if _, ok := h.cfg().Centre(strings.ToUpper(w)); ok && centre == "" {
 			centre = strings.ToUpper(w)
 			continue
 		}
@@ -500,7 +500,7 @@ func (h *Handler) centresSheet(lang string, cs []centreFigures, all centreFigure
 			rating, export.Int(int(n)), pct(f.RatingResponse()),
 			export.Int(int(f.Reopened)), export.Int(int(f.Transferred)), export.Int(int(f.Thanks))}
 	}
-	sheet := export.Sheet{Name: t("stats.sheet"), RTL: lang == "ar", Location: h.cfg.Location}
+	sheet := export.Sheet{Name: t("stats.sheet"), RTL: lang == "ar", Location: h.cfg().Location}
 	for _, k := range []string{"centre", "received", "claimed", "resolved", "rejected", "withdrawn", "open", "old", "claim_median", "claim_p90",
 		"claim_sla", "reply_median", "resolve_median", "resolve_p90", "resolve_sla", "rating", "ratings", "response", "reopened",
 		"transferred", "thanks"} {

@@ -41,7 +41,7 @@ func asPerson(m shakwa.Member) config.Person {
 // person is the configured person with Telegram id, or else the member
 // who joined with an invite; ok is false for neither.
 func (h *Handler) person(ctx context.Context, id int64) (config.Person, bool, error) {
-	if p, ok := h.cfg.Person(id); ok {
+	if p, ok := h.cfg().Person(id); ok {
 		return p, true, nil
 	}
 	m, ok, err := h.store.Member(ctx, id)
@@ -58,9 +58,9 @@ func (h *Handler) roster(ctx context.Context) ([]config.Person, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := slices.Clone(h.cfg.People)
+	out := slices.Clone(h.cfg().People)
 	for _, m := range ms {
-		if _, ok := h.cfg.Person(m.Telegram); !ok {
+		if _, ok := h.cfg().Person(m.Telegram); !ok {
 			out = append(out, asPerson(m))
 		}
 	}
@@ -111,7 +111,7 @@ func (h *Handler) inviteCommand(ctx context.Context, c *conv, args string) {
 	var centres []string
 	for _, w := range words[1:] {
 		code := strings.ToUpper(w)
-		if _, ok := h.cfg.Centre(code); !ok {
+		if _, ok := h.cfg().Centre(code); !ok {
 			c.say("invite.no_centre", map[string]any{"Centre": w})
 			return
 		}
@@ -223,7 +223,7 @@ func (h *Handler) revokeCommand(ctx context.Context, c *conv, args string) {
 		c.say("help.revoke", nil)
 		return
 	}
-	if p, ok := h.cfg.Person(id); ok {
+	if p, ok := h.cfg().Person(id); ok {
 		c.say("revoke.configured", map[string]any{"Name": p.Name})
 		return
 	}

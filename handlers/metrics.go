@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/shakwa/shakwa/config"
@@ -27,4 +28,11 @@ func TallyModel(cfg *config.Config) stats.Model {
 // calendar is the deployment's reporting calendar.
 func calendar(cfg *config.Config) stats.Calendar {
 	return stats.Calendar{Loc: cfg.Location, WeekStart: cfg.FirstWeekday()}
+}
+
+// countedAs is what of cfg decides how tickets become figures: the zone,
+// the week, each centre's and category's targets and their clocks. Two
+// configurations with the same count the same.
+func countedAs(cfg *config.Config) string {
+	return fmt.Sprintf("%+v %+v", TallyModel(cfg), calendar(cfg))
 }

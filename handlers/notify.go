@@ -244,7 +244,7 @@ func (n *Notifier) staffAddress(id string) shakwa.Address {
 
 // groupChat is the staff group of centre, as a chat id.
 func (n *Notifier) groupChat(centre string) (string, bool) {
-	ce, ok := n.cfg.Centre(centre)
+	ce, ok := n.cfg().Centre(centre)
 	if !ok || ce.StaffChat == 0 {
 		return "", false
 	}
@@ -252,4 +252,4 @@ func (n *Notifier) groupChat(centre string) (string, bool) {
 }
 
 // closeAfter is how long a resolved ticket waits for its rating.
-func (n *Notifier) closeAfter() time.Duration { return time.Duration(n.cfg.CloseAfter) }
+func (n *Notifier) closeAfter() time.Duration { return time.Duration(n.cfg().CloseAfter) }

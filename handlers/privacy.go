@@ -38,7 +38,7 @@ func (h *Handler) ScheduleRetention(ctx context.Context) error {
 // retain runs one retention sweep.
 func (h *Handler) retain(ctx context.Context) error {
 	now := h.now()
-	cutoff := now.AddDate(0, 0, -h.cfg.Retention.Days)
+	cutoff := now.AddDate(0, 0, -h.cfg().Retention.Days)
 	n, more, err := h.store.EraseClosedBefore(ctx, cutoff, now, retentionBatch, false)
 	if n > 0 || more {
 		h.log.InfoContext(ctx, "retention", "erased", n, "more", more, "closed_before", cutoff)
@@ -127,4 +127,3 @@ func (h *Handler) forget(ctx context.Context, c *conv) {
 	c.Reply(c.reply(c.t("forget.done", map[string]any{"Count": len(ts), "Open": withdrawn}),
 		[][]flows.Choice{{{Key: "menu.home", Data: menuHome}}}))
 }
-

@@ -88,7 +88,7 @@ func TestRetention(t *testing.T) {
 	}
 	before := figures()
 	// As if the retention period were 10 days.
-	w.h.cfg.Retention.Days = 10
+	w.h.cfg().Retention.Days = 10
 	cutoff := w.now.AddDate(0, 0, -10)
 	want := map[string]bool{}
 	for _, tk := range ts {

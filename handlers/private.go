@@ -255,7 +255,7 @@ func (h *Handler) endSession(ctx context.Context, c *conv) bool {
 	return true
 }
 
-func (h *Handler) idle() time.Duration { return time.Duration(h.cfg.Session.Idle) }
+func (h *Handler) idle() time.Duration { return time.Duration(h.cfg().Session.Idle) }
 
 // startFlow begins a flow and shows its first question.
 func (h *Handler) startFlow(ctx context.Context, c *conv, name, ticket string) {
@@ -355,14 +355,14 @@ func attachments(files []flows.File) []shakwa.Attachment {
 }
 
 func (h *Handler) catalog() flows.Catalog {
-	c := flows.Catalog{Idle: time.Duration(h.cfg.Session.Idle)}
-	for _, ce := range h.cfg.Centres {
+	c := flows.Catalog{Idle: time.Duration(h.cfg().Session.Idle)}
+	for _, ce := range h.cfg().Centres {
 		c.Centres = append(c.Centres, ce.Code)
 	}
-	for _, ca := range h.cfg.Categories {
+	for _, ca := range h.cfg().Categories {
 		c.Categories = append(c.Categories, ca.Code)
 	}
-	for _, r := range h.cfg.RejectReasons {
+	for _, r := range h.cfg().RejectReasons {
 		c.Reasons = append(c.Reasons, r.Code)
 	}
 	return c

@@ -28,7 +28,7 @@ func (h words) staffNamed(centre, typed string) (id string, ok bool) {
 		return "", false
 	}
 	var found []string
-	for _, p := range h.cfg.People {
+	for _, p := range h.cfg().People {
 		if p.Role != shakwa.RoleStaff && p.Role != shakwa.RoleSupervisor || !p.Serves(centre) {
 			continue
 		}
@@ -252,7 +252,7 @@ func (h words) staffLine(lang string, place int, s staffFigures) string {
 // staffTable is every person's figures as a spreadsheet document.
 func (h *Handler) staffTable(ctx context.Context, lang string, span stats.Span, ss []staffFigures) (bot.Reply, bool) {
 	t := func(key string) string { return h.text.Text(lang, key, nil) }
-	sheet := export.Sheet{Name: t("team.sheet"), RTL: lang == "ar", Location: h.cfg.Location}
+	sheet := export.Sheet{Name: t("team.sheet"), RTL: lang == "ar", Location: h.cfg().Location}
 	for _, k := range []string{"name", "claimed", "resolved", "median", "rating", "ratings", "reopened", "thanks"} {
 		sheet.Header = append(sheet.Header, t("team.col."+k))
 	}

@@ -60,7 +60,7 @@ func (h *Handler) reject(ctx context.Context, c *conv, id, reason, note string) 
 	}
 	var of string
 	var original *shakwa.Ticket
-	if r, _ := h.cfg.RejectReason(reason); r.Duplicate {
+	if r, _ := h.cfg().RejectReason(reason); r.Duplicate {
 		if original = h.namedTicket(ctx, c, note, id); original != nil {
 			of = original.ID
 		}
@@ -104,7 +104,7 @@ func (h *Handler) startAmend(ctx context.Context, c *conv, id string) {
 // amendable reports whether t's citizen may add what its rejection asked
 // for.
 func (h *Handler) amendable(t *shakwa.Ticket) bool {
-	r, _ := h.cfg.RejectReason(t.Reason)
+	r, _ := h.cfg().RejectReason(t.Reason)
 	return t.Status == shakwa.StatusRejected && r.Amend && t.Amended.IsZero()
 }
 

@@ -3,6 +3,7 @@ package handlers
 import (
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -18,11 +19,15 @@ import (
 // durations and ticket data, in a language. The Handler and the Notifier
 // share it.
 type words struct {
-	cfg   *config.Config
+	conf  *atomic.Pointer[config.Config] // the configuration, swapped whole on a reload
 	text  *locales.Bundle
 	now   func() time.Time
 	model stats.Model // the SLA targets and their clocks
 }
+
+// cfg is the configuration in force: read it once per use, as a reload
+// may swap it meanwhile.
+func (h words) cfg() *config.Config { return h.conf.Load() }
 
 // reply builds a Reply to the speaker's chat with choices as buttons.
 func (c *conv) reply(text string, rows [][]flows.Choice) bot.Reply {
@@ -85,7 +90,7 @@ func (h *Handler) menuButtons(c *conv, p flows.Prompt) [][]bot.Button {
 	var rows [][]bot.Button
 	switch p.Menu {
 	case flows.MenuCentres:
-		centres := h.cfg.Centres
+		centres := h.cfg().Centres
 		from := min(p.Page*flows.PageSize, len(centres))
 		to := min(from+flows.PageSize, len(centres))
 		for _, ce := range centres[from:to] {
@@ -100,12 +105,12 @@ func (h *Handler) menuButtons(c *conv, p flows.Prompt) [][]bot.Button {
 		}
 		rows = append(rows, c.buttons([][]flows.Choice{pager})...)
 	case flows.MenuReasons:
-		for _, r := range h.cfg.RejectReasons {
+		for _, r := range h.cfg().RejectReasons {
 			rows = append(rows, []bot.Button{{Label: r.Name.In(c.lang), Data: flows.PfxReason + r.Code}})
 		}
 	case flows.MenuCategories:
 		var row []bot.Button
-		for _, ca := range h.cfg.Categories {
+		for _, ca := range h.cfg().Categories {
 			row = append(row, bot.Button{Label: ca.Name.In(c.lang), Data: flows.PfxCategory + ca.Code})
 			if len(row) == 2 {
 				rows, row = append(rows, row), nil
@@ -129,14 +134,14 @@ func (h words) keyFor(key, channel string) string {
 }
 
 func (h words) centreName(code, lang string) string {
-	if ce, ok := h.cfg.Centre(code); ok {
+	if ce, ok := h.cfg().Centre(code); ok {
 		return ce.Name.In(lang)
 	}
 	return code
 }
 
 func (h words) categoryName(code, lang string) string {
-	if ca, ok := h.cfg.Category(code); ok {
+	if ca, ok := h.cfg().Category(code); ok {
 		return ca.Name.In(lang)
 	}
 	return code
@@ -181,7 +186,7 @@ func (h words) reasonName(code, lang string) string {
 	if code == "" {
 		return ""
 	}
-	if r, ok := h.cfg.RejectReason(code); ok {
+	if r, ok := h.cfg().RejectReason(code); ok {
 		return r.Name.In(lang)
 	}
 	return code
@@ -219,7 +224,7 @@ func (h words) localTime(t time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}
-	return t.In(h.cfg.Location).Format("2006-01-02 15:04")
+	return t.In(h.cfg().Location).Format("2006-01-02 15:04")
 }
 
 // excerpt shortens text to n characters on a word boundary.

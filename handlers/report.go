@@ -75,8 +75,8 @@ func (h *Handler) ReportSlot(kind string, t time.Time) time.Time {
 // time after a given one that it goes out, at reports.at in the
 // configured zone, on its day.
 func (h *Handler) NextReport(kind string) func(after time.Time) time.Time {
-	loc := h.cfg.Location
-	hour, minute := h.cfg.ReportsAt()
+	loc := h.cfg().Location
+	hour, minute := h.cfg().ReportsAt()
 	return func(after time.Time) time.Time {
 		a := after.In(loc)
 		y, m, d := a.Date()
@@ -87,11 +87,11 @@ func (h *Handler) NextReport(kind string) func(after time.Time) time.Time {
 			}
 			switch kind {
 			case JobReportWeekly:
-				if at.Weekday() != h.cfg.WeeklyReportDay() {
+				if at.Weekday() != h.cfg().WeeklyReportDay() {
 					continue
 				}
 			case JobReportMonthly:
-				if at.Day() != h.cfg.Reports.MonthlyOn {
+				if at.Day() != h.cfg().Reports.MonthlyOn {
 					continue
 				}
 			}
@@ -104,11 +104,11 @@ func (h *Handler) NextReport(kind string) func(after time.Time) time.Time {
 func (h *Handler) reportOn(kind reportKind) bool {
 	switch kind.Name {
 	case "daily":
-		return h.cfg.Reports.Daily
+		return h.cfg().Reports.Daily
 	case "weekly":
-		return h.cfg.Reports.Weekly
+		return h.cfg().Reports.Weekly
 	}
-	return h.cfg.Reports.Monthly
+	return h.cfg().Reports.Monthly
 }
 
 // readers are the people reports go to: managers and supervisors, of
@@ -216,7 +216,7 @@ func (h *Handler) reportCommand(ctx context.Context, c *conv, args string) {
 	for _, w := range strings.Fields(args) {
 		if name, found := reportWords[strings.ToLower(w)]; found && len(rest) == 0 {
 			kind, _ = reportNamed(name)
-		} else if _, found := h.cfg.Centre(strings.ToUpper(w)); found && centre == "" {
+		} else if _, found := h.cfg().Centre(strings.ToUpper(w)); found && centre == "" {
 			centre = strings.ToUpper(w)
 		} else {
 			rest = append(rest, w)

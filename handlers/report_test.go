@@ -25,7 +25,7 @@ import (
 // the weekly on its day, the monthly on its date.
 func TestReportTimes(t *testing.T) {
 	w := newWorldWith(t, strings.Replace(testConfig, "reopen_days: 7", "reopen_days: 7\nreports: {at: \"07:30\", weekly_on: monday, monthly_on: 2}", 1))
-	dubai := w.h.cfg.Location
+	dubai := w.h.cfg().Location
 	at := func(y int, m time.Month, d, hh, mm int) time.Time { return time.Date(y, m, d, hh, mm, 0, 0, dubai) }
 	now := at(2026, 11, 22, 12, 0) // a Sunday
 	for _, tc := range []struct {
@@ -221,12 +221,12 @@ func TestScheduledReports(t *testing.T) {
 	clock := struct {
 		sync.Mutex
 		now time.Time
-	}{now: time.Date(2026, 11, 20, 0, 0, 0, 0, w.h.cfg.Location)}
+	}{now: time.Date(2026, 11, 20, 0, 0, 0, 0, w.h.cfg().Location)}
 	now := func() time.Time { clock.Lock(); defer clock.Unlock(); return clock.now }
 	out := &queued{calls: map[string]int{}}
 	var runners []*bot.Jobs
 	for range 2 {
-		h := New(w.h.cfg, w.store, w.h.text, now, slog.New(slog.DiscardHandler), Options{})
+		h := New(w.h.cfg(), w.store, w.h.text, now, slog.New(slog.DiscardHandler), Options{})
 		if err := h.ScheduleReports(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -255,7 +255,7 @@ func TestScheduledReports(t *testing.T) {
 			runBoth()
 		}
 	}
-	step(time.Date(2026, 12, 10, 0, 0, 0, 0, w.h.cfg.Location))
+	step(time.Date(2026, 12, 10, 0, 0, 0, 0, w.h.cfg().Location))
 	// Readers: Noura (supervisor) and Saeed (manager). From 20 Nov to 10
 	// Dec: 20 daily reports, 3 weekly (Sundays 22 and 29 Nov, 6 Dec), 1
 	// monthly (1 Dec).
@@ -282,7 +282,7 @@ func TestScheduledReports(t *testing.T) {
 	// Down from 10 Dec 00:00 to 13 Dec 10:00: one daily report, of the
 	// 12th, and the next on the 14th.
 	clock.Lock()
-	clock.now = time.Date(2026, 12, 13, 10, 0, 0, 0, w.h.cfg.Location)
+	clock.now = time.Date(2026, 12, 13, 10, 0, 0, 0, w.h.cfg().Location)
 	clock.Unlock()
 	before := len(out.list)
 	runBoth()
@@ -296,7 +296,7 @@ func TestScheduledReports(t *testing.T) {
 		t.Errorf("after downtime: %v; want the report of 12 December once to each", texts(late))
 	}
 	due, ok, err := w.store.JobDue(ctx, JobReportDaily, manager.id)
-	if err != nil || !ok || !due.Equal(time.Date(2026, 12, 14, 8, 0, 0, 0, w.h.cfg.Location)) {
+	if err != nil || !ok || !due.Equal(time.Date(2026, 12, 14, 8, 0, 0, 0, w.h.cfg().Location)) {
 		t.Errorf("next daily report due %v, %v, %v; want 14 December 08:00", due, ok, err)
 	}
 }

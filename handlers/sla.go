@@ -58,10 +58,10 @@ func (h *Handler) slaSteps(t *shakwa.Ticket) []slaStep {
 	}
 	due := sla.Clock.Add(t.Created, target)
 	var out []slaStep
-	if r := h.cfg.Escalation.RemindAt; r > 0 {
+	if r := h.cfg().Escalation.RemindAt; r > 0 {
 		out = append(out, slaStep{sla.Clock.Add(t.Created, target*time.Duration(r)/100), resolve, -1})
 	}
-	for i, st := range h.cfg.Escalation.Ladder {
+	for i, st := range h.cfg().Escalation.Ladder {
 		at := due
 		if st.After > 0 {
 			at = sla.Clock.Add(due, time.Duration(st.After))
@@ -119,7 +119,7 @@ func (h *Handler) runSLA(ctx context.Context, w bot.Responder, id string, due ti
 	if h.breached != nil {
 		h.breached(t.Centre, st.rung+1)
 	}
-	people, err := h.ladder(ctx, t.Centre, h.cfg.Escalation.Ladder[st.rung].To)
+	people, err := h.ladder(ctx, t.Centre, h.cfg().Escalation.Ladder[st.rung].To)
 	if err != nil {
 		return err
 	}
@@ -307,7 +307,7 @@ func (h *Handler) overseen(c *conv) ([]string, bool) {
 // servedBy are the codes of the centres p works for.
 func (h *Handler) servedBy(p config.Person) []string {
 	var out []string
-	for _, ce := range h.cfg.Centres {
+	for _, ce := range h.cfg().Centres {
 		if p.Serves(ce.Code) {
 			out = append(out, ce.Code)
 		}

@@ -26,7 +26,7 @@ func TestEscalationTwoRunners(t *testing.T) {
 	out := &queued{calls: map[string]int{}}
 	var runners []*bot.Jobs
 	for range 2 {
-		h := New(w.h.cfg, w.store, w.h.text, now, slog.New(slog.DiscardHandler), Options{})
+		h := New(w.h.cfg(), w.store, w.h.text, now, slog.New(slog.DiscardHandler), Options{})
 		jobs := bot.NewJobs(w.store, out, now, slog.New(slog.DiscardHandler))
 		jobs.Handle(JobSLA, h)
 		jobs.Handle(JobOverdue, h)
@@ -84,7 +84,7 @@ func TestEscalationRacingClose(t *testing.T) {
 		w.do(fatima, bot.Message{Chat: "-1001", Button: "claim:" + id})
 		_, resolve := w.h.model.Deadlines("KRM", "waiting", w.ticket(id).Created)
 		now := resolve
-		h := New(w.h.cfg, w.store, w.h.text, func() time.Time { return now }, slog.New(slog.DiscardHandler), Options{})
+		h := New(w.h.cfg(), w.store, w.h.text, func() time.Time { return now }, slog.New(slog.DiscardHandler), Options{})
 		var rs bot.Replies
 		var wg sync.WaitGroup
 		wg.Go(func() { h.RunJob(ctx, &rs, &shakwa.Job{Kind: JobSLA, Key: id, Due: resolve}) })

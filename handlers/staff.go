@@ -21,7 +21,7 @@ const refCard = "card:"
 // groupLang is the language of the staff group of centre: its
 // group_lang, Arabic by default.
 func (h words) groupLang(centre string) string {
-	if ce, ok := h.cfg.Centre(centre); ok && ce.GroupLang != "" {
+	if ce, ok := h.cfg().Centre(centre); ok && ce.GroupLang != "" {
 		return ce.GroupLang
 	}
 	return "ar"

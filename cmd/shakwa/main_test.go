@@ -129,11 +129,17 @@ func TestServe(t *testing.T) {
 // it and returns run's result. A test that stops early still stops it.
 func startProgram(t *testing.T, env map[string]string) (addr string, logs *logSink, stop func() error) {
 	t.Helper()
+	return startProgramWith(t, env, testConfig)
+}
+
+// startProgramWith is startProgram with the configuration file config.
+func startProgramWith(t *testing.T, env map[string]string, config string) (addr string, logs *logSink, stop func() error) {
+	t.Helper()
 	logs = newLogSink()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "-config", testConfig}, func(k string) string { return env[k] }, logs)
+		done <- run(ctx, []string{"serve", "-config", config}, func(k string) string { return env[k] }, logs)
 	}()
 	stop = func() error {
 		cancel()

@@ -14,10 +14,12 @@ import (
 	"net/http/pprof"
 	"net/url"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -145,6 +147,12 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 	if err := h.ScheduleRetention(ctx); err != nil {
 		return err
 	}
+	// Listening for SIGHUP from here on: once "listening" is logged, a
+	// reload is never the signal's default (the end of the process).
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	runners = append(runners, reloadOn(hup, e, h, log))
 
 	if e.PprofAddr != "" {
 		stop, err := servePprof(e.PprofAddr, log)
@@ -166,6 +174,34 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 		srv.RegisterOnShutdown(f)
 	}
 	return runAll(ctx, log, srv, ln, runners, jobs, outbox)
+}
+
+// reloadOn reads the configuration file again each time hup fires, and
+// puts it in force (handlers.Reload) when it is valid and counts tickets
+// as the one in force does; otherwise it says why, and the one in force
+// stays. Conversations, queues and jobs go on: they live in Redis.
+func reloadOn(hup <-chan os.Signal, e env, h *handlers.Handler, log *slog.Logger) func(context.Context) error {
+	return func(ctx context.Context) error {
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-hup:
+			}
+			cfg, err := loadConfig(e)
+			if err == nil {
+				err = h.Reload(cfg)
+			}
+			if err != nil {
+				log.Error("configuration not reloaded; the one in force stays", "file", e.ConfigFile, "err", err)
+				continue
+			}
+			if err := h.ScheduleReports(ctx); err != nil { // for readers new to it
+				log.Warn("schedule reports after a reload", "err", err)
+			}
+			log.Info("configuration reloaded", "file", e.ConfigFile, "people", len(cfg.People), "centres", len(cfg.Centres))
+		}
+	}
 }
 
 // loadConfig reads the configuration file; the demo falls back to the

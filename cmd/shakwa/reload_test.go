@@ -1,0 +1,98 @@
+package main
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/shakwa/shakwa/bot/telegram/telegramtest"
+)
+
+// reloadDB is the Redis database of TestReload.
+const reloadDB = 4
+
+// TestReload: on SIGHUP the bot reads its configuration file again. A new
+// staff member works at once, while a citizen's conversation begun before
+// goes on where it was; a file that would count tickets differently (a
+// new SLA target) is refused, said so in the log, and the one in force
+// stays.
+func TestReload(t *testing.T) {
+	redisURL := testRedis(t, reloadDB)
+	api := telegramtest.NewServer(t, testToken)
+	orig, err := os.ReadFile(testConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "config.yaml")
+	write := func(text string) {
+		t.Helper()
+		if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(string(orig))
+	env := map[string]string{
+		"TELEGRAM_BOT_TOKEN": testToken, "TELEGRAM_API_URL": api.URL(), "TELEGRAM_WEBHOOK_URL": hookURL,
+		"TELEGRAM_WEBHOOK_SECRET": hookSecret, "REDIS_URL": redisURL, "HTTP_ADDR": "127.0.0.1:0", "FILES_DIR": t.TempDir(),
+	}
+	addr, logs, stop := startProgramWith(t, env, file)
+	h := &hook{url: "http://" + addr, client: &http.Client{Transport: &http.Transport{}, Timeout: waitFor}, api: api}
+	h.ids.Store(900_000)
+	r := &reader{api: api, read: map[int]bool{}, last: map[string]int{}}
+	r.mark(api.Wait(t, telegramtest.Match{Method: "setWebhook"}, waitFor))
+	hessa := person{130, "حصة", "ar"}
+	reload := func(want string) {
+		t.Helper()
+		before := strings.Count(logs.String(), want)
+		if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(waitFor)
+		for strings.Count(logs.String(), want) == before {
+			if time.Now().After(deadline) {
+				t.Fatalf("no %s line after SIGHUP", want)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+
+	// A citizen half-way through a complaint; Hessa is nobody yet.
+	h.send(t, h.text(citizen, "/start"))
+	menu := r.next(t, "sendMessage", citizen.chat())
+	h.press(t, r, citizen, menu, "menu:complaint")
+	centres := r.replaced(t, menu)
+	h.send(t, h.text(hessa, "/queue"))
+	if got := r.next(t, "sendMessage", hessa.chat()); strings.Contains(got.Text(), "/reply") {
+		t.Fatalf("before the reload Hessa has staff commands: %q", got.Text())
+	}
+
+	write(string(orig) + "  - {telegram: 130, name: \"حصة الكتبي\", role: staff, centres: [KRM]}\n")
+	reload(`"msg":"configuration reloaded"`)
+	h.send(t, h.text(hessa, "/help"))
+	if got := r.next(t, "sendMessage", hessa.chat()); !strings.Contains(got.Text(), "/reply") {
+		t.Errorf("after the reload Hessa's /help: %q; want the staff commands", got.Text())
+	}
+	h.press(t, r, citizen, centres, "centre:KRM")
+	wantData(t, r.replaced(t, centres), "cat:waiting") // the conversation went on
+
+	write(strings.Replace(string(orig), "sla: {claim: 30m, resolve: 48h}", "sla: {claim: 10m, resolve: 48h}", 1) +
+		"  - {telegram: 130, name: \"حصة الكتبي\", role: staff, centres: [KRM]}\n")
+	reload(`"msg":"configuration not reloaded; the one in force stays"`)
+	if !strings.Contains(logs.String(), "tallies rebuild") {
+		t.Errorf("the refusal does not say what to do:\n%s", logs)
+	}
+	write("centres: [")
+	reload(`"msg":"configuration not reloaded; the one in force stays"`)
+	h.send(t, h.text(hessa, "/help"))
+	if got := r.next(t, "sendMessage", hessa.chat()); !strings.Contains(got.Text(), "/reply") {
+		t.Errorf("after refused reloads Hessa's /help: %q; want the staff commands still", got.Text())
+	}
+	if err := stop(); err != nil {
+		t.Errorf("run: %v", err)
+	}
+	h.client.CloseIdleConnections()
+}
