@@ -140,6 +140,8 @@ func runSuite(t *testing.T, open opener) {
 		{"History", testHistory},
 		{"Erase", testErase},
 		{"Invites", testInvites},
+		{"Reindex", testReindex},
+		{"RetryDead", testRetryDead},
 		{"ClaimRace", testClaimRace},
 		{"ClaimCentres", testClaimCentres},
 		{"RejectRace", testRejectRace},
