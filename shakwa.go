@@ -255,13 +255,15 @@ type Member struct {
 	At       time.Time `json:"at"` // when they joined
 }
 
-// PeopleEntry is one line of the record of who invited, joined and was
-// revoked.
-type PeopleEntry struct {
+// AuditEntry is one line of the record of what staff and the operator did
+// outside a ticket's own history: invites, joins, revocations, exports.
+type AuditEntry struct {
 	At   time.Time `json:"at"`
-	Kind string    `json:"kind"` // invited, joined, revoked
-	By   string    `json:"by"`   // who did it
+	Kind string    `json:"kind"` // invited, joined, revoked, exported
+	By   string    `json:"by"`   // who did it: a staff id, or "server"
 	Who  string    `json:"who,omitempty"`
 	Role string    `json:"role,omitempty"`
 	Via  string    `json:"via,omitempty"`
+	// What says more: for an export, its period, centres and rows.
+	What string `json:"what,omitempty"`
 }

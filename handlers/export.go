@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/shakwa/shakwa"
@@ -28,9 +29,87 @@ var errTooMany = errors.New("too many tickets for one export")
 // them masked.
 func seesPhones(p *config.Person) bool { return p != nil && p.Role == shakwa.RoleSupervisor }
 
+// ExportFile is one file of an export.
+type ExportFile struct {
+	Name    string // e.g. shakwa-tickets-20261101-20261130.csv
+	Mime    string
+	Caption string // what it is, in the export's language
+	Data    []byte
+}
+
+// Export makes the files of an export of the tickets filed in span at
+// centres: one spreadsheet (the requests, the centres' figures, every
+// request's history) and the three as CSV files; and says how many
+// requests it holds. phones has citizens' phone numbers whole, else
+// masked. It returns errTooMany past exportLimit requests.
+func (h *Handler) Export(ctx context.Context, lang string, span stats.Span, centres []string, phones bool) ([]ExportFile, int, error) {
+	tickets, history, err := h.exportTickets(ctx, lang, span, centres, phones)
+	if err != nil {
+		return nil, 0, err
+	}
+	cs, err := h.figures(ctx, span, centres)
+	if err != nil {
+		return nil, 0, err
+	}
+	figures := h.centresSheet(lang, cs, total(cs))
+	t := func(key string, data map[string]any) string { return h.text.Text(lang, key, data) }
+	var book bytes.Buffer
+	if err := export.WriteXLSX(&book, tickets, figures, history); err != nil {
+		return nil, 0, fmt.Errorf("export: %w", err)
+	}
+	files := []ExportFile{{Name: "shakwa-export-" + spanName(span) + ".xlsx", Mime: xlsxMime,
+		Caption: t("export.caption_xlsx", map[string]any{"Count": len(tickets.Rows)}), Data: book.Bytes()}}
+	for _, s := range []struct {
+		sheet export.Sheet
+		name  string
+		key   string
+	}{{tickets, "shakwa-tickets", "export.caption_tickets"}, {figures, "shakwa-centres", "export.caption_centres"},
+		{history, "shakwa-history", "export.caption_history"}} {
+		var buf bytes.Buffer
+		if err := export.WriteCSV(&buf, s.sheet); err != nil {
+			return nil, 0, fmt.Errorf("export: %w", err)
+		}
+		files = append(files, ExportFile{Name: s.name + "-" + spanName(span) + ".csv", Mime: csvMime,
+			Caption: t(s.key, nil), Data: buf.Bytes()})
+	}
+	return files, len(tickets.Rows), nil
+}
+
+// ExportArgs makes the export that "/export ARGS" names (a period, and a
+// centre, as typed; every centre when none is), for the server's
+// `shakwa export`, and records it as made by by. It returns an error
+// wrapping shakwa.ErrInvalid for words it cannot read.
+func (h *Handler) ExportArgs(ctx context.Context, lang, args string, phones bool, by string) ([]ExportFile, int, error) {
+	span, centre, err := h.statsArgs(args, h.now())
+	if err != nil {
+		return nil, 0, fmt.Errorf("export %q: %w", args, shakwa.ErrInvalid)
+	}
+	var centres []string
+	for _, ce := range h.cfg().Centres {
+		if centre == "" || ce.Code == centre {
+			centres = append(centres, ce.Code)
+		}
+	}
+	files, n, err := h.Export(ctx, lang, span, centres, phones)
+	if errors.Is(err, errTooMany) {
+		return nil, 0, fmt.Errorf("export: more than %d requests; choose a shorter period or one centre", exportLimit)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	return files, n, h.auditExport(ctx, by, "", span, centres, n)
+}
+
+// auditExport records an export in the audit record: who, when, from
+// where, of what.
+func (h *Handler) auditExport(ctx context.Context, by, via string, span stats.Span, centres []string, rows int) error {
+	return h.store.Audit(ctx, shakwa.AuditEntry{At: h.now(), Kind: "exported", By: by, Via: via,
+		What: fmt.Sprintf("%s %s, %d requests", spanName(span), strings.Join(centres, ","), rows)})
+}
+
 // exportCommand answers /export [period] [centre]: the tickets filed in
-// the period and the centres' figures, as one spreadsheet (two sheets)
-// and as two CSV files.
+// the period, the centres' figures and the history, as one spreadsheet
+// and as CSV files (see Export). Each export is in the audit record.
 func (h *Handler) exportCommand(ctx context.Context, c *conv, args string) {
 	span, centres, ok := h.readerArgs(c, args, "export.usage")
 	if !ok {
@@ -40,7 +119,7 @@ func (h *Handler) exportCommand(ctx context.Context, c *conv, args string) {
 		c.say("export.unavailable", nil)
 		return
 	}
-	tickets, history, err := h.exportTickets(ctx, c.lang, span, centres, seesPhones(c.person))
+	files, n, err := h.Export(ctx, c.lang, span, centres, seesPhones(c.person))
 	if errors.Is(err, errTooMany) {
 		c.say("export.too_many", map[string]any{"Count": exportLimit})
 		return
@@ -49,38 +128,18 @@ func (h *Handler) exportCommand(ctx context.Context, c *conv, args string) {
 		c.fail(ctx, err)
 		return
 	}
-	cs, err := h.figures(ctx, span, centres)
-	if err != nil {
-		c.fail(ctx, err)
-		return
-	}
-	figures := h.centresSheet(c.lang, cs, total(cs))
 	var docs []bot.Reply
-	var book bytes.Buffer
-	if err := export.WriteXLSX(&book, tickets, figures, history); err != nil {
-		c.fail(ctx, fmt.Errorf("export: %w", err))
-		return
-	}
-	if d, ok := h.document(ctx, c.lang, &book, "shakwa-export", span, c.t("export.caption_xlsx", map[string]any{"Count": len(tickets.Rows)})); ok {
-		docs = append(docs, d)
-	}
-	for _, s := range []struct {
-		sheet export.Sheet
-		name  string
-		key   string
-	}{{tickets, "shakwa-tickets", "export.caption_tickets"}, {figures, "shakwa-centres", "export.caption_centres"},
-		{history, "shakwa-history", "export.caption_history"}} {
-		var buf bytes.Buffer
-		if err := export.WriteCSV(&buf, s.sheet); err != nil {
-			c.fail(ctx, fmt.Errorf("export: %w", err))
-			return
-		}
-		if d, ok := h.keepDocument(ctx, c.lang, &buf, s.name+"-"+spanName(span)+".csv", csvMime, c.t(s.key, nil)); ok {
+	for _, f := range files {
+		if d, ok := h.keepDocument(ctx, c.lang, bytes.NewReader(f.Data), f.Name, f.Mime, f.Caption); ok {
 			docs = append(docs, d)
 		}
 	}
 	if len(docs) == 0 {
 		c.say("export.unavailable", nil)
+		return
+	}
+	if err := h.auditExport(ctx, c.m.From.ID, c.m.Channel, span, centres, n); err != nil {
+		c.fail(ctx, err)
 		return
 	}
 	for _, d := range docs {

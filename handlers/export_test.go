@@ -117,6 +117,12 @@ func TestExport(t *testing.T) {
 			t.Errorf("centres CSV %+v", rs[2].Attachments[0])
 		}
 	}
+	// Each export is in the audit record: who, from where, of what.
+	log, err := w.store.AuditLog(ctx, 10)
+	if err != nil || len(log) != 2 || log[0].Kind != "exported" || log[0].By != manager.id || log[0].Via != "telegram" ||
+		log[1].By != noura.id || !strings.Contains(log[1].What, "KRM,BRS") {
+		t.Errorf("audit record %+v, %v; want the two exports, by whom and of what", log, err)
+	}
 	// One centre only.
 	rs := w.text(manager, "/export month BRS")
 	book, _ := excelize.OpenReader(strings.NewReader(string(readDoc(t, fs, rs[0].Attachments[0]))))

@@ -78,7 +78,7 @@ type TicketStore interface {
 // PrivacyStore erases personal data (see storage's EraseTicket).
 type PrivacyStore interface {
 	EraseTicket(ctx context.Context, id, by string, now time.Time) (*shakwa.Ticket, bool, error)
-	EraseClosedBefore(ctx context.Context, cutoff, now time.Time, limit int, dryRun bool) (int, bool, error)
+	EraseClosedBefore(ctx context.Context, cutoff, now time.Time, limit int, dryRun bool, erasedOne func(was *shakwa.Ticket)) (int, bool, error)
 	ForgetPerson(ctx context.Context, a shakwa.Address) error
 }
 

@@ -24,6 +24,8 @@ type MemberStore interface {
 	Member(ctx context.Context, id int64) (shakwa.Member, bool, error)
 	Members(ctx context.Context) ([]shakwa.Member, error)
 	Revoke(ctx context.Context, id int64, by, via string, now time.Time) (bool, error)
+	// Audit adds to the record of what was done outside tickets.
+	Audit(ctx context.Context, e shakwa.AuditEntry) error
 }
 
 // inviteTTL is how long an invite code may be used.

@@ -39,7 +39,7 @@ func (h *Handler) ScheduleRetention(ctx context.Context) error {
 func (h *Handler) retain(ctx context.Context) error {
 	now := h.now()
 	cutoff := now.AddDate(0, 0, -h.cfg().Retention.Days)
-	n, more, err := h.store.EraseClosedBefore(ctx, cutoff, now, retentionBatch, false)
+	n, more, err := h.store.EraseClosedBefore(ctx, cutoff, now, retentionBatch, false, func(t *shakwa.Ticket) { h.removeFiles(ctx, t) })
 	if n > 0 || more {
 		h.log.InfoContext(ctx, "retention", "erased", n, "more", more, "closed_before", cutoff)
 	}
@@ -113,6 +113,7 @@ func (h *Handler) forget(ctx context.Context, c *conv) {
 			return
 		}
 		if done {
+			h.removeFiles(ctx, t)
 			// The card in the group quoted their words: no more.
 			h.notify.EditCard(c, erased, "card.erased", nil)
 		}
@@ -126,4 +127,28 @@ func (h *Handler) forget(ctx context.Context, c *conv) {
 	}
 	c.Reply(c.reply(c.t("forget.done", map[string]any{"Count": len(ts), "Open": withdrawn}),
 		[][]flows.Choice{{{Key: "menu.home", Data: menuHome}}}))
+}
+
+// FileRemover is a file store's optional way to delete a file's bytes.
+type FileRemover interface {
+	Remove(id string) error
+}
+
+// removeFiles deletes the bytes of the files of t (as it was before its
+// erasure) from the file store, where they were kept to cross channels.
+// A file the same person sent with another ticket is kept by content
+// once, so that one loses its copy too; its channel's own id stays.
+func (h *Handler) removeFiles(ctx context.Context, t *shakwa.Ticket) {
+	r, ok := h.files.(FileRemover)
+	if !ok {
+		return
+	}
+	for _, a := range t.Attachments {
+		if a.File == "" {
+			continue
+		}
+		if err := r.Remove(a.File); err != nil {
+			h.log.WarnContext(ctx, "remove an erased ticket's file", "err", err)
+		}
+	}
 }

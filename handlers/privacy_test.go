@@ -75,8 +75,31 @@ func TestForgetArabic(t *testing.T) {
 // closed longer ago than retention.days, and only those, a batch at a
 // time, once; every figure a manager reads is what it was.
 func TestRetention(t *testing.T) {
-	w, ts, _ := reportWorld(t, testConfig)
+	w, ts, fs := reportWorld(t, testConfig)
 	ctx := context.Background()
+	// One with a photo kept in the file store, closed a month ago.
+	file, _, err := fs.Put(ctx, strings.NewReader("the photo's bytes"), "image/jpeg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := w.now.AddDate(0, 0, -30)
+	who := shakwa.Address{Channel: "whatsapp", Chat: "971500000001"}
+	photo := &shakwa.Ticket{Centre: "KRM", Category: "waiting", Text: "صورة", Created: old, Updated: old,
+		Attachments: []shakwa.Attachment{{Kind: "photo", ID: "wa-media-1", From: "whatsapp", File: file}}}
+	if err := w.store.CreateTicket(ctx, photo, who, ""); err != nil {
+		t.Fatal(err)
+	}
+	staff := shakwa.Staff{ID: fatima.id}
+	if _, err := w.store.Claim(ctx, photo.ID, staff, nil, old.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.store.Resolve(ctx, photo.ID, staff, "…", old.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.store.Rate(ctx, photo.ID, who, 5, old.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	ts = append(ts, photo)
 	figures := func() []string {
 		var out []string
 		for _, cmd := range []string{"/stats", "/stats الشهر الماضي", "/stats آخر 7 أيام KRM", "/ranking", "/staff"} {
@@ -114,6 +137,9 @@ func TestRetention(t *testing.T) {
 			t.Errorf("%s erased but kept %q, citizen %q", tk.ID, got.Text, got.Citizen)
 		}
 	}
+	if _, err := fs.Stat(file); err == nil {
+		t.Error("an erased ticket's photo is still in the file store")
+	}
 	w.now = w.now.Add(-time.Hour)
 	after := figures()
 	for i := range before {
@@ -122,7 +148,7 @@ func TestRetention(t *testing.T) {
 		}
 	}
 	// The next run finds nothing new.
-	n, _, err := w.store.EraseClosedBefore(ctx, cutoff, w.now, 10_000, true)
+	n, _, err := w.store.EraseClosedBefore(ctx, cutoff, w.now, 10_000, true, nil)
 	if err != nil || n != 0 {
 		t.Errorf("a second sweep would erase %d, %v; want 0", n, err)
 	}

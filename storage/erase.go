@@ -101,8 +101,10 @@ const retentionCursor = "retention:cursor"
 // it erased and whether it stopped at the limit. A ticket still open, or
 // closed after cutoff, is left; the sweep remembers where it got to, past
 // tickets all erased, so that each run reads only what is new.
-// dryRun counts without erasing.
-func (s *Store) EraseClosedBefore(ctx context.Context, cutoff, now time.Time, limit int, dryRun bool) (erased int, more bool, err error) {
+// dryRun counts without erasing. erasedOne, when not nil, is called with
+// each ticket erased, as it was (to remove its files' bytes).
+func (s *Store) EraseClosedBefore(ctx context.Context, cutoff, now time.Time, limit int, dryRun bool,
+	erasedOne func(was *shakwa.Ticket)) (erased int, more bool, err error) {
 	from := time.UnixMilli(0)
 	if v, err := s.rdb.Get(ctx, s.plain(retentionCursor)).Int64(); err == nil {
 		from = time.UnixMilli(v)
@@ -125,6 +127,9 @@ func (s *Store) EraseClosedBefore(ctx context.Context, cutoff, now time.Time, li
 				if !dryRun {
 					if _, _, err := s.EraseTicket(ctx, t.ID, shakwa.SystemActor, now); err != nil {
 						return err
+					}
+					if erasedOne != nil {
+						erasedOne(t)
 					}
 				}
 				erased++

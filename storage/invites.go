@@ -15,10 +15,10 @@ import (
 
 func (s *Store) inviteKey(code string) string { return s.plain("invite:" + s.opaque("invite:"+code)) }
 func (s *Store) membersKey() string           { return s.plain("members") }
-func (s *Store) peopleLogKey() string         { return s.plain("people:log") }
+func (s *Store) auditKey() string             { return s.plain("audit:log") }
 
-// peopleLogCap is how many entries the record of invites keeps.
-const peopleLogCap = 10_000
+// auditCap is how many entries the audit record keeps.
+const auditCap = 10_000
 
 // CreateInvite keeps code, for ttl, as giving inv to whoever joins with
 // it first; it returns shakwa.ErrConflict when the code is taken. The code
@@ -28,7 +28,7 @@ func (s *Store) CreateInvite(ctx context.Context, code string, inv shakwa.Invite
 	if err != nil {
 		return fmt.Errorf("create invite: %w", err)
 	}
-	entry, err := json.Marshal(shakwa.PeopleEntry{At: inv.At, Kind: "invited", By: inv.By, Role: string(inv.Role)})
+	entry, err := json.Marshal(shakwa.AuditEntry{At: inv.At, Kind: "invited", By: inv.By, Role: string(inv.Role)})
 	if err != nil {
 		return fmt.Errorf("create invite: %w", err)
 	}
@@ -39,7 +39,7 @@ func (s *Store) CreateInvite(ctx context.Context, code string, inv shakwa.Invite
 	if !ok {
 		return fmt.Errorf("create invite: code taken: %w", shakwa.ErrConflict)
 	}
-	return s.logPeople(ctx, entry)
+	return s.audit(ctx, entry)
 }
 
 // Join uses code, once: the person m gets what its invite gives, and the
@@ -62,14 +62,14 @@ func (s *Store) Join(ctx context.Context, code string, m shakwa.Member) (shakwa.
 	if err != nil {
 		return shakwa.Member{}, fmt.Errorf("join: %w", err)
 	}
-	entry, err := json.Marshal(shakwa.PeopleEntry{At: m.At, Kind: "joined", By: inv.By, Who: strconv.FormatInt(m.Telegram, 10), Role: string(m.Role)})
+	entry, err := json.Marshal(shakwa.AuditEntry{At: m.At, Kind: "joined", By: inv.By, Who: strconv.FormatInt(m.Telegram, 10), Role: string(m.Role)})
 	if err != nil {
 		return shakwa.Member{}, fmt.Errorf("join: %w", err)
 	}
 	if err := s.rdb.HSet(ctx, s.membersKey(), strconv.FormatInt(m.Telegram, 10), b).Err(); err != nil {
 		return shakwa.Member{}, fmt.Errorf("join: %w", err)
 	}
-	return m, s.logPeople(ctx, entry)
+	return m, s.audit(ctx, entry)
 }
 
 // Member returns the person with Telegram id who joined with an invite;
@@ -117,39 +117,49 @@ func (s *Store) Revoke(ctx context.Context, id int64, by, via string, now time.T
 	if n == 0 {
 		return false, nil
 	}
-	entry, err := json.Marshal(shakwa.PeopleEntry{At: now, Kind: "revoked", By: by, Who: strconv.FormatInt(id, 10), Via: via})
+	entry, err := json.Marshal(shakwa.AuditEntry{At: now, Kind: "revoked", By: by, Who: strconv.FormatInt(id, 10), Via: via})
 	if err != nil {
 		return true, fmt.Errorf("revoke: %w", err)
 	}
-	return true, s.logPeople(ctx, entry)
+	return true, s.audit(ctx, entry)
 }
 
-// PeopleLog returns the latest limit entries of the record of invites,
+// AuditLog returns the latest limit entries of the record of invites,
 // joins and revocations, the latest last.
-func (s *Store) PeopleLog(ctx context.Context, limit int) ([]shakwa.PeopleEntry, error) {
-	raw, err := s.rdb.LRange(ctx, s.peopleLogKey(), int64(-limit), -1).Result()
+func (s *Store) AuditLog(ctx context.Context, limit int) ([]shakwa.AuditEntry, error) {
+	raw, err := s.rdb.LRange(ctx, s.auditKey(), int64(-limit), -1).Result()
 	if err != nil {
-		return nil, fmt.Errorf("people log: %w", err)
+		return nil, fmt.Errorf("audit log: %w", err)
 	}
-	out := make([]shakwa.PeopleEntry, 0, len(raw))
+	out := make([]shakwa.AuditEntry, 0, len(raw))
 	for _, r := range raw {
-		var e shakwa.PeopleEntry
+		var e shakwa.AuditEntry
 		if err := json.Unmarshal([]byte(r), &e); err != nil {
-			return nil, fmt.Errorf("people log: %w", err)
+			return nil, fmt.Errorf("audit log: %w", err)
 		}
 		out = append(out, e)
 	}
 	return out, nil
 }
 
-func (s *Store) logPeople(ctx context.Context, entry []byte) error {
+// Audit adds e to the record of what was done outside tickets (see
+// AuditLog).
+func (s *Store) Audit(ctx context.Context, e shakwa.AuditEntry) error {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return s.audit(ctx, b)
+}
+
+func (s *Store) audit(ctx context.Context, entry []byte) error {
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.RPush(ctx, s.peopleLogKey(), entry)
-		p.LTrim(ctx, s.peopleLogKey(), -peopleLogCap, -1)
+		p.RPush(ctx, s.auditKey(), entry)
+		p.LTrim(ctx, s.auditKey(), -auditCap, -1)
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("people log: %w", err)
+		return fmt.Errorf("audit log: %w", err)
 	}
 	return nil
 }

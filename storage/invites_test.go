@@ -52,7 +52,7 @@ func testInvites(t *testing.T, open opener) {
 	if _, ok, _ := s.Member(c, 120); ok {
 		t.Error("a revoked member is still one")
 	}
-	log, err := s.PeopleLog(c, 10)
+	log, err := s.AuditLog(c, 10)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,9 +8,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/shakwa/shakwa/bot"
+	"github.com/shakwa/shakwa/config"
+	"github.com/shakwa/shakwa/handlers"
+	"github.com/shakwa/shakwa/locales"
 	"github.com/shakwa/shakwa/storage"
 )
 
@@ -129,5 +135,61 @@ func deadLetters(ctx context.Context, args []string, getenv func(string) string,
 	} else {
 		fmt.Fprintf(out, "dead-letters: %d back in the outbox\n", n)
 	}
+	return nil
+}
+
+// exportToDisk is "shakwa export -out DIR [-lang ar] [-phones] [PERIOD]
+// [CENTRE]": the files /export sends (a spreadsheet and three CSV files),
+// written to DIR, over every centre or the one named; recorded in the
+// audit record as made on the server.
+func exportToDisk(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
+	fs := flag.NewFlagSet("shakwa export", flag.ContinueOnError)
+	fs.SetOutput(out)
+	configFile := fs.String("config", or(getenv("SHAKWA_CONFIG"), "config.yaml"), "configuration `file` (env SHAKWA_CONFIG)")
+	dir := fs.String("out", "", "the `directory` to write the files to (made if missing)")
+	lang := fs.String("lang", "ar", "the files' language: ar or en")
+	phones := fs.Bool("phones", false, "citizens' phone numbers whole (default: masked, as a manager reads them)")
+	fs.Usage = func() {
+		fmt.Fprintln(out, "usage: shakwa export -out DIR [-lang ar|en] [-phones] [PERIOD] [CENTRE]   (PERIOD as /export takes it; default this month)")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if *dir == "" || (*lang != "ar" && *lang != "en") {
+		fs.Usage()
+		return errors.New("export: want -out DIR, and -lang ar or en")
+	}
+	cfg, err := config.Load(*configFile)
+	if err != nil {
+		return err
+	}
+	text, err := locales.New(nil)
+	if err != nil {
+		return err
+	}
+	store, err := storage.Open(ctx, or(getenv("REDIS_URL"), "redis://127.0.0.1:6379/0"), storage.WithTallier(handlers.TallyModel(cfg)))
+	if err != nil {
+		return fmt.Errorf("redis: %w", err)
+	}
+	defer store.Close()
+	h := handlers.New(cfg, store, text, time.Now, slog.New(slog.DiscardHandler), handlers.Options{})
+	files, n, err := h.ExportArgs(ctx, *lang, strings.Join(fs.Args(), " "), *phones, handlers.InviteBy)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*dir, 0o750); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	for _, f := range files {
+		path := filepath.Join(*dir, f.Name)
+		if err := os.WriteFile(path, f.Data, 0o640); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		fmt.Fprintf(out, "%s  (%d bytes)\n", path, len(f.Data))
+	}
+	fmt.Fprintf(out, "export: %d requests\n", n)
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -92,5 +93,22 @@ func TestAdminCommands(t *testing.T) {
 	}
 	if got := say("dead-letters", "retry"); !strings.Contains(got, "0 back") {
 		t.Errorf("a second retry: %q; want nothing", got)
+	}
+
+	// The export, to disk, and in the audit record.
+	dir := t.TempDir()
+	wrote := say("export", "-config", testConfig, "-out", dir, "هذا الشهر", "KRM")
+	if !strings.Contains(wrote, "export: 1 requests") || strings.Count(wrote, dir) != 4 {
+		t.Errorf("export: %q; want four files and one request", wrote)
+	}
+	for _, name := range []string{"shakwa-export-", "shakwa-tickets-", "shakwa-centres-", "shakwa-history-"} {
+		if !strings.Contains(wrote, filepath.Join(dir, name)) {
+			t.Errorf("export wrote no %s* file: %q", name, wrote)
+		}
+	}
+	log, err := store.AuditLog(ctx, 10)
+	if err != nil || len(log) == 0 || log[len(log)-1].Kind != "exported" || log[len(log)-1].By != "server" ||
+		!strings.Contains(log[len(log)-1].What, "KRM, 1 requests") {
+		t.Errorf("audit record %+v, %v; want the export, by the server", log, err)
 	}
 }

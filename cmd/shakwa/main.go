@@ -61,6 +61,7 @@ Usage:
   shakwa invite ROLE [CENTRE...] a one-time code that gives a role to whoever sends the bot /join CODE
   shakwa reindex [-dry-run]      put every ticket back in the indexes it belongs in (after a crash)
   shakwa dead-letters [list|retry] [-since 168h] [-dry-run]   what could not be delivered; send it again
+  shakwa export -out DIR [PERIOD] [CENTRE]   the files /export sends, written to DIR
   shakwa seed  [-tickets N ...]  write synthetic tickets into a Redis, to try and measure the reports
   shakwa bench [-c 50 ...]       load the real bot through its webhook and say how fast it answers
 
@@ -99,6 +100,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	if cmd == "dead-letters" {
 		return deadLetters(ctx, args, getenv, stderr)
+	}
+	if cmd == "export" {
+		return exportToDisk(ctx, args, getenv, stderr)
 	}
 	sub := "" // a command's own command: "tallies rebuild"
 	if cmd == "tallies" && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -163,7 +167,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return rebuildTallies(ctx, e, log)
 	}
 	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q (want serve, demo, tallies, staff-link, check-config, invite, reindex, dead-letters, seed or bench)", cmd)
+	return fmt.Errorf("unknown command %q (want serve, demo, tallies, staff-link, check-config, invite, reindex, dead-letters, export, seed or bench)", cmd)
 }
 
 // whatsappEnv is the WhatsApp channel's part of the environment; the
