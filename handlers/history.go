@@ -27,16 +27,7 @@ func (h *Handler) historyCommand(ctx context.Context, c *conv, args string) {
 		c.say("help.history", nil)
 		return
 	}
-	var t *shakwa.Ticket
-	var err error
-	if ref.prefix != "" {
-		t, err = h.store.Ticket(ctx, ref.id(ref.prefix))
-	} else {
-		var held []*shakwa.Ticket
-		if held, err = h.store.Held(ctx, c.m.From.ID); err == nil {
-			t, err = resolveTicket(ref, held)
-		}
-	}
+	t, err := h.typedTicket(ctx, c, ref)
 	if err == nil && !c.person.Serves(t.Centre) {
 		err = shakwa.ErrForbidden
 	}

@@ -49,13 +49,8 @@ func (h *Handler) retain(ctx context.Context) error {
 // askForget asks a citizen who wants their data erased («احذف بياناتي»,
 // /forget) to confirm, saying what goes and what stays.
 func (h *Handler) askForget(ctx context.Context, c *conv) {
-	if c.person != nil {
-		c.say("forget.staff", nil)
-		return
-	}
-	ts, err := h.store.CitizenTickets(ctx, c.who, forgetMax)
-	if err != nil {
-		c.fail(ctx, fmt.Errorf("forget: %w", err))
+	ts, ok := h.forgettable(ctx, c)
+	if !ok {
 		return
 	}
 	open := 0
@@ -74,19 +69,29 @@ func (h *Handler) askForget(ctx context.Context, c *conv) {
 // than anyone files (the daily limit is 10).
 const forgetMax = 10_000
 
+// forgettable is the speaker's tickets, when the speaker is a citizen
+// (staff are told erasure is not for them); ok is false when answered.
+func (h *Handler) forgettable(ctx context.Context, c *conv) ([]*shakwa.Ticket, bool) {
+	if c.person != nil {
+		c.say("forget.staff", nil)
+		return nil, false
+	}
+	ts, err := h.store.CitizenTickets(ctx, c.who, forgetMax)
+	if err != nil {
+		c.fail(ctx, fmt.Errorf("forget: %w", err))
+		return nil, false
+	}
+	return ts, true
+}
+
 // forget erases the citizen's personal data, as they confirmed: each open
 // ticket is withdrawn first (its staff are told, as for a withdrawal),
 // then every ticket's words, phone, files and link to them go, and last
 // the record of how to reach them. They are told what was kept and why.
 // Done twice (the update came again), it erases nothing twice.
 func (h *Handler) forget(ctx context.Context, c *conv) {
-	if c.person != nil {
-		c.say("forget.staff", nil)
-		return
-	}
-	ts, err := h.store.CitizenTickets(ctx, c.who, forgetMax)
-	if err != nil {
-		c.fail(ctx, fmt.Errorf("forget: %w", err))
+	ts, ok := h.forgettable(ctx, c)
+	if !ok {
 		return
 	}
 	now := h.now()

@@ -309,16 +309,7 @@ func (h *Handler) heldArg(ctx context.Context, c *conv, args, usage string) (*sh
 		c.say(usage, nil)
 		return nil, "", false
 	}
-	var t *shakwa.Ticket
-	var err error
-	if ref.prefix != "" {
-		t, err = h.store.Ticket(ctx, ref.id(ref.prefix))
-	} else {
-		var held []*shakwa.Ticket
-		if held, err = h.store.Held(ctx, c.m.From.ID); err == nil {
-			t, err = resolveTicket(ref, held)
-		}
-	}
+	t, err := h.typedTicket(ctx, c, ref)
 	if err == nil && !c.isStaffOf(t.Centre) {
 		err = shakwa.ErrForbidden
 	}
@@ -327,6 +318,19 @@ func (h *Handler) heldArg(ctx context.Context, c *conv, args, usage string) (*sh
 		return nil, "", false
 	}
 	return t, strings.TrimSpace(text), true
+}
+
+// typedTicket finds the ticket a staff member typed: by its number, or by
+// a number without prefix among the tickets they hold.
+func (h *Handler) typedTicket(ctx context.Context, c *conv, ref ticketRef) (*shakwa.Ticket, error) {
+	if ref.prefix != "" {
+		return h.store.Ticket(ctx, ref.id(ref.prefix))
+	}
+	held, err := h.store.Held(ctx, c.m.From.ID)
+	if err != nil {
+		return nil, err
+	}
+	return resolveTicket(ref, held)
 }
 
 // queue lists the unclaimed tickets of the speaker's centres, oldest first.
