@@ -28,12 +28,12 @@ type MemberStore interface {
 	Audit(ctx context.Context, e shakwa.AuditEntry) error
 }
 
-// inviteTTL is how long an invite code may be used.
-const inviteTTL = 24 * time.Hour
+// InviteTTL is how long an invite code may be used.
+const InviteTTL = 24 * time.Hour
 
-// InviteBy is an invite's By when it was made on the server
-// (`shakwa invite`).
-const InviteBy = "server"
+// ServerActor is who the audit record names for what the operator did on
+// the server (`shakwa invite`, `shakwa export`).
+const ServerActor = "server"
 
 // asPerson is a member as the configuration would have them.
 func asPerson(m shakwa.Member) config.Person {
@@ -43,7 +43,7 @@ func asPerson(m shakwa.Member) config.Person {
 // person is the configured person with Telegram id, or else the member
 // who joined with an invite; ok is false for neither.
 func (h *Handler) person(ctx context.Context, id int64) (config.Person, bool, error) {
-	if p, ok := h.cfg().Person(id); ok {
+	if p, ok := h.cfg().Person(id); ok { // one read of the configuration: a reload may swap it
 		return p, true, nil
 	}
 	m, ok, err := h.store.Member(ctx, id)
@@ -60,9 +60,10 @@ func (h *Handler) roster(ctx context.Context) ([]config.Person, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := slices.Clone(h.cfg().People)
+	cfg := h.cfg() // once: a reload may swap it meanwhile
+	out := slices.Clone(cfg.People)
 	for _, m := range ms {
-		if _, ok := h.cfg().Person(m.Telegram); !ok {
+		if _, ok := cfg.Person(m.Telegram); !ok {
 			out = append(out, asPerson(m))
 		}
 	}
@@ -79,17 +80,48 @@ func NewInviteCode() (string, error) {
 	return fmt.Sprintf("%08d", n), nil
 }
 
-// roleNamed reads a role as typed: its name in English or Arabic.
-func roleNamed(s string) (shakwa.Role, bool) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "staff", "موظف":
-		return shakwa.RoleStaff, true
-	case "supervisor", "مشرف":
-		return shakwa.RoleSupervisor, true
-	case "manager", "مدير":
-		return shakwa.RoleManager, true
+// Why ReadInvite refuses the words of an invite.
+var (
+	ErrInviteRole    = errors.New("no such role (staff, supervisor, manager)")
+	ErrInviteCentres = errors.New("staff and supervisors serve centres (name at least one); a manager oversees all (name none)")
+)
+
+// UnknownCentreError is ReadInvite's refusal of a centre code the configuration
+// does not have.
+type UnknownCentreError struct{ Code string }
+
+func (e UnknownCentreError) Error() string { return fmt.Sprintf("no centre %q", e.Code) }
+
+// ReadInvite reads what an invite gives from its words, as /invite and
+// `shakwa invite` take them: a role (in English or Arabic), then the
+// centres a member of staff or a supervisor serves (none for a manager).
+func ReadInvite(cfg *config.Config, words []string) (shakwa.Role, []string, error) {
+	if len(words) == 0 {
+		return "", nil, ErrInviteRole
 	}
-	return "", false
+	var role shakwa.Role
+	switch strings.ToLower(strings.TrimSpace(words[0])) {
+	case "staff", "موظف":
+		role = shakwa.RoleStaff
+	case "supervisor", "مشرف":
+		role = shakwa.RoleSupervisor
+	case "manager", "مدير":
+		role = shakwa.RoleManager
+	default:
+		return "", nil, ErrInviteRole
+	}
+	var centres []string
+	for _, w := range words[1:] {
+		code := strings.ToUpper(w)
+		if _, ok := cfg.Centre(code); !ok {
+			return "", nil, UnknownCentreError{w}
+		}
+		centres = append(centres, code)
+	}
+	if (role == shakwa.RoleManager) != (len(centres) == 0) {
+		return "", nil, ErrInviteCentres
+	}
+	return role, centres, nil
 }
 
 // inviteCommand makes a one-time code that gives its holder a role:
@@ -100,31 +132,15 @@ func (h *Handler) inviteCommand(ctx context.Context, c *conv, args string) {
 		c.say("invite.forbidden", nil)
 		return
 	}
-	words := strings.Fields(args)
-	if len(words) == 0 {
-		c.say("help.invite", nil)
-		return
-	}
-	role, ok := roleNamed(words[0])
-	if !ok {
-		c.say("help.invite", nil)
-		return
-	}
-	var centres []string
-	for _, w := range words[1:] {
-		code := strings.ToUpper(w)
-		if _, ok := h.cfg().Centre(code); !ok {
-			c.say("invite.no_centre", map[string]any{"Centre": w})
-			return
-		}
-		centres = append(centres, code)
-	}
+	role, centres, err := ReadInvite(h.cfg(), strings.Fields(args))
+	var none UnknownCentreError
 	switch {
-	case role != shakwa.RoleManager && len(centres) == 0:
+	case errors.As(err, &none):
+		c.say("invite.no_centre", map[string]any{"Centre": none.Code})
+		return
+	case err != nil:
 		c.say("help.invite", nil)
 		return
-	case role == shakwa.RoleManager:
-		centres = nil
 	}
 	if c.person.Role == shakwa.RoleSupervisor &&
 		(role != shakwa.RoleStaff || slices.ContainsFunc(centres, func(ce string) bool { return !c.person.Serves(ce) })) {
@@ -133,7 +149,7 @@ func (h *Handler) inviteCommand(ctx context.Context, c *conv, args string) {
 	}
 	code, err := h.newCode()
 	if err == nil {
-		err = h.store.CreateInvite(ctx, code, shakwa.Invite{Role: role, Centres: centres, By: c.m.From.ID, At: h.now()}, inviteTTL)
+		err = h.store.CreateInvite(ctx, code, shakwa.Invite{Role: role, Centres: centres, By: c.m.From.ID, At: h.now()}, InviteTTL)
 	}
 	if err != nil {
 		c.fail(ctx, err)
@@ -202,7 +218,7 @@ func (h *Handler) joinCommand(ctx context.Context, c *conv, args string) {
 	p := asPerson(m)
 	c.person = &p
 	if m.Role != shakwa.RoleStaff {
-		if err := h.ScheduleReports(ctx); err != nil { // theirs among them
+		if err := h.scheduleReportsOf(ctx, p, h.now()); err != nil { // a reader now
 			c.fail(ctx, err)
 			return
 		}

@@ -138,25 +138,33 @@ func (h *Handler) ScheduleReports(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("schedule reports: %w", err)
 	}
+	for _, p := range readers {
+		if err := h.scheduleReportsOf(ctx, p, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scheduleReportsOf is ScheduleReports for one reader.
+func (h *Handler) scheduleReportsOf(ctx context.Context, p config.Person, now time.Time) error {
+	key := staffID(p)
 	for _, k := range reportKinds {
 		next := h.NextReport(k.Job)(now)
-		for _, p := range readers {
-			key := staffID(p)
-			due, ok, err := h.store.JobDue(ctx, k.Job, key)
-			if err != nil {
-				return fmt.Errorf("schedule reports: %w", err)
+		due, ok, err := h.store.JobDue(ctx, k.Job, key)
+		if err != nil {
+			return fmt.Errorf("schedule reports: %w", err)
+		}
+		switch {
+		case !h.reportOn(k):
+			if ok {
+				err = h.store.UnscheduleJob(ctx, k.Job, key)
 			}
-			switch {
-			case !h.reportOn(k):
-				if ok {
-					err = h.store.UnscheduleJob(ctx, k.Job, key)
-				}
-			case !ok || due.After(next):
-				err = h.store.ScheduleJob(ctx, k.Job, key, next)
-			}
-			if err != nil {
-				return fmt.Errorf("schedule reports: %w", err)
-			}
+		case !ok || due.After(next):
+			err = h.store.ScheduleJob(ctx, k.Job, key, next)
+		}
+		if err != nil {
+			return fmt.Errorf("schedule reports: %w", err)
 		}
 	}
 	return nil

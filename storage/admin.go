@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -92,7 +93,7 @@ func (s *Store) reindexBatch(ctx context.Context, ids []string, dryRun bool) (in
 			}
 		}
 		return nil
-	}); err != nil && err != redis.Nil {
+	}); err != nil && !errors.Is(err, redis.Nil) {
 		return 0, err
 	}
 	n := 0
@@ -100,7 +101,7 @@ func (s *Store) reindexBatch(ctx context.Context, ids []string, dryRun bool) (in
 		n += int(c.Val())
 	}
 	for _, c := range scores {
-		if c.Err() == redis.Nil {
+		if errors.Is(c.Err(), redis.Nil) {
 			n++
 		}
 	}

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -90,6 +91,9 @@ func (s *Store) ForgetPerson(ctx context.Context, a shakwa.Address) error {
 	return nil
 }
 
+// errLimit stops a sweep at its limit.
+var errLimit = errors.New("limit reached")
+
 // retentionCursor keeps, as a creation time (Unix ms), how far the
 // retention sweep has erased every ticket it may: the next sweep starts
 // there.
@@ -108,11 +112,10 @@ func (s *Store) EraseClosedBefore(ctx context.Context, cutoff, now time.Time, li
 	from := time.UnixMilli(0)
 	if v, err := s.rdb.Get(ctx, s.plain(retentionCursor)).Int64(); err == nil {
 		from = time.UnixMilli(v)
-	} else if err != redis.Nil {
+	} else if !errors.Is(err, redis.Nil) {
 		return 0, false, fmt.Errorf("retention cursor: %w", err)
 	}
 	cursor, blocked := from, false
-	errLimit := fmt.Errorf("limit")
 	err = s.EachTicketCreated(ctx, from, cutoff, func(ts []*shakwa.Ticket) error {
 		for _, t := range ts {
 			switch {
@@ -140,7 +143,7 @@ func (s *Store) EraseClosedBefore(ctx context.Context, cutoff, now time.Time, li
 		}
 		return nil
 	})
-	if err == errLimit {
+	if errors.Is(err, errLimit) {
 		more, err = true, nil
 	}
 	if err != nil {

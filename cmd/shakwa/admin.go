@@ -21,8 +21,8 @@ import (
 )
 
 // adminStore opens REDIS_URL for an admin command.
-func adminStore(ctx context.Context, getenv func(string) string) (*storage.Store, error) {
-	s, err := storage.Open(ctx, or(getenv("REDIS_URL"), "redis://127.0.0.1:6379/0"))
+func adminStore(ctx context.Context, getenv func(string) string, opts ...storage.Option) (*storage.Store, error) {
+	s, err := storage.Open(ctx, or(getenv("REDIS_URL"), "redis://127.0.0.1:6379/0"), opts...)
 	if err != nil {
 		return nil, fmt.Errorf("redis: %w", err)
 	}
@@ -170,13 +170,13 @@ func exportToDisk(ctx context.Context, args []string, getenv func(string) string
 	if err != nil {
 		return err
 	}
-	store, err := storage.Open(ctx, or(getenv("REDIS_URL"), "redis://127.0.0.1:6379/0"), storage.WithTallier(handlers.TallyModel(cfg)))
+	store, err := adminStore(ctx, getenv, storage.WithTallier(handlers.TallyModel(cfg)))
 	if err != nil {
-		return fmt.Errorf("redis: %w", err)
+		return err
 	}
 	defer store.Close()
 	h := handlers.New(cfg, store, text, time.Now, slog.New(slog.DiscardHandler), handlers.Options{})
-	files, n, err := h.ExportArgs(ctx, *lang, strings.Join(fs.Args(), " "), *phones, handlers.InviteBy)
+	files, n, err := h.ExportArgs(ctx, *lang, strings.Join(fs.Args(), " "), *phones, handlers.ServerActor)
 	if err != nil {
 		return err
 	}

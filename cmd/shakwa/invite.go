@@ -6,13 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/shakwa/shakwa"
 	"github.com/shakwa/shakwa/config"
 	"github.com/shakwa/shakwa/handlers"
-	"github.com/shakwa/shakwa/storage"
 )
 
 // invite is "shakwa invite [-config FILE] ROLE [CENTRE...]": it makes a
@@ -37,46 +35,25 @@ func invite(ctx context.Context, args []string, getenv func(string) string, out 
 		fs.Usage()
 		return errors.New("invite: want a role")
 	}
-	var role shakwa.Role
-	switch strings.ToLower(fs.Arg(0)) {
-	case "staff":
-		role = shakwa.RoleStaff
-	case "supervisor":
-		role = shakwa.RoleSupervisor
-	case "manager":
-		role = shakwa.RoleManager
-	default:
-		return fmt.Errorf("invite: %q is no role (staff, supervisor, manager)", fs.Arg(0))
-	}
 	cfg, err := config.Load(*configFile)
 	if err != nil {
 		return err
 	}
-	var centres []string
-	for _, c := range fs.Args()[1:] {
-		code := strings.ToUpper(c)
-		if _, ok := cfg.Centre(code); !ok {
-			return fmt.Errorf("invite: no centre %q in %s", c, *configFile)
-		}
-		centres = append(centres, code)
-	}
-	switch {
-	case role == shakwa.RoleManager && len(centres) > 0:
-		return errors.New("invite: a manager oversees every centre; name none")
-	case role != shakwa.RoleManager && len(centres) == 0:
-		return fmt.Errorf("invite: a %s serves centres; name at least one", role)
-	}
-	store, err := storage.Open(ctx, or(getenv("REDIS_URL"), "redis://127.0.0.1:6379/0"))
+	role, centres, err := handlers.ReadInvite(cfg, fs.Args())
 	if err != nil {
-		return fmt.Errorf("redis: %w", err)
+		return fmt.Errorf("invite: %w", err)
+	}
+	store, err := adminStore(ctx, getenv)
+	if err != nil {
+		return err
 	}
 	defer store.Close()
 	code, err := handlers.NewInviteCode()
 	if err != nil {
 		return err
 	}
-	inv := shakwa.Invite{Role: role, Centres: centres, By: handlers.InviteBy, At: time.Now()}
-	if err := store.CreateInvite(ctx, code, inv, 24*time.Hour); err != nil {
+	inv := shakwa.Invite{Role: role, Centres: centres, By: handlers.ServerActor, At: time.Now()}
+	if err := store.CreateInvite(ctx, code, inv, handlers.InviteTTL); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "%s\nvalid once, for 24 hours: the new %s sends the bot, in a private chat on Telegram: /join %s\n", code, role, code)
