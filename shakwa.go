@@ -64,6 +64,9 @@ const (
 	RoleStaff      Role = "staff"
 	RoleSupervisor Role = "supervisor"
 	RoleManager    Role = "manager"
+	// RoleEvaluator is a mystery shopper: they file visits to centres
+	// and see nothing of tickets.
+	RoleEvaluator Role = "evaluator"
 )
 
 // Address is where a person can be reached: a channel and a chat on it.
@@ -266,4 +269,77 @@ type AuditEntry struct {
 	Via  string    `json:"via,omitempty"`
 	// What says more: for an export, its period, centres and rows.
 	What string `json:"what,omitempty"`
+}
+
+// Marks of a standard in a self-assessment.
+const (
+	MarkMet    = "met"
+	MarkPartly = "partly"
+	MarkUnmet  = "unmet"
+)
+
+// MarkValue is how much of a standard a mark meets: 1, one half, 0.
+func MarkValue(mark string) float64 {
+	switch mark {
+	case MarkMet:
+		return 1
+	case MarkPartly:
+		return 0.5
+	}
+	return 0
+}
+
+// Answer is a supervisor's finding on one standard in a centre's monthly
+// self-assessment. The standard's priority and weight are kept as they
+// were when it was answered, so that a month's score stays what it was
+// when the configuration changes.
+type Answer struct {
+	Criterion string    `json:"criterion"`
+	Mark      string    `json:"mark"`             // MarkMet, MarkPartly or MarkUnmet
+	Reason    string    `json:"reason,omitempty"` // why it is not (fully) met
+	Owner     string    `json:"owner,omitempty"`  // who follows it up
+	Priority  string    `json:"priority"`
+	Weight    float64   `json:"weight"`
+	By        string    `json:"by"` // a staff id
+	At        time.Time `json:"at"`
+}
+
+// Assessment is one centre's self-assessment of one month ("2026-11").
+// It is done once every standard of the configuration has an answer.
+type Assessment struct {
+	Centre  string
+	Month   string
+	Opened  time.Time // zero: never opened
+	Done    time.Time // zero: not done
+	DoneBy  string
+	Answers map[string]Answer // by criterion code
+}
+
+// VisitScore is one answer of a mystery-shopper visit's form: what the
+// evaluator gave (minutes, 1-5, 1 or 0 for yes and no) and it as a share
+// of the best, 0 to 1, with the question's priority and weight as they
+// were when the visit was filed.
+type VisitScore struct {
+	Question string  `json:"question"`
+	Value    float64 `json:"value"`
+	Score    float64 `json:"score"`
+	Priority string  `json:"priority"`
+	Weight   float64 `json:"weight"`
+}
+
+// Visit is a mystery shopper's visit to a centre. Nobody of the centre
+// sees it before a manager releases it, and nobody but managers ever sees
+// who filed it.
+type Visit struct {
+	ID          string       `json:"id"`
+	Centre      string       `json:"centre"`
+	Day         string       `json:"day"`     // YYYY-MM-DD, in the centre's zone
+	Channel     string       `json:"channel"` // visit, phone, website, app, whatsapp, telegram
+	Scores      []VisitScore `json:"scores"`
+	Notes       string       `json:"notes,omitempty"`
+	Attachments []Attachment `json:"attachments,omitempty"`
+	By          string       `json:"by"` // the evaluator's staff id
+	Filed       time.Time    `json:"filed"`
+	Released    time.Time    `json:"released,omitzero"`
+	ReleasedBy  string       `json:"released_by,omitempty"`
 }

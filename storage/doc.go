@@ -44,11 +44,17 @@
 //	lease:{NAME}             string: who holds the lease NAME (see Lease)
 //	mail:{OPAQUE}            stream: a web chat's mailbox (field d), capped, with a TTL
 //	fsrc:{CHANNEL:ID}, fon:{CONTENT}   where files came from, what channels call them (see FileOn)
+//	qa:{KRM}:2026-11         hash: a centre's self-assessment of a month: opened, done (ms), done_by, a:CODE -> answer JSON
+//	visit:{V-000012}         string: a mystery-shopper visit as JSON; ...:released its release (see ReleaseVisit)
+//	visits:{KRM}             sorted set: a centre's visits, by the day's start (ms)
+//	visit:{seq}, ...:once:OPAQUE   counter of visit numbers, and the number an update reserved
 //
 // Stored records are Redis hashes, not JSON documents, so the Lua scripts
 // read and write single fields and never decode JSON (Lua's cjson would
 // turn an empty array into an object). Times are stored as RFC 3339 text in
-// UTC; a zero time is not stored at all.
+// UTC (an assessment's opened and done as Unix milliseconds); a zero time
+// is not stored at all. A visit and an assessment's answers are JSON: no
+// script decodes them.
 //
 // # Consistency
 //

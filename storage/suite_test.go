@@ -173,6 +173,8 @@ func runSuite(t *testing.T, open opener) {
 		{"PagesAndDelivery", testPagesAndDelivery},
 		{"Tallies", testTallies},
 		{"EachTicketCreated", testEachTicketCreated},
+		{"Assessments", testAssessments},
+		{"Visits", testVisits},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
