@@ -95,6 +95,9 @@ type Config struct {
 	// Web is how the web chat presents itself, and where it may be
 	// embedded.
 	Web Web `yaml:"web"`
+	// Quality is the centres' quality programme: monthly self-assessment
+	// and mystery-shopper visits.
+	Quality Quality `yaml:"quality"`
 
 	idx *index // built by Parse; nil for a Config built in code
 }
@@ -391,10 +394,12 @@ type Person struct {
 	Telegram int64 `yaml:"telegram"`
 	// Name is how tickets and reports name the person.
 	Name string `yaml:"name"`
-	// Role is staff, supervisor or manager.
+	// Role is staff, supervisor, manager or evaluator (a mystery
+	// shopper, who files visits and sees no ticket).
 	Role shakwa.Role `yaml:"role"`
 	// Centres are the codes of the centres the person serves. Staff and
-	// supervisors list at least one; a manager who lists none oversees all.
+	// supervisors list at least one; a manager who lists none oversees
+	// all, and an evaluator who lists none may visit any.
 	Centres []string `yaml:"centres"`
 }
 
@@ -409,6 +414,12 @@ func (p Person) Serves(centre string) bool {
 		return slices.Contains(p.Centres, centre)
 	}
 	return false
+}
+
+// Evaluates reports whether p is an evaluator who may file visits to the
+// centre with the given code: one listing it, or listing none.
+func (p Person) Evaluates(centre string) bool {
+	return p.Role == shakwa.RoleEvaluator && (len(p.Centres) == 0 || slices.Contains(p.Centres, centre))
 }
 
 // Load reads the file at path and parses it with Parse.
@@ -439,6 +450,9 @@ func Parse(data []byte) (*Config, error) {
 	c.Limits = Limits{OpenTickets: 5, TicketsPerDay: 10, MessagesPerMinute: 20, DuplicateWithin: Duration(72 * time.Hour),
 		BulkPerSecond: 30}
 	c.Retention.Days = DefaultRetentionDays
+	c.Quality.Weights = DefaultQualityWeights
+	c.Quality.Assessment = AssessmentSchedule{Day: 1, At: "09:00", RemindAfter: Duration(72 * time.Hour),
+		EscalateAfter: Duration(7 * 24 * time.Hour)}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
@@ -454,6 +468,7 @@ func Parse(data []byte) (*Config, error) {
 	if len(c.RejectReasons) == 0 {
 		c.RejectReasons = slices.Clone(DefaultRejectReasons)
 	}
+	c.Quality.defaults()
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}

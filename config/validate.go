@@ -79,6 +79,7 @@ func (c *Config) Validate() error {
 	c.validateCategories(&ps)
 	c.validateReasons(&ps)
 	c.validatePeople(&ps, centres)
+	c.validateQuality(&ps)
 	return errors.Join(ps...)
 }
 
@@ -273,10 +274,10 @@ func checkRole(ps *problems, at string, p Person) {
 		if len(p.Centres) == 0 {
 			ps.add(at+".centres", "at least one centre is required for role %s", p.Role)
 		}
-	case shakwa.RoleManager:
+	case shakwa.RoleManager, shakwa.RoleEvaluator:
 		// No centres means all centres.
 	default:
-		ps.add(at+".role", "%q must be staff, supervisor or manager", p.Role)
+		ps.add(at+".role", "%q must be staff, supervisor, manager or evaluator", p.Role)
 	}
 }
 

@@ -43,8 +43,19 @@ func checkConfig(args []string, getenv func(string) string, stdout io.Writer) er
 	for _, p := range cfg.People {
 		roles[p.Role]++
 	}
-	fmt.Fprintf(stdout, "%s: ok: %d centres, %d categories, %d people (%d staff, %d supervisors, %d managers), time zone %s\n",
+	q := cfg.Quality
+	fmt.Fprintf(stdout, "%s: ok: %d centres, %d categories, %d people (%d staff, %d supervisors, %d managers, %s), "+
+		"%d standards, %d visit questions, time zone %s\n",
 		*file, len(cfg.Centres), len(cfg.Categories), len(cfg.People),
-		roles[shakwa.RoleStaff], roles[shakwa.RoleSupervisor], roles[shakwa.RoleManager], cfg.Timezone)
+		roles[shakwa.RoleStaff], roles[shakwa.RoleSupervisor], roles[shakwa.RoleManager], countOf(roles[shakwa.RoleEvaluator], "evaluator"),
+		len(q.Standards), len(q.VisitForm), cfg.Timezone)
 	return nil
+}
+
+// countOf is n and the noun, plural when n is not 1.
+func countOf(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
