@@ -51,8 +51,12 @@ type flow struct {
 	summary bool // has confirm and edit states (complaint)
 }
 
-func lookup(name string) (flow, bool) {
+func lookup(name string, c *Catalog) (flow, bool) {
 	switch name {
+	case Gap:
+		return gapFlow(), true
+	case Visit:
+		return visitFlow(c), true
 	case Complaint:
 		return complaintFlow(), true
 	case Feedback:
@@ -117,8 +121,8 @@ func (f flow) step(name string) (step, bool) {
 // Start begins flow name (about ticket, for info, resolve and transfer) and
 // returns its first question.
 func Start(name, ticket string, now time.Time, c Catalog) (Result, error) {
-	f, ok := lookup(name)
-	if !ok {
+	f, ok := lookup(name, &c)
+	if !ok || len(f.steps) == 0 {
 		return Result{}, fmt.Errorf("start %q: unknown flow", name)
 	}
 	s := Session{Flow: name, State: f.steps[0].name, Ticket: ticket, Updated: now}
@@ -134,7 +138,7 @@ var ErrBrokenSession = errors.New("broken session")
 // ErrBrokenSession when s cannot go on; the caller drops it and tells the
 // person.
 func Step(s Session, in Input, now time.Time, c Catalog) (Result, error) {
-	f, ok := lookup(s.Flow)
+	f, ok := lookup(s.Flow, &c)
 	if !ok {
 		return Result{}, fmt.Errorf("step: unknown flow %q: %w", s.Flow, ErrBrokenSession)
 	}
@@ -209,6 +213,7 @@ func submission(s Session) *Submission {
 	return &Submission{
 		Flow: s.Flow, Ticket: s.Ticket, Centre: s.Centre, Category: s.Category,
 		Text: s.Text, Phone: s.Phone, Files: s.Files, Stars: s.Stars, Staff: s.Staff, Reason: s.Reason,
+		Criterion: s.Criterion, Day: s.Day, Via: s.Via, Scores: s.Scores,
 	}
 }
 

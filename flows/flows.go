@@ -32,6 +32,8 @@ const (
 	Transfer  = "transfer" // staff picks the centre to transfer a ticket to
 	Reject    = "reject"   // staff picks a reason to reject a ticket for, and may add words
 	Amend     = "amend"    // citizen adds what a rejection asked for
+	Gap       = "gap"      // supervisor says why a standard is not met, and who follows it up
+	Visit     = "visit"    // evaluator files a mystery-shopper visit
 )
 
 // Button data that flows understand. Callers map typed words ("إلغاء",
@@ -52,25 +54,36 @@ const (
 	PfxPage     = "page:"
 	PfxStars    = "stars:"
 	PfxEdit     = "edit:"
+	PfxDay      = "day:"   // a visit's day: days before today
+	PfxChannel  = "via:"   // the way a mystery shopper reached the centre
+	PfxScore    = "score:" // a form answer: score:CODE:VALUE
 )
 
 // Session is the stored state of one person's conversation.
 // The zero Session means no flow is running.
 type Session struct {
-	Flow     string    `json:"flow,omitempty"`
-	State    string    `json:"state,omitempty"`
-	Ticket   string    `json:"ticket,omitempty"` // the ticket an info/resolve/transfer flow is about
-	Centre   string    `json:"centre,omitempty"`
-	Category string    `json:"category,omitempty"`
-	Text     string    `json:"text,omitempty"`
-	Phone    string    `json:"phone,omitempty"`
-	Files    []File    `json:"files,omitempty"`
-	Stars    int       `json:"stars,omitempty"`
-	Staff    string    `json:"staff,omitempty"`
-	Reason   string    `json:"reason,omitempty"`
-	Page     int       `json:"page,omitempty"`
-	Review   bool      `json:"review,omitempty"` // editing from the summary: go back there next
-	Updated  time.Time `json:"updated"`
+	Flow     string `json:"flow,omitempty"`
+	State    string `json:"state,omitempty"`
+	Ticket   string `json:"ticket,omitempty"` // the ticket an info/resolve/transfer flow is about
+	Centre   string `json:"centre,omitempty"`
+	Category string `json:"category,omitempty"`
+	Text     string `json:"text,omitempty"`
+	Phone    string `json:"phone,omitempty"`
+	Files    []File `json:"files,omitempty"`
+	Stars    int    `json:"stars,omitempty"`
+	Staff    string `json:"staff,omitempty"`
+	Reason   string `json:"reason,omitempty"`
+	Page     int    `json:"page,omitempty"`
+	Review   bool   `json:"review,omitempty"` // editing from the summary: go back there next
+	// Criterion is the standard a gap flow is about; Reason holds its
+	// mark there.
+	Criterion string `json:"criterion,omitempty"`
+	// Day, Via and Scores are a visit's day (YYYY-MM-DD), how the
+	// centre was reached, and the form's answers by question code.
+	Day     string             `json:"day,omitempty"`
+	Via     string             `json:"via,omitempty"`
+	Scores  map[string]float64 `json:"scores,omitempty"`
+	Updated time.Time          `json:"updated"`
 }
 
 // Active reports whether a flow is running.
@@ -108,6 +121,17 @@ type Catalog struct {
 	Categories []string // category codes, in menu order
 	Reasons    []string // reasons to reject a ticket for, in menu order
 	Idle       time.Duration
+	// Form is the visit form's questions, in order; Channels the ways a
+	// visit can be made; Loc the zone of a visit's day.
+	Form     []Question
+	Channels []string
+	Loc      *time.Location
+}
+
+// Question is a visit form question as flows need it: its code and kind
+// (minutes, scale or yesno).
+type Question struct {
+	Code, Kind string
 }
 
 // Menu names a set of buttons the caller builds from its configuration.
@@ -152,6 +176,11 @@ type Submission struct {
 	Stars    int
 	Staff    string
 	Reason   string
+	// Criterion, Day, Via and Scores: see Session.
+	Criterion string
+	Day       string
+	Via       string
+	Scores    map[string]float64
 }
 
 // Result is the outcome of one Step.

@@ -56,6 +56,13 @@ type Score struct {
 	Stars  float64 // 1..7, to a tenth
 	// Parts are the parts measured, 0..1 each.
 	Parts map[Part]float64
+	// Weights are the parts' shares of Value, once WithQuality has added
+	// the quality programme's; nil: partWeights scaled to the parts
+	// measured.
+	Weights map[Part]float64
+	// Unassessed marks a centre that had no self-assessment when one was
+	// expected: its score is made without it.
+	Unassessed bool
 }
 
 // ScoreOf scores one centre's figures, target being its resolution
@@ -144,14 +151,14 @@ func (s Score) Weakest(avg map[Part]float64) (Part, bool) { return s.pull(avg, -
 
 func (s Score) pull(avg map[Part]float64, sign float64) (Part, bool) {
 	best, found := 0.0, Part("")
-	for _, w := range partWeights {
-		v, ok := s.Parts[w.Part]
+	for _, p := range allParts {
+		v, ok := s.Parts[p]
 		if !ok {
 			continue
 		}
-		d := sign * w.Weight * (v - avg[w.Part])
+		d := sign * s.weight(p) * (v - avg[p])
 		if d > best {
-			best, found = d, w.Part
+			best, found = d, p
 		}
 	}
 	return found, found != ""
@@ -170,6 +177,22 @@ func PartAverages(scores []Score) map[Part]float64 {
 		sum[p] /= n[p]
 	}
 	return sum
+}
+
+// allParts are every part, in the order they are looked at.
+var allParts = []Part{PartSatisfaction, PartSLA, PartSpeed, PartReopen, PartThanks, PartAssessment, PartVisits}
+
+// weight is part p's weight in s.
+func (s Score) weight(p Part) float64 {
+	if s.Weights != nil {
+		return s.Weights[p]
+	}
+	for _, w := range partWeights {
+		if w.Part == p {
+			return w.Weight
+		}
+	}
+	return 0
 }
 
 func clamp01(v float64) float64 { return min(max(v, 0), 1) }

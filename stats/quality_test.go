@@ -1,0 +1,51 @@
+package stats
+
+import (
+	"math"
+	"testing"
+
+	"github.com/shakwa/shakwa"
+)
+
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+
+func TestAssessmentShare(t *testing.T) {
+	prio := map[string]float64{"experience": 40, "efficiency": 25}
+	answers := map[string]shakwa.Answer{
+		"a": {Mark: shakwa.MarkMet, Priority: "experience", Weight: 1},
+		"b": {Mark: shakwa.MarkUnmet, Priority: "experience", Weight: 3},
+		"c": {Mark: shakwa.MarkPartly, Priority: "efficiency", Weight: 2},
+	}
+	// experience: (1·1 + 3·0)/4 = 0.25; efficiency: 0.5; (40·0.25 + 25·0.5)/65.
+	got, ok := AssessmentShare(answers, prio)
+	if !ok || !near(got, (40*0.25+25*0.5)/65) {
+		t.Errorf("AssessmentShare = %v, %v; want %v", got, ok, (40*0.25+25*0.5)/65)
+	}
+	if _, ok := AssessmentShare(nil, prio); ok {
+		t.Errorf("no answers: want ok false")
+	}
+}
+
+func TestWithQuality(t *testing.T) {
+	base := Score{Code: "KRM", Ranked: true, Value: 0.5, Parts: map[Part]float64{PartSatisfaction: 0.5, PartSLA: 0.5}}
+	w := Weights{Complaints: 60, Assessment: 25, Visits: 15}
+	s := base.WithQuality(Quality{Expected: true, Assessed: true, Assessment: 0.9, Visits: 2, Visit: 0.7}, w)
+	if want := (60*0.5 + 25*0.9 + 15*0.7) / 100; !near(s.Value, want) {
+		t.Errorf("value %v; want %v", s.Value, want)
+	}
+	if s.Unassessed || !near(s.Weights[PartAssessment], 0.25) || !near(s.Weights[PartSatisfaction], 0.6*30/55) {
+		t.Errorf("weights %v, unassessed %v", s.Weights, s.Unassessed)
+	}
+	// Not assessed: marked, and scored without it.
+	base.Parts = map[Part]float64{PartSatisfaction: 0.5, PartSLA: 0.5}
+	s = base.WithQuality(Quality{Expected: true}, w)
+	if !s.Unassessed || !near(s.Value, 0.5) {
+		t.Errorf("unassessed: value %v, mark %v; want 0.5, marked", s.Value, s.Unassessed)
+	}
+	if _, ok := s.Parts[PartAssessment]; ok {
+		t.Errorf("unassessed: an assessment part")
+	}
+	if s.Stars != 4 {
+		t.Errorf("stars %v; want 4", s.Stars)
+	}
+}
