@@ -101,6 +101,10 @@ func (h *Handler) submit(ctx context.Context, c *conv, s *flows.Submission) {
 		h.reject(ctx, c, s.Ticket, s.Reason, s.Text)
 	case flows.Amend:
 		h.amend(ctx, c, s.Ticket, s.Text, s.Files)
+	case flows.Gap:
+		h.gapDone(ctx, c, s)
+	case flows.Visit:
+		h.fileVisit(ctx, c, s)
 	}
 }
 

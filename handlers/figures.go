@@ -13,6 +13,7 @@ const (
 	iconStats   = "📊"
 	iconRanking = "🏆"
 	iconStaff   = "👥"
+	iconVisits  = "🕵"
 )
 
 // spanTitle names a span, its dates and how many centres it covers, after

@@ -105,6 +105,7 @@ type Store interface {
 	Scheduler
 	PrivacyStore
 	MemberStore
+	QualityStore
 }
 
 // Preloader is a store's optional way to read what handling a Message

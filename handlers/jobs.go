@@ -45,6 +45,8 @@ func (h *Handler) RunJob(ctx context.Context, w bot.Responder, j *shakwa.Job) {
 		err = h.sendReport(ctx, w, j)
 	case JobRetention:
 		err = h.retain(ctx)
+	case JobAssess:
+		err = h.runAssessment(ctx, w, j.Key, j.Due)
 	default:
 		err = fmt.Errorf("no job kind %q", j.Kind)
 	}

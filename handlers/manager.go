@@ -50,6 +50,9 @@ type centreFigures struct {
 	// Channels and Categories count the tickets received on each channel
 	// and in each category, when read (see breakdowns).
 	Channels, Categories map[string]int64
+	// Quality is what the quality programme measured, when read (see
+	// withQuality).
+	Quality stats.Quality
 }
 
 // scope lists the centres whose figures p may read, in display order: a
@@ -250,14 +253,21 @@ func (h *Handler) readerArgs(c *conv, args, usage string) (span stats.Span, cent
 		c.say(usage, nil)
 		return span, nil, false
 	}
-	if centre != "" {
-		if !slices.Contains(centres, centre) {
-			c.say("stats.not_yours", map[string]any{"Centre": centre})
-			return span, nil, false
-		}
-		centres = []string{centre}
+	centres, ok = within(c, centres, centre)
+	return span, centres, ok
+}
+
+// within narrows centres to centre, when one is named; when it is not one
+// of them the speaker is told so and ok is false.
+func within(c *conv, centres []string, centre string) ([]string, bool) {
+	if centre == "" {
+		return centres, true
 	}
-	return span, centres, true
+	if !slices.Contains(centres, centre) {
+		c.say("stats.not_yours", map[string]any{"Centre": centre})
+		return nil, false
+	}
+	return []string{centre}, true
 }
 
 // stats answers /stats [period] [centre] for managers and supervisors:

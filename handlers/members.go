@@ -82,8 +82,8 @@ func NewInviteCode() (string, error) {
 
 // Why ReadInvite refuses the words of an invite.
 var (
-	ErrInviteRole    = errors.New("no such role (staff, supervisor, manager)")
-	ErrInviteCentres = errors.New("staff and supervisors serve centres (name at least one); a manager oversees all (name none)")
+	ErrInviteRole    = errors.New("no such role (staff, supervisor, manager, evaluator)")
+	ErrInviteCentres = errors.New("staff and supervisors serve centres (name at least one); a manager oversees all (name none); an evaluator visits those named, or any")
 )
 
 // UnknownCentreError is ReadInvite's refusal of a centre code the configuration
@@ -107,6 +107,8 @@ func ReadInvite(cfg *config.Config, words []string) (shakwa.Role, []string, erro
 		role = shakwa.RoleSupervisor
 	case "manager", "مدير":
 		role = shakwa.RoleManager
+	case "evaluator", "مقيم", "مقيّم":
+		role = shakwa.RoleEvaluator
 	default:
 		return "", nil, ErrInviteRole
 	}
@@ -118,7 +120,7 @@ func ReadInvite(cfg *config.Config, words []string) (shakwa.Role, []string, erro
 		}
 		centres = append(centres, code)
 	}
-	if (role == shakwa.RoleManager) != (len(centres) == 0) {
+	if role != shakwa.RoleEvaluator && (role == shakwa.RoleManager) != (len(centres) == 0) {
 		return "", nil, ErrInviteCentres
 	}
 	return role, centres, nil

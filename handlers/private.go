@@ -10,6 +10,7 @@ import (
 
 	"github.com/shakwa/shakwa"
 	"github.com/shakwa/shakwa/bot"
+	"github.com/shakwa/shakwa/config"
 	"github.com/shakwa/shakwa/flows"
 	"github.com/shakwa/shakwa/locales"
 )
@@ -126,6 +127,14 @@ func (h *Handler) command(ctx context.Context, c *conv, text string) {
 		h.joinCommand(ctx, c, args)
 	case "/revoke":
 		h.revokeCommand(ctx, c, args)
+	case "/assessment", "/assess":
+		h.assessmentCommand(ctx, c, args)
+	case "/visit":
+		h.visitCommand(ctx, c)
+	case "/visits":
+		h.visitsCommand(ctx, c, args)
+	case "/release":
+		h.releaseCommand(ctx, c, args)
 	default:
 		h.help(c)
 	}
@@ -302,9 +311,19 @@ func (h *Handler) apply(ctx context.Context, c *conv, res flows.Result) {
 		}
 		return
 	case res.Cancelled:
-		if h.endSession(ctx, c) {
-			h.menu(c, "flow.cancelled")
+		if !h.endSession(ctx, c) {
+			return
 		}
+		if b := c.before; b != nil && b.Flow == flows.Gap {
+			// Back to the standard whose mark was being explained.
+			if a, err := h.store.Assessment(ctx, b.Centre, b.Day); err != nil {
+				c.fail(ctx, err)
+			} else {
+				h.askCriterion(ctx, c, b.Centre, b.Day, a)
+			}
+			return
+		}
+		h.menu(c, "flow.cancelled")
 		return
 	}
 	for _, p := range res.Prompts {
@@ -365,5 +384,9 @@ func (h *Handler) catalog() flows.Catalog {
 	for _, r := range h.cfg().RejectReasons {
 		c.Reasons = append(c.Reasons, r.Code)
 	}
+	for _, q := range h.quality().VisitForm {
+		c.Form = append(c.Form, flows.Question{Code: q.Code, Kind: q.Kind})
+	}
+	c.Channels, c.Loc = config.VisitChannels, h.cfg().Location
 	return c
 }

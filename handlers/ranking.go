@@ -2,9 +2,12 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/shakwa/shakwa"
 	"github.com/shakwa/shakwa/stats"
 )
 
@@ -29,6 +32,9 @@ func (h *Handler) ranking(ctx context.Context, c *conv, args string) {
 		return
 	}
 	cs, err := h.scoreFigures(ctx, span, centres)
+	if err == nil {
+		err = h.withQuality(ctx, span, cs)
+	}
 	if err != nil {
 		c.fail(ctx, err)
 		return
@@ -43,6 +49,9 @@ func (h *Handler) scores(cs []centreFigures) ([]stats.Score, map[string]int64) {
 	for i, f := range cs {
 		target := h.model.SLA[f.Code].Resolve
 		scores[i] = stats.ScoreOf(f.Code, f.Figures, target)
+		if h.qualityOn() {
+			scores[i] = scores[i].WithQuality(f.Quality, h.qualityWeights())
+		}
 		received[f.Code] = f.Received
 	}
 	return scores, received
@@ -72,6 +81,9 @@ func (h *Handler) rankingText(lang string, span stats.Span, cs []centreFigures) 
 				arrow = "rank.up"
 			}
 			why = t(arrow, map[string]any{"What": h.partText(lang, pull, byCode[s.Code])})
+		}
+		if s.Unassessed {
+			why += t("rank.unassessed", nil)
 		}
 		return t("rank.line", map[string]any{"Place": place, "Stars": strconv.FormatFloat(s.Stars, 'f', 1, 64),
 			"Name": isolate(h.centreName(s.Code, lang)), "Why": why})
@@ -104,6 +116,11 @@ func (h *Handler) rankingText(lang string, span stats.Span, cs []centreFigures) 
 		parts = append(parts, t("rank.apart", map[string]any{"Count": len(apart), "Min": stats.MinRanked, "List": list}))
 	}
 	parts = append(parts, t("rank.how", nil))
+	if h.qualityOn() {
+		w := h.quality().Weights
+		parts = append(parts, t("rank.how_quality", map[string]any{"Complaints": w.Complaints, "Assessment": w.Assessment,
+			"Visits": w.Visits}))
+	}
 	return strings.Join(parts, "\n\n")
 }
 
@@ -124,6 +141,79 @@ func (h *Handler) partText(lang string, p stats.Part, f centreFigures) string {
 		return t("rank.part.reopen", map[string]any{"P": h.percent(lang, stats.Share{Met: f.Reopened, Due: f.Resolved})})
 	case stats.PartThanks:
 		return t("rank.part.thanks", map[string]any{"Count": f.Thanks})
+	case stats.PartAssessment:
+		return t("rank.part.assessment", map[string]any{"P": h.wholePercent(lang, f.Quality.Assessment)})
+	case stats.PartVisits:
+		return t("rank.part.visits", map[string]any{"P": h.wholePercent(lang, f.Quality.Visit), "Count": f.Quality.Visits})
 	}
 	return ""
+}
+
+// qualityOn reports whether the quality programme has anything to score:
+// standards to assess, or a visit form.
+func (h words) qualityOn() bool {
+	q := h.quality()
+	return len(q.Standards) > 0 || len(q.VisitForm) > 0
+}
+
+func (h words) qualityWeights() stats.Weights {
+	w := h.quality().Weights
+	return stats.Weights{Complaints: w.Complaints, Assessment: w.Assessment, Visits: w.Visits}
+}
+
+// withQuality reads what the quality programme measured over span for
+// cs's centres: the latest self-assessment done in a month the span
+// touches, and the visits released, of days in the span. One round trip
+// per month, and two for the visits.
+func (h *Handler) withQuality(ctx context.Context, span stats.Span, cs []centreFigures) error {
+	if !h.qualityOn() || len(cs) == 0 {
+		return nil
+	}
+	centres := make([]string, len(cs))
+	for i, f := range cs {
+		centres[i] = f.Code
+		cs[i].Quality = stats.Quality{Expected: len(h.quality().Standards) > 0}
+	}
+	if len(h.quality().Standards) > 0 {
+		for _, month := range spanMonths(span, h.cfg().Location) {
+			as, err := h.store.Assessments(ctx, centres, month)
+			if err != nil {
+				return fmt.Errorf("assessments of %s: %w", month, err)
+			}
+			for i, a := range as {
+				if cs[i].Quality.Assessed || a.Done.IsZero() {
+					continue
+				}
+				if share, ok := h.assessmentShare(a); ok {
+					cs[i].Quality.Assessed, cs[i].Quality.Assessment = true, share
+				}
+			}
+		}
+	}
+	vs, err := h.store.Visits(ctx, centres, span.From, span.To)
+	if err != nil {
+		return fmt.Errorf("visits: %w", err)
+	}
+	by := map[string][]*shakwa.Visit{}
+	for _, v := range vs {
+		if !v.Released.IsZero() {
+			by[v.Centre] = append(by[v.Centre], v)
+		}
+	}
+	for i := range cs {
+		cs[i].Quality.Visit, cs[i].Quality.Visits = stats.VisitsShare(by[cs[i].Code], h.priorityWeights())
+	}
+	return nil
+}
+
+// spanMonths are the months ("2026-11") span touches, latest first.
+func spanMonths(span stats.Span, loc *time.Location) []string {
+	var out []string
+	last := span.To.Add(-time.Nanosecond).In(loc)
+	m := time.Date(last.Year(), last.Month(), 1, 0, 0, 0, 0, loc)
+	for !m.Before(time.Date(span.From.In(loc).Year(), span.From.In(loc).Month(), 1, 0, 0, 0, 0, loc)) {
+		out = append(out, m.Format("2006-01"))
+		m = m.AddDate(0, -1, 0)
+	}
+	return out
 }

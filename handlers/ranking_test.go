@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/bot"
+	"github.com/shakwa/shakwa/stats"
 )
 
 // qcode is the code of the i-th centre manyCentres adds: QAA, QAB, …
@@ -180,20 +182,8 @@ func TestRankingMatchesBruteForce(t *testing.T) {
 	w := newWorldWith(t, manyCentres(n))
 	r := rand.New(rand.NewPCG(8, 1))
 	ts, fb := seedQuality(t, w, n, r)
-	span, err := w.h.cal.Parse("last 30 days", w.now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	end := span.To
-	if !span.Now.IsZero() && span.Now.Before(end) {
-		end = span.Now
-	}
-	type ranked struct {
-		code  string
-		score float64
-		n     int
-	}
-	var want []ranked
+	span, end := last30Days(t, w)
+	var want []rankedCentre
 	var apart []string
 	for c := range n {
 		code := qcode(c)
@@ -202,9 +192,40 @@ func TestRankingMatchesBruteForce(t *testing.T) {
 			apart = append(apart, code)
 			continue
 		}
-		want = append(want, ranked{code, s, received})
+		want = append(want, rankedCentre{code, s, received})
 	}
-	slices.SortStableFunc(want, func(a, b ranked) int {
+	checkRanking(t, w.text(manager, "/ranking last 30 days"), want, apart)
+}
+
+// last30Days is the span "last 30 days" at the world's now, and where
+// it ends for what happened: now.
+func last30Days(t *testing.T, w *world) (stats.Span, time.Time) {
+	t.Helper()
+	span, err := w.h.cal.Parse("last 30 days", w.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := span.To
+	if !span.Now.IsZero() && span.Now.Before(end) {
+		end = span.Now
+	}
+	return span, end
+}
+
+// rankedCentre is a centre's score counted the slow way.
+type rankedCentre struct {
+	code  string
+	score float64
+	n     int
+}
+
+// checkRanking checks /ranking's answer rs against scores counted the
+// slow way: the best five and the worst five in their order, with their
+// stars and a reason under each; those apart listed; those between not
+// named. It returns the ranking's text.
+func checkRanking(t *testing.T, rs []bot.Reply, want []rankedCentre, apart []string) string {
+	t.Helper()
+	slices.SortStableFunc(want, func(a, b rankedCentre) int {
 		if a.score != b.score {
 			if a.score > b.score {
 				return -1
@@ -213,7 +234,7 @@ func TestRankingMatchesBruteForce(t *testing.T) {
 		}
 		return b.n - a.n
 	})
-	msg := find(w.text(manager, "/ranking last 30 days"), manager.id, "⭐")
+	msg := find(rs, manager.id, "⭐")
 	if len(msg) != 1 {
 		t.Fatalf("/ranking: no ranking")
 	}
@@ -257,6 +278,7 @@ func TestRankingMatchesBruteForce(t *testing.T) {
 			t.Errorf("%s is in the middle; named anyway", wr.code)
 		}
 	}
+	return text
 }
 
 // TestRankingFew: with fewer ranked centres than ten, no centre is named

@@ -74,6 +74,26 @@ func (h *Handler) prompt(c *conv, p flows.Prompt) bot.Reply {
 	if code, ok := data["Category"].(string); ok {
 		data["Category"] = h.categoryName(code, c.lang)
 	}
+	if code, ok := data["Question"].(string); ok {
+		if q, found := h.question(code); found {
+			data["Question"] = q.Text.In(c.lang)
+		}
+	}
+	if via, ok := data["Via"].(string); ok {
+		data["Via"] = c.t("visit.via."+via, nil)
+	}
+	if scores, ok := data["Scores"].(map[string]float64); ok {
+		var vs []shakwa.VisitScore
+		for _, q := range h.quality().VisitForm {
+			if v, found := scores[q.Code]; found {
+				vs = append(vs, shakwa.VisitScore{Question: q.Code, Value: v})
+			}
+		}
+		data["Scores"] = strings.Join(h.scoreLines(c.lang, vs), "\n")
+	}
+	if day, ok := data["Day"].(string); ok {
+		data["Day"] = isolate(day)
+	}
 	if ph, ok := data["Phone"].(string); ok && ph == "" {
 		data["Phone"] = c.t("summary.no_phone", nil)
 	}

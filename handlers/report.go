@@ -238,12 +238,9 @@ func (h *Handler) reportCommand(ctx context.Context, c *conv, args string) {
 			return
 		}
 	}
-	if centre != "" {
-		if !slices.Contains(centres, centre) {
-			c.say("stats.not_yours", map[string]any{"Centre": centre})
-			return
-		}
-		centres = []string{centre}
+	centres, ok := within(c, centres, centre)
+	if !ok {
+		return
 	}
 	rs, err := h.report(ctx, c.lang, kind, span, centres)
 	if err != nil {
@@ -263,6 +260,9 @@ func (h *Handler) reportCommand(ctx context.Context, c *conv, args string) {
 func (h *Handler) report(ctx context.Context, lang string, kind reportKind, span stats.Span, centres []string) ([]bot.Reply, error) {
 	t := func(key string, data map[string]any) string { return h.text.Text(lang, key, data) }
 	cs, err := h.figures(ctx, span, centres)
+	if err == nil {
+		err = h.withQuality(ctx, span, cs)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -274,6 +274,13 @@ func (h *Handler) report(ctx context.Context, lang string, kind reportKind, span
 	rs[0].Text = t("report.title."+kind.Name, nil) + "\n" + rs[0].Text
 	if len(cs) > 1 {
 		rs = append(rs, bot.Reply{Text: h.rankingText(lang, span, cs), Lang: lang})
+	}
+	if kind.Name == "monthly" && h.qualityOn() {
+		text, err := h.qualityText(ctx, lang, span, cs)
+		if err != nil {
+			return nil, err
+		}
+		rs = append(rs, bot.Reply{Text: text, Lang: lang})
 	}
 	if rec := h.recognised(lang, ss); len(rec) > 0 {
 		rs = append(rs, bot.Reply{Text: t("team.recognised", nil) + "\n" + strings.Join(rec, "\n"), Lang: lang})

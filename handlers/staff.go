@@ -61,6 +61,10 @@ func (h *Handler) staffButton(ctx context.Context, c *conv, verb, id string) boo
 		h.answerChosen(ctx, c, id)
 	case "stats":
 		h.stats(ctx, c, id) // a period: today, week, month
+	case verbAssess:
+		h.assessPress(ctx, c, id)
+	case verbRelease:
+		h.releaseVisit(ctx, c, id)
 	default:
 		return false
 	}

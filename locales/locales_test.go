@@ -24,6 +24,9 @@ var sample = map[string]any{
 	"Old": "", "Avg": "4.35", "P": "61%", "Why": "سبب", "What": "الرضا", "Median": "ساعة", "Target": "يومان",
 	"Claim": "90%", "At": "2026-12-17 10:30", "Due": "⏱ موعد الاستلام: 2026-12-17 10:30", "By": "نورة", "Passed": true, "Of": "KRM-000001", "Place": 1, "Stars": "5.5", "Min": 10, "List": "مركز الكرامة", "Claimed": 3, "ReplyMedian": "دقيقة", "Breakdown": "", "ReplyHint": "اكتب هنا",
 	"Who": "فاطمة", "Code": "48215530", "Role": "موظف", "ID": "123", "Lines": "2026-12-17 10:30 · استلمه فاطمة", "When": "2026-12-17 10:30", "Via": "تيليجرام",
+	"Mark": "غير متحقق", "Owner": "فريق الاستقبال", "Priority": "الكفاءة", "Standard": "زمن الانتظار معلن", "Done": 4, "Total": 12,
+	"Days": 7, "Names": "نورة", "Complaints": 60, "Assessment": 25, "Visits": 15, "Question": "لباقة الموظف",
+	"Value": "4 من 5", "Scores": "• لباقة الموظف: 4 من 5",
 }
 
 func TestSameKeys(t *testing.T) {

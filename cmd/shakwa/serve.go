@@ -137,6 +137,7 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 	jobs.Handle(handlers.JobIdle, h)
 	jobs.Handle(handlers.JobSLA, h)
 	jobs.Handle(handlers.JobOverdue, h)
+	jobs.Handle(handlers.JobAssess, h)
 	for _, kind := range []string{handlers.JobReportDaily, handlers.JobReportWeekly, handlers.JobReportMonthly} {
 		jobs.Recur(kind, h, h.NextReport(kind))
 	}
@@ -145,6 +146,9 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 		return err
 	}
 	if err := h.ScheduleRetention(ctx); err != nil {
+		return err
+	}
+	if err := h.ScheduleAssessments(ctx); err != nil {
 		return err
 	}
 	// Listening for SIGHUP from here on: once "listening" is logged, a
@@ -198,6 +202,9 @@ func reloadOn(hup <-chan os.Signal, e env, h *handlers.Handler, log *slog.Logger
 			}
 			if err := h.ScheduleReports(ctx); err != nil { // for readers new to it
 				log.Warn("schedule reports after a reload", "err", err)
+			}
+			if err := h.ScheduleAssessments(ctx); err != nil { // standards new to it
+				log.Warn("schedule self-assessments after a reload", "err", err)
 			}
 			log.Info("configuration reloaded", "file", e.ConfigFile, "people", len(cfg.People), "centres", len(cfg.Centres))
 		}

@@ -1,0 +1,198 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shakwa/shakwa"
+)
+
+// bruteShare is a share of the best the slow way, by README's definition:
+// within each priority the items' values averaged by their weights, then
+// the priorities averaged by theirs (the defaults: experience 40,
+// efficiency 25, channels 20, culture 15).
+func bruteShare(items []struct {
+	priority      string
+	weight, value float64
+}) (float64, bool) {
+	prio := map[string]float64{"experience": 40, "efficiency": 25, "channels": 20, "culture": 15}
+	sum, w := map[string]float64{}, map[string]float64{}
+	for _, it := range items {
+		sum[it.priority] += it.weight * it.value
+		w[it.priority] += it.weight
+	}
+	if len(sum) == 0 {
+		return 0, false
+	}
+	var total, weights float64
+	for p := range sum {
+		total += prio[p] * sum[p] / w[p]
+		weights += prio[p]
+	}
+	return total / weights, true
+}
+
+type item = struct {
+	priority      string
+	weight, value float64
+}
+
+// TestRankingWithQualityMatchesBruteForce: with the quality programme on,
+// /ranking's stars are 60 parts complaints, 25 the latest self-assessment
+// done in a month the period touches and 15 the released visits of the
+// period, of those a centre has, each counted here the slow way from
+// what was stored; a centre without an assessment is marked and scored
+// without it; unreleased visits count for nothing.
+func TestRankingWithQualityMatchesBruteForce(t *testing.T) {
+	const n = 14
+	w := newWorldWith(t, manyCentres(n)+qualityTail)
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(13, 5))
+	ts, fb := seedQuality(t, w, n, r)
+	span, end := last30Days(t, w)
+	standards := w.h.quality().Standards
+	codes := w.h.quality().StandardCodes()
+	marks := []string{shakwa.MarkMet, shakwa.MarkPartly, shakwa.MarkUnmet}
+	assessed := map[string]float64{}
+	for c := range n {
+		code := qcode(c)
+		// November done for most; October only for some (the period
+		// touches it too); none for every fifth; November begun but not
+		// done for one, whose October counts.
+		months := []string{"2026-11"}
+		switch {
+		case c%5 == 4:
+			months = nil
+		case c%4 == 1:
+			months = []string{"2026-10"}
+		case c == 2:
+			months = []string{"2026-10", "2026-11"}
+		}
+		for _, month := range months {
+			var items []item
+			for i, s := range standards {
+				if c == 2 && month == "2026-11" && i > 0 {
+					break // begun, not done
+				}
+				mark := marks[r.IntN(3)]
+				ans := shakwa.Answer{Criterion: s.Code, Mark: mark, Priority: s.Priority, Weight: s.Weight, By: "114", At: w.now}
+				if mark != shakwa.MarkMet {
+					ans.Reason, ans.Owner = "…", "…"
+				}
+				if _, _, err := w.store.AnswerAssessment(ctx, code, month, ans, codes); err != nil {
+					t.Fatal(err)
+				}
+				items = append(items, item{s.Priority, s.Weight, map[string]float64{"met": 1, "partly": 0.5, "unmet": 0}[mark]})
+			}
+			if len(items) == len(standards) {
+				share, _ := bruteShare(items)
+				assessed[code] = share // November after October: the latest done wins
+			}
+		}
+	}
+	// Visits: some in the period, some before it; most released.
+	visits := map[string][]float64{}
+	form := w.h.quality().VisitForm
+	for c := range n {
+		code := qcode(c)
+		for k := range r.IntN(4) {
+			day := w.now.AddDate(0, 0, -r.IntN(45))
+			day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, w.h.centreLoc(code))
+			v := &shakwa.Visit{Centre: code, Day: day.Format(time.DateOnly), Channel: "visit", By: layla.id, Filed: w.now}
+			var items []item
+			for _, q := range form {
+				val := float64(r.IntN(6))
+				switch q.Kind {
+				case "minutes":
+					val = float64(r.IntN(90))
+				case "yesno":
+					val = float64(r.IntN(2))
+				case "scale":
+					val = float64(1 + r.IntN(5))
+				}
+				v.Scores = append(v.Scores, shakwa.VisitScore{Question: q.Code, Value: val, Score: q.Score(val), Priority: q.Priority, Weight: q.Weight})
+				// The form's scoring, the slow way.
+				score := 0.0
+				switch q.Kind {
+				case "minutes":
+					score = min(1, max(0, (60-val)/50))
+				case "scale":
+					score = (val - 1) / 4
+				default:
+					score = val
+				}
+				items = append(items, item{q.Priority, q.Weight, score})
+			}
+			if err := w.store.AddVisit(ctx, v, day, fmt.Sprint(code, k)); err != nil {
+				t.Fatal(err)
+			}
+			released := r.Float64() < 0.7
+			if released {
+				if _, _, err := w.store.ReleaseVisit(ctx, v.ID, manager.id, w.now); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if released && !day.Before(span.From) && day.Before(span.To) {
+				share, _ := bruteShare(items)
+				visits[code] = append(visits[code], share)
+			}
+		}
+	}
+	var want []rankedCentre
+	var apart, unassessed []string
+	for c := range n {
+		code := qcode(c)
+		complaints, received := bruteScore(ts, fb, code, span.From, end, time.Hour, 24*time.Hour)
+		if received < 10 {
+			apart = append(apart, code)
+			continue
+		}
+		sum, weights := 60*complaints, 60.0
+		if a, ok := assessed[code]; ok {
+			sum, weights = sum+25*a, weights+25
+		} else {
+			unassessed = append(unassessed, code)
+		}
+		if vs := visits[code]; len(vs) > 0 {
+			var avg float64
+			for _, v := range vs {
+				avg += v / float64(len(vs))
+			}
+			sum, weights = sum+15*avg, weights+15
+		}
+		want = append(want, rankedCentre{code, sum / weights, received})
+	}
+	if len(unassessed) == 0 || len(assessed) == 0 {
+		t.Fatalf("the seed should leave some centres unassessed and assess others")
+	}
+	text := checkRanking(t, w.text(manager, "/ranking last 30 days"), want, apart)
+	// Each centre named without an assessment carries the mark; no other.
+	blocks := strings.Split(text, "\n")
+	for i, l := range blocks {
+		for c := range n {
+			code := qcode(c)
+			if !strings.Contains(l, "مركز "+code+"\u2069 · ⭐") {
+				continue
+			}
+			marked := false
+			for _, next := range blocks[i+1 : min(len(blocks), i+3)] {
+				if strings.Contains(next, "دون تقييم ذاتي") {
+					marked = true
+				}
+				if next == "" || strings.Contains(next, "⭐") {
+					break
+				}
+			}
+			if _, ok := assessed[code]; marked == ok {
+				t.Errorf("%s: marked %v, assessed %v", code, marked, ok)
+			}
+		}
+	}
+	if !strings.Contains(text, "التقييم الذاتي الشهري بوزن 25") {
+		t.Errorf("the ranking does not say how the quality programme weighs:\n%s", text)
+	}
+}

@@ -1,0 +1,103 @@
+package handlers
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/stats"
+)
+
+// qualityLimit is how many centres the monthly report's quality section
+// names, best first; the rest are counted.
+const qualityLimit = 20
+
+// qualityText is the monthly report's account of each centre's stars and
+// what moved them: complaints handled, satisfaction, the self-assessment,
+// the visits released, and the staff thanked by name.
+func (h *Handler) qualityText(ctx context.Context, lang string, span stats.Span, cs []centreFigures) (string, error) {
+	t := func(key string, data map[string]any) string { return h.text.Text(lang, key, data) }
+	centres := make([]string, len(cs))
+	byCode := map[string]centreFigures{}
+	for i, f := range cs {
+		centres[i] = f.Code
+		byCode[f.Code] = f
+	}
+	thanked, err := h.thankedByCentre(ctx, span, centres)
+	if err != nil {
+		return "", err
+	}
+	scores, _ := h.scores(cs)
+	slices.SortStableFunc(scores, func(a, b stats.Score) int {
+		if c := cmp.Compare(b.Value, a.Value); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Code, b.Code)
+	})
+	lines := []string{t("quality.title", nil)}
+	sep := t("stats.separator", nil)
+	for _, s := range scores[:min(len(scores), qualityLimit)] {
+		f := byCode[s.Code]
+		var what []string
+		what = append(what, t("quality.handled", map[string]any{"Count": f.Resolved}))
+		if avg, n := f.Rating(); n > 0 {
+			what = append(what, t("quality.satisfaction", map[string]any{"Avg": twoDecimals(avg)}))
+		}
+		switch {
+		case f.Quality.Assessed:
+			what = append(what, t("quality.assessment", map[string]any{"P": h.wholePercent(lang, f.Quality.Assessment)}))
+		case f.Quality.Expected:
+			what = append(what, t("quality.unassessed", nil))
+		}
+		if f.Quality.Visits > 0 {
+			what = append(what, t("quality.visits", map[string]any{"Count": f.Quality.Visits, "P": h.wholePercent(lang, f.Quality.Visit)}))
+		}
+		if names := thanked[s.Code]; len(names) > 0 {
+			what = append(what, t("quality.thanked", map[string]any{"Names": strings.Join(names, sep)}))
+		}
+		lines = append(lines, t("quality.centre", map[string]any{"Stars": strconv.FormatFloat(s.Stars, 'f', 1, 64),
+			"Name": isolate(h.centreName(s.Code, lang)), "What": strings.Join(what, sep)}))
+	}
+	if more := len(scores) - qualityLimit; more > 0 {
+		lines = append(lines, t("quality.more", map[string]any{"Count": more}))
+	}
+	return strings.Join(lines, "\n"), nil
+}
+
+// thankedByCentre names, for each centre, its staff who received thanks
+// over span, most thanked first, with how many: «فاطمة (3)».
+func (h *Handler) thankedByCentre(ctx context.Context, span stats.Span, centres []string) (map[string][]string, error) {
+	sums, err := h.sums(ctx, span, true, centres, nil)
+	if err != nil {
+		return nil, fmt.Errorf("thanks by centre: %w", err)
+	}
+	roster, err := h.roster(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for i, code := range centres {
+		type one struct {
+			name string
+			n    int64
+		}
+		var got []one
+		for _, p := range roster {
+			if p.Role != shakwa.RoleStaff && p.Role != shakwa.RoleSupervisor || !p.Serves(code) {
+				continue
+			}
+			if n := stats.FiguresOf(sums[i], "s:"+staffID(p)+"|").Thanks; n > 0 {
+				got = append(got, one{p.Name, n})
+			}
+		}
+		slices.SortStableFunc(got, func(a, b one) int { return cmp.Compare(b.n, a.n) })
+		for _, g := range got {
+			out[code] = append(out[code], isolate(g.name)+" ("+strconv.FormatInt(g.n, 10)+")")
+		}
+	}
+	return out, nil
+}

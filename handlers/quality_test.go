@@ -1,0 +1,200 @@
+package handlers
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/bot"
+	"github.com/shakwa/shakwa/internal/golden"
+)
+
+// layla is a mystery shopper.
+var layla = person{"700", "Layla", "ar"}
+
+// qualityConfig is the test configuration with an evaluator and the
+// quality programme: three standards and a form of three questions.
+var qualityConfig = testConfig + qualityTail
+
+// qualityTail is testdata/quality.yaml: it ends a configuration whose
+// last section is people.
+var qualityTail = func() string {
+	b, err := os.ReadFile("../testdata/quality.yaml")
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
+
+// TestAssessmentArabic records a month of the self-assessment in Arabic:
+// it opens on the 1st at 09:00 in the supervisor's chat, one standard at
+// a time; a partly met one asks why and who follows it up; she stops and
+// goes on later; a button pressed twice changes nothing; the other centre
+// is reminded after 3 days and its managers told after 7; next month the
+// standard not met comes first, with last month's reason.
+// testdata/assessment_ar.golden.
+func TestAssessmentArabic(t *testing.T) {
+	w := newWorldWith(t, qualityConfig)
+	ctx := context.Background()
+	if err := w.h.ScheduleAssessments(ctx); err != nil {
+		t.Fatal(err)
+	}
+	due, ok, err := w.store.JobDue(ctx, JobAssess, "KRM")
+	if want := time.Date(2026, 12, 1, 5, 0, 0, 0, time.UTC); err != nil || !ok || !due.Equal(want) {
+		t.Fatalf("KRM's first assessment is due %v (%v, %v); want %v: the 1st, 09:00 in Dubai", due, ok, err, want)
+	}
+	w.wait(due.Sub(w.now))
+	w.runJobs(JobAssess)
+
+	w.press(noura, "qa:m:KRM:2026-12:queue_signs:met")
+	w.press(noura, "qa:m:KRM:2026-12:queue_signs:met") // twice: nothing more
+	w.press(noura, "qa:m:KRM:2026-12:wait_posted:partly")
+	w.press(noura, "cancel") // back to the standard
+	w.press(noura, "qa:m:KRM:2026-12:wait_posted:partly")
+	w.text(noura, "لا")
+	w.text(noura, "الشاشة معطلة منذ أسبوع، والزمن يُعلن شفهياً فقط")
+	w.text(noura, "فريق الدعم الفني")
+	w.press(noura, "qa:later:KRM:2026-12")
+	w.text(fatima, "/assessment") // staff may not
+
+	w.wait(3 * 24 * time.Hour)
+	w.runJobs(JobAssess) // reminders: KRM 2 of 3, BRS none
+	w.text(noura, "/assessment")
+	w.press(noura, "qa:m:KRM:2026-12:feedback_box:unmet")
+	w.text(noura, "صندوق الملاحظات أزيل أثناء الصيانة")
+	w.text(noura, "إدارة المرافق")
+	a, err := w.store.Assessment(ctx, "KRM", "2026-12")
+	if err != nil || a.Done.IsZero() || len(a.Answers) != 3 || a.Answers["wait_posted"].Owner != "فريق الدعم الفني" {
+		t.Fatalf("KRM's December: %+v, %v", a, err)
+	}
+
+	w.wait(4 * 24 * time.Hour)
+	w.runJobs(JobAssess) // BRS still not done: the manager is told
+	w.text(manager, "/assessment")
+	w.text(manager, "/assessment KRM")
+
+	// January: what was not met comes first, with December's reason.
+	w.wait(time.Date(2027, 1, 1, 5, 0, 0, 0, time.UTC).Sub(w.now))
+	w.runJobs(JobAssess)
+	golden.Check(t, "assessment_ar.golden", w.script.String())
+}
+
+// TestVisitArabic records a mystery shopper's visit in Arabic: filed in
+// chat (the day typed in Arabic digits, a wrong answer refused, a photo),
+// seen by the manager with her name and by nobody of the centre; released
+// once (a second press changes nothing), then the centre's supervisor is
+// told, without her name. testdata/visit_ar.golden.
+func TestVisitArabic(t *testing.T) {
+	w := newWorldWith(t, qualityConfig)
+	w.text(fatima, "/visit") // not an evaluator
+	w.text(layla, "/help")
+	w.text(layla, "/visit")
+	w.press(layla, "centre:KRM")
+	w.text(layla, "٢٠/١١")
+	w.press(layla, "via:visit")
+	w.text(layla, "نصف ساعة")
+	w.text(layla, "٣٥")
+	w.press(layla, "score:courtesy:4")
+	w.press(layla, "score:accurate:1")
+	w.do(layla, bot.Message{Attachments: []shakwa.Attachment{{Kind: "photo", ID: "AgAD-visit-1"}}})
+	w.text(layla, "الموظف كان لطيفاً، لكن شاشة الأرقام معطلة ولا يُعلن زمن الانتظار.")
+	w.press(layla, "confirm")
+	vs, err := w.store.Visits(context.Background(), []string{"KRM"}, w.now.AddDate(0, -1, 0), w.now.AddDate(0, 0, 1))
+	if err != nil || len(vs) != 1 {
+		t.Fatalf("visits: %v, %v", vs, err)
+	}
+	v := vs[0]
+	if v.Day != "2026-11-20" || v.Channel != "visit" || len(v.Scores) != 3 || v.Scores[0].Score != 0.5 || len(v.Attachments) != 1 {
+		t.Fatalf("the visit as kept: %+v", v)
+	}
+
+	// Before it is released the centre sees nothing of it.
+	const name = "ليلى السويدي"
+	for _, p := range []person{noura, fatima} {
+		rs := w.text(p, "/visits")
+		if len(find(rs, p.id, v.ID)) != 0 || len(find(rs, p.id, name)) != 0 {
+			t.Errorf("%s sees the visit before it is released: %v", p.name, texts(rs))
+		}
+	}
+	if rs := w.text(manager, "/visits"); len(find(rs, manager.id, v.ID)) != 1 || len(find(rs, manager.id, name)) != 1 {
+		t.Errorf("the manager's /visits: %v; want the visit, with who filed it", texts(rs))
+	}
+	w.text(manager, "/ranking")
+	rs := w.press(manager, "vr:"+v.ID)
+	if told := find(rs, noura.id, "النتيجة"); len(told) != 1 || strings.Contains(told[0].Text, name) || !strings.Contains(told[0].Text, v.ID) {
+		t.Errorf("the supervisor told of the release: %v; want one message, without the evaluator's name", texts(told))
+	}
+	if again := w.press(manager, "vr:"+v.ID); len(find(again, noura.id, "")) != 0 {
+		t.Errorf("released twice: %v", texts(again))
+	}
+	if rs := w.text(noura, "/visits"); len(find(rs, noura.id, v.ID)) != 1 || len(find(rs, noura.id, name)) != 0 {
+		t.Errorf("the supervisor's /visits after the release: %v; want it, without the evaluator's name", texts(rs))
+	}
+	w.text(layla, "/visits")
+	out := w.script.String()
+	golden.Check(t, "visit_ar.golden", out)
+}
+
+// TestMonthlyReportQuality: the monthly report names each centre's stars
+// and what moved them: requests resolved, satisfaction, the month's
+// self-assessment (or the mark of none), the visits released and the
+// staff thanked by name.
+func TestMonthlyReportQuality(t *testing.T) {
+	w := newWorldWith(t, qualityConfig)
+	ctx := context.Background()
+	oct := time.Date(2026, 10, 14, 8, 0, 0, 0, time.UTC)
+	who := shakwa.Address{Channel: "telegram", Chat: citizen.id}
+	tk := &shakwa.Ticket{Centre: "KRM", Category: "waiting", Text: "…", Created: oct, Updated: oct}
+	if err := w.store.CreateTicket(ctx, tk, who, ""); err != nil {
+		t.Fatal(err)
+	}
+	staff := shakwa.Staff{ID: fatima.id, Name: "فاطمة المنصوري"}
+	must := func(_ *shakwa.Ticket, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(w.store.Claim(ctx, tk.ID, staff, nil, oct.Add(10*time.Minute)))
+	must(w.store.Resolve(ctx, tk.ID, staff, "تم", oct.Add(time.Hour)))
+	must(w.store.Rate(ctx, tk.ID, who, 5, oct.Add(2*time.Hour)))
+	f := &shakwa.Feedback{Kind: shakwa.KindThanks, Centre: "KRM", StaffID: fatima.id, Staff: "فاطمة", Text: "شكراً", Created: oct.Add(3 * time.Hour)}
+	if err := w.store.AddFeedback(ctx, f, who); err != nil {
+		t.Fatal(err)
+	}
+	for code, mark := range map[string]string{"queue_signs": "met", "wait_posted": "met", "feedback_box": "unmet"} {
+		s, _ := w.h.quality().Standard(code)
+		ans := shakwa.Answer{Criterion: code, Mark: mark, Priority: s.Priority, Weight: s.Weight, By: noura.id, At: oct}
+		if _, _, err := w.store.AnswerAssessment(ctx, "KRM", "2026-10", ans, w.h.quality().StandardCodes()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	day := time.Date(2026, 10, 20, 0, 0, 0, 0, w.h.centreLoc("KRM"))
+	v := &shakwa.Visit{Centre: "KRM", Day: "2026-10-20", Channel: "visit", By: layla.id, Filed: oct,
+		Scores: []shakwa.VisitScore{{Question: "courtesy", Value: 5, Score: 1, Priority: "culture", Weight: 1}}}
+	if err := w.store.AddVisit(ctx, v, day, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := w.store.ReleaseVisit(ctx, v.ID, manager.id, oct); err != nil {
+		t.Fatal(err)
+	}
+	rs := w.text(manager, "/report monthly")
+	got := find(rs, manager.id, "⭐ النجوم وما حرّكها")
+	if len(got) != 1 {
+		t.Fatalf("the monthly report has no quality section: %v", texts(rs))
+	}
+	// The share met: experience 1 (40), efficiency 1 (25), channels 0 (20).
+	want := []string{"\u2068مركز سعادة المتعاملين - الكرامة\u2069: طلب واحد عولج، الرضا 5.00، التقييم الذاتي 76%، زيارة سرية واحدة 100%، شُكر: \u2068فاطمة المنصوري\u2069 (1)",
+		"\u2068مركز سعادة المتعاملين - البرشاء\u2069: لم يُعالج طلب، ⚠️ دون تقييم ذاتي"}
+	for _, line := range want {
+		if !strings.Contains(got[0].Text, line) {
+			t.Errorf("the quality section:\n%s\nwant a line with\n%s", got[0].Text, line)
+		}
+	}
+	if rs := w.text(manager, "/report daily"); len(find(rs, manager.id, "⭐ النجوم وما حرّكها")) != 0 {
+		t.Errorf("the daily report has the monthly quality section")
+	}
+}

@@ -1,0 +1,278 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/bot"
+	"github.com/shakwa/shakwa/config"
+	"github.com/shakwa/shakwa/flows"
+	"github.com/shakwa/shakwa/locales"
+	"github.com/shakwa/shakwa/stats"
+)
+
+// verbRelease is the button that releases a visit to its centre:
+// vr:VISIT.
+const verbRelease = "vr"
+
+// visitsLimit is how many visits /visits lists.
+const visitsLimit = 20
+
+// question is the visit form's question with the given code.
+func (h words) question(code string) (config.Question, bool) {
+	for _, q := range h.quality().VisitForm {
+		if q.Code == code {
+			return q, true
+		}
+	}
+	return config.Question{}, false
+}
+
+// visitCommand starts filing a visit: evaluators only, when the form has
+// questions.
+func (h *Handler) visitCommand(ctx context.Context, c *conv) {
+	if c.person == nil || c.person.Role != shakwa.RoleEvaluator {
+		c.say("visit.forbidden", nil)
+		return
+	}
+	if len(h.quality().VisitForm) == 0 {
+		c.say("visit.no_form", nil)
+		return
+	}
+	h.startFlow(ctx, c, flows.Visit, "")
+}
+
+// fileVisit keeps what the visit flow gathered, scored by the form in
+// force, and tells the centre's managers, who alone see it until one of
+// them releases it.
+func (h *Handler) fileVisit(ctx context.Context, c *conv, s *flows.Submission) {
+	if c.person == nil || !c.person.Evaluates(s.Centre) {
+		c.keep = true
+		c.say("visit.not_yours", map[string]any{"Centre": isolate(h.centreName(s.Centre, c.lang))})
+		return
+	}
+	day, err := time.ParseInLocation(time.DateOnly, s.Day, h.centreLoc(s.Centre))
+	if err != nil {
+		c.fail(ctx, fmt.Errorf("visit day: %w", shakwa.ErrInvalid))
+		return
+	}
+	v := &shakwa.Visit{Centre: s.Centre, Day: s.Day, Channel: s.Via, Notes: s.Text,
+		Attachments: attachments(s.Files), By: c.m.From.ID, Filed: h.now()}
+	for _, q := range h.quality().VisitForm {
+		if val, ok := s.Scores[q.Code]; ok {
+			v.Scores = append(v.Scores, shakwa.VisitScore{Question: q.Code, Value: val, Score: q.Score(val),
+				Priority: q.Priority, Weight: q.Weight})
+		}
+	}
+	if err := h.store.AddVisit(ctx, v, day, updateOf(c.m)); err != nil {
+		c.fail(ctx, err)
+		return
+	}
+	c.Reply(c.reply(c.t("visit.filed", map[string]any{"ID": isolate(v.ID), "Centre": isolate(h.centreName(v.Centre, c.lang))}),
+		[][]flows.Choice{{{Key: "menu.home", Data: menuHome}}}))
+	managers, err := h.managersOf(ctx, v.Centre)
+	if err != nil {
+		c.fail(ctx, err)
+		return
+	}
+	for _, p := range managers {
+		r, err := h.privateTo(ctx, p)
+		if err != nil {
+			c.fail(ctx, err)
+			return
+		}
+		r.Text = h.text.Text(r.Lang, "visit.new", nil) + "\n\n" + h.visitText(r.Lang, v, true)
+		r.Buttons = h.renderButtons(r.Lang, [][]flows.Choice{{{Key: "visit.release", Data: verbRelease + ":" + v.ID}}})
+		c.Reply(r)
+		if len(v.Attachments) > 0 {
+			c.Reply(photosTo(r, h.text.Text(r.Lang, "visit.photos", map[string]any{"ID": isolate(v.ID)}), v.Attachments))
+		}
+	}
+}
+
+// releaseVisit releases visit id to its centre: a manager overseeing it
+// may. The centre's supervisors are told, without who filed it.
+func (h *Handler) releaseVisit(ctx context.Context, c *conv, id string) {
+	v, err := h.store.Visit(ctx, id)
+	if err != nil {
+		c.fail(ctx, err)
+		return
+	}
+	if c.person == nil || c.person.Role != shakwa.RoleManager || !c.person.Serves(v.Centre) {
+		c.fail(ctx, shakwa.ErrForbidden)
+		return
+	}
+	v, released, err := h.store.ReleaseVisit(ctx, id, c.m.From.ID, h.now())
+	if err != nil {
+		c.fail(ctx, err)
+		return
+	}
+	if !released {
+		c.notice = c.t("visit.released_before", nil)
+		return
+	}
+	if c.m.Button != "" {
+		c.inPlace = true
+		c.Reply(c.reply(h.visitText(c.lang, v, true), nil))
+	} else {
+		c.say("visit.released", map[string]any{"ID": isolate(v.ID)})
+	}
+	people, err := h.roster(ctx)
+	if err != nil {
+		c.fail(ctx, err)
+		return
+	}
+	for _, p := range people {
+		if p.Role != shakwa.RoleSupervisor || !p.Serves(v.Centre) {
+			continue
+		}
+		r, err := h.privateTo(ctx, p)
+		if err != nil {
+			c.fail(ctx, err)
+			return
+		}
+		r.Text = h.text.Text(r.Lang, "visit.to_centre", nil) + "\n\n" + h.visitText(r.Lang, v, false)
+		c.Reply(r)
+		if len(v.Attachments) > 0 {
+			c.Reply(photosTo(r, h.text.Text(r.Lang, "visit.photos", map[string]any{"ID": isolate(v.ID)}), v.Attachments))
+		}
+	}
+}
+
+// releaseCommand answers /release V-000123.
+func (h *Handler) releaseCommand(ctx context.Context, c *conv, args string) {
+	id := strings.ToUpper(strings.TrimSpace(locales.Digits(args)))
+	if !strings.HasPrefix(id, "V-") {
+		c.say("visit.release_usage", nil)
+		return
+	}
+	if _, err := strconv.Atoi(id[2:]); err != nil {
+		c.say("visit.release_usage", nil)
+		return
+	}
+	h.releaseVisit(ctx, c, id)
+}
+
+// visitText renders a visit; who filed it only for managers (full).
+func (h words) visitText(lang string, v *shakwa.Visit, full bool) string {
+	t := func(key string, data map[string]any) string { return h.text.Text(lang, key, data) }
+	share, _ := stats.VisitShare(v.Scores, h.priorityWeights())
+	lines := []string{t("visit.head", map[string]any{"ID": isolate(v.ID), "Centre": isolate(h.centreName(v.Centre, lang)),
+		"Day": isolate(v.Day), "Via": t("visit.via."+v.Channel, nil), "P": h.wholePercent(lang, share)})}
+	lines = append(lines, h.scoreLines(lang, v.Scores)...)
+	if v.Notes != "" {
+		lines = append(lines, t("visit.notes", map[string]any{"Text": v.Notes}))
+	}
+	if full {
+		by := v.By
+		if id, err := strconv.ParseInt(v.By, 10, 64); err == nil {
+			if p, ok := h.cfg().Person(id); ok {
+				by = p.Name
+			}
+		}
+		lines = append(lines, t("visit.by", map[string]any{"Name": isolate(by), "At": h.localTime(v.Filed)}))
+		if v.Released.IsZero() {
+			lines = append(lines, t("visit.unreleased", nil))
+		} else {
+			lines = append(lines, t("visit.released_at", map[string]any{"At": h.localTime(v.Released)}))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// scoreLines are a visit's answers, one a line.
+func (h words) scoreLines(lang string, scores []shakwa.VisitScore) []string {
+	t := func(key string, data map[string]any) string { return h.text.Text(lang, key, data) }
+	var out []string
+	for _, s := range scores {
+		name := s.Question
+		kind := config.KindScale
+		if q, ok := h.question(s.Question); ok {
+			name, kind = q.Text.In(lang), q.Kind
+		}
+		var val string
+		switch kind {
+		case config.KindMinutes:
+			val = t("visit.value.minutes", map[string]any{"Count": int(s.Value)})
+		case config.KindYesNo:
+			val = t("visit.value.no", nil)
+			if s.Value >= 1 {
+				val = t("visit.value.yes", nil)
+			}
+		default:
+			val = t("visit.value.scale", map[string]any{"N": int(s.Value)})
+		}
+		out = append(out, t("visit.answer", map[string]any{"Question": name, "Value": val}))
+	}
+	return out
+}
+
+// visitsCommand answers /visits [period] [centre]: managers see every
+// visit to their centres, released or not, and who filed it; supervisors
+// and staff the released ones of theirs; an evaluator their own.
+func (h *Handler) visitsCommand(ctx context.Context, c *conv, args string) {
+	p := c.person
+	if p == nil {
+		c.say("visit.forbidden", nil)
+		return
+	}
+	var centres []string
+	for _, ce := range h.cfg().Centres {
+		if p.Serves(ce.Code) || p.Evaluates(ce.Code) {
+			centres = append(centres, ce.Code)
+		}
+	}
+	if len(centres) == 0 {
+		c.say("visit.forbidden", nil)
+		return
+	}
+	span, centre, err := h.statsArgs(args, h.now())
+	if err != nil {
+		c.say("visit.usage", nil)
+		return
+	}
+	centres, ok := within(c, centres, centre)
+	if !ok {
+		return
+	}
+	vs, err := h.store.Visits(ctx, centres, span.From, span.To)
+	if err != nil {
+		c.fail(ctx, err)
+		return
+	}
+	manager := p.Role == shakwa.RoleManager
+	var shown []*shakwa.Visit
+	for _, v := range vs {
+		switch {
+		case manager:
+		case p.Role == shakwa.RoleEvaluator && v.By != c.m.From.ID:
+			continue
+		case p.Role != shakwa.RoleEvaluator && v.Released.IsZero():
+			continue // not the centre's to see yet
+		}
+		shown = append(shown, v)
+	}
+	head := h.spanTitle(c.lang, iconVisits, span, len(centres))
+	if len(shown) == 0 {
+		c.Reply(c.reply(head+"\n\n"+c.t("visit.none", nil), nil))
+		return
+	}
+	parts := []string{head + "\n" + c.t("visit.count", map[string]any{"Count": len(shown)})}
+	from := max(0, len(shown)-visitsLimit)
+	for _, v := range shown[from:] {
+		parts = append(parts, h.visitText(c.lang, v, manager || p.Role == shakwa.RoleEvaluator))
+	}
+	if from > 0 {
+		parts = append(parts, c.t("visit.more", map[string]any{"Count": from}))
+	}
+	c.Reply(c.reply(strings.Join(parts, "\n\n"), nil))
+}
+
+// photosTo is a reply beside r, to the same chat, with files.
+func photosTo(r bot.Reply, text string, files []shakwa.Attachment) bot.Reply {
+	return bot.Reply{Channel: r.Channel, Chat: r.Chat, Lang: r.Lang, Text: text, Attachments: files}
+}
