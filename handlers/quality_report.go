@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/bot"
+	"github.com/shakwa/shakwa/config"
 	"github.com/shakwa/shakwa/stats"
 )
 
@@ -100,4 +102,30 @@ func (h *Handler) thankedByCentre(ctx context.Context, span stats.Span, centres 
 		}
 	}
 	return out, nil
+}
+
+// withUnreleased adds to a manager's monthly report the visits of the
+// month still waiting for release: the report's ranking counts only
+// released ones, and nobody else may know of the others.
+func (h *Handler) withUnreleased(ctx context.Context, lang string, kind reportKind, span stats.Span, p *config.Person,
+	centres []string, rs []bot.Reply) ([]bot.Reply, error) {
+	if kind.Name != "monthly" || p == nil || p.Role != shakwa.RoleManager || len(h.quality().VisitForm) == 0 {
+		return rs, nil
+	}
+	vs, err := h.store.Visits(ctx, centres, span.From, span.To)
+	if err != nil {
+		return nil, fmt.Errorf("visits to release: %w", err)
+	}
+	var ids []string
+	for _, v := range vs {
+		if v.Released.IsZero() {
+			ids = append(ids, isolate(v.ID))
+		}
+	}
+	if len(ids) == 0 {
+		return rs, nil
+	}
+	text := h.text.Text(lang, "quality.unreleased", map[string]any{"Count": len(ids),
+		"List": strings.Join(ids, h.text.Text(lang, "stats.separator", nil))})
+	return append(rs, bot.Reply{Text: text, Lang: lang}), nil
 }

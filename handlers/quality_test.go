@@ -181,7 +181,18 @@ func TestMonthlyReportQuality(t *testing.T) {
 	if _, _, err := w.store.ReleaseVisit(ctx, v.ID, manager.id, oct); err != nil {
 		t.Fatal(err)
 	}
+	unreleased := &shakwa.Visit{Centre: "BRS", Day: "2026-10-21", Channel: "phone", By: layla.id, Filed: oct,
+		Scores: []shakwa.VisitScore{{Question: "courtesy", Value: 1, Score: 0, Priority: "culture", Weight: 1}}}
+	if err := w.store.AddVisit(ctx, unreleased, day.AddDate(0, 0, 1), ""); err != nil {
+		t.Fatal(err)
+	}
 	rs := w.text(manager, "/report monthly")
+	if len(find(rs, manager.id, "تنتظر اعتمادك")) != 1 || len(find(rs, manager.id, unreleased.ID)) != 1 {
+		t.Errorf("the manager's monthly report does not name the visit awaiting release: %v", texts(rs))
+	}
+	if rs := w.text(noura, "/report monthly"); len(find(rs, noura.id, unreleased.ID)) != 0 {
+		t.Errorf("the supervisor's monthly report names a visit not released: %v", texts(rs))
+	}
 	got := find(rs, manager.id, "⭐ النجوم وما حرّكها")
 	if len(got) != 1 {
 		t.Fatalf("the monthly report has no quality section: %v", texts(rs))

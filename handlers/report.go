@@ -199,7 +199,11 @@ func (h *Handler) sendReport(ctx context.Context, w bot.Responder, j *shakwa.Job
 	if lang == "" {
 		lang = "ar"
 	}
-	rs, err := h.report(ctx, lang, kind, h.cal.Named(kind.Span, slot), h.scope(&p))
+	span := h.cal.Named(kind.Span, slot)
+	rs, err := h.report(ctx, lang, kind, span, h.scope(&p))
+	if err == nil {
+		rs, err = h.withUnreleased(ctx, lang, kind, span, &p, h.scope(&p), rs)
+	}
 	if err != nil {
 		return err
 	}
@@ -243,6 +247,9 @@ func (h *Handler) reportCommand(ctx context.Context, c *conv, args string) {
 		return
 	}
 	rs, err := h.report(ctx, c.lang, kind, span, centres)
+	if err == nil {
+		rs, err = h.withUnreleased(ctx, c.lang, kind, span, c.person, centres, rs)
+	}
 	if err != nil {
 		c.fail(ctx, err)
 		return
