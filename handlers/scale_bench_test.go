@@ -53,14 +53,23 @@ const (
 // run, so that runs compare.
 var scaleNow = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC) // 14:00 in Dubai
 
-func BenchmarkStatsMonth(b *testing.B)   { benchReport(b, "/stats month") }
-func BenchmarkRankingMonth(b *testing.B) { benchReport(b, "/ranking month") }
+func BenchmarkStatsMonth(b *testing.B)   { benchReport(b, "/stats month", false) }
+func BenchmarkRankingMonth(b *testing.B) { benchReport(b, "/ranking month", false) }
 
-// benchReport measures command from the manager at every size asked for.
-func benchReport(b *testing.B, command string) {
+// BenchmarkRankingQuality is /ranking with the example's quality
+// programme on: every centre has this month's self-assessment and two
+// mystery-shopper visits, one released.
+func BenchmarkRankingQuality(b *testing.B) { benchReport(b, "/ranking month", true) }
+
+// benchReport measures command from the manager at every size asked for,
+// with the quality programme on when quality is true.
+func benchReport(b *testing.B, command string, quality bool) {
 	for i, n := range scaleSizes(b) {
 		b.Run("tickets="+strconv.Itoa(n), func(b *testing.B) {
 			sc := scaleStore(b, n, scaleDB+i)
+			if quality {
+				seedQualityScale(b, &sc)
+			}
 			h := New(sc.cfg, sc.store, strictText(b), func() time.Time { return scaleNow },
 				slog.New(slog.NewJSONHandler(io.Discard, nil)), Options{Files: sc.files})
 			ask := func(text string) []bot.Reply {
@@ -254,5 +263,48 @@ func (r *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 		r.trips.Add(1)
 		r.cmds.Add(int64(len(cmds)))
 		return next(ctx, cmds)
+	}
+}
+
+// seedQualityScale turns the example's quality programme on for sc and
+// gives every centre this month's self-assessment, done, and two visits,
+// one released; once per database (the first centre's month says).
+func seedQualityScale(b *testing.B, sc *scaled) {
+	ctx := context.Background()
+	base, err := config.Parse(shakwa.ExampleConfig)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sc.cfg.Quality = base.Quality
+	q := &sc.cfg.Quality
+	month := scaleNow.In(sc.cfg.Location).Format("2006-01")
+	if a, err := sc.store.Assessment(ctx, sc.cfg.Centres[0].Code, month); err != nil || !a.Done.IsZero() {
+		return
+	}
+	marks := []string{shakwa.MarkMet, shakwa.MarkPartly, shakwa.MarkUnmet}
+	for i, ce := range sc.cfg.Centres {
+		for j, st := range q.Standards {
+			a := shakwa.Answer{Criterion: st.Code, Mark: marks[(i+j)%3], Reason: "…", Owner: "…", Priority: st.Priority,
+				Weight: st.Weight, By: "1", At: scaleNow}
+			if _, _, err := sc.store.AnswerAssessment(ctx, ce.Code, month, a, q.StandardCodes()); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for k := range 2 {
+			day := time.Date(2026, 11, 3+k, 0, 0, 0, 0, sc.cfg.Location)
+			v := &shakwa.Visit{Centre: ce.Code, Day: day.Format(time.DateOnly), Channel: "visit", By: "1", Filed: scaleNow}
+			for _, qu := range q.VisitForm {
+				v.Scores = append(v.Scores, shakwa.VisitScore{Question: qu.Code, Value: 3, Score: qu.Score(3),
+					Priority: qu.Priority, Weight: qu.Weight})
+			}
+			if err := sc.store.AddVisit(ctx, v, day, ""); err != nil {
+				b.Fatal(err)
+			}
+			if k == 0 {
+				if _, _, err := sc.store.ReleaseVisit(ctx, v.ID, "1", scaleNow); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
 	}
 }
