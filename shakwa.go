@@ -290,18 +290,21 @@ func MarkValue(mark string) float64 {
 }
 
 // Answer is a supervisor's finding on one standard in a centre's monthly
-// self-assessment. The standard's priority and weight are kept as they
-// were when it was answered, so that a month's score stays what it was
-// when the configuration changes.
+// self-assessment. The standard's priority and weight, and the priority's
+// weight, are kept as they were when it was answered, so that a month's
+// score stays what it was when the configuration changes.
 type Answer struct {
-	Criterion string    `json:"criterion"`
-	Mark      string    `json:"mark"`             // MarkMet, MarkPartly or MarkUnmet
-	Reason    string    `json:"reason,omitempty"` // why it is not (fully) met
-	Owner     string    `json:"owner,omitempty"`  // who follows it up
-	Priority  string    `json:"priority"`
-	Weight    float64   `json:"weight"`
-	By        string    `json:"by"` // a staff id
-	At        time.Time `json:"at"`
+	Criterion string  `json:"criterion"`
+	Mark      string  `json:"mark"`             // MarkMet, MarkPartly or MarkUnmet
+	Reason    string  `json:"reason,omitempty"` // why it is not (fully) met
+	Owner     string  `json:"owner,omitempty"`  // who follows it up
+	Priority  string  `json:"priority"`
+	Weight    float64 `json:"weight"`
+	// PriorityWeight is the priority's weight; 0 (kept before it was):
+	// the configuration's.
+	PriorityWeight float64   `json:"priority_weight,omitempty"`
+	By             string    `json:"by"` // a staff id
+	At             time.Time `json:"at"`
 }
 
 // Assessment is one centre's self-assessment of one month ("2026-11").
@@ -317,14 +320,16 @@ type Assessment struct {
 
 // VisitScore is one answer of a mystery-shopper visit's form: what the
 // evaluator gave (minutes, 1-5, 1 or 0 for yes and no) and it as a share
-// of the best, 0 to 1, with the question's priority and weight as they
-// were when the visit was filed.
+// of the best, 0 to 1, with the question's priority and weight, and the
+// priority's weight, as they were when the visit was filed.
 type VisitScore struct {
 	Question string  `json:"question"`
 	Value    float64 `json:"value"`
 	Score    float64 `json:"score"`
 	Priority string  `json:"priority"`
 	Weight   float64 `json:"weight"`
+	// PriorityWeight: see Answer.
+	PriorityWeight float64 `json:"priority_weight,omitempty"`
 }
 
 // Visit is a mystery shopper's visit to a centre. Nobody of the centre

@@ -230,6 +230,9 @@ func (c *Config) validateQuality(ps *problems) {
 	if a.EscalateAfter <= a.RemindAfter {
 		ps.add("quality.assessment.escalate_after", "%s: want later than remind_after (%s)", a.EscalateAfter, a.RemindAfter)
 	}
+	if time.Duration(a.EscalateAfter) >= 28*24*time.Hour {
+		ps.add("quality.assessment.escalate_after", "%s: want less than 28 days, before the next month opens", a.EscalateAfter)
+	}
 	checkItem := func(at, priority string, weight float64) {
 		if _, ok := prios[priority]; !ok {
 			ps.add(at+".priority", "%q: want one of quality.priorities", priority)

@@ -88,6 +88,7 @@ func TestQualityInvalid(t *testing.T) {
 		{"day 31", "day: 3", "day: 31", `quality.assessment.day: 31: want a day from 1 to 28`},
 		{"bad time", `at: "10:30"`, `at: "9"`, `quality.assessment.at: "9"`},
 		{"escalate before remind", `at: "10:30"`, `at: "10:30", escalate_after: 48h`, `quality.assessment.escalate_after: 48h0m0s: want later than remind_after`},
+		{"escalate after the next month", `at: "10:30"`, `at: "10:30", escalate_after: 700h`, `quality.assessment.escalate_after: 700h0m0s: want less than 28 days`},
 		{"no weights", "weights: {assessment: 30}", "weights: {complaints: 0, assessment: 0, visits: 0}", `quality.weights: want at least one above zero`},
 		{"negative weight", "weight: 2", "weight: -2", `quality.standards[1].weight: -2: want more than 0`},
 		{"no arabic text", "text: {ar: لباقة الموظف, en: Courtesy of the staff}", "text: {en: Courtesy of the staff}", `quality.visit_form[1].text.ar: required`},

@@ -122,10 +122,12 @@ type Catalog struct {
 	Reasons    []string // reasons to reject a ticket for, in menu order
 	Idle       time.Duration
 	// Form is the visit form's questions, in order; Channels the ways a
-	// visit can be made; Loc the zone of a visit's day.
+	// visit can be made; Loc the zone of a visit's day, or LocOf's of
+	// the centre chosen when it is set.
 	Form     []Question
 	Channels []string
 	Loc      *time.Location
+	LocOf    func(centre string) *time.Location
 }
 
 // Question is a visit form question as flows need it: its code and kind

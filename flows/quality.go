@@ -70,6 +70,9 @@ var dayStep = step{
 	},
 	handle: func(s *Session, in Input, c *Catalog) outcome {
 		loc := c.Loc
+		if c.LocOf != nil {
+			loc = c.LocOf(s.Centre)
+		}
 		if loc == nil {
 			loc = time.UTC
 		}

@@ -31,7 +31,7 @@ func answerKey(who string) string { return "answer:" + who }
 // staffAnswer answers the ticket the speaker holds with what they wrote;
 // it reports false when the speaker is not staff, or sent nothing to pass.
 func (h *Handler) staffAnswer(ctx context.Context, c *conv) bool {
-	if c.person == nil || c.person.Role == shakwa.RoleManager {
+	if !c.works() {
 		return false
 	}
 	text := strings.TrimSpace(c.m.Text)

@@ -112,6 +112,20 @@ func (h *Handler) assessmentSlot(centre string, t time.Time) time.Time {
 	return h.NextAssessment(centre, next.AddDate(0, -2, 0))
 }
 
+// openMonth is the month whose self-assessment is the one to fill in at
+// centre now: the month of the latest opening (with a late opening day,
+// on the 2nd that is still last month's).
+func (h *Handler) openMonth(centre string) string {
+	return h.monthOf(centre, h.assessmentSlot(centre, h.now()))
+}
+
+// answerable reports whether a press may answer centre's month: the open
+// month, or the one before while it is not done (late, but still owed).
+func (h *Handler) answerable(centre, month string, a shakwa.Assessment) bool {
+	open := h.openMonth(centre)
+	return month == open || month == prevMonth(open) && !a.Opened.IsZero()
+}
+
 // ScheduleAssessments makes sure every centre has its self-assessment
 // job when standards are configured: a job already there stays (it may
 // be a reminder's). Every replica may run it at start.
@@ -156,6 +170,22 @@ func (h *Handler) runAssessment(ctx context.Context, w bot.Responder, centre str
 	}
 	remind, escalate := open.Add(time.Duration(q.Assessment.RemindAfter)), open.Add(time.Duration(q.Assessment.EscalateAfter))
 	switch {
+	case a.Opened.IsZero():
+		// The opening itself (on time, or late after downtime: then its
+		// supervisors get the checklist now, and the steps that are
+		// still ahead).
+		if _, err := h.store.OpenAssessment(ctx, centre, month, at); err != nil {
+			return err
+		}
+		if err := h.toAssessors(ctx, w, centre, month, a, "assess.opened"); err != nil {
+			return err
+		}
+		for _, step := range []time.Time{remind, escalate} {
+			if at.Before(step) {
+				return h.store.ScheduleJob(ctx, JobAssess, centre, step)
+			}
+		}
+		return h.store.ScheduleJob(ctx, JobAssess, centre, next)
 	case at.Before(remind):
 		if _, err := h.store.OpenAssessment(ctx, centre, month, open); err != nil {
 			return err
@@ -277,7 +307,7 @@ func (h *Handler) escalateAssessment(ctx context.Context, w bot.Responder, centr
 		}
 		r.Text = h.text.Text(r.Lang, "assess.escalated", map[string]any{"Centre": isolate(h.centreName(centre, r.Lang)),
 			"Month": h.monthName(r.Lang, month), "Done": len(a.Answers), "Total": len(h.quality().Standards),
-			"Days":  int(time.Duration(h.quality().Assessment.EscalateAfter) / (24 * time.Hour)),
+			"Count": int(time.Duration(h.quality().Assessment.EscalateAfter) / (24 * time.Hour)),
 			"Names": strings.Join(names, h.text.Text(r.Lang, "stats.separator", nil))})
 		w.Reply(r)
 	}
@@ -345,6 +375,8 @@ func (h *Handler) assessPress(ctx context.Context, c *conv, arg string) {
 	case !a.Done.IsZero():
 		c.inPlace = true
 		c.Reply(c.reply(h.assessmentText(c.lang, a, true), nil))
+	case !h.answerable(centre, month, a):
+		c.notice = c.t("error.stale_button", nil) // a month not open: forged, or long past
 	case action == "later":
 		c.inPlace = true
 		c.Reply(c.reply(c.t("assess.paused", map[string]any{"Done": len(a.Answers), "Total": len(h.quality().Standards)}),
@@ -386,7 +418,7 @@ func (h *Handler) answerCriterion(ctx context.Context, c *conv, centre, month, c
 		return
 	}
 	if mark != shakwa.MarkMet {
-		res := flows.StartGap(code, mark, h.now(), h.catalog())
+		res := flows.StartGap(code, mark, h.now(), h.catalogFor(c))
 		res.Session.Centre, res.Session.Day = centre, month
 		c.notice = c.t("assess.mark."+mark, nil)
 		h.apply(ctx, c, res)
@@ -401,6 +433,7 @@ func (h *Handler) answerCriterion(ctx context.Context, c *conv, centre, month, c
 func (h *Handler) keepAnswer(ctx context.Context, c *conv, centre, month string, ans shakwa.Answer) {
 	s, _ := h.quality().Standard(ans.Criterion)
 	ans.Priority, ans.Weight, ans.By, ans.At = s.Priority, s.Weight, c.m.From.ID, h.now()
+	ans.PriorityWeight = h.priorityWeights()[s.Priority]
 	stored, done, err := h.store.AnswerAssessment(ctx, centre, month, ans, h.quality().StandardCodes())
 	if err != nil {
 		c.fail(ctx, err)
@@ -491,8 +524,12 @@ func (h words) assessmentText(lang string, a shakwa.Assessment, head bool) strin
 // standards most often not met.
 func (h *Handler) assessmentCommand(ctx context.Context, c *conv, args string) {
 	centres := h.scope(c.person)
-	if len(centres) == 0 || len(h.quality().Standards) == 0 {
+	switch {
+	case len(centres) == 0:
 		c.say("assess.forbidden", nil)
+		return
+	case len(h.quality().Standards) == 0:
+		c.say("assess.off", nil)
 		return
 	}
 	if args == "" && h.goOn(ctx, c, centres) {
@@ -513,7 +550,7 @@ func (h *Handler) assessmentCommand(ctx context.Context, c *conv, args string) {
 	}
 	if len(as) == 1 {
 		a := as[0]
-		current := month == h.monthOf(a.Centre, h.now())
+		current := month == h.openMonth(a.Centre)
 		if current && a.Done.IsZero() && c.supervises(a.Centre) {
 			h.goOnWith(ctx, c, a) // their own month to fill in
 			return
@@ -537,7 +574,7 @@ func (h *Handler) goOn(ctx context.Context, c *conv, centres []string) bool {
 	if len(mine) == 0 {
 		return false
 	}
-	month := h.monthOf(mine[0], h.now())
+	month := h.openMonth(mine[0])
 	as, err := h.store.Assessments(ctx, mine, month)
 	if err != nil {
 		c.fail(ctx, err)
@@ -569,12 +606,12 @@ func (h *Handler) goOnWith(ctx context.Context, c *conv, a shakwa.Assessment) {
 // readMonthCentre reads /assessment's words: a month (2026-11, 11/2026,
 // «الماضي», "last"; default this month at centre) and a centre code.
 func (h *Handler) readMonthCentre(args, centre string) (month, code string, ok bool) {
-	month = h.monthOf(centre, h.now())
+	month = h.openMonth(centre)
 	for _, w := range strings.Fields(args) {
 		d := strings.ToLower(locales.Digits(w))
 		switch {
 		case d == "last" || d == "الماضي" || d == "السابق":
-			month = prevMonth(h.monthOf(centre, h.now()))
+			month = prevMonth(h.openMonth(centre))
 		case d == "this" || d == "الحالي":
 		default:
 			if t, err := time.Parse("2006-01", d); err == nil {

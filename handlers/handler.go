@@ -485,6 +485,17 @@ func (c *conv) staff() shakwa.Staff {
 	return shakwa.Staff{ID: c.m.From.ID, Name: c.person.Name, Via: c.m.Channel}
 }
 
+// works reports whether the speaker works tickets: staff or a supervisor.
+func (c *conv) works() bool {
+	return c.person != nil && (c.person.Role == shakwa.RoleStaff || c.person.Role == shakwa.RoleSupervisor)
+}
+
+// oversees reports whether the speaker oversees centres: a supervisor or a
+// manager.
+func (c *conv) oversees() bool {
+	return c.person != nil && (c.person.Role == shakwa.RoleSupervisor || c.person.Role == shakwa.RoleManager)
+}
+
 // isStaffOf reports whether the speaker may act on tickets of centre.
 func (c *conv) isStaffOf(centre string) bool {
 	if c.person == nil {

@@ -78,7 +78,7 @@ func (h *Handler) duplicate(ctx context.Context, c *conv, arg string) {
 		h.stepWith(ctx, c, s, confirm)
 		return
 	}
-	res, err := flows.Step(s, confirm, h.now(), h.catalog())
+	res, err := flows.Step(s, confirm, h.now(), h.catalogFor(c))
 	if err != nil || res.Submit == nil {
 		c.fail(ctx, fmt.Errorf("the complaint to add: %v", err))
 		return

@@ -130,7 +130,7 @@ func ReadInvite(cfg *config.Config, words []string) (shakwa.Role, []string, erro
 // /invite staff KRM [BRS...], /invite supervisor KRM, /invite manager. A
 // manager may invite anyone; a supervisor, staff of their own centres.
 func (h *Handler) inviteCommand(ctx context.Context, c *conv, args string) {
-	if c.person == nil || c.person.Role == shakwa.RoleStaff {
+	if !c.oversees() {
 		c.say("invite.forbidden", nil)
 		return
 	}
@@ -234,7 +234,7 @@ func (h *Handler) joinCommand(ctx context.Context, c *conv, args string) {
 // of their own centres. People of the configuration file are not revoked
 // here: the file says who they are.
 func (h *Handler) revokeCommand(ctx context.Context, c *conv, args string) {
-	if c.person == nil || c.person.Role == shakwa.RoleStaff {
+	if !c.oversees() {
 		c.say("invite.forbidden", nil)
 		return
 	}

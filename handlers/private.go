@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -63,6 +64,10 @@ func (h *Handler) private(ctx context.Context, c *conv) {
 	if c.m.Button != "" {
 		c.notice = c.t("error.stale_button", nil)
 		h.menu(c, "")
+		return
+	}
+	if c.person != nil && c.person.Role == shakwa.RoleEvaluator {
+		h.help(c) // an evaluator has visits to file, not requests to follow
 		return
 	}
 	if h.followTyped(ctx, c, text) || h.staffAnswer(ctx, c) || h.relay(ctx, c) {
@@ -268,7 +273,7 @@ func (h *Handler) idle() time.Duration { return time.Duration(h.cfg().Session.Id
 
 // startFlow begins a flow and shows its first question.
 func (h *Handler) startFlow(ctx context.Context, c *conv, name, ticket string) {
-	res, err := flows.Start(name, ticket, h.now(), h.catalog())
+	res, err := flows.Start(name, ticket, h.now(), h.catalogFor(c))
 	if err != nil {
 		c.fail(ctx, err)
 		return
@@ -284,7 +289,7 @@ func (h *Handler) step(ctx context.Context, c *conv, s flows.Session) {
 
 // stepWith feeds in to the running flow, as step does.
 func (h *Handler) stepWith(ctx context.Context, c *conv, s flows.Session, in flows.Input) {
-	res, err := flows.Step(s, in, h.now(), h.catalog())
+	res, err := flows.Step(s, in, h.now(), h.catalogFor(c))
 	if errors.Is(err, flows.ErrBrokenSession) {
 		h.log.ErrorContext(ctx, "session dropped", "channel", c.m.Channel, "err", err)
 		if h.endSession(ctx, c) {
@@ -388,5 +393,16 @@ func (h *Handler) catalog() flows.Catalog {
 		c.Form = append(c.Form, flows.Question{Code: q.Code, Kind: q.Kind})
 	}
 	c.Channels, c.Loc = config.VisitChannels, h.cfg().Location
+	c.LocOf = h.centreLoc
 	return c
+}
+
+// catalogFor is the catalog for the speaker: an evaluator who lists
+// centres is offered those only.
+func (h *Handler) catalogFor(c *conv) flows.Catalog {
+	cat := h.catalog()
+	if p := c.person; p != nil && p.Role == shakwa.RoleEvaluator && len(p.Centres) > 0 {
+		cat.Centres = slices.DeleteFunc(cat.Centres, func(code string) bool { return !p.Evaluates(code) })
+	}
+	return cat
 }

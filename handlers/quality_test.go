@@ -209,3 +209,60 @@ func TestMonthlyReportQuality(t *testing.T) {
 		t.Errorf("the daily report has the monthly quality section")
 	}
 }
+
+// TestEvaluatorRights: an evaluator files visits and does nothing else:
+// no tickets (even of the centres they visit), no invites, no staff
+// answers; the visit flow offers only the centres they may visit.
+func TestEvaluatorRights(t *testing.T) {
+	w := newWorldWith(t, strings.Replace(qualityConfig, "role: evaluator}", "role: evaluator, centres: [KRM]}", 1))
+	id := w.fileComplaint(citizen, "KRM")
+	for _, cmd := range []string{"/queue", "/mine", "/overdue", "/reject " + id, "/reassign " + id, "/history " + id,
+		"/invite manager", "/revoke 111", "نص حر", "/stats", "/ranking", "/assessment"} {
+		rs := w.text(layla, cmd)
+		for _, r := range rs {
+			if strings.Contains(r.Text, id) || strings.Contains(r.Text, "ساعتين") || strings.Contains(r.Text, "رمز الدعوة") {
+				t.Errorf("evaluator %q: %q", cmd, r.Text)
+			}
+		}
+	}
+	rs := w.text(layla, "/visit")
+	if len(rs) != 1 || len(rs[0].Buttons) != 2 || rs[0].Buttons[0][0].Data != "centre:KRM" {
+		t.Errorf("the visit's centres for an evaluator of KRM: %+v; want KRM, then cancel", rs)
+	}
+	if rs := w.press(layla, "centre:BRS"); len(find(rs, layla.id, "في أي يوم")) != 0 {
+		t.Errorf("an evaluator of KRM went on with BRS: %v", texts(rs))
+	}
+}
+
+// TestAssessmentMonths: a press for a month that is not open (forged, or
+// long past) changes nothing; with a late opening day, /assessment early
+// in the next month fills in last month's; a run after downtime past the
+// reminder still opens the month and sends the checklist, not a reminder.
+func TestAssessmentMonths(t *testing.T) {
+	w := newWorldWith(t, strings.Replace(qualityConfig, "quality:\n", "quality:\n  assessment: {day: 28}\n", 1))
+	ctx := context.Background()
+	w.press(noura, "qa:m:KRM:2031-05:queue_signs:met")
+	if a, _ := w.store.Assessment(ctx, "KRM", "2031-05"); !a.Opened.IsZero() || len(a.Answers) != 0 {
+		t.Errorf("a forged month was written: %+v", a)
+	}
+	// 22 November: the latest opening was 28 October.
+	w.wait(10 * 24 * time.Hour) // 2 December, before anything ran
+	rs := w.text(noura, "/assessment")
+	if len(find(rs, noura.id, "نوفمبر 2026")) == 0 {
+		t.Errorf("/assessment on 2 December with openings on the 28th: %v; want November's", texts(rs))
+	}
+	if err := w.h.ScheduleAssessments(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The December opening's job runs four days late, past the reminder.
+	w.wait(30*24*time.Hour + 5*time.Hour)
+	rs = w.runJobs(JobAssess)
+	if len(find(rs, noura.id, "حان موعد التقييم الذاتي")) != 2 || len(find(rs, noura.id, "تذكير")) != 0 {
+		t.Errorf("a late opening: %v; want the checklist of each centre, no reminder", texts(rs))
+	}
+	for _, ce := range []string{"KRM", "BRS"} {
+		if a, _ := w.store.Assessment(ctx, ce, "2026-12"); a.Opened.IsZero() {
+			t.Errorf("%s's December was not opened by the late run", ce)
+		}
+	}
+}

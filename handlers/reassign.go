@@ -13,7 +13,7 @@ import (
 // ticket's centre: its staff (the supervisor too) as buttons, to give the
 // open ticket to one of them.
 func (h *Handler) reassignCommand(ctx context.Context, c *conv, args string) {
-	if c.person == nil || c.person.Role == shakwa.RoleManager {
+	if !c.works() {
 		h.help(c)
 		return
 	}

@@ -13,7 +13,7 @@ import (
 // staff member who holds the ticket or a supervisor of its centre.
 func (h *Handler) rejectCommand(ctx context.Context, c *conv, args string) {
 	id, _, _ := strings.Cut(strings.TrimSpace(args), " ")
-	if c.person == nil || c.person.Role == shakwa.RoleManager {
+	if !c.works() {
 		h.help(c)
 		return
 	}

@@ -110,11 +110,11 @@ func (h *Handler) menuButtons(c *conv, p flows.Prompt) [][]bot.Button {
 	var rows [][]bot.Button
 	switch p.Menu {
 	case flows.MenuCentres:
-		centres := h.cfg().Centres
+		centres := h.catalogFor(c).Centres // the speaker's to choose from
 		from := min(p.Page*flows.PageSize, len(centres))
 		to := min(from+flows.PageSize, len(centres))
-		for _, ce := range centres[from:to] {
-			rows = append(rows, []bot.Button{{Label: ce.Name.In(c.lang), Data: flows.PfxCentre + ce.Code}})
+		for _, code := range centres[from:to] {
+			rows = append(rows, []bot.Button{{Label: h.centreName(code, c.lang), Data: flows.PfxCentre + code}})
 		}
 		var pager []flows.Choice
 		if p.Page > 0 {

@@ -298,7 +298,7 @@ const overdueMax = 20
 
 // overseen are the centres a supervisor or manager answers for.
 func (h *Handler) overseen(c *conv) ([]string, bool) {
-	if c.person == nil || c.person.Role == shakwa.RoleStaff {
+	if !c.oversees() {
 		return nil, false
 	}
 	return h.servedBy(*c.person), true

@@ -339,7 +339,7 @@ func (h *Handler) typedTicket(ctx context.Context, c *conv, ref ticketRef) (*sha
 
 // queue lists the unclaimed tickets of the speaker's centres, oldest first.
 func (h *Handler) queue(ctx context.Context, c *conv) {
-	if c.person == nil || c.person.Role == shakwa.RoleManager {
+	if !c.works() {
 		h.help(c)
 		return
 	}
@@ -358,7 +358,7 @@ func (h *Handler) queue(ctx context.Context, c *conv) {
 
 // mine lists the tickets the speaker holds.
 func (h *Handler) mine(ctx context.Context, c *conv) {
-	if c.person == nil || c.person.Role == shakwa.RoleManager {
+	if !c.works() {
 		h.help(c)
 		return
 	}

@@ -36,7 +36,7 @@ func (h words) question(code string) (config.Question, bool) {
 // questions.
 func (h *Handler) visitCommand(ctx context.Context, c *conv) {
 	if c.person == nil || c.person.Role != shakwa.RoleEvaluator {
-		c.say("visit.forbidden", nil)
+		c.say("visit.only_evaluators", nil)
 		return
 	}
 	if len(h.quality().VisitForm) == 0 {
@@ -65,7 +65,7 @@ func (h *Handler) fileVisit(ctx context.Context, c *conv, s *flows.Submission) {
 	for _, q := range h.quality().VisitForm {
 		if val, ok := s.Scores[q.Code]; ok {
 			v.Scores = append(v.Scores, shakwa.VisitScore{Question: q.Code, Value: val, Score: q.Score(val),
-				Priority: q.Priority, Weight: q.Weight})
+				Priority: q.Priority, Weight: q.Weight, PriorityWeight: h.priorityWeights()[q.Priority]})
 		}
 	}
 	if err := h.store.AddVisit(ctx, v, day, updateOf(c.m)); err != nil {
@@ -85,7 +85,7 @@ func (h *Handler) fileVisit(ctx context.Context, c *conv, s *flows.Submission) {
 			c.fail(ctx, err)
 			return
 		}
-		r.Text = h.text.Text(r.Lang, "visit.new", nil) + "\n\n" + h.visitText(r.Lang, v, true)
+		r.Text = h.text.Text(r.Lang, "visit.new", nil) + "\n\n" + h.visitText(r.Lang, v, c.person.Name)
 		r.Buttons = h.renderButtons(r.Lang, [][]flows.Choice{{{Key: "visit.release", Data: verbRelease + ":" + v.ID}}})
 		c.Reply(r)
 		if len(v.Attachments) > 0 {
@@ -117,7 +117,7 @@ func (h *Handler) releaseVisit(ctx context.Context, c *conv, id string) {
 	}
 	if c.m.Button != "" {
 		c.inPlace = true
-		c.Reply(c.reply(h.visitText(c.lang, v, true), nil))
+		c.Reply(c.reply(h.visitText(c.lang, v, h.evaluatorName(ctx, v.By)), nil))
 	} else {
 		c.say("visit.released", map[string]any{"ID": isolate(v.ID)})
 	}
@@ -135,7 +135,7 @@ func (h *Handler) releaseVisit(ctx context.Context, c *conv, id string) {
 			c.fail(ctx, err)
 			return
 		}
-		r.Text = h.text.Text(r.Lang, "visit.to_centre", nil) + "\n\n" + h.visitText(r.Lang, v, false)
+		r.Text = h.text.Text(r.Lang, "visit.to_centre", nil) + "\n\n" + h.visitText(r.Lang, v, "")
 		c.Reply(r)
 		if len(v.Attachments) > 0 {
 			c.Reply(photosTo(r, h.text.Text(r.Lang, "visit.photos", map[string]any{"ID": isolate(v.ID)}), v.Attachments))
@@ -157,8 +157,24 @@ func (h *Handler) releaseCommand(ctx context.Context, c *conv, args string) {
 	h.releaseVisit(ctx, c, id)
 }
 
-// visitText renders a visit; who filed it only for managers (full).
-func (h words) visitText(lang string, v *shakwa.Visit, full bool) string {
+// evaluatorName is the name of the evaluator with staff id id, of the
+// configuration or who joined by invite; the id when neither knows them.
+func (h *Handler) evaluatorName(ctx context.Context, id string) string {
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		return id
+	}
+	p, ok, err := h.person(ctx, n)
+	if err != nil || !ok {
+		return id
+	}
+	return p.Name
+}
+
+// visitText renders a visit, and its filing and release when by, who
+// filed it, is given: for managers and the evaluator only.
+func (h words) visitText(lang string, v *shakwa.Visit, by string) string {
+	full := by != ""
 	t := func(key string, data map[string]any) string { return h.text.Text(lang, key, data) }
 	share, _ := stats.VisitShare(v.Scores, h.priorityWeights())
 	lines := []string{t("visit.head", map[string]any{"ID": isolate(v.ID), "Centre": isolate(h.centreName(v.Centre, lang)),
@@ -168,12 +184,6 @@ func (h words) visitText(lang string, v *shakwa.Visit, full bool) string {
 		lines = append(lines, t("visit.notes", map[string]any{"Text": v.Notes}))
 	}
 	if full {
-		by := v.By
-		if id, err := strconv.ParseInt(v.By, 10, 64); err == nil {
-			if p, ok := h.cfg().Person(id); ok {
-				by = p.Name
-			}
-		}
 		lines = append(lines, t("visit.by", map[string]any{"Name": isolate(by), "At": h.localTime(v.Filed)}))
 		if v.Released.IsZero() {
 			lines = append(lines, t("visit.unreleased", nil))
@@ -264,7 +274,11 @@ func (h *Handler) visitsCommand(ctx context.Context, c *conv, args string) {
 	parts := []string{head + "\n" + c.t("visit.count", map[string]any{"Count": len(shown)})}
 	from := max(0, len(shown)-visitsLimit)
 	for _, v := range shown[from:] {
-		parts = append(parts, h.visitText(c.lang, v, manager || p.Role == shakwa.RoleEvaluator))
+		by := ""
+		if manager || p.Role == shakwa.RoleEvaluator {
+			by = h.evaluatorName(ctx, v.By)
+		}
+		parts = append(parts, h.visitText(c.lang, v, by))
 	}
 	if from > 0 {
 		parts = append(parts, c.t("visit.more", map[string]any{"Count": from}))

@@ -37,12 +37,12 @@ type Quality struct {
 // AssessmentShare is the share of the standards an assessment meets:
 // within each priority the standards' marks (met 1, partly ½, not met 0)
 // averaged by the standards' weights, then the priorities averaged by
-// their weights (prio, by code; a priority with no weight there counts
-// as 1). ok is false for no answers.
+// their weights (as kept with the answers, else prio's, by code; a
+// priority with neither counts as 1). ok is false for no answers.
 func AssessmentShare(answers map[string]shakwa.Answer, prio map[string]float64) (share float64, ok bool) {
 	var items []weighed
 	for _, a := range answers {
-		items = append(items, weighed{a.Priority, a.Weight, shakwa.MarkValue(a.Mark)})
+		items = append(items, weighed{a.Priority, a.Weight, shakwa.MarkValue(a.Mark), a.PriorityWeight})
 	}
 	return byPriority(items, prio)
 }
@@ -52,7 +52,7 @@ func AssessmentShare(answers map[string]shakwa.Answer, prio map[string]float64) 
 func VisitShare(scores []shakwa.VisitScore, prio map[string]float64) (share float64, ok bool) {
 	var items []weighed
 	for _, s := range scores {
-		items = append(items, weighed{s.Priority, s.Weight, s.Score})
+		items = append(items, weighed{s.Priority, s.Weight, s.Score, s.PriorityWeight})
 	}
 	return byPriority(items, prio)
 }
@@ -77,6 +77,8 @@ type weighed struct {
 	priority string
 	weight   float64
 	value    float64
+	// kept is the priority's weight as kept with the item; 0: prio's.
+	kept float64
 }
 
 // byPriorityParts is the weighted share of each priority items have.
@@ -101,9 +103,18 @@ func byPriority(items []weighed, prio map[string]float64) (float64, bool) {
 	if len(parts) == 0 {
 		return 0, false
 	}
+	kept := map[string]float64{}
+	for _, it := range items {
+		if it.kept > 0 {
+			kept[it.priority] = it.kept
+		}
+	}
 	var sum, w float64
 	for p, v := range parts {
-		wt, ok := prio[p]
+		wt, ok := kept[p]
+		if !ok {
+			wt, ok = prio[p]
+		}
 		if !ok || wt <= 0 {
 			wt = 1
 		}
@@ -118,7 +129,7 @@ func byPriority(items []weighed, prio map[string]float64) (float64, bool) {
 func PriorityShares(answers map[string]shakwa.Answer) map[string]float64 {
 	var items []weighed
 	for _, a := range answers {
-		items = append(items, weighed{a.Priority, a.Weight, shakwa.MarkValue(a.Mark)})
+		items = append(items, weighed{a.Priority, a.Weight, shakwa.MarkValue(a.Mark), a.PriorityWeight})
 	}
 	return byPriorityParts(items)
 }

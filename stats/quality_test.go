@@ -49,3 +49,22 @@ func TestWithQuality(t *testing.T) {
 		t.Errorf("stars %v; want 4", s.Stars)
 	}
 }
+
+// TestKeptPriorityWeights: a priority's weight kept with the answers wins
+// over the configuration's, so that a changed configuration leaves past
+// months as they were.
+func TestKeptPriorityWeights(t *testing.T) {
+	answers := map[string]shakwa.Answer{
+		"a": {Mark: shakwa.MarkMet, Priority: "experience", Weight: 1, PriorityWeight: 40},
+		"b": {Mark: shakwa.MarkUnmet, Priority: "efficiency", Weight: 1, PriorityWeight: 25},
+	}
+	now := map[string]float64{"experience": 10, "efficiency": 90} // the configuration since
+	if got, _ := AssessmentShare(answers, now); !near(got, 40.0/65) {
+		t.Errorf("share %v; want %v, by the weights kept", got, 40.0/65)
+	}
+	delete(answers, "b")
+	answers["c"] = shakwa.Answer{Mark: shakwa.MarkUnmet, Priority: "efficiency", Weight: 1} // kept before weights were
+	if got, _ := AssessmentShare(answers, now); !near(got, 40.0/130) {
+		t.Errorf("share %v; want %v: the configuration's weight for the answer that kept none", got, 40.0/130)
+	}
+}
