@@ -225,6 +225,11 @@ func TestEvaluatorRights(t *testing.T) {
 			}
 		}
 	}
+	for _, id := range []string{"V-000001", "V-999999"} {
+		if rs := w.text(noura, "/release "+id); len(find(rs, noura.id, w.tr("ar", "error.forbidden", nil))) != 1 {
+			t.Errorf("a supervisor's /release %s: %v; want the same refusal whether it exists or not", id, texts(rs))
+		}
+	}
 	rs := w.text(layla, "/visit")
 	if len(rs) != 1 || len(rs[0].Buttons) != 2 || rs[0].Buttons[0][0].Data != "centre:KRM" {
 		t.Errorf("the visit's centres for an evaluator of KRM: %+v; want KRM, then cancel", rs)

@@ -97,12 +97,16 @@ func (h *Handler) fileVisit(ctx context.Context, c *conv, s *flows.Submission) {
 // releaseVisit releases visit id to its centre: a manager overseeing it
 // may. The centre's supervisors are told, without who filed it.
 func (h *Handler) releaseVisit(ctx context.Context, c *conv, id string) {
+	if c.person == nil || c.person.Role != shakwa.RoleManager {
+		c.fail(ctx, shakwa.ErrForbidden) // before reading: not even whether it exists
+		return
+	}
 	v, err := h.store.Visit(ctx, id)
 	if err != nil {
 		c.fail(ctx, err)
 		return
 	}
-	if c.person == nil || c.person.Role != shakwa.RoleManager || !c.person.Serves(v.Centre) {
+	if !c.person.Serves(v.Centre) {
 		c.fail(ctx, shakwa.ErrForbidden)
 		return
 	}
