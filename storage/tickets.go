@@ -86,18 +86,29 @@ func (s *Store) CreateTicket(ctx context.Context, t *shakwa.Ticket, from shakwa.
 		return fmt.Errorf("create ticket %s: %w", nt.ID, err)
 	}
 	// The citizen's address, and the index entries, first: a crash after
-	// this leaves entries that readers drop, never a ticket no index
-	// knows, nor one whose citizen cannot be reached.
+	// them leaves entries that readers drop, never a ticket no index
+	// knows, nor one whose citizen cannot be reached. One server runs a
+	// pipeline in order, so there they go with the ticket in one round
+	// trip; a Cluster's nodes do not wait for one another, so there the
+	// ticket waits for them.
+	keys := []string{s.ticketKey(nt.ID), s.logKey(nt.ID)}
+	args := append([]any{ev, s.logCap}, fields...)
+	_, cluster := s.rdb.(*redis.ClusterClient)
+	var created *redis.Cmd
 	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		s.rememberPerson(ctx, p, from)
 		s.indexIn(ctx, p, nil, nt)
+		if !cluster {
+			created = createScript.Eval(ctx, p, keys, args...)
+		}
 		return nil
 	}); err != nil {
 		return fmt.Errorf("create ticket %s: %w", nt.ID, err)
 	}
-	keys := []string{s.ticketKey(nt.ID), s.logKey(nt.ID)}
-	args := append([]any{ev, s.logCap}, fields...)
-	ok, err := createScript.Run(ctx, s.rdb, keys, args...).Int()
+	if cluster {
+		created = createScript.Run(ctx, s.rdb, keys, args...)
+	}
+	ok, err := created.Int()
 	if err != nil {
 		return fmt.Errorf("create ticket %s: %w", nt.ID, err)
 	}
