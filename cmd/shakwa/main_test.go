@@ -133,6 +133,23 @@ func startProgram(t *testing.T, env map[string]string) (addr string, logs *logSi
 }
 
 // startProgramWith is startProgram with the configuration file config.
+// startWebhook runs "shakwa serve -config file" in webhook mode on
+// redisURL and the Bot API double api, and returns a hook whose update ids
+// start after firstID and a reader that has read the setWebhook call.
+func startWebhook(t *testing.T, api *telegramtest.Server, redisURL, file string, firstID int64) (*hook, *reader, *logSink, func() error) {
+	t.Helper()
+	env := map[string]string{
+		"TELEGRAM_BOT_TOKEN": testToken, "TELEGRAM_API_URL": api.URL(), "TELEGRAM_WEBHOOK_URL": hookURL,
+		"TELEGRAM_WEBHOOK_SECRET": hookSecret, "REDIS_URL": redisURL, "HTTP_ADDR": "127.0.0.1:0", "FILES_DIR": t.TempDir(),
+	}
+	addr, logs, stop := startProgramWith(t, env, file)
+	h := &hook{url: "http://" + addr, client: &http.Client{Transport: &http.Transport{}, Timeout: waitFor}, api: api}
+	h.ids.Store(firstID)
+	r := &reader{api: api, read: map[int]bool{}, last: map[string]int{}}
+	r.mark(api.Wait(t, telegramtest.Match{Method: "setWebhook"}, waitFor))
+	return h, r, logs, stop
+}
+
 func startProgramWith(t *testing.T, env map[string]string, config string) (addr string, logs *logSink, stop func() error) {
 	t.Helper()
 	logs = newLogSink()

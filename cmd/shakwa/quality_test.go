@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,15 +38,7 @@ func TestQualityOverTelegram(t *testing.T) {
 	if err := os.WriteFile(file, append(base, tail...), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{
-		"TELEGRAM_BOT_TOKEN": testToken, "TELEGRAM_API_URL": api.URL(), "TELEGRAM_WEBHOOK_URL": hookURL,
-		"TELEGRAM_WEBHOOK_SECRET": hookSecret, "REDIS_URL": redisURL, "HTTP_ADDR": "127.0.0.1:0", "FILES_DIR": t.TempDir(),
-	}
-	addr, _, stop := startProgramWith(t, env, file)
-	h := &hook{url: "http://" + addr, client: &http.Client{Transport: &http.Transport{}, Timeout: waitFor}, api: api}
-	h.ids.Store(700_000)
-	r := &reader{api: api, read: map[int]bool{}, last: map[string]int{}}
-	r.mark(api.Wait(t, telegramtest.Match{Method: "setWebhook"}, waitFor))
+	h, r, _, stop := startWebhook(t, api, redisURL, file, 700_000)
 	me := noura.chat()
 
 	// The self-assessment: started by the supervisor mid-month.

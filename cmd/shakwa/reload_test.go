@@ -1,7 +1,6 @@
 package main
 
 import (
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,15 +34,7 @@ func TestReload(t *testing.T) {
 		}
 	}
 	write(string(orig))
-	env := map[string]string{
-		"TELEGRAM_BOT_TOKEN": testToken, "TELEGRAM_API_URL": api.URL(), "TELEGRAM_WEBHOOK_URL": hookURL,
-		"TELEGRAM_WEBHOOK_SECRET": hookSecret, "REDIS_URL": redisURL, "HTTP_ADDR": "127.0.0.1:0", "FILES_DIR": t.TempDir(),
-	}
-	addr, logs, stop := startProgramWith(t, env, file)
-	h := &hook{url: "http://" + addr, client: &http.Client{Transport: &http.Transport{}, Timeout: waitFor}, api: api}
-	h.ids.Store(900_000)
-	r := &reader{api: api, read: map[int]bool{}, last: map[string]int{}}
-	r.mark(api.Wait(t, telegramtest.Match{Method: "setWebhook"}, waitFor))
+	h, r, logs, stop := startWebhook(t, api, redisURL, file, 900_000)
 	hessa := person{130, "حصة", "ar"}
 	reload := func(want string) {
 		t.Helper()
