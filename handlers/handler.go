@@ -116,6 +116,7 @@ type Preloader interface {
 	PreloadLang(ctx context.Context, a shakwa.Address)
 	PreloadCount(ctx context.Context, name string, window time.Duration, now time.Time)
 	PreloadMember(ctx context.Context, id int64)
+	PreloadCitizenTickets(ctx context.Context, who shakwa.Address, limit int)
 }
 
 // Options are a Handler's settings.
@@ -236,7 +237,8 @@ func (h *Handler) Handle(ctx context.Context, w bot.Responder, m *bot.Message) {
 
 // Preload names what handling m reads of every update of its kind: the
 // speaker's language and, in a private chat, their session, the filing an
-// earlier handling of m may have left and the count of their messages.
+// earlier handling of m may have left and the count of their messages;
+// for a press that may file a complaint, the citizen's latest tickets.
 func (h *Handler) Preload(ctx context.Context, m *bot.Message) {
 	p, ok := h.store.(Preloader)
 	if !ok {
@@ -258,6 +260,10 @@ func (h *Handler) Preload(ctx context.Context, m *bot.Message) {
 	p.PreloadSession(ctx, filedKey(m))
 	if m.Button == "" {
 		p.PreloadCount(ctx, countName(id), time.Minute, h.now())
+	}
+	if m.Button == flows.BtnConfirm || m.Button == "dup:new" {
+		// Filing checks the citizen's limits against their tickets.
+		p.PreloadCitizenTickets(ctx, m.Address(), limitsRead)
 	}
 }
 

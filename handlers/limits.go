@@ -10,6 +10,9 @@ import (
 	"github.com/shakwa/shakwa/flows"
 )
 
+// limitsRead is how many of a citizen's latest tickets the limits look at.
+const limitsRead = 200
+
 // holdComplaint stops a complaint from being filed, keeping it at its
 // summary, when the citizen is past a limit (open tickets, tickets in a
 // day) or has an open ticket of the same centre and category filed lately:
@@ -19,7 +22,7 @@ func (h *Handler) holdComplaint(ctx context.Context, c *conv, s *flows.Submissio
 	if c.force {
 		return false
 	}
-	ts, err := h.store.CitizenTickets(ctx, c.who, 200)
+	ts, err := h.store.CitizenTickets(ctx, c.who, limitsRead)
 	if err != nil {
 		c.fail(ctx, fmt.Errorf("the citizen's tickets: %w", err))
 		return true

@@ -72,7 +72,7 @@ func (c *trips) read() (int, int, []string) {
 // Filing and claiming still change the ticket on their own, in several
 // steps.
 func TestRoundTrips(t *testing.T) {
-	budget := map[string]int{"start": 2, "button": 2, "text step": 2, "confirm": 5, "claim": 5}
+	budget := map[string]int{"start": 2, "button": 2, "text step": 2, "confirm": 4, "claim": 5}
 	stores := map[string]func(testing.TB, redis.Hook, ...storage.Option) *storage.Store{
 		"redis": storagetest.Hooked, "cluster": storagetest.HookedCluster,
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -37,7 +38,12 @@ type batch struct {
 }
 
 // read is one value to read ahead: a key, or a field of a hash.
-type read struct{ key, field string }
+type read struct {
+	key, field string
+	// zr, when set, reads a sorted set's members instead (kept joined by
+	// newlines); field then names the range.
+	zr *redis.ZRangeArgs
+}
 
 func (r read) name() string { return r.key + "#" + r.field }
 
@@ -97,6 +103,29 @@ func (b *batch) readAhead(r read) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.ahead = append(b.ahead, r)
+}
+
+// forget drops what the update knows of key's reads: it wrote key behind
+// the batch's back.
+func (b *batch) forget(key string) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for name := range b.known {
+		if strings.HasPrefix(name, key+"#") {
+			delete(b.known, name)
+		}
+	}
+}
+
+// lookup is get on a batch that may be nil.
+func (b *batch) lookup(r read) (known, bool) {
+	if b == nil {
+		return known{}, false
+	}
+	return b.get(r)
 }
 
 // get returns what the update knows of r.
@@ -173,7 +202,9 @@ func (b *batch) addReads(ctx context.Context, p redis.Pipeliner) []redis.Cmder {
 	defer b.mu.Unlock()
 	cmds := make([]redis.Cmder, len(b.ahead))
 	for i, r := range b.ahead {
-		if r.field != "" {
+		if r.zr != nil {
+			cmds[i] = p.ZRangeArgs(ctx, *r.zr)
+		} else if r.field != "" {
 			cmds[i] = p.HGet(ctx, r.key, r.field)
 		} else {
 			cmds[i] = p.Get(ctx, r.key)
@@ -187,7 +218,16 @@ func (b *batch) keepReads(cmds []redis.Cmder) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for i, c := range cmds {
-		v, err := c.(*redis.StringCmd).Result()
+		var v string
+		var err error
+		switch c := c.(type) {
+		case *redis.StringSliceCmd:
+			var vs []string
+			vs, err = c.Result()
+			v = strings.Join(vs, "\n")
+		case *redis.StringCmd:
+			v, err = c.Result()
+		}
 		switch {
 		case errors.Is(err, redis.Nil):
 			b.known[b.ahead[i].name()] = known{absent: true}

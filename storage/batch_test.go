@@ -1,7 +1,9 @@
 package storage_test
 
 import (
+	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -151,5 +153,51 @@ func testBatch(t *testing.T, open opener) {
 	}
 	if got, _ := s.Session(ctx(t), who); string(got) != "v5" {
 		t.Fatalf("session after a lost turn: %q; want v5", got)
+	}
+}
+
+// testPreloadCitizen: a citizen's latest tickets read with the Begin are
+// what CitizenTickets answers under the batch (TestRoundTrips counts the
+// round trip it saves), and a
+// ticket the update files is among them after.
+func testPreloadCitizen(t *testing.T, open opener) {
+	f := open(t)
+	s := f.s
+	t0 := time.UnixMilli(1_800_000_000_000)
+	const chat, lease = "telegram:2001", 10 * time.Second
+	addr := shakwa.Address{Channel: "telegram", Chat: "2001"}
+	file := func(c context.Context, at time.Time) string {
+		t.Helper()
+		tk := &shakwa.Ticket{Centre: "KRM", Category: "waiting", Text: "…", Created: at, Updated: at}
+		if err := s.CreateTicket(c, tk, addr, ""); err != nil {
+			t.Fatal(err)
+		}
+		return tk.ID
+	}
+	ids := func(ts []*shakwa.Ticket) []string {
+		var out []string
+		for _, tk := range ts {
+			out = append(out, tk.ID)
+		}
+		return out
+	}
+	first, second := file(ctx(t), t0), file(ctx(t), t0.Add(time.Minute))
+	b := s.Batch(ctx(t))
+	s.PreloadCitizenTickets(b, addr, 200)
+	if _, wait, err := s.Begin(b, chat, "u1", "x1", t0, lease); err != nil || wait {
+		t.Fatalf("begin: wait %v, %v", wait, err)
+	}
+	got, err := s.CitizenTickets(b, addr, 200)
+	if want := []string{second, first}; err != nil || !slices.Equal(ids(got), want) {
+		t.Fatalf("preloaded: %v, %v; want %v", ids(got), err, want)
+	}
+	third := file(b, t0.Add(2*time.Minute))
+	got, err = s.CitizenTickets(b, addr, 200)
+	if want := []string{third, second, first}; err != nil || !slices.Equal(ids(got), want) {
+		t.Errorf("after filing in the same update: %v, %v; want %v", ids(got), err, want)
+	}
+	plain, err := s.CitizenTickets(ctx(t), addr, 200)
+	if err != nil || !slices.Equal(ids(plain), ids(got)) {
+		t.Errorf("without a batch: %v, %v; want %v", ids(plain), err, ids(got))
 	}
 }

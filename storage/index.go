@@ -215,6 +215,10 @@ type query struct {
 	// keep filters tickets that belong in the index (e.g. an exact time
 	// range); nil keeps all.
 	keep func(*shakwa.Ticket) bool
+	// first, when read is set, is the reply to the first ZRANGE, read
+	// already (see PreloadCitizenTickets).
+	first []string
+	read  bool
 }
 
 // batch is how many index entries a read takes at a time: a few more than
@@ -233,7 +237,10 @@ func (s *Store) scan(ctx context.Context, q query) ([]*shakwa.Ticket, error) {
 	var stale []string
 	seen := map[string]bool{}
 	for offset := int64(0); q.limit <= 0 || len(out) < q.limit; offset += q.batch() {
-		ids, err := s.rdb.ZRangeArgs(ctx, q.args(offset)).Result()
+		ids, err := q.first, error(nil)
+		if offset > 0 || !q.read {
+			ids, err = s.rdb.ZRangeArgs(ctx, q.args(offset)).Result()
+		}
 		if err != nil {
 			return nil, fmt.Errorf("read index: %w", err)
 		}

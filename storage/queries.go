@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -34,12 +35,36 @@ func (s *Store) Held(ctx context.Context, staffID string) ([]*shakwa.Ticket, err
 // CitizenTickets returns up to limit tickets of the citizen who, newest
 // first; limit <= 0 returns all.
 func (s *Store) CitizenTickets(ctx context.Context, who shakwa.Address, limit int) ([]*shakwa.Ticket, error) {
-	key := s.key("citizen", s.PersonID(who))
-	ts, err := s.scan(ctx, query{key: key, min: "-inf", max: "+inf", rev: true, limit: limit})
+	q := s.citizenQuery(who, limit)
+	if k, ok := batchOf(ctx).lookup(s.citizenRead(q)); ok {
+		// Read with the update's Begin: the first of the index's reads.
+		q.first, q.read = nil, true
+		if k.v != "" {
+			q.first = strings.Split(k.v, "\n")
+		}
+	}
+	ts, err := s.scan(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("tickets of a citizen: %w", err)
 	}
 	return ts, nil
+}
+
+func (s *Store) citizenQuery(who shakwa.Address, limit int) query {
+	return query{key: s.key("citizen", s.PersonID(who)), min: "-inf", max: "+inf", rev: true, limit: limit}
+}
+
+// citizenRead is the first ZRANGE of q as a batch read.
+func (s *Store) citizenRead(q query) read {
+	a := q.args(0)
+	return read{key: q.key, field: "\x00range:" + strconv.Itoa(q.limit), zr: &a}
+}
+
+// PreloadCitizenTickets has the first read of CitizenTickets(ctx, who,
+// limit) made with the batch's Begin: what filing a complaint checks the
+// citizen's limits with.
+func (s *Store) PreloadCitizenTickets(ctx context.Context, who shakwa.Address, limit int) {
+	batchOf(ctx).readAhead(s.citizenRead(s.citizenQuery(who, limit)))
 }
 
 // TicketsCreated returns the tickets created in [from, to), oldest first,

@@ -122,6 +122,7 @@ func runSuite(t *testing.T, open opener) {
 		{"IntakeFailures", testIntakeFailures},
 		{"Batch", testBatch},
 		{"BatchTallies", testBatchTallies},
+		{"PreloadCitizen", testPreloadCitizen},
 		{"OutboxLanes", testOutboxLanes},
 		{"OutboxPaceAcrossLanes", testOutboxPaceAcrossLanes},
 		{"Jobs", testJobs},

@@ -108,6 +108,7 @@ func (s *Store) CreateTicket(ctx context.Context, t *shakwa.Ticket, from shakwa.
 	if cluster {
 		created = createScript.Run(ctx, s.rdb, keys, args...)
 	}
+	batchOf(ctx).forget(s.key("citizen", nt.Citizen)) // its index has one more
 	ok, err := created.Int()
 	if err != nil {
 		return fmt.Errorf("create ticket %s: %w", nt.ID, err)
