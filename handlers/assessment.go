@@ -28,6 +28,7 @@ type QualityStore interface {
 	AnswerAssessment(ctx context.Context, centre, month string, a shakwa.Answer, all []string) (stored, done bool, err error)
 	Assessment(ctx context.Context, centre, month string) (shakwa.Assessment, error)
 	Assessments(ctx context.Context, centres []string, month string) ([]shakwa.Assessment, error)
+	AssessmentMonths(ctx context.Context, centre string, months ...string) ([]shakwa.Assessment, error)
 	AddVisit(ctx context.Context, v *shakwa.Visit, day time.Time, once string) error
 	Visit(ctx context.Context, id string) (*shakwa.Visit, error)
 	Visits(ctx context.Context, centres []string, from, to time.Time) ([]*shakwa.Visit, error)
@@ -161,10 +162,11 @@ func (h *Handler) runAssessment(ctx context.Context, w bot.Responder, centre str
 	open := h.assessmentSlot(centre, at)
 	month := h.monthOf(centre, open)
 	next := h.NextAssessment(centre, at)
-	a, err := h.store.Assessment(ctx, centre, month)
+	m, err := h.readMonth(ctx, centre, month)
 	if err != nil {
 		return err
 	}
+	a := m.now
 	if !a.Done.IsZero() {
 		return h.store.ScheduleJob(ctx, JobAssess, centre, next)
 	}
@@ -177,7 +179,7 @@ func (h *Handler) runAssessment(ctx context.Context, w bot.Responder, centre str
 		if _, err := h.store.OpenAssessment(ctx, centre, month, at); err != nil {
 			return err
 		}
-		if err := h.toAssessors(ctx, w, centre, month, a, "assess.opened"); err != nil {
+		if err := h.toAssessors(ctx, w, m, "assess.opened"); err != nil {
 			return err
 		}
 		for _, step := range []time.Time{remind, escalate} {
@@ -190,12 +192,12 @@ func (h *Handler) runAssessment(ctx context.Context, w bot.Responder, centre str
 		if _, err := h.store.OpenAssessment(ctx, centre, month, open); err != nil {
 			return err
 		}
-		if err := h.toAssessors(ctx, w, centre, month, a, "assess.opened"); err != nil {
+		if err := h.toAssessors(ctx, w, m, "assess.opened"); err != nil {
 			return err
 		}
 		return h.store.ScheduleJob(ctx, JobAssess, centre, remind)
 	case at.Before(escalate):
-		if err := h.toAssessors(ctx, w, centre, month, a, "assess.reminder"); err != nil {
+		if err := h.toAssessors(ctx, w, m, "assess.reminder"); err != nil {
 			return err
 		}
 		return h.store.ScheduleJob(ctx, JobAssess, centre, escalate)
@@ -206,41 +208,31 @@ func (h *Handler) runAssessment(ctx context.Context, w bot.Responder, centre str
 	return h.store.ScheduleJob(ctx, JobAssess, centre, next)
 }
 
-// assessors are who fill in a centre's self-assessment: its supervisors,
-// or its managers when it has none.
-func (h *Handler) assessors(ctx context.Context, centre string) ([]config.Person, error) {
+// overseers are centre's supervisors and the managers who oversee it,
+// of the configuration and who joined by invite: one read of the roster.
+func (h *Handler) overseers(ctx context.Context, centre string) (supervisors, managers []config.Person, err error) {
 	people, err := h.roster(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var sup, man []config.Person
 	for _, p := range people {
 		switch {
 		case p.Role == shakwa.RoleSupervisor && p.Serves(centre):
-			sup = append(sup, p)
+			supervisors = append(supervisors, p)
 		case p.Role == shakwa.RoleManager && p.Serves(centre):
-			man = append(man, p)
+			managers = append(managers, p)
 		}
 	}
-	if len(sup) == 0 {
-		return man, nil
-	}
-	return sup, nil
+	return supervisors, managers, nil
 }
 
-// managersOf are the managers who oversee centre.
-func (h *Handler) managersOf(ctx context.Context, centre string) ([]config.Person, error) {
-	people, err := h.roster(ctx)
-	if err != nil {
-		return nil, err
+// assessors are who fill in a centre's self-assessment: its supervisors,
+// or its managers when it has none.
+func assessors(supervisors, managers []config.Person) []config.Person {
+	if len(supervisors) == 0 {
+		return managers
 	}
-	var out []config.Person
-	for _, p := range people {
-		if p.Role == shakwa.RoleManager && p.Serves(centre) {
-			out = append(out, p)
-		}
-	}
-	return out, nil
+	return supervisors
 }
 
 // privateTo is a reply to p's private chat, in their language.
@@ -258,18 +250,16 @@ func (h *Handler) privateTo(ctx context.Context, p config.Person) (bot.Reply, er
 
 // toAssessors sends each assessor of centre the message key and the next
 // standard to answer.
-func (h *Handler) toAssessors(ctx context.Context, w bot.Responder, centre, month string, a shakwa.Assessment, key string) error {
-	people, err := h.assessors(ctx, centre)
+func (h *Handler) toAssessors(ctx context.Context, w bot.Responder, m assessed, key string) error {
+	a, centre, month := m.now, m.now.Centre, m.now.Month
+	sup, man, err := h.overseers(ctx, centre)
 	if err != nil {
 		return err
 	}
+	people := assessors(sup, man)
 	if len(people) == 0 {
 		h.log.WarnContext(ctx, "self-assessment: nobody to send it to", "centre", centre)
 		return nil
-	}
-	last, err := h.store.Assessment(ctx, centre, prevMonth(month))
-	if err != nil {
-		return err
 	}
 	for _, p := range people {
 		r, err := h.privateTo(ctx, p)
@@ -278,7 +268,7 @@ func (h *Handler) toAssessors(ctx context.Context, w bot.Responder, centre, mont
 		}
 		head := h.text.Text(r.Lang, key, map[string]any{"Centre": isolate(h.centreName(centre, r.Lang)),
 			"Month": h.monthName(r.Lang, month), "Done": len(a.Answers), "Total": len(h.quality().Standards)})
-		q := h.criterionReply(r.Lang, centre, month, a, last)
+		q := h.criterionReply(r.Lang, centre, month, a, m.last)
 		r.Text, r.Buttons = head+"\n\n"+q.Text, q.Buttons
 		w.Reply(r)
 	}
@@ -288,16 +278,13 @@ func (h *Handler) toAssessors(ctx context.Context, w bot.Responder, centre, mont
 // escalateAssessment tells the centre's managers that its assessment is
 // not done.
 func (h *Handler) escalateAssessment(ctx context.Context, w bot.Responder, centre, month string, a shakwa.Assessment) error {
-	people, err := h.managersOf(ctx, centre)
+	sup, people, err := h.overseers(ctx, centre)
 	if err != nil {
 		return err
 	}
-	assessors, err := h.assessors(ctx, centre)
-	if err != nil {
-		return err
-	}
-	names := make([]string, len(assessors))
-	for i, p := range assessors {
+	assigned := assessors(sup, people)
+	names := make([]string, len(assigned))
+	for i, p := range assigned {
 		names[i] = isolate(p.Name)
 	}
 	for _, p := range people {
@@ -366,11 +353,12 @@ func (h *Handler) assessPress(ctx context.Context, c *conv, arg string) {
 		c.fail(ctx, shakwa.ErrForbidden)
 		return
 	}
-	a, err := h.store.Assessment(ctx, centre, month)
+	m, err := h.readMonth(ctx, centre, month)
 	if err != nil {
 		c.fail(ctx, err)
 		return
 	}
+	a := m.now
 	switch {
 	case !a.Done.IsZero():
 		c.inPlace = true
@@ -383,9 +371,9 @@ func (h *Handler) assessPress(ctx context.Context, c *conv, arg string) {
 			[][]flows.Choice{{{Key: "assess.button.go", Data: strings.Join([]string{verbAssess, "go", centre, month}, ":")}}}))
 	case action == "go":
 		c.inPlace = true
-		h.askCriterion(ctx, c, centre, month, a)
+		h.showNext(c, m)
 	case action == "m" && len(parts) == 5:
-		h.answerCriterion(ctx, c, centre, month, parts[3], parts[4])
+		h.answerCriterion(ctx, c, m, parts[3], parts[4])
 	default:
 		c.notice = c.t("error.stale_button", nil)
 	}
@@ -398,21 +386,40 @@ func (h *Handler) mayAssess(c *conv, centre string) bool {
 	return p != nil && (p.Role == shakwa.RoleSupervisor || p.Role == shakwa.RoleManager) && p.Serves(centre)
 }
 
-// askCriterion shows the next standard of centre's month to the speaker.
-func (h *Handler) askCriterion(ctx context.Context, c *conv, centre, month string, a shakwa.Assessment) {
-	last, err := h.store.Assessment(ctx, centre, prevMonth(month))
+// assessed is a centre's month and the one before it, which the checklist
+// shows the carried-over gaps of.
+type assessed struct{ now, last shakwa.Assessment }
+
+// readMonth reads centre's month and the one before, in one round trip.
+func (h *Handler) readMonth(ctx context.Context, centre, month string) (assessed, error) {
+	as, err := h.store.AssessmentMonths(ctx, centre, month, prevMonth(month))
+	if err != nil {
+		return assessed{}, err
+	}
+	return assessed{as[0], as[1]}, nil
+}
+
+// askCriterion shows the next standard of a's month to the speaker.
+func (h *Handler) askCriterion(ctx context.Context, c *conv, a shakwa.Assessment) {
+	as, err := h.store.AssessmentMonths(ctx, a.Centre, prevMonth(a.Month))
 	if err != nil {
 		c.fail(ctx, err)
 		return
 	}
-	r := h.criterionReply(c.lang, centre, month, a, last)
+	h.showNext(c, assessed{a, as[0]})
+}
+
+// showNext shows the next standard of m's month to the speaker.
+func (h *Handler) showNext(c *conv, m assessed) {
+	r := h.criterionReply(c.lang, m.now.Centre, m.now.Month, m.now, m.last)
 	r.Channel, r.Chat = c.m.Channel, c.m.Chat
 	c.Reply(r)
 }
 
 // answerCriterion keeps a mark: met at once; partly or not met once the
 // speaker has said why and who follows it up (the gap flow).
-func (h *Handler) answerCriterion(ctx context.Context, c *conv, centre, month, code, mark string) {
+func (h *Handler) answerCriterion(ctx context.Context, c *conv, m assessed, code, mark string) {
+	centre, month := m.now.Centre, m.now.Month
 	if _, ok := h.quality().Standard(code); !ok || (mark != shakwa.MarkMet && mark != shakwa.MarkPartly && mark != shakwa.MarkUnmet) {
 		c.notice = c.t("error.stale_button", nil)
 		return
@@ -425,12 +432,13 @@ func (h *Handler) answerCriterion(ctx context.Context, c *conv, centre, month, c
 		return
 	}
 	c.inPlace = true
-	h.keepAnswer(ctx, c, centre, month, shakwa.Answer{Criterion: code, Mark: mark})
+	h.keepAnswer(ctx, c, m, shakwa.Answer{Criterion: code, Mark: mark})
 }
 
-// keepAnswer stores an answer and shows what comes next: the next
-// standard, or the result when it was the last.
-func (h *Handler) keepAnswer(ctx context.Context, c *conv, centre, month string, ans shakwa.Answer) {
+// keepAnswer stores an answer in m's month, read just before, and shows
+// what comes next: the next standard, or the result when it was the last.
+func (h *Handler) keepAnswer(ctx context.Context, c *conv, m assessed, ans shakwa.Answer) {
+	centre, month := m.now.Centre, m.now.Month
 	s, _ := h.quality().Standard(ans.Criterion)
 	ans.Priority, ans.Weight, ans.By, ans.At = s.Priority, s.Weight, c.m.From.ID, h.now()
 	ans.PriorityWeight = h.priorityWeights()[s.Priority]
@@ -439,20 +447,29 @@ func (h *Handler) keepAnswer(ctx context.Context, c *conv, centre, month string,
 		c.fail(ctx, err)
 		return
 	}
-	if !stored {
+	a := m.now
+	switch {
+	case stored:
+		// What the script changed, without reading it back.
+		a.Answers[ans.Criterion] = ans
+		if done {
+			a.Done, a.DoneBy = ans.At, ans.By
+		}
+	default:
+		// Answered by someone else meanwhile: what stands is theirs.
 		c.notice = c.t("assess.answered_before", nil)
-	}
-	a, err := h.store.Assessment(ctx, centre, month)
-	if err != nil {
-		c.fail(ctx, err)
-		return
+		if m, err = h.readMonth(ctx, centre, month); err != nil {
+			c.fail(ctx, err)
+			return
+		}
+		a = m.now
 	}
 	if done {
 		c.Reply(c.reply(c.t("assess.done", map[string]any{"Centre": isolate(h.centreName(centre, c.lang)),
 			"Month": h.monthName(c.lang, month)})+"\n\n"+h.assessmentText(c.lang, a, false), nil))
 		return
 	}
-	h.askCriterion(ctx, c, centre, month, a)
+	h.showNext(c, assessed{a, m.last})
 }
 
 // gapDone keeps what the gap flow gathered.
@@ -462,7 +479,12 @@ func (h *Handler) gapDone(ctx context.Context, c *conv, s *flows.Submission) {
 		return
 	}
 	c.notice = ""
-	h.keepAnswer(ctx, c, s.Centre, s.Day, shakwa.Answer{Criterion: s.Criterion, Mark: s.Reason, Reason: s.Text, Owner: s.Staff})
+	m, err := h.readMonth(ctx, s.Centre, s.Day)
+	if err != nil {
+		c.fail(ctx, err)
+		return
+	}
+	h.keepAnswer(ctx, c, m, shakwa.Answer{Criterion: s.Criterion, Mark: s.Reason, Reason: s.Text, Owner: s.Staff})
 }
 
 // assessmentShare is a's share met, and whether it has answers.
@@ -600,7 +622,7 @@ func (h *Handler) goOnWith(ctx context.Context, c *conv, a shakwa.Assessment) {
 		a.Opened = h.now()
 	}
 	c.Reply(c.reply(h.assessmentText(c.lang, a, true), nil))
-	h.askCriterion(ctx, c, a.Centre, a.Month, a)
+	h.askCriterion(ctx, c, a)
 }
 
 // readMonthCentre reads /assessment's words: a month (2026-11, 11/2026,

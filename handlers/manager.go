@@ -51,8 +51,9 @@ type centreFigures struct {
 	// and in each category, when read (see breakdowns).
 	Channels, Categories map[string]int64
 	// Quality is what the quality programme measured, when read (see
-	// withQuality).
+	// withQuality), and Waiting the visits of the span not released yet.
 	Quality stats.Quality
+	Waiting []string
 }
 
 // scope lists the centres whose figures p may read, in display order: a

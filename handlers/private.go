@@ -321,10 +321,10 @@ func (h *Handler) apply(ctx context.Context, c *conv, res flows.Result) {
 		}
 		if b := c.before; b != nil && b.Flow == flows.Gap {
 			// Back to the standard whose mark was being explained.
-			if a, err := h.store.Assessment(ctx, b.Centre, b.Day); err != nil {
+			if m, err := h.readMonth(ctx, b.Centre, b.Day); err != nil {
 				c.fail(ctx, err)
 			} else {
-				h.askCriterion(ctx, c, b.Centre, b.Day, a)
+				h.showNext(c, m)
 			}
 			return
 		}

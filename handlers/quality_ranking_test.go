@@ -1,9 +1,13 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -194,5 +198,98 @@ func TestRankingWithQualityMatchesBruteForce(t *testing.T) {
 	}
 	if !strings.Contains(text, "التقييم الذاتي الشهري بوزن 25") {
 		t.Errorf("the ranking does not say how the quality programme weighs:\n%s", text)
+	}
+}
+
+// TestAssessmentOverviewMatchesBruteForce: a manager's /assessment for
+// a month lists every centre done, by its share met counted here the slow
+// way, best first; names those not done; and counts the standards most
+// often not (fully) met over every answer given.
+func TestAssessmentOverviewMatchesBruteForce(t *testing.T) {
+	const n = 14
+	w := newWorldWith(t, manyCentres(n)+qualityTail)
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(21, 3))
+	q := w.h.quality()
+	marks := []string{shakwa.MarkMet, shakwa.MarkPartly, shakwa.MarkUnmet}
+	type row struct {
+		code  string
+		share float64
+	}
+	var done []row
+	var notDone []string
+	gaps := map[string]int{}
+	centres := w.h.cfg().CentreCodes()
+	for _, code := range centres {
+		answered := len(q.Standards)
+		if k := r.IntN(5); k == 0 {
+			answered = r.IntN(len(q.Standards)) // begun, or not at all
+		}
+		var items []item
+		for _, s := range q.Standards[:answered] {
+			mark := marks[r.IntN(3)]
+			ans := shakwa.Answer{Criterion: s.Code, Mark: mark, Reason: "…", Owner: "…", Priority: s.Priority, Weight: s.Weight,
+				By: noura.id, At: w.now}
+			if _, _, err := w.store.AnswerAssessment(ctx, code, "2026-11", ans, q.StandardCodes()); err != nil {
+				t.Fatal(err)
+			}
+			items = append(items, item{s.Priority, s.Weight, map[string]float64{"met": 1, "partly": 0.5, "unmet": 0}[mark]})
+			if mark != shakwa.MarkMet {
+				gaps[s.Code]++
+			}
+		}
+		if answered == len(q.Standards) {
+			share, _ := bruteShare(items)
+			done = append(done, row{code, share})
+		} else {
+			notDone = append(notDone, code)
+		}
+	}
+	slices.SortStableFunc(done, func(a, b row) int {
+		if a.share != b.share {
+			return cmp.Compare(b.share, a.share)
+		}
+		return cmp.Compare(a.code, b.code)
+	})
+	got := find(w.text(manager, "/assessment 2026-11"), manager.id, "📋")
+	if len(got) != 1 {
+		t.Fatalf("/assessment: no overview")
+	}
+	text := got[0].Text
+	t.Logf("\n%s", text)
+	percent := func(v float64) string {
+		return w.tr("ar", "stats.percent", map[string]any{"N": strconv.Itoa(int(math.Round(v * 100)))})
+	}
+	var want []string
+	for i, d := range done {
+		want = append(want, w.tr("ar", "assess.row", map[string]any{"Place": i + 1,
+			"Name": "\u2068" + w.h.centreName(d.code, "ar") + "\u2069", "P": percent(d.share)}))
+	}
+	if len(notDone) == 0 || len(done) == 0 {
+		t.Fatalf("the seed should leave some centres done and some not")
+	}
+	lines := strings.Split(text, "\n")
+	var rows []string
+	for _, l := range lines {
+		if len(l) > 0 && l[0] >= '0' && l[0] <= '9' {
+			rows = append(rows, l)
+		}
+	}
+	if !slices.Equal(rows, want) {
+		t.Errorf("rows:\n%s\nwant:\n%s", strings.Join(rows, "\n"), strings.Join(want, "\n"))
+	}
+	for _, code := range notDone {
+		if !strings.Contains(text, "\u2068"+w.h.centreName(code, "ar")+"\u2069") {
+			t.Errorf("%s is not done; not named", code)
+		}
+	}
+	for _, s := range q.Standards {
+		if gaps[s.Code] == 0 {
+			continue
+		}
+		line := w.tr("ar", "assess.unmet_row", map[string]any{"Standard": s.Text.AR, "Count": gaps[s.Code]})
+		if !slices.Contains(lines, line) {
+			t.Errorf("want the line %q", line)
+		}
 	}
 }

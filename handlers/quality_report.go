@@ -10,7 +10,6 @@ import (
 
 	"github.com/shakwa/shakwa"
 	"github.com/shakwa/shakwa/bot"
-	"github.com/shakwa/shakwa/config"
 	"github.com/shakwa/shakwa/stats"
 )
 
@@ -104,28 +103,20 @@ func (h *Handler) thankedByCentre(ctx context.Context, span stats.Span, centres 
 	return out, nil
 }
 
-// withUnreleased adds to a manager's monthly report the visits of the
-// month still waiting for release: the report's ranking counts only
-// released ones, and nobody else may know of the others.
-func (h *Handler) withUnreleased(ctx context.Context, lang string, kind reportKind, span stats.Span, p *config.Person,
-	centres []string, rs []bot.Reply) ([]bot.Reply, error) {
-	if kind.Name != "monthly" || p == nil || p.Role != shakwa.RoleManager || len(h.quality().VisitForm) == 0 {
-		return rs, nil
-	}
-	vs, err := h.store.Visits(ctx, centres, span.From, span.To)
-	if err != nil {
-		return nil, fmt.Errorf("visits to release: %w", err)
-	}
+// waitingText is, for a manager's monthly report, the visits of the month
+// still waiting for release: the report's stars count only released ones,
+// and nobody else may know of the others. None: no reply.
+func (h words) waitingText(lang string, cs []centreFigures) []bot.Reply {
 	var ids []string
-	for _, v := range vs {
-		if v.Released.IsZero() {
-			ids = append(ids, isolate(v.ID))
+	for _, f := range cs {
+		for _, id := range f.Waiting {
+			ids = append(ids, isolate(id))
 		}
 	}
 	if len(ids) == 0 {
-		return rs, nil
+		return nil
 	}
 	text := h.text.Text(lang, "quality.unreleased", map[string]any{"Count": len(ids),
 		"List": strings.Join(ids, h.text.Text(lang, "stats.separator", nil))})
-	return append(rs, bot.Reply{Text: text, Lang: lang}), nil
+	return []bot.Reply{{Text: text, Lang: lang}}
 }

@@ -194,14 +194,17 @@ func (h *Handler) withQuality(ctx context.Context, span stats.Span, cs []centreF
 	if err != nil {
 		return fmt.Errorf("visits: %w", err)
 	}
-	by := map[string][]*shakwa.Visit{}
+	by, waiting := map[string][]*shakwa.Visit{}, map[string][]string{}
 	for _, v := range vs {
-		if !v.Released.IsZero() {
+		if v.Released.IsZero() {
+			waiting[v.Centre] = append(waiting[v.Centre], v.ID) // for managers' eyes only
+		} else {
 			by[v.Centre] = append(by[v.Centre], v)
 		}
 	}
 	for i := range cs {
 		cs[i].Quality.Visit, cs[i].Quality.Visits = stats.VisitsShare(by[cs[i].Code], h.priorityWeights())
+		cs[i].Waiting = waiting[cs[i].Code]
 	}
 	return nil
 }

@@ -199,11 +199,7 @@ func (h *Handler) sendReport(ctx context.Context, w bot.Responder, j *shakwa.Job
 	if lang == "" {
 		lang = "ar"
 	}
-	span := h.cal.Named(kind.Span, slot)
-	rs, err := h.report(ctx, lang, kind, span, h.scope(&p))
-	if err == nil {
-		rs, err = h.withUnreleased(ctx, lang, kind, span, &p, h.scope(&p), rs)
-	}
+	rs, err := h.report(ctx, lang, kind, h.cal.Named(kind.Span, slot), h.scope(&p), p.Role == shakwa.RoleManager)
 	if err != nil {
 		return err
 	}
@@ -246,10 +242,7 @@ func (h *Handler) reportCommand(ctx context.Context, c *conv, args string) {
 	if !ok {
 		return
 	}
-	rs, err := h.report(ctx, c.lang, kind, span, centres)
-	if err == nil {
-		rs, err = h.withUnreleased(ctx, c.lang, kind, span, c.person, centres, rs)
-	}
+	rs, err := h.report(ctx, c.lang, kind, span, centres, c.person.Role == shakwa.RoleManager)
 	if err != nil {
 		c.fail(ctx, err)
 		return
@@ -264,7 +257,7 @@ func (h *Handler) reportCommand(ctx context.Context, c *conv, args string) {
 // document for many centres), the ranking, the staff to thank, and three
 // charts: tickets per day by channel, time to resolve per centre, and
 // satisfaction per day.
-func (h *Handler) report(ctx context.Context, lang string, kind reportKind, span stats.Span, centres []string) ([]bot.Reply, error) {
+func (h *Handler) report(ctx context.Context, lang string, kind reportKind, span stats.Span, centres []string, manager bool) ([]bot.Reply, error) {
 	t := func(key string, data map[string]any) string { return h.text.Text(lang, key, data) }
 	cs, err := h.figures(ctx, span, centres)
 	if err == nil {
@@ -288,6 +281,9 @@ func (h *Handler) report(ctx context.Context, lang string, kind reportKind, span
 			return nil, err
 		}
 		rs = append(rs, bot.Reply{Text: text, Lang: lang})
+		if manager {
+			rs = append(rs, h.waitingText(lang, cs)...)
+		}
 	}
 	if rec := h.recognised(lang, ss); len(rec) > 0 {
 		rs = append(rs, bot.Reply{Text: t("team.recognised", nil) + "\n" + strings.Join(rec, "\n"), Lang: lang})

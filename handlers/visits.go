@@ -74,7 +74,7 @@ func (h *Handler) fileVisit(ctx context.Context, c *conv, s *flows.Submission) {
 	}
 	c.Reply(c.reply(c.t("visit.filed", map[string]any{"ID": isolate(v.ID), "Centre": isolate(h.centreName(v.Centre, c.lang))}),
 		[][]flows.Choice{{{Key: "menu.home", Data: menuHome}}}))
-	managers, err := h.managersOf(ctx, v.Centre)
+	_, managers, err := h.overseers(ctx, v.Centre)
 	if err != nil {
 		c.fail(ctx, err)
 		return
@@ -85,12 +85,8 @@ func (h *Handler) fileVisit(ctx context.Context, c *conv, s *flows.Submission) {
 			c.fail(ctx, err)
 			return
 		}
-		r.Text = h.text.Text(r.Lang, "visit.new", nil) + "\n\n" + h.visitText(r.Lang, v, c.person.Name)
 		r.Buttons = h.renderButtons(r.Lang, [][]flows.Choice{{{Key: "visit.release", Data: verbRelease + ":" + v.ID}}})
-		c.Reply(r)
-		if len(v.Attachments) > 0 {
-			c.Reply(photosTo(r, h.text.Text(r.Lang, "visit.photos", map[string]any{"ID": isolate(v.ID)}), v.Attachments))
-		}
+		h.tellVisit(c, r, "visit.new", v, c.person.Name)
 	}
 }
 
@@ -125,25 +121,18 @@ func (h *Handler) releaseVisit(ctx context.Context, c *conv, id string) {
 	} else {
 		c.say("visit.released", map[string]any{"ID": isolate(v.ID)})
 	}
-	people, err := h.roster(ctx)
+	supervisors, _, err := h.overseers(ctx, v.Centre)
 	if err != nil {
 		c.fail(ctx, err)
 		return
 	}
-	for _, p := range people {
-		if p.Role != shakwa.RoleSupervisor || !p.Serves(v.Centre) {
-			continue
-		}
+	for _, p := range supervisors {
 		r, err := h.privateTo(ctx, p)
 		if err != nil {
 			c.fail(ctx, err)
 			return
 		}
-		r.Text = h.text.Text(r.Lang, "visit.to_centre", nil) + "\n\n" + h.visitText(r.Lang, v, "")
-		c.Reply(r)
-		if len(v.Attachments) > 0 {
-			c.Reply(photosTo(r, h.text.Text(r.Lang, "visit.photos", map[string]any{"ID": isolate(v.ID)}), v.Attachments))
-		}
+		h.tellVisit(c, r, "visit.to_centre", v, "")
 	}
 }
 
@@ -290,7 +279,13 @@ func (h *Handler) visitsCommand(ctx context.Context, c *conv, args string) {
 	c.Reply(c.reply(strings.Join(parts, "\n\n"), nil))
 }
 
-// photosTo is a reply beside r, to the same chat, with files.
-func photosTo(r bot.Reply, text string, files []shakwa.Attachment) bot.Reply {
-	return bot.Reply{Channel: r.Channel, Chat: r.Chat, Lang: r.Lang, Text: text, Attachments: files}
+// tellVisit sends r, headed by the message key, with visit v (by, who
+// filed it, for managers only: see visitText) and its photos after it.
+func (h *Handler) tellVisit(c *conv, r bot.Reply, key string, v *shakwa.Visit, by string) {
+	r.Text = h.text.Text(r.Lang, key, nil) + "\n\n" + h.visitText(r.Lang, v, by)
+	c.Reply(r)
+	if len(v.Attachments) > 0 {
+		c.Reply(bot.Reply{Channel: r.Channel, Chat: r.Chat, Lang: r.Lang, Attachments: v.Attachments,
+			Text: h.text.Text(r.Lang, "visit.photos", map[string]any{"ID": isolate(v.ID)})})
+	}
 }

@@ -125,12 +125,33 @@ func (s *Store) Assessment(ctx context.Context, centre, month string) (shakwa.As
 // returns an error wrapping shakwa.ErrInvalid when a centre code or the
 // month is not one (see OpenAssessment).
 func (s *Store) Assessments(ctx context.Context, centres []string, month string) ([]shakwa.Assessment, error) {
-	if !validMonth(month) {
-		return nil, fmt.Errorf("assessments of %s: need a month (YYYY-MM): %w", month, shakwa.ErrInvalid)
+	months := make([]string, len(centres))
+	for i := range months {
+		months[i] = month
 	}
-	for _, c := range centres {
+	return s.assessments(ctx, centres, months)
+}
+
+// AssessmentMonths returns centre's self-assessments of months, in the
+// order given, in one round trip: a month and the one before it, say.
+// Errors are as Assessments'.
+func (s *Store) AssessmentMonths(ctx context.Context, centre string, months ...string) ([]shakwa.Assessment, error) {
+	centres := make([]string, len(months))
+	for i := range centres {
+		centres[i] = centre
+	}
+	return s.assessments(ctx, centres, months)
+}
+
+// assessments reads the assessment of centres[i] in months[i], for every
+// i, in one round trip.
+func (s *Store) assessments(ctx context.Context, centres, months []string) ([]shakwa.Assessment, error) {
+	for i, c := range centres {
+		if !validMonth(months[i]) {
+			return nil, fmt.Errorf("assessments of %s: need a month (YYYY-MM): %w", months[i], shakwa.ErrInvalid)
+		}
 		if !validCode(c) {
-			return nil, fmt.Errorf("assessments of %s: centre code %q: %w", month, c, shakwa.ErrInvalid)
+			return nil, fmt.Errorf("assessments of %s: centre code %q: %w", months[i], c, shakwa.ErrInvalid)
 		}
 	}
 	if len(centres) == 0 {
@@ -139,17 +160,17 @@ func (s *Store) Assessments(ctx context.Context, centres []string, month string)
 	cmds := make([]*redis.MapStringStringCmd, len(centres))
 	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, c := range centres {
-			cmds[i] = p.HGetAll(ctx, s.assessmentKey(c, month))
+			cmds[i] = p.HGetAll(ctx, s.assessmentKey(c, months[i]))
 		}
 		return nil
 	}); err != nil {
-		return nil, fmt.Errorf("assessments of %s: %w", month, err)
+		return nil, fmt.Errorf("assessments: %w", err)
 	}
 	out := make([]shakwa.Assessment, len(centres))
 	for i, c := range cmds {
-		a, err := parseAssessment(centres[i], month, c.Val())
+		a, err := parseAssessment(centres[i], months[i], c.Val())
 		if err != nil {
-			return nil, fmt.Errorf("assessment of %s in %s: %w", centres[i], month, err)
+			return nil, fmt.Errorf("assessment of %s in %s: %w", centres[i], months[i], err)
 		}
 		out[i] = a
 	}

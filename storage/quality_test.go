@@ -116,6 +116,12 @@ func testAssessments(t *testing.T, open opener) {
 	if as, err := s.Assessments(c, nil, "2026-11"); err != nil || len(as) != 0 {
 		t.Errorf("Assessments of no centres = %v, %v; want none", as, err)
 	}
+	// One centre, several months: a month and the one before it.
+	ms2, err := s.AssessmentMonths(c, "KRM", "2026-11", "2026-10")
+	if err != nil || len(ms2) != 2 || ms2[0].Month != "2026-11" || len(ms2[0].Answers) != 3 ||
+		ms2[1].Month != "2026-10" || ms2[1].Centre != "KRM" || !ms2[1].Opened.IsZero() {
+		t.Errorf("AssessmentMonths(KRM, 2026-11, 2026-10) = %+v, %v; want November's done and an empty October", ms2, err)
+	}
 
 	// Malformed input.
 	for _, m := range []string{"", "2026-13", "2026-1", "26-11", "2026-11-01", "2026/11", "٢٠٢٦-١١"} {

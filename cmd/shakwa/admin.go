@@ -29,6 +29,17 @@ func adminStore(ctx context.Context, getenv func(string) string, opts ...storage
 	return s, nil
 }
 
+// parseAndOpen parses an admin command's flags and opens its store; both
+// are nil after -h, whose usage fs has printed.
+func parseAndOpen(ctx context.Context, fs *flag.FlagSet, args []string, getenv func(string) string) (*storage.Store, error) {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	return adminStore(ctx, getenv)
+}
+
 // reindex is "shakwa reindex [-dry-run]": it puts every ticket back in
 // the indexes it belongs in (storage.Reindex), after a crash between a
 // change and its indexes, or a Redis that lost writes.
@@ -36,14 +47,9 @@ func reindex(ctx context.Context, args []string, getenv func(string) string, out
 	fs := flag.NewFlagSet("shakwa reindex", flag.ContinueOnError)
 	fs.SetOutput(out)
 	dry := fs.Bool("dry-run", false, "count the missing entries, write nothing")
-	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
-		return nil
-	} else if err != nil {
-		return err
-	}
-	store, err := adminStore(ctx, getenv)
-	if err != nil {
-		return err
+	store, err := parseAndOpen(ctx, fs, args, getenv)
+	if store == nil || err != nil {
+		return err // nil for -h: the usage is printed
 	}
 	defer store.Close()
 	var progress func(int)
@@ -79,14 +85,9 @@ func deadLetters(ctx context.Context, args []string, getenv func(string) string,
 	since := fs.Duration("since", 7*24*time.Hour, "only those made within this long")
 	limit := fs.Int("n", 50, "list: at most this many")
 	dry := fs.Bool("dry-run", false, "retry: count them, send nothing")
-	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
-		return nil
-	} else if err != nil {
-		return err
-	}
-	store, err := adminStore(ctx, getenv)
-	if err != nil {
-		return err
+	store, err := parseAndOpen(ctx, fs, args, getenv)
+	if store == nil || err != nil {
+		return err // nil for -h: the usage is printed
 	}
 	defer store.Close()
 	from := time.Now().Add(-*since)
