@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -117,6 +118,7 @@ type Preloader interface {
 	PreloadCount(ctx context.Context, name string, window time.Duration, now time.Time)
 	PreloadMember(ctx context.Context, id int64)
 	PreloadCitizenTickets(ctx context.Context, who shakwa.Address, limit int)
+	PreloadParties(ctx context.Context, ticket string)
 }
 
 // Options are a Handler's settings.
@@ -251,6 +253,10 @@ func (h *Handler) Preload(ctx context.Context, m *bot.Message) {
 				p.PreloadMember(ctx, id) // who joined with an invite
 			}
 		}
+	}
+	if id, ok := strings.CutPrefix(m.Button, "claim:"); ok {
+		// A claim tells the ticket's holder its history and its citizen.
+		p.PreloadParties(ctx, id)
 	}
 	if m.Group {
 		return

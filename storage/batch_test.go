@@ -201,3 +201,135 @@ func testPreloadCitizen(t *testing.T, open opener) {
 		t.Errorf("without a batch: %v, %v; want %v", ids(plain), err, ids(got))
 	}
 }
+
+// testPreloadParties: a transition of a ticket whose citizen was read with
+// the Begin reads the ticket's history and its citizen's record in its
+// own round trip, and Events and Person answer from them under the batch,
+// as they would without it; a second transition of the ticket in the same
+// update is in the history read after it.
+func testPreloadParties(t *testing.T, open opener) {
+	f := open(t)
+	s := f.s
+	t0 := time.UnixMilli(1_800_000_000_000)
+	addr := shakwa.Address{Channel: "whatsapp", Chat: "971500000001"}
+	tk := &shakwa.Ticket{Centre: "KRM", Category: "waiting", Text: "…", Created: t0, Updated: t0}
+	if err := s.CreateTicket(ctx(t), tk, addr, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetLang(ctx(t), addr, "en"); err != nil {
+		t.Fatal(err)
+	}
+	fatima := shakwa.Staff{ID: "501", Name: "Fatima", Via: "telegram"}
+	// As after a restart of the server: the transition loads its script
+	// again.
+	if err := f.rdb.ScriptFlush(ctx(t)).Err(); err != nil {
+		t.Fatal(err)
+	}
+	b := s.Batch(ctx(t))
+	s.PreloadParties(b, tk.ID)
+	if _, wait, err := s.Begin(b, "telegram:-1001", "u1", "x1", t0, 10*time.Second); err != nil || wait {
+		t.Fatalf("begin: wait %v, %v", wait, err)
+	}
+	claimed, err := s.Claim(b, tk.ID, fatima, []string{"KRM"}, t0.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := func(c context.Context) []string {
+		t.Helper()
+		evs, err := s.Events(c, tk.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, e := range evs {
+			out = append(out, e.Kind)
+		}
+		return out
+	}
+	if got, want := kinds(b), []string{"created", "claimed"}; !slices.Equal(got, want) {
+		t.Errorf("history under the batch: %v; want %v", got, want)
+	}
+	p, err := s.Person(b, claimed.Citizen)
+	if err != nil || p.Address != addr || p.Lang != "en" {
+		t.Errorf("citizen under the batch: %+v, %v; want %v in en", p, err, addr)
+	}
+	if _, err := s.Reply(b, tk.ID, fatima, "نعتذر عن التأخير", t0.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := kinds(b), []string{"created", "claimed", "reply"}; !slices.Equal(got, want) {
+		t.Errorf("history after a second transition: %v; want %v", got, want)
+	}
+	if got := kinds(ctx(t)); !slices.Equal(got, kinds(b)) {
+		t.Errorf("history without the batch: %v; want %v", got, kinds(b))
+	}
+	// A citizen erased meanwhile is not found, as without the batch.
+	other := &shakwa.Ticket{Centre: "KRM", Category: "waiting", Text: "…", Created: t0, Updated: t0}
+	gone := shakwa.Address{Channel: "telegram", Chat: "2002"}
+	if err := s.CreateTicket(ctx(t), other, gone, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ForgetPerson(ctx(t), gone); err != nil {
+		t.Fatal(err)
+	}
+	b = s.Batch(ctx(t))
+	s.PreloadParties(b, other.ID)
+	if _, _, err := s.Begin(b, "telegram:-1001", "u2", "x2", t0, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Claim(b, other.ID, fatima, nil, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Person(b, other.Citizen); !errors.Is(err, shakwa.ErrNotFound) {
+		t.Errorf("an erased citizen under the batch: %v; want not found", err)
+	}
+}
+
+// testCreateInCommit: a ticket filed under an update's batch with a once
+// key is there after the commit, in its citizen's index, even when the
+// update failed (Discard); a second try of the update names the same
+// ticket and files nothing new.
+func testCreateInCommit(t *testing.T, open opener) {
+	f := open(t)
+	s := f.s
+	t0 := time.UnixMilli(1_800_000_000_000)
+	addr := shakwa.Address{Channel: "telegram", Chat: "2001"}
+	file := func(once string, fail bool) string {
+		t.Helper()
+		b := s.Batch(ctx(t))
+		if _, _, err := s.Begin(b, "telegram:2001", once, "x-"+once, t0, 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		tk := &shakwa.Ticket{Centre: "KRM", Category: "waiting", Text: "…", Created: t0, Updated: t0}
+		if err := s.CreateTicket(b, tk, addr, once); err != nil {
+			t.Fatal(err)
+		}
+		if fail {
+			s.Discard(b)
+		}
+		if err := s.Commit(b); err != nil {
+			t.Fatalf("commit: %v", err)
+		}
+		got, err := s.Ticket(ctx(t), tk.ID)
+		if err != nil || got.Citizen != s.PersonID(addr) || got.Status != shakwa.StatusNew {
+			t.Fatalf("ticket %s after the commit: %+v, %v", tk.ID, got, err)
+		}
+		return tk.ID
+	}
+	first := file("u1", false)
+	again := file("u1", false)
+	failed := file("u2", true)
+	if again != first {
+		t.Errorf("a second try of the update filed %s; want %s again", again, first)
+	}
+	mine, err := s.CitizenTickets(ctx(t), addr, 10)
+	if err != nil || len(mine) != 2 || mine[0].ID != failed || mine[1].ID != first {
+		var ids []string
+		for _, tk := range mine {
+			ids = append(ids, tk.ID)
+		}
+		t.Errorf("the citizen's tickets: %v, %v; want [%s %s]", ids, err, failed, first)
+	}
+	if p, err := s.Person(ctx(t), s.PersonID(addr)); err != nil || p.Address != addr {
+		t.Errorf("the citizen's record: %+v, %v", p, err)
+	}
+}

@@ -122,9 +122,12 @@ func (s *Store) rememberPerson(ctx context.Context, p redis.Pipeliner, a shakwa.
 // store keeps no address for id (the person never filed anything, or was
 // erased).
 func (s *Store) Person(ctx context.Context, id string) (shakwa.Person, error) {
-	m, err := s.rdb.HGetAll(ctx, s.personKey(id)).Result()
-	if err != nil {
-		return shakwa.Person{}, fmt.Errorf("person %s: %w", id, err)
+	m, ok := s.personKnown(ctx, id)
+	if !ok {
+		var err error
+		if m, err = s.rdb.HGetAll(ctx, s.personKey(id)).Result(); err != nil {
+			return shakwa.Person{}, fmt.Errorf("person %s: %w", id, err)
+		}
 	}
 	if m[pChannel] == "" || m[pChat] == "" {
 		return shakwa.Person{}, fmt.Errorf("person %s: %w", id, shakwa.ErrNotFound)
@@ -133,6 +136,28 @@ func (s *Store) Person(ctx context.Context, id string) (shakwa.Person, error) {
 		return shakwa.Person{}, fmt.Errorf("person %s: unknown record version %q", id, v)
 	}
 	return shakwa.Person{ID: id, Address: shakwa.Address{Channel: m[pChannel], Chat: m[pChat]}, Lang: m[pLang]}, nil
+}
+
+// personKnown is person id's record as the update's batch knows it (read
+// with a transition, see transit; its language perhaps set since), if it
+// knows every field.
+func (s *Store) personKnown(ctx context.Context, id string) (map[string]string, bool) {
+	b := batchOf(ctx)
+	if b == nil {
+		return nil, false
+	}
+	key := s.personKey(id)
+	m := map[string]string{}
+	for _, f := range []string{"v", pChannel, pChat, pLang} {
+		k, ok := b.get(read{key: key, field: f})
+		if !ok {
+			return nil, false
+		}
+		if !k.absent {
+			m[f] = k.v
+		}
+	}
+	return m, true
 }
 
 // refsKey names the map of a chat's messages (see SetRef).

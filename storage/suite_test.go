@@ -123,6 +123,8 @@ func runSuite(t *testing.T, open opener) {
 		{"Batch", testBatch},
 		{"BatchTallies", testBatchTallies},
 		{"PreloadCitizen", testPreloadCitizen},
+		{"PreloadParties", testPreloadParties},
+		{"CreateInCommit", testCreateInCommit},
 		{"OutboxLanes", testOutboxLanes},
 		{"OutboxPaceAcrossLanes", testOutboxPaceAcrossLanes},
 		{"Jobs", testJobs},

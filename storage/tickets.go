@@ -94,6 +94,13 @@ func (s *Store) CreateTicket(ctx context.Context, t *shakwa.Ticket, from shakwa.
 	keys := []string{s.ticketKey(nt.ID), s.logKey(nt.ID)}
 	args := append([]any{ev, s.logCap}, fields...)
 	_, cluster := s.rdb.(*redis.ClusterClient)
+	if b := batchOf(ctx); b != nil && once != "" && !cluster {
+		if err := s.createLater(ctx, b, nt, from, keys, args); err != nil {
+			return fmt.Errorf("create ticket %s: %w", nt.ID, err)
+		}
+		*t = *nt
+		return nil
+	}
 	var created *redis.Cmd
 	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		s.rememberPerson(ctx, p, from)
@@ -133,6 +140,38 @@ func (s *Store) CreateTicket(ctx context.Context, t *shakwa.Ticket, from shakwa.
 	return nil
 }
 
+// createLater has the update's commit create ticket nt, first: on one
+// server the commit is one pipeline, in order, so the address, the index
+// entries, the ticket, and then the replies that name it, land in that
+// order, in the update's last round trip. It is made even if the update
+// fails (the number is its own, under the update's once key). An earlier
+// try of the same update that filed it already leaves the ticket as it
+// was first stored; this one's answers name the same number.
+func (s *Store) createLater(ctx context.Context, b *batch, nt *shakwa.Ticket, from shakwa.Address, keys []string, args []any) error {
+	b.later(write{
+		always: true,
+		add: func(ctx context.Context, p redis.Pipeliner) redis.Cmder {
+			s.rememberPerson(ctx, p, from)
+			s.indexIn(ctx, p, nil, nt)
+			return createScript.Eval(ctx, p, keys, args...)
+		},
+		check: func(c redis.Cmder) error {
+			made, err := c.(*redis.Cmd).Int()
+			if err != nil {
+				return fmt.Errorf("create ticket %s: %w", nt.ID, err)
+			}
+			if made == 1 {
+				s.ticketEvent(nt.Centre, "created")
+			}
+			return nil
+		},
+	})
+	b.forget(s.key("citizen", nt.Citizen)) // its index will have one more
+	// The index entries again after the ticket, for a reader that dropped
+	// one while the record was missing, as CreateTicket does.
+	return s.indexSoon(ctx, nil, nt)
+}
+
 // fresh returns the new ticket id made of what the citizen gave in t.
 func fresh(t *shakwa.Ticket, id string) *shakwa.Ticket {
 	nt := &shakwa.Ticket{
@@ -167,6 +206,10 @@ func (s *Store) Ticket(ctx context.Context, id string) (*shakwa.Ticket, error) {
 // the stars for "rated". It returns an error wrapping shakwa.ErrNotFound
 // for an unknown ticket.
 func (s *Store) Events(ctx context.Context, id string) ([]shakwa.Event, error) {
+	if k, ok := batchOf(ctx).lookup(read{key: s.logKey(id)}); ok {
+		// Read after a transition of the ticket (see transit): it exists.
+		return parseEvents(id, k.v)
+	}
 	pipe := s.rdb.Pipeline()
 	exists := pipe.Exists(ctx, s.ticketKey(id))
 	items := pipe.LRange(ctx, s.logKey(id), 0, -1)
@@ -178,6 +221,24 @@ func (s *Store) Events(ctx context.Context, id string) ([]shakwa.Event, error) {
 	}
 	evs := make([]shakwa.Event, 0, len(items.Val()))
 	for _, it := range items.Val() {
+		var e shakwa.Event
+		if err := json.Unmarshal([]byte(it), &e); err != nil {
+			return nil, fmt.Errorf("events of %s: %w", id, err)
+		}
+		evs = append(evs, e)
+	}
+	return evs, nil
+}
+
+// parseEvents decodes a history kept by a batch: events joined by
+// newlines, which their JSON never holds.
+func parseEvents(id, joined string) ([]shakwa.Event, error) {
+	if joined == "" {
+		return nil, nil
+	}
+	lines := strings.Split(joined, "\n")
+	evs := make([]shakwa.Event, 0, len(lines))
+	for _, it := range lines {
 		var e shakwa.Event
 		if err := json.Unmarshal([]byte(it), &e); err != nil {
 			return nil, fmt.Errorf("events of %s: %w", id, err)

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -119,7 +120,7 @@ func (s *Store) apply(ctx context.Context, id string, now time.Time, tr transiti
 		return nil, fmt.Errorf("%s %s: %w", tr.name, id, err)
 	}
 	keys := []string{s.ticketKey(id), s.logKey(id)}
-	res, err := transitionScript.Run(ctx, s.rdb, keys, args...).Slice()
+	res, err := s.transit(ctx, id, keys, args)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", tr.name, id, err)
 	}
@@ -145,6 +146,58 @@ func (s *Store) apply(ctx context.Context, id string, now time.Time, tr transiti
 		return after, fmt.Errorf("%s %s: %w", tr.name, id, err)
 	}
 	return after, nil
+}
+
+// transit runs transitionScript on the ticket keys name. When the
+// update's batch read the ticket's citizen ahead (PreloadParties), the
+// ticket's history and its citizen's record are read in the same round
+// trip, after the script, for the answer that tells of the change.
+func (s *Store) transit(ctx context.Context, id string, keys []string, args []any) ([]any, error) {
+	b := batchOf(ctx)
+	b.forget(s.logKey(id)) // the script adds to it
+	citizen, ok := b.lookup(read{key: s.ticketKey(id), field: fCitizen})
+	if !ok || citizen.absent {
+		return transitionScript.Run(ctx, s.rdb, keys, args...).Slice()
+	}
+	var run *redis.Cmd
+	var history *redis.StringSliceCmd
+	var person *redis.MapStringStringCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		run = transitionScript.EvalSha(ctx, p, keys, args...)
+		history = p.LRange(ctx, s.logKey(id), 0, -1)
+		person = p.HGetAll(ctx, s.personKey(citizen.v))
+		return nil
+	})
+	if redis.HasErrorPrefix(run.Err(), "NOSCRIPT") {
+		// The server lost its scripts (it restarted): the script alone,
+		// loading it, and the reads when they are asked for.
+		return transitionScript.Run(ctx, s.rdb, keys, args...).Slice()
+	}
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, err
+	}
+	res, err := run.Slice()
+	if err != nil {
+		return nil, err
+	}
+	if history.Err() == nil {
+		b.set(read{key: s.logKey(id)}, known{v: strings.Join(history.Val(), "\n")})
+	}
+	if m, err := person.Result(); err == nil {
+		key := s.personKey(citizen.v)
+		for _, f := range []string{"v", pChannel, pChat, pLang} {
+			v, ok := m[f]
+			b.set(read{key: key, field: f}, known{v: v, absent: !ok})
+		}
+	}
+	return res, nil
+}
+
+// PreloadParties has the citizen of ticket id read with the batch's Begin,
+// so that a transition of the ticket reads its history and its citizen's
+// record in the transition's own round trip (see transit).
+func (s *Store) PreloadParties(ctx context.Context, id string) {
+	batchOf(ctx).readAhead(read{key: s.ticketKey(id), field: fCitizen})
 }
 
 // heldBy describes a ticket's holder for errors.
