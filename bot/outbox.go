@@ -328,13 +328,50 @@ func directed(r Reply) Reply {
 		for i, row := range r.Buttons {
 			rows[i] = slices.Clone(row)
 			for j := range rows[i] {
-				rows[i][j].Label = Directed(rows[i][j].Label, rtl)
-				rows[i][j].Short = Directed(rows[i][j].Short, rtl)
+				rows[i][j].Label = labels.directed(rows[i][j].Label, rtl)
+				rows[i][j].Short = labels.directed(rows[i][j].Short, rtl)
 			}
 		}
 		r.Buttons = rows
 	}
 	return r
+}
+
+// labels remembers the button labels Directed marked: the same few
+// hundred (centres, categories, stars) come back in most replies.
+var labels = &labelCache{}
+
+// labelCache is Directed of recent labels, per direction; it forgets them
+// all when it holds maxLabels.
+type labelCache struct {
+	mu sync.RWMutex
+	m  [2]map[string]string
+}
+
+const maxLabels = 4096
+
+func (c *labelCache) directed(label string, rtl bool) string {
+	if label == "" {
+		return ""
+	}
+	d := 0
+	if rtl {
+		d = 1
+	}
+	c.mu.RLock()
+	out, ok := c.m[d][label]
+	c.mu.RUnlock()
+	if ok {
+		return out
+	}
+	out = Directed(label, rtl)
+	c.mu.Lock()
+	if c.m[d] == nil || len(c.m[d]) >= maxLabels {
+		c.m[d] = make(map[string]string, 256)
+	}
+	c.m[d][label] = out
+	c.mu.Unlock()
+	return out
 }
 
 // channelOf names a queue for errors and logs without its chat: the
@@ -430,6 +467,13 @@ func (o *Outbox) SendOne(ctx context.Context) (bool, error) {
 	return false, nil
 }
 
+// SendOneIn sends the next due reply of lane p only, as p's senders do,
+// and reports whether there was one.
+func (o *Outbox) SendOneIn(ctx context.Context, p Priority) (bool, error) {
+	busy, _, err := o.sendOne(ctx, p)
+	return busy, err
+}
+
 // sendOne sends the next due reply of lane p; when nothing was due, wait
 // says how soon a budget frees.
 func (o *Outbox) sendOne(ctx context.Context, p Priority) (busy bool, wait time.Duration, err error) {
@@ -499,17 +543,33 @@ func (o *Outbox) sendOne(ctx context.Context, p Priority) (busy bool, wait time.
 	}
 	o.rememberUploads(ctx, ch, sent)
 	o.keepSent(ctx, ch, queue, sent.MessageID, item)
-	if r.Ref != "" && sent.MessageID != "" {
-		if err := o.store.SetRef(ctx, chat, r.Ref, sent.MessageID, r.Trail); err != nil {
-			o.log.WarnContext(ctx, "set ref", "channel", r.Channel, "err", err)
-		}
-	}
 	var pace time.Duration
 	if p, ok := ch.(Pacer); ok {
 		pace = p.Pace(r)
 	}
 	observed(o.Observe).Send(r.Channel, p, SendOK)
-	return true, 0, o.store.Sent(ctx, queue, o.now().Add(pace))
+	next := o.now().Add(pace)
+	if r.Ref == "" || sent.MessageID == "" {
+		return true, 0, o.store.Sent(ctx, queue, next)
+	}
+	var refErr error
+	if both, ok := o.store.(RefSender); ok {
+		refErr, err = both.SentRef(ctx, queue, next, chat, r.Ref, sent.MessageID, r.Trail)
+	} else {
+		refErr = o.store.SetRef(ctx, chat, r.Ref, sent.MessageID, r.Trail)
+		err = o.store.Sent(ctx, queue, next)
+	}
+	if refErr != nil {
+		o.log.WarnContext(ctx, "set ref", "channel", r.Channel, "err", refErr)
+	}
+	return true, 0, err
+}
+
+// RefSender is an OutboxStore's optional way to record a sent message's
+// ref (SetRef) and drop it from its queue (Sent) in one round trip, the
+// ref first.
+type RefSender interface {
+	SentRef(ctx context.Context, queue string, next time.Time, chat, ref, messageID string, trail bool) (refErr, err error)
 }
 
 // failed retries what may pass and keeps the rest as a dead letter.

@@ -72,7 +72,8 @@ func (c *trips) read() (int, int, []string) {
 // Filing and claiming still change the ticket on their own, in several
 // steps.
 func TestRoundTrips(t *testing.T) {
-	budget := map[string]int{"start": 2, "button": 2, "text step": 2, "confirm": 3, "claim": 3}
+	budget := map[string]int{"start": 2, "button": 2, "text step": 2, "confirm": 3, "claim": 3,
+		"send": 2, "send with ref": 2, "edit": 2, "edit by ref": 3}
 	stores := map[string]func(testing.TB, redis.Hook, ...storage.Option) *storage.Store{
 		"redis": storagetest.Hooked, "cluster": storagetest.HookedCluster,
 	}
@@ -84,7 +85,8 @@ func TestRoundTrips(t *testing.T) {
 				// indexes are read back in a round trip of their own
 				// (see storage's indexSoon); and a new ticket is made
 				// at once, after its index entries (see CreateTicket).
-				extra = map[string]int{"start": 1, "button": 1, "text step": 1, "confirm": 3, "claim": 2}
+				extra = map[string]int{"start": 1, "button": 1, "text step": 1, "confirm": 3, "claim": 2,
+					"send with ref": 1, "edit by ref": 1}
 			}
 			for kind, g := range countTrips(t, open) {
 				if g.trips > budget[kind]+extra[kind] {
@@ -112,7 +114,8 @@ func countTrips(t *testing.T, open func(testing.TB, redis.Hook, ...storage.Optio
 	})
 	clock := func() time.Time { return w.now }
 	log := slog.New(slog.NewJSONHandler(w.logs, nil))
-	outbox := bot.NewOutbox(w.store, nil, clock, log)
+	sends := &countingChannel{}
+	outbox := bot.NewOutbox(w.store, []bot.Channel{sends}, clock, log)
 	intake := bot.NewIntake(w.store, w.h, outbox, clock, log)
 	n := 0
 	deliver := func(p person, m bot.Message) tripsOf {
@@ -158,5 +161,54 @@ func countTrips(t *testing.T, open func(testing.TB, redis.Hook, ...storage.Optio
 			t.Fatalf("%s's ticket is held by %q; want Fatima", p.name, h)
 		}
 	}
+	// The outbox sends what was queued, one message at a time, as each
+	// lane's senders do: a message of its own, one with a ref that later
+	// messages look up (the citizen's notice), and an edit in place (the
+	// staff group's card, whose button was pressed); a chat's next message
+	// waits for its pace.
+	for _, lane := range []bot.Priority{bot.Answer, bot.Notify} {
+		for {
+			w.now = w.now.Add(time.Minute)
+			counter.reset()
+			sent, err := outbox.SendOneIn(context.Background(), lane)
+			if err != nil {
+				t.Fatalf("send: %v", err)
+			}
+			if !sent {
+				break
+			}
+			tr, cmds, names := counter.read()
+			got[sends.last] = tripsOf{tr, cmds, names}
+		}
+	}
+	for _, kind := range []string{"send", "send with ref", "edit"} {
+		if _, ok := got[kind]; !ok {
+			t.Errorf("no %s was sent", kind)
+		}
+	}
 	return got
+}
+
+// countingChannel answers every send with a new message id and says what
+// kind of send the last one was.
+type countingChannel struct {
+	n    int
+	last string
+}
+
+func (c *countingChannel) Name() string { return "telegram" }
+
+func (c *countingChannel) Send(_ context.Context, r bot.Reply, editID string) (bot.Sent, error) {
+	c.n++
+	switch {
+	case r.Edit && r.EditOf != "":
+		c.last = "edit" // in place: the id is the pressed message's
+	case r.Edit && editID != "":
+		c.last = "edit by ref"
+	case r.Ref != "":
+		c.last = "send with ref"
+	default:
+		c.last = "send"
+	}
+	return bot.Sent{MessageID: strconv.Itoa(1000 + c.n)}, nil
 }

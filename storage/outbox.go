@@ -349,6 +349,45 @@ func (s *Store) Sent(ctx context.Context, queue string, next time.Time) error {
 	return err
 }
 
+// SentRef is SetRef(chat, ref, messageID, trail) and then Sent(queue,
+// next): on one server in one transaction, one round trip, so that the
+// chat's next item, which may edit the message ref, finds its id. A
+// Cluster's nodes do not wait for one another: there the ref goes first,
+// on its own. refErr is SetRef's failure; err is Sent's, as Sent
+// describes, and is the only one that leaves the head leased.
+func (s *Store) SentRef(ctx context.Context, queue string, next time.Time, chat, ref, messageID string, trail bool) (refErr, err error) {
+	if _, cluster := s.rdb.(*redis.ClusterClient); cluster {
+		refErr = s.SetRef(ctx, chat, ref, messageID, trail)
+		return refErr, s.Sent(ctx, queue, next)
+	}
+	keys, args := s.finishArgs(queue, "sent", next, "", time.Time{})
+	var sent *redis.Cmd
+	var refs []redis.Cmder
+	_, perr := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		refs = s.setRefIn(ctx, p, chat, ref, messageID, trail)
+		sent = obFinishScript.EvalSha(ctx, p, keys, args...)
+		return nil
+	})
+	for _, c := range refs {
+		if c.Err() != nil {
+			refErr = fmt.Errorf("set ref %s: %w", ref, c.Err())
+			break
+		}
+	}
+	if redis.HasErrorPrefix(sent.Err(), "NOSCRIPT") {
+		// The server lost its scripts (it restarted): Sent loads it.
+		return refErr, s.Sent(ctx, queue, next)
+	}
+	if perr != nil && sent.Err() == nil {
+		perr = nil // the ref's failure alone
+	}
+	if perr != nil {
+		return refErr, fmt.Errorf("outbox sent %s: %w", queue, perr)
+	}
+	n, _ := sent.Int()
+	return refErr, finishErr(queue, "sent", n)
+}
+
 // holdScript extends the lease on a queue's head. KEYS: due, queue, lease.
 // ARGV: queue, lease end (ms). Returns 1, or 0 when the head is not leased.
 var holdScript = redis.NewScript(`
@@ -398,19 +437,31 @@ func (s *Store) Dead(ctx context.Context, queue string, reason string, now time.
 }
 
 func (s *Store) finish(ctx context.Context, queue, mode string, due time.Time, reason string, now time.Time) (int, error) {
+	keys, args := s.finishArgs(queue, mode, due, reason, now)
+	n, err := obFinishScript.Run(ctx, s.rdb, keys, args...).Int()
+	if err != nil {
+		return 0, fmt.Errorf("outbox %s %s: %w", mode, queue, err)
+	}
+	return n, finishErr(queue, mode, n)
+}
+
+// finishArgs are obFinishScript's keys and arguments.
+func (s *Store) finishArgs(queue, mode string, due time.Time, reason string, now time.Time) ([]string, []any) {
 	lane, answers := laneOf(queue)
 	keys := []string{s.due(lane), s.ob("q:" + queue), s.ob("tries"), s.ob("lease"), s.ob("count"), s.ob("dead"), s.count(lane),
 		s.ob("pace:" + answers)}
-	n, err := obFinishScript.Run(ctx, s.rdb, keys, queue, mode, due.UnixMilli(), reason, now.UnixMilli(), s.deadCap).Int()
-	switch {
-	case err != nil:
-		return 0, fmt.Errorf("outbox %s %s: %w", mode, queue, err)
-	case n == -1:
-		return 0, fmt.Errorf("outbox %s %s: queue empty: %w", mode, queue, shakwa.ErrNotFound)
-	case n == -2:
-		return 0, fmt.Errorf("outbox %s %s: head not leased: %w", mode, queue, shakwa.ErrConflict)
+	return keys, []any{queue, mode, due.UnixMilli(), reason, now.UnixMilli(), s.deadCap}
+}
+
+// finishErr is the error obFinishScript's reply n means.
+func finishErr(queue, mode string, n int) error {
+	switch n {
+	case -1:
+		return fmt.Errorf("outbox %s %s: queue empty: %w", mode, queue, shakwa.ErrNotFound)
+	case -2:
+		return fmt.Errorf("outbox %s %s: head not leased: %w", mode, queue, shakwa.ErrConflict)
 	}
-	return n, nil
+	return nil
 }
 
 // DeadLetters returns up to limit dead letters, newest first; limit <= 0

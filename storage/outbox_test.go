@@ -465,3 +465,48 @@ func testOutboxPaceAcrossLanes(t *testing.T, open opener) {
 		t.Errorf("bulk 3 s after: %q; want the report", item)
 	}
 }
+
+// testSentRef: SentRef records the message's ref both ways and drops the
+// head, so that the queue's next item is handed out at the pace given
+// and finds the ref; a second SentRef of the same head is refused as Sent
+// refuses it, and works after the server lost its scripts.
+func testSentRef(t *testing.T, open opener) {
+	f := open(t)
+	o, c := newOutbox(t, f.s), ctx(t)
+	t0 := time.UnixMilli(1_800_000_000_000)
+	const lease, chat = time.Minute, "telegram:7"
+	o.enqueue(chat, t0, "question", "edit of the question", "third")
+	q := o.next(t0, lease, "question")
+	refErr, err := f.s.SentRef(c, q, t0.Add(time.Second), chat, "flow", "501", false)
+	if refErr != nil || err != nil {
+		t.Fatalf("SentRef: %v, %v", refErr, err)
+	}
+	if id, err := f.s.Ref(c, chat, "flow"); id != "501" || err != nil {
+		t.Errorf("Ref after SentRef = %q, %v; want 501", id, err)
+	}
+	if ref, err := f.s.RefOf(c, chat, "501"); ref != "flow" || err != nil {
+		t.Errorf("RefOf after SentRef = %q, %v; want flow", ref, err)
+	}
+	o.next(t0.Add(999*time.Millisecond), lease, "") // paced
+	q = o.next(t0.Add(time.Second), lease, "edit of the question")
+	if _, err := f.s.SentRef(c, q, t0.Add(2*time.Second), chat, "flow", "502", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.SentRef(c, q, t0.Add(2*time.Second), chat, "flow", "502", true); !errors.Is(err, shakwa.ErrConflict) {
+		t.Errorf("SentRef of a head no longer leased: %v; want a conflict", err)
+	}
+	if id, _ := f.s.Ref(c, chat, "flow"); id != "501" {
+		t.Errorf("a trailing part moved the ref to %q; want 501", id)
+	}
+	if err := f.rdb.ScriptFlush(c).Err(); err != nil {
+		t.Fatal(err)
+	}
+	q = o.next(t0.Add(2*time.Second), lease, "third")
+	if refErr, err := f.s.SentRef(c, q, t0.Add(3*time.Second), chat, "third", "503", false); refErr != nil || err != nil {
+		t.Fatalf("SentRef after the scripts were lost: %v, %v", refErr, err)
+	}
+	if id, _ := f.s.Ref(c, chat, "third"); id != "503" {
+		t.Errorf("Ref after the scripts were lost = %q; want 503", id)
+	}
+	pending(t, f.s, 0)
+}

@@ -174,20 +174,27 @@ const refsTTL = 90 * 24 * time.Hour
 // back to ref but ref keeps pointing where it did: messageID is a trailing
 // part of a longer reply.
 func (s *Store) SetRef(ctx context.Context, chat, ref, messageID string, trail bool) error {
-	key := s.refsKey(chat)
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		if trail {
-			p.HSet(ctx, key, "m:"+messageID, ref)
-		} else {
-			p.HSet(ctx, key, "r:"+ref, messageID, "m:"+messageID, ref)
-		}
-		p.PExpire(ctx, key, refsTTL)
+		s.setRefIn(ctx, p, chat, ref, messageID, trail)
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("set ref %s: %w", ref, err)
 	}
 	return nil
+}
+
+// setRefIn puts SetRef's writes on p (a transaction) and returns their
+// commands.
+func (s *Store) setRefIn(ctx context.Context, p redis.Pipeliner, chat, ref, messageID string, trail bool) []redis.Cmder {
+	key := s.refsKey(chat)
+	var set redis.Cmder
+	if trail {
+		set = p.HSet(ctx, key, "m:"+messageID, ref)
+	} else {
+		set = p.HSet(ctx, key, "r:"+ref, messageID, "m:"+messageID, ref)
+	}
+	return []redis.Cmder{set, p.PExpire(ctx, key, refsTTL)}
 }
 
 // Ref returns the platform id of our message ref in chat, or "".

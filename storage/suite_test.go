@@ -159,6 +159,7 @@ func runSuite(t *testing.T, open opener) {
 		{"TimeRanges", testTimeRanges},
 		{"Feedback", testFeedback},
 		{"OutboxOrder", testOutboxOrder},
+		{"SentRef", testSentRef},
 		{"OutboxLease", testOutboxLease},
 		{"EnqueueAll", testEnqueueAll},
 		{"OutboxPaceAcrossBatches", testOutboxPaceAcrossBatches},

@@ -60,6 +60,10 @@ const onceTTL = 9 * 24 * time.Hour
 // a crash) gets the same ticket, as first stored, and files nothing new.
 // An empty once files a new ticket every time.
 //
+// Under an update's batch with a once key, on one server, the ticket is
+// written with the update's commit (see createLater); t is as it will be
+// stored.
+//
 // It returns an error wrapping shakwa.ErrInvalid when the centre code or
 // Created is missing or the centre code holds braces, dashes or spaces.
 func (s *Store) CreateTicket(ctx context.Context, t *shakwa.Ticket, from shakwa.Address, once string) error {
@@ -146,7 +150,9 @@ func (s *Store) CreateTicket(ctx context.Context, t *shakwa.Ticket, from shakwa.
 // order, in the update's last round trip. It is made even if the update
 // fails (the number is its own, under the update's once key). An earlier
 // try of the same update that filed it already leaves the ticket as it
-// was first stored; this one's answers name the same number.
+// was first stored; this one's answers name the same number. Until the
+// commit, reads of the ticket, and of its citizen's tickets, do not find
+// it: what the update says of it comes from nt.
 func (s *Store) createLater(ctx context.Context, b *batch, nt *shakwa.Ticket, from shakwa.Address, keys []string, args []any) error {
 	b.later(write{
 		always: true,
