@@ -214,7 +214,12 @@ func (s *Store) Ticket(ctx context.Context, id string) (*shakwa.Ticket, error) {
 func (s *Store) Events(ctx context.Context, id string) ([]shakwa.Event, error) {
 	if k, ok := batchOf(ctx).lookup(read{key: s.logKey(id)}); ok {
 		// Read after a transition of the ticket (see transit): it exists.
-		return parseEvents(id, k.v)
+		// The batch keeps the events joined by newlines, which their JSON
+		// never holds.
+		if k.v == "" {
+			return nil, nil
+		}
+		return decodeEvents(id, strings.Split(k.v, "\n"))
 	}
 	pipe := s.rdb.Pipeline()
 	exists := pipe.Exists(ctx, s.ticketKey(id))
@@ -225,26 +230,14 @@ func (s *Store) Events(ctx context.Context, id string) ([]shakwa.Event, error) {
 	if exists.Val() == 0 {
 		return nil, fmt.Errorf("events of %s: %w", id, shakwa.ErrNotFound)
 	}
-	evs := make([]shakwa.Event, 0, len(items.Val()))
-	for _, it := range items.Val() {
-		var e shakwa.Event
-		if err := json.Unmarshal([]byte(it), &e); err != nil {
-			return nil, fmt.Errorf("events of %s: %w", id, err)
-		}
-		evs = append(evs, e)
-	}
-	return evs, nil
+	return decodeEvents(id, items.Val())
 }
 
-// parseEvents decodes a history kept by a batch: events joined by
-// newlines, which their JSON never holds.
-func parseEvents(id, joined string) ([]shakwa.Event, error) {
-	if joined == "" {
-		return nil, nil
-	}
-	lines := strings.Split(joined, "\n")
-	evs := make([]shakwa.Event, 0, len(lines))
-	for _, it := range lines {
+// decodeEvents decodes ticket id's history as stored, one JSON event an
+// item.
+func decodeEvents(id string, items []string) ([]shakwa.Event, error) {
+	evs := make([]shakwa.Event, 0, len(items))
+	for _, it := range items {
 		var e shakwa.Event
 		if err := json.Unmarshal([]byte(it), &e); err != nil {
 			return nil, fmt.Errorf("events of %s: %w", id, err)
@@ -271,13 +264,14 @@ func (s *Store) EventsOf(ctx context.Context, ids []string) ([][]shakwa.Event, e
 	}
 	out := make([][]shakwa.Event, len(ids))
 	for i, c := range cmds {
-		for _, it := range c.Val() {
-			var e shakwa.Event
-			if err := json.Unmarshal([]byte(it), &e); err != nil {
-				return nil, fmt.Errorf("events of %s: %w", ids[i], err)
-			}
-			out[i] = append(out[i], e)
+		if len(c.Val()) == 0 {
+			continue
 		}
+		evs, err := decodeEvents(ids[i], c.Val())
+		if err != nil {
+			return nil, err
+		}
+		out[i] = evs
 	}
 	return out, nil
 }
