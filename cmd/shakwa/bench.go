@@ -109,6 +109,7 @@ func bench(ctx context.Context, args []string, stderr io.Writer) error {
 
 	// 1. Whole complaints and claims, as fast as the bot takes them.
 	before := redisStats(ctx, rdb)
+	tripsBefore, tripsErr := b.roundTrips()
 	sendsBefore := api.count()
 	profiled := make(chan error, 1)
 	if pprofAddr != "" {
@@ -127,13 +128,20 @@ func bench(ctx context.Context, args []string, stderr io.Writer) error {
 		w.line("cpu profile: %v", err)
 	}
 	after := redisStats(ctx, rdb)
+	tripsAfter, err := b.roundTrips()
+	if tripsErr == nil {
+		tripsErr = err
+	}
 	n := len(lat) + len(claims)
 	w.line("updates: %d in %v: %.0f a second", n, took.Round(time.Millisecond), float64(n)/took.Seconds())
 	w.line("webhook latency of the citizens' updates: %s", percentiles(lat))
 	w.line("webhook latency of the claims (one group at a time): %s", percentiles(claims))
-	if n > 0 {
-		w.line("redis per update (intake and sending together): %.1f commands, %.1f replies written (about the round trips)",
-			float64(after.commands-before.commands)/float64(n), float64(after.writes-before.writes)/float64(n))
+	if n > 0 && tripsErr == nil {
+		w.line("redis per update (intake and sending together): %.1f commands, %.1f round trips",
+			float64(after.commands-before.commands)/float64(n), (tripsAfter-tripsBefore)/float64(n))
+	} else if n > 0 {
+		w.line("redis per update (intake and sending together): %.1f commands (round trips: %v)",
+			float64(after.commands-before.commands)/float64(n), tripsErr)
 	}
 	rss, peak := b.rss()
 	w.line("bot memory: %d MiB resident, %d MiB at most", rss>>20, peak>>20)
@@ -240,22 +248,47 @@ func startRedis(ctx context.Context, dir string) (string, func(), error) {
 }
 
 // redisCounts are Redis's own counters.
-type redisCounts struct{ commands, writes int64 }
+type redisCounts struct{ commands int64 }
 
-var statLine = regexp.MustCompile(`(?m)^(total_commands_processed|total_writes_processed):(\d+)`)
+var statLine = regexp.MustCompile(`(?m)^total_commands_processed:(\d+)`)
 
 func redisStats(ctx context.Context, rdb *redis.Client) redisCounts {
 	info, _ := rdb.Info(ctx, "stats").Result()
 	var c redisCounts
-	for _, m := range statLine.FindAllStringSubmatch(info, -1) {
-		n, _ := strconv.ParseInt(m[2], 10, 64)
-		if m[1] == "total_commands_processed" {
-			c.commands = n
-		} else {
-			c.writes = n
-		}
+	if m := statLine.FindStringSubmatch(info); m != nil {
+		c.commands, _ = strconv.ParseInt(m[1], 10, 64)
 	}
 	return c
+}
+
+// tripCount is a line of the bot's count of its Redis round trips.
+var tripCount = regexp.MustCompile(`(?m)^shakwa_redis_round_trip_seconds_count\{[^}]*\} (\S+)$`)
+
+// roundTrips is how many Redis round trips the bot has made, of every
+// kind, as its /metrics says.
+func (b *botProcess) roundTrips() (float64, error) {
+	resp, err := b.client.Get("http://" + b.addr + "/metrics")
+	if err != nil {
+		return 0, fmt.Errorf("read the bot's metrics: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, fmt.Errorf("read the bot's metrics: %w", err)
+	}
+	lines := tripCount.FindAllSubmatch(body, -1)
+	if len(lines) == 0 {
+		return 0, fmt.Errorf("the bot's metrics count no Redis round trips")
+	}
+	var n float64
+	for _, m := range lines {
+		v, err := strconv.ParseFloat(string(m[1]), 64)
+		if err != nil {
+			return 0, fmt.Errorf("the bot's round trips: %w", err)
+		}
+		n += v
+	}
+	return n, nil
 }
 
 // redisBenchmark runs redis-benchmark EVAL with c clients and returns its
@@ -416,6 +449,7 @@ func benchCentres() ([]benchCentre, error) {
 type botProcess struct {
 	cmd    *exec.Cmd
 	hook   string
+	addr   string // its HTTP_ADDR
 	client *http.Client
 	ids    atomic.Int64
 	stop   func()
@@ -447,7 +481,7 @@ func startBot(ctx context.Context, dir, api, redisURL, pprofAddr string) (*botPr
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start the bot: %w", err)
 	}
-	b := &botProcess{cmd: cmd, hook: "http://" + addr + "/telegram",
+	b := &botProcess{cmd: cmd, hook: "http://" + addr + "/telegram", addr: addr,
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1000}, Timeout: time.Minute}}
 	b.ids.Store(1)
 	b.stop = func() {

@@ -47,6 +47,13 @@ func TestBench(t *testing.T) {
 			t.Errorf("no %q in the output", want)
 		}
 	}
+	// Each update begins and commits: 2 round trips at least, read from
+	// the bot's own count.
+	if m := regexp.MustCompile(`redis per update .*, ([\d.]+) round trips`).FindStringSubmatch(text); m == nil {
+		t.Error("no round trips per update in the output")
+	} else if n, _ := strconv.ParseFloat(m[1], 64); n < 2 || n > 10 {
+		t.Errorf("%s round trips per update; want 2 to 10", m[1])
+	}
 	if m := regexp.MustCompile(`bot memory: (\d+) MiB`).FindStringSubmatch(text); m != nil {
 		if n, _ := strconv.Atoi(m[1]); n == 0 {
 			t.Error("bot memory: 0 MiB; want its resident size")
