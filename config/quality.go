@@ -244,7 +244,7 @@ func (c *Config) validateQuality(ps *problems) {
 	first := map[string]int{}
 	for i, s := range q.Standards {
 		at := fmt.Sprintf("quality.standards[%d]", i)
-		checkCode(ps, at+".code", s.Code, isItemCode, "a lower-case letter then up to 15 lower-case letters, digits or _",
+		checkCode(ps, at+".code", s.Code, isItemCode, itemCodeRule,
 			first, i, "quality.standards")
 		checkText(ps, at+".text", s.Text)
 		checkItem(at, s.Priority, s.Weight)
@@ -252,7 +252,7 @@ func (c *Config) validateQuality(ps *problems) {
 	first = map[string]int{}
 	for i, f := range q.VisitForm {
 		at := fmt.Sprintf("quality.visit_form[%d]", i)
-		checkCode(ps, at+".code", f.Code, isItemCode, "a lower-case letter then up to 15 lower-case letters, digits or _",
+		checkCode(ps, at+".code", f.Code, isItemCode, itemCodeRule,
 			first, i, "quality.visit_form")
 		checkText(ps, at+".text", f.Text)
 		checkItem(at, f.Priority, f.Weight)
@@ -274,3 +274,6 @@ func (c *Config) validateQuality(ps *problems) {
 // isItemCode is a category code of at most 16 characters: short enough for
 // the buttons that carry it.
 func isItemCode(s string) bool { return len(s) <= 16 && isCategoryCode(s) }
+
+// itemCodeRule says what isItemCode takes, for errors.
+const itemCodeRule = "a lower-case letter then up to 15 lower-case letters, digits or _"

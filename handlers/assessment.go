@@ -238,12 +238,9 @@ func assessors(supervisors, managers []config.Person) []config.Person {
 // privateTo is a reply to p's private chat, in their language.
 func (h *Handler) privateTo(ctx context.Context, p config.Person) (bot.Reply, error) {
 	to := shakwa.Address{Channel: h.notify.staffChannel, Chat: staffID(p)}
-	lang, err := h.store.Lang(ctx, to)
+	lang, err := h.notify.langOf(ctx, to, "")
 	if err != nil {
 		return bot.Reply{}, err
-	}
-	if lang == "" {
-		lang = "ar"
 	}
 	return bot.Reply{Channel: to.Channel, Chat: to.Chat, Lang: lang}, nil
 }

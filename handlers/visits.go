@@ -79,14 +79,9 @@ func (h *Handler) fileVisit(ctx context.Context, c *conv, s *flows.Submission) {
 		c.fail(ctx, err)
 		return
 	}
-	for _, p := range managers {
-		r, err := h.privateTo(ctx, p)
-		if err != nil {
-			c.fail(ctx, err)
-			return
-		}
-		r.Buttons = h.renderButtons(r.Lang, [][]flows.Choice{{{Key: "visit.release", Data: verbRelease + ":" + v.ID}}})
-		h.tellVisit(c, r, "visit.new", v, c.person.Name)
+	release := [][]flows.Choice{{{Key: "visit.release", Data: verbRelease + ":" + v.ID}}}
+	if err := h.tellVisit(ctx, c, managers, "visit.new", v, c.person.Name, release); err != nil {
+		c.fail(ctx, err)
 	}
 }
 
@@ -126,13 +121,8 @@ func (h *Handler) releaseVisit(ctx context.Context, c *conv, id string) {
 		c.fail(ctx, err)
 		return
 	}
-	for _, p := range supervisors {
-		r, err := h.privateTo(ctx, p)
-		if err != nil {
-			c.fail(ctx, err)
-			return
-		}
-		h.tellVisit(c, r, "visit.to_centre", v, "")
+	if err := h.tellVisit(ctx, c, supervisors, "visit.to_centre", v, "", nil); err != nil {
+		c.fail(ctx, err)
 	}
 }
 
@@ -279,13 +269,23 @@ func (h *Handler) visitsCommand(ctx context.Context, c *conv, args string) {
 	c.Reply(c.reply(strings.Join(parts, "\n\n"), nil))
 }
 
-// tellVisit sends r, headed by the message key, with visit v (by, who
-// filed it, for managers only: see visitText) and its photos after it.
-func (h *Handler) tellVisit(c *conv, r bot.Reply, key string, v *shakwa.Visit, by string) {
-	r.Text = h.text.Text(r.Lang, key, nil) + "\n\n" + h.visitText(r.Lang, v, by)
-	c.Reply(r)
-	if len(v.Attachments) > 0 {
-		c.Reply(bot.Reply{Channel: r.Channel, Chat: r.Chat, Lang: r.Lang, Attachments: v.Attachments,
-			Text: h.text.Text(r.Lang, "visit.photos", map[string]any{"ID": isolate(v.ID)})})
+// tellVisit tells each of people privately, in their language, the
+// message key with visit v (by, who filed it, for managers only: see
+// visitText) and buttons rows, and then its photos.
+func (h *Handler) tellVisit(ctx context.Context, c *conv, people []config.Person, key string, v *shakwa.Visit, by string,
+	rows [][]flows.Choice) error {
+	for _, p := range people {
+		r, err := h.privateTo(ctx, p)
+		if err != nil {
+			return err
+		}
+		r.Text = h.text.Text(r.Lang, key, nil) + "\n\n" + h.visitText(r.Lang, v, by)
+		r.Buttons = h.renderButtons(r.Lang, rows)
+		c.Reply(r)
+		if len(v.Attachments) > 0 {
+			c.Reply(bot.Reply{Channel: r.Channel, Chat: r.Chat, Lang: r.Lang, Attachments: v.Attachments,
+				Text: h.text.Text(r.Lang, "visit.photos", map[string]any{"ID": isolate(v.ID)})})
+		}
 	}
+	return nil
 }

@@ -61,8 +61,8 @@ const onceTTL = 9 * 24 * time.Hour
 // An empty once files a new ticket every time.
 //
 // Under an update's batch with a once key, on one server, the ticket is
-// written with the update's commit (see createLater); t is as it will be
-// stored.
+// written with the update's commit (see createLater); t is the ticket as
+// this update files it.
 //
 // It returns an error wrapping shakwa.ErrInvalid when the centre code or
 // Created is missing or the centre code holds braces, dashes or spaces.
@@ -107,11 +107,12 @@ func (s *Store) CreateTicket(ctx context.Context, t *shakwa.Ticket, from shakwa.
 	}
 	var created *redis.Cmd
 	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		if !cluster {
+			created = s.createIn(ctx, p, nt, from, keys, args)
+			return nil
+		}
 		s.rememberPerson(ctx, p, from)
 		s.indexIn(ctx, p, nil, nt)
-		if !cluster {
-			created = createScript.Eval(ctx, p, keys, args...)
-		}
 		return nil
 	}); err != nil {
 		return fmt.Errorf("create ticket %s: %w", nt.ID, err)
@@ -157,9 +158,7 @@ func (s *Store) createLater(ctx context.Context, b *batch, nt *shakwa.Ticket, fr
 	b.later(write{
 		always: true,
 		add: func(ctx context.Context, p redis.Pipeliner) redis.Cmder {
-			s.rememberPerson(ctx, p, from)
-			s.indexIn(ctx, p, nil, nt)
-			return createScript.Eval(ctx, p, keys, args...)
+			return s.createIn(ctx, p, nt, from, keys, args)
 		},
 		check: func(c redis.Cmder) error {
 			made, err := c.(*redis.Cmd).Int()
@@ -176,6 +175,15 @@ func (s *Store) createLater(ctx context.Context, b *batch, nt *shakwa.Ticket, fr
 	// The index entries again after the ticket, for a reader that dropped
 	// one while the record was missing, as CreateTicket does.
 	return s.indexSoon(ctx, nil, nt)
+}
+
+// createIn puts on p, in order, the citizen's address, ticket nt's index
+// entries and the script that creates it (keys and args are createScript's),
+// and returns the script's command.
+func (s *Store) createIn(ctx context.Context, p redis.Pipeliner, nt *shakwa.Ticket, from shakwa.Address, keys []string, args []any) *redis.Cmd {
+	s.rememberPerson(ctx, p, from)
+	s.indexIn(ctx, p, nil, nt)
+	return createScript.Eval(ctx, p, keys, args...)
 }
 
 // fresh returns the new ticket id made of what the citizen gave in t.
