@@ -397,6 +397,7 @@ func (c *conv) flush(w bot.Responder) {
 		w.Reply(bot.Reply{Channel: c.m.Channel, Chat: c.m.Chat, Text: c.t("limit.flood", nil), Lang: c.lang})
 	}
 	c.replacePressed()
+	c.editPressedCard()
 	for _, r := range c.out {
 		own := r.Channel == c.m.Channel && r.Chat == c.m.Chat
 		if own && c.flood > 0 {
@@ -437,6 +438,25 @@ func (c *conv) replacePressed() {
 		return
 	}
 	r.Edit, r.EditOf = true, c.m.ReplyTo
+}
+
+// editPressedCard has an edit of a ticket's card in its staff group, made
+// while answering a press on that card's own button, edit the message
+// pressed on: its id is in the press, so the edit neither looks it up nor
+// waits for the card's id to be recorded (the press may come in before
+// the bot has heard back that the card was sent, and then an edit by its
+// ref would post a second card).
+func (c *conv) editPressedCard() {
+	_, id, ok := strings.Cut(c.m.Button, ":")
+	if !c.m.Group || !ok || c.m.ReplyTo == "" {
+		return
+	}
+	for i := range c.out {
+		r := &c.out[i]
+		if r.Edit && r.EditOf == "" && r.Ref == refCard+id && r.Channel == c.m.Channel && r.Chat == c.m.Chat {
+			r.EditOf = c.m.ReplyTo
+		}
+	}
 }
 
 // t renders key in the speaker's language, in their channel's own words

@@ -24,6 +24,32 @@ func TestOnlyCentreStaffMayClaim(t *testing.T) {
 	}
 }
 
+// TestClaimEditsThePressedCard: a claim pressed on a ticket's card edits
+// that very message, by the id the press carries, with no lookup of the
+// card's ref (which may not be recorded yet); a claim from elsewhere edits
+// the card by its ref.
+func TestClaimEditsThePressedCard(t *testing.T) {
+	w := newWorld(t)
+	id := w.fileComplaint(citizen, "KRM")
+	rs := w.do(fatima, bot.Message{Chat: "-1001", Button: "claim:" + id, ReplyTo: "4711"})
+	var edits []bot.Reply
+	for _, r := range rs {
+		if r.Chat == "-1001" && r.Edit {
+			edits = append(edits, r)
+		}
+	}
+	if len(edits) != 1 || edits[0].EditOf != "4711" || edits[0].Ref != refCard+id {
+		t.Errorf("the card's edit after a claim on it: %+v; want one edit of message 4711", edits)
+	}
+	other := w.fileComplaint(citizen, "KRM")
+	rs = w.press(fatima, "claim:"+other) // from her private chat
+	for _, r := range rs {
+		if r.Chat == "-1001" && r.Edit && (r.EditOf != "" || r.Ref != refCard+other) {
+			t.Errorf("the card's edit after a claim elsewhere: %+v; want an edit by its ref", r)
+		}
+	}
+}
+
 func TestButtonPressedTwice(t *testing.T) {
 	w := newWorld(t)
 	id := w.fileComplaint(citizen, "KRM")
