@@ -118,6 +118,68 @@ func TestOutboxRetryAfterSlowsBulk(t *testing.T) {
 	}
 }
 
+// TestOutboxRetryAfterHoldsTheChat: a 429 with retry_after on one lane of
+// a chat holds the chat's other lanes too (the platform counts the chat,
+// not the lane), while other chats' answers go on.
+func TestOutboxRetryAfterHoldsTheChat(t *testing.T) {
+	store := storagetest.Store(t)
+	clk := newClock()
+	floods := 0
+	ch := &channel{fail: func(r bot.Reply) error {
+		if r.Chat == "-5" && floods == 0 {
+			floods++
+			return &bot.RetryError{After: 30 * time.Second, Err: errors.New("429 Too Many Requests: retry after 30")}
+		}
+		return nil
+	}}
+	o := bot.NewOutbox(store, []bot.Channel{ch}, clk.Now, quiet)
+	enqueue(t, o, bot.Reply{Channel: "telegram", Chat: "-5", Text: "card", Priority: bot.Notify})
+	drain(t, o)
+	clk.add(2 * time.Second)
+	enqueue(t, o, bot.Reply{Channel: "telegram", Chat: "-5", Text: "notice"}, bot.Reply{Channel: "telegram", Chat: "7", Text: "answer"})
+	drain(t, o)
+	if got := strings.Join(ch.lines(), " "); got != "7:answer" {
+		t.Fatalf("2 s into the chat's 30 s wait: sent %q; want only the other chat's answer", got)
+	}
+	clk.add(29 * time.Second)
+	drain(t, o)
+	clk.add(2 * time.Second)
+	drain(t, o)
+	// Then the answer lane first, as always.
+	if got := strings.Join(ch.lines(), " "); got != "7:answer -5:notice -5:card" {
+		t.Errorf("after the wait: sent %q; want the notice and the card", got)
+	}
+}
+
+// TestOutboxRetryAfterIsNoFailure: however many times the platform says
+// to wait, the message waits and is sent when it may, never dropped as
+// undeliverable: a 429 is not a failure of the message.
+func TestOutboxRetryAfterIsNoFailure(t *testing.T) {
+	store := storagetest.Store(t)
+	clk := newClock()
+	floods := 20
+	ch := &channel{fail: func(r bot.Reply) error {
+		if floods > 0 {
+			floods--
+			return &bot.RetryError{After: 10 * time.Second, Err: errors.New("429 Too Many Requests: retry after 10")}
+		}
+		return nil
+	}}
+	o := bot.NewOutbox(store, []bot.Channel{ch}, clk.Now, quiet)
+	o.MaxAttempts = 4
+	enqueue(t, o, bot.Reply{Channel: "telegram", Chat: "1", Text: "x"})
+	for range 25 {
+		drain(t, o)
+		clk.add(11 * time.Second)
+	}
+	if dead, _ := store.DeadLetters(context.Background(), 10); len(dead) != 0 {
+		t.Errorf("dead letters after 20 waits: %v; want none", dead)
+	}
+	if got := ch.lines(); len(got) != 1 || got[0] != "1:x" || ch.calls != 21 {
+		t.Errorf("sent %v in %d calls; want x once, after 20 waits", got, ch.calls)
+	}
+}
+
 // TestOutboxBulkBudget: bulk goes at its own budget (here 10 a second,
 // fleet-wide), answers beside it at theirs.
 func TestOutboxBulkBudget(t *testing.T) {

@@ -36,6 +36,9 @@ type OutboxStore interface {
 	Hold(ctx context.Context, queue string, until time.Time) (bool, error)
 	// Retry keeps the head for another attempt at at.
 	Retry(ctx context.Context, queue string, at time.Time) (attempts int, err error)
+	// Wait keeps the head for until without counting a failure, and holds
+	// the chat's other lanes until then.
+	Wait(ctx context.Context, queue string, until, now time.Time) error
 	// Dead moves the head to the dead letters.
 	Dead(ctx context.Context, queue string, reason string, now time.Time) error
 	// SetRef, Ref: our message names in a chat, and the platform ids.
@@ -588,11 +591,7 @@ func (o *Outbox) dead(ctx context.Context, queue string, r *Reply, reason string
 	if err := o.store.Dead(ctx, queue, reason, o.now()); err != nil {
 		return err
 	}
-	lane := Answer
-	if r != nil {
-		lane = r.Priority
-	}
-	observed(o.Observe).Send(channelOf(queue), lane, SendDead)
+	observed(o.Observe).Send(channelOf(queue), laneOfReply(r), SendDead)
 	if o.Undelivered != nil && r != nil {
 		o.bg.Go(func() { o.tell(*r, reason) })
 	}
@@ -618,31 +617,44 @@ func (o *Outbox) tell(r Reply, reason string) {
 
 // retry schedules the next attempt of a queue's head, whose attempts
 // failed so far, after one more failure: doubling from one second, up to
-// 5 minutes, or later if the platform asked. The count is the store's, so
-// it holds across restarts and processes.
+// 5 minutes. The count is the store's, so it holds across restarts and
+// processes. When the platform said how long to wait (a 429), the chat
+// waits that long, all its lanes, and the bot's bulk with it; that is not
+// a failure of the message, so it does not count towards MaxAttempts.
 func (o *Outbox) retry(ctx context.Context, queue string, attempts int, r *Reply, re *RetryError) error {
+	if re.After > 0 {
+		return o.wait(ctx, queue, r, re.After)
+	}
 	n := attempts + 1
 	if n >= o.MaxAttempts {
 		o.log.WarnContext(ctx, "gave up", "channel", channelOf(queue), "attempts", n, "err", re.Err)
 		return o.dead(ctx, queue, r, re.Err.Error())
 	}
 	delay := min(time.Second<<min(n-1, 9), 5*time.Minute)
-	delay = max(delay, re.After)
-	result, lane := SendRetried, Answer
-	if re.After > 0 {
-		result = SendLimited
-	}
+	observed(o.Observe).Send(channelOf(queue), laneOfReply(r), SendRetried)
+	_, err := o.store.Retry(ctx, queue, o.now().Add(delay))
+	return err
+}
+
+// wait has the head of queue, r, wait as the platform asked.
+func (o *Outbox) wait(ctx context.Context, queue string, r *Reply, after time.Duration) error {
+	observed(o.Observe).Send(channelOf(queue), laneOfReply(r), SendLimited)
+	until := o.now().Add(after)
 	if r != nil {
-		lane = r.Priority
-	}
-	observed(o.Observe).Send(channelOf(queue), lane, result)
-	if re.After > 0 && r != nil {
-		// The platform said to wait: what the bot sends on its own waits
-		// too, across the fleet, so that answers keep what it allows.
-		if err := o.store.SlowBudget(ctx, bulkBudget(r.Channel), o.now().Add(re.After), o.now()); err != nil {
+		// What the bot sends on its own waits too, across the fleet, so
+		// that answers keep what the platform allows.
+		if err := o.store.SlowBudget(ctx, bulkBudget(r.Channel), until, o.now()); err != nil {
 			o.log.WarnContext(ctx, "slow bulk", "channel", r.Channel, "err", err)
 		}
 	}
-	_, err := o.store.Retry(ctx, queue, o.now().Add(delay))
-	return err
+	return o.store.Wait(ctx, queue, until, o.now())
+}
+
+// laneOfReply is r's lane; a reply that could not be read counts as an
+// answer.
+func laneOfReply(r *Reply) Priority {
+	if r == nil {
+		return Answer
+	}
+	return r.Priority
 }

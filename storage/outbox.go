@@ -121,8 +121,9 @@ return {'', tostring(wait)}
 `)
 
 // obFinishScript ends the lease on a queue's head: mode sent (drop it),
-// retry (keep it, count a failure), release (keep it, count nothing) or
-// dead (move it to the dead letters). It returns the attempts so far for
+// retry (keep it, count a failure), release (keep it, count nothing), wait
+// (keep it, count nothing, and hold every lane of the chat until it is
+// due: the platform said so) or dead (move it to the dead letters). It returns the attempts so far for
 // retry, 0 otherwise, -1 when the queue is empty and -2 when the head is
 // not leased.
 // KEYS: due (of the queue's lane), queue, tries, lease, count, dead, the
@@ -135,18 +136,26 @@ if not head then return -1 end
 local i = string.find(head, ':', 1, true)
 if redis.call('HGET', KEYS[4], q) ~= string.sub(head, 1, i - 1) then return -2 end
 redis.call('HDEL', KEYS[4], q)
-if mode == 'retry' or mode == 'release' then
+if mode == 'retry' or mode == 'release' or mode == 'wait' then
   redis.call('ZADD', KEYS[1], ARGV[3], q)
-  if mode == 'release' then return 0 end
+  if mode == 'wait' then
+    local due = tonumber(ARGV[3])
+    if due > tonumber(redis.call('GET', KEYS[8]) or '0') then
+      redis.call('SET', KEYS[8], ARGV[3], 'PX', math.max(60000, due - tonumber(ARGV[5]) + 60000))
+    end
+  end
+  if mode ~= 'retry' then return 0 end
   return redis.call('HINCRBY', KEYS[3], q, 1)
 end
 redis.call('LPOP', KEYS[2])
 redis.call('DECR', KEYS[5])
 if KEYS[7] ~= KEYS[5] then redis.call('DECR', KEYS[7]) end
 if mode == 'sent' then
-  -- Every lane's queue of the chat waits as long: a minute outlives any
-  -- pace.
-  redis.call('SET', KEYS[8], ARGV[3], 'PX', 60000)
+  -- Every lane's queue of the chat waits as long (a minute outlives any
+  -- pace), unless a wait the platform asked for holds it longer.
+  if tonumber(ARGV[3]) > tonumber(redis.call('GET', KEYS[8]) or '0') then
+    redis.call('SET', KEYS[8], ARGV[3], 'PX', 60000)
+  end
 end
 redis.call('HDEL', KEYS[3], q)
 if mode == 'dead' then
@@ -418,6 +427,15 @@ func (s *Store) Hold(ctx context.Context, queue string, until time.Time) (bool, 
 // describes.
 func (s *Store) Retry(ctx context.Context, queue string, at time.Time) (attempts int, err error) {
 	return s.finish(ctx, queue, "retry", at, "", time.Time{})
+}
+
+// Wait keeps the head of queue to be sent at until, without counting a
+// failure, and holds the chat's other lanes until then too: the platform
+// asked the bot to wait (a 429 with retry_after), which is no fault of the
+// message and holds for the whole chat. Errors are as Sent describes.
+func (s *Store) Wait(ctx context.Context, queue string, until, now time.Time) error {
+	_, err := s.finish(ctx, queue, "wait", until, "", now)
+	return err
 }
 
 // PutBack gives the lease on queue's head back, to be sent at at, without

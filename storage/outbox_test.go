@@ -466,6 +466,43 @@ func testOutboxPaceAcrossLanes(t *testing.T, open opener) {
 	}
 }
 
+// testOutboxWait: Wait keeps the head for when the platform allows, counts
+// no failure, and holds the chat's other lanes as long; a send of another
+// lane meanwhile does not shorten the wait.
+func testOutboxWait(t *testing.T, open opener) {
+	s := open(t).s
+	c := ctx(t)
+	t0 := time.UnixMilli(1_800_000_000_000)
+	const chat = "telegram:-1001"
+	if _, err := s.EnqueueAll(c, "", 0, []string{chat}, []string{storage.LaneNotify},
+		[]string{""}, [][][]byte{items("card")}, t0); err != nil {
+		t.Fatal(err)
+	}
+	q, _, _, _, err := s.NextDueIn(c, storage.LaneNotify, t0, time.Minute, nil)
+	if err != nil || q == "" {
+		t.Fatalf("NextDueIn notifications = %q, %v", q, err)
+	}
+	if err := s.Wait(c, q, t0.Add(30*time.Second), t0); err != nil {
+		t.Fatalf("Wait: %v", err)
+	}
+	if _, err := s.EnqueueAll(c, "", 0, []string{chat}, []string{storage.LaneAnswer},
+		[]string{""}, [][][]byte{items("notice")}, t0.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	for _, lane := range []string{storage.LaneAnswer, storage.LaneNotify} {
+		if q, item, _, _, _ := s.NextDueIn(c, lane, t0.Add(29*time.Second), time.Minute, nil); q != "" {
+			t.Errorf("lane %q 29 s into a 30 s wait: %q; want nothing", lane, item)
+		}
+	}
+	_, item, attempts, _, err := s.NextDueIn(c, storage.LaneNotify, t0.Add(30*time.Second), time.Minute, nil)
+	if string(item) != "card" || attempts != 0 || err != nil {
+		t.Errorf("after the wait: %q with %d attempts, %v; want the card, no attempt counted", item, attempts, err)
+	}
+	if _, item, _, _, _ := s.NextDueIn(c, storage.LaneAnswer, t0.Add(30*time.Second), time.Minute, nil); string(item) != "notice" {
+		t.Errorf("answers after the wait: %q; want the notice", item)
+	}
+}
+
 // testSentRef: SentRef records the message's ref both ways and drops the
 // head, so that the queue's next item is handed out at the pace given
 // and finds the ref; a second SentRef of the same head is refused as Sent

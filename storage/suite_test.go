@@ -127,6 +127,7 @@ func runSuite(t *testing.T, open opener) {
 		{"CreateInCommit", testCreateInCommit},
 		{"OutboxLanes", testOutboxLanes},
 		{"OutboxPaceAcrossLanes", testOutboxPaceAcrossLanes},
+		{"OutboxWait", testOutboxWait},
 		{"Jobs", testJobs},
 		{"JobClaims", testJobClaims},
 		{"Lease", testLease},
