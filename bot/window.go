@@ -38,6 +38,9 @@ type WindowStore interface {
 	LastWrote(ctx context.Context, queue string) (time.Time, error)
 	// Park holds a leased queue, its head first, until its person writes.
 	Park(ctx context.Context, queue string, now time.Time) (bool, error)
+	// Invited reports whether another lane's queue of the person is
+	// parked: they have the invitation already.
+	Invited(ctx context.Context, queue string) (bool, error)
 	// Wrote records that the person of the queue named by a chat address
 	// wrote at at, and lets the queue go if it was parked before.
 	Wrote(ctx context.Context, chat string, at, now time.Time) (bool, error)
@@ -112,9 +115,19 @@ func (o *Outbox) windowClosed(ctx context.Context, ch Channel, queue string) (bo
 
 // reopen sends the channel's invitation in place of r and parks the queue:
 // r and what follows it wait until the person writes.
+//
+// A person is sent one invitation for all the bot owes them: when another
+// lane of theirs waits on one already, the queue is parked without.
 func (o *Outbox) reopen(ctx context.Context, ch Channel, queue string, attempts int, r *Reply) error {
+	invited, err := o.Window.Invited(ctx, queue)
+	if err != nil {
+		return err
+	}
+	if invited {
+		_, err := o.Window.Park(ctx, queue, o.now())
+		return err
+	}
 	ro, ok := ch.(Reopener)
-	var err error
 	if ok {
 		ok, err = ro.Reopen(ctx, *r)
 	}

@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -115,5 +116,40 @@ func TestOutboxWindow(t *testing.T) {
 	drain(t, o)
 	if got := ch.texts(); !slices.Equal(got, []string{"in time", "staff reply", "resolution", "refused", "refused"}) {
 		t.Errorf("after a late refusal: %v; want the message once more when they wrote", got)
+	}
+}
+
+// TestOutboxWindowOneInvitation: what every lane owes a person outside
+// their window waits on one template, not one a lane (each is billed, and
+// repeats hurt the number's quality), and all of it follows when they
+// write.
+func TestOutboxWindowOneInvitation(t *testing.T) {
+	store := storagetest.Store(t)
+	clk := newClock()
+	ch := &windowChannel{}
+	o := bot.NewOutbox(store, []bot.Channel{ch}, clk.Now, quiet)
+	o.Window = store
+	ctx := context.Background()
+	const chat = "whatsapp:971501234567"
+	if err := o.Wrote(ctx, chat, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	clk.add(25 * time.Hour)
+	for _, p := range []bot.Priority{bot.Answer, bot.Notify, bot.Bulk} {
+		enqueue(t, o, bot.Reply{Channel: "whatsapp", Chat: "971501234567", Text: p.String(), Ref: "ticket:KRM-00000" + strconv.Itoa(int(p)), Priority: p})
+		drain(t, o)
+	}
+	if len(ch.templates) != 1 || len(ch.texts()) != 0 {
+		t.Fatalf("templates %v, sent %v; want one template and nothing sent", ch.templates, ch.texts())
+	}
+	if err := o.Wrote(ctx, chat, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 { // bulk goes at its own budget
+		drain(t, o)
+		clk.add(time.Second)
+	}
+	if got := ch.texts(); len(got) != 3 {
+		t.Errorf("after the person wrote: %v; want all three lanes' messages", got)
 	}
 }

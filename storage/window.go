@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -88,6 +89,35 @@ func (s *Store) Wrote(ctx context.Context, name string, at, now time.Time) (bool
 		return false, fmt.Errorf("record inbound: %w", err)
 	}
 	return n == 1, nil
+}
+
+// Invited reports whether another lane's queue of queue's person is
+// parked: they were sent the invitation to write (the template) and have
+// not written since, so a second one would only repeat it.
+func (s *Store) Invited(ctx context.Context, queue string) (bool, error) {
+	lane, answers := laneOf(queue)
+	channel, rest, _ := strings.Cut(answers, ":")
+	var others []string
+	for _, l := range Lanes {
+		if l == lane {
+			continue
+		}
+		q := answers
+		if l != LaneAnswer {
+			q = channel + ":" + l + ":" + rest
+		}
+		others = append(others, q)
+	}
+	vs, err := s.rdb.HMGet(ctx, s.ob("parked"), others...).Result()
+	if err != nil {
+		return false, fmt.Errorf("parked lanes: %w", err)
+	}
+	for _, v := range vs {
+		if v != nil {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // LastWrote returns when the person of the queue (as NextDue names it)
