@@ -93,15 +93,21 @@ func (c *Channel) keepLease(ctx context.Context, lost context.CancelFunc) {
 // poller confirms an update to Telegram before its handler runs, so this
 // one is ours: offset moves past an update only after Deliver accepted it,
 // and Telegram confirms an update only when asked for a later offset.
+// Only a batch that moved the offset forward, or a long poll that waited
+// and came back empty, is followed by the next poll at once; after any
+// other answer (a refused delivery, a renumbered batch, an empty one that
+// did not wait) it pauses, so that an answer that never changes is no hot
+// loop.
 func (c *Channel) pollHeld(ctx context.Context) error {
 	var offset int64
 	wait := c.backoff
 	for ctx.Err() == nil {
+		asked := time.Now()
 		batch, err := c.getUpdates(ctx, offset)
 		if err == nil {
-			var delivered bool
-			offset, delivered = c.deliverBatch(ctx, offset, batch)
-			if delivered {
+			var fresh bool
+			offset, fresh = c.deliverBatch(ctx, offset, batch)
+			if fresh || len(batch) == 0 && time.Since(asked) >= c.pollTimeout/2 {
 				wait = c.backoff
 				continue
 			}
@@ -125,9 +131,20 @@ func (c *Channel) pollHeld(ctx context.Context) error {
 }
 
 // deliverBatch hands the updates to Deliver in order and returns the next
-// offset. It stops at the first update Deliver refuses (delivered false):
-// that update is asked for again on the next poll.
-func (c *Channel) deliverBatch(ctx context.Context, offset int64, batch []json.RawMessage) (next int64, delivered bool) {
+// offset, and whether it moved forward past a new update (fresh). It stops
+// at the first update Deliver refuses: that update is asked for again on
+// the next poll. Updates below offset are copies Telegram resent, skipped,
+// unless the whole batch is below it: after a week with no updates
+// Telegram numbers them afresh, at random, and answers an offset past its
+// queue from the queue's head. That batch is the truth: it is delivered
+// (intake drops copies by update id) and the offset starts again from it.
+func (c *Channel) deliverBatch(ctx context.Context, offset int64, batch []json.RawMessage) (next int64, fresh bool) {
+	floor := offset // updates below it are copies
+	if first, ok := renumbered(batch, offset); ok {
+		c.log.Warn("telegram renumbered its updates: polling on from the batch it sent", "offset", offset, "first", first)
+		floor = 0
+	}
+	next = offset
 	for _, raw := range batch {
 		u, err := decodeUpdate(raw)
 		if err != nil {
@@ -138,18 +155,19 @@ func (c *Channel) deliverBatch(ctx context.Context, offset int64, batch []json.R
 			}
 			if json.Unmarshal(raw, &id) != nil {
 				c.log.Error("unreadable getUpdates result", "err", err)
-				return offset, false
+				return next, fresh
 			}
-			if id.UpdateID < offset {
+			if id.UpdateID < floor {
 				continue
 			}
 			c.log.Error("unreadable update skipped", "update", id.UpdateID, "err", err)
-			offset = id.UpdateID + 1
+			next, fresh = id.UpdateID+1, fresh || id.UpdateID >= offset
 			continue
 		}
-		if u.UpdateID < offset {
+		if u.UpdateID < floor {
 			continue // already delivered; Telegram resent it
 		}
+		c.noteMigration(u)
 		if m := toMessage(u, c.username, c.now()); m != nil {
 			// Once begun, an update is handled to the end even if we are
 			// stopping: intake bounds it with its own timeout.
@@ -157,12 +175,30 @@ func (c *Channel) deliverBatch(ctx context.Context, offset int64, batch []json.R
 				if ctx.Err() == nil {
 					c.log.Warn("update not accepted; will retry", "update", u.UpdateID, "err", err)
 				}
-				return offset, false
+				return next, fresh
 			}
 		}
-		offset = u.UpdateID + 1
+		next, fresh = u.UpdateID+1, fresh || u.UpdateID >= offset
 	}
-	return offset, true
+	return next, fresh
+}
+
+// renumbered reports whether every update of batch is below offset, which
+// only a renumbering explains (Telegram confirmed them all when asked for
+// offset), and returns the first one's id.
+func renumbered(batch []json.RawMessage, offset int64) (first int64, ok bool) {
+	for i, raw := range batch {
+		var id struct {
+			UpdateID *int64 `json:"update_id"`
+		}
+		if json.Unmarshal(raw, &id) != nil || id.UpdateID == nil || *id.UpdateID >= offset {
+			return 0, false
+		}
+		if i == 0 {
+			first = *id.UpdateID
+		}
+	}
+	return first, len(batch) > 0
 }
 
 // fatalError is a getUpdates failure that retrying cannot cure (a revoked

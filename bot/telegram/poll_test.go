@@ -2,13 +2,19 @@ package telegram
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"path"
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -301,4 +307,145 @@ func ExampleChannel_WebhookHandler() {
 	}
 	http.Handle("POST /telegram", c.WebhookHandler())
 	// go c.Run(ctx) registers the webhook and waits for ctx.
+}
+
+// renumberingAPI is a Bot API server whose queue of updates behaves as
+// Telegram's: an offset within the queue (up to one past its tail)
+// confirms what is below it; any other offset is answered from the
+// queue's head, confirming nothing. After a week with no updates Telegram
+// numbers the next ones at random, so the poller's offset may be far past
+// them. An empty queue is answered at once, without the long poll's wait:
+// the worst case for a poller that re-polls in a loop.
+type renumberingAPI struct {
+	mu      sync.Mutex
+	queue   []string // updates, JSON, ids ascending
+	ids     []int64
+	next    int64 // the id the next update gets
+	onEmpty func(a *renumberingAPI)
+	polls   int
+	offsets []int64
+}
+
+func (a *renumberingAPI) add(id int64, text string) {
+	a.queue = append(a.queue, msgUpdate(int(id), `"text":"`+text+`"`))
+	a.ids = append(a.ids, id)
+	a.next = id + 1
+}
+
+func (a *renumberingAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	switch path.Base(r.URL.Path) {
+	case "getMe":
+		io.WriteString(w, `{"ok":true,"result":`+telegramtest.BotUser+`}`)
+	case "deleteWebhook":
+		io.WriteString(w, `{"ok":true,"result":true}`)
+	case "getUpdates":
+		var p struct{ Offset int64 }
+		json.NewDecoder(r.Body).Decode(&p)
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		a.polls++
+		a.offsets = append(a.offsets, p.Offset)
+		head := a.next
+		if len(a.ids) > 0 {
+			head = a.ids[0]
+		}
+		if p.Offset >= head && p.Offset <= a.next {
+			for len(a.ids) > 0 && a.ids[0] < p.Offset {
+				a.ids, a.queue = a.ids[1:], a.queue[1:]
+			}
+			if len(a.ids) == 0 && a.onEmpty != nil {
+				a.onEmpty(a)
+				a.onEmpty = nil
+			}
+		}
+		io.WriteString(w, `{"ok":true,"result":[`+strings.Join(a.queue, ",")+`]}`)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func (a *renumberingAPI) counts() (int, []int64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.polls, slices.Clone(a.offsets)
+}
+
+// pollFor runs a Channel against api for d and returns the texts it
+// delivered.
+func pollFor(t *testing.T, api http.Handler, d time.Duration) []string {
+	t.Helper()
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	rec := &recorder{}
+	c, err := New(Config{Token: testToken, APIURL: srv.URL, PollTimeout: time.Second, Logger: slog.New(slog.DiscardHandler)}, rec.deliver)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.backoff = 10 * time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	if err := c.Run(ctx); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	var texts []string
+	for _, m := range rec.got {
+		texts = append(texts, m.Text)
+	}
+	return texts
+}
+
+// TestPollAfterUpdateIDsRenumbered: the week-old update 1000 is confirmed,
+// then Telegram numbers the next update 5. The poller, at offset 1001,
+// is answered from the queue's head: it takes that batch as the truth,
+// delivers it and polls on from 6, without a hot loop on the empty
+// answers that follow.
+func TestPollAfterUpdateIDsRenumbered(t *testing.T) {
+	api := &renumberingAPI{}
+	api.add(1000, "old")
+	api.onEmpty = func(a *renumberingAPI) { a.add(5, "new complaint") }
+	got := pollFor(t, api, 500*time.Millisecond)
+	polls, offsets := api.counts()
+	offsets = offsets[:min(len(offsets), 8)]
+	t.Logf("first offsets asked for: %v", offsets)
+	if strings.Join(got, ",") != "old,new complaint" {
+		t.Errorf("delivered %q; want the old update and the renumbered new one", got)
+	}
+	if len(offsets) < 3 || offsets[0] != 0 || offsets[1] != 1001 || offsets[2] != 6 {
+		t.Errorf("offsets %v; want 0, 1001, then 6 (past the renumbered update)", offsets)
+	}
+	if polls > 12 {
+		t.Errorf("%d getUpdates calls in half a second: a hot loop", polls)
+	}
+}
+
+// TestPollNeverSpins: a server that answers the same update below the
+// offset to every poll (a proxy that confirms nothing), or empty answers
+// at once, is polled at the pace of the backoff, not in a loop.
+func TestPollNeverSpins(t *testing.T) {
+	stuck := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if path.Base(r.URL.Path) != "getUpdates" {
+			(&renumberingAPI{}).ServeHTTP(w, r)
+			return
+		}
+		io.WriteString(w, `{"ok":true,"result":[`+msgUpdate(5, `"text":"again"`)+`]}`)
+	})
+	var polls atomic.Int64
+	counted := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if path.Base(r.URL.Path) == "getUpdates" {
+			polls.Add(1)
+		}
+		stuck(w, r)
+	})
+	pollFor(t, counted, 500*time.Millisecond)
+	if n := polls.Load(); n > 12 {
+		t.Errorf("same update answered to every poll: %d getUpdates calls in half a second; want a pause between", n)
+	}
+	empty := &renumberingAPI{}
+	pollFor(t, empty, 500*time.Millisecond)
+	if n, _ := empty.counts(); n > 12 {
+		t.Errorf("empty answers at once: %d getUpdates calls in half a second; want a pause between", n)
+	}
 }
