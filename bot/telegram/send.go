@@ -41,7 +41,8 @@ import (
 // The returned MessageID is that of the message carrying the buttons (the
 // last text part, or the last attachment when there is no text). Rate
 // limits, 5xx and network failures come back as *bot.RetryError; a bad
-// chat id, a blocked bot or a missing chat are permanent errors.
+// chat id, a blocked bot or a missing chat are permanent errors. A group
+// that became a supergroup is sent to at its new id (see sendTo).
 func (c *Channel) Send(ctx context.Context, r bot.Reply, editID string) (bot.Sent, error) {
 	if r.Channel != "" && r.Channel != Name {
 		return bot.Sent{}, fmt.Errorf("telegram: reply for channel %q: %w", r.Channel, shakwa.ErrInvalid)
@@ -81,7 +82,11 @@ func (c *Channel) Send(ctx context.Context, r bot.Reply, editID string) (bot.Sen
 		if i == len(parts)-1 && !r.Trail {
 			markup = replyMarkup(r)
 		}
-		msg, err := c.api.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: chatID, Text: part, ReplyMarkup: markup})
+		var msg *models.Message
+		err := c.sendTo(chatID, func(chat int64) (err error) {
+			msg, err = c.api.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: chat, Text: part, ReplyMarkup: markup})
+			return err
+		})
 		if err != nil {
 			return bot.Sent{}, fmt.Errorf("telegram: sendMessage: %w", classify(err))
 		}
@@ -148,7 +153,11 @@ func (c *Channel) edit(ctx context.Context, chatID int64, editID, text string, b
 	if len(buttons) > 0 {
 		params.ReplyMarkup = inlineKeyboard(buttons)
 	}
-	_, err = c.api.EditMessageText(ctx, params)
+	err = c.sendTo(chatID, func(chat int64) error {
+		params.ChatID = chat
+		_, err := c.api.EditMessageText(ctx, params)
+		return err
+	})
 	switch {
 	case err == nil, isBadRequest(err, "message is not modified"):
 		return bot.Sent{MessageID: editID}, true, nil
@@ -169,13 +178,27 @@ func (c *Channel) attach(ctx context.Context, chatID int64, atts []shakwa.Attach
 		if i == len(atts)-1 {
 			m = markup
 		}
-		file, upload, err := c.inputFile(ctx, a)
-		if err != nil {
+		var msg *models.Message
+		var method string
+		var fileErr error
+		uploaded := false
+		err := c.sendTo(chatID, func(chat int64) error {
+			// Opened for each try: a second one to a supergroup uploads
+			// the bytes again.
+			file, upload, err := c.inputFile(ctx, a)
+			if err != nil {
+				fileErr = err
+				return err
+			}
+			if upload != nil {
+				defer upload.Close()
+				uploaded = true
+			}
+			msg, method, err = c.sendFile(ctx, chat, a, file, caption, m)
 			return err
-		}
-		msg, method, err := c.sendFile(ctx, chatID, a, file, caption, m)
-		if upload != nil {
-			upload.Close()
+		})
+		if fileErr != nil {
+			return fileErr
 		}
 		if err != nil {
 			return fmt.Errorf("telegram: %s: %w", method, classify(err))
@@ -183,7 +206,7 @@ func (c *Channel) attach(ctx context.Context, chatID int64, atts []shakwa.Attach
 		if sent != nil {
 			sent.MessageID = strconv.Itoa(msg.ID)
 		}
-		if upload != nil {
+		if uploaded {
 			if id := fileIDOf(msg); id != "" {
 				uploads[a.File] = id
 			}
@@ -327,7 +350,7 @@ func classify(err error) error {
 		}
 	}
 	if errors.As(err, &migrated) {
-		return err
+		return err // sendTo has tried the new id already
 	}
 	// The library reports 5xx, undecodable answers and transport failures
 	// with no sentinel: all are worth another try.

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
@@ -105,6 +106,7 @@ type Channel struct {
 	leaseName   string // names the bot, not its secret
 	holder      string // this process, to the lease
 	files       bot.FileStore
+	migrated    sync.Map // int64 → int64: groups that became supergroups, to their new ids
 }
 
 var _ bot.Channel = (*Channel)(nil)

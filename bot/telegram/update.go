@@ -47,6 +47,11 @@ type message struct {
 	Photo    []photoSize `json:"photo"`
 	Document *document   `json:"document"`
 
+	// Service messages of a group that became a supergroup (see
+	// noteMigration).
+	MigrateToChatID   int64 `json:"migrate_to_chat_id"`
+	MigrateFromChatID int64 `json:"migrate_from_chat_id"`
+
 	// Content we cannot take; only presence matters.
 	Animation json.RawMessage `json:"animation"`
 	Sticker   json.RawMessage `json:"sticker"`

@@ -59,6 +59,7 @@ func (c *Channel) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "malformed update", http.StatusBadRequest)
 		return
 	}
+	c.noteMigration(u)
 	m := toMessage(u, c.username, c.now())
 	if m == nil {
 		w.WriteHeader(http.StatusOK)
