@@ -143,10 +143,12 @@ var sendable = map[string]map[string]int64{
 
 // messageType is how a file of kind and mime type goes: as an image, an
 // audio or a video when Meta takes it so, else as a document (which takes
-// more types). ok is false when Meta takes it in no way.
+// more types), else as the media its type is: a screenshot sent "as a
+// file" on Telegram is a PNG document, which Meta takes only as an image.
+// ok is false when Meta takes it in no way (or not at its size).
 func messageType(kind, mimeType string, size int64) (string, bool) {
 	want := map[string]string{"photo": "image", "audio": "audio", "video": "video"}[kind]
-	for _, t := range []string{want, "document"} {
+	for _, t := range []string{want, "document", "image", "video", "audio"} {
 		if limit, ok := sendable[t][mimeType]; ok && size <= limit {
 			return t, true
 		}

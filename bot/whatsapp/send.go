@@ -89,8 +89,11 @@ func captioned(r bot.Reply) bool {
 	if len(r.Attachments) != 1 || len(r.Buttons) > 0 {
 		return false
 	}
-	switch r.Attachments[0].Kind {
+	switch a := r.Attachments[0]; a.Kind {
 	case "photo", "video", "document":
+		if t, _ := messageType(a.Kind, mediaType(a.Mime), a.Size); t == "audio" {
+			return false // a document that goes as an audio (see messageType)
+		}
 	default:
 		return false // audio and stickers take no caption
 	}

@@ -479,3 +479,65 @@ func TestDeadlines(t *testing.T) {
 type roundTripper func(*http.Request) (*http.Response, error)
 
 func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestMediaDocumentAsItsType: a file sent as a document whose type Meta
+// takes only as media of its own (a screenshot sent "as a file" on
+// Telegram is a PNG document) goes as that media, not to the dead
+// letters; within that media's size limit only.
+func TestMediaDocumentAsItsType(t *testing.T) {
+	h := newHarness(t)
+	for _, tc := range []struct {
+		mime, data, typ string
+		caption         bool
+	}{
+		{"image/png", "\x89PNG\r\n\x1a\nscreenshot", "image", true},
+		{"image/jpeg", "\xff\xd8\xffphoto", "image", true},
+		{"video/mp4", "\x00\x00\x00\x18ftypmp42", "video", true},
+		{"audio/ogg", "OggS voice", "audio", false},
+	} {
+		id, _, _ := h.files.Put(context.Background(), strings.NewReader(tc.data), tc.mime)
+		text := "📎 مرفق الطلب KRM-000001"
+		calls, _, err := h.send(bot.Reply{Text: text, Lang: "ar", Attachments: []shakwa.Attachment{
+			{Kind: "document", ID: "BQAC-tg", File: id, From: "telegram", Mime: tc.mime, Name: "file.bin"}}})
+		if err != nil {
+			t.Errorf("a %s document: %v; want it sent as %s", tc.mime, err, tc.typ)
+			continue
+		}
+		last := calls[len(calls)-1]
+		if last.Type != tc.typ || last.Error != 0 {
+			t.Errorf("a %s document: calls %v; want an upload, then the file as %s", tc.mime, calls, tc.typ)
+			continue
+		}
+		if data, _ := h.api.Media(str(last.Body, tc.typ, "id")); string(data) != tc.data {
+			t.Errorf("a %s document: media %q; want the stored bytes", tc.mime, data)
+		}
+		// The text goes with it, as its caption or (an audio takes none)
+		// on its own first.
+		gotText := bot.Undirected(str(last.Body, tc.typ, "caption"))
+		if !tc.caption && calls[0].Type == "text" {
+			gotText = calls[0].Text()
+		}
+		if gotText != text {
+			t.Errorf("a %s document: calls %v; want the text %q with it", tc.mime, calls, text)
+		}
+	}
+	// Sizes are the media's own: an image over 5 MB is not one Meta takes.
+	for _, tc := range []struct {
+		mime string
+		size int64
+		typ  string
+		ok   bool
+	}{
+		{"image/png", 5 << 20, "image", true},
+		{"image/png", 5<<20 + 1, "", false},
+		{"video/3gpp", 16 << 20, "video", true},
+		{"video/mp4", 16<<20 + 1, "", false},
+		{"audio/mpeg", 1 << 20, "audio", true},
+		{"application/pdf", 50 << 20, "document", true},
+		{"image/webp", 1 << 10, "", false},
+	} {
+		if typ, ok := messageType("document", tc.mime, tc.size); typ != tc.typ || ok != tc.ok {
+			t.Errorf("a %s document of %d bytes: %q, %v; want %q, %v", tc.mime, tc.size, typ, ok, tc.typ, tc.ok)
+		}
+	}
+}

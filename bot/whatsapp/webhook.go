@@ -143,6 +143,16 @@ func (c *Channel) handle(ctx context.Context, n *notification) error {
 // is, marked as read. A press of next or previous in a long list is
 // answered here, with the page, unless it cannot be.
 func (c *Channel) inbound(ctx context.Context, v value, in message) error {
+	if in.From == "" {
+		// Meta is rolling out business-scoped user ids: a person with a
+		// username may write with no phone number in "from". Their chat
+		// would be "", one for all of them; until the bot can address
+		// them, the message is dropped and counted, and nothing of the
+		// person is logged.
+		n := c.noSender.Add(1)
+		c.log.Warn("inbound message without a sender phone number skipped; not delivered", "type", in.Type, "skipped", n)
+		return nil
+	}
 	if id, ok := in.pageTurn(); ok {
 		answered, err := c.turnPage(ctx, in, id)
 		if answered || err != nil {

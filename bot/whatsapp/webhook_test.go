@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -251,5 +252,46 @@ func TestPageTurnOnce(t *testing.T) {
 	h.notify(whatsapptest.Inbound(citizen, "x", whatsapptest.ListReply(citizen, "wamid.again", t0, first.ID, first.Choices()[9], "التالي")))
 	if n := len(h.api.Calls(whatsapptest.Match{To: citizen, Type: "interactive", After: first.Seq})); n != 2 {
 		t.Errorf("a second press: %d pages in all; want 2", n)
+	}
+}
+
+// TestInboundWithoutFrom: with business-scoped user ids, a person with a
+// username may write with no phone number in "from", only the BSUID. Such
+// messages are not delivered (all would share the chat "whatsapp:"):
+// they are counted and logged at WARN with nothing of the person, and the
+// rest of the notification goes on.
+func TestInboundWithoutFrom(t *testing.T) {
+	h := newHarness(t)
+	for i, bsuid := range []string{"AE.111111111111111111", "AE.222222222222222222"} {
+		body := []byte(`{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{` +
+			`"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"` + testPhoneID + `"},` +
+			`"contacts":[{"profile":{"name":"Salem","username":"@salem` + fmt.Sprint(i) + `"},"user_id":"` + bsuid + `"}],` +
+			`"messages":[{"from_user_id":"` + bsuid + `","id":"wamid.nofrom` + fmt.Sprint(i) + `","timestamp":"1750000000","type":"text","text":{"body":"أريد تقديم شكوى"}},` +
+			`{"from":"` + citizen + `","id":"wamid.withfrom` + fmt.Sprint(i) + `","timestamp":"1750000001","type":"text","text":{"body":"مرحبا"}}]}}]}]}`)
+		if got := h.post(body, whatsapptest.Sign(body, testSecret)); got != http.StatusOK {
+			t.Fatalf("webhook: got %d; want 200 (Meta must not send it again)", got)
+		}
+	}
+	var chats []string
+	for _, m := range h.got.list() {
+		chats = append(chats, m.Chat+":"+m.ID)
+	}
+	if want := citizen + ":wa:wamid.withfrom0 " + citizen + ":wa:wamid.withfrom1"; strings.Join(chats, " ") != want {
+		t.Errorf("delivered %v; want only the messages with a sender: %s", chats, want)
+	}
+	h.out.mu.Lock()
+	wrote := slices.Clone(h.out.wrote)
+	h.out.mu.Unlock()
+	if slices.Contains(wrote, "whatsapp:") {
+		t.Errorf("outbox told of windows %q; want none for chat %q", wrote, "whatsapp:")
+	}
+	logs := h.logs.String()
+	if n := strings.Count(logs, "level=WARN msg=\"inbound message without a sender"); n != 2 || !strings.Contains(logs, "skipped=2") {
+		t.Errorf("log:\n%s\nwant two WARN lines, counting to 2", logs)
+	}
+	for _, personal := range []string{"AE.1111", "AE.2222", "salem", "Salem", "شكوى"} {
+		if strings.Contains(logs, personal) {
+			t.Errorf("log holds %q:\n%s", personal, logs)
+		}
 	}
 }

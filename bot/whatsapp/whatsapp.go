@@ -126,6 +126,7 @@ type Channel struct {
 	now      func() time.Time
 	reads    chan string                 // inbound message ids to mark as read
 	degraded atomic.Pointer[degradation] // nil while the token is accepted
+	noSender atomic.Int64                // inbound messages skipped for want of a "from"
 	// callTimeout bounds one JSON call, mediaTimeout one file's upload
 	// or download: the constants of the same names, shorter in tests.
 	callTimeout, mediaTimeout time.Duration
