@@ -109,6 +109,85 @@ func TestSplitKeepsDirection(t *testing.T) {
 	}
 }
 
+// balanced fails the test when a part leaves an isolate open or closes
+// one it did not open: the rest of the part, or the next, would read in
+// the wrong order.
+func balanced(t *testing.T, parts []string) {
+	t.Helper()
+	for i, p := range parts {
+		depth := 0
+		for _, r := range p {
+			switch r {
+			case '\u2066', '\u2067', '\u2068':
+				depth++
+			case '\u2069':
+				if depth--; depth < 0 {
+					t.Errorf("part %d closes an isolate it did not open: %.40q", i, p)
+				}
+			}
+		}
+		if depth > 0 {
+			t.Errorf("part %d leaves %d isolates open: …%q", i, depth, string([]rune(p)[max(0, len([]rune(p))-40):]))
+		}
+	}
+}
+
+// An Arabic reply with a long Latin tail (a pasted English message, an
+// address) in one isolate: it is cut before the isolate, not inside it.
+func TestSplitOutsideIsolates(t *testing.T) {
+	latin := strings.TrimSpace(strings.Repeat("word ", 400))
+	text := bot.Directed(strings.Repeat("نص عربي طويل ", 300)+latin+" نهاية", true)
+	parts := bot.SplitText(text, 4096, bot.UTF16)
+	balanced(t, parts)
+	if len(parts) != 2 || !strings.Contains(parts[1], "\u2066"+latin+"\u2069") {
+		t.Errorf("%d parts; want 2, the second with the whole Latin run in its isolate", len(parts))
+	}
+	for i, p := range parts {
+		if w := bot.TextWidth(p, bot.UTF16); w > 4096 {
+			t.Errorf("part %d is %d wide; want at most 4096", i, w)
+		}
+	}
+}
+
+// An isolate longer than a part must be cut: the part closes it and the
+// next opens it again, and every part reads as written.
+func TestSplitInsideIsolate(t *testing.T) {
+	latin := strings.TrimSpace(strings.Repeat("Al Barsha Centre 2 ", 30))
+	for _, text := range []string{
+		bot.Directed("العنوان: "+latin+" شكراً", true),
+		"قال \u2067" + "كلام \u2066" + latin + "\u2069 طويل\u2069 ثم انتهى", // nested, kept as written
+	} {
+		parts := bot.SplitText(text, 100, bot.UTF16)
+		if len(parts) < 5 {
+			t.Fatalf("%d parts; want the Latin run cut in several", len(parts))
+		}
+		balanced(t, parts)
+		for i, p := range parts {
+			if w := bot.TextWidth(p, bot.UTF16); w > 100 {
+				t.Errorf("part %d is %d wide; want at most 100", i, w)
+			}
+			if pr := bidicheck.Problems(p); len(pr) > 0 {
+				t.Errorf("part %d %q: %v", i, p, pr)
+			}
+		}
+		marks := func(r rune) rune {
+			if strings.ContainsRune(" \u200f\u2066\u2067\u2068\u2069", r) {
+				return -1
+			}
+			return r
+		}
+		if got, want := strings.Map(marks, strings.Join(parts, "")), strings.Map(marks, text); got != want {
+			t.Errorf("parts joined read %q; want %q", got, want)
+		}
+	}
+	// However small the limit, cutting inside an isolate advances.
+	for limit := 1; limit <= 6; limit++ {
+		if parts := bot.SplitText(bot.Directed("ب Al Barsha Centre", true), limit, bot.UTF16); len(parts) == 0 || len(parts) > 40 {
+			t.Errorf("limit %d: %d parts", limit, len(parts))
+		}
+	}
+}
+
 func TestDirectedKeepsSymbolsAndArabicCommas(t *testing.T) {
 	got := bot.Directed("🆕 طلب KRM-000001، وتفاصيله", true)
 	want := "\u200f🆕 طلب \u2066KRM-\u2060000001\u2069، وتفاصيله"

@@ -36,35 +36,70 @@ func TextWidth(s string, w Width) int {
 // SplitText cuts text into parts of at most limit, at a line break if one
 // falls in the second half of the part, else at a space, else at a line
 // break or space anywhere, else between two characters (never inside a
-// letter with its marks, an emoji sequence or a surrogate pair). Parts are
-// trimmed of surrounding white space; blank parts are dropped. A part of
-// a right-to-left text (see Directed) starts right to left too.
+// letter with its marks, an emoji sequence or a surrogate pair). A space
+// inside a directional isolate (see Directed) is taken only when there is
+// no other: a part that ends inside one closes it, and the next part opens
+// it again, so that each part reads as the whole did. Parts are trimmed
+// of surrounding white space; blank parts are dropped. A part of a
+// right-to-left text (see Directed) starts right to left too.
 func SplitText(text string, limit int, w Width) []string {
 	var parts []string
 	rest := strings.TrimSpace(text)
 	rtl := startsRTL(rest)
 	for rest != "" {
-		lim, mark := limit, ""
+		mark := ""
 		if rtl && len(parts) > 0 && !startsRTL(rest) {
-			lim, mark = limit-w(rlm), string(rlm)
+			mark = string(rlm)
 		}
-		cut := PrefixWithin(rest, lim, w)
-		if cut == len(rest) {
-			parts = append(parts, mark+rest)
-			break
+		part, next := cutPart(rest, limit-TextWidth(mark, w), w)
+		if rtl && len(parts) > 0 && mark == "" && !startsRTL(part) {
+			// A part cut inside an isolate that the rest follows with
+			// Arabic: on its own it would read left to right.
+			mark = string(rlm)
+			part, next = cutPart(rest, limit-w(rlm), w)
 		}
+		if part != "" {
+			parts = append(parts, mark+part)
+		}
+		rest = next
+	}
+	return parts
+}
+
+// cutPart cuts what fits in lim off rest, as SplitText says, and returns
+// it and what is left, both trimmed of the spaces between them; a part
+// may be blank.
+func cutPart(rest string, lim int, w Width) (part, next string) {
+	if PrefixWithin(rest, lim, w) == len(rest) {
+		return rest, ""
+	}
+	// Room is kept for the PDIs that close the isolates left open at the
+	// cut: as many as are open there, found by trying.
+	var cut int
+	var open []rune
+	for reserve := 0; ; reserve = len(open) {
+		cut = PrefixWithin(rest, lim-reserve*w(pdi), w)
 		if i := breakAt(rest[:cut]); i > 0 {
 			cut = i
 		} else {
 			cut = BackOffMarks(rest, cut)
 		}
-		head, tail := rest[:cut], rest[cut:]
-		if h := strings.TrimRightFunc(head, unicode.IsSpace); h != "" {
-			parts = append(parts, mark+h)
+		if open = openIsolates(rest[:cut]); len(open) <= reserve {
+			break
 		}
-		rest = strings.TrimLeftFunc(tail, unicode.IsSpace)
 	}
-	return parts
+	next = strings.TrimLeftFunc(rest[cut:], unicode.IsSpace)
+	switch {
+	case len(open) == 0 || next == "":
+	case len(string(open))+len(next) < len(rest):
+		next = string(open) + next
+	default:
+		open = nil // a limit that holds no more than the openers: no progress else
+	}
+	if part = strings.TrimRightFunc(rest[:cut], unicode.IsSpace); part != "" {
+		part += strings.Repeat(string(pdi), len(open))
+	}
+	return part, next
 }
 
 // startsRTL reports whether the first line of s is laid out right to left.
@@ -116,20 +151,62 @@ func PrefixWithin(s string, limit int, w Width) int {
 }
 
 // breakAt returns where to cut head: the byte index of a line break or
-// space, preferring one in the second half, or -1.
+// space, preferring one outside every directional isolate, then one in
+// the second half, or -1.
 func breakAt(head string) int {
-	half := len(head) / 2
-	for _, sep := range []string{"\n", " "} {
-		if i := strings.LastIndex(head, sep); i > half {
-			return i
+	// The last line break and space outside every isolate, and the last
+	// space inside one; -1 if none.
+	outside, inside := [2]int{-1, -1}, [2]int{-1, -1}
+	depth := 0
+	for i, r := range head {
+		switch r {
+		case lri, rli, fsi:
+			depth++
+		case pdi:
+			depth = max(0, depth-1)
+		case '\n':
+			depth = 0 // a paragraph ends every isolate in it
+			outside[0] = i
+		case ' ':
+			if depth == 0 {
+				outside[1] = i
+			} else {
+				inside[1] = i
+			}
 		}
 	}
-	for _, sep := range []string{"\n", " "} {
-		if i := strings.LastIndex(head, sep); i > 0 {
-			return i
+	for _, last := range [][2]int{outside, inside} {
+		for _, i := range last {
+			if i > len(head)/2 {
+				return i
+			}
+		}
+		for _, i := range last {
+			if i > 0 {
+				return i
+			}
 		}
 	}
 	return -1
+}
+
+// openIsolates returns the openers (LRI, RLI, FSI) of the isolates still
+// open at the end of s's last line, outermost first.
+func openIsolates(s string) []rune {
+	var open []rune
+	for _, r := range s {
+		switch r {
+		case lri, rli, fsi:
+			open = append(open, r)
+		case pdi:
+			if len(open) > 0 {
+				open = open[:len(open)-1]
+			}
+		case '\n':
+			open = open[:0]
+		}
+	}
+	return open
 }
 
 // BackOffMarks moves cut left while the character at cut would be torn
