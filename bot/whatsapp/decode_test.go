@@ -27,7 +27,7 @@ var inboundCases = []struct {
 	{"list reply", `{"context":{"from":"15550783881","id":"wamid.ours2"},"from":"971501234567","id":"wamid.t3","timestamp":"1749854575","type":"interactive","interactive":{"type":"list_reply","list_reply":{"id":"centre:KRM","title":"مركز سعادة المتعاملين","description":"الكرامة"}}}`,
 		"button=centre:KRM replyTo=wamid.ours2"},
 	{"template quick reply", `{"context":{"from":"15550783881","id":"wamid.tpl"},"from":"971501234567","id":"wamid.t4","timestamp":"1750091045","type":"button","button":{"payload":"wa:resume","text":"عرض"}}`,
-		"button=wa:resume replyTo=wamid.tpl"},
+		"nil"}, // it opens the window (TestWindow); the bot is asked nothing
 	{"image with caption", `{"from":"971501234567","id":"wamid.t5","timestamp":"1744344496","type":"image","image":{"caption":"صورة الطابور","mime_type":"image/jpeg","sha256":"SfInY0gGKTsJlUWbwxC1k+FAD0FZHvzwfpvO0zX0GUI=","id":"1003383421387256"}}`,
 		"text=صورة الطابور file=photo:image/jpeg"},
 	{"document", `{"from":"971501234567","id":"wamid.t6","timestamp":"1744344496","type":"document","document":{"filename":"إيصال.pdf","mime_type":"application/pdf","sha256":"x","id":"2003383421387256"}}`,

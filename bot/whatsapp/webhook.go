@@ -153,6 +153,17 @@ func (c *Channel) inbound(ctx context.Context, v value, in message) error {
 		c.log.Warn("inbound message without a sender phone number skipped; not delivered", "type", in.Type, "skipped", n)
 		return nil
 	}
+	if in.Type == "button" {
+		// A press of the template's quick-reply button (the bot sends no
+		// other template): the person took up the invitation. Their window
+		// is open again and what was owed follows; the press itself asks
+		// nothing of the bot, which would take it for an old button.
+		if err := c.cfg.Outbox.Wrote(ctx, Name+":"+in.From, when(in.Timestamp)); err != nil {
+			return err
+		}
+		c.read(in.ID)
+		return nil
+	}
 	if id, ok := in.pageTurn(); ok {
 		answered, err := c.turnPage(ctx, in, id)
 		if answered || err != nil {
