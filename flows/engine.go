@@ -142,7 +142,7 @@ func Step(s Session, in Input, now time.Time, c Catalog) (Result, error) {
 	if !ok {
 		return Result{}, fmt.Errorf("step: unknown flow %q: %w", s.Flow, ErrBrokenSession)
 	}
-	if c.Idle > 0 && now.Sub(s.Updated) > c.Idle {
+	if c.Idle > 0 && now.After(s.Expires(c.Idle)) {
 		return Result{Expired: true}, nil
 	}
 	st, ok := f.step(s.State)

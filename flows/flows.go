@@ -84,10 +84,23 @@ type Session struct {
 	Via     string             `json:"via,omitempty"`
 	Scores  map[string]float64 `json:"scores,omitempty"`
 	Updated time.Time          `json:"updated"`
+	// Held keeps the session past its idle limit, until then: its caller
+	// stopped the flow at a limit and promised the person it would wait
+	// for them (a complaint kept to be confirmed tomorrow).
+	Held time.Time `json:"held,omitzero"`
 }
 
 // Active reports whether a flow is running.
 func (s Session) Active() bool { return s.Flow != "" }
+
+// Expires is when the session ends for want of a step, idle after its
+// last one: not before it is no longer Held.
+func (s Session) Expires(idle time.Duration) time.Time {
+	if due := s.Updated.Add(idle); due.After(s.Held) {
+		return due
+	}
+	return s.Held
+}
 
 // File is an attachment as the caller describes it: its id on the
 // channel it came from, and its content id once stored; flows only carry

@@ -326,6 +326,9 @@ type conv struct {
 	// keep has a completed flow's session kept as it was found: what it
 	// gathered waits for the person (a limit stopped it, or a question).
 	keep bool
+	// holdUntil keeps that session past its idle limit, to then: a limit
+	// told the person it would wait for them.
+	holdUntil time.Time
 	// force files a complaint past the duplicate question.
 	force bool
 	// flood is how far past the citizen's messages a minute this one is

@@ -122,7 +122,7 @@ func (h *Handler) expireIdle(ctx context.Context, w bot.Responder, id string) er
 		return err
 	}
 	if !st.Expired {
-		if due := st.Updated.Add(h.idle()); h.now().Before(due) {
+		if due := st.Expires(h.idle()); h.now().Before(due) {
 			return h.store.ScheduleJob(ctx, JobIdle, id, due) // a step since: wait on
 		}
 		// The person may be taking a step right now: end it only if it is

@@ -186,3 +186,64 @@ func TestBrokenSession(t *testing.T) {
 }
 
 func addr(p person) shakwa.Address { return shakwa.Address{Channel: "telegram", Chat: p.id} }
+
+// TestComplaintHeldAtTheDailyLimitWaitsForTomorrow: a complaint stopped at
+// the daily limit is kept, as the citizen is told, past the idle time and
+// until the next day, when confirming it files it; words typed meanwhile
+// are answers to staff, not to its summary.
+func TestComplaintHeldAtTheDailyLimitWaitsForTomorrow(t *testing.T) {
+	w := newWorldWith(t, strings.Replace(testConfig, "limits: {duplicate_within: 0s}", "limits: {duplicate_within: 0s, tickets_per_day: 1}", 1))
+	id := w.fileComplaint(citizen, "KRM")
+	w.press(fatima, "claim:"+id)
+	w.toSummary(citizen, "BRS")
+	if rs := w.press(citizen, "confirm"); len(find(rs, citizen.id, "يمكنك تأكيدها غداً")) != 1 {
+		t.Fatalf("confirming past the daily limit: %v; want it kept for tomorrow", texts(rs))
+	}
+	w.wait(31 * time.Minute)
+	if rs := w.runJobs(JobIdle); len(rs) != 0 {
+		t.Errorf("31 minutes after it was kept for tomorrow: %v; want nothing", texts(rs))
+	}
+	if rs := w.text(citizen, "كنت عند البوابة ٤"); len(find(rs, fatima.id, "كنت عند البوابة ٤")) != 1 {
+		t.Errorf("an answer typed while the complaint waits: %v; want it passed to the holder", texts(rs))
+	}
+	w.wait(24 * time.Hour)
+	w.runJobs(JobIdle)
+	if rs := w.press(citizen, "confirm"); len(find(rs, citizen.id, "BRS-000001")) == 0 {
+		t.Errorf("confirming the next day: %v; want it filed as BRS-000001", texts(rs))
+	}
+}
+
+// TestHeldComplaintExpiresAfterItsHold: a complaint kept at a limit that
+// is never confirmed ends when its hold does, and the citizen is told.
+func TestHeldComplaintExpiresAfterItsHold(t *testing.T) {
+	w := newWorldWith(t, strings.Replace(testConfig, "limits: {duplicate_within: 0s}", "limits: {duplicate_within: 0s, open_tickets: 1}", 1))
+	w.fileComplaint(citizen, "KRM")
+	w.toSummary(citizen, "BRS")
+	w.press(citizen, "confirm")
+	w.wait(limitHold - time.Minute)
+	if rs := w.runJobs(JobIdle); len(rs) != 0 {
+		t.Errorf("a minute before the hold ends: %v; want nothing", texts(rs))
+	}
+	w.wait(2 * time.Minute)
+	if rs := w.runJobs(JobIdle); len(find(rs, citizen.id, "انتهت مهلة")) != 1 {
+		t.Errorf("a minute after the hold ends: %v; want the expiry notice", texts(rs))
+	}
+}
+
+// TestDuplicateQuestionHasItsOwnIdleTime: the duplicate question, asked
+// when the summary is confirmed, may be answered for session.idle from
+// then, however long the summary was read.
+func TestDuplicateQuestionHasItsOwnIdleTime(t *testing.T) {
+	w := newWorldWith(t, strings.Replace(testConfig, "limits: {duplicate_within: 0s}", "limits: {duplicate_within: 72h}", 1))
+	w.fileComplaint(citizen, "KRM")
+	w.toSummary(citizen, "KRM")
+	w.wait(29 * time.Minute)
+	w.press(citizen, "confirm") // the duplicate question
+	w.wait(2 * time.Minute)
+	if rs := w.runJobs(JobIdle); len(rs) != 0 {
+		t.Errorf("2 minutes after the duplicate question: %v; want nothing", texts(rs))
+	}
+	if rs := w.press(citizen, "dup:new"); len(find(rs, citizen.id, "KRM-000002")) == 0 {
+		t.Errorf("answering it then: %v; want KRM-000002 filed", texts(rs))
+	}
+}

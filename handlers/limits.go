@@ -13,6 +13,11 @@ import (
 // limitsRead is how many of a citizen's latest tickets the limits look at.
 const limitsRead = 200
 
+// limitHold is how long a complaint stopped at a limit waits for its
+// citizen: they are told to confirm it later, or tomorrow, and two days
+// reach the end of tomorrow whenever today it was stopped.
+const limitHold = 48 * time.Hour
+
 // holdComplaint stops a complaint from being filed, keeping it at its
 // summary, when the citizen is past a limit (open tickets, tickets in a
 // day) or has an open ticket of the same centre and category filed lately:
@@ -44,10 +49,10 @@ func (h *Handler) holdComplaint(ctx context.Context, c *conv, s *flows.Submissio
 	}
 	switch {
 	case open >= lim.OpenTickets:
-		c.keep = true
+		c.keep, c.holdUntil = true, h.now().Add(limitHold)
 		c.say("limit.open", map[string]any{"Count": open})
 	case today >= lim.TicketsPerDay:
-		c.keep = true
+		c.keep, c.holdUntil = true, h.now().Add(limitHold)
 		c.say("limit.day", map[string]any{"Count": today})
 	case same != nil:
 		c.keep = true

@@ -18,7 +18,8 @@ import (
 
 // sessionTTL is how long a session is kept: past the idle limit, so that a
 // person returning the same day is told their conversation expired, but
-// not much longer: it holds what they typed.
+// not much longer: it holds what they typed. A held session is kept as
+// long past its hold (see flows.Session.Held).
 const sessionTTL = 24 * time.Hour
 
 // Button data of the main menu and of ticket actions. Ticket actions are
@@ -57,7 +58,7 @@ func (h *Handler) private(ctx context.Context, c *conv) {
 	if !ok {
 		return
 	}
-	if s.Active() {
+	if s.Active() && (c.m.Button != "" || !h.parked(s)) {
 		h.step(ctx, c, s)
 		return
 	}
@@ -237,6 +238,14 @@ func (h *Handler) loadSession(ctx context.Context, c *conv) (s flows.Session, ok
 	return st.Session, true
 }
 
+// parked reports whether s waits only because it is Held: idle past its
+// limit, it is kept for the press that confirms it, and words typed
+// meanwhile (an answer to staff, a ticket number) are taken as if no
+// conversation ran, not as answers to its summary.
+func (h *Handler) parked(s flows.Session) bool {
+	return h.now().Before(s.Held) && !h.now().Before(s.Updated.Add(h.idle()))
+}
+
 // updateOf names the update m came in, across channels.
 func updateOf(m *bot.Message) string { return m.Channel + ":" + m.ID }
 
@@ -248,11 +257,13 @@ func (h *Handler) saveSession(ctx context.Context, c *conv, s flows.Session) {
 		return
 	}
 	data, err := json.Marshal(stored{Session: s, To: c.who, Lang: c.lang, By: updateOf(c.m), Before: c.before})
+	due := s.Expires(h.idle())
 	if err == nil {
-		err = h.store.ScheduleJob(ctx, JobIdle, c.id, s.Updated.Add(h.idle()))
+		err = h.store.ScheduleJob(ctx, JobIdle, c.id, due)
 	}
 	if err == nil {
-		err = h.store.SaveSession(ctx, c.id, data, sessionTTL)
+		// As long past its expiry as any session, however long it is held.
+		err = h.store.SaveSession(ctx, c.id, data, sessionTTL+max(due.Sub(h.now())-h.idle(), 0))
 	}
 	if err != nil {
 		c.fail(ctx, fmt.Errorf("save session: %w", err))
@@ -339,7 +350,14 @@ func (h *Handler) apply(ctx context.Context, c *conv, res flows.Result) {
 			return
 		}
 		if c.keep && c.before != nil {
-			h.saveSession(ctx, c, *c.before)
+			// Kept as it was found, but stepped now: its idle time starts
+			// again from the answer that stopped it.
+			held := *c.before
+			held.Updated = h.now()
+			if c.holdUntil.After(held.Held) {
+				held.Held = c.holdUntil
+			}
+			h.saveSession(ctx, c, held)
 			return
 		}
 	}
