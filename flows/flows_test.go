@@ -117,16 +117,29 @@ func TestFlows(t *testing.T) {
 			cancel: true,
 		},
 		{
-			name: "too many files",
+			name: "information with files",
 			flow: Info,
 			moves: []move{
-				{Input{Files: []File{photo("1"), photo("2"), photo("3"), photo("4"), photo("5"), photo("6")}}, "text",
-					[]string{"complaint.file_added", "info.ask"}},
-				{Input{Files: []File{photo("7")}}, "text", []string{"error.too_many_files", "info.ask"}},
-				{text("رقم المعاملة 5521"), "", nil},
+				{Input{Other: "voice"}, "text", []string{"error.unsupported", "info.ask"}},
+				{Input{Text: "رقم المعاملة 5521", Files: []File{photo("1")}}, "", []string{"complaint.file_added"}},
 			},
-			submit: &Submission{Flow: Info, Ticket: "KRM-000001", Text: "رقم المعاملة 5521",
+			submit: &Submission{Flow: Info, Ticket: "KRM-000001", Text: "رقم المعاملة 5521", Files: []File{photo("1")}},
+		},
+		{
+			name: "information: files alone, up to the limit",
+			flow: Info,
+			moves: []move{
+				{Input{Files: []File{photo("1"), photo("2"), photo("3"), photo("4"), photo("5"), photo("6")}}, "",
+					[]string{"complaint.file_added"}},
+			},
+			submit: &Submission{Flow: Info, Ticket: "KRM-000001",
 				Files: []File{photo("1"), photo("2"), photo("3"), photo("4"), photo("5")}},
+		},
+		{
+			name:   "amendment: a photo alone",
+			flow:   Amend,
+			moves:  []move{{Input{Files: []File{photo("receipt")}}, "", []string{"complaint.file_added"}}},
+			submit: &Submission{Flow: Amend, Ticket: "KRM-000001", Files: []File{photo("receipt")}},
 		},
 		{
 			name: "feedback with typed stars",
@@ -169,7 +182,7 @@ func TestFlows(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ticket := ""
-			if tt.flow == Info || tt.flow == Transfer || tt.flow == Resolve {
+			if tt.flow == Info || tt.flow == Transfer || tt.flow == Resolve || tt.flow == Amend {
 				ticket = "KRM-000001"
 			}
 			res, err := Start(tt.flow, ticket, t0, cat)
@@ -210,6 +223,23 @@ func TestExpiry(t *testing.T) {
 	res = mustStep(t, res.Session, btn("cat:waiting"), t0.Add(29*time.Minute+cat.Idle+time.Second))
 	if !res.Expired || res.Session.Active() {
 		t.Errorf("expired %v active %v; want expired and ended", res.Expired, res.Session.Active())
+	}
+}
+
+// TestHeldOutlivesIdle: a Held session goes on past its idle limit until
+// its hold ends, and expires after that like any other.
+func TestHeldOutlivesIdle(t *testing.T) {
+	res, _ := Start(Complaint, "", t0, cat)
+	s := res.Session
+	s.Held = t0.Add(48 * time.Hour)
+	if got := s.Expires(cat.Idle); !got.Equal(s.Held) {
+		t.Errorf("held session expires %v; want %v", got, s.Held)
+	}
+	if res := mustStep(t, s, btn("centre:KRM"), t0.Add(47*time.Hour)); res.Expired || res.Session.State != "category" {
+		t.Errorf("an hour before its hold ends: expired %v, state %q; want it to go on", res.Expired, res.Session.State)
+	}
+	if res := mustStep(t, s, btn("centre:KRM"), t0.Add(48*time.Hour+time.Second)); !res.Expired {
+		t.Errorf("past its hold: state %q; want expired", res.Session.State)
 	}
 }
 

@@ -52,8 +52,9 @@ func optionalText(name, key string, max int, set func(*Session, string)) step {
 	}
 }
 
-// requiredText asks for text of min..max characters, with files allowed
-// when files is true.
+// requiredText asks for text of min..max characters; when files is true,
+// files may come with it or instead of it: what is added to a ticket is as
+// often the photo staff asked for as words.
 func requiredText(name, key string, min int, files bool, back bool) step {
 	return step{
 		name: name,
@@ -66,7 +67,7 @@ func requiredText(name, key string, min int, files bool, back bool) step {
 			if files && len(in.Files) > 0 {
 				said = addFiles(s, in.Files)
 				if in.Text == "" {
-					return stay(said...)
+					return next(said...)
 				}
 			}
 			if in.Text == "" {

@@ -217,11 +217,15 @@ func (h *Handler) myTickets(ctx context.Context, c *conv) {
 
 // followTyped shows the ticket whose number was typed: a citizen's own, or
 // for staff one of their centres'. It reports false when the text is no
-// ticket of theirs, such as a number typed in answer to staff («٤٥»), so
-// that it is passed on instead.
+// ticket of theirs, such as a number typed in answer to staff («٤٥»), or
+// words before a number that are no centre's code («Gate 4»), so that it
+// is passed on instead.
 func (h *Handler) followTyped(ctx context.Context, c *conv, text string) bool {
 	ref, ok := parseTicket(text)
 	if !ok {
+		return false
+	}
+	if _, centre := h.cfg().Centre(ref.prefix); ref.prefix != "" && !centre {
 		return false
 	}
 	if c.person != nil && ref.prefix != "" {
@@ -332,13 +336,19 @@ func (h *Handler) startInfo(ctx context.Context, c *conv, id string) {
 	})
 }
 
-// addInfo records the citizen's addition and passes it to the holder.
+// addInfo records the citizen's addition and passes it to the holder; one
+// with neither words nor files is refused, and nothing is passed on.
 func (h *Handler) addInfo(ctx context.Context, c *conv, id, text string, files []flows.File) {
 	if n := utf8.RuneCountInString(text); n > flows.MaxText {
 		c.say("error.too_long", map[string]any{"Count": n, "Max": flows.MaxText})
 		return
 	}
-	if text == "" && len(files) > 0 {
+	if text == "" && len(files) == 0 {
+		// A voice note, a sticker, a location: nothing we can pass on.
+		c.say("error.unsupported", nil)
+		return
+	}
+	if text == "" {
 		text = c.t("info.files_only", map[string]any{"Count": len(files)})
 	}
 	atts := attachments(files)
@@ -419,6 +429,13 @@ func (h *Handler) rate(ctx context.Context, c *conv, id, stars string) {
 // reopen returns a resolved ticket to its holder, or to the queue.
 func (h *Handler) reopen(ctx context.Context, c *conv, id string) {
 	h.withOwn(ctx, c, id, func(t *shakwa.Ticket) {
+		if t.Status.Open() {
+			// Pressed again, or on an older message: it is being followed
+			// already, whatever the days since it was resolved.
+			c.notice = c.t("reopen.already_open", h.ticketData(c.lang, t))
+			h.show(c, t)
+			return
+		}
 		if !h.canReopen(t) {
 			c.say("reopen.too_late", map[string]any{"Count": h.cfg().ReopenDays})
 			return

@@ -266,6 +266,29 @@ func TestReopenWindow(t *testing.T) {
 	}
 }
 
+// TestReopenPressedTwice: pressing reopen again, on a ticket it has just
+// reopened, says it is open and shows it; not that the days to reopen it
+// have passed.
+func TestReopenPressedTwice(t *testing.T) {
+	w := newWorld(t)
+	id := w.fileComplaint(citizen, "KRM")
+	w.press(fatima, "claim:"+id)
+	w.press(fatima, "close:"+id)
+	w.text(fatima, "تمت المعالجة")
+	w.press(citizen, "rate:"+id+":1")
+	w.press(citizen, "reopen:"+id)
+	rs := w.press(citizen, "reopen:"+id)
+	if len(find(rs, citizen.id, "فلا حاجة لإعادة فتحه")) != 1 || len(find(rs, citizen.id, "لا يمكن إعادة فتحه")) != 0 {
+		t.Errorf("reopen pressed again: %v; want that it is open already", texts(rs))
+	}
+	if got := find(rs, citizen.id, id); len(got) < 2 || got[len(got)-1].Ref != refTicket+id {
+		t.Errorf("reopen pressed again: %v; want the ticket shown", texts(rs))
+	}
+	if got := w.ticket(id); got.Reopens != 1 {
+		t.Errorf("reopened %d times; want 1", got.Reopens)
+	}
+}
+
 func TestFeedbackAndThanksReachStaff(t *testing.T) {
 	w := newWorld(t)
 	w.press(citizen, menuThanks)

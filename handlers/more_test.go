@@ -285,3 +285,105 @@ func TestWebWords(t *testing.T) {
 		}
 	}
 }
+
+// TestReplyWithNothingToPassOn: a voice note, a sticker or a location sent
+// in reply to the staff's message is refused, as anywhere else; it is
+// neither kept on the ticket nor sent on to staff as an empty message.
+func TestReplyWithNothingToPassOn(t *testing.T) {
+	w := newWorld(t)
+	id := w.fileComplaint(citizen, "KRM")
+	w.press(fatima, "claim:"+id)
+	w.text(fatima, "/reply "+id+" هل يمكنك إرسال صورة الإيصال؟")
+	reply := w.lastIDs["telegram:"+citizen.id]
+	before, err := w.store.Events(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{"voice", "sticker", "location"} {
+		rs := w.do(citizen, bot.Message{ReplyTo: reply, Unsupported: kind})
+		if len(find(rs, citizen.id, "لا يمكنني قراءة هذا النوع")) != 1 || len(find(rs, citizen.id, "أُضيفت رسالتك")) != 0 {
+			t.Errorf("a %s in reply: %v; want it refused", kind, texts(rs))
+		}
+		if got := find(rs, fatima.id, ""); len(got) != 0 {
+			t.Errorf("a %s in reply: the holder got %v; want nothing", kind, texts(got))
+		}
+	}
+	if after, _ := w.store.Events(context.Background(), id); len(after) != len(before) {
+		t.Errorf("%d events on the ticket after the refused replies; want %d as before", len(after), len(before))
+	}
+}
+
+// TestWordsLikeATicketNumberGoToStaff: letters and a number that are no
+// centre's ticket number («Gate 4», «Room 12»), typed while staff hold
+// the citizen's ticket, are answers, passed to the holder; a number with
+// a centre's code, in any case and digits, is still looked up.
+func TestWordsLikeATicketNumberGoToStaff(t *testing.T) {
+	w := newWorld(t)
+	id := w.fileComplaint(other, "KRM")
+	w.press(fatima, "claim:"+id)
+	w.text(fatima, "/reply "+id+" Which gate did you wait at?")
+	for _, s := range []string{"Gate 4", "Room 12", "desk-7"} {
+		if rs := w.text(other, s); len(find(rs, fatima.id, s)) != 1 || len(find(rs, other.id, "find")) != 0 {
+			t.Errorf("%q from the citizen: %v; want it passed to the holder", s, texts(rs))
+		}
+	}
+	for _, s := range []string{"krm ٠٠٠٠٠١", "KRM-۰۰۰۰۰۱", "Krm1"} {
+		if rs := w.text(other, s); len(find(rs, other.id, id)) != 1 || len(find(rs, fatima.id, "")) != 0 {
+			t.Errorf("%q from the citizen: %v; want their ticket shown, nothing to staff", s, texts(rs))
+		}
+	}
+}
+
+// TestPhotoAloneIsAdded: a photo sent alone after «➕ Add information»
+// is added to the ticket and reaches its holder, as one sent in reply is.
+func TestPhotoAloneIsAdded(t *testing.T) {
+	w := newWorld(t)
+	id := w.fileComplaint(citizen, "KRM")
+	w.press(fatima, "claim:"+id)
+	w.text(fatima, "/reply "+id+" أرسل لنا صورة الإيصال من فضلك")
+	w.press(citizen, "info:"+id)
+	rs := w.do(citizen, bot.Message{Attachments: []shakwa.Attachment{{Kind: "photo", ID: "receipt", From: "telegram"}}})
+	if len(find(rs, citizen.id, "أُضيفت رسالتك")) != 1 {
+		t.Errorf("a photo alone: %v; want it added", texts(rs))
+	}
+	if got := find(rs, fatima.id, "(مرفق واحد)"); len(got) != 1 || !sends(rs, fatima.id, "receipt") {
+		t.Errorf("a photo alone: the holder got %v; want the photo, announced", texts(rs))
+	}
+	if atts := w.ticket(id).Attachments; len(atts) != 1 || atts[0].ID != "receipt" {
+		t.Errorf("ticket attachments %+v; want the receipt", atts)
+	}
+}
+
+// TestPhotoAloneAmendsARejection: the photo a rejection asked for, sent
+// alone after «add what's missing», puts the ticket back to work.
+func TestPhotoAloneAmendsARejection(t *testing.T) {
+	w := newWorld(t)
+	id := w.fileComplaint(citizen, "KRM")
+	w.press(fatima, "claim:"+id)
+	w.press(fatima, "reject:"+id)
+	w.press(fatima, "reason:need_info")
+	w.text(fatima, "نحتاج صورة الإيصال")
+	w.press(citizen, "amend:"+id)
+	rs := w.do(citizen, bot.Message{Attachments: []shakwa.Attachment{{Kind: "photo", ID: "receipt", From: "telegram"}}})
+	if len(find(rs, citizen.id, "أُضيف ما أرسلته")) != 1 {
+		t.Errorf("a photo alone: %v; want it added", texts(rs))
+	}
+	if got := w.ticket(id); got.Status == shakwa.StatusRejected || len(got.Attachments) != 1 {
+		t.Errorf("ticket %s with %d attachments; want it back to work with the photo", got.Status, len(got.Attachments))
+	}
+	if !sends(rs, fatima.id, "receipt") {
+		t.Errorf("a photo alone: the holder got %v; want the photo", texts(rs))
+	}
+}
+
+// sends reports whether one of rs sends the attachment with id to chat.
+func sends(rs []bot.Reply, chat, id string) bool {
+	for _, r := range rs {
+		for _, a := range r.Attachments {
+			if r.Chat == chat && a.ID == id {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"regexp"
 	"strings"
 
 	"github.com/shakwa/shakwa"
@@ -121,6 +122,10 @@ func (h *Handler) amend(ctx context.Context, c *conv, id, text string, files []f
 	if !ok {
 		return
 	}
+	if text == "" {
+		// Files alone: the holder is told how many, as with an addition.
+		text = c.t("info.files_only", map[string]any{"Count": len(files)})
+	}
 	t, err := h.store.Amend(ctx, id, c.who, text, attachments(files), h.now())
 	if errors.Is(err, shakwa.ErrConflict) && t != nil {
 		c.say("amend.closed", h.ticketData(c.lang, t))
@@ -153,12 +158,18 @@ func ownOf(original, t *shakwa.Ticket) string {
 	return original.ID
 }
 
+// ticketNamed finds ticket numbers in a staff member's words: a centre
+// code, maybe a hyphen or a space, digits (Arabic-Indic too), wherever
+// punctuation puts it: «(KRM-000001)», «رقم:KRM-000001», «KRM-000001؟».
+var ticketNamed = regexp.MustCompile(`\b([A-Za-z]{2,6})[-‐‑–— ]?([0-9٠-٩۰-۹]+)`)
+
 // namedTicket is the first ticket named in text, other than self, of a
-// centre the speaker serves; nil for none.
+// centre the speaker serves; nil for none. A number no ticket has is
+// passed over.
 func (h *Handler) namedTicket(ctx context.Context, c *conv, text, self string) *shakwa.Ticket {
-	for _, w := range strings.FieldsFunc(text, func(r rune) bool { return r == ' ' || r == '\n' || r == '،' || r == ',' || r == '.' }) {
-		ref, ok := parseTicket(w)
-		if !ok || ref.prefix == "" || ref.id(ref.prefix) == self {
+	for _, m := range ticketNamed.FindAllStringSubmatch(text, -1) {
+		ref, ok := parseTicket(m[1] + m[2])
+		if !ok || ref.id(ref.prefix) == self {
 			continue
 		}
 		if t, err := h.store.Ticket(ctx, ref.id(ref.prefix)); err == nil && c.person != nil && c.person.Serves(t.Centre) {
