@@ -81,7 +81,12 @@ func (h *Handler) setLang(ctx context.Context, c *conv, lang string) {
 		return
 	}
 	c.lang = lang
-	h.menu(c, "lang.set")
+	// The menu it shows starts over, as /start does: a flow left running
+	// would take the next words for answers to a question no longer on
+	// the screen, and expire in the language it began in.
+	if h.endSession(ctx, c) {
+		h.menu(c, "lang.set")
+	}
 }
 
 // submit stores what a completed flow gathered.

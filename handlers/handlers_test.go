@@ -153,6 +153,27 @@ func TestLanguage(t *testing.T) {
 	}
 }
 
+// TestLanguageMidFlowStartsOver: switching the language in the middle of
+// a complaint shows the menu in the new language and starts over, as
+// /start does: what the citizen types next is taken from the menu, not as
+// the answer to the question they left.
+func TestLanguageMidFlowStartsOver(t *testing.T) {
+	w := newWorld(t)
+	w.press(citizen, menuComplaint)
+	w.press(citizen, "centre:KRM")
+	w.text(citizen, "/lang")
+	if rs := w.press(citizen, "lang:en"); len(find(rs, citizen.id, "How can we help you?")) != 1 {
+		t.Fatalf("after lang:en: %q; want the menu in English", texts(rs))
+	}
+	if rs := w.text(citizen, "hello"); len(find(rs, citizen.id, "How can we help")) == 0 {
+		t.Errorf("«hello» at the menu just shown: %q; want the menu again", texts(rs))
+	}
+	w.wait(31 * time.Minute)
+	if rs := w.runJobs(JobIdle); len(rs) != 0 {
+		t.Errorf("idle job after the switch: %q; want nothing to expire", texts(rs))
+	}
+}
+
 func TestQueueMineAndRelease(t *testing.T) {
 	w := newWorld(t)
 	first := w.fileComplaint(citizen, "KRM")
