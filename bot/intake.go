@@ -129,6 +129,7 @@ func (in *Intake) Deliver(ctx context.Context, m *Message) error {
 func (in *Intake) deliver(ctx context.Context, m *Message) (Outcome, error) {
 	chat := m.Channel + ":" + m.Chat
 	token := rand.Text()
+	ctx = shakwa.WithUpdate(ctx, chat+":"+m.ID)
 	batch, batched := in.store.(Batcher)
 	if batched {
 		ctx = context.WithValue(batch.Batch(ctx), committedLater{}, true)

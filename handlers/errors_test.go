@@ -266,3 +266,50 @@ func TestDeliveryReportErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestChangeCompletedWhenDeliveredAgain: a press or an answer whose
+// handling failed after its change was stored (here the citizen's record
+// could not be read) comes again, as intake delivers it; the second
+// handling says everything the first should have: the change is this
+// update's own, not somebody else's. A second press (another update)
+// still hears that it was done already.
+func TestChangeCompletedWhenDeliveredAgain(t *testing.T) {
+	t.Run("claim", func(t *testing.T) {
+		w := newWorld(t)
+		id := w.fileComplaint(citizen, "KRM")
+		fs := &faultyStore{Store: w.store, fail: "Person"}
+		w.h.store, w.h.notify.store = fs, fs
+		w.mayFail = true
+		w.do(fatima, bot.Message{Chat: "-1001", Button: "claim:" + id})
+		fs.fail, w.mayFail = "", false
+		rs := w.again(fatima)
+		if len(find(rs, fatima.id, "📄")) == 0 {
+			t.Errorf("claim delivered again: %q; want the ticket sent to its holder", texts(rs))
+		}
+		if len(find(rs, "-1001", "لدى")) == 0 {
+			t.Errorf("claim delivered again: %q; want the card edited", texts(rs))
+		}
+		if len(find(rs, citizen.id, id)) == 0 {
+			t.Errorf("claim delivered again: %q; want the citizen told", texts(rs))
+		}
+		rs = w.do(fatima, bot.Message{Chat: "-1001", Button: "claim:" + id})
+		if len(find(rs, citizen.id, "")) != 0 {
+			t.Errorf("a second press: %q; want the citizen told nothing more", texts(rs))
+		}
+	})
+	t.Run("resolution", func(t *testing.T) {
+		w := newWorld(t)
+		id := w.fileComplaint(citizen, "KRM")
+		w.press(fatima, "claim:"+id)
+		w.press(fatima, "close:"+id)
+		fs := &faultyStore{Store: w.store, fail: "Person"}
+		w.h.store, w.h.notify.store = fs, fs
+		w.mayFail = true
+		w.text(fatima, "تم تحديث موعدك إلى الغد الساعة العاشرة")
+		fs.fail, w.mayFail = "", false
+		rs := w.again(fatima)
+		if len(find(rs, citizen.id, "تم تحديث موعدك")) == 0 {
+			t.Errorf("resolution delivered again: %q; want the citizen given the resolution", texts(rs))
+		}
+	})
+}

@@ -161,7 +161,9 @@ func (w *world) again(p person) []bot.Reply {
 func (w *world) handle(p person, m bot.Message) []bot.Reply {
 	w.t.Helper()
 	var rs bot.Replies
-	w.h.Handle(context.Background(), &rs, &m)
+	// As intake hands it over: naming the update.
+	ctx := shakwa.WithUpdate(context.Background(), m.Channel+":"+m.Chat+":"+m.ID)
+	w.h.Handle(ctx, &rs, &m)
 	if rs.Err != nil && !w.mayFail {
 		w.t.Errorf("%s's message %+v: the handling failed: %v", p.name, m, rs.Err)
 	}

@@ -44,6 +44,9 @@ const (
 	fUpdated     = "updated"
 	fRev         = "rev"
 	fErased      = "erased"
+	// fByUpdate names the update whose handling made the ticket's latest
+	// transition, and its kind (see transition's replay).
+	fByUpdate = "by.update"
 )
 
 // fmtTime formats t for storage; the zero time is "".

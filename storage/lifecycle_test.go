@@ -574,3 +574,42 @@ func testErase(t *testing.T, open opener) {
 		t.Errorf("the citizen's tickets after the erasure: %d, %v; want none", len(ts), err)
 	}
 }
+
+// testTransitionReplay: a transition that a handling of the same update
+// made before (it failed after the change, and the update came again)
+// answers as done, once more, with the history unchanged; another update
+// making the same change is refused as ever, and so is a change of
+// another kind by the same update.
+func testTransitionReplay(t *testing.T, open opener) {
+	s := open(t).s
+	t0 := time.UnixMilli(1_800_000_000_000)
+	tk := &shakwa.Ticket{Centre: "KRM", Category: "waiting", Text: "…", Created: t0, Updated: t0}
+	if err := s.CreateTicket(ctx(t), tk, shakwa.Address{Channel: "telegram", Chat: "7"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	fatima := shakwa.Staff{ID: "501", Name: "Fatima", Via: "telegram"}
+	first := shakwa.WithUpdate(ctx(t), "telegram:-1001:41")
+	if _, err := s.Claim(first, tk.ID, fatima, []string{"KRM"}, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	again, err := s.Claim(first, tk.ID, fatima, []string{"KRM"}, t0.Add(2*time.Minute))
+	if err != nil || again.Status != shakwa.StatusClaimed || !again.Claimed.Equal(t0.Add(time.Minute)) {
+		t.Errorf("the same update's claim again: %+v, %v; want the claim as made, no error", again, err)
+	}
+	if _, err := s.Claim(shakwa.WithUpdate(ctx(t), "telegram:-1001:42"), tk.ID, fatima, []string{"KRM"}, t0.Add(3*time.Minute)); !errors.Is(err, shakwa.ErrConflict) {
+		t.Errorf("another update's claim: %v; want a conflict", err)
+	}
+	if _, err := s.Claim(ctx(t), tk.ID, fatima, []string{"KRM"}, t0.Add(3*time.Minute)); !errors.Is(err, shakwa.ErrConflict) {
+		t.Errorf("a claim naming no update: %v; want a conflict", err)
+	}
+	if _, err := s.Release(first, tk.ID, shakwa.Staff{ID: "502"}, t0.Add(4*time.Minute)); !errors.Is(err, shakwa.ErrConflict) {
+		t.Errorf("a release by another staff member under the same update: %v; want a conflict", err)
+	}
+	evs, err := s.Events(ctx(t), tk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(evs); n != 2 || evs[1].Kind != "claimed" {
+		t.Errorf("history %+v; want created and one claim", evs)
+	}
+}

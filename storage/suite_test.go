@@ -128,6 +128,7 @@ func runSuite(t *testing.T, open opener) {
 		{"OutboxLanes", testOutboxLanes},
 		{"OutboxPaceAcrossLanes", testOutboxPaceAcrossLanes},
 		{"OutboxWait", testOutboxWait},
+		{"TransitionReplay", testTransitionReplay},
 		{"Jobs", testJobs},
 		{"JobClaims", testJobClaims},
 		{"Lease", testLease},

@@ -115,6 +115,10 @@ func (s *Store) apply(ctx context.Context, id string, now time.Time, tr transiti
 		return nil, fmt.Errorf("%s %s: zero time: %w", tr.name, id, shakwa.ErrInvalid)
 	}
 	tr.event.At = now
+	mark := s.updateMark(ctx, tr.event.Kind)
+	if mark != "" {
+		tr.ops = append(tr.ops, set(fByUpdate, mark))
+	}
 	args, err := tr.args(s.logCap, now)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", tr.name, id, err)
@@ -135,6 +139,14 @@ func (s *Store) apply(ctx context.Context, id string, now time.Time, tr transiti
 	before, after, err := parseTransition(res)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", tr.name, id, err)
+	}
+	if code == "conflict" && mark != "" && lastMark(res) == mark {
+		// This very update made this change, in a handling that failed
+		// after it: the change stands, and the handling goes on as the
+		// first should have (what it says goes under the update's once
+		// key, so nothing is said twice). The indexes were brought up to
+		// date then, or are by the next change.
+		return after, nil
 	}
 	if code == "conflict" {
 		return after, fmt.Errorf("%s %s: ticket is %s%s: %w", tr.name, id, after.Status, heldBy(after), shakwa.ErrConflict)
@@ -198,6 +210,30 @@ func (s *Store) transit(ctx context.Context, id string, keys []string, args []an
 // record in the transition's own round trip (see transit).
 func (s *Store) PreloadParties(ctx context.Context, id string) {
 	batchOf(ctx).readAhead(read{key: s.ticketKey(id), field: fCitizen})
+}
+
+// updateMark is what a transition of kind records of the update ctx
+// names (see shakwa.WithUpdate), opaque: the update's name holds a chat id.
+// It is "" without an update.
+func (s *Store) updateMark(ctx context.Context, kind string) string {
+	u := shakwa.UpdateOf(ctx)
+	if u == "" {
+		return ""
+	}
+	return s.opaque("update:"+u) + ":" + kind
+}
+
+// lastMark is the update mark of the ticket as transitionScript found it
+// (the first of its reply's two hashes).
+func lastMark(res []any) string {
+	n, _ := res[1].(int64)
+	for i := 2; i+1 < 2+int(n) && i+1 < len(res); i += 2 {
+		if k, _ := res[i].(string); k == fByUpdate {
+			v, _ := res[i+1].(string)
+			return v
+		}
+	}
+	return ""
 }
 
 // heldBy describes a ticket's holder for errors.
