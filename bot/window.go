@@ -25,10 +25,10 @@ type Windowed interface {
 // approved message (WhatsApp: a template) that may be sent at any time and
 // invites the person to write, so that what is owed to them can follow.
 type Reopener interface {
-	// Reopen sends the reader of r that invitation in place of r. It
-	// reports false when the channel has none configured; errors are as
-	// Send's.
-	Reopen(ctx context.Context, r Reply) (bool, error)
+	// Reopen sends the reader of r that invitation in place of r, and
+	// returns the platform's id of what it sent. It reports false when the
+	// channel has none configured; errors are as Send's.
+	Reopen(ctx context.Context, r Reply) (id string, ok bool, err error)
 }
 
 // WindowStore keeps what the outbox needs for windowed channels.
@@ -128,8 +128,9 @@ func (o *Outbox) reopen(ctx context.Context, ch Channel, queue string, attempts 
 		return err
 	}
 	ro, ok := ch.(Reopener)
+	var id string
 	if ok {
-		ok, err = ro.Reopen(ctx, *r)
+		id, ok, err = ro.Reopen(ctx, *r)
 	}
 	if err == nil && !ok {
 		return o.dead(ctx, queue, r, "outside the messaging window, and no template to reopen it")
@@ -141,6 +142,14 @@ func (o *Outbox) reopen(ctx context.Context, ch Channel, queue string, attempts 
 		}
 		o.log.WarnContext(ctx, "template refused", "channel", ch.Name(), "err", err)
 		return o.dead(ctx, queue, r, "outside the messaging window; template refused: "+err.Error())
+	}
+	if id != "" && r.Ref != "" {
+		// The invitation stands for r: a report that it never arrived
+		// leads back to what r is about (the ticket), whose holder is
+		// told. Only that way: an edit of r's ref must not edit it.
+		if err := o.store.SetRef(ctx, r.Channel+":"+r.Chat, r.Ref, id, true); err != nil {
+			o.log.WarnContext(ctx, "set ref", "channel", r.Channel, "err", err)
+		}
 	}
 	if _, err := o.Window.Park(ctx, queue, o.now()); err != nil {
 		return err

@@ -36,11 +36,11 @@ func (c *windowChannel) Send(_ context.Context, r bot.Reply, _ string) (bot.Sent
 	return bot.Sent{MessageID: "wamid." + r.Text}, nil
 }
 
-func (c *windowChannel) Reopen(_ context.Context, r bot.Reply) (bool, error) {
+func (c *windowChannel) Reopen(_ context.Context, r bot.Reply) (string, bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.templates = append(c.templates, r.Ref)
-	return true, nil
+	return "wamid.template" + strconv.Itoa(len(c.templates)), true, nil
 }
 
 func (c *windowChannel) texts() []string {
@@ -151,5 +151,36 @@ func TestOutboxWindowOneInvitation(t *testing.T) {
 	}
 	if got := ch.texts(); len(got) != 3 {
 		t.Errorf("after the person wrote: %v; want all three lanes' messages", got)
+	}
+}
+
+// TestOutboxTemplateLeadsBack: the template sent in place of a reply about
+// a ticket leads back to that ticket, so that a report that it never
+// arrived reaches the ticket's holder; the ticket's ref still names the
+// last message sent about it, which an edit may change, not the template.
+func TestOutboxTemplateLeadsBack(t *testing.T) {
+	store := storagetest.Store(t)
+	clk := newClock()
+	ch := &windowChannel{}
+	o := bot.NewOutbox(store, []bot.Channel{ch}, clk.Now, quiet)
+	o.Window = store
+	ctx := context.Background()
+	const chat = "whatsapp:971501234567"
+	if err := o.Wrote(ctx, chat, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	enqueue(t, o, bot.Reply{Channel: "whatsapp", Chat: "971501234567", Text: "claimed", Ref: "ticket:KRM-000007"})
+	drain(t, o)
+	clk.add(25 * time.Hour)
+	enqueue(t, o, bot.Reply{Channel: "whatsapp", Chat: "971501234567", Text: "staff reply", Ref: "ticket:KRM-000007"})
+	drain(t, o)
+	if len(ch.templates) != 1 {
+		t.Fatalf("templates %v; want one", ch.templates)
+	}
+	if ref, err := store.RefOf(ctx, chat, "wamid.template1"); ref != "ticket:KRM-000007" || err != nil {
+		t.Errorf("the template leads back to %q, %v; want the ticket", ref, err)
+	}
+	if id, _ := store.Ref(ctx, chat, "ticket:KRM-000007"); id != "wamid.claimed" {
+		t.Errorf("the ticket's ref names %q; want the last message sent about it", id)
 	}
 }

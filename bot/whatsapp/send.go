@@ -426,15 +426,16 @@ func (c *Channel) sendPage(ctx context.Context, chat, id string) error {
 }
 
 // Reopen sends the approved template that invites the reader of r back,
-// with the ticket r is about (its Ref) as the template's one parameter.
-func (c *Channel) Reopen(ctx context.Context, r bot.Reply) (bool, error) {
+// with the ticket r is about (its Ref) as the template's one parameter,
+// and returns its message id.
+func (c *Channel) Reopen(ctx context.Context, r bot.Reply) (string, bool, error) {
 	t := c.cfg.Template
 	lang := t.Languages[r.Lang]
 	if lang == "" {
 		lang = t.Languages[defaultLang]
 	}
 	if t.Name == "" || lang == "" {
-		return false, nil
+		return "", false, nil
 	}
 	ticket := "-"
 	if id, ok := strings.CutPrefix(r.Ref, "ticket:"); ok {
@@ -444,8 +445,9 @@ func (c *Channel) Reopen(ctx context.Context, r bot.Reply) (bool, error) {
 		"template": map[string]any{"name": t.Name, "language": map[string]any{"code": lang},
 			"components": []any{map[string]any{"type": "body",
 				"parameters": []any{map[string]any{"type": "text", "text": ticket}}}}}}
-	if _, err := c.post(ctx, payload); err != nil {
-		return false, fmt.Errorf("whatsapp: template: %w", c.classify(err))
+	id, err := c.post(ctx, payload)
+	if err != nil {
+		return "", false, fmt.Errorf("whatsapp: template: %w", c.classify(err))
 	}
-	return true, nil
+	return id, true, nil
 }

@@ -276,9 +276,9 @@ func TestSendErrors(t *testing.T) {
 func TestReopen(t *testing.T) {
 	h := newHarness(t)
 	stranger := "971500000000"
-	ok, err := h.ch.Reopen(context.Background(), bot.Reply{Channel: Name, Chat: stranger, Lang: "en", Ref: "ticket:KRM-000042"})
-	if err != nil || !ok {
-		t.Fatalf("Reopen = %v, %v", ok, err)
+	id, ok, err := h.ch.Reopen(context.Background(), bot.Reply{Channel: Name, Chat: stranger, Lang: "en", Ref: "ticket:KRM-000042"})
+	if err != nil || !ok || id == "" {
+		t.Fatalf("Reopen = %q, %v, %v; want the template's id", id, ok, err)
 	}
 	c := h.api.Wait(t, whatsapptest.Match{To: stranger, Type: "template"}, time.Second)
 	if c.Error != 0 || str(c.Body, "template", "name") != "shakwa_reply_waiting" || str(c.Body, "template", "language", "code") != "en_US" ||
@@ -286,7 +286,7 @@ func TestReopen(t *testing.T) {
 		t.Errorf("template call %+v", c.Body)
 	}
 	h.ch.cfg.Template = Template{}
-	if ok, err := h.ch.Reopen(context.Background(), bot.Reply{Chat: stranger}); ok || err != nil {
+	if _, ok, err := h.ch.Reopen(context.Background(), bot.Reply{Chat: stranger}); ok || err != nil {
 		t.Errorf("Reopen without a template = %v, %v; want false", ok, err)
 	}
 }
