@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/shakwa/shakwa/bot"
+	"github.com/shakwa/shakwa/storage"
 	"github.com/shakwa/shakwa/storage/storagetest"
 )
 
@@ -119,21 +120,35 @@ func TestOutboxWindow(t *testing.T) {
 	}
 }
 
+// windowed is an outbox on a windowed channel, and a person who wrote to
+// it at the clock's start.
+type windowed struct {
+	store *storage.Store
+	clk   *clock
+	ch    *windowChannel
+	o     *bot.Outbox
+}
+
+const windowChat = "whatsapp:971501234567"
+
+func newWindowed(t *testing.T) windowed {
+	t.Helper()
+	w := windowed{store: storagetest.Store(t), clk: newClock(), ch: &windowChannel{}}
+	w.o = bot.NewOutbox(w.store, []bot.Channel{w.ch}, w.clk.Now, quiet)
+	w.o.Window = w.store
+	if err := w.o.Wrote(context.Background(), windowChat, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
 // TestOutboxWindowOneInvitation: what every lane owes a person outside
 // their window waits on one template, not one a lane (each is billed, and
 // repeats hurt the number's quality), and all of it follows when they
 // write.
 func TestOutboxWindowOneInvitation(t *testing.T) {
-	store := storagetest.Store(t)
-	clk := newClock()
-	ch := &windowChannel{}
-	o := bot.NewOutbox(store, []bot.Channel{ch}, clk.Now, quiet)
-	o.Window = store
-	ctx := context.Background()
-	const chat = "whatsapp:971501234567"
-	if err := o.Wrote(ctx, chat, time.Time{}); err != nil {
-		t.Fatal(err)
-	}
+	w := newWindowed(t)
+	clk, ch, o, ctx, chat := w.clk, w.ch, w.o, context.Background(), windowChat
 	clk.add(25 * time.Hour)
 	for _, p := range []bot.Priority{bot.Answer, bot.Notify, bot.Bulk} {
 		enqueue(t, o, bot.Reply{Channel: "whatsapp", Chat: "971501234567", Text: p.String(), Ref: "ticket:KRM-00000" + strconv.Itoa(int(p)), Priority: p})
@@ -159,16 +174,8 @@ func TestOutboxWindowOneInvitation(t *testing.T) {
 // arrived reaches the ticket's holder; the ticket's ref still names the
 // last message sent about it, which an edit may change, not the template.
 func TestOutboxTemplateLeadsBack(t *testing.T) {
-	store := storagetest.Store(t)
-	clk := newClock()
-	ch := &windowChannel{}
-	o := bot.NewOutbox(store, []bot.Channel{ch}, clk.Now, quiet)
-	o.Window = store
-	ctx := context.Background()
-	const chat = "whatsapp:971501234567"
-	if err := o.Wrote(ctx, chat, time.Time{}); err != nil {
-		t.Fatal(err)
-	}
+	w := newWindowed(t)
+	store, clk, ch, o, ctx, chat := w.store, w.clk, w.ch, w.o, context.Background(), windowChat
 	enqueue(t, o, bot.Reply{Channel: "whatsapp", Chat: "971501234567", Text: "claimed", Ref: "ticket:KRM-000007"})
 	drain(t, o)
 	clk.add(25 * time.Hour)
