@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/shakwa/shakwa"
 	"github.com/shakwa/shakwa/locales"
@@ -20,7 +21,10 @@ type ticketRef struct {
 func parseTicket(s string) (ticketRef, bool) {
 	s = strings.ToUpper(locales.Digits(strings.TrimSpace(s)))
 	s = strings.Map(func(r rune) rune {
-		if r == ' ' || r == '-' || r == '_' || r == '#' || r == '/' {
+		// Any space or dash, as phones type them («KRM – 123», a
+		// no-break hyphen, a minus sign), and the direction marks around
+		// a number copied from the bot's own message.
+		if r == '_' || r == '#' || r == '/' || r == '\u2212' || unicode.In(r, unicode.Zs, unicode.Pd, unicode.Bidi_Control) {
 			return -1
 		}
 		return r
