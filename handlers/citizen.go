@@ -414,6 +414,12 @@ func (h *Handler) rate(ctx context.Context, c *conv, id, stars string) {
 		c.notice = c.t("rating.already", map[string]any{"Count": t.Rating})
 		return
 	}
+	if errors.Is(err, shakwa.ErrConflict) && t != nil && t.Status == shakwa.StatusClosed {
+		// Closed unrated after close_after: a star pressed on the old
+		// question is told so, and where an opinion still goes.
+		c.say("rating.closed", h.ticketData(c.lang, t))
+		return
+	}
 	if err != nil {
 		c.fail(ctx, err)
 		return

@@ -55,6 +55,14 @@ func TestAutoClose(t *testing.T) {
 	if last := evs[len(evs)-1]; last.Kind != "closed" || last.By != shakwa.SystemActor {
 		t.Errorf("last event %+v; want closed by the system", last)
 	}
+	// A star pressed on the old rating question is told why it cannot
+	// count.
+	if rs := w.press(citizen, "rate:"+id+":4"); len(find(rs, citizen.id, "لم يعد تقييمه ممكناً")) != 1 {
+		t.Errorf("a rating pressed after the close: %q; want to hear it was closed unrated", texts(rs))
+	}
+	if tk := w.ticket(id); tk.Rating != 0 {
+		t.Errorf("rating after the close: %d; want none", tk.Rating)
+	}
 	// Run again (the first run stopped before its replies were queued):
 	// it says the same, and closes nothing twice.
 	var again bot.Replies
