@@ -230,7 +230,7 @@ func (h *Handler) followTyped(ctx context.Context, c *conv, text string) bool {
 	if !ok {
 		return false
 	}
-	if _, centre := h.cfg().Centre(ref.prefix); ref.prefix != "" && !centre {
+	if ref.prefix != "" && !h.centreCode(ref.prefix) {
 		return false
 	}
 	if c.person != nil && ref.prefix != "" {

@@ -161,7 +161,7 @@ func ownOf(original, t *shakwa.Ticket) string {
 // ticketNamed finds ticket numbers in a staff member's words: a centre
 // code, maybe a hyphen or a space, digits (Arabic-Indic too), wherever
 // punctuation puts it: «(KRM-000001)», «رقم:KRM-000001», «KRM-000001؟».
-var ticketNamed = regexp.MustCompile(`\b([A-Za-z]{2,6})[-‐‑–— ]?([0-9٠-٩۰-۹]+)`)
+var ticketNamed = regexp.MustCompile(`\b([A-Za-z]{2,6})[\p{Pd}\x{2212} ]?([0-9٠-٩۰-۹]+)`)
 
 // namedTicket is the first ticket named in text, other than self, of a
 // centre the speaker serves; nil for none. A number no ticket has is
@@ -169,8 +169,8 @@ var ticketNamed = regexp.MustCompile(`\b([A-Za-z]{2,6})[-‐‑–— ]?([0-9٠-
 func (h *Handler) namedTicket(ctx context.Context, c *conv, text, self string) *shakwa.Ticket {
 	for _, m := range ticketNamed.FindAllStringSubmatch(text, -1) {
 		ref, ok := parseTicket(m[1] + m[2])
-		if !ok || ref.id(ref.prefix) == self {
-			continue
+		if !ok || ref.id(ref.prefix) == self || !h.centreCode(ref.prefix) {
+			continue // no ticket's number: not worth a read
 		}
 		if t, err := h.store.Ticket(ctx, ref.id(ref.prefix)); err == nil && c.person != nil && c.person.Serves(t.Centre) {
 			return t

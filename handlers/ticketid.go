@@ -46,6 +46,14 @@ func parseTicket(s string) (ticketRef, bool) {
 	return ticketRef{prefix: prefix, number: n}, true
 }
 
+// centreCode reports whether prefix, as parseTicket reads it, is a
+// centre's code: only then do letters before a number make a ticket
+// number («Gate 4» is words).
+func (h *Handler) centreCode(prefix string) bool {
+	_, ok := h.cfg().Centre(prefix)
+	return ok
+}
+
 // id is the canonical ticket id, given the prefix.
 func (r ticketRef) id(prefix string) string { return fmt.Sprintf("%s-%06d", prefix, r.number) }
 
