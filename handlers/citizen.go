@@ -209,7 +209,19 @@ func (h *Handler) myTickets(ctx context.Context, c *conv) {
 		c.Reply(c.reply(c.t("follow.none", nil), [][]flows.Choice{{{Key: "menu.complaint", Data: menuComplaint}}}))
 		return
 	}
-	lines := []string{c.t("follow.list", map[string]any{"Count": len(ts)})}
+	h.listTickets(c, "follow.list", ts)
+}
+
+// chooseTicket lists the citizen's tickets that carry the number they
+// typed without its centre's code, to choose one.
+func (h *Handler) chooseTicket(c *conv, ts []*shakwa.Ticket) {
+	h.listTickets(c, "follow.which", ts)
+}
+
+// listTickets says head (counted) and a line for each ticket, with a
+// button to show each.
+func (h *Handler) listTickets(c *conv, head string, ts []*shakwa.Ticket) {
+	lines := []string{c.t(head, map[string]any{"Count": len(ts)})}
 	var rows [][]bot.Button
 	for _, t := range ts {
 		lines = append(lines, c.t("follow.line", h.ticketData(c.lang, t)))
@@ -245,9 +257,12 @@ func (h *Handler) followTyped(ctx context.Context, c *conv, text string) bool {
 		}
 	}
 	t, err := h.ownTicket(ctx, c, ref)
+	var amb *ambiguous
 	switch {
 	case err == nil:
 		h.show(c, t)
+	case errors.As(err, &amb):
+		h.chooseTicket(c, amb.tickets)
 	case errors.Is(err, shakwa.ErrNotFound) && ref.prefix == "":
 		return false
 	default:

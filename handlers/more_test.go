@@ -387,3 +387,45 @@ func sends(rs []bot.Reply, chat, id string) bool {
 	}
 	return false
 }
+
+// TestNumberOfTwoCentres: a number typed without its centre's code that
+// two of the asker's tickets carry (each centre numbers its own) is not
+// taken for either: the citizen chooses between them, and staff are told
+// to type the whole number.
+func TestNumberOfTwoCentres(t *testing.T) {
+	w := newWorld(t)
+	krm := w.fileComplaint(citizen, "KRM")
+	brs := w.fileComplaint(citizen, "BRS")
+	if strings.TrimPrefix(krm, "KRM") != strings.TrimPrefix(brs, "BRS") {
+		t.Fatalf("tickets %s and %s; want the same number in both centres", krm, brs)
+	}
+	rs := w.text(citizen, "١")
+	got := find(rs, citizen.id, w.tr("ar", "follow.which", map[string]any{"Count": 2}))
+	if len(got) != 1 || !strings.Contains(got[0].Text, krm) || !strings.Contains(got[0].Text, brs) {
+		t.Fatalf("«١» with tickets %s and %s: %v; want both offered", krm, brs, texts(rs))
+	}
+	var data []string
+	for _, row := range got[0].Buttons {
+		for _, b := range row {
+			data = append(data, b.Data)
+		}
+	}
+	if want := []string{"view:" + brs, "view:" + krm}; strings.Join(data, " ") != strings.Join(want, " ") &&
+		strings.Join(data, " ") != "view:"+krm+" view:"+brs {
+		t.Errorf("buttons %v; want one to view each", data)
+	}
+	if rs := w.text(citizen, "krm 1"); len(find(rs, citizen.id, krm)) != 1 || len(find(rs, citizen.id, brs)) != 0 {
+		t.Errorf("«krm 1»: %v; want %s alone", texts(rs), krm)
+	}
+
+	w.press(noura, "claim:"+krm)
+	w.press(noura, "claim:"+brs)
+	rs = w.text(noura, "/note 1 اتصلت بالمتعامل")
+	if len(find(rs, noura.id, w.tr("ar", "staff.which", map[string]any{"Tickets": krm + "، " + brs}))) != 1 &&
+		len(find(rs, noura.id, w.tr("ar", "staff.which", map[string]any{"Tickets": brs + "، " + krm}))) != 1 {
+		t.Errorf("/note 1 holding %s and %s: %v; want to be asked for the whole number", krm, brs, texts(rs))
+	}
+	if len(find(rs, noura.id, "📝")) != 0 {
+		t.Errorf("/note 1 holding %s and %s saved a note: %v", krm, brs, texts(rs))
+	}
+}

@@ -317,7 +317,12 @@ func (h *Handler) heldArg(ctx context.Context, c *conv, args, usage string) (*sh
 	if err == nil && !c.isStaffOf(t.Centre) {
 		err = shakwa.ErrForbidden
 	}
-	if err != nil {
+	var amb *ambiguous
+	switch {
+	case errors.As(err, &amb):
+		c.say("staff.which", map[string]any{"Tickets": amb.ids(c.t("stats.separator", nil))})
+		return nil, "", false
+	case err != nil:
 		c.fail(ctx, err)
 		return nil, "", false
 	}

@@ -69,12 +69,43 @@ func (r ticketRef) matches(id string) bool {
 
 // resolveTicket finds the typed ticket among candidates (the asker's own
 // tickets): the only way a number without a prefix can be resolved, and
-// the way a citizen is kept to their own tickets.
+// the way a citizen is kept to their own tickets. A number without prefix
+// that more than one of them carries (tickets in two centres are numbered
+// apart) is an *ambiguous error naming them all: the asker chooses.
 func resolveTicket(r ticketRef, candidates []*shakwa.Ticket) (*shakwa.Ticket, error) {
+	var found []*shakwa.Ticket
 	for _, t := range candidates {
 		if r.matches(t.ID) {
-			return t, nil
+			found = append(found, t)
 		}
 	}
-	return nil, shakwa.ErrNotFound
+	switch len(found) {
+	case 0:
+		return nil, shakwa.ErrNotFound
+	case 1:
+		return found[0], nil
+	}
+	return nil, &ambiguous{found}
+}
+
+// ambiguous is a number typed without its centre's code that several of
+// the asker's tickets carry.
+type ambiguous struct{ tickets []*shakwa.Ticket }
+
+func (a *ambiguous) Error() string {
+	return fmt.Sprintf("%d tickets carry that number", len(a.tickets))
+}
+
+// Is makes an ambiguous number an invalid input to callers that do not
+// offer the choice.
+func (a *ambiguous) Is(target error) bool { return target == shakwa.ErrInvalid }
+
+// ids lists the tickets' numbers, as the asker should type one, with sep
+// between them.
+func (a *ambiguous) ids(sep string) string {
+	ids := make([]string, len(a.tickets))
+	for i, t := range a.tickets {
+		ids[i] = t.ID
+	}
+	return strings.Join(ids, sep)
 }

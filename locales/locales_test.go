@@ -11,7 +11,7 @@ import (
 
 // sample has a value for every template field any message uses.
 var sample = map[string]any{
-	"Name": "سالم", "Ticket": "KRM-000123", "Centre": "الكرامة", "Category": "الانتظار",
+	"Name": "سالم", "Ticket": "KRM-000123", "Tickets": "KRM-000123، BRS-000123", "Centre": "الكرامة", "Category": "الانتظار",
 	"Status": "جديد", "Text": "نص", "Excerpt": "نص", "Created": "2026-11-20 09:00",
 	"Updated": "2026-11-20 10:00", "Age": "ساعتان", "Holder": "فاطمة", "Resolution": "تم",
 	"Files": 2, "Phone": "+9715•••••67", "Response": "30 دقيقة", "Resolve": "يومان",
