@@ -73,11 +73,12 @@ func (h *Handler) ReportSlot(kind string, t time.Time) time.Time {
 
 // NextReport returns the schedule of report kind (a job kind): the first
 // time after a given one that it goes out, at reports.at in the
-// configured zone, on its day.
+// configured zone, on its day. It reads the configuration each time, so
+// that a reload that moves reports.at moves the runs after the next.
 func (h *Handler) NextReport(kind string) func(after time.Time) time.Time {
-	loc := h.cfg().Location
-	hour, minute := h.cfg().ReportsAt()
 	return func(after time.Time) time.Time {
+		loc := h.cfg().Location
+		hour, minute := h.cfg().ReportsAt()
 		a := after.In(loc)
 		y, m, d := a.Date()
 		for i := 0; ; i++ {
@@ -128,10 +129,12 @@ func (h *Handler) readers(ctx context.Context) ([]config.Person, error) {
 }
 
 // ScheduleReports makes sure every manager and supervisor has each
-// report that is on scheduled: at its next time when none is, earlier
-// when the configuration now says earlier; a report left due (the
-// service was down) stays due, to go out once. A report turned off is
-// unscheduled. Every replica may run it at start: it is idempotent.
+// report that is on scheduled: at its next time when none is; at the
+// time the configuration now says for the period it will cover when that
+// moved (never to a period whose report went already); a report left
+// due (the service was down) stays due, to go out once. A report turned
+// off is unscheduled. Every replica may run it at start and on reload: it
+// is idempotent.
 func (h *Handler) ScheduleReports(ctx context.Context) error {
 	now := h.now()
 	readers, err := h.readers(ctx)
@@ -160,14 +163,37 @@ func (h *Handler) scheduleReportsOf(ctx context.Context, p config.Person, now ti
 			if ok {
 				err = h.store.UnscheduleJob(ctx, k.Job, key)
 			}
-		case !ok || due.After(next):
+		case !ok:
 			err = h.store.ScheduleJob(ctx, k.Job, key, next)
+		case due.After(now):
+			if at := h.reportTime(k, next, due); !at.Equal(due) {
+				err = h.store.ScheduleJob(ctx, k.Job, key, at)
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("schedule reports: %w", err)
 		}
 	}
 	return nil
+}
+
+// reportTime is when the report scheduled for due goes out by the
+// configuration as it is now, next being its next time: the same period's
+// report, at the new time. A period's report is known by the span it
+// covers; when next would send the period before due's again (reports.at
+// moved later on a day its report went), the run after next is taken.
+// When the new schedule has no run for due's period, due stays.
+func (h *Handler) reportTime(k reportKind, next, due time.Time) time.Time {
+	period := func(t time.Time) time.Time { return h.cal.Named(k.Span, t).From }
+	after := h.NextReport(k.Job)
+	at := next
+	for i := 0; i < 400 && period(at).Before(period(due)); i++ {
+		at = after(at)
+	}
+	if !period(at).Equal(period(due)) {
+		return due
+	}
+	return at
 }
 
 // sendReport runs a report job: the report of the latest time it was

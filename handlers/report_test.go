@@ -300,3 +300,63 @@ func TestScheduledReports(t *testing.T) {
 		t.Errorf("next daily report due %v, %v, %v; want 14 December 08:00", due, ok, err)
 	}
 }
+
+// TestReportTimeReloaded: reports.at moved by a reload moves the daily
+// report from the next run on, earlier or later, and no day's report goes
+// out twice or is skipped.
+func TestReportTimeReloaded(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	loc := w.h.cfg().Location
+	now := time.Date(2026, 11, 20, 0, 0, 0, 0, loc)
+	clock := func() time.Time { return now }
+	h := New(w.h.cfg(), w.store, w.h.text, clock, slog.New(slog.DiscardHandler), Options{})
+	if err := h.ScheduleReports(ctx); err != nil {
+		t.Fatal(err)
+	}
+	out := &queued{calls: map[string]int{}}
+	jobs := bot.NewJobs(w.store, out, clock, slog.New(slog.DiscardHandler))
+	for _, k := range reportKinds {
+		jobs.Recur(k.Job, h, h.NextReport(k.Job))
+	}
+	sent := map[string][]string{} // day covered → times sent, to the manager
+	step := func(to time.Time) {
+		for now.Before(to) {
+			now = now.Add(15 * time.Minute)
+			before := len(out.list)
+			if _, err := jobs.RunDue(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range out.list[before:] {
+				if r.Chat == manager.id && strings.HasPrefix(r.Text, "📋 التقرير اليومي") {
+					day := now.In(loc).AddDate(0, 0, -1).Format("01-02")
+					sent[day] = append(sent[day], now.In(loc).Format("15:04"))
+				}
+			}
+		}
+	}
+	reload := func(at string) {
+		cfg := *h.cfg()
+		cfg.Reports.At = at
+		if err := h.Reload(&cfg); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.ScheduleReports(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step(time.Date(2026, 11, 21, 6, 0, 0, 0, loc))
+	reload("07:00") // earlier, before today's went
+	step(time.Date(2026, 11, 23, 9, 0, 0, 0, loc))
+	reload("10:00") // later, after today's went
+	step(time.Date(2026, 11, 25, 6, 0, 0, 0, loc))
+	reload("11:30") // later, before today's went
+	step(time.Date(2026, 11, 26, 0, 0, 0, 0, loc))
+	want := map[string][]string{
+		"11-19": {"08:00"}, "11-20": {"07:00"}, "11-21": {"07:00"}, "11-22": {"07:00"},
+		"11-23": {"10:00"}, "11-24": {"11:30"},
+	}
+	if fmt.Sprint(sent) != fmt.Sprint(want) {
+		t.Errorf("daily reports to the manager, by day covered: %v; want %v", sent, want)
+	}
+}
