@@ -154,9 +154,12 @@ func staffOrder(ss []staffFigures) {
 
 // recognised names the period's top staff: most resolved, best rated (of
 // at least minRated ratings), most thanked; one line per person, however
-// many of these they are.
+// many of these they are. A tie goes as staffOrder orders, whatever the
+// order of ss, so that /staff and the reports name the same person.
 func (h words) recognised(lang string, ss []staffFigures) []string {
 	t := func(key string, data map[string]any) string { return h.text.Text(lang, key, data) }
+	ss = slices.Clone(ss)
+	staffOrder(ss)
 	var order []string
 	what := map[string][]string{}
 	name := map[string]string{}

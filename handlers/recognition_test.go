@@ -12,6 +12,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/bot"
 	"github.com/shakwa/shakwa/files"
 )
 
@@ -232,5 +233,44 @@ func TestStaffManyAsDocument(t *testing.T) {
 	// not: the 20, Fatima, Khalid, Maryam and Noura.
 	if len(rows) != 1+24 {
 		t.Errorf("spreadsheet has %d rows; want a header and 24 people", len(rows))
+	}
+}
+
+// TestRecognisedTie: two staff members who resolved as many tickets are
+// told apart as /staff orders them (the better rated first), and the daily
+// report thanks the same one.
+func TestRecognisedTie(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	day := w.now.Add(-24 * time.Hour)
+	for i, p := range []person{fatima, fatima, khalid, khalid} {
+		who := shakwa.Address{Channel: "telegram", Chat: fmt.Sprint(30000 + i)}
+		tk := &shakwa.Ticket{Centre: "KRM", Category: "waiting", Text: "…", Created: day, Updated: day}
+		if err := w.store.CreateTicket(ctx, tk, who, ""); err != nil {
+			t.Fatal(err)
+		}
+		by := shakwa.Staff{ID: p.id, Name: p.name}
+		w.store.Claim(ctx, tk.ID, by, nil, day.Add(time.Minute))
+		w.store.Resolve(ctx, tk.ID, by, "…", day.Add(time.Hour))
+		stars := 1
+		if p == khalid {
+			stars = 5
+		}
+		w.store.Rate(ctx, tk.ID, who, stars, day.Add(2*time.Hour))
+	}
+	most := func(rs []bot.Reply) string {
+		for _, r := range rs {
+			for line := range strings.SplitSeq(r.Text, "\n") {
+				if strings.Contains(line, "الأكثر معالجةً") {
+					return line
+				}
+			}
+		}
+		return ""
+	}
+	staff := most(w.text(manager, "/staff yesterday"))
+	report := most(w.text(manager, "/report daily"))
+	if !strings.Contains(staff, "خالد الحمادي") || report != staff {
+		t.Errorf("most resolved, /staff: %q, /report: %q; want خالد الحمادي (better rated) in both", staff, report)
 	}
 }
