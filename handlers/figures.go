@@ -29,13 +29,19 @@ func (h words) spanTitle(lang, icon string, span stats.Span, centres int) string
 		"Centres": t("stats.centres", map[string]any{"Count": centres})})
 }
 
+// lastDay is the last day a span shows: its last, or today for a span
+// still under way.
+func lastDay(span stats.Span) time.Time {
+	if !span.Now.IsZero() && span.Now.Before(span.To) {
+		return span.Now.In(span.From.Location())
+	}
+	return span.Last()
+}
+
 // spanDates is a span's first and last day: "1–17 ديسمبر 2026".
 func (h words) spanDates(lang string, span stats.Span) string {
 	t := func(key string, data map[string]any) string { return h.text.Text(lang, key, data) }
-	first, last := span.From, span.Last()
-	if !span.Now.IsZero() && span.Now.Before(span.To) {
-		last = span.Now
-	}
+	first, last := span.From, lastDay(span)
 	month := func(d time.Time) string { return t("month."+strconv.Itoa(int(d.Month())), nil) }
 	switch {
 	case first.Year() == last.Year() && first.YearDay() == last.YearDay():
@@ -79,9 +85,24 @@ func (h words) shortDuration(lang string, d time.Duration) string {
 // 100 % when something was missed nor as 0 % when something was met; "—"
 // when nothing was due.
 func (h words) percent(lang string, s stats.Share) string {
-	p, ok := s.Percent()
+	tenths, ok := shownTenths(s)
 	if !ok {
 		return h.text.Text(lang, "stats.none", nil)
+	}
+	n := strconv.FormatFloat(tenths/10, 'f', 1, 64)
+	if int64(tenths)%10 == 0 {
+		n = strconv.FormatInt(int64(tenths)/10, 10)
+	}
+	return h.text.Text(lang, "stats.percent", map[string]any{"N": n})
+}
+
+// shownTenths is share s in tenths of a percent, as people are shown it
+// in messages and spreadsheets alike: rounded, but never 100 % when one
+// was missed, nor 0 % when one was met. ok is false when nothing was due.
+func shownTenths(s stats.Share) (float64, bool) {
+	p, ok := s.Percent()
+	if !ok {
+		return 0, false
 	}
 	tenths := math.Round(p * 10)
 	switch {
@@ -90,11 +111,7 @@ func (h words) percent(lang string, s stats.Share) string {
 	case s.Met > 0 && tenths <= 0:
 		tenths = 1
 	}
-	n := strconv.FormatFloat(tenths/10, 'f', 1, 64)
-	if int64(tenths)%10 == 0 {
-		n = strconv.FormatInt(int64(tenths)/10, 10)
-	}
-	return h.text.Text(lang, "stats.percent", map[string]any{"N": n})
+	return tenths, true
 }
 
 // twoDecimals renders an average rating: 4.95 stays 4.95.

@@ -289,10 +289,15 @@ func (h *Handler) stats(ctx context.Context, c *conv, args string) {
 		return
 	}
 	rs := h.statsReplies(ctx, c.lang, span, cs)
-	// Another period is one press away.
+	// Another period is one press away, of the same centre when one was
+	// asked for.
+	of := ""
+	if len(centres) == 1 && len(h.scope(c.person)) > 1 {
+		of = " " + centres[0]
+	}
 	var row []bot.Button
 	for _, p := range []string{"today", "week", "month"} {
-		row = append(row, bot.Button{Label: c.t("stats.button."+p, nil), Data: "stats:" + p})
+		row = append(row, bot.Button{Label: c.t("stats.button."+p, nil), Data: "stats:" + p + of})
 	}
 	rs[0].Buttons = [][]bot.Button{row}
 	for _, r := range rs {
@@ -493,8 +498,8 @@ func (h *Handler) centresSheet(lang string, cs []centreFigures, all centreFigure
 		return export.Cell{}
 	}
 	pct := func(s stats.Share) export.Cell {
-		if p, ok := s.Percent(); ok {
-			return export.Number(float64(int64(p*10+0.5)) / 10)
+		if tenths, ok := shownTenths(s); ok {
+			return export.Number(tenths / 10)
 		}
 		return export.Cell{}
 	}
@@ -537,9 +542,10 @@ func (h *Handler) document(ctx context.Context, lang string, r io.Reader, name s
 	return h.keepDocument(ctx, lang, r, name+"-"+spanName(span)+".xlsx", xlsxMime, caption)
 }
 
-// spanName is a span in a file name: 20261101-20261130.
+// spanName is a span in a file name: 20261101-20261130; a span still
+// under way ends today (20261101-20261122), as its title does.
 func spanName(span stats.Span) string {
-	return span.From.Format("20060102") + "-" + span.Last().Format("20060102")
+	return span.From.Format("20060102") + "-" + lastDay(span).Format("20060102")
 }
 
 // keepDocument keeps a file the bot made under name and returns the reply

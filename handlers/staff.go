@@ -60,7 +60,7 @@ func (h *Handler) staffButton(ctx context.Context, c *conv, verb, id string) boo
 	case "answer":
 		h.answerChosen(ctx, c, id)
 	case "stats":
-		h.stats(ctx, c, id) // a period: today, week, month
+		h.stats(ctx, c, id) // a period (today, week, month), maybe a centre
 	case verbAssess:
 		h.assessPress(ctx, c, id)
 	case verbRelease:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/export"
 	"github.com/shakwa/shakwa/files"
 	"github.com/shakwa/shakwa/stats"
 )
@@ -48,6 +50,15 @@ func TestStatsWhoAndWhat(t *testing.T) {
 	rs := w.text(noura, "/stats")
 	if len(rs) != 1 || !strings.Contains(rs[0].Text, "مركزان") {
 		t.Errorf("a supervisor's /stats: %v; want their two centres inline", texts(rs))
+	}
+	// The period buttons under one centre's figures stay with it.
+	w.text(noura, "/stats KRM")
+	rs = find(w.press(noura, "stats:today KRM"), noura.id, "📊")
+	if len(rs) != 1 || !strings.Contains(rs[0].Text, "الكرامة") || strings.Contains(rs[0].Text, "البرشاء") {
+		t.Errorf("«اليوم» under /stats KRM: %v; want today's figures of KRM alone", texts(rs))
+	}
+	if len(rs) == 1 && (len(rs[0].Buttons) != 1 || rs[0].Buttons[0][1].Data != "stats:week KRM") {
+		t.Errorf("buttons %+v; want each period of KRM", rs[0].Buttons)
 	}
 }
 
@@ -241,5 +252,57 @@ func TestStatsManyCentres(t *testing.T) {
 	}
 	if len(rows) != 1+6+1 || rows[0][0] != "المركز" || rows[len(rows)-1][1] != "30" {
 		t.Errorf("table rows %v; want a header, six centres and the total of 30 received", rows)
+	}
+}
+
+// TestSharesNeverPerfectWhenMissed: a share shown as 100 % means none was
+// missed, in the message, the spreadsheet and the quality scores alike;
+// 0 % means none was met.
+func TestSharesNeverPerfectWhenMissed(t *testing.T) {
+	w := newWorld(t)
+	for _, tc := range []struct {
+		s    stats.Share
+		text string
+		cell float64
+	}{
+		{stats.Share{Met: 1999, Due: 2000}, "99.9%", 99.9},
+		{stats.Share{Met: 2000, Due: 2000}, "100%", 100},
+		{stats.Share{Met: 1, Due: 5000}, "0.1%", 0.1},
+		{stats.Share{Met: 0, Due: 5000}, "0%", 0},
+		{stats.Share{Met: 2, Due: 3}, "66.7%", 66.7},
+	} {
+		if got := w.h.percent("en", tc.s); got != tc.text {
+			t.Errorf("%+v in a message: %q; want %q", tc.s, got, tc.text)
+		}
+		f := centreFigures{Code: "KRM"}
+		f.ClaimSLA = tc.s
+		sheet := w.h.centresSheet("en", []centreFigures{f}, f)
+		col := slices.Index(sheet.Header, w.tr("en", "stats.col.claim_sla", nil))
+		if got := sheet.Rows[0][col]; got != export.Number(tc.cell) {
+			t.Errorf("%+v in the spreadsheet: %+v; want %v", tc.s, got, tc.cell)
+		}
+	}
+	for v, want := range map[float64]string{0.996: "99%", 1: "100%", 0.004: "1%", 0: "0%", 0.5: "50%"} {
+		if got := w.h.wholePercent("en", v); got != want {
+			t.Errorf("quality share %v: %q; want %q", v, got, want)
+		}
+	}
+}
+
+// TestSpanFileName: a spreadsheet's name gives the days it covers, as its
+// title does: a month under way ends today.
+func TestSpanFileName(t *testing.T) {
+	loc := time.FixedZone("GST", 4*3600)
+	cal := stats.Calendar{Loc: loc}
+	now := time.Date(2026, 11, 22, 15, 0, 0, 0, loc)
+	for kind, want := range map[stats.SpanKind]string{
+		stats.SpanThisMonth: "20261101-20261122",
+		stats.SpanLastMonth: "20261001-20261031",
+		stats.SpanToday:     "20261122-20261122",
+		stats.SpanYesterday: "20261121-20261121",
+	} {
+		if got := spanName(cal.Named(kind, now)); got != want {
+			t.Errorf("%v on 22 November: %s; want %s", kind, got, want)
+		}
 	}
 }
