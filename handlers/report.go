@@ -236,6 +236,20 @@ func (h *Handler) sendReport(ctx context.Context, w bot.Responder, j *shakwa.Job
 	return nil
 }
 
+// reportOver is the report a period without a report's name asks for:
+// the weekly over a week, the monthly over a month, else the daily.
+func reportOver(k stats.SpanKind) reportKind {
+	name := "daily"
+	switch k {
+	case stats.SpanThisWeek, stats.SpanLastWeek:
+		name = "weekly"
+	case stats.SpanThisMonth, stats.SpanLastMonth, stats.SpanMonth:
+		name = "monthly"
+	}
+	kind, _ := reportNamed(name)
+	return kind
+}
+
 // reportCommand answers /report daily|weekly|monthly [period] [centre]:
 // the report that went out last (or would have), now; with a period, the
 // same report over it.
@@ -245,11 +259,12 @@ func (h *Handler) reportCommand(ctx context.Context, c *conv, args string) {
 		c.say("stats.forbidden", nil)
 		return
 	}
-	kind, centre := reportKinds[0], ""
+	kind, centre, named := reportKinds[0], "", false
 	var rest []string
 	for _, w := range strings.Fields(args) {
-		if name, found := reportWords[strings.ToLower(w)]; found && len(rest) == 0 {
+		if name, found := reportWords[strings.ToLower(w)]; found && len(rest) == 0 && !named {
 			kind, _ = reportNamed(name)
+			named = true
 		} else if _, found := h.cfg().Centre(strings.ToUpper(w)); found && centre == "" {
 			centre = strings.ToUpper(w)
 		} else {
@@ -262,6 +277,9 @@ func (h *Handler) reportCommand(ctx context.Context, c *conv, args string) {
 		if span, err = h.cal.Parse(strings.Join(rest, " "), h.now()); err != nil {
 			c.say("report.usage", nil)
 			return
+		}
+		if !named {
+			kind = reportOver(span.Kind)
 		}
 	}
 	centres, ok := within(c, centres, centre)

@@ -168,6 +168,19 @@ func TestReportCommand(t *testing.T) {
 			t.Errorf("%s ratings %d avg %.4f; want %d avg %.4f", d.Format("2006-01-02"), got, avg, n, float64(stars)/float64(n))
 		}
 	}
+	// A period without the report's name takes the report of its length;
+	// only the first report word names the report.
+	for args, want := range map[string]string{
+		"last week":     "📋 التقرير الأسبوعي\n📊 الأسبوع الماضي",
+		"الشهر الماضي":  "📋 التقرير الشهري\n📊 الشهر الماضي",
+		"أمس":           "📋 التقرير اليومي\n📊 أمس",
+		"monthly today": "📋 التقرير الشهري\n📊 اليوم",
+		"weekly day":    "📋 التقرير الأسبوعي\n📊",
+	} {
+		if rs := w.text(manager, "/report "+args); len(rs) == 0 || !strings.HasPrefix(rs[0].Text, want) {
+			t.Errorf("/report %s: %v; want %q", args, texts(rs[:min(len(rs), 1)]), want)
+		}
+	}
 	// In English, one centre, daily: the week up to yesterday.
 	w.text(manager, "/lang")
 	w.press(manager, "lang:en")
