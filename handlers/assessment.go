@@ -491,14 +491,8 @@ func (h words) assessmentShare(a shakwa.Assessment) (float64, bool) {
 
 // wholePercent renders a share 0..1 as a whole percentage.
 func (h words) wholePercent(lang string, v float64) string {
-	n := int(math.Round(v * 100))
-	switch {
-	case v < 1 && n >= 100:
-		n = 99 // not perfect: something was missed
-	case v > 0 && n <= 0:
-		n = 1
-	}
-	return h.text.Text(lang, "stats.percent", map[string]any{"N": strconv.Itoa(n)})
+	n := shown(math.Round(v*100), 100, v < 1, v > 0)
+	return h.text.Text(lang, "stats.percent", map[string]any{"N": strconv.Itoa(int(n))})
 }
 
 // assessmentText is one centre's month: its share met, by priority, and

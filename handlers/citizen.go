@@ -212,12 +212,6 @@ func (h *Handler) myTickets(ctx context.Context, c *conv) {
 	h.listTickets(c, "follow.list", ts)
 }
 
-// chooseTicket lists the citizen's tickets that carry the number they
-// typed without its centre's code, to choose one.
-func (h *Handler) chooseTicket(c *conv, ts []*shakwa.Ticket) {
-	h.listTickets(c, "follow.which", ts)
-}
-
 // listTickets says head (counted) and a line for each ticket, with a
 // button to show each.
 func (h *Handler) listTickets(c *conv, head string, ts []*shakwa.Ticket) {
@@ -262,7 +256,7 @@ func (h *Handler) followTyped(ctx context.Context, c *conv, text string) bool {
 	case err == nil:
 		h.show(c, t)
 	case errors.As(err, &amb):
-		h.chooseTicket(c, amb.tickets)
+		h.listTickets(c, "follow.which", amb.tickets) // to choose one
 	case errors.Is(err, shakwa.ErrNotFound) && ref.prefix == "":
 		return false
 	default:

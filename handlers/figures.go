@@ -104,14 +104,20 @@ func shownTenths(s stats.Share) (float64, bool) {
 	if !ok {
 		return 0, false
 	}
-	tenths := math.Round(p * 10)
+	return shown(math.Round(p*10), 1000, s.Met < s.Due, s.Met > 0), true
+}
+
+// shown is n, a share rounded to a whole number out of full, as people
+// are shown it: never full when something was missed, nor 0 when
+// something was met.
+func shown(n, full float64, missed, met bool) float64 {
 	switch {
-	case s.Met < s.Due && tenths >= 1000:
-		tenths = 999
-	case s.Met > 0 && tenths <= 0:
-		tenths = 1
+	case missed && n >= full:
+		return full - 1
+	case met && n <= 0:
+		return 1
 	}
-	return tenths, true
+	return n
 }
 
 // twoDecimals renders an average rating: 4.95 stays 4.95.
