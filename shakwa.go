@@ -209,6 +209,12 @@ type Job struct {
 	Token int64 `json:"token,omitempty"`
 	// Attempts is how many runs of the job failed so far.
 	Attempts int `json:"attempts,omitempty"`
+	// Again, when a run sets it, makes the job due again then, once the
+	// run's replies are queued, in place of ending it: a job that goes in
+	// steps (an SLA ladder) moves to its next step only when this one's
+	// messages are safe, so a run that fails or dies is run again as the
+	// same step.
+	Again time.Time `json:"-"`
 }
 
 // Tally is one count a ticket or a feedback adds to its centre's metrics:

@@ -31,10 +31,12 @@ type JobStore interface {
 // that share the store (a job whose process died is run again after its
 // lease). Replies written to w are queued together after RunJob returns,
 // under a once key of the job's run, so a job run twice sends once; a job
-// that calls w.Fail runs again later, a few times, before its replies go
-// out anyway. RunJob must be safe to run twice: it changes state with the
-// store's checked transitions. ctx carries the run's deadline. A panic is
-// recovered, logged, and retried like a failure.
+// that calls w.Fail sends nothing and runs again later, for as long as it
+// fails. A run that sets j.Again has the job due again then, once its
+// replies are queued: a job in steps. RunJob must be safe to run twice: it
+// changes state with the store's checked transitions. ctx carries the
+// run's deadline. A panic is recovered, logged, and retried like a
+// failure.
 type JobHandler interface {
 	RunJob(ctx context.Context, w Responder, j *shakwa.Job)
 }
@@ -183,7 +185,7 @@ func (r *Jobs) runOne(ctx context.Context, j shakwa.Job) error {
 		}
 		return fmt.Errorf("enqueue %s job's replies: %w", j.Kind, err)
 	}
-	var next time.Time
+	next := j.Again
 	if k.next != nil {
 		next = k.next(later(j.Due, r.now()))
 	}

@@ -150,10 +150,11 @@ func (h *Handler) ScheduleAssessments(ctx context.Context) error {
 // opening it sends the checklist to the centre's supervisors; after
 // remind_after, if not done, it reminds them; after escalate_after it
 // tells the centre's managers. A done assessment waits for the next month.
-func (h *Handler) runAssessment(ctx context.Context, w bot.Responder, centre string, due time.Time) error {
+// It returns when the job is due again.
+func (h *Handler) runAssessment(ctx context.Context, w bot.Responder, centre string, due time.Time) (time.Time, error) {
 	q := h.quality()
 	if _, ok := h.cfg().Centre(centre); !ok || len(q.Standards) == 0 {
-		return nil // the centre or the programme is gone
+		return time.Time{}, nil // the centre or the programme is gone
 	}
 	at := h.now()
 	if due.After(at) {
@@ -164,11 +165,11 @@ func (h *Handler) runAssessment(ctx context.Context, w bot.Responder, centre str
 	next := h.NextAssessment(centre, at)
 	m, err := h.readMonth(ctx, centre, month)
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	a := m.now
 	if !a.Done.IsZero() {
-		return h.store.ScheduleJob(ctx, JobAssess, centre, next)
+		return next, nil
 	}
 	remind, escalate := open.Add(time.Duration(q.Assessment.RemindAfter)), open.Add(time.Duration(q.Assessment.EscalateAfter))
 	switch {
@@ -177,35 +178,35 @@ func (h *Handler) runAssessment(ctx context.Context, w bot.Responder, centre str
 		// supervisors get the checklist now, and the steps that are
 		// still ahead).
 		if _, err := h.store.OpenAssessment(ctx, centre, month, at); err != nil {
-			return err
+			return time.Time{}, err
 		}
 		if err := h.toAssessors(ctx, w, m, "assess.opened"); err != nil {
-			return err
+			return time.Time{}, err
 		}
 		for _, step := range []time.Time{remind, escalate} {
 			if at.Before(step) {
-				return h.store.ScheduleJob(ctx, JobAssess, centre, step)
+				return step, nil
 			}
 		}
-		return h.store.ScheduleJob(ctx, JobAssess, centre, next)
+		return next, nil
 	case at.Before(remind):
 		if _, err := h.store.OpenAssessment(ctx, centre, month, open); err != nil {
-			return err
+			return time.Time{}, err
 		}
 		if err := h.toAssessors(ctx, w, m, "assess.opened"); err != nil {
-			return err
+			return time.Time{}, err
 		}
-		return h.store.ScheduleJob(ctx, JobAssess, centre, remind)
+		return remind, nil
 	case at.Before(escalate):
 		if err := h.toAssessors(ctx, w, m, "assess.reminder"); err != nil {
-			return err
+			return time.Time{}, err
 		}
-		return h.store.ScheduleJob(ctx, JobAssess, centre, escalate)
+		return escalate, nil
 	}
 	if err := h.escalateAssessment(ctx, w, centre, month, a); err != nil {
-		return err
+		return time.Time{}, err
 	}
-	return h.store.ScheduleJob(ctx, JobAssess, centre, next)
+	return next, nil
 }
 
 // overseers are centre's supervisors and the managers who oversee it,

@@ -199,7 +199,7 @@ func (w *world) runJobs(kinds ...string) []bot.Reply {
 			if rs.Err != nil && !w.mayFail {
 				w.t.Errorf("job %s %s failed: %v", j.Kind, j.Key, rs.Err)
 			}
-			if _, err := w.store.DoneJob(context.Background(), j, time.Time{}); err != nil {
+			if _, err := w.store.DoneJob(context.Background(), j, j.Again); err != nil {
 				w.t.Fatal(err)
 			}
 			w.play(rs.List)

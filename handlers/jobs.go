@@ -38,7 +38,7 @@ func (h *Handler) RunJob(ctx context.Context, w bot.Responder, j *shakwa.Job) {
 	case JobIdle:
 		err = h.expireIdle(ctx, w, j.Key)
 	case JobSLA:
-		err = h.runSLA(ctx, w, j.Key, j.Due)
+		j.Again, err = h.runSLA(ctx, w, j.Key, j.Due)
 	case JobOverdue:
 		err = h.sendOverdue(ctx, w, j.Key)
 	case JobReportDaily, JobReportWeekly, JobReportMonthly:
@@ -46,7 +46,7 @@ func (h *Handler) RunJob(ctx context.Context, w bot.Responder, j *shakwa.Job) {
 	case JobRetention:
 		err = h.retain(ctx)
 	case JobAssess:
-		err = h.runAssessment(ctx, w, j.Key, j.Due)
+		j.Again, err = h.runAssessment(ctx, w, j.Key, j.Due)
 	default:
 		err = fmt.Errorf("no job kind %q", j.Kind)
 	}

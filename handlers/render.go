@@ -170,7 +170,7 @@ func (h words) categoryName(code, lang string) string {
 // dueLine says by when t must be claimed (while it is new) or resolved
 // (while it is held), and how late it is past that; "" for none.
 func (h words) dueLine(lang string, t *shakwa.Ticket) string {
-	claim, resolve := h.model.Deadlines(t.Centre, t.Category, t.Created)
+	claim, resolve := h.model.Deadlines(t.Centre, t.Category, slaStart(t))
 	key, due := "due.claim", claim
 	switch {
 	case t.Status == shakwa.StatusNew:

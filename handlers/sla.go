@@ -21,7 +21,7 @@ const (
 	// JobSLA is a ticket's next SLA step: the reminder before a deadline,
 	// a rung of the escalation ladder after it. Keyed by ticket id,
 	// scheduled at the step's time whenever the ticket is filed or
-	// changes hands; each run schedules the step after it.
+	// changes hands; each run has the job due again at the step after it.
 	JobSLA = "sla"
 	// JobOverdue sends a supervisor or manager one summary of what is
 	// overdue in their centres, in place of steps that came due while
@@ -41,8 +41,9 @@ type slaStep struct {
 	rung    int
 }
 
-// slaSteps are t's steps as it stands: for its claim while it is new, for
-// its resolution while staff hold it, none once it is closed.
+// slaSteps are t's steps as it stands, in time order: for its claim
+// while it is new, for its resolution while staff hold it, none once it
+// is closed. They count from slaStart.
 func (h *Handler) slaSteps(t *shakwa.Ticket) []slaStep {
 	sla := h.model.Target(t.Centre, t.Category)
 	target, resolve := sla.Claim, false
@@ -56,10 +57,11 @@ func (h *Handler) slaSteps(t *shakwa.Ticket) []slaStep {
 	if target <= 0 {
 		return nil
 	}
-	due := sla.Clock.Add(t.Created, target)
+	start := slaStart(t)
+	due := sla.Clock.Add(start, target)
 	var out []slaStep
 	if r := h.cfg().Escalation.RemindAt; r > 0 {
-		out = append(out, slaStep{sla.Clock.Add(t.Created, target*time.Duration(r)/100), resolve, -1})
+		out = append(out, slaStep{sla.Clock.Add(start, target*time.Duration(r)/100), resolve, -1})
 	}
 	for i, st := range h.cfg().Escalation.Ladder {
 		at := due
@@ -68,48 +70,104 @@ func (h *Handler) slaSteps(t *shakwa.Ticket) []slaStep {
 		}
 		out = append(out, slaStep{at, resolve, i})
 	}
+	slices.SortStableFunc(out, func(a, b slaStep) int { return a.at.Compare(b.at) })
 	return out
 }
 
-// scheduleSLA sets t's SLA job to its next step after now, if any.
-func (h *Handler) scheduleSLA(ctx context.Context, c *conv, t *shakwa.Ticket) {
-	for _, st := range h.slaSteps(t) {
-		if st.at.After(h.now()) {
-			if err := h.store.ScheduleJob(ctx, JobSLA, t.ID, st.at); err != nil {
-				c.fail(ctx, fmt.Errorf("schedule the SLA steps: %w", err))
-			}
-			return
+// slaStart is when t's deadlines count from: its filing, or the latest
+// time its citizen put it back to work (a reopen, an amendment), which
+// gives staff the whole target again. The centre's figures measure the
+// first handling, from the filing, whatever came after.
+func slaStart(t *shakwa.Ticket) time.Time {
+	start := t.Created
+	for _, at := range []time.Time{t.Reopened, t.Amended} {
+		if at.After(start) {
+			start = at
 		}
 	}
+	return start
 }
 
-// runSLA takes the step of ticket id that was due at due, if the ticket
-// still has it (claimed, resolved or closed meanwhile: it has not), and
-// schedules the one after. A step that runs much later than due (the
-// service was down) is not sent on its own: its people get one summary.
-func (h *Handler) runSLA(ctx context.Context, w bot.Responder, id string, due time.Time) error {
-	t, err := h.store.Ticket(ctx, id)
-	if errors.Is(err, shakwa.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	steps := h.slaSteps(t)
-	for _, st := range steps {
-		if st.at.After(due) {
-			if err := h.store.ScheduleJob(ctx, JobSLA, id, st.at); err != nil {
-				return err
-			}
+// scheduleSLA sets t's SLA job as it now stands, when it changed hands
+// (filed, claimed, released, given, transferred, reopened): at its next
+// step; or at once when a rung of the ladder is already past (a ticket
+// back in a queue, or in another centre's, after its deadline), so that
+// whoever now answers for it hears it is late.
+func (h *Handler) scheduleSLA(ctx context.Context, c *conv, t *shakwa.Ticket) {
+	now := h.now()
+	var at time.Time
+	for _, st := range h.slaSteps(t) {
+		if !st.at.After(now) && st.rung >= 0 {
+			at = now
+			break
+		}
+		if st.at.After(now) {
+			at = st.at
 			break
 		}
 	}
-	i := slices.IndexFunc(steps, func(st slaStep) bool { d := st.at.Sub(due); return d > -time.Second && d < time.Second })
-	if i < 0 {
-		return nil // the ticket moved on
+	if at.IsZero() {
+		return
 	}
-	st := steps[i]
-	late := h.now().Sub(st.at) > slaGrace
+	if err := h.store.ScheduleJob(ctx, JobSLA, t.ID, at); err != nil {
+		c.fail(ctx, fmt.Errorf("schedule the SLA steps: %w", err))
+	}
+}
+
+// slaDue is which of steps a run of the SLA job due at due takes, and
+// when the one after it is due (zero: none). A run takes the steps due
+// then (two rungs may share a time); a run that matches none was set when
+// the ticket changed hands past a rung, and takes the latest rung passed.
+func slaDue(steps []slaStep, due time.Time) (take []slaStep, next time.Time) {
+	var passed []slaStep
+	for _, st := range steps {
+		switch d := st.at.Sub(due); {
+		case d <= -time.Second:
+			if st.rung >= 0 {
+				passed = []slaStep{st}
+			}
+		case d < time.Second:
+			take = append(take, st)
+		case next.IsZero():
+			next = st.at
+		}
+	}
+	if len(take) == 0 {
+		take = passed
+	}
+	return take, next
+}
+
+// runSLA takes the steps of ticket id that the run due at due has, if the
+// ticket still has them (claimed, resolved or closed meanwhile: it has
+// not), and returns when its next step is due. A step that runs much
+// later than due (the service was down) is not sent on its own: its
+// people get one summary.
+func (h *Handler) runSLA(ctx context.Context, w bot.Responder, id string, due time.Time) (time.Time, error) {
+	t, err := h.store.Ticket(ctx, id)
+	if errors.Is(err, shakwa.ErrNotFound) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	take, next := slaDue(h.slaSteps(t), due)
+	late := h.now().Sub(due) > slaGrace
+	rungs := false
+	for _, st := range take {
+		if err := h.slaStepRun(ctx, w, t, st, late); err != nil {
+			return time.Time{}, err
+		}
+		rungs = rungs || st.rung >= 0
+	}
+	if rungs && !late {
+		h.notify.EditCard(w, t, cardKey(t), nil) // it says how late, now
+	}
+	return next, nil
+}
+
+// slaStepRun takes one step of t.
+func (h *Handler) slaStepRun(ctx context.Context, w bot.Responder, t *shakwa.Ticket, st slaStep, late bool) error {
 	if st.rung < 0 {
 		if late {
 			return nil // a reminder is no use once the deadline is near or past
@@ -133,9 +191,6 @@ func (h *Handler) runSLA(ctx context.Context, w bot.Responder, id string, due ti
 		if err := h.escalate(ctx, w, t, st, p); err != nil {
 			return err
 		}
-	}
-	if !late && st.rung == 0 {
-		h.notify.EditCard(w, t, cardKey(t), nil)
 	}
 	return nil
 }
@@ -248,7 +303,7 @@ func (h *Handler) overdue(ctx context.Context, centres []string) ([]overdueItem,
 		if len(steps) == 0 || steps[0].at.After(h.now()) {
 			continue
 		}
-		claim, resolve := h.model.Deadlines(t.Centre, t.Category, t.Created)
+		claim, resolve := h.model.Deadlines(t.Centre, t.Category, slaStart(t))
 		due := claim
 		if working(t.Status) {
 			due = resolve
