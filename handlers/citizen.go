@@ -460,7 +460,12 @@ func (h *Handler) reopen(ctx context.Context, c *conv, id string) {
 			c.say("reopen.too_late", map[string]any{"Count": h.cfg().ReopenDays})
 			return
 		}
-		t, err := h.store.Reopen(ctx, t.ID, c.who, h.now())
+		gone, err := h.holderGone(ctx, t)
+		if err != nil {
+			c.fail(ctx, err)
+			return
+		}
+		t, err = h.store.Reopen(ctx, t.ID, c.who, gone, h.now())
 		if err != nil {
 			c.fail(ctx, err)
 			return

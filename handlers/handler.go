@@ -63,9 +63,9 @@ type TicketStore interface {
 	CloseResolved(ctx context.Context, id, by string, now time.Time) (*shakwa.Ticket, error)
 	Transfer(ctx context.Context, id string, by shakwa.Staff, to string, now time.Time) (*shakwa.Ticket, error)
 	Rate(ctx context.Context, id string, citizen shakwa.Address, stars int, now time.Time) (*shakwa.Ticket, error)
-	Reopen(ctx context.Context, id string, citizen shakwa.Address, now time.Time) (*shakwa.Ticket, error)
+	Reopen(ctx context.Context, id string, citizen shakwa.Address, gone string, now time.Time) (*shakwa.Ticket, error)
 	Reject(ctx context.Context, id string, by shakwa.Staff, reason, text, of string, centres []string, now time.Time) (*shakwa.Ticket, error)
-	Amend(ctx context.Context, id string, citizen shakwa.Address, text string, files []shakwa.Attachment, now time.Time) (*shakwa.Ticket, error)
+	Amend(ctx context.Context, id string, citizen shakwa.Address, text string, files []shakwa.Attachment, gone string, now time.Time) (*shakwa.Ticket, error)
 	Withdraw(ctx context.Context, id string, citizen shakwa.Address, now time.Time) (*shakwa.Ticket, error)
 	Reassign(ctx context.Context, id string, by, to shakwa.Staff, centres []string, now time.Time) (*shakwa.Ticket, error)
 	MarkUndelivered(ctx context.Context, centre, id string, at time.Time) error

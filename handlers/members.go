@@ -279,3 +279,25 @@ func (h *Handler) revokeCommand(ctx context.Context, c *conv, args string) {
 	c.say("revoke.done", map[string]any{"Name": m.Name, "Role": c.t("role."+string(m.Role), nil),
 		"Held": strings.Join(ids, h.text.Text(c.lang, "stats.separator", nil))})
 }
+
+// holderGone is the id of t's recorded holder when they no longer serve
+// its centre as staff or supervisor (removed from the roster, their
+// invite revoked, moved to another centre), "" otherwise: a ticket put
+// back to work goes to the queue, not to them.
+func (h *Handler) holderGone(ctx context.Context, t *shakwa.Ticket) (string, error) {
+	if t.Holder.ID == "" {
+		return "", nil
+	}
+	uid, err := strconv.ParseInt(t.Holder.ID, 10, 64)
+	if err != nil {
+		return t.Holder.ID, nil // not a Telegram id: nobody the roster knows
+	}
+	p, ok, err := h.person(ctx, uid)
+	if err != nil {
+		return "", err
+	}
+	if !ok || p.Role == shakwa.RoleManager || !p.Serves(t.Centre) {
+		return t.Holder.ID, nil
+	}
+	return "", nil
+}

@@ -68,7 +68,7 @@ func seedQuality(t *testing.T, w *world, n int, r *rand.Rand) ([]*shakwa.Ticket,
 					}
 					if r.Float64() > 0.6+0.4*q {
 						at = at.Add(time.Hour)
-						w.store.Reopen(ctx, tk.ID, who, at)
+						w.store.Reopen(ctx, tk.ID, who, "", at)
 					}
 				}
 			}

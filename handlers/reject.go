@@ -114,9 +114,16 @@ func (h *Handler) amendable(t *shakwa.Ticket) bool {
 // with a new card.
 func (h *Handler) amend(ctx context.Context, c *conv, id, text string, files []flows.File) {
 	var ok bool
+	var gone string
 	h.withOwn(ctx, c, id, func(t *shakwa.Ticket) {
 		if ok = h.amendable(t); !ok {
 			c.say("amend.closed", h.ticketData(c.lang, t))
+			return
+		}
+		var err error
+		if gone, err = h.holderGone(ctx, t); err != nil {
+			ok = false
+			c.fail(ctx, err)
 		}
 	})
 	if !ok {
@@ -126,7 +133,7 @@ func (h *Handler) amend(ctx context.Context, c *conv, id, text string, files []f
 		// Files alone: the holder is told how many, as with an addition.
 		text = c.t("info.files_only", map[string]any{"Count": len(files)})
 	}
-	t, err := h.store.Amend(ctx, id, c.who, text, attachments(files), h.now())
+	t, err := h.store.Amend(ctx, id, c.who, text, attachments(files), gone, h.now())
 	if errors.Is(err, shakwa.ErrConflict) && t != nil {
 		c.say("amend.closed", h.ticketData(c.lang, t))
 		return

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/shakwa/shakwa"
 	"github.com/shakwa/shakwa/bot"
+	"github.com/shakwa/shakwa/config"
 )
 
 // TestEscalationTwoRunners: two replicas run the SLA jobs on one Redis
@@ -103,5 +105,150 @@ func TestEscalationRacingClose(t *testing.T) {
 		if n := len(find(rs.List, noura.id, id)); n > 1 {
 			t.Errorf("round %d: the supervisor heard %d times", round, n)
 		}
+	}
+}
+
+// failing is an outbox that refuses every reply, as a Redis that is down
+// does.
+type failing struct{}
+
+func (failing) Enqueue(context.Context, string, time.Duration, []bot.Reply) (bool, error) {
+	return false, errors.New("outbox unreachable")
+}
+
+// TestSLAStepOutlivesFailedSend: the reminder's messages cannot be queued
+// (the outbox's Redis is down): the reminder is run again and sent once it
+// can be, and the supervisor's step still follows at the deadline.
+func TestSLAStepOutlivesFailedSend(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	id := w.fileComplaint(citizen, "KRM")
+	now := func() time.Time { return w.now }
+	quiet := slog.New(slog.DiscardHandler)
+	down := bot.NewJobs(w.store, failing{}, now, quiet)
+	down.Handle(JobSLA, w.h)
+	out := &queued{calls: map[string]int{}}
+	up := bot.NewJobs(w.store, out, now, quiet)
+	up.Handle(JobSLA, w.h)
+
+	w.now = w.now.Add(24 * time.Minute) // 80 % of the half hour
+	if _, err := down.RunDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w.now = w.now.Add(time.Minute)
+	if _, err := up.RunDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(find(out.list, "-1001", id)); n != 1 {
+		t.Fatalf("the group was reminded %d times once the outbox was back; want once: %v", n, out.list)
+	}
+	w.now = w.now.Add(5 * time.Minute)
+	if _, err := up.RunDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(find(out.list, noura.id, id)); n != 1 {
+		t.Errorf("the supervisor heard %d times at the deadline; want once", n)
+	}
+}
+
+// TestSLAAfterHandsChange: a ticket released back to the queue after its
+// claim deadline has its supervisor told at once that it is late again,
+// and its manager at the ladder's next rung; a ticket its citizen reopens
+// days later has its whole resolution target again.
+func TestSLAAfterHandsChange(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	id := w.fileComplaint(citizen, "KRM")
+	w.wait(24 * time.Minute)
+	w.runJobs(JobSLA) // the reminder
+	w.wait(6 * time.Minute)
+	if n := len(find(w.runJobs(JobSLA), noura.id, id)); n != 1 {
+		t.Fatalf("at the deadline the supervisor heard %d times; want once", n)
+	}
+	w.wait(time.Minute)
+	w.do(fatima, bot.Message{Chat: "-1001", Button: "claim:" + id})
+	w.wait(time.Hour)
+	w.press(fatima, "release:"+id)
+	if got := w.ticket(id).Status; got != shakwa.StatusNew {
+		t.Fatalf("released ticket is %s", got)
+	}
+	rs := w.runJobs(JobSLA)
+	if n := len(find(rs, noura.id, id)); n != 1 {
+		t.Errorf("released an hour past its deadline, the supervisor heard %d times; want once: %v", n, rs)
+	}
+	if len(find(rs, manager.id, id)) != 0 {
+		t.Errorf("the manager heard before the ladder's second rung")
+	}
+	w.wait(3 * time.Hour)
+	if n := len(find(w.runJobs(JobSLA), manager.id, id)); n != 1 {
+		t.Errorf("four hours past the deadline the manager heard %d times; want once", n)
+	}
+
+	w.do(fatima, bot.Message{Chat: "-1001", Button: "claim:" + id})
+	w.press(fatima, "close:"+id)
+	w.text(fatima, "تمت المعالجة")
+	w.wait(72 * time.Hour)
+	w.press(citizen, "reopen:"+id)
+	tk := w.ticket(id)
+	if !working(tk.Status) {
+		t.Fatalf("reopened ticket is %s", tk.Status)
+	}
+	due, ok, err := w.store.JobDue(ctx, JobSLA, id)
+	if err != nil || !ok {
+		t.Fatalf("no SLA step after the reopen (%v)", err)
+	}
+	if want := w.now.Add(48 * time.Hour * 80 / 100); !due.Equal(want) {
+		t.Errorf("after the reopen the next step is at %v; want the reminder of a new 48 h, %v", due, want)
+	}
+}
+
+// TestSLARungsAtOneTime: two rungs of the ladder with the same delay are
+// both taken.
+func TestSLARungsAtOneTime(t *testing.T) {
+	w := newWorldWith(t, testConfig+`
+escalation:
+  remind_at: 0
+  ladder:
+    - {to: supervisors, after: 0s}
+    - {to: managers, after: 0s}
+`)
+	id := w.fileComplaint(citizen, "KRM")
+	w.wait(30 * time.Minute)
+	rs := w.runJobs(JobSLA)
+	if len(find(rs, noura.id, id)) != 1 || len(find(rs, manager.id, id)) != 1 {
+		t.Errorf("at the deadline; want the supervisor and the manager told once each: %v", rs)
+	}
+}
+
+// TestReopenPastGoneHolder: a ticket whose holder has left the centre
+// (removed from the roster by a reload) goes to the centre's queue when
+// its citizen reopens it, with a new card, not back to them.
+func TestReopenPastGoneHolder(t *testing.T) {
+	w := newWorld(t)
+	id := w.fileComplaint(citizen, "KRM")
+	w.press(fatima, "claim:"+id)
+	w.press(fatima, "close:"+id)
+	w.text(fatima, "تمت المعالجة")
+	cfg, err := config.Parse([]byte(strings.Replace(testConfig, "  - {telegram: 111,", "  # gone: {telegram: 111,", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := cfg.Person(111); ok {
+		t.Fatal("the holder is still in the roster")
+	}
+	if err := w.h.Reload(cfg); err != nil {
+		t.Fatal(err)
+	}
+	rs := w.press(citizen, "reopen:"+id)
+	got := w.ticket(id)
+	if got.Status != shakwa.StatusNew || got.Holder.ID != "" {
+		t.Errorf("reopened with its holder gone: %s held by %q; want new, in the queue", got.Status, got.Holder.ID)
+	}
+	if len(find(rs, fatima.id, id)) != 0 || len(find(rs, "-1001", id)) != 1 {
+		t.Errorf("replies %v; want a card in the centre's group and nothing to the holder gone", texts(rs))
+	}
+	q, err := w.store.Queue(context.Background(), "KRM", 0)
+	if err != nil || len(q) != 1 || q[0].ID != id {
+		t.Errorf("queue %v (%v); want the reopened ticket", q, err)
 	}
 }

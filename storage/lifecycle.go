@@ -232,15 +232,17 @@ func (s *Store) Reject(ctx context.Context, id string, by shakwa.Staff, reason, 
 // rejection's words and the closing time cleared. A ticket is amended
 // once: a second time, like a ticket that is not rejected, is refused with
 // shakwa.ErrConflict. Whether the reason allows it is the caller's
-// decision; other refusals are as Rate describes.
-func (s *Store) Amend(ctx context.Context, id string, citizen shakwa.Address, text string, files []shakwa.Attachment, now time.Time) (*shakwa.Ticket, error) {
+// decision; other refusals are as Rate describes. A holder gone (one who
+// no longer serves the centre; "" for none) does not get it back: it goes
+// to the queue.
+func (s *Store) Amend(ctx context.Context, id string, citizen shakwa.Address, text string, files []shakwa.Attachment, gone string, now time.Time) (*shakwa.Ticket, error) {
 	tr := transition{
 		name:    "amend",
 		from:    []shakwa.Status{shakwa.StatusRejected},
 		citizen: s.PersonID(citizen),
 		event:   shakwa.Event{Kind: "amended", By: s.PersonID(citizen), Via: citizen.Channel, Text: text},
 		ops: []op{
-			absent(fAmended), {"reopen", fStatus, ""}, set(fAmended, fmtTime(now)),
+			absent(fAmended), {"reopen", fStatus, gone}, set(fAmended, fmtTime(now)),
 			del(fReason), del(fResolution), del(fClosed), del(fDuplicateOf),
 		},
 	}
@@ -269,15 +271,16 @@ func (s *Store) Withdraw(ctx context.Context, id string, citizen shakwa.Address,
 // rating stays (the citizen's verdict on the first resolution counts in
 // satisfaction until they rate again); the reopen time and count are
 // recorded. Whether it is still within the
-// reopen window is the caller's decision. Refusals are as Rate describes.
-func (s *Store) Reopen(ctx context.Context, id string, citizen shakwa.Address, now time.Time) (*shakwa.Ticket, error) {
+// reopen window is the caller's decision. A holder gone is as Amend
+// describes. Refusals are as Rate describes.
+func (s *Store) Reopen(ctx context.Context, id string, citizen shakwa.Address, gone string, now time.Time) (*shakwa.Ticket, error) {
 	return s.apply(ctx, id, now, transition{
 		name:    "reopen",
 		from:    []shakwa.Status{shakwa.StatusResolved, shakwa.StatusClosed},
 		citizen: s.PersonID(citizen),
 		event:   shakwa.Event{Kind: "reopened", By: s.PersonID(citizen), Via: citizen.Channel},
 		ops: []op{
-			{"reopen", fStatus, ""}, set(fReopened, fmtTime(now)), {"incr", fReopens, ""},
+			{"reopen", fStatus, gone}, set(fReopened, fmtTime(now)), {"incr", fReopens, ""},
 			del(fClosed), del(fResolution),
 		},
 	})

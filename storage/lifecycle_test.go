@@ -82,7 +82,7 @@ func testTimes(t *testing.T, open opener) {
 			func(tk *shakwa.Ticket) string {
 				return same("Rated", tk.Rated, at(7)) + same("Closed", tk.Closed, at(7)) + num("Rating", tk.Rating, 2)
 			}},
-		{"reopen", func(n time.Time) (*shakwa.Ticket, error) { return s.Reopen(c, id, citizen, n) },
+		{"reopen", func(n time.Time) (*shakwa.Ticket, error) { return s.Reopen(c, id, citizen, "", n) },
 			func(tk *shakwa.Ticket) string {
 				return same("Reopened", tk.Reopened, at(8)) + num("Reopens", tk.Reopens, 1) + num("Rating", tk.Rating, 2) +
 					same("Closed", tk.Closed, time.Time{}) + text("Resolution", tk.Resolution, "") +
@@ -171,7 +171,7 @@ func testReopenWithoutHolder(t *testing.T, open opener) {
 			t.Fatalf("setup: %v", err)
 		}
 	}
-	tk, err := s.Reopen(c, id, citizen, at(3))
+	tk, err := s.Reopen(c, id, citizen, "", at(3))
 	if err != nil || tk.Status != shakwa.StatusNew {
 		t.Fatalf("Reopen = %v, %v; want status new", tk, err)
 	}
@@ -193,7 +193,7 @@ func testCitizenIsolation(t *testing.T, open opener) {
 		for name, err := range map[string]error{
 			"Info":   second(s.Info(c, id, stranger, "x", nil, at(5))),
 			"Rate":   second(s.Rate(c, id, stranger, 1, at(5))),
-			"Reopen": second(s.Reopen(c, id, stranger, at(5))),
+			"Reopen": second(s.Reopen(c, id, stranger, "", at(5))),
 			"Info on the same chat of another channel": second(s.Info(c, id,
 				shakwa.Address{Channel: "whatsapp", Chat: citizen.Chat}, "x", nil, at(5))),
 		} {

@@ -61,7 +61,7 @@ func testIndexes(t *testing.T, open opener) {
 	ts, err = s.Held(c, fatima.ID)
 	wantIDs(t, "Held(fatima) after release", ts, err, b)
 
-	if _, err := s.Reopen(c, d, stranger, at(10)); err != nil {
+	if _, err := s.Reopen(c, d, stranger, "", at(10)); err != nil {
 		t.Fatalf("Reopen: %v", err)
 	}
 	ts, err = s.Held(c, omar.ID)

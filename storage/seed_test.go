@@ -227,7 +227,7 @@ func playLife(t *testing.T, s *storage.Store, l storage.Life) {
 		case storage.ChangeClose:
 			_, err = s.CloseResolved(ctx(t), tk.ID, c.Actor, c.At)
 		case storage.ChangeReopen:
-			_, err = s.Reopen(ctx(t), tk.ID, l.From, c.At)
+			_, err = s.Reopen(ctx(t), tk.ID, l.From, "", c.At)
 		}
 		if err != nil {
 			t.Fatalf("%s change %+v: %v", tk.ID, c, err)

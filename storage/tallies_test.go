@@ -169,7 +169,7 @@ func tallyWork(t *testing.T, s *storage.Store, r *rand.Rand, n int) (ids []strin
 					s.Rate(c, tk.ID, who, 1+r.IntN(5), step())
 				}
 				if r.IntN(5) == 0 {
-					s.Reopen(c, tk.ID, who, step())
+					s.Reopen(c, tk.ID, who, "", step())
 					if r.IntN(2) == 0 {
 						s.Resolve(c, tk.ID, by, "…", step())
 						s.CloseResolved(c, tk.ID, shakwa.SystemActor, step())

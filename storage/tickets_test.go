@@ -138,10 +138,10 @@ var acts = map[string]act{
 		return s.Rate(c, id, stranger, 5, now)
 	},
 	"reopen": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
-		return s.Reopen(c, id, citizen, now)
+		return s.Reopen(c, id, citizen, "", now)
 	},
 	"reopen stranger": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
-		return s.Reopen(c, id, stranger, now)
+		return s.Reopen(c, id, stranger, "", now)
 	},
 	"reject A": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
 		return s.Reject(c, id, fatima, "need_info", "أرفق صورة الإيصال", "", nil, now)
@@ -176,10 +176,10 @@ var acts = map[string]act{
 		return s.Withdraw(c, id, stranger, now)
 	},
 	"amend": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
-		return s.Amend(c, id, citizen, "الإيصال مرفق", nil, now)
+		return s.Amend(c, id, citizen, "الإيصال مرفق", nil, "", now)
 	},
 	"amend stranger": func(c context.Context, s *storage.Store, id string, now time.Time) (*shakwa.Ticket, error) {
-		return s.Amend(c, id, stranger, "…", nil, now)
+		return s.Amend(c, id, stranger, "…", nil, "", now)
 	},
 }
 

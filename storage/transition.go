@@ -25,7 +25,8 @@ import (
 // 7 centres the ticket must be in, space separated ("" = any);
 // 8 a staff id that must not be the recorded holder ("" = no check);
 // 9... operations as (op, field, value) triples: set, keep (set if absent),
-// del, incr, reopen (status claimed if a holder is recorded, else new),
+// del, incr, reopen (status claimed if a holder is recorded and is not
+// the value, else new with no holder),
 // claimnew (status claimed if it is new),
 // append (a JSON array appended to the JSON array in the field), absent
 // (no change: the field must not exist, checked before any change).
@@ -69,7 +70,10 @@ for i = 9, #ARGV, 3 do
     if redis.call('HGET', t, f) == 'new' then redis.call('HSET', t, f, 'claimed') end
   elseif op == 'reopen' then
     local h = redis.call('HGET', t, 'holder.id')
-    if h and h ~= '' then redis.call('HSET', t, f, 'claimed') else redis.call('HSET', t, f, 'new') end
+    if h and h ~= '' and h ~= v then redis.call('HSET', t, f, 'claimed') else
+      redis.call('HSET', t, f, 'new')
+      redis.call('HDEL', t, 'holder.id', 'holder.name')
+    end
   elseif op == 'append' then
     local old = redis.call('HGET', t, f)
     if not old or old == '' then redis.call('HSET', t, f, v) else
