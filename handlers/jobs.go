@@ -81,9 +81,16 @@ func (h *Handler) autoClose(ctx context.Context, w bot.Responder, id string) err
 	} else if closed, err := h.closedBySystem(ctx, t); err != nil || !closed {
 		return err // rated, reopened, or never resolved: nothing to say
 	}
+	if t.Citizen == shakwa.ErasedCitizen {
+		return nil // its card says its citizen had it erased; nobody is left to tell
+	}
 	h.notify.EditCard(w, t, "card.closed", nil)
-	return h.notify.Citizen(ctx, w, t, "citizen.autoclosed", nil,
+	err = h.notify.Citizen(ctx, w, t, "citizen.autoclosed", nil,
 		[]flows.Choice{{Key: "menu.home", Data: menuHome}})
+	if errors.Is(err, shakwa.ErrNotFound) {
+		return nil // no way to reach them any more: closed all the same
+	}
+	return err
 }
 
 // closedBySystem reports whether t was closed by the automatic close (and

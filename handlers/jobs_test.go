@@ -255,3 +255,23 @@ func TestDuplicateQuestionHasItsOwnIdleTime(t *testing.T) {
 		t.Errorf("answering it then: %v; want KRM-000002 filed", texts(rs))
 	}
 }
+
+// TestAutoCloseAfterForget: a resolved ticket whose citizen had their data
+// erased before rating it closes on time, once, with no notice to anybody
+// and its card left saying it was erased.
+func TestAutoCloseAfterForget(t *testing.T) {
+	w := newWorld(t)
+	id := w.resolved(citizen)
+	w.text(citizen, "/forget")
+	w.press(citizen, "forget:yes")
+	w.wait(7*24*time.Hour + time.Minute)
+	if rs := w.runJobs(JobAutoClose); len(rs) != 0 {
+		t.Errorf("closing an erased ticket said %v; want nothing", texts(rs))
+	}
+	if got := w.ticket(id); got.Status != shakwa.StatusClosed {
+		t.Errorf("erased resolved ticket is %s; want closed", got.Status)
+	}
+	if _, ok, err := w.store.JobDue(context.Background(), JobAutoClose, id); err != nil || ok {
+		t.Errorf("the automatic close is still scheduled (%v): it would run for ever", err)
+	}
+}
