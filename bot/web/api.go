@@ -196,12 +196,12 @@ func (c *Channel) accept(w http.ResponseWriter, r *http.Request, m *bot.Message,
 	// Finished even if the page hangs up: it will send the same id again.
 	ctx := context.WithoutCancel(r.Context())
 	if _, err := c.append(ctx, m.Chat, echo); err != nil {
-		c.log.Warn("message not accepted: mailbox", "message", m.ID, "err", err)
+		c.log.Warn("message not accepted: mailbox", "message", bot.LogID(m.ID), "err", err)
 		unavailable(w)
 		return
 	}
 	if err := c.deliver(ctx, m); err != nil {
-		c.log.Warn("message not accepted; the page will send it again", "message", m.ID, "err", err)
+		c.log.Warn("message not accepted; the page will send it again", "message", bot.LogID(m.ID), "err", err)
 		unavailable(w)
 		return
 	}
