@@ -1,7 +1,10 @@
 package stats
 
 import (
+	"maps"
 	"math"
+	"slices"
+	"time"
 
 	"github.com/shakwa/shakwa"
 )
@@ -40,11 +43,7 @@ type Quality struct {
 // their weights (as kept with the answers, else prio's, by code; a
 // priority with neither counts as 1). ok is false for no answers.
 func AssessmentShare(answers map[string]shakwa.Answer, prio map[string]float64) (share float64, ok bool) {
-	var items []weighed
-	for _, a := range answers {
-		items = append(items, weighed{a.Priority, a.Weight, shakwa.MarkValue(a.Mark), a.PriorityWeight})
-	}
-	return byPriority(items, prio)
+	return byPriority(answerItems(answers), prio)
 }
 
 // VisitShare is one visit's share of the best, its answers' scores
@@ -52,7 +51,7 @@ func AssessmentShare(answers map[string]shakwa.Answer, prio map[string]float64) 
 func VisitShare(scores []shakwa.VisitScore, prio map[string]float64) (share float64, ok bool) {
 	var items []weighed
 	for _, s := range scores {
-		items = append(items, weighed{s.Priority, s.Weight, s.Score, s.PriorityWeight})
+		items = append(items, weighed{s.Priority, s.Weight, s.Score, s.PriorityWeight, time.Time{}})
 	}
 	return byPriority(items, prio)
 }
@@ -79,6 +78,18 @@ type weighed struct {
 	value    float64
 	// kept is the priority's weight as kept with the item; 0: prio's.
 	kept float64
+	at   time.Time // when it was given; the latest kept weight counts
+}
+
+// answerItems are answers as weighed items, by criterion: the same each
+// time, whatever the map's order.
+func answerItems(answers map[string]shakwa.Answer) []weighed {
+	items := make([]weighed, 0, len(answers))
+	for _, k := range slices.Sorted(maps.Keys(answers)) {
+		a := answers[k]
+		items = append(items, weighed{a.Priority, a.Weight, shakwa.MarkValue(a.Mark), a.PriorityWeight, a.At})
+	}
+	return items
 }
 
 // byPriorityParts is the weighted share of each priority items have.
@@ -103,10 +114,12 @@ func byPriority(items []weighed, prio map[string]float64) (float64, bool) {
 	if len(parts) == 0 {
 		return 0, false
 	}
-	kept := map[string]float64{}
+	// A priority's weight changed within the period: the one kept with
+	// its latest item counts (the later in items on a tie).
+	kept, keptAt := map[string]float64{}, map[string]time.Time{}
 	for _, it := range items {
-		if it.kept > 0 {
-			kept[it.priority] = it.kept
+		if it.kept > 0 && !it.at.Before(keptAt[it.priority]) {
+			kept[it.priority], keptAt[it.priority] = it.kept, it.at
 		}
 	}
 	var sum, w float64
@@ -127,11 +140,7 @@ func byPriority(items []weighed, prio map[string]float64) (float64, bool) {
 // PriorityShares are, per priority, the weighted share that an
 // assessment's answers meet, for showing where a centre stands.
 func PriorityShares(answers map[string]shakwa.Answer) map[string]float64 {
-	var items []weighed
-	for _, a := range answers {
-		items = append(items, weighed{a.Priority, a.Weight, shakwa.MarkValue(a.Mark), a.PriorityWeight})
-	}
-	return byPriorityParts(items)
+	return byPriorityParts(answerItems(answers))
 }
 
 // WithQuality folds a centre's quality programme into its score: the

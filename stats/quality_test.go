@@ -3,6 +3,7 @@ package stats
 import (
 	"math"
 	"testing"
+	"time"
 
 	"github.com/shakwa/shakwa"
 )
@@ -66,5 +67,23 @@ func TestKeptPriorityWeights(t *testing.T) {
 	answers["c"] = shakwa.Answer{Mark: shakwa.MarkUnmet, Priority: "efficiency", Weight: 1} // kept before weights were
 	if got, _ := AssessmentShare(answers, now); !near(got, 40.0/130) {
 		t.Errorf("share %v; want %v: the configuration's weight for the answer that kept none", got, 40.0/130)
+	}
+}
+
+// TestKeptWeightChangedWithinMonth: two answers of one priority keep
+// different weights (the configuration changed between them): the latest
+// answer's counts, every time, whatever the map's order.
+func TestKeptWeightChangedWithinMonth(t *testing.T) {
+	day := time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
+	answers := map[string]shakwa.Answer{
+		"a": {Mark: shakwa.MarkMet, Priority: "experience", Weight: 1, PriorityWeight: 40, At: day},
+		"b": {Mark: shakwa.MarkMet, Priority: "experience", Weight: 1, PriorityWeight: 60, At: day.Add(48 * time.Hour)},
+		"c": {Mark: shakwa.MarkUnmet, Priority: "efficiency", Weight: 1, PriorityWeight: 20, At: day},
+	}
+	want := 60.0 / 80
+	for range 100 {
+		if got, _ := AssessmentShare(answers, nil); !near(got, want) {
+			t.Fatalf("share %v; want %v, by the weight of the latest answer", got, want)
+		}
 	}
 }
