@@ -157,3 +157,36 @@ func TestStatsBreakdowns(t *testing.T) {
 		}
 	}
 }
+
+// TestExportFilesGo: an export's files (citizens' words and phones) leave
+// the file store two days after they were made, not before.
+func TestExportFilesGo(t *testing.T) {
+	w, _, fs := reportWorld(t, testConfig)
+	rs := w.text(noura, "/export month")
+	if len(rs) == 0 || len(rs[0].Attachments) == 0 {
+		t.Fatalf("/export: %v", texts(rs))
+	}
+	var ids []string
+	for _, r := range rs {
+		for _, a := range r.Attachments {
+			if _, err := fs.Stat(a.File); err != nil {
+				t.Fatalf("%s not kept: %v", a.Name, err)
+			}
+			ids = append(ids, a.File)
+		}
+	}
+	w.wait(47 * time.Hour)
+	w.runJobs(JobDropDocument)
+	for _, id := range ids {
+		if _, err := fs.Stat(id); err != nil {
+			t.Errorf("a file went before two days: %v", err)
+		}
+	}
+	w.wait(2 * time.Hour)
+	w.runJobs(JobDropDocument)
+	for _, id := range ids {
+		if _, err := fs.Stat(id); err == nil {
+			t.Errorf("file %s still kept two days after the export", id)
+		}
+	}
+}

@@ -23,6 +23,10 @@ const (
 	// and tells the person; keyed by their opaque id, moved on by every
 	// step they take.
 	JobIdle = "idle"
+	// JobDropDocument removes a document the bot made (an export, a
+	// report's spreadsheet) from the file store once it has been sent;
+	// keyed by its file id, scheduled when it is made.
+	JobDropDocument = "dropdoc"
 )
 
 // RunJob runs a job of one of the kinds above; see bot.JobHandler. Every
@@ -41,6 +45,8 @@ func (h *Handler) RunJob(ctx context.Context, w bot.Responder, j *shakwa.Job) {
 		j.Again, err = h.runSLA(ctx, w, j.Key, j.Due)
 	case JobOverdue:
 		err = h.sendOverdue(ctx, w, j.Key)
+	case JobDropDocument:
+		err = h.dropDocument(j.Key)
 	case JobReportDaily, JobReportWeekly, JobReportMonthly:
 		err = h.sendReport(ctx, w, j)
 	case JobRetention:

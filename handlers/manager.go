@@ -559,8 +559,26 @@ func (h *Handler) keepDocument(ctx context.Context, lang string, r io.Reader, na
 		h.log.ErrorContext(ctx, "keep document", "err", err)
 		return bot.Reply{}, false
 	}
+	// An export names citizens (and, for some, their phones): its bytes go
+	// once it has had time to be sent.
+	if err := h.store.ScheduleJob(ctx, JobDropDocument, id, h.now().Add(documentKeep)); err != nil {
+		h.log.ErrorContext(ctx, "keep document", "err", err)
+		return bot.Reply{}, false
+	}
 	return bot.Reply{Text: caption, Lang: lang, Attachments: []shakwa.Attachment{{
 		Kind: "document", ID: id, From: fileOrigin, File: id, Name: name, Mime: mime, Size: size}}}, true
+}
+
+// documentKeep is how long a document the bot made stays in the file
+// store: as long as the outbox remembers a message it queued.
+const documentKeep = 48 * time.Hour
+
+// dropDocument is JobDropDocument: the bytes of document id go.
+func (h *Handler) dropDocument(id string) error {
+	if r, ok := h.files.(FileRemover); ok {
+		return r.Remove(id)
+	}
+	return nil
 }
 
 // fileOrigin is the channel a document the bot made comes from: none, so
