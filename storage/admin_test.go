@@ -3,8 +3,11 @@ package storage_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/shakwa/shakwa"
 )
 
 // testReindex: entries a crash lost are put back, found by the tickets'
@@ -82,5 +85,61 @@ func testRetryDead(t *testing.T, open opener) {
 	}
 	if dl, err := s.DeadLetters(c, 0); err != nil || len(dl) != 0 {
 		t.Errorf("dead letters left: %d, %v; want none", len(dl), err)
+	}
+}
+
+// testForgetPerson: forgetting a citizen takes the words of their feedback
+// and its link to them, their web chat's conversation and the dead letters
+// addressed to them, and nothing of anybody else's.
+func testForgetPerson(t *testing.T, open opener) {
+	s, c := open(t).s, ctx(t)
+	gone, kept := shakwa.Address{Channel: "web", Chat: "visitor-1"}, shakwa.Address{Channel: "web", Chat: "visitor-2"}
+	t0 := time.UnixMilli(1_800_000_000_000)
+	var fb []*shakwa.Feedback
+	for _, a := range []shakwa.Address{gone, kept} {
+		f := &shakwa.Feedback{Kind: shakwa.KindThanks, Centre: "KRM", Stars: 5, Text: "شكراً لمريم", Created: t0}
+		if err := s.AddFeedback(c, f, a); err != nil {
+			t.Fatal(err)
+		}
+		fb = append(fb, f)
+		if _, err := s.MailAppend(c, a.Chat, []byte(`{"text":"مرحبا"}`), 100, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o := newOutbox(t, s)
+	o.enqueue("web:visitor-1", t0, `{"channel":"web","chat":"visitor-1","text":"طلبك KRM-000001"}`)
+	o.enqueue("web:visitor-2", t0, `{"channel":"web","chat":"visitor-2","text":"طلبك KRM-000002"}`)
+	for range 2 {
+		q, _, _, _, err := s.NextDue(c, t0, time.Second, nil)
+		if err != nil || q == "" {
+			t.Fatalf("NextDue: %q, %v", q, err)
+		}
+		if err := s.Dead(c, q, "403 blocked", t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 2 { // twice: nothing more the second time
+		if err := s.ForgetPerson(c, gone); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.FeedbackCreated(c, t0, t0.Add(time.Second))
+	if err != nil || len(got) != 2 {
+		t.Fatalf("feedback %v, %v", got, err)
+	}
+	for _, f := range got {
+		erased := f.ID == fb[0].ID
+		if erased != (f.Text == "" && f.Citizen == shakwa.ErasedCitizen) || f.Stars != 5 {
+			t.Errorf("feedback %s after forgetting %s: %+v", f.ID, fb[0].ID, f)
+		}
+	}
+	ds, err := s.DeadLetters(c, 0)
+	if err != nil || len(ds) != 1 || !strings.Contains(string(ds[0].Item), "visitor-2") {
+		t.Errorf("dead letters %d (%v); want only the other visitor's", len(ds), err)
+	}
+	for chat, want := range map[string]int{gone.Chat: 0, kept.Chat: 1} {
+		if m, err := s.MailSince(c, chat, "", 10); err != nil || len(m) != want {
+			t.Errorf("mailbox of %s: %d entries (%v); want %d", chat, len(m), err, want)
+		}
 	}
 }

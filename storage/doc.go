@@ -36,6 +36,7 @@
 //	open                     sorted set: tickets that need staff work, by creation time
 //	fb:{F-000001}            hash: one feedback (citizen = PID), version v 2
 //	fb:seq, fb:created       counter and sorted set of feedback
+//	fbby:{PID}               set: the feedback a citizen gave (see ForgetPerson)
 //	session:{OPAQUE}         string: a conversation session, with its TTL
 //	in:{OPAQUE}:...          a chat's intake: line, hold, done, fails (see Begin)
 //	refs:{OPAQUE}            hash: r:REF -> message id and m:ID -> ref, with a TTL

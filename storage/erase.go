@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -81,14 +82,82 @@ func (s *Store) EraseTicket(ctx context.Context, id, by string, now time.Time) (
 	return after, true, nil
 }
 
-// ForgetPerson removes the record of the person at a (their address and
-// language): the bot no longer knows how to reach them, nor which tickets
-// were theirs once those are erased.
+// ForgetPerson removes what is kept of the person at a beyond their
+// tickets (which EraseTicket erases): their record (address and
+// language), so the bot no longer knows how to reach them nor which
+// tickets were theirs; the words of the feedback and thanks they gave,
+// and its link to them (its stars stay in the figures); their web chat's
+// conversation; and the dead letters addressed to them (messages the
+// outbox gave up on hold their chat and words). Done twice, it finds
+// nothing more to remove.
 func (s *Store) ForgetPerson(ctx context.Context, a shakwa.Address) error {
-	if err := s.rdb.Del(ctx, s.personKey(s.PersonID(a))).Err(); err != nil {
+	if err := s.forgetFeedback(ctx, s.PersonID(a)); err != nil {
 		return fmt.Errorf("forget person: %w", err)
 	}
+	if err := s.forgetDeadLetters(ctx, a); err != nil {
+		return fmt.Errorf("forget person: %w", err)
+	}
+	keys := []string{s.personKey(s.PersonID(a))}
+	if a.Channel == "web" {
+		keys = append(keys, s.mailKey(a.Chat))
+	}
+	for _, k := range keys { // apart: on a Cluster they live on different nodes
+		if err := s.rdb.Del(ctx, k).Err(); err != nil {
+			return fmt.Errorf("forget person: %w", err)
+		}
+	}
 	return nil
+}
+
+// forgetFeedback erases the words of the feedback person gave, and its
+// link to them.
+func (s *Store) forgetFeedback(ctx context.Context, person string) error {
+	by := s.key("fbby", person)
+	ids, err := s.rdb.SMembers(ctx, by).Result()
+	if err != nil {
+		return fmt.Errorf("their feedback: %w", err)
+	}
+	for _, id := range ids {
+		key := s.key("fb", id)
+		if _, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.HDel(ctx, key, "text")
+			p.HSet(ctx, key, fCitizen, shakwa.ErasedCitizen)
+			return nil
+		}); err != nil {
+			return fmt.Errorf("feedback %s: %w", id, err)
+		}
+	}
+	return s.rdb.Del(ctx, by).Err()
+}
+
+// forgetDeadLetters removes the dead letters addressed to a: the stream
+// is capped (DefaultDeadCap), so reading it whole is bounded.
+func (s *Store) forgetDeadLetters(ctx context.Context, a shakwa.Address) error {
+	key := s.ob("dead")
+	start := "-"
+	for {
+		msgs, err := s.rdb.XRangeN(ctx, key, start, "+", 1000).Result()
+		if err != nil {
+			return fmt.Errorf("dead letters: %w", err)
+		}
+		var gone []string
+		for _, m := range msgs {
+			it, _ := m.Values["item"].(string)
+			var to struct{ Channel, Chat string }
+			if json.Unmarshal([]byte(it), &to) == nil && to.Channel == a.Channel && to.Chat == a.Chat {
+				gone = append(gone, m.ID)
+			}
+		}
+		if len(gone) > 0 {
+			if err := s.rdb.XDel(ctx, key, gone...).Err(); err != nil {
+				return fmt.Errorf("dead letters: %w", err)
+			}
+		}
+		if len(msgs) < 1000 {
+			return nil
+		}
+		start = "(" + msgs[len(msgs)-1].ID
+	}
 }
 
 // errLimit stops a sweep at its limit.

@@ -31,6 +31,7 @@ func (s *Store) AddFeedback(ctx context.Context, f *shakwa.Feedback, from shakwa
 	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		s.rememberPerson(ctx, p, from)
 		p.ZAdd(ctx, key, redis.Z{Score: score(f.Created), Member: id})
+		p.SAdd(ctx, s.key("fbby", s.PersonID(from)), id) // what ForgetPerson erases
 		return nil
 	}); err != nil {
 		return fmt.Errorf("add feedback %s: index: %w", id, err)

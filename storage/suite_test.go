@@ -147,6 +147,7 @@ func runSuite(t *testing.T, open opener) {
 		{"Invites", testInvites},
 		{"Reindex", testReindex},
 		{"RetryDead", testRetryDead},
+		{"ForgetPerson", testForgetPerson},
 		{"ClaimRace", testClaimRace},
 		{"ClaimCentres", testClaimCentres},
 		{"RejectRace", testRejectRace},
