@@ -164,18 +164,26 @@ func (s *Store) forgetDeadLetters(ctx context.Context, a shakwa.Address) error {
 var errLimit = errors.New("limit reached")
 
 // retentionCursor keeps, as a creation time (Unix ms), how far the
-// retention sweep has erased every ticket it may: the next sweep starts
-// there.
+// retention sweep has read: every ticket filed before it is erased, or
+// waits in retentionWaiting. The next sweep starts there.
 const retentionCursor = "retention:cursor"
+
+// retentionWaiting is the sorted set (by creation time) of the tickets
+// the sweep passed that it may not erase yet: still open, or closed after
+// the cutoff. Each sweep looks at them again first; they are few (the
+// tickets filed longer ago than the retention period and not closed
+// within it).
+const retentionWaiting = "retention:waiting"
 
 // EraseClosedBefore erases the personal data of tickets closed (in a
 // closed state: resolved and rated, closed, rejected, withdrawn) before
 // cutoff, oldest filed first, at most limit of them, and returns how many
 // it erased and whether it stopped at the limit. A ticket still open, or
-// closed after cutoff, is left; the sweep remembers where it got to, past
-// tickets all erased, so that each run reads only what is new.
-// dryRun counts without erasing. erasedOne, when not nil, is called with
-// each ticket erased, as it was (to remove its files' bytes).
+// closed after cutoff, is left, and looked at again by the next sweep;
+// the sweep remembers where it got to, so that each run reads only what
+// is new and what waits. dryRun counts without erasing (nor remembering).
+// erasedOne, when not nil, is called with each ticket erased, as it was
+// (to remove its files' bytes).
 func (s *Store) EraseClosedBefore(ctx context.Context, cutoff, now time.Time, limit int, dryRun bool,
 	erasedOne func(was *shakwa.Ticket)) (erased int, more bool, err error) {
 	from := time.UnixMilli(0)
@@ -184,31 +192,79 @@ func (s *Store) EraseClosedBefore(ctx context.Context, cutoff, now time.Time, li
 	} else if !errors.Is(err, redis.Nil) {
 		return 0, false, fmt.Errorf("retention cursor: %w", err)
 	}
-	cursor, blocked := from, false
-	err = s.EachTicketCreated(ctx, from, cutoff, func(ts []*shakwa.Ticket) error {
+	waiting := s.plain(retentionWaiting)
+	// erase takes t if it may go, and reports whether it is done with
+	// (erased now or before, or gone).
+	erase := func(t *shakwa.Ticket) (bool, error) {
+		switch {
+		case t == nil || !t.Erased.IsZero():
+			return true, nil
+		case t.Status.Open() || t.Closed.IsZero() || !t.Closed.Before(cutoff):
+			return false, nil
+		case erased >= limit:
+			return false, errLimit
+		}
+		if !dryRun {
+			if _, _, err := s.EraseTicket(ctx, t.ID, shakwa.SystemActor, now); err != nil {
+				return false, err
+			}
+			if erasedOne != nil {
+				erasedOne(t)
+			}
+		}
+		erased++
+		return true, nil
+	}
+	ids, err := s.rdb.ZRange(ctx, waiting, 0, -1).Result()
+	if err != nil {
+		return 0, false, fmt.Errorf("retention: waiting: %w", err)
+	}
+	ts, err := s.loadTickets(ctx, ids)
+	if err != nil {
+		return 0, false, fmt.Errorf("retention: waiting: %w", err)
+	}
+	var done []any
+	for i, t := range ts {
+		ok, err := erase(t)
+		if errors.Is(err, errLimit) {
+			more = true
+			break
+		}
+		if err != nil {
+			return erased, false, fmt.Errorf("retention: %w", err)
+		}
+		if ok {
+			done = append(done, ids[i])
+		}
+	}
+	if !dryRun && len(done) > 0 {
+		if err := s.rdb.ZRem(ctx, waiting, done...).Err(); err != nil {
+			return erased, more, fmt.Errorf("retention: waiting: %w", err)
+		}
+	}
+	if more {
+		return erased, true, nil
+	}
+	cursor := from
+	err = s.EachTicketCreated(ctx, from, cutoff, func(ts []*shakwa.Ticket) (err error) {
+		var wait []redis.Z
+		defer func() {
+			// Those passed are remembered even when the limit stops the run.
+			if !dryRun && len(wait) > 0 {
+				if werr := s.rdb.ZAdd(ctx, waiting, wait...).Err(); werr != nil {
+					err = werr
+				}
+			}
+		}()
 		for _, t := range ts {
-			switch {
-			case !t.Erased.IsZero():
-			case t.Status.Open() || t.Closed.IsZero() || !t.Closed.Before(cutoff):
-				blocked = true // the cursor waits for it
-				continue
-			default:
-				if erased >= limit {
-					return errLimit
-				}
-				if !dryRun {
-					if _, _, err := s.EraseTicket(ctx, t.ID, shakwa.SystemActor, now); err != nil {
-						return err
-					}
-					if erasedOne != nil {
-						erasedOne(t)
-					}
-				}
-				erased++
+			ok, err := erase(t)
+			if err != nil {
+				return err
 			}
-			if !blocked {
-				cursor = t.Created
+			if !ok {
+				wait = append(wait, redis.Z{Score: score(t.Created), Member: t.ID})
 			}
+			cursor = t.Created
 		}
 		return nil
 	})

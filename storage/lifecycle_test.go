@@ -613,3 +613,60 @@ func testTransitionReplay(t *testing.T, open opener) {
 		t.Errorf("history %+v; want created and one claim", evs)
 	}
 }
+
+// testRetentionWaiting: a ticket the sweep may not erase yet (still open)
+// does not hold the sweep's place: the next sweep reads on from the newest
+// ticket it passed, and erases the one that waited once it is closed
+// long enough; a limit stops a sweep and the next goes on.
+func testRetentionWaiting(t *testing.T, open opener) {
+	f := open(t)
+	s, c := f.s, ctx(t)
+	waits := newTicket(t, s, "KRM", citizen, at(0))
+	if _, err := s.Claim(c, waits.ID, fatima, nil, at(1)); err != nil {
+		t.Fatal(err)
+	}
+	var last time.Time
+	for i := range 5 {
+		tk := newTicket(t, s, "KRM", citizen, at(2+i))
+		if _, err := s.Withdraw(c, tk.ID, citizen, at(10)); err != nil {
+			t.Fatal(err)
+		}
+		last = tk.Created
+	}
+	sweep := func(cutoff time.Time, limit int) (int, bool) {
+		t.Helper()
+		n, more, err := s.EraseClosedBefore(c, cutoff, cutoff, limit, false, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n, more
+	}
+	if n, more := sweep(at(100), 2); n != 2 || !more {
+		t.Errorf("limited sweep erased %d (more %v); want 2, more", n, more)
+	}
+	if n, more := sweep(at(100), 100); n != 3 || more {
+		t.Errorf("next sweep erased %d (more %v); want the other 3", n, more)
+	}
+	cur, err := f.rdb.Get(c, f.prefix+"retention:cursor").Int64()
+	if err != nil || cur != last.UnixMilli() {
+		t.Errorf("cursor %d (%v); want the newest ticket passed, %d", cur, err, last.UnixMilli())
+	}
+	if _, err := s.Withdraw(c, waits.ID, citizen, at(101)); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := sweep(at(102), 100); n != 1 || reread(t, s, waits.ID).Erased.IsZero() {
+		t.Errorf("once closed, the ticket that waited: %d erased; want it", n)
+	}
+	if n, _ := sweep(at(103), 100); n != 0 {
+		t.Errorf("a sweep with nothing new erased %d", n)
+	}
+}
+
+func reread(t *testing.T, s *storage.Store, id string) *shakwa.Ticket {
+	t.Helper()
+	tk, err := s.Ticket(ctx(t), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tk
+}

@@ -144,6 +144,7 @@ func runSuite(t *testing.T, open opener) {
 		{"EventLogCap", testEventLogCap},
 		{"History", testHistory},
 		{"Erase", testErase},
+		{"RetentionWaiting", testRetentionWaiting},
 		{"Invites", testInvites},
 		{"Reindex", testReindex},
 		{"RetryDead", testRetryDead},
