@@ -114,7 +114,7 @@ func (c Calendar) hoursOn(midnight time.Time) (open, close time.Time, ok bool) {
 	at := func(off time.Duration) time.Time {
 		// By the wall clock, so that a day of a zone that moves its clocks
 		// keeps its hours.
-		return time.Date(y, m, d, 0, 0, 0, 0, c.loc()).Add(off)
+		return time.Date(y, m, d, int(off/time.Hour), int(off%time.Hour/time.Minute), int(off%time.Minute/time.Second), 0, c.loc())
 	}
 	return at(h.Open), at(h.Close), true
 }

@@ -136,3 +136,27 @@ func TestParseHours(t *testing.T) {
 		}
 	}
 }
+
+// TestClockChangeDay: in a zone that moves its clocks, a day's hours are
+// by the wall clock: on the spring-forward and fall-back days work still
+// begins at 08:00.
+func TestClockChangeDay(t *testing.T) {
+	london, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		t.Skip("no zone data:", err)
+	}
+	var c Calendar
+	c.Loc = london
+	for d := range c.Week {
+		c.Week[d] = Hours{Open: 8 * time.Hour, Close: 16 * time.Hour}
+	}
+	for _, day := range []time.Time{
+		time.Date(2026, 3, 29, 0, 30, 0, 0, london),  // clocks go forward at 01:00
+		time.Date(2026, 10, 25, 0, 30, 0, 0, london), // and back at 02:00
+	} {
+		got := c.Add(day, time.Hour).In(london)
+		if got.Hour() != 9 || got.Minute() != 0 || got.Day() != day.Day() {
+			t.Errorf("an hour of work from %v: %v; want 09:00 that day", day, got)
+		}
+	}
+}
