@@ -267,35 +267,12 @@ type overdueItem struct {
 func (h *Handler) overdue(ctx context.Context, centres []string) ([]overdueItem, error) {
 	var ts []*shakwa.Ticket
 	for _, c := range centres {
-		q, err := h.store.Queue(ctx, c, 500)
+		// Every open ticket, also those of a holder who has left.
+		open, err := h.store.OpenTickets(ctx, c, overdueRead)
 		if err != nil {
 			return nil, err
 		}
-		ts = append(ts, q...)
-	}
-	people, err := h.roster(ctx)
-	if err != nil {
-		return nil, err
-	}
-	held := map[string]bool{}
-	for _, p := range people {
-		if p.Role == shakwa.RoleManager || !slices.ContainsFunc(centres, p.Serves) {
-			continue
-		}
-		id := strconv.FormatInt(p.Telegram, 10)
-		if held[id] {
-			continue
-		}
-		held[id] = true
-		hs, err := h.store.Held(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range hs {
-			if slices.Contains(centres, t.Centre) {
-				ts = append(ts, t)
-			}
-		}
+		ts = append(ts, open...)
 	}
 	var out []overdueItem
 	for _, t := range ts {
@@ -347,6 +324,10 @@ func (h *Handler) overdueCommand(ctx context.Context, c *conv) {
 	}
 	c.Reply(c.reply(h.overdueText(c.lang, items, overdueMax), nil))
 }
+
+// overdueRead is how many of a centre's open tickets, the oldest, an
+// overdue list looks at: the late are among them.
+const overdueRead = 1000
 
 // overdueMax is how many tickets one overdue list names.
 const overdueMax = 20

@@ -252,3 +252,27 @@ func TestReopenPastGoneHolder(t *testing.T) {
 		t.Errorf("queue %v (%v); want the reopened ticket", q, err)
 	}
 }
+
+// TestOverdueOfGoneHolder: /overdue names a late ticket whose holder has
+// left the roster (nobody else would see it), as well as a late one in the
+// queue.
+func TestOverdueOfGoneHolder(t *testing.T) {
+	w := newWorld(t)
+	held := w.fileComplaint(citizen, "KRM")
+	w.press(fatima, "claim:"+held)
+	queued := w.fileComplaint(other, "KRM")
+	cfg, err := config.Parse([]byte(strings.Replace(testConfig, "  - {telegram: 111,", "  # gone: {telegram: 111,", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.h.Reload(cfg); err != nil {
+		t.Fatal(err)
+	}
+	w.wait(49 * time.Hour) // past both deadlines
+	rs := w.text(noura, "/overdue")
+	for _, id := range []string{held, queued} {
+		if len(find(rs, noura.id, id)) != 1 {
+			t.Errorf("/overdue: %v; want %s named", texts(rs), id)
+		}
+	}
+}

@@ -22,6 +22,27 @@ func (s *Store) Queue(ctx context.Context, centre string, limit int) ([]*shakwa.
 	return ts, nil
 }
 
+// OpenTickets returns up to limit of centre's open tickets, oldest first,
+// whoever holds them (one who has left the roster too), from the set the
+// centre's figures keep (see Backlog); limit <= 0 returns all.
+func (s *Store) OpenTickets(ctx context.Context, centre string, limit int) ([]*shakwa.Ticket, error) {
+	ids, err := s.rdb.ZRange(ctx, s.agg(centre, "open"), 0, int64(limit)-1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("open tickets of %s: %w", centre, err)
+	}
+	ts, err := s.loadTickets(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("open tickets of %s: %w", centre, err)
+	}
+	out := ts[:0]
+	for _, t := range ts {
+		if t != nil && t.Centre == centre && t.Status.Open() {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
 // Held returns the claimed and in-progress tickets staffID holds, oldest
 // first.
 func (s *Store) Held(ctx context.Context, staffID string) ([]*shakwa.Ticket, error) {
