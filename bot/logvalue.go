@@ -8,12 +8,17 @@ import (
 	"unicode/utf8"
 )
 
-// LogID is how a message id appears in logs: as it is when it is a number
-// (a Telegram update's), else as a short digest that tells one message
-// from another across log lines but reads nothing of it: a WhatsApp wamid
-// encodes the sender's phone number, a web chat id the visitor.
+// LogID is how a message id appears in logs: as it is when it is a number,
+// perhaps after its channel ("tg:901234", a Telegram update's), else as a
+// short digest that tells one message from another across log lines but
+// reads nothing of it: a WhatsApp wamid encodes the sender's phone
+// number, a web chat id the visitor.
 func LogID(id string) string {
-	if id == "" || strings.Trim(id, "0123456789") == "" {
+	_, n, ok := strings.Cut(id, ":")
+	if !ok {
+		n = id
+	}
+	if strings.Trim(n, "0123456789") == "" && !strings.Contains(n, ":") {
 		return id
 	}
 	sum := sha256.Sum256([]byte(id))

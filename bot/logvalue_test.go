@@ -25,7 +25,7 @@ func TestLogValues(t *testing.T) {
 			t.Errorf("two messages look alike in the log")
 		}
 	}
-	m := &bot.Message{ID: "901234", Channel: "whatsapp", Chat: chat, From: bot.User{ID: chat, Name: name}, Text: words,
+	m := &bot.Message{ID: "tg:901234", Channel: "whatsapp", Chat: chat, From: bot.User{ID: chat, Name: name}, Text: words,
 		Phone: "+" + chat, Attachments: []shakwa.Attachment{{Kind: "photo", Name: name + ".jpg"}}}
 	r := bot.Reply{Channel: "whatsapp", Chat: chat, Text: words, Ref: "ticket:KRM-000001"}
 	var buf bytes.Buffer
@@ -38,7 +38,7 @@ func TestLogValues(t *testing.T) {
 			t.Errorf("log shows %q:\n%s", secret, out)
 		}
 	}
-	if !strings.Contains(out, `"id":"901234"`) || !strings.Contains(out, "ticket:KRM-000001") {
+	if !strings.Contains(out, `"id":"tg:901234"`) || !strings.Contains(out, "ticket:KRM-000001") {
 		t.Errorf("log lacks the ids:\n%s", out)
 	}
 }
