@@ -5,8 +5,9 @@
 // names to column headers, comes from the caller, who takes it from the
 // locale files; nothing here is shown to anyone.
 //
-// Text that a spreadsheet would take for a formula is neutralised in both
-// formats, because the cells carry what citizens typed. See [Text].
+// Text that a spreadsheet would take for a formula is never one, because
+// the cells carry what citizens typed: CSV puts a quote in front, XLSX keeps
+// it as text in the Text format. See [Text].
 package export
 
 import (
@@ -54,14 +55,17 @@ const (
 
 // Text returns a text cell. Text that a spreadsheet would read as a formula,
 // one starting with = + - @ (or their full-width forms), a tab or a carriage
-// return, is written with a single quote in front, as OWASP advises against
-// CSV injection. That includes a phone number such as "+9715…": as text it
-// is neutralised like any other; a value meant to be counted or summed
-// belongs in [Number].
+// return, is never one:
 //
-// XLSX stores text as text and Excel would not run it, but the quote is
-// added there too: a sheet that staff save again as CSV, or copy out of
-// Excel into another tool, must stay as safe as the CSV we send.
+//   - CSV writes it with a single quote in front, as OWASP advises against
+//     CSV injection. That includes a phone number such as "+9715…", which
+//     Excel would otherwise turn into a number and lose its plus.
+//   - XLSX stores it as text, which Excel never runs, exactly as written
+//     (a quote there would be shown in every phone cell and before every
+//     complaint that starts with a dash), in Excel's Text format ("@"), so
+//     that it stays text when someone edits the cell.
+//
+// A value meant to be counted or summed belongs in [Number].
 func Text(s string) Cell { return Cell{kind: text, text: s} }
 
 // Number returns a numeric cell. Negative numbers are written as numbers,
@@ -118,10 +122,18 @@ func in(t time.Time, loc *time.Location) time.Time {
 // formula. The full-width forms are included because some spreadsheet
 // set-ups, East Asian input among them, read them as their ASCII selves.
 func neutralise(s string) string {
-	r, _ := utf8.DecodeRuneInString(s)
-	switch r {
-	case '=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠':
+	if formulaLike(s) {
 		return "'" + s
 	}
 	return s
+}
+
+// formulaLike reports whether a spreadsheet would read s as a formula.
+func formulaLike(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	switch r {
+	case '=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠':
+		return true
+	}
+	return false
 }

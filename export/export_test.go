@@ -225,7 +225,7 @@ func TestXLSX(t *testing.T) {
 	want := [][]string{
 		{"رقم", "الشكوى", "المدة (ساعات)", "فُتحت", "أُغلقت"},
 		{"17", "تأخر تجديد الإقامة، \"عاجل\"\nسطر ثانٍ", "1.5", "2025-03-01 09:30"},
-		{"-3", "'+971501234567", "-12.5", "2025-03-01 10:30"},
+		{"-3", "+971501234567", "-12.5", "2025-03-01 10:30"},
 	}
 	for i := range want {
 		if i >= len(rows) || strings.Join(rows[i], "|") != strings.Join(want[i], "|") {
@@ -293,8 +293,11 @@ func checkDate(t *testing.T, f *excelize.File, sheet, ref string, serial float64
 	}
 }
 
+// TestXLSXNeutralises checks that a text Excel would take for a formula is
+// a string cell, as written, in the Text format that keeps it text when
+// edited; a header too.
 func TestXLSXNeutralises(t *testing.T) {
-	s := export.Sheet{Name: "x"}
+	s := export.Sheet{Name: "x", Header: []string{"=h", "n"}}
 	for _, tc := range dangerous {
 		s.Rows = append(s.Rows, []export.Cell{export.Text(tc.in), export.Number(-1)})
 	}
@@ -303,16 +306,32 @@ func TestXLSXNeutralises(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	check := func(ref, got, want string, risky bool) {
+		t.Helper()
+		if got != want {
+			t.Errorf("%s: got %q; want %q", ref, got, want)
+		}
+		if typ, _ := f.GetCellType("x", ref); typ != excelize.CellTypeInlineString && typ != excelize.CellTypeSharedString {
+			t.Errorf("%s: cell type %v; want a string", ref, typ)
+		}
+		if formula, _ := f.GetCellFormula("x", ref); formula != "" {
+			t.Errorf("%s: formula %q; want none", ref, formula)
+		}
+		id, _ := f.GetCellStyle("x", ref)
+		style, err := f.GetStyle(id)
+		if err != nil {
+			t.Fatalf("%s: style: %v", ref, err)
+		}
+		if textFormat := style.NumFmt == 49; textFormat != risky {
+			t.Errorf("%s: number format %d; want the Text format (49): %v", ref, style.NumFmt, risky)
+		}
+	}
+	check("A1", rows[0][0], "=h", true)
 	for i, tc := range dangerous {
-		want := tc.want
-		if tc.name == "carriage return" {
-			want = "'\r=1" // XLSX keeps the CR
-		}
-		if rows[i][0] != want {
-			t.Errorf("%s: got %q; want %q", tc.name, rows[i][0], want)
-		}
-		if rows[i][1] != "-1" {
-			t.Errorf("%s: number got %q; want -1", tc.name, rows[i][1])
+		ref := "A" + strconv.Itoa(i+2)
+		check(ref, rows[i+1][0], tc.in, tc.want != tc.in)
+		if rows[i+1][1] != "-1" {
+			t.Errorf("%s: number got %q; want -1", tc.name, rows[i+1][1])
 		}
 	}
 }

@@ -21,17 +21,25 @@ const (
 	margin   = 2
 )
 
-// styles are the cell styles every worksheet of a file shares.
+// styles are the cell styles every worksheet of a file shares. text is
+// Excel's Text number format ("@"): a cell in it stays text when someone
+// edits it, so it is given to texts that Excel would otherwise take for a
+// formula once edited. An XLSX string cell is never a formula as written,
+// so unlike CSV nothing is put in front of the text.
 type styles struct {
-	header, date int
+	header, headerText, date, text int
 }
+
+// numFmtText is Excel's built-in number format "@", Text.
+const numFmtText = 49
 
 // WriteXLSX writes the sheets to w as one Excel workbook, a worksheet for
 // each in the order given. Each worksheet has its header row in bold and
 // frozen, columns as wide as their content (within limits), and runs right
 // to left when the Sheet says so. Numbers are numbers, times are Excel dates
-// shown as "yyyy-mm-dd hh:mm", and text is text, neutralised as described at
-// [Text].
+// shown as "yyyy-mm-dd hh:mm", and text is text: a text Excel would take
+// for a formula (see [Text]) is written as it is, in the Text format, so
+// that it stays text when edited.
 //
 // Rows are streamed into the worksheets rather than built up as a document
 // in memory: besides the rows the caller already holds, a large sheet costs
@@ -76,16 +84,25 @@ func WriteXLSX(w io.Writer, sheets ...Sheet) (err error) {
 }
 
 func newStyles(f *excelize.File) (styles, error) {
-	header, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	if err != nil {
-		return styles{}, err
-	}
+	bold := &excelize.Font{Bold: true}
 	format := dateFormat
-	date, err := f.NewStyle(&excelize.Style{CustomNumFmt: &format})
-	if err != nil {
-		return styles{}, err
+	var st styles
+	for _, s := range []struct {
+		id    *int
+		style excelize.Style
+	}{
+		{&st.header, excelize.Style{Font: bold}},
+		{&st.headerText, excelize.Style{Font: bold, NumFmt: numFmtText}},
+		{&st.date, excelize.Style{CustomNumFmt: &format}},
+		{&st.text, excelize.Style{NumFmt: numFmtText}},
+	} {
+		id, err := f.NewStyle(&s.style)
+		if err != nil {
+			return styles{}, err
+		}
+		*s.id = id
 	}
-	return styles{header: header, date: date}, nil
+	return st, nil
 }
 
 // writeSheet streams s into the empty worksheet name. The view, panes and
@@ -114,7 +131,11 @@ func writeSheet(f *excelize.File, name string, s Sheet, st styles) error {
 			return err
 		}
 		for _, h := range s.Header {
-			values = append(values, excelize.Cell{StyleID: st.header, Value: neutralise(h)})
+			style := st.header
+			if formulaLike(h) {
+				style = st.headerText
+			}
+			values = append(values, excelize.Cell{StyleID: style, Value: h})
 		}
 		if err := sw.SetRow("A1", values); err != nil {
 			return err
@@ -153,7 +174,10 @@ func frozenHeader() *excelize.Panes {
 func xlsxValue(c Cell, s Sheet, st styles) any {
 	switch c.kind {
 	case text:
-		return neutralise(c.text)
+		if formulaLike(c.text) {
+			return excelize.Cell{StyleID: st.text, Value: c.text}
+		}
+		return c.text
 	case number:
 		return c.num
 	case moment:
@@ -173,14 +197,14 @@ func columnWidths(s Sheet) []float64 {
 		chars[i] = max(chars[i], n)
 	}
 	for i, h := range s.Header {
-		measure(i, shownLength(neutralise(h)))
+		measure(i, shownLength(h))
 	}
 	var buf [32]byte
 	for _, row := range s.Rows {
 		for i, c := range row {
 			switch c.kind {
 			case text:
-				measure(i, shownLength(neutralise(c.text)))
+				measure(i, shownLength(c.text))
 			case number:
 				measure(i, len(strconv.AppendFloat(buf[:0], c.num, 'g', -1, 64)))
 			case moment:
