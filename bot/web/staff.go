@@ -64,7 +64,11 @@ func (c *Channel) signIn(w http.ResponseWriter, r *http.Request, key string) boo
 		Name: staffCookie, Value: key, Path: basePath, Expires: exp,
 		MaxAge:   int(exp.Sub(c.now()) / time.Second),
 		HttpOnly: true, Secure: r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https"),
-		SameSite: http.SameSiteStrictMode,
+		// Lax, not Strict: a link followed from a mail or another site is
+		// a cross-site navigation, and the redirect below stays one, so a
+		// Strict cookie would not come back with it. Posts are refused
+		// cross-site by the origin check (routes) all the same.
+		SameSite: http.SameSiteLaxMode,
 	})
 	// Without the key in the address, which history and screens would keep.
 	http.Redirect(w, r, basePath+"/staff", http.StatusSeeOther)

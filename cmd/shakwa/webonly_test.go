@@ -4,11 +4,17 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
+	"html"
 	"image/color"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // webOnlyDB is the Redis database of TestWebOnly.
@@ -97,6 +103,63 @@ func TestWebOnly(t *testing.T) {
 		t.Errorf("no card with a claim button for %s in the group's web pane", ticket)
 	}
 	cancel()
+	if err := stop(); err != nil {
+		t.Errorf("run: %v", err)
+	}
+}
+
+// TestBrowserStaffLink follows a staff sign-in link from another site, as
+// from a mail or an intranet page: the panel opens signed in at once. (A
+// Strict cookie set by the link is not sent on the redirect that follows
+// it, so the panel said "sign in first" until the page was reloaded.)
+// The site is on localhost and the bot on 127.0.0.1: two sites.
+func TestBrowserStaffLink(t *testing.T) {
+	chromium := chromiumPath(t)
+	env := map[string]string{
+		"WEB_CHAT_SECRET": webChatSecret, "REDIS_URL": testRedis(t, webOnlyDB),
+		"HTTP_ADDR": "127.0.0.1:0", "FILES_DIR": t.TempDir(),
+	}
+	addr, _, stop := startProgram(t, env)
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"staff-link", "-config", testConfig, "111"},
+		func(k string) string { return env[k] }, &out); err != nil {
+		t.Fatalf("staff-link: %v", err)
+	}
+	link := ""
+	for _, line := range strings.Split(out.String(), "\n") {
+		if strings.HasPrefix(line, "/chat/staff?key=") {
+			link = "http://" + addr + line
+		}
+	}
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><html lang="ar" dir="rtl"><meta charset="utf-8"><a id="go" href="%s">لوحة الموظفين</a></html>`,
+			html.EscapeString(link))
+	}))
+	defer site.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), browserDeadline)
+	defer cancel()
+	browserCtx, closeBrowser := startBrowser(t, ctx, chromium)
+	c := &tab{t: t, name: "staff", ctx: browserCtx}
+	c.do("open the intranet page", chromedp.Navigate(strings.Replace(site.URL, "127.0.0.1", "localhost", 1)))
+	c.click("follow the sign-in link", `#go`)
+	// The page navigates twice (the link, then its redirect): ask again
+	// until it has settled on the panel or a refusal.
+	got := ""
+	for deadline := time.Now().Add(stepTimeout); got == "" && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		got, _ = chromedp.Run(c.ctx, chromedp.Evaluate[string](`(() => {
+			if (location.host !== `+jsString(addr)+` || document.readyState !== 'complete') return '';
+			const who = document.querySelector('[data-testid=person-name]');
+			if (who && who.textContent) return 'panel';
+			const p = document.querySelector('p');
+			return p ? 'refused: ' + p.textContent : '';
+		})()`))
+	}
+	if got != "panel" {
+		t.Errorf("after the link from another site: %s; want the panel, signed in", got)
+	}
+	saveScreenshot(t, c, "staff-link-ar.png")
+	closeBrowser()
 	if err := stop(); err != nil {
 		t.Errorf("run: %v", err)
 	}
