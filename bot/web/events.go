@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/bot"
 )
 
 // hub wakes the event streams of a chat in this process when something is
@@ -123,7 +124,27 @@ func (c *Channel) serveEvents(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Accel-Buffering", "no") // nginx: pass events on at once
 	w.WriteHeader(http.StatusOK)
 	s := &stream{c: c, w: w, rc: http.NewResponseController(w), chat: sp.chat, after: lastEventID(r)}
+	if sp.chat == visitor && !sp.group {
+		s.greet = func(ctx context.Context) { c.greet(ctx, r, visitor) }
+	}
 	s.run(r.Context(), wake)
+}
+
+// greet hands the bot a /start from visitor, whose chat is empty: a new
+// visitor finds the menu there without writing first. The fixed message id
+// makes it once, however many pages open at the same time. It takes a
+// token of the client address, so that one address cannot fill the store
+// with conversations; refused, the menu comes with the visitor's first
+// message instead.
+func (c *Channel) greet(ctx context.Context, r *http.Request, visitor string) {
+	if ok, _ := c.ips.take(c.clientIP(r), c.now()); !ok {
+		return
+	}
+	m := &bot.Message{ID: "web:" + visitor + ":start", Channel: Name, Chat: visitor, Text: "/start",
+		From: bot.User{ID: visitor, Lang: c.pageLang(r)}, Time: c.now()}
+	if err := c.deliver(context.WithoutCancel(ctx), m); err != nil {
+		c.log.Warn("greet visitor", "err", err) // the menu comes with their first message instead
+	}
 }
 
 // lastEventID is where a stream resumes: the Last-Event-ID a browser sends
@@ -148,13 +169,22 @@ type stream struct {
 	chat   string
 	after  string // the last mail id sent
 	failed bool   // the store failed last time: logged once
+	// greet, when not nil, is called once if the chat is empty when the
+	// stream starts.
+	greet func(context.Context)
 }
 
 // run sends the backlog and "ready", then what comes, until the client
 // goes, a write fails or the channel closes.
 func (s *stream) run(ctx context.Context, wake <-chan struct{}) {
 	retry := "retry: " + strconv.Itoa(retryMS) + "\n\n"
-	if s.write([]byte(retry)) != nil || s.catchUp(ctx) != nil || s.write([]byte("event: ready\ndata: 1\n\n")) != nil {
+	if s.write([]byte(retry)) != nil || s.catchUp(ctx) != nil {
+		return
+	}
+	if s.greet != nil && s.after == "" && !s.failed {
+		s.greet(ctx) // what it brings comes as the chat's next mail
+	}
+	if s.write([]byte("event: ready\ndata: 1\n\n")) != nil {
 		return
 	}
 	poll, beat := time.NewTicker(s.c.poll), time.NewTicker(s.c.heartbeat)

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
-	"github.com/shakwa/shakwa/bot"
 	"html/template"
 	"io/fs"
 	"maps"
@@ -52,11 +51,15 @@ const defaultLang = "ar"
 //	open_chat      the widget's button on another site
 //	sign_in_needed the staff panel opened without signing in (outside the demo)
 //	sign_in_bad    a staff sign-in link that is forged or has expired
+//	cookies_needed the browser does not keep the session cookie, so the
+//	               page cannot follow the chat
+//	open_in_tab    in another site's frame, opens the chat in its own tab
 func LabelKeys() []string {
 	return []string{"title", "conversation", "type_here", "send", "attach", "remove_file", "file",
 		"new_messages", "reconnecting", "connection_lost", "not_sent", "too_big", "wrong_type",
 		"slow_down", "lang_name", "staff_link", "people", "choose_person", "reply", "replying",
-		"cancel", "sent", "retry", "too_long", "close", "open_chat", "sign_in_needed", "sign_in_bad"}
+		"cancel", "sent", "retry", "too_long", "close", "open_chat", "sign_in_needed", "sign_in_bad",
+		"cookies_needed", "open_in_tab"}
 }
 
 //go:embed static
@@ -158,23 +161,12 @@ func (p pageData) T(key string) string { return p.labels[key] }
 const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; " +
 	"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
 
-// servePage serves the citizen's page and renews the session. A visitor
-// new to the page is greeted as if they had sent /start, so the menu is
-// there when the page connects; the fixed message id makes it once per
-// visitor. The greeting is handed over before the page is written, so it
-// is in the mailbox by the time the page asks.
+// servePage serves the citizen's page and renews the session. Opening
+// the page stores nothing: a visitor is greeted when their page first
+// follows an empty chat (see greet), which a client that keeps no cookie
+// or runs no script never does.
 func (c *Channel) servePage(w http.ResponseWriter, r *http.Request) {
-	_, _, known := c.visitor(r)
-	c.render(w, r, "chat.html", func(v string) {
-		if known {
-			return
-		}
-		m := &bot.Message{ID: "web:" + v + ":start", Channel: Name, Chat: v, Text: "/start",
-			From: bot.User{ID: v, Lang: c.pageLang(r)}, Time: c.now()}
-		if err := c.deliver(r.Context(), m); err != nil {
-			c.log.Warn("greet visitor", "err", err) // the menu comes with their first message instead
-		}
-	})
+	c.render(w, r, "chat.html", nil)
 }
 
 // serveStaff serves the page for acting as staff and managers: in the

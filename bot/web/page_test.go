@@ -4,9 +4,12 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shakwa/shakwa/bot"
 )
 
 func TestPage(t *testing.T) {
@@ -187,23 +190,56 @@ func TestNewRefuses(t *testing.T) {
 	}
 }
 
-// TestGreeting: a new visitor is greeted as if they had sent /start, once;
-// coming back does not greet again.
+// TestGreeting: a visitor whose page first follows an empty chat is greeted
+// as if they had sent /start, once, in the page's language; opening the
+// page alone stores nothing (a crawler, or a browser that keeps no cookie,
+// leaves no conversation), nor does a staff pane; past the address's rate
+// nobody is greeted.
 func TestGreeting(t *testing.T) {
-	h := newHarness(t, nil, nil)
-	v := h.visit()
-	v.get("/chat?lang=en", nil).Body.Close() // the same visitor again
-	h.rec.mu.Lock()
-	greeted := h.rec.greeted
-	h.rec.mu.Unlock()
-	if len(greeted) != 1 {
-		t.Fatalf("greetings: got %d; want 1", len(greeted))
+	h := newHarness(t, nil, func(c *Config) { c.IPRate = 3 })
+	greeted := func() []*bot.Message {
+		h.rec.mu.Lock()
+		defer h.rec.mu.Unlock()
+		return slices.Clone(h.rec.greeted)
 	}
-	g := greeted[0]
-	if g.Text != "/start" || g.Chat != v.id || g.From.ID != v.id || g.Channel != Name || g.Group {
-		t.Errorf("greeting: got %+v; want /start in the visitor's own chat", g)
+	for range 5 {
+		h.stranger().get("/chat", nil).Body.Close() // no cookie kept between these
+	}
+	v := h.visit()
+	v.get("/chat?lang=en", nil).Body.Close()
+	if got := len(greeted()); got != 0 {
+		t.Fatalf("greetings on opening the page: got %d; want 0", got)
+	}
+	v.events("?lang=en", "").untilReady()
+	v.events("?lang=en", "").untilReady() // a second tab, before the menu came
+	got := greeted()
+	if len(got) != 2 || got[0].ID != got[1].ID {
+		t.Fatalf("greetings: got %d; want 2 of one message id, which the bot handles once", len(got))
+	}
+	g := got[0]
+	if g.Text != "/start" || g.Chat != v.id || g.From.ID != v.id || g.Channel != Name || g.Group || g.From.Lang != "en" {
+		t.Errorf("greeting: got %+v; want /start in the visitor's own chat, in English", g)
 	}
 	if got := len(h.rec.messages()); got != 0 {
 		t.Errorf("other deliveries: got %d; want 0", got)
+	}
+
+	// The chat has mail: no greeting.
+	h.reply(bot.Reply{Channel: Name, Chat: v.id, Text: "hello"}, "")
+	h.rec.mu.Lock()
+	h.rec.greeted = nil
+	h.rec.mu.Unlock()
+	v.events("", "").untilReady()
+	if got := len(greeted()); got != 0 {
+		t.Errorf("greetings of a chat with mail: got %d; want 0", got)
+	}
+
+	// The address has used its tokens (3 a minute; the greetings above
+	// took two): the second new visitor's empty chat is not greeted.
+	for i := range 2 {
+		h.visit().events("", "").untilReady()
+		if want := min(i+1, 1); len(greeted()) != want {
+			t.Errorf("visitor %d: greetings %d; want %d", i+1, len(greeted()), want)
+		}
 	}
 }

@@ -73,14 +73,42 @@
   const statusBar = document.querySelector('[data-testid=status]');
   const down = new Set(); // panes whose stream is being restored
 
+  // The session: it worked once the server took it (a stream got ready or
+  // a message was taken). Refused before then, the browser is not keeping
+  // the cookie the page was given (cookies blocked, or a third-party frame
+  // that may not keep them): reloading would only do the same again, so
+  // the page says so and stays. Refused after, the session ended, and a
+  // reload starts a new one.
+  let sessionWorked = false;
+  let cookiesRefused = false;
+
+  function sessionRefused() {
+    if (sessionWorked) {
+      window.location.reload();
+      return;
+    }
+    cookiesRefused = true;
+    showStatus();
+  }
+
   function showStatus() {
     let text = '';
-    if (!navigator.onLine) {
+    if (cookiesRefused) {
+      text = labels.cookies_needed;
+    } else if (!navigator.onLine) {
       text = labels.connection_lost;
     } else if (down.size > 0) {
       text = labels.reconnecting;
     }
     statusBar.textContent = text || '';
+    if (cookiesRefused && window.top !== window.self) {
+      // In another site's frame: the chat's own tab keeps its cookie.
+      const u = new URL(window.location.href);
+      u.searchParams.delete('embed');
+      statusBar.append(' ', el('a', { href: u.toString(), target: '_blank', rel: 'noopener',
+        'data-testid': 'open-tab', text: labels.open_in_tab || '' }));
+    }
+    statusBar.dataset.state = cookiesRefused ? 'cookies' : '';
     statusBar.hidden = !text;
   }
 
@@ -213,6 +241,7 @@
       if (this.lastId) {
         q.set('after', this.lastId);
       }
+      q.set('lang', lang); // the greeting of a new chat is in the page's language
       return `${base}/api/events?${q}`;
     }
 
@@ -229,6 +258,7 @@
       };
       es.onmessage = (e) => this.receive(e.lastEventId, e.data);
       es.addEventListener('ready', () => {
+        sessionWorked = true;
         this.log.setAttribute('aria-busy', 'false');
         this.root.dataset.ready = 'true';
         this.ready = true;
@@ -261,7 +291,7 @@
         return;
       }
       if (status === 401) {
-        window.location.reload(); // the session ended: the page starts a new one
+        sessionRefused();
         return;
       }
       if (status === 403) {
@@ -630,13 +660,16 @@
       try {
         const res = await this.post(item);
         if (res.ok) {
+          sessionWorked = true;
           this.queue.shift();
           this.sendBackoff = 1000;
           if (item.bubble) {
             this.setState(item.bubble, 'sent');
           }
         } else if (res.status === 401) {
-          window.location.reload();
+          this.sending = false; // kept: sent once the page has a session
+          this.stalled(item);
+          sessionRefused();
           return;
         } else if (res.status === 429) {
           wait = 1000 * (parseInt(res.headers.get('Retry-After'), 10) || 5);
