@@ -9,6 +9,8 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"path"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -153,6 +155,9 @@ func (c *Channel) serveSend(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	if c.tooLong(w, req.Text) {
+		return
+	}
 	sp, ok := speakerOf(c.actors(r), visitor, req.As, req.Chat)
 	if !ok {
 		http.Error(w, "forbidden", http.StatusForbidden)
@@ -166,6 +171,17 @@ func (c *Channel) serveSend(w http.ResponseWriter, r *http.Request) {
 	echo := c.echo(req.ID, sp)
 	echo.Text, echo.Button, echo.Phone = req.Text, req.Button, req.Phone
 	c.accept(w, r, m, echo)
+}
+
+// tooLong answers 413 for a text over MaxText, which the page keeps in
+// its box rather than send: only a client other than the page sends one,
+// and it is neither shown in the chat nor handed to the bot.
+func (c *Channel) tooLong(w http.ResponseWriter, text string) bool {
+	if c.maxText <= 0 || utf8.RuneCountInString(text) <= c.maxText {
+		return false
+	}
+	http.Error(w, fmt.Sprintf("text over %d characters", c.maxText), http.StatusRequestEntityTooLarge)
+	return true
 }
 
 // message starts the Message a request makes.
@@ -252,6 +268,9 @@ func (c *Channel) serveUpload(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), status)
 		return
 	}
+	if c.tooLong(w, up.caption) {
+		return
+	}
 	sp, ok := speakerOf(c.actors(r), visitor, up.as, up.chat)
 	if !ok {
 		http.Error(w, "forbidden", http.StatusForbidden)
@@ -294,6 +313,7 @@ func (c *Channel) readUpload(w http.ResponseWriter, r *http.Request) (up upload,
 	if uploadKinds[up.mime] == "" {
 		return upload{}, http.StatusUnsupportedMediaType, fmt.Errorf("%w: want a photo or a PDF", errRequest)
 	}
+	up.name = fileName(up.name, up.mime)
 	return up, 0, nil
 }
 
@@ -323,7 +343,7 @@ func (c *Channel) readParts(mr *multipart.Reader) (up upload, files, status int,
 		switch p.FormName() {
 		case "file":
 			files++
-			up.data, up.name = b, cleanFileName(p.FileName())
+			up.data, up.name = b, p.FileName()
 		case "id":
 			up.id = v
 		case "caption":
@@ -348,8 +368,47 @@ func partStatus(err error) int {
 	return http.StatusBadRequest
 }
 
+// uploadExts are the extensions a file of each upload type may carry, the
+// usual one first.
+var uploadExts = map[string][]string{
+	"image/jpeg":      {".jpg", ".jpeg", ".jpe"},
+	"image/png":       {".png"},
+	"image/gif":       {".gif"},
+	"image/webp":      {".webp"},
+	"application/pdf": {".pdf"},
+}
+
+// fileName is the name an upload of type mime keeps: the citizen's, fit
+// to show (see cleanFileName), ending in an extension of its type. A name
+// that says otherwise ("report.exe" that is a PDF) has its extension
+// replaced, so that staff who open it open what it is; a name cut to fit
+// keeps its extension. No name stays no name.
+func fileName(name, mime string) string {
+	name = cleanFileName(name)
+	if name == "" {
+		return ""
+	}
+	exts := uploadExts[mime]
+	ext := path.Ext(name)
+	stem := strings.TrimSuffix(name, ext)
+	if !slices.Contains(exts, strings.ToLower(ext)) {
+		stem, ext = name, ""
+		if len(exts) > 0 {
+			ext = exts[0]
+		}
+	}
+	for len(stem)+len(ext) > maxFileName {
+		_, size := utf8.DecodeLastRuneInString(stem)
+		stem = stem[:len(stem)-size]
+	}
+	if stem = strings.TrimSpace(stem); stem == "" && ext != name {
+		return "" // cut to nothing
+	}
+	return stem + ext
+}
+
 // cleanFileName keeps a file name fit to show: no directories, no control
-// or direction-changing characters, at most maxFileName bytes.
+// or direction-changing characters.
 func cleanFileName(name string) string {
 	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
 		name = name[i+1:]
@@ -360,10 +419,6 @@ func cleanFileName(name string) string {
 		}
 		return r
 	}, name)
-	for len(name) > maxFileName {
-		_, size := utf8.DecodeLastRuneInString(name)
-		name = name[:len(name)-size]
-	}
 	return strings.TrimSpace(name)
 }
 

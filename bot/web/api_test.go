@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -55,7 +56,7 @@ func TestSendDelivers(t *testing.T) {
 }
 
 func TestSendRefuses(t *testing.T) {
-	h := newHarness(t, nil, func(c *Config) { c.MaxBody = 1 << 10 })
+	h := newHarness(t, nil, func(c *Config) { c.MaxBody = 1 << 10; c.MaxText = 20 })
 	v := h.visit()
 	tests := []struct {
 		name string
@@ -74,6 +75,7 @@ func TestSendRefuses(t *testing.T) {
 		{"phone with letters", `{"id":"a","phone":"call me"}`, 400},
 		{"bad lang", `{"id":"a","text":"x","lang":"<b>"}`, 400},
 		{"oversize body", `{"id":"a","text":"` + strings.Repeat("x", 1<<10) + `"}`, 413},
+		{"text over MaxText", `{"id":"a","text":"` + strings.Repeat("ش", 21) + `"}`, 413},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,6 +86,16 @@ func TestSendRefuses(t *testing.T) {
 	}
 	if got := h.rec.messages(); len(got) != 0 {
 		t.Errorf("delivered: got %d messages; want none", len(got))
+	}
+	if got := v.send(`{"id":"b","text":"` + strings.Repeat("ش", 20) + `"}`); got != http.StatusNoContent {
+		t.Errorf("a text of MaxText characters: %d; want 204", got)
+	}
+	mails, _, err := h.store.MailSince(context.Background(), v.id, "", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mails) != 1 {
+		t.Errorf("mails shown: %d; want only the text taken", len(mails))
 	}
 }
 

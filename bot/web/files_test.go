@@ -111,7 +111,7 @@ func uploads(t *testing.T, store Store) {
 }
 
 func TestUploadRefuses(t *testing.T) {
-	h := newHarness(t, nil, func(c *Config) { c.MaxUpload, c.MaxBody = 1<<10, 1<<10 })
+	h := newHarness(t, nil, func(c *Config) { c.MaxUpload, c.MaxBody, c.MaxText = 1<<10, 1<<10, 20 })
 	v := h.visit()
 	photo := pngBytes(t)
 	id := part{"id", "", []byte("u1")}
@@ -129,6 +129,7 @@ func TestUploadRefuses(t *testing.T) {
 		{"svg", []part{id, {"file", "a.svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg"></svg>`)}}, 415},
 		{"too big", []part{id, {"file", "a.png", append(bytes.Clone(photo), make([]byte, 1<<10)...)}}, 413},
 		{"caption too big", []part{id, {"caption", "", make([]byte, 1<<10+1)}, {"file", "a.png", photo}}, 413},
+		{"caption over MaxText", []part{id, {"caption", "", []byte(strings.Repeat("ش", 21))}, {"file", "a.png", photo}}, 413},
 		{"as without demo", []part{id, {"as", "", []byte("111")}, {"chat", "", []byte("111")}, {"file", "a.png", photo}}, 403},
 	}
 	for _, tt := range tests {
@@ -148,19 +149,29 @@ func TestUploadRefuses(t *testing.T) {
 	}
 }
 
-func TestCleanFileName(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"photo.jpg", "photo.jpg"},
-		{`C:\Users\me\صورة.jpg`, "صورة.jpg"},
-		{"../../etc/passwd", "passwd"},
-		{"gpj\u202e.exe", "gpj.exe"},
-		{"a\x00b\nc", "abc"},
-		{strings.Repeat("ش", 80), strings.Repeat("ش", 50)},
-		{"  ", ""},
+func TestFileName(t *testing.T) {
+	tests := []struct{ in, mime, want string }{
+		{"photo.jpg", "image/jpeg", "photo.jpg"},
+		{"photo.JPEG", "image/jpeg", "photo.JPEG"},
+		{`C:\Users\me\صورة.jpg`, "image/jpeg", "صورة.jpg"},
+		{"../../etc/passwd", "application/pdf", "passwd.pdf"},
+		{"gpj\u202e.exe", "image/png", "gpj.exe.png"},
+		{"report.exe", "application/pdf", "report.exe.pdf"},
+		{"scan.png", "image/jpeg", "scan.png.jpg"},
+		{"a\x00b\nc.pdf", "application/pdf", "abc.pdf"},
+		{strings.Repeat("ش", 80) + ".pdf", "application/pdf", strings.Repeat("ش", 48) + ".pdf"},
+		{strings.Repeat("ش", 80), "application/pdf", strings.Repeat("ش", 48) + ".pdf"},
+		{".pdf", "application/pdf", ".pdf"},
+		{"  ", "image/png", ""},
+		{"", "image/png", ""},
 	}
 	for _, tt := range tests {
-		if got := cleanFileName(tt.in); got != tt.want {
-			t.Errorf("cleanFileName(%q): got %q; want %q", tt.in, got, tt.want)
+		got := fileName(tt.in, tt.mime)
+		if got != tt.want {
+			t.Errorf("fileName(%q, %s): got %q; want %q", tt.in, tt.mime, got, tt.want)
+		}
+		if len(got) > maxFileName {
+			t.Errorf("fileName(%q, %s): %d bytes; want at most %d", tt.in, tt.mime, len(got), maxFileName)
 		}
 	}
 }

@@ -68,6 +68,14 @@
     return e;
   }
 
+  // clip keeps the first n characters of text as a reader counts them: an
+  // emoji, a flag or a letter with its marks is never cut in two.
+  const graphemes = typeof Intl.Segmenter === 'function' ? new Intl.Segmenter(lang, { granularity: 'grapheme' }) : null;
+  function clip(text, n) {
+    const parts = graphemes ? Array.from(graphemes.segment(text), (s) => s.segment) : Array.from(text);
+    return parts.length > n ? parts.slice(0, n).join('') + '…' : text;
+  }
+
   // Connection status and toasts, shared by the panes.
 
   const statusBar = document.querySelector('[data-testid=status]');
@@ -482,7 +490,7 @@
     setReplyTo(r) {
       this.replyTo = r;
       this.replying.hidden = !r;
-      this.replying.querySelector('[data-testid=replying-text]').textContent = r ? r.text.split('\n')[0].slice(0, 80) : '';
+      this.replying.querySelector('[data-testid=replying-text]').textContent = r ? clip(r.text.split('\n')[0], 80) : '';
     }
 
     // count shows how much of the limit the text takes, near it.
