@@ -80,6 +80,18 @@ func (s *Store) MailSince(ctx context.Context, chat, after string, limit int) ([
 	return out, nil
 }
 
+// MailDrop removes entry id from chat's mailbox; one that is not there is
+// no error. An id that is not a mail id wraps shakwa.ErrInvalid.
+func (s *Store) MailDrop(ctx context.Context, chat, id string) error {
+	if _, err := validMailID(id); err != nil {
+		return fmt.Errorf("mail drop %q: %w", id, err)
+	}
+	if err := s.rdb.XDel(ctx, s.mailKey(chat), id).Err(); err != nil {
+		return fmt.Errorf("mail drop: %w", err)
+	}
+	return nil
+}
+
 // validMailID checks a mail id ("MS-SEQ") given by a client, so that a
 // malformed one is refused as invalid rather than sent to Redis. It
 // reports whether id is the greatest id, after which nothing can come.

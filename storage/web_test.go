@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -89,6 +90,19 @@ func testMail(t *testing.T, open opener) {
 		if _, err := s.MailSince(c, "web:a", bad, 0); !errors.Is(err, shakwa.ErrInvalid) {
 			t.Errorf("MailSince(after %q): %s; want invalid", bad, errKind(err))
 		}
+	}
+	// Dropping an entry leaves the others, in order; twice is no error.
+	for range 2 {
+		if err := s.MailDrop(c, "web:a", ids[1]); err != nil {
+			t.Fatalf("MailDrop: %v", err)
+		}
+	}
+	after, _ := s.MailSince(c, "web:a", "", 0)
+	if want := append([]string{ids[0]}, ids[2:]...); !slices.Equal(mailIDs(after), want) {
+		t.Errorf("after MailDrop: %v; want %v", mailIDs(after), want)
+	}
+	if err := s.MailDrop(c, "web:a", "x"); !errors.Is(err, shakwa.ErrInvalid) {
+		t.Errorf("MailDrop(x): %s; want invalid", errKind(err))
 	}
 	for _, tc := range []struct {
 		keep int

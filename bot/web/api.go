@@ -206,18 +206,24 @@ func (c *Channel) echo(clientID string, sp speaker) mail {
 
 // accept shows echo in the chat and delivers m: 204 once m is safe, 503
 // (try again) when either fails. The echo goes first so that it comes
-// before the answers; a retried message echoes twice with the same client
-// id, which the page shows once.
+// before the answers; when m is not taken it is removed again, so that
+// the chat never shows as sent what the bot did not get (a page closed
+// before its retry would show it so on the next visit). A retried message
+// echoes anew with the same client id, which the page shows once.
 func (c *Channel) accept(w http.ResponseWriter, r *http.Request, m *bot.Message, echo mail) {
 	// Finished even if the page hangs up: it will send the same id again.
 	ctx := context.WithoutCancel(r.Context())
-	if _, err := c.append(ctx, m.Chat, echo); err != nil {
+	id, err := c.append(ctx, m.Chat, echo)
+	if err != nil {
 		c.log.Warn("message not accepted: mailbox", "message", bot.LogID(m.ID), "err", err)
 		unavailable(w)
 		return
 	}
 	if err := c.deliver(ctx, m); err != nil {
 		c.log.Warn("message not accepted; the page will send it again", "message", bot.LogID(m.ID), "err", err)
+		if err := c.store.MailDrop(ctx, m.Chat, id); err != nil {
+			c.log.Warn("echo of a message not accepted is kept", "message", bot.LogID(m.ID), "err", err)
+		}
 		unavailable(w)
 		return
 	}

@@ -186,9 +186,16 @@ func TestDeliverFailure(t *testing.T) {
 	if status != http.StatusServiceUnavailable || header.Get("Retry-After") == "" {
 		t.Errorf("deliver down: got %d, Retry-After %q; want 503 with Retry-After", status, header.Get("Retry-After"))
 	}
+	ids, _, err := h.store.MailSince(context.Background(), v.id, "", 0)
+	if err != nil || len(ids) != 0 {
+		t.Errorf("mailbox after a message not taken: %d entries, %v; want no echo", len(ids), err)
+	}
 	h.rec.setFail(nil)
 	if got := v.send(`{"id":"same","text":"x"}`); got != http.StatusNoContent {
 		t.Errorf("again: got %d; want 204", got)
+	}
+	if ids, _, _ := h.store.MailSince(context.Background(), v.id, "", 0); len(ids) != 1 {
+		t.Errorf("mailbox after the retry: %d entries; want its echo", len(ids))
 	}
 	if got := h.rec.messages(); len(got) != 1 || got[0].ID != "web:"+v.id+":same" {
 		t.Errorf("delivered: got %v; want the message once, same id", got)

@@ -14,6 +14,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -96,6 +97,20 @@ func (s *memStore) MailSince(_ context.Context, chat, after string, limit int) (
 		}
 	}
 	return ids, data, nil
+}
+
+func (s *memStore) MailDrop(_ context.Context, chat, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fail != nil {
+		return s.fail
+	}
+	n, err := strconv.Atoi(id)
+	if err != nil {
+		return fmt.Errorf("mail id %q: %w", id, shakwa.ErrInvalid)
+	}
+	s.mail[chat] = slices.DeleteFunc(s.mail[chat], func(m memMail) bool { return m.id == n })
+	return nil
 }
 
 // Put and Open make memStore the file store too (bot.FileStore); it fails

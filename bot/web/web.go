@@ -57,6 +57,8 @@ type Store interface {
 	// the id of data[i]. A missing mailbox has none. An after that is not
 	// a mail id wraps shakwa.ErrInvalid.
 	MailSince(ctx context.Context, chat, after string, limit int) (ids []string, data [][]byte, err error)
+	// MailDrop removes entry id from chat's mailbox, if it is there.
+	MailDrop(ctx context.Context, chat, id string) error
 }
 
 // Deliver is called with each Message a visitor sends. It returns nil only
