@@ -82,6 +82,9 @@ type PrivacyStore interface {
 	EraseTicket(ctx context.Context, id, by string, now time.Time) (*shakwa.Ticket, bool, error)
 	EraseClosedBefore(ctx context.Context, cutoff, now time.Time, limit int, dryRun bool, erasedOne func(was *shakwa.Ticket)) (int, bool, error)
 	ForgetPerson(ctx context.Context, a shakwa.Address) error
+	// FileUsed reports whether a ticket other than except has the file
+	// among its attachments.
+	FileUsed(ctx context.Context, file, except string) (bool, error)
 }
 
 // RefStore maps sent messages back to what they were about.
@@ -229,6 +232,9 @@ func (h *Handler) Handle(ctx context.Context, w bot.Responder, m *bot.Message) {
 	if m.Group {
 		h.group(ctx, c)
 		return
+	}
+	if c.person == nil {
+		h.keepUploads(ctx, c)
 	}
 	if c.person == nil && m.Button == "" {
 		// Presses answer what the bot asked; what floods is what is typed

@@ -27,6 +27,11 @@ const (
 	// report's spreadsheet) from the file store once it has been sent;
 	// keyed by its file id, scheduled when it is made.
 	JobDropDocument = "dropdoc"
+	// JobDropUpload removes a file a citizen sent from the file store,
+	// uploadKeep after they last sent it, unless a ticket took it (one sent
+	// at the menu, in a draft left or cancelled, or past a flow's limit);
+	// keyed by its file id.
+	JobDropUpload = "dropupload"
 )
 
 // RunJob runs a job of one of the kinds above; see bot.JobHandler. Every
@@ -47,6 +52,8 @@ func (h *Handler) RunJob(ctx context.Context, w bot.Responder, j *shakwa.Job) {
 		err = h.sendOverdue(ctx, w, j.Key)
 	case JobDropDocument:
 		err = h.dropDocument(j.Key)
+	case JobDropUpload:
+		err = h.dropUpload(ctx, j.Key)
 	case JobReportDaily, JobReportWeekly, JobReportMonthly:
 		err = h.sendReport(ctx, w, j)
 	case JobRetention:

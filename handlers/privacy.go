@@ -141,8 +141,8 @@ type FileRemover interface {
 
 // removeFiles deletes the bytes of the files of t (as it was before its
 // erasure) from the file store, where they were kept to cross channels.
-// A file the same person sent with another ticket is kept by content
-// once, so that one loses its copy too; its channel's own id stays.
+// Files are kept once by content: one that another ticket has too (the
+// same form sent by two citizens, say) stays for that one.
 func (h *Handler) removeFiles(ctx context.Context, t *shakwa.Ticket) {
 	r, ok := h.files.(FileRemover)
 	if !ok {
@@ -152,8 +152,49 @@ func (h *Handler) removeFiles(ctx context.Context, t *shakwa.Ticket) {
 		if a.File == "" {
 			continue
 		}
-		if err := r.Remove(a.File); err != nil {
+		used, err := h.store.FileUsed(ctx, a.File, t.ID)
+		if err == nil && !used {
+			err = r.Remove(a.File)
+		}
+		if err != nil {
 			h.log.WarnContext(ctx, "remove an erased ticket's file", "err", err)
 		}
 	}
+}
+
+// uploadKeep is how long a file a citizen sent stays in the file store
+// when no ticket takes it: far longer than a draft lives.
+const uploadKeep = 7 * 24 * time.Hour
+
+// keepUploads schedules the removal of the files in the citizen's
+// message that the file store keeps (web uploads, and files that crossed
+// channels), for uploadKeep from now: each new sending of the same file
+// moves it on. A file a ticket takes stays (see dropUpload). Not being
+// able to schedule it only keeps the file.
+func (h *Handler) keepUploads(ctx context.Context, c *conv) {
+	if _, ok := h.files.(FileRemover); !ok {
+		return
+	}
+	for _, a := range c.m.Attachments {
+		if a.File == "" {
+			continue
+		}
+		keep := max(uploadKeep, 2*time.Duration(h.cfg().Session.Idle)) // a draft may take it until then
+		if err := h.store.ScheduleJob(ctx, JobDropUpload, a.File, h.now().Add(keep)); err != nil {
+			h.log.WarnContext(ctx, "schedule an upload's removal", "err", err)
+		}
+	}
+}
+
+// dropUpload is JobDropUpload: file id's bytes go unless a ticket has it.
+func (h *Handler) dropUpload(ctx context.Context, id string) error {
+	r, ok := h.files.(FileRemover)
+	if !ok {
+		return nil
+	}
+	used, err := h.store.FileUsed(ctx, id, "")
+	if err != nil || used {
+		return err
+	}
+	return r.Remove(id)
 }

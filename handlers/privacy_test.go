@@ -153,3 +153,82 @@ func TestRetention(t *testing.T) {
 		t.Errorf("a second sweep would erase %d, %v; want 0", n, err)
 	}
 }
+
+// TestUploadsGo: a file a citizen sends stays in the file store while a
+// ticket has it and goes a week after it was last sent when none does
+// (sent at the menu, or in a draft cancelled); erasing a ticket leaves the
+// bytes another ticket has too (files are kept once by content).
+func TestUploadsGo(t *testing.T) {
+	w, _, fs := reportWorld(t, testConfig)
+	ctx := context.Background()
+	put := func(s string) string {
+		t.Helper()
+		id, _, err := fs.Put(ctx, strings.NewReader(s), "image/jpeg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	photo := func(id string) bot.Message {
+		return bot.Message{Attachments: []shakwa.Attachment{{Kind: "photo", ID: "web-" + id[:8], From: "web", File: id}}}
+	}
+	kept := func(id string) bool { _, err := fs.Stat(id); return err == nil }
+	atMenu, taken, cancelled := put("sent at the menu"), put("sent with a complaint"), put("sent in a draft cancelled")
+
+	w.do(citizen, photo(atMenu))
+	w.press(other, menuComplaint)
+	w.press(other, "centre:KRM")
+	w.press(other, "cat:waiting")
+	w.text(other, "I waited for more than two hours and nobody called my number")
+	w.do(other, photo(taken))
+	w.press(other, "skip")
+	filed := ""
+	for _, r := range w.press(other, "confirm") {
+		if strings.HasPrefix(r.Ref, refCard) {
+			filed = strings.TrimPrefix(r.Ref, refCard)
+		}
+	}
+	if got := w.ticket(filed); len(got.Attachments) != 1 || got.Attachments[0].File != taken {
+		t.Fatalf("the complaint's attachments: %+v; want the photo", got.Attachments)
+	}
+	w.do(citizen, photo(taken)) // the same bytes, at the menu
+	w.press(citizen, menuComplaint)
+	w.press(citizen, "centre:KRM")
+	w.press(citizen, "cat:waiting")
+	w.text(citizen, "انتظرت أكثر من ساعتين دون أن يُنادى رقمي")
+	w.do(citizen, photo(cancelled))
+	w.press(citizen, "cancel")
+
+	w.wait(uploadKeep - time.Hour)
+	w.runJobs(JobDropUpload)
+	for _, id := range []string{atMenu, taken, cancelled} {
+		if !kept(id) {
+			t.Errorf("%s went before a week", id[:8])
+		}
+	}
+	w.wait(2 * time.Hour)
+	w.runJobs(JobDropUpload)
+	if kept(atMenu) || kept(cancelled) {
+		t.Errorf("a week on, files no ticket took are kept: at the menu %v, in a cancelled draft %v", kept(atMenu), kept(cancelled))
+	}
+	if !kept(taken) {
+		t.Error("the complaint's photo went")
+	}
+
+	// A second ticket with the same bytes: erasing the first keeps them.
+	twin := &shakwa.Ticket{Centre: "KRM", Category: "waiting", Text: "صورة", Created: w.now, Updated: w.now,
+		Attachments: []shakwa.Attachment{{Kind: "photo", ID: "wa-media-2", From: "whatsapp", File: taken}}}
+	if err := w.store.CreateTicket(ctx, twin, shakwa.Address{Channel: "whatsapp", Chat: "971500000002"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range []string{filed, twin.ID} {
+		was := w.ticket(id)
+		if _, _, err := w.store.EraseTicket(ctx, id, shakwa.SystemActor, w.now); err != nil {
+			t.Fatal(err)
+		}
+		w.h.removeFiles(ctx, was)
+		if last := i == 1; kept(taken) == last {
+			t.Errorf("after erasing %s: the photo kept %v; want %v", id, kept(taken), !last)
+		}
+	}
+}

@@ -37,6 +37,9 @@
 //	fb:{F-000001}            hash: one feedback (citizen = PID), version v 2
 //	fb:seq, fb:created       counter and sorted set of feedback
 //	fbby:{PID}               set: the feedback a citizen gave (see ForgetPerson)
+//	fileuse:{FILE}           sorted set: the tickets whose attachments include
+//	                         file FILE of the file store, by creation time
+//	                         (see FileUsed)
 //	retention:cursor, retention:waiting   how far the retention sweep read, and the tickets it must see again (see EraseClosedBefore)
 //	session:{OPAQUE}         string: a conversation session, with its TTL
 //	in:{OPAQUE}:...          a chat's intake: line, hold, done, fails (see Begin)

@@ -22,6 +22,11 @@ func (s *Store) entries(t *shakwa.Ticket) []entry {
 	if t.Citizen != "" && t.Citizen != shakwa.ErasedCitizen {
 		es = append(es, entry{s.key("citizen", t.Citizen), c})
 	}
+	for _, a := range t.Attachments {
+		if a.File != "" {
+			es = append(es, entry{s.fileUseKey(a.File), c})
+		}
+	}
 	switch t.Status {
 	case shakwa.StatusNew:
 		es = append(es, entry{s.key("queue", t.Centre), c})
@@ -31,6 +36,26 @@ func (s *Store) entries(t *shakwa.Ticket) []entry {
 		}
 	}
 	return es
+}
+
+// fileUseKey names the index of the tickets whose attachments keep file's
+// bytes in the file store: files are kept once by content, so two
+// citizens' identical files are one.
+func (s *Store) fileUseKey(file string) string { return s.key("fileuse", file) }
+
+// FileUsed reports whether a ticket other than except has file among its
+// attachments, so that its bytes must stay. An erased ticket has none.
+func (s *Store) FileUsed(ctx context.Context, file, except string) (bool, error) {
+	ids, err := s.rdb.ZRange(ctx, s.fileUseKey(file), 0, 1).Result()
+	if err != nil {
+		return false, fmt.Errorf("file used: %w", err)
+	}
+	for _, id := range ids {
+		if id != except {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // entryIn returns t's entry in the index key, if t belongs there.

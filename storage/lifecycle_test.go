@@ -670,3 +670,49 @@ func reread(t *testing.T, s *storage.Store, id string) *shakwa.Ticket {
 	}
 	return tk
 }
+
+// testFileUse: a file in a ticket's attachments, filed with it or added
+// later, is used until the ticket is erased; Reindex puts back what an
+// older version never wrote.
+func testFileUse(t *testing.T, open opener) {
+	f := open(t)
+	s, c := f.s, ctx(t)
+	used := func(file, except string) bool {
+		t.Helper()
+		u, err := s.FileUsed(c, file, except)
+		if err != nil {
+			t.Fatalf("FileUsed: %v", err)
+		}
+		return u
+	}
+	tk := &shakwa.Ticket{Centre: "KRM", Text: "نص الشكوى", Created: at(0),
+		Attachments: []shakwa.Attachment{{Kind: "photo", ID: "p1", File: "f1"}}}
+	if err := s.CreateTicket(c, tk, citizen, ""); err != nil {
+		t.Fatal(err)
+	}
+	bare := newTicket(t, s, "KRM", citizen, at(0))
+	if used("f2", "") {
+		t.Fatal("f2 used before any ticket has it")
+	}
+	if _, err := s.Info(c, bare.ID, citizen, "", []shakwa.Attachment{{Kind: "photo", ID: "p2", File: "f2"}}, at(1)); err != nil {
+		t.Fatal(err)
+	}
+	if !used("f1", "") || !used("f2", "") || used("f1", tk.ID) || !used("f2", tk.ID) {
+		t.Errorf("used: f1 %v, f1 but by %s %v, f2 %v; want true, false, true", used("f1", ""), tk.ID, used("f1", tk.ID), used("f2", ""))
+	}
+	if _, _, err := s.EraseTicket(c, tk.ID, shakwa.SystemActor, at(2)); err != nil {
+		t.Fatal(err)
+	}
+	if used("f1", "") {
+		t.Error("f1 used after its ticket was erased")
+	}
+	if err := f.rdb.Del(c, f.prefix+"fileuse:{f2}").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Reindex(c, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !used("f2", "") || used("f1", "") {
+		t.Errorf("after Reindex: f2 used %v, f1 used %v; want true, false", used("f2", ""), used("f1", ""))
+	}
+}

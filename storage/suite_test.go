@@ -157,6 +157,7 @@ func runSuite(t *testing.T, open opener) {
 		{"Undelivered", testUndelivered},
 		{"Count", testCount},
 		{"InfoFiles", testInfoFiles},
+		{"FileUse", testFileUse},
 		{"Indexes", testIndexes},
 		{"IndexTransfer", testIndexTransfer},
 		{"StaleIndexEntries", testStaleIndexEntries},

@@ -139,6 +139,7 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 	jobs.Handle(handlers.JobOverdue, h)
 	jobs.Handle(handlers.JobAssess, h)
 	jobs.Handle(handlers.JobDropDocument, h)
+	jobs.Handle(handlers.JobDropUpload, h)
 	for _, kind := range []string{handlers.JobReportDaily, handlers.JobReportWeekly, handlers.JobReportMonthly} {
 		jobs.Recur(kind, h, h.NextReport(kind))
 	}
