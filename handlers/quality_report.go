@@ -32,13 +32,9 @@ func (h *Handler) qualityText(ctx context.Context, lang string, span stats.Span,
 	if err != nil {
 		return "", err
 	}
-	scores, _ := h.scores(cs)
-	slices.SortStableFunc(scores, func(a, b stats.Score) int {
-		if c := cmp.Compare(b.Value, a.Value); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Code, b.Code)
-	})
+	// In the ranking's order; those with too few requests to rank are
+	// named apart, as the ranking does, not among the best.
+	scores, apart := stats.Ranking(h.scores(cs))
 	lines := []string{t("quality.title", nil)}
 	sep := t("stats.separator", nil)
 	for _, s := range scores[:min(len(scores), qualityLimit)] {
@@ -65,6 +61,9 @@ func (h *Handler) qualityText(ctx context.Context, lang string, span stats.Span,
 	}
 	if more := len(scores) - qualityLimit; more > 0 {
 		lines = append(lines, t("quality.more", map[string]any{"Count": more}))
+	}
+	if len(apart) > 0 {
+		lines = append(lines, h.apartText(lang, apart))
 	}
 	return strings.Join(lines, "\n"), nil
 }

@@ -105,15 +105,7 @@ func (h *Handler) rankingText(lang string, span stats.Span, cs []centreFigures) 
 		}
 	}
 	if len(apart) > 0 {
-		names := make([]string, 0, apartLimit)
-		for _, s := range apart[:min(len(apart), apartLimit)] {
-			names = append(names, isolate(h.centreName(s.Code, lang)))
-		}
-		list := strings.Join(names, t("stats.separator", nil))
-		if more := len(apart) - len(names); more > 0 {
-			list += t("rank.more", map[string]any{"Count": more})
-		}
-		parts = append(parts, t("rank.apart", map[string]any{"Count": len(apart), "Min": stats.MinRanked, "List": list}))
+		parts = append(parts, h.apartText(lang, apart))
 	}
 	parts = append(parts, t("rank.how", nil))
 	if h.qualityOn() {
@@ -219,4 +211,18 @@ func spanMonths(span stats.Span, loc *time.Location) []string {
 		m = m.AddDate(0, -1, 0)
 	}
 	return out
+}
+
+// apartText names the centres with too few requests to be ranked.
+func (h *Handler) apartText(lang string, apart []stats.Score) string {
+	t := func(key string, data map[string]any) string { return h.text.Text(lang, key, data) }
+	names := make([]string, 0, apartLimit)
+	for _, s := range apart[:min(len(apart), apartLimit)] {
+		names = append(names, isolate(h.centreName(s.Code, lang)))
+	}
+	list := strings.Join(names, t("stats.separator", nil))
+	if more := len(apart) - len(names); more > 0 {
+		list += t("rank.more", map[string]any{"Count": more})
+	}
+	return t("rank.apart", map[string]any{"Count": len(apart), "Min": stats.MinRanked, "List": list})
 }

@@ -323,3 +323,38 @@ func TestHelpListsTheFigures(t *testing.T) {
 		}
 	}
 }
+
+// TestQualityOrderIsTheRanking: the monthly quality section lists centres
+// in the ranking's order (a tie goes to the centre with more requests)
+// and names those with too few requests to rank apart, never among the
+// best.
+func TestQualityOrderIsTheRanking(t *testing.T) {
+	w := newWorldWith(t, manyCentres(3))
+	fig := func(code string, n int64) centreFigures {
+		f := centreFigures{Code: code}
+		f.Received, f.Resolved = n, n
+		return f
+	}
+	few, small, big := fig(qcode(0), 2), fig(qcode(1), 12), fig(qcode(2), 40) // equal scores
+	span := w.h.cal.Named(stats.SpanLastMonth, w.now)
+	got, err := w.h.qualityText(context.Background(), "en", span, []centreFigures{few, small, big})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(got, "\n")
+	at := func(code string) int {
+		for i, l := range lines {
+			if strings.Contains(l, code+" Centre") {
+				return i
+			}
+		}
+		return -1
+	}
+	if !(at(big.Code) > 0 && at(big.Code) < at(small.Code)) {
+		t.Errorf("the tie: %s at line %d, %s at %d; want the one with more requests first:\n%s", big.Code, at(big.Code), small.Code, at(small.Code), got)
+	}
+	apart := w.tr("en", "rank.apart", map[string]any{"Count": 1, "Min": stats.MinRanked, "List": "\u2068" + few.Code + " Centre\u2069"})
+	if at(few.Code) != len(lines)-1 || lines[len(lines)-1] != apart {
+		t.Errorf("the centre with 2 requests: line %d %q; want it last, apart: %q\n%s", at(few.Code), lines[max(0, at(few.Code))], apart, got)
+	}
+}
