@@ -32,9 +32,11 @@ func (h *Handler) qualityText(ctx context.Context, lang string, span stats.Span,
 	if err != nil {
 		return "", err
 	}
-	// In the ranking's order; those with too few requests to rank are
-	// named apart, as the ranking does, not among the best.
-	scores, apart := stats.Ranking(h.scores(cs))
+	// In the ranking's order; those with too few requests to rank come
+	// after, marked so and without stars, never among the best: what
+	// their quality programme found still counts.
+	ranked, apart := stats.Ranking(h.scores(cs))
+	scores := append(ranked, apart...)
 	lines := []string{t("quality.title", nil)}
 	sep := t("stats.separator", nil)
 	for _, s := range scores[:min(len(scores), qualityLimit)] {
@@ -56,14 +58,15 @@ func (h *Handler) qualityText(ctx context.Context, lang string, span stats.Span,
 		if names := thanked[s.Code]; len(names) > 0 {
 			what = append(what, t("quality.thanked", map[string]any{"Names": strings.Join(names, sep)}))
 		}
-		lines = append(lines, t("quality.centre", map[string]any{"Stars": strconv.FormatFloat(s.Stars, 'f', 1, 64),
-			"Name": isolate(h.centreName(s.Code, lang)), "What": strings.Join(what, sep)}))
+		key := "quality.centre"
+		if !s.Ranked {
+			key = "quality.centre_apart"
+		}
+		lines = append(lines, t(key, map[string]any{"Stars": strconv.FormatFloat(s.Stars, 'f', 1, 64),
+			"Name": isolate(h.centreName(s.Code, lang)), "What": strings.Join(what, sep), "Min": stats.MinRanked}))
 	}
 	if more := len(scores) - qualityLimit; more > 0 {
 		lines = append(lines, t("quality.more", map[string]any{"Count": more}))
-	}
-	if len(apart) > 0 {
-		lines = append(lines, h.apartText(lang, apart))
 	}
 	return strings.Join(lines, "\n"), nil
 }

@@ -353,8 +353,9 @@ func TestQualityOrderIsTheRanking(t *testing.T) {
 	if !(at(big.Code) > 0 && at(big.Code) < at(small.Code)) {
 		t.Errorf("the tie: %s at line %d, %s at %d; want the one with more requests first:\n%s", big.Code, at(big.Code), small.Code, at(small.Code), got)
 	}
-	apart := w.tr("en", "rank.apart", map[string]any{"Count": 1, "Min": stats.MinRanked, "List": "\u2068" + few.Code + " Centre\u2069"})
+	apart := w.tr("en", "quality.centre_apart", map[string]any{"Name": "\u2068" + few.Code + " Centre\u2069",
+		"What": w.tr("en", "quality.handled", map[string]any{"Count": 2}), "Min": stats.MinRanked})
 	if at(few.Code) != len(lines)-1 || lines[len(lines)-1] != apart {
-		t.Errorf("the centre with 2 requests: line %d %q; want it last, apart: %q\n%s", at(few.Code), lines[max(0, at(few.Code))], apart, got)
+		t.Errorf("the centre with 2 requests: line %d %q; want it last, marked apart: %q\n%s", at(few.Code), lines[max(0, at(few.Code))], apart, got)
 	}
 }
