@@ -223,8 +223,13 @@ type Job struct {
 // category, channel, staff member) rather than with the centre's totals,
 // which are read far more often. Vector makes Field a sparse vector of
 // counts kept whole in one field (a histogram, counts by hour): N is added
-// to its element Index. What the fields mean is the metrics' business;
-// storage adds and takes away.
+// to its element Index. Recent, for a vector, keeps it in the day's
+// hash of recent counts instead ("n:YYYYMMDD", "xn:" for breakdowns; not
+// in the month's), which expires two days after the day began (UTC):
+// counts finer than a day's other reads need, read only while the day is
+// today.
+// What the fields mean is the metrics' business; storage adds and takes
+// away.
 type Tally struct {
 	Dims   bool
 	Day    string
@@ -232,10 +237,12 @@ type Tally struct {
 	N      int64
 	Vector bool
 	Index  int
+	Recent bool
 }
 
 // TallyKey names one hash of a centre's tallies: "d:YYYYMMDD" (a day's
-// totals), "m:YYYYMM" (a month's), or the same with an x in front for the
+// totals), "m:YYYYMM" (a month's), "n:YYYYMMDD" (a recent day's recent
+// counts; see Tally.Recent), or the same with an x in front for the
 // breakdowns. A field's value is a count in decimal, or, for a vector, its
 // elements that hold something, "INDEX:COUNT" joined by commas, in no
 // particular order ("101:1,84:2").

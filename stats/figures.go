@@ -11,15 +11,17 @@ import (
 	"time"
 )
 
-// Read is one tally hash of a centre to read for a span ("d:YYYYMMDD" or
-// "m:YYYYMM"; with an x in front for the breakdowns), and how to count
-// it: Sign -1 takes it away. Deadlines count only for the hours in
-// [FromHour, ToHour); SLAOnly counts nothing else, and then Fields are the
-// only fields to read (Deadlines).
+// Read is one tally hash of a centre to read for a span ("d:YYYYMMDD",
+// "m:YYYYMM" or "n:YYYYMMDD"; with an x in front for the breakdowns), and
+// how to count it: Sign -1 takes it away. Deadlines count only for the
+// hours in [FromHour, ToHour); in a day's recent counts (Minutes, an "n:"
+// hash) for the minutes of the day in [FromHour, ToHour). SLAOnly counts
+// nothing else, and then Fields are the only fields to read (Deadlines).
 type Read struct {
 	Key              string
 	Sign             int64
 	FromHour, ToHour int
+	Minutes          bool
 	SLAOnly          bool
 	Fields           []string
 }
@@ -28,8 +30,10 @@ type Read struct {
 // (span.Now), for each centre: whole months that have ended by their
 // monthly hash; the current month, when the span covers all of it so far,
 // by its monthly hash less the deadlines still to come; other days by
-// their daily hash, the current one to the hour. dims asks for the
-// breakdowns rather than the totals.
+// their daily hash, the current one to the minute (its hours that have
+// ended by the day's hash, the current hour by its recent counts), so
+// that a deadline counts as soon as the minute it fell in has passed.
+// dims asks for the breakdowns rather than the totals.
 func (m Model) Reads(span Span, dims bool) []Read {
 	x := ""
 	if dims {
@@ -54,9 +58,14 @@ func (m Model) Reads(span Span, dims bool) []Read {
 		if at+today.Day() == len(days) && days[len(days)-1].Equal(today) {
 			days = days[:at]
 			out = append(out, Read{Key: x + "m:" + today.Format("200601"), Sign: 1, ToHour: 24})
-			// Deadlines of the month still to come are in it already.
+			// Deadlines of the month still to come are in it already:
+			// those of today's hours after this one, and of this hour's
+			// minutes from now on.
+			hour, minute := clock(now.In(m.loc()))
 			out = append(out, Read{Key: x + "d:" + today.Format("20060102"), Sign: -1,
-				FromHour: now.In(m.loc()).Hour(), ToHour: 24, SLAOnly: true, Fields: Deadlines})
+				FromHour: hour + 1, ToHour: 24, SLAOnly: true, Fields: Deadlines})
+			out = append(out, Read{Key: x + "n:" + today.Format("20060102"), Sign: -1,
+				FromHour: minute, ToHour: (hour + 1) * 60, Minutes: true, SLAOnly: true, Fields: Deadlines})
 			end := first.AddDate(0, 1, 0)
 			last := m.lastDue(now)
 			for d := today.AddDate(0, 0, 1); d.Before(end) && !d.After(last); d = d.AddDate(0, 0, 1) {
@@ -67,12 +76,18 @@ func (m Model) Reads(span Span, dims bool) []Read {
 	for _, d := range days {
 		r := Read{Key: x + "d:" + d.Format("20060102"), Sign: 1, ToHour: 24}
 		if running && d.Equal(today) {
-			r.ToHour = now.In(m.loc()).Hour()
+			hour, minute := clock(now.In(m.loc()))
+			r.ToHour = hour
+			out = append(out, Read{Key: x + "n:" + d.Format("20060102"), Sign: 1,
+				FromHour: hour * 60, ToHour: minute, Minutes: true, SLAOnly: true, Fields: Deadlines})
 		}
 		out = append(out, r)
 	}
 	return out
 }
+
+// clock is t's hour of the day, and its minute of the day.
+func clock(t time.Time) (hour, minute int) { return t.Hour(), t.Hour()*60 + t.Minute() }
 
 // lastDue is the latest deadline a ticket filed by now can have, at any
 // centre and category: targets on working hours may span weekends and
@@ -163,7 +178,7 @@ var (
 )
 
 // wholeDays reports whether r counts every hour of its hash.
-func (r Read) wholeDays() bool { return r.FromHour <= 0 && r.ToHour >= 24 }
+func (r Read) wholeDays() bool { return !r.Minutes && r.FromHour <= 0 && r.ToHour >= 24 }
 
 // Need is which of fields r should read: the deadlines by the hour only
 // for part of a day, their totals only for whole days.

@@ -218,12 +218,15 @@ func (m Model) TicketTallies(t *shakwa.Ticket) []shakwa.Tally {
 }
 
 // deadline is the tally of a deadline at due: counted by the hour of its
-// day, in the day and in the month, and counted whole (field + "#"), so
-// that a read of whole days need not add up the hours.
+// day, in the day and in the month, counted whole (field + "#"), so that
+// a read of whole days need not add up the hours, and by the minute of its
+// day in the day's recent counts, for the hour under way.
 func (m Model) deadline(due time.Time, field string) []shakwa.Tally {
 	day := m.day(due)
-	return []shakwa.Tally{{Day: day, Field: field, N: 1, Vector: true, Index: due.In(m.loc()).Hour()},
-		{Day: day, Field: field + totalSuffix, N: 1}}
+	hour, minute := clock(due.In(m.loc()))
+	return []shakwa.Tally{{Day: day, Field: field, N: 1, Vector: true, Index: hour},
+		{Day: day, Field: field + totalSuffix, N: 1},
+		{Day: day, Field: field, N: 1, Vector: true, Index: minute, Recent: true}}
 }
 
 // totalSuffix ends the name of the count of a deadline vector's elements.
@@ -277,7 +280,7 @@ func clean(s string) string {
 
 // tallyVersion changes whenever what TicketTallies makes changes: the
 // tallies kept must then be made again.
-const tallyVersion = "6"
+const tallyVersion = "7"
 
 // Fingerprint names what the tallies depend on: their version, the zone
 // and every centre's targets. Tallies kept under another fingerprint are

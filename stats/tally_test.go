@@ -101,7 +101,7 @@ func bruteFigures(m Model, ts []*shakwa.Ticket, fb []*shakwa.Feedback, span Span
 	slaEnd := span.To
 	if !span.Now.IsZero() && span.Now.Before(span.To) {
 		end = span.Now
-		slaEnd = span.Now.In(m.loc()).Truncate(time.Hour) // whole hours: zones here are whole hours off UTC
+		slaEnd = span.Now.Truncate(time.Minute) // a deadline counts once its minute has passed
 	}
 	in := func(t time.Time) bool { return !t.IsZero() && !t.Before(span.From) && t.Before(end) }
 	var b brute

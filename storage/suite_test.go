@@ -181,6 +181,7 @@ func runSuite(t *testing.T, open opener) {
 		{"OutboxHold", testOutboxHold},
 		{"PagesAndDelivery", testPagesAndDelivery},
 		{"Tallies", testTallies},
+		{"RecentTallies", testRecentTallies},
 		{"EachTicketCreated", testEachTicketCreated},
 		{"Assessments", testAssessments},
 		{"Visits", testVisits},

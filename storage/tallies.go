@@ -21,6 +21,9 @@ import (
 //	agg:{C}:m:YYYYMM     hash: the same for the month
 //	agg:{C}:xd:YYYYMMDD  hash: breakdowns (category, channel, staff) of a day
 //	agg:{C}:xm:YYYYMM    hash: the same for the month
+//	agg:{C}:n:YYYYMMDD   hash: a day's recent counts (shakwa.Tally.Recent),
+//	                     expiring two days after the day began in UTC
+//	agg:{C}:xn:YYYYMMDD  hash: the same for the breakdowns
 //	agg:{C}:r            hash: ticket id -> the tallies it added here
 //	agg:{C}:open         sorted set: the centre's open tickets, by creation (ms)
 //
@@ -98,20 +101,36 @@ local function vadd(k, f, i, v)
   s = string.sub(s, 2, -2)
   if s == '' then redis.call('HDEL', k, f) else redis.call('HSET', k, f, s) end
 end
+-- recentEnd is when a day's recent counts go (ms): two days after the
+-- day began in UTC, which is after it ended in any zone. A day long past
+-- (a rebuild, an old ticket's change) is gone at once.
+local function recentEnd(day)
+  local y, m, d = tonumber(string.sub(day, 1, 4)), tonumber(string.sub(day, 5, 6)), tonumber(string.sub(day, 7, 8))
+  if m <= 2 then y = y - 1 end
+  local era = math.floor(y / 400)
+  local yoe = y - era * 400
+  local doy = math.floor((153 * ((m + 9) % 12) + 2) / 5) + d - 1
+  local doe = yoe * 365 + math.floor(yoe / 4) - math.floor(yoe / 100) + doy
+  return (era * 146097 + doe - 719468 + 2) * 86400000
+end
 local function add(rec, sign)
   for x, day, f, n in string.gmatch(rec, '(%a)(%d+) (%S+) (%S+)') do
-    local dk, mk = 'd:', 'm:'
-    if x == 'x' or x == 'w' then dk, mk = 'xd:', 'xm:' end
+    local keys
+    if x == 'x' or x == 'w' then keys = {p .. 'xd:' .. day, p .. 'xm:' .. string.sub(day, 1, 6)}
+    elseif x == 'u' then keys = {p .. 'n:' .. day}
+    elseif x == 'y' then keys = {p .. 'xn:' .. day}
+    else keys = {p .. 'd:' .. day, p .. 'm:' .. string.sub(day, 1, 6)} end
     local i, v
-    if x == 'v' or x == 'w' then
+    if x == 'v' or x == 'w' or x == 'u' or x == 'y' then
       local is, ns = string.match(n, '^(%d+):(%-?%d+)$')
       i, v = tonumber(is), sign * tonumber(ns)
     else
       v = sign * tonumber(n)
     end
-    for _, k in ipairs({p .. dk .. day, p .. mk .. string.sub(day, 1, 6)}) do
+    for _, k in ipairs(keys) do
       if i then vadd(k, f, i, v)
       elseif redis.call('HINCRBY', k, f, v) == 0 then redis.call('HDEL', k, f) end
+      if x == 'u' or x == 'y' then redis.call('PEXPIREAT', k, recentEnd(day)) end
     end
   end
 end
@@ -121,20 +140,26 @@ return 1
 `
 
 // encodeTallies writes tallies as the tally script reads them: one per line,
-// "tYYYYMMDD field n" (x for breakdowns), and for a vector's element
-// "vYYYYMMDD field index:n" (w for breakdowns). Fields with spaces cannot
-// be keys: they are refused.
+// "tYYYYMMDD field n" (x for breakdowns), for a vector's element
+// "vYYYYMMDD field index:n" (w for breakdowns), and for a recent vector's
+// "uYYYYMMDD field index:n" (y for breakdowns). Fields with spaces cannot
+// be keys: they are refused, as is a recent count that is no vector.
 func encodeTallies(ts []shakwa.Tally) (string, error) {
 	var b strings.Builder
 	for _, t := range ts {
 		if t.N == 0 {
 			continue
 		}
-		if len(t.Day) != 8 || strings.Trim(t.Day, "0123456789") != "" || !tallyField(t.Field) || t.Vector && t.Index < 0 {
+		if len(t.Day) != 8 || strings.Trim(t.Day, "0123456789") != "" || !tallyField(t.Field) || t.Vector && t.Index < 0 ||
+			t.Recent && !t.Vector {
 			return "", fmt.Errorf("tally %q on %q: %w", t.Field, t.Day, shakwa.ErrInvalid)
 		}
 		x := byte('t')
 		switch {
+		case t.Recent && t.Dims:
+			x = 'y'
+		case t.Recent:
+			x = 'u'
 		case t.Dims && t.Vector:
 			x = 'w'
 		case t.Vector:

@@ -35,6 +35,10 @@ func expectTallies(ts []*shakwa.Ticket, fb []*shakwa.Feedback) *storagetest.Tall
 	return &out
 }
 
+// recentKey reports whether a tally key holds a day's recent counts, which
+// go two days after their day (see testRecentTallies).
+func recentKey(key string) bool { return strings.HasPrefix(key, "n:") || strings.HasPrefix(key, "xn:") }
+
 // checkTallies compares every tally hash the store holds with what the
 // tickets and feedback as they are now add up to.
 func checkTallies(t *testing.T, f *fixture, s *storage.Store, ids []string, fb []*shakwa.Feedback) {
@@ -48,8 +52,8 @@ func checkTallies(t *testing.T, f *fixture, s *storage.Store, ids []string, fb [
 	for _, k := range f.keys(t, "agg:{*}:*") {
 		rest := strings.TrimPrefix(k, f.prefix+"agg:{")
 		centre, key, _ := strings.Cut(rest, "}:")
-		if key == "r" || key == "open" {
-			continue
+		if key == "r" || key == "open" || recentKey(key) {
+			continue // recent counts: see testRecentTallies
 		}
 		reads = append(reads, shakwa.TallyKey{Centre: centre, Key: key})
 	}
@@ -97,6 +101,9 @@ func checkTallies(t *testing.T, f *fixture, s *storage.Store, ids []string, fb [
 		}
 	}
 	for c, k := range want.Keys {
+		if recentKey(k) {
+			continue
+		}
 		found := false
 		for _, r := range reads {
 			found = found || r.Centre == c && r.Key == k
@@ -286,4 +293,56 @@ func testBatchTallies(t *testing.T, open opener) {
 		ids = append(ids, tk.ID)
 	}
 	checkTallies(t, f, s, ids, nil)
+}
+
+// testRecentTallies: a deadline is counted by the minute in its day's
+// recent counts, not in the month's, while the day is recent: the hash
+// goes two days after its day began (UTC), and one for a day long past is
+// not kept at all.
+func testRecentTallies(t *testing.T, open opener) {
+	f := open(t, storage.WithTallier(tallyModel))
+	s, c := f.s, ctx(t)
+	now := time.Now().Truncate(time.Millisecond)
+	recent := func(tk *shakwa.Ticket) shakwa.Tally {
+		for _, x := range tallyModel.TicketTallies(tk) {
+			if x.Recent {
+				return x
+			}
+		}
+		t.Fatalf("no recent tally for %+v", tk)
+		return shakwa.Tally{}
+	}
+	fresh := &shakwa.Ticket{Centre: "BRS", Text: "…", Created: now.Add(-10 * time.Minute)}
+	old := &shakwa.Ticket{Centre: "BRS", Text: "…", Created: now.AddDate(0, 0, -30)}
+	for _, tk := range []*shakwa.Ticket{fresh, old} {
+		if err := s.CreateTicket(c, tk, citizen, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	x := recent(fresh)
+	due := fresh.Created.Add(time.Hour).In(tallyModel.Loc)
+	if x.Day != due.Format("20060102") || x.Index != due.Hour()*60+due.Minute() {
+		t.Fatalf("recent tally %+v; want minute %d of %s", x, due.Hour()*60+due.Minute(), due.Format("20060102"))
+	}
+	got, err := s.ReadTallies(c, []shakwa.TallyKey{{Centre: "BRS", Key: "n:" + x.Day}, {Centre: "BRS", Key: "m:" + x.Day[:6]},
+		{Centre: "BRS", Key: "n:" + recent(old).Day}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := got[0][x.Field]; v != fmt.Sprintf("%d:1", x.Index) {
+		t.Errorf("recent %s: %q; want %d:1", x.Field, v, x.Index)
+	}
+	for _, v := range strings.Split(got[1][x.Field], ",") {
+		if i, _, _ := strings.Cut(v, ":"); len(i) > 2 {
+			t.Errorf("the month's %s has element %s: minutes; want hours only", x.Field, i)
+		}
+	}
+	if len(got[2]) != 0 {
+		t.Errorf("recent counts of a day long past kept: %v", got[2])
+	}
+	day, _ := time.Parse("20060102", x.Day)
+	ttl, err := f.rdb.PTTL(c, f.prefix+"agg:{BRS}:n:"+x.Day).Result()
+	if want := time.Until(day.Add(48 * time.Hour)); err != nil || ttl <= 0 || ttl > want+time.Second || ttl < want-time.Minute {
+		t.Errorf("recent counts' TTL %v, %v; want about %v (two days after the day began in UTC)", ttl, err, want)
+	}
 }

@@ -51,12 +51,16 @@ func (b *Tallies) Add(centre string, ts []shakwa.Tally, sign int64) {
 		if t.N == 0 {
 			continue
 		}
-		d, m := "d:", "m:"
+		x := ""
 		if t.Dims {
-			d, m = "xd:", "xm:"
+			x = "x"
 		}
-		put(d+t.Day, t.Field, t)
-		put(m+t.Day[:6], t.Field, t)
+		if t.Recent {
+			put(x+"n:"+t.Day, t.Field, t) // a day's recent counts: not in the month
+			continue
+		}
+		put(x+"d:"+t.Day, t.Field, t)
+		put(x+"m:"+t.Day[:6], t.Field, t)
 	}
 }
 
