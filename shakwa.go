@@ -129,6 +129,11 @@ type Ticket struct {
 	Lang        string       `json:"lang"`
 	Status      Status       `json:"status"`
 	Holder      Staff        `json:"holder"`
+	// ClaimedBy is the staff member who claimed it first, RepliedBy the
+	// one who replied first: whom the figures credit with the claim and
+	// the first reply, whoever holds it now.
+	ClaimedBy string `json:"claimed_by,omitempty"`
+	RepliedBy string `json:"replied_by,omitempty"`
 	// Resolution is what the citizen was told when it was resolved, or
 	// rejected.
 	Resolution string `json:"resolution,omitempty"`

@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"math"
@@ -135,14 +136,14 @@ func (m Model) TicketTallies(t *shakwa.Ticket) []shakwa.Tally {
 	}
 	var out []shakwa.Tally
 	dims := []string{"c:" + clean(t.Category), "h:" + clean(t.Channel)}
-	staff := ""
-	if t.Holder.ID != "" {
-		staff = "s:" + clean(t.Holder.ID)
-	}
+	// The staff member credited: whoever holds it (resolutions, ratings,
+	// reopenings), and for the claim and the first reply whoever made them
+	// (a ticket stored before that was kept: its holder).
+	holder, claimer, replier := staffDim(t.Holder.ID), staffDim(cmp.Or(t.ClaimedBy, t.Holder.ID)), staffDim(cmp.Or(t.RepliedBy, t.Holder.ID))
 	// put adds n to element i of vector field (or to the count field when
-	// i < 0), for the centre, its category and channel, and when staffToo
-	// its staff member.
-	put := func(at time.Time, field string, i int, n int64, staffToo bool) {
+	// i < 0), for the centre, its category and channel, and staff (when
+	// not "").
+	put := func(at time.Time, field string, i int, n int64, staff string) {
 		x := shakwa.Tally{Day: m.day(at), Field: field, N: n, Vector: i >= 0, Index: max(i, 0)}
 		out = append(out, x)
 		x.Dims = true
@@ -150,55 +151,55 @@ func (m Model) TicketTallies(t *shakwa.Ticket) []shakwa.Tally {
 			x.Field = d + "|" + field
 			out = append(out, x)
 		}
-		if staffToo && staff != "" {
+		if staff != "" {
 			x.Field = staff + "|" + field
 			out = append(out, x)
 		}
 	}
-	add := func(at time.Time, field string, n int64, staffToo bool) { put(at, field, -1, n, staffToo) }
-	// duration adds a duration's histogram bucket (totals, and the staff
-	// member's for resolutions) and its sum and count (everywhere).
-	duration := func(at time.Time, name string, d time.Duration, staffToo bool) {
+	add := func(at time.Time, field string, n int64, staff string) { put(at, field, -1, n, staff) }
+	// duration adds a duration's histogram bucket (totals, and staff's
+	// when not "") and its sum and count (everywhere).
+	duration := func(at time.Time, name string, d time.Duration, staff string) {
 		d = max(d, 0)
 		h := shakwa.Tally{Day: m.day(at), Field: name + histSuffix, N: 1, Vector: true, Index: bucket(d)}
 		out = append(out, h)
-		if staffToo && staff != "" {
+		if staff != "" {
 			h.Dims, h.Field = true, staff+"|"+h.Field
 			out = append(out, h)
 		}
-		add(at, name+":s", int64(d/time.Second), staffToo)
-		add(at, name+":n", 1, staffToo)
+		add(at, name+":s", int64(d/time.Second), staff)
+		add(at, name+":n", 1, staff)
 	}
-	add(t.Created, fReceived, 1, false)
+	add(t.Created, fReceived, 1, "")
 	if !t.Claimed.IsZero() {
-		add(t.Claimed, fClaimed, 1, true)
-		duration(t.Claimed, fClaimTime, t.Claimed.Sub(t.Created), false)
+		add(t.Claimed, fClaimed, 1, claimer)
+		duration(t.Claimed, fClaimTime, t.Claimed.Sub(t.Created), "")
 	}
 	if !t.FirstReply.IsZero() {
-		add(t.FirstReply, fReplied, 1, true)
-		duration(t.FirstReply, fReplyTime, t.FirstReply.Sub(t.Created), false)
+		add(t.FirstReply, fReplied, 1, replier)
+		duration(t.FirstReply, fReplyTime, t.FirstReply.Sub(t.Created), "")
 	}
 	resolved := !t.Resolved.IsZero() && (t.Status == shakwa.StatusResolved || t.Status == shakwa.StatusClosed)
 	if resolved {
-		add(t.Resolved, fResolved, 1, true)
-		duration(t.Resolved, fResolveTime, t.Resolved.Sub(t.Created), true)
+		add(t.Resolved, fResolved, 1, holder)
+		duration(t.Resolved, fResolveTime, t.Resolved.Sub(t.Created), holder)
 		if t.Rating >= 1 && t.Rating <= 5 && !t.Rated.IsZero() && !t.Rated.Before(t.Resolved) {
-			add(t.Resolved, fRatedRes, 1, true)
-			put(t.Rated, fRating, t.Rating, 1, true)
+			add(t.Resolved, fRatedRes, 1, holder)
+			put(t.Rated, fRating, t.Rating, 1, holder)
 		}
 	}
 	if t.Reopens > 0 && !t.Reopened.IsZero() {
-		add(t.Reopened, fReopened, 1, true)
+		add(t.Reopened, fReopened, 1, holder)
 	}
 	if !t.Transferred.IsZero() {
-		add(t.Transferred, fTransferred, 1, false)
+		add(t.Transferred, fTransferred, 1, "")
 	}
 	switch {
 	case t.Status == shakwa.StatusRejected && !t.Rejected.IsZero():
-		add(t.Rejected, fRejected, 1, true)
+		add(t.Rejected, fRejected, 1, holder)
 		return out // apart: no SLA to meet
 	case t.Status == shakwa.StatusWithdrawn && !t.Closed.IsZero():
-		add(t.Closed, fWithdrawn, 1, true)
+		add(t.Closed, fWithdrawn, 1, holder)
 		return out
 	}
 	claimDue, resolveDue := m.Deadlines(t.Centre, t.Category, t.Created)
@@ -215,6 +216,14 @@ func (m Model) TicketTallies(t *shakwa.Ticket) []shakwa.Tally {
 		}
 	}
 	return out
+}
+
+// staffDim is the breakdown of staff member id: "" for nobody.
+func staffDim(id string) string {
+	if id == "" {
+		return ""
+	}
+	return "s:" + clean(id)
 }
 
 // deadline is the tally of a deadline at due: counted by the hour of its

@@ -59,8 +59,12 @@ func synthetic(n int, now time.Time, r *rand.Rand) []*shakwa.Ticket {
 		}
 		if r.IntN(10) < 9 && next() {
 			t.Claimed, t.Status, t.Holder = at, shakwa.StatusClaimed, shakwa.Staff{ID: staff[r.IntN(4)]}
+			t.ClaimedBy = t.Holder.ID
 			if r.IntN(10) < 7 && next() {
-				t.FirstReply, t.Status = at, shakwa.StatusInProgress
+				t.FirstReply, t.Status, t.RepliedBy = at, shakwa.StatusInProgress, t.Holder.ID
+			}
+			if r.IntN(5) == 0 && next() {
+				t.Holder = shakwa.Staff{ID: staff[(slices.Index(staff, t.Holder.ID)+1)%4]} // reassigned
 			}
 			if r.IntN(10) < 8 && next() {
 				t.Resolved, t.Status = at, shakwa.StatusResolved
@@ -106,21 +110,26 @@ func bruteFigures(m Model, ts []*shakwa.Ticket, fb []*shakwa.Feedback, span Span
 	in := func(t time.Time) bool { return !t.IsZero() && !t.Before(span.From) && t.Before(end) }
 	var b brute
 	for _, t := range ts {
-		if t.Centre != centre || staff != "" && t.Holder.ID != staff {
+		if t.Centre != centre {
+			continue
+		}
+		// A staff member is credited with the claim and the first reply
+		// they made, and with the rest of what they hold.
+		if in(t.Claimed) && (staff == "" || t.ClaimedBy == staff) {
+			b.Claimed++
+			b.claims = append(b.claims, t.Claimed.Sub(t.Created))
+		}
+		if in(t.FirstReply) && (staff == "" || t.RepliedBy == staff) {
+			b.Replied++
+			b.replies = append(b.replies, t.FirstReply.Sub(t.Created))
+		}
+		if staff != "" && t.Holder.ID != staff {
 			continue
 		}
 		resolved := !t.Resolved.IsZero() && (t.Status == shakwa.StatusResolved || t.Status == shakwa.StatusClosed)
 		rated := resolved && t.Rating > 0 && !t.Rated.Before(t.Resolved)
 		if in(t.Created) && staff == "" {
 			b.Received++
-		}
-		if in(t.Claimed) {
-			b.Claimed++
-			b.claims = append(b.claims, t.Claimed.Sub(t.Created))
-		}
-		if in(t.FirstReply) {
-			b.Replied++
-			b.replies = append(b.replies, t.FirstReply.Sub(t.Created))
 		}
 		if resolved && in(t.Resolved) {
 			b.Resolved++

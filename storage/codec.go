@@ -26,6 +26,8 @@ const (
 	fChannel     = "channel"
 	fHolderID    = "holder.id"
 	fHolderName  = "holder.name"
+	fClaimedBy   = "claimed_by"
+	fRepliedBy   = "replied_by"
 	fResolution  = "resolution"
 	fReason      = "reason"
 	fDuplicateOf = "duplicate_of"
@@ -96,6 +98,8 @@ func ticketFields(t *shakwa.Ticket) ([]any, error) {
 	l.add(fStatus, string(t.Status))
 	l.add(fHolderID, t.Holder.ID)
 	l.add(fHolderName, t.Holder.Name)
+	l.add(fClaimedBy, t.ClaimedBy)
+	l.add(fRepliedBy, t.RepliedBy)
 	l.add(fResolution, t.Resolution)
 	l.add(fReason, t.Reason)
 	l.add(fDuplicateOf, t.DuplicateOf)
@@ -141,6 +145,8 @@ func parseTicket(m map[string]string) (*shakwa.Ticket, error) {
 		Lang:        m["lang"],
 		Status:      shakwa.Status(m[fStatus]),
 		Holder:      shakwa.Staff{ID: m[fHolderID], Name: m[fHolderName]},
+		ClaimedBy:   m[fClaimedBy],
+		RepliedBy:   m[fRepliedBy],
 		Resolution:  m[fResolution],
 		Reason:      m[fReason],
 		DuplicateOf: m[fDuplicateOf],

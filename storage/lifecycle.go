@@ -28,7 +28,7 @@ func (s *Store) Claim(ctx context.Context, id string, by shakwa.Staff, centres [
 		event: shakwa.Event{Kind: "claimed", By: by.ID, Via: by.Via},
 		ops: []op{
 			set(fStatus, string(shakwa.StatusClaimed)), set(fHolderID, by.ID),
-			set(fHolderName, by.Name), keep(fClaimed, now),
+			set(fHolderName, by.Name), keep(fClaimed, now), first(fClaimedBy, by.ID),
 		},
 	})
 }
@@ -51,7 +51,7 @@ func (s *Store) Reply(ctx context.Context, id string, by shakwa.Staff, text stri
 	return s.apply(ctx, id, now, transition{
 		name: "reply", from: working, holder: by.ID,
 		event: shakwa.Event{Kind: "reply", By: by.ID, Via: by.Via, Text: text},
-		ops:   []op{set(fStatus, string(shakwa.StatusInProgress)), keep(fFirstReply, now)},
+		ops:   []op{set(fStatus, string(shakwa.StatusInProgress)), keep(fFirstReply, now), first(fRepliedBy, by.ID)},
 	})
 }
 
@@ -190,6 +190,7 @@ func (s *Store) Reassign(ctx context.Context, id string, by, to shakwa.Staff, ce
 		event:   shakwa.Event{Kind: "reassigned", By: by.ID, Via: by.Via, Text: to.ID},
 		ops: []op{
 			{"claimnew", fStatus, ""}, set(fHolderID, to.ID), set(fHolderName, to.Name), keep(fClaimed, now),
+			first(fClaimedBy, to.ID),
 		},
 	})
 }

@@ -716,3 +716,42 @@ func testFileUse(t *testing.T, open opener) {
 		t.Errorf("after Reindex: f2 used %v, f1 used %v; want true, false", used("f2", ""), used("f1", ""))
 	}
 }
+
+// testFirstHands: a ticket remembers who claimed it first and who replied
+// first, through a release, a second claim, a reassignment and later
+// replies, while its holder changes.
+func testFirstHands(t *testing.T, open opener) {
+	s, c := open(t).s, ctx(t)
+	sara := shakwa.Staff{ID: "503", Name: "Sara"}
+	id := newTicket(t, s, "KRM", citizen, at(0)).ID
+	steps := []struct {
+		name string
+		do   func() (*shakwa.Ticket, error)
+	}{
+		{"claim", func() (*shakwa.Ticket, error) { return s.Claim(c, id, fatima, nil, at(1)) }},
+		{"release", func() (*shakwa.Ticket, error) { return s.Release(c, id, fatima, at(2)) }},
+		{"claim again", func() (*shakwa.Ticket, error) { return s.Claim(c, id, omar, nil, at(3)) }},
+		{"reply", func() (*shakwa.Ticket, error) { return s.Reply(c, id, omar, "…", at(4)) }},
+		{"reassign", func() (*shakwa.Ticket, error) { return s.Reassign(c, id, fatima, sara, []string{"KRM"}, at(5)) }},
+		{"reply again", func() (*shakwa.Ticket, error) { return s.Reply(c, id, sara, "…", at(6)) }},
+	}
+	for _, st := range steps {
+		if _, err := st.do(); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+	}
+	got := mustGet(t, s, id)
+	if got.ClaimedBy != fatima.ID || got.RepliedBy != omar.ID || got.Holder.ID != sara.ID || !got.Claimed.Equal(at(1)) {
+		t.Errorf("claimed by %q at %v, replied by %q, held by %q; want %s at %v, %s, %s",
+			got.ClaimedBy, got.Claimed, got.RepliedBy, got.Holder.ID, fatima.ID, at(1), omar.ID, sara.ID)
+	}
+	// A new ticket reassigned before anyone claimed it: claimed by the one
+	// it went to.
+	other := newTicket(t, s, "KRM", citizen, at(0)).ID
+	if _, err := s.Reassign(c, other, fatima, sara, []string{"KRM"}, at(1)); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustGet(t, s, other); got.ClaimedBy != sara.ID {
+		t.Errorf("reassigned while new: claimed by %q; want %s", got.ClaimedBy, sara.ID)
+	}
+}

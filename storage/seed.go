@@ -206,7 +206,7 @@ func (s *Store) changeTransition(c Change, from shakwa.Address) (transition, err
 		return transition{name: "claim", from: []shakwa.Status{shakwa.StatusNew},
 			event: shakwa.Event{Kind: "claimed", By: by.ID, Via: by.Via},
 			ops: []op{set(fStatus, string(shakwa.StatusClaimed)), set(fHolderID, by.ID),
-				set(fHolderName, by.Name), keep(fClaimed, c.At)}}, nil
+				set(fHolderName, by.Name), keep(fClaimed, c.At), first(fClaimedBy, by.ID)}}, nil
 	case ChangeRelease:
 		return transition{name: "release", from: working, holder: by.ID,
 			event: shakwa.Event{Kind: "released", By: by.ID, Via: by.Via},
@@ -214,7 +214,7 @@ func (s *Store) changeTransition(c Change, from shakwa.Address) (transition, err
 	case ChangeReply:
 		return transition{name: "reply", from: working, holder: by.ID,
 			event: shakwa.Event{Kind: "reply", By: by.ID, Via: by.Via, Text: c.Text},
-			ops:   []op{set(fStatus, string(shakwa.StatusInProgress)), keep(fFirstReply, c.At)}}, nil
+			ops:   []op{set(fStatus, string(shakwa.StatusInProgress)), keep(fFirstReply, c.At), first(fRepliedBy, by.ID)}}, nil
 	case ChangeResolve:
 		return transition{name: "resolve", from: working, holder: by.ID,
 			event: shakwa.Event{Kind: "resolved", By: by.ID, Via: by.Via, Text: c.Text},

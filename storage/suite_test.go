@@ -158,6 +158,7 @@ func runSuite(t *testing.T, open opener) {
 		{"Count", testCount},
 		{"InfoFiles", testInfoFiles},
 		{"FileUse", testFileUse},
+		{"FirstHands", testFirstHands},
 		{"Indexes", testIndexes},
 		{"IndexTransfer", testIndexTransfer},
 		{"StaleIndexEntries", testStaleIndexEntries},

@@ -378,7 +378,7 @@ func encodeFacts(t *shakwa.Ticket) string {
 		strconv.FormatInt(t.Rev, 10), string(t.Status), clean(t.Category), clean(t.Channel), clean(t.Holder.ID),
 		strconv.Itoa(t.Rating), strconv.Itoa(t.Reopens),
 		ms(t.Created), ms(t.Claimed), ms(t.FirstReply), ms(t.Resolved), ms(t.Rated), ms(t.Reopened),
-		ms(t.Transferred), ms(t.Closed), ms(t.Rejected),
+		ms(t.Transferred), ms(t.Closed), ms(t.Rejected), clean(t.ClaimedBy), clean(t.RepliedBy),
 	}, "|")
 }
 
@@ -389,11 +389,14 @@ func decodeFacts(id, centre, s string) (*shakwa.Ticket, error) {
 	if len(f) == 15 {
 		f = append(f, "") // written before rejections were
 	}
-	if len(f) != 16 {
+	if len(f) == 16 {
+		f = append(f, "", "") // written before who claimed and replied first were
+	}
+	if len(f) != 18 {
 		return nil, fmt.Errorf("facts %q: %d fields", s, len(f))
 	}
 	t := &shakwa.Ticket{ID: id, Centre: centre, Status: shakwa.Status(f[1]), Category: f[2], Channel: f[3],
-		Holder: shakwa.Staff{ID: f[4]}}
+		Holder: shakwa.Staff{ID: f[4]}, ClaimedBy: f[16], RepliedBy: f[17]}
 	var err error
 	if t.Rev, err = strconv.ParseInt(f[0], 10, 64); err != nil {
 		return nil, fmt.Errorf("facts %q: %w", s, err)
