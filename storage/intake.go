@@ -83,7 +83,7 @@ func (s *Store) Begin(ctx context.Context, chat, id, token string, now time.Time
 		res, err = beginScript.Run(ctx, s.rdb, keys, args...).Text()
 	}
 	if err != nil {
-		return false, false, fmt.Errorf("begin update %s: %w", id, err)
+		return false, false, fmt.Errorf("begin update: %w", err)
 	}
 	switch res {
 	case "done":
@@ -93,9 +93,9 @@ func (s *Store) Begin(ctx context.Context, chat, id, token string, now time.Time
 	case "turn":
 		return false, false, nil
 	case "busy":
-		return false, false, fmt.Errorf("begin update %s: being handled: %w", id, shakwa.ErrConflict)
+		return false, false, fmt.Errorf("begin update: being handled: %w", shakwa.ErrConflict)
 	}
-	return false, false, fmt.Errorf("begin update %s: unexpected script reply %q", id, res)
+	return false, false, fmt.Errorf("begin update: unexpected script reply %q", res)
 }
 
 // beginReading runs beginScript and the batch's reads ahead in one
@@ -147,7 +147,7 @@ func (s *Store) Renew(ctx context.Context, chat, id, token string, now time.Time
 	n, err := renewScript.Run(ctx, s.rdb, s.inKeys(chat, "line", "hold"), id, token, now.Add(positive(lease)).UnixMilli(),
 		4*positive(lease).Milliseconds()).Int()
 	if err != nil {
-		return false, fmt.Errorf("renew update %s: %w", id, err)
+		return false, fmt.Errorf("renew update: %w", err)
 	}
 	return n == 1, nil
 }
@@ -182,9 +182,9 @@ func (s *Store) Finish(ctx context.Context, chat, id, token string, now time.Tim
 		b.later(write{last: true, add: evalLater(finishScript, keys, id, token, now.UnixMilli(), positive(keep).Milliseconds()),
 			check: func(c redis.Cmder) error {
 				if n, err := c.(*redis.Cmd).Int(); err != nil {
-					return fmt.Errorf("finish update %s: %w", id, err)
+					return fmt.Errorf("finish update: %w", err)
 				} else if n != 1 {
-					return fmt.Errorf("finish update %s: turn lost: %w", id, shakwa.ErrConflict)
+					return fmt.Errorf("finish update: turn lost: %w", shakwa.ErrConflict)
 				}
 				return nil
 			}})
@@ -192,7 +192,7 @@ func (s *Store) Finish(ctx context.Context, chat, id, token string, now time.Tim
 	}
 	n, err := finishScript.Run(ctx, s.rdb, keys, id, token, now.UnixMilli(), positive(keep).Milliseconds()).Int()
 	if err != nil {
-		return false, fmt.Errorf("finish update %s: %w", id, err)
+		return false, fmt.Errorf("finish update: %w", err)
 	}
 	return n == 1, nil
 }
@@ -213,7 +213,7 @@ return 1
 // ahead.
 func (s *Store) Abort(ctx context.Context, chat, id, token string) error {
 	if err := abortScript.Run(ctx, s.rdb, s.inKeys(chat, "line", "hold"), id, token).Err(); err != nil {
-		return fmt.Errorf("abort update %s: %w", id, err)
+		return fmt.Errorf("abort update: %w", err)
 	}
 	return nil
 }
@@ -230,7 +230,7 @@ func (s *Store) Failed(ctx context.Context, chat, id string, keep time.Duration)
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("count failure of update %s: %w", id, err)
+		return 0, fmt.Errorf("count failure of update: %w", err)
 	}
 	return int(n.Val()), nil
 }

@@ -68,6 +68,14 @@ func testIntakeLine(t *testing.T, open opener) {
 	a.begin("u3", "x3", t0, lease, "wait")
 	b.begin("u9", "x9", t0, lease, "turn") // another chat goes ahead
 	a.begin("u1", "copy", t0, lease, "busy")
+	// The refusal does not name the update: a WhatsApp message id
+	// encodes the sender's number, and errors are logged.
+	w := line{t, s, "whatsapp:971501234567"}
+	w.begin("wa:wamid.HBgMOTcx", "x", t0, lease, "turn")
+	if _, _, err := s.Begin(ctx(t), w.chat, "wa:wamid.HBgMOTcx", "copy", t0, lease); !errors.Is(err, shakwa.ErrConflict) ||
+		strings.Contains(err.Error(), "wamid") {
+		t.Errorf("a copy of an update being handled: %v; want a conflict that does not name it", err)
+	}
 	a.begin("u2", "copy", t0, lease, "busy") // a copy of a waiting one, too
 	a.begin("u2", "x2", t0, lease, "wait")   // its own poll keeps its place
 	a.want("u1", "u2", "u3")

@@ -40,6 +40,9 @@ type value struct {
 	} `json:"contacts"`
 	Messages []message `json:"messages"`
 	Statuses []status  `json:"statuses"`
+	// Errors are Meta's errors about the business number itself, not
+	// about a message (a webhook's "errors" at the top of a value).
+	Errors []graphErr `json:"errors"`
 }
 
 type message struct {
@@ -282,26 +285,45 @@ func textLang(s string) string {
 }
 
 // sharedPhone is the first phone number of a shared contact card, as
-// digits with a leading + when it had one.
+// ASCII digits (a card may be written in Arabic-Indic or Persian ones) with
+// a leading + when it had one: 7 to 15 digits, else the card's WhatsApp id.
 func sharedPhone(in message) string {
 	for _, ct := range in.Contacts {
 		for _, p := range ct.Phones {
-			raw := strings.TrimSpace(p.Phone)
-			if raw == "" {
-				raw = p.WaID
-			}
-			var b strings.Builder
-			for i, r := range raw {
-				if r >= '0' && r <= '9' || r == '+' && i == 0 {
-					b.WriteRune(r)
+			for _, raw := range []string{strings.TrimSpace(p.Phone), p.WaID} {
+				if n := phoneDigits(raw); n != "" {
+					return n
 				}
-			}
-			if b.Len() >= 7 {
-				return b.String()
 			}
 		}
 	}
 	return ""
+}
+
+// phoneDigits is raw's digits, with its leading +, when they are 7 to 15.
+func phoneDigits(raw string) string {
+	var b strings.Builder
+	digits := 0
+	for i, r := range raw {
+		switch {
+		case r >= '0' && r <= '9':
+		case r >= '٠' && r <= '٩':
+			r = '0' + r - '٠'
+		case r >= '۰' && r <= '۹':
+			r = '0' + r - '۰'
+		case r == '+' && i == 0:
+			b.WriteRune(r)
+			continue
+		default:
+			continue
+		}
+		b.WriteRune(r)
+		digits++
+	}
+	if digits < 7 || digits > 15 {
+		return ""
+	}
+	return b.String()
 }
 
 // status passes on a delivery report: a failure for the window has the

@@ -27,11 +27,11 @@ type GraphError struct {
 	RetryAfter time.Duration
 }
 
+// Error names the error by its code and status only: Meta's words (Title,
+// Details) may repeat what was sent, a number or a person's text, and an
+// error ends up in logs and dead letters.
 func (e *GraphError) Error() string {
-	if e.Details != "" && e.Details != e.Title {
-		return fmt.Sprintf("graph error %d: %s (%s)", e.Code, e.Title, e.Details)
-	}
-	return fmt.Sprintf("graph error %d: %s", e.Code, e.Title)
+	return fmt.Sprintf("graph error %d (HTTP %d)", e.Code, e.Status)
 }
 
 // Codes worth another try (rate limits, passing faults) and the window's.

@@ -324,15 +324,27 @@ func rows(choices []choice) []any {
 		}
 	}
 	var out []any
-	seen := map[string]int{}
+	taken := map[string]bool{}
+	for i := range rs {
+		taken[rs[i].title] = true
+	}
+	seen := map[string]bool{}
 	for i, ch := range choices {
 		title := rs[i].title
-		if n := seen[title]; n > 0 {
-			suffix := " " + strconv.Itoa(n+1)
-			title, _ = bot.CutText(title, maxRowTitle-len(suffix), bot.Runes)
-			title += suffix
+		if seen[title] {
+			// The next number no row has: "Centre", "Centre", "Centre 2"
+			// become "Centre", "Centre 3", "Centre 2".
+			for n := 2; ; n++ {
+				suffix := " " + strconv.Itoa(n)
+				cut, _ := bot.CutText(title, maxRowTitle-len(suffix), bot.Runes)
+				if t := cut + suffix; !taken[t] {
+					title = t
+					break
+				}
+			}
+			taken[title] = true
 		}
-		seen[rs[i].title]++
+		seen[rs[i].title] = true
 		r := map[string]any{"id": ch.ID, "title": title}
 		if rs[i].desc != "" {
 			r["description"] = cut(rs[i].desc, maxRowDesc)

@@ -268,6 +268,24 @@ func TestSendErrors(t *testing.T) {
 	if strings.Contains(err.Error(), testToken) {
 		t.Errorf("error shows the token: %v", err)
 	}
+	// Meta's words may repeat what was sent: the error names its code.
+	h.api.Fail(func(c whatsapptest.Call) bool { return c.To == citizen }, 400, 131000, "Something failed for +971501234567")
+	_, err = h.ch.Send(context.Background(), bot.Reply{Chat: citizen, Text: "x"}, "")
+	if err == nil || strings.Contains(err.Error(), "971501234567") || !strings.Contains(err.Error(), "131000") {
+		t.Errorf("error %v; want its code and not Meta's words", err)
+	}
+}
+
+// TestRowTitlesApart: rows of one title are told apart by numbers no
+// other row has.
+func TestRowTitlesApart(t *testing.T) {
+	var titles []string
+	for _, r := range rows([]choice{{ID: "a", Label: "Centre"}, {ID: "b", Label: "Centre"}, {ID: "c", Label: "Centre 2"}}) {
+		titles = append(titles, r.(map[string]any)["title"].(string))
+	}
+	if got := strings.Join(titles, "|"); got != "Centre|Centre 3|Centre 2" {
+		t.Errorf("titles %s; want Centre|Centre 3|Centre 2", got)
+	}
 }
 
 // TestReopen: the template that reopens the window, in the reader's

@@ -123,6 +123,10 @@ func (c *Channel) handle(ctx context.Context, n *notification) error {
 			c.log.Warn("notification for another business number ignored")
 			continue
 		}
+		for _, e := range v.Errors {
+			// By code only: Meta's words may repeat what was sent.
+			c.log.Error("whatsapp reported an error for the business number", "code", e.Code)
+		}
 		for _, m := range v.Messages {
 			if err := c.inbound(ctx, v, m); err != nil {
 				return err

@@ -295,3 +295,21 @@ func TestInboundWithoutFrom(t *testing.T) {
 		}
 	}
 }
+
+// TestWebhookValueErrors: an error Meta reports for the business number
+// (value.errors, no message) is logged by its code, and the notification
+// is taken.
+func TestWebhookValueErrors(t *testing.T) {
+	h := newHarness(t)
+	body := []byte(`{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{` +
+		`"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550000000","phone_number_id":"` + testPhoneID + `"},` +
+		`"errors":[{"code":131000,"title":"Something went wrong","message":"Something went wrong for +971501234567",` +
+		`"error_data":{"details":"+971501234567"}}]}}]}]}`)
+	if got := h.post(body, whatsapptest.Sign(body, testSecret)); got != http.StatusOK {
+		t.Fatalf("webhook: got %d; want 200", got)
+	}
+	logs := h.logs.String()
+	if !strings.Contains(logs, "level=ERROR") || !strings.Contains(logs, "code=131000") || strings.Contains(logs, "971501234567") {
+		t.Errorf("log:\n%s\nwant an ERROR line with the code and nothing of Meta's words", logs)
+	}
+}
