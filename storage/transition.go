@@ -97,8 +97,8 @@ func keep(f string, t time.Time) op { return op{"keep", f, fmtTime(t)} }
 
 // first sets f to v when f is not set yet: who did a thing first.
 func first(f, v string) op { return op{"keep", f, v} }
-func del(f string) op               { return op{"del", f, ""} }
-func absent(f string) op            { return op{"absent", f, ""} }
+func del(f string) op      { return op{"del", f, ""} }
+func absent(f string) op   { return op{"absent", f, ""} }
 
 // transition describes one change of a ticket for transitionScript.
 type transition struct {
