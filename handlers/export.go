@@ -199,13 +199,16 @@ func (h *Handler) exportTickets(ctx context.Context, lang string, span stats.Spa
 			if !phones {
 				phone = maskPhone(phone)
 			}
-			rating := export.Cell{}
-			if tk.Rating > 0 {
-				rating = export.Int(tk.Rating)
-			}
 			resolved := tk.Resolved
 			if tk.Status != shakwa.StatusResolved && tk.Status != shakwa.StatusClosed {
 				resolved = time.Time{} // reopened since: not resolved now
+			}
+			// A rating counts while it rates the current resolution, as in
+			// /stats: not once the ticket was reopened, nor after it was
+			// resolved again until the citizen rates anew.
+			rating := export.Cell{}
+			if tk.Rating > 0 && !resolved.IsZero() && !tk.Rated.Before(resolved) {
+				rating = export.Int(tk.Rating)
 			}
 			sheet.Rows = append(sheet.Rows, []export.Cell{
 				export.Text(tk.ID), export.Text(h.centreName(tk.Centre, lang)), export.Text(h.categoryName(tk.Category, lang)),

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -44,6 +45,24 @@ func TestExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts = append(ts, tk)
+	// One resolved, rated and then reopened: its rating no longer counts.
+	who := shakwa.Address{Channel: "telegram", Chat: "7001"}
+	again := &shakwa.Ticket{Centre: "KRM", Category: "waiting", Text: "…", Created: w.now.Add(-3 * time.Hour), Updated: w.now.Add(-3 * time.Hour)}
+	if err := w.store.CreateTicket(ctx, again, who, ""); err != nil {
+		t.Fatal(err)
+	}
+	staff := shakwa.Staff{ID: fatima.id}
+	for i, step := range []func(at time.Time) (*shakwa.Ticket, error){
+		func(at time.Time) (*shakwa.Ticket, error) { return w.store.Claim(ctx, again.ID, staff, nil, at) },
+		func(at time.Time) (*shakwa.Ticket, error) { return w.store.Resolve(ctx, again.ID, staff, "…", at) },
+		func(at time.Time) (*shakwa.Ticket, error) { return w.store.Rate(ctx, again.ID, who, 2, at) },
+		func(at time.Time) (*shakwa.Ticket, error) { return w.store.Reopen(ctx, again.ID, who, "", at) },
+	} {
+		if _, err := step(w.now.Add(time.Duration(i-10) * time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ts = append(ts[:len(ts)-1], again, tk) // tk stays last
 	if rs := w.text(fatima, "/export"); len(find(rs, fatima.id, "للمديرين والمشرفين فقط")) != 1 {
 		t.Errorf("staff /export: %v", texts(rs))
 	}
@@ -100,6 +119,30 @@ func TestExport(t *testing.T) {
 		}
 		if len(rows) != 1+want {
 			t.Errorf("%s: %d requests exported; want %d", tc.p.name, len(rows)-1, want)
+		}
+		// Each rating as /stats counts it: only while it rates the current
+		// resolution (a reopened ticket's old rating is no longer one).
+		col := slices.Index(rows[0], w.tr("ar", "export.col.rating", nil))
+		reopenedRated := 0
+		for _, row := range rows[1:] {
+			got := w.ticket(row[0])
+			want := ""
+			current := (got.Status == shakwa.StatusResolved || got.Status == shakwa.StatusClosed) && !got.Rated.Before(got.Resolved)
+			if got.Rating > 0 && current {
+				want = strconv.Itoa(got.Rating)
+			}
+			if got.Rating > 0 && !current {
+				reopenedRated++
+			}
+			if cell := ""; col < len(row) {
+				cell = row[col]
+				if cell != want {
+					t.Errorf("%s %s: rating %q; want %q (status %s, rated %v, resolved %v)", tc.p.name, row[0], cell, want, got.Status, got.Rated, got.Resolved)
+				}
+			}
+		}
+		if reopenedRated == 0 {
+			t.Errorf("no exported request was rated then reopened; want some")
 		}
 		last := rows[len(rows)-1]
 		if last[0] != tk.ID || !strings.Contains(strings.Join(last, "|"), tc.phone) {
