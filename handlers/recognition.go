@@ -154,8 +154,9 @@ func staffOrder(ss []staffFigures) {
 
 // recognised names the period's top staff: most resolved, best rated (of
 // at least minRated ratings), most thanked; one line per person, however
-// many of these they are. A tie goes as staffOrder orders, whatever the
-// order of ss, so that /staff and the reports name the same person.
+// many of these they are, in staffOrder's order. A tie goes the same way
+// whatever the order of ss (see top), so that /staff and the reports name
+// the same person.
 func (h words) recognised(lang string, ss []staffFigures) []string {
 	t := func(key string, data map[string]any) string { return h.text.Text(lang, key, data) }
 	ss = slices.Clone(ss)
@@ -170,27 +171,43 @@ func (h words) recognised(lang string, ss []staffFigures) []string {
 		what[s.ID] = append(what[s.ID], text)
 		name[s.ID] = s.Name
 	}
-	top := func(better func(a, b staffFigures) bool, ok func(staffFigures) bool) (staffFigures, bool) {
+	rated := func(s staffFigures) float64 { avg, _ := s.Rating(); return avg }
+	// top is the one of ss with the most of by, among those ok: a tie goes
+	// to the better rated, then the more thanked, then the more resolved,
+	// then by name, whichever title it is for.
+	top := func(by func(staffFigures) float64, ok func(staffFigures) bool) (staffFigures, bool) {
 		var best staffFigures
 		found := false
 		for _, s := range ss {
-			if ok(s) && (!found || better(s, best)) {
+			if !ok(s) {
+				continue
+			}
+			c := cmp.Compare(by(s), by(best))
+			for _, tie := range []func(staffFigures) float64{rated,
+				func(s staffFigures) float64 { return float64(s.Thanks) },
+				func(s staffFigures) float64 { return float64(s.Resolved) }} {
+				if c == 0 {
+					c = cmp.Compare(tie(s), tie(best))
+				}
+			}
+			if c == 0 {
+				c = cmp.Compare(best.Name, s.Name)
+			}
+			if !found || c > 0 {
 				best, found = s, true
 			}
 		}
 		return best, found
 	}
-	if s, ok := top(func(a, b staffFigures) bool { return a.Resolved > b.Resolved },
+	if s, ok := top(func(s staffFigures) float64 { return float64(s.Resolved) },
 		func(s staffFigures) bool { return s.Resolved > 0 }); ok {
 		note(s, t("team.top_resolved", map[string]any{"Count": s.Resolved}))
 	}
-	rated := func(s staffFigures) float64 { avg, _ := s.Rating(); return avg }
-	if s, ok := top(func(a, b staffFigures) bool { return rated(a) > rated(b) },
-		func(s staffFigures) bool { _, n := s.Rating(); return n >= minRated }); ok {
+	if s, ok := top(rated, func(s staffFigures) bool { _, n := s.Rating(); return n >= minRated }); ok {
 		_, n := s.Rating()
 		note(s, t("team.top_rated", map[string]any{"Avg": twoDecimals(rated(s)), "Count": n}))
 	}
-	if s, ok := top(func(a, b staffFigures) bool { return a.Thanks > b.Thanks },
+	if s, ok := top(func(s staffFigures) float64 { return float64(s.Thanks) },
 		func(s staffFigures) bool { return s.Thanks > 0 }); ok {
 		note(s, t("team.top_thanked", map[string]any{"Count": s.Thanks}))
 	}

@@ -274,3 +274,31 @@ func TestRecognisedTie(t *testing.T) {
 		t.Errorf("most resolved, /staff: %q, /report: %q; want خالد الحمادي (better rated) in both", staff, report)
 	}
 }
+
+// TestRecognisedTieEachTitle: a tie for any title goes to the better
+// rated, then the more thanked, then the more resolved, whatever the
+// order the staff come in: a tie for most thanked does not go to whoever
+// resolved more.
+func TestRecognisedTieEachTitle(t *testing.T) {
+	w := newWorld(t)
+	staff := func(id, name string, resolved, thanks int64, stars int) staffFigures {
+		s := staffFigures{ID: id, Name: name}
+		s.Resolved, s.Thanks = resolved, thanks
+		s.Ratings[stars-1] = 5
+		return s
+	}
+	busy := staff("1", "Busy", 10, 3, 3)
+	kind := staff("2", "Kind", 2, 3, 5) // as thanked as Busy, better rated
+	for _, ss := range [][]staffFigures{{busy, kind}, {kind, busy}} {
+		lines := w.h.words.recognised("en", ss)
+		thanked := ""
+		for _, l := range lines {
+			if strings.Contains(l, "most thanked") {
+				thanked = l
+			}
+		}
+		if !strings.Contains(thanked, "Kind") {
+			t.Errorf("most thanked: %q of %q; want Kind, the better rated of a tie", thanked, lines)
+		}
+	}
+}
