@@ -130,6 +130,7 @@ func (c *Channel) Send(ctx context.Context, r bot.Reply, _ string) (bot.Sent, er
 	}
 	sent := bot.Sent{Uploads: map[string]string{}}
 	var payload map[string]any
+	after := "" // a text that could not be the file's caption: sent after it
 	switch {
 	case len(r.Attachments) > 0:
 		p, err := c.mediaPayload(ctx, r.Attachments[0], sent.Uploads)
@@ -137,8 +138,13 @@ func (c *Channel) Send(ctx context.Context, r bot.Reply, _ string) (bot.Sent, er
 			return bot.Sent{}, err
 		}
 		if text := strings.TrimSpace(r.Text); text != "" {
-			if media, ok := p[p["type"].(string)].(map[string]any); ok && p["type"] != "audio" && p["type"] != "sticker" {
-				media["caption"] = cut(text, maxCaption)
+			media, ok := p[p["type"].(string)].(map[string]any)
+			if ok && p["type"] != "audio" && p["type"] != "sticker" && bot.TextWidth(text, bot.Runes) <= maxCaption {
+				media["caption"] = text
+			} else {
+				// The file goes as a type that takes no caption (the
+				// store knows it for audio), or the text is too long.
+				after = text
 			}
 		}
 		payload = p
@@ -159,6 +165,15 @@ func (c *Channel) Send(ctx context.Context, r bot.Reply, _ string) (bot.Sent, er
 		return bot.Sent{}, fmt.Errorf("whatsapp: send: %w", c.classify(err))
 	}
 	sent.MessageID = id
+	if after != "" {
+		// Failing, the reply is sent again, file and all: twice is better
+		// than words lost.
+		text := map[string]any{"type": "text", "text": map[string]any{"body": cut(after, maxText)}, "to": r.Chat,
+			"recipient_type": "individual"}
+		if _, err := c.post(ctx, text); err != nil {
+			return bot.Sent{}, fmt.Errorf("whatsapp: send the text after a file: %w", c.classify(err))
+		}
+	}
 	return sent, nil
 }
 

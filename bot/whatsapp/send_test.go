@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -497,6 +498,29 @@ func TestDeadlines(t *testing.T) {
 type roundTripper func(*http.Request) (*http.Response, error)
 
 func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestCaptionNotLost: a reply whose file turns out to be one that takes
+// no caption (the store knows it for audio; the reply said nothing) still
+// says its text, after the file.
+func TestCaptionNotLost(t *testing.T) {
+	h := newHarness(t)
+	id, _, _ := h.files.Put(context.Background(), strings.NewReader("OggS voice"), "audio/ogg")
+	text := "📎 مرفق الطلب KRM-000001"
+	calls, _, err := h.send(bot.Reply{Text: text, Lang: "ar", Attachments: []shakwa.Attachment{
+		{Kind: "document", ID: "BQAC-tg", File: id, From: "telegram", Name: "voice"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	said := false
+	for _, c := range calls {
+		types = append(types, c.Type)
+		said = said || c.Type == "text" && bot.Undirected(c.Text()) == text
+	}
+	if !said || types[len(types)-1] != "text" || !slices.Contains(types, "audio") {
+		t.Errorf("calls %v; want the audio, then the text %q", types, text)
+	}
+}
 
 // TestMediaDocumentAsItsType: a file sent as a document whose type Meta
 // takes only as media of its own (a screenshot sent "as a file" on
