@@ -149,8 +149,10 @@ func TestBrowserStaffLink(t *testing.T) {
 	for deadline := time.Now().Add(stepTimeout); got == "" && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		got, _ = chromedp.Run(c.ctx, chromedp.Evaluate[string](`(() => {
 			if (location.host !== `+jsString(addr)+` || document.readyState !== 'complete') return '';
-			const who = document.querySelector('[data-testid=person-name]');
-			if (who && who.textContent) return 'panel';
+			if (document.body.dataset.mode === 'staff') {
+				const who = document.querySelector('[data-testid=person-name]');
+				return who && who.textContent ? 'panel' : '';
+			}
 			const p = document.querySelector('p');
 			return p ? 'refused: ' + p.textContent : '';
 		})()`))
