@@ -185,7 +185,10 @@ func inPlace(res Result) bool {
 func (f flow) fire(s Session, out outcome, c *Catalog) (Result, error) {
 	m := f.machine(s.State)
 	event := out.event
-	if event == evNext && s.Review {
+	if (event == evNext || event == evBack) && s.Review {
+		// Editing one answer from the summary: done, or back, it is the
+		// summary again (back from the first question must not cancel
+		// all that was filled in).
 		event, s.Review = evReview, false
 	}
 	if event == evBack && !m.Can(evBack) {

@@ -228,6 +228,14 @@ func (h *Handler) Handle(ctx context.Context, w bot.Responder, m *bot.Message) {
 	case m.Unsupported == "file_unavailable":
 		c.say("error.file_unavailable", nil)
 		return
+	case m.Unsupported != "" && strings.TrimSpace(m.Text) != "":
+		// A caption on what the bot cannot keep (a video, a voice note on
+		// Telegram): the words are taken, and the sender told that the
+		// rest was not.
+		c.say("error.media_not_kept", nil)
+		own := *m
+		own.Unsupported = ""
+		m, c.m = &own, &own
 	}
 	if m.Group {
 		h.group(ctx, c)

@@ -122,6 +122,21 @@ func TestCancelAndBadInput(t *testing.T) {
 	}
 }
 
+// TestCaptionOfMediaNotKept: a video with a caption at the description:
+// the words are the description, and the citizen is told the video was
+// not kept (it was dropped without a word).
+func TestCaptionOfMediaNotKept(t *testing.T) {
+	w := newWorld(t)
+	w.press(citizen, menuComplaint)
+	w.press(citizen, "centre:KRM")
+	w.press(citizen, "cat:waiting")
+	rs := w.do(citizen, bot.Message{Text: "الانتظار تجاوز ساعتين في القاعة", Unsupported: "video"})
+	if len(find(rs, citizen.id, w.tr("ar", "error.media_not_kept", nil))) != 1 ||
+		len(find(rs, citizen.id, w.tr("ar", "complaint.ask_contact", nil))) != 1 {
+		t.Errorf("got %v; want the words taken (the phone question next) and a word that the video was not kept", texts(rs))
+	}
+}
+
 func TestIdleConversationExpires(t *testing.T) {
 	w := newWorld(t)
 	w.press(citizen, menuComplaint)
