@@ -419,7 +419,9 @@ func (h *Handler) rate(ctx context.Context, c *conv, id, stars string) {
 		return
 	}
 	t, err := h.store.Rate(ctx, id, c.who, n, h.now())
-	if errors.Is(err, shakwa.ErrConflict) && t != nil && t.Rating > 0 {
+	// Rated already: this resolution, not one before a reopening (whose
+	// rating no longer counts).
+	if errors.Is(err, shakwa.ErrConflict) && t != nil && t.Rating > 0 && !t.Rated.Before(t.Resolved) {
 		c.notice = c.t("rating.already", map[string]any{"Count": t.Rating})
 		return
 	}

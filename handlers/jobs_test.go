@@ -275,3 +275,30 @@ func TestAutoCloseAfterForget(t *testing.T) {
 		t.Errorf("the automatic close is still scheduled (%v): it would run for ever", err)
 	}
 }
+
+// TestRateAfterReopenAndClose: rated, reopened, resolved again and closed
+// unrated: a star pressed then is told the ticket closed unrated, not that
+// it was rated already (that rating was of the resolution before).
+func TestRateAfterReopenAndClose(t *testing.T) {
+	w := newWorld(t)
+	id := w.resolved(citizen)
+	w.wait(time.Hour)
+	w.press(citizen, "rate:"+id+":2")
+	w.wait(time.Hour)
+	w.press(citizen, "reopen:"+id)
+	if got := w.ticket(id); !got.Status.Open() {
+		t.Fatalf("after the reopen: %s; want open", got.Status)
+	}
+	w.wait(time.Hour)
+	w.press(fatima, "close:"+id)
+	w.text(fatima, "عولج الطلب من جديد وأُبلغ المتعامل.")
+	w.wait(7*24*time.Hour + time.Minute)
+	w.runJobs(JobAutoClose)
+	if got := w.ticket(id); got.Status != shakwa.StatusClosed {
+		t.Fatalf("after close_after: %s; want closed", got.Status)
+	}
+	rs := w.press(citizen, "rate:"+id+":4")
+	if len(find(rs, citizen.id, "لم يعد تقييمه ممكناً")) != 1 {
+		t.Errorf("a star after the close: %q; want to hear it closed unrated", texts(rs))
+	}
+}
