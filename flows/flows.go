@@ -126,6 +126,10 @@ type Input struct {
 	Phone  string
 	Files  []File
 	Other  string // kind of content we cannot take ("sticker", "voice"...)
+	// Typed says Button came from words typed (a "skip" or "cancel" in
+	// the person's language), not from a press: a step that takes no such
+	// button answers it as text it does not take, not as an old button.
+	Typed bool
 }
 
 // Catalog is what flows need to know of the configuration.

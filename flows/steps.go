@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -20,7 +21,7 @@ func refuse(in Input, want string) outcome {
 	switch {
 	case in.Other != "":
 		return stay(Prompt{Key: "error.unsupported", Data: map[string]any{"Kind": in.Other}})
-	case in.Button != "":
+	case in.Button != "" && !in.Typed:
 		return stay(Prompt{Key: "error.stale_button"})
 	case len(in.Files) > 0:
 		return stay(Prompt{Key: "error.no_files_here"})
@@ -192,16 +193,21 @@ func complaintFlow() flow {
 }
 
 // phone accepts a typed phone number: 7 to 15 digits, with an optional
-// leading + and spaces or dashes between.
+// leading + and, between them, what people and phones put there: spaces of
+// any kind (a no-break space), dashes of any kind (a no-break hyphen, an en
+// dash, a minus sign), brackets, dots and direction marks.
 func phone(text string) (string, bool) {
 	var b strings.Builder
-	for i, r := range text {
+	plus := true // a + may still come: nothing but separators yet
+	for _, r := range text {
 		switch {
 		case r >= '0' && r <= '9':
 			b.WriteRune(r)
-		case r == '+' && i == 0:
+			plus = false
+		case r == '+' && plus && b.Len() == 0:
 			b.WriteRune(r)
-		case r == ' ' || r == '-':
+			plus = false
+		case strings.ContainsRune("().\u2212", r) || unicode.In(r, unicode.Zs, unicode.Pd, unicode.Bidi_Control):
 		default:
 			return "", false
 		}

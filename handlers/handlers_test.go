@@ -347,6 +347,28 @@ func TestFeedbackAndThanksReachStaff(t *testing.T) {
 	}
 }
 
+// TestTypedNo: «لا» to "would you name the staff member?" skips the name
+// (it was taken for one), and a typed "skip" where nothing can be skipped
+// is answered as the text it is, not as an old button.
+func TestTypedNo(t *testing.T) {
+	w := newWorld(t)
+	w.press(citizen, menuThanks)
+	w.press(citizen, "centre:KRM")
+	w.text(citizen, "لا")
+	rs := w.text(citizen, "شكراً على حسن الاستقبال")
+	card := find(rs, "-1001", "شكراً على حسن الاستقبال")
+	if len(card) != 1 || strings.Contains(card[0].Text, "لا") && strings.Contains(card[0].Text, "للموظف") {
+		t.Errorf("thanks card: %v; want it without a staff member named «لا»", texts(rs))
+	}
+	w.press(citizen, menuComplaint)
+	w.press(citizen, "centre:KRM")
+	w.press(citizen, "cat:waiting")
+	rs = w.text(citizen, "تخطي")
+	if len(find(rs, citizen.id, w.tr("ar", "error.stale_button", nil))) != 0 || len(find(rs, citizen.id, w.tr("ar", "error.text_expected", nil))) != 1 {
+		t.Errorf("typed skip at the description: %v; want to be asked for text", texts(rs))
+	}
+}
+
 func texts(rs []bot.Reply) []string {
 	var out []string
 	for _, r := range rs {

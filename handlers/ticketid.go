@@ -22,13 +22,17 @@ func parseTicket(s string) (ticketRef, bool) {
 	s = strings.ToUpper(locales.Digits(strings.TrimSpace(s)))
 	s = strings.Map(func(r rune) rune {
 		// Any space or dash, as phones type them («KRM – 123», a
-		// no-break hyphen, a minus sign), and the direction marks around
-		// a number copied from the bot's own message.
-		if r == '_' || r == '#' || r == '/' || r == '\u2212' || unicode.In(r, unicode.Zs, unicode.Pd, unicode.Bidi_Control) {
+		// no-break hyphen, a minus sign, a tatweel «KRMـ123»), the
+		// direction marks around a number copied from the bot's own
+		// message, and invisible joiners and spaces (Cf).
+		if r == '_' || r == '#' || r == '/' || r == '\u2212' || r == '\u0640' ||
+			unicode.In(r, unicode.Zs, unicode.Pd, unicode.Bidi_Control, unicode.Cf) {
 			return -1
 		}
 		return r
 	}, s)
+	// A sentence's end: «KRM-000123.» or «١٢٣؟».
+	s = strings.TrimRight(s, ".,!?؟،؛;:")
 	i := strings.IndexFunc(s, func(r rune) bool { return r >= '0' && r <= '9' })
 	if i < 0 || i > 6 || len(s)-i > 9 {
 		return ticketRef{}, false
