@@ -141,9 +141,11 @@ type Outbox struct {
 	Window WindowStore
 	// Undelivered, when set, hears of every Reply kept as a dead letter,
 	// with why: a message owed to a citizen that never reaches them is
-	// news to the staff member who wrote it. It runs apart from the sends,
-	// and is tried again a few times when it fails.
-	Undelivered func(ctx context.Context, r Reply, reason string) error
+	// news to the staff member who wrote it. unreachable says the
+	// platform refused because the person cannot be reached at all (see
+	// ErrUnreachable). It runs apart from the sends, and is tried again a
+	// few times when it fails.
+	Undelivered func(ctx context.Context, r Reply, reason string, unreachable bool) error
 	// Observe, when set, hears how each send attempt ended.
 	Observe Observer
 
@@ -498,7 +500,7 @@ func (o *Outbox) sendOne(ctx context.Context, p Priority) (busy bool, wait time.
 	ctx, cancel := context.WithTimeout(base, timeout)
 	defer cancel()
 	if bad != nil {
-		return true, 0, o.dead(ctx, queue, nil, "undecodable: "+bad.Error())
+		return true, 0, o.dead(ctx, queue, nil, "undecodable: "+bad.Error(), false)
 	}
 	if timeout > o.SendTimeout {
 		held, err := o.store.Hold(ctx, queue, o.now().Add(timeout+o.Lease-o.SendTimeout))
@@ -511,7 +513,7 @@ func (o *Outbox) sendOne(ctx context.Context, p Priority) (busy bool, wait time.
 	}
 	ch, ok := o.channels[r.Channel]
 	if !ok {
-		return true, 0, o.dead(ctx, queue, &r, "no channel "+r.Channel)
+		return true, 0, o.dead(ctx, queue, &r, "no channel "+r.Channel, false)
 	}
 	chat := r.Channel + ":" + r.Chat
 	editID := ""
@@ -580,33 +582,33 @@ func (o *Outbox) failed(ctx context.Context, queue string, attempts int, r *Repl
 	var re *RetryError
 	if !errors.As(err, &re) {
 		o.log.WarnContext(ctx, "undeliverable", "channel", channelOf(queue), "err", err)
-		return o.dead(ctx, queue, r, err.Error())
+		return o.dead(ctx, queue, r, err.Error(), errors.Is(err, ErrUnreachable))
 	}
 	return o.retry(ctx, queue, attempts, r, re)
 }
 
 // dead keeps the head of queue, r, as a dead letter, and says so to
 // Undelivered.
-func (o *Outbox) dead(ctx context.Context, queue string, r *Reply, reason string) error {
+func (o *Outbox) dead(ctx context.Context, queue string, r *Reply, reason string, unreachable bool) error {
 	if err := o.store.Dead(ctx, queue, reason, o.now()); err != nil {
 		return err
 	}
 	observed(o.Observe).Send(channelOf(queue), laneOfReply(r), SendDead)
 	if o.Undelivered != nil && r != nil {
-		o.bg.Go(func() { o.tell(*r, reason) })
+		o.bg.Go(func() { o.tell(*r, reason, unreachable) })
 	}
 	return nil
 }
 
 // tell reports r to Undelivered, trying a few times over some seconds.
-func (o *Outbox) tell(r Reply, reason string) {
+func (o *Outbox) tell(r Reply, reason string, unreachable bool) {
 	var err error
 	for i := range 4 {
 		if i > 0 {
 			time.Sleep(time.Duration(i) * time.Second)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err = o.Undelivered(ctx, r, reason)
+		err = o.Undelivered(ctx, r, reason, unreachable)
 		cancel()
 		if err == nil {
 			return
@@ -628,7 +630,7 @@ func (o *Outbox) retry(ctx context.Context, queue string, attempts int, r *Reply
 	n := attempts + 1
 	if n >= o.MaxAttempts {
 		o.log.WarnContext(ctx, "gave up", "channel", channelOf(queue), "attempts", n, "err", re.Err)
-		return o.dead(ctx, queue, r, re.Err.Error())
+		return o.dead(ctx, queue, r, re.Err.Error(), false)
 	}
 	delay := min(time.Second<<min(n-1, 9), 5*time.Minute)
 	observed(o.Observe).Send(channelOf(queue), laneOfReply(r), SendRetried)

@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -319,15 +320,15 @@ func TestOutboxKeepsUndeliverable(t *testing.T) {
 	store := storagetest.Store(t)
 	ch := &channel{fail: func(r bot.Reply) error {
 		if r.Text == "blocked" {
-			return errors.New("Forbidden: bot was blocked by the user")
+			return fmt.Errorf("%w: Forbidden: bot was blocked by the user", bot.ErrUnreachable)
 		}
 		return nil
 	}}
 	clk := newClock()
 	o := bot.NewOutbox(store, []bot.Channel{ch}, clk.Now, quiet)
 	var told []string
-	o.Undelivered = func(_ context.Context, r bot.Reply, reason string) error {
-		told = append(told, r.Text+": "+reason)
+	o.Undelivered = func(_ context.Context, r bot.Reply, reason string, unreachable bool) error {
+		told = append(told, fmt.Sprintf("%s: %s (unreachable %v)", r.Text, reason, unreachable))
 		return nil
 	}
 	ctx := context.Background()
@@ -347,7 +348,7 @@ func TestOutboxKeepsUndeliverable(t *testing.T) {
 		t.Errorf("sent %v; want the next message to go on", got)
 	}
 	o.Wait()
-	if !slices.Equal(told, []string{"blocked: Forbidden: bot was blocked by the user"}) {
+	if !slices.Equal(told, []string{"blocked: the person cannot be reached: Forbidden: bot was blocked by the user (unreachable true)"}) {
 		t.Errorf("Undelivered heard %v; want the blocked message, with why", told)
 	}
 }

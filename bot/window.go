@@ -13,6 +13,11 @@ import (
 // chat's queue until the person writes.
 var ErrWindowClosed = errors.New("outside the messaging window")
 
+// ErrUnreachable marks a Channel's permanent error for a person who cannot
+// be reached on the platform at all (they blocked the bot, or deleted
+// their account): the outbox tells Undelivered so.
+var ErrUnreachable = errors.New("the person cannot be reached")
+
 // Windowed is a Channel that may write to a person only within a while of
 // their last message.
 type Windowed interface {
@@ -133,7 +138,7 @@ func (o *Outbox) reopen(ctx context.Context, ch Channel, queue string, attempts 
 		id, ok, err = ro.Reopen(ctx, *r)
 	}
 	if err == nil && !ok {
-		return o.dead(ctx, queue, r, "outside the messaging window, and no template to reopen it")
+		return o.dead(ctx, queue, r, "outside the messaging window, and no template to reopen it", false)
 	}
 	if err != nil {
 		var re *RetryError
@@ -141,7 +146,7 @@ func (o *Outbox) reopen(ctx context.Context, ch Channel, queue string, attempts 
 			return o.retry(ctx, queue, attempts, r, re)
 		}
 		o.log.WarnContext(ctx, "template refused", "channel", ch.Name(), "err", err)
-		return o.dead(ctx, queue, r, "outside the messaging window; template refused: "+err.Error())
+		return o.dead(ctx, queue, r, "outside the messaging window; template refused: "+err.Error(), false)
 	}
 	if id != "" && r.Ref != "" {
 		// The invitation stands for r: a report that it never arrived

@@ -342,6 +342,12 @@ func classify(err error) error {
 	if errors.As(err, &tooMany) {
 		return &bot.RetryError{After: time.Duration(tooMany.RetryAfter) * time.Second, Err: err}
 	}
+	if errors.Is(err, tgbot.ErrorForbidden) && (strings.Contains(err.Error(), "blocked by the user") ||
+		strings.Contains(err.Error(), "user is deactivated")) {
+		// The person blocked the bot or deleted their account: nothing
+		// sent to them will arrive until they write again.
+		return fmt.Errorf("%w: %w", bot.ErrUnreachable, err)
+	}
 	var migrated *tgbot.MigrateError
 	for _, permanent := range []error{tgbot.ErrorBadRequest, tgbot.ErrorForbidden,
 		tgbot.ErrorUnauthorized, tgbot.ErrorNotFound, tgbot.ErrorConflict} {

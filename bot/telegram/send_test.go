@@ -319,6 +319,10 @@ func TestSendErrors(t *testing.T) {
 			f.Answer("sendMessage", tc.status, tc.body)
 			_, err := c.Send(context.Background(), bot.Reply{Chat: "42", Text: "مرحبا"}, "")
 			checkSendError(t, err, tc.retry, tc.after, tc.errSubstr)
+			// Only a person who blocked the bot is beyond reach.
+			if got, want := errors.Is(err, bot.ErrUnreachable), tc.name == "bot blocked"; got != want {
+				t.Errorf("unreachable: %v; want %v (%v)", got, want, err)
+			}
 		})
 	}
 }
