@@ -228,6 +228,11 @@ func (h *Handler) Handle(ctx context.Context, w bot.Responder, m *bot.Message) {
 	case m.Unsupported == "file_unavailable":
 		c.say("error.file_unavailable", nil)
 		return
+	case m.Unsupported == "edited":
+		// The words were taken as first sent; where the person is in a
+		// flow stays as it was.
+		c.say("error.edited", nil)
+		return
 	case m.Unsupported != "" && strings.TrimSpace(m.Text) != "":
 		// A caption on what the bot cannot keep (a video, a voice note on
 		// Telegram): the words are taken, and the sender told that the

@@ -137,6 +137,23 @@ func TestCaptionOfMediaNotKept(t *testing.T) {
 	}
 }
 
+// TestEditedMessage: an edit of an earlier message is answered that edits
+// do not reach the bot, and the flow stays where it was.
+func TestEditedMessage(t *testing.T) {
+	w := newWorld(t)
+	w.press(citizen, menuComplaint)
+	w.press(citizen, "centre:KRM")
+	w.press(citizen, "cat:waiting")
+	w.text(citizen, "الانتظار تجاوز ساعتين في القاعة")
+	rs := w.do(citizen, bot.Message{Unsupported: "edited"})
+	if len(rs) != 1 || len(find(rs, citizen.id, w.tr("ar", "error.edited", nil))) != 1 {
+		t.Errorf("an edit: %v; want one word that edits do not reach us", texts(rs))
+	}
+	if rs := w.press(citizen, "skip"); len(find(rs, citizen.id, w.tr("ar", "complaint.summary", nil)[:20])) == 0 {
+		t.Errorf("after the edit, skip: %v; want the summary (the flow where it was)", texts(rs))
+	}
+}
+
 func TestIdleConversationExpires(t *testing.T) {
 	w := newWorld(t)
 	w.press(citizen, menuComplaint)

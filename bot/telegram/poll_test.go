@@ -68,7 +68,7 @@ func TestPollDeliversInOrder(t *testing.T) {
 	c := newTestChannel(t, f, Config{}, rec.deliver)
 	f.Push(
 		msgUpdate(10, `"text":"أولاً"`),
-		`{"update_id":11,"edited_message":{"message_id":5,"chat":`+citizenChat+`,"date":1767225600,"text":"x"}}`,
+		`{"update_id":11,"channel_post":{"message_id":5,"chat":{"id":-1009876,"title":"x","type":"channel"},"date":1767225600,"text":"x"}}`,
 		msgUpdate(12, `"text":"ثانياً"`),
 	)
 	stop := run(t, c)
@@ -93,8 +93,8 @@ func TestPollDeliversInOrder(t *testing.T) {
 	if got[0] != "0" || got[1] != "13" {
 		t.Errorf("offsets: got %v; want 0, 13, ...", got)
 	}
-	if gu := f.Calls("getUpdates")[0].Fields; gu["timeout"] != "1" || canonical(gu["allowed_updates"]) != `["message","callback_query"]` {
-		t.Errorf("getUpdates fields: got %v; want timeout 1 and allowed_updates message, callback_query", gu)
+	if gu := f.Calls("getUpdates")[0].Fields; gu["timeout"] != "1" || canonical(gu["allowed_updates"]) != `["message","edited_message","callback_query"]` {
+		t.Errorf("getUpdates fields: got %v; want timeout 1 and allowed_updates message, edited_message, callback_query", gu)
 	}
 }
 
@@ -240,7 +240,7 @@ func TestRunWebhookMode(t *testing.T) {
 	checkCalls(t, f.Calls(), []apiCall{{"setWebhook", map[string]string{
 		"url":             "https://shakwa.example/telegram",
 		"secret_token":    testSecret,
-		"allowed_updates": `["message","callback_query"]`,
+		"allowed_updates": `["message","edited_message","callback_query"]`,
 	}}})
 }
 

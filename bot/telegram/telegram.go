@@ -242,7 +242,7 @@ func (c *Channel) Run(ctx context.Context) error {
 
 // allowedUpdates names the update kinds the adapter converts; Telegram
 // drops the others before they reach us.
-func allowedUpdates() []string { return []string{"message", "callback_query"} }
+func allowedUpdates() []string { return []string{"message", "edited_message", "callback_query"} }
 
 func (c *Channel) setWebhook(ctx context.Context) error {
 	_, err := c.api.SetWebhook(ctx, &tgbot.SetWebhookParams{

@@ -18,6 +18,7 @@ import (
 type update struct {
 	UpdateID      int64          `json:"update_id"`
 	Message       *message       `json:"message"`
+	EditedMessage *message       `json:"edited_message"`
 	CallbackQuery *callbackQuery `json:"callback_query"`
 }
 
@@ -38,6 +39,7 @@ type message struct {
 	From      *user  `json:"from"`
 	Chat      chat   `json:"chat"`
 	Date      int64  `json:"date"`
+	EditDate  int64  `json:"edit_date"`
 	Text      string `json:"text"`
 	Caption   string `json:"caption"`
 	ReplyTo   *struct {
@@ -138,6 +140,8 @@ func toMessage(u *update, botName string, now time.Time) *bot.Message {
 	switch {
 	case u.Message != nil:
 		return fromMessage(u.UpdateID, u.Message, botName)
+	case u.EditedMessage != nil:
+		return fromEdit(u.UpdateID, u.EditedMessage)
 	case u.CallbackQuery != nil:
 		return fromCallback(u.UpdateID, u.CallbackQuery, now)
 	}
@@ -177,6 +181,23 @@ func fromMessage(id int64, tm *message, botName string) *bot.Message {
 	case m.Text == "":
 		return nil // a service message, or content this adapter cannot name
 	}
+	return m
+}
+
+// fromEdit is a message a person edited in a private chat: the bot took
+// the words as first sent, and an edit changes nothing it keeps, so the
+// person is told (Unsupported "edited", with none of the new words). An
+// edit in a group is staff's own business.
+func fromEdit(id int64, tm *message) *bot.Message {
+	if tm.Chat.Type != "private" {
+		return nil
+	}
+	m := newMessage(id, tm.Chat)
+	if tm.From != nil {
+		m.From = toUser(tm.From)
+	}
+	m.Time = time.Unix(max(tm.EditDate, tm.Date), 0).UTC()
+	m.Unsupported = "edited"
 	return m
 }
 

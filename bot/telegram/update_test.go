@@ -166,8 +166,14 @@ var conversionCases = []struct {
 		want: with(private("tg:1020"), func(m *bot.Message) { m.Text = "نص محول" }),
 	},
 	{
-		name: "edited message ignored",
+		name: "edited message in a private chat: told, without its words",
 		json: `{"update_id":1030,"edited_message":{"message_id":500,"from":` + citizenFrom + `,"chat":` + citizenChat + `,"date":1767225600,"edit_date":1767225700,"text":"تعديل"}}`,
+		want: &bot.Message{ID: "tg:1030", Channel: "telegram", Chat: "42", From: citizen, Unsupported: "edited",
+			Time: time.Unix(1767225700, 0).UTC()},
+	},
+	{
+		name: "edited message in a group ignored",
+		json: `{"update_id":1036,"edited_message":{"message_id":501,"from":` + staffFrom + `,"chat":` + staffChat + `,"date":1767225600,"edit_date":1767225700,"text":"تعديل"}}`,
 	},
 	{
 		name: "member change ignored",

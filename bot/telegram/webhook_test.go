@@ -46,7 +46,7 @@ func (r *recorder) ids() []string {
 func TestWebhook(t *testing.T) {
 	arabic := msgUpdate(2001, `"text":"لدي شكوى"`)
 	huge := msgUpdate(2002, `"text":"`+strings.Repeat("ش", 600_000)+`"`)
-	edited := `{"update_id":2003,"edited_message":{"message_id":5,"chat":` + citizenChat + `,"date":1767225600,"text":"x"}}`
+	edited := `{"update_id":2003,"channel_post":{"message_id":5,"chat":{"id":-1009876,"title":"x","type":"channel"},"date":1767225600,"text":"x"}}`
 	tests := []struct {
 		name        string
 		method      string
