@@ -200,7 +200,7 @@ func (h *Handler) giveFeedback(ctx context.Context, c *conv, s *flows.Submission
 
 // myTickets lists the citizen's latest five requests.
 func (h *Handler) myTickets(ctx context.Context, c *conv) {
-	ts, err := h.store.CitizenTickets(ctx, c.who, 5)
+	ts, err := h.store.CitizenTickets(ctx, c.who, relayRead)
 	if err != nil {
 		c.fail(ctx, fmt.Errorf("list tickets: %w", err))
 		return
@@ -257,7 +257,7 @@ func (h *Handler) followTyped(ctx context.Context, c *conv, text string) bool {
 		h.show(c, t)
 	case errors.As(err, &amb):
 		h.listTickets(c, "follow.which", amb.tickets) // to choose one
-	case errors.Is(err, shakwa.ErrNotFound) && ref.prefix == "":
+	case errors.Is(err, shakwa.ErrNotFound) && ref.prefix == "", errors.Is(err, errToStaff):
 		return false
 	default:
 		c.fail(ctx, err)
@@ -300,8 +300,23 @@ func (h *Handler) ownTicket(ctx context.Context, c *conv, ref ticketRef) (*shakw
 	if err != nil {
 		return nil, fmt.Errorf("list tickets: %w", err)
 	}
+	if c.person == nil {
+		// A bare number while staff work on one of theirs is the answer
+		// to what staff asked («which counter?» «٤»), as relay takes it.
+		for _, t := range ts[:min(len(ts), relayRead)] {
+			if working(t.Status) {
+				return nil, errToStaff
+			}
+		}
+	}
 	return resolveTicket(ref, ts)
 }
+
+// errToStaff is ownTicket's: a bare number that answers staff.
+var errToStaff = errors.New("a number in answer to staff")
+
+// relayRead is how many of a citizen's latest tickets relay looks at.
+const relayRead = 5
 
 // show tells a citizen where their ticket stands, with what they can do.
 func (h *Handler) show(c *conv, t *shakwa.Ticket) {
@@ -397,7 +412,7 @@ func (h *Handler) relay(ctx context.Context, c *conv) bool {
 	if c.m.Text == "" && len(c.m.Attachments) == 0 {
 		return false
 	}
-	ts, err := h.store.CitizenTickets(ctx, c.who, 5)
+	ts, err := h.store.CitizenTickets(ctx, c.who, relayRead)
 	if err != nil {
 		c.fail(ctx, fmt.Errorf("list tickets: %w", err))
 		return true

@@ -118,6 +118,17 @@ func TestNumbersGoToStaff(t *testing.T) {
 	if got := find(rs, fatima.id, "٤٥"); len(got) != 1 {
 		t.Errorf("«٤٥» from the citizen: %v; want it relayed to the holder as typed", texts(rs))
 	}
+	// The number of one of their own tickets too (numbers start at 1):
+	// an answer, while staff work on one.
+	n := strings.TrimLeft(strings.TrimPrefix(id, "KRM-"), "0")
+	rs = w.text(citizen, n)
+	if got := find(rs, fatima.id, n); len(got) != 1 {
+		t.Errorf("«%s» from the citizen: %v; want it relayed to the holder, not their ticket shown", n, texts(rs))
+	}
+	// Typed whole, it is the ticket.
+	if rs := w.text(citizen, id); len(find(rs, citizen.id, id)) == 0 || len(find(rs, fatima.id, id)) != 0 {
+		t.Errorf("«%s» from the citizen: %v; want their ticket shown", id, texts(rs))
+	}
 }
 
 // TestStaffLookUpTickets: staff typing a ticket number of their centre see
