@@ -149,7 +149,7 @@ func Step(s Session, in Input, now time.Time, c Catalog) (Result, error) {
 	if !ok {
 		return Result{}, fmt.Errorf("step %s: unknown state %q: %w", s.Flow, s.State, ErrBrokenSession)
 	}
-	pressed := in.Button != "" && s.State != stateConfirm && !st.ask(&s, &c).Contact
+	pressed := in.Button != "" && !in.Typed && s.State != stateConfirm && !st.ask(&s, &c).Contact
 	if in.Button == BtnCancel {
 		return Result{Cancelled: true, InPlace: pressed}, nil
 	}

@@ -127,8 +127,9 @@ type Input struct {
 	Files  []File
 	Other  string // kind of content we cannot take ("sticker", "voice"...)
 	// Typed says Button came from words typed (a "skip" or "cancel" in
-	// the person's language), not from a press: a step that takes no such
-	// button answers it as text it does not take, not as an old button.
+	// the person's language), not from a press, and Text holds them: a
+	// step that takes no such button reads them as the text they are, not
+	// as an old button.
 	Typed bool
 }
 

@@ -85,7 +85,7 @@ var dayStep = step{
 				return refuse(in, "visit.bad_day")
 			}
 			day = today.AddDate(0, 0, -n)
-		} else if in.Button != "" || in.Text == "" {
+		} else if in.Button != "" && !in.Typed || in.Text == "" {
 			return refuse(in, "visit.bad_day")
 		} else if d, ok := readDay(in.Digits, today); ok {
 			day = d
@@ -191,7 +191,7 @@ func questionStep(q Question) step {
 		},
 		handle: func(s *Session, in Input, c *Catalog) outcome {
 			v, pressed := strings.CutPrefix(in.Button, PfxScore+q.Code+":")
-			if in.Button != "" && !pressed {
+			if in.Button != "" && !pressed && !in.Typed { // «لا» typed is an answer here
 				return refuse(in, "error.stale_button")
 			}
 			if !pressed {

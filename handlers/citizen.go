@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -27,9 +28,11 @@ func (h *Handler) button(ctx context.Context, c *conv) bool {
 	c.inPlace = c.m.Button != menuHome && (strings.HasPrefix(c.m.Button, "menu:") || verb == "lang")
 	switch c.m.Button {
 	case menuComplaint, menuFeedback, menuThanks:
+		h.tellDropped(ctx, c)
 		h.startFlow(ctx, c, strings.TrimPrefix(c.m.Button, "menu:"), "")
 		return true
 	case menuFollow:
+		h.tellDropped(ctx, c)
 		if h.endSession(ctx, c) {
 			h.myTickets(ctx, c)
 		}
@@ -38,6 +41,7 @@ func (h *Handler) button(ctx context.Context, c *conv) bool {
 		h.askLang(c)
 		return true
 	case menuHome:
+		h.tellDropped(ctx, c)
 		if h.endSession(ctx, c) {
 			h.menu(c, "")
 		}
@@ -49,6 +53,7 @@ func (h *Handler) button(ctx context.Context, c *conv) bool {
 	case "view":
 		h.withOwn(ctx, c, arg, func(t *shakwa.Ticket) { h.show(c, t) })
 	case "info":
+		h.tellDropped(ctx, c)
 		h.startInfo(ctx, c, arg)
 	case "rate":
 		id, stars, _ := strings.Cut(arg, ":")
@@ -69,6 +74,25 @@ func (h *Handler) button(ctx context.Context, c *conv) bool {
 		return h.staffButton(ctx, c, verb, arg)
 	}
 	return true
+}
+
+// tellDropped tells the citizen, when a press on an older message (the
+// menu, a ticket's buttons) is about to end what they were writing, that
+// it was not sent: a complaint, feedback or information with something
+// in it already. Unread, the press goes on all the same.
+func (h *Handler) tellDropped(ctx context.Context, c *conv) {
+	data, err := h.store.Session(ctx, c.id)
+	if err != nil || len(data) == 0 {
+		return
+	}
+	var st stored
+	if json.Unmarshal(data, &st) != nil || st.Expired || !st.Active() {
+		return
+	}
+	s := st.Session
+	if s.Text != "" || len(s.Files) > 0 || s.Stars > 0 || s.Centre != "" {
+		c.say("flow.dropped", nil)
+	}
 }
 
 func (h *Handler) setLang(ctx context.Context, c *conv, lang string) {

@@ -127,7 +127,7 @@ func TestWithdrawalArabic(t *testing.T) {
 	id := w.fileComplaint(citizen, "KRM")
 	w.do(fatima, bot.Message{Chat: "-1001", Button: "claim:" + id})
 	w.wait(time.Hour)
-	w.text(citizen, "١")
+	w.text(citizen, "krm ١") // its number, to see it (a bare «١» would go to the staff member at work on it)
 	w.press(citizen, "withdraw:"+id)
 	w.press(citizen, "view:"+id)
 	w.press(citizen, "withdraw:"+id)

@@ -154,6 +154,23 @@ func TestEditedMessage(t *testing.T) {
 	}
 }
 
+// TestOldMenuPressedMidFlow: the menu pressed on an older message while a
+// complaint is half written starts what was chosen, and says the
+// complaint was not sent; pressed with nothing written yet, it says
+// nothing of the kind.
+func TestOldMenuPressedMidFlow(t *testing.T) {
+	w := newWorld(t)
+	dropped := w.tr("ar", "flow.dropped", nil)
+	w.toSummary(citizen, "KRM")
+	rs := w.press(citizen, menuFeedback)
+	if len(find(rs, citizen.id, dropped)) != 1 {
+		t.Errorf("the menu pressed at the summary: %v; want a word that the complaint was not sent", texts(rs))
+	}
+	if rs := w.press(citizen, menuFollow); len(find(rs, citizen.id, dropped)) != 0 {
+		t.Errorf("the menu pressed with nothing written: %v; want no such word", texts(rs))
+	}
+}
+
 func TestIdleConversationExpires(t *testing.T) {
 	w := newWorld(t)
 	w.press(citizen, menuComplaint)
@@ -381,8 +398,9 @@ func TestTypedNo(t *testing.T) {
 	w.press(citizen, "centre:KRM")
 	w.press(citizen, "cat:waiting")
 	rs = w.text(citizen, "تخطي")
-	if len(find(rs, citizen.id, w.tr("ar", "error.stale_button", nil))) != 0 || len(find(rs, citizen.id, w.tr("ar", "error.text_expected", nil))) != 1 {
-		t.Errorf("typed skip at the description: %v; want to be asked for text", texts(rs))
+	if len(find(rs, citizen.id, w.tr("ar", "error.stale_button", nil))) != 0 ||
+		len(find(rs, citizen.id, w.tr("ar", "error.too_short", map[string]any{"Count": 10}))) != 1 {
+		t.Errorf("typed skip at the description: %v; want it read as the (too short) text it is", texts(rs))
 	}
 }
 

@@ -378,7 +378,7 @@ func (h *Handler) input(c *conv) flows.Input {
 	if in.Button == "" && len(in.Files) == 0 {
 		for _, w := range []string{flows.BtnCancel, flows.BtnBack, flows.BtnSkip, flows.BtnConfirm} {
 			if h.text.Is("words."+w, in.Text) {
-				in.Button, in.Text, in.Digits, in.Typed = w, "", "", true
+				in.Button, in.Typed = w, true // the words stay: see flows.Input.Typed
 				break
 			}
 		}
