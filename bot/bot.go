@@ -41,6 +41,10 @@ type Message struct {
 	Phone string
 	// Attachments are the photos and documents sent with the message.
 	Attachments []shakwa.Attachment
+	// Album is the platform's id of the group of files this message's
+	// came in (a Telegram album): each file of an album arrives as a
+	// message of its own, one after the other. "" for none.
+	Album string
 	// Unsupported names content we cannot take (sticker, voice, video,
 	// location...; "file_too_large" for a file over the file store's
 	// limit); Text is empty then, but for a caption.

@@ -154,11 +154,30 @@ func Step(s Session, in Input, now time.Time, c Catalog) (Result, error) {
 		return Result{Cancelled: true, InPlace: pressed}, nil
 	}
 	s.Updated = now
+	if in.Album != "" && in.Album == s.Album && len(in.Files) > 0 && in.Text == "" && in.Button == "" {
+		// A later file of the album the last files came in, whatever
+		// question it finds: added, and the count said for the album's
+		// first file replaced; the question is not asked again.
+		said := addFiles(&s, in.Files)
+		for i := range said {
+			said[i].Album, said[i].Again = in.Album, true
+		}
+		return Result{Session: s, Prompts: said}, nil
+	}
 	var out outcome
 	if in.Button == BtnBack {
 		out = outcome{event: evBack}
 	} else {
 		out = st.handle(&s, in, &c)
+	}
+	if in.Album != "" && len(in.Files) > 0 {
+		// The album's first file, when the question took it: its count is
+		// the one its later files replace.
+		for i := range out.say {
+			if out.say[i].Key == keyFileAdded || out.say[i].Key == keyTooManyFiles {
+				out.say[i].Album, s.Album = in.Album, in.Album
+			}
+		}
 	}
 	var res Result
 	var err error

@@ -75,6 +75,7 @@ type Session struct {
 	Reason   string `json:"reason,omitempty"`
 	Page     int    `json:"page,omitempty"`
 	Review   bool   `json:"review,omitempty"` // editing from the summary: go back there next
+	Album    string `json:"album,omitempty"`  // the album whose files came last (see Input.Album)
 	// Criterion is the standard a gap flow is about; Reason holds its
 	// mark there.
 	Criterion string `json:"criterion,omitempty"`
@@ -131,6 +132,9 @@ type Input struct {
 	// step that takes no such button reads them as the text they are, not
 	// as an old button.
 	Typed bool
+	// Album is the group of files Files came in (see bot.Message.Album):
+	// the later files of an album are added without the question again.
+	Album string
 }
 
 // Catalog is what flows need to know of the configuration.
@@ -182,6 +186,11 @@ type Prompt struct {
 	Page    int
 	Choices [][]Choice
 	Contact bool // offer a one-tap "share my phone number"
+	// Album is the album a count of files is about: the count of its later
+	// files (Again) replaces the one said for its first, rather than
+	// another message for each file.
+	Album string
+	Again bool
 }
 
 // Submission is a completed flow, for the caller to store.

@@ -123,6 +123,35 @@ func TestFlows(t *testing.T) {
 			submit: &Submission{Flow: Complaint, Centre: "KRM", Category: "waiting", Text: desc},
 		},
 		{
+			name: "an album: one count, the question once",
+			flow: Complaint,
+			moves: []move{
+				{btn("centre:KRM"), "category", nil},
+				{btn("cat:waiting"), "description", nil},
+				{Input{Files: []File{photo("a1")}, Album: "g1"}, "description", []string{"complaint.file_added", "complaint.ask_description"}},
+				{Input{Files: []File{photo("a2")}, Album: "g1"}, "description", []string{"complaint.file_added"}},
+				// A second album, its first photo captioned with the
+				// description: that moves on, and the rest join it at the
+				// next question, without that question again.
+				{Input{Files: []File{photo("b1")}, Album: "g2", Text: desc, Digits: desc}, "contact",
+					[]string{"complaint.file_added", "complaint.ask_contact"}},
+				{Input{Files: []File{photo("b2")}, Album: "g2"}, "contact", []string{"complaint.file_added"}},
+				{Input{Files: []File{photo("b3")}, Album: "g2"}, "contact", []string{"complaint.file_added"}},
+				{btn("skip"), "confirm", nil},
+				{btn("confirm"), "", nil},
+			},
+			submit: &Submission{Flow: Complaint, Centre: "KRM", Category: "waiting", Text: desc,
+				Files: []File{photo("a1"), photo("a2"), photo("b1"), photo("b2"), photo("b3")}},
+		},
+		{
+			name: "an album whose first file a question refused adds none",
+			flow: Complaint,
+			moves: []move{{Input{Files: []File{photo("c1")}, Album: "g3"}, "centre", []string{"error.no_files_here", "complaint.ask_centre"}},
+				{Input{Files: []File{photo("c2")}, Album: "g3"}, "centre", []string{"error.no_files_here", "complaint.ask_centre"}},
+				{btn("cancel"), "", nil}},
+			cancel: true,
+		},
+		{
 			name:   "cancel midway",
 			flow:   Complaint,
 			moves:  []move{{btn("centre:KRM"), "category", nil}, {btn("cancel"), "", nil}},

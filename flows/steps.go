@@ -97,17 +97,23 @@ func textCheck(text string, min, max int) *Prompt {
 	return nil
 }
 
+// The keys of what addFiles says.
+const (
+	keyFileAdded    = "complaint.file_added"
+	keyTooManyFiles = "error.too_many_files"
+)
+
 // addFiles keeps up to MaxFiles attachments and says what happened.
 func addFiles(s *Session, files []File) []Prompt {
 	room := MaxFiles - len(s.Files)
 	if room <= 0 {
-		return []Prompt{{Key: "error.too_many_files", Data: map[string]any{"Count": MaxFiles}}}
+		return []Prompt{{Key: keyTooManyFiles, Data: map[string]any{"Count": MaxFiles}}}
 	}
 	if len(files) > room {
 		files = files[:room]
 	}
 	s.Files = append(s.Files, files...)
-	return []Prompt{{Key: "complaint.file_added", Data: map[string]any{"Count": len(s.Files), "Max": MaxFiles}}}
+	return []Prompt{{Key: keyFileAdded, Data: map[string]any{"Count": len(s.Files), "Max": MaxFiles}}}
 }
 
 var descriptionStep = step{

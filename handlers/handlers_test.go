@@ -171,6 +171,29 @@ func TestOldMenuPressedMidFlow(t *testing.T) {
 	}
 }
 
+// TestAlbum: the photos of a Telegram album, each a message of its own,
+// get one count, edited as they come, and the question once.
+func TestAlbum(t *testing.T) {
+	w := newWorld(t)
+	w.press(citizen, menuComplaint)
+	w.press(citizen, "centre:KRM")
+	w.press(citizen, "cat:waiting")
+	photo := func(id string) bot.Message {
+		return bot.Message{Attachments: []shakwa.Attachment{{Kind: "photo", ID: id, From: "telegram"}}, Album: "13579"}
+	}
+	first := w.do(citizen, photo("p1"))
+	if len(first) != 2 || first[0].Ref != "album:13579" || first[0].Edit {
+		t.Fatalf("the album's first photo: %+v; want its count (to be edited) and the question", first)
+	}
+	for i, id := range []string{"p2", "p3"} {
+		rs := w.do(citizen, photo(id))
+		want := w.tr("ar", "complaint.file_added", map[string]any{"Count": i + 2, "Max": 5})
+		if len(rs) != 1 || !rs[0].Edit || rs[0].Ref != "album:13579" || rs[0].Text != want {
+			t.Errorf("photo %d of the album: %+v; want the count edited to %q, nothing else", i+2, rs, want)
+		}
+	}
+}
+
 func TestIdleConversationExpires(t *testing.T) {
 	w := newWorld(t)
 	w.press(citizen, menuComplaint)

@@ -102,8 +102,16 @@ func (h *Handler) prompt(c *conv, p flows.Prompt) bot.Reply {
 	if p.Contact {
 		r.AskContact, r.ContactLabel = true, c.t("button.share_phone", nil)
 	}
+	if p.Album != "" {
+		// One count for an album: its later files edit it (see
+		// flows.Prompt.Album).
+		r.Ref, r.Edit = refAlbum+p.Album, p.Again
+	}
 	return r
 }
+
+// refAlbum is the Ref prefix of the count of an album's files.
+const refAlbum = "album:"
 
 // menuButtons builds the centre or category menu of a prompt.
 func (h *Handler) menuButtons(c *conv, p flows.Prompt) [][]bot.Button {

@@ -48,6 +48,8 @@ type message struct {
 	Contact  *contact    `json:"contact"`
 	Photo    []photoSize `json:"photo"`
 	Document *document   `json:"document"`
+	// MediaGroupID is the album a photo or document came in.
+	MediaGroupID string `json:"media_group_id"`
 
 	// Service messages of a group that became a supergroup (see
 	// noteMigration).
@@ -174,10 +176,12 @@ func fromMessage(id int64, tm *message, botName string) *bot.Message {
 	case len(tm.Photo) > 0:
 		p := largest(tm.Photo)
 		m.Attachments = []shakwa.Attachment{{Kind: "photo", ID: p.FileID, From: Name, Mime: "image/jpeg", Size: p.FileSize}}
+		m.Album = tm.MediaGroupID
 	case tm.Document != nil:
 		d := tm.Document
 		m.Attachments = []shakwa.Attachment{{Kind: "document", ID: d.FileID, From: Name, Name: d.FileName,
 			Mime: d.MimeType, Size: d.FileSize}}
+		m.Album = tm.MediaGroupID
 	case m.Text == "":
 		return nil // a service message, or content this adapter cannot name
 	}

@@ -86,6 +86,14 @@ var conversionCases = []struct {
 		}),
 	},
 	{
+		name: "photo of an album",
+		json: msgUpdate(1040, `"media_group_id":"13579246801357924","photo":[{"file_id":"AgAD-a","file_unique_id":"a","width":1280,"height":960,"file_size":98000}]`),
+		want: with(private("tg:1040"), func(m *bot.Message) {
+			m.Attachments = []shakwa.Attachment{{Kind: "photo", ID: "AgAD-a", From: "telegram", Mime: "image/jpeg", Size: 98000}}
+			m.Album = "13579246801357924"
+		}),
+	},
+	{
 		name: "document",
 		json: msgUpdate(1007, `"document":{"file_name":"شكوى.pdf","mime_type":"application/pdf","file_id":"BQACAgIAAxkBAAI","file_unique_id":"AgAD","file_size":52311}`),
 		want: with(private("tg:1007"), func(m *bot.Message) {
