@@ -145,8 +145,10 @@ func latinRun(rs []rune, i int) (end int, wrap bool) {
 	case w.letters:
 		end = w.end
 		for end+1 < len(rs) && rs[end] == ' ' {
+			// Words and numbers, brackets and all: «(Counter 12)», «Ahmed
+			// (desk 4)»; a bracket left outside would be shown turned.
 			next := wordAt(rs, end+1)
-			if !next.letters && !next.number {
+			if !next.letters && !next.number && !next.phone {
 				break
 			}
 			end = next.end

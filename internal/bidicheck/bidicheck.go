@@ -85,9 +85,10 @@ func strip(s string) string {
 }
 
 // latin finds what must read left to right inside Arabic text: phrases of
-// Latin words and numbers (a command with its ticket number, a name), and
-// phone numbers.
-var latin = regexp.MustCompile(`[/#@+]?[A-Za-z][A-Za-z0-9_.@/'-]*[A-Za-z0-9]( [/#@+]?[A-Za-z0-9][A-Za-z0-9_.@/'-]*[A-Za-z0-9])*|\+[0-9•]+( [0-9•]+)*`)
+// Latin words and numbers (a command with its ticket number, a name,
+// «Counter 4»: a word after the first may be one character), and phone
+// numbers.
+var latin = regexp.MustCompile(`[/#@+]?[A-Za-z][A-Za-z0-9_.@/'-]*[A-Za-z0-9]( [/#@+]?[A-Za-z0-9](?:[A-Za-z0-9_.@/'-]*[A-Za-z0-9])?)*|\+[0-9•]+( [0-9•]+)*`)
 
 // Problems lists what reads wrong in an Arabic text as clients show it:
 // a line with words laid out left to right, and a Latin phrase or phone
