@@ -112,6 +112,10 @@ type Reply struct {
 	// has one; ContactLabel labels it.
 	AskContact   bool   `json:"ask_contact,omitempty"`
 	ContactLabel string `json:"contact_label,omitempty"`
+	// DropKeyboard takes away the contact keyboard a question of the
+	// person's showed, where it is the channel's own (Telegram): the
+	// question it offered it for was answered.
+	DropKeyboard bool `json:"drop_keyboard,omitempty"`
 	// Attachments are files sent after Text. The outbox readies them for
 	// the Reply's channel: a file from another channel comes with the id
 	// it has on this one, or with its content in the file store (File) for

@@ -138,20 +138,34 @@ var ErrBrokenSession = errors.New("broken session")
 // ErrBrokenSession when s cannot go on; the caller drops it and tells the
 // person.
 func Step(s Session, in Input, now time.Time, c Catalog) (Result, error) {
+	res, contact, err := stepOnce(s, in, now, c)
+	if err == nil && contact {
+		res.DropKeyboard = true
+		for _, p := range res.Prompts {
+			res.DropKeyboard = res.DropKeyboard && !p.Contact
+		}
+	}
+	return res, err
+}
+
+// stepOnce is Step, and whether the question answered offered the contact
+// keyboard.
+func stepOnce(s Session, in Input, now time.Time, c Catalog) (res Result, contact bool, err error) {
 	f, ok := lookup(s.Flow, &c)
 	if !ok {
-		return Result{}, fmt.Errorf("step: unknown flow %q: %w", s.Flow, ErrBrokenSession)
-	}
-	if c.Idle > 0 && now.After(s.Expires(c.Idle)) {
-		return Result{Expired: true}, nil
+		return Result{}, false, fmt.Errorf("step: unknown flow %q: %w", s.Flow, ErrBrokenSession)
 	}
 	st, ok := f.step(s.State)
 	if !ok {
-		return Result{}, fmt.Errorf("step %s: unknown state %q: %w", s.Flow, s.State, ErrBrokenSession)
+		return Result{}, false, fmt.Errorf("step %s: unknown state %q: %w", s.Flow, s.State, ErrBrokenSession)
 	}
-	pressed := in.Button != "" && !in.Typed && s.State != stateConfirm && !st.ask(&s, &c).Contact
+	contact = st.ask(&s, &c).Contact
+	if c.Idle > 0 && now.After(s.Expires(c.Idle)) {
+		return Result{Expired: true}, contact, nil
+	}
+	pressed := in.Button != "" && !in.Typed && s.State != stateConfirm && !contact
 	if in.Button == BtnCancel {
-		return Result{Cancelled: true, InPlace: pressed}, nil
+		return Result{Cancelled: true, InPlace: pressed}, contact, nil
 	}
 	s.Updated = now
 	if in.Album != "" && in.Album == s.Album && len(in.Files) > 0 && in.Text == "" && in.Button == "" {
@@ -162,7 +176,7 @@ func Step(s Session, in Input, now time.Time, c Catalog) (Result, error) {
 		for i := range said {
 			said[i].Album, said[i].Again = in.Album, true
 		}
-		return Result{Session: s, Prompts: said}, nil
+		return Result{Session: s, Prompts: said}, false, nil // the question stays
 	}
 	var out outcome
 	if in.Button == BtnBack {
@@ -179,15 +193,13 @@ func Step(s Session, in Input, now time.Time, c Catalog) (Result, error) {
 			}
 		}
 	}
-	var res Result
-	var err error
 	if out.event == "" {
 		res = Result{Session: s, Prompts: append(out.say, st.ask(&s, &c))}
 	} else if res, err = f.fire(s, out, &c); err != nil {
-		return Result{}, err
+		return Result{}, false, err
 	}
 	res.InPlace = pressed && inPlace(res)
-	return res, nil
+	return res, contact, nil
 }
 
 // inPlace reports whether res may replace the question pressed on (see

@@ -227,4 +227,8 @@ type Result struct {
 	// one away), and the question was not the summary, which stays as the
 	// record of what was sent.
 	InPlace bool
+	// DropKeyboard says the question answered offered the contact
+	// keyboard and nothing shown next does: where the keyboard is the
+	// channel's own (Telegram), it should go.
+	DropKeyboard bool
 }

@@ -357,6 +357,9 @@ type conv struct {
 	// inPlace has the answer to a press replace the message pressed on,
 	// when it is one message (see inPlace).
 	inPlace bool
+	// dropKeyboard has the first message to the speaker take away the
+	// contact keyboard of the question they answered.
+	dropKeyboard bool
 }
 
 func (h *Handler) conv(ctx context.Context, m *bot.Message) *conv {
@@ -421,10 +424,14 @@ func (c *conv) flush(w bot.Responder) {
 	}
 	c.replacePressed()
 	c.editPressedCard()
+	drop := c.dropKeyboard
 	for _, r := range c.out {
 		own := r.Channel == c.m.Channel && r.Chat == c.m.Chat
 		if own && c.flood > 0 {
 			continue // left out: they are asked to slow down
+		}
+		if drop && own && !r.Notice && !r.Edit && !r.AskContact {
+			r.DropKeyboard, drop = true, false // the first message says it
 		}
 		if r.Lang == "" && own {
 			r.Lang = c.lang

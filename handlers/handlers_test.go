@@ -194,6 +194,34 @@ func TestAlbum(t *testing.T) {
 	}
 }
 
+// TestContactKeyboardGoes: the answer to the phone question (typed,
+// skipped or cancelled) asks the channel to take its keyboard away, once;
+// other answers do not.
+func TestContactKeyboardGoes(t *testing.T) {
+	for _, answer := range []string{"0501234567", "تخطي", "إلغاء"} {
+		w := newWorld(t)
+		w.press(citizen, menuComplaint)
+		w.press(citizen, "centre:KRM")
+		w.press(citizen, "cat:waiting")
+		rs := w.text(citizen, "انتظرت أكثر من ساعتين دون أن يُنادى رقمي")
+		for _, r := range rs {
+			if r.DropKeyboard {
+				t.Errorf("the phone question itself drops the keyboard: %+v", r)
+			}
+		}
+		rs = w.text(citizen, answer)
+		n := 0
+		for _, r := range rs {
+			if r.DropKeyboard {
+				n++
+			}
+		}
+		if n != 1 || !rs[0].DropKeyboard && !rs[len(rs)-1].DropKeyboard {
+			t.Errorf("answer %q: %d replies drop the keyboard in %v; want one", answer, n, texts(rs))
+		}
+	}
+}
+
 func TestIdleConversationExpires(t *testing.T) {
 	w := newWorld(t)
 	w.press(citizen, menuComplaint)

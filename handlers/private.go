@@ -320,6 +320,7 @@ func (h *Handler) stepWith(ctx context.Context, c *conv, s flows.Session, in flo
 // person can press confirm again.
 func (h *Handler) apply(ctx context.Context, c *conv, res flows.Result) {
 	c.inPlace = c.inPlace || res.InPlace
+	c.dropKeyboard = c.dropKeyboard || res.DropKeyboard
 	switch {
 	case res.Expired:
 		if h.endSession(ctx, c) {

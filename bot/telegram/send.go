@@ -82,6 +82,12 @@ func (c *Channel) Send(ctx context.Context, r bot.Reply, editID string) (bot.Sen
 		if i == len(parts)-1 && !r.Trail {
 			markup = replyMarkup(r)
 		}
+		buttonsAfter := false
+		if _, inline := markup.(inlineMarkup); inline && r.DropKeyboard {
+			// One message cannot take the contact keyboard away and carry
+			// inline buttons: it takes it away, and gets them by an edit.
+			markup, buttonsAfter = &models.ReplyKeyboardRemove{RemoveKeyboard: true}, true
+		}
 		var msg *models.Message
 		err := c.sendTo(chatID, func(chat int64) (err error) {
 			msg, err = c.api.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: chat, Text: part, ReplyMarkup: markup})
@@ -91,6 +97,9 @@ func (c *Channel) Send(ctx context.Context, r bot.Reply, editID string) (bot.Sen
 			return bot.Sent{}, fmt.Errorf("telegram: sendMessage: %w", classify(err))
 		}
 		sent.MessageID = strconv.Itoa(msg.ID)
+		if buttonsAfter {
+			c.buttonsAfter(ctx, chatID, msg.ID, r.Buttons)
+		}
 	}
 	if len(parts) > 0 {
 		return sent, c.attach(ctx, chatID, r.Attachments, "", nil, nil, sent.Uploads)
@@ -101,6 +110,31 @@ func (c *Channel) Send(ctx context.Context, r bot.Reply, editID string) (bot.Sen
 		markup = replyMarkup(r)
 	}
 	return sent, c.attach(ctx, chatID, r.Attachments, "", markup, &sent, sent.Uploads)
+}
+
+// buttonsAfter puts buttons on message id, sent without them. Asked to
+// wait a little, it waits once; failing, the message stays as it is,
+// never sent twice: its words ("confirm", "edit") can be typed too.
+func (c *Channel) buttonsAfter(ctx context.Context, chatID int64, id int, buttons [][]bot.Button) {
+	edit := func() error {
+		return c.sendTo(chatID, func(chat int64) error {
+			_, err := c.api.EditMessageReplyMarkup(ctx, &tgbot.EditMessageReplyMarkupParams{ChatID: chat, MessageID: id,
+				ReplyMarkup: inlineKeyboard(buttons)})
+			return err
+		})
+	}
+	err := edit()
+	var re *bot.RetryError
+	if err != nil && errors.As(classify(err), &re) && re.After <= 5*time.Second {
+		select {
+		case <-time.After(max(re.After, 500*time.Millisecond)):
+			err = edit()
+		case <-ctx.Done():
+		}
+	}
+	if err != nil {
+		c.log.Warn("buttons not put on a message", "err", classify(err))
+	}
 }
 
 // maxCaption is the longest caption Telegram takes, in UTF-16 units.
@@ -331,6 +365,11 @@ func replyMarkup(r bot.Reply) models.ReplyMarkup {
 		return &models.ReplyKeyboardMarkup{Keyboard: kb, ResizeKeyboard: true, OneTimeKeyboard: true}
 	case len(r.Buttons) > 0:
 		return inlineKeyboard(r.Buttons)
+	case r.Priority != bot.Answer && !r.DropKeyboard:
+		// Not the answer to what the person just sent (a staff member's
+		// words, a reminder): the phone keyboard a question of theirs
+		// shows stays.
+		return nil
 	}
 	return &models.ReplyKeyboardRemove{RemoveKeyboard: true}
 }

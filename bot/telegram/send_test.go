@@ -44,6 +44,32 @@ func TestSendRendering(t *testing.T) {
 			wantID: "100",
 		},
 		{
+			name:  "a notification keeps the person's keyboard",
+			reply: bot.Reply{Channel: "telegram", Chat: "42", Text: "رسالة من الموظف", Priority: bot.Notify},
+			want: []apiCall{{"sendMessage", map[string]string{
+				"chat_id": "42", "text": "رسالة من الموظف"}}},
+			wantID: "100",
+		},
+		{
+			name:  "after the phone question: the keyboard goes, the buttons come by an edit",
+			reply: bot.Reply{Chat: "42", Text: "راجِع شكواك", Buttons: cardButtons, DropKeyboard: true},
+			want: []apiCall{
+				{"sendMessage", map[string]string{"chat_id": "42", "text": "راجِع شكواك", "reply_markup": removeKeyboard}},
+				{"editMessageReplyMarkup", map[string]string{"chat_id": "42", "message_id": "100", "reply_markup": cardKeyboard}},
+			},
+			wantID: "100",
+		},
+		{
+			name:   "buttons that cannot be put on: the message stays, not sent twice",
+			reply:  bot.Reply{Chat: "42", Text: "راجِع شكواك", Buttons: cardButtons, DropKeyboard: true},
+			script: map[string]string{"editMessageReplyMarkup": telegramtest.AnswerCantEdit},
+			want: []apiCall{
+				{"sendMessage", map[string]string{"chat_id": "42", "text": "راجِع شكواك", "reply_markup": removeKeyboard}},
+				{"editMessageReplyMarkup", map[string]string{"chat_id": "42", "message_id": "100", "reply_markup": cardKeyboard}},
+			},
+			wantID: "100",
+		},
+		{
 			name:  "buttons become an inline keyboard",
 			reply: bot.Reply{Chat: "-1001234567890", Text: "تذكرة جديدة KRM-000123", Buttons: cardButtons},
 			want: []apiCall{{"sendMessage", map[string]string{

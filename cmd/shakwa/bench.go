@@ -356,7 +356,7 @@ func (a *botAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `{"ok":true,"result":{"id":123456789,"is_bot":true,"first_name":"شكوى","username":"ShakwaBot"}}`)
 	case "setWebhook", "deleteWebhook", "answerCallbackQuery":
 		fmt.Fprint(w, `{"ok":true,"result":true}`)
-	case "sendMessage", "editMessageText", "sendPhoto", "sendDocument":
+	case "sendMessage", "editMessageText", "editMessageReplyMarkup", "sendPhoto", "sendDocument":
 		a.mu.Lock()
 		a.next++
 		id := a.next

@@ -284,7 +284,7 @@ func testContact(t *testing.T, h *hook, r *reader) {
 	h.send(t, h.message(visitor, map[string]any{
 		"contact": map[string]any{"phone_number": phone, "first_name": visitor.name, "user_id": visitor.id},
 	}))
-	review := r.next(t, "sendMessage", visitor.chat())
+	review := r.summary(t, visitor.chat())
 	wantText(t, review, phone)
 	h.press(t, r, visitor, review, "confirm")
 	wantText(t, r.next(t, "sendMessage", visitor.chat()), "BRS-000001")
@@ -328,7 +328,7 @@ func testLoop(t *testing.T, h *hook, r *reader) {
 	}
 	// Skip is a keyboard button: tapping it sends its label as text.
 	h.send(t, h.text(citizen, kb[1][0].Text))
-	review := r.next(t, "sendMessage", me)
+	review := r.summary(t, me)
 	wantText(t, review, description)
 	h.press(t, r, citizen, review, "confirm")
 	wantText(t, r.next(t, "sendMessage", me), id)
@@ -400,7 +400,7 @@ func testLongReply(t *testing.T, h *hook, r *reader) {
 	h.send(t, h.text(writer, description))
 	kb := r.next(t, "sendMessage", me).Buttons()
 	h.send(t, h.text(writer, kb[1][0].Text))
-	h.press(t, r, writer, r.next(t, "sendMessage", me), "confirm")
+	h.press(t, r, writer, r.summary(t, me), "confirm")
 	done := r.next(t, "sendMessage", me)
 	id := ticketIn(done.Text())
 	card := r.next(t, "sendMessage", "-1002")
@@ -570,6 +570,24 @@ func (r *reader) next(t *testing.T, method, chat string) telegramtest.Call {
 	r.last[key] = c.Seq
 	r.mu.Unlock()
 	r.mark(c)
+	return c
+}
+
+// summary returns the summary that answers the phone question: a message
+// that takes the phone keyboard away, then gets its buttons by an edit,
+// as one call with both.
+func (r *reader) summary(t *testing.T, chat string) telegramtest.Call {
+	t.Helper()
+	c := r.next(t, "sendMessage", chat)
+	if c.Fields["reply_markup"] != `{"remove_keyboard":true}` {
+		t.Errorf("summary to %s: reply_markup %s; want the phone keyboard taken away", chat, c.Fields["reply_markup"])
+	}
+	e := r.next(t, "editMessageReplyMarkup", chat)
+	if e.MessageID != c.MessageID {
+		t.Errorf("summary to %s: buttons put on message %d; want %d", chat, e.MessageID, c.MessageID)
+	}
+	c.Fields = maps.Clone(c.Fields)
+	c.Fields["reply_markup"] = e.Fields["reply_markup"]
 	return c
 }
 

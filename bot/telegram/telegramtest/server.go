@@ -333,6 +333,11 @@ func (s *Server) result(method string, fields map[string]string, uploads map[str
 	case "editMessageText":
 		id, _ := strconv.Atoi(fields["message_id"])
 		return msg(id, `,"edit_date":1767225700,"text":`+string(text)), id, true
+	case "editMessageReplyMarkup":
+		// The Bot API answers with the edited Message (its text is not
+		// asked for: the double has none to give).
+		id, _ := strconv.Atoi(fields["message_id"])
+		return msg(id, `,"edit_date":1767225700`), id, true
 	case "sendPhoto":
 		id := s.newID()
 		fid := s.uploaded(fields, uploads, "photo", id)
