@@ -13,6 +13,7 @@ import (
 	"github.com/shakwa/shakwa"
 	"github.com/shakwa/shakwa/bot"
 	"github.com/shakwa/shakwa/flows"
+	"github.com/shakwa/shakwa/locales"
 )
 
 // refTicket is the Ref prefix of messages about a ticket in a private chat:
@@ -448,6 +449,43 @@ func (h *Handler) relay(ctx context.Context, c *conv) bool {
 		}
 	}
 	return false
+}
+
+// typedRating takes a digit from 1 to 5 typed by a citizen whose latest
+// resolved ticket waits for its rating (the question under its
+// resolution) as that rating, as if its star were pressed; not while staff
+// work on one of their tickets (it answers them), nor when one of their
+// tickets has that number (it is that ticket). It reports whether it did.
+func (h *Handler) typedRating(ctx context.Context, c *conv, text string) bool {
+	if c.person != nil || len(c.m.Attachments) > 0 {
+		return false
+	}
+	digits := locales.Digits(text)
+	if len(digits) != 1 || digits[0] < '1' || digits[0] > '5' {
+		return false
+	}
+	ts, err := h.store.CitizenTickets(ctx, c.who, relayRead)
+	if err != nil {
+		c.fail(ctx, fmt.Errorf("list tickets: %w", err))
+		return true
+	}
+	ref, _ := parseTicket(digits)
+	var waiting *shakwa.Ticket
+	for _, t := range ts {
+		switch {
+		case working(t.Status):
+			return false // an answer to staff (relay)
+		case ref.matches(t.ID):
+			return false // the number of one of theirs: that ticket (followTyped)
+		case t.Status == shakwa.StatusResolved && waiting == nil:
+			waiting = t
+		}
+	}
+	if waiting == nil {
+		return false
+	}
+	h.rate(ctx, c, waiting.ID, digits)
+	return true
 }
 
 // rate records the citizen's rating of a resolved ticket.

@@ -302,3 +302,18 @@ func TestRateAfterReopenAndClose(t *testing.T) {
 		t.Errorf("a star after the close: %q; want to hear it closed unrated", texts(rs))
 	}
 }
+
+// TestTypedRating: «٤» typed under the rating question rates the ticket
+// four stars, as the button would.
+func TestTypedRating(t *testing.T) {
+	w := newWorld(t)
+	for range 5 { // so that the ticket's number is not 4
+		w.fileComplaint(other, "KRM")
+	}
+	id := w.resolved(citizen)
+	w.wait(time.Hour)
+	rs := w.text(citizen, "٤")
+	if got := w.ticket(id); got.Rating != 4 || got.Status != shakwa.StatusClosed {
+		t.Errorf("after «٤»: %s rated %d (%s), replies %v; want 4 stars, closed", id, got.Rating, got.Status, texts(rs))
+	}
+}

@@ -71,7 +71,7 @@ func (h *Handler) private(ctx context.Context, c *conv) {
 		h.help(c) // an evaluator has visits to file, not requests to follow
 		return
 	}
-	if h.followTyped(ctx, c, text) || h.staffAnswer(ctx, c) || h.relay(ctx, c) {
+	if h.typedRating(ctx, c, text) || h.followTyped(ctx, c, text) || h.staffAnswer(ctx, c) || h.relay(ctx, c) {
 		return
 	}
 	if h.text.Is("words.hello", text) {
