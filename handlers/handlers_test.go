@@ -127,9 +127,7 @@ func TestCancelAndBadInput(t *testing.T) {
 // not kept (it was dropped without a word).
 func TestCaptionOfMediaNotKept(t *testing.T) {
 	w := newWorld(t)
-	w.press(citizen, menuComplaint)
-	w.press(citizen, "centre:KRM")
-	w.press(citizen, "cat:waiting")
+	w.toDescription(citizen, "KRM")
 	rs := w.do(citizen, bot.Message{Text: "الانتظار تجاوز ساعتين في القاعة", Unsupported: "video"})
 	if len(find(rs, citizen.id, w.tr("ar", "error.media_not_kept", nil))) != 1 ||
 		len(find(rs, citizen.id, w.tr("ar", "complaint.ask_contact", nil))) != 1 {
@@ -141,9 +139,7 @@ func TestCaptionOfMediaNotKept(t *testing.T) {
 // do not reach the bot, and the flow stays where it was.
 func TestEditedMessage(t *testing.T) {
 	w := newWorld(t)
-	w.press(citizen, menuComplaint)
-	w.press(citizen, "centre:KRM")
-	w.press(citizen, "cat:waiting")
+	w.toDescription(citizen, "KRM")
 	w.text(citizen, "الانتظار تجاوز ساعتين في القاعة")
 	rs := w.do(citizen, bot.Message{Unsupported: "edited"})
 	if len(rs) != 1 || len(find(rs, citizen.id, w.tr("ar", "error.edited", nil))) != 1 {
@@ -175,9 +171,7 @@ func TestOldMenuPressedMidFlow(t *testing.T) {
 // get one count, edited as they come, and the question once.
 func TestAlbum(t *testing.T) {
 	w := newWorld(t)
-	w.press(citizen, menuComplaint)
-	w.press(citizen, "centre:KRM")
-	w.press(citizen, "cat:waiting")
+	w.toDescription(citizen, "KRM")
 	photo := func(id string) bot.Message {
 		return bot.Message{Attachments: []shakwa.Attachment{{Kind: "photo", ID: id, From: "telegram"}}, Album: "13579"}
 	}
@@ -200,9 +194,7 @@ func TestAlbum(t *testing.T) {
 func TestContactKeyboardGoes(t *testing.T) {
 	for _, answer := range []string{"0501234567", "تخطي", "إلغاء"} {
 		w := newWorld(t)
-		w.press(citizen, menuComplaint)
-		w.press(citizen, "centre:KRM")
-		w.press(citizen, "cat:waiting")
+		w.toDescription(citizen, "KRM")
 		rs := w.text(citizen, "انتظرت أكثر من ساعتين دون أن يُنادى رقمي")
 		for _, r := range rs {
 			if r.DropKeyboard {
@@ -445,9 +437,7 @@ func TestTypedNo(t *testing.T) {
 	if len(card) != 1 || strings.Contains(card[0].Text, "لا") && strings.Contains(card[0].Text, "للموظف") {
 		t.Errorf("thanks card: %v; want it without a staff member named «لا»", texts(rs))
 	}
-	w.press(citizen, menuComplaint)
-	w.press(citizen, "centre:KRM")
-	w.press(citizen, "cat:waiting")
+	w.toDescription(citizen, "KRM")
 	rs = w.text(citizen, "تخطي")
 	if len(find(rs, citizen.id, w.tr("ar", "error.stale_button", nil))) != 0 ||
 		len(find(rs, citizen.id, w.tr("ar", "error.too_short", map[string]any{"Count": 10}))) != 1 {

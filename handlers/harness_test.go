@@ -328,13 +328,20 @@ func (w *world) ticket(id string) *shakwa.Ticket {
 	return t
 }
 
-// toSummary walks a citizen through a complaint at centre up to its
-// summary, where it waits for their confirmation.
-func (w *world) toSummary(p person, centre string) {
+// toDescription walks a citizen through a complaint at centre up to the
+// question that asks what happened.
+func (w *world) toDescription(p person, centre string) {
 	w.t.Helper()
 	w.press(p, menuComplaint)
 	w.press(p, "centre:"+centre)
 	w.press(p, "cat:waiting")
+}
+
+// toSummary walks a citizen through a complaint at centre up to its
+// summary, where it waits for their confirmation.
+func (w *world) toSummary(p person, centre string) {
+	w.t.Helper()
+	w.toDescription(p, centre)
 	w.text(p, "انتظرت أكثر من ساعتين دون أن يُنادى رقمي")
 	w.press(p, "skip")
 }

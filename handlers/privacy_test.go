@@ -176,9 +176,7 @@ func TestUploadsGo(t *testing.T) {
 	atMenu, taken, cancelled := put("sent at the menu"), put("sent with a complaint"), put("sent in a draft cancelled")
 
 	w.do(citizen, photo(atMenu))
-	w.press(other, menuComplaint)
-	w.press(other, "centre:KRM")
-	w.press(other, "cat:waiting")
+	w.toDescription(other, "KRM")
 	w.text(other, "I waited for more than two hours and nobody called my number")
 	w.do(other, photo(taken))
 	w.press(other, "skip")
@@ -192,9 +190,7 @@ func TestUploadsGo(t *testing.T) {
 		t.Fatalf("the complaint's attachments: %+v; want the photo", got.Attachments)
 	}
 	w.do(citizen, photo(taken)) // the same bytes, at the menu
-	w.press(citizen, menuComplaint)
-	w.press(citizen, "centre:KRM")
-	w.press(citizen, "cat:waiting")
+	w.toDescription(citizen, "KRM")
 	w.text(citizen, "انتظرت أكثر من ساعتين دون أن يُنادى رقمي")
 	w.do(citizen, photo(cancelled))
 	w.press(citizen, "cancel")

@@ -27,29 +27,11 @@ const webOnlyDB = 6
 // stream are refused, and a link for someone else, or a bad one, signs
 // nobody in.
 func TestWebOnly(t *testing.T) {
-	env := map[string]string{
-		"WEB_CHAT_SECRET": webChatSecret, "REDIS_URL": testRedis(t, webOnlyDB),
-		"HTTP_ADDR": "127.0.0.1:0", "FILES_DIR": t.TempDir(),
-	}
-	addr, _, stop := startProgram(t, env)
+	addr, link, stop := startWebOnly(t)
 	base := "http://" + addr
 	transport := &http.Transport{}
 	defer transport.CloseIdleConnections()
 
-	var out bytes.Buffer
-	if err := run(context.Background(), []string{"staff-link", "-config", testConfig, "111"},
-		func(k string) string { return env[k] }, &out); err != nil {
-		t.Fatalf("staff-link: %v", err)
-	}
-	link := ""
-	for _, line := range strings.Split(out.String(), "\n") {
-		if strings.HasPrefix(line, "/chat/staff?key=") {
-			link = line
-		}
-	}
-	if link == "" {
-		t.Fatalf("staff-link printed %q; want a /chat/staff?key= link", out.String())
-	}
 	jar, _ := cookiejar.New(nil)
 	staff := &http.Client{Transport: transport, Jar: jar, Timeout: waitFor}
 	stranger := &http.Client{Transport: transport, Timeout: waitFor}
@@ -108,6 +90,32 @@ func TestWebOnly(t *testing.T) {
 	}
 }
 
+// startWebOnly runs serve with the web chat and no Telegram token, and
+// returns its address, a sign-in link for staff member 111 made by
+// `shakwa staff-link`, and a func that stops it.
+func startWebOnly(t *testing.T) (addr, link string, stop func() error) {
+	t.Helper()
+	env := map[string]string{
+		"WEB_CHAT_SECRET": webChatSecret, "REDIS_URL": testRedis(t, webOnlyDB),
+		"HTTP_ADDR": "127.0.0.1:0", "FILES_DIR": t.TempDir(),
+	}
+	addr, _, stop = startProgram(t, env)
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"staff-link", "-config", testConfig, "111"},
+		func(k string) string { return env[k] }, &out); err != nil {
+		t.Fatalf("staff-link: %v", err)
+	}
+	for _, line := range strings.Split(out.String(), "\n") {
+		if strings.HasPrefix(line, "/chat/staff?key=") {
+			link = line
+		}
+	}
+	if link == "" {
+		t.Fatalf("staff-link printed %q; want a /chat/staff?key= link", out.String())
+	}
+	return addr, link, stop
+}
+
 // TestBrowserStaffLink follows a staff sign-in link from another site, as
 // from a mail or an intranet page: the panel opens signed in at once. (A
 // Strict cookie set by the link is not sent on the redirect that follows
@@ -115,22 +123,8 @@ func TestWebOnly(t *testing.T) {
 // The site is on localhost and the bot on 127.0.0.1: two sites.
 func TestBrowserStaffLink(t *testing.T) {
 	chromium := chromiumPath(t)
-	env := map[string]string{
-		"WEB_CHAT_SECRET": webChatSecret, "REDIS_URL": testRedis(t, webOnlyDB),
-		"HTTP_ADDR": "127.0.0.1:0", "FILES_DIR": t.TempDir(),
-	}
-	addr, _, stop := startProgram(t, env)
-	var out bytes.Buffer
-	if err := run(context.Background(), []string{"staff-link", "-config", testConfig, "111"},
-		func(k string) string { return env[k] }, &out); err != nil {
-		t.Fatalf("staff-link: %v", err)
-	}
-	link := ""
-	for _, line := range strings.Split(out.String(), "\n") {
-		if strings.HasPrefix(line, "/chat/staff?key=") {
-			link = "http://" + addr + line
-		}
-	}
+	addr, link, stop := startWebOnly(t)
+	link = "http://" + addr + link
 	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprintf(w, `<!doctype html><html lang="ar" dir="rtl"><meta charset="utf-8"><a id="go" href="%s">لوحة الموظفين</a></html>`,
