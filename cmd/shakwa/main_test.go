@@ -586,8 +586,14 @@ func (r *reader) summary(t *testing.T, chat string) telegramtest.Call {
 	if e.MessageID != c.MessageID {
 		t.Errorf("summary to %s: buttons put on message %d; want %d", chat, e.MessageID, c.MessageID)
 	}
+	return withButtons(c, e)
+}
+
+// withButtons is message c with the buttons the edit e put on it.
+func withButtons(c, e telegramtest.Call) telegramtest.Call {
 	c.Fields = maps.Clone(c.Fields)
 	c.Fields["reply_markup"] = e.Fields["reply_markup"]
+	c.MessageID = e.MessageID
 	return c
 }
 

@@ -342,7 +342,9 @@ func (f *fleet) complain(r *reader, p person, centre string) string {
 		f.t.Fatalf("%s: contact question %v; want a skip button", me, kb)
 	}
 	f.text(p, kb[1][0].Text)
-	review := next()
+	// The summary takes the phone keyboard away, then gets its buttons:
+	// from a replica killed in between, the other's copy has them.
+	review := withButtons(next(), fresh("editMessageReplyMarkup"))
 	wantText(f.t, review, fmt.Sprint(p.id))
 	f.press(r, p, review, "confirm")
 	done := next()
