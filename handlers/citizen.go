@@ -321,9 +321,9 @@ func (h *Handler) ownTicket(ctx context.Context, c *conv, ref ticketRef) (*shakw
 		}
 		return t, nil
 	}
-	ts, err := h.store.CitizenTickets(ctx, c.who, 200)
+	ts, err := h.latestTickets(ctx, c)
 	if err != nil {
-		return nil, fmt.Errorf("list tickets: %w", err)
+		return nil, err
 	}
 	if c.person == nil {
 		// A bare number while staff work on one of theirs is the answer
@@ -335,6 +335,23 @@ func (h *Handler) ownTicket(ctx context.Context, c *conv, ref ticketRef) (*shakw
 		}
 	}
 	return resolveTicket(ref, ts)
+}
+
+// latestTickets are the speaker's latest tickets, limitsRead of them, read
+// once in an update: a typed number is looked at as a rating, then as a
+// ticket number, then as an answer to staff, from one read.
+func (h *Handler) latestTickets(ctx context.Context, c *conv) ([]*shakwa.Ticket, error) {
+	if c.tickets == nil {
+		ts, err := h.store.CitizenTickets(ctx, c.who, limitsRead)
+		if err != nil {
+			return nil, fmt.Errorf("list tickets: %w", err)
+		}
+		if ts == nil {
+			ts = []*shakwa.Ticket{} // read: not nil, even when none
+		}
+		c.tickets = ts
+	}
+	return c.tickets, nil
 }
 
 // errToStaff is ownTicket's: a bare number that answers staff.
@@ -437,12 +454,15 @@ func (h *Handler) relay(ctx context.Context, c *conv) bool {
 	if c.m.Text == "" && len(c.m.Attachments) == 0 {
 		return false
 	}
-	ts, err := h.store.CitizenTickets(ctx, c.who, relayRead)
-	if err != nil {
-		c.fail(ctx, fmt.Errorf("list tickets: %w", err))
-		return true
+	ts := c.tickets // read already for a typed number
+	if ts == nil {
+		var err error
+		if ts, err = h.store.CitizenTickets(ctx, c.who, relayRead); err != nil {
+			c.fail(ctx, fmt.Errorf("list tickets: %w", err))
+			return true
+		}
 	}
-	for _, t := range ts {
+	for _, t := range ts[:min(len(ts), relayRead)] {
 		if working(t.Status) {
 			h.addInfo(ctx, c, t.ID, strings.TrimSpace(c.m.Text), h.input(c).Files)
 			return true
@@ -464,16 +484,16 @@ func (h *Handler) typedRating(ctx context.Context, c *conv, text string) bool {
 	if len(digits) != 1 || digits[0] < '1' || digits[0] > '5' {
 		return false
 	}
-	ts, err := h.store.CitizenTickets(ctx, c.who, relayRead)
+	ts, err := h.latestTickets(ctx, c)
 	if err != nil {
-		c.fail(ctx, fmt.Errorf("list tickets: %w", err))
+		c.fail(ctx, err)
 		return true
 	}
 	ref, _ := parseTicket(digits)
 	var waiting *shakwa.Ticket
-	for _, t := range ts {
+	for i, t := range ts {
 		switch {
-		case working(t.Status):
+		case working(t.Status) && i < relayRead:
 			return false // an answer to staff (relay)
 		case ref.matches(t.ID):
 			return false // the number of one of theirs: that ticket (followTyped)

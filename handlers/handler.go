@@ -360,6 +360,9 @@ type conv struct {
 	// dropKeyboard has the first message to the speaker take away the
 	// contact keyboard of the question they answered.
 	dropKeyboard bool
+	// tickets are the citizen's latest tickets (limitsRead of them) once
+	// read in this update (see latestTickets); nil before.
+	tickets []*shakwa.Ticket
 }
 
 func (h *Handler) conv(ctx context.Context, m *bot.Message) *conv {

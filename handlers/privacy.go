@@ -175,11 +175,11 @@ func (h *Handler) keepUploads(ctx context.Context, c *conv) {
 	if _, ok := h.files.(FileRemover); !ok {
 		return
 	}
+	keep := max(uploadKeep, 2*time.Duration(h.cfg().Session.Idle)) // a draft may take it until then
 	for _, a := range c.m.Attachments {
 		if a.File == "" {
 			continue
 		}
-		keep := max(uploadKeep, 2*time.Duration(h.cfg().Session.Idle)) // a draft may take it until then
 		if err := h.store.ScheduleJob(ctx, JobDropUpload, a.File, h.now().Add(keep)); err != nil {
 			h.log.WarnContext(ctx, "schedule an upload's removal", "err", err)
 		}

@@ -14,16 +14,17 @@ import (
 // Read is one tally hash of a centre to read for a span ("d:YYYYMMDD",
 // "m:YYYYMM" or "n:YYYYMMDD"; with an x in front for the breakdowns), and
 // how to count it: Sign -1 takes it away. Deadlines count only for the
-// hours in [FromHour, ToHour); in a day's recent counts (Minutes, an "n:"
-// hash) for the minutes of the day in [FromHour, ToHour). SLAOnly counts
-// nothing else, and then Fields are the only fields to read (Deadlines).
+// elements in [From, To) of their vectors: hours of the day, or, in a
+// day's recent counts (Minutes, an "n:" hash), minutes of the day.
+// SLAOnly counts nothing else, and then Fields are the only fields to read
+// (Deadlines).
 type Read struct {
-	Key              string
-	Sign             int64
-	FromHour, ToHour int
-	Minutes          bool
-	SLAOnly          bool
-	Fields           []string
+	Key      string
+	Sign     int64
+	From, To int
+	Minutes  bool
+	SLAOnly  bool
+	Fields   []string
 }
 
 // Reads are the tally hashes that add up to span as far as it has got
@@ -42,7 +43,7 @@ func (m Model) Reads(span Span, dims bool) []Read {
 	months, days := span.Split()
 	var out []Read
 	for _, mo := range months {
-		out = append(out, Read{Key: x + "m:" + mo.Format("200601"), Sign: 1, ToHour: 24})
+		out = append(out, Read{Key: x + "m:" + mo.Format("200601"), Sign: 1, To: 24})
 	}
 	now := span.Now
 	running := !now.IsZero() && now.Before(span.To)
@@ -57,29 +58,33 @@ func (m Model) Reads(span Span, dims bool) []Read {
 		at := sort.Search(len(days), func(i int) bool { return !days[i].Before(first) })
 		if at+today.Day() == len(days) && days[len(days)-1].Equal(today) {
 			days = days[:at]
-			out = append(out, Read{Key: x + "m:" + today.Format("200601"), Sign: 1, ToHour: 24})
+			out = append(out, Read{Key: x + "m:" + today.Format("200601"), Sign: 1, To: 24})
 			// Deadlines of the month still to come are in it already:
 			// those of today's hours after this one, and of this hour's
 			// minutes from now on.
 			hour, minute := clock(now.In(m.loc()))
 			out = append(out, Read{Key: x + "d:" + today.Format("20060102"), Sign: -1,
-				FromHour: hour + 1, ToHour: 24, SLAOnly: true, Fields: Deadlines})
-			out = append(out, Read{Key: x + "n:" + today.Format("20060102"), Sign: -1,
-				FromHour: minute, ToHour: (hour + 1) * 60, Minutes: true, SLAOnly: true, Fields: Deadlines})
+				From: hour + 1, To: 24, SLAOnly: true, Fields: Deadlines})
+			if !dims { // deadlines are the centre's alone: no breakdown has any
+				out = append(out, Read{Key: "n:" + today.Format("20060102"), Sign: -1,
+					From: minute, To: (hour + 1) * 60, Minutes: true, SLAOnly: true, Fields: Deadlines})
+			}
 			end := first.AddDate(0, 1, 0)
 			last := m.lastDue(now)
 			for d := today.AddDate(0, 0, 1); d.Before(end) && !d.After(last); d = d.AddDate(0, 0, 1) {
-				out = append(out, Read{Key: x + "d:" + d.Format("20060102"), Sign: -1, ToHour: 24, SLAOnly: true, Fields: DeadlineTotals})
+				out = append(out, Read{Key: x + "d:" + d.Format("20060102"), Sign: -1, To: 24, SLAOnly: true, Fields: DeadlineTotals})
 			}
 		}
 	}
 	for _, d := range days {
-		r := Read{Key: x + "d:" + d.Format("20060102"), Sign: 1, ToHour: 24}
+		r := Read{Key: x + "d:" + d.Format("20060102"), Sign: 1, To: 24}
 		if running && d.Equal(today) {
 			hour, minute := clock(now.In(m.loc()))
-			r.ToHour = hour
-			out = append(out, Read{Key: x + "n:" + d.Format("20060102"), Sign: 1,
-				FromHour: hour * 60, ToHour: minute, Minutes: true, SLAOnly: true, Fields: Deadlines})
+			r.To = hour
+			if !dims {
+				out = append(out, Read{Key: "n:" + d.Format("20060102"), Sign: 1,
+					From: hour * 60, To: minute, Minutes: true, SLAOnly: true, Fields: Deadlines})
+			}
 		}
 		out = append(out, r)
 	}
@@ -122,7 +127,7 @@ type Sum struct {
 }
 
 // Whole is a Read that counts all of a hash.
-var Whole = Read{Sign: 1, ToHour: 24}
+var Whole = Read{Sign: 1, To: 24}
 
 // Add counts the fields of one read into s, as storage returns them (see
 // shakwa.TallyKey). A value that is neither a count nor a vector is an
@@ -152,7 +157,7 @@ func (s *Sum) Add(r Read, fields map[string]string) error {
 		}
 		if deadline {
 			// By the hour it falls in: only those of the read's hours.
-			if err := sumHours(v, r.FromHour, r.ToHour, func(n int64) { s.counts[f] += r.Sign * n }); err != nil {
+			if err := sumHours(v, r.From, r.To, func(n int64) { s.counts[f] += r.Sign * n }); err != nil {
 				return fmt.Errorf("tally %s: %w", f, err)
 			}
 			continue
@@ -178,7 +183,7 @@ var (
 )
 
 // wholeDays reports whether r counts every hour of its hash.
-func (r Read) wholeDays() bool { return !r.Minutes && r.FromHour <= 0 && r.ToHour >= 24 }
+func (r Read) wholeDays() bool { return !r.Minutes && r.From <= 0 && r.To >= 24 }
 
 // Need is which of fields r should read: the deadlines by the hour only
 // for part of a day, their totals only for whole days.
@@ -196,8 +201,8 @@ func (r Read) Need(fields []string) []string {
 	return out
 }
 
-// sumHours calls fn with each count of the deadline vector v whose hour
-// is in [from, to).
+// sumHours calls fn with each count of the deadline vector v whose
+// element (an hour, or a minute) is in [from, to).
 func sumHours(v string, from, to int, fn func(int64)) error {
 	vec, err := parseVector(v)
 	if err != nil {

@@ -318,10 +318,10 @@ func TestVectorField(t *testing.T) {
 	// A whole day's deadlines count by their total (cd#), the vector by
 	// the hour only for part of a day.
 	add(Whole, map[string]string{"tc:h": "84:1,3:2,101:5", "tc:n": "8", "r": "1:2,5:3", "cd": "7:1,20:4,13:2", "cd#": "7"})
-	add(Read{Sign: -1, ToHour: 24}, map[string]string{"tc:h": "84:1,101:2", "r": "5:1"})
+	add(Read{Sign: -1, To: 24}, map[string]string{"tc:h": "84:1,101:2", "r": "5:1"})
 	add(Whole, map[string]string{"tc:h": "90:4"})
 	// A read of deadlines only, from 14:00: durations and counts stay.
-	add(Read{Sign: -1, FromHour: 14, ToHour: 24, SLAOnly: true}, map[string]string{"tc:h": "3:2", "rcv": "9", "cd": "13:5,20:4"})
+	add(Read{Sign: -1, From: 14, To: 24, SLAOnly: true}, map[string]string{"tc:h": "3:2", "rcv": "9", "cd": "13:5,20:4"})
 	fg := FiguresOf(s, "")
 	if want := []bucketCount{{3, 2}, {90, 4}, {101, 3}}; !slices.Equal(fg.ClaimTime.hist, want) {
 		t.Errorf("histogram %v; want %v", fg.ClaimTime.hist, want)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/shakwa/shakwa"
 	"github.com/shakwa/shakwa/bot"
+	"github.com/shakwa/shakwa/locales"
 )
 
 // The wire types hold what the adapter reads of Meta's notifications, as
@@ -300,17 +301,14 @@ func sharedPhone(in message) string {
 	return ""
 }
 
-// phoneDigits is raw's digits, with its leading +, when they are 7 to 15.
+// phoneDigits is raw's digits, in ASCII, with its leading +, when they
+// are 7 to 15.
 func phoneDigits(raw string) string {
 	var b strings.Builder
 	digits := 0
-	for i, r := range raw {
+	for i, r := range locales.Digits(raw) {
 		switch {
 		case r >= '0' && r <= '9':
-		case r >= '٠' && r <= '٩':
-			r = '0' + r - '٠'
-		case r >= '۰' && r <= '۹':
-			r = '0' + r - '۰'
 		case r == '+' && i == 0:
 			b.WriteRune(r)
 			continue

@@ -18,7 +18,7 @@ import (
 // TestBrowserCookiesRefused opens the chat through a proxy that drops
 // every Set-Cookie, as a browser that blocks cookies would: the page must
 // say that it needs cookies and stay, not reload itself without end (each
-// reload was a new visitor). Screenshot: cookies-ar.png.
+// reload was a new visitor). Screenshots: cookies-ar.png, cookies-phone-ar.png.
 func TestBrowserCookiesRefused(t *testing.T) {
 	c, _, base, finish := startDemoTabs(t, "citizen", "unused")
 	target, err := url.Parse(base)
@@ -62,6 +62,9 @@ func TestBrowserCookiesRefused(t *testing.T) {
 	}
 	c.settle()
 	saveScreenshot(t, c, "cookies-ar.png")
+	c.do("size as a phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2)))
+	c.settle()
+	saveScreenshot(t, c, "cookies-phone-ar.png")
 	front.Close()
 	tr.CloseIdleConnections()
 	finish()
