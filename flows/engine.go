@@ -168,6 +168,19 @@ func stepOnce(s Session, in Input, now time.Time, c Catalog) (res Result, contac
 		return Result{Cancelled: true, InPlace: pressed}, contact, nil
 	}
 	s.Updated = now
+	at, long := in.At, s.Long
+	if at.IsZero() {
+		at = now
+	}
+	s.Long = time.Time{}
+	if in.Text != "" && len(in.Files) == 0 && (in.Button == "" || in.Typed) && !long.IsZero() &&
+		!at.Before(long) && at.Sub(long) <= PieceGap {
+		// The rest of a text the platform cut in pieces, one of which was
+		// refused as too long: refused with it, without a word more (the
+		// answer to that piece asked for a shorter text).
+		s.Long = at
+		return Result{Session: s}, false, nil // the question stays
+	}
 	if in.Album != "" && in.Album == s.Album && len(in.Files) > 0 && in.Text == "" && in.Button == "" {
 		// A later file of the album the last files came in, whatever
 		// question it finds: added, and the count said for the album's
@@ -191,6 +204,11 @@ func stepOnce(s Session, in Input, now time.Time, c Catalog) (res Result, contac
 			if out.say[i].Key == keyFileAdded || out.say[i].Key == keyTooManyFiles {
 				out.say[i].Album, s.Album = in.Album, in.Album
 			}
+		}
+	}
+	for _, p := range out.say {
+		if p.Key == keyTooLong {
+			s.Long = at
 		}
 	}
 	if out.event == "" {

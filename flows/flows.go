@@ -20,6 +20,10 @@ const (
 	MaxFiles    = 5    // attachments per complaint
 	MaxStaffLen = 100  // longest staff name in a thanks message
 	PageSize    = 8    // centres per page of the centre menu
+	// PieceGap is how soon after a text refused as too long another text
+	// is taken as the rest of it: Telegram's apps send a text over 4,096
+	// characters as several messages, one after another, within a second.
+	PieceGap = 2 * time.Second
 )
 
 // Flow names.
@@ -76,6 +80,8 @@ type Session struct {
 	Page     int    `json:"page,omitempty"`
 	Review   bool   `json:"review,omitempty"` // editing from the summary: go back there next
 	Album    string `json:"album,omitempty"`  // the album whose files came last (see Input.Album)
+	// Long is when a text refused as too long was sent (see PieceGap).
+	Long time.Time `json:"long,omitzero"`
 	// Criterion is the standard a gap flow is about; Reason holds its
 	// mark there.
 	Criterion string `json:"criterion,omitempty"`
@@ -135,6 +141,8 @@ type Input struct {
 	// Album is the group of files Files came in (see bot.Message.Album):
 	// the later files of an album are added without the question again.
 	Album string
+	// At is when the platform says it was sent; zero: the time of Step.
+	At time.Time
 }
 
 // Catalog is what flows need to know of the configuration.

@@ -415,3 +415,52 @@ func TestInPlace(t *testing.T) {
 		t.Error("cancel pressed on the centre question: not in place")
 	}
 }
+
+// TestPiecesOfALongText: a text over 4,096 characters reaches the bot from
+// Telegram as several messages within a second. The first piece over the
+// limit is refused, and the pieces after it with it, quietly: the
+// description is never the text's last piece. A text sent after the gap is
+// read as the answer it is.
+func TestPiecesOfALongText(t *testing.T) {
+	res, _ := Start(Complaint, "", t0, cat)
+	s := mustStep(t, res.Session, btn("centre:KRM"), t0).Session
+	s = mustStep(t, s, btn("cat:waiting"), t0).Session
+	sent := t0.Add(time.Minute)
+	piece := func(n int, at time.Time) Input {
+		in := text(strings.Repeat("ب", n))
+		in.At = at
+		return in
+	}
+	moves := []struct {
+		in    Input
+		state string
+		keys  []string
+	}{
+		{piece(4096, sent), "description", []string{"error.too_long", "complaint.ask_description"}},
+		{piece(4096, sent), "description", nil},
+		{piece(1808, sent.Add(time.Second)), "description", nil}, // short enough, but a piece
+		{piece(300, sent.Add(time.Second+PieceGap+time.Second)), "contact", []string{"complaint.ask_contact"}},
+	}
+	for i, mv := range moves {
+		// Handled a little later than sent, as under load.
+		res := mustStep(t, s, mv.in, sent.Add(5*time.Second))
+		if got := keys(res.Prompts); res.Session.State != mv.state || len(got)+len(mv.keys) > 0 && !reflect.DeepEqual(got, mv.keys) {
+			t.Fatalf("piece %d: state %q, prompts %v; want %q, %v", i, res.Session.State, keys(res.Prompts), mv.state, mv.keys)
+		}
+		s = res.Session
+	}
+	if s.Text != strings.Repeat("ب", 300) {
+		t.Errorf("description of %d characters; want the text sent after the gap", len([]rune(s.Text)))
+	}
+
+	// Without a platform time, the time of the step.
+	s = mustStep(t, res.Session, btn("centre:KRM"), t0).Session
+	s = mustStep(t, s, btn("cat:waiting"), t0).Session
+	s = mustStep(t, s, text(strings.Repeat("ب", MaxText+1)), t0).Session
+	if res := mustStep(t, s, text(desc), t0.Add(PieceGap+time.Second)); res.Session.State != "contact" {
+		t.Errorf("a text after the gap: state %q; want contact", res.Session.State)
+	}
+	if res := mustStep(t, s, text(desc), t0.Add(time.Second)); res.Session.State != "description" || len(res.Prompts) != 0 {
+		t.Errorf("a text within the gap: state %q, prompts %v; want description, quiet", res.Session.State, keys(res.Prompts))
+	}
+}

@@ -90,15 +90,16 @@ func textCheck(text string, min, max int) *Prompt {
 	n := utf8.RuneCountInString(text)
 	switch {
 	case n > max:
-		return &Prompt{Key: "error.too_long", Data: map[string]any{"Count": n, "Max": max}}
+		return &Prompt{Key: keyTooLong, Data: map[string]any{"Count": n, "Max": max}}
 	case n < min:
 		return &Prompt{Key: "error.too_short", Data: map[string]any{"Count": min}}
 	}
 	return nil
 }
 
-// The keys of what addFiles says.
+// The keys of what addFiles says, and of a text over its limit.
 const (
+	keyTooLong      = "error.too_long"
 	keyFileAdded    = "complaint.file_added"
 	keyTooManyFiles = "error.too_many_files"
 )

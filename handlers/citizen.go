@@ -407,11 +407,17 @@ func (h *Handler) startInfo(ctx context.Context, c *conv, id string) {
 	})
 }
 
+// maxAdded is the longest addition to a ticket taken as it comes: a
+// message as long as the platforms send one. Telegram's apps send a longer
+// text as several messages of up to 4,096 characters, and each is passed
+// on, so that staff read it whole.
+const maxAdded = 4096
+
 // addInfo records the citizen's addition and passes it to the holder; one
 // with neither words nor files is refused, and nothing is passed on.
 func (h *Handler) addInfo(ctx context.Context, c *conv, id, text string, files []flows.File) {
-	if n := utf8.RuneCountInString(text); n > flows.MaxText {
-		c.say("error.too_long", map[string]any{"Count": n, "Max": flows.MaxText})
+	if n := utf8.RuneCountInString(text); n > maxAdded {
+		c.say("error.too_long", map[string]any{"Count": n, "Max": maxAdded})
 		return
 	}
 	if text == "" && len(files) == 0 {

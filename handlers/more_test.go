@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shakwa/shakwa"
 	"github.com/shakwa/shakwa/bot"
+	"github.com/shakwa/shakwa/flows"
 )
 
 // TestOnlyTheHolderActs: staff who do not hold a ticket cannot open, close,
@@ -438,5 +440,46 @@ func TestNumberOfTwoCentres(t *testing.T) {
 	}
 	if len(find(rs, noura.id, "📝")) != 0 {
 		t.Errorf("/note 1 holding %s and %s saved a note: %v", krm, brs, texts(rs))
+	}
+}
+
+// TestLongTextInPieces: Telegram's apps send a text over 4,096 characters
+// as several messages within a second. At the description, the pieces are
+// refused together, with one answer, and the description is never the
+// text's tail; to staff working on the ticket, every piece goes, in order.
+func TestLongTextInPieces(t *testing.T) {
+	w := newWorld(t)
+	pieces := []string{strings.Repeat("أ", 4096), strings.Repeat("ب", 4096), strings.Repeat("ج", 1808)}
+	w.toDescription(citizen, "KRM")
+	var said []bot.Reply
+	for _, p := range pieces {
+		said = append(said, w.do(citizen, bot.Message{Text: p, Time: w.now})...)
+	}
+	tooLong := w.tr("ar", "error.too_long", map[string]any{"Count": 4096, "Max": flows.MaxText})
+	if len(said) != 2 || said[0].Text != tooLong {
+		t.Errorf("a text in three pieces at the description: %v; want one «too long» and the question again", texts(said))
+	}
+	w.wait(time.Minute)
+	if rs := w.do(citizen, bot.Message{Text: "انتظرت أكثر من ساعتين دون أن يُنادى رقمي", Time: w.now}); len(find(rs, citizen.id, w.tr("ar", "complaint.ask_contact", nil))) == 0 {
+		t.Errorf("the shorter text a minute later: %v; want it taken, and the contact question", texts(rs))
+	}
+
+	w = newWorld(t)
+	id := w.fileComplaint(citizen, "KRM")
+	w.press(fatima, "claim:"+id)
+	said = nil
+	for _, p := range pieces {
+		said = append(said, w.do(citizen, bot.Message{Text: p, Time: w.now})...)
+	}
+	var relayed string
+	for _, r := range said {
+		if r.Chat == fatima.id {
+			relayed += r.Text
+		}
+	}
+	for i, p := range pieces {
+		if !strings.Contains(relayed, p) {
+			t.Errorf("piece %d of a text to staff did not reach the holder: %v", i, texts(said))
+		}
 	}
 }
