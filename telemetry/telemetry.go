@@ -36,6 +36,7 @@ type Metrics struct {
 	sends      *prometheus.CounterVec
 	tickets    *prometheus.CounterVec
 	breaches   *prometheus.CounterVec
+	platform   *prometheus.CounterVec
 	jobs       *prometheus.CounterVec
 	jobLast    *prometheus.GaugeVec
 	redisTrips *prometheus.HistogramVec
@@ -75,6 +76,10 @@ func New(backlog Backlog) *Metrics {
 		Name: "shakwa_sla_breaches_total",
 		Help: "SLA escalations taken, by centre code and level of the escalation ladder (1 is its first rung).",
 	}, []string{"centre", "level"})
+	m.platform = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "shakwa_platform_errors_total",
+		Help: "Errors a platform reported about the bot's own account, not about one message (WhatsApp: a webhook value's errors), by channel and the platform's error code.",
+	}, []string{"channel", "code"})
 	m.jobs = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "shakwa_job_runs_total",
 		Help: "Runs of scheduled jobs, by kind and result (ok, failed: it is run again later).",
@@ -92,7 +97,7 @@ func New(backlog Backlog) *Metrics {
 		Name: "shakwa_redis_errors_total",
 		Help: "Redis round trips that failed (a missing key is no failure).",
 	})
-	for _, c := range []prometheus.Collector{m.updates, m.handling, m.sends, m.tickets, m.breaches, m.jobs,
+	for _, c := range []prometheus.Collector{m.updates, m.handling, m.sends, m.tickets, m.breaches, m.platform, m.jobs,
 		m.jobLast, m.redisTrips, m.redisErrs,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)
@@ -132,6 +137,12 @@ func (m *Metrics) TicketEvent(centre, kind string) {
 // Breached counts an SLA escalation (handlers.Options.Breached).
 func (m *Metrics) Breached(centre string, level int) {
 	m.breaches.WithLabelValues(centre, strconv.Itoa(level)).Inc()
+}
+
+// PlatformError counts an error a platform reported about the bot's
+// account (whatsapp.Config.Reported).
+func (m *Metrics) PlatformError(channel string, code int) {
+	m.platform.WithLabelValues(channel, strconv.Itoa(code)).Inc()
 }
 
 // RedisHook times the store's round trips (storage.WithHook).

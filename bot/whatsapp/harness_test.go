@@ -123,16 +123,17 @@ func (d *delivered) list() []*bot.Message {
 // harness is a Channel against a fake Graph API, with its webhook behind
 // an httptest server.
 type harness struct {
-	t      *testing.T
-	api    *whatsapptest.Server
-	ch     *Channel
-	hook   *httptest.Server
-	files  *files.Store
-	out    *outbox
-	pages  *pageStore
-	got    *delivered
-	logs   *logBuffer
-	status []string
+	t        *testing.T
+	api      *whatsapptest.Server
+	ch       *Channel
+	hook     *httptest.Server
+	files    *files.Store
+	out      *outbox
+	pages    *pageStore
+	got      *delivered
+	logs     *logBuffer
+	status   []string
+	reported []int // codes Config.Reported heard
 }
 
 var testLabels = map[string]Labels{
@@ -153,6 +154,7 @@ func newHarness(t *testing.T) *harness {
 		Logger:   slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Template: Template{Name: "shakwa_reply_waiting", Languages: map[string]string{"ar": "ar", "en": "en_US"}},
 		Statuses: func(_ context.Context, id, status string, _ time.Time) { h.status = append(h.status, id+" "+status) },
+		Reported: func(code int) { h.reported = append(h.reported, code) },
 	}, h.got.deliver)
 	if err != nil {
 		t.Fatal(err)

@@ -126,6 +126,9 @@ func (c *Channel) handle(ctx context.Context, n *notification) error {
 		for _, e := range v.Errors {
 			// By code only: Meta's words may repeat what was sent.
 			c.log.Error("whatsapp reported an error for the business number", "code", e.Code)
+			if c.cfg.Reported != nil {
+				c.cfg.Reported(e.Code)
+			}
 		}
 		for _, m := range v.Messages {
 			if err := c.inbound(ctx, v, m); err != nil {

@@ -297,8 +297,8 @@ func TestInboundWithoutFrom(t *testing.T) {
 }
 
 // TestWebhookValueErrors: an error Meta reports for the business number
-// (value.errors, no message) is logged by its code, and the notification
-// is taken.
+// (value.errors, no message) is logged and counted by its code, and the
+// notification is taken.
 func TestWebhookValueErrors(t *testing.T) {
 	h := newHarness(t)
 	body := []byte(`{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{` +
@@ -311,5 +311,8 @@ func TestWebhookValueErrors(t *testing.T) {
 	logs := h.logs.String()
 	if !strings.Contains(logs, "level=ERROR") || !strings.Contains(logs, "code=131000") || strings.Contains(logs, "971501234567") {
 		t.Errorf("log:\n%s\nwant an ERROR line with the code and nothing of Meta's words", logs)
+	}
+	if !slices.Equal(h.reported, []int{131000}) {
+		t.Errorf("reported %v; want [131000]", h.reported)
 	}
 }

@@ -103,6 +103,10 @@ type Config struct {
 	Pages PageStore
 	// Outbox hears of people writing and of late window refusals.
 	Outbox Outbox
+	// Reported, when set, hears of each error Meta reports about the
+	// business number rather than a message (a webhook value's
+	// "errors"), by its code; each is logged by its code too.
+	Reported func(code int)
 	// Statuses, when set, hears of every delivery report (sent,
 	// delivered, read) of our messages.
 	Statuses func(ctx context.Context, messageID, status string, at time.Time)

@@ -114,7 +114,7 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 	var wa *whatsapp.Channel
 	later := &outboxLater{}
 	if e.WhatsApp.Token != "" {
-		wa, err = newWhatsApp(e, cfg, text, store, fs, later, deliver, log)
+		wa, err = newWhatsApp(e, cfg, text, store, fs, later, deliver, metrics, log)
 		if err != nil {
 			return err
 		}
@@ -436,7 +436,7 @@ type outboxLater struct{ *bot.Outbox }
 // newWhatsApp builds the WhatsApp channel: its words from the locales, its
 // template from the configuration, long lists' pages and delivery reports
 // in Redis.
-func newWhatsApp(e env, cfg *config.Config, text *locales.Bundle, store *storage.Store, fs *files.Store, out whatsapp.Outbox, deliver whatsapp.Deliver, log *slog.Logger) (*whatsapp.Channel, error) {
+func newWhatsApp(e env, cfg *config.Config, text *locales.Bundle, store *storage.Store, fs *files.Store, out whatsapp.Outbox, deliver whatsapp.Deliver, metrics *telemetry.Metrics, log *slog.Logger) (*whatsapp.Channel, error) {
 	labels := map[string]whatsapp.Labels{}
 	for _, lang := range locales.Langs() {
 		labels[lang] = whatsapp.Labels{Choose: text.Text(lang, "wa.choose", nil), Next: text.Text(lang, "wa.next", nil),
@@ -446,6 +446,7 @@ func newWhatsApp(e env, cfg *config.Config, text *locales.Bundle, store *storage
 	return whatsapp.New(whatsapp.Config{
 		Token: w.Token, PhoneID: w.PhoneID, AppSecret: w.AppSecret, VerifyToken: w.VerifyToken, APIURL: w.APIURL,
 		Logger: log, Files: fs, Pages: store, Outbox: out, Labels: labels,
+		Reported: func(code int) { metrics.PlatformError(whatsapp.Name, code) },
 		Template: whatsapp.Template{Name: cfg.WhatsApp.Template.Name, Languages: cfg.WhatsApp.Template.Languages},
 		Statuses: func(ctx context.Context, id, status string, at time.Time) {
 			if err := store.SetDelivery(ctx, id, status, at); err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -75,6 +76,28 @@ func TestWhatsApp(t *testing.T) {
 			})
 		}
 	})
+	t.Run("errors for the business number are counted", func(t *testing.T) {
+		body := []byte(`{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{` +
+			`"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550000000","phone_number_id":"` + waPhoneID + `"},` +
+			`"errors":[{"code":131031,"title":"Account has been locked","message":"Account has been locked"}]}}]}]}`)
+		req, _ := http.NewRequest("POST", base+"/whatsapp/webhook", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Hub-Signature-256", whatsapptest.Sign(body, waSecret))
+		resp, err := client.Do(req)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("webhook: %v, %v", resp, err)
+		}
+		resp.Body.Close()
+		resp, err = client.Get(base + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if want := `shakwa_platform_errors_total{channel="whatsapp",code="131031"} 1`; !strings.Contains(string(b), want) {
+			t.Errorf("/metrics has no %s", want)
+		}
+	})
 	t.Run("half configured", func(t *testing.T) {
 		env := map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "WHATSAPP_TOKEN": "x", "WHATSAPP_APP_SECRET": "y"}
 		err := run(t.Context(), []string{"serve", "-config", testConfig}, func(k string) string { return env[k] }, &bytes.Buffer{})
@@ -85,7 +108,7 @@ func TestWhatsApp(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Errorf("run: %v", err)
 	}
-	checkLog(t, logs)
+	checkLog(t, logs, "whatsapp reported an error for the business number") // the one posted
 	for _, line := range logs.lines() {
 		for _, secret := range []string{waToken, waSecret, "971501111111", "971502222222"} {
 			if strings.Contains(line, secret) {
