@@ -203,11 +203,10 @@ func (h *Handler) exportTickets(ctx context.Context, lang string, span stats.Spa
 			if tk.Status != shakwa.StatusResolved && tk.Status != shakwa.StatusClosed {
 				resolved = time.Time{} // reopened since: not resolved now
 			}
-			// A rating counts while it rates the current resolution, as in
-			// /stats: not once the ticket was reopened, nor after it was
-			// resolved again until the citizen rates anew.
+			// The latest rating, as /stats counts it: one given before a
+			// reopening stands until the citizen rates again.
 			rating := export.Cell{}
-			if tk.Rating > 0 && !resolved.IsZero() && !tk.Rated.Before(resolved) {
+			if tk.Rating > 0 {
 				rating = export.Int(tk.Rating)
 			}
 			sheet.Rows = append(sheet.Rows, []export.Cell{

@@ -130,7 +130,7 @@ func (h *Handler) partText(lang string, p stats.Part, f centreFigures) string {
 		return t("rank.part.speed", map[string]any{"Median": h.shortDuration(lang, med),
 			"Target": h.shortDuration(lang, h.model.SLA[f.Code].Resolve)})
 	case stats.PartReopen:
-		return t("rank.part.reopen", map[string]any{"P": h.percent(lang, stats.Share{Met: f.Reopened, Due: f.Resolved})})
+		return t("rank.part.reopen", map[string]any{"P": h.percent(lang, f.ReopenShare())})
 	case stats.PartThanks:
 		return t("rank.part.thanks", map[string]any{"Count": f.Thanks})
 	case stats.PartAssessment:

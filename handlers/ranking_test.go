@@ -94,7 +94,7 @@ func seedQuality(t *testing.T, w *world, n int, r *rand.Rand) ([]*shakwa.Ticket,
 // to measure left out.
 func bruteScore(ts []*shakwa.Ticket, fb []*shakwa.Feedback, code string, from, to time.Time, claim, resolve time.Duration) (score float64, received int) {
 	in := func(at time.Time) bool { return !at.IsZero() && !at.Before(from) && at.Before(to) }
-	var ratingSum, ratings, claimDue, claimMet, resDue, resMet, resolved, reopened, thanks int
+	var ratingSum, ratings, claimDue, claimMet, resDue, resMet, resolved, reopened, reopenBase, thanks int
 	var durations []time.Duration
 	for _, tk := range ts {
 		if tk.Centre != code {
@@ -108,12 +108,17 @@ func bruteScore(ts []*shakwa.Ticket, fb []*shakwa.Feedback, code string, from, t
 			resolved++
 			durations = append(durations, tk.Resolved.Sub(tk.Created))
 		}
-		if final && tk.Rating > 0 && in(tk.Rated) {
+		if tk.Rating > 0 && in(tk.Rated) { // the latest, reopened since or not
 			ratingSum += tk.Rating
 			ratings++
 		}
 		if tk.Reopens > 0 && in(tk.Reopened) {
 			reopened++
+		}
+		// What reopenings are a share of: each ticket once, by its
+		// reopening, else by its resolution.
+		if tk.Reopens > 0 && in(tk.Reopened) || tk.Reopens == 0 && final && in(tk.Resolved) {
+			reopenBase++
 		}
 		if due := tk.Created.Add(claim); in(due) {
 			claimDue++
@@ -156,8 +161,8 @@ func bruteScore(ts []*shakwa.Ticket, fb []*shakwa.Feedback, code string, from, t
 		median := durations[(len(durations)+1)/2-1] // nearest rank
 		parts = append(parts, part{0.20, clamp(1 - float64(median)/float64(2*resolve))})
 	}
-	if resolved > 0 {
-		parts = append(parts, part{0.15, clamp(1 - 5*float64(reopened)/float64(resolved))})
+	if reopenBase > 0 {
+		parts = append(parts, part{0.15, clamp(1 - 5*float64(reopened)/float64(reopenBase))})
 	}
 	if received > 0 {
 		parts = append(parts, part{0.10, clamp(10 * float64(thanks) / float64(received))})

@@ -376,6 +376,9 @@ func mergeBuckets(a, b []bucketCount, sign int64) []bucketCount {
 // for which event places each in the span.
 type Figures struct {
 	Received, Claimed, Replied, Resolved, Reopened, Transferred int64
+	// ReopenBase is the tickets resolved or reopened, each once: what
+	// Reopened is a share of (see ReopenShare).
+	ReopenBase int64
 	// Rejected and Withdrawn are counted apart from the others: they have
 	// no SLA deadlines.
 	Rejected, Withdrawn               int64
@@ -448,6 +451,8 @@ func FiguresOf(s Sum, prefix string) Figures {
 			fg.Resolved += n
 		case fReopened:
 			fg.Reopened += n
+		case fReopenBase:
+			fg.ReopenBase += n
 		case fTransferred:
 			fg.Transferred += n
 		case fRejected:
@@ -495,6 +500,7 @@ func (f *Figures) Add(o Figures) {
 	f.Replied += o.Replied
 	f.Resolved += o.Resolved
 	f.Reopened += o.Reopened
+	f.ReopenBase += o.ReopenBase
 	f.Transferred += o.Transferred
 	f.Rejected += o.Rejected
 	f.Withdrawn += o.Withdrawn
@@ -519,6 +525,11 @@ func (f Figures) Rating() (avg float64, n int64) { return starsAvg(f.Ratings) }
 
 // FeedbackStars is the average feedback stars and how many carried stars.
 func (f Figures) FeedbackStars() (avg float64, n int64) { return starsAvg(f.Stars) }
+
+// ReopenShare is the share of the tickets resolved that were reopened:
+// never above 1, however the period cuts between a resolution and its
+// reopening.
+func (f Figures) ReopenShare() Share { return Share{Met: f.Reopened, Due: f.ReopenBase} }
 
 // RatingResponse is the share of the resolutions that were rated.
 func (f Figures) RatingResponse() Share { return Share{Met: f.RatedResolved, Due: f.Resolved} }
@@ -618,6 +629,6 @@ func RatingFields() []string { return []string{fRating} }
 // reading just them leaves out the histograms of claim and first reply
 // times, most of what a busy month's hash holds.
 func ScoreFields() []string {
-	return append(append([]string{fReceived, fResolved, fReopened, fThanks, fRating,
+	return append(append([]string{fReceived, fResolved, fReopened, fReopenBase, fThanks, fRating,
 		fResolveTime + histSuffix, fResolveTime + ":n", fResolveTime + ":s"}, Deadlines...), DeadlineTotals...)
 }

@@ -88,8 +88,8 @@ func ScoreOf(code string, f Figures, target time.Duration) Score {
 	if med, ok := f.ResolveTime.Percentile(50); ok && target > 0 {
 		s.Parts[PartSpeed] = clamp01(1 - float64(med)/float64(2*target))
 	}
-	if f.Resolved > 0 {
-		s.Parts[PartReopen] = clamp01(1 - 5*float64(f.Reopened)/float64(f.Resolved))
+	if f.ReopenBase > 0 {
+		s.Parts[PartReopen] = clamp01(1 - 5*float64(f.Reopened)/float64(f.ReopenBase))
 	}
 	if f.Received > 0 {
 		s.Parts[PartThanks] = clamp01(10 * float64(f.Thanks) / float64(f.Received))

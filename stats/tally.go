@@ -25,12 +25,17 @@ import (
 //   - resolved and the time to resolve (filing to latest resolution):
 //     the latest resolution, while the ticket is resolved or closed (a
 //     reopened ticket counts again when it is resolved again);
-//   - reopened: the latest reopening; transferred: the latest transfer
+//   - reopened: the latest reopening, out of the tickets resolved or
+//     reopened (each once: by its reopening if it has one, else by its
+//     resolution), so the share is never above 100 %; transferred: the latest transfer
 //     into the centre; rejected: the latest rejection, while the ticket is
 //     rejected (it then has no SLA deadlines: it is counted apart);
 //     withdrawn by its citizen: when withdrawn, likewise apart;
-//   - ratings: when given, while they rate the current resolution; the
-//     share of resolutions rated goes by the resolution;
+//   - ratings: the ticket's latest, when given, whatever became of the
+//     ticket since (a rating before a reopening stands until the citizen
+//     rates again: a low one is not lost by the reopening it led to); the
+//     share of resolutions rated goes by the resolution, and counts those
+//     whose current resolution was rated;
 //   - SLA: by the deadline (filing plus the centre's target), once it has
 //     passed: met when claimed (resolved) by then, missed otherwise,
 //     whether or not it happened later;
@@ -83,6 +88,7 @@ const (
 	fReplied     = "rpl"
 	fResolved    = "res"
 	fReopened    = "rop"
+	fReopenBase  = "rob" // resolved or reopened, each ticket once (see Model)
 	fTransferred = "trf"
 	fRatedRes    = "rr" // resolutions rated, by resolution
 	fRating      = "r"  // by stars, by when given
@@ -185,11 +191,16 @@ func (m Model) TicketTallies(t *shakwa.Ticket) []shakwa.Tally {
 		duration(t.Resolved, fResolveTime, t.Resolved.Sub(t.Created), holder)
 		if t.Rating >= 1 && t.Rating <= 5 && !t.Rated.IsZero() && !t.Rated.Before(t.Resolved) {
 			add(t.Resolved, fRatedRes, 1, holder)
-			put(t.Rated, fRating, t.Rating, 1, holder)
 		}
+	}
+	if t.Rating >= 1 && t.Rating <= 5 && !t.Rated.IsZero() {
+		put(t.Rated, fRating, t.Rating, 1, holder)
 	}
 	if t.Reopens > 0 && !t.Reopened.IsZero() {
 		add(t.Reopened, fReopened, 1, holder)
+		add(t.Reopened, fReopenBase, 1, holder)
+	} else if resolved {
+		add(t.Resolved, fReopenBase, 1, holder)
 	}
 	if !t.Transferred.IsZero() {
 		add(t.Transferred, fTransferred, 1, "")
@@ -289,7 +300,7 @@ func clean(s string) string {
 
 // tallyVersion changes whenever what TicketTallies makes changes: the
 // tallies kept must then be made again.
-const tallyVersion = "7"
+const tallyVersion = "8"
 
 // Fingerprint names what the tallies depend on: their version, the zone
 // and every centre's targets. Tallies kept under another fingerprint are

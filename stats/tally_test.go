@@ -127,7 +127,7 @@ func bruteFigures(m Model, ts []*shakwa.Ticket, fb []*shakwa.Feedback, span Span
 			continue
 		}
 		resolved := !t.Resolved.IsZero() && (t.Status == shakwa.StatusResolved || t.Status == shakwa.StatusClosed)
-		rated := resolved && t.Rating > 0 && !t.Rated.Before(t.Resolved)
+		rated := resolved && t.Rating > 0 && !t.Rated.Before(t.Resolved) // the current resolution
 		if in(t.Created) && staff == "" {
 			b.Received++
 		}
@@ -138,11 +138,16 @@ func bruteFigures(m Model, ts []*shakwa.Ticket, fb []*shakwa.Feedback, span Span
 				b.RatedResolved++
 			}
 		}
-		if rated && in(t.Rated) {
+		if t.Rating > 0 && in(t.Rated) { // the latest, whatever became of the ticket
 			b.Ratings[t.Rating-1]++
 		}
 		if t.Reopens > 0 && in(t.Reopened) {
 			b.Reopened++
+		}
+		// Each ticket once in the reopened share's base: by its reopening,
+		// or by its resolution when it has none.
+		if t.Reopens > 0 && in(t.Reopened) || t.Reopens == 0 && resolved && in(t.Resolved) {
+			b.ReopenBase++
 		}
 		if in(t.Transferred) && staff == "" {
 			b.Transferred++
@@ -260,7 +265,7 @@ func TestFiguresMatchBruteForce(t *testing.T) {
 func compare(t *testing.T, what string, got Figures, want brute) {
 	t.Helper()
 	counts := func(f Figures) []int64 {
-		return []int64{f.Received, f.Claimed, f.Replied, f.Resolved, f.Reopened, f.Transferred, f.Rejected, f.Withdrawn, f.RatedResolved,
+		return []int64{f.Received, f.Claimed, f.Replied, f.Resolved, f.Reopened, f.ReopenBase, f.Transferred, f.Rejected, f.Withdrawn, f.RatedResolved,
 			f.ClaimSLA.Met, f.ClaimSLA.Due, f.ResolveSLA.Met, f.ResolveSLA.Due, f.Feedback, f.Thanks,
 			f.Ratings[0], f.Ratings[1], f.Ratings[2], f.Ratings[3], f.Ratings[4],
 			f.Stars[0], f.Stars[1], f.Stars[2], f.Stars[3], f.Stars[4]}
