@@ -82,9 +82,9 @@ type PrivacyStore interface {
 	EraseTicket(ctx context.Context, id, by string, now time.Time) (*shakwa.Ticket, bool, error)
 	EraseClosedBefore(ctx context.Context, cutoff, now time.Time, limit int, dryRun bool, erasedOne func(was *shakwa.Ticket)) (int, bool, error)
 	ForgetPerson(ctx context.Context, a shakwa.Address) error
-	// FileUsed reports whether a ticket other than except has the file
-	// among its attachments.
-	FileUsed(ctx context.Context, file, except string) (bool, error)
+	// FileUsed reports whether a ticket other than those of except has
+	// the file among its attachments.
+	FileUsed(ctx context.Context, file string, except ...string) (bool, error)
 }
 
 // RefStore maps sent messages back to what they were about.

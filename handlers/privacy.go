@@ -96,6 +96,7 @@ func (h *Handler) forget(ctx context.Context, c *conv) {
 	}
 	now := h.now()
 	withdrawn := 0
+	var gone []*shakwa.Ticket // erased now, as they were
 	for _, t := range ts {
 		if t.Status.Open() {
 			w, err := h.store.Withdraw(ctx, t.ID, c.who, now)
@@ -118,11 +119,15 @@ func (h *Handler) forget(ctx context.Context, c *conv) {
 			return
 		}
 		if done {
-			h.removeFiles(ctx, t)
+			gone = append(gone, t)
 			// The card in the group quoted their words: no more.
 			h.notify.EditCard(c, erased, "card.erased", nil)
 		}
 	}
+	// Their files, once all are erased: two of their tickets may share
+	// one, and an erased ticket leaves the file's index only when the
+	// update commits.
+	h.removeFiles(ctx, gone...)
 	if !h.endSession(ctx, c) {
 		return
 	}
@@ -139,25 +144,33 @@ type FileRemover interface {
 	Remove(id string) error
 }
 
-// removeFiles deletes the bytes of the files of t (as it was before its
-// erasure) from the file store, where they were kept to cross channels.
-// Files are kept once by content: one that another ticket has too (the
-// same form sent by two citizens, say) stays for that one.
-func (h *Handler) removeFiles(ctx context.Context, t *shakwa.Ticket) {
+// removeFiles deletes the bytes of the files of ts (as they were before
+// their erasure) from the file store, where they were kept to cross
+// channels. Files are kept once by content: one that a ticket other than
+// ts has too (the same form sent by two citizens, say) stays for that one.
+func (h *Handler) removeFiles(ctx context.Context, ts ...*shakwa.Ticket) {
 	r, ok := h.files.(FileRemover)
 	if !ok {
 		return
 	}
-	for _, a := range t.Attachments {
-		if a.File == "" {
-			continue
-		}
-		used, err := h.store.FileUsed(ctx, a.File, t.ID)
-		if err == nil && !used {
-			err = r.Remove(a.File)
-		}
-		if err != nil {
-			h.log.WarnContext(ctx, "remove an erased ticket's file", "err", err)
+	ids := make([]string, len(ts))
+	for i, t := range ts {
+		ids[i] = t.ID
+	}
+	seen := map[string]bool{}
+	for _, t := range ts {
+		for _, a := range t.Attachments {
+			if a.File == "" || seen[a.File] {
+				continue
+			}
+			seen[a.File] = true
+			used, err := h.store.FileUsed(ctx, a.File, ids...)
+			if err == nil && !used {
+				err = r.Remove(a.File)
+			}
+			if err != nil {
+				h.log.WarnContext(ctx, "remove an erased ticket's file", "err", err)
+			}
 		}
 	}
 }
@@ -192,7 +205,7 @@ func (h *Handler) dropUpload(ctx context.Context, id string) error {
 	if !ok {
 		return nil
 	}
-	used, err := h.store.FileUsed(ctx, id, "")
+	used, err := h.store.FileUsed(ctx, id)
 	if err != nil || used {
 		return err
 	}

@@ -228,3 +228,50 @@ func TestUploadsGo(t *testing.T) {
 		}
 	}
 }
+
+// TestForgetSharedFile: a citizen whose two tickets have the same photo
+// asks to be forgotten, handled as intake handles it, under a batch (an
+// erased ticket leaves the file's index only when the update commits):
+// the photo goes, and a photo another citizen's ticket has too stays.
+func TestForgetSharedFile(t *testing.T) {
+	w, _, fs := reportWorld(t, testConfig)
+	ctx := context.Background()
+	put := func(s string) string {
+		t.Helper()
+		id, _, err := fs.Put(ctx, strings.NewReader(s), "image/jpeg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	theirs, shared := put("the same form, twice"), put("a form another citizen sent too")
+	who := shakwa.Address{Channel: "telegram", Chat: citizen.id}
+	for _, file := range []string{theirs, theirs, shared} {
+		tk := &shakwa.Ticket{Centre: "KRM", Category: "waiting", Text: "صورة النموذج", Created: w.now, Updated: w.now,
+			Attachments: []shakwa.Attachment{{Kind: "photo", ID: "tg-" + file[:8], From: "telegram", File: file}}}
+		if err := w.store.CreateTicket(ctx, tk, who, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	twin := &shakwa.Ticket{Centre: "KRM", Category: "waiting", Text: "صورة", Created: w.now, Updated: w.now,
+		Attachments: []shakwa.Attachment{{Kind: "photo", ID: "wa-media-1", From: "whatsapp", File: shared}}}
+	if err := w.store.CreateTicket(ctx, twin, shakwa.Address{Channel: "whatsapp", Chat: "971500000002"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	w.text(citizen, "/forget")
+	m := bot.Message{ID: "forget-yes", Channel: "telegram", Chat: citizen.id, Button: "forget:yes", ButtonToken: "cb-forget",
+		From: bot.User{ID: citizen.id, Name: citizen.name, Lang: citizen.lang}}
+	bctx := w.store.Batch(shakwa.WithUpdate(ctx, "telegram:"+citizen.id+":forget-yes"))
+	var rs bot.Replies
+	w.h.Handle(bctx, &rs, &m)
+	if rs.Err != nil {
+		t.Fatal(rs.Err)
+	}
+	if err := w.store.Commit(bctx); err != nil {
+		t.Fatal(err)
+	}
+	kept := func(id string) bool { _, err := fs.Stat(id); return err == nil }
+	if kept(theirs) || !kept(shared) {
+		t.Errorf("after /forget: their own photo kept %v, the one another ticket has kept %v; want false, true", kept(theirs), kept(shared))
+	}
+}

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/redis/go-redis/v9"
 
@@ -43,15 +44,17 @@ func (s *Store) entries(t *shakwa.Ticket) []entry {
 // citizens' identical files are one.
 func (s *Store) fileUseKey(file string) string { return s.key("fileuse", file) }
 
-// FileUsed reports whether a ticket other than except has file among its
-// attachments, so that its bytes must stay. An erased ticket has none.
-func (s *Store) FileUsed(ctx context.Context, file, except string) (bool, error) {
-	ids, err := s.rdb.ZRange(ctx, s.fileUseKey(file), 0, 1).Result()
+// FileUsed reports whether a ticket other than those of except has file
+// among its attachments, so that its bytes must stay. An erased ticket
+// has none; but under a batch its index entries go only at the commit, so
+// a caller that erases several tickets of one file names them all.
+func (s *Store) FileUsed(ctx context.Context, file string, except ...string) (bool, error) {
+	ids, err := s.rdb.ZRange(ctx, s.fileUseKey(file), 0, int64(len(except))).Result()
 	if err != nil {
 		return false, fmt.Errorf("file used: %w", err)
 	}
 	for _, id := range ids {
-		if id != except {
+		if !slices.Contains(except, id) {
 			return true, nil
 		}
 	}

@@ -677,9 +677,9 @@ func reread(t *testing.T, s *storage.Store, id string) *shakwa.Ticket {
 func testFileUse(t *testing.T, open opener) {
 	f := open(t)
 	s, c := f.s, ctx(t)
-	used := func(file, except string) bool {
+	used := func(file string, except ...string) bool {
 		t.Helper()
-		u, err := s.FileUsed(c, file, except)
+		u, err := s.FileUsed(c, file, except...)
 		if err != nil {
 			t.Fatalf("FileUsed: %v", err)
 		}
@@ -700,11 +700,26 @@ func testFileUse(t *testing.T, open opener) {
 	if !used("f1", "") || !used("f2", "") || used("f1", tk.ID) || !used("f2", tk.ID) {
 		t.Errorf("used: f1 %v, f1 but by %s %v, f2 %v; want true, false, true", used("f1", ""), tk.ID, used("f1", tk.ID), used("f2", ""))
 	}
+	// Two tickets of one file: used but by one of them, not but by both.
+	third := newTicket(t, s, "KRM", citizen, at(0))
+	if _, err := s.Info(c, third.ID, citizen, "", []shakwa.Attachment{{Kind: "photo", ID: "p1", File: "f1"}}, at(1)); err != nil {
+		t.Fatal(err)
+	}
+	if !used("f1", tk.ID) || !used("f1", third.ID) || used("f1", tk.ID, third.ID) {
+		t.Errorf("f1 of two tickets: used but by one %v, %v, but by both %v; want true, true, false",
+			used("f1", tk.ID), used("f1", third.ID), used("f1", tk.ID, third.ID))
+	}
 	if _, _, err := s.EraseTicket(c, tk.ID, shakwa.SystemActor, at(2)); err != nil {
 		t.Fatal(err)
 	}
+	if !used("f1", "") {
+		t.Error("f1 not used after one of its two tickets was erased")
+	}
+	if _, _, err := s.EraseTicket(c, third.ID, shakwa.SystemActor, at(2)); err != nil {
+		t.Fatal(err)
+	}
 	if used("f1", "") {
-		t.Error("f1 used after its ticket was erased")
+		t.Error("f1 used after its tickets were erased")
 	}
 	if err := f.rdb.Del(c, f.prefix+"fileuse:{f2}").Err(); err != nil {
 		t.Fatal(err)
