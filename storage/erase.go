@@ -109,6 +109,31 @@ func (s *Store) ForgetPerson(ctx context.Context, a shakwa.Address) error {
 	return nil
 }
 
+// forgetRecordScript deletes a person's record (KEYS[2]: how to reach
+// them, which on WhatsApp is their phone number, and their language) when
+// no ticket of theirs is left in their index (KEYS[1]); one step, so that
+// a ticket filed meanwhile keeps it. The keys share the person's slot.
+var forgetRecordScript = redis.NewScript(`
+if redis.call('ZCARD', KEYS[1]) == 0 then
+  return redis.call('DEL', KEYS[2])
+end
+return 0
+`)
+
+// forgetIfNoTickets deletes the record of person (a Person.ID) once the
+// retention sweep has erased their last ticket: nothing is left to tell
+// them of, and a number kept for no ticket is kept for nothing.
+func (s *Store) forgetIfNoTickets(ctx context.Context, person string) error {
+	if person == "" || person == shakwa.ErasedCitizen {
+		return nil
+	}
+	keys := []string{s.key("citizen", person), s.personKey(person)}
+	if err := forgetRecordScript.Run(ctx, s.rdb, keys).Err(); err != nil {
+		return fmt.Errorf("forget a person without tickets: %w", err)
+	}
+	return nil
+}
+
 // forgetFeedback erases the words of the feedback person gave, and its
 // link to them.
 func (s *Store) forgetFeedback(ctx context.Context, person string) error {
@@ -206,6 +231,9 @@ func (s *Store) EraseClosedBefore(ctx context.Context, cutoff, now time.Time, li
 		}
 		if !dryRun {
 			if _, _, err := s.EraseTicket(ctx, t.ID, shakwa.SystemActor, now); err != nil {
+				return false, err
+			}
+			if err := s.forgetIfNoTickets(ctx, t.Citizen); err != nil {
 				return false, err
 			}
 			if erasedOne != nil {

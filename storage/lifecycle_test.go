@@ -651,11 +651,27 @@ func testRetentionWaiting(t *testing.T, open opener) {
 	if err != nil || cur != last.UnixMilli() {
 		t.Errorf("cursor %d (%v); want the newest ticket passed, %d", cur, err, last.UnixMilli())
 	}
+	// How to reach the citizen stays while a ticket of theirs does, and
+	// goes with the last.
+	known := func() bool {
+		t.Helper()
+		_, err := s.Person(c, s.PersonID(citizen))
+		if err != nil && !errors.Is(err, shakwa.ErrNotFound) {
+			t.Fatal(err)
+		}
+		return err == nil
+	}
+	if !known() {
+		t.Error("the citizen's record went while a ticket of theirs is open")
+	}
 	if _, err := s.Withdraw(c, waits.ID, citizen, at(101)); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := sweep(at(102), 100); n != 1 || reread(t, s, waits.ID).Erased.IsZero() {
 		t.Errorf("once closed, the ticket that waited: %d erased; want it", n)
+	}
+	if known() {
+		t.Error("the citizen's record (their chat id, a phone number on WhatsApp) outlived their last ticket's erasure")
 	}
 	if n, _ := sweep(at(103), 100); n != 0 {
 		t.Errorf("a sweep with nothing new erased %d", n)

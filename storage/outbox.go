@@ -27,6 +27,7 @@ import (
 //	ob:{outbox}:seq       counter: item numbers
 //	ob:{outbox}:once:KEY  string: a batch with this key was queued
 //	ob:{outbox}:pace:Q    string: when the chat of answer-lane queue Q may be sent to next (ms), for every lane
+//	ob:{outbox}:busy:Q    string: the lease end (ms) of the chat's item being sent, in whichever lane: one at a time
 //	ob:{outbox}:dead      stream: dead letters (queue, reason, at, item), capped
 //
 // QUEUE is "CHANNEL:" and the opaque name of what the caller called the
@@ -69,19 +70,27 @@ redis.call('INCRBY', KEYS[2], total)
 return total
 `)
 
+// busyRecheck is how soon (ms) a queue whose chat has an item of another
+// lane out being sent is looked at again (see nextScript).
+const busyRecheck = "200"
+
 // nextScript leases the head of the earliest due queue whose send budget
 // allows a send now, and spends the budget. Budgets are strict spacing: a
 // budget of interval I sends at most once every I ms across the fleet.
 // A chat's pace holds across its lanes: a queue whose chat was sent to
-// by another lane too lately is moved to when it may be.
+// by another lane too lately is moved to when it may be; and one whose
+// chat has an item of another lane out being sent is looked at again in
+// busyRecheck ms, since the pace that send sets is not known yet
+// (otherwise each lane's sender would take one of a group's items at the
+// same moment, three at a time).
 // KEYS: due, lease, tries, budget. ARGV: now (ms), lease end (ms), queue
-// key prefix, rate key prefix, pace key prefix, then budget name and
-// interval (ms) pairs.
+// key prefix, rate key prefix, pace key prefix, busy key prefix, then
+// budget name and interval (ms) pairs.
 // Reply: {queue, item, attempts so far} or {”, ms until a budget frees}.
 var nextScript = redis.NewScript(`
 local now = tonumber(ARGV[1])
 local intervals = {}
-for i = 6, #ARGV, 2 do intervals[ARGV[i]] = tonumber(ARGV[i + 1]) end
+for i = 7, #ARGV, 2 do intervals[ARGV[i]] = tonumber(ARGV[i + 1]) end
 local wait = -1
 local cands = redis.call('ZRANGE', KEYS[1], '-inf', ARGV[1], 'BYSCORE', 'LIMIT', 0, 64)
 for _, q in ipairs(cands) do
@@ -90,11 +99,14 @@ for _, q in ipairs(cands) do
   local base = q
   if ch then base = ch .. ':' .. rest end
   local paced = tonumber(redis.call('GET', ARGV[5] .. base) or '0')
+  local busy = tonumber(redis.call('GET', ARGV[6] .. base) or '0')
   if not head then
     redis.call('ZREM', KEYS[1], q)
     redis.call('HDEL', KEYS[4], q)
   elseif paced > now then
     redis.call('ZADD', KEYS[1], paced, q)
+  elseif busy > now then
+    redis.call('ZADD', KEYS[1], math.min(busy, now + ` + busyRecheck + `), q)
   else
     local b = redis.call('HGET', KEYS[4], q)
     local iv = b and intervals[b]
@@ -113,6 +125,7 @@ for _, q in ipairs(cands) do
       local i = string.find(head, ':', 1, true)
       redis.call('ZADD', KEYS[1], ARGV[2], q)
       redis.call('HSET', KEYS[2], q, string.sub(head, 1, i - 1))
+      redis.call('SET', ARGV[6] .. base, ARGV[2], 'PX', math.max(1, tonumber(ARGV[2]) - now))
       return {q, string.sub(head, i + 1), tonumber(redis.call('HGET', KEYS[3], q) or '0')}
     end
   end
@@ -127,7 +140,8 @@ return {'', tostring(wait)}
 // retry, 0 otherwise, -1 when the queue is empty and -2 when the head is
 // not leased.
 // KEYS: due (of the queue's lane), queue, tries, lease, count, dead, the
-// lane's count (count again for answers), the chat's pace.
+// lane's count (count again for answers), the chat's pace, the chat's
+// busy mark (which goes: the chat's other lanes may go).
 // ARGV: queue, mode, when the queue is due next (ms), reason, now (ms), dead cap.
 var obFinishScript = redis.NewScript(`
 local q, mode = ARGV[1], ARGV[2]
@@ -136,6 +150,7 @@ if not head then return -1 end
 local i = string.find(head, ':', 1, true)
 if redis.call('HGET', KEYS[4], q) ~= string.sub(head, 1, i - 1) then return -2 end
 redis.call('HDEL', KEYS[4], q)
+redis.call('DEL', KEYS[9])
 if mode == 'retry' or mode == 'release' or mode == 'wait' then
   redis.call('ZADD', KEYS[1], ARGV[3], q)
   if mode == 'wait' then
@@ -324,7 +339,7 @@ func (s *Store) NextDueIn(ctx context.Context, lane string, now time.Time, lease
 	}
 	keys := []string{s.due(lane), s.ob("lease"), s.ob("tries"), s.ob("budget")}
 	until := now.Add(positive(lease)).UnixMilli()
-	args := []any{now.UnixMilli(), until, s.ob("q:"), s.ob("rate:"), s.ob("pace:")}
+	args := []any{now.UnixMilli(), until, s.ob("q:"), s.ob("rate:"), s.ob("pace:"), s.ob("busy:")}
 	for name, gap := range budgets {
 		// Whole milliseconds, rounded up: a budget is never exceeded.
 		args = append(args, name, (positive(gap) + time.Millisecond - 1).Milliseconds())
@@ -397,8 +412,10 @@ func (s *Store) SentRef(ctx context.Context, queue string, next time.Time, chat,
 	return refErr, finishErr(queue, "sent", n)
 }
 
-// holdScript extends the lease on a queue's head. KEYS: due, queue, lease.
-// ARGV: queue, lease end (ms). Returns 1, or 0 when the head is not leased.
+// holdScript extends the lease on a queue's head, and its chat's busy
+// mark (kept an hour at most: its value is what counts). KEYS: due, queue,
+// lease, busy. ARGV: queue, lease end (ms). Returns 1, or 0 when the head
+// is not leased.
 var holdScript = redis.NewScript(`
 local head = redis.call('LINDEX', KEYS[2], 0)
 if not head then return 0 end
@@ -406,6 +423,7 @@ if redis.call('HGET', KEYS[3], ARGV[1]) ~= string.sub(head, 1, string.find(head,
   return 0
 end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('SET', KEYS[4], ARGV[2], 'PX', 3600000)
 return 1
 `)
 
@@ -413,8 +431,8 @@ return 1
 // send that takes long (a large file). It reports false when the head is
 // no longer leased.
 func (s *Store) Hold(ctx context.Context, queue string, until time.Time) (bool, error) {
-	lane, _ := laneOf(queue)
-	keys := []string{s.due(lane), s.ob("q:" + queue), s.ob("lease")}
+	lane, answers := laneOf(queue)
+	keys := []string{s.due(lane), s.ob("q:" + queue), s.ob("lease"), s.ob("busy:" + answers)}
 	n, err := holdScript.Run(ctx, s.rdb, keys, queue, until.UnixMilli()).Int()
 	if err != nil {
 		return false, fmt.Errorf("outbox hold %s: %w", queue, err)
@@ -467,7 +485,7 @@ func (s *Store) finish(ctx context.Context, queue, mode string, due time.Time, r
 func (s *Store) finishArgs(queue, mode string, due time.Time, reason string, now time.Time) ([]string, []any) {
 	lane, answers := laneOf(queue)
 	keys := []string{s.due(lane), s.ob("q:" + queue), s.ob("tries"), s.ob("lease"), s.ob("count"), s.ob("dead"), s.count(lane),
-		s.ob("pace:" + answers)}
+		s.ob("pace:" + answers), s.ob("busy:" + answers)}
 	return keys, []any{queue, mode, due.UnixMilli(), reason, now.UnixMilli(), s.deadCap}
 }
 

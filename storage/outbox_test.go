@@ -464,6 +464,43 @@ func testOutboxPaceAcrossLanes(t *testing.T, open opener) {
 	if _, item, _, _, _ := s.NextDueIn(c, storage.LaneBulk, t0.Add(3*time.Second), time.Minute, nil); string(item) != "report" {
 		t.Errorf("bulk 3 s after: %q; want the report", item)
 	}
+
+	// Items of every lane due at once: one is handed out, and the other
+	// lanes wait for the pace its send sets, not for each its own
+	// (three a pace would be three times what a group takes).
+	const group = "telegram:-1002"
+	if _, err := s.EnqueueAll(c, "", 0, []string{group, group, group}, []string{storage.LaneAnswer, storage.LaneNotify, storage.LaneBulk},
+		[]string{"", "", ""}, [][][]byte{items("claimed"), items("card"), items("reminder")}, t0); err != nil {
+		t.Fatal(err)
+	}
+	at := t0.Add(10 * time.Second)
+	var out []string
+	var aq string
+	for _, lane := range storage.Lanes {
+		if q, item, _, _, _ := s.NextDueIn(c, lane, at, time.Minute, nil); q != "" {
+			out, aq = append(out, string(item)), q
+		}
+	}
+	if len(out) != 1 || out[0] != "claimed" {
+		t.Fatalf("every lane asked at once: %q; want the answer alone", out)
+	}
+	if err := s.Sent(c, aq, at.Add(3*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	for _, lane := range []string{storage.LaneNotify, storage.LaneBulk} {
+		if q, item, _, _, _ := s.NextDueIn(c, lane, at.Add(2*time.Second), time.Minute, nil); q != "" {
+			t.Errorf("lane %q 2 s after the answer was sent: %q; want nothing before its pace", lane, item)
+		}
+	}
+	out = nil
+	for _, lane := range []string{storage.LaneNotify, storage.LaneBulk} {
+		if q, item, _, _, _ := s.NextDueIn(c, lane, at.Add(3*time.Second), time.Minute, nil); q != "" {
+			out = append(out, string(item))
+		}
+	}
+	if len(out) != 1 || out[0] != "card" {
+		t.Errorf("at the pace: %q; want one, the notification", out)
+	}
 }
 
 // testOutboxWait: Wait keeps the head for when the platform allows, counts
@@ -494,12 +531,18 @@ func testOutboxWait(t *testing.T, open opener) {
 			t.Errorf("lane %q 29 s into a 30 s wait: %q; want nothing", lane, item)
 		}
 	}
-	_, item, attempts, _, err := s.NextDueIn(c, storage.LaneNotify, t0.Add(30*time.Second), time.Minute, nil)
+	q, item, attempts, _, err := s.NextDueIn(c, storage.LaneNotify, t0.Add(30*time.Second), time.Minute, nil)
 	if string(item) != "card" || attempts != 0 || err != nil {
 		t.Errorf("after the wait: %q with %d attempts, %v; want the card, no attempt counted", item, attempts, err)
 	}
-	if _, item, _, _, _ := s.NextDueIn(c, storage.LaneAnswer, t0.Add(30*time.Second), time.Minute, nil); string(item) != "notice" {
-		t.Errorf("answers after the wait: %q; want the notice", item)
+	if q, item, _, _, _ := s.NextDueIn(c, storage.LaneAnswer, t0.Add(30*time.Second), time.Minute, nil); q != "" {
+		t.Errorf("answers while the card is being sent: %q; want nothing, one at a time", item)
+	}
+	if err := s.Sent(c, q, t0.Add(31*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, item, _, _, _ := s.NextDueIn(c, storage.LaneAnswer, t0.Add(31*time.Second), time.Minute, nil); string(item) != "notice" {
+		t.Errorf("answers at the card's pace: %q; want the notice", item)
 	}
 }
 

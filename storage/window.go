@@ -23,14 +23,15 @@ import (
 // its person writes (Wrote).
 
 // parkScript parks a leased queue: the lease ends, the head stays, and the
-// queue is not due until Wrote. KEYS: due, lease, parked, queue. ARGV:
-// queue, now (ms). Returns 1, or 0 when the head was not leased.
+// queue is not due until Wrote; the chat's other lanes may go. KEYS: due,
+// lease, parked, queue, the chat's busy mark. ARGV: queue, now (ms). Returns 1, or 0 when the head was not leased.
 var parkScript = redis.NewScript(`
 local head = redis.call('LINDEX', KEYS[4], 0)
 if not head then return 0 end
 local i = string.find(head, ':', 1, true)
 if redis.call('HGET', KEYS[2], ARGV[1]) ~= string.sub(head, 1, i - 1) then return 0 end
 redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('DEL', KEYS[5])
 redis.call('ZADD', KEYS[1], '+inf', ARGV[1])
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
 return 1
@@ -40,8 +41,8 @@ return 1
 // item stays first, and nothing of the queue is handed out meanwhile. It
 // reports false when the head was not leased (another sender took over).
 func (s *Store) Park(ctx context.Context, queue string, now time.Time) (bool, error) {
-	lane, _ := laneOf(queue)
-	keys := []string{s.due(lane), s.ob("lease"), s.ob("parked"), s.ob("q:" + queue)}
+	lane, answers := laneOf(queue)
+	keys := []string{s.due(lane), s.ob("lease"), s.ob("parked"), s.ob("q:" + queue), s.ob("busy:" + answers)}
 	n, err := parkScript.Run(ctx, s.rdb, keys, queue, now.UnixMilli()).Int()
 	if err != nil {
 		return false, fmt.Errorf("park %s: %w", queue, err)
