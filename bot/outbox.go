@@ -254,7 +254,11 @@ func (o *Outbox) Enqueue(ctx context.Context, once string, keep time.Duration, r
 	type queue struct{ name, lane, budget string }
 	var order []queue
 	byQueue := map[queue][][]byte{}
+	queued := o.now().UnixNano()
 	for _, r := range o.split(replies) {
+		if r.Ref != "" && r.Queued == 0 {
+			r.Queued = queued
+		}
 		data, err := json.Marshal(r)
 		if err != nil {
 			return false, fmt.Errorf("encode reply: %w", err)
@@ -520,8 +524,20 @@ func (o *Outbox) sendOne(ctx context.Context, p Priority) (busy bool, wait time.
 	if r.Edit && r.EditOf != "" {
 		editID = r.EditOf
 	} else if r.Edit && r.Ref != "" {
-		if editID, err = o.store.Ref(ctx, chat, r.Ref); err != nil {
+		var applied int64
+		if rv, ok := o.store.(RefVersions); ok {
+			editID, applied, err = rv.RefAt(ctx, chat, r.Ref)
+		} else {
+			editID, err = o.store.Ref(ctx, chat, r.Ref)
+		}
+		if err != nil {
 			return true, 0, o.retry(ctx, queue, attempts, &r, &RetryError{Err: err})
+		}
+		if r.Queued > 0 && applied > r.Queued {
+			// The message shows what an edit queued after this one says
+			// (it went by another lane, ahead of this one): this one is
+			// out of date, and would undo it.
+			return true, 0, o.store.Sent(ctx, queue, o.now())
 		}
 	}
 	if closed, err := o.windowClosed(ctx, ch, queue); err != nil {
@@ -559,7 +575,7 @@ func (o *Outbox) sendOne(ctx context.Context, p Priority) (busy bool, wait time.
 	}
 	var refErr error
 	if both, ok := o.store.(RefSender); ok {
-		refErr, err = both.SentRef(ctx, queue, next, chat, r.Ref, sent.MessageID, r.Trail)
+		refErr, err = both.SentRef(ctx, queue, next, chat, r.Ref, sent.MessageID, r.Trail, r.Queued)
 	} else {
 		refErr = o.store.SetRef(ctx, chat, r.Ref, sent.MessageID, r.Trail)
 		err = o.store.Sent(ctx, queue, next)
@@ -572,9 +588,17 @@ func (o *Outbox) sendOne(ctx context.Context, p Priority) (busy bool, wait time.
 
 // RefSender is an OutboxStore's optional way to record a sent message's
 // ref (SetRef) and drop it from its queue (Sent) in one round trip, the
-// ref first.
+// ref first; with queued, when what was sent was queued (Reply.Queued),
+// kept for RefVersions.
 type RefSender interface {
-	SentRef(ctx context.Context, queue string, next time.Time, chat, ref, messageID string, trail bool) (refErr, err error)
+	SentRef(ctx context.Context, queue string, next time.Time, chat, ref, messageID string, trail bool, queued int64) (refErr, err error)
+}
+
+// RefVersions is an OutboxStore's optional way to keep the edits of one
+// message in the order they were queued: RefAt is Ref, and when what the
+// message shows now was queued (as SentRef kept it; 0 if unknown).
+type RefVersions interface {
+	RefAt(ctx context.Context, chat, ref string) (messageID string, queued int64, err error)
 }
 
 // failed retries what may pass and keeps the rest as a dead letter.

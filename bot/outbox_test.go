@@ -122,6 +122,42 @@ func TestOutboxOrderRefsAndEdits(t *testing.T) {
 	}
 }
 
+// TestOutboxStaleEdit: an edit of a message that a later edit, sent ahead
+// of it by another lane, has changed already is dropped: a card claimed
+// meanwhile is never turned back by an overdue notice queued before the
+// claim.
+func TestOutboxStaleEdit(t *testing.T) {
+	store := storagetest.Store(t)
+	ch := &channel{}
+	o := bot.NewOutbox(store, []bot.Channel{ch}, time.Now, quiet)
+	ctx := context.Background()
+	const ref = "card:KRM-000001"
+	enqueue(t, o, bot.Reply{Channel: "telegram", Chat: "-5", Text: "card", Ref: ref})
+	drain(t, o)
+	enqueue(t, o, bot.Reply{Channel: "telegram", Chat: "-5", Text: "card overdue, claim it", Ref: ref, Edit: true, Priority: bot.Bulk})
+	time.Sleep(time.Millisecond) // queued later, by however little
+	enqueue(t, o, bot.Reply{Channel: "telegram", Chat: "-5", Text: "card claimed", Ref: ref, Edit: true})
+	for _, p := range []bot.Priority{bot.Answer, bot.Bulk} {
+		if busy, err := o.SendOneIn(ctx, p); !busy || err != nil {
+			t.Fatalf("SendOneIn(%v) = %v, %v; want the edit handled", p, busy, err)
+		}
+	}
+	id, _ := store.Ref(ctx, "telegram:-5", ref)
+	if want := []string{"-5:card", "-5:card claimed (edit " + id + ")"}; !slices.Equal(ch.lines(), want) {
+		t.Errorf("group got %v; want %v, the overdue edit dropped", ch.lines(), want)
+	}
+	if n, _ := store.Pending(ctx); n != 0 {
+		t.Errorf("%d left in the outbox; want none", n)
+	}
+	// An edit queued after the last one applied goes as ever.
+	enqueue(t, o, bot.Reply{Channel: "telegram", Chat: "-5", Text: "card resolved", Ref: ref, Edit: true, Priority: bot.Bulk})
+	time.Sleep(100 * time.Millisecond) // the bulk budget's spacing
+	drain(t, o)
+	if got := ch.lines(); got[len(got)-1] != "-5:card resolved (edit "+id+")" {
+		t.Errorf("group got %v; want the later edit sent", got)
+	}
+}
+
 // TestOutboxOnce: the replies of work that runs twice (its first run died
 // after queueing them) are queued once.
 func TestOutboxOnce(t *testing.T) {

@@ -379,16 +379,16 @@ func (s *Store) Sent(ctx context.Context, queue string, next time.Time) error {
 // Cluster's nodes do not wait for one another: there the ref goes first,
 // on its own. refErr is SetRef's failure; err is Sent's, as Sent
 // describes, and is the only one that leaves the head leased.
-func (s *Store) SentRef(ctx context.Context, queue string, next time.Time, chat, ref, messageID string, trail bool) (refErr, err error) {
+func (s *Store) SentRef(ctx context.Context, queue string, next time.Time, chat, ref, messageID string, trail bool, queued int64) (refErr, err error) {
 	if _, cluster := s.rdb.(*redis.ClusterClient); cluster {
-		refErr = s.SetRef(ctx, chat, ref, messageID, trail)
+		refErr = s.setRef(ctx, chat, ref, messageID, trail, queued)
 		return refErr, s.Sent(ctx, queue, next)
 	}
 	keys, args := s.finishArgs(queue, "sent", next, "", time.Time{})
 	var sent *redis.Cmd
 	var refs []redis.Cmder
 	_, perr := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		refs = s.setRefIn(ctx, p, chat, ref, messageID, trail)
+		refs = s.setRefIn(ctx, p, chat, ref, messageID, trail, queued)
 		sent = obFinishScript.EvalSha(ctx, p, keys, args...)
 		return nil
 	})

@@ -557,7 +557,7 @@ func testSentRef(t *testing.T, open opener) {
 	const lease, chat = time.Minute, "telegram:7"
 	o.enqueue(chat, t0, "question", "edit of the question", "third")
 	q := o.next(t0, lease, "question")
-	refErr, err := f.s.SentRef(c, q, t0.Add(time.Second), chat, "flow", "501", false)
+	refErr, err := f.s.SentRef(c, q, t0.Add(time.Second), chat, "flow", "501", false, 0)
 	if refErr != nil || err != nil {
 		t.Fatalf("SentRef: %v, %v", refErr, err)
 	}
@@ -569,10 +569,10 @@ func testSentRef(t *testing.T, open opener) {
 	}
 	o.next(t0.Add(999*time.Millisecond), lease, "") // paced
 	q = o.next(t0.Add(time.Second), lease, "edit of the question")
-	if _, err := f.s.SentRef(c, q, t0.Add(2*time.Second), chat, "flow", "502", true); err != nil {
+	if _, err := f.s.SentRef(c, q, t0.Add(2*time.Second), chat, "flow", "502", true, 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.s.SentRef(c, q, t0.Add(2*time.Second), chat, "flow", "502", true); !errors.Is(err, shakwa.ErrConflict) {
+	if _, err := f.s.SentRef(c, q, t0.Add(2*time.Second), chat, "flow", "502", true, 0); !errors.Is(err, shakwa.ErrConflict) {
 		t.Errorf("SentRef of a head no longer leased: %v; want a conflict", err)
 	}
 	if id, _ := f.s.Ref(c, chat, "flow"); id != "501" {
@@ -582,11 +582,17 @@ func testSentRef(t *testing.T, open opener) {
 		t.Fatal(err)
 	}
 	q = o.next(t0.Add(2*time.Second), lease, "third")
-	if refErr, err := f.s.SentRef(c, q, t0.Add(3*time.Second), chat, "third", "503", false); refErr != nil || err != nil {
+	if refErr, err := f.s.SentRef(c, q, t0.Add(3*time.Second), chat, "third", "503", false, 7); refErr != nil || err != nil {
 		t.Fatalf("SentRef after the scripts were lost: %v, %v", refErr, err)
 	}
 	if id, _ := f.s.Ref(c, chat, "third"); id != "503" {
 		t.Errorf("Ref after the scripts were lost = %q; want 503", id)
+	}
+	if id, queued, err := f.s.RefAt(c, chat, "third"); id != "503" || queued != 7 || err != nil {
+		t.Errorf("RefAt = %q, %d, %v; want 503, queued 7", id, queued, err)
+	}
+	if id, queued, err := f.s.RefAt(c, chat, "flow"); id != "501" || queued != 0 || err != nil {
+		t.Errorf("RefAt of a ref kept without its time = %q, %d, %v; want 501, 0", id, queued, err)
 	}
 	pending(t, f.s, 0)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -174,8 +175,14 @@ const refsTTL = 90 * 24 * time.Hour
 // back to ref but ref keeps pointing where it did: messageID is a trailing
 // part of a longer reply.
 func (s *Store) SetRef(ctx context.Context, chat, ref, messageID string, trail bool) error {
+	return s.setRef(ctx, chat, ref, messageID, trail, 0)
+}
+
+// setRef is SetRef, keeping when what the message shows was queued (see
+// RefAt) unless queued is 0.
+func (s *Store) setRef(ctx context.Context, chat, ref, messageID string, trail bool, queued int64) error {
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		s.setRefIn(ctx, p, chat, ref, messageID, trail)
+		s.setRefIn(ctx, p, chat, ref, messageID, trail, queued)
 		return nil
 	})
 	if err != nil {
@@ -186,12 +193,15 @@ func (s *Store) SetRef(ctx context.Context, chat, ref, messageID string, trail b
 
 // setRefIn puts SetRef's writes on p (a transaction) and returns their
 // commands.
-func (s *Store) setRefIn(ctx context.Context, p redis.Pipeliner, chat, ref, messageID string, trail bool) []redis.Cmder {
+func (s *Store) setRefIn(ctx context.Context, p redis.Pipeliner, chat, ref, messageID string, trail bool, queued int64) []redis.Cmder {
 	key := s.refsKey(chat)
 	var set redis.Cmder
-	if trail {
+	switch {
+	case trail:
 		set = p.HSet(ctx, key, "m:"+messageID, ref)
-	} else {
+	case queued > 0:
+		set = p.HSet(ctx, key, "r:"+ref, messageID, "m:"+messageID, ref, "q:"+ref, queued)
+	default:
 		set = p.HSet(ctx, key, "r:"+ref, messageID, "m:"+messageID, ref)
 	}
 	return []redis.Cmder{set, p.PExpire(ctx, key, refsTTL)}
@@ -200,6 +210,19 @@ func (s *Store) setRefIn(ctx context.Context, p redis.Pipeliner, chat, ref, mess
 // Ref returns the platform id of our message ref in chat, or "".
 func (s *Store) Ref(ctx context.Context, chat, ref string) (string, error) {
 	return s.refField(ctx, chat, "r:"+ref)
+}
+
+// RefAt returns the platform id of our message ref in chat, or "", and
+// when what it shows was queued, as SentRef kept it (0 if not kept).
+func (s *Store) RefAt(ctx context.Context, chat, ref string) (string, int64, error) {
+	vs, err := s.rdb.HMGet(ctx, s.refsKey(chat), "r:"+ref, "q:"+ref).Result()
+	if err != nil {
+		return "", 0, fmt.Errorf("read ref %s: %w", ref, err)
+	}
+	id, _ := vs[0].(string)
+	q, _ := vs[1].(string)
+	queued, _ := strconv.ParseInt(q, 10, 64)
+	return id, queued, nil
 }
 
 // RefOf returns our name for the platform message messageID in chat, or "".
