@@ -82,6 +82,9 @@ type PrivacyStore interface {
 	EraseTicket(ctx context.Context, id, by string, now time.Time) (*shakwa.Ticket, bool, error)
 	EraseClosedBefore(ctx context.Context, cutoff, now time.Time, limit int, dryRun bool, erasedOne func(was *shakwa.Ticket)) (int, bool, error)
 	ForgetPerson(ctx context.Context, a shakwa.Address) error
+	// ExpireOutbox drops the dead letters and the queues parked for a
+	// person's window from before cutoff.
+	ExpireOutbox(ctx context.Context, cutoff time.Time) (dead, parked int, err error)
 	// FileUsed reports whether a ticket other than those of except has
 	// the file among its attachments.
 	FileUsed(ctx context.Context, file string, except ...string) (bool, error)

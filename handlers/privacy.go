@@ -43,6 +43,13 @@ func (h *Handler) retain(ctx context.Context) error {
 	if n > 0 || more {
 		h.log.InfoContext(ctx, "retention", "erased", n, "more", more, "closed_before", cutoff)
 	}
+	if err != nil {
+		return err
+	}
+	dead, parked, err := h.store.ExpireOutbox(ctx, cutoff)
+	if dead > 0 || parked > 0 {
+		h.log.InfoContext(ctx, "retention", "dead_letters", dead, "parked_queues", parked, "before", cutoff)
+	}
 	return err
 }
 

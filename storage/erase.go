@@ -87,14 +87,18 @@ func (s *Store) EraseTicket(ctx context.Context, id, by string, now time.Time) (
 // language), so the bot no longer knows how to reach them nor which
 // tickets were theirs; the words of the feedback and thanks they gave,
 // and its link to them (its stars stay in the figures); their web chat's
-// conversation; and the dead letters addressed to them (messages the
-// outbox gave up on hold their chat and words). Done twice, it finds
-// nothing more to remove.
+// conversation; the dead letters addressed to them (messages the outbox
+// gave up on hold their chat and words); and what the outbox still holds
+// for them, parked for their window or not (replies to this very update
+// are queued after). Done twice, it finds nothing more to remove.
 func (s *Store) ForgetPerson(ctx context.Context, a shakwa.Address) error {
 	if err := s.forgetFeedback(ctx, s.PersonID(a)); err != nil {
 		return fmt.Errorf("forget person: %w", err)
 	}
 	if err := s.forgetDeadLetters(ctx, a); err != nil {
+		return fmt.Errorf("forget person: %w", err)
+	}
+	if _, err := s.dropQueues(ctx, a.String()); err != nil {
 		return fmt.Errorf("forget person: %w", err)
 	}
 	keys := []string{s.personKey(s.PersonID(a))}

@@ -596,3 +596,57 @@ func testSentRef(t *testing.T, open opener) {
 	}
 	pending(t, f.s, 0)
 }
+
+// testOutboxForgotten: what the outbox holds for a person goes when they
+// are forgotten, parked or not; and retention drops, from before its
+// cutoff, the dead letters and the queues parked for a window that never
+// opened again, so that neither keeps a number and words for ever.
+func testOutboxForgotten(t *testing.T, open opener) {
+	s := open(t).s
+	c := ctx(t)
+	t0 := time.UnixMilli(1_800_000_000_000)
+	const parkedChat, waiting, other = "whatsapp:971500000001", "whatsapp:971500000002", "telegram:7"
+	if _, err := s.EnqueueAll(c, "", 0, []string{parkedChat, parkedChat, waiting, other},
+		[]string{storage.LaneAnswer, storage.LaneBulk, storage.LaneNotify, storage.LaneAnswer},
+		[]string{"", "", "", ""}, [][][]byte{items("resolution"), items("report"), items("reply"), items("dead one")}, t0); err != nil {
+		t.Fatal(err)
+	}
+	for _, lane := range []string{storage.LaneAnswer, storage.LaneBulk} {
+		q, item, _, _, err := s.NextDueIn(c, lane, t0, time.Minute, nil)
+		if err != nil || q == "" {
+			t.Fatalf("NextDueIn(%q) = %q, %v", lane, q, err)
+		}
+		switch string(item) {
+		case "dead one":
+			if err := s.Dead(c, q, "refused", t0); err != nil {
+				t.Fatal(err)
+			}
+			if q, _, _, _, _ = s.NextDueIn(c, lane, t0.Add(time.Second), time.Minute, nil); q == "" {
+				t.Fatal("the resolution was not handed out")
+			}
+			fallthrough
+		default:
+			if ok, err := s.Park(c, q, t0); !ok || err != nil {
+				t.Fatalf("Park(%s) = %v, %v", item, ok, err)
+			}
+		}
+	}
+	pending(t, s, 3)
+	if dead, parked, err := s.ExpireOutbox(c, time.Now().Add(-time.Hour)); dead != 0 || parked != 0 || err != nil {
+		t.Errorf("ExpireOutbox before anything was kept = %d, %d, %v; want nothing", dead, parked, err)
+	}
+	if dead, parked, err := s.ExpireOutbox(c, t0.Add(time.Hour)); dead != 1 || parked != 2 || err != nil {
+		t.Errorf("ExpireOutbox after = %d dead, %d parked, %v; want 1 and the 2 queues parked", dead, parked, err)
+	}
+	pending(t, s, 1)
+	if dl, _ := s.DeadLetters(c, 0); len(dl) != 0 {
+		t.Errorf("dead letters after their retention: %d; want none", len(dl))
+	}
+	if err := s.ForgetPerson(c, shakwa.Address{Channel: "whatsapp", Chat: "971500000002"}); err != nil {
+		t.Fatal(err)
+	}
+	pending(t, s, 0)
+	if q, item, _, _, _ := s.NextDueIn(c, storage.LaneNotify, t0.Add(time.Minute), time.Minute, nil); q != "" {
+		t.Errorf("after ForgetPerson the outbox handed out %q", item)
+	}
+}

@@ -128,6 +128,7 @@ func runSuite(t *testing.T, open opener) {
 		{"OutboxLanes", testOutboxLanes},
 		{"OutboxPaceAcrossLanes", testOutboxPaceAcrossLanes},
 		{"OutboxWait", testOutboxWait},
+		{"OutboxForgotten", testOutboxForgotten},
 		{"TransitionReplay", testTransitionReplay},
 		{"Jobs", testJobs},
 		{"JobClaims", testJobClaims},

@@ -252,3 +252,69 @@ func (s *Store) Sendable(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// dropQueueScript drops a queue and what the outbox keeps of it, in one
+// step. KEYS: queue, due (of its lane), count, the lane's count (count
+// again for answers), lease, tries, budget, parked. ARGV: queue. Returns
+// how many items went.
+var dropQueueScript = redis.NewScript(`
+local n = redis.call('LLEN', KEYS[1])
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+if n > 0 then
+  redis.call('DECRBY', KEYS[3], n)
+  if KEYS[4] ~= KEYS[3] then redis.call('DECRBY', KEYS[4], n) end
+end
+for i = 5, 8 do redis.call('HDEL', KEYS[i], ARGV[1]) end
+return n
+`)
+
+// dropQueues drops what waits for the chat named name (a chat address)
+// in every lane, parked or not, and returns how many items went.
+func (s *Store) dropQueues(ctx context.Context, name string) (int, error) {
+	total := 0
+	for _, lane := range Lanes {
+		q := s.queueIn(name, lane)
+		keys := []string{s.ob("q:" + q), s.due(lane), s.ob("count"), s.count(lane), s.ob("lease"), s.ob("tries"),
+			s.ob("budget"), s.ob("parked")}
+		n, err := dropQueueScript.Run(ctx, s.rdb, keys, q).Int()
+		if err != nil {
+			return total, fmt.Errorf("drop queue: %w", err)
+		}
+		total += n
+	}
+	if err := s.rdb.HDel(ctx, s.ob("inbound"), s.queueName(name)).Err(); err != nil {
+		return total, fmt.Errorf("drop queue: %w", err)
+	}
+	return total, nil
+}
+
+// ExpireOutbox drops what the outbox kept from before cutoff that holds a
+// person's address and words and would otherwise stay for ever: dead
+// letters, and queues parked for a person's window since (WhatsApp: the
+// person never wrote again after the template that invited them). It
+// returns how many of each went.
+func (s *Store) ExpireOutbox(ctx context.Context, cutoff time.Time) (dead, parked int, err error) {
+	n, err := s.rdb.XTrimMinID(ctx, s.ob("dead"), strconv.FormatInt(cutoff.UnixMilli(), 10)).Result()
+	if err != nil {
+		return 0, 0, fmt.Errorf("expire dead letters: %w", err)
+	}
+	since, err := s.rdb.HGetAll(ctx, s.ob("parked")).Result()
+	if err != nil {
+		return int(n), 0, fmt.Errorf("expire parked queues: %w", err)
+	}
+	for q, at := range since {
+		ms, _ := strconv.ParseInt(at, 10, 64)
+		if ms >= cutoff.UnixMilli() {
+			continue
+		}
+		lane, _ := laneOf(q)
+		keys := []string{s.ob("q:" + q), s.due(lane), s.ob("count"), s.count(lane), s.ob("lease"), s.ob("tries"),
+			s.ob("budget"), s.ob("parked")}
+		if err := dropQueueScript.Run(ctx, s.rdb, keys, q).Err(); err != nil {
+			return int(n), parked, fmt.Errorf("expire parked queue: %w", err)
+		}
+		parked++
+	}
+	return int(n), parked, nil
+}
