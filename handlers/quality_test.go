@@ -208,6 +208,19 @@ func TestMonthlyReportQuality(t *testing.T) {
 	if rs := w.text(manager, "/report daily"); len(find(rs, manager.id, "⭐ النجوم وما حرّكها")) != 0 {
 		t.Errorf("the daily report has the monthly quality section")
 	}
+	// The section names the month it covers: the monthly report covers
+	// the month before it goes out, not "this month".
+	for _, c := range []struct{ cmd, head string }{
+		{"/report monthly", "⭐ النجوم وما حرّكها في أكتوبر 2026:"},
+		{"/report شهري 2026-09", "⭐ النجوم وما حرّكها في سبتمبر 2026:"},
+		{"/report شهري هذا الشهر", "⭐ النجوم وما حرّكها في نوفمبر 2026 حتى الآن:"},
+		{"/report شهري 2026-10-05..2026-10-20", "⭐ النجوم وما حرّكها في 5–20 أكتوبر 2026:"},
+	} {
+		got := find(w.text(manager, c.cmd), manager.id, "⭐ النجوم وما حرّكها")
+		if len(got) != 1 || !strings.HasPrefix(got[0].Text, c.head+"\n") {
+			t.Errorf("%s: the quality section %v; want it headed %q", c.cmd, texts(got), c.head)
+		}
+	}
 }
 
 // TestEvaluatorRights: an evaluator files visits and does nothing else:
