@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -281,6 +282,77 @@ func TestAssessmentMonths(t *testing.T) {
 	for _, ce := range []string{"KRM", "BRS"} {
 		if a, _ := w.store.Assessment(ctx, ce, "2026-12"); a.Opened.IsZero() {
 			t.Errorf("%s's December was not opened by the late run", ce)
+		}
+	}
+}
+
+// TestVisitsInTheCentresZone: a visit's day is its centre's date. With
+// the configured zone Asia/Dubai and a centre in Asia/Kolkata (90 minutes
+// ahead), its visit on 1 November is November's, in /visits and in the
+// stars, and one on 1 December is not; a centre in the configured zone
+// keeps its own days.
+func TestVisitsInTheCentresZone(t *testing.T) {
+	yaml := strings.Replace(qualityConfig, "    sla: {claim: 30m, resolve: 48h}\n",
+		"    sla: {claim: 30m, resolve: 48h}\n    timezone: Asia/Kolkata\n", 1)
+	w := newWorldWith(t, yaml)
+	if w.h.centreLoc("KRM").String() != "Asia/Kolkata" {
+		t.Fatalf("KRM's zone is %v", w.h.centreLoc("KRM"))
+	}
+	ctx := context.Background()
+	w.now = time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
+	ids := map[string]string{}
+	for _, v := range []struct{ centre, day string }{
+		{"KRM", "2026-10-31"}, {"KRM", "2026-11-01"}, {"KRM", "2026-11-30"}, {"KRM", "2026-12-01"},
+		{"BRS", "2026-10-31"}, {"BRS", "2026-11-01"},
+	} {
+		day, err := time.ParseInLocation(time.DateOnly, v.day, w.h.centreLoc(v.centre))
+		if err != nil {
+			t.Fatal(err)
+		}
+		visit := &shakwa.Visit{Centre: v.centre, Day: v.day, Channel: "visit", By: layla.id, Filed: w.now,
+			Scores: []shakwa.VisitScore{{Question: "courtesy", Value: 5, Score: 1, Priority: "culture", Weight: 1}}}
+		if err := w.store.AddVisit(ctx, visit, day, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := w.store.ReleaseVisit(ctx, visit.ID, manager.id, w.now); err != nil {
+			t.Fatal(err)
+		}
+		ids[v.centre+" "+v.day] = visit.ID
+	}
+	for _, c := range []struct {
+		period string
+		want   []string
+	}{
+		{"2026-10", []string{"KRM 2026-10-31", "BRS 2026-10-31"}},
+		{"2026-11", []string{"KRM 2026-11-01", "KRM 2026-11-30", "BRS 2026-11-01"}},
+		{"2026-11-01", []string{"KRM 2026-11-01", "BRS 2026-11-01"}},
+		{"هذا الشهر", []string{"KRM 2026-12-01"}},
+	} {
+		rs := w.text(manager, "/visits "+c.period)
+		for key, id := range ids {
+			want := slices.Contains(c.want, key)
+			if got := len(find(rs, manager.id, id)) == 1; got != want {
+				t.Errorf("/visits %s: the visit of %s shown %v; want %v", c.period, key, got, want)
+			}
+		}
+		span, err := w.h.cal.Parse(c.period, w.now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs := []centreFigures{{Code: "KRM"}, {Code: "BRS"}}
+		if err := w.h.withQuality(ctx, span, cs); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range cs {
+			want := 0
+			for _, key := range c.want {
+				if strings.HasPrefix(key, f.Code+" ") {
+					want++
+				}
+			}
+			if f.Quality.Visits != want {
+				t.Errorf("%s, the stars of %s count %d visits; want %d", c.period, f.Code, f.Quality.Visits, want)
+			}
 		}
 	}
 }

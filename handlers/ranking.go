@@ -170,7 +170,7 @@ func (h *Handler) withQuality(ctx context.Context, span stats.Span, cs []centreF
 			return err
 		}
 	}
-	vs, err := h.store.Visits(ctx, centres, span.From, span.To)
+	vs, err := h.visitsOver(ctx, centres, span)
 	if err != nil {
 		return fmt.Errorf("visits: %w", err)
 	}
