@@ -292,7 +292,7 @@ func (h *Handler) escalateAssessment(ctx context.Context, w bot.Responder, centr
 		}
 		r.Text = h.text.Text(r.Lang, "assess.escalated", map[string]any{"Centre": isolate(h.centreName(centre, r.Lang)),
 			"Month": h.monthName(r.Lang, month), "Done": len(a.Answers), "Total": len(h.quality().Standards),
-			"Count": int(time.Duration(h.quality().Assessment.EscalateAfter) / (24 * time.Hour)),
+			"After": h.exactDuration(r.Lang, time.Duration(h.quality().Assessment.EscalateAfter)),
 			"Names": strings.Join(names, h.text.Text(r.Lang, "stats.separator", nil))})
 		w.Reply(r)
 	}

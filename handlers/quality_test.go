@@ -356,3 +356,41 @@ func TestVisitsInTheCentresZone(t *testing.T) {
 		}
 	}
 }
+
+// TestAssessmentEscalatedAfter: the managers are told how long after the
+// opening the assessment is still not done, never cut to whole days:
+// escalate_after 36h reads 36 hours, not "a day".
+func TestAssessmentEscalatedAfter(t *testing.T) {
+	w := newWorldWith(t, strings.Replace(qualityConfig, "quality:\n",
+		"quality:\n  assessment: {remind_after: 12h, escalate_after: 36h}\n", 1))
+	ctx := context.Background()
+	if err := w.h.ScheduleAssessments(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w.wait(time.Date(2026, 12, 1, 5, 0, 0, 0, time.UTC).Sub(w.now)) // the opening
+	w.runJobs(JobAssess)
+	w.wait(12 * time.Hour)
+	w.runJobs(JobAssess) // the reminders
+	w.wait(24 * time.Hour)
+	rs := w.runJobs(JobAssess)
+	if got := find(rs, manager.id, "لم يكتمل بعد 36 ساعة من موعده"); len(got) != 2 {
+		t.Errorf("the managers told after 36 hours: %v; want both centres, «بعد 36 ساعة»", texts(find(rs, manager.id, "")))
+	}
+	for _, c := range []struct {
+		d      time.Duration
+		ar, en string
+	}{
+		{168 * time.Hour, "7 أيام", "7 days"},
+		{48 * time.Hour, "يومين", "2 days"},
+		{24 * time.Hour, "يوم واحد", "1 day"},
+		{36 * time.Hour, "36 ساعة", "36 hours"},
+		{90 * time.Minute, "90 دقيقة", "90 minutes"},
+	} {
+		if got := w.h.exactDuration("ar", c.d); got != c.ar {
+			t.Errorf("%v in Arabic: %q; want %q", c.d, got, c.ar)
+		}
+		if got := w.h.exactDuration("en", c.d); got != c.en {
+			t.Errorf("%v in English: %q; want %q", c.d, got, c.en)
+		}
+	}
+}
