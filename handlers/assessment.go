@@ -710,7 +710,9 @@ func (h words) assessmentsText(lang, month string, as []shakwa.Assessment) strin
 	if len(gs) > 0 {
 		lines = append(lines, "", t("assess.most_unmet", nil))
 		for _, g := range gs[:min(len(gs), mostUnmet)] {
-			text := g.code
+			// A standard removed from the configuration since keeps
+			// its answers: named as removed, with its code.
+			text := t("assess.removed_standard", map[string]any{"Code": isolate(g.code)})
 			if s, ok := h.quality().Standard(g.code); ok {
 				text = s.Text.In(lang)
 			}

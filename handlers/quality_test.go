@@ -394,3 +394,33 @@ func TestAssessmentEscalatedAfter(t *testing.T) {
 		}
 	}
 }
+
+// TestRemovedFromTheForm: a standard or a visit question removed from
+// the configuration keeps its answers, and is named as removed, with its
+// code, rather than by the bare code.
+func TestRemovedFromTheForm(t *testing.T) {
+	w := newWorldWith(t, qualityConfig)
+	ctx := context.Background()
+	codes := append(w.h.quality().StandardCodes(), "lobby")
+	for _, code := range codes {
+		ans := shakwa.Answer{Criterion: code, Mark: shakwa.MarkUnmet, Reason: "…", Owner: "…", Priority: "experience",
+			Weight: 1, By: noura.id, At: w.now}
+		if _, _, err := w.store.AnswerAssessment(ctx, "KRM", "2026-11", ans, codes); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := find(w.text(manager, "/assessment 2026-11"), manager.id, "📋")
+	if len(got) != 1 || !strings.Contains(got[0].Text, "\n• معيار محذوف (\u2068lobby\u2069) — في مركز واحد") {
+		t.Errorf("the overview with a removed standard: %v; want it named «معيار محذوف (lobby)»", texts(got))
+	}
+	day := time.Date(2026, 11, 20, 0, 0, 0, 0, w.h.centreLoc("KRM"))
+	v := &shakwa.Visit{Centre: "KRM", Day: "2026-11-20", Channel: "visit", By: layla.id, Filed: w.now,
+		Scores: []shakwa.VisitScore{{Question: "smile", Value: 4, Score: 0.75, Priority: "culture", Weight: 1}}}
+	if err := w.store.AddVisit(ctx, v, day, ""); err != nil {
+		t.Fatal(err)
+	}
+	got = find(w.text(manager, "/visits"), manager.id, v.ID)
+	if len(got) != 1 || !strings.Contains(got[0].Text, "\n• سؤال محذوف (\u2068smile\u2069): 4 من 5\n") {
+		t.Errorf("a visit with a removed question: %v; want it named «سؤال محذوف (smile)»", texts(got))
+	}
+}

@@ -182,7 +182,9 @@ func (h words) scoreLines(lang string, scores []shakwa.VisitScore) []string {
 	t := func(key string, data map[string]any) string { return h.text.Text(lang, key, data) }
 	var out []string
 	for _, s := range scores {
-		name := s.Question
+		// A question removed from the form since keeps its answers:
+		// named as removed, with its code.
+		name := t("visit.removed_question", map[string]any{"Code": isolate(s.Question)})
 		kind := config.KindScale
 		if q, ok := h.question(s.Question); ok {
 			name, kind = q.Text.In(lang), q.Kind
