@@ -292,7 +292,7 @@ func (h *Handler) escalateAssessment(ctx context.Context, w bot.Responder, centr
 		}
 		r.Text = h.text.Text(r.Lang, "assess.escalated", map[string]any{"Centre": isolate(h.centreName(centre, r.Lang)),
 			"Month": h.monthName(r.Lang, month), "Done": len(a.Answers), "Total": len(h.quality().Standards),
-			"Count": int(time.Duration(h.quality().Assessment.EscalateAfter) / (24 * time.Hour)),
+			"After": h.exactDuration(r.Lang, time.Duration(h.quality().Assessment.EscalateAfter)),
 			"Names": strings.Join(names, h.text.Text(r.Lang, "stats.separator", nil))})
 		w.Reply(r)
 	}
@@ -710,7 +710,9 @@ func (h words) assessmentsText(lang, month string, as []shakwa.Assessment) strin
 	if len(gs) > 0 {
 		lines = append(lines, "", t("assess.most_unmet", nil))
 		for _, g := range gs[:min(len(gs), mostUnmet)] {
-			text := g.code
+			// A standard removed from the configuration since keeps
+			// its answers: named as removed, with its code.
+			text := t("assess.removed_standard", map[string]any{"Code": isolate(g.code)})
 			if s, ok := h.quality().Standard(g.code); ok {
 				text = s.Text.In(lang)
 			}

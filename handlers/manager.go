@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -417,14 +418,24 @@ func (h words) attention(lang string, cs []centreFigures) string {
 		why   []reason
 		worst float64
 	}
+	// A centre is judged on the figures it is shown with, rounded as
+	// they are shown (a share to a tenth of a percent, an average to two
+	// decimals), so that a reason never contradicts its own figure or the
+	// centre's block: 1799 claims of 2000 in time (89.95 %) show as 90 %
+	// and are not "under 90 %"; a 3.497 average shows as 3.50 and is not
+	// "under 3.5". The order, worst first, uses the exact figures.
+	under90 := func(s stats.Share) bool {
+		tenths, ok := shownTenths(s)
+		return ok && tenths < 900
+	}
 	var fs []flagged
 	for _, f := range cs {
 		fl := flagged{code: f.Code, worst: 100}
-		if p, ok := f.ClaimSLA.Percent(); ok && p < 90 {
+		if p, ok := f.ClaimSLA.Percent(); ok && under90(f.ClaimSLA) {
 			fl.why = append(fl.why, reason{key: "why.claim_sla", share: f.ClaimSLA})
 			fl.worst = min(fl.worst, p)
 		}
-		if p, ok := f.ResolveSLA.Percent(); ok && p < 90 {
+		if p, ok := f.ResolveSLA.Percent(); ok && under90(f.ResolveSLA) {
 			fl.why = append(fl.why, reason{key: "why.resolve_sla", share: f.ResolveSLA})
 			fl.worst = min(fl.worst, p)
 		}
@@ -432,7 +443,7 @@ func (h words) attention(lang string, cs []centreFigures) string {
 			fl.why = append(fl.why, reason{key: "why.old", n: f.Older[oldAge]})
 			fl.worst = min(fl.worst, 100-float64(f.Older[oldAge]))
 		}
-		if avg, n := f.Rating(); n >= 5 && avg < 3.5 {
+		if avg, n := f.Rating(); n >= 5 && math.Round(avg*100) < 350 {
 			fl.why = append(fl.why, reason{key: "why.rating", avg: avg})
 			fl.worst = min(fl.worst, avg*20)
 		}

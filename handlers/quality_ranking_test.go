@@ -293,3 +293,77 @@ func TestAssessmentOverviewMatchesBruteForce(t *testing.T) {
 		}
 	}
 }
+
+// TestAssessmentNotYetDue: a month's self-assessment is owed only once
+// it is due (opened on the 1st at 09:00, due 7 days later, when managers
+// are told). On 2 December nobody owes December's: the ranking marks no
+// centre, and November's, done, still counts, so the stars do not jump on
+// the 1st; one done early counts at once. Once December's is due it is
+// owed, and November's no longer stands in for it.
+func TestAssessmentNotYetDue(t *testing.T) {
+	w := newWorldWith(t, manyCentres(3)+qualityTail)
+	ctx := context.Background()
+	w.now = time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC) // 12:00 in Dubai
+	seedQuality(t, w, 3, rand.New(rand.NewPCG(3, 1)))
+	assess := func(code, month, mark string) float64 {
+		var items []item
+		for _, s := range w.h.quality().Standards {
+			ans := shakwa.Answer{Criterion: s.Code, Mark: mark, Reason: "…", Owner: "…", Priority: s.Priority, Weight: s.Weight,
+				By: noura.id, At: w.now}
+			if _, _, err := w.store.AnswerAssessment(ctx, code, month, ans, w.h.quality().StandardCodes()); err != nil {
+				t.Fatal(err)
+			}
+			items = append(items, item{s.Priority, s.Weight, shakwa.MarkValue(mark)})
+		}
+		share, _ := bruteShare(items)
+		return share
+	}
+	// QAA did November's; QAB did none; QAC did November's and, early,
+	// December's.
+	novQAA := assess("QAA", "2026-11", shakwa.MarkPartly)
+	assess("QAC", "2026-11", shakwa.MarkUnmet)
+	decQAC := assess("QAC", "2026-12", shakwa.MarkMet)
+	// marked: without an assessment done while one is owed.
+	type want struct {
+		assessed, marked bool
+		share            float64
+	}
+	check := func(when, period string, wants map[string]want) {
+		t.Helper()
+		span, err := w.h.cal.Parse(period, w.now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs := []centreFigures{{Code: "QAA"}, {Code: "QAB"}, {Code: "QAC"}}
+		if err := w.h.withQuality(ctx, span, cs); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range cs {
+			q, wt := f.Quality, wants[f.Code]
+			marked := q.Expected && !q.Assessed
+			if q.Assessed != wt.assessed || marked != wt.marked || wt.assessed && math.Abs(q.Assessment-wt.share) > 1e-9 {
+				t.Errorf("%s, %q: %s assessed %v (%v), marked %v; want %v (%v), %v", when, period, f.Code,
+					q.Assessed, q.Assessment, marked, wt.assessed, wt.share, wt.marked)
+			}
+		}
+	}
+	check("2 December", "", map[string]want{"QAA": {true, false, novQAA}, "QAB": {}, "QAC": {true, false, decQAC}})
+	check("2 December", "today", map[string]want{"QAA": {true, false, novQAA}, "QAB": {}, "QAC": {true, false, decQAC}})
+	check("2 December", "last 30 days", map[string]want{"QAA": {true, false, novQAA}, "QAB": {false, true, 0},
+		"QAC": {true, false, decQAC}})
+	for _, cmd := range []string{"/ranking", "/ranking today", "/report daily", "/report weekly"} {
+		for _, r := range find(w.text(manager, cmd), manager.id, "") {
+			if strings.Contains(r.Text, "دون تقييم ذاتي") {
+				t.Errorf("2 December, %s marks a centre whose assessment is not due yet:\n%s", cmd, r.Text)
+			}
+		}
+	}
+	if text := find(w.text(manager, "/ranking last 30 days"), manager.id, "🏆"); len(text) != 1 ||
+		strings.Count(text[0].Text, "دون تقييم ذاتي") != 1 {
+		t.Errorf("2 December, /ranking last 30 days: %v; want QAB marked for November's", texts(text))
+	}
+
+	// 8 December, 09:00 in Dubai: December's is due.
+	w.now = time.Date(2026, 12, 8, 5, 0, 0, 0, time.UTC)
+	check("8 December", "", map[string]want{"QAA": {false, true, 0}, "QAB": {false, true, 0}, "QAC": {true, false, decQAC}})
+}

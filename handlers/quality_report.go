@@ -37,7 +37,7 @@ func (h *Handler) qualityText(ctx context.Context, lang string, span stats.Span,
 	// their quality programme found still counts.
 	ranked, apart := stats.Ranking(h.scores(cs))
 	scores := append(ranked, apart...)
-	lines := []string{t("quality.title", nil)}
+	lines := []string{t("quality.title", map[string]any{"Span": h.qualitySpan(lang, span)})}
 	sep := t("stats.separator", nil)
 	for _, s := range scores[:min(len(scores), qualityLimit)] {
 		f := byCode[s.Code]
@@ -69,6 +69,22 @@ func (h *Handler) qualityText(ctx context.Context, lang string, span stats.Span,
 		lines = append(lines, t("quality.more", map[string]any{"Count": more}))
 	}
 	return strings.Join(lines, "\n"), nil
+}
+
+// qualitySpan names what a quality section covers: its month, «أكتوبر
+// 2026» (so far, while it is under way), as the monthly report covers the
+// month before it goes out; or its days, for a period that is not one
+// calendar month.
+func (h words) qualitySpan(lang string, span stats.Span) string {
+	first, last := span.From, span.Last()
+	if first.Day() != 1 || last.Month() != first.Month() || last.Year() != first.Year() || last.AddDate(0, 0, 1).Day() != 1 {
+		return h.spanDates(lang, span)
+	}
+	name := h.monthName(lang, first.Format("2006-01"))
+	if !span.Now.IsZero() && span.Now.Before(span.To) {
+		name = h.text.Text(lang, "span.so_far", map[string]any{"Span": name})
+	}
+	return name
 }
 
 // thankedByCentre names, for each centre, its staff who received thanks

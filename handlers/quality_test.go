@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -208,6 +209,19 @@ func TestMonthlyReportQuality(t *testing.T) {
 	if rs := w.text(manager, "/report daily"); len(find(rs, manager.id, "⭐ النجوم وما حرّكها")) != 0 {
 		t.Errorf("the daily report has the monthly quality section")
 	}
+	// The section names the month it covers: the monthly report covers
+	// the month before it goes out, not "this month".
+	for _, c := range []struct{ cmd, head string }{
+		{"/report monthly", "⭐ النجوم وما حرّكها في أكتوبر 2026:"},
+		{"/report شهري 2026-09", "⭐ النجوم وما حرّكها في سبتمبر 2026:"},
+		{"/report شهري هذا الشهر", "⭐ النجوم وما حرّكها في نوفمبر 2026 حتى الآن:"},
+		{"/report شهري 2026-10-05..2026-10-20", "⭐ النجوم وما حرّكها في 5–20 أكتوبر 2026:"},
+	} {
+		got := find(w.text(manager, c.cmd), manager.id, "⭐ النجوم وما حرّكها")
+		if len(got) != 1 || !strings.HasPrefix(got[0].Text, c.head+"\n") {
+			t.Errorf("%s: the quality section %v; want it headed %q", c.cmd, texts(got), c.head)
+		}
+	}
 }
 
 // TestEvaluatorRights: an evaluator files visits and does nothing else:
@@ -269,5 +283,144 @@ func TestAssessmentMonths(t *testing.T) {
 		if a, _ := w.store.Assessment(ctx, ce, "2026-12"); a.Opened.IsZero() {
 			t.Errorf("%s's December was not opened by the late run", ce)
 		}
+	}
+}
+
+// TestVisitsInTheCentresZone: a visit's day is its centre's date. With
+// the configured zone Asia/Dubai and a centre in Asia/Kolkata (90 minutes
+// ahead), its visit on 1 November is November's, in /visits and in the
+// stars, and one on 1 December is not; a centre in the configured zone
+// keeps its own days.
+func TestVisitsInTheCentresZone(t *testing.T) {
+	yaml := strings.Replace(qualityConfig, "    sla: {claim: 30m, resolve: 48h}\n",
+		"    sla: {claim: 30m, resolve: 48h}\n    timezone: Asia/Kolkata\n", 1)
+	w := newWorldWith(t, yaml)
+	if w.h.centreLoc("KRM").String() != "Asia/Kolkata" {
+		t.Fatalf("KRM's zone is %v", w.h.centreLoc("KRM"))
+	}
+	ctx := context.Background()
+	w.now = time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
+	ids := map[string]string{}
+	for _, v := range []struct{ centre, day string }{
+		{"KRM", "2026-10-31"}, {"KRM", "2026-11-01"}, {"KRM", "2026-11-30"}, {"KRM", "2026-12-01"},
+		{"BRS", "2026-10-31"}, {"BRS", "2026-11-01"},
+	} {
+		day, err := time.ParseInLocation(time.DateOnly, v.day, w.h.centreLoc(v.centre))
+		if err != nil {
+			t.Fatal(err)
+		}
+		visit := &shakwa.Visit{Centre: v.centre, Day: v.day, Channel: "visit", By: layla.id, Filed: w.now,
+			Scores: []shakwa.VisitScore{{Question: "courtesy", Value: 5, Score: 1, Priority: "culture", Weight: 1}}}
+		if err := w.store.AddVisit(ctx, visit, day, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := w.store.ReleaseVisit(ctx, visit.ID, manager.id, w.now); err != nil {
+			t.Fatal(err)
+		}
+		ids[v.centre+" "+v.day] = visit.ID
+	}
+	for _, c := range []struct {
+		period string
+		want   []string
+	}{
+		{"2026-10", []string{"KRM 2026-10-31", "BRS 2026-10-31"}},
+		{"2026-11", []string{"KRM 2026-11-01", "KRM 2026-11-30", "BRS 2026-11-01"}},
+		{"2026-11-01", []string{"KRM 2026-11-01", "BRS 2026-11-01"}},
+		{"هذا الشهر", []string{"KRM 2026-12-01"}},
+	} {
+		rs := w.text(manager, "/visits "+c.period)
+		for key, id := range ids {
+			want := slices.Contains(c.want, key)
+			if got := len(find(rs, manager.id, id)) == 1; got != want {
+				t.Errorf("/visits %s: the visit of %s shown %v; want %v", c.period, key, got, want)
+			}
+		}
+		span, err := w.h.cal.Parse(c.period, w.now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs := []centreFigures{{Code: "KRM"}, {Code: "BRS"}}
+		if err := w.h.withQuality(ctx, span, cs); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range cs {
+			want := 0
+			for _, key := range c.want {
+				if strings.HasPrefix(key, f.Code+" ") {
+					want++
+				}
+			}
+			if f.Quality.Visits != want {
+				t.Errorf("%s, the stars of %s count %d visits; want %d", c.period, f.Code, f.Quality.Visits, want)
+			}
+		}
+	}
+}
+
+// TestAssessmentEscalatedAfter: the managers are told how long after the
+// opening the assessment is still not done, never cut to whole days:
+// escalate_after 36h reads 36 hours, not "a day".
+func TestAssessmentEscalatedAfter(t *testing.T) {
+	w := newWorldWith(t, strings.Replace(qualityConfig, "quality:\n",
+		"quality:\n  assessment: {remind_after: 12h, escalate_after: 36h}\n", 1))
+	ctx := context.Background()
+	if err := w.h.ScheduleAssessments(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w.wait(time.Date(2026, 12, 1, 5, 0, 0, 0, time.UTC).Sub(w.now)) // the opening
+	w.runJobs(JobAssess)
+	w.wait(12 * time.Hour)
+	w.runJobs(JobAssess) // the reminders
+	w.wait(24 * time.Hour)
+	rs := w.runJobs(JobAssess)
+	if got := find(rs, manager.id, "لم يكتمل بعد 36 ساعة من موعده"); len(got) != 2 {
+		t.Errorf("the managers told after 36 hours: %v; want both centres, «بعد 36 ساعة»", texts(find(rs, manager.id, "")))
+	}
+	for _, c := range []struct {
+		d      time.Duration
+		ar, en string
+	}{
+		{168 * time.Hour, "7 أيام", "7 days"},
+		{48 * time.Hour, "يومين", "2 days"},
+		{24 * time.Hour, "يوم واحد", "1 day"},
+		{36 * time.Hour, "36 ساعة", "36 hours"},
+		{90 * time.Minute, "90 دقيقة", "90 minutes"},
+	} {
+		if got := w.h.exactDuration("ar", c.d); got != c.ar {
+			t.Errorf("%v in Arabic: %q; want %q", c.d, got, c.ar)
+		}
+		if got := w.h.exactDuration("en", c.d); got != c.en {
+			t.Errorf("%v in English: %q; want %q", c.d, got, c.en)
+		}
+	}
+}
+
+// TestRemovedFromTheForm: a standard or a visit question removed from
+// the configuration keeps its answers, and is named as removed, with its
+// code, rather than by the bare code.
+func TestRemovedFromTheForm(t *testing.T) {
+	w := newWorldWith(t, qualityConfig)
+	ctx := context.Background()
+	codes := append(w.h.quality().StandardCodes(), "lobby")
+	for _, code := range codes {
+		ans := shakwa.Answer{Criterion: code, Mark: shakwa.MarkUnmet, Reason: "…", Owner: "…", Priority: "experience",
+			Weight: 1, By: noura.id, At: w.now}
+		if _, _, err := w.store.AnswerAssessment(ctx, "KRM", "2026-11", ans, codes); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := find(w.text(manager, "/assessment 2026-11"), manager.id, "📋")
+	if len(got) != 1 || !strings.Contains(got[0].Text, "\n• معيار محذوف (\u2068lobby\u2069) — في مركز واحد") {
+		t.Errorf("the overview with a removed standard: %v; want it named «معيار محذوف (lobby)»", texts(got))
+	}
+	day := time.Date(2026, 11, 20, 0, 0, 0, 0, w.h.centreLoc("KRM"))
+	v := &shakwa.Visit{Centre: "KRM", Day: "2026-11-20", Channel: "visit", By: layla.id, Filed: w.now,
+		Scores: []shakwa.VisitScore{{Question: "smile", Value: 4, Score: 0.75, Priority: "culture", Weight: 1}}}
+	if err := w.store.AddVisit(ctx, v, day, ""); err != nil {
+		t.Fatal(err)
+	}
+	got = find(w.text(manager, "/visits"), manager.id, v.ID)
+	if len(got) != 1 || !strings.Contains(got[0].Text, "\n• سؤال محذوف (\u2068smile\u2069): 4 من 5\n") {
+		t.Errorf("a visit with a removed question: %v; want it named «سؤال محذوف (smile)»", texts(got))
 	}
 }

@@ -154,9 +154,9 @@ func (h words) qualityWeights() stats.Weights {
 }
 
 // withQuality reads what the quality programme measured over span for
-// cs's centres: the latest self-assessment done in a month the span
-// touches, and the visits released, of days in the span. One round trip
-// per month, and two for the visits.
+// cs's centres: their self-assessments (see withAssessments) and the
+// visits released, of days in the span. One round trip per month (two
+// more at most before the span), and two for the visits.
 func (h *Handler) withQuality(ctx context.Context, span stats.Span, cs []centreFigures) error {
 	if !h.qualityOn() || len(cs) == 0 {
 		return nil
@@ -164,25 +164,13 @@ func (h *Handler) withQuality(ctx context.Context, span stats.Span, cs []centreF
 	centres := make([]string, len(cs))
 	for i, f := range cs {
 		centres[i] = f.Code
-		cs[i].Quality = stats.Quality{Expected: len(h.quality().Standards) > 0}
 	}
 	if len(h.quality().Standards) > 0 {
-		for _, month := range spanMonths(span, h.cfg().Location) {
-			as, err := h.store.Assessments(ctx, centres, month)
-			if err != nil {
-				return fmt.Errorf("assessments of %s: %w", month, err)
-			}
-			for i, a := range as {
-				if cs[i].Quality.Assessed || a.Done.IsZero() {
-					continue
-				}
-				if share, ok := h.assessmentShare(a); ok {
-					cs[i].Quality.Assessed, cs[i].Quality.Assessment = true, share
-				}
-			}
+		if err := h.withAssessments(ctx, span, cs); err != nil {
+			return err
 		}
 	}
-	vs, err := h.store.Visits(ctx, centres, span.From, span.To)
+	vs, err := h.visitsOver(ctx, centres, span)
 	if err != nil {
 		return fmt.Errorf("visits: %w", err)
 	}
@@ -199,6 +187,107 @@ func (h *Handler) withQuality(ctx context.Context, span stats.Span, cs []centreF
 		cs[i].Waiting = waiting[cs[i].Code]
 	}
 	return nil
+}
+
+// assessmentLookBack is how many months before a span withAssessments
+// reads, at most, for a centre whose months in the span are not due yet:
+// a month is due within 28 days of its opening, so two are enough.
+const assessmentLookBack = 2
+
+// withAssessments sets cs's self-assessments over span: the latest done
+// in a month the span touches counts. A month's assessment is owed only
+// once it is due (assessmentDue: its managers have been told it is not
+// done); a centre that owes one of the span's months and has none done
+// is marked (stats.Quality.Expected). Until a month is due its absence
+// is no fault: when none of the span's months is due yet (the first days
+// of a month, before its assessment's deadline), the latest assessment
+// done in the months before, back to the latest one due, stands in, and
+// without one the part is left out unmarked. So the stars do not jump on
+// the 1st, and again as centres finish, and no centre is marked for what
+// it still has days to do.
+func (h *Handler) withAssessments(ctx context.Context, span stats.Span, cs []centreFigures) error {
+	now := h.now()
+	// pending are the centres still without an assessment done, by
+	// index in cs.
+	pending := make([]int, len(cs))
+	for i := range cs {
+		pending[i] = i
+	}
+	read := func(month string, look func(i int, a shakwa.Assessment, due bool) (settled bool)) error {
+		if len(pending) == 0 {
+			return nil
+		}
+		centres := make([]string, len(pending))
+		for k, i := range pending {
+			centres[k] = cs[i].Code
+		}
+		as, err := h.store.Assessments(ctx, centres, month)
+		if err != nil {
+			return fmt.Errorf("assessments of %s: %w", month, err)
+		}
+		left := pending[:0]
+		for k, i := range pending {
+			due := !now.Before(h.assessmentDue(cs[i].Code, month))
+			if !look(i, as[k], due) {
+				left = append(left, i)
+			}
+		}
+		pending = left
+		return nil
+	}
+	done := func(i int, a shakwa.Assessment) bool {
+		if a.Done.IsZero() {
+			return false
+		}
+		share, ok := h.assessmentShare(a)
+		if ok {
+			cs[i].Quality.Assessed, cs[i].Quality.Assessment = true, share
+		}
+		return ok
+	}
+	months := spanMonths(span, h.cfg().Location)
+	for _, month := range months {
+		// A centre that owes a month stays pending: an earlier month of
+		// the span, done, still counts for it.
+		if err := read(month, func(i int, a shakwa.Assessment, due bool) bool {
+			cs[i].Quality.Expected = cs[i].Quality.Expected || due
+			return done(i, a)
+		}); err != nil {
+			return err
+		}
+	}
+	// Centres that owe nothing in the span: the months before stand in.
+	owing := pending[:0]
+	for _, i := range pending {
+		if !cs[i].Quality.Expected {
+			owing = append(owing, i)
+		}
+	}
+	pending = owing
+	month := months[len(months)-1]
+	for range assessmentLookBack {
+		month = prevMonth(month)
+		if err := read(month, func(i int, a shakwa.Assessment, due bool) bool {
+			return done(i, a) || due // a due month ends the look back, done or not
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// assessmentDue is when centre's self-assessment of month ("2026-11") is
+// owed: its opening (quality.assessment.day at .at, in the centre's zone)
+// plus escalate_after, when the centre's managers are told it is not done.
+func (h words) assessmentDue(centre, month string) time.Time {
+	m, err := time.Parse("2006-01", month)
+	if err != nil {
+		return time.Time{}
+	}
+	q := h.quality()
+	hour, minute := q.AssessAt()
+	open := time.Date(m.Year(), m.Month(), q.Assessment.Day, hour, minute, 0, 0, h.centreLoc(centre))
+	return open.Add(time.Duration(q.Assessment.EscalateAfter))
 }
 
 // spanMonths are the months ("2026-11") span touches, latest first.

@@ -247,6 +247,20 @@ func (h words) durationIn(lang string, d, days time.Duration) string {
 	return h.text.Text(lang, "dur.minutes", map[string]any{"Count": int(d / time.Minute)})
 }
 
+// exactDuration renders a configured length of time in the largest unit
+// that holds it whole, so it is never cut: 168h is 7 days, 36h is 36
+// hours (not "a day"), 90m is 90 minutes.
+func (h words) exactDuration(lang string, d time.Duration) string {
+	const day = 24 * time.Hour
+	switch {
+	case d >= day && d%day == 0:
+		return h.text.Text(lang, "dur.days", map[string]any{"Count": int(d / day)})
+	case d >= time.Hour && d%time.Hour == 0:
+		return h.text.Text(lang, "dur.hours", map[string]any{"Count": int(d / time.Hour)})
+	}
+	return h.text.Text(lang, "dur.minutes", map[string]any{"Count": int((d + time.Minute - 1) / time.Minute)})
+}
+
 // localTime renders t in the configured time zone.
 func (h words) localTime(t time.Time) string {
 	if t.IsZero() {

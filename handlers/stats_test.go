@@ -306,3 +306,43 @@ func TestSpanFileName(t *testing.T) {
 		}
 	}
 }
+
+// TestAttentionAsShown: a centre is flagged for what its figures show,
+// so a reason never contradicts its own figure: 89.95 % shows as 90 %
+// and is not "under 90 %", 89.94 % shows as 89.9 % and is; an average of
+// 3.497 shows as 3.50 and is not "under 3.5", 3.494 shows as 3.49 and is.
+func TestAttentionAsShown(t *testing.T) {
+	w := newWorld(t)
+	// ratings of 1000 people, adding to sum stars: threes and fours.
+	ratings := func(sum int64) [5]int64 { return [5]int64{0, 0, 4000 - sum, sum - 3000, 0} }
+	for _, tc := range []struct {
+		name    string
+		claim   stats.Share
+		resolve stats.Share
+		stars   int64 // the sum of 1000 ratings; 0: none
+		want    string
+	}{
+		{"claims 89.95%", stats.Share{Met: 1799, Due: 2000}, stats.Share{}, 0, ""},
+		{"claims 89.94%", stats.Share{Met: 8994, Due: 10000}, stats.Share{}, 0, "الاستلام ضمن الهدف 89.9%"},
+		{"resolved 89.95%", stats.Share{}, stats.Share{Met: 1799, Due: 2000}, 0, ""},
+		{"resolved 89%", stats.Share{}, stats.Share{Met: 89, Due: 100}, 0, "المعالجة ضمن الهدف 89%"},
+		{"rating 3.497", stats.Share{}, stats.Share{}, 3497, ""},
+		{"rating 3.494", stats.Share{}, stats.Share{}, 3494, "الرضا 3.49 من 5"},
+	} {
+		f := centreFigures{Code: "KRM"}
+		f.ClaimSLA, f.ResolveSLA = tc.claim, tc.resolve
+		if tc.stars > 0 {
+			f.Ratings = ratings(tc.stars)
+		}
+		got := w.h.attention("ar", []centreFigures{f})
+		if tc.want == "" {
+			if want := "✅ لا يحتاج أي مركز إلى متابعة: الأهداف متحققة ولا طلبات متأخرة."; got != want {
+				t.Errorf("%s: %q; want no centre flagged", tc.name, got)
+			}
+			continue
+		}
+		if want := "• \u2068مركز سعادة المتعاملين - الكرامة\u2069: " + tc.want; !strings.HasSuffix(got, "\n"+want) {
+			t.Errorf("%s: %q; want the line %q", tc.name, got, want)
+		}
+	}
+}

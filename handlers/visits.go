@@ -182,7 +182,9 @@ func (h words) scoreLines(lang string, scores []shakwa.VisitScore) []string {
 	t := func(key string, data map[string]any) string { return h.text.Text(lang, key, data) }
 	var out []string
 	for _, s := range scores {
-		name := s.Question
+		// A question removed from the form since keeps its answers:
+		// named as removed, with its code.
+		name := t("visit.removed_question", map[string]any{"Code": isolate(s.Question)})
 		kind := config.KindScale
 		if q, ok := h.question(s.Question); ok {
 			name, kind = q.Text.In(lang), q.Kind
@@ -232,7 +234,7 @@ func (h *Handler) visitsCommand(ctx context.Context, c *conv, args string) {
 	if !ok {
 		return
 	}
-	vs, err := h.store.Visits(ctx, centres, span.From, span.To)
+	vs, err := h.visitsOver(ctx, centres, span)
 	if err != nil {
 		c.fail(ctx, err)
 		return
@@ -267,6 +269,41 @@ func (h *Handler) visitsCommand(ctx context.Context, c *conv, args string) {
 		parts = append(parts, c.t("visit.more", map[string]any{"Count": from}))
 	}
 	c.Reply(c.reply(strings.Join(parts, "\n\n"), nil))
+}
+
+// visitsOver are the visits to centres whose day is one of span's days.
+// A visit's day is its centre's date, kept at midnight in the centre's
+// zone, while span runs between midnights of the configured zone: so the
+// search runs from the earliest of the centres' midnights starting span's
+// first day to the latest ending its last, and keeps the visits whose day
+// falls within: a visit on 1 November in Kolkata is November's, never
+// October's, whatever the configured zone.
+func (h *Handler) visitsOver(ctx context.Context, centres []string, span stats.Span) ([]*shakwa.Visit, error) {
+	first, last := span.From.Format(time.DateOnly), span.Last().Format(time.DateOnly)
+	fy, fm, fd := span.From.Date()
+	ty, tm, td := span.To.Date()
+	var from, to time.Time
+	for i, ce := range centres {
+		loc := h.centreLoc(ce)
+		f, t := time.Date(fy, fm, fd, 0, 0, 0, 0, loc), time.Date(ty, tm, td, 0, 0, 0, 0, loc)
+		if i == 0 || f.Before(from) {
+			from = f
+		}
+		if i == 0 || t.After(to) {
+			to = t
+		}
+	}
+	vs, err := h.store.Visits(ctx, centres, from, to)
+	if err != nil {
+		return nil, err
+	}
+	out := vs[:0]
+	for _, v := range vs {
+		if v.Day >= first && v.Day <= last {
+			out = append(out, v)
+		}
+	}
+	return out, nil
 }
 
 // tellVisit tells each of people privately, in their language, the

@@ -26,7 +26,7 @@ var sample = map[string]any{
 	"Who": "فاطمة", "Code": "48215530", "Role": "موظف", "ID": "123", "Lines": "2026-12-17 10:30 · استلمه فاطمة", "When": "2026-12-17 10:30", "Via": "تيليجرام",
 	"Mark": "غير متحقق", "Owner": "فريق الاستقبال", "Priority": "الكفاءة", "Standard": "زمن الانتظار معلن", "Done": 4, "Total": 12,
 	"Days": 7, "Names": "نورة", "Complaints": 60, "Assessment": 25, "Visits": 15, "Question": "لباقة الموظف",
-	"Value": "4 من 5", "Scores": "• لباقة الموظف: 4 من 5",
+	"Value": "4 من 5", "Scores": "• لباقة الموظف: 4 من 5", "After": "36 ساعة",
 }
 
 func TestSameKeys(t *testing.T) {

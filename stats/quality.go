@@ -27,9 +27,10 @@ type Weights struct {
 // self-assessment's share met and its visits' average share, each from
 // 0 to 1 (see AssessmentShare and VisitShare).
 type Quality struct {
-	// Expected says the programme has standards: a centre without an
-	// assessment is then marked (Score.Unassessed), not scored as if it
-	// had one.
+	// Expected says a self-assessment was owed (its month's deadline
+	// passed) in a month the span touches: a centre without one is then
+	// marked (Score.Unassessed). Either way a centre without one is
+	// scored without it, never as if it had one.
 	Expected   bool
 	Assessed   bool
 	Assessment float64
