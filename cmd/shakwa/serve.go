@@ -43,7 +43,7 @@ import (
 // mode the configuration, the store and the staff channel have local
 // defaults (see README).
 func serve(ctx context.Context, e env, log *slog.Logger) error {
-	cfg, err := loadConfig(e)
+	cfg, err := serveConfig(e)
 	if err != nil {
 		return err
 	}
@@ -194,7 +194,7 @@ func reloadOn(hup <-chan os.Signal, e env, h *handlers.Handler, log *slog.Logger
 				return nil
 			case <-hup:
 			}
-			cfg, err := loadConfig(e)
+			cfg, err := serveConfig(e)
 			if err == nil {
 				err = h.Reload(cfg)
 			}
@@ -221,6 +221,31 @@ func loadConfig(e env) (*config.Config, error) {
 	}
 	return config.Load(e.ConfigFile)
 }
+
+// serveConfig is loadConfig for serve and its reloads, which refuse the
+// example configuration: its people are placeholders, and whoever holds
+// their Telegram ids would get their roles. The demo runs it.
+func serveConfig(e env) (*config.Config, error) {
+	cfg, err := loadConfig(e)
+	if e.Demo {
+		return cfg, err
+	}
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%w (%s)", err, ownConfig)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Example {
+		return nil, fmt.Errorf("%s is the example configuration (example: true): its people are placeholders, "+
+			"and whoever holds their Telegram ids would get their roles (%s)", e.ConfigFile, ownConfig)
+	}
+	return cfg, nil
+}
+
+// ownConfig says how to make a configuration serve runs.
+const ownConfig = "copy config.example.yaml, put your own centres and people in it, delete its line " +
+	"\"example: true\", and point SHAKWA_CONFIG or -config at it; to try shakwa without one: shakwa demo"
 
 // openStore connects to REDIS_URL; the demo without one starts an
 // in-memory store, and says so.
