@@ -18,5 +18,7 @@ COPY --from=build --chown=65532:65532 /out/files /var/lib/shakwa/files
 ENV SHAKWA_CONFIG=/etc/shakwa/config.yaml HTTP_ADDR=:8080 FILES_DIR=/var/lib/shakwa/files
 EXPOSE 8080
 USER nonroot:nonroot
+# No curl here: the binary asks its own /healthz, on HTTP_ADDR's port.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 CMD ["/usr/local/bin/shakwa", "health"]
 ENTRYPOINT ["/usr/local/bin/shakwa"]
 CMD ["serve"]
