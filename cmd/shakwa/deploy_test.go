@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -73,4 +74,87 @@ func TestDockerfile(t *testing.T) {
 	if !healthcheck {
 		t.Error(`the Dockerfile has no HEALTHCHECK running ["/usr/local/bin/shakwa", "health"]`)
 	}
+}
+
+// TestDockerIgnore: secrets, data, the operator's configuration and what
+// tests leave behind never enter the image's build context, while
+// everything the build reads does.
+func TestDockerIgnore(t *testing.T) {
+	root := filepath.Join("..", "..")
+	b, err := os.ReadFile(filepath.Join(root, ".dockerignore"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var patterns []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			patterns = append(patterns, line)
+		}
+	}
+	for _, name := range []string{".env", "deploy/.env", ".env.production", ".git", ".git/HEAD",
+		"data/files/ab/cdef", "artifacts/citizen-ar.png", "config.yaml", "shakwa",
+		"cmd/shakwa/shakwa.test", "coverage.out", "storage/cpu.prof", ".cache/go-build/00/x"} {
+		if !ignored(patterns, name) {
+			t.Errorf("%s enters the build context; want it left out", name)
+		}
+	}
+	// What the build reads: the module, the sources and what they embed.
+	err = filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			if d != nil && (d.Name() == ".git" || d.Name() == "artifacts" || d.Name() == "data") {
+				return filepath.SkipDir
+			}
+			return err
+		}
+		name := filepath.ToSlash(strings.TrimPrefix(p, root+string(filepath.Separator)))
+		needed := strings.HasSuffix(name, ".go") || strings.HasSuffix(name, ".toml") ||
+			strings.Contains(name, "/static/") || strings.Contains(name, "/fonts/") ||
+			slices.Contains([]string{"go.mod", "go.sum", "config.example.yaml"}, name)
+		if needed && ignored(patterns, name) {
+			t.Errorf("%s is left out of the build context; the build needs it", name)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ignored says whether .dockerignore's patterns leave name out, as Docker
+// reads them: each is matched against the path and its parent directories,
+// ** spans directories, and the last pattern that matches wins (! keeps).
+func ignored(patterns []string, name string) bool {
+	parts, out := strings.Split(name, "/"), false
+	for _, p := range patterns {
+		keep := strings.HasPrefix(p, "!")
+		p = strings.TrimPrefix(strings.TrimSuffix(strings.TrimPrefix(p, "!"), "/"), "/")
+		for n := 1; n <= len(parts); n++ {
+			if matchParts(strings.Split(p, "/"), parts[:n]) {
+				out = !keep
+				break
+			}
+		}
+	}
+	return out
+}
+
+// matchParts matches a pattern's segments against a path's, ** matching
+// any number of segments.
+func matchParts(pat, name []string) bool {
+	if len(pat) == 0 {
+		return len(name) == 0
+	}
+	if pat[0] == "**" {
+		for i := 0; i <= len(name); i++ {
+			if matchParts(pat[1:], name[i:]) {
+				return true
+			}
+		}
+		return false
+	}
+	if len(name) == 0 {
+		return false
+	}
+	ok, err := path.Match(pat[0], name[0])
+	return err == nil && ok && matchParts(pat[1:], name[1:])
 }
