@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	stdlog "log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -175,11 +176,40 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 	if e.Demo {
 		fmt.Fprintf(e.Stderr, "shakwa demo: open http://%s/chat (staff and managers: http://%[1]s/chat/staff)\n", ln.Addr())
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := newServer(mux, log)
 	for _, f := range onShutdown {
 		srv.RegisterOnShutdown(f)
 	}
 	return runAll(ctx, log, srv, ln, runners, jobs, outbox)
+}
+
+// newServer is an HTTP server of h whose own errors (a handler's panic, a
+// failed TLS handshake...) go to log as one WARN line with a fixed message
+// and the error's kind: net/http's text names the client's address, and a
+// panic's value may hold what a person sent.
+func newServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: stdlog.New(serverErrors{log}, "", 0)}
+}
+
+// serverErrors is the writer of an HTTP server's error log: each line it
+// is given becomes a fixed one, and the text is dropped.
+type serverErrors struct{ log *slog.Logger }
+
+func (w serverErrors) Write(p []byte) (int, error) {
+	kind := "other"
+	switch line := string(p); {
+	case strings.HasPrefix(line, "http: panic serving "):
+		kind = "panic"
+	case strings.HasPrefix(line, "http: TLS handshake error"):
+		kind = "tls handshake"
+	case strings.HasPrefix(line, "http: Accept error"):
+		kind = "accept"
+	case strings.HasPrefix(line, "http: superfluous response.WriteHeader"):
+		kind = "superfluous WriteHeader"
+	}
+	w.log.Warn("http server error", "kind", kind)
+	return len(p), nil
 }
 
 // reloadOn reads the configuration file again each time hup fires, and
@@ -625,7 +655,7 @@ func servePprof(addr string, log *slog.Logger) (func(), error) {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := newServer(mux, log)
 	go func() { _ = srv.Serve(ln) }()
 	log.Info("profiler", "addr", ln.Addr().String())
 	return func() { _ = srv.Close() }, nil
