@@ -50,6 +50,10 @@ func (t Text) In(lang string) string {
 
 // Config is one deployment's configuration.
 type Config struct {
+	// Example marks the example configuration (config.example.yaml),
+	// whose people are placeholders: `shakwa serve` refuses a file that
+	// sets it, the demo and check-config read it.
+	Example bool `yaml:"example"`
 	// Timezone is the IANA zone the centres work in; it decides where
 	// "today" starts in reports.
 	Timezone string `yaml:"timezone"`

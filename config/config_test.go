@@ -270,6 +270,9 @@ func TestExampleFile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Load example: %v", err)
 	}
+	if !c.Example {
+		t.Error("example: false; want the example marked, so that serve refuses its placeholder people")
+	}
 	if len(c.Centres) < 4 || len(c.Categories) < 9 {
 		t.Errorf("example has %d centres, %d categories; want at least 4 and 9", len(c.Centres), len(c.Categories))
 	}

@@ -49,6 +49,9 @@ func checkConfig(args []string, getenv func(string) string, stdout io.Writer) er
 		*file, len(cfg.Centres), len(cfg.Categories), len(cfg.People),
 		roles[shakwa.RoleStaff], roles[shakwa.RoleSupervisor], roles[shakwa.RoleManager], countOf(roles[shakwa.RoleEvaluator], "evaluator"),
 		len(q.Standards), len(q.VisitForm), cfg.Timezone)
+	if cfg.Example {
+		fmt.Fprintf(stdout, "%s: the example configuration (example: true): shakwa demo runs it, shakwa serve refuses it\n", *file)
+	}
 	return nil
 }
 

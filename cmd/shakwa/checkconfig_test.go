@@ -22,6 +22,7 @@ func TestCheckConfig(t *testing.T) {
 		say  string
 	}{
 		{[]string{"check-config", "../../config.example.yaml"}, true, "ok: 5 centres, 9 categories, 9 people (4 staff, 2 supervisors, 2 managers, 1 evaluator), 4 standards, 3 visit questions"},
+		{[]string{"check-config", "../../config.example.yaml"}, true, "shakwa serve refuses it"},
 		{[]string{"check-config", "-config", testConfig}, true, "ok:"},
 		{[]string{"check-config", bad}, false, `centres[0].code: "x" must be 2-6 upper-case letters`},
 		{[]string{"check-config", "missing.yaml"}, false, "no such file"},

@@ -58,6 +58,7 @@ Usage:
   shakwa tallies rebuild         recount the figures from the tickets (after an upgrade, or to check them)
   shakwa staff-link PERSON-ID    a sign-in link to the web staff panel, where staff are not on Telegram
   shakwa check-config FILE       validate a configuration file without starting (for deployment pipelines)
+  shakwa health                  ask the bot on this machine (HTTP_ADDR) for /healthz: fails unless it answers, for container health checks
   shakwa invite ROLE [CENTRE...] a one-time code that gives a role to whoever sends the bot /join CODE
   shakwa reindex [-dry-run]      put every ticket back in the indexes it belongs in (after a crash)
   shakwa dead-letters [list|retry] [-since 168h] [-dry-run]   what could not be delivered; send it again
@@ -91,6 +92,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	if cmd == "check-config" {
 		return checkConfig(args, getenv, stderr)
+	}
+	if cmd == "health" {
+		return health(ctx, args, getenv, stderr)
 	}
 	if cmd == "invite" {
 		return invite(ctx, args, getenv, stderr)
@@ -167,7 +171,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return rebuildTallies(ctx, e, log)
 	}
 	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q (want serve, demo, tallies, staff-link, check-config, invite, reindex, dead-letters, export, seed or bench)", cmd)
+	return fmt.Errorf("unknown command %q (want serve, demo, tallies, staff-link, check-config, health, invite, reindex, dead-letters, export, seed or bench)", cmd)
 }
 
 // whatsappEnv is the WhatsApp channel's part of the environment; the

@@ -778,6 +778,9 @@ func TestRunRefuses(t *testing.T) {
 		{"no token", []string{"serve"}, map[string]string{"TELEGRAM_BOT_TOKEN": ""}, "TELEGRAM_BOT_TOKEN"},
 		{"bad log level", []string{"serve"}, map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},
 		{"no config file", []string{"serve", "-config", filepath.Join(t.TempDir(), "none.yaml")}, nil, "none.yaml"},
+		{"example config", []string{"serve", "-config", "../../config.example.yaml"}, nil, "is the example configuration"},
+		{"example config, web only", []string{"serve"}, map[string]string{"TELEGRAM_BOT_TOKEN": "",
+			"WEB_CHAT_SECRET": strings.Repeat("ab", 32), "SHAKWA_CONFIG": "../../config.example.yaml"}, "is the example configuration"},
 		{"redis down", []string{"serve"}, nil, "redis"},
 	}
 	for _, tc := range tests {
@@ -800,6 +803,13 @@ func TestRunRefuses(t *testing.T) {
 			if tc.name == "no token" && err != nil && !strings.Contains(err.Error(), "shakwa demo") {
 				t.Errorf("no token: %v; want it to point to shakwa demo", err)
 			}
+			if strings.HasPrefix(tc.name, "example config") || tc.name == "no config file" {
+				for _, say := range []string{`delete its line "example: true"`, "shakwa demo"} {
+					if err != nil && !strings.Contains(err.Error(), say) {
+						t.Errorf("%s: %v; want it to say %q", tc.name, err, say)
+					}
+				}
+			}
 			if tc.name == "redis down" {
 				for _, line := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
 					if !json.Valid([]byte(line)) {
@@ -813,6 +823,25 @@ func TestRunRefuses(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDemoRunsExample: the example configuration that serve refuses is
+// the demo's, built in or from the file.
+func TestDemoRunsExample(t *testing.T) {
+	for _, args := range [][]string{nil, {"-config", "../../config.example.yaml"}} {
+		base, stop, logs := startDemo(t, t.Context(), args...)
+		resp, err := http.Get(base + "/healthz")
+		if err != nil {
+			t.Fatalf("demo %v: %v", args, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("demo %v: /healthz %s; want 200 OK", args, resp.Status)
+		}
+		if err := stop(); err != nil {
+			t.Errorf("demo %v: %v\n%s", args, err, logs)
+		}
 	}
 }
 

@@ -17,8 +17,8 @@ const reloadDB = 4
 // TestReload: on SIGHUP the bot reads its configuration file again. A new
 // staff member works at once, while a citizen's conversation begun before
 // goes on where it was; a file that would count tickets differently (a
-// new SLA target) is refused, said so in the log, and the one in force
-// stays.
+// new SLA target) or that is marked the example is refused, said so in
+// the log, and the one in force stays.
 func TestReload(t *testing.T) {
 	redisURL := testRedis(t, reloadDB)
 	api := telegramtest.NewServer(t, testToken)
@@ -75,6 +75,11 @@ func TestReload(t *testing.T) {
 	reload(`"msg":"configuration not reloaded; the one in force stays"`)
 	if !strings.Contains(logs.String(), "tallies rebuild") {
 		t.Errorf("the refusal does not say what to do:\n%s", logs)
+	}
+	write("example: true\n" + string(orig))
+	reload(`"msg":"configuration not reloaded; the one in force stays"`)
+	if !strings.Contains(logs.String(), "is the example configuration") {
+		t.Errorf("the reload of a file marked example is not refused as the example:\n%s", logs)
 	}
 	write("centres: [")
 	reload(`"msg":"configuration not reloaded; the one in force stays"`)

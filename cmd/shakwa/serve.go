@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	stdlog "log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -43,7 +44,7 @@ import (
 // mode the configuration, the store and the staff channel have local
 // defaults (see README).
 func serve(ctx context.Context, e env, log *slog.Logger) error {
-	cfg, err := loadConfig(e)
+	cfg, err := serveConfig(e)
 	if err != nil {
 		return err
 	}
@@ -175,11 +176,40 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 	if e.Demo {
 		fmt.Fprintf(e.Stderr, "shakwa demo: open http://%s/chat (staff and managers: http://%[1]s/chat/staff)\n", ln.Addr())
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := newServer(mux, log)
 	for _, f := range onShutdown {
 		srv.RegisterOnShutdown(f)
 	}
 	return runAll(ctx, log, srv, ln, runners, jobs, outbox)
+}
+
+// newServer is an HTTP server of h whose own errors (a handler's panic, a
+// failed TLS handshake...) go to log as one WARN line with a fixed message
+// and the error's kind: net/http's text names the client's address, and a
+// panic's value may hold what a person sent.
+func newServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: stdlog.New(serverErrors{log}, "", 0)}
+}
+
+// serverErrors is the writer of an HTTP server's error log: each line it
+// is given becomes a fixed one, and the text is dropped.
+type serverErrors struct{ log *slog.Logger }
+
+func (w serverErrors) Write(p []byte) (int, error) {
+	kind := "other"
+	switch line := string(p); {
+	case strings.HasPrefix(line, "http: panic serving "):
+		kind = "panic"
+	case strings.HasPrefix(line, "http: TLS handshake error"):
+		kind = "tls handshake"
+	case strings.HasPrefix(line, "http: Accept error"):
+		kind = "accept"
+	case strings.HasPrefix(line, "http: superfluous response.WriteHeader"):
+		kind = "superfluous WriteHeader"
+	}
+	w.log.Warn("http server error", "kind", kind)
+	return len(p), nil
 }
 
 // reloadOn reads the configuration file again each time hup fires, and
@@ -194,7 +224,7 @@ func reloadOn(hup <-chan os.Signal, e env, h *handlers.Handler, log *slog.Logger
 				return nil
 			case <-hup:
 			}
-			cfg, err := loadConfig(e)
+			cfg, err := serveConfig(e)
 			if err == nil {
 				err = h.Reload(cfg)
 			}
@@ -221,6 +251,31 @@ func loadConfig(e env) (*config.Config, error) {
 	}
 	return config.Load(e.ConfigFile)
 }
+
+// serveConfig is loadConfig for serve and its reloads, which refuse the
+// example configuration: its people are placeholders, and whoever holds
+// their Telegram ids would get their roles. The demo runs it.
+func serveConfig(e env) (*config.Config, error) {
+	cfg, err := loadConfig(e)
+	if e.Demo {
+		return cfg, err
+	}
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%w (%s)", err, ownConfig)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Example {
+		return nil, fmt.Errorf("%s is the example configuration (example: true): its people are placeholders, "+
+			"and whoever holds their Telegram ids would get their roles (%s)", e.ConfigFile, ownConfig)
+	}
+	return cfg, nil
+}
+
+// ownConfig says how to make a configuration serve runs.
+const ownConfig = "copy config.example.yaml, put your own centres and people in it, delete its line " +
+	"\"example: true\", and point SHAKWA_CONFIG or -config at it; to try shakwa without one: shakwa demo"
 
 // openStore connects to REDIS_URL; the demo without one starts an
 // in-memory store, and says so.
@@ -600,7 +655,7 @@ func servePprof(addr string, log *slog.Logger) (func(), error) {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := newServer(mux, log)
 	go func() { _ = srv.Serve(ln) }()
 	log.Info("profiler", "addr", ln.Addr().String())
 	return func() { _ = srv.Close() }, nil
