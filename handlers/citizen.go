@@ -163,7 +163,7 @@ func (h *Handler) fileComplaint(ctx context.Context, c *conv, s *flows.Submissio
 		c.fail(ctx, fmt.Errorf("remember filing: %w", err))
 		return
 	}
-	h.scheduleSLA(ctx, c, t)
+	h.scheduleSLA(ctx, c, t, true)
 	h.confirmFiled(c, t)
 }
 
@@ -576,7 +576,7 @@ func (h *Handler) reopen(ctx context.Context, c *conv, id string) {
 			return
 		}
 		c.say("reopen.done", h.ticketData(c.lang, t))
-		h.scheduleSLA(ctx, c, t)
+		h.scheduleSLA(ctx, c, t, true)
 		if t.Status == shakwa.StatusNew {
 			h.notify.Card(c, t)
 			return

@@ -78,7 +78,7 @@ func (h *Handler) reassign(ctx context.Context, c *conv, arg string) {
 		h.conflict(ctx, c, t, err)
 		return
 	}
-	h.scheduleSLA(ctx, c, t)
+	h.scheduleSLA(ctx, c, t, false)
 	c.say("staff.reassigned", h.ticketData(c.lang, t))
 	h.notify.EditCard(c, t, "card.claimed", nil)
 	if to.ID != c.m.From.ID {

@@ -142,7 +142,7 @@ func (h *Handler) amend(ctx context.Context, c *conv, id, text string, files []f
 		c.fail(ctx, err)
 		return
 	}
-	h.scheduleSLA(ctx, c, t)
+	h.scheduleSLA(ctx, c, t, true)
 	c.say("amend.done", h.ticketData(c.lang, t))
 	if t.Status == shakwa.StatusNew {
 		h.notify.Card(c, t)

@@ -90,14 +90,17 @@ func slaStart(t *shakwa.Ticket) time.Time {
 
 // scheduleSLA sets t's SLA job as it now stands, when it changed hands
 // (filed, claimed, released, given, transferred, reopened): at its next
-// step; or at once when a rung of the ladder is already past (a ticket
-// back in a queue, or in another centre's, after its deadline), so that
-// whoever now answers for it hears it is late.
-func (h *Handler) scheduleSLA(ctx context.Context, c *conv, t *shakwa.Ticket) {
+// step; or, with retell, at once when a rung of the ladder is already past
+// (a ticket back in a queue, or in another centre's, after its deadline;
+// a claim after the resolution's), so that whoever now answers for it
+// hears it is late. A ticket given from one staff member to another
+// (reassigned) is not retold: its ladder's people are who gave it, or
+// heard already, and its new holder's copy says how late it is.
+func (h *Handler) scheduleSLA(ctx context.Context, c *conv, t *shakwa.Ticket, retell bool) {
 	now := h.now()
 	var at time.Time
 	for _, st := range h.slaSteps(t) {
-		if !st.at.After(now) && st.rung >= 0 {
+		if !st.at.After(now) && st.rung >= 0 && retell {
 			at = now
 			break
 		}

@@ -202,6 +202,33 @@ func TestSLAAfterHandsChange(t *testing.T) {
 	}
 }
 
+// TestSLANotRetoldOnReassign: a ticket past its resolution deadline that
+// the supervisor gives to another staff member does not tell the ladder's
+// people again (they heard, and one of them gave it); released back to the
+// queue, it does.
+func TestSLANotRetoldOnReassign(t *testing.T) {
+	w := newWorld(t)
+	id := w.fileComplaint(citizen, "KRM")
+	w.do(fatima, bot.Message{Chat: "-1001", Button: "claim:" + id})
+	for range 60 {
+		w.wait(time.Hour)
+		w.runJobs(JobSLA)
+	}
+	w.text(noura, "/reassign "+id)
+	w.press(noura, "reassign:"+id+":"+khalid.id)
+	if got := w.ticket(id).Holder.ID; got != khalid.id {
+		t.Fatalf("holder after the reassignment: %q; want Khalid", got)
+	}
+	rs := w.runJobs(JobSLA)
+	if n, m := len(find(rs, noura.id, id)), len(find(rs, manager.id, id)); n+m != 0 {
+		t.Errorf("after a reassignment past the deadline: supervisor told %d times, manager %d; want neither again: %v", n, m, texts(rs))
+	}
+	w.press(khalid, "release:"+id)
+	if rs := w.runJobs(JobSLA); len(find(rs, manager.id, id))+len(find(rs, noura.id, id)) == 0 {
+		t.Errorf("released past its deadline: nobody told; want the ladder's latest rung: %v", texts(rs))
+	}
+}
+
 // TestSLARungsAtOneTime: two rungs of the ladder with the same delay are
 // both taken.
 func TestSLARungsAtOneTime(t *testing.T) {

@@ -132,7 +132,7 @@ func (h *Handler) claim(ctx context.Context, c *conv, id string) {
 		c.fail(ctx, err)
 		return
 	}
-	h.scheduleSLA(ctx, c, t)
+	h.scheduleSLA(ctx, c, t, true)
 	h.tellPresser(c, "claim.ok", h.ticketData(c.lang, t))
 	h.notify.EditCard(c, t, "card.claimed", nil)
 	h.sendTicket(ctx, c, t)
@@ -157,7 +157,7 @@ func (h *Handler) release(ctx context.Context, c *conv, id string) {
 		h.conflict(ctx, c, t, err)
 		return
 	}
-	h.scheduleSLA(ctx, c, t)
+	h.scheduleSLA(ctx, c, t, true)
 	c.say("staff.released", h.ticketData(c.lang, t))
 	h.notify.EditCard(c, t, "card.new", nil)
 }
@@ -199,7 +199,7 @@ func (h *Handler) transfer(ctx context.Context, c *conv, id, to string) {
 		h.conflict(ctx, c, t, err)
 		return
 	}
-	h.scheduleSLA(ctx, c, t)
+	h.scheduleSLA(ctx, c, t, true)
 	c.say("staff.transferred", h.ticketData(c.lang, t))
 	old.Updated = t.Updated
 	h.notify.EditCard(c, old, "card.transferred", map[string]any{"To": h.centreName(to, h.groupLang(old.Centre))})
