@@ -59,8 +59,10 @@ type Config struct {
 	Timezone string `yaml:"timezone"`
 	// Location is Timezone loaded; Parse sets it.
 	Location *time.Location `yaml:"-"`
-	// WeekStart is the first day of a reporting week: "sunday" (the
-	// default, as in the UAE and Saudi Arabia) or "monday".
+	// WeekStart is the first day of a reporting week: "monday" (the
+	// default, as in the UAE, whose working week has run Monday to Friday
+	// since 2022) or "sunday" (Bahrain, Saudi Arabia, Qatar, Kuwait, Oman:
+	// weekends on Friday and Saturday).
 	WeekStart string `yaml:"week_start"`
 	// Session holds conversation settings.
 	Session Session `yaml:"session"`
@@ -447,7 +449,7 @@ const DefaultRetentionDays = 365
 // A validation failure lists every problem found; each is a *FieldError
 // and matches shakwa.ErrInvalid.
 func Parse(data []byte) (*Config, error) {
-	c := &Config{Timezone: DefaultTimezone, WeekStart: "sunday", ReopenDays: DefaultReopenDays, CloseAfter: Duration(DefaultCloseAfter)}
+	c := &Config{Timezone: DefaultTimezone, WeekStart: "monday", ReopenDays: DefaultReopenDays, CloseAfter: Duration(DefaultCloseAfter)}
 	c.Session.Idle = Duration(DefaultIdle)
 	c.Reports = Reports{At: "08:00", Daily: true, Weekly: true, Monthly: true, MonthlyOn: 1}
 	c.Escalation.RemindAt = DefaultRemindAt

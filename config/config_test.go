@@ -111,7 +111,7 @@ categories:
 		{"people", len(c.People), 0},
 		{"reports.at", c.Reports.At, "08:00"},
 		{"reports", fmt.Sprint(c.Reports.Daily, c.Reports.Weekly, c.Reports.Monthly, c.Reports.MonthlyOn), "true true true 1"},
-		{"weekly report day", c.WeeklyReportDay(), time.Sunday},
+		{"weekly report day", c.WeeklyReportDay(), time.Monday},
 	}
 	for _, ch := range checks {
 		if ch.got != ch.want {
