@@ -22,7 +22,7 @@ import (
 // Under a batch, Session, Lang and Count answer from what was read ahead
 // or written before in the same update; SaveSession, SwapSession,
 // DeleteSession, SetLang, Count's addition, ScheduleJob, EnqueueAll and
-// Finish wait for Commit. Everything else (a ticket's transition, say) is
+// Finish wait for Commit (ScheduleJob survives a Discard). Everything else (a ticket's transition, say) is
 // done at once, as without a batch: its result is needed to answer.
 //
 // On one Redis server the commit is one pipeline, in order. On a cluster

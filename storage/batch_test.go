@@ -120,9 +120,13 @@ func testBatch(t *testing.T, open opener) {
 		t.Fatalf("a copy of u1: done %v, %v; want done", done, err)
 	}
 
-	// Discard drops what waits.
+	// Discard drops what waits, but a job scheduled: it may follow up a
+	// change made (a resolution that closes on its own).
 	d := s.Batch(ctx(t))
 	if err := s.SaveSession(d, who, []byte("dropped"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ScheduleJob(d, "autoclose", "KRM-000009", t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	s.Discard(d)
@@ -131,6 +135,9 @@ func testBatch(t *testing.T, open opener) {
 	}
 	if got, _ := s.Session(ctx(t), who); string(got) != "v4" {
 		t.Fatalf("session after a discard: %q; want v4", got)
+	}
+	if due, ok, err := s.JobDue(ctx(t), "autoclose", "KRM-000009"); !ok || !due.Equal(t0.Add(time.Hour)) || err != nil {
+		t.Errorf("a job scheduled in a discarded batch: due %v, %v, %v; want it kept", due, ok, err)
 	}
 
 	// A turn lost while the update was handled: the rest is written, and

@@ -47,7 +47,10 @@ func (s *Store) ScheduleJob(ctx context.Context, kind, key string, due time.Time
 		return fmt.Errorf("schedule %s job: kind or key: %w", kind, shakwa.ErrInvalid)
 	}
 	if b := batchOf(ctx); b != nil {
-		b.later(write{add: evalLater(scheduleScript, s.jobKeys(kind), key, due.UnixMilli(), "0")})
+		// Kept even if the handling fails (see Discard): it may have made
+		// the change the job follows up (a resolution that closes on its
+		// own), and a job finds out for itself when there is nothing to do.
+		b.later(write{add: evalLater(scheduleScript, s.jobKeys(kind), key, due.UnixMilli(), "0"), always: true})
 		return nil
 	}
 	if err := scheduleScript.Run(ctx, s.rdb, s.jobKeys(kind), key, due.UnixMilli(), "0").Err(); err != nil {
