@@ -82,8 +82,12 @@ const busyRecheck = "200"
 // chat has an item of another lane out being sent is looked at again in
 // busyRecheck ms, since the pace that send sets is not known yet
 // (otherwise each lane's sender would take one of a group's items at the
-// same moment, three at a time).
-// KEYS: due, lease, tries, budget. ARGV: now (ms), lease end (ms), queue
+// same moment, three at a time). Within a chat answers go first: a
+// notification or bulk item waits while the chat's answer queue is due
+// (not while it waits out a retry, nor parked for a window), so a staff
+// group's reminders never take the pace its members' presses are
+// answered at.
+// KEYS: due, lease, tries, budget, the answer lane's due. ARGV: now (ms), lease end (ms), queue
 // key prefix, rate key prefix, pace key prefix, busy key prefix, then
 // budget name and interval (ms) pairs.
 // Reply: {queue, item, attempts so far} or {”, ms until a budget frees}.
@@ -100,6 +104,11 @@ for _, q in ipairs(cands) do
   if ch then base = ch .. ':' .. rest end
   local paced = tonumber(redis.call('GET', ARGV[5] .. base) or '0')
   local busy = tonumber(redis.call('GET', ARGV[6] .. base) or '0')
+  local answering = false
+  if ch then
+    local d = tonumber(redis.call('ZSCORE', KEYS[5], base) or '')
+    answering = d ~= nil and d <= now and redis.call('LLEN', ARGV[3] .. base) > 0
+  end
   if not head then
     redis.call('ZREM', KEYS[1], q)
     redis.call('HDEL', KEYS[4], q)
@@ -107,6 +116,8 @@ for _, q in ipairs(cands) do
     redis.call('ZADD', KEYS[1], paced, q)
   elseif busy > now then
     redis.call('ZADD', KEYS[1], math.min(busy, now + ` + busyRecheck + `), q)
+  elseif answering then
+    redis.call('ZADD', KEYS[1], now + ` + busyRecheck + `, q)
   else
     local b = redis.call('HGET', KEYS[4], q)
     local iv = b and intervals[b]
@@ -337,7 +348,7 @@ func (s *Store) NextDueIn(ctx context.Context, lane string, now time.Time, lease
 	if !validLane(lane) {
 		return "", nil, 0, 0, fmt.Errorf("next due: lane %q: %w", lane, shakwa.ErrInvalid)
 	}
-	keys := []string{s.due(lane), s.ob("lease"), s.ob("tries"), s.ob("budget")}
+	keys := []string{s.due(lane), s.ob("lease"), s.ob("tries"), s.ob("budget"), s.due(LaneAnswer)}
 	until := now.Add(positive(lease)).UnixMilli()
 	args := []any{now.UnixMilli(), until, s.ob("q:"), s.ob("rate:"), s.ob("pace:"), s.ob("busy:")}
 	for name, gap := range budgets {

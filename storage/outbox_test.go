@@ -501,6 +501,50 @@ func testOutboxPaceAcrossLanes(t *testing.T, open opener) {
 	if len(out) != 1 || out[0] != "card" {
 		t.Errorf("at the pace: %q; want one, the notification", out)
 	}
+
+	// Answers first within a chat: a reminder due before a press's answer
+	// was queued waits for it.
+	const busyGroup = "telegram:-1003"
+	if _, err := s.EnqueueAll(c, "", 0, []string{busyGroup}, []string{storage.LaneBulk},
+		[]string{""}, [][][]byte{items("reminder")}, t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EnqueueAll(c, "", 0, []string{busyGroup}, []string{storage.LaneAnswer},
+		[]string{""}, [][][]byte{items("claimed by Fatima")}, at.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	later := at.Add(time.Minute)
+	if _, item, _, _, _ := s.NextDueIn(c, storage.LaneBulk, later, time.Minute, nil); string(item) == "reminder" {
+		t.Errorf("bulk while the group's answer waits: %q; want the answer first", item)
+	}
+	q, item, _, _, _ := s.NextDueIn(c, storage.LaneAnswer, later, time.Minute, nil)
+	if string(item) != "claimed by Fatima" {
+		t.Fatalf("answers: %q; want the claim's answer", item)
+	}
+	if err := s.Sent(c, q, later.Add(3*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, item, _, _, _ := s.NextDueIn(c, storage.LaneBulk, later.Add(3*time.Second), time.Minute, nil); string(item) != "reminder" {
+		t.Errorf("bulk at the pace after the answer: %q; want the reminder", item)
+	}
+
+	// An answer that waits out a retry does not hold the chat's other
+	// lanes back meanwhile.
+	const failing = "telegram:-1004"
+	if _, err := s.EnqueueAll(c, "", 0, []string{failing, failing}, []string{storage.LaneAnswer, storage.LaneNotify},
+		[]string{"", ""}, [][][]byte{items("refused answer"), items("card")}, later); err != nil {
+		t.Fatal(err)
+	}
+	q, item, _, _, _ = s.NextDueIn(c, storage.LaneAnswer, later, time.Minute, nil)
+	if string(item) != "refused answer" {
+		t.Fatalf("answers: %q; want the answer", item)
+	}
+	if _, err := s.Retry(c, q, later.Add(15*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, item, _, _, _ := s.NextDueIn(c, storage.LaneNotify, later.Add(time.Second), time.Minute, nil); string(item) != "card" {
+		t.Errorf("notifications while the chat's answer waits out a retry: %q; want the card", item)
+	}
 }
 
 // testOutboxWait: Wait keeps the head for when the platform allows, counts
@@ -531,18 +575,20 @@ func testOutboxWait(t *testing.T, open opener) {
 			t.Errorf("lane %q 29 s into a 30 s wait: %q; want nothing", lane, item)
 		}
 	}
-	q, item, attempts, _, err := s.NextDueIn(c, storage.LaneNotify, t0.Add(30*time.Second), time.Minute, nil)
-	if string(item) != "card" || attempts != 0 || err != nil {
-		t.Errorf("after the wait: %q with %d attempts, %v; want the card, no attempt counted", item, attempts, err)
+	// After the wait the chat's answer goes first, then the card.
+	if q, item, _, _, _ := s.NextDueIn(c, storage.LaneNotify, t0.Add(30*time.Second), time.Minute, nil); q != "" {
+		t.Errorf("notifications after the wait, an answer waiting: %q; want the answer first", item)
 	}
-	if q, item, _, _, _ := s.NextDueIn(c, storage.LaneAnswer, t0.Add(30*time.Second), time.Minute, nil); q != "" {
-		t.Errorf("answers while the card is being sent: %q; want nothing, one at a time", item)
+	q, item, _, _, _ := s.NextDueIn(c, storage.LaneAnswer, t0.Add(30*time.Second), time.Minute, nil)
+	if string(item) != "notice" {
+		t.Fatalf("answers after the wait: %q; want the notice", item)
 	}
 	if err := s.Sent(c, q, t0.Add(31*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	if _, item, _, _, _ := s.NextDueIn(c, storage.LaneAnswer, t0.Add(31*time.Second), time.Minute, nil); string(item) != "notice" {
-		t.Errorf("answers at the card's pace: %q; want the notice", item)
+	_, item, attempts, _, err := s.NextDueIn(c, storage.LaneNotify, t0.Add(31*time.Second), time.Minute, nil)
+	if string(item) != "card" || attempts != 0 || err != nil {
+		t.Errorf("at the answer's pace: %q with %d attempts, %v; want the card, no attempt counted", item, attempts, err)
 	}
 }
 
