@@ -101,6 +101,9 @@ type Scheduler interface {
 	UnscheduleJob(ctx context.Context, kind, key string) error
 	// JobDue is when the job is due; ok is false when none is scheduled.
 	JobDue(ctx context.Context, kind, key string) (due time.Time, ok bool, err error)
+	// Take gives the work named name to owner for ttl unless someone took
+	// it first, and returns who has it.
+	Take(ctx context.Context, name, owner string, ttl time.Duration) (string, error)
 }
 
 // Store is everything the handlers need from storage.

@@ -230,17 +230,76 @@ func (h *Handler) ladder(ctx context.Context, centre, to string) ([]config.Perso
 // while nobody holds the ticket, else its holder.
 func (h *Handler) remind(ctx context.Context, w bot.Responder, t *shakwa.Ticket, st slaStep) error {
 	if !st.resolve {
-		chat, ok := h.notify.groupChat(t.Centre)
-		if !ok {
-			return nil
-		}
-		lang := h.notify.groupLang(t.Centre)
-		w.Reply(bot.Reply{Channel: h.notify.staffChannel, Chat: chat, Lang: lang,
-			Text:    h.text.Text(lang, "sla.remind_claim", h.ticketData(lang, t)),
-			Buttons: [][]bot.Button{{{Label: h.text.Text(lang, "button.claim", nil), Data: "claim:" + t.ID}}}})
-		return nil
+		return h.remindGroup(ctx, w, t, st)
 	}
 	return h.notify.Holder(ctx, w, t, "sla.remind_resolve", nil)
+}
+
+// Reminders due close together go to a centre's group as one message:
+// tickets filed overnight all count from the opening, and would otherwise
+// each have their reminder at the same minute.
+const (
+	remindTogether = time.Minute // how much sooner than its own a reminder is said with another's
+	remindMost     = 10          // tickets one reminder names at most
+	remindKept     = 48 * time.Hour
+)
+
+// remindGroup reminds the centre's group that t is not claimed yet, with
+// the other tickets of its queue whose reminders are due within
+// remindTogether and not said yet: one message, a claim button each. A
+// ticket whose reminder another's said already is not reminded again; a
+// run tried again finds what it took as its own.
+func (h *Handler) remindGroup(ctx context.Context, w bot.Responder, t *shakwa.Ticket, st slaStep) error {
+	chat, ok := h.notify.groupChat(t.Centre)
+	if !ok {
+		return nil
+	}
+	owner := t.ID + "@" + strconv.FormatInt(st.at.UnixMilli(), 10)
+	take := func(tk *shakwa.Ticket, at time.Time) (bool, error) {
+		who, err := h.store.Take(ctx, "slaremind:"+tk.ID+"@"+strconv.FormatInt(at.UnixMilli(), 10), owner, remindKept)
+		return who == owner, err
+	}
+	if mine, err := take(t, st.at); err != nil || !mine {
+		return err // !mine: said with another ticket's
+	}
+	together := []*shakwa.Ticket{t}
+	queue, err := h.store.Queue(ctx, t.Centre, 4*remindMost)
+	if err != nil {
+		return err
+	}
+	now := h.now()
+	for _, o := range queue {
+		if o.ID == t.ID || len(together) == remindMost {
+			continue
+		}
+		for _, s := range h.slaSteps(o) {
+			if s.rung >= 0 || s.resolve || s.at.After(now.Add(remindTogether)) || now.Sub(s.at) > slaGrace {
+				continue
+			}
+			if ok, err := take(o, s.at); err != nil {
+				return err
+			} else if ok {
+				together = append(together, o)
+			}
+		}
+	}
+	lang := h.notify.groupLang(t.Centre)
+	claim := h.text.Text(lang, "button.claim", nil)
+	if len(together) == 1 {
+		w.Reply(bot.Reply{Channel: h.notify.staffChannel, Chat: chat, Lang: lang,
+			Text:    h.text.Text(lang, "sla.remind_claim", h.ticketData(lang, t)),
+			Buttons: [][]bot.Button{{{Label: claim, Data: "claim:" + t.ID}}}})
+		return nil
+	}
+	lines := []string{h.text.Text(lang, "sla.remind_claim_many", map[string]any{"Count": len(together)})}
+	var buttons [][]bot.Button
+	for _, o := range together {
+		d := h.ticketData(lang, o)
+		lines = append(lines, h.text.Text(lang, "sla.remind_claim_line", d))
+		buttons = append(buttons, []bot.Button{{Label: h.text.Text(lang, "button.claim_one", d), Data: "claim:" + o.ID}})
+	}
+	w.Reply(bot.Reply{Channel: h.notify.staffChannel, Chat: chat, Lang: lang, Text: strings.Join(lines, "\n"), Buttons: buttons})
+	return nil
 }
 
 // escalate tells p, privately and in their language, that t is past its

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -301,5 +303,54 @@ func TestOverdueOfGoneHolder(t *testing.T) {
 		if len(find(rs, noura.id, id)) != 1 {
 			t.Errorf("/overdue: %v; want %s named", texts(rs), id)
 		}
+	}
+}
+
+// TestRemindersTogether: tickets whose claim reminders fall due together
+// (filed overnight, they all count from the opening) are reminded in the
+// group in one message with a claim button each, not one message each;
+// one filed later has its own; and each is reminded once.
+func TestRemindersTogether(t *testing.T) {
+	w := newWorld(t)
+	var ids []string
+	for i := range 4 {
+		p := person{strconv.Itoa(7001 + i), "مواطن", "ar"}
+		ids = append(ids, w.fileComplaint(p, "KRM"))
+	}
+	w.wait(10 * time.Minute)
+	late := w.fileComplaint(person{"7010", "مواطن", "ar"}, "KRM")
+	w.wait(14 * time.Minute)
+	rs := w.runJobs(JobSLA)
+	var reminders []bot.Reply
+	for _, r := range rs {
+		if r.Chat == "-1001" && strings.Contains(r.Text, "⏳") {
+			reminders = append(reminders, r)
+		}
+	}
+	if len(reminders) != 1 {
+		t.Fatalf("reminders to the group: %d; want one for the four: %v", len(reminders), texts(rs))
+	}
+	t.Logf("the reminder:\n%s", reminders[0].Text)
+	var pressed []string
+	for _, row := range reminders[0].Buttons {
+		for _, b := range row {
+			pressed = append(pressed, b.Data)
+		}
+	}
+	for _, id := range ids {
+		if !strings.Contains(reminders[0].Text, id) || !slices.Contains(pressed, "claim:"+id) {
+			t.Errorf("the reminder does not name %s with its button: %q %v", id, reminders[0].Text, pressed)
+		}
+	}
+	if strings.Contains(reminders[0].Text, late) {
+		t.Errorf("the reminder names %s, due ten minutes later", late)
+	}
+	w.wait(time.Minute)
+	if rs := w.runJobs(JobSLA); len(find(rs, "-1001", "⏳")) != 0 {
+		t.Errorf("a minute on, reminded again: %v", texts(rs))
+	}
+	w.wait(9 * time.Minute)
+	if rs := w.runJobs(JobSLA); len(find(rs, "-1001", late)) != 1 {
+		t.Errorf("the later ticket's own reminder: %v; want it", texts(rs))
 	}
 }

@@ -181,3 +181,24 @@ func (s *Store) endClaim(ctx context.Context, j shakwa.Job, mode string, at int6
 	}
 	return n, nil
 }
+
+// takeScript gives KEYS[1] to ARGV[1] unless another has it, for ARGV[2]
+// ms, and returns who has it.
+var takeScript = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if v then return v end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return ARGV[1]
+`)
+
+// Take gives the work named name to owner for ttl, unless someone took it
+// first, and returns who has it: owner when it is theirs (taken now, or by
+// them before, so that a run tried again finds its own). Jobs use it to
+// share work: one run does what several would have done each.
+func (s *Store) Take(ctx context.Context, name, owner string, ttl time.Duration) (string, error) {
+	v, err := takeScript.Run(ctx, s.rdb, []string{s.key("take", name)}, owner, positive(ttl).Milliseconds()).Text()
+	if err != nil {
+		return "", fmt.Errorf("take %s: %w", name, err)
+	}
+	return v, nil
+}
