@@ -16,7 +16,7 @@ import (
 
 // SavePage keeps data as page key for ttl.
 func (s *Store) SavePage(ctx context.Context, key string, data []byte, ttl time.Duration) error {
-	if err := s.rdb.Set(ctx, s.key("page", key), data, positive(ttl)).Err(); err != nil {
+	if err := s.rdb.Set(ctx, s.pageKey(key), data, positive(ttl)).Err(); err != nil {
 		return fmt.Errorf("save page: %w", err)
 	}
 	return nil
@@ -24,7 +24,7 @@ func (s *Store) SavePage(ctx context.Context, key string, data []byte, ttl time.
 
 // Page returns page key, or nil when it is not kept (any more).
 func (s *Store) Page(ctx context.Context, key string) ([]byte, error) {
-	b, err := s.rdb.Get(ctx, s.key("page", key)).Bytes()
+	b, err := s.rdb.Get(ctx, s.pageKey(key)).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
 	}
@@ -53,6 +53,12 @@ redis.call('SET', KEYS[1], ARGV[2] .. ':' .. ARGV[1] .. ':' .. ARGV[3], 'PX', AR
 return 1
 `)
 
+// pageKey and deliveryKey name what is kept under a name or a platform
+// message id opaquely: a WhatsApp message id encodes the phone number it
+// was to or from, and phone numbers are never in keys.
+func (s *Store) pageKey(key string) string    { return s.key("page", s.opaque("page:"+key)) }
+func (s *Store) deliveryKey(id string) string { return s.key("dlv", s.opaque("dlv:"+id)) }
+
 // deliveryTTL is how long delivery states are kept.
 const deliveryTTL = 30 * 24 * time.Hour
 
@@ -64,7 +70,7 @@ func (s *Store) SetDelivery(ctx context.Context, id, state string, at time.Time)
 	if !ok {
 		return nil // a state Meta adds later: nothing to rank it by
 	}
-	err := deliveryScript.Run(ctx, s.rdb, []string{s.key("dlv", id)}, state, rank, at.UnixMilli(), deliveryTTL.Milliseconds()).Err()
+	err := deliveryScript.Run(ctx, s.rdb, []string{s.deliveryKey(id)}, state, rank, at.UnixMilli(), deliveryTTL.Milliseconds()).Err()
 	if err != nil {
 		return fmt.Errorf("set delivery: %w", err)
 	}
@@ -74,7 +80,7 @@ func (s *Store) SetDelivery(ctx context.Context, id, state string, at time.Time)
 // Delivery returns how far our platform message id got and when, or ""
 // when no report came.
 func (s *Store) Delivery(ctx context.Context, id string) (string, time.Time, error) {
-	v, err := s.rdb.Get(ctx, s.key("dlv", id)).Result()
+	v, err := s.rdb.Get(ctx, s.deliveryKey(id)).Result()
 	if errors.Is(err, redis.Nil) {
 		return "", time.Time{}, nil
 	}

@@ -16,7 +16,7 @@ import (
 //
 //	ob:{outbox}:inbound  hash: queue -> when its person last wrote (ms)
 //	ob:{outbox}:parked   hash: queue -> when it was parked (ms)
-//	ob:{outbox}:sent:ID  string: "SEQ:ITEM" sent as platform message ID, for a
+//	ob:{outbox}:sent:ID  string: "SEQ:ITEM" sent as platform message ID (opaque), for a
 //	                     while; "resent" once queued again
 //
 // A parked queue keeps its items, in order, and is due again only once
@@ -154,7 +154,7 @@ return 1
 // deliver it (WhatsApp's window) has it queued again, in its place, with
 // Resend. It does nothing when the head is not leased.
 func (s *Store) KeepSent(ctx context.Context, queue, id string, item []byte, keep time.Duration) error {
-	keys := []string{s.ob("lease"), s.ob("sent:" + id)}
+	keys := []string{s.ob("lease"), s.sentKey(id)}
 	lane, _ := laneOf(queue)
 	if err := keepScript.Run(ctx, s.rdb, keys, queue, item, positive(keep).Milliseconds(), lane).Err(); err != nil {
 		return fmt.Errorf("keep sent: %w", err)
@@ -225,7 +225,7 @@ func (s *Store) Resend(ctx context.Context, name, id string, at, now time.Time) 
 		q := s.queueIn(name, lane)
 		args = append(args, lane, q, s.ob("q:"+q), s.due(lane), s.count(lane))
 	}
-	keys := []string{s.ob("sent:" + id), s.ob("parked"), s.ob("count"), s.ob("lease"), s.ob("inbound")}
+	keys := []string{s.sentKey(id), s.ob("parked"), s.ob("count"), s.ob("lease"), s.ob("inbound")}
 	n, err := resendScript.Run(ctx, s.rdb, keys, args...).Int()
 	if err != nil {
 		return false, fmt.Errorf("resend: %w", err)
@@ -252,6 +252,10 @@ func (s *Store) Sendable(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// sentKey names an item kept under the platform's message id, opaquely:
+// a WhatsApp message id encodes the phone number it went to.
+func (s *Store) sentKey(id string) string { return s.ob("sent:" + s.opaque("sent:"+id)) }
 
 // dropQueueScript drops a queue and what the outbox keeps of it, in one
 // step. KEYS: queue, due (of its lane), count, the lane's count (count

@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -95,9 +96,11 @@ func testWindow(t *testing.T, open opener) {
 }
 
 // testPagesAndDelivery: long lists' pages expire; delivery states only
-// move forward.
+// move forward; neither names a key by what it was given (a WhatsApp
+// message id encodes a phone number).
 func testPagesAndDelivery(t *testing.T, open opener) {
-	s, c := open(t).s, ctx(t)
+	f := open(t)
+	s, c := f.s, ctx(t)
 	if err := s.SavePage(c, "k1", []byte(`{"choices":[]}`), time.Hour); err != nil {
 		t.Fatal(err)
 	}
@@ -118,6 +121,18 @@ func testPagesAndDelivery(t *testing.T, open opener) {
 	}
 	if st, _, _ := s.Delivery(c, "wamid.2"); st != "" {
 		t.Errorf("Delivery of none = %q", st)
+	}
+	const wamid = "wamid.HBgMOTcxNTAxMjM0NTY3FQIAERgSQzRFMEI2QkY1RTk2"
+	if err := s.SetDelivery(c, wamid, "sent", t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SavePage(c, "seen:"+wamid, []byte("1"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range f.keys(t, "*") {
+		if strings.Contains(k, "wamid") || strings.Contains(k, "HBgM") || strings.Contains(k, "k1") {
+			t.Errorf("key %q names what it keeps", k)
+		}
 	}
 }
 
