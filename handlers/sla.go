@@ -184,18 +184,76 @@ func (h *Handler) slaStepRun(ctx context.Context, w bot.Responder, t *shakwa.Tic
 	if err != nil {
 		return err
 	}
-	for _, p := range people {
-		if late {
+	if late {
+		for _, p := range people {
 			if err := h.store.ScheduleJob(ctx, JobOverdue, strconv.FormatInt(p.Telegram, 10), h.now().Add(time.Minute)); err != nil {
 				return err
 			}
-			continue
 		}
-		if err := h.escalate(ctx, w, t, st, p); err != nil {
+		return nil
+	}
+	together, err := h.stepTogether(ctx, t, st)
+	if err != nil || len(together) == 0 {
+		return err // none: said with another ticket's
+	}
+	for _, p := range people {
+		if len(together) == 1 {
+			err = h.escalate(ctx, w, t, st, p)
+		} else {
+			err = h.escalateMany(ctx, w, together, st, p)
+		}
+		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// stepTogether takes step st of t, with the same step of the other
+// tickets of its centre (its queue for a claim's, those held for a
+// resolution's) due within remindTogether and not taken yet: what one
+// message says, t first. It returns none when another ticket's run took
+// t's step already; a run tried again finds what it took as its own.
+func (h *Handler) stepTogether(ctx context.Context, t *shakwa.Ticket, st slaStep) ([]*shakwa.Ticket, error) {
+	name := func(tk *shakwa.Ticket, at time.Time) string {
+		return "sla:" + tk.ID + "@" + strconv.FormatInt(at.UnixMilli(), 10) + ":" + strconv.Itoa(st.rung)
+	}
+	owner := name(t, st.at)
+	take := func(tk *shakwa.Ticket, at time.Time) (bool, error) {
+		who, err := h.store.Take(ctx, name(tk, at), owner, remindKept)
+		return who == owner, err
+	}
+	if mine, err := take(t, st.at); err != nil || !mine {
+		return nil, err
+	}
+	together := []*shakwa.Ticket{t}
+	var others []*shakwa.Ticket
+	var err error
+	if st.resolve {
+		others, err = h.store.OpenTickets(ctx, t.Centre, overdueRead)
+	} else {
+		others, err = h.store.Queue(ctx, t.Centre, 4*remindMost)
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := h.now()
+	for _, o := range others {
+		if o.ID == t.ID || len(together) == remindMost {
+			continue
+		}
+		for _, s := range h.slaSteps(o) {
+			if s.rung != st.rung || s.resolve != st.resolve || s.at.After(now.Add(remindTogether)) || now.Sub(s.at) > slaGrace {
+				continue
+			}
+			if ok, err := take(o, s.at); err != nil {
+				return nil, err
+			} else if ok {
+				together = append(together, o)
+			}
+		}
+	}
+	return together, nil
 }
 
 // cardKey is the card message of an open ticket.
@@ -233,6 +291,31 @@ func (h *Handler) remind(ctx context.Context, w bot.Responder, t *shakwa.Ticket,
 		return h.remindGroup(ctx, w, t, st)
 	}
 	return h.notify.Holder(ctx, w, t, "sla.remind_resolve", nil)
+}
+
+// escalateMany tells p, privately and in their language, that the tickets
+// ts of one centre are past the deadline of step st, in one message with a
+// button to open each.
+func (h *Handler) escalateMany(ctx context.Context, w bot.Responder, ts []*shakwa.Ticket, st slaStep, p config.Person) error {
+	to := h.notify.staffAddress(strconv.FormatInt(p.Telegram, 10))
+	lang, err := h.notify.langOf(ctx, to, "")
+	if err != nil {
+		return err
+	}
+	head, line := "sla.late_claim_many", "sla.late_claim_line"
+	if st.resolve {
+		head, line = "sla.late_resolve_many", "sla.late_resolve_line"
+	}
+	first := h.ticketData(lang, ts[0])
+	lines := []string{h.text.Text(lang, head, map[string]any{"Count": len(ts), "Centre": first["Centre"]})}
+	var buttons [][]bot.Button
+	for _, t := range ts {
+		d := h.ticketData(lang, t)
+		lines = append(lines, h.text.Text(lang, line, d))
+		buttons = append(buttons, []bot.Button{{Label: h.text.Text(lang, "button.show_one", d), Data: "show:" + t.ID}})
+	}
+	w.Reply(bot.Reply{Channel: to.Channel, Chat: to.Chat, Lang: lang, Text: strings.Join(lines, "\n"), Buttons: buttons})
+	return nil
 }
 
 // Reminders due close together go to a centre's group as one message:

@@ -349,7 +349,33 @@ func TestRemindersTogether(t *testing.T) {
 	if rs := w.runJobs(JobSLA); len(find(rs, "-1001", "⏳")) != 0 {
 		t.Errorf("a minute on, reminded again: %v", texts(rs))
 	}
-	w.wait(9 * time.Minute)
+	// At the deadline the supervisor hears of the four in one message, a
+	// button each, and each card says how late it is.
+	w.wait(5 * time.Minute)
+	rs = w.runJobs(JobSLA)
+	told := find(rs, noura.id, "⚠️")
+	if len(told) != 1 {
+		t.Fatalf("at the deadline the supervisor got %d messages; want one for the four: %v", len(told), texts(rs))
+	}
+	t.Logf("the supervisor reads:\n%s", told[0].Text)
+	for _, id := range ids {
+		if !strings.Contains(told[0].Text, id) {
+			t.Errorf("the supervisor's message does not name %s", id)
+		}
+	}
+	if len(told[0].Buttons) != 4 {
+		t.Errorf("the supervisor's message has %d buttons; want one a ticket", len(told[0].Buttons))
+	}
+	edits := 0
+	for _, r := range rs {
+		if r.Chat == "-1001" && r.Edit {
+			edits++
+		}
+	}
+	if edits != 4 {
+		t.Errorf("cards edited at the deadline: %d; want the four", edits)
+	}
+	w.wait(4 * time.Minute)
 	if rs := w.runJobs(JobSLA); len(find(rs, "-1001", late)) != 1 {
 		t.Errorf("the later ticket's own reminder: %v; want it", texts(rs))
 	}
