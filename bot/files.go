@@ -112,7 +112,15 @@ func (o *Outbox) fetch(ctx context.Context, a *shakwa.Attachment) (string, error
 		return "", &RetryError{Err: err}
 	}
 	if content != "" {
-		return content, nil
+		rc, _, _, err := o.Files.Open(ctx, content)
+		if err == nil {
+			rc.Close()
+			return content, nil
+		}
+		if !errors.Is(err, shakwa.ErrNotFound) {
+			return "", &RetryError{Err: err}
+		}
+		// Its bytes went (see Outbox.Fetched): fetched again.
 	}
 	f, ok := o.channels[a.From].(Fetcher)
 	if !ok {
@@ -132,6 +140,9 @@ func (o *Outbox) fetch(ctx context.Context, a *shakwa.Attachment) (string, error
 	}
 	if err := o.FileMap.SetFileContent(ctx, a.From, a.ID, content); err != nil {
 		return "", &RetryError{Err: err}
+	}
+	if o.Fetched != nil {
+		o.Fetched(ctx, content)
 	}
 	return content, nil
 }

@@ -102,6 +102,42 @@ func TestOutboxFilesCrossChannels(t *testing.T) {
 	}
 }
 
+// TestOutboxFetchedFileGoes: a file fetched to cross channels is told to
+// Fetched (no ticket keeps it: its bytes are the caller's to remove), and
+// once its bytes went it is fetched again when another channel needs it.
+func TestOutboxFetchedFileGoes(t *testing.T) {
+	store := storagetest.Store(t)
+	fs, err := files.Open(t.TempDir(), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := &fileChannel{name: "telegram", files: fs, own: map[string]string{"AgAD-photo": "a staff member's photo"}}
+	wa := &fileChannel{name: "whatsapp", files: fs, own: map[string]string{}}
+	web := &fileChannel{name: "web", files: fs, own: map[string]string{}}
+	o := bot.NewOutbox(store, []bot.Channel{tg, wa, web}, time.Now, quiet)
+	o.Files, o.FileMap = fs, store
+	var fetched []string
+	o.Fetched = func(_ context.Context, content string) { fetched = append(fetched, content) }
+	photo := shakwa.Attachment{Kind: "photo", ID: "AgAD-photo", From: "telegram"}
+	enqueue(t, o, bot.Reply{Channel: "whatsapp", Chat: "971500000001", Attachments: []shakwa.Attachment{photo}})
+	drain(t, o)
+	if len(fetched) != 1 || fetched[0] == "" {
+		t.Fatalf("Fetched heard %v; want the file's content id once", fetched)
+	}
+	if err := fs.Remove(fetched[0]); err != nil {
+		t.Fatal(err)
+	}
+	enqueue(t, o, bot.Reply{Channel: "web", Chat: "visitor", Attachments: []shakwa.Attachment{photo}})
+	drain(t, o)
+	if tg.fetches != 2 || web.uploads != 1 || web.own["web-up-1"] != "a staff member's photo" {
+		t.Errorf("after its bytes went: fetched %d, uploaded to the web %d (%q); want it fetched again and sent",
+			tg.fetches, web.uploads, web.own["web-up-1"])
+	}
+	if n, _ := store.Pending(context.Background()); n != 0 {
+		t.Errorf("%d left in the outbox", n)
+	}
+}
+
 // expiringChannel is a channel whose file ids expire, as WhatsApp's do:
 // it uploads whatever has bytes in the file store, its own files too.
 type expiringChannel struct{ fileChannel }

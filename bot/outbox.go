@@ -135,6 +135,12 @@ type Outbox struct {
 	// them a file goes only to chats of the channel it came from.
 	Files   FileStore
 	FileMap FileMap
+	// Fetched, when set, hears of each file fetched from its channel into
+	// Files to cross to another (a staff member's photo to a citizen on
+	// WhatsApp or the web chat): no ticket keeps it, so its bytes are for
+	// the caller to remove in time. A file whose bytes went is fetched
+	// again when it is sent again.
+	Fetched func(ctx context.Context, content string)
 	// Window serves channels that may write only within a while of a
 	// person's last message (see Windowed); without it they are sent to
 	// as any other.

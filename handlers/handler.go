@@ -252,9 +252,7 @@ func (h *Handler) Handle(ctx context.Context, w bot.Responder, m *bot.Message) {
 		h.group(ctx, c)
 		return
 	}
-	if c.person == nil {
-		h.keepUploads(ctx, c)
-	}
+	h.keepUploads(ctx, c)
 	if c.person == nil && m.Button == "" {
 		// Presses answer what the bot asked; what floods is what is typed
 		// or sent.

@@ -186,16 +186,27 @@ func (h *Handler) removeFiles(ctx context.Context, ts ...*shakwa.Ticket) {
 // when no ticket takes it: far longer than a draft lives.
 const uploadKeep = 7 * 24 * time.Hour
 
-// keepUploads schedules the removal of the files in the citizen's
-// message that the file store keeps (web uploads, and files that crossed
-// channels), for uploadKeep from now: each new sending of the same file
-// moves it on. A file a ticket takes stays (see dropUpload). Not being
-// able to schedule it only keeps the file.
+// SentKeep is how long a file that staff sent to a citizen stays in the
+// file store (an upload of theirs on the web, or a file fetched to cross
+// to another channel, see bot.Outbox.Fetched): longer than a web chat
+// shows it (30 days), and a WhatsApp upload of it lives. No ticket keeps
+// such a file; one a ticket has too stays with the ticket.
+const SentKeep = 31 * 24 * time.Hour
+
+// keepUploads schedules the removal of the files in the message that the
+// file store keeps (web uploads, and files that crossed channels), for
+// uploadKeep from now (a citizen's) or SentKeep (staff's, to a citizen):
+// each new sending of the same file moves it on. A file a ticket takes
+// stays (see dropUpload). Not being able to schedule it only keeps the
+// file.
 func (h *Handler) keepUploads(ctx context.Context, c *conv) {
 	if _, ok := h.files.(FileRemover); !ok {
 		return
 	}
 	keep := max(uploadKeep, 2*time.Duration(h.cfg().Session.Idle)) // a draft may take it until then
+	if c.person != nil {
+		keep = SentKeep // staff's, to a citizen
+	}
 	for _, a := range c.m.Attachments {
 		if a.File == "" {
 			continue

@@ -275,3 +275,25 @@ func TestForgetSharedFile(t *testing.T) {
 		t.Errorf("after /forget: their own photo kept %v, the one another ticket has kept %v; want false, true", kept(theirs), kept(shared))
 	}
 }
+
+// TestStaffFilesGo: a file a staff member sends that the file store keeps
+// (an upload on the web) is removed a month on, after the longest a web
+// chat shows it, unless a ticket has it; a citizen's, a week on.
+func TestStaffFilesGo(t *testing.T) {
+	w, _, fs := reportWorld(t, testConfig)
+	ctx := context.Background()
+	id, _, err := fs.Put(ctx, strings.NewReader("a letter for the citizen"), "application/pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.do(fatima, bot.Message{Attachments: []shakwa.Attachment{{Kind: "document", ID: "web-" + id[:8], From: "web", File: id}}})
+	due, ok, err := w.store.JobDue(ctx, JobDropUpload, id)
+	if err != nil || !ok || !due.Equal(w.now.Add(SentKeep)) {
+		t.Fatalf("the staff member's file goes at %v (%v, %v); want %v", due, ok, err, w.now.Add(SentKeep))
+	}
+	w.wait(SentKeep)
+	w.runJobs(JobDropUpload)
+	if _, err := fs.Stat(id); err == nil {
+		t.Error("the staff member's file is still kept a month on")
+	}
+}

@@ -127,6 +127,11 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 	outbox.BulkPerSecond = cfg.Limits.BulkPerSecond
 	logBacklog(ctx, store, log)
 	outbox.Files, outbox.FileMap, outbox.Window = fs, store, store
+	outbox.Fetched = func(ctx context.Context, content string) {
+		if err := store.ScheduleJob(ctx, handlers.JobDropUpload, content, time.Now().Add(handlers.SentKeep)); err != nil {
+			log.Warn("schedule a sent file's removal", "err", err)
+		}
+	}
 	outbox.Undelivered = undelivered(deliver)
 	outbox.Observe = metrics
 	later.Outbox = outbox
