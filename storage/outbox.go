@@ -29,6 +29,7 @@ import (
 //	ob:{outbox}:pace:Q    string: when the chat of answer-lane queue Q may be sent to next (ms), for every lane
 //	ob:{outbox}:busy:Q    string: the lease end (ms) of the chat's item being sent, in whichever lane: one at a time
 //	ob:{outbox}:dead      stream: dead letters (queue, reason, at, item), capped
+//	ob:{outbox}:parkedadd hash: parked queue -> when it was last added to (ms)
 //
 // QUEUE is "CHANNEL:" and the opaque name of what the caller called the
 // queue (a chat address, which may be a phone number): a queue's name is
@@ -45,7 +46,10 @@ const DefaultDeadCap = 10000
 // with the same once key was queued before. Queue, due and count keys are
 // built from ARGV[2] and the key names given; they share the hash tag of
 // KEYS.
-// KEYS: due, count, seq, budget, once (or a dummy in the slot).
+// A queue parked for its person's window keeps when it was last added to
+// (see ExpireOutbox).
+// KEYS: due, count, seq, budget, once (or a dummy in the slot), parked,
+// parked queues' last additions.
 // ARGV: now (ms), queue key prefix, once TTL (ms, 0 = no once key), then
 // per queue: queue, budget, its lane's due key, its lane's count key (""
 // for answers), n, n items.
@@ -61,6 +65,7 @@ while i <= #ARGV do
     redis.call('RPUSH', ARGV[2] .. q, tostring(last - n + j) .. ':' .. ARGV[i + 4 + j])
   end
   redis.call('ZADD', due, 'NX', ARGV[1], q)
+  if redis.call('HEXISTS', KEYS[6], q) == 1 then redis.call('HSET', KEYS[7], q, ARGV[1]) end
   if count ~= '' then redis.call('INCRBY', count, n) end
   if budget ~= '' then redis.call('HSET', KEYS[4], q, budget) else redis.call('HDEL', KEYS[4], q) end
   total = total + n
@@ -307,7 +312,7 @@ func (s *Store) EnqueueAll(ctx context.Context, once string, keep time.Duration,
 	if len(args) == 3 && once == "" {
 		return true, nil
 	}
-	keys := []string{s.ob("due"), s.ob("count"), s.ob("seq"), s.ob("budget"), onceKey}
+	keys := []string{s.ob("due"), s.ob("count"), s.ob("seq"), s.ob("budget"), onceKey, s.ob("parked"), s.ob("parkedadd")}
 	if b := batchOf(ctx); b != nil {
 		// A batch sent twice (the update came again) queues nothing
 		// the second time: its once key says so.

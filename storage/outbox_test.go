@@ -681,12 +681,25 @@ func testOutboxForgotten(t *testing.T, open opener) {
 	if dead, parked, err := s.ExpireOutbox(c, time.Now().Add(-time.Hour)); dead != 0 || parked != 0 || err != nil {
 		t.Errorf("ExpireOutbox before anything was kept = %d, %d, %v; want nothing", dead, parked, err)
 	}
-	if dead, parked, err := s.ExpireOutbox(c, t0.Add(time.Hour)); dead != 1 || parked != 2 || err != nil {
-		t.Errorf("ExpireOutbox after = %d dead, %d parked, %v; want 1 and the 2 queues parked", dead, parked, err)
+	// Added to after the cutoff, a parked queue stays, all of it.
+	if _, err := s.EnqueueAll(c, "", 0, []string{parkedChat}, []string{storage.LaneAnswer}, []string{""},
+		[][][]byte{items("a newer notice")}, t0.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if dead, parked, err := s.ExpireOutbox(c, t0.Add(time.Hour)); dead != 1 || parked != 1 || err != nil {
+		t.Errorf("ExpireOutbox after = %d dead, %d parked, %v; want 1 and the bulk queue parked", dead, parked, err)
+	}
+	pending(t, s, 3)
+	if dead, parked, err := s.ExpireOutbox(c, t0.Add(3*time.Hour)); dead != 0 || parked != 1 || err != nil {
+		t.Errorf("ExpireOutbox past the newer notice = %d dead, %d parked, %v; want the answer queue", dead, parked, err)
 	}
 	pending(t, s, 1)
 	if dl, _ := s.DeadLetters(c, 0); len(dl) != 0 {
 		t.Errorf("dead letters after their retention: %d; want none", len(dl))
+	}
+	// They wrote to be forgotten: the answer to that goes in their window.
+	if _, err := s.Wrote(c, waiting, t0.Add(time.Minute), t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
 	}
 	if err := s.ForgetPerson(c, shakwa.Address{Channel: "whatsapp", Chat: "971500000002"}); err != nil {
 		t.Fatal(err)
@@ -694,5 +707,13 @@ func testOutboxForgotten(t *testing.T, open opener) {
 	pending(t, s, 0)
 	if q, item, _, _, _ := s.NextDueIn(c, storage.LaneNotify, t0.Add(time.Minute), time.Minute, nil); q != "" {
 		t.Errorf("after ForgetPerson the outbox handed out %q", item)
+	}
+	if _, err := s.EnqueueAll(c, "", 0, []string{waiting}, []string{storage.LaneAnswer}, []string{""},
+		[][][]byte{items("forgotten")}, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	q, _, _, _, _ := s.NextDueIn(c, storage.LaneAnswer, t0.Add(2*time.Minute), time.Minute, nil)
+	if at, err := s.LastWrote(c, q); !at.Equal(t0.Add(time.Minute)) || err != nil {
+		t.Errorf("LastWrote after ForgetPerson = %v, %v; want when they wrote, so that the answer goes", at, err)
 	}
 }

@@ -54,7 +54,8 @@ func (s *Store) Park(ctx context.Context, queue string, now time.Time) (bool, er
 // and unparks the queue if they wrote after it was parked (a late or
 // repeated delivery of an older message does not count: the template that
 // parked it has not been answered). The person's queues of every lane
-// are unparked alike. KEYS: parked, inbound. ARGV: queue (of the answer
+// are unparked alike. KEYS: parked, inbound, parked queues' last
+// additions. ARGV: queue (of the answer
 // lane), when they wrote (ms), now (ms), then each lane's queue and due
 // key.
 var wroteScript = redis.NewScript(`
@@ -69,6 +70,7 @@ for i = 4, #ARGV, 2 do
   -- Platform times are whole seconds: a second of grace.
   if parked and at + 1000 > tonumber(parked) then
     redis.call('HDEL', KEYS[1], q)
+    redis.call('HDEL', KEYS[3], q)
     redis.call('ZADD', ARGV[i + 1], ARGV[3], q)
     n = 1
   end
@@ -84,7 +86,7 @@ func (s *Store) Wrote(ctx context.Context, name string, at, now time.Time) (bool
 	for _, lane := range Lanes {
 		args = append(args, s.queueIn(name, lane), s.due(lane))
 	}
-	keys := []string{s.ob("parked"), s.ob("inbound")}
+	keys := []string{s.ob("parked"), s.ob("inbound"), s.ob("parkedadd")}
 	n, err := wroteScript.Run(ctx, s.rdb, keys, args...).Int()
 	if err != nil {
 		return false, fmt.Errorf("record inbound: %w", err)
@@ -258,10 +260,18 @@ func (s *Store) Sendable(ctx context.Context) (int, error) {
 func (s *Store) sentKey(id string) string { return s.ob("sent:" + s.opaque("sent:"+id)) }
 
 // dropQueueScript drops a queue and what the outbox keeps of it, in one
-// step. KEYS: queue, due (of its lane), count, the lane's count (count
-// again for answers), lease, tries, budget, parked. ARGV: queue. Returns
-// how many items went.
+// step; with a cutoff, only if it is still parked since before it and was
+// last added to before it. KEYS: queue, due (of its lane), count, the
+// lane's count (count again for answers), lease, tries, budget, parked,
+// parked queues' last additions. ARGV: queue, cutoff (ms; "" for none).
+// Returns how many items went, or -1 when the cutoff kept it.
 var dropQueueScript = redis.NewScript(`
+if ARGV[2] ~= '' then
+  local cutoff = tonumber(ARGV[2])
+  local parked = tonumber(redis.call('HGET', KEYS[8], ARGV[1]) or '')
+  local added = tonumber(redis.call('HGET', KEYS[9], ARGV[1]) or '0')
+  if parked == nil or parked >= cutoff or added >= cutoff then return -1 end
+end
 local n = redis.call('LLEN', KEYS[1])
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
@@ -269,9 +279,16 @@ if n > 0 then
   redis.call('DECRBY', KEYS[3], n)
   if KEYS[4] ~= KEYS[3] then redis.call('DECRBY', KEYS[4], n) end
 end
-for i = 5, 8 do redis.call('HDEL', KEYS[i], ARGV[1]) end
+for i = 5, 9 do redis.call('HDEL', KEYS[i], ARGV[1]) end
 return n
 `)
+
+// dropKeys are dropQueueScript's keys for queue q.
+func (s *Store) dropKeys(q string) []string {
+	lane, _ := laneOf(q)
+	return []string{s.ob("q:" + q), s.due(lane), s.ob("count"), s.count(lane), s.ob("lease"), s.ob("tries"),
+		s.ob("budget"), s.ob("parked"), s.ob("parkedadd")}
+}
 
 // dropQueues drops what waits for the chat named name (a chat address)
 // in every lane, parked or not, and returns how many items went.
@@ -279,25 +296,22 @@ func (s *Store) dropQueues(ctx context.Context, name string) (int, error) {
 	total := 0
 	for _, lane := range Lanes {
 		q := s.queueIn(name, lane)
-		keys := []string{s.ob("q:" + q), s.due(lane), s.ob("count"), s.count(lane), s.ob("lease"), s.ob("tries"),
-			s.ob("budget"), s.ob("parked")}
-		n, err := dropQueueScript.Run(ctx, s.rdb, keys, q).Int()
+		n, err := dropQueueScript.Run(ctx, s.rdb, s.dropKeys(q), q, "").Int()
 		if err != nil {
 			return total, fmt.Errorf("drop queue: %w", err)
 		}
 		total += n
 	}
-	if err := s.rdb.HDel(ctx, s.ob("inbound"), s.queueName(name)).Err(); err != nil {
-		return total, fmt.Errorf("drop queue: %w", err)
-	}
+	// When they last wrote stays (a time under an opaque name): the
+	// answer to the message that asked for this goes within their window.
 	return total, nil
 }
 
 // ExpireOutbox drops what the outbox kept from before cutoff that holds a
 // person's address and words and would otherwise stay for ever: dead
-// letters, and queues parked for a person's window since (WhatsApp: the
-// person never wrote again after the template that invited them). It
-// returns how many of each went.
+// letters, and queues parked for a person's window since, and added to
+// only before it (WhatsApp: the person never wrote again after the
+// template that invited them). It returns how many of each went.
 func (s *Store) ExpireOutbox(ctx context.Context, cutoff time.Time) (dead, parked int, err error) {
 	n, err := s.rdb.XTrimMinID(ctx, s.ob("dead"), strconv.FormatInt(cutoff.UnixMilli(), 10)).Result()
 	if err != nil {
@@ -312,13 +326,13 @@ func (s *Store) ExpireOutbox(ctx context.Context, cutoff time.Time) (dead, parke
 		if ms >= cutoff.UnixMilli() {
 			continue
 		}
-		lane, _ := laneOf(q)
-		keys := []string{s.ob("q:" + q), s.due(lane), s.ob("count"), s.count(lane), s.ob("lease"), s.ob("tries"),
-			s.ob("budget"), s.ob("parked")}
-		if err := dropQueueScript.Run(ctx, s.rdb, keys, q).Err(); err != nil {
+		dropped, err := dropQueueScript.Run(ctx, s.rdb, s.dropKeys(q), q, cutoff.UnixMilli()).Int()
+		if err != nil {
 			return int(n), parked, fmt.Errorf("expire parked queue: %w", err)
 		}
-		parked++
+		if dropped >= 0 {
+			parked++
+		}
 	}
 	return int(n), parked, nil
 }
