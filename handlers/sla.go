@@ -213,10 +213,14 @@ func (h *Handler) slaStepRun(ctx context.Context, w bot.Responder, t *shakwa.Tic
 // tickets of its centre (its queue for a claim's, those held for a
 // resolution's) due within remindTogether and not taken yet: what one
 // message says, t first. It returns none when another ticket's run took
-// t's step already; a run tried again finds what it took as its own.
+// t's step already; a run tried again finds what it took as its own. A
+// step is named with its ticket's last change, so that the same rung told
+// again after the ticket changed hands (released, transferred) is a step
+// of its own.
 func (h *Handler) stepTogether(ctx context.Context, t *shakwa.Ticket, st slaStep) ([]*shakwa.Ticket, error) {
 	name := func(tk *shakwa.Ticket, at time.Time) string {
-		return "sla:" + tk.ID + "@" + strconv.FormatInt(at.UnixMilli(), 10) + ":" + strconv.Itoa(st.rung)
+		return "sla:" + tk.ID + "@" + strconv.FormatInt(at.UnixMilli(), 10) + ":" + strconv.Itoa(st.rung) +
+			"/" + strconv.FormatInt(tk.Updated.UnixMilli(), 10)
 	}
 	owner := name(t, st.at)
 	take := func(tk *shakwa.Ticket, at time.Time) (bool, error) {

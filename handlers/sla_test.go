@@ -380,3 +380,26 @@ func TestRemindersTogether(t *testing.T) {
 		t.Errorf("the later ticket's own reminder: %v; want it", texts(rs))
 	}
 }
+
+// TestRetoldAfterTogether: a ticket whose rung was told with another's,
+// then released past its deadline, is told again, as one told alone is.
+func TestRetoldAfterTogether(t *testing.T) {
+	w := newWorld(t)
+	a := w.fileComplaint(person{"7101", "مواطن", "ar"}, "KRM")
+	b := w.fileComplaint(person{"7102", "مواطن", "ar"}, "KRM")
+	w.wait(24 * time.Minute)
+	w.runJobs(JobSLA)
+	w.wait(6 * time.Minute)
+	if told := find(w.runJobs(JobSLA), noura.id, "⚠️"); len(told) != 1 || !strings.Contains(told[0].Text, b) {
+		t.Fatalf("at the deadline: %v; want one message naming both", texts(told))
+	}
+	w.wait(time.Minute)
+	for _, id := range []string{a, b} {
+		w.do(fatima, bot.Message{Chat: "-1001", Button: "claim:" + id})
+	}
+	w.wait(time.Hour)
+	w.press(fatima, "release:"+b)
+	if rs := w.runJobs(JobSLA); len(find(rs, noura.id, b)) != 1 {
+		t.Errorf("%s released past its deadline: the supervisor heard %d times; want once: %v", b, len(find(rs, noura.id, b)), texts(rs))
+	}
+}
