@@ -131,9 +131,12 @@ type Reply struct {
 	// place of the one Ref names: the question whose button was pressed,
 	// which the answer to the press replaces (see Message.ReplyTo).
 	EditOf string `json:"edit_of,omitempty"`
-	// Queued is when a reply with a Ref was queued (Unix nanoseconds; the
-	// outbox sets it): an edit of a message that an edit queued later has
-	// changed already is dropped, whichever lanes they went by.
+	// Queued is when what a reply with a Ref says was so (Unix
+	// nanoseconds): the caller's version of it (a ticket's last change,
+	// for its card), or, unset, when the outbox queued it. An edit of a
+	// message that a later version has changed already is dropped,
+	// whichever lanes they went by. One message's versions must all come
+	// from one clock.
 	Queued int64 `json:"queued,omitempty"`
 	// Trail marks a trailing part of a longer reply (see Splitter): a reply
 	// to it traces back to Ref, but Ref still names the part that carries

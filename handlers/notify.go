@@ -119,7 +119,7 @@ func (n *Notifier) Card(w Replier, t *shakwa.Ticket) {
 		return
 	}
 	lang := n.groupLang(t.Centre)
-	w.Reply(bot.Reply{Channel: n.staffChannel, Chat: chat, Ref: refCard + t.ID, Lang: lang,
+	w.Reply(bot.Reply{Channel: n.staffChannel, Chat: chat, Ref: refCard + t.ID, Lang: lang, Queued: cardVersion(t),
 		Text:    n.text.Text(lang, "card.new", n.cardData(t)),
 		Buttons: [][]bot.Button{{{Label: n.text.Text(lang, "button.claim", nil), Data: "claim:" + t.ID}}}})
 }
@@ -137,11 +137,22 @@ func (n *Notifier) EditCard(w Replier, t *shakwa.Ticket, key string, extra map[s
 	}
 	lang := n.groupLang(t.Centre)
 	r := bot.Reply{Channel: n.staffChannel, Chat: chat, Ref: refCard + t.ID, Edit: true, Lang: lang,
-		Text: n.text.Text(lang, key, data)}
+		Text: n.text.Text(lang, key, data), Queued: cardVersion(t)}
 	if t.Status == shakwa.StatusNew && key == "card.new" {
 		r.Buttons = [][]bot.Button{{{Label: n.text.Text(lang, "button.claim", nil), Data: "claim:" + t.ID}}}
 	}
 	w.Reply(r)
+}
+
+// cardVersion is what a card's message says of t's state: its last
+// change, so that an edit made from an older read of the ticket (an SLA
+// run that read it before a claim) never replaces a newer one, whatever
+// order they are queued and sent in (see bot.Reply.Queued).
+func cardVersion(t *shakwa.Ticket) int64 {
+	if t.Updated.IsZero() {
+		return 0
+	}
+	return t.Updated.UnixNano()
 }
 
 // Feedback shows feedback and thanks to the centre's staff: good words

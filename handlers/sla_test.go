@@ -403,3 +403,29 @@ func TestRetoldAfterTogether(t *testing.T) {
 		t.Errorf("%s released past its deadline: the supervisor heard %d times; want once: %v", b, len(find(rs, noura.id, b)), texts(rs))
 	}
 }
+
+// TestCardEditsCarryTheTicketsVersion: a card and its edits say which
+// state of the ticket they show (its last change), so that the outbox
+// drops an edit made from an older read of the ticket (an SLA run that
+// read it before a claim, its edit queued after the claim's).
+func TestCardEditsCarryTheTicketsVersion(t *testing.T) {
+	w := newWorld(t)
+	id := w.fileComplaint(citizen, "KRM")
+	before := w.ticket(id)
+	w.wait(time.Minute)
+	rs := w.do(fatima, bot.Message{Chat: "-1001", Button: "claim:" + id})
+	after := w.ticket(id)
+	var claimed bot.Reply
+	for _, r := range rs {
+		if r.Ref == refCard+id && r.Edit {
+			claimed = r
+		}
+	}
+	var late bot.Replies
+	w.h.notify.EditCard(&late, before, "card.new", nil) // from the read before the claim
+	if claimed.Queued != after.Updated.UnixNano() || len(late.List) != 1 || late.List[0].Queued != before.Updated.UnixNano() ||
+		late.List[0].Queued >= claimed.Queued {
+		t.Errorf("the claim's card edit is version %d, the late one %v; want the tickets' last changes, the claim's later (%v, %v)",
+			claimed.Queued, late.List, after.Updated, before.Updated)
+	}
+}
