@@ -121,11 +121,12 @@ func TestStaffFigures(t *testing.T) {
 				if in(tk.Claimed) {
 					claimed++
 				}
-				if (tk.Status == shakwa.StatusResolved || tk.Status == shakwa.StatusClosed) && in(tk.Resolved) {
+				final := tk.Status == shakwa.StatusResolved || tk.Status == shakwa.StatusClosed
+				if final && in(tk.Resolved) {
 					resolved++
 					ds = append(ds, tk.Resolved.Sub(tk.Created))
 				}
-				if tk.Rating > 0 && in(tk.Rated) {
+				if tk.Rating > 0 && in(tk.Rated) && final && !tk.Rated.Before(tk.Resolved) { // of their resolution
 					ratings++
 					stars += tk.Rating
 				}

@@ -33,7 +33,8 @@ import (
 //     withdrawn by its citizen: when withdrawn, likewise apart;
 //   - ratings: the ticket's latest, when given, whatever became of the
 //     ticket since (a rating before a reopening stands until the citizen
-//     rates again: a low one is not lost by the reopening it led to); the
+//     rates again: a low one is not lost by the reopening it led to); a
+//     staff member's, only while it rates the resolution they hold; the
 //     share of resolutions rated goes by the resolution, and counts those
 //     whose current resolution was rated;
 //   - SLA: by the deadline (filing plus the centre's target), once it has
@@ -194,7 +195,14 @@ func (m Model) TicketTallies(t *shakwa.Ticket) []shakwa.Tally {
 		}
 	}
 	if t.Rating >= 1 && t.Rating <= 5 && !t.Rated.IsZero() {
-		put(t.Rated, fRating, t.Rating, 1, holder)
+		// A staff member is credited only with the rating of the
+		// resolution they hold: one given before a reopening is the
+		// centre's, not whoever holds the ticket now.
+		rater := ""
+		if resolved && !t.Rated.Before(t.Resolved) {
+			rater = holder
+		}
+		put(t.Rated, fRating, t.Rating, 1, rater)
 	}
 	if t.Reopens > 0 && !t.Reopened.IsZero() {
 		add(t.Reopened, fReopened, 1, holder)
@@ -300,7 +308,7 @@ func clean(s string) string {
 
 // tallyVersion changes whenever what TicketTallies makes changes: the
 // tallies kept must then be made again.
-const tallyVersion = "8"
+const tallyVersion = "9"
 
 // Fingerprint names what the tallies depend on: their version, the zone
 // and every centre's targets. Tallies kept under another fingerprint are

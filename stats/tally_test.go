@@ -138,7 +138,7 @@ func bruteFigures(m Model, ts []*shakwa.Ticket, fb []*shakwa.Feedback, span Span
 				b.RatedResolved++
 			}
 		}
-		if t.Rating > 0 && in(t.Rated) { // the latest, whatever became of the ticket
+		if t.Rating > 0 && in(t.Rated) && (staff == "" || rated) { // the latest; a staff member's, of their resolution
 			b.Ratings[t.Rating-1]++
 		}
 		if t.Reopens > 0 && in(t.Reopened) {
