@@ -72,6 +72,8 @@ type TicketStore interface {
 	Count(ctx context.Context, name string, window time.Duration, now time.Time) (int64, error)
 	Undelivered(ctx context.Context, centres []string, since time.Time) ([]string, []time.Time, error)
 	Queue(ctx context.Context, centre string, limit int) ([]*shakwa.Ticket, error)
+	// NewestInQueue is Queue, newest first.
+	NewestInQueue(ctx context.Context, centre string, limit int) ([]*shakwa.Ticket, error)
 	OpenTickets(ctx context.Context, centre string, limit int) ([]*shakwa.Ticket, error)
 	Held(ctx context.Context, staffID string) ([]*shakwa.Ticket, error)
 	CitizenTickets(ctx context.Context, who shakwa.Address, limit int) ([]*shakwa.Ticket, error)

@@ -234,9 +234,9 @@ func (h *Handler) stepTogether(ctx context.Context, t *shakwa.Ticket, st slaStep
 	var others []*shakwa.Ticket
 	var err error
 	if st.resolve {
-		others, err = h.store.OpenTickets(ctx, t.Centre, overdueRead)
+		others, err = h.store.OpenTickets(ctx, t.Centre, togetherRead)
 	} else {
-		others, err = h.store.Queue(ctx, t.Centre, 4*remindMost)
+		others, err = h.store.NewestInQueue(ctx, t.Centre, togetherRead)
 	}
 	if err != nil {
 		return nil, err
@@ -329,6 +329,10 @@ const (
 	remindTogether = time.Minute // how much sooner than its own a reminder is said with another's
 	remindMost     = 10          // tickets one reminder names at most
 	remindKept     = 48 * time.Hour
+	// togetherRead is how many of a centre's tickets a step looks at for
+	// others due with it: the newest of its queue (those filed overnight
+	// are, and an old backlog is not due now), the oldest held.
+	togetherRead = 100
 )
 
 // remindGroup reminds the centre's group that t is not claimed yet, with
@@ -350,7 +354,7 @@ func (h *Handler) remindGroup(ctx context.Context, w bot.Responder, t *shakwa.Ti
 		return err // !mine: said with another ticket's
 	}
 	together := []*shakwa.Ticket{t}
-	queue, err := h.store.Queue(ctx, t.Centre, 4*remindMost)
+	queue, err := h.store.NewestInQueue(ctx, t.Centre, togetherRead)
 	if err != nil {
 		return err
 	}

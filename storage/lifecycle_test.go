@@ -786,3 +786,24 @@ func testFirstHands(t *testing.T, open opener) {
 		t.Errorf("reassigned while new: claimed by %q; want %s", got.ClaimedBy, sara.ID)
 	}
 }
+
+// testQueueEnds: a centre's queue reads from either end.
+func testQueueEnds(t *testing.T, open opener) {
+	s, c := open(t).s, ctx(t)
+	var ids []string
+	for i := range 3 {
+		ids = append(ids, newTicket(t, s, "KRM", citizen, at(i)).ID)
+	}
+	idsOf := func(ts []*shakwa.Ticket) []string {
+		var out []string
+		for _, tk := range ts {
+			out = append(out, tk.ID)
+		}
+		return out
+	}
+	oldest, err1 := s.Queue(c, "KRM", 2)
+	newest, err2 := s.NewestInQueue(c, "KRM", 2)
+	if err1 != nil || err2 != nil || !slices.Equal(idsOf(oldest), ids[:2]) || !slices.Equal(idsOf(newest), []string{ids[2], ids[1]}) {
+		t.Errorf("Queue %v, NewestInQueue %v (%v, %v); want %v and %v", idsOf(oldest), idsOf(newest), err1, err2, ids[:2], []string{ids[2], ids[1]})
+	}
+}

@@ -22,6 +22,16 @@ func (s *Store) Queue(ctx context.Context, centre string, limit int) ([]*shakwa.
 	return ts, nil
 }
 
+// NewestInQueue returns up to limit of the unclaimed (new) tickets of
+// centre, newest first.
+func (s *Store) NewestInQueue(ctx context.Context, centre string, limit int) ([]*shakwa.Ticket, error) {
+	ts, err := s.scan(ctx, query{key: s.key("queue", centre), min: "-inf", max: "+inf", rev: true, limit: limit})
+	if err != nil {
+		return nil, fmt.Errorf("queue of %s: %w", centre, err)
+	}
+	return ts, nil
+}
+
 // OpenTickets returns up to limit of centre's open tickets, oldest first,
 // whoever holds them (one who has left the roster too), from the set the
 // centre's figures keep (see Backlog); limit <= 0 returns all.

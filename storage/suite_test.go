@@ -159,6 +159,7 @@ func runSuite(t *testing.T, open opener) {
 		{"Count", testCount},
 		{"InfoFiles", testInfoFiles},
 		{"FileUse", testFileUse},
+		{"QueueEnds", testQueueEnds},
 		{"FirstHands", testFirstHands},
 		{"Indexes", testIndexes},
 		{"IndexTransfer", testIndexTransfer},
