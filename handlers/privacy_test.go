@@ -8,6 +8,7 @@ import (
 
 	"github.com/shakwa/shakwa"
 	"github.com/shakwa/shakwa/bot"
+	"github.com/shakwa/shakwa/files"
 	"github.com/shakwa/shakwa/internal/golden"
 )
 
@@ -161,14 +162,7 @@ func TestRetention(t *testing.T) {
 func TestUploadsGo(t *testing.T) {
 	w, _, fs := reportWorld(t, testConfig)
 	ctx := context.Background()
-	put := func(s string) string {
-		t.Helper()
-		id, _, err := fs.Put(ctx, strings.NewReader(s), "image/jpeg")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return id
-	}
+	put := func(s string) string { return putFile(t, fs, s) }
 	photo := func(id string) bot.Message {
 		return bot.Message{Attachments: []shakwa.Attachment{{Kind: "photo", ID: "web-" + id[:8], From: "web", File: id}}}
 	}
@@ -236,14 +230,7 @@ func TestUploadsGo(t *testing.T) {
 func TestForgetSharedFile(t *testing.T) {
 	w, _, fs := reportWorld(t, testConfig)
 	ctx := context.Background()
-	put := func(s string) string {
-		t.Helper()
-		id, _, err := fs.Put(ctx, strings.NewReader(s), "image/jpeg")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return id
-	}
+	put := func(s string) string { return putFile(t, fs, s) }
 	theirs, shared := put("the same form, twice"), put("a form another citizen sent too")
 	who := shakwa.Address{Channel: "telegram", Chat: citizen.id}
 	for _, file := range []string{theirs, theirs, shared} {
@@ -282,10 +269,7 @@ func TestForgetSharedFile(t *testing.T) {
 func TestStaffFilesGo(t *testing.T) {
 	w, _, fs := reportWorld(t, testConfig)
 	ctx := context.Background()
-	id, _, err := fs.Put(ctx, strings.NewReader("a letter for the citizen"), "application/pdf")
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := putFile(t, fs, "a letter for the citizen")
 	w.do(fatima, bot.Message{Attachments: []shakwa.Attachment{{Kind: "document", ID: "web-" + id[:8], From: "web", File: id}}})
 	due, ok, err := w.store.JobDue(ctx, JobDropUpload, id)
 	if err != nil || !ok || !due.Equal(w.now.Add(SentKeep)) {
@@ -296,4 +280,14 @@ func TestStaffFilesGo(t *testing.T) {
 	if _, err := fs.Stat(id); err == nil {
 		t.Error("the staff member's file is still kept a month on")
 	}
+}
+
+// putFile keeps data in the file store fs and returns its content id.
+func putFile(t *testing.T, fs *files.Store, data string) string {
+	t.Helper()
+	id, _, err := fs.Put(context.Background(), strings.NewReader(data), "image/jpeg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
