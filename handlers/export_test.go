@@ -194,7 +194,7 @@ func TestStatsBreakdowns(t *testing.T) {
 		t.Fatalf("/stats krm: %v", texts(rs))
 	}
 	for _, want := range []string{fmt.Sprintf("تيليجرام %d", n["telegram"]), fmt.Sprintf("واتساب %d", n["whatsapp"]),
-		fmt.Sprintf("المحادثة على الموقع %d", n["web"]), fmt.Sprintf("🗂 حسب الفئة: طول فترة الانتظار %d", n["waiting"])} {
+		fmt.Sprintf("المحادثة على الموقع %d", n["web"]), fmt.Sprintf("🗂 حسب النوع: طول فترة الانتظار %d", n["waiting"])} {
 		if !strings.Contains(rs[0].Text, want) {
 			t.Errorf("/stats krm:\n%s\nwant %q", rs[0].Text, want)
 		}

@@ -31,7 +31,7 @@ func (h *Handler) reassignCommand(ctx context.Context, c *conv, args string) {
 		c.say("reassign.forbidden", h.ticketData(c.lang, t))
 		return
 	case !t.Status.Open():
-		c.say("staff.conflict", h.ticketData(c.lang, t))
+		h.sayConflict(c, t)
 		return
 	}
 	people, err := h.roster(ctx)

@@ -47,7 +47,7 @@ func (h *Handler) mayReject(ctx context.Context, c *conv, id string, fn func(*sh
 	case t.Status.Open() && t.Holder.ID != c.m.From.ID:
 		c.say("reject.forbidden", h.ticketData(c.lang, t))
 	default:
-		c.say("staff.conflict", h.ticketData(c.lang, t))
+		h.sayConflict(c, t)
 	}
 }
 

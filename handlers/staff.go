@@ -81,7 +81,7 @@ func (h *Handler) withHeld(ctx context.Context, c *conv, id string, fn func(*sha
 	case !c.isStaffOf(t.Centre):
 		c.fail(ctx, shakwa.ErrForbidden)
 	case t.Holder.ID != c.m.From.ID || !working(t.Status):
-		c.say("staff.conflict", h.ticketData(c.lang, t))
+		h.sayConflict(c, t)
 	default:
 		fn(t)
 	}
@@ -213,7 +213,7 @@ func (h *Handler) transfer(ctx context.Context, c *conv, id, to string) {
 // it stands.
 func (h *Handler) conflict(ctx context.Context, c *conv, t *shakwa.Ticket, err error) {
 	if errors.Is(err, shakwa.ErrConflict) && t != nil {
-		c.say("staff.conflict", h.ticketData(c.lang, t))
+		h.sayConflict(c, t)
 		return
 	}
 	c.fail(ctx, err)
@@ -506,7 +506,7 @@ func (h *Handler) revealPhone(ctx context.Context, c *conv, t *shakwa.Ticket) {
 	}
 	t, err := h.store.RevealPhone(ctx, t.ID, c.staff(), h.now())
 	if errors.Is(err, shakwa.ErrConflict) && t != nil {
-		c.say("staff.conflict", h.ticketData(c.lang, t))
+		h.sayConflict(c, t)
 		return
 	}
 	if err != nil {
@@ -516,4 +516,14 @@ func (h *Handler) revealPhone(ctx context.Context, c *conv, t *shakwa.Ticket) {
 	data := h.ticketData(c.lang, t)
 	data["Phone"] = t.Phone
 	c.say("phone.revealed", data)
+}
+
+// sayConflict tells the speaker that t is not as the action needs it: its
+// state now and, when it is someone else, who holds it.
+func (h *Handler) sayConflict(c *conv, t *shakwa.Ticket) {
+	data := h.ticketData(c.lang, t)
+	if t.Holder.ID == c.m.From.ID {
+		delete(data, "Holder") // the speaker: "held by you" says nothing
+	}
+	c.say("staff.conflict", data)
 }
