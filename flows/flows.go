@@ -143,6 +143,9 @@ type Input struct {
 	Album string
 	// At is when the platform says it was sent; zero: the time of Step.
 	At time.Time
+	// YesNo is "yes" or "no" when Text is a word for one (the caller reads
+	// the words): what a yes-or-no question takes typed.
+	YesNo string
 }
 
 // Catalog is what flows need to know of the configuration.

@@ -199,6 +199,9 @@ func questionStep(q Question) step {
 					return refuse(in, "visit.bad_"+q.Kind)
 				}
 				v = in.Digits
+				if q.Kind == kindYesNo && in.YesNo != "" {
+					v = map[string]string{"yes": "1", "no": "2"}[in.YesNo]
+				}
 				if q.Kind == kindYesNo {
 					// Typed: 1 is the first button, yes; 2 the second.
 					switch v {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -381,6 +382,21 @@ func (h *Handler) input(c *conv) flows.Input {
 			if h.text.Is("words."+w, in.Text) {
 				in.Button, in.Typed = w, true // the words stay: see flows.Input.Typed
 				break
+			}
+		}
+		switch {
+		case h.text.Is("words.yes", in.Text):
+			in.YesNo = "yes"
+		case h.text.Is("words.no", in.Text):
+			in.YesNo = "no"
+		}
+		if in.Button == "" {
+			// A day typed as a word: what the day buttons say (see the visit
+			// form's day question).
+			for back, w := range []string{"words.today", "words.yesterday"} {
+				if h.text.Is(w, in.Text) {
+					in.Button, in.Typed = flows.PfxDay+strconv.Itoa(back), true
+				}
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/shakwa/shakwa"
 	"github.com/shakwa/shakwa/bot"
+	"github.com/shakwa/shakwa/flows"
 	"github.com/shakwa/shakwa/internal/golden"
 )
 
@@ -422,5 +424,33 @@ func TestRemovedFromTheForm(t *testing.T) {
 	got = find(w.text(manager, "/visits"), manager.id, v.ID)
 	if len(got) != 1 || !strings.Contains(got[0].Text, "\n• سؤال محذوف (\u2068smile\u2069): 4 من 5\n") {
 		t.Errorf("a visit with a removed question: %v; want it named «سؤال محذوف (smile)»", texts(got))
+	}
+}
+
+// TestVisitTypedWords: an evaluator may type what the buttons say: «أمس»
+// for the day, «لا» or «نعم» to a yes-or-no question.
+func TestVisitTypedWords(t *testing.T) {
+	w := newWorldWith(t, qualityConfig)
+	w.text(layla, "/visit")
+	w.press(layla, "centre:KRM")
+	w.text(layla, "أمس")
+	w.press(layla, "via:visit")
+	w.text(layla, "نصف ساعة")
+	w.text(layla, "٣٥")
+	w.press(layla, "score:courtesy:4")
+	rs := w.text(layla, "لا")
+	if len(find(rs, layla.id, w.tr("ar", "visit.bad_yesno", nil))) != 0 {
+		t.Fatalf("«لا» to a yes-or-no question: %v; want it taken", texts(rs))
+	}
+	raw, err := w.store.Session(context.Background(), w.store.PersonID(shakwa.Address{Channel: "telegram", Chat: layla.id}))
+	var s flows.Session
+	if err != nil || json.Unmarshal(raw, &s) != nil {
+		t.Fatalf("the visit's session: %q, %v", raw, err)
+	}
+	if v, ok := s.Scores["accurate"]; !ok || v != 0 {
+		t.Errorf("the answer to «accurate»: %v (%v); want no (0)", v, ok)
+	}
+	if want := w.now.Add(4*time.Hour).AddDate(0, 0, -1).Format(time.DateOnly); s.Day != want {
+		t.Errorf("«أمس» for the day: %q; want %s", s.Day, want)
 	}
 }
