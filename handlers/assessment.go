@@ -227,6 +227,24 @@ func (h *Handler) overseers(ctx context.Context, centre string) (supervisors, ma
 	return supervisors, managers, nil
 }
 
+// assesses reports whether the speaker is one who fills in centre's
+// self-assessment (see assessors): its supervisor, or a manager of a
+// centre that has none among people (the roster).
+func assesses(c *conv, centre string, people []config.Person) bool {
+	if c.supervises(centre) {
+		return true
+	}
+	if c.person == nil || c.person.Role != shakwa.RoleManager || !c.person.Serves(centre) {
+		return false
+	}
+	for _, p := range people {
+		if p.Role == shakwa.RoleSupervisor && p.Serves(centre) {
+			return false
+		}
+	}
+	return true
+}
+
 // assessors are who fill in a centre's self-assessment: its supervisors,
 // or its managers when it has none.
 func assessors(supervisors, managers []config.Person) []config.Person {
@@ -572,7 +590,12 @@ func (h *Handler) assessmentCommand(ctx context.Context, c *conv, args string) {
 	if len(as) == 1 {
 		a := as[0]
 		current := month == h.openMonth(a.Centre)
-		if current && a.Done.IsZero() && c.supervises(a.Centre) {
+		people, err := h.roster(ctx)
+		if err != nil {
+			c.fail(ctx, err)
+			return
+		}
+		if current && a.Done.IsZero() && assesses(c, a.Centre, people) {
 			h.goOnWith(ctx, c, a) // their own month to fill in
 			return
 		}
@@ -586,9 +609,14 @@ func (h *Handler) assessmentCommand(ctx context.Context, c *conv, args string) {
 // supervises whose month is not done, opening it if need be; false when
 // there is none (or reading failed, which the person has been told).
 func (h *Handler) goOn(ctx context.Context, c *conv, centres []string) bool {
+	people, err := h.roster(ctx)
+	if err != nil {
+		c.fail(ctx, err)
+		return true
+	}
 	var mine []string
 	for _, ce := range centres {
-		if c.supervises(ce) {
+		if assesses(c, ce, people) {
 			mine = append(mine, ce)
 		}
 	}

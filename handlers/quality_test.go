@@ -454,3 +454,36 @@ func TestVisitTypedWords(t *testing.T) {
 		t.Errorf("«أمس» for the day: %q; want %s", s.Day, want)
 	}
 }
+
+// TestManagerAssesses: a centre without a supervisor has its managers
+// fill in its self-assessment, and /assessment goes on with it for them,
+// as it does for a supervisor.
+func TestManagerAssesses(t *testing.T) {
+	cfg := strings.Replace(qualityConfig, `role: supervisor, centres: [KRM, BRS]}`, `role: supervisor, centres: [BRS]}`, 1)
+	if cfg == qualityConfig {
+		t.Fatal("the supervisor's centres are not in the test configuration as expected")
+	}
+	w := newWorldWith(t, cfg)
+	ctx := context.Background()
+	if err := w.h.ScheduleAssessments(ctx); err != nil {
+		t.Fatal(err)
+	}
+	due, _, _ := w.store.JobDue(ctx, JobAssess, "KRM")
+	w.wait(due.Sub(w.now))
+	w.runJobs(JobAssess)
+	w.press(manager, "qa:m:KRM:2026-12:queue_signs:met")
+	rs := w.text(manager, "/assessment KRM")
+	pressable := 0
+	for _, r := range rs {
+		for _, row := range r.Buttons {
+			for _, b := range row {
+				if strings.HasPrefix(b.Data, "qa:m:KRM:2026-12:") {
+					pressable++
+				}
+			}
+		}
+	}
+	if pressable == 0 {
+		t.Errorf("/assessment KRM from the manager who fills it in: %v; want the next standard to answer", texts(rs))
+	}
+}
