@@ -26,6 +26,9 @@ type QualityStore interface {
 	// AnswerAssessment keeps a's answer unless the standard has one
 	// (stored false); done reports that it completed the month.
 	AnswerAssessment(ctx context.Context, centre, month string, a shakwa.Answer, all []string) (stored, done bool, err error)
+	// FinishAssessment marks the month done when every standard of all
+	// has its answer already (one was taken out of the configuration).
+	FinishAssessment(ctx context.Context, centre, month string, at time.Time, by string, all []string) (bool, error)
 	Assessment(ctx context.Context, centre, month string) (shakwa.Assessment, error)
 	Assessments(ctx context.Context, centres []string, month string) ([]shakwa.Assessment, error)
 	AssessmentMonths(ctx context.Context, centre string, months ...string) ([]shakwa.Assessment, error)
@@ -168,6 +171,17 @@ func (h *Handler) runAssessment(ctx context.Context, w bot.Responder, centre str
 		return time.Time{}, err
 	}
 	a := m.now
+	if a.Done.IsZero() && !a.Opened.IsZero() {
+		// Every standard answered, but the month not done: one was taken
+		// out of the configuration before its answer.
+		done, err := h.store.FinishAssessment(ctx, centre, month, at, shakwa.SystemActor, q.StandardCodes())
+		if err != nil {
+			return time.Time{}, err
+		}
+		if done {
+			return next, nil
+		}
+	}
 	if !a.Done.IsZero() {
 		return next, nil
 	}
@@ -648,8 +662,19 @@ func (h *Handler) goOnWith(ctx context.Context, c *conv, a shakwa.Assessment) {
 	if a.Opened.IsZero() {
 		a.Opened = h.now()
 	}
+	done, err := h.store.FinishAssessment(ctx, a.Centre, a.Month, h.now(), c.m.From.ID, h.quality().StandardCodes())
+	if err != nil {
+		c.fail(ctx, err)
+		return
+	}
+	if done {
+		// Nothing left to ask: the standards changed since the last answer.
+		a.Done, a.DoneBy = h.now(), c.m.From.ID
+	}
 	c.Reply(c.reply(h.assessmentText(c.lang, a, true), nil))
-	h.askCriterion(ctx, c, a)
+	if !done {
+		h.askCriterion(ctx, c, a)
+	}
 }
 
 // readMonthCentre reads /assessment's words: a month (2026-11, 11/2026,

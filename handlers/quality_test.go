@@ -11,6 +11,7 @@ import (
 
 	"github.com/shakwa/shakwa"
 	"github.com/shakwa/shakwa/bot"
+	"github.com/shakwa/shakwa/config"
 	"github.com/shakwa/shakwa/flows"
 	"github.com/shakwa/shakwa/internal/golden"
 )
@@ -485,5 +486,44 @@ func TestManagerAssesses(t *testing.T) {
 	}
 	if pressable == 0 {
 		t.Errorf("/assessment KRM from the manager who fills it in: %v; want the next standard to answer", texts(rs))
+	}
+}
+
+// TestStandardTakenOutMidMonth: a standard taken out of the configuration
+// while the month waits only for its answer leaves nothing to answer: the
+// month is done at the next look (the job, or /assessment), not reminded
+// and escalated for ever.
+func TestStandardTakenOutMidMonth(t *testing.T) {
+	w := newWorldWith(t, qualityConfig)
+	ctx := context.Background()
+	if err := w.h.ScheduleAssessments(ctx); err != nil {
+		t.Fatal(err)
+	}
+	due, _, _ := w.store.JobDue(ctx, JobAssess, "KRM")
+	w.wait(due.Sub(w.now))
+	w.runJobs(JobAssess)
+	w.press(noura, "qa:m:KRM:2026-12:queue_signs:met")
+	w.press(noura, "qa:m:KRM:2026-12:wait_posted:met")
+	gone := "    - code: feedback_box\n      text: {ar: \"وسيلة لتلقي الملاحظات متاحة في القاعة\", en: \"A way to give feedback is at hand in the hall\"}\n      priority: channels\n"
+	if !strings.Contains(qualityConfig, gone) {
+		t.Fatal("the standard is not in the test configuration as expected")
+	}
+	cfg, err := config.Parse([]byte(strings.Replace(qualityConfig, gone, "", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.h.Reload(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if rs := w.text(noura, "/assessment KRM"); len(rs) == 0 {
+		t.Fatal("no answer to /assessment")
+	}
+	a, err := w.store.Assessment(ctx, "KRM", "2026-12")
+	if err != nil || a.Done.IsZero() {
+		t.Errorf("KRM's December after its last unanswered standard went: done %v (%v); want done", a.Done, err)
+	}
+	w.wait(8 * 24 * time.Hour)
+	if rs := w.runJobs(JobAssess); len(find(rs, manager.id, "KRM")) != 0 {
+		t.Errorf("the manager was told of a month with nothing left to answer: %v", texts(rs))
 	}
 }

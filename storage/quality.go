@@ -72,6 +72,37 @@ redis.call('HSET', KEYS[1], 'done', ARGV[3], 'done_by', ARGV[4])
 return {1, 1}
 `)
 
+// assessDoneScript marks an assessment done at ARGV[1] by ARGV[2] when it is
+// not and every standard of ARGV[3..] has its answer. KEYS: assessment.
+var assessDoneScript = redis.NewScript(`
+if redis.call('HEXISTS', KEYS[1], 'done') == 1 or redis.call('HEXISTS', KEYS[1], 'opened') == 0 then return 0 end
+for i = 3, #ARGV do
+	if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 0 then return 0 end
+end
+redis.call('HSET', KEYS[1], 'done', ARGV[1], 'done_by', ARGV[2])
+return 1
+`)
+
+// FinishAssessment marks the open self-assessment of centre in month done,
+// at at by by, when every standard of all has its answer already: the
+// standards changed since its last answer (one was taken out of the
+// configuration), so no answer will complete it. It reports whether this
+// call did.
+func (s *Store) FinishAssessment(ctx context.Context, centre, month string, at time.Time, by string, all []string) (bool, error) {
+	if !validCode(centre) || !validMonth(month) || at.IsZero() || len(all) == 0 {
+		return false, fmt.Errorf("finish assessment: need a centre code, a month (YYYY-MM), a time and standards: %w", shakwa.ErrInvalid)
+	}
+	args := []any{at.UnixMilli(), by}
+	for _, code := range all {
+		args = append(args, qaAnswer+code)
+	}
+	n, err := assessDoneScript.Run(ctx, s.rdb, []string{s.assessmentKey(centre, month)}, args...).Int()
+	if err != nil {
+		return false, fmt.Errorf("finish assessment of %s in %s: %w", centre, month, err)
+	}
+	return n == 1, nil
+}
+
 // AnswerAssessment keeps a as the answer on standard a.Criterion in the
 // self-assessment of centre in month, in one step, unless that standard
 // has an answer already: then nothing changes and stored is false (the
