@@ -156,11 +156,12 @@ func (h *Handler) amend(ctx context.Context, c *conv, id, text string, files []f
 	h.sendTicket(ctx, c, t)
 }
 
-// ownOf is the number of original when it is the citizen's own as t is:
-// another citizen's ticket is never named to them.
+// ownOf is the number of original when it is the citizen's own as t is,
+// and still open: another citizen's ticket is never named to them, and a
+// closed one follows nothing up.
 func ownOf(original, t *shakwa.Ticket) string {
-	if original == nil || original.Citizen != t.Citizen {
-		return ""
+	if original == nil || original.Citizen != t.Citizen || !original.Status.Open() {
+		return "" // not theirs, or no longer followed up
 	}
 	return original.ID
 }

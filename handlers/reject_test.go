@@ -42,3 +42,23 @@ func TestDuplicateRejectionLinksTheNamedTicket(t *testing.T) {
 		})
 	}
 }
+
+// TestDuplicateOfAClosedTicket: a duplicate of one of the citizen's
+// tickets that is closed already is not said to be followed up in it.
+func TestDuplicateOfAClosedTicket(t *testing.T) {
+	w := newWorld(t)
+	orig := w.fileComplaint(citizen, "KRM")
+	dup := w.fileComplaint(citizen, "KRM")
+	w.press(citizen, "withdraw:"+orig)
+	w.press(citizen, "withdrawn:"+orig)
+	if got := w.ticket(orig); got.Status.Open() {
+		t.Fatalf("the original is %s; want it closed", got.Status)
+	}
+	w.press(fatima, "claim:"+dup)
+	w.press(fatima, "reject:"+dup)
+	w.press(fatima, "reason:duplicate")
+	rs := w.text(fatima, "مكرر للطلب "+orig)
+	if len(find(rs, citizen.id, "يُتابَع أمرك")) != 0 {
+		t.Errorf("citizen told %v; want no follow-up promised in a closed ticket", texts(rs))
+	}
+}
