@@ -50,7 +50,8 @@ func (h *Handler) holdComplaint(ctx context.Context, c *conv, s *flows.Submissio
 	switch {
 	case open >= lim.OpenTickets:
 		c.keep, c.holdUntil = true, h.now().Add(limitHold)
-		c.say("limit.open", map[string]any{"Count": open})
+		c.Reply(c.reply(c.t("limit.open", map[string]any{"Count": open}),
+			[][]flows.Choice{{{Key: "menu.follow", Data: menuFollow}}, {{Key: "menu.home", Data: menuHome}}}))
 	case today >= lim.TicketsPerDay:
 		c.keep, c.holdUntil = true, h.now().Add(limitHold)
 		c.say("limit.day", map[string]any{"Count": today})

@@ -441,3 +441,7 @@ func (h *Handler) catalogFor(c *conv) flows.Catalog {
 	}
 	return cat
 }
+
+// homeRow is a lone button back to the main menu: what a message that ends
+// what the person was doing offers next.
+func homeRow() [][]flows.Choice { return [][]flows.Choice{{{Key: "menu.home", Data: menuHome}}} }

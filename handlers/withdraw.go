@@ -35,7 +35,7 @@ func (h *Handler) withdraw(ctx context.Context, c *conv, id string) {
 			c.fail(ctx, err)
 			return
 		}
-		c.say("withdraw.done", h.ticketData(c.lang, t))
+		c.Reply(c.reply(c.t("withdraw.done", h.ticketData(c.lang, t)), homeRow()))
 		h.notify.EditCard(c, t, "card.withdrawn", nil)
 		if err := h.notify.Holder(ctx, c, t, "staff.withdrawn", nil); err != nil {
 			c.fail(ctx, err)
