@@ -465,13 +465,7 @@ func TestManagerAssesses(t *testing.T) {
 		t.Fatal("the supervisor's centres are not in the test configuration as expected")
 	}
 	w := newWorldWith(t, cfg)
-	ctx := context.Background()
-	if err := w.h.ScheduleAssessments(ctx); err != nil {
-		t.Fatal(err)
-	}
-	due, _, _ := w.store.JobDue(ctx, JobAssess, "KRM")
-	w.wait(due.Sub(w.now))
-	w.runJobs(JobAssess)
+	openAssessments(t, w)
 	w.press(manager, "qa:m:KRM:2026-12:queue_signs:met")
 	rs := w.text(manager, "/assessment KRM")
 	pressable := 0
@@ -496,12 +490,7 @@ func TestManagerAssesses(t *testing.T) {
 func TestStandardTakenOutMidMonth(t *testing.T) {
 	w := newWorldWith(t, qualityConfig)
 	ctx := context.Background()
-	if err := w.h.ScheduleAssessments(ctx); err != nil {
-		t.Fatal(err)
-	}
-	due, _, _ := w.store.JobDue(ctx, JobAssess, "KRM")
-	w.wait(due.Sub(w.now))
-	w.runJobs(JobAssess)
+	openAssessments(t, w)
 	w.press(noura, "qa:m:KRM:2026-12:queue_signs:met")
 	w.press(noura, "qa:m:KRM:2026-12:wait_posted:met")
 	gone := "    - code: feedback_box\n      text: {ar: \"وسيلة لتلقي الملاحظات متاحة في القاعة\", en: \"A way to give feedback is at hand in the hall\"}\n      priority: channels\n"
@@ -526,4 +515,20 @@ func TestStandardTakenOutMidMonth(t *testing.T) {
 	if rs := w.runJobs(JobAssess); len(find(rs, manager.id, "KRM")) != 0 {
 		t.Errorf("the manager was told of a month with nothing left to answer: %v", texts(rs))
 	}
+}
+
+// openAssessments schedules the self-assessments and runs the first
+// opening, KRM's.
+func openAssessments(t *testing.T, w *world) {
+	t.Helper()
+	ctx := context.Background()
+	if err := w.h.ScheduleAssessments(ctx); err != nil {
+		t.Fatal(err)
+	}
+	due, ok, err := w.store.JobDue(ctx, JobAssess, "KRM")
+	if err != nil || !ok {
+		t.Fatalf("KRM's assessment is not scheduled (%v)", err)
+	}
+	w.wait(due.Sub(w.now))
+	w.runJobs(JobAssess)
 }
