@@ -172,7 +172,7 @@ func (n *Notifier) Feedback(w Replier, f *shakwa.Feedback) {
 // Ticket sends the whole ticket, what the citizen added and its files to a
 // staff member's chat, with the actions open to them: claim when it is
 // new, close, release, transfer and reject when they hold it.
-func (n *Notifier) Ticket(ctx context.Context, w Replier, to shakwa.Address, t *shakwa.Ticket) error {
+func (n *Notifier) Ticket(ctx context.Context, w Replier, to shakwa.Address, t *shakwa.Ticket, more ...[]flows.Choice) error {
 	lang, err := n.langOf(ctx, to, "")
 	if err != nil {
 		return err
@@ -206,6 +206,7 @@ func (n *Notifier) Ticket(ctx context.Context, w Replier, to shakwa.Address, t *
 			rows = append(rows, []flows.Choice{{Key: "button.reveal_phone", Data: "phone:" + t.ID}})
 		}
 	}
+	rows = append(rows, more...)
 	w.Reply(bot.Reply{Channel: to.Channel, Chat: to.Chat, Ref: refTicket + t.ID, Text: text, Lang: lang,
 		Buttons: n.renderButtons(lang, rows)})
 	n.Files(w, t.Channel, to, t.ID, t.Attachments, lang)

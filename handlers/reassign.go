@@ -22,7 +22,13 @@ func (h *Handler) reassignCommand(ctx context.Context, c *conv, args string) {
 		c.say("help.reassign", nil)
 		return
 	}
-	t, err := h.store.Ticket(ctx, ref.id(ref.prefix))
+	h.reassignPicker(ctx, c, ref.id(ref.prefix))
+}
+
+// reassignPicker shows a supervisor of ticket id's centre its staff (the
+// supervisor too) as buttons, to give the open ticket to one of them.
+func (h *Handler) reassignPicker(ctx context.Context, c *conv, id string) {
+	t, err := h.store.Ticket(ctx, id)
 	switch {
 	case err != nil:
 		c.fail(ctx, err)
@@ -51,11 +57,16 @@ func (h *Handler) reassignCommand(ctx context.Context, c *conv, args string) {
 	c.Reply(r)
 }
 
-// reassign gives ticket id to the staff member of the button ("ID:USER"),
-// at a supervisor's word, and tells both staff members: the new holder
+// reassign gives ticket id to the staff member of the button ("ID:USER")
+// at a supervisor's word, or shows whom it may go to ("ID"), and tells
+// both staff members: the new holder
 // gets the ticket, the one it was taken from is told who has it now.
 func (h *Handler) reassign(ctx context.Context, c *conv, arg string) {
 	id, user, _ := strings.Cut(arg, ":")
+	if user == "" {
+		h.reassignPicker(ctx, c, id) // the ticket's own button: who to?
+		return
+	}
 	t, err := h.store.Ticket(ctx, id)
 	if err != nil {
 		c.fail(ctx, err)

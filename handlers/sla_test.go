@@ -429,3 +429,46 @@ func TestCardEditsCarryTheTicketsVersion(t *testing.T) {
 			claimed.Queued, late.List, after.Updated, before.Updated)
 	}
 }
+
+// TestReassignFromAnEscalation: a supervisor told a ticket is late opens it
+// from the message and gives it to someone from there, without typing
+// /reassign.
+func TestReassignFromAnEscalation(t *testing.T) {
+	w := newWorld(t)
+	id := w.fileComplaint(citizen, "KRM")
+	w.do(fatima, bot.Message{Chat: "-1001", Button: "claim:" + id})
+	w.wait(49 * time.Hour)
+	w.runJobs(JobSLA)
+	rs := w.press(noura, "show:"+id)
+	var reassign string
+	for _, r := range rs {
+		for _, row := range r.Buttons {
+			for _, b := range row {
+				if b.Data == "reassign:"+id {
+					reassign = b.Data
+				}
+			}
+		}
+	}
+	if reassign == "" {
+		t.Fatalf("the supervisor's view of a late ticket: %v; want a button to give it to someone", texts(rs))
+	}
+	rs = w.press(noura, reassign)
+	if got := find(rs, noura.id, w.tr("ar", "reassign.ask", w.h.ticketData("ar", w.ticket(id)))); len(got) != 1 || len(got[0].Buttons) == 0 {
+		t.Fatalf("the button: %v; want whom it may go to", texts(rs))
+	}
+	w.press(noura, "reassign:"+id+":"+khalid.id)
+	if got := w.ticket(id).Holder.ID; got != khalid.id {
+		t.Errorf("holder %q; want Khalid", got)
+	}
+	// Staff see no such button on a ticket of theirs.
+	for _, r := range w.press(khalid, "show:"+id) {
+		for _, row := range r.Buttons {
+			for _, b := range row {
+				if strings.HasPrefix(b.Data, "reassign:") {
+					t.Errorf("the holder's view offers %q", b.Data)
+				}
+			}
+		}
+	}
+}

@@ -101,7 +101,13 @@ func (h *Handler) sendTicket(ctx context.Context, c *conv, t *shakwa.Ticket) {
 
 // staffView shows a ticket of their centre to the staff member speaking.
 func (h *Handler) staffView(ctx context.Context, c *conv, t *shakwa.Ticket) {
-	if err := h.notify.Ticket(ctx, c, c.who, t); err != nil {
+	var more [][]flows.Choice
+	if c.supervises(t.Centre) && t.Status.Open() && t.Holder.ID != c.m.From.ID {
+		// A supervisor who opens it from an escalation can give it to
+		// someone at once.
+		more = append(more, []flows.Choice{{Key: "button.reassign", Data: "reassign:" + t.ID}})
+	}
+	if err := h.notify.Ticket(ctx, c, c.who, t, more...); err != nil {
 		c.fail(ctx, err)
 	}
 }
