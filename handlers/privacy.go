@@ -66,11 +66,22 @@ func (h *Handler) askForget(ctx context.Context, c *conv) {
 			open++
 		}
 	}
+	if err := h.store.SaveSession(ctx, forgetAsked(c), []byte("1"), forgetAskKeep); err != nil {
+		c.fail(ctx, fmt.Errorf("forget: %w", err))
+		return
+	}
 	c.Reply(c.reply(c.t("forget.ask", map[string]any{"Count": len(ts), "Open": open}), [][]flows.Choice{
 		{{Key: "button.forget_yes", Data: "forget:yes"}},
 		{{Key: "button.forget_no", Data: menuHome}},
 	}))
 }
+
+// forgetAsked names the mark that the citizen was asked to confirm their
+// erasure, and forgetAskKeep how long the question stands: a press of its
+// button after the erasure, or long after, is an old button.
+func forgetAsked(c *conv) string { return "forgetask:" + c.id }
+
+const forgetAskKeep = time.Hour
 
 // forgetMax is how many of a citizen's tickets one erasure reaches: more
 // than anyone files (the daily limit is 10).
@@ -97,8 +108,22 @@ func (h *Handler) forgettable(ctx context.Context, c *conv) ([]*shakwa.Ticket, b
 // the record of how to reach them. They are told what was kept and why.
 // Done twice (the update came again), it erases nothing twice.
 func (h *Handler) forget(ctx context.Context, c *conv) {
+	asked, err := h.store.Session(ctx, forgetAsked(c))
+	if err != nil {
+		c.fail(ctx, fmt.Errorf("forget: %w", err))
+		return
+	}
+	if asked == nil && c.person == nil {
+		c.notice = c.t("error.stale_button", nil)
+		h.menu(c, "")
+		return
+	}
 	ts, ok := h.forgettable(ctx, c)
 	if !ok {
+		return
+	}
+	if err := h.store.DeleteSession(ctx, forgetAsked(c)); err != nil {
+		c.fail(ctx, fmt.Errorf("forget: %w", err))
 		return
 	}
 	now := h.now()
