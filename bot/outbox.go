@@ -41,9 +41,12 @@ type OutboxStore interface {
 	Wait(ctx context.Context, queue string, until, now time.Time) error
 	// Dead moves the head to the dead letters.
 	Dead(ctx context.Context, queue string, reason string, now time.Time) error
-	// SetRef, Ref: our message names in a chat, and the platform ids.
+	// SetRef, RefAt: our message names in a chat, and the platform ids;
+	// RefAt also says when what the message shows was queued, as SentRef
+	// kept it (0 if unknown), so that the edits of one message keep the
+	// order they were queued in.
 	SetRef(ctx context.Context, chat, ref, messageID string, trail bool) error
-	Ref(ctx context.Context, chat, ref string) (string, error)
+	RefAt(ctx context.Context, chat, ref string) (messageID string, queued int64, err error)
 	// Pending is how many items wait.
 	Pending(ctx context.Context) (int, error)
 }
@@ -531,12 +534,7 @@ func (o *Outbox) sendOne(ctx context.Context, p Priority) (busy bool, wait time.
 		editID = r.EditOf
 	} else if r.Edit && r.Ref != "" {
 		var applied int64
-		if rv, ok := o.store.(RefVersions); ok {
-			editID, applied, err = rv.RefAt(ctx, chat, r.Ref)
-		} else {
-			editID, err = o.store.Ref(ctx, chat, r.Ref)
-		}
-		if err != nil {
+		if editID, applied, err = o.store.RefAt(ctx, chat, r.Ref); err != nil {
 			return true, 0, o.retry(ctx, queue, attempts, &r, &RetryError{Err: err})
 		}
 		if r.Queued > 0 && applied > r.Queued {
@@ -595,16 +593,9 @@ func (o *Outbox) sendOne(ctx context.Context, p Priority) (busy bool, wait time.
 // RefSender is an OutboxStore's optional way to record a sent message's
 // ref (SetRef) and drop it from its queue (Sent) in one round trip, the
 // ref first; with queued, when what was sent was queued (Reply.Queued),
-// kept for RefVersions.
+// kept for RefAt.
 type RefSender interface {
 	SentRef(ctx context.Context, queue string, next time.Time, chat, ref, messageID string, trail bool, queued int64) (refErr, err error)
-}
-
-// RefVersions is an OutboxStore's optional way to keep the edits of one
-// message in the order they were queued: RefAt is Ref, and when what the
-// message shows now was queued (as SentRef kept it; 0 if unknown).
-type RefVersions interface {
-	RefAt(ctx context.Context, chat, ref string) (messageID string, queued int64, err error)
 }
 
 // failed retries what may pass and keeps the rest as a dead letter.

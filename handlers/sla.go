@@ -243,7 +243,10 @@ func (h *Handler) stepTogether(ctx context.Context, t *shakwa.Ticket, st slaStep
 	}
 	now := h.now()
 	for _, o := range others {
-		if o.ID == t.ID || len(together) == remindMost {
+		if len(together) == remindMost {
+			break
+		}
+		if o.ID == t.ID {
 			continue
 		}
 		for _, s := range h.slaSteps(o) {
@@ -345,34 +348,9 @@ func (h *Handler) remindGroup(ctx context.Context, w bot.Responder, t *shakwa.Ti
 	if !ok {
 		return nil
 	}
-	owner := t.ID + "@" + strconv.FormatInt(st.at.UnixMilli(), 10)
-	take := func(tk *shakwa.Ticket, at time.Time) (bool, error) {
-		who, err := h.store.Take(ctx, "slaremind:"+tk.ID+"@"+strconv.FormatInt(at.UnixMilli(), 10), owner, remindKept)
-		return who == owner, err
-	}
-	if mine, err := take(t, st.at); err != nil || !mine {
-		return err // !mine: said with another ticket's
-	}
-	together := []*shakwa.Ticket{t}
-	queue, err := h.store.NewestInQueue(ctx, t.Centre, togetherRead)
-	if err != nil {
-		return err
-	}
-	now := h.now()
-	for _, o := range queue {
-		if o.ID == t.ID || len(together) == remindMost {
-			continue
-		}
-		for _, s := range h.slaSteps(o) {
-			if s.rung >= 0 || s.resolve || s.at.After(now.Add(remindTogether)) || now.Sub(s.at) > slaGrace {
-				continue
-			}
-			if ok, err := take(o, s.at); err != nil {
-				return err
-			} else if ok {
-				together = append(together, o)
-			}
-		}
+	together, err := h.stepTogether(ctx, t, st)
+	if err != nil || len(together) == 0 {
+		return err // none: said with another ticket's
 	}
 	lang := h.notify.groupLang(t.Centre)
 	claim := h.text.Text(lang, "button.claim", nil)

@@ -98,7 +98,7 @@ func (s *Store) ForgetPerson(ctx context.Context, a shakwa.Address) error {
 	if err := s.forgetDeadLetters(ctx, a); err != nil {
 		return fmt.Errorf("forget person: %w", err)
 	}
-	if _, err := s.dropQueues(ctx, a.String()); err != nil {
+	if err := s.dropQueues(ctx, a.String()); err != nil {
 		return fmt.Errorf("forget person: %w", err)
 	}
 	keys := []string{s.personKey(s.PersonID(a))}

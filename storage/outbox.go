@@ -107,12 +107,14 @@ for _, q in ipairs(cands) do
   local ch, rest = string.match(q, '^([^:]+):[nb]:(.+)$')
   local base = q
   if ch then base = ch .. ':' .. rest end
-  local paced = tonumber(redis.call('GET', ARGV[5] .. base) or '0')
-  local busy = tonumber(redis.call('GET', ARGV[6] .. base) or '0')
-  local answering = false
-  if ch then
+  local paced, busy = 0, 0
+  if head then paced = tonumber(redis.call('GET', ARGV[5] .. base) or '0') end
+  if head and paced <= now then busy = tonumber(redis.call('GET', ARGV[6] .. base) or '0') end
+  -- Looked at only when nothing else holds the queue back.
+  local function answering()
+    if not ch then return false end
     local d = tonumber(redis.call('ZSCORE', KEYS[5], base) or '')
-    answering = d ~= nil and d <= now and redis.call('LLEN', ARGV[3] .. base) > 0
+    return d ~= nil and d <= now and redis.call('LLEN', ARGV[3] .. base) > 0
   end
   if not head then
     redis.call('ZREM', KEYS[1], q)
@@ -121,7 +123,7 @@ for _, q in ipairs(cands) do
     redis.call('ZADD', KEYS[1], paced, q)
   elseif busy > now then
     redis.call('ZADD', KEYS[1], math.min(busy, now + ` + busyRecheck + `), q)
-  elseif answering then
+  elseif answering() then
     redis.call('ZADD', KEYS[1], now + ` + busyRecheck + `, q)
   else
     local b = redis.call('HGET', KEYS[4], q)

@@ -291,20 +291,17 @@ func (s *Store) dropKeys(q string) []string {
 }
 
 // dropQueues drops what waits for the chat named name (a chat address)
-// in every lane, parked or not, and returns how many items went.
-func (s *Store) dropQueues(ctx context.Context, name string) (int, error) {
-	total := 0
+// in every lane, parked or not.
+func (s *Store) dropQueues(ctx context.Context, name string) error {
 	for _, lane := range Lanes {
 		q := s.queueIn(name, lane)
-		n, err := dropQueueScript.Run(ctx, s.rdb, s.dropKeys(q), q, "").Int()
-		if err != nil {
-			return total, fmt.Errorf("drop queue: %w", err)
+		if err := dropQueueScript.Run(ctx, s.rdb, s.dropKeys(q), q, "").Err(); err != nil {
+			return fmt.Errorf("drop queue: %w", err)
 		}
-		total += n
 	}
 	// When they last wrote stays (a time under an opaque name): the
 	// answer to the message that asked for this goes within their window.
-	return total, nil
+	return nil
 }
 
 // ExpireOutbox drops what the outbox kept from before cutoff that holds a

@@ -129,6 +129,16 @@ func testPagesAndDelivery(t *testing.T, open opener) {
 	if err := s.SavePage(c, "seen:"+wamid, []byte("1"), time.Hour); err != nil {
 		t.Fatal(err)
 	}
+	// An item kept under the id of the message it went as, to resend.
+	o := newOutbox(t, s)
+	o.enqueue("whatsapp:971500000001", t0, "a resolution")
+	q := o.next(t0, time.Minute, "a resolution")
+	if err := s.KeepSent(c, q, wamid, []byte("a resolution"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if keys := f.keys(t, "ob:*sent:*"); len(keys) != 1 {
+		t.Fatalf("items kept to resend: %v; want one", keys)
+	}
 	for _, k := range f.keys(t, "*") {
 		if strings.Contains(k, "wamid") || strings.Contains(k, "HBgM") || strings.Contains(k, "k1") {
 			t.Errorf("key %q names what it keeps", k)
