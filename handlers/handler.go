@@ -343,6 +343,8 @@ type conv struct {
 	id     string         // who they are to the store: their opaque person id
 	lang   string
 	person *config.Person // nil for citizens
+	// typed is the Message's text folded (locales.Fold), once: see says.
+	typed  *string
 	out    []bot.Reply
 	notice string
 	failed error // an internal error: the Message should be delivered again
@@ -502,6 +504,17 @@ func (c *conv) editPressedCard() {
 // where it has them (see keyFor).
 func (c *conv) t(key string, data map[string]any) string {
 	return c.h.text.Text(c.lang, c.h.keyFor(key, c.m.Channel), data)
+}
+
+// says reports whether the Message's text is one of the words of key
+// (see locales.Bundle.Is), folding the text once for every list it is
+// matched against.
+func (c *conv) says(key string) bool {
+	if c.typed == nil {
+		f := locales.Fold(c.m.Text)
+		c.typed = &f
+	}
+	return c.h.text.IsFolded(key, *c.typed)
 }
 
 // say replies in the speaker's chat.

@@ -44,7 +44,7 @@ func (h *Handler) private(ctx context.Context, c *conv) {
 	if h.replay(ctx, c) {
 		return
 	}
-	if c.m.Button == "" && h.text.Is("words.forget", text) {
+	if c.m.Button == "" && c.says("words.forget") {
 		h.askForget(ctx, c) // whatever they were doing: asked, not filed
 		return
 	}
@@ -75,7 +75,7 @@ func (h *Handler) private(ctx context.Context, c *conv) {
 	if h.typedRating(ctx, c, text) || h.followTyped(ctx, c, text) || h.staffAnswer(ctx, c) || h.relay(ctx, c) {
 		return
 	}
-	if h.text.Is("words.hello", text) {
+	if c.says("words.hello") {
 		h.menu(c, "menu.greeting") // «مرحبا»: the first words on WhatsApp
 		return
 	}
@@ -379,22 +379,22 @@ func (h *Handler) input(c *conv) flows.Input {
 	}
 	if in.Button == "" && len(in.Files) == 0 {
 		for _, w := range []string{flows.BtnCancel, flows.BtnBack, flows.BtnSkip, flows.BtnConfirm} {
-			if h.text.Is("words."+w, in.Text) {
+			if c.says("words." + w) {
 				in.Button, in.Typed = w, true // the words stay: see flows.Input.Typed
 				break
 			}
 		}
 		switch {
-		case h.text.Is("words.yes", in.Text):
+		case c.says("words.yes"):
 			in.YesNo = "yes"
-		case h.text.Is("words.no", in.Text):
+		case c.says("words.no"):
 			in.YesNo = "no"
 		}
 		if in.Button == "" {
 			// A day typed as a word: what the day buttons say (see the visit
 			// form's day question).
 			for back, w := range []string{"words.today", "words.yesterday"} {
-				if h.text.Is(w, in.Text) {
+				if c.says(w) {
 					in.Button, in.Typed = flows.PfxDay+strconv.Itoa(back), true
 				}
 			}

@@ -36,9 +36,12 @@ func Lang(hint string) string {
 
 // Bundle renders messages. It is safe for concurrent use.
 type Bundle struct {
-	loc     map[string]*i18n.Localizer
-	plural  map[string]bool // keys with plural forms
-	keys    map[string][]string
+	loc    map[string]*i18n.Localizer
+	plural map[string]bool // keys with plural forms
+	keys   map[string][]string
+	// words are the word lists ("words.*") of every language, folded:
+	// what Is looks typed text up in.
+	words   map[string]map[string]bool
 	onError func(lang, key string, err error)
 }
 
@@ -72,6 +75,25 @@ func New(onError func(lang, key string, err error)) (*Bundle, error) {
 		}
 		slices.Sort(bu.keys[l])
 		bu.loc[l] = i18n.NewLocalizer(b, l)
+	}
+	bu.words = map[string]map[string]bool{}
+	for _, k := range bu.keys[langs[0]] {
+		if !strings.HasPrefix(k, "words.") {
+			continue
+		}
+		set := map[string]bool{}
+		for _, l := range langs {
+			words, err := bu.Render(l, k, nil)
+			if err != nil {
+				return nil, err
+			}
+			for _, w := range strings.Split(words, "|") {
+				if f := Fold(w); f != "" {
+					set[f] = true
+				}
+			}
+		}
+		bu.words[k] = set
 	}
 	return bu, nil
 }
@@ -126,18 +148,14 @@ func (b *Bundle) Text(lang, key string, data map[string]any) string {
 // Is reports whether typed text is one of the words of key ("words.cancel"
 // lists «إلغاء|الغاء|cancel|...») in any language, ignoring case, Arabic
 // letter variants and surrounding punctuation.
-func (b *Bundle) Is(key, text string) bool {
-	t := Fold(text)
-	if t == "" {
-		return false
+func (b *Bundle) Is(key, text string) bool { return b.IsFolded(key, Fold(text)) }
+
+// IsFolded is Is for text Fold has already been through: a message matched
+// against several lists is folded once.
+func (b *Bundle) IsFolded(key, folded string) bool {
+	set, ok := b.words[key]
+	if !ok && b.onError != nil {
+		b.onError(langs[0], key, fmt.Errorf("no word list %s", key))
 	}
-	for _, l := range langs {
-		words, _ := b.Render(l, key, nil)
-		for _, w := range strings.Split(words, "|") {
-			if Fold(w) == t {
-				return true
-			}
-		}
-	}
-	return false
+	return folded != "" && set[folded]
 }

@@ -180,3 +180,37 @@ func diff(a, b []string) []string {
 	}
 	return out
 }
+
+// TestIsUnknownList: matching against a word list that is not there is a
+// mistake in the program, reported like a missing message.
+func TestIsUnknownList(t *testing.T) {
+	var missing []string
+	b, err := New(func(lang, key string, err error) { missing = append(missing, key) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Is("words.nosuch", "cancel") {
+		t.Error("an unknown list matched")
+	}
+	if len(missing) != 1 || missing[0] != "words.nosuch" {
+		t.Errorf("reported %v; want the unknown list", missing)
+	}
+}
+
+// BenchmarkIs is one message matched against the lists every private
+// message is.
+func BenchmarkIs(b *testing.B) {
+	bu, err := New(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	lists := []string{"words.forget", "words.cancel", "words.back", "words.skip", "words.confirm",
+		"words.yes", "words.no", "words.today", "words.yesterday", "words.hello"}
+	b.ReportAllocs()
+	for b.Loop() {
+		f := Fold("الموظف لم يرد على اتصالي منذ أسبوع")
+		for _, k := range lists {
+			bu.IsFolded(k, f)
+		}
+	}
+}
