@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/bot"
 	"github.com/shakwa/shakwa/config"
 	"github.com/shakwa/shakwa/locales"
 )
@@ -278,6 +279,19 @@ func (h *Handler) revokeCommand(ctx context.Context, c *conv, args string) {
 	}
 	c.say("revoke.done", map[string]any{"Name": m.Name, "Role": c.t("role."+string(m.Role), nil),
 		"Held": strings.Join(ids, h.text.Text(c.lang, "stats.separator", nil))})
+	// They are told too, in their own chat, rather than finding out when
+	// the next claim is refused.
+	if who := strconv.FormatInt(id, 10); who != c.m.From.ID {
+		to := h.notify.staffAddress(who)
+		lang, err := h.notify.langOf(ctx, to, "")
+		if err != nil {
+			c.fail(ctx, err)
+			return
+		}
+		c.Reply(bot.Reply{Channel: to.Channel, Chat: to.Chat, Lang: lang, Text: h.text.Text(lang, "revoke.told",
+			map[string]any{"Role": h.text.Text(lang, "role."+string(m.Role), nil), "By": c.staff().Name,
+				"Centres": h.centreNames(m.Centres, lang), "Held": len(held) > 0})})
+	}
 }
 
 // holderGone is the id of t's recorded holder when they no longer serve

@@ -52,6 +52,10 @@ func (h *Handler) reassignPicker(ctx context.Context, c *conv, id string) {
 			rows = append(rows, []bot.Button{{Label: p.Name, Data: "reassign:" + t.ID + ":" + id}})
 		}
 	}
+	if len(rows) == 0 {
+		c.say("reassign.nobody", h.ticketData(c.lang, t))
+		return
+	}
 	r := c.reply(c.t("reassign.ask", h.ticketData(c.lang, t)), nil)
 	r.Buttons = rows
 	c.Reply(r)

@@ -472,3 +472,20 @@ func TestReassignFromAnEscalation(t *testing.T) {
 		}
 	}
 }
+
+// TestReassignToNobody: a supervisor who holds the only hands of a centre
+// is told there is no one to give the ticket to, not shown a question
+// with no buttons.
+func TestReassignToNobody(t *testing.T) {
+	w := newWorldWith(t, strings.Replace(testConfig, `  - {telegram: 113, name: "مريم الكعبي", role: staff, centres: [BRS]}`+"\n", "", 1))
+	id := w.fileComplaint(citizen, "BRS")
+	w.do(noura, bot.Message{Chat: "-1002", Button: "claim:" + id})
+	if got := w.ticket(id).Holder.ID; got != noura.id {
+		t.Fatalf("holder %q; want Noura", got)
+	}
+	rs := w.press(noura, "reassign:"+id)
+	want := w.tr("ar", "reassign.nobody", w.h.ticketData("ar", w.ticket(id)))
+	if got := find(rs, noura.id, want); len(got) != 1 {
+		t.Errorf("the picker with nobody to pick: %v; want %q", texts(rs), want)
+	}
+}
