@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -82,12 +81,8 @@ func (h *Handler) button(ctx context.Context, c *conv) bool {
 // it was not sent: a complaint, feedback or information with something
 // in it already. Unread, the press goes on all the same.
 func (h *Handler) tellDropped(ctx context.Context, c *conv) {
-	data, err := h.store.Session(ctx, c.id)
-	if err != nil || len(data) == 0 {
-		return
-	}
-	var st stored
-	if json.Unmarshal(data, &st) != nil || st.Expired || !st.Active() {
+	st, _, err := h.readSession(ctx, c.id)
+	if err != nil || st.Expired || !st.Active() {
 		return
 	}
 	s := st.Session
