@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -443,7 +442,7 @@ func (h words) attention(lang string, cs []centreFigures) string {
 			fl.why = append(fl.why, reason{key: "why.old", n: f.Older[oldAge]})
 			fl.worst = min(fl.worst, 100-float64(f.Older[oldAge]))
 		}
-		if avg, n := f.Rating(); n >= 5 && math.Round(avg*100) < 350 {
+		if avg, n := f.Rating(); n >= 5 && shownRating(avg) < 3.5 {
 			fl.why = append(fl.why, reason{key: "why.rating", avg: avg})
 			fl.worst = min(fl.worst, avg*20)
 		}
@@ -518,7 +517,7 @@ func (h *Handler) centresSheet(lang string, cs []centreFigures, all centreFigure
 		avg, n := f.Rating()
 		rating := export.Cell{}
 		if n > 0 {
-			rating = export.Number(float64(int64(avg*100+0.5)) / 100)
+			rating = export.Number(shownRating(avg))
 		}
 		return []export.Cell{export.Text(name), export.Int(int(f.Received)), export.Int(int(f.Claimed)),
 			export.Int(int(f.Resolved)), export.Int(int(f.Rejected)), export.Int(int(f.Withdrawn)), export.Int(int(f.Open)), export.Int(int(f.Older[oldAge])),

@@ -284,7 +284,7 @@ func (h *Handler) staffTable(ctx context.Context, lang string, span stats.Span, 
 		avg, n := s.Rating()
 		rating := export.Cell{}
 		if n > 0 {
-			rating = export.Number(float64(int64(avg*100+0.5)) / 100)
+			rating = export.Number(shownRating(avg))
 		}
 		sheet.Rows = append(sheet.Rows, []export.Cell{export.Text(s.Name), export.Int(int(s.Claimed)),
 			export.Int(int(s.Resolved)), median, rating, export.Int(int(n)), export.Int(int(s.Reopened)), export.Int(int(s.Thanks))})
