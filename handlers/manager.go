@@ -501,12 +501,6 @@ func (h *Handler) statsTable(ctx context.Context, lang string, span stats.Span, 
 // each.
 func (h *Handler) centresSheet(lang string, cs []centreFigures, all centreFigures) export.Sheet {
 	t := func(key string) string { return h.text.Text(lang, key, nil) }
-	hours := func(d stats.Durations, p float64) export.Cell {
-		if v, ok := d.Percentile(p); ok {
-			return export.Hours(v)
-		}
-		return export.Cell{}
-	}
 	pct := func(s stats.Share) export.Cell {
 		if tenths, ok := shownTenths(s); ok {
 			return export.Number(tenths / 10)
@@ -514,15 +508,11 @@ func (h *Handler) centresSheet(lang string, cs []centreFigures, all centreFigure
 		return export.Cell{}
 	}
 	row := func(name string, f centreFigures) []export.Cell {
-		avg, n := f.Rating()
-		rating := export.Cell{}
-		if n > 0 {
-			rating = export.Number(shownRating(avg))
-		}
+		rating, n := ratingCell(f.Figures)
 		return []export.Cell{export.Text(name), export.Int(int(f.Received)), export.Int(int(f.Claimed)),
 			export.Int(int(f.Resolved)), export.Int(int(f.Rejected)), export.Int(int(f.Withdrawn)), export.Int(int(f.Open)), export.Int(int(f.Older[oldAge])),
-			hours(f.ClaimTime, 50), hours(f.ClaimTime, 90), pct(f.ClaimSLA), hours(f.ReplyTime, 50),
-			hours(f.ResolveTime, 50), hours(f.ResolveTime, 90), pct(f.ResolveSLA),
+			hoursCell(f.ClaimTime, 50), hoursCell(f.ClaimTime, 90), pct(f.ClaimSLA), hoursCell(f.ReplyTime, 50),
+			hoursCell(f.ResolveTime, 50), hoursCell(f.ResolveTime, 90), pct(f.ResolveSLA),
 			rating, export.Int(int(n)), pct(f.RatingResponse()),
 			export.Int(int(f.Reopened)), export.Int(int(f.Transferred)), export.Int(int(f.Thanks))}
 	}
@@ -537,6 +527,25 @@ func (h *Handler) centresSheet(lang string, cs []centreFigures, all centreFigure
 	}
 	sheet.Rows = append(sheet.Rows, row(t("stats.total"), all))
 	return sheet
+}
+
+// hoursCell is the p-th percentile of d in hours, a spreadsheet's cell;
+// empty when there is none.
+func hoursCell(d stats.Durations, p float64) export.Cell {
+	if v, ok := d.Percentile(p); ok {
+		return export.Hours(v)
+	}
+	return export.Cell{}
+}
+
+// ratingCell is the average rating of f as shown, a spreadsheet's cell
+// (empty when there are no ratings), and how many ratings it is of.
+func ratingCell(f stats.Figures) (export.Cell, int64) {
+	avg, n := f.Rating()
+	if n == 0 {
+		return export.Cell{}, 0
+	}
+	return export.Number(shownRating(avg)), n
 }
 
 // xlsxMime is the media type of a spreadsheet.
