@@ -62,10 +62,15 @@ func (h words) scope(p *config.Person) []string {
 	if p == nil || p.Role != shakwa.RoleManager && p.Role != shakwa.RoleSupervisor {
 		return nil
 	}
+	return h.servedBy(*p)
+}
+
+// servedBy are the codes of the centres p works for, in display order.
+func (h words) servedBy(p config.Person) []string {
 	var out []string
-	for _, c := range h.cfg().Centres {
-		if p.Serves(c.Code) {
-			out = append(out, c.Code)
+	for _, ce := range h.cfg().Centres {
+		if p.Serves(ce.Code) {
+			out = append(out, ce.Code)
 		}
 	}
 	return out

@@ -475,17 +475,6 @@ func (h *Handler) overseen(c *conv) ([]string, bool) {
 	return h.servedBy(*c.person), true
 }
 
-// servedBy are the codes of the centres p works for.
-func (h *Handler) servedBy(p config.Person) []string {
-	var out []string
-	for _, ce := range h.cfg().Centres {
-		if p.Serves(ce.Code) {
-			out = append(out, ce.Code)
-		}
-	}
-	return out
-}
-
 // sendOverdue is JobOverdue: one summary for the person keyed, when
 // something is overdue in their centres.
 func (h *Handler) sendOverdue(ctx context.Context, w bot.Responder, key string) error {
