@@ -362,11 +362,10 @@ func (h *Handler) remindGroup(ctx context.Context, w bot.Responder, t *shakwa.Ti
 		return err // none: said with another ticket's
 	}
 	lang := h.notify.groupLang(t.Centre)
-	claim := h.text.Text(lang, "button.claim", nil)
 	if len(together) == 1 {
 		w.Reply(bot.Reply{Channel: h.notify.staffChannel, Chat: chat, Lang: lang,
 			Text:    h.text.Text(lang, "sla.remind_claim", h.ticketData(lang, t)),
-			Buttons: [][]bot.Button{{{Label: claim, Data: "claim:" + t.ID}}}})
+			Buttons: h.claimRow(lang, t.ID)})
 		return nil
 	}
 	text, buttons := h.manyTickets(lang, h.text.Text(lang, "sla.remind_claim_many", map[string]any{"Count": len(together)}),
