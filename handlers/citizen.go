@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -82,12 +81,8 @@ func (h *Handler) button(ctx context.Context, c *conv) bool {
 // it was not sent: a complaint, feedback or information with something
 // in it already. Unread, the press goes on all the same.
 func (h *Handler) tellDropped(ctx context.Context, c *conv) {
-	data, err := h.store.Session(ctx, c.id)
-	if err != nil || len(data) == 0 {
-		return
-	}
-	var st stored
-	if json.Unmarshal(data, &st) != nil || st.Expired || !st.Active() {
+	st, _, err := h.readSession(ctx, c.id)
+	if err != nil || st.Expired || !st.Active() {
 		return
 	}
 	s := st.Session
@@ -328,10 +323,8 @@ func (h *Handler) ownTicket(ctx context.Context, c *conv, ref ticketRef) (*shakw
 	if c.person == nil {
 		// A bare number while staff work on one of theirs is the answer
 		// to what staff asked («which counter?» «٤»), as relay takes it.
-		for _, t := range ts[:min(len(ts), relayRead)] {
-			if working(t.Status) {
-				return nil, errToStaff
-			}
+		if beingWorked(ts) != nil {
+			return nil, errToStaff
 		}
 	}
 	return resolveTicket(ref, ts)
@@ -359,6 +352,18 @@ var errToStaff = errors.New("a number in answer to staff")
 
 // relayRead is how many of a citizen's latest tickets relay looks at.
 const relayRead = 5
+
+// beingWorked is the newest ticket of ts (a citizen's, newest first) that
+// staff work on, among its relayRead latest: the one whose holder what the
+// citizen types now answers; nil when there is none.
+func beingWorked(ts []*shakwa.Ticket) *shakwa.Ticket {
+	for _, t := range ts[:min(len(ts), relayRead)] {
+		if working(t.Status) {
+			return t
+		}
+	}
+	return nil
+}
 
 // show tells a citizen where their ticket stands, with what they can do.
 func (h *Handler) show(c *conv, t *shakwa.Ticket) {
@@ -468,13 +473,12 @@ func (h *Handler) relay(ctx context.Context, c *conv) bool {
 			return true
 		}
 	}
-	for _, t := range ts[:min(len(ts), relayRead)] {
-		if working(t.Status) {
-			h.addInfo(ctx, c, t.ID, strings.TrimSpace(c.m.Text), h.input(c).Files)
-			return true
-		}
+	t := beingWorked(ts)
+	if t == nil {
+		return false
 	}
-	return false
+	h.addInfo(ctx, c, t.ID, strings.TrimSpace(c.m.Text), h.input(c).Files)
+	return true
 }
 
 // typedRating takes a digit from 1 to 5 typed by a citizen whose latest
@@ -495,12 +499,13 @@ func (h *Handler) typedRating(ctx context.Context, c *conv, text string) bool {
 		c.fail(ctx, err)
 		return true
 	}
+	if beingWorked(ts) != nil {
+		return false // an answer to staff (relay)
+	}
 	ref, _ := parseTicket(digits)
 	var waiting *shakwa.Ticket
-	for i, t := range ts {
+	for _, t := range ts {
 		switch {
-		case working(t.Status) && i < relayRead:
-			return false // an answer to staff (relay)
 		case ref.matches(t.ID):
 			return false // the number of one of theirs: that ticket (followTyped)
 		case t.Status == shakwa.StatusResolved && waiting == nil:

@@ -121,7 +121,11 @@ func shown(n, full float64, missed, met bool) float64 {
 }
 
 // twoDecimals renders an average rating: 4.95 stays 4.95.
-func twoDecimals(f float64) string { return strconv.FormatFloat(math.Round(f*100)/100, 'f', 2, 64) }
+func twoDecimals(f float64) string { return strconv.FormatFloat(shownRating(f), 'f', 2, 64) }
+
+// shownRating is an average rating as people are shown it, in messages,
+// spreadsheets and charts alike: rounded to two decimals.
+func shownRating(avg float64) float64 { return math.Round(avg*100) / 100 }
 
 // isolate wraps a name in Unicode isolates (FSI … PDI), so that an Arabic
 // name in an English line, or a Latin one in an Arabic line, neither sets

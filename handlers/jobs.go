@@ -130,12 +130,11 @@ func (h *Handler) closedBySystem(ctx context.Context, t *shakwa.Ticket) (bool, e
 // expireIdle ends the conversation of the person with opaque id if it has
 // had no step for session.idle, and tells them, with the menu.
 func (h *Handler) expireIdle(ctx context.Context, w bot.Responder, id string) error {
-	data, err := h.store.Session(ctx, id)
-	if err != nil || len(data) == 0 {
+	st, data, err := h.readSession(ctx, id)
+	if err != nil && !errors.Is(err, errBadSession) || data == nil {
 		return err // nothing running
 	}
-	var st stored
-	if err := json.Unmarshal(data, &st); err != nil || st.To.IsZero() {
+	if err != nil || st.To.IsZero() {
 		// Not one we can tell anybody about: it ends unannounced, as it
 		// would have on its TTL.
 		_, err := h.store.SwapSession(ctx, id, data, nil, 0)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -63,10 +62,15 @@ func (h words) scope(p *config.Person) []string {
 	if p == nil || p.Role != shakwa.RoleManager && p.Role != shakwa.RoleSupervisor {
 		return nil
 	}
+	return h.servedBy(*p)
+}
+
+// servedBy are the codes of the centres p works for, in display order.
+func (h words) servedBy(p config.Person) []string {
 	var out []string
-	for _, c := range h.cfg().Centres {
-		if p.Serves(c.Code) {
-			out = append(out, c.Code)
+	for _, ce := range h.cfg().Centres {
+		if p.Serves(ce.Code) {
+			out = append(out, ce.Code)
 		}
 	}
 	return out
@@ -443,7 +447,7 @@ func (h words) attention(lang string, cs []centreFigures) string {
 			fl.why = append(fl.why, reason{key: "why.old", n: f.Older[oldAge]})
 			fl.worst = min(fl.worst, 100-float64(f.Older[oldAge]))
 		}
-		if avg, n := f.Rating(); n >= 5 && math.Round(avg*100) < 350 {
+		if avg, n := f.Rating(); n >= 5 && shownRating(avg) < 3.5 {
 			fl.why = append(fl.why, reason{key: "why.rating", avg: avg})
 			fl.worst = min(fl.worst, avg*20)
 		}
@@ -502,12 +506,6 @@ func (h *Handler) statsTable(ctx context.Context, lang string, span stats.Span, 
 // each.
 func (h *Handler) centresSheet(lang string, cs []centreFigures, all centreFigures) export.Sheet {
 	t := func(key string) string { return h.text.Text(lang, key, nil) }
-	hours := func(d stats.Durations, p float64) export.Cell {
-		if v, ok := d.Percentile(p); ok {
-			return export.Hours(v)
-		}
-		return export.Cell{}
-	}
 	pct := func(s stats.Share) export.Cell {
 		if tenths, ok := shownTenths(s); ok {
 			return export.Number(tenths / 10)
@@ -515,15 +513,11 @@ func (h *Handler) centresSheet(lang string, cs []centreFigures, all centreFigure
 		return export.Cell{}
 	}
 	row := func(name string, f centreFigures) []export.Cell {
-		avg, n := f.Rating()
-		rating := export.Cell{}
-		if n > 0 {
-			rating = export.Number(float64(int64(avg*100+0.5)) / 100)
-		}
+		rating, n := ratingCell(f.Figures)
 		return []export.Cell{export.Text(name), export.Int(int(f.Received)), export.Int(int(f.Claimed)),
 			export.Int(int(f.Resolved)), export.Int(int(f.Rejected)), export.Int(int(f.Withdrawn)), export.Int(int(f.Open)), export.Int(int(f.Older[oldAge])),
-			hours(f.ClaimTime, 50), hours(f.ClaimTime, 90), pct(f.ClaimSLA), hours(f.ReplyTime, 50),
-			hours(f.ResolveTime, 50), hours(f.ResolveTime, 90), pct(f.ResolveSLA),
+			hoursCell(f.ClaimTime, 50), hoursCell(f.ClaimTime, 90), pct(f.ClaimSLA), hoursCell(f.ReplyTime, 50),
+			hoursCell(f.ResolveTime, 50), hoursCell(f.ResolveTime, 90), pct(f.ResolveSLA),
 			rating, export.Int(int(n)), pct(f.RatingResponse()),
 			export.Int(int(f.Reopened)), export.Int(int(f.Transferred)), export.Int(int(f.Thanks))}
 	}
@@ -538,6 +532,25 @@ func (h *Handler) centresSheet(lang string, cs []centreFigures, all centreFigure
 	}
 	sheet.Rows = append(sheet.Rows, row(t("stats.total"), all))
 	return sheet
+}
+
+// hoursCell is the p-th percentile of d in hours, a spreadsheet's cell;
+// empty when there is none.
+func hoursCell(d stats.Durations, p float64) export.Cell {
+	if v, ok := d.Percentile(p); ok {
+		return export.Hours(v)
+	}
+	return export.Cell{}
+}
+
+// ratingCell is the average rating of f as shown, a spreadsheet's cell
+// (empty when there are no ratings), and how many ratings it is of.
+func ratingCell(f stats.Figures) (export.Cell, int64) {
+	avg, n := f.Rating()
+	if n == 0 {
+		return export.Cell{}, 0
+	}
+	return export.Number(shownRating(avg)), n
 }
 
 // xlsxMime is the media type of a spreadsheet.

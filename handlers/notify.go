@@ -121,7 +121,12 @@ func (n *Notifier) Card(w Replier, t *shakwa.Ticket) {
 	lang := n.groupLang(t.Centre)
 	w.Reply(bot.Reply{Channel: n.staffChannel, Chat: chat, Ref: refCard + t.ID, Lang: lang, Queued: cardVersion(t),
 		Text:    n.text.Text(lang, "card.new", n.cardData(t)),
-		Buttons: [][]bot.Button{{{Label: n.text.Text(lang, "button.claim", nil), Data: "claim:" + t.ID}}}})
+		Buttons: n.claimRow(lang, t.ID)})
+}
+
+// claimRow is the Claim button of ticket id, in lang, alone on its row.
+func (h words) claimRow(lang, id string) [][]bot.Button {
+	return [][]bot.Button{{{Label: h.text.Text(lang, "button.claim", nil), Data: "claim:" + id}}}
 }
 
 // EditCard rewrites a ticket's card in its centre's group with message key
@@ -139,7 +144,7 @@ func (n *Notifier) EditCard(w Replier, t *shakwa.Ticket, key string, extra map[s
 	r := bot.Reply{Channel: n.staffChannel, Chat: chat, Ref: refCard + t.ID, Edit: true, Lang: lang,
 		Text: n.text.Text(lang, key, data), Queued: cardVersion(t)}
 	if t.Status == shakwa.StatusNew && key == "card.new" {
-		r.Buttons = [][]bot.Button{{{Label: n.text.Text(lang, "button.claim", nil), Data: "claim:" + t.ID}}}
+		r.Buttons = n.claimRow(lang, t.ID)
 	}
 	w.Reply(r)
 }

@@ -201,21 +201,37 @@ type stored struct {
 	Before *flows.Session `json:"before,omitempty"`
 }
 
+// errBadSession is readSession's: what is kept as a session cannot be
+// decoded.
+var errBadSession = errors.New("undecodable session")
+
+// readSession reads the session kept for opaque id: what it holds, and its
+// bytes as kept (nil: none, with a zero stored), which a swap compares.
+// Bytes that cannot be decoded come with errBadSession.
+func (h *Handler) readSession(ctx context.Context, id string) (st stored, data []byte, err error) {
+	data, err = h.store.Session(ctx, id)
+	if err != nil || len(data) == 0 {
+		return stored{}, nil, err
+	}
+	if err := json.Unmarshal(data, &st); err != nil {
+		return stored{}, data, fmt.Errorf("%w: %w", errBadSession, err)
+	}
+	return st, data, nil
+}
+
 // loadSession reads the speaker's session; ok is false when reading
 // failed (the person has been told). One that cannot be decoded is
 // dropped, and said so in the log.
 func (h *Handler) loadSession(ctx context.Context, c *conv) (s flows.Session, ok bool) {
-	data, err := h.store.Session(ctx, c.id)
-	if err != nil {
+	st, data, err := h.readSession(ctx, c.id)
+	switch {
+	case errors.Is(err, errBadSession):
+		h.log.WarnContext(ctx, "undecodable session dropped", "channel", c.m.Channel, "err", err)
+		return flows.Session{}, true
+	case err != nil:
 		c.fail(ctx, fmt.Errorf("load session: %w", err))
 		return flows.Session{}, false
-	}
-	if len(data) == 0 {
-		return flows.Session{}, true
-	}
-	var st stored
-	if err := json.Unmarshal(data, &st); err != nil {
-		h.log.WarnContext(ctx, "undecodable session dropped", "channel", c.m.Channel, "err", err)
+	case data == nil:
 		return flows.Session{}, true
 	}
 	if st.By != "" && st.By == updateOf(c.m) {

@@ -277,17 +277,9 @@ func (h *Handler) staffTable(ctx context.Context, lang string, span stats.Span, 
 		sheet.Header = append(sheet.Header, t("team.col."+k))
 	}
 	for _, s := range ss {
-		median := export.Cell{}
-		if v, ok := s.ResolveTime.Percentile(50); ok {
-			median = export.Hours(v)
-		}
-		avg, n := s.Rating()
-		rating := export.Cell{}
-		if n > 0 {
-			rating = export.Number(float64(int64(avg*100+0.5)) / 100)
-		}
+		rating, n := ratingCell(s.Figures)
 		sheet.Rows = append(sheet.Rows, []export.Cell{export.Text(s.Name), export.Int(int(s.Claimed)),
-			export.Int(int(s.Resolved)), median, rating, export.Int(int(n)), export.Int(int(s.Reopened)), export.Int(int(s.Thanks))})
+			export.Int(int(s.Resolved)), hoursCell(s.ResolveTime, 50), rating, export.Int(int(n)), export.Int(int(s.Reopened)), export.Int(int(s.Thanks))})
 	}
 	var buf bytes.Buffer
 	if err := export.WriteXLSX(&buf, sheet); err != nil {

@@ -515,7 +515,7 @@ func (h *Handler) satisfactionChart(lang string, days []time.Time, rating []stat
 	for i := range days {
 		s.Values[i] = math.NaN()
 		if avg, n := rating[i].Rating(); n > 0 {
-			s.Values[i] = math.Round(avg*100) / 100
+			s.Values[i] = shownRating(avg)
 		}
 	}
 	return charts.Lines{Title: h.text.Text(lang, "report.chart.satisfaction", nil), Labels: dayLabels(days),

@@ -314,15 +314,24 @@ func (h *Handler) escalateMany(ctx context.Context, w bot.Responder, ts []*shakw
 		head, line = "sla.late_resolve_many", "sla.late_resolve_line"
 	}
 	first := h.ticketData(lang, ts[0])
-	lines := []string{h.text.Text(lang, head, map[string]any{"Count": len(ts), "Centre": first["Centre"]})}
+	text, buttons := h.manyTickets(lang, h.text.Text(lang, head, map[string]any{"Count": len(ts), "Centre": first["Centre"]}),
+		line, "button.show_one", "show:", ts)
+	w.Reply(bot.Reply{Channel: to.Channel, Chat: to.Chat, Lang: lang, Text: text, Buttons: buttons})
+	return nil
+}
+
+// manyTickets is one message in lang naming the tickets ts: head, then
+// the line message of each, with a button labelled by the button message
+// whose data is action and the ticket's id.
+func (h *Handler) manyTickets(lang, head, line, button, action string, ts []*shakwa.Ticket) (string, [][]bot.Button) {
+	lines := []string{head}
 	var buttons [][]bot.Button
 	for _, t := range ts {
 		d := h.ticketData(lang, t)
 		lines = append(lines, h.text.Text(lang, line, d))
-		buttons = append(buttons, []bot.Button{{Label: h.text.Text(lang, "button.show_one", d), Data: "show:" + t.ID}})
+		buttons = append(buttons, []bot.Button{{Label: h.text.Text(lang, button, d), Data: action + t.ID}})
 	}
-	w.Reply(bot.Reply{Channel: to.Channel, Chat: to.Chat, Lang: lang, Text: strings.Join(lines, "\n"), Buttons: buttons})
-	return nil
+	return strings.Join(lines, "\n"), buttons
 }
 
 // Reminders due close together go to a centre's group as one message:
@@ -353,21 +362,15 @@ func (h *Handler) remindGroup(ctx context.Context, w bot.Responder, t *shakwa.Ti
 		return err // none: said with another ticket's
 	}
 	lang := h.notify.groupLang(t.Centre)
-	claim := h.text.Text(lang, "button.claim", nil)
 	if len(together) == 1 {
 		w.Reply(bot.Reply{Channel: h.notify.staffChannel, Chat: chat, Lang: lang,
 			Text:    h.text.Text(lang, "sla.remind_claim", h.ticketData(lang, t)),
-			Buttons: [][]bot.Button{{{Label: claim, Data: "claim:" + t.ID}}}})
+			Buttons: h.claimRow(lang, t.ID)})
 		return nil
 	}
-	lines := []string{h.text.Text(lang, "sla.remind_claim_many", map[string]any{"Count": len(together)})}
-	var buttons [][]bot.Button
-	for _, o := range together {
-		d := h.ticketData(lang, o)
-		lines = append(lines, h.text.Text(lang, "sla.remind_claim_line", d))
-		buttons = append(buttons, []bot.Button{{Label: h.text.Text(lang, "button.claim_one", d), Data: "claim:" + o.ID}})
-	}
-	w.Reply(bot.Reply{Channel: h.notify.staffChannel, Chat: chat, Lang: lang, Text: strings.Join(lines, "\n"), Buttons: buttons})
+	text, buttons := h.manyTickets(lang, h.text.Text(lang, "sla.remind_claim_many", map[string]any{"Count": len(together)}),
+		"sla.remind_claim_line", "button.claim_one", "claim:", together)
+	w.Reply(bot.Reply{Channel: h.notify.staffChannel, Chat: chat, Lang: lang, Text: text, Buttons: buttons})
 	return nil
 }
 
@@ -469,17 +472,6 @@ func (h *Handler) overseen(c *conv) ([]string, bool) {
 		return nil, false
 	}
 	return h.servedBy(*c.person), true
-}
-
-// servedBy are the codes of the centres p works for.
-func (h *Handler) servedBy(p config.Person) []string {
-	var out []string
-	for _, ce := range h.cfg().Centres {
-		if p.Serves(ce.Code) {
-			out = append(out, ce.Code)
-		}
-	}
-	return out
 }
 
 // sendOverdue is JobOverdue: one summary for the person keyed, when
