@@ -193,6 +193,11 @@ type Responder interface {
 	// apology) are sent and the Message counts as handled. The job runner
 	// runs the job again later.
 	Fail(err error)
+	// Undo has f run when the replies are dropped rather than queued
+	// (the work is to be done again, or was not done): f gives back what
+	// the work took for them, such as its share of work taken from others
+	// (see storage's Take).
+	Undo(f func(context.Context))
 }
 
 // Handler responds to Messages.
@@ -223,10 +228,26 @@ type Middleware func(Handler) Handler
 type Replies struct {
 	List []Reply
 	Err  error // the first Fail
+	undo []func(context.Context)
 }
 
 // Reply appends r.
 func (rs *Replies) Reply(r Reply) { rs.List = append(rs.List, r) }
+
+// Undo records f, for Dropped.
+func (rs *Replies) Undo(f func(context.Context)) { rs.undo = append(rs.undo, f) }
+
+// Dropped runs what Undo recorded, latest first, once: the replies will
+// not be queued. It runs under a deadline of its own, the work's may have
+// passed.
+func (rs *Replies) Dropped(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	for i := len(rs.undo) - 1; i >= 0; i-- {
+		rs.undo[i](ctx)
+	}
+	rs.undo = nil
+}
 
 // Fail records err, if it is the first.
 func (rs *Replies) Fail(err error) {

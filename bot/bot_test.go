@@ -309,3 +309,28 @@ func waitFor(t *testing.T, ok func() bool) {
 		time.Sleep(2 * time.Millisecond)
 	}
 }
+
+// TestIntakeUndo: what a handling asked to undo is undone when its
+// replies are dropped for a redelivery (the handling failed, or its
+// replies could not be queued), not when they go.
+func TestIntakeUndo(t *testing.T) {
+	out := &collect{}
+	var undone []string
+	fail := map[string]bool{"1": true}
+	h := bot.HandlerFunc(func(ctx context.Context, w bot.Responder, m *bot.Message) {
+		w.Undo(func(context.Context) { undone = append(undone, m.ID) })
+		w.Reply(bot.Reply{Text: "done"})
+		if fail[m.ID] {
+			w.Fail(errors.New("redis: connection refused"))
+		}
+	})
+	in := bot.NewIntake(storagetest.Store(t), h, out, time.Now, quiet)
+	ctx := context.Background()
+	in.Deliver(ctx, msg("1", "1", "x")) // failed
+	in.Deliver(ctx, msg("2", "1", "x")) // sent
+	out.fail = errors.New("redis down")
+	in.Deliver(ctx, msg("3", "1", "x")) // not queued
+	if want := []string{"1", "3"}; !slices.Equal(undone, want) {
+		t.Errorf("undone %v; want %v", undone, want)
+	}
+}

@@ -160,6 +160,9 @@ func (in *Intake) deliver(ctx context.Context, m *Message) (Outcome, error) {
 			}
 		}
 		n, err := in.store.Failed(ctx, chat, m.ID, in.Keep)
+		if err != nil || n < in.Tries {
+			rs.Dropped(ctx)
+		}
 		switch {
 		case err != nil:
 			return Errored, in.abort(chat, m.ID, token, fmt.Errorf("handle: %w (and count the failure: %v)", rs.Err, err))
@@ -176,6 +179,7 @@ func (in *Intake) deliver(ctx context.Context, m *Message) (Outcome, error) {
 		}
 	}
 	if _, err := in.out.Enqueue(ctx, "in:"+m.Channel+":"+m.ID, in.OnceKeep, rs.List); err != nil {
+		rs.Dropped(ctx)
 		return Errored, in.abort(chat, m.ID, token, fmt.Errorf("enqueue replies: %w", err))
 	}
 	held, err := in.store.Finish(ctx, chat, m.ID, token, in.now(), in.Keep)

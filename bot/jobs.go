@@ -163,6 +163,7 @@ func (r *Jobs) runOne(ctx context.Context, j shakwa.Job) error {
 	k := r.kinds[j.Kind]
 	rs := r.call(ctx, k.h, &j)
 	if rs.Err != nil {
+		rs.Dropped(ctx)
 		// A job is never dropped: its failures are the stores' (a closing
 		// that did not happen is a promise broken). It waits longer each
 		// time, up to a quarter of an hour, and says so loudly after Tries.
@@ -180,6 +181,7 @@ func (r *Jobs) runOne(ctx context.Context, j shakwa.Job) error {
 		rs.List[i].Priority = Bulk // nobody is waiting for it: it goes after answers
 	}
 	if _, err := r.out.Enqueue(ctx, once, r.Keep, rs.List); err != nil {
+		rs.Dropped(ctx)
 		if _, rerr := r.store.RetryJob(ctx, j, r.now().Add(time.Second)); rerr != nil {
 			return fmt.Errorf("enqueue %s job's replies: %w (and retry: %v)", j.Kind, err, rerr)
 		}

@@ -211,3 +211,47 @@ func TestJobsRecur(t *testing.T) {
 		t.Errorf("next run %v, %v, %v; want %v", due, ok, err, want)
 	}
 }
+
+// TestJobsUndo: what a run asked to undo is undone when its replies are
+// dropped, its run failing or its replies not queued, and only then.
+func TestJobsUndo(t *testing.T) {
+	store := storagetest.Store(t)
+	clk := newClock()
+	out := &collect{}
+	var mu sync.Mutex
+	var undone []string
+	failed := false
+	jobs := bot.NewJobs(store, out, clk.Now, quiet)
+	jobs.Handle("sla", bot.JobFunc(func(ctx context.Context, w bot.Responder, j *shakwa.Job) {
+		w.Undo(func(ctx context.Context) {
+			mu.Lock()
+			defer mu.Unlock()
+			undone = append(undone, j.Key)
+		})
+		w.Reply(bot.Reply{Channel: "telegram", Chat: "1", Text: "job " + j.Key})
+		mu.Lock()
+		defer mu.Unlock()
+		if j.Key == "failed" && !failed {
+			failed = true
+			w.Fail(errors.New("redis: i/o timeout"))
+		}
+	}))
+	run := func(key string) {
+		t.Helper()
+		schedule(t, store, "sla", key, clk.Now())
+		jobs.RunDue(context.Background())
+		clk.add(time.Hour)
+	}
+	run("done")
+	run("failed")
+	jobs.RunDue(context.Background()) // tried again: done
+	out.mu.Lock()
+	out.fail = errors.New("connection reset")
+	out.mu.Unlock()
+	run("not queued")
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"failed", "not queued"}; !slices.Equal(undone, want) {
+		t.Errorf("undone %v; want %v", undone, want)
+	}
+}

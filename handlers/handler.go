@@ -106,6 +106,8 @@ type Scheduler interface {
 	// Take gives the work named name to owner for ttl unless someone took
 	// it first, and returns who has it.
 	Take(ctx context.Context, name, owner string, ttl time.Duration) (string, error)
+	// Untake gives back what owner took of names.
+	Untake(ctx context.Context, owner string, names ...string) error
 }
 
 // Store is everything the handlers need from storage.

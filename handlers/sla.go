@@ -192,7 +192,7 @@ func (h *Handler) slaStepRun(ctx context.Context, w bot.Responder, t *shakwa.Tic
 		}
 		return nil
 	}
-	together, err := h.stepTogether(ctx, t, st)
+	together, err := h.stepTogether(ctx, w, t, st)
 	if err != nil || len(together) == 0 {
 		return err // none: said with another ticket's
 	}
@@ -216,15 +216,27 @@ func (h *Handler) slaStepRun(ctx context.Context, w bot.Responder, t *shakwa.Tic
 // t's step already; a run tried again finds what it took as its own. A
 // step is named with its ticket's last change, so that the same rung told
 // again after the ticket changed hands (released, transferred) is a step
-// of its own.
-func (h *Handler) stepTogether(ctx context.Context, t *shakwa.Ticket, st slaStep) ([]*shakwa.Ticket, error) {
+// of its own. What it takes is given back when w's replies are dropped:
+// a run tried again may no longer have t's step (claimed meanwhile), and
+// the others' own runs then say theirs.
+func (h *Handler) stepTogether(ctx context.Context, w bot.Responder, t *shakwa.Ticket, st slaStep) ([]*shakwa.Ticket, error) {
 	name := func(tk *shakwa.Ticket, at time.Time) string {
 		return "sla:" + tk.ID + "@" + strconv.FormatInt(at.UnixMilli(), 10) + ":" + strconv.Itoa(st.rung) +
 			"/" + strconv.FormatInt(tk.Updated.UnixMilli(), 10)
 	}
 	owner := name(t, st.at)
+	var taken []string
+	w.Undo(func(ctx context.Context) {
+		if err := h.store.Untake(ctx, owner, taken...); err != nil {
+			h.log.WarnContext(ctx, "give back SLA steps", "err", err)
+		}
+	})
 	take := func(tk *shakwa.Ticket, at time.Time) (bool, error) {
-		who, err := h.store.Take(ctx, name(tk, at), owner, remindKept)
+		n := name(tk, at)
+		who, err := h.store.Take(ctx, n, owner, remindKept)
+		if who == owner {
+			taken = append(taken, n)
+		}
 		return who == owner, err
 	}
 	if mine, err := take(t, st.at); err != nil || !mine {
@@ -357,7 +369,7 @@ func (h *Handler) remindGroup(ctx context.Context, w bot.Responder, t *shakwa.Ti
 	if !ok {
 		return nil
 	}
-	together, err := h.stepTogether(ctx, t, st)
+	together, err := h.stepTogether(ctx, w, t, st)
 	if err != nil || len(together) == 0 {
 		return err // none: said with another ticket's
 	}

@@ -489,3 +489,59 @@ func TestReassignToNobody(t *testing.T) {
 		t.Errorf("the picker with nobody to pick: %v; want %q", texts(rs), want)
 	}
 }
+
+// TestRemindersTogetherDropped: a run that took the other tickets' reminder
+// and then could not queue its message gives them back, so the others'
+// own runs say theirs; the run tried again, after its ticket was claimed,
+// has nothing to say.
+func TestRemindersTogetherDropped(t *testing.T) {
+	w := newWorld(t)
+	for i := range 3 {
+		w.fileComplaint(person{strconv.Itoa(7001 + i), "مواطن", "ar"}, "KRM")
+	}
+	w.wait(24 * time.Minute)
+	ctx := context.Background()
+	js, err := w.store.ClaimJobs(ctx, JobSLA, w.now, time.Minute, 100)
+	if err != nil || len(js) != 3 {
+		t.Fatalf("claim jobs: %d, %v; want the three reminders", len(js), err)
+	}
+	var rs bot.Replies
+	w.h.RunJob(ctx, &rs, &js[0])
+	if rs.Err != nil || len(find(rs.List, "-1001", "⏳")) != 1 {
+		t.Fatalf("the first run: %v, %v; want the reminder of the three", rs.Err, texts(rs.List))
+	}
+	rs.Dropped(ctx) // as the job runner does when the replies are not queued
+	if _, err := w.store.RetryJob(ctx, js[0], w.now.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	first := js[0].Key
+	w.do(fatima, bot.Message{Chat: "-1001", Button: "claim:" + first})
+	var told []bot.Reply
+	for _, j := range js[1:] {
+		var rs bot.Replies
+		w.h.RunJob(ctx, &rs, &j)
+		if rs.Err != nil {
+			t.Fatal(rs.Err)
+		}
+		told = append(told, find(rs.List, "-1001", "⏳")...)
+		if _, err := w.store.DoneJob(ctx, j, j.Again); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.wait(time.Second)
+	told = append(told, find(w.runJobs(JobSLA), "-1001", "⏳")...)
+	var named []string
+	for _, r := range told {
+		for _, j := range js {
+			if strings.Contains(r.Text, j.Key) {
+				named = append(named, j.Key)
+			}
+		}
+	}
+	slices.Sort(named)
+	want := []string{js[1].Key, js[2].Key}
+	slices.Sort(want)
+	if !slices.Equal(named, want) {
+		t.Errorf("reminded of %v; want the two still unclaimed, once each: %v", named, texts(told))
+	}
+}

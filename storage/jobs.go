@@ -191,6 +191,24 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return ARGV[1]
 `)
 
+// untakeScript gives KEYS[1] back when ARGV[1] has it.
+var untakeScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0
+`)
+
+// Untake gives back the work of names that owner took (see Take) and
+// could not do, so that whoever comes to it next takes it; work another
+// took stays theirs.
+func (s *Store) Untake(ctx context.Context, owner string, names ...string) error {
+	for _, name := range names {
+		if err := untakeScript.Run(ctx, s.rdb, []string{s.key("take", name)}, owner).Err(); err != nil {
+			return fmt.Errorf("untake %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
 // Take gives the work named name to owner for ttl, unless someone took it
 // first, and returns who has it: owner when it is theirs (taken now, or by
 // them before, so that a run tried again finds its own). Jobs use it to
