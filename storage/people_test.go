@@ -14,7 +14,9 @@ import (
 // testForgetUntouched: the record of a person who wrote and filed no
 // ticket (how to reach them: on WhatsApp, their phone number) goes once
 // it was last written before the cutoff, a bounded batch at a time; one a
-// ticket keeps, or one written since, stays.
+// ticket keeps, or one written since, stays. A record an older version
+// wrote (no time, no index entry) is reached once Reindex indexes it,
+// counted from then.
 func testForgetUntouched(t *testing.T, open opener) {
 	f := open(t)
 	s, c := f.s, ctx(t)
@@ -82,6 +84,34 @@ func testForgetUntouched(t *testing.T, open opener) {
 	}
 	if sc, err := f.rdb.ZScore(c, index, s.PersonID(again)).Result(); err != nil || int64(sc) != at(30).UnixMilli() {
 		t.Errorf("the stale entry's time: %v (%v); want the record's, %d", int64(sc), err, at(30).UnixMilli())
+	}
+
+	// As an older version left it: a record without its time, and no
+	// entry. No sweep reaches it until Reindex indexes it, from then.
+	old := shakwa.Address{Channel: "whatsapp", Chat: "971500000001"}
+	setLang(old, "ar", at(0))
+	if err := f.rdb.HDel(c, f.prefix+"person:{"+s.PersonID(old)+"}", "at").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.rdb.ZRem(c, index, s.PersonID(old)).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if sweep(at(100), 100); !known(old) {
+		t.Fatal("a record no index names was reached")
+	}
+	// Missing: the old record, and the citizen's, whose entry the sweep
+	// left to their ticket.
+	if n, err := s.Reindex(c, at(200), true, nil); err != nil || n != 2 {
+		t.Errorf("Reindex dry run = %d, %v; want 2 missing", n, err)
+	}
+	if n, err := s.Reindex(c, at(200), false, nil); err != nil || n != 2 {
+		t.Errorf("Reindex = %d, %v; want 2 added", n, err)
+	}
+	if n, _ := sweep(at(199), 100); n != 0 || !known(old) {
+		t.Errorf("sweep before a retention period from the reindex forgot %d; want none", n)
+	}
+	if n, _ := sweep(at(201), 100); n != 1 || known(old) || !known(citizen) {
+		t.Errorf("sweep past it forgot %d, old record kept %v; want it gone, the citizen's kept", n, known(old))
 	}
 }
 
