@@ -69,7 +69,10 @@ type Failure struct {
 	MessageID string
 	// Ref is our name of the message (Reply.Ref), when known.
 	Ref string
-	// Code is the platform's error code; Reason its words, for staff.
+	// Code is the platform's error code; Reason its words, for staff
+	// and logs: what the error is (its code, its title), never the
+	// platform's account of the case, which may name the person's
+	// number or repeat their words.
 	Code   int
 	Reason string
 	// Blocked is set when the person cannot be reached at all (not on

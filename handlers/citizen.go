@@ -96,7 +96,7 @@ func (h *Handler) setLang(ctx context.Context, c *conv, lang string) {
 		c.fail(ctx, shakwa.ErrInvalid)
 		return
 	}
-	if err := h.store.SetLang(ctx, c.who, lang); err != nil {
+	if err := h.store.SetLang(ctx, c.who, lang, h.now()); err != nil {
 		c.fail(ctx, fmt.Errorf("set lang: %w", err))
 		return
 	}

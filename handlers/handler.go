@@ -42,7 +42,7 @@ type PeopleStore interface {
 	// Person returns a person's record; shakwa.ErrNotFound when none.
 	Person(ctx context.Context, id string) (shakwa.Person, error)
 	Lang(ctx context.Context, a shakwa.Address) (string, error)
-	SetLang(ctx context.Context, a shakwa.Address, lang string) error
+	SetLang(ctx context.Context, a shakwa.Address, lang string, now time.Time) error
 }
 
 // TicketStore keeps tickets. Transitions return the current ticket with an
@@ -84,6 +84,9 @@ type PrivacyStore interface {
 	EraseTicket(ctx context.Context, id, by string, now time.Time) (*shakwa.Ticket, bool, error)
 	EraseClosedBefore(ctx context.Context, cutoff, now time.Time, limit int, dryRun bool, erasedOne func(was *shakwa.Ticket)) (int, bool, error)
 	ForgetPerson(ctx context.Context, a shakwa.Address) error
+	// ForgetUntouched deletes, at most limit at a time, the records of
+	// people last written before cutoff that no ticket keeps.
+	ForgetUntouched(ctx context.Context, cutoff time.Time, limit int) (forgot int, more bool, err error)
 	// ExpireOutbox drops the dead letters and the queues parked for a
 	// person's window from before cutoff.
 	ExpireOutbox(ctx context.Context, cutoff time.Time) (dead, parked int, err error)
@@ -407,7 +410,7 @@ func (h *Handler) conv(ctx context.Context, m *bot.Message) *conv {
 		c.lang = stored
 	case m.From.Lang != "":
 		c.lang = locales.Lang(m.From.Lang)
-		if err := h.store.SetLang(ctx, self, c.lang); err != nil {
+		if err := h.store.SetLang(ctx, self, c.lang, h.now()); err != nil {
 			c.fail(ctx, fmt.Errorf("remember language: %w", err))
 		}
 	}

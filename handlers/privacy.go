@@ -11,8 +11,10 @@ import (
 )
 
 // JobRetention erases the personal data of tickets closed longer ago than
-// retention.days. It runs every hour, once across replicas, a batch at a
-// time: a backlog (the first run on old data) is worked off over the runs.
+// retention.days, and the records of people no ticket keeps that were
+// last written longer ago. It runs every hour, once across replicas, a
+// batch at a time: a backlog (the first run on old data) is worked off
+// over the runs.
 const JobRetention = "retention"
 
 // retentionKey is the key of the one retention job.
@@ -42,6 +44,13 @@ func (h *Handler) retain(ctx context.Context) error {
 	n, more, err := h.store.EraseClosedBefore(ctx, cutoff, now, retentionBatch, false, func(t *shakwa.Ticket) { h.removeFiles(ctx, t) })
 	if n > 0 || more {
 		h.log.InfoContext(ctx, "retention", "erased", n, "more", more, "closed_before", cutoff)
+	}
+	if err != nil {
+		return err
+	}
+	forgot, more, err := h.store.ForgetUntouched(ctx, cutoff, retentionBatch)
+	if forgot > 0 || more {
+		h.log.InfoContext(ctx, "retention", "people", forgot, "more", more, "written_before", cutoff)
 	}
 	if err != nil {
 		return err

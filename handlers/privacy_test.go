@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -101,6 +102,15 @@ func TestRetention(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts = append(ts, photo)
+	// Two who wrote and filed nothing: their records hold their numbers.
+	wroteOnce := shakwa.Address{Channel: "whatsapp", Chat: "971500000002"}
+	wroteLately := shakwa.Address{Channel: "whatsapp", Chat: "971500000003"}
+	if err := w.store.SetLang(ctx, wroteOnce, "ar", old); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.store.SetLang(ctx, wroteLately, "ar", w.now.AddDate(0, 0, -5)); err != nil {
+		t.Fatal(err)
+	}
 	figures := func() []string {
 		var out []string
 		for _, cmd := range []string{"/stats", "/stats الشهر الماضي", "/stats آخر 7 أيام KRM", "/ranking", "/staff"} {
@@ -140,6 +150,12 @@ func TestRetention(t *testing.T) {
 	}
 	if _, err := fs.Stat(file); err == nil {
 		t.Error("an erased ticket's photo is still in the file store")
+	}
+	if _, err := w.store.Person(ctx, w.store.PersonID(wroteOnce)); !errors.Is(err, shakwa.ErrNotFound) {
+		t.Errorf("the record of someone who wrote a month ago and filed nothing: %v; want it gone", err)
+	}
+	if _, err := w.store.Person(ctx, w.store.PersonID(wroteLately)); err != nil {
+		t.Errorf("the record of someone who wrote 5 days ago: %v; want it kept", err)
 	}
 	w.now = w.now.Add(-time.Hour)
 	after := figures()

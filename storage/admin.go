@@ -13,19 +13,26 @@ import (
 )
 
 // Reindex puts every ticket back in each index it belongs in (see
-// entries), after a crash or a Redis that lost writes left one out: it
-// scans the tickets' own keys, on every node of a cluster, so that a
-// ticket no index names is found too. It returns how many entries it
-// added (or, with dryRun, found missing). Entries that no longer belong
-// are left to the readers, which drop them as they meet them. progress,
-// when not nil, hears the tickets done so far.
-func (s *Store) Reindex(ctx context.Context, dryRun bool, progress func(done int)) (added int, err error) {
+// entries), after a crash or a Redis that lost writes left one out, and
+// every person's record in the people index (see ForgetUntouched), where
+// a record written by an older version, or whose entry was lost, is
+// missing: by its own time, or, when it has none (an older version's),
+// by now, so that it goes a retention period from now unless a ticket
+// keeps it or its person writes again. It scans the records' own keys,
+// on every node of a cluster, so that one no index names is found too.
+// It returns how many entries it added (or, with dryRun, found missing).
+// Entries that no longer belong are left to the readers, which drop them
+// as they meet them. progress, when not nil, hears the records (tickets,
+// then people) done so far.
+func (s *Store) Reindex(ctx context.Context, now time.Time, dryRun bool, progress func(done int)) (added int, err error) {
 	done := 0
-	scan := func(ctx context.Context, c redis.Cmdable) error {
-		iter := c.Scan(ctx, 0, s.prefix+"t:{*}", 500).Iterator()
+	// each reads the ids of the keys pattern matches, a batch at a time,
+	// and has batch index them.
+	each := func(ctx context.Context, c redis.Cmdable, kind string, batch func(context.Context, []string) (int, error)) error {
+		iter := c.Scan(ctx, 0, s.prefix+kind+":{*}", 500).Iterator()
 		var ids []string
 		flush := func() error {
-			n, err := s.reindexBatch(ctx, ids, dryRun)
+			n, err := batch(ctx, ids)
 			added += n
 			done += len(ids)
 			ids = ids[:0]
@@ -36,10 +43,10 @@ func (s *Store) Reindex(ctx context.Context, dryRun bool, progress func(done int
 		}
 		for iter.Next(ctx) {
 			k := iter.Val()
-			if !strings.HasSuffix(k, "}") { // its history, t:{ID}:log
+			if !strings.HasSuffix(k, "}") { // a ticket's history, t:{ID}:log
 				continue
 			}
-			ids = append(ids, strings.TrimSuffix(strings.TrimPrefix(k, s.prefix+"t:{"), "}"))
+			ids = append(ids, strings.TrimSuffix(strings.TrimPrefix(k, s.prefix+kind+":{"), "}"))
 			if len(ids) == 500 {
 				if err := flush(); err != nil {
 					return err
@@ -50,6 +57,16 @@ func (s *Store) Reindex(ctx context.Context, dryRun bool, progress func(done int
 			return err
 		}
 		return flush()
+	}
+	scan := func(ctx context.Context, c redis.Cmdable) error {
+		if err := each(ctx, c, "t", func(ctx context.Context, ids []string) (int, error) {
+			return s.reindexBatch(ctx, ids, dryRun)
+		}); err != nil {
+			return err
+		}
+		return each(ctx, c, "person", func(ctx context.Context, ids []string) (int, error) {
+			return s.reindexPeople(ctx, ids, now, dryRun)
+		})
 	}
 	if cc, ok := s.rdb.(*redis.ClusterClient); ok {
 		var mu sync.Mutex
@@ -106,6 +123,44 @@ func (s *Store) reindexBatch(ctx context.Context, ids []string, dryRun bool) (in
 		}
 	}
 	return n, nil
+}
+
+// reindexPeople adds the records of the people ids to the people index
+// where they are missing, by their own time or, lacking one, by now, and
+// says how many were missing.
+func (s *Store) reindexPeople(ctx context.Context, ids []string, now time.Time, dryRun bool) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	index := s.plain(peopleKey)
+	ats := make([]*redis.StringCmd, len(ids))
+	scores := make([]*redis.FloatCmd, len(ids))
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			ats[i] = p.HGet(ctx, s.personKey(id), pAt)
+			scores[i] = p.ZScore(ctx, index, id)
+		}
+		return nil
+	}); err != nil && !errors.Is(err, redis.Nil) {
+		return 0, err
+	}
+	var missing []redis.Z
+	for i, id := range ids {
+		if !errors.Is(scores[i].Err(), redis.Nil) {
+			continue
+		}
+		at, err := strconv.ParseInt(ats[i].Val(), 10, 64)
+		if err != nil {
+			at = now.UnixMilli()
+		}
+		missing = append(missing, redis.Z{Score: float64(at), Member: id})
+	}
+	if dryRun || len(missing) == 0 {
+		return len(missing), nil
+	}
+	// NX: an entry a write added meanwhile is newer.
+	n, err := s.rdb.ZAddNX(ctx, index, missing...).Result()
+	return int(n), err
 }
 
 // RetryDead puts the dead letters kept since since back in the outbox, in

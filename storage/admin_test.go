@@ -28,14 +28,14 @@ func testReindex(t *testing.T, open opener) {
 			t.Fatal(err)
 		}
 	}
-	if n, err := s.Reindex(c, true, nil); err != nil || n != 4 {
+	if n, err := s.Reindex(c, time.Now(), true, nil); err != nil || n != 4 {
 		t.Fatalf("Reindex dry run = %d, %v; want 4 missing", n, err)
 	}
 	if q, _ := s.Queue(c, "KRM", 10); len(q) != 0 {
 		t.Fatalf("a dry run wrote: queue %d", len(q))
 	}
 	done := 0
-	if n, err := s.Reindex(c, false, func(d int) { done = d }); err != nil || n != 4 {
+	if n, err := s.Reindex(c, time.Now(), false, func(d int) { done = d }); err != nil || n != 4 {
 		t.Fatalf("Reindex = %d, %v; want 4 added", n, err)
 	}
 	if done < 2 {
@@ -47,7 +47,7 @@ func testReindex(t *testing.T, open opener) {
 	if len(q) != 1 || q[0].ID != a || len(held) != 1 || held[0].ID != b || len(mine) != 2 {
 		t.Errorf("after Reindex: queue %v, held %v, citizen's %d; want a, b and both", q, held, len(mine))
 	}
-	if n, _ := s.Reindex(c, false, nil); n != 0 {
+	if n, _ := s.Reindex(c, time.Now(), false, nil); n != 0 {
 		t.Errorf("a second Reindex added %d; want 0", n)
 	}
 }

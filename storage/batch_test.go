@@ -23,7 +23,7 @@ func testBatch(t *testing.T, open opener) {
 	if err := s.SaveSession(ctx(t), who, []byte("v1"), time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetLang(ctx(t), addr, "en"); err != nil {
+	if err := s.SetLang(ctx(t), addr, "en", time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Count(ctx(t), "msg:"+who, time.Minute, t0); err != nil {
@@ -68,7 +68,7 @@ func testBatch(t *testing.T, open opener) {
 	if err := s.SaveSession(b, who, []byte("v3"), time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetLang(b, addr, "ar"); err != nil {
+	if err := s.SetLang(b, addr, "ar", time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if ok, err := s.SwapSession(b, who, []byte("v2"), []byte("v4"), time.Hour); err != nil || ok {
@@ -223,7 +223,7 @@ func testPreloadParties(t *testing.T, open opener) {
 	if err := s.CreateTicket(ctx(t), tk, addr, ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetLang(ctx(t), addr, "en"); err != nil {
+	if err := s.SetLang(ctx(t), addr, "en", time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	fatima := shakwa.Staff{ID: "501", Name: "Fatima", Via: "telegram"}

@@ -135,7 +135,7 @@ func TestContextDeadline(t *testing.T) {
 // TestStoragetest checks the helper other packages' tests use.
 func TestStoragetest(t *testing.T) {
 	s := storagetest.Store(t)
-	if err := s.SetLang(ctx(t), citizen, "en"); err != nil {
+	if err := s.SetLang(ctx(t), citizen, "en", time.Now()); err != nil {
 		t.Fatalf("SetLang: %v", err)
 	}
 	other := storagetest.Store(t)

@@ -23,7 +23,8 @@
 // the prefix must not contain braces. After it (OPAQUE is such a name):
 //
 //	meta:idkey               string: the key of the opaque names
-//	person:{PID}             hash: a person's address (channel, chat) and lang, version v
+//	person:{PID}             hash: a person's address (channel, chat) and lang, when last written (at, ms), version v
+//	people                   sorted set: people's records, by when each was last written (see ForgetUntouched)
 //	t:{KRM-000123}           hash: the ticket (citizen = PID, channel), version v 2
 //	t:{KRM-000123}:log       list: the ticket's events as JSON, oldest first, capped
 //	seq:{KRM}                counter: the centre's ticket numbers

@@ -313,3 +313,101 @@ func (s *Store) EraseClosedBefore(ctx context.Context, cutoff, now time.Time, li
 	}
 	return erased, more, nil
 }
+
+// untouchedScript deletes a person's record (KEYS[2]) that no ticket of
+// theirs keeps (their index, KEYS[1], is empty) and that was last written
+// before the cutoff (ARGV[1], Unix ms): its own time, or, for a record
+// written before records kept one, its entry's (ARGV[2]). One step, so
+// that a ticket filed or a write made meanwhile keeps it. The keys share
+// the person's slot.
+// Reply: {kind, at}: "gone" (no record), "tickets" (a ticket keeps it),
+// "touched" (written since the cutoff, at then), or "forgot".
+var untouchedScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[2]) == 0 then return {'gone', 0} end
+if redis.call('ZCARD', KEYS[1]) > 0 then return {'tickets', 0} end
+local at = tonumber(redis.call('HGET', KEYS[2], 'at') or ARGV[2]) or 0
+if at >= tonumber(ARGV[1]) then return {'touched', at} end
+redis.call('DEL', KEYS[2])
+return {'forgot', at}
+`)
+
+// dropEntryScript removes a person's entry (ARGV[1]) from the people index
+// (KEYS[1]) if it still has the score the sweep read (ARGV[2]): a write
+// since then gave it a newer one, which stays.
+var dropEntryScript = redis.NewScript(`
+local at = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if at and tonumber(at) == tonumber(ARGV[2]) then return redis.call('ZREM', KEYS[1], ARGV[1]) end
+return 0
+`)
+
+// untouchedBatch is how many entries of the people index the sweep reads
+// at a time.
+const untouchedBatch = 200
+
+// ForgetUntouched deletes the records of people (how to reach them, which
+// on WhatsApp is their phone number, and their language) last written
+// before cutoff that no ticket keeps: those who wrote, perhaps chose a
+// language or gave feedback, and never filed a ticket, or whose tickets
+// are erased. A record a ticket keeps goes with the last of them (see
+// EraseClosedBefore). It reads the people index oldest first, at most
+// limit entries, and returns how many records it deleted and whether it
+// stopped at the limit. Each entry it reads leaves the index, or moves on
+// to its record's own time when that is newer.
+func (s *Store) ForgetUntouched(ctx context.Context, cutoff time.Time, limit int) (forgot int, more bool, err error) {
+	index := s.plain(peopleKey)
+	seen := 0
+	before := "(" + strconv.FormatInt(cutoff.UnixMilli(), 10)
+	for seen < limit {
+		n := min(untouchedBatch, limit-seen)
+		zs, err := s.rdb.ZRangeArgsWithScores(ctx, redis.ZRangeArgs{Key: index, ByScore: true,
+			Start: "-inf", Stop: before, Count: int64(n)}).Result()
+		if err != nil {
+			return forgot, false, fmt.Errorf("forget untouched: %w", err)
+		}
+		for _, z := range zs {
+			gone, err := s.forgetUntouched(ctx, index, z, cutoff)
+			if err != nil {
+				return forgot, false, fmt.Errorf("forget untouched: %w", err)
+			}
+			if gone {
+				forgot++
+			}
+		}
+		seen += len(zs)
+		if len(zs) < n {
+			return forgot, false, nil
+		}
+	}
+	left, err := s.rdb.ZCount(ctx, index, "-inf", before).Result()
+	if err != nil {
+		return forgot, false, fmt.Errorf("forget untouched: %w", err)
+	}
+	return forgot, left > 0, nil
+}
+
+// forgetUntouched deals with the entry z of the people index: it deletes
+// the record it names if untouchedScript may, and reports whether it did;
+// the entry then leaves the index, unless the record was written since
+// cutoff, when the entry takes the record's time.
+func (s *Store) forgetUntouched(ctx context.Context, index string, z redis.Z, cutoff time.Time) (bool, error) {
+	id, _ := z.Member.(string)
+	at := int64(z.Score)
+	res, err := untouchedScript.Run(ctx, s.rdb, []string{s.key("citizen", id), s.personKey(id)}, cutoff.UnixMilli(), at).Slice()
+	if err != nil {
+		return false, fmt.Errorf("person %s: %w", id, err)
+	}
+	if len(res) != 2 {
+		return false, fmt.Errorf("person %s: unexpected reply %v", id, res)
+	}
+	kind, _ := res[0].(string)
+	if kind == "touched" {
+		was, _ := res[1].(int64)
+		return false, s.rdb.ZAddGT(ctx, index, redis.Z{Score: float64(was), Member: id}).Err()
+	}
+	// Gone, kept by a ticket (whose erasure deletes it), or deleted now:
+	// the index has no more to say of it.
+	if err := dropEntryScript.Run(ctx, s.rdb, []string{index}, id, at).Err(); err != nil {
+		return false, fmt.Errorf("person %s: %w", id, err)
+	}
+	return kind == "forgot", nil
+}

@@ -29,7 +29,7 @@ func (s *Store) AddFeedback(ctx context.Context, f *shakwa.Feedback, from shakwa
 	// record. Readers never remove entries, so this cannot race with them.
 	key := s.plain("fb:created")
 	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		s.rememberPerson(ctx, p, from)
+		s.rememberPerson(ctx, p, from, f.Created)
 		p.ZAdd(ctx, key, redis.Z{Score: score(f.Created), Member: id})
 		p.SAdd(ctx, s.key("fbby", s.PersonID(from)), id) // what ForgetPerson erases
 		return nil

@@ -217,7 +217,7 @@ func testNoAddressInKeys(t *testing.T, open opener) {
 	if err := s.SaveSession(c, who.String(), []byte("{}"), time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetLang(c, who, "en"); err != nil {
+	if err := s.SetLang(c, who, "en", time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	id := newTicket(t, s, "KRM", who, at(0)).ID

@@ -740,7 +740,7 @@ func testFileUse(t *testing.T, open opener) {
 	if err := f.rdb.Del(c, f.prefix+"fileuse:{f2}").Err(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Reindex(c, false, nil); err != nil {
+	if _, err := s.Reindex(c, time.Now(), false, nil); err != nil {
 		t.Fatal(err)
 	}
 	if !used("f2", "") || used("f1", "") {

@@ -63,12 +63,21 @@ func (s *Store) DeleteSession(ctx context.Context, who string) error {
 // personKey names the record of the person with opaque id.
 func (s *Store) personKey(id string) string { return s.key("person", id) }
 
-// Person fields.
+// Person fields. at is when the record was last written (Unix ms).
 const (
 	pChannel = "channel"
 	pChat    = "chat"
 	pLang    = "lang"
+	pAt      = "at"
 )
+
+// peopleKey is the sorted set of people's records (by opaque id), by when
+// each was last written (Unix ms): how the retention sweep finds the
+// records that no ticket keeps (see ForgetUntouched). Each write of a
+// record writes its entry too, in the same round trip; on a Cluster they
+// are in different slots, so the entry, like a ticket's index entries, is
+// a hint that the sweep checks against the record itself.
+const peopleKey = "people"
 
 // Lang returns the language the person at a chose, or "" when they have
 // not chosen.
@@ -80,17 +89,28 @@ func (s *Store) Lang(ctx context.Context, a shakwa.Address) (string, error) {
 	return k.v, nil
 }
 
-// SetLang records the language of the person at a; "" forgets it. It
-// keeps their address on their record.
-func (s *Store) SetLang(ctx context.Context, a shakwa.Address, lang string) error {
+// SetLang records the language of the person at a, at now; "" forgets
+// it. It keeps their address on their record.
+func (s *Store) SetLang(ctx context.Context, a shakwa.Address, lang string, now time.Time) error {
 	key := s.personKey(s.PersonID(a))
 	if b := batchOf(ctx); b != nil {
 		b.set(read{key: key, field: pLang}, known{v: lang, absent: lang == ""})
-		b.later(write{add: func(ctx context.Context, p redis.Pipeliner) redis.Cmder { return setLang(ctx, p, key, a, lang) }})
+		b.later(write{add: func(ctx context.Context, p redis.Pipeliner) redis.Cmder { return s.setLang(ctx, p, a, lang, now) }})
 		return nil
 	}
+	// One transaction holds one slot: on a Cluster the index entry,
+	// in another, goes first, on its own.
+	_, cluster := s.rdb.(*redis.ClusterClient)
+	if cluster {
+		if err := s.indexPerson(ctx, s.rdb, s.PersonID(a), now).Err(); err != nil {
+			return fmt.Errorf("set language: %w", err)
+		}
+	}
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		setLang(ctx, p, key, a, lang)
+		if !cluster {
+			s.indexPerson(ctx, p, s.PersonID(a), now)
+		}
+		s.writeLang(ctx, p, a, lang, now)
 		return nil
 	})
 	if err != nil {
@@ -100,22 +120,42 @@ func (s *Store) SetLang(ctx context.Context, a shakwa.Address, lang string) erro
 }
 
 // setLang puts SetLang's writes on p.
-func setLang(ctx context.Context, p redis.Pipeliner, key string, a shakwa.Address, lang string) redis.Cmder {
-	p.HSet(ctx, key, personFields(a)...)
+func (s *Store) setLang(ctx context.Context, p redis.Pipeliner, a shakwa.Address, lang string, now time.Time) redis.Cmder {
+	s.indexPerson(ctx, p, s.PersonID(a), now)
+	return s.writeLang(ctx, p, a, lang, now)
+}
+
+// writeLang puts on p SetLang's writes of the record.
+func (s *Store) writeLang(ctx context.Context, p redis.Pipeliner, a shakwa.Address, lang string, now time.Time) redis.Cmder {
+	key := s.writePerson(ctx, p, a, now)
 	if lang == "" {
 		return p.HDel(ctx, key, pLang)
 	}
 	return p.HSet(ctx, key, pLang, lang)
 }
 
-// personFields is a's part of a person record.
-func personFields(a shakwa.Address) []any {
-	return []any{"v", version, pChannel, a.Channel, pChat, a.Chat}
+// rememberPerson puts a on its person's record, written at at, and the
+// record's entry in the people index, in the pipeline p. The entry goes
+// first: on one server a pipeline runs in order, so a record is never
+// there without it.
+func (s *Store) rememberPerson(ctx context.Context, p redis.Pipeliner, a shakwa.Address, at time.Time) {
+	s.indexPerson(ctx, p, s.PersonID(a), at)
+	s.writePerson(ctx, p, a, at)
 }
 
-// rememberPerson puts a on its person's record, in the pipeline p.
-func (s *Store) rememberPerson(ctx context.Context, p redis.Pipeliner, a shakwa.Address) {
-	p.HSet(ctx, s.personKey(s.PersonID(a)), personFields(a)...)
+// indexPerson puts on c the entry of person id's record, written at at,
+// in the people index. Its time only moves on (GT): a write stamped
+// earlier (by another replica's clock) leaves it.
+func (s *Store) indexPerson(ctx context.Context, c redis.Cmdable, id string, at time.Time) *redis.IntCmd {
+	return c.ZAddGT(ctx, s.plain(peopleKey), redis.Z{Score: float64(at.UnixMilli()), Member: id})
+}
+
+// writePerson puts on p a's part of their record, written at at, and
+// returns the record's key.
+func (s *Store) writePerson(ctx context.Context, p redis.Pipeliner, a shakwa.Address, at time.Time) string {
+	key := s.personKey(s.PersonID(a))
+	p.HSet(ctx, key, "v", version, pChannel, a.Channel, pChat, a.Chat, pAt, at.UnixMilli())
+	return key
 }
 
 // Person returns the record of the person with opaque id: their address

@@ -309,7 +309,7 @@ func (st *seededTicket) apply(tr transition, now time.Time) error {
 // and tombstones where it was; it returns what settles the tallies.
 func (s *Store) queueSeeded(ctx context.Context, p redis.Pipeliner, from shakwa.Address, st *seededTicket) (func() error, error) {
 	t := st.ticket
-	s.rememberPerson(ctx, p, from)
+	s.rememberPerson(ctx, p, from, t.Created)
 	fields := make([]any, 0, 2*len(st.fields))
 	for _, k := range sortedKeys(st.fields) {
 		fields = append(fields, k, st.fields[k])

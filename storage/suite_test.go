@@ -146,6 +146,7 @@ func runSuite(t *testing.T, open opener) {
 		{"History", testHistory},
 		{"Erase", testErase},
 		{"RetentionWaiting", testRetentionWaiting},
+		{"ForgetUntouched", testForgetUntouched},
 		{"Invites", testInvites},
 		{"Reindex", testReindex},
 		{"RetryDead", testRetryDead},
@@ -298,7 +299,7 @@ func testLang(t *testing.T, open opener) {
 		t.Errorf("Lang unset = %q, %v; want \"\", nil", got, err)
 	}
 	for _, l := range []string{"en", "ar", ""} {
-		if err := s.SetLang(c, citizen, l); err != nil {
+		if err := s.SetLang(c, citizen, l, time.Now()); err != nil {
 			t.Fatalf("SetLang(%q): %v", l, err)
 		}
 		if got, _ := s.Lang(c, citizen); got != l {

@@ -111,7 +111,7 @@ func (s *Store) CreateTicket(ctx context.Context, t *shakwa.Ticket, from shakwa.
 			created = s.createIn(ctx, p, nt, from, keys, args)
 			return nil
 		}
-		s.rememberPerson(ctx, p, from)
+		s.rememberPerson(ctx, p, from, nt.Created)
 		s.indexIn(ctx, p, nil, nt)
 		return nil
 	}); err != nil {
@@ -181,7 +181,7 @@ func (s *Store) createLater(ctx context.Context, b *batch, nt *shakwa.Ticket, fr
 // entries and the script that creates it (keys and args are createScript's),
 // and returns the script's command.
 func (s *Store) createIn(ctx context.Context, p redis.Pipeliner, nt *shakwa.Ticket, from shakwa.Address, keys []string, args []any) *redis.Cmd {
-	s.rememberPerson(ctx, p, from)
+	s.rememberPerson(ctx, p, from, nt.Created)
 	s.indexIn(ctx, p, nil, nt)
 	return createScript.Eval(ctx, p, keys, args...)
 }

@@ -349,15 +349,28 @@ func (c *Channel) status(ctx context.Context, s status) error {
 		From: bot.User{ID: s.RecipientID}, Failed: f, Time: when(s.Timestamp)})
 }
 
-// reason is a delivery error in Meta's words: its code, title and details.
+// reason is a delivery error as staff are told it, and as it may be
+// logged: Meta's code and title. Not its message nor error_data.details:
+// Meta writes the case at hand there (the recipient's number, a parameter
+// of the message sent, the person's words). A title is a fixed phrase per
+// code; one that holds a number (any seven digits) is left out all the
+// same.
 func reason(e graphErr) string {
-	title := e.Title
-	if title == "" {
-		title = e.Message
-	}
-	r := "(#" + strconv.Itoa(e.Code) + ") " + title
-	if d := e.ErrorData.Details; d != "" && d != title {
-		r += ": " + d
+	r := "(#" + strconv.Itoa(e.Code) + ")"
+	if t := strings.TrimSpace(e.Title); t != "" && !holdsNumber(t) {
+		r += " " + t
 	}
 	return r
+}
+
+// holdsNumber reports whether s has seven digits or more, in any script:
+// enough for a phone number, however it is spaced.
+func holdsNumber(s string) bool {
+	n := 0
+	for _, r := range locales.Digits(s) {
+		if r >= '0' && r <= '9' {
+			n++
+		}
+	}
+	return n >= 7
 }

@@ -199,6 +199,46 @@ func TestStatuses(t *testing.T) {
 	}
 }
 
+// TestFailureReasonPrivate: a failed delivery's reason, which staff read
+// and a log may hold, is Meta's code and title: the error's message and
+// error_data.details, where Meta writes the recipient's number or the
+// words sent, reach neither the bot nor the log.
+func TestFailureReasonPrivate(t *testing.T) {
+	h := newHarness(t)
+	// As Meta sends it: entry[].changes[].value.statuses[].errors[].
+	body := []byte(`{"object":"whatsapp_business_account","entry":[{"id":"` + whatsapptest.WABA + `","changes":[{"field":"messages","value":{` +
+		`"messaging_product":"whatsapp","metadata":{"display_phone_number":"` + whatsapptest.Display + `","phone_number_id":"` + testPhoneID + `"},` +
+		`"statuses":[{"id":"wamid.HBgMOTcxNTAxMjM0NTY3FQIAERgSMUQ0RTVGNjc4OUFCQ0RFRgA=","status":"failed","timestamp":"1764579600",` +
+		`"recipient_id":"` + citizen + `","errors":[{"code":131026,"title":"Message undeliverable",` +
+		`"message":"Message undeliverable to +971 50 123 4567",` +
+		`"error_data":{"details":"Message failed to send because +971 50 123 4567 is not on WhatsApp"},` +
+		`"href":"https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"}]},` +
+		`{"id":"wamid.HBgMOTcxNTAxMjM0NTY3FQIAERgSQTFCMkMzRDRFNUY2MDcwOAA=","status":"failed","timestamp":"1764579601",` +
+		`"recipient_id":"` + citizen + `","errors":[{"code":131009,"title":"Parameter value is not valid",` +
+		`"message":"(#131009) Parameter value is not valid",` +
+		`"error_data":{"details":"text.body: الشارع أمام بيتي مظلم منذ شهر، اتصلوا بي على 0501234567"}}]}]}}]}]}`)
+	if got := h.post(body, whatsapptest.Sign(body, testSecret)); got != http.StatusOK {
+		t.Fatalf("webhook: got %d; want 200", got)
+	}
+	ms := h.got.list()
+	if len(ms) != 2 || ms[0].Failed == nil || ms[1].Failed == nil {
+		t.Fatalf("messages %v; want two failures", ms)
+	}
+	want := []string{"(#131026) Message undeliverable", "(#131009) Parameter value is not valid"}
+	for i, m := range ms {
+		if got := m.Failed.Reason; got != want[i] {
+			t.Errorf("failure %d's reason %q; want %q", i, got, want[i])
+		}
+	}
+	private := []string{"123 4567", "1234567", "الشارع", "text.body", "not on WhatsApp"}
+	logs := h.logs.String()
+	for _, p := range private {
+		if strings.Contains(logs, p) {
+			t.Errorf("log holds %q of Meta's details:\n%s", p, logs)
+		}
+	}
+}
+
 // FuzzNotification: whatever a signed notification holds, decoding it
 // never panics.
 func FuzzNotification(f *testing.F) {

@@ -41,8 +41,10 @@ func parseAndOpen(ctx context.Context, fs *flag.FlagSet, args []string, getenv f
 }
 
 // reindex is "shakwa reindex [-dry-run]": it puts every ticket back in
-// the indexes it belongs in (storage.Reindex), after a crash between a
-// change and its indexes, or a Redis that lost writes.
+// the indexes it belongs in, and every person's record in the people
+// index (storage.Reindex), after a crash between a change and its
+// indexes, a Redis that lost writes, or an upgrade from a version that
+// did not index people's records.
 func reindex(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
 	fs := flag.NewFlagSet("shakwa reindex", flag.ContinueOnError)
 	fs.SetOutput(out)
@@ -54,9 +56,9 @@ func reindex(ctx context.Context, args []string, getenv func(string) string, out
 	defer store.Close()
 	var progress func(int)
 	if isTerminal(out) {
-		progress = func(done int) { fmt.Fprintf(out, "\r%d tickets", done) }
+		progress = func(done int) { fmt.Fprintf(out, "\r%d records", done) }
 	}
-	n, err := store.Reindex(ctx, *dry, progress)
+	n, err := store.Reindex(ctx, time.Now(), *dry, progress)
 	if progress != nil {
 		fmt.Fprintln(out)
 	}
