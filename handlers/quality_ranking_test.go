@@ -50,7 +50,9 @@ type item = struct {
 // done in a month the period touches and 15 the released visits of the
 // period, of those a centre has, each counted here the slow way from
 // what was stored; a centre without an assessment is marked and scored
-// without it; unreleased visits count for nothing.
+// without it; unreleased visits count for nothing. Then, for three
+// schedules, the clock walks through the weeks around each month's due
+// time (see rankingAroundDue).
 func TestRankingWithQualityMatchesBruteForce(t *testing.T) {
 	const n = 14
 	w := newWorldWith(t, manyCentres(n)+qualityTail)
@@ -100,37 +102,12 @@ func TestRankingWithQualityMatchesBruteForce(t *testing.T) {
 	}
 	// Visits: some in the period, some before it; most released.
 	visits := map[string][]float64{}
-	form := w.h.quality().VisitForm
 	for c := range n {
 		code := qcode(c)
 		for k := range r.IntN(4) {
 			day := w.now.AddDate(0, 0, -r.IntN(45))
 			day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, w.h.centreLoc(code))
-			v := &shakwa.Visit{Centre: code, Day: day.Format(time.DateOnly), Channel: "visit", By: layla.id, Filed: w.now}
-			var items []item
-			for _, q := range form {
-				val := float64(r.IntN(6))
-				switch q.Kind {
-				case "minutes":
-					val = float64(r.IntN(90))
-				case "yesno":
-					val = float64(r.IntN(2))
-				case "scale":
-					val = float64(1 + r.IntN(5))
-				}
-				v.Scores = append(v.Scores, shakwa.VisitScore{Question: q.Code, Value: val, Score: q.Score(val), Priority: q.Priority, Weight: q.Weight})
-				// The form's scoring, the slow way.
-				score := 0.0
-				switch q.Kind {
-				case "minutes":
-					score = min(1, max(0, (60-val)/50))
-				case "scale":
-					score = (val - 1) / 4
-				default:
-					score = val
-				}
-				items = append(items, item{q.Priority, q.Weight, score})
-			}
+			v, items := randomVisit(w, r, code, day)
 			if err := w.store.AddVisit(ctx, v, day, fmt.Sprint(code, k)); err != nil {
 				t.Fatal(err)
 			}
@@ -198,6 +175,28 @@ func TestRankingWithQualityMatchesBruteForce(t *testing.T) {
 	}
 	if !strings.Contains(text, "التقييم الذاتي الشهري بوزن 25") {
 		t.Errorf("the ranking does not say how the quality programme weighs:\n%s", text)
+	}
+
+	// Around the due date: the default schedule, one opening late in the
+	// month and due weeks later, and one at random.
+	schedules := []struct {
+		day, hh, mm int
+		escalate    time.Duration
+	}{
+		{1, 9, 0, 7 * 24 * time.Hour},
+		{28, 13, 30, 500 * time.Hour},
+		{1 + r.IntN(28), r.IntN(24), r.IntN(60), time.Duration(2+r.IntN(27*24-2)) * time.Hour},
+	}
+	var saw dueSeen
+	for i, s := range schedules {
+		t.Run(fmt.Sprintf("day %d at %02d:%02d, due after %s", s.day, s.hh, s.mm, s.escalate), func(t *testing.T) {
+			got := rankingAroundDue(t, rand.New(rand.NewPCG(uint64(i), 7)), s.day, s.hh, s.mm, s.escalate)
+			saw.marked, saw.standIn, saw.unmarked = saw.marked+got.marked, saw.standIn+got.standIn, saw.unmarked+got.unmarked
+		})
+	}
+	if saw.marked == 0 || saw.standIn == 0 || saw.unmarked == 0 {
+		t.Errorf("the walks should see centres marked (%d), a month before the span standing in (%d) and centres "+
+			"without an assessment, unmarked (%d)", saw.marked, saw.standIn, saw.unmarked)
 	}
 }
 
