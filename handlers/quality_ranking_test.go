@@ -366,3 +366,88 @@ func TestAssessmentNotYetDue(t *testing.T) {
 	w.now = time.Date(2026, 12, 8, 5, 0, 0, 0, time.UTC)
 	check("8 December", "", map[string]want{"QAA": {false, true, 0}, "QAB": {false, true, 0}, "QAC": {true, false, decQAC}})
 }
+
+// TestRankingComplaintsWeighNothing: with quality.weights.complaints 0
+// the stars are the quality programme's alone. A centre with a
+// self-assessment or a visit is ranked on it, however few its requests;
+// one with neither, however many requests it had, has nothing to score:
+// it is listed as not rated, never with stars (not its complaints', not
+// 0, not NaN), in /ranking and in the monthly report.
+func TestRankingComplaintsWeighNothing(t *testing.T) {
+	const n = 4
+	tail := strings.Replace(qualityTail, "quality:\n", "quality:\n  weights: {complaints: 0}\n", 1)
+	w := newWorldWith(t, manyCentres(n)+tail)
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(4, 4))
+	seedQuality(t, w, n, r) // QAD: four requests
+	q := w.h.quality()
+	// QAA and QAD did November's, QAB had a visit, QAC (thirty-odd
+	// requests), KRM and BRS have neither.
+	var share float64
+	for _, code := range []string{"QAA", "QAD"} {
+		var items []item
+		for _, s := range q.Standards {
+			ans := shakwa.Answer{Criterion: s.Code, Mark: shakwa.MarkPartly, Reason: "…", Owner: "…", Priority: s.Priority,
+				Weight: s.Weight, By: noura.id, At: w.now}
+			if _, _, err := w.store.AnswerAssessment(ctx, code, "2026-11", ans, q.StandardCodes()); err != nil {
+				t.Fatal(err)
+			}
+			items = append(items, item{s.Priority, s.Weight, 0.5})
+		}
+		share, _ = bruteShare(items)
+	}
+	day := time.Date(2026, 11, 20, 0, 0, 0, 0, w.h.centreLoc("QAB"))
+	v, items := randomVisit(w, r, "QAB", day)
+	if err := w.store.AddVisit(ctx, v, day, "QAB-visit"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := w.store.ReleaseVisit(ctx, v.ID, manager.id, w.now); err != nil {
+		t.Fatal(err)
+	}
+	visit, _ := bruteShare(items)
+	stars := func(v float64) string { return strconv.FormatFloat(math.Round((1+6*v)*10)/10, 'f', 1, 64) }
+
+	text := find(w.text(manager, "/ranking last 30 days"), manager.id, "🏆")
+	if len(text) != 1 {
+		t.Fatalf("/ranking: no ranking")
+	}
+	got := text[0].Text
+	t.Logf("\n%s", got)
+	for _, c := range []struct{ code, stars string }{{"QAA", stars(share)}, {"QAB", stars(visit)}, {"QAD", stars(share)}} {
+		if !strings.Contains(got, "مركز "+c.code+"\u2069 · ⭐ "+c.stars+" من 7") {
+			t.Errorf("%s: want it ranked with ⭐ %s", c.code, c.stars)
+		}
+	}
+	if strings.Contains(got, "NaN") || strings.Contains(got, "مركز QAC\u2069 · ⭐") {
+		t.Errorf("QAC has nothing to score; ranked anyway")
+	}
+	unrated := "بلا نجوم، لا شيء يُحتسب لها في هذه الفترة (لا تقييم ذاتي ولا زيارة معتمدة)، 3 مراكز: " + strings.Join([]string{
+		isolate(w.h.centreName("BRS", "ar")), isolate(w.h.centreName("KRM", "ar")), isolate("مركز QAC")}, "، ")
+	if !slices.Contains(strings.Split(got, "\n"), unrated) {
+		t.Errorf("want the line %q", unrated)
+	}
+	if strings.Contains(got, "خارج الترتيب لقلة الطلبات") || strings.Contains(got, "رضا المتعاملين (30%)") ||
+		!strings.Contains(got, "من برنامج الجودة وحده: التقييم الذاتي الشهري بوزن 25، وزيارات المتسوق السري المعتمدة بوزن 15، ولا تُحتسب الطلبات.") {
+		t.Errorf("requests weigh nothing: no centre is apart for too few, and the stars are said to be the quality programme's alone")
+	}
+
+	// The monthly report of November, on 1 December.
+	w.now = time.Date(2026, 12, 1, 5, 0, 0, 0, time.UTC)
+	report := find(w.text(manager, "/report monthly"), manager.id, "النجوم وما حرّكها")
+	if len(report) != 1 {
+		t.Fatalf("/report monthly: no quality section")
+	}
+	lines := strings.Split(report[0].Text, "\n")
+	for _, code := range []string{"QAA", "QAB", "QAC", "QAD"} {
+		i := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, "مركز "+code+"\u2069") })
+		if i < 0 {
+			t.Errorf("the monthly report does not name %s:\n%s", code, report[0].Text)
+			continue
+		}
+		want := map[string]string{"QAA": stars(share), "QAB": stars(visit), "QAD": stars(share)}[code]
+		if want != "" && !strings.HasPrefix(lines[i], want+"★ ") ||
+			want == "" && (strings.Contains(lines[i], "★") || !strings.HasSuffix(lines[i], " — بلا نجوم، لا تقييم ذاتي ولا زيارة معتمدة في الفترة")) {
+			t.Errorf("the monthly report: %q; want ⭐ %q (none: not rated)", lines[i], want)
+		}
+	}
+}
