@@ -50,7 +50,9 @@ type item = struct {
 // done in a month the period touches and 15 the released visits of the
 // period, of those a centre has, each counted here the slow way from
 // what was stored; a centre without an assessment is marked and scored
-// without it; unreleased visits count for nothing.
+// without it; unreleased visits count for nothing. Then, for three
+// schedules, the clock walks through the weeks around each month's due
+// time (see rankingAroundDue).
 func TestRankingWithQualityMatchesBruteForce(t *testing.T) {
 	const n = 14
 	w := newWorldWith(t, manyCentres(n)+qualityTail)
@@ -100,37 +102,12 @@ func TestRankingWithQualityMatchesBruteForce(t *testing.T) {
 	}
 	// Visits: some in the period, some before it; most released.
 	visits := map[string][]float64{}
-	form := w.h.quality().VisitForm
 	for c := range n {
 		code := qcode(c)
 		for k := range r.IntN(4) {
 			day := w.now.AddDate(0, 0, -r.IntN(45))
 			day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, w.h.centreLoc(code))
-			v := &shakwa.Visit{Centre: code, Day: day.Format(time.DateOnly), Channel: "visit", By: layla.id, Filed: w.now}
-			var items []item
-			for _, q := range form {
-				val := float64(r.IntN(6))
-				switch q.Kind {
-				case "minutes":
-					val = float64(r.IntN(90))
-				case "yesno":
-					val = float64(r.IntN(2))
-				case "scale":
-					val = float64(1 + r.IntN(5))
-				}
-				v.Scores = append(v.Scores, shakwa.VisitScore{Question: q.Code, Value: val, Score: q.Score(val), Priority: q.Priority, Weight: q.Weight})
-				// The form's scoring, the slow way.
-				score := 0.0
-				switch q.Kind {
-				case "minutes":
-					score = min(1, max(0, (60-val)/50))
-				case "scale":
-					score = (val - 1) / 4
-				default:
-					score = val
-				}
-				items = append(items, item{q.Priority, q.Weight, score})
-			}
+			v, items := randomVisit(w, r, code, day)
 			if err := w.store.AddVisit(ctx, v, day, fmt.Sprint(code, k)); err != nil {
 				t.Fatal(err)
 			}
@@ -198,6 +175,28 @@ func TestRankingWithQualityMatchesBruteForce(t *testing.T) {
 	}
 	if !strings.Contains(text, "التقييم الذاتي الشهري بوزن 25") {
 		t.Errorf("the ranking does not say how the quality programme weighs:\n%s", text)
+	}
+
+	// Around the due date: the default schedule, one opening late in the
+	// month and due weeks later, and one at random.
+	schedules := []struct {
+		day, hh, mm int
+		escalate    time.Duration
+	}{
+		{1, 9, 0, 7 * 24 * time.Hour},
+		{28, 13, 30, 500 * time.Hour},
+		{1 + r.IntN(28), r.IntN(24), r.IntN(60), time.Duration(2+r.IntN(27*24-2)) * time.Hour},
+	}
+	var saw dueSeen
+	for i, s := range schedules {
+		t.Run(fmt.Sprintf("day %d at %02d:%02d, due after %s", s.day, s.hh, s.mm, s.escalate), func(t *testing.T) {
+			got := rankingAroundDue(t, rand.New(rand.NewPCG(uint64(i), 7)), s.day, s.hh, s.mm, s.escalate)
+			saw.marked, saw.standIn, saw.unmarked = saw.marked+got.marked, saw.standIn+got.standIn, saw.unmarked+got.unmarked
+		})
+	}
+	if saw.marked == 0 || saw.standIn == 0 || saw.unmarked == 0 {
+		t.Errorf("the walks should see centres marked (%d), a month before the span standing in (%d) and centres "+
+			"without an assessment, unmarked (%d)", saw.marked, saw.standIn, saw.unmarked)
 	}
 }
 
@@ -366,4 +365,89 @@ func TestAssessmentNotYetDue(t *testing.T) {
 	// 8 December, 09:00 in Dubai: December's is due.
 	w.now = time.Date(2026, 12, 8, 5, 0, 0, 0, time.UTC)
 	check("8 December", "", map[string]want{"QAA": {false, true, 0}, "QAB": {false, true, 0}, "QAC": {true, false, decQAC}})
+}
+
+// TestRankingComplaintsWeighNothing: with quality.weights.complaints 0
+// the stars are the quality programme's alone. A centre with a
+// self-assessment or a visit is ranked on it, however few its requests;
+// one with neither, however many requests it had, has nothing to score:
+// it is listed as not rated, never with stars (not its complaints', not
+// 0, not NaN), in /ranking and in the monthly report.
+func TestRankingComplaintsWeighNothing(t *testing.T) {
+	const n = 4
+	tail := strings.Replace(qualityTail, "quality:\n", "quality:\n  weights: {complaints: 0}\n", 1)
+	w := newWorldWith(t, manyCentres(n)+tail)
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(4, 4))
+	seedQuality(t, w, n, r) // QAD: four requests
+	q := w.h.quality()
+	// QAA and QAD did November's, QAB had a visit, QAC (thirty-odd
+	// requests), KRM and BRS have neither.
+	var share float64
+	for _, code := range []string{"QAA", "QAD"} {
+		var items []item
+		for _, s := range q.Standards {
+			ans := shakwa.Answer{Criterion: s.Code, Mark: shakwa.MarkPartly, Reason: "…", Owner: "…", Priority: s.Priority,
+				Weight: s.Weight, By: noura.id, At: w.now}
+			if _, _, err := w.store.AnswerAssessment(ctx, code, "2026-11", ans, q.StandardCodes()); err != nil {
+				t.Fatal(err)
+			}
+			items = append(items, item{s.Priority, s.Weight, 0.5})
+		}
+		share, _ = bruteShare(items)
+	}
+	day := time.Date(2026, 11, 20, 0, 0, 0, 0, w.h.centreLoc("QAB"))
+	v, items := randomVisit(w, r, "QAB", day)
+	if err := w.store.AddVisit(ctx, v, day, "QAB-visit"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := w.store.ReleaseVisit(ctx, v.ID, manager.id, w.now); err != nil {
+		t.Fatal(err)
+	}
+	visit, _ := bruteShare(items)
+	stars := func(v float64) string { return strconv.FormatFloat(math.Round((1+6*v)*10)/10, 'f', 1, 64) }
+
+	text := find(w.text(manager, "/ranking last 30 days"), manager.id, "🏆")
+	if len(text) != 1 {
+		t.Fatalf("/ranking: no ranking")
+	}
+	got := text[0].Text
+	t.Logf("\n%s", got)
+	for _, c := range []struct{ code, stars string }{{"QAA", stars(share)}, {"QAB", stars(visit)}, {"QAD", stars(share)}} {
+		if !strings.Contains(got, "مركز "+c.code+"\u2069 · ⭐ "+c.stars+" من 7") {
+			t.Errorf("%s: want it ranked with ⭐ %s", c.code, c.stars)
+		}
+	}
+	if strings.Contains(got, "NaN") || strings.Contains(got, "مركز QAC\u2069 · ⭐") {
+		t.Errorf("QAC has nothing to score; ranked anyway")
+	}
+	unrated := "بلا نجوم، لا شيء يُحتسب لها في هذه الفترة (لا تقييم ذاتي ولا زيارة معتمدة)، 3 مراكز: " + strings.Join([]string{
+		isolate(w.h.centreName("BRS", "ar")), isolate(w.h.centreName("KRM", "ar")), isolate("مركز QAC")}, "، ")
+	if !slices.Contains(strings.Split(got, "\n"), unrated) {
+		t.Errorf("want the line %q", unrated)
+	}
+	if strings.Contains(got, "خارج الترتيب لقلة الطلبات") || strings.Contains(got, "رضا المتعاملين (30%)") ||
+		!strings.Contains(got, "من برنامج الجودة وحده: التقييم الذاتي الشهري بوزن 25، وزيارات المتسوق السري المعتمدة بوزن 15، ولا تُحتسب الطلبات.") {
+		t.Errorf("requests weigh nothing: no centre is apart for too few, and the stars are said to be the quality programme's alone")
+	}
+
+	// The monthly report of November, on 1 December.
+	w.now = time.Date(2026, 12, 1, 5, 0, 0, 0, time.UTC)
+	report := find(w.text(manager, "/report monthly"), manager.id, "النجوم وما حرّكها")
+	if len(report) != 1 {
+		t.Fatalf("/report monthly: no quality section")
+	}
+	lines := strings.Split(report[0].Text, "\n")
+	for _, code := range []string{"QAA", "QAB", "QAC", "QAD"} {
+		i := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, "مركز "+code+"\u2069") })
+		if i < 0 {
+			t.Errorf("the monthly report does not name %s:\n%s", code, report[0].Text)
+			continue
+		}
+		want := map[string]string{"QAA": stars(share), "QAB": stars(visit), "QAD": stars(share)}[code]
+		if want != "" && !strings.HasPrefix(lines[i], want+"★ ") ||
+			want == "" && (strings.Contains(lines[i], "★") || !strings.HasSuffix(lines[i], " — بلا نجوم، لا تقييم ذاتي ولا زيارة معتمدة في الفترة")) {
+			t.Errorf("the monthly report: %q; want ⭐ %q (none: not rated)", lines[i], want)
+		}
+	}
 }

@@ -32,9 +32,10 @@ func (h *Handler) qualityText(ctx context.Context, lang string, span stats.Span,
 	if err != nil {
 		return "", err
 	}
-	// In the ranking's order; those with too few requests to rank come
-	// after, marked so and without stars, never among the best: what
-	// their quality programme found still counts.
+	// In the ranking's order; those with too few requests to rank, or
+	// with nothing to score, come after, marked so and without stars,
+	// never among the best: what their quality programme found still
+	// counts.
 	ranked, apart := stats.Ranking(h.scores(cs))
 	scores := append(ranked, apart...)
 	lines := []string{t("quality.title", map[string]any{"Span": h.qualitySpan(lang, span)})}
@@ -59,7 +60,10 @@ func (h *Handler) qualityText(ctx context.Context, lang string, span stats.Span,
 			what = append(what, t("quality.thanked", map[string]any{"Names": strings.Join(names, sep)}))
 		}
 		key := "quality.centre"
-		if !s.Ranked {
+		switch {
+		case s.Unrated:
+			key = "quality.centre_unrated"
+		case !s.Ranked:
 			key = "quality.centre_apart"
 		}
 		lines = append(lines, t(key, map[string]any{"Stars": strconv.FormatFloat(s.Stars, 'f', 1, 64),

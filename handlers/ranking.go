@@ -19,7 +19,8 @@ const apartLimit = 10
 
 // ranking answers /ranking [period]: the best five and the worst five of
 // the centres one oversees by their score (see stats.ScoreOf), each with
-// what pulled it up or down; centres with too few tickets apart.
+// what pulled it up or down; centres with too few tickets apart, and
+// those with nothing to score (stats.Score.Unrated).
 func (h *Handler) ranking(ctx context.Context, c *conv, args string) {
 	centres := h.scope(c.person)
 	if len(centres) == 0 {
@@ -88,9 +89,17 @@ func (h *Handler) rankingText(lang string, span stats.Span, cs []centreFigures) 
 		return t("rank.line", map[string]any{"Place": place, "Stars": strconv.FormatFloat(s.Stars, 'f', 1, 64),
 			"Name": isolate(h.centreName(s.Code, lang)), "Why": why})
 	}
-	if len(ranked) == 0 {
+	var few, unrated []stats.Score
+	for _, s := range apart {
+		if s.Unrated {
+			unrated = append(unrated, s)
+		} else {
+			few = append(few, s)
+		}
+	}
+	if len(ranked) == 0 && (len(few) > 0 || len(unrated) == 0) {
 		parts = append(parts, t("rank.none", map[string]any{"Min": stats.MinRanked, "Count": stats.MinRanked}))
-	} else {
+	} else if len(ranked) > 0 {
 		lines := []string{t("rank.best", map[string]any{"Count": len(best)})}
 		for i, s := range best {
 			lines = append(lines, line(i+1, s, true))
@@ -104,14 +113,21 @@ func (h *Handler) rankingText(lang string, span stats.Span, cs []centreFigures) 
 			parts = append(parts, strings.Join(lines, "\n"))
 		}
 	}
-	if len(apart) > 0 {
-		parts = append(parts, h.apartText(lang, apart))
+	if len(few) > 0 {
+		parts = append(parts, h.apartText(lang, "rank.apart", few))
 	}
-	parts = append(parts, t("rank.how", nil))
-	if h.qualityOn() {
-		w := h.quality().Weights
-		parts = append(parts, t("rank.how_quality", map[string]any{"Complaints": w.Complaints, "Assessment": w.Assessment,
-			"Visits": w.Visits}))
+	if len(unrated) > 0 {
+		parts = append(parts, h.apartText(lang, "rank.unrated", unrated))
+	}
+	w := h.quality().Weights
+	how := map[string]any{"Complaints": w.Complaints, "Assessment": w.Assessment, "Visits": w.Visits}
+	switch {
+	case !h.qualityOn():
+		parts = append(parts, t("rank.how", nil))
+	case w.Complaints > 0:
+		parts = append(parts, t("rank.how", nil), t("rank.how_quality", how))
+	default: // the stars are the quality programme's alone
+		parts = append(parts, t("rank.how_quality_only", how))
 	}
 	return strings.Join(parts, "\n\n")
 }
@@ -302,8 +318,10 @@ func spanMonths(span stats.Span, loc *time.Location) []string {
 	return out
 }
 
-// apartText names the centres with too few requests to be ranked.
-func (h *Handler) apartText(lang string, apart []stats.Score) string {
+// apartText names the centres not ranked, with the message key that
+// says why: rank.apart (too few requests) or rank.unrated (nothing to
+// score).
+func (h *Handler) apartText(lang, key string, apart []stats.Score) string {
 	t := func(key string, data map[string]any) string { return h.text.Text(lang, key, data) }
 	names := make([]string, 0, apartLimit)
 	for _, s := range apart[:min(len(apart), apartLimit)] {
@@ -313,5 +331,5 @@ func (h *Handler) apartText(lang string, apart []stats.Score) string {
 	if more := len(apart) - len(names); more > 0 {
 		list += t("rank.more", map[string]any{"Count": more})
 	}
-	return t("rank.apart", map[string]any{"Count": len(apart), "Min": stats.MinRanked, "List": list})
+	return t(key, map[string]any{"Count": len(apart), "Min": stats.MinRanked, "List": list})
 }

@@ -93,6 +93,13 @@ func seedQuality(t *testing.T, w *world, n int, r *rand.Rand) ([]*shakwa.Ticket,
 // by the definition in README: five parts, weighted, those with nothing
 // to measure left out.
 func bruteScore(ts []*shakwa.Ticket, fb []*shakwa.Feedback, code string, from, to time.Time, claim, resolve time.Duration) (score float64, received int) {
+	score, received, _ = bruteComplaints(ts, fb, code, from, to, claim, resolve)
+	return score, received
+}
+
+// bruteComplaints is bruteScore, and whether any of the five parts had
+// something to measure.
+func bruteComplaints(ts []*shakwa.Ticket, fb []*shakwa.Feedback, code string, from, to time.Time, claim, resolve time.Duration) (score float64, received int, measured bool) {
 	in := func(at time.Time) bool { return !at.IsZero() && !at.Before(from) && at.Before(to) }
 	var ratingSum, ratings, claimDue, claimMet, resDue, resMet, resolved, reopened, reopenBase, thanks int
 	var durations []time.Duration
@@ -173,9 +180,9 @@ func bruteScore(ts []*shakwa.Ticket, fb []*shakwa.Feedback, code string, from, t
 		weights += p.weight
 	}
 	if weights == 0 {
-		return 0, received
+		return 0, received, false
 	}
-	return sum / weights, received
+	return sum / weights, received, true
 }
 
 // TestRankingMatchesBruteForce: /ranking names the best five and the

@@ -148,7 +148,9 @@ func PriorityShares(answers map[string]shakwa.Answer) map[string]float64 {
 // score becomes the weighted average of its complaints' value, its
 // assessment's share and its visits' average, of those it has, with w.
 // The parts' weights (Score.Weights) become their share of the whole,
-// for Strongest and Weakest.
+// for Strongest and Weakest. When complaints weigh nothing, neither does
+// how many requests a centre had: it is ranked when it has an assessment
+// or a visit, and is Unrated otherwise.
 func (s Score) WithQuality(q Quality, w Weights) Score {
 	complaints := len(s.Parts) > 0
 	s.Weights = map[Part]float64{}
@@ -163,8 +165,15 @@ func (s Score) WithQuality(q Quality, w Weights) Score {
 		total += w.Visits
 	}
 	s.Unassessed = q.Expected && !q.Assessed
-	if total <= 0 {
+	if w.Complaints <= 0 {
+		s.Ranked, s.Unrated = total > 0, total <= 0
+	}
+	if s.Unrated {
+		s.Value, s.Stars = 0, 0
 		return s
+	}
+	if total <= 0 {
+		return s // nothing measured: no requests, so not ranked
 	}
 	var value float64
 	if complaints {

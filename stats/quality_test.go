@@ -87,3 +87,49 @@ func TestKeptWeightChangedWithinMonth(t *testing.T) {
 		}
 	}
 }
+
+// TestWithQualityComplaintsWeighNothing: with complaints weighing 0, a
+// centre is ranked on its quality programme however few its requests,
+// and one with neither an assessment nor a visit is unrated, without
+// stars, however many requests it had.
+func TestWithQualityComplaintsWeighNothing(t *testing.T) {
+	w := Weights{Complaints: 0, Assessment: 25, Visits: 15}
+	parts := func() map[Part]float64 { return map[Part]float64{PartSatisfaction: 0.9, PartThanks: 1} }
+	tests := []struct {
+		name           string
+		ranked         bool // enough requests
+		q              Quality
+		wantRanked     bool
+		wantUnrated    bool
+		wantValue      float64
+		wantStars      float64
+		wantUnassessed bool
+	}{
+		{"many requests, nothing else", true, Quality{Expected: true}, false, true, 0, 0, true},
+		{"few requests, nothing else", false, Quality{}, false, true, 0, 0, false},
+		{"few requests, assessed", false, Quality{Expected: true, Assessed: true, Assessment: 0.5}, true, false, 0.5, 4, false},
+		{"many requests, a visit", true, Quality{Visits: 1, Visit: 0.25}, true, false, 0.25, 2.5, false},
+		{"both", true, Quality{Assessed: true, Assessment: 1, Visits: 2, Visit: 0.6}, true, false, (25 + 15*0.6) / 40.0, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := Score{Code: "KRM", Ranked: tt.ranked, Value: 0.95, Stars: 6.7, Parts: parts()}.WithQuality(tt.q, w)
+			if tt.wantStars == 0 && !tt.wantUnrated {
+				tt.wantStars = math.Round((1+6*tt.wantValue)*10) / 10
+			}
+			if s.Ranked != tt.wantRanked || s.Unrated != tt.wantUnrated || !near(s.Value, tt.wantValue) || s.Stars != tt.wantStars ||
+				s.Unassessed != tt.wantUnassessed || math.IsNaN(s.Value) {
+				t.Errorf("got ranked %v, unrated %v, value %v, stars %v, unassessed %v; want %v, %v, %v, %v, %v", s.Ranked, s.Unrated,
+					s.Value, s.Stars, s.Unassessed, tt.wantRanked, tt.wantUnrated, tt.wantValue, tt.wantStars, tt.wantUnassessed)
+			}
+			if s.Weights[PartSatisfaction] != 0 {
+				t.Errorf("satisfaction weighs %v; want 0", s.Weights[PartSatisfaction])
+			}
+		})
+	}
+	// Complaints weighing: nothing changes for a centre with requests.
+	s := Score{Code: "KRM", Ranked: true, Value: 0.5, Parts: parts()}.WithQuality(Quality{}, Weights{Complaints: 60, Assessment: 25})
+	if !s.Ranked || s.Unrated || !near(s.Value, 0.5) {
+		t.Errorf("complaints weighing 60, no quality: ranked %v, unrated %v, value %v; want ranked, 0.5", s.Ranked, s.Unrated, s.Value)
+	}
+}

@@ -63,6 +63,10 @@ type Score struct {
 	// Unassessed marks a centre that had no self-assessment when one was
 	// expected: its score is made without it.
 	Unassessed bool
+	// Unrated marks a centre with nothing to score: its complaints weigh
+	// nothing (Weights.Complaints 0) and it has neither a self-assessment
+	// nor a visit. It is not ranked, and its Value and Stars are 0.
+	Unrated bool
 }
 
 // ScoreOf scores one centre's figures, target being its resolution
