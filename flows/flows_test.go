@@ -88,6 +88,20 @@ func TestFlows(t *testing.T) {
 			submit: &Submission{Flow: Complaint, Centre: "A6", Category: "other", Text: strings.Repeat("ب", MaxText), Phone: "0501234567"},
 		},
 		{
+			name: "a number from a form or a card is read as a typed one",
+			flow: Complaint,
+			moves: []move{
+				{btn("centre:KRM"), "category", nil},
+				{btn("cat:waiting"), "description", nil},
+				{text(desc), "contact", nil},
+				{Input{Phone: "1"}, "contact", []string{"error.phone", "complaint.ask_contact"}},
+				{Input{Phone: "call me"}, "contact", []string{"error.phone", "complaint.ask_contact"}},
+				{Input{Phone: "+971 (50) 123-4567"}, "confirm", []string{"complaint.summary"}},
+				{btn("confirm"), "", nil},
+			},
+			submit: &Submission{Flow: Complaint, Centre: "KRM", Category: "waiting", Text: desc, Phone: "+971501234567"},
+		},
+		{
 			name: "back and edit return to the summary",
 			flow: Complaint,
 			moves: []move{

@@ -153,7 +153,13 @@ var contactStep = step{
 		case len(in.Files) > 0:
 			return stay(addFiles(s, in.Files)...)
 		case in.Phone != "":
-			s.Phone = in.Phone
+			// A contact card's number, or the web chat's phone field:
+			// read as a typed number is, so every number is kept alike.
+			p, ok := phone(in.Phone)
+			if !ok {
+				return refuse(in, "error.phone")
+			}
+			s.Phone = p
 			return next()
 		case in.Button == BtnSkip:
 			s.Phone = ""

@@ -387,7 +387,7 @@ func (h *Handler) apply(ctx context.Context, c *conv, res flows.Result) {
 func (h *Handler) input(c *conv) flows.Input {
 	m := c.m
 	text := strings.TrimSpace(m.Text)
-	in := flows.Input{Button: m.Button, Phone: m.Phone, Other: m.Unsupported,
+	in := flows.Input{Button: m.Button, Phone: locales.Digits(m.Phone), Other: m.Unsupported,
 		Text: text, Digits: locales.Digits(text), Album: m.Album, At: m.Time}
 	for _, a := range m.Attachments {
 		in.Files = append(in.Files, flows.File{Kind: a.Kind, ID: a.ID, From: a.From, Content: a.File,

@@ -281,13 +281,18 @@ func excerpt(text string, n int) string {
 	return string(r) + "…"
 }
 
-// maskPhone keeps the country code and the last two digits.
+// maskPhone keeps the country code (+971) or the local prefix (050) and
+// the last two digits of a number as the flows keep it (digits, a leading
+// +).
 func maskPhone(p string) string {
 	if p == "" {
 		return ""
 	}
 	r := []rune(p)
-	keep := 4
+	keep := 3
+	if r[0] == '+' {
+		keep = 4
+	}
 	if len(r) <= keep+2 {
 		return strings.Repeat("•", len(r))
 	}
