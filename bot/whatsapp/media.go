@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
+	"path"
 	"strings"
 
 	"github.com/shakwa/shakwa"
@@ -145,8 +146,13 @@ var sendable = map[string]map[string]int64{
 // audio or a video when Meta takes it so, else as a document (which takes
 // more types), else as the media its type is: a screenshot sent "as a
 // file" on Telegram is a PNG document, which Meta takes only as an image.
-// ok is false when Meta takes it in no way (or not at its size).
+// A GIF or a WebP goes as an image: upload converts it (see toImage),
+// and checks its size then. ok is false when Meta takes it in no way (or
+// not at its size).
 func messageType(kind, mimeType string, size int64) (string, bool) {
+	if _, ok := converted[mimeType]; ok {
+		return "image", true
+	}
 	want := map[string]string{"photo": "image", "audio": "audio", "video": "video"}[kind]
 	for _, t := range []string{want, "document", "image", "video", "audio"} {
 		if limit, ok := sendable[t][mimeType]; ok && size <= limit {
@@ -158,36 +164,30 @@ func messageType(kind, mimeType string, size int64) (string, bool) {
 
 // upload sends a file of the file store to Meta (POST /{phone}/media),
 // within mediaTimeout, and returns its media id. A file no longer in the
-// store is an error wrapping shakwa.ErrNotFound.
+// store is an error wrapping shakwa.ErrNotFound; one Meta takes in no way,
+// converted or not, shakwa.ErrInvalid.
 func (c *Channel) upload(ctx context.Context, a shakwa.Attachment) (id, typ string, err error) {
 	ctx, cancel := context.WithTimeout(ctx, c.mediaTimeout)
 	defer cancel()
-	rc, mimeType, size, err := c.cfg.Files.Open(ctx, a.File)
+	f, err := c.open(ctx, a)
 	if err != nil {
-		if errors.Is(err, shakwa.ErrNotFound) {
-			return "", "", fmt.Errorf("whatsapp: upload: %w", err)
-		}
-		return "", "", &bot.RetryError{Err: fmt.Errorf("whatsapp: upload: %w", err)}
+		return "", "", err
 	}
-	defer rc.Close()
-	typ, ok := messageType(a.Kind, mimeType, size)
+	defer f.Close()
+	typ, ok := messageType(a.Kind, f.mime, f.size)
 	if !ok {
-		return "", "", fmt.Errorf("whatsapp: a %s of %d bytes is not a file WhatsApp takes: %w", mimeType, size, shakwa.ErrInvalid)
+		return "", "", fmt.Errorf("whatsapp: a %s of %d bytes is not a file WhatsApp takes: %w", f.mime, f.size, shakwa.ErrInvalid)
 	}
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
 	w.WriteField("messaging_product", "whatsapp")
-	w.WriteField("type", mimeType)
+	w.WriteField("type", f.mime)
 	h := textproto.MIMEHeader{}
-	name := a.Name
-	if name == "" {
-		name = a.Kind
-	}
-	h.Set("Content-Disposition", mime.FormatMediaType("form-data", map[string]string{"name": "file", "filename": name}))
-	h.Set("Content-Type", mimeType)
+	h.Set("Content-Disposition", mime.FormatMediaType("form-data", map[string]string{"name": "file", "filename": f.name}))
+	h.Set("Content-Type", f.mime)
 	part, err := w.CreatePart(h)
 	if err == nil {
-		_, err = io.Copy(part, rc)
+		_, err = io.Copy(part, f)
 	}
 	if err == nil {
 		err = w.Close()
@@ -209,4 +209,45 @@ func (c *Channel) upload(ctx context.Context, a shakwa.Attachment) (id, typ stri
 		return "", "", &bot.RetryError{Err: errors.New("whatsapp: upload: no media id")}
 	}
 	return answer.ID, typ, nil
+}
+
+// outgoing is a file of the file store as it goes to Meta.
+type outgoing struct {
+	io.ReadCloser
+	mime, name string
+	size       int64
+}
+
+// open reads attachment a from the file store for upload, a GIF or a WebP
+// converted to an image Meta takes (see toImage): the upload's id is then
+// remembered for the original (Sent.Uploads), which is not converted
+// again while that id lives. A file no longer in the store is an error
+// wrapping shakwa.ErrNotFound, one that cannot be converted
+// shakwa.ErrInvalid; the store's other failures may pass.
+func (c *Channel) open(ctx context.Context, a shakwa.Attachment) (outgoing, error) {
+	rc, mimeType, size, err := c.cfg.Files.Open(ctx, a.File)
+	if err != nil {
+		if errors.Is(err, shakwa.ErrNotFound) {
+			return outgoing{}, fmt.Errorf("whatsapp: upload: %w", err)
+		}
+		return outgoing{}, &bot.RetryError{Err: fmt.Errorf("whatsapp: upload: %w", err)}
+	}
+	f := outgoing{ReadCloser: rc, mime: mimeType, name: a.Name, size: size}
+	if f.name == "" {
+		f.name = a.Kind
+	}
+	if _, ok := converted[mimeType]; !ok {
+		return f, nil
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		return outgoing{}, &bot.RetryError{Err: fmt.Errorf("whatsapp: upload: %w", err)}
+	}
+	if data, f.mime, err = toImage(data, mimeType, sendable["image"]["image/png"]); err != nil {
+		return outgoing{}, fmt.Errorf("whatsapp: upload: %w", err)
+	}
+	f.ReadCloser, f.size = io.NopCloser(bytes.NewReader(data)), int64(len(data))
+	f.name = strings.TrimSuffix(f.name, path.Ext(f.name)) + map[string]string{"image/png": ".png", "image/jpeg": ".jpg"}[f.mime]
+	return f, nil
 }

@@ -180,7 +180,10 @@ func (c *Channel) Send(ctx context.Context, r bot.Reply, _ string) (bot.Sent, er
 // mediaPayload is a file's message. A file in the file store is uploaded,
 // even one that came from WhatsApp: the media id of a file a person sent
 // lasts 7 days only, and a reply may come later than that. A WhatsApp
-// media id goes as it is only when the store has no bytes for it.
+// media id goes as it is when the outbox has one of an upload of ours
+// (a.File empty: a GIF or a WebP was uploaded converted, and goes as an
+// image), or when the store has no bytes for it (Meta's own id: a GIF or a
+// WebP a person sent goes unconverted, as a document).
 func (c *Channel) mediaPayload(ctx context.Context, a shakwa.Attachment, uploads map[string]string) (map[string]any, error) {
 	var id, typ string
 	var err error
@@ -201,7 +204,7 @@ func (c *Channel) mediaPayload(ctx context.Context, a shakwa.Attachment, uploads
 		}
 		id = a.ID
 		typ, _ = messageType(a.Kind, mediaType(a.Mime), a.Size)
-		if typ == "" {
+		if _, unconverted := converted[mediaType(a.Mime)]; typ == "" || unconverted && a.File != "" {
 			typ = "document"
 		}
 	}

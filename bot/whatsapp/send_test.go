@@ -525,7 +525,8 @@ func TestCaptionNotLost(t *testing.T) {
 // TestMediaDocumentAsItsType: a file sent as a document whose type Meta
 // takes only as media of its own (a screenshot sent "as a file" on
 // Telegram is a PNG document) goes as that media, not to the dead
-// letters; within that media's size limit only.
+// letters; within that media's size limit only. A GIF or a WebP goes as
+// an image, converted.
 func TestMediaDocumentAsItsType(t *testing.T) {
 	h := newHarness(t)
 	for _, tc := range []struct {
@@ -576,7 +577,9 @@ func TestMediaDocumentAsItsType(t *testing.T) {
 		{"video/mp4", 16<<20 + 1, "", false},
 		{"audio/mpeg", 1 << 20, "audio", true},
 		{"application/pdf", 50 << 20, "document", true},
-		{"image/webp", 1 << 10, "", false},
+		{"image/webp", 1 << 10, "image", true}, // converted (see toImage)
+		{"image/gif", 8 << 20, "image", true},  // its size is the converted one's
+		{"image/bmp", 1 << 10, "", false},
 	} {
 		if typ, ok := messageType("document", tc.mime, tc.size); typ != tc.typ || ok != tc.ok {
 			t.Errorf("a %s document of %d bytes: %q, %v; want %q, %v", tc.mime, tc.size, typ, ok, tc.typ, tc.ok)

@@ -25,6 +25,7 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -491,8 +492,14 @@ func (s *Server) check(c Call) (int, string) {
 			return 131008, "media needs an id or a link"
 		}
 		if id != "" {
-			if _, ok := s.Media(id); !ok {
+			s.mu.Lock()
+			m, ok := s.media[id]
+			s.mu.Unlock()
+			if !ok {
 				return 131053, "Media upload error: unknown media id " + id
+			}
+			if code, d := checkMediaType(c.Type, m.mime); code != 0 {
+				return code, d
 			}
 		}
 		if n(Str(m, "caption")) > 1024 {
@@ -572,13 +579,37 @@ func checkInteractive(c Call) (int, string) {
 	return 0, ""
 }
 
-// Media limits by type, from Meta's media page.
+// Media limits by type, from Meta's media page ("Supported media
+// types"): a type not here, such as image/gif, is refused.
 var mediaLimits = map[string]int64{
 	"image/jpeg": 5 << 20, "image/png": 5 << 20,
 	"audio/aac": 16 << 20, "audio/amr": 16 << 20, "audio/mpeg": 16 << 20, "audio/mp4": 16 << 20, "audio/ogg": 16 << 20,
 	"video/mp4": 16 << 20, "video/3gpp": 16 << 20,
 	"application/pdf": 100 << 20, "text/plain": 100 << 20, "application/msword": 100 << 20,
 	"image/webp": 500 << 10,
+}
+
+// messageMedia are the media types each type of message takes, from the
+// same page: an image is a JPEG or a PNG, a WebP only a sticker. A
+// document takes any.
+var messageMedia = map[string][]string{
+	"image":   {"image/jpeg", "image/png"},
+	"sticker": {"image/webp"},
+	"audio":   {"audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"},
+	"video":   {"video/mp4", "video/3gpp"},
+}
+
+// checkMediaType refuses media of mimeType in a message of type typ that
+// does not take it.
+func checkMediaType(typ, mimeType string) (int, string) {
+	mt, _, err := mime.ParseMediaType(mimeType)
+	if err != nil {
+		mt = mimeType
+	}
+	if want, ok := messageMedia[typ]; ok && !slices.Contains(want, mt) {
+		return 131053, fmt.Sprintf("Media upload error: a %s message cannot carry %s", typ, mt)
+	}
+	return 0, ""
 }
 
 func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
