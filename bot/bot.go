@@ -78,6 +78,9 @@ type Failure struct {
 	// Blocked is set when the person cannot be reached at all (not on
 	// the platform, blocked the bot), rather than for this message only.
 	Blocked bool
+	// NotTaken is set when the platform does not take a file the message
+	// carried (see ErrNotTaken).
+	NotTaken bool
 }
 
 // User is the sender of a Message.

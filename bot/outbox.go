@@ -150,11 +150,12 @@ type Outbox struct {
 	Window WindowStore
 	// Undelivered, when set, hears of every Reply kept as a dead letter,
 	// with why: a message owed to a citizen that never reaches them is
-	// news to the staff member who wrote it. unreachable says the
-	// platform refused because the person cannot be reached at all (see
-	// ErrUnreachable). It runs apart from the sends, and is tried again a
-	// few times when it fails.
-	Undelivered func(ctx context.Context, r Reply, reason string, unreachable bool) error
+	// news to the staff member who wrote it. The Failure's Blocked says
+	// the platform refused because the person cannot be reached at all
+	// (see ErrUnreachable), NotTaken that it does not take a file sent
+	// (ErrNotTaken); its Code is -1. It runs apart from the sends, and is
+	// tried again a few times when it fails.
+	Undelivered func(ctx context.Context, r Reply, f Failure) error
 	// Observe, when set, hears how each send attempt ended.
 	Observe Observer
 
@@ -513,7 +514,7 @@ func (o *Outbox) sendOne(ctx context.Context, p Priority) (busy bool, wait time.
 	ctx, cancel := context.WithTimeout(base, timeout)
 	defer cancel()
 	if bad != nil {
-		return true, 0, o.dead(ctx, queue, nil, "undecodable: "+bad.Error(), false)
+		return true, 0, o.dead(ctx, queue, nil, failure("undecodable: "+bad.Error()))
 	}
 	if timeout > o.SendTimeout {
 		held, err := o.store.Hold(ctx, queue, o.now().Add(timeout+o.Lease-o.SendTimeout))
@@ -526,7 +527,7 @@ func (o *Outbox) sendOne(ctx context.Context, p Priority) (busy bool, wait time.
 	}
 	ch, ok := o.channels[r.Channel]
 	if !ok {
-		return true, 0, o.dead(ctx, queue, &r, "no channel "+r.Channel, false)
+		return true, 0, o.dead(ctx, queue, &r, failure("no channel "+r.Channel))
 	}
 	chat := r.Channel + ":" + r.Chat
 	editID := ""
@@ -603,33 +604,37 @@ func (o *Outbox) failed(ctx context.Context, queue string, attempts int, r *Repl
 	var re *RetryError
 	if !errors.As(err, &re) {
 		o.log.WarnContext(ctx, "undeliverable", "channel", channelOf(queue), "err", err)
-		return o.dead(ctx, queue, r, err.Error(), errors.Is(err, ErrUnreachable))
+		return o.dead(ctx, queue, r, Failure{Code: -1, Reason: err.Error(), Blocked: errors.Is(err, ErrUnreachable),
+			NotTaken: errors.Is(err, ErrNotTaken)})
 	}
 	return o.retry(ctx, queue, attempts, r, re)
 }
 
+// failure is the Failure of a dead letter for reason, and no more.
+func failure(reason string) Failure { return Failure{Code: -1, Reason: reason} }
+
 // dead keeps the head of queue, r, as a dead letter, and says so to
 // Undelivered.
-func (o *Outbox) dead(ctx context.Context, queue string, r *Reply, reason string, unreachable bool) error {
-	if err := o.store.Dead(ctx, queue, reason, o.now()); err != nil {
+func (o *Outbox) dead(ctx context.Context, queue string, r *Reply, f Failure) error {
+	if err := o.store.Dead(ctx, queue, f.Reason, o.now()); err != nil {
 		return err
 	}
 	observed(o.Observe).Send(channelOf(queue), laneOfReply(r), SendDead)
 	if o.Undelivered != nil && r != nil {
-		o.bg.Go(func() { o.tell(*r, reason, unreachable) })
+		o.bg.Go(func() { o.tell(*r, f) })
 	}
 	return nil
 }
 
 // tell reports r to Undelivered, trying a few times over some seconds.
-func (o *Outbox) tell(r Reply, reason string, unreachable bool) {
+func (o *Outbox) tell(r Reply, f Failure) {
 	var err error
 	for i := range 4 {
 		if i > 0 {
 			time.Sleep(time.Duration(i) * time.Second)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err = o.Undelivered(ctx, r, reason, unreachable)
+		err = o.Undelivered(ctx, r, f)
 		cancel()
 		if err == nil {
 			return
@@ -651,7 +656,7 @@ func (o *Outbox) retry(ctx context.Context, queue string, attempts int, r *Reply
 	n := attempts + 1
 	if n >= o.MaxAttempts {
 		o.log.WarnContext(ctx, "gave up", "channel", channelOf(queue), "attempts", n, "err", re.Err)
-		return o.dead(ctx, queue, r, re.Err.Error(), false)
+		return o.dead(ctx, queue, r, failure(re.Err.Error()))
 	}
 	delay := min(time.Second<<min(n-1, 9), 5*time.Minute)
 	observed(o.Observe).Send(channelOf(queue), laneOfReply(r), SendRetried)

@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shakwa/shakwa"
 	"github.com/shakwa/shakwa/bot"
+	"github.com/shakwa/shakwa/storage"
 	"github.com/shakwa/shakwa/storage/storagetest"
 )
 
@@ -355,16 +357,19 @@ func TestOutboxRetriesThenSends(t *testing.T) {
 func TestOutboxKeepsUndeliverable(t *testing.T) {
 	store := storagetest.Store(t)
 	ch := &channel{fail: func(r bot.Reply) error {
-		if r.Text == "blocked" {
+		switch r.Text {
+		case "blocked":
 			return fmt.Errorf("%w: Forbidden: bot was blocked by the user", bot.ErrUnreachable)
+		case "a tiff":
+			return fmt.Errorf("whatsapp: a image/tiff of 900 bytes: %w: %w", bot.ErrNotTaken, shakwa.ErrInvalid)
 		}
 		return nil
 	}}
 	clk := newClock()
 	o := bot.NewOutbox(store, []bot.Channel{ch}, clk.Now, quiet)
 	var told []string
-	o.Undelivered = func(_ context.Context, r bot.Reply, reason string, unreachable bool) error {
-		told = append(told, fmt.Sprintf("%s: %s (unreachable %v)", r.Text, reason, unreachable))
+	o.Undelivered = func(_ context.Context, r bot.Reply, f bot.Failure) error {
+		told = append(told, fmt.Sprintf("%s: %s (unreachable %v, not taken %v)", r.Text, f.Reason, f.Blocked, f.NotTaken))
 		return nil
 	}
 	ctx := context.Background()
@@ -372,20 +377,27 @@ func TestOutboxKeepsUndeliverable(t *testing.T) {
 	drain(t, o)
 	clk.add(10 * time.Millisecond)
 	drain(t, o)
+	o.Wait()
+	if !slices.Equal(told, []string{"blocked: the person cannot be reached: Forbidden: bot was blocked by the user (unreachable true, not taken false)"}) {
+		t.Errorf("Undelivered heard %v; want the blocked message, with why", told)
+	}
+	enqueue(t, o, bot.Reply{Channel: "telegram", Chat: "2", Text: "a tiff"})
+	drain(t, o)
+	o.Wait()
+	if len(told) != 2 || !strings.HasSuffix(told[1], "(unreachable false, not taken true)") {
+		t.Errorf("Undelivered heard %v; want the file not taken", told)
+	}
 	dead, err := store.DeadLetters(ctx, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(dead) != 1 || !strings.HasPrefix(dead[0].Queue, "telegram:") || dead[0].Reason == "" ||
-		!strings.Contains(string(dead[0].Item), "blocked") {
+	if len(dead) != 2 || !slices.ContainsFunc(dead, func(d storage.DeadLetter) bool {
+		return strings.HasPrefix(d.Queue, "telegram:") && d.Reason != "" && strings.Contains(string(d.Item), "blocked")
+	}) {
 		t.Errorf("dead letters %+v; want the blocked message with its reason", dead)
 	}
 	if got := ch.lines(); !slices.Equal(got, []string{"1:next"}) {
 		t.Errorf("sent %v; want the next message to go on", got)
-	}
-	o.Wait()
-	if !slices.Equal(told, []string{"blocked: the person cannot be reached: Forbidden: bot was blocked by the user (unreachable true)"}) {
-		t.Errorf("Undelivered heard %v; want the blocked message, with why", told)
 	}
 }
 

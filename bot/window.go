@@ -18,6 +18,12 @@ var ErrWindowClosed = errors.New("outside the messaging window")
 // their account): the outbox tells Undelivered so.
 var ErrUnreachable = errors.New("the person cannot be reached")
 
+// ErrNotTaken marks a Channel's permanent error for a file the platform
+// does not take, of its kind or size (WhatsApp's media types, the 20 MB a
+// Telegram bot may fetch to pass on): the outbox tells Undelivered so, and
+// staff are asked for another form of it rather than shown an error.
+var ErrNotTaken = errors.New("the platform does not take this file")
+
 // Windowed is a Channel that may write to a person only within a while of
 // their last message.
 type Windowed interface {
@@ -138,7 +144,7 @@ func (o *Outbox) reopen(ctx context.Context, ch Channel, queue string, attempts 
 		id, ok, err = ro.Reopen(ctx, *r)
 	}
 	if err == nil && !ok {
-		return o.dead(ctx, queue, r, "outside the messaging window, and no template to reopen it", false)
+		return o.dead(ctx, queue, r, failure("outside the messaging window, and no template to reopen it"))
 	}
 	if err != nil {
 		var re *RetryError
@@ -146,7 +152,7 @@ func (o *Outbox) reopen(ctx context.Context, ch Channel, queue string, attempts 
 			return o.retry(ctx, queue, attempts, r, re)
 		}
 		o.log.WarnContext(ctx, "template refused", "channel", ch.Name(), "err", err)
-		return o.dead(ctx, queue, r, "outside the messaging window; template refused: "+err.Error(), false)
+		return o.dead(ctx, queue, r, failure("outside the messaging window; template refused: "+err.Error()))
 	}
 	if id != "" && r.Ref != "" {
 		// The invitation stands for r: a report that it never arrived

@@ -200,9 +200,17 @@ func TestDeliveryFailures(t *testing.T) {
 	if got := find(rs, noura.id, "(#131026) Message undeliverable"); len(got) != 1 || !strings.Contains(got[0].Text, id) {
 		t.Errorf("supervisor told %v; want the ticket and the reason too", texts(rs))
 	}
-	rs = w.do(citizen, bot.Message{Failed: &bot.Failure{Ref: refTicket + id, Reason: "a file WhatsApp does not take"}})
-	if got := find(rs, fatima.id, "لم تصل رسالتك"); len(got) != 1 {
-		t.Errorf("holder told %v; want the message that did not arrive", texts(rs))
+	rs = w.do(citizen, bot.Message{Failed: &bot.Failure{Ref: refTicket + id, Reason: "(#100) Invalid parameter"}})
+	if got := find(rs, fatima.id, "لم تصل رسالتك"); len(got) != 1 || !strings.Contains(got[0].Text, "(#100) Invalid parameter") {
+		t.Errorf("holder told %v; want the message that did not arrive, and why", texts(rs))
+	}
+	// A file the platform does not take: what to send instead, not the
+	// words of an error.
+	rs = w.do(citizen, bot.Message{Failed: &bot.Failure{Ref: refTicket + id, NotTaken: true,
+		Reason: "whatsapp: a image/tiff of 900 bytes is not a file WhatsApp takes: invalid"}})
+	want := w.tr("ar", "staff.delivery_not_taken", w.h.ticketData("ar", w.ticket(id)))
+	if got := find(rs, fatima.id, want); len(got) != 1 || strings.Contains(got[0].Text, "tiff") {
+		t.Errorf("holder told %v; want %q", texts(rs), want)
 	}
 	// The supervisor lists it; a staff member may not; the other centre's
 	// staff see none of it.

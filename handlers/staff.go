@@ -434,8 +434,11 @@ func (h *Handler) deliveryFailed(ctx context.Context, c *conv) {
 		return
 	}
 	key := "staff.delivery_failed"
-	if f.Blocked {
+	switch {
+	case f.Blocked:
 		key = "staff.delivery_blocked"
+	case f.NotTaken:
+		key = "staff.delivery_not_taken" // what they can do, not an error's words
 	}
 	if err := h.store.MarkUndelivered(ctx, t.Centre, t.ID, h.now()); err != nil {
 		c.failQuietly(ctx, err)

@@ -90,8 +90,8 @@ func TestFetch(t *testing.T) {
 	}
 	for id, want := range map[string]error{"BQAD-huge": shakwa.ErrInvalid, "nope": shakwa.ErrNotFound} {
 		_, _, err := c.Fetch(context.Background(), id)
-		if !errors.Is(err, want) {
-			t.Errorf("Fetch(%s): %v; want %v", id, err, want)
+		if !errors.Is(err, want) || (want == shakwa.ErrInvalid) != errors.Is(err, bot.ErrNotTaken) {
+			t.Errorf("Fetch(%s): %v; want %v (a file too big to pass on: bot.ErrNotTaken too)", id, err, want)
 		}
 		if err != nil && strings.Contains(err.Error(), testToken) {
 			t.Errorf("Fetch(%s) error shows the token: %v", id, err)

@@ -150,8 +150,8 @@ func TestToImage(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			data, got, err := toImage(tc.data, tc.mime, tc.limit)
 			if tc.want == "" {
-				if !errors.Is(err, shakwa.ErrInvalid) {
-					t.Errorf("toImage: %q, %v; want an error wrapping ErrInvalid", got, err)
+				if !errors.Is(err, shakwa.ErrInvalid) || !errors.Is(err, bot.ErrNotTaken) {
+					t.Errorf("toImage: %q, %v; want an error wrapping ErrInvalid and ErrNotTaken", got, err)
 				}
 				return
 			}

@@ -226,7 +226,7 @@ func TestMedia(t *testing.T) {
 	}
 	webp, _, _ := h.files.Put(context.Background(), strings.NewReader("RIFF....WEBP"), "image/webp")
 	if _, _, err := h.send(bot.Reply{Attachments: []shakwa.Attachment{{Kind: "photo", From: "web", File: webp}}}); err == nil ||
-		!errors.Is(err, shakwa.ErrInvalid) {
+		!errors.Is(err, shakwa.ErrInvalid) || !errors.Is(err, bot.ErrNotTaken) {
 		t.Errorf("a webp photo: %v; want a permanent refusal (WhatsApp takes webp only as stickers)", err)
 	}
 	h.api.AddMedia("wa-own", []byte("pdf"), "application/pdf")

@@ -476,15 +476,16 @@ func routes(store *storage.Store, channels *[]named) *http.ServeMux {
 // undelivered tells the bot of a reply about a ticket that the outbox gave
 // up on, as the platform's own delivery report would: a Message from the
 // chat it was for, so that the ticket's holder hears of it.
-func undelivered(deliver func(context.Context, *bot.Message) error) func(context.Context, bot.Reply, string, bool) error {
-	return func(ctx context.Context, r bot.Reply, reason string, unreachable bool) error {
+func undelivered(deliver func(context.Context, *bot.Message) error) func(context.Context, bot.Reply, bot.Failure) error {
+	return func(ctx context.Context, r bot.Reply, f bot.Failure) error {
 		if !strings.HasPrefix(r.Ref, "ticket:") || r.Notice {
 			return nil
 		}
 		b, _ := json.Marshal(r)
 		sum := sha256.Sum256(b)
+		f.Ref = r.Ref
 		m := &bot.Message{ID: "undelivered:" + hex.EncodeToString(sum[:12]), Channel: r.Channel, Chat: r.Chat,
-			From: bot.User{ID: r.Chat}, Failed: &bot.Failure{Ref: r.Ref, Reason: reason, Code: -1, Blocked: unreachable}, Time: time.Now()}
+			From: bot.User{ID: r.Chat}, Failed: &f, Time: time.Now()}
 		return deliver(ctx, m)
 	}
 }
