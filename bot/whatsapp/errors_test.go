@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/shakwa/shakwa"
 	"github.com/shakwa/shakwa/bot"
 	"github.com/shakwa/shakwa/bot/whatsapp/whatsapptest"
 	"github.com/shakwa/shakwa/files"
@@ -174,5 +177,93 @@ func TestAccountBlockedHoldsTheQueue(t *testing.T) {
 	}
 	if dead, _ := store.DeadLetters(context.Background(), 10); len(dead) != 0 || len(told) != 0 || ch.Degraded() != nil {
 		t.Errorf("%d dead letters, staff told %v, degraded %v; want none", len(dead), told, ch.Degraded())
+	}
+}
+
+// TestDoubleTakesWhatWeSend: every file type the adapter sends (sendable)
+// is one the double, written from Meta's supported media types, takes:
+// a type the adapter sends that Meta refused would be news to a tester.
+func TestDoubleTakesWhatWeSend(t *testing.T) {
+	h := newHarness(t)
+	kinds := map[string]string{"image": "photo", "audio": "audio", "video": "video", "document": "document"}
+	for typ, mimes := range sendable {
+		for mt := range mimes {
+			id, _, err := h.files.Put(context.Background(), strings.NewReader("bytes of a "+mt), mt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = h.ch.Send(context.Background(), bot.Reply{Chat: citizen,
+				Attachments: []shakwa.Attachment{{Kind: kinds[typ], File: id, Name: "file", Mime: mt}}}, "")
+			if err != nil {
+				t.Errorf("%s as %s: %v; want it sent", mt, typ, err)
+			}
+		}
+	}
+}
+
+// TestReopenTemplateAsREADME: the template the adapter sends to reopen
+// the window is the one README has operators register: its name (as
+// config.example.yaml sets it), its languages and its body's parameters.
+// The double refuses any other as Meta does.
+func TestReopenTemplateAsREADME(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	example, err := os.ReadFile("../../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var langs []string
+	params := -1
+	_, table, _ := strings.Cut(string(readme), "| language | body | button |")
+	table, _, _ = strings.Cut(table, "\n\n")
+	for _, row := range strings.Split(table, "\n") {
+		cells := strings.Split(row, "|")
+		if len(cells) < 4 || !strings.Contains(cells[1], "`") {
+			continue
+		}
+		_, code, _ := strings.Cut(cells[1], "`")
+		code, _, _ = strings.Cut(code, "`")
+		langs = append(langs, code)
+		n := strings.Count(cells[2], "{{") // {{1}}, {{2}}...
+		if params >= 0 && n != params {
+			t.Errorf("README: the template's languages have %d and %d parameters", params, n)
+		}
+		params = n
+	}
+	if len(langs) != 2 || params != 1 {
+		t.Fatalf("README's template table: languages %v, %d parameters; want two languages, one parameter", langs, params)
+	}
+	h := newHarness(t)
+	name := h.ch.cfg.Template.Name
+	if !strings.Contains(string(example), "name: "+name) {
+		t.Errorf("config.example.yaml names no template %q", name)
+	}
+	h.api.Template(name, params, langs...)
+	for lang, code := range h.ch.cfg.Template.Languages {
+		if !slices.Contains(langs, code) {
+			t.Errorf("template language %s is %q; README has %v", lang, code, langs)
+		}
+		if _, ok, err := h.ch.Reopen(context.Background(), bot.Reply{Chat: "971500000000", Lang: lang, Ref: "ticket:KRM-000042"}); err != nil || !ok {
+			t.Errorf("Reopen in %s: %v, %v; want Meta to take it", lang, ok, err)
+		}
+	}
+
+	// What Meta answers a template it does not have, or of another shape:
+	// permanent (the outbox keeps a dead letter and staff are told).
+	for _, tc := range []struct {
+		name   string
+		params int
+		code   int
+	}{{"another_template", params, 132001}, {name, params + 1, 132000}} {
+		h := newHarness(t)
+		h.api.Template(tc.name, tc.params, langs...)
+		_, _, err := h.ch.Reopen(context.Background(), bot.Reply{Chat: "971500000000", Lang: "ar", Ref: "ticket:KRM-000042"})
+		var ge *GraphError
+		var re *bot.RetryError
+		if !errors.As(err, &ge) || ge.Code != tc.code || errors.As(err, &re) {
+			t.Errorf("template %s of %d parameters approved: %v; want a permanent %d", tc.name, tc.params, err, tc.code)
+		}
 	}
 }
