@@ -178,11 +178,31 @@ type Channel interface {
 }
 
 // RetryError marks a send failure worth retrying, optionally after a delay
-// the platform asked for.
+// the platform asked for. A wait (After > 0) is no failure of the message:
+// it does not count towards the outbox's MaxAttempts. Scope says whom the
+// wait holds back.
 type RetryError struct {
 	After time.Duration
+	Scope Scope
 	Err   error
 }
+
+// Scope is whom a platform's wait (RetryError.After) holds back.
+type Scope int
+
+const (
+	// ScopeUnsaid is a wait that does not say which limit it is (a
+	// Telegram 429): the chat waits, all its lanes, and the bot's bulk
+	// with it, across the fleet.
+	ScopeUnsaid Scope = iota
+	// ScopeChat is a limit on messages to one person (WhatsApp's pair
+	// rate limit): only the chat waits.
+	ScopeChat
+	// ScopeChannel is the channel's own limit or block (the business
+	// number's throughput, an account blocked for a while): every chat of
+	// the channel waits, across the fleet.
+	ScopeChannel
+)
 
 func (e *RetryError) Error() string { return "retry: " + e.Err.Error() }
 func (e *RetryError) Unwrap() error { return e.Err }

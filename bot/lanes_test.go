@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -178,6 +179,93 @@ func TestOutboxRetryAfterIsNoFailure(t *testing.T) {
 	if got := ch.lines(); len(got) != 1 || got[0] != "1:x" || ch.calls != 21 {
 		t.Errorf("sent %v in %d calls; want x once, after 20 waits", got, ch.calls)
 	}
+}
+
+// TestOutboxWaitScopes: a wait the platform says is the channel's (its
+// account blocked for a while) holds every chat of the channel across the
+// fleet, counts as no failure however long it lasts, and what waited goes
+// when it lifts; one it says is the chat's (a limit on messages to one
+// person) holds that chat only, not the bot's bulk.
+func TestOutboxWaitScopes(t *testing.T) {
+	t.Run("channel", func(t *testing.T) {
+		store := storagetest.Store(t)
+		clk := newClock()
+		blocked := true
+		ch := &channel{fail: func(bot.Reply) error {
+			if blocked {
+				return &bot.RetryError{After: time.Minute, Scope: bot.ScopeChannel, Err: errors.New("graph error 368")}
+			}
+			return nil
+		}}
+		a := bot.NewOutbox(store, []bot.Channel{budgetChannel{ch}}, clk.Now, quiet)
+		b := bot.NewOutbox(store, []bot.Channel{budgetChannel{ch}}, clk.Now, quiet) // another replica
+		a.MaxAttempts, b.MaxAttempts = 3, 3
+		var told []string
+		a.Undelivered = func(_ context.Context, r bot.Reply, f bot.Failure) error {
+			told = append(told, r.Text+": "+f.Reason)
+			return nil
+		}
+		enqueue(t, a, bot.Reply{Channel: "telegram", Chat: "1", Text: "first"})
+		drain(t, a)
+		enqueue(t, b, bot.Reply{Channel: "telegram", Chat: "2", Text: "answer"},
+			bot.Reply{Channel: "telegram", Chat: "3", Text: "card", Priority: bot.Notify},
+			bot.Reply{Channel: "telegram", Chat: "4", Text: "report", Priority: bot.Bulk})
+		clk.add(time.Second) // past the channel's own spacing of sends
+		drain(t, b)
+		if ch.calls != 1 {
+			t.Fatalf("while the channel waits: %d sends; want only the first, refused", ch.calls)
+		}
+		for range 10 { // ten minutes blocked: ten refusals at least, more than MaxAttempts
+			clk.add(time.Minute)
+			drain(t, a)
+			drain(t, b)
+		}
+		blocked = false
+		clk.add(time.Minute)
+		for range 10 {
+			drain(t, a)
+			drain(t, b)
+			clk.add(time.Second)
+		}
+		a.Wait()
+		got := ch.lines()
+		slices.Sort(got)
+		if want := []string{"1:first", "2:answer", "3:card", "4:report"}; !slices.Equal(got, want) {
+			t.Errorf("once the block lifted: sent %v; want %v", got, want)
+		}
+		if dead, _ := store.DeadLetters(context.Background(), 10); len(dead) != 0 || len(told) != 0 {
+			t.Errorf("dead letters %v, staff told %v; want none", dead, told)
+		}
+		if ch.calls > 4+11 {
+			t.Errorf("%d sends over eleven minutes; want about one a minute while blocked", ch.calls)
+		}
+	})
+	t.Run("chat", func(t *testing.T) {
+		store := storagetest.Store(t)
+		clk := newClock()
+		limited := true
+		ch := &channel{fail: func(r bot.Reply) error {
+			if r.Chat == "1" && limited {
+				limited = false
+				return &bot.RetryError{After: 6 * time.Second, Scope: bot.ScopeChat, Err: errors.New("graph error 131056")}
+			}
+			return nil
+		}}
+		o := bot.NewOutbox(store, []bot.Channel{ch}, clk.Now, quiet)
+		enqueue(t, o, bot.Reply{Channel: "telegram", Chat: "1", Text: "x"})
+		drain(t, o)
+		enqueue(t, o, bot.Reply{Channel: "telegram", Chat: "1", Text: "card", Priority: bot.Notify},
+			bot.Reply{Channel: "telegram", Chat: "2", Text: "report", Priority: bot.Bulk})
+		drain(t, o)
+		if got := strings.Join(ch.lines(), " "); got != "2:report" {
+			t.Errorf("right after the chat's limit: sent %q; want the other chat's report, the chat waiting", got)
+		}
+		clk.add(6 * time.Second)
+		drain(t, o)
+		if got := strings.Join(ch.lines(), " "); got != "2:report 1:x 1:card" {
+			t.Errorf("after the wait: sent %q; want the chat's message and card too", got)
+		}
+	})
 }
 
 // TestOutboxBulkBudget: bulk goes at its own budget (here 10 a second,

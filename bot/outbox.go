@@ -647,11 +647,12 @@ func (o *Outbox) tell(r Reply, f Failure) {
 // failed so far, after one more failure: doubling from one second, up to
 // 5 minutes. The count is the store's, so it holds across restarts and
 // processes. When the platform said how long to wait (a 429), the chat
-// waits that long, all its lanes, and the bot's bulk with it; that is not
-// a failure of the message, so it does not count towards MaxAttempts.
+// waits that long, all its lanes, and as re.Scope says the bot's bulk or
+// the whole channel with it; that is not a failure of the message, so it
+// does not count towards MaxAttempts.
 func (o *Outbox) retry(ctx context.Context, queue string, attempts int, r *Reply, re *RetryError) error {
 	if re.After > 0 {
-		return o.wait(ctx, queue, r, re.After)
+		return o.wait(ctx, queue, r, re.After, re.Scope)
 	}
 	n := attempts + 1
 	if n >= o.MaxAttempts {
@@ -664,15 +665,26 @@ func (o *Outbox) retry(ctx context.Context, queue string, attempts int, r *Reply
 	return err
 }
 
-// wait has the head of queue, r, wait as the platform asked.
-func (o *Outbox) wait(ctx context.Context, queue string, r *Reply, after time.Duration) error {
+// wait has the head of queue, r, wait as the platform asked, and with it
+// what scope says.
+func (o *Outbox) wait(ctx context.Context, queue string, r *Reply, after time.Duration, scope Scope) error {
 	observed(o.Observe).Send(channelOf(queue), laneOfReply(r), SendLimited)
 	until := o.now().Add(after)
-	if r != nil {
+	var budgets []string
+	switch {
+	case r == nil || scope == ScopeChat:
+	case scope == ScopeChannel:
+		// Every chat of the channel waits, across the fleet: sending to
+		// them meanwhile would only be refused the same way.
+		budgets = []string{r.Channel, bulkBudget(r.Channel)}
+	default:
 		// What the bot sends on its own waits too, across the fleet, so
 		// that answers keep what the platform allows.
-		if err := o.store.SlowBudget(ctx, bulkBudget(r.Channel), until, o.now()); err != nil {
-			o.log.WarnContext(ctx, "slow bulk", "channel", r.Channel, "err", err)
+		budgets = []string{bulkBudget(r.Channel)}
+	}
+	for _, b := range budgets {
+		if err := o.store.SlowBudget(ctx, b, until, o.now()); err != nil {
+			o.log.WarnContext(ctx, "slow budget", "channel", r.Channel, "err", err)
 		}
 	}
 	return o.store.Wait(ctx, queue, until, o.now())

@@ -34,15 +34,28 @@ func (e *GraphError) Error() string {
 	return fmt.Sprintf("graph error %d (HTTP %d)", e.Code, e.Status)
 }
 
-// Codes worth another try (rate limits, passing faults) and the window's.
-// Others are permanent.
+// Codes worth another try (passing faults), the rate limits', the
+// account's and the window's. Others are permanent.
 var (
 	retryCodes = map[int]bool{
-		1: true, 2: true, 4: true, 80007: true, 130429: true, 131000: true,
-		131016: true, 131056: true, 131057: true, 133004: true,
+		1: true, 2: true, 131000: true, 131016: true, 131057: true, 133004: true,
 	}
-	// blockedCodes mean the person cannot be reached on WhatsApp at all.
+	// blockedCodes mean the person cannot be reached on WhatsApp at all,
+	// whether Meta says so at once or in a delivery report.
 	blockedCodes = map[int]bool{131026: true, 131021: true}
+	// accountCodes mean Meta takes no message from the business account
+	// for now, whoever it is for. Meta's titles: 368 "Temporarily blocked
+	// for policies violations", 131031 "Account has been locked" (a policy
+	// violation, or data such as the two-step PIN that did not match),
+	// 131042 "Business eligibility payment issue" (a payment method to
+	// fix). Time lifts it, or someone in WhatsApp Manager: what is owed
+	// waits for it, the channel degraded meanwhile. The values say it in
+	// our words, for /readyz and the log.
+	accountCodes = map[int]string{
+		368:    "temporarily blocked for policy violations",
+		131031: "account locked",
+		131042: "business eligibility or payment issue",
+	}
 )
 
 const (
@@ -57,13 +70,37 @@ const (
 	spamCode = 131048
 )
 
-// How long to leave what Meta's rate limits refused: the pair rate limit
-// (one message every six seconds to one person, on average), and the spam
-// rate limit (minutes at least; trying sooner only counts against us).
+// How long to leave what Meta refused for its limits, none of which says
+// how long (no Retry-After): the number's throughput (Meta: "the API will
+// return error code 130429 until you are within your allowed level
+// again", a level counted in messages a second); the pair rate limit (one
+// message every six seconds to one person, on average: a pace of that
+// person's, not the number's); the account's and the app's rate limits
+// (80007, 4: counted over an hour); the spam rate limit (minutes at
+// least; trying sooner only counts against us); and an account Meta
+// blocked (a probe a minute, so that what waits goes soon after it
+// lifts).
 const (
-	pairLimitWait = 6 * time.Second
-	spamLimitWait = 5 * time.Minute
+	throughputWait = time.Second
+	pairLimitWait  = 6 * time.Second
+	callLimitWait  = time.Minute
+	spamLimitWait  = 5 * time.Minute
+	accountWait    = time.Minute
 )
+
+// limits are Meta's rate limits: how long each has us wait at least, and
+// whom (see bot.Scope). A wait is no failure of the message: the outbox
+// keeps it however often it comes, as it does a Telegram 429.
+var limits = map[int]struct {
+	wait  time.Duration
+	scope bot.Scope
+}{
+	130429:   {throughputWait, bot.ScopeChannel},
+	131056:   {pairLimitWait, bot.ScopeChat},
+	80007:    {callLimitWait, bot.ScopeChannel},
+	4:        {callLimitWait, bot.ScopeChannel},
+	spamCode: {spamLimitWait, bot.ScopeChannel},
+}
 
 // Deadlines of Graph API calls, each within the caller's own: the answer
 // to a JSON call comes in seconds or not at all, while a file of up to
@@ -81,23 +118,29 @@ var errUndecodable = errors.New("undecodable answer")
 var errToken = errors.New("access token refused")
 
 // classify says what an error means to the outbox: the window is closed
-// (bot.ErrWindowClosed), worth another try (*bot.RetryError), or
-// permanent. A refused token (errToken) degrades the channel.
+// (bot.ErrWindowClosed), the person cannot be reached (bot.ErrUnreachable,
+// permanent), worth another try (*bot.RetryError; a wait for Meta's rate
+// limits and for an account Meta blocked), or permanent. A refused token
+// (errToken) or a blocked account degrades the channel.
 func (c *Channel) classify(err error) error {
 	var ge *GraphError
 	if !errors.As(err, &ge) {
 		return &bot.RetryError{Err: err} // transport: try again
 	}
+	limit, limited := limits[ge.Code]
 	switch {
 	case ge.Code == windowCode:
 		return fmt.Errorf("%w: %w", bot.ErrWindowClosed, err)
 	case ge.Code == tokenCode || ge.Status == http.StatusUnauthorized:
 		c.degrade(err)
 		return fmt.Errorf("whatsapp: %w: %w", errToken, err)
-	case ge.Code == 131056:
-		return &bot.RetryError{After: max(pairLimitWait, ge.RetryAfter), Err: err}
-	case ge.Code == spamCode:
-		return &bot.RetryError{After: max(spamLimitWait, ge.RetryAfter), Err: err}
+	case accountCodes[ge.Code] != "":
+		c.restrict(ge)
+		return &bot.RetryError{After: max(accountWait, ge.RetryAfter), Scope: bot.ScopeChannel, Err: err}
+	case blockedCodes[ge.Code]:
+		return fmt.Errorf("whatsapp: %w: %w", bot.ErrUnreachable, err)
+	case limited:
+		return &bot.RetryError{After: max(limit.wait, ge.RetryAfter), Scope: limit.scope, Err: err}
 	case retryCodes[ge.Code] || passing(ge.Status):
 		return &bot.RetryError{After: ge.RetryAfter, Err: err}
 	}
@@ -111,21 +154,48 @@ func passing(status int) bool {
 }
 
 // degradation is why the channel cannot send.
-type degradation struct{ err error }
+type degradation struct {
+	err error
+	// account is Meta's code when it blocked the business account rather
+	// than the token (see accountCodes), else 0. Calls other than
+	// messages (read receipts, media) may still pass then: only a message
+	// Meta takes lifts it.
+	account int
+}
 
 // degrade records that Meta refused the access token, said in the log
 // once until it is accepted again.
 func (c *Channel) degrade(err error) {
-	if c.degraded.Swap(&degradation{fmt.Errorf("whatsapp: access token refused: %w", err)}) == nil {
+	if old := c.degraded.Swap(&degradation{err: fmt.Errorf("whatsapp: access token refused: %w", err)}); old == nil || old.account != 0 {
 		c.log.Error("whatsapp access token refused; renew WHATSAPP_TOKEN", "err", err)
 	}
 }
 
+// restrict records that Meta takes no message from the business account
+// for now, said in the log, by its code, once until Meta takes one again.
+func (c *Channel) restrict(ge *GraphError) {
+	d := &degradation{err: fmt.Errorf("whatsapp: business account cannot send (%d: %s): %w", ge.Code, accountCodes[ge.Code], ge),
+		account: ge.Code}
+	if old := c.degraded.Swap(d); old == nil || old.account != ge.Code {
+		c.log.Error("whatsapp business account cannot send; replies wait until Meta lifts it (see WhatsApp Manager, account quality)",
+			"code", ge.Code, "status", ge.Status, "reason", accountCodes[ge.Code])
+	}
+}
+
 // healthy records that Meta accepted the access token: whatever was
-// refused before, the token works now.
+// refused for it before, the token works now. A blocked account stays
+// blocked (see sent).
 func (c *Channel) healthy() {
-	if c.degraded.Load() != nil && c.degraded.Swap(nil) != nil {
+	if d := c.degraded.Load(); d != nil && d.account == 0 && c.degraded.CompareAndSwap(d, nil) {
 		c.log.Info("whatsapp access token accepted again")
+	}
+}
+
+// sent records that Meta took a message: whatever kept the channel from
+// sending is over.
+func (c *Channel) sent() {
+	if d := c.degraded.Load(); d != nil && c.degraded.CompareAndSwap(d, nil) {
+		c.log.Info("whatsapp messages accepted again")
 	}
 }
 
@@ -244,6 +314,9 @@ func (c *Channel) post(ctx context.Context, payload map[string]any) (string, err
 		} `json:"messages"`
 	}
 	err = c.call(ctx, http.MethodPost, "/"+c.cfg.PhoneID+"/messages", "application/json", bytes.NewReader(body), &answer)
+	if err == nil || errors.Is(err, errUndecodable) {
+		c.sent()
+	}
 	switch {
 	case errors.Is(err, errUndecodable):
 		c.log.Warn("message accepted with an answer that cannot be read; counted as sent, without its id", "err", err)

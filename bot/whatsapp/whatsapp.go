@@ -129,7 +129,7 @@ type Channel struct {
 	deliver  Deliver
 	now      func() time.Time
 	reads    chan string                 // inbound message ids to mark as read
-	degraded atomic.Pointer[degradation] // nil while the token is accepted
+	degraded atomic.Pointer[degradation] // nil while Meta takes what we send
 	noSender atomic.Int64                // inbound messages skipped for want of a "from"
 	// callTimeout bounds one JSON call, mediaTimeout one file's upload
 	// or download: the constants of the same names, shorter in tests.
@@ -201,9 +201,10 @@ func (c *Channel) PerSecond() float64 { return perSecond }
 // uploads 30 days.
 func (c *Channel) FileIDLife() time.Duration { return mediaIDLife }
 
-// Degraded returns why the channel cannot send (Meta refused the access
-// token: code 190 or HTTP 401), or nil; a later call Meta accepts clears
-// it.
+// Degraded returns why the channel cannot send, or nil: Meta refused the
+// access token (code 190 or HTTP 401; a later call Meta accepts clears
+// it), or blocked the business account (368, 131031, 131042, named in the
+// error; a later message Meta takes clears it).
 func (c *Channel) Degraded() error {
 	if d := c.degraded.Load(); d != nil {
 		return d.err

@@ -43,6 +43,7 @@ func TestWindow(t *testing.T) {
 	fs, _ := files.Open(t.TempDir(), 1<<20)
 	api := whatsapptest.NewServer(t, testToken, testPhoneID)
 	api.SetClock(clk.Now)
+	api.Template("shakwa_reply_waiting", 1, "ar")
 	quiet := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	var outbox *bot.Outbox
 	got := &delivered{}
@@ -101,14 +102,18 @@ func TestWindow(t *testing.T) {
 		t.Fatalf("after the citizen answered: %v; want the staff reply itself", sent)
 	}
 
-	// Accepted by Meta, then reported refused for the window: the
-	// template again, and the message once the citizen writes.
+	// Accepted by Meta, then reported refused for the window (Meta's
+	// delivery report, through the webhook): the template again, and the
+	// message once the citizen writes.
+	api.Webhook(h.hook.URL, testSecret)
+	api.FailLater(func(c whatsapptest.Call) bool { return c.Type == "text" }, 131047, "Re-engagement message")
 	owe("✅ تمت معالجة طلبك KRM-000001")
 	drain()
 	sent = api.Calls(whatsapptest.Match{To: citizen, Sent: true})
-	last := sent[len(sent)-1]
 	clk.add(30 * time.Hour)
-	h.notify(whatsapptest.Statuses(whatsapptest.Status(last.ID, "failed", citizen, clk.Now(), 131047, "Re-engagement message")))
+	if n := api.Report(t); n != 1 {
+		t.Fatalf("Meta reported %d failures; want the one message's", n)
+	}
 	drain()
 	if now := api.Calls(whatsapptest.Match{To: citizen, Sent: true}); len(now) != len(sent)+1 || now[len(now)-1].Type != "template" {
 		t.Errorf("after the late refusal: %v; want the template and nothing more until the citizen writes", now[len(sent):])

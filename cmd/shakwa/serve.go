@@ -449,7 +449,8 @@ type named struct {
 
 // routes serves health and readiness. /readyz answers JSON: "ok" or why
 // not for Redis and for each channel that can find it cannot send (a
-// refused token), with 503 when any is not ok.
+// refused token, a WhatsApp account Meta blocked), with 503 when any is
+// not ok.
 func routes(store *storage.Store, channels *[]named) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })

@@ -21,11 +21,11 @@ func TestUndeliveredBlocked(t *testing.T) {
 	ctx := context.Background()
 	r := bot.Reply{Channel: "telegram", Chat: "5001", Ref: "ticket:KRM-000001", Text: "…"}
 	for _, unreachable := range []bool{true, false} {
-		if err := tell(ctx, r, "forbidden", unreachable); err != nil {
+		if err := tell(ctx, r, bot.Failure{Code: -1, Reason: "forbidden", Blocked: unreachable}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := tell(ctx, bot.Reply{Channel: "telegram", Chat: "5001", Text: "menu"}, "forbidden", true); err != nil {
+	if err := tell(ctx, bot.Reply{Channel: "telegram", Chat: "5001", Text: "menu"}, bot.Failure{Code: -1, Reason: "forbidden", Blocked: true}); err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 2 || got[0].Failed == nil || !got[0].Failed.Blocked || got[1].Failed.Blocked ||

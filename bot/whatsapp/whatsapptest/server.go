@@ -8,7 +8,10 @@
 // 24-hour customer service window (131047), keeps uploaded media and
 // serves media by id and URL, and records every call. Tests script what
 // Meta does on a bad day: error answers (Fail), answers not in Meta's
-// shape (Answer), slow answers (Delay) and media that expired (Expire).
+// shape (Answer), slow answers (Delay), media that expired (Expire), and
+// messages taken that fail later in a delivery report (FailLater, sent to
+// the Webhook by Report). A test may approve templates (Template): others
+// are refused, as Meta refuses them.
 //
 //	api := whatsapptest.NewServer(t, token, phoneID)
 //	// point the adapter at api.URL(), make it act, then:
@@ -160,6 +163,14 @@ type Server struct {
 	script  []scripted
 	nextID  int
 	delays  map[string]time.Duration // by Call.Method
+	// templates are the approved templates, by name; nil: any is.
+	templates map[string]template
+	// hook and secret are where delivery reports go, and what signs
+	// them; later the scripted late failures, reports the failed
+	// statuses not yet posted.
+	hook, secret string
+	later        []scripted
+	reports      []map[string]any
 }
 
 // scripted is an answer a test asked for: Meta's error shape, or (raw)
@@ -257,6 +268,69 @@ func (s *Server) Fail(when func(Call) bool, status, code int, title string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.script = append(s.script, scripted{when: when, status: status, code: code, title: title})
+}
+
+// FailLater makes the next message that when accepts be taken, with a
+// wamid, as Meta takes it, and then fail with code: its "failed" delivery
+// report (code 131047 is the window closed after Meta took the message)
+// goes to the webhook at the next Report.
+func (s *Server) FailLater(when func(Call) bool, code int, title string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.later = append(s.later, scripted{when: when, code: code, title: title})
+}
+
+// Webhook has the Server's delivery reports go to url, signed with
+// appSecret as Meta signs them (X-Hub-Signature-256).
+func (s *Server) Webhook(url, appSecret string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hook, s.secret = url, appSecret
+}
+
+// Report posts the delivery reports owed so far (see FailLater) to the
+// Webhook, one notification each, and returns how many it posted. A
+// notification not answered 200 fails the test.
+func (s *Server) Report(t testing.TB) int {
+	t.Helper()
+	s.mu.Lock()
+	reports, hook, secret := s.reports, s.hook, s.secret
+	s.reports = nil
+	s.mu.Unlock()
+	if len(reports) > 0 && hook == "" {
+		t.Fatal("whatsapptest: Report before Webhook")
+	}
+	for _, st := range reports {
+		body := Envelope(s.phoneID, Statuses(st))
+		req, err := http.NewRequest(http.MethodPost, hook, bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Hub-Signature-256", Sign(body, secret))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("whatsapptest: post a delivery report: %v", err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("whatsapptest: delivery report answered %d; want 200", resp.StatusCode)
+		}
+	}
+	return len(reports)
+}
+
+// failLater owes c's failed delivery report, if a FailLater wants it.
+func (s *Server) failLater(c Call) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, f := range s.later {
+		if f.when == nil || f.when(c) {
+			s.later = append(s.later[:i:i], s.later[i+1:]...)
+			s.reports = append(s.reports, Status(c.ID, "failed", c.To, s.now(), f.code, f.title))
+			return
+		}
+	}
 }
 
 // Answer makes the next call that when accepts answer with status, header
@@ -455,6 +529,7 @@ func (s *Server) serveMessages(w http.ResponseWriter, r *http.Request) {
 	c.ID = fmt.Sprintf("wamid.TEST%06d", s.nextID)
 	s.mu.Unlock()
 	c = s.record(c)
+	s.failLater(c)
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]any{"messaging_product": "whatsapp",
 		"contacts": []any{map[string]any{"input": c.To, "wa_id": c.To}},
@@ -506,12 +581,63 @@ func (s *Server) check(c Call) (int, string) {
 			return 100, "caption over 1024 characters"
 		}
 	case "template":
-		t, _ := c.Body["template"].(map[string]any)
-		if Str(t, "name") == "" || Str(t, "language", "code") == "" {
-			return 132001, "Template name does not exist in the translation"
-		}
+		return s.checkTemplate(c)
 	default:
 		return 131051, "Unsupported message type: " + c.Type
+	}
+	return 0, ""
+}
+
+// Template approves a message template, as WhatsApp Manager does: its
+// name, the number of parameters its body has, and the language codes it
+// was approved in. Once a test approves one, the Server refuses a template
+// message that names another (or a language it lacks) with 132001, and one
+// with another number of body parameters with 132000, as Meta does; until
+// then it takes any template with a name and a language.
+func (s *Server) Template(name string, bodyParams int, languages ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.templates == nil {
+		s.templates = map[string]template{}
+	}
+	t := template{params: bodyParams, langs: map[string]bool{}}
+	for _, l := range languages {
+		t.langs[l] = true
+	}
+	s.templates[name] = t
+}
+
+// template is an approved template.
+type template struct {
+	params int
+	langs  map[string]bool
+}
+
+// checkTemplate checks a template message against the approved ones.
+func (s *Server) checkTemplate(c Call) (int, string) {
+	t, _ := c.Body["template"].(map[string]any)
+	name, lang := Str(t, "name"), Str(t, "language", "code")
+	if name == "" || lang == "" {
+		return 132001, "Template name does not exist in the translation"
+	}
+	s.mu.Lock()
+	approved, ok := s.templates[name]
+	strict := s.templates != nil
+	s.mu.Unlock()
+	if !strict {
+		return 0, ""
+	}
+	if !ok || !approved.langs[lang] {
+		return 132001, "Template name does not exist in the translation"
+	}
+	params := 0
+	for _, comp := range List(t["components"]) {
+		if Str(comp, "type") == "body" {
+			params += len(List(comp["parameters"]))
+		}
+	}
+	if params != approved.params {
+		return 132000, fmt.Sprintf("body: number of localizable_params (%d) does not match the expected number of params (%d)", params, approved.params)
 	}
 	return 0, ""
 }
@@ -579,13 +705,22 @@ func checkInteractive(c Call) (int, string) {
 	return 0, ""
 }
 
-// Media limits by type, from Meta's media page ("Supported media
-// types"): a type not here, such as image/gif, is refused.
+// Media limits by type, from Meta's supported media types: audio (AAC,
+// AMR, MP3, MP4 audio, OGG with the Opus codec) 16 MB; documents (text,
+// Excel, Word, PowerPoint, old and Open XML, PDF) 100 MB; images (JPEG,
+// PNG) 5 MB; stickers (WebP) 500 KB animated, 100 KB static; video (3GPP,
+// MP4) 16 MB. A type not here, such as image/gif, is refused.
 var mediaLimits = map[string]int64{
 	"image/jpeg": 5 << 20, "image/png": 5 << 20,
 	"audio/aac": 16 << 20, "audio/amr": 16 << 20, "audio/mpeg": 16 << 20, "audio/mp4": 16 << 20, "audio/ogg": 16 << 20,
 	"video/mp4": 16 << 20, "video/3gpp": 16 << 20,
-	"application/pdf": 100 << 20, "text/plain": 100 << 20, "application/msword": 100 << 20,
+	"text/plain": 100 << 20, "application/pdf": 100 << 20,
+	"application/msword": 100 << 20,
+	"application/vnd.openxmlformats-officedocument.wordprocessingml.document": 100 << 20,
+	"application/vnd.ms-excel": 100 << 20,
+	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":         100 << 20,
+	"application/vnd.ms-powerpoint":                                             100 << 20,
+	"application/vnd.openxmlformats-officedocument.presentationml.presentation": 100 << 20,
 	"image/webp": 500 << 10,
 }
 
