@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"errors"
+	"fmt"
 
 	tgbot "github.com/go-telegram/bot"
 )
@@ -19,6 +20,7 @@ import (
 func (c *Channel) sendTo(chat int64, send func(chat int64) error) error {
 	chat = c.chatOf(chat)
 	err := send(chat)
+	c.tokenSays(err)
 	var moved *tgbot.MigrateError
 	if !errors.As(err, &moved) || moved.MigrateToChatID == 0 || int64(moved.MigrateToChatID) == chat {
 		return err
@@ -61,4 +63,34 @@ func (c *Channel) noteMigration(u *update) {
 	case m.MigrateFromChatID != 0 && m.MigrateFromChatID != m.Chat.ID:
 		c.moved(m.MigrateFromChatID, m.Chat.ID)
 	}
+}
+
+// tokenSays records what a call's answer says of the bot's token: refused
+// (401), the channel is degraded until Telegram takes a call again; said
+// in the log once each way.
+func (c *Channel) tokenSays(err error) {
+	if errors.Is(err, tgbot.ErrorUnauthorized) {
+		refused := fmt.Errorf("telegram: bot token refused: %w", err)
+		if c.degraded.Swap(&refused) == nil {
+			c.log.Error("telegram bot token refused; renew TELEGRAM_BOT_TOKEN", "err", err)
+		}
+		return
+	}
+	var tooMany *tgbot.TooManyRequestsError
+	// Taken, or refused by the Bot API for the call itself: it read the
+	// token. A failure on the way says nothing of it.
+	answered := err == nil || errors.As(err, &tooMany) || errors.Is(err, tgbot.ErrorBadRequest) ||
+		errors.Is(err, tgbot.ErrorForbidden) || errors.Is(err, tgbot.ErrorNotFound) || errors.Is(err, tgbot.ErrorConflict)
+	if answered && c.degraded.Swap(nil) != nil {
+		c.log.Info("telegram bot token accepted again")
+	}
+}
+
+// Degraded returns why the channel cannot send (Telegram refused the
+// bot's token: 401), or nil; a later call Telegram takes clears it.
+func (c *Channel) Degraded() error {
+	if err := c.degraded.Load(); err != nil {
+		return *err
+	}
+	return nil
 }

@@ -374,6 +374,10 @@ func replyMarkup(r bot.Reply) models.ReplyMarkup {
 	return &models.ReplyKeyboardRemove{RemoveKeyboard: true}
 }
 
+// tokenWait is how long a refused token holds the channel's sends back
+// before the next try.
+const tokenWait = time.Minute
+
 // classify marks err as worth retrying (rate limit, 5xx, network, a
 // cancelled call) or leaves it permanent (the Bot API refused the call).
 func classify(err error) error {
@@ -387,9 +391,15 @@ func classify(err error) error {
 		// sent to them will arrive until they write again.
 		return fmt.Errorf("%w: %w", bot.ErrUnreachable, err)
 	}
+	if errors.Is(err, tgbot.ErrorUnauthorized) {
+		// The token was revoked (or the bot deleted): nothing goes until
+		// it is mended, and nothing queued is lost meanwhile. The channel
+		// says it is degraded (sendTo), and /readyz with it.
+		return &bot.RetryError{After: tokenWait, Scope: bot.ScopeChannel, Err: err}
+	}
 	var migrated *tgbot.MigrateError
 	for _, permanent := range []error{tgbot.ErrorBadRequest, tgbot.ErrorForbidden,
-		tgbot.ErrorUnauthorized, tgbot.ErrorNotFound, tgbot.ErrorConflict} {
+		tgbot.ErrorNotFound, tgbot.ErrorConflict} {
 		if errors.Is(err, permanent) {
 			return err
 		}

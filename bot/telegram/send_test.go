@@ -440,3 +440,30 @@ func TestFakeRefusesWrongToken(t *testing.T) {
 		t.Errorf("got %d; want 401", resp.StatusCode)
 	}
 }
+
+// TestTokenRefused: a token Telegram refuses (revoked in BotFather) holds
+// the channel's sends back rather than losing them, and the channel says
+// it is degraded until Telegram takes a call again.
+func TestTokenRefused(t *testing.T) {
+	f := telegramtest.NewServer(t, testToken)
+	c := newTestChannel(t, f, Config{}, nil)
+	if err := c.Degraded(); err != nil {
+		t.Fatalf("Degraded before any refusal: %v", err)
+	}
+	f.Answer("sendMessage", 401, telegramtest.AnswerUnauthorized)
+	_, err := c.Send(context.Background(), bot.Reply{Chat: "42", Text: "مرحبا"}, "")
+	checkSendError(t, err, true, tokenWait, "Unauthorized")
+	var re *bot.RetryError
+	if errors.As(err, &re) && re.Scope != bot.ScopeChannel {
+		t.Errorf("scope %v; want the whole channel held back", re.Scope)
+	}
+	if d := c.Degraded(); d == nil || strings.Contains(d.Error(), testToken) {
+		t.Errorf("Degraded after a refused token: %v; want why, without the token", d)
+	}
+	if _, err := c.Send(context.Background(), bot.Reply{Chat: "42", Text: "مرحبا"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if d := c.Degraded(); d != nil {
+		t.Errorf("Degraded after a call was taken: %v; want nil", d)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
@@ -106,7 +107,8 @@ type Channel struct {
 	leaseName   string // names the bot, not its secret
 	holder      string // this process, to the lease
 	files       bot.FileStore
-	migrated    sync.Map // int64 → int64: groups that became supergroups, to their new ids
+	migrated    sync.Map              // int64 → int64: groups that became supergroups, to their new ids
+	degraded    atomic.Pointer[error] // why nothing can be sent (the token refused), nil while it is taken
 }
 
 var _ bot.Channel = (*Channel)(nil)
@@ -268,8 +270,8 @@ func (c *Channel) retry(ctx context.Context, op string, f func(context.Context) 
 			return nil
 		}
 		var re *bot.RetryError
-		if !errors.As(classify(err), &re) {
-			return fmt.Errorf("telegram: %s: %w", op, err)
+		if errors.Is(err, tgbot.ErrorUnauthorized) || !errors.As(classify(err), &re) {
+			return fmt.Errorf("telegram: %s: %w", op, err) // a refused token stops the bot's own work
 		}
 		c.log.Warn("bot api call failed; retrying", "op", op, "err", err, "wait", wait)
 		if !sleep(ctx, max(wait, re.After)) {

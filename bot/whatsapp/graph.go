@@ -132,8 +132,10 @@ func (c *Channel) classify(err error) error {
 	case ge.Code == windowCode:
 		return fmt.Errorf("%w: %w", bot.ErrWindowClosed, err)
 	case ge.Code == tokenCode || ge.Status == http.StatusUnauthorized:
+		// Nothing goes until the token is renewed, and nothing queued is
+		// lost meanwhile.
 		c.degrade(err)
-		return fmt.Errorf("whatsapp: %w: %w", errToken, err)
+		return &bot.RetryError{After: accountWait, Scope: bot.ScopeChannel, Err: fmt.Errorf("whatsapp: %w: %w", errToken, err)}
 	case accountCodes[ge.Code] != "":
 		c.restrict(ge)
 		return &bot.RetryError{After: max(accountWait, ge.RetryAfter), Scope: bot.ScopeChannel, Err: err}

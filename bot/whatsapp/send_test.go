@@ -263,8 +263,8 @@ func TestSendErrors(t *testing.T) {
 	}
 	h.api.Fail(nil, 401, 190, "Invalid OAuth access token")
 	_, err = h.ch.Send(context.Background(), bot.Reply{Chat: citizen, Text: "x"}, "")
-	if err == nil || errors.As(err, &re) || h.ch.Degraded() == nil {
-		t.Errorf("token refused: %v, degraded %v; want a permanent error and the channel degraded", err, h.ch.Degraded())
+	if !errors.As(err, &re) || re.Scope != bot.ScopeChannel || re.After < time.Minute || h.ch.Degraded() == nil {
+		t.Errorf("token refused: %v, degraded %v; want the channel held back a minute and degraded", err, h.ch.Degraded())
 	}
 	if strings.Contains(err.Error(), testToken) {
 		t.Errorf("error shows the token: %v", err)

@@ -99,6 +99,7 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 			return err
 		}
 		channels, runners = append(channels, tg), append(runners, tg.Run)
+		degraded = append(degraded, named{telegram.Name, tg.Degraded})
 	}
 	if e.Demo || e.WebSecret != "" {
 		wc, err := newWeb(e, cfg, text, store, fs, deliver, log)
