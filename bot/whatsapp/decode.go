@@ -334,6 +334,16 @@ func (c *Channel) status(ctx context.Context, s status) error {
 		}
 		return nil
 	}
+	if c.cfg.Delivered != nil {
+		arrived, err := c.cfg.Delivered(ctx, s.ID)
+		if err != nil {
+			return err // answered 500: Meta sends the report again
+		}
+		if arrived {
+			c.log.InfoContext(ctx, "failure reported after delivery, dropped", "channel", Name, "code", firstCode(s.Errors))
+			return nil
+		}
+	}
 	f := &bot.Failure{MessageID: s.ID, Code: -1, Reason: "failed"}
 	if len(s.Errors) > 0 {
 		e := s.Errors[0]
@@ -347,6 +357,14 @@ func (c *Channel) status(ctx context.Context, s status) error {
 	}
 	return c.deliver(ctx, &bot.Message{ID: "wa:failed:" + s.ID, Channel: Name, Chat: s.RecipientID,
 		From: bot.User{ID: s.RecipientID}, Failed: f, Time: when(s.Timestamp)})
+}
+
+// firstCode is the code of the first of errs, or -1.
+func firstCode(errs []graphErr) int {
+	if len(errs) == 0 {
+		return -1
+	}
+	return errs[0].Code
 }
 
 // reason is a delivery error as staff are told it, and as it may be

@@ -197,6 +197,15 @@ func TestStatuses(t *testing.T) {
 	if ms[0].Failed.Blocked {
 		t.Errorf("a window failure taken for a blocked person")
 	}
+	// Reports come out of order: a failure of a message already read is
+	// not news for staff.
+	h.notify(whatsapptest.Statuses(
+		whatsapptest.Status("wamid.o5", "read", citizen, t0, 0, ""),
+		whatsapptest.Status("wamid.o5", "failed", citizen, t0, 131000, "Something went wrong"),
+	))
+	if ms := h.got.list(); len(ms) != 2 {
+		t.Errorf("messages %v; want no failure of a message read", ms[2:])
+	}
 }
 
 // TestFailureReasonPrivate: a failed delivery's reason, which staff read

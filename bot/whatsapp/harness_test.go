@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -154,6 +155,9 @@ func newHarness(t *testing.T) *harness {
 		Logger:   slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Template: Template{Name: "shakwa_reply_waiting", Languages: map[string]string{"ar": "ar", "en": "en_US"}},
 		Statuses: func(_ context.Context, id, status string, _ time.Time) { h.status = append(h.status, id+" "+status) },
+		Delivered: func(_ context.Context, id string) (bool, error) {
+			return slices.Contains(h.status, id+" delivered") || slices.Contains(h.status, id+" read"), nil
+		},
 		Reported: func(code int) { h.reported = append(h.reported, code) },
 	}, h.got.deliver)
 	if err != nil {

@@ -110,6 +110,10 @@ type Config struct {
 	// Statuses, when set, hears of every delivery report (sent,
 	// delivered, read) of our messages.
 	Statuses func(ctx context.Context, messageID, status string, at time.Time)
+	// Delivered, when set, reports whether a delivery report said our
+	// message was delivered or read: a failure Meta reports after that
+	// (its reports may come out of order) is not told to staff.
+	Delivered func(ctx context.Context, messageID string) (bool, error)
 	// Labels are the channel's own words by language ("ar", "en"); the
 	// first language is the default.
 	Labels map[string]Labels

@@ -516,6 +516,10 @@ func newWhatsApp(e env, cfg *config.Config, text *locales.Bundle, store *storage
 				log.Warn("delivery report", "channel", whatsapp.Name, "err", err)
 			}
 		},
+		Delivered: func(ctx context.Context, id string) (bool, error) {
+			state, _, err := store.Delivery(ctx, id)
+			return state == "delivered" || state == "read" || state == "played", err
+		},
 	}, deliver)
 }
 
