@@ -26,6 +26,8 @@ type QualityStore interface {
 	// AnswerAssessment keeps a's answer unless the standard has one
 	// (stored false); done reports that it completed the month.
 	AnswerAssessment(ctx context.Context, centre, month string, a shakwa.Answer, all []string) (stored, done bool, err error)
+	// WithdrawAnswer takes an answer of a month not done back.
+	WithdrawAnswer(ctx context.Context, centre, month, criterion string) (bool, error)
 	// FinishAssessment marks the month done when every standard of all
 	// has its answer already (one was taken out of the configuration).
 	FinishAssessment(ctx context.Context, centre, month string, at time.Time, by string, all []string) (bool, error)
@@ -366,9 +368,25 @@ func (h *Handler) criterionReply(lang, centre, month string, a shakwa.Assessment
 			{{Key: "assess.button.partly", Data: pfx + shakwa.MarkPartly}, {Key: "assess.button.unmet", Data: pfx + shakwa.MarkUnmet}},
 			{{Key: "assess.button.later", Data: strings.Join([]string{verbAssess, "later", centre, month}, ":")}},
 		}
+		if prev, ok := lastAnswer(a); ok {
+			rows = append(rows, []flows.Choice{{Key: "assess.button.undo",
+				Data: strings.Join([]string{verbAssess, "undo", centre, month, prev.Criterion}, ":")}})
+		}
 		return bot.Reply{Text: text, Buttons: h.renderButtons(lang, rows)}
 	}
 	return bot.Reply{Text: h.assessmentText(lang, a, true)}
+}
+
+// lastAnswer is the answer of a given last, which its checklist offers to
+// take back.
+func lastAnswer(a shakwa.Assessment) (shakwa.Answer, bool) {
+	var last shakwa.Answer
+	for _, ans := range a.Answers {
+		if ans.At.After(last.At) || ans.At.Equal(last.At) && ans.Criterion > last.Criterion {
+			last = ans
+		}
+	}
+	return last, last.Criterion != ""
 }
 
 // assessPress answers the self-assessment's buttons.
@@ -404,6 +422,8 @@ func (h *Handler) assessPress(ctx context.Context, c *conv, arg string) {
 		h.showNext(c, m)
 	case action == "m" && len(parts) == 5:
 		h.answerCriterion(ctx, c, m, parts[3], parts[4])
+	case action == "undo" && len(parts) == 4:
+		h.withdrawAnswer(ctx, c, m, parts[3])
 	default:
 		c.notice = c.t("error.stale_button", nil)
 	}
@@ -463,6 +483,30 @@ func (h *Handler) answerCriterion(ctx context.Context, c *conv, m assessed, code
 	}
 	c.inPlace = true
 	h.keepAnswer(ctx, c, m, shakwa.Answer{Criterion: code, Mark: mark})
+}
+
+// withdrawAnswer takes the month's last answer, on standard code, back and
+// asks it again: the press of a mis-tapped answer's undo. An answer given
+// since (the button is old) is not taken back.
+func (h *Handler) withdrawAnswer(ctx context.Context, c *conv, m assessed, code string) {
+	if last, ok := lastAnswer(m.now); !ok || last.Criterion != code {
+		c.notice = c.t("error.stale_button", nil)
+		return
+	}
+	taken, err := h.store.WithdrawAnswer(ctx, m.now.Centre, m.now.Month, code)
+	if err != nil {
+		c.fail(ctx, err)
+		return
+	}
+	c.inPlace = true
+	if !taken {
+		// Done meanwhile (the last standard answered elsewhere): it stands.
+		c.Reply(c.reply(h.assessmentText(c.lang, m.now, true), nil))
+		return
+	}
+	delete(m.now.Answers, code)
+	c.notice = c.t("assess.undone", nil)
+	h.showNext(c, m)
 }
 
 // keepAnswer stores an answer in m's month, read just before, and shows

@@ -72,6 +72,28 @@ redis.call('HSET', KEYS[1], 'done', ARGV[3], 'done_by', ARGV[4])
 return {1, 1}
 `)
 
+// withdrawScript takes the answer ARGV[1] back from an assessment that is
+// not done, and returns how many it took (0 or 1). KEYS: assessment.
+var withdrawScript = redis.NewScript(`
+if redis.call('HEXISTS', KEYS[1], 'done') == 1 then return 0 end
+return redis.call('HDEL', KEYS[1], ARGV[1])
+`)
+
+// WithdrawAnswer takes back the answer on standard criterion of centre's
+// self-assessment in month, so that it is asked again (a mis-tapped
+// answer), while the assessment is not done; it reports whether there was
+// one to take. A done assessment stays as it is.
+func (s *Store) WithdrawAnswer(ctx context.Context, centre, month, criterion string) (bool, error) {
+	if !validCode(centre) || !validMonth(month) || criterion == "" {
+		return false, fmt.Errorf("withdraw answer: need a centre code, a month (YYYY-MM) and a criterion: %w", shakwa.ErrInvalid)
+	}
+	n, err := withdrawScript.Run(ctx, s.rdb, []string{s.assessmentKey(centre, month)}, qaAnswer+criterion).Int()
+	if err != nil {
+		return false, fmt.Errorf("withdraw answer of %s in %s: %w", centre, month, err)
+	}
+	return n == 1, nil
+}
+
 // assessDoneScript marks an assessment done at ARGV[1] by ARGV[2] when it is
 // not and every standard of ARGV[3..] has its answer. KEYS: assessment.
 var assessDoneScript = redis.NewScript(`

@@ -72,6 +72,20 @@ func testAssessments(t *testing.T, open opener) {
 		t.Errorf("after one answer: %d answers, Done %v; want 1 and zero", len(a.Answers), a.Done)
 	}
 
+	// A mis-tapped answer taken back is asked again, and answered anew.
+	if stored, _, err := s.AnswerAssessment(c, "KRM", "2026-11", answer("Q2", shakwa.MarkUnmet, "114", at(3)), all); err != nil || !stored {
+		t.Fatalf("AnswerAssessment(Q2) = %v, %v", stored, err)
+	}
+	if taken, err := s.WithdrawAnswer(c, "KRM", "2026-11", "Q2"); err != nil || !taken {
+		t.Errorf("WithdrawAnswer(Q2) = %v, %v; want it taken", taken, err)
+	}
+	if taken, err := s.WithdrawAnswer(c, "KRM", "2026-11", "Q2"); err != nil || taken {
+		t.Errorf("WithdrawAnswer(Q2) again = %v, %v; want nothing to take", taken, err)
+	}
+	if a, _ = s.Assessment(c, "KRM", "2026-11"); len(a.Answers) != 1 {
+		t.Errorf("after the withdrawal: %v; want Q1's answer only", a.Answers)
+	}
+
 	// The last answer completes it, once.
 	if stored, done, err := s.AnswerAssessment(c, "KRM", "2026-11", answer("Q2", shakwa.MarkMet, "114", at(4)), all); err != nil || !stored || done {
 		t.Errorf("AnswerAssessment(Q2) = %v, %v, %v; want stored, not done", stored, done, err)
@@ -81,6 +95,10 @@ func testAssessments(t *testing.T, open opener) {
 	}
 	if stored, done, err := s.AnswerAssessment(c, "KRM", "2026-11", answer("Q3", shakwa.MarkMet, "116", at(6)), all); err != nil || stored || done {
 		t.Errorf("AnswerAssessment(Q3) again = %v, %v, %v; want neither", stored, done, err)
+	}
+	// A done assessment keeps its answers.
+	if taken, err := s.WithdrawAnswer(c, "KRM", "2026-11", "Q3"); err != nil || taken {
+		t.Errorf("WithdrawAnswer of a done assessment = %v, %v; want nothing taken", taken, err)
 	}
 	a, _ = s.Assessment(c, "KRM", "2026-11")
 	if !a.Done.Equal(ms(at(5))) || a.DoneBy != "115" || len(a.Answers) != 3 || !a.Opened.Equal(ms(at(0))) {
