@@ -320,3 +320,65 @@ func isDirectionMark(r rune) bool {
 	}
 	return false
 }
+
+// Lone returns a one-line label that a client shows on its own (a
+// WhatsApp button's or row's title) without the marks of Directed that
+// change nothing there, as the platform counts them against its limit: the
+// word joiners (a title is never broken into lines); each left-to-right
+// isolate whose run starts with a Latin letter and ends with one or a digit
+// (a ticket number, a Latin name), which reads the same without it; and
+// then a leading right-to-left mark before a label with no right-to-left
+// text that starts with a Latin letter and ends with one or a digit ("KRM-000123"),
+// laid out alike in either direction. What orders differently without
+// them ("/reply", "+971 50…", "🌐 Language" alone) keeps its marks.
+func Lone(label string) string {
+	if !strings.ContainsFunc(label, isDirectionMark) {
+		return label
+	}
+	rs := []rune(strings.ReplaceAll(label, string(wj), ""))
+	var out []rune
+	for i := 0; i < len(rs); {
+		if rs[i] != lri {
+			out = append(out, rs[i])
+			i++
+			continue
+		}
+		end := closing(rs, i)
+		inner := rs[i+1 : end]
+		if end > i+1 && rs[end-1] == pdi {
+			inner = rs[i+1 : end-1]
+		}
+		if plainLTR(inner) {
+			out = append(out, inner...)
+		} else {
+			out = append(out, rs[i:end]...)
+		}
+		i = end
+	}
+	if len(out) > 1 && out[0] == rlm && plainLTR(out[1:]) {
+		out = out[1:]
+	}
+	return string(out)
+}
+
+// plainLTR reports whether rs reads left to right in a paragraph of either
+// direction: no right-to-left letters, Arabic digits or direction marks,
+// a Latin letter first and a Latin letter or a digit last.
+func plainLTR(rs []rune) bool {
+	if len(rs) == 0 || !(class(rs[0]) == bidi.L && unicode.IsLetter(rs[0])) {
+		return false
+	}
+	if last := class(rs[len(rs)-1]); last != bidi.L && last != bidi.EN {
+		return false
+	}
+	for _, r := range rs {
+		switch class(r) {
+		case bidi.R, bidi.AL, bidi.AN:
+			return false
+		}
+		if isDirectionMark(r) {
+			return false
+		}
+	}
+	return true
+}

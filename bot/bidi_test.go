@@ -197,3 +197,38 @@ func TestDirectedKeepsSymbolsAndArabicCommas(t *testing.T) {
 		t.Errorf("got %q; want %q", got, want)
 	}
 }
+
+// TestLone: a label shown on its own loses the marks that change nothing
+// there, and is shown as it was with them.
+func TestLone(t *testing.T) {
+	for _, tc := range []struct {
+		label string
+		rtl   bool
+		want  string // "" for Directed's whole
+	}{
+		{"🌐 Language / اللغة", true, "\u200f🌐 Language / اللغة"},
+		{"✋ استلام KRM-000123", true, "✋ استلام KRM-000123"},
+		{"KRM-000123", true, "KRM-000123"},
+		{"KRM-000123", false, "KRM-000123"},
+		{"📄 عرض KRM-000123", true, "📄 عرض KRM-000123"},
+		{"English", true, "English"},
+		{"🌐 Language", true, "\u200f🌐 Language"},                               // the emoji goes right only with the mark
+		{"اكتب /reply KRM-000001", true, "اكتب \u2066/reply KRM-000001\u2069"}, // "/" would move
+		{"📞 الهاتف: +971 50 123 4567", true, ""},                               // the groups would turn
+		{"مركز (Al Barsha)", true, ""},
+		{"نعم، الطلب نفسه", true, "نعم، الطلب نفسه"},
+	} {
+		directed := bot.Directed(tc.label, tc.rtl)
+		want := tc.want
+		if want == "" {
+			want = directed
+		}
+		got := bot.Lone(directed)
+		if got != want {
+			t.Errorf("Lone(Directed(%q)) = %q; want %q", tc.label, got, want)
+		}
+		if shown, _ := bidicheck.Visual(got); shown != func() string { s, _ := bidicheck.Visual(directed); return s }() {
+			t.Errorf("Lone(Directed(%q)) = %q is shown %q; Directed's %q", tc.label, got, shown, directed)
+		}
+	}
+}

@@ -232,11 +232,13 @@ func flatten(rows [][]bot.Button) []choice {
 	return out
 }
 
-// fit is ch's label within limit: the label if it fits, else its short
+// fit is ch's label within limit, as it is sent (a title is shown on
+// its own: without the direction marks that change nothing there, see
+// bot.Lone; Meta counts the others): the label if it fits, else its short
 // form if it has one that does, else "".
 func (ch choice) fit(limit int) string {
 	for _, l := range []string{ch.Label, ch.Short} {
-		l = strings.TrimSpace(l)
+		l = bot.Lone(strings.TrimSpace(l))
 		if l != "" && bot.TextWidth(l, bot.Runes) <= limit {
 			return l
 		}
@@ -328,7 +330,7 @@ func rows(choices []choice) []any {
 		if l := ch.fit(maxRowTitle); l != "" {
 			rs[i].title = l
 		} else {
-			rs[i].title, rs[i].desc = bot.CutText(ch.Label, maxRowTitle, bot.Runes)
+			rs[i].title, rs[i].desc = bot.CutText(bot.Lone(ch.Label), maxRowTitle, bot.Runes)
 		}
 		count[rs[i].title]++
 	}
@@ -336,7 +338,7 @@ func rows(choices []choice) []any {
 		if count[rs[i].title] < 2 {
 			continue
 		}
-		if head, tail, ok := lastSegment(ch.Label); ok {
+		if head, tail, ok := lastSegment(bot.Lone(ch.Label)); ok {
 			rs[i].title, _ = bot.CutText(tail, maxRowTitle, bot.Runes)
 			rs[i].desc = head
 		}

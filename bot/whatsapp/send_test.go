@@ -586,3 +586,43 @@ func TestMediaDocumentAsItsType(t *testing.T) {
 		}
 	}
 }
+
+// TestTitlesWithoutMarks: the marks the outbox adds to Arabic labels
+// (bot.Directed) do not count against a title where they change nothing,
+// so labels that fit stay buttons; those that matter are kept and count.
+func TestTitlesWithoutMarks(t *testing.T) {
+	directed := func(labels ...string) [][]bot.Button {
+		rows := buttonsOf(labels...)
+		for i := range rows[0] {
+			rows[0][i].Label = bot.Directed(rows[0][i].Label, true)
+		}
+		return rows
+	}
+	for _, tc := range []struct {
+		name    string
+		buttons [][]bot.Button
+		want    string
+	}{
+		{"a ticket in Arabic", directed("✋ استلام KRM-000123", "لا"), "button:✋ استلام KRM-000123|لا"},
+		{"a Latin word after an emoji", directed("🌐 Language / اللغة", "لا"), "button:\u200f🌐 Language / اللغة|لا"},
+		{"ticket numbers", directed("KRM-000001", "KRM-000002", "KRM-000003", "KRM-000004"),
+			"list:KRM-000001|KRM-000002|KRM-000003|KRM-000004"},
+		// The isolate keeps "/x" whole: it stays and counts (21).
+		{"marks that matter", directed("اكتب /reply KRM-00001", "لا"), "list:اكتب \u2066/reply KRM-00001\u2069|لا"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			calls, _, err := h.send(bot.Reply{Text: "اختر", Lang: "ar", Buttons: tc.buttons})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(calls) != 1 || calls[0].Error != 0 {
+				t.Fatalf("calls %v; want one the API takes", calls)
+			}
+			got := str(calls[0].Body, "interactive", "type") + ":" + strings.Join(calls[0].Titles(), "|")
+			if got != tc.want {
+				t.Errorf("sent %q; want %q", got, tc.want)
+			}
+		})
+	}
+}
