@@ -1,0 +1,173 @@
+package handlers
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shakwa/shakwa/bot"
+	"github.com/shakwa/shakwa/bot/whatsapp"
+	"github.com/shakwa/shakwa/bot/whatsapp/whatsapptest"
+	"github.com/shakwa/shakwa/files"
+	"github.com/shakwa/shakwa/flows"
+	"github.com/shakwa/shakwa/locales"
+)
+
+// staffOnly are the choice keys only staff, supervisors, managers and
+// evaluators see: on Telegram or the web panel (Options.StaffChannel),
+// never on WhatsApp.
+var staffOnly = map[string]bool{
+	"button.claim": true, "button.close": true, "button.release": true, "button.transfer": true,
+	"button.reassign": true, "button.reject": true, "button.reveal_phone": true, "button.show": true,
+	"button.claim_one": true, "button.show_one": true,
+	"visit.today": true, "visit.yesterday": true, "visit.via.": true, "visit.scale": true, "visit.yes": true,
+	"visit.no": true, "visit.file": true, "visit.release": true,
+	"assess.button.met": true, "assess.button.partly": true, "assess.button.unmet": true,
+	"assess.button.later": true, "assess.button.go": true,
+}
+
+// choiceKey finds the choices the flows and handlers build: {Key: "k",
+// Data: ...}, with a key that may be a prefix ("edit." + name).
+var choiceKey = regexp.MustCompile(`\{Key:\s*"([a-z0-9_.]+)"(\s*\+)?[^{}\n]*?\bData:\s*(\S{0,4})`)
+
+// citizenChoiceKeys reads the non-test sources of flows and handlers for
+// the keys of the choices citizens are offered, each with the number of
+// places it is offered in. A key built at run time ("edit." + name)
+// stands for the messages under it.
+func citizenChoiceKeys(t *testing.T, text *locales.Bundle) map[string]int {
+	t.Helper()
+	keys := map[string]int{}
+	for _, dir := range []string{"../flows", "."} {
+		names, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range names {
+			if strings.HasSuffix(name, "_test.go") {
+				continue
+			}
+			src, err := os.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range choiceKey.FindAllStringSubmatch(string(src), -1) {
+				if m[3] == "map[" || staffOnly[m[1]] { // a Prompt's Data: map[string]any{...}
+					continue
+				}
+				if m[2] == "" {
+					keys[m[1]]++
+					continue
+				}
+				for _, k := range text.Keys(locales.Langs()[0]) {
+					if rest, ok := strings.CutPrefix(k, m[1]); ok && !strings.Contains(rest, ".") && rest != "ask" {
+						keys[k]++
+					}
+				}
+			}
+		}
+	}
+	if len(keys) < 20 {
+		t.Fatalf("found %d choice keys (%v): the pattern no longer matches the code", len(keys), keys)
+	}
+	return keys
+}
+
+// TestCitizenButtonsFitWhatsApp: every choice a citizen is offered, in
+// every language and marked as the outbox marks it, goes as a WhatsApp
+// reply button (a title of 20 characters: its label or its short form)
+// in a message of two choices, not as a list. The main menu's own
+// choices, offered only there, are a list: their rows show them whole.
+func TestCitizenButtonsFitWhatsApp(t *testing.T) {
+	text := strictText(t)
+	keys := citizenChoiceKeys(t, text)
+	menuOnly := map[string]bool{}
+	for _, row := range menuRows() {
+		for _, ch := range row {
+			if keys[ch.Key]--; keys[ch.Key] == 0 {
+				menuOnly[ch.Key] = true
+			}
+		}
+	}
+	api := whatsapptest.NewServer(t, "EAAG-test", "1065")
+	fs, err := files.Open(t.TempDir(), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wa, err := whatsapp.New(whatsapp.Config{Token: "EAAG-test", PhoneID: "1065", AppSecret: "s", VerifyToken: "v",
+		APIURL: api.URL(), Files: fs, Pages: noPages{}, Outbox: noOutbox{}}, func(context.Context, *bot.Message) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	const chat = "971500000001"
+	api.Inbound(chat, time.Now())
+	w := words{text: text}
+	send := func(lang string, choices []flows.Choice) whatsapptest.Call {
+		t.Helper()
+		r := bot.Reply{Channel: whatsapp.Name, Chat: chat, Lang: lang, Text: "؟", Buttons: w.renderButtons(lang, [][]flows.Choice{choices})}
+		if len(choices) == 1 {
+			r.Buttons[0] = append(r.Buttons[0], bot.Button{Label: "؟", Data: "z"}) // any other choice
+		}
+		for _, row := range r.Buttons {
+			for i := range row {
+				row[i].Label, row[i].Short = bot.Directed(row[i].Label, bot.RTL(lang)), bot.Directed(row[i].Short, bot.RTL(lang))
+			}
+		}
+		mark := len(api.Calls(whatsapptest.Match{}))
+		if _, err := wa.Send(context.Background(), r, ""); err != nil {
+			t.Fatalf("send %v: %v", choices, err)
+		}
+		return api.Calls(whatsapptest.Match{})[mark]
+	}
+	var checked []string
+	for key := range keys {
+		if menuOnly[key] {
+			continue
+		}
+		checked = append(checked, key)
+		counts := []int{0}
+		if text.Plural(key) {
+			counts = []int{1, 2, 3, 4, 5}
+		}
+		for _, lang := range locales.Langs() {
+			for _, n := range counts {
+				c := send(lang, []flows.Choice{{Key: key, Count: n, Data: "a"}})
+				if kind := whatsapptest.Str(c.Body, "interactive", "type"); kind != "button" {
+					label := text.Text(lang, key, map[string]any{"Count": n})
+					t.Errorf("%s %s (%q, %d characters as sent): a %s; want a reply button: give it a %s.short of 20 characters at most",
+						lang, key, label, len([]rune(bot.Lone(bot.Directed(label, bot.RTL(lang))))), kind, key)
+				}
+			}
+		}
+	}
+	slices.Sort(checked)
+	t.Logf("checked %v", checked)
+	for _, lang := range locales.Langs() {
+		c := send(lang, slices.Concat(menuRows()...))
+		for _, row := range whatsapptest.List(c.Body["interactive"].(map[string]any)["action"].(map[string]any)["sections"]) {
+			for _, r := range whatsapptest.List(row["rows"]) {
+				if d := whatsapptest.Str(r, "description"); d != "" {
+					t.Errorf("%s: the main menu's row %q is cut (%q follows)", lang, whatsapptest.Str(r, "title"), d)
+				}
+			}
+		}
+	}
+}
+
+// noPages is a PageStore for lists that never need pages.
+type noPages struct{}
+
+func (noPages) SavePage(context.Context, string, []byte, time.Duration) error { return nil }
+func (noPages) Page(context.Context, string) ([]byte, error)                  { return nil, nil }
+
+// noOutbox is an Outbox that hears nothing of interest.
+type noOutbox struct{}
+
+func (noOutbox) Wrote(context.Context, string, time.Time) error { return nil }
+func (noOutbox) Resend(context.Context, string, string, time.Time) (bool, error) {
+	return false, nil
+}
