@@ -98,6 +98,10 @@ type Button struct {
 	// (WhatsApp's buttons hold 20 characters); "" when there is none.
 	Short string `json:",omitempty"`
 	Data  string
+	// Nav marks a choice that leaves the question (back, cancel): a
+	// channel that shows a long list in pages (WhatsApp) shows it on
+	// every page.
+	Nav bool `json:",omitempty"`
 }
 
 // Reply is one message to send. It is channel-neutral: Telegram renders

@@ -278,7 +278,7 @@ func editStep(f flow) step {
 			for _, st := range f.steps[:len(f.steps)-1] {
 				rows = append(rows, []Choice{{Key: "edit." + st.name, Data: PfxEdit + st.name}})
 			}
-			rows = append(rows, []Choice{{Key: "button.back", Data: BtnBack}})
+			rows = append(rows, []Choice{{Key: "button.back", Data: BtnBack, Nav: true}})
 			return Prompt{Key: "edit.ask", Choices: rows}
 		},
 		handle: func(s *Session, in Input, c *Catalog) outcome {

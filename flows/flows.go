@@ -186,6 +186,10 @@ type Choice struct {
 	Key   string
 	Count int
 	Data  string
+	// Nav marks a choice that leaves the question (back, cancel) rather
+	// than answering it: a channel that shows a long list in pages shows
+	// it on every page.
+	Nav bool
 }
 
 // Prompt is one message to show: a locale key, its template data, and the

@@ -11,9 +11,9 @@ import (
 // nav is the row of navigation buttons under a question.
 func nav(back bool) []Choice {
 	if back {
-		return []Choice{{Key: "button.back", Data: BtnBack}, {Key: "button.cancel", Data: BtnCancel}}
+		return []Choice{{Key: "button.back", Data: BtnBack, Nav: true}, {Key: "button.cancel", Data: BtnCancel, Nav: true}}
 	}
-	return []Choice{{Key: "button.cancel", Data: BtnCancel}}
+	return []Choice{{Key: "button.cancel", Data: BtnCancel, Nav: true}}
 }
 
 // refuse is the answer to content that is not what the question wants.
@@ -182,7 +182,7 @@ var confirmStep = step{
 				"Phone": s.Phone, "Count": len(s.Files)},
 			Choices: [][]Choice{
 				{{Key: "button.confirm", Data: BtnConfirm}},
-				{{Key: "button.edit", Data: BtnEdit}, {Key: "button.cancel", Data: BtnCancel}},
+				{{Key: "button.edit", Data: BtnEdit}, {Key: "button.cancel", Data: BtnCancel, Nav: true}},
 			},
 		}
 	},

@@ -77,7 +77,7 @@ func (h *Handler) staffAnswer(ctx context.Context, c *conv) bool {
 			rows = append(rows, []bot.Button{{Label: t.ID, Data: "answer:" + t.ID}})
 		}
 	}
-	rows = append(rows, []bot.Button{{Label: c.t("button.cancel", nil), Data: "answer:-"}})
+	rows = append(rows, []bot.Button{{Label: c.t("button.cancel", nil), Data: "answer:-", Nav: true}})
 	r := c.reply(strings.Join(lines, "\n"), nil)
 	r.Buttons = rows
 	c.Reply(r)

@@ -49,7 +49,7 @@ func (h words) renderButtons(lang string, rows [][]flows.Choice) [][]bot.Button 
 			if ch.Count != 0 {
 				data = map[string]any{"Count": ch.Count}
 			}
-			b := bot.Button{Label: h.text.Text(lang, ch.Key, data), Data: ch.Data}
+			b := bot.Button{Label: h.text.Text(lang, ch.Key, data), Data: ch.Data, Nav: ch.Nav}
 			if h.text.Has(ch.Key + ".short") {
 				b.Short = h.text.Text(lang, ch.Key+".short", data)
 			}

@@ -107,7 +107,8 @@ func captioned(r bot.Reply) bool {
 //   - up to 3 choices whose labels fit (20 characters) as reply buttons;
 //   - up to 10 as a list (a row title holds 24 characters, what does not
 //     fit goes in its description); more as a list in pages, with next
-//     and previous rows, the later pages kept in the PageStore;
+//     and previous rows and the choices that leave the question (Nav:
+//     back, cancel) on every page, the later pages kept in the PageStore;
 //   - a file as an image, audio, video or document: uploaded from the
 //     file store (Uploads reports the new media id), or by its WhatsApp
 //     media id when the store has no bytes for it; a short text with it
@@ -220,13 +221,14 @@ type choice struct {
 	ID    string `json:"id"`
 	Label string `json:"label"`
 	Short string `json:"short,omitempty"`
+	Nav   bool   `json:"nav,omitempty"` // on every page of a long list
 }
 
 func flatten(rows [][]bot.Button) []choice {
 	var out []choice
 	for _, row := range rows {
 		for _, b := range row {
-			out = append(out, choice{ID: b.Data, Label: b.Label, Short: b.Short})
+			out = append(out, choice{ID: b.Data, Label: b.Label, Short: b.Short, Nav: b.Nav})
 		}
 	}
 	return out
@@ -262,7 +264,6 @@ func (c *Channel) interactive(ctx context.Context, r bot.Reply, choices []choice
 	}
 	l := c.labels(r.Lang)
 	shown := choices
-	var prev, next []choice
 	if len(choices) > maxRows {
 		if key == "" {
 			var err error
@@ -270,34 +271,55 @@ func (c *Channel) interactive(ctx context.Context, r bot.Reply, choices []choice
 				return nil, err
 			}
 		}
-		from, to := pageBounds(len(choices), page)
-		shown = choices[from:to]
+		items, nav := apart(choices)
+		from, to := pageBounds(len(items), page, maxRows-len(nav))
+		shown = nil
 		if page > 0 {
-			prev = []choice{{ID: pageID(key, page-1), Label: l.Previous}}
+			shown = append(shown, choice{ID: pageID(key, page-1), Label: l.Previous})
 		}
-		if to < len(choices) {
-			next = []choice{{ID: pageID(key, page+1), Label: l.Next}}
+		shown = append(shown, items[from:to]...)
+		if to < len(items) {
+			shown = append(shown, choice{ID: pageID(key, page+1), Label: l.Next})
 		}
+		shown = append(shown, nav...)
 	}
-	all := append(append(prev, shown...), next...)
 	return map[string]any{"type": "interactive", "interactive": map[string]any{
 		"type": "list", "body": map[string]any{"text": body},
 		"action": map[string]any{"button": cut(l.Choose, maxListButton),
-			"sections": []any{map[string]any{"rows": rows(all)}}}}}, nil
+			"sections": []any{map[string]any{"rows": rows(shown)}}}}}, nil
 }
 
-// pageBounds are the choices page page of a long list (n > 10) shows: the
-// first page 9 and a "next" row under them; later ones a "previous" row
-// over 8 and "next", or over the last 9 at most.
-func pageBounds(n, page int) (from, to int) {
-	if page == 0 {
-		return 0, min(maxRows-1, n)
+// apart parts the choices of a long list into those its pages share out
+// and those every page shows under them (back, cancel: Nav), so that a
+// person can leave from any page. When too many are Nav to leave room
+// for a choice with previous and next, none is kept apart.
+func apart(choices []choice) (items, nav []choice) {
+	for _, ch := range choices {
+		if ch.Nav {
+			nav = append(nav, ch)
+		} else {
+			items = append(items, ch)
+		}
 	}
-	from = min(maxRows-1+(page-1)*(maxRows-2), n)
-	if n-from <= maxRows-1 {
+	if len(nav) > maxRows-3 {
+		return choices, nil
+	}
+	return items, nav
+}
+
+// pageBounds are the items page page of a long list of n shows, in pages
+// of room rows: the first page room-1 and a "next" row under them; later
+// ones a "previous" row over room-2 and "next", or over the last room-1
+// at most.
+func pageBounds(n, page, room int) (from, to int) {
+	if page == 0 {
+		return 0, min(room-1, n)
+	}
+	from = min(room-1+(page-1)*(room-2), n)
+	if n-from <= room-1 {
 		return from, n
 	}
-	return from, from + maxRows - 2
+	return from, from + room - 2
 }
 
 // fitButtons reports whether choices can be reply buttons: three at most,

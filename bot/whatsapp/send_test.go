@@ -626,3 +626,60 @@ func TestTitlesWithoutMarks(t *testing.T) {
 		})
 	}
 }
+
+// TestLongListKeepsNav: back and cancel (Nav) are on every page of a long
+// list, under its choices, and a press of one on a later page reaches the
+// bot.
+func TestLongListKeepsNav(t *testing.T) {
+	h := newHarness(t)
+	var row []bot.Button
+	for i := range 9 {
+		row = append(row, bot.Button{Label: fmt.Sprintf("الفئة %d", i+1), Data: fmt.Sprint("cat:", i+1)})
+	}
+	buttons := [][]bot.Button{row, {{Label: "→ رجوع", Data: "back", Nav: true}, {Label: "✖ إلغاء", Data: "cancel", Nav: true}}}
+	calls, _, err := h.send(bot.Reply{Text: "ما نوع الشكوى؟", Lang: "ar", Buttons: buttons})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := calls[0]
+	if got, want := strings.Join(first.Titles(), "|"),
+		"الفئة 1|الفئة 2|الفئة 3|الفئة 4|الفئة 5|الفئة 6|الفئة 7|التالي|→ رجوع|✖ إلغاء"; got != want {
+		t.Errorf("first page %s; want %s", got, want)
+	}
+	next := first.Choices()[7]
+	mark := first.Seq
+	h.notify(whatsapptest.Inbound(citizen, "x", whatsapptest.ListReply(citizen, "wamid.n", t0, first.ID, next, "التالي")))
+	second := h.api.Wait(t, whatsapptest.Match{To: citizen, After: mark}, 5*time.Second)
+	if got, want := strings.Join(second.Titles(), "|"), "السابق|الفئة 8|الفئة 9|→ رجوع|✖ إلغاء"; got != want {
+		t.Errorf("second page %s; want %s", got, want)
+	}
+	h.notify(whatsapptest.Inbound(citizen, "x", whatsapptest.ListReply(citizen, "wamid.b", t0, second.ID, "back", "→ رجوع")))
+	if ms := h.got.list(); len(ms) != 1 || ms[0].Button != "back" {
+		t.Errorf("back on the second page: %v; want it delivered", ms)
+	}
+}
+
+// TestPageBounds: every item is on exactly one page, and no page holds
+// more than ten rows with its previous, next and Nav rows.
+func TestPageBounds(t *testing.T) {
+	for _, nav := range []int{0, 1, 2, 3} {
+		room := maxRows - nav
+		for n := room; n <= 40; n++ {
+			next := 0
+			for page := 0; next < n; page++ {
+				from, to := pageBounds(n, page, room)
+				rows := to - from + nav
+				if page > 0 {
+					rows++
+				}
+				if to < n {
+					rows++
+				}
+				if from != next || to <= from || rows > maxRows {
+					t.Fatalf("n %d, nav %d, page %d: [%d, %d) with %d rows; want from %d and at most %d rows", n, nav, page, from, to, rows, next, maxRows)
+				}
+				next = to
+			}
+		}
+	}
+}
