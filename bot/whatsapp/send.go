@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -340,19 +341,25 @@ func fitButtons(choices []choice) bool {
 }
 
 // rows are list rows. A label too long for a title uses its short form if
-// it has one that fits, else keeps its start there, in words, and the
-// rest goes in the description. Names that would share a title ("Centre -
-// Karama", "Centre - Barsha") show the part that tells them apart, after
-// their last dash, in the title instead; what is still alike is numbered.
+// it has one that fits; else, a name of the form "Centre - Karama" shows
+// the part after its last dash, which tells it apart, in the title and
+// the rest in the description, so that every centre of a list reads the
+// same way; else the title keeps its start, in words, and the rest goes
+// in the description. Labels that would still share a title ("Yes, ..."
+// and "Yes, ...") show their part after their last comma or colon
+// instead; what is still alike is numbered.
 func rows(choices []choice) []any {
 	type row struct{ title, desc string }
 	rs := make([]row, len(choices))
 	count := map[string]int{}
 	for i, ch := range choices {
+		label := bot.Lone(ch.Label)
 		if l := ch.fit(maxRowTitle); l != "" {
 			rs[i].title = l
+		} else if head, tail, ok := lastSegment(label, dashes); ok {
+			rs[i].title, rs[i].desc = segmentRow(head, tail)
 		} else {
-			rs[i].title, rs[i].desc = bot.CutText(bot.Lone(ch.Label), maxRowTitle, bot.Runes)
+			rs[i].title, rs[i].desc = bot.CutText(label, maxRowTitle, bot.Runes)
 		}
 		count[rs[i].title]++
 	}
@@ -360,9 +367,8 @@ func rows(choices []choice) []any {
 		if count[rs[i].title] < 2 {
 			continue
 		}
-		if head, tail, ok := lastSegment(bot.Lone(ch.Label)); ok {
-			rs[i].title, _ = bot.CutText(tail, maxRowTitle, bot.Runes)
-			rs[i].desc = head
+		if head, tail, ok := lastSegment(bot.Lone(ch.Label), separators); ok {
+			rs[i].title, rs[i].desc = segmentRow(head, tail)
 		}
 	}
 	var out []any
@@ -396,15 +402,32 @@ func rows(choices []choice) []any {
 	return out
 }
 
-// lastSegment splits a name at its last dash ("مركز سعادة المتعاملين -
-// الكرامة"): what comes before, and the part that names it.
-func lastSegment(label string) (head, tail string, ok bool) {
-	for _, sep := range []string{" - ", " – ", " — ", "، ", ": "} {
+// The separators of a name's parts: dashes; and, to tell alike labels
+// apart, Arabic commas and colons too.
+var (
+	dashes     = []string{" - ", " – ", " — "}
+	separators = append(slices.Clone(dashes), "، ", ": ")
+)
+
+// lastSegment splits a name at its last separator ("مركز سعادة
+// المتعاملين - الكرامة"): what comes before, and the part that names it.
+func lastSegment(label string, seps []string) (head, tail string, ok bool) {
+	for _, sep := range seps {
 		if i := strings.LastIndex(label, sep); i > 0 {
 			return strings.TrimSpace(label[:i]), strings.TrimSpace(label[i+len(sep):]), true
 		}
 	}
 	return "", "", false
+}
+
+// segmentRow is the title and description of a row named by tail, part
+// of head: tail's start in the title, what does not fit before head.
+func segmentRow(head, tail string) (title, desc string) {
+	title, rest := bot.CutText(tail, maxRowTitle, bot.Runes)
+	if rest != "" {
+		return title, rest + " · " + head
+	}
+	return title, head
 }
 
 // cut shortens s to n characters with an ellipsis, on a word where one is

@@ -129,11 +129,14 @@ func TestRender(t *testing.T) {
 }
 
 // TestRowTitles: a name too long for a row keeps its start whole, cut at a
-// word, and the rest follows in the description; Arabic letters with
-// their marks are never torn apart.
+// word, and the rest follows in the description; one of the form "Centre
+// - Karama" shows the part after the dash; Arabic letters with their marks
+// are never torn apart.
 func TestRowTitles(t *testing.T) {
 	for _, tc := range []struct{ label, title, desc string }{
-		{"مركز سعادة المتعاملين - الكرامة", "مركز سعادة المتعاملين", "الكرامة"},
+		{"مركز سعادة المتعاملين - الكرامة", "الكرامة", "مركز سعادة المتعاملين"},
+		{"مركز سعادة المتعاملين - الكرامة الجديدة في دبي بجوار المترو", "الكرامة الجديدة في دبي",
+			"بجوار المترو · مركز سعادة المتعاملين"},
 		{"Karama Customer Happiness Centre", "Karama Customer", "Happiness Centre"},
 		{"خدمةُ المتعامِلين في مركزِ البرشاءِ الجديد", "خدمةُ المتعامِلين في", "مركزِ البرشاءِ الجديد"},
 		{"قصير", "قصير", ""},
@@ -681,5 +684,27 @@ func TestPageBounds(t *testing.T) {
 				next = to
 			}
 		}
+	}
+}
+
+// TestCentreRowTitles: the centres of a list are titled alike, by the
+// part of their names that tells them apart, whether or not their first
+// words are the same as another's.
+func TestCentreRowTitles(t *testing.T) {
+	var choices []choice
+	for _, name := range []string{"مركز سعادة المتعاملين - الكرامة", "مركز سعادة المتعاملين - البرشاء",
+		"مركز سعادة المتعاملين - ديرة", "مركز سعادة المتعاملين - القوز", "مركز خدمة المتعاملين - المحيصنة", "✖ إلغاء"} {
+		choices = append(choices, choice{ID: name, Label: name})
+	}
+	var got []string
+	for _, r := range rows(choices) {
+		r := r.(map[string]any)
+		desc, _ := r["description"].(string)
+		got = append(got, r["title"].(string)+" / "+desc)
+	}
+	want := "الكرامة / مركز سعادة المتعاملين|البرشاء / مركز سعادة المتعاملين|ديرة / مركز سعادة المتعاملين|" +
+		"القوز / مركز سعادة المتعاملين|المحيصنة / مركز خدمة المتعاملين|✖ إلغاء / "
+	if s := strings.Join(got, "|"); s != want {
+		t.Errorf("rows %s; want %s", s, want)
 	}
 }
