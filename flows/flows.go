@@ -19,7 +19,10 @@ const (
 	MaxText     = 2000 // longest description, comment or message
 	MaxFiles    = 5    // attachments per complaint
 	MaxStaffLen = 100  // longest staff name in a thanks message
-	PageSize    = 8    // centres per page of the centre menu
+	// PageSize is the number of centres a page of the centre menu shows:
+	// with previous, next and cancel, ten rows: as many as the shortest
+	// lists hold (WhatsApp's), so that no channel pages them again.
+	PageSize = 7
 	// PieceGap is how soon after a text refused as too long another text
 	// is taken as the rest of it: Telegram's apps send a text over 4,096
 	// characters as several messages, one after another, within a second.

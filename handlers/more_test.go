@@ -96,9 +96,9 @@ func TestCentrePager(t *testing.T) {
 		n          int
 		navigation string
 	}{
-		{menuComplaint, "KRM", 8, "page:1 cancel"},
-		{"page:1", "CG", 4, "page:0 cancel"},
-		{"page:0", "KRM", 8, "page:1 cancel"},
+		{menuComplaint, "KRM", 7, "page:1 cancel"},
+		{"page:1", "CF", 5, "page:0 cancel"},
+		{"page:0", "KRM", 7, "page:1 cancel"},
 	} {
 		codes, nav := centres(w.press(citizen, tc.press))
 		if len(codes) != tc.n || codes[0] != tc.first || strings.Join(nav, " ") != tc.navigation {
