@@ -2,11 +2,14 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -93,36 +96,7 @@ func TestCitizenButtonsFitWhatsApp(t *testing.T) {
 			}
 		}
 	}
-	api := whatsapptest.NewServer(t, "EAAG-test", "1065")
-	fs, err := files.Open(t.TempDir(), 1<<20)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wa, err := whatsapp.New(whatsapp.Config{Token: "EAAG-test", PhoneID: "1065", AppSecret: "s", VerifyToken: "v",
-		APIURL: api.URL(), Files: fs, Pages: noPages{}, Outbox: noOutbox{}}, func(context.Context, *bot.Message) error { return nil })
-	if err != nil {
-		t.Fatal(err)
-	}
-	const chat = "971500000001"
-	api.Inbound(chat, time.Now())
-	w := words{text: text}
-	send := func(lang string, choices []flows.Choice) whatsapptest.Call {
-		t.Helper()
-		r := bot.Reply{Channel: whatsapp.Name, Chat: chat, Lang: lang, Text: "؟", Buttons: w.renderButtons(lang, [][]flows.Choice{choices})}
-		if len(choices) == 1 {
-			r.Buttons[0] = append(r.Buttons[0], bot.Button{Label: "؟", Data: "z"}) // any other choice
-		}
-		for _, row := range r.Buttons {
-			for i := range row {
-				row[i].Label, row[i].Short = bot.Directed(row[i].Label, bot.RTL(lang)), bot.Directed(row[i].Short, bot.RTL(lang))
-			}
-		}
-		mark := len(api.Calls(whatsapptest.Match{}))
-		if _, err := wa.Send(context.Background(), r, ""); err != nil {
-			t.Fatalf("send %v: %v", choices, err)
-		}
-		return api.Calls(whatsapptest.Match{})[mark]
-	}
+	send := whatsappSender(t, text)
 	var checked []string
 	for key := range keys {
 		if menuOnly[key] {
@@ -158,11 +132,78 @@ func TestCitizenButtonsFitWhatsApp(t *testing.T) {
 	}
 }
 
-// noPages is a PageStore for lists that never need pages.
-type noPages struct{}
+// memPages is a PageStore in memory.
+type memPages struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
 
-func (noPages) SavePage(context.Context, string, []byte, time.Duration) error { return nil }
-func (noPages) Page(context.Context, string) ([]byte, error)                  { return nil, nil }
+func (p *memPages) SavePage(_ context.Context, key string, data []byte, _ time.Duration) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.m[key] = data
+	return nil
+}
+
+func (p *memPages) Page(_ context.Context, key string) ([]byte, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.m[key], nil
+}
+
+// whatsappSender sends choices, rendered by the handlers in a language
+// and marked as the outbox marks them, through the WhatsApp channel to a
+// Graph API double, and returns the call the double took.
+func whatsappSender(t *testing.T, text *locales.Bundle) func(lang string, choices []flows.Choice) whatsapptest.Call {
+	w := words{text: text}
+	send := sendReplies(t)
+	return func(lang string, choices []flows.Choice) whatsapptest.Call {
+		t.Helper()
+		r := bot.Reply{Lang: lang, Text: "؟", Buttons: w.renderButtons(lang, [][]flows.Choice{choices})}
+		if len(choices) == 1 {
+			r.Buttons[0] = append(r.Buttons[0], bot.Button{Label: "؟", Data: "z"}) // any other choice
+		}
+		return send(r)
+	}
+}
+
+// sendReplies sends a Reply (its buttons marked as the outbox marks them)
+// through the WhatsApp channel to a Graph API double, and returns the
+// call the double took.
+func sendReplies(t *testing.T) func(bot.Reply) whatsapptest.Call {
+	api := whatsapptest.NewServer(t, "EAAG-test", "1065")
+	fs, err := files.Open(t.TempDir(), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wa, err := whatsapp.New(whatsapp.Config{Token: "EAAG-test", PhoneID: "1065", AppSecret: "s", VerifyToken: "v",
+		APIURL: api.URL(), Files: fs, Pages: &memPages{m: map[string][]byte{}}, Outbox: noOutbox{}},
+		func(context.Context, *bot.Message) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	const chat = "971500000001"
+	api.Inbound(chat, time.Now())
+	return func(r bot.Reply) whatsapptest.Call {
+		t.Helper()
+		r.Channel, r.Chat = whatsapp.Name, chat
+		rtl := bot.RTL(r.Lang)
+		for _, row := range r.Buttons {
+			for i := range row {
+				row[i].Label, row[i].Short = bot.Directed(row[i].Label, rtl), bot.Directed(row[i].Short, rtl)
+			}
+		}
+		mark := len(api.Calls(whatsapptest.Match{}))
+		if _, err := wa.Send(context.Background(), r, ""); err != nil {
+			t.Fatalf("send %v: %v", r.Buttons, err)
+		}
+		c := api.Calls(whatsapptest.Match{})[mark]
+		if c.Error != 0 {
+			t.Errorf("the API refused %v: %d", r.Buttons, c.Error)
+		}
+		return c
+	}
+}
 
 // noOutbox is an Outbox that hears nothing of interest.
 type noOutbox struct{}
@@ -170,4 +211,96 @@ type noOutbox struct{}
 func (noOutbox) Wrote(context.Context, string, time.Time) error { return nil }
 func (noOutbox) Resend(context.Context, string, string, time.Time) (bool, error) {
 	return false, nil
+}
+
+// TestQuestionListsOnWhatsApp: with the example configuration, and with
+// more centres than one page holds, the centre and category questions go
+// to WhatsApp as lists whose first page holds cancel (and back), with one
+// previous/next (the centre menu's own: the channel never pages it), and
+// rows that tell every centre apart.
+func TestQuestionListsOnWhatsApp(t *testing.T) {
+	example, err := os.ReadFile("../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var more strings.Builder
+	for i := range 12 {
+		fmt.Fprintf(&more, "  - code: BR%c\n    name: {ar: مركز سعادة المتعاملين - الفرع %d, en: Branch %d Customer Happiness Centre}\n    staff_chat: -10020000000%02d\n",
+			'A'+i, i+1, i+1, i)
+	}
+	many := strings.Replace(string(example), "\ncentres:\n", "\ncentres:\n"+more.String(), 1)
+	for _, tc := range []struct {
+		name, yaml string
+		pages      int // of the centre menu
+	}{{"example", string(example), 1}, {"17 centres", many, 3}} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorldWith(t, tc.yaml)
+			send := sendReplies(t)
+			// question sends the reply of rs with buttons and returns the
+			// rows of its list: id, and title / description.
+			question := func(rs []bot.Reply) (ids, rows []string) {
+				t.Helper()
+				for _, r := range rs {
+					if len(r.Buttons) == 0 {
+						continue
+					}
+					r.Lang = citizen.lang
+					c := send(r)
+					if kind := whatsapptest.Str(c.Body, "interactive", "type"); kind != "list" {
+						t.Fatalf("%q went as a %s; want a list", r.Text, kind)
+					}
+					for _, s := range whatsapptest.List(c.Body["interactive"].(map[string]any)["action"].(map[string]any)["sections"]) {
+						for _, row := range whatsapptest.List(s["rows"]) {
+							ids = append(ids, whatsapptest.Str(row, "id"))
+							rows = append(rows, whatsapptest.Str(row, "title")+" / "+whatsapptest.Str(row, "description"))
+						}
+					}
+					return ids, rows
+				}
+				t.Fatalf("no question in %v", rs)
+				return nil, nil
+			}
+			rs := w.press(citizen, menuComplaint)
+			var centres []string
+			for page := 0; ; page++ {
+				ids, rows := question(rs)
+				if !slices.Contains(ids, flows.BtnCancel) {
+					t.Errorf("centre page %d: no cancel in %v", page, rows)
+				}
+				next := ""
+				for i, id := range ids {
+					switch {
+					case strings.HasPrefix(id, "wa:page:"):
+						t.Errorf("centre page %d: the channel pages it again: %v", page, rows)
+					case strings.HasPrefix(id, flows.PfxCentre):
+						centres = append(centres, rows[i])
+					case id == flows.PfxPage+strconv.Itoa(page+1):
+						next = id
+					}
+				}
+				if next == "" {
+					if page+1 != tc.pages {
+						t.Errorf("%d pages of centres; want %d", page+1, tc.pages)
+					}
+					break
+				}
+				rs = w.press(citizen, next)
+			}
+			seen := map[string]bool{}
+			for _, c := range centres {
+				title, _, _ := strings.Cut(c, " / ")
+				if seen[title] || strings.HasPrefix(title, "مركز") {
+					t.Errorf("centre row %q: want a title of its own, its district", c)
+				}
+				seen[title] = true
+			}
+			if len(centres) != len(w.h.cfg().Centres) {
+				t.Errorf("%d centres offered; want %d", len(centres), len(w.h.cfg().Centres))
+			}
+			ids, rows := question(w.press(citizen, flows.PfxCentre+"KRM"))
+			if !slices.Contains(ids, flows.BtnBack) || !slices.Contains(ids, flows.BtnCancel) {
+				t.Errorf("the category question's first page %v has no back or cancel", rows)
+			}
+		})
+	}
 }
