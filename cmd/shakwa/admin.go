@@ -44,10 +44,11 @@ func parseAndOpen(ctx context.Context, fs *flag.FlagSet, args []string, getenv f
 // the indexes it belongs in, and every person's record in the people
 // index (storage.Reindex), after a crash between a change and its
 // indexes, a Redis that lost writes, or an upgrade from a version that
-// did not index people's records.
-func reindex(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
+// did not index people's records. It counts on a terminal's stderr, and
+// says how many entries it added on stdout.
+func reindex(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("shakwa reindex", flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs.SetOutput(stderr)
 	dry := fs.Bool("dry-run", false, "count the missing entries, write nothing")
 	store, err := parseAndOpen(ctx, fs, args, getenv)
 	if store == nil || err != nil {
@@ -55,12 +56,12 @@ func reindex(ctx context.Context, args []string, getenv func(string) string, out
 	}
 	defer store.Close()
 	var progress func(int)
-	if isTerminal(out) {
-		progress = func(done int) { fmt.Fprintf(out, "\r%d records", done) }
+	if isTerminal(stderr) {
+		progress = func(done int) { fmt.Fprintf(stderr, "\r%d records", done) }
 	}
 	n, err := store.Reindex(ctx, time.Now(), *dry, progress)
 	if progress != nil {
-		fmt.Fprintln(out)
+		fmt.Fprintln(stderr)
 	}
 	if err != nil {
 		return err
@@ -69,21 +70,22 @@ func reindex(ctx context.Context, args []string, getenv func(string) string, out
 	if *dry {
 		verb = "missing (dry run: nothing written)"
 	}
-	fmt.Fprintf(out, "reindex: %d index entries %s\n", n, verb)
+	fmt.Fprintf(stdout, "reindex: %d index entries %s\n", n, verb)
 	return nil
 }
 
 // deadLetters is "shakwa dead-letters [list|retry] [-since D] [-dry-run]":
 // list shows the dead letters kept, newest first, without their chats or
 // words; retry puts those since D back in the outbox, once each, where a
-// running bot sends them.
-func deadLetters(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
+// running bot sends them. The list and the counts go to stdout, the
+// progress bar to a terminal's stderr.
+func deadLetters(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	sub := "list"
 	if len(args) > 0 && (args[0] == "list" || args[0] == "retry") {
 		sub, args = args[0], args[1:]
 	}
 	fs := flag.NewFlagSet("shakwa dead-letters "+sub, flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs.SetOutput(stderr)
 	since := fs.Duration("since", 7*24*time.Hour, "only those made within this long")
 	limit := fs.Int("n", 50, "list: at most this many")
 	dry := fs.Bool("dry-run", false, "retry: count them, send nothing")
@@ -106,10 +108,10 @@ func deadLetters(ctx context.Context, args []string, getenv func(string) string,
 			shown++
 			var r bot.Reply
 			_ = json.Unmarshal(d.Item, &r)
-			fmt.Fprintf(out, "%s  %-8s  %-24s  %d chars, %d files  %s\n", d.At.Format(time.RFC3339), r.Channel, r.Ref,
+			fmt.Fprintf(stdout, "%s  %-8s  %-24s  %d chars, %d files  %s\n", d.At.Format(time.RFC3339), r.Channel, r.Ref,
 				len([]rune(r.Text)), len(r.Attachments), d.Reason)
 		}
-		fmt.Fprintf(out, "dead-letters: %d shown, %d kept in all\n", shown, len(ds))
+		fmt.Fprintf(stdout, "dead-letters: %d shown, %d kept in all\n", shown, len(ds))
 		return nil
 	}
 	outbox := bot.NewOutbox(store, nil, time.Now, slog.New(slog.DiscardHandler))
@@ -123,20 +125,20 @@ func deadLetters(ctx context.Context, args []string, getenv func(string) string,
 		return err
 	}
 	var progress func(done, total int)
-	if isTerminal(out) {
-		progress = bar(out)
+	if isTerminal(stderr) {
+		progress = bar(stderr)
 	}
 	n, err := store.RetryDead(ctx, from, *dry, enqueue, progress)
 	if progress != nil {
-		fmt.Fprintln(out)
+		fmt.Fprintln(stderr)
 	}
 	if err != nil {
 		return err
 	}
 	if *dry {
-		fmt.Fprintf(out, "dead-letters: %d would go back to the outbox (dry run)\n", n)
+		fmt.Fprintf(stdout, "dead-letters: %d would go back to the outbox (dry run)\n", n)
 	} else {
-		fmt.Fprintf(out, "dead-letters: %d back in the outbox\n", n)
+		fmt.Fprintf(stdout, "dead-letters: %d back in the outbox\n", n)
 	}
 	return nil
 }
@@ -144,16 +146,17 @@ func deadLetters(ctx context.Context, args []string, getenv func(string) string,
 // exportToDisk is "shakwa export -out DIR [-lang ar] [-phones] [PERIOD]
 // [CENTRE]": the files /export sends (a spreadsheet and three CSV files),
 // written to DIR, over every centre or the one named; recorded in the
-// audit record as made on the server.
-func exportToDisk(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
+// audit record as made on the server. It lists the files written on
+// stdout.
+func exportToDisk(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("shakwa export", flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs.SetOutput(stderr)
 	configFile := fs.String("config", or(getenv("SHAKWA_CONFIG"), "config.yaml"), "configuration `file` (env SHAKWA_CONFIG)")
 	dir := fs.String("out", "", "the `directory` to write the files to (made if missing)")
 	lang := fs.String("lang", "ar", "the files' language: ar or en")
 	phones := fs.Bool("phones", false, "citizens' phone numbers whole (default: masked, as a manager reads them)")
 	fs.Usage = func() {
-		fmt.Fprintln(out, "usage: shakwa export -out DIR [-lang ar|en] [-phones] [PERIOD] [CENTRE]   (PERIOD as /export takes it; default this month)")
+		fmt.Fprintln(stderr, "usage: shakwa export -out DIR [-lang ar|en] [-phones] [PERIOD] [CENTRE]   (PERIOD as /export takes it; default this month)")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
@@ -191,8 +194,8 @@ func exportToDisk(ctx context.Context, args []string, getenv func(string) string
 		if err := os.WriteFile(path, f.Data, 0o640); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
-		fmt.Fprintf(out, "%s  (%d bytes)\n", path, len(f.Data))
+		fmt.Fprintf(stdout, "%s  (%d bytes)\n", path, len(f.Data))
 	}
-	fmt.Fprintf(out, "export: %d requests\n", n)
+	fmt.Fprintf(stdout, "export: %d requests\n", n)
 	return nil
 }

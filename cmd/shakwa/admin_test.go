@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -22,7 +23,7 @@ const adminDB = 3
 
 // TestAdminCommands: reindex finds and puts back an index entry a crash
 // lost; dead-letters lists what could not be delivered without its chat or
-// words, and retry sends it again, once.
+// words, and retry sends it again, once; each says so on stdout.
 func TestAdminCommands(t *testing.T) {
 	redisURL := testRedis(t, adminDB)
 	getenv := func(k string) string { return map[string]string{"REDIS_URL": redisURL}[k] }
@@ -42,10 +43,10 @@ func TestAdminCommands(t *testing.T) {
 	if err := rdb.ZRem(ctx, "queue:{KRM}", tk.ID).Err(); err != nil {
 		t.Fatal(err)
 	}
-	say := func(args ...string) string {
+	say := func(args ...string) string { // stdout
 		t.Helper()
 		var out bytes.Buffer
-		if err := run(ctx, args, getenv, &out); err != nil {
+		if err := run(ctx, args, getenv, &out, io.Discard); err != nil {
 			t.Fatalf("%v: %v", args, err)
 		}
 		return out.String()

@@ -22,7 +22,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "shakwa:", err)
 		os.Exit(1)
 	}
@@ -71,8 +71,10 @@ environment (TELEGRAM_BOT_TOKEN, REDIS_URL, ...): see README.md.
 `
 
 // run is the whole program: it parses args and the environment, wires
-// everything and runs until ctx is done.
-func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+// everything and runs until ctx is done. What a command was asked for (a
+// code, a link, a summary, a list) goes to stdout, so that a script can
+// capture it; usage, logs and progress go to stderr.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(stderr, usage)
 		return nil
@@ -82,31 +84,31 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		cmd, args = args[0], args[1:]
 	}
 	if cmd == "seed" { // flags of its own
-		return seedData(ctx, args, getenv, stderr)
+		return seedData(ctx, args, getenv, stdout, stderr)
 	}
 	if cmd == "bench" {
-		return bench(ctx, args, stderr)
+		return bench(ctx, args, stdout, stderr)
 	}
 	if cmd == "staff-link" {
-		return staffLink(args, getenv, time.Now, stderr)
+		return staffLink(args, getenv, time.Now, stdout, stderr)
 	}
 	if cmd == "check-config" {
-		return checkConfig(args, getenv, stderr)
+		return checkConfig(args, getenv, stdout, stderr)
 	}
 	if cmd == "health" {
 		return health(ctx, args, getenv, stderr)
 	}
 	if cmd == "invite" {
-		return invite(ctx, args, getenv, stderr)
+		return invite(ctx, args, getenv, stdout, stderr)
 	}
 	if cmd == "reindex" {
-		return reindex(ctx, args, getenv, stderr)
+		return reindex(ctx, args, getenv, stdout, stderr)
 	}
 	if cmd == "dead-letters" {
-		return deadLetters(ctx, args, getenv, stderr)
+		return deadLetters(ctx, args, getenv, stdout, stderr)
 	}
 	if cmd == "export" {
-		return exportToDisk(ctx, args, getenv, stderr)
+		return exportToDisk(ctx, args, getenv, stdout, stderr)
 	}
 	sub := "" // a command's own command: "tallies rebuild"
 	if cmd == "tallies" && len(args) > 0 && !strings.HasPrefix(args[0], "-") {

@@ -156,7 +156,7 @@ func startProgramWith(t *testing.T, env map[string]string, config string) (addr 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "-config", config}, func(k string) string { return env[k] }, logs)
+		done <- run(ctx, []string{"serve", "-config", config}, func(k string) string { return env[k] }, logs, logs)
 	}()
 	stop = func() error {
 		cancel()
@@ -790,7 +790,7 @@ func TestRunRefuses(t *testing.T) {
 			var stderr bytes.Buffer
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			err := run(ctx, tc.args, func(k string) string { return env[k] }, &stderr)
+			err := run(ctx, tc.args, func(k string) string { return env[k] }, &stderr, &stderr)
 			switch {
 			case tc.wantErr == "" && err != nil:
 				t.Errorf("got %v; want nil", err)

@@ -95,7 +95,7 @@ func TestTallies(t *testing.T) {
 	}
 	var out bytes.Buffer
 	env := map[string]string{"REDIS_URL": redisURL}
-	if err := run(ctx, []string{"tallies", "rebuild", "-config", testConfig}, func(k string) string { return env[k] }, &out); err != nil {
+	if err := run(ctx, []string{"tallies", "rebuild", "-config", testConfig}, func(k string) string { return env[k] }, &out, &out); err != nil {
 		t.Fatalf("tallies rebuild: %v\n%s", err, out.String())
 	}
 	if n := received(); n != 5 {
@@ -110,7 +110,7 @@ func TestTallies(t *testing.T) {
 	if m2 := handlers.TallyModel(cfg); m2.Fingerprint() == m.Fingerprint() {
 		t.Error("a new SLA target keeps the fingerprint; the tallies would stay as they were")
 	}
-	if err := run(ctx, []string{"tallies"}, func(string) string { return "" }, &out); err == nil {
+	if err := run(ctx, []string{"tallies"}, func(string) string { return "" }, &out, &out); err == nil {
 		t.Error("tallies without rebuild: no error")
 	}
 }
