@@ -29,13 +29,18 @@ func adminStore(ctx context.Context, getenv func(string) string, opts ...storage
 	return s, nil
 }
 
-// parseAndOpen parses an admin command's flags and opens its store; both
-// are nil after -h, whose usage fs has printed.
+// parseAndOpen parses an admin command's flags, which take no other
+// arguments, and opens its store; both are nil after -h, whose usage fs
+// has printed.
 func parseAndOpen(ctx context.Context, fs *flag.FlagSet, args []string, getenv func(string) string) (*storage.Store, error) {
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return nil, nil
 	} else if err != nil {
 		return nil, err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return nil, fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
 	}
 	return adminStore(ctx, getenv)
 }
@@ -50,6 +55,10 @@ func reindex(ctx context.Context, args []string, getenv func(string) string, std
 	fs := flag.NewFlagSet("shakwa reindex", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dry := fs.Bool("dry-run", false, "count the missing entries, write nothing")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: shakwa reindex [-dry-run]")
+		fs.PrintDefaults()
+	}
 	store, err := parseAndOpen(ctx, fs, args, getenv)
 	if store == nil || err != nil {
 		return err // nil for -h: the usage is printed
@@ -80,15 +89,25 @@ func reindex(ctx context.Context, args []string, getenv func(string) string, std
 // running bot sends them. The list and the counts go to stdout, the
 // progress bar to a terminal's stderr.
 func deadLetters(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	const usage = "usage: shakwa dead-letters [list] [-since 168h] [-n 50]   what could not be delivered, newest first\n" +
+		"       shakwa dead-letters retry [-since 168h] [-dry-run]   send it again"
 	sub := "list"
-	if len(args) > 0 && (args[0] == "list" || args[0] == "retry") {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		sub, args = args[0], args[1:]
+		if sub != "list" && sub != "retry" {
+			fmt.Fprintln(stderr, usage)
+			return fmt.Errorf("dead-letters: unknown command %q (want list or retry)", sub)
+		}
 	}
 	fs := flag.NewFlagSet("shakwa dead-letters "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	since := fs.Duration("since", 7*24*time.Hour, "only those made within this long")
 	limit := fs.Int("n", 50, "list: at most this many")
 	dry := fs.Bool("dry-run", false, "retry: count them, send nothing")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, usage)
+		fs.PrintDefaults()
+	}
 	store, err := parseAndOpen(ctx, fs, args, getenv)
 	if store == nil || err != nil {
 		return err // nil for -h: the usage is printed

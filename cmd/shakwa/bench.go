@@ -64,6 +64,9 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	} else if err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("bench: unexpected argument %q (flags only: shakwa bench -h)", fs.Arg(0))
+	}
 	dir, err := os.MkdirTemp("", "shakwa-bench-")
 	if err != nil {
 		return err

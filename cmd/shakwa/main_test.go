@@ -775,6 +775,17 @@ func TestRunRefuses(t *testing.T) {
 		{"help of serve", []string{"serve", "-h"}, nil, ""},
 		{"unknown command", []string{"bogus"}, nil, `unknown command "bogus"`},
 		{"unknown flag", []string{"serve", "-port", "1"}, nil, "-port"},
+		{"unknown leading flag", []string{"-x"}, nil, "unknown flag -x"},
+		{"leading -config is serve", []string{"-config", cfgFile}, nil, "redis"},
+		{"serve, a file with no -config", []string{"serve", "/path/prod.yaml"}, nil,
+			`shakwa serve: unexpected argument "/path/prod.yaml" (did you mean -config FILE?)`},
+		{"demo, a file with no -config", []string{"demo", "bad.yaml"}, nil, `unexpected argument "bad.yaml" (did you mean -config FILE?)`},
+		{"tallies rebuild, a file with no -config", []string{"tallies", "rebuild", "file.yaml"}, nil, "did you mean -config FILE?"},
+		{"tallies, another command", []string{"tallies", "recount"}, nil, `unknown command "recount"`},
+		{"dead-letters, a typo", []string{"dead-letters", "retyr"}, nil, `unknown command "retyr" (want list or retry)`},
+		{"dead-letters, extra", []string{"dead-letters", "retry", "now"}, nil, `unexpected argument "now"`},
+		{"reindex, extra", []string{"reindex", "foo"}, nil, `unexpected argument "foo"`},
+		{"version, extra", []string{"version", "x"}, nil, "usage: shakwa version"},
 		{"no token", []string{"serve"}, map[string]string{"TELEGRAM_BOT_TOKEN": ""}, "TELEGRAM_BOT_TOKEN"},
 		{"bad log level", []string{"serve"}, map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},
 		{"no config file", []string{"serve", "-config", filepath.Join(t.TempDir(), "none.yaml")}, nil, "none.yaml"},
@@ -797,7 +808,8 @@ func TestRunRefuses(t *testing.T) {
 			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
 				t.Errorf("got %v; want an error mentioning %q", err, tc.wantErr)
 			}
-			if (tc.name == "help" || tc.name == "no arguments") && !strings.Contains(stderr.String(), "shakwa demo ") {
+			if (tc.name == "help" || tc.name == "no arguments" || tc.name == "unknown leading flag") &&
+				!strings.Contains(stderr.String(), "shakwa demo ") {
 				t.Errorf("%s printed %q; want the commands", tc.name, stderr.String())
 			}
 			if tc.name == "no token" && err != nil && !strings.Contains(err.Error(), "shakwa demo") {
