@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shakwa/shakwa"
 	"github.com/shakwa/shakwa/bot"
 	"github.com/shakwa/shakwa/config"
 	"github.com/shakwa/shakwa/handlers"
@@ -162,6 +163,12 @@ func deadLetters(ctx context.Context, args []string, getenv func(string) string,
 	return nil
 }
 
+// exportPeriods says what export takes for PERIOD, as /export does
+// (stats.Calendar.Parse).
+const exportPeriods = "want a PERIOD and a CENTRE code, both optional: today, yesterday, week, last week, " +
+	"month (the default), last month, last N days (N up to 366), a month (2026-11, November 2026), " +
+	"a date (2026-11-03) or two joined by .. (2026-11-01..2026-11-15), none of it in the future"
+
 // exportToDisk is "shakwa export -out DIR [-lang ar] [-phones] [PERIOD]
 // [CENTRE]": the files /export sends (a spreadsheet and three CSV files),
 // written to DIR, over every centre or the one named; recorded in the
@@ -202,7 +209,9 @@ func exportToDisk(ctx context.Context, args []string, getenv func(string) string
 	defer store.Close()
 	h := handlers.New(cfg, store, text, time.Now, slog.New(slog.DiscardHandler), handlers.Options{})
 	files, n, err := h.ExportArgs(ctx, *lang, strings.Join(fs.Args(), " "), *phones, handlers.ServerActor)
-	if err != nil {
+	if errors.Is(err, shakwa.ErrInvalid) {
+		return fmt.Errorf("%w: %s", err, exportPeriods)
+	} else if err != nil {
 		return err
 	}
 	if err := os.MkdirAll(*dir, 0o750); err != nil {

@@ -107,6 +107,13 @@ func TestAdminCommands(t *testing.T) {
 			t.Errorf("export wrote no %s* file: %q", name, wrote)
 		}
 	}
+	var diag bytes.Buffer
+	err = run(ctx, []string{"export", "-config", testConfig, "-out", dir, "bogus"}, getenv, io.Discard, &diag)
+	for _, want := range []string{`export "bogus"`, "last month", "2026-11", ".."} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("export bogus: %v; want an error that lists the periods, saying %q", err, want)
+		}
+	}
 	log, err := store.AuditLog(ctx, 10)
 	if err != nil || len(log) == 0 || log[len(log)-1].Kind != "exported" || log[len(log)-1].By != "server" ||
 		!strings.Contains(log[len(log)-1].What, "KRM, 1 requests") {

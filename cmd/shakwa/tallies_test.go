@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -112,5 +113,19 @@ func TestTallies(t *testing.T) {
 	}
 	if err := run(ctx, []string{"tallies"}, func(string) string { return "" }, &out, &out); err == nil {
 		t.Error("tallies without rebuild: no error")
+	}
+
+	// Another replica rebuilding: said, and no success.
+	store, err := storage.Open(ctx, redisURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if ok, err := store.Lease(ctx, talliesLease, "another replica", time.Minute); !ok || err != nil {
+		t.Fatalf("lease: %v, %v", ok, err)
+	}
+	err = run(ctx, []string{"tallies", "rebuild", "-config", testConfig}, func(k string) string { return env[k] }, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "another replica is rebuilding") {
+		t.Errorf("tallies rebuild while another replica holds the lease: %v; want it to say another replica is rebuilding", err)
 	}
 }
