@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
@@ -139,12 +140,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		RedisURL:      getenv("REDIS_URL"),
 		HTTPAddr:      getenv("HTTP_ADDR"),
 		WebSecret:     getenv("WEB_CHAT_SECRET"),
-		WebProxy:      getenv("WEB_CHAT_TRUST_PROXY") == "true",
 		FilesDir:      getenv("FILES_DIR"),
 		PprofAddr:     getenv("PPROF_ADDR"),
 		MetricsToken:  getenv("METRICS_TOKEN"),
 		Demo:          cmd == "demo",
 		Stderr:        stderr,
+	}
+	if e.WebProxy, err = envBool(getenv, "WEB_CHAT_TRUST_PROXY"); err != nil {
+		return err
 	}
 	if err = e.LogLevel.UnmarshalText([]byte(or(getenv("LOG_LEVEL"), "info"))); err != nil {
 		return fmt.Errorf("LOG_LEVEL: %w", err)
@@ -157,6 +160,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return errors.New("FILES_MAX_MB: want a whole number of megabytes from 1 to 100")
 	}
 	e.FilesMax = int64(mb) << 20
+	if cmd != "tallies" {
+		if err := e.check(); err != nil { // before anything connects, which may fail slowly
+			return err
+		}
+	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: e.LogLevel}))
 	switch cmd {
 	case "serve":
@@ -234,6 +242,37 @@ func parseServe(cmd string, args []string, getenv func(string) string, stderr io
 		return "", "", fmt.Errorf("%s: unexpected argument %q (did you mean -config FILE?)", name, fs.Arg(0))
 	}
 	return name, *configFile, nil
+}
+
+// envBool reads the environment variable name as a boolean (true, false,
+// 1, 0, as strconv.ParseBool takes them); unset is false.
+func envBool(getenv func(string) string, name string) (bool, error) {
+	v := getenv(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%s: want true or false, not %q", name, v)
+	}
+	return b, nil
+}
+
+// check refuses the values of the environment that serve would refuse
+// later, once it had connected to Redis: WEB_CHAT_SECRET and
+// TELEGRAM_WEBHOOK_URL.
+func (e env) check() error {
+	if e.WebSecret != "" {
+		if _, err := webSecret(e); err != nil {
+			return err
+		}
+	}
+	if e.WebhookURL != "" {
+		if err := webhookRoute(http.NewServeMux(), http.NotFoundHandler(), e.WebhookURL); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // whatsappEnv is the WhatsApp channel's part of the environment; the

@@ -793,6 +793,10 @@ func TestRunRefuses(t *testing.T) {
 		{"example config, web only", []string{"serve"}, map[string]string{"TELEGRAM_BOT_TOKEN": "",
 			"WEB_CHAT_SECRET": strings.Repeat("ab", 32), "SHAKWA_CONFIG": "../../config.example.yaml"}, "is the example configuration"},
 		{"redis down", []string{"serve"}, nil, "redis"},
+		// What the environment gets wrong is said first, before Redis.
+		{"short web secret, redis down", []string{"serve"}, map[string]string{"WEB_CHAT_SECRET": "abcd"}, "WEB_CHAT_SECRET: want at least 64 hex digits"},
+		{"webhook URL with no path, redis down", []string{"serve"}, map[string]string{"TELEGRAM_WEBHOOK_URL": "https://bot.example"}, "needs a path"},
+		{"trust proxy not a boolean", []string{"serve"}, map[string]string{"WEB_CHAT_TRUST_PROXY": "yes"}, `WEB_CHAT_TRUST_PROXY: want true or false, not "yes"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

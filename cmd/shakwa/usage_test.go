@@ -77,3 +77,21 @@ func TestVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestEnvBool: a boolean variable takes what strconv.ParseBool takes,
+// unset is false, and anything else is refused.
+func TestEnvBool(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		want  bool
+		ok    bool
+	}{
+		{"", false, true}, {"true", true, true}, {"TRUE", true, true}, {"1", true, true}, {"t", true, true},
+		{"false", false, true}, {"0", false, true}, {"yes", false, false}, {"on", false, false}, {" true", false, false},
+	} {
+		got, err := envBool(func(string) string { return tc.value }, "WEB_CHAT_TRUST_PROXY")
+		if got != tc.want || (err == nil) != tc.ok {
+			t.Errorf("%q: got %v, %v; want %v, ok=%v", tc.value, got, err, tc.want, tc.ok)
+		}
+	}
+}
