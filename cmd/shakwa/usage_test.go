@@ -5,8 +5,11 @@ import (
 	"context"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/shakwa/shakwa/config"
 )
 
 // TestCommandHelp: each command's -h says how to call it, with what it
@@ -92,6 +95,45 @@ func TestEnvBool(t *testing.T) {
 		got, err := envBool(func(string) string { return tc.value }, "WEB_CHAT_TRUST_PROXY")
 		if got != tc.want || (err == nil) != tc.ok {
 			t.Errorf("%q: got %v, %v; want %v, ok=%v", tc.value, got, err, tc.want, tc.ok)
+		}
+	}
+}
+
+// TestKeptFromStart: the fields a reload cannot change are named when
+// they change, the web staff panel's people and centres only when the
+// panel is on.
+func TestKeptFromStart(t *testing.T) {
+	start, err := config.Load(testConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		change func(c *config.Config)
+		panel  bool
+		want   []string
+	}{
+		{"nothing", func(c *config.Config) {}, true, nil},
+		{"a limit read on each message", func(c *config.Config) { c.Limits.OpenTickets++ }, true, nil},
+		{"the pace", func(c *config.Config) { c.Limits.BulkPerSecond = 5 }, false, []string{"limits.bulk_per_second"}},
+		{"the look", func(c *config.Config) {
+			c.Web.Name = map[string]string{"ar": "بوت"}
+			c.Web.Colour, c.Web.Logo = "#123456", "logo.png"
+		}, false, []string{"web.name", "web.colour", "web.logo"}},
+		{"embedding", func(c *config.Config) { c.Web.EmbedOrigins = []string{"https://a.example"} }, false, []string{"web.embed_origins"}},
+		{"the template", func(c *config.Config) { c.WhatsApp.Template.Name = "other" }, false, []string{"whatsapp.template"}},
+		{"people, with Telegram", func(c *config.Config) { c.People = c.People[1:] }, false, nil},
+		{"people, in the panel", func(c *config.Config) { c.People = c.People[1:] }, true, []string{"people (in the web staff panel)"}},
+		{"a group, in the panel", func(c *config.Config) { c.Centres[0].StaffChat-- }, true,
+			[]string{"centres (names and staff_chat, in the web staff panel)"}},
+	} {
+		next, err := config.Load(testConfig)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tc.change(next)
+		if got := keptFromStart(start, next, tc.panel); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: got %q; want %q", tc.name, got, tc.want)
 		}
 	}
 }
