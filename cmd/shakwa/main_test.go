@@ -843,7 +843,8 @@ func TestRunRefuses(t *testing.T) {
 }
 
 // TestDemoRunsExample: the example configuration that serve refuses is
-// the demo's, built in or from the file.
+// the demo's, built in or from the file; it says once that its data lives
+// in memory.
 func TestDemoRunsExample(t *testing.T) {
 	for _, args := range [][]string{nil, {"-config", "../../config.example.yaml"}} {
 		base, stop, logs := startDemo(t, t.Context(), args...)
@@ -857,6 +858,9 @@ func TestDemoRunsExample(t *testing.T) {
 		}
 		if err := stop(); err != nil {
 			t.Errorf("demo %v: %v\n%s", args, err, logs)
+		}
+		if n := strings.Count(logs.String(), "REDIS_URL is not set"); n != 1 {
+			t.Errorf("demo %v said %d times that REDIS_URL is not set; want once:\n%s", args, n, logs)
 		}
 	}
 }

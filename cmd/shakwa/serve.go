@@ -323,14 +323,14 @@ const ownConfig = "copy config.example.yaml, put your own centres and people in 
 	"\"example: true\", and point SHAKWA_CONFIG or -config at it; to try shakwa without one: shakwa demo"
 
 // openStore connects to REDIS_URL; the demo without one starts an
-// in-memory store, and says so.
+// in-memory store, and says so once, in a line for the operator's eyes
+// (as it says where to open it).
 func openStore(ctx context.Context, e env, log *slog.Logger, opts ...storage.Option) (*storage.Store, func(), error) {
 	if e.RedisURL == "" && e.Demo {
 		store, stop, err := storage.OpenMemory(ctx, opts...)
 		if err != nil {
 			return nil, nil, fmt.Errorf("in-memory store: %w", err)
 		}
-		log.Warn("REDIS_URL is not set: data lives in memory and is lost when the demo stops")
 		fmt.Fprintln(e.Stderr, "shakwa demo: REDIS_URL is not set, so data lives in memory and is lost when the demo stops")
 		return store, func() { store.Close(); stop() }, nil
 	}
