@@ -41,7 +41,7 @@ func parseAndOpen(ctx context.Context, fs *flag.FlagSet, args []string, getenv f
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
-		return nil, fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+		return nil, fmt.Errorf("%s: unexpected argument %q", strings.TrimPrefix(fs.Name(), "shakwa "), fs.Arg(0))
 	}
 	return adminStore(ctx, getenv)
 }

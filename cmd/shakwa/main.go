@@ -239,7 +239,7 @@ func parseServe(cmd string, args []string, getenv func(string) string, stderr io
 		return "", "", errors.New(line)
 	}
 	if fs.NArg() > 0 {
-		return "", "", fmt.Errorf("%s: unexpected argument %q (did you mean -config FILE?)", name, fs.Arg(0))
+		return "", "", fmt.Errorf("%s: unexpected argument %q (did you mean -config FILE?)", strings.TrimPrefix(name, "shakwa "), fs.Arg(0))
 	}
 	return name, *configFile, nil
 }

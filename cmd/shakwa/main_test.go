@@ -778,7 +778,7 @@ func TestRunRefuses(t *testing.T) {
 		{"unknown leading flag", []string{"-x"}, nil, "unknown flag -x"},
 		{"leading -config is serve", []string{"-config", cfgFile}, nil, "redis"},
 		{"serve, a file with no -config", []string{"serve", "/path/prod.yaml"}, nil,
-			`shakwa serve: unexpected argument "/path/prod.yaml" (did you mean -config FILE?)`},
+			`serve: unexpected argument "/path/prod.yaml" (did you mean -config FILE?)`},
 		{"demo, a file with no -config", []string{"demo", "bad.yaml"}, nil, `unexpected argument "bad.yaml" (did you mean -config FILE?)`},
 		{"tallies rebuild, a file with no -config", []string{"tallies", "rebuild", "file.yaml"}, nil, "did you mean -config FILE?"},
 		{"tallies, another command", []string{"tallies", "recount"}, nil, `unknown command "recount"`},
