@@ -37,7 +37,7 @@ func TestEmbedding(t *testing.T) {
 		t.Errorf("cookie for a frame over HTTPS: %+v; want Secure, SameSite=None, Partitioned", ck)
 	}
 	for _, want := range []string{`data-name="بوت المركز"`, `data-colour="#123456"`, `data-max-text="2000"`, `/chat/brand/logo`,
-		`data-testid="close"`, `class="page-chat embedded"`} {
+		`data-testid="close"`, `class="page-chat embedded"`, `<title>بوت المركز</title>`} {
 		if !strings.Contains(string(page), want) {
 			t.Errorf("the framed page has no %s", want)
 		}

@@ -141,8 +141,9 @@ type pageData struct {
 	Lang, Dir, Base, Version string
 	Demo                     bool
 	Others                   []langLink // the page in the other languages
-	// Name is the bot's name, Colour the main colour ("" for the page's
-	// own), Logo whether there is one; MaxText the longest text taken.
+	// Name is the bot's name, in the header and the title; Colour the
+	// main colour ("" for the page's own), Logo whether there is one;
+	// MaxText the longest text taken.
 	Name, Colour string
 	Logo         bool
 	MaxText      int

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -22,7 +23,7 @@ const adminDB = 3
 
 // TestAdminCommands: reindex finds and puts back an index entry a crash
 // lost; dead-letters lists what could not be delivered without its chat or
-// words, and retry sends it again, once.
+// words, and retry sends it again, once; each says so on stdout.
 func TestAdminCommands(t *testing.T) {
 	redisURL := testRedis(t, adminDB)
 	getenv := func(k string) string { return map[string]string{"REDIS_URL": redisURL}[k] }
@@ -42,10 +43,10 @@ func TestAdminCommands(t *testing.T) {
 	if err := rdb.ZRem(ctx, "queue:{KRM}", tk.ID).Err(); err != nil {
 		t.Fatal(err)
 	}
-	say := func(args ...string) string {
+	say := func(args ...string) string { // stdout
 		t.Helper()
 		var out bytes.Buffer
-		if err := run(ctx, args, getenv, &out); err != nil {
+		if err := run(ctx, args, getenv, &out, io.Discard); err != nil {
 			t.Fatalf("%v: %v", args, err)
 		}
 		return out.String()
@@ -104,6 +105,13 @@ func TestAdminCommands(t *testing.T) {
 	for _, name := range []string{"shakwa-export-", "shakwa-tickets-", "shakwa-centres-", "shakwa-history-"} {
 		if !strings.Contains(wrote, filepath.Join(dir, name)) {
 			t.Errorf("export wrote no %s* file: %q", name, wrote)
+		}
+	}
+	var diag bytes.Buffer
+	err = run(ctx, []string{"export", "-config", testConfig, "-out", dir, "bogus"}, getenv, io.Discard, &diag)
+	for _, want := range []string{`export "bogus"`, "last month", "2026-11", ".."} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("export bogus: %v; want an error that lists the periods, saying %q", err, want)
 		}
 	}
 	log, err := store.AuditLog(ctx, 10)

@@ -49,7 +49,7 @@ bench leaves its data there.
 `
 
 // bench runs the load test; see benchUsage.
-func bench(ctx context.Context, args []string, stderr io.Writer) error {
+func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("shakwa bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, benchUsage); fs.PrintDefaults() }
@@ -63,6 +63,9 @@ func bench(ctx context.Context, args []string, stderr io.Writer) error {
 		return nil
 	} else if err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("bench: unexpected argument %q (flags only: shakwa bench -h)", fs.Arg(0))
 	}
 	dir, err := os.MkdirTemp("", "shakwa-bench-")
 	if err != nil {
@@ -102,7 +105,7 @@ func bench(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer store.Close()
-	w := &benchWriter{out: stderr}
+	w := &benchWriter{out: stdout} // what it measured: the command's result
 	w.line("shakwa bench: %d citizens, %d at once; bot pid %d", *citizens, *conc, b.cmd.Process.Pid)
 	// What Redis itself does at that concurrency, before the bot is busy.
 	evals, evalErr := redisBenchmark(ctx, *redisURL, *conc)

@@ -21,7 +21,7 @@ func TestBench(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	err := run(ctx, []string{"bench", "-redis", redisURL, "-c", "5", "-citizens", "20", "-backlog", "300", "-answers", "5"},
-		func(string) string { return "" }, &out)
+		func(string) string { return "" }, &out, &out)
 	t.Logf("bench:\n%s", out.String())
 	if err != nil {
 		t.Fatal(err)

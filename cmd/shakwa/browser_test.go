@@ -247,7 +247,7 @@ func startDemo(t *testing.T, ctx context.Context, args ...string) (string, func(
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	args = append([]string{"demo"}, args...)
-	go func() { done <- run(ctx, args, func(k string) string { return env[k] }, logs) }()
+	go func() { done <- run(ctx, args, func(k string) string { return env[k] }, logs, logs) }()
 	var stopped error
 	stop := sync.OnceValue(func() error {
 		cancel()

@@ -12,11 +12,11 @@ import (
 
 // checkConfig validates a configuration file without starting anything,
 // for deployment pipelines: shakwa check-config FILE (or -config FILE, or
-// SHAKWA_CONFIG). It says what the file holds when it is good, and what is
-// wrong when it is not (the command fails then).
-func checkConfig(args []string, getenv func(string) string, stdout io.Writer) error {
+// SHAKWA_CONFIG). It says on stdout what the file holds when it is good,
+// and what is wrong when it is not (the command fails then).
+func checkConfig(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("shakwa check-config", flag.ContinueOnError)
-	fs.SetOutput(stdout)
+	fs.SetOutput(stderr)
 	file := fs.String("config", getenv("SHAKWA_CONFIG"), "the configuration `file` to check (or as the argument)")
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return nil

@@ -10,7 +10,8 @@ import (
 )
 
 // TestCheckConfig: check-config says what a good file holds, and fails on
-// a bad one naming what is wrong, as a deployment pipeline needs.
+// a bad one naming what is wrong, as a deployment pipeline needs; the
+// summary is on stdout.
 func TestCheckConfig(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
 	if err := os.WriteFile(bad, []byte("centres: [{code: x}]\n"), 0o644); err != nil {
@@ -28,11 +29,11 @@ func TestCheckConfig(t *testing.T) {
 		{[]string{"check-config", "missing.yaml"}, false, "no such file"},
 		{[]string{"check-config"}, false, "usage"},
 	} {
-		var out bytes.Buffer
-		err := run(context.Background(), tc.args, func(string) string { return "" }, &out)
-		said := out.String()
+		var out, diag bytes.Buffer
+		err := run(context.Background(), tc.args, func(string) string { return "" }, &out, &diag)
+		said := out.String() // a good file's summary
 		if err != nil {
-			said += err.Error()
+			said = diag.String() + err.Error()
 		}
 		if (err == nil) != tc.ok || !strings.Contains(said, tc.say) {
 			t.Errorf("%v: %q, %v; want ok=%v saying %q", tc.args, out.String(), err, tc.ok, tc.say)

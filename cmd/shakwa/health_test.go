@@ -54,7 +54,7 @@ func TestHealth(t *testing.T) {
 			mu.Unlock()
 			var out bytes.Buffer
 			env := map[string]string{"HTTP_ADDR": tc.addr}
-			err := run(context.Background(), []string{"health"}, func(k string) string { return env[k] }, &out)
+			err := run(context.Background(), []string{"health"}, func(k string) string { return env[k] }, &out, &out)
 			switch {
 			case tc.wantErr == "" && err != nil:
 				t.Errorf("got %v; want nil", err)
@@ -75,13 +75,13 @@ func TestHealth(t *testing.T) {
 func TestHealthOfDemo(t *testing.T) {
 	base, stop, _ := startDemo(t, t.Context())
 	env := map[string]string{"HTTP_ADDR": strings.TrimPrefix(base, "http://")}
-	if err := run(t.Context(), []string{"health"}, func(k string) string { return env[k] }, &bytes.Buffer{}); err != nil {
+	if err := run(t.Context(), []string{"health"}, func(k string) string { return env[k] }, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
 		t.Errorf("health of the demo: %v", err)
 	}
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
-	if err := run(t.Context(), []string{"health"}, func(k string) string { return env[k] }, &bytes.Buffer{}); err == nil {
+	if err := run(t.Context(), []string{"health"}, func(k string) string { return env[k] }, &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
 		t.Error("health of the stopped demo: nil; want an error")
 	}
 }

@@ -15,15 +15,15 @@ import (
 
 // invite is "shakwa invite [-config FILE] ROLE [CENTRE...]": it makes a
 // one-time code, valid for a day, that gives ROLE (staff, supervisor,
-// manager) at the centres to whoever sends the bot /join CODE, as a
-// manager's /invite does, and prints it. The record says it was made on
-// the server.
-func invite(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
+// manager, evaluator) at the centres to whoever sends the bot /join CODE, as a
+// manager's /invite does, and prints it on stdout, alone on its line (how
+// to use it goes to stderr). The record says it was made on the server.
+func invite(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("shakwa invite", flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs.SetOutput(stderr)
 	configFile := fs.String("config", or(getenv("SHAKWA_CONFIG"), "config.yaml"), "configuration `file` (env SHAKWA_CONFIG)")
 	fs.Usage = func() {
-		fmt.Fprintln(out, "usage: shakwa invite [-config FILE] staff|supervisor|manager [CENTRE...]")
+		fmt.Fprintln(stderr, "usage: shakwa invite [-config FILE] staff|supervisor|manager|evaluator [CENTRE...]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
@@ -56,6 +56,7 @@ func invite(ctx context.Context, args []string, getenv func(string) string, out 
 	if err := store.CreateInvite(ctx, code, inv, handlers.InviteTTL); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "%s\nvalid once, for 24 hours: the new %s sends the bot, in a private chat on Telegram: /join %s\n", code, role, code)
+	fmt.Fprintln(stdout, code)
+	fmt.Fprintf(stderr, "valid once, for 24 hours: the new %s sends the bot, in a private chat on Telegram: /join %s\n", role, code)
 	return nil
 }

@@ -156,7 +156,7 @@ func startProgramWith(t *testing.T, env map[string]string, config string) (addr 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "-config", config}, func(k string) string { return env[k] }, logs)
+		done <- run(ctx, []string{"serve", "-config", config}, func(k string) string { return env[k] }, logs, logs)
 	}()
 	stop = func() error {
 		cancel()
@@ -775,6 +775,17 @@ func TestRunRefuses(t *testing.T) {
 		{"help of serve", []string{"serve", "-h"}, nil, ""},
 		{"unknown command", []string{"bogus"}, nil, `unknown command "bogus"`},
 		{"unknown flag", []string{"serve", "-port", "1"}, nil, "-port"},
+		{"unknown leading flag", []string{"-x"}, nil, "unknown flag -x"},
+		{"leading -config is serve", []string{"-config", cfgFile}, nil, "redis"},
+		{"serve, a file with no -config", []string{"serve", "/path/prod.yaml"}, nil,
+			`serve: unexpected argument "/path/prod.yaml" (did you mean -config FILE?)`},
+		{"demo, a file with no -config", []string{"demo", "bad.yaml"}, nil, `unexpected argument "bad.yaml" (did you mean -config FILE?)`},
+		{"tallies rebuild, a file with no -config", []string{"tallies", "rebuild", "file.yaml"}, nil, "did you mean -config FILE?"},
+		{"tallies, another command", []string{"tallies", "recount"}, nil, `unknown command "recount"`},
+		{"dead-letters, a typo", []string{"dead-letters", "retyr"}, nil, `unknown command "retyr" (want list or retry)`},
+		{"dead-letters, extra", []string{"dead-letters", "retry", "now"}, nil, `unexpected argument "now"`},
+		{"reindex, extra", []string{"reindex", "foo"}, nil, `unexpected argument "foo"`},
+		{"version, extra", []string{"version", "x"}, nil, "usage: shakwa version"},
 		{"no token", []string{"serve"}, map[string]string{"TELEGRAM_BOT_TOKEN": ""}, "TELEGRAM_BOT_TOKEN"},
 		{"bad log level", []string{"serve"}, map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},
 		{"no config file", []string{"serve", "-config", filepath.Join(t.TempDir(), "none.yaml")}, nil, "none.yaml"},
@@ -782,6 +793,10 @@ func TestRunRefuses(t *testing.T) {
 		{"example config, web only", []string{"serve"}, map[string]string{"TELEGRAM_BOT_TOKEN": "",
 			"WEB_CHAT_SECRET": strings.Repeat("ab", 32), "SHAKWA_CONFIG": "../../config.example.yaml"}, "is the example configuration"},
 		{"redis down", []string{"serve"}, nil, "redis"},
+		// What the environment gets wrong is said first, before Redis.
+		{"short web secret, redis down", []string{"serve"}, map[string]string{"WEB_CHAT_SECRET": "abcd"}, "WEB_CHAT_SECRET: want at least 64 hex digits"},
+		{"webhook URL with no path, redis down", []string{"serve"}, map[string]string{"TELEGRAM_WEBHOOK_URL": "https://bot.example"}, "needs a path"},
+		{"trust proxy not a boolean", []string{"serve"}, map[string]string{"WEB_CHAT_TRUST_PROXY": "yes"}, `WEB_CHAT_TRUST_PROXY: want true or false, not "yes"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -790,14 +805,15 @@ func TestRunRefuses(t *testing.T) {
 			var stderr bytes.Buffer
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			err := run(ctx, tc.args, func(k string) string { return env[k] }, &stderr)
+			err := run(ctx, tc.args, func(k string) string { return env[k] }, &stderr, &stderr)
 			switch {
 			case tc.wantErr == "" && err != nil:
 				t.Errorf("got %v; want nil", err)
 			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
 				t.Errorf("got %v; want an error mentioning %q", err, tc.wantErr)
 			}
-			if (tc.name == "help" || tc.name == "no arguments") && !strings.Contains(stderr.String(), "shakwa demo ") {
+			if (tc.name == "help" || tc.name == "no arguments" || tc.name == "unknown leading flag") &&
+				!strings.Contains(stderr.String(), "shakwa demo ") {
 				t.Errorf("%s printed %q; want the commands", tc.name, stderr.String())
 			}
 			if tc.name == "no token" && err != nil && !strings.Contains(err.Error(), "shakwa demo") {
@@ -827,7 +843,8 @@ func TestRunRefuses(t *testing.T) {
 }
 
 // TestDemoRunsExample: the example configuration that serve refuses is
-// the demo's, built in or from the file.
+// the demo's, built in or from the file; it says once that its data lives
+// in memory.
 func TestDemoRunsExample(t *testing.T) {
 	for _, args := range [][]string{nil, {"-config", "../../config.example.yaml"}} {
 		base, stop, logs := startDemo(t, t.Context(), args...)
@@ -841,6 +858,9 @@ func TestDemoRunsExample(t *testing.T) {
 		}
 		if err := stop(); err != nil {
 			t.Errorf("demo %v: %v\n%s", args, err, logs)
+		}
+		if n := strings.Count(logs.String(), "REDIS_URL is not set"); n != 1 {
+			t.Errorf("demo %v said %d times that REDIS_URL is not set; want once:\n%s", args, n, logs)
 		}
 	}
 }

@@ -18,7 +18,8 @@ const reloadDB = 4
 // staff member works at once, while a citizen's conversation begun before
 // goes on where it was; a file that would count tickets differently (a
 // new SLA target) or that is marked the example is refused, said so in
-// the log, and the one in force stays.
+// the log, and the one in force stays. A reload that changes what is read
+// only at start warns, naming those fields.
 func TestReload(t *testing.T) {
 	redisURL := testRedis(t, reloadDB)
 	api := telegramtest.NewServer(t, testToken)
@@ -66,6 +67,17 @@ func TestReload(t *testing.T) {
 	h.send(t, h.text(hessa, "/help"))
 	if got := r.next(t, "sendMessage", hessa.chat()); !strings.Contains(got.Text(), "/reply") {
 		t.Errorf("after the reload Hessa's /help: %q; want the staff commands", got.Text())
+	}
+	const keptWarning = `"msg":"configuration reloaded, but these fields keep their values from start until a restart"`
+	if strings.Contains(logs.String(), keptWarning) {
+		t.Errorf("a reload of people only warns of fields kept from start:\n%s", logs)
+	}
+	write(strings.Replace(string(orig), "limits: {duplicate_within: 0s}", "limits: {duplicate_within: 0s, bulk_per_second: 5}", 1) +
+		"  - {telegram: 130, name: \"حصة الكتبي\", role: staff, centres: [KRM]}\n" +
+		"web: {colour: \"#123456\", embed_origins: [\"https://www.centre.example\"]}\n")
+	reload(keptWarning)
+	if !strings.Contains(logs.String(), `"fields":["limits.bulk_per_second","web.colour","web.embed_origins"]`) {
+		t.Errorf("the warning does not name the fields kept from start:\n%s", logs)
 	}
 	h.press(t, r, citizen, centres, "centre:KRM")
 	wantData(t, r.replaced(t, centres), "cat:waiting") // the conversation went on

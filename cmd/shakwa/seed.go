@@ -33,7 +33,7 @@ type seedOptions struct {
 // seedData is "shakwa seed": synthetic tickets and feedback written to
 // REDIS_URL, for trying the reports and measuring them at scale. It
 // refuses a database that holds tickets unless told -yes.
-func seedData(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+func seedData(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("shakwa seed", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o seedOptions
@@ -57,11 +57,11 @@ func seedData(ctx context.Context, args []string, getenv func(string) string, st
 		fs.Usage()
 		return errors.New("seed: want -tickets, -centres and -days of at least 1, and no arguments")
 	}
-	return runSeed(ctx, o, or(getenv("REDIS_URL"), "redis://127.0.0.1:6379/0"), stderr)
+	return runSeed(ctx, o, or(getenv("REDIS_URL"), "redis://127.0.0.1:6379/0"), stdout, stderr)
 }
 
 // runSeed writes the data o describes to the Redis at url.
-func runSeed(ctx context.Context, o seedOptions, url string, stderr io.Writer) error {
+func runSeed(ctx context.Context, o seedOptions, url string, stdout, stderr io.Writer) error {
 	cfg, w, err := seedWorld(o)
 	if err != nil {
 		return err
@@ -118,7 +118,7 @@ func runSeed(ctx context.Context, o seedOptions, url string, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "shakwa seed: %d tickets and %d feedback in %s (%.0f tickets/s); Redis used_memory %s before, %s after: %s per ticket\n",
+	fmt.Fprintf(stdout, "shakwa seed: %d tickets and %d feedback in %s (%.0f tickets/s); Redis used_memory %s before, %s after: %s per ticket\n",
 		res.Tickets, res.Feedback, res.Took.Round(time.Millisecond), float64(res.Tickets)/res.Took.Seconds(),
 		byteSize(before), byteSize(after), byteSize((after-before)/int64(max(res.Tickets, 1))))
 	return nil

@@ -31,7 +31,7 @@ func TestSeed(t *testing.T) {
 	seedRun := func(args ...string) (string, error) {
 		t.Helper()
 		var out bytes.Buffer
-		err := run(ctx, append([]string{"seed"}, args...), getenv, &out)
+		err := run(ctx, append([]string{"seed"}, args...), getenv, &out, &out)
 		return out.String(), err
 	}
 

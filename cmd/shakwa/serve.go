@@ -10,6 +10,7 @@ import (
 	"fmt"
 	stdlog "log"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -17,6 +18,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -165,7 +168,7 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	runners = append(runners, reloadOn(hup, e, h, log))
+	runners = append(runners, reloadOn(hup, e, cfg, h, log))
 
 	if e.PprofAddr != "" {
 		stop, err := servePprof(e.PprofAddr, log)
@@ -221,8 +224,10 @@ func (w serverErrors) Write(p []byte) (int, error) {
 // reloadOn reads the configuration file again each time hup fires, and
 // puts it in force (handlers.Reload) when it is valid and counts tickets
 // as the one in force does; otherwise it says why, and the one in force
-// stays. Conversations, queues and jobs go on: they live in Redis.
-func reloadOn(hup <-chan os.Signal, e env, h *handlers.Handler, log *slog.Logger) func(context.Context) error {
+// stays. Conversations, queues and jobs go on: they live in Redis. What
+// serve wired at start (see keptFromStart) stays as it was, and a reload
+// that changes it warns, naming the fields.
+func reloadOn(hup <-chan os.Signal, e env, start *config.Config, h *handlers.Handler, log *slog.Logger) func(context.Context) error {
 	return func(ctx context.Context) error {
 		for {
 			select {
@@ -245,8 +250,43 @@ func reloadOn(hup <-chan os.Signal, e env, h *handlers.Handler, log *slog.Logger
 				log.Warn("schedule self-assessments after a reload", "err", err)
 			}
 			log.Info("configuration reloaded", "file", e.ConfigFile, "people", len(cfg.People), "centres", len(cfg.Centres))
+			if kept := keptFromStart(start, cfg, webPanel(e)); len(kept) > 0 {
+				log.Warn("configuration reloaded, but these fields keep their values from start until a restart",
+					"file", e.ConfigFile, "fields", kept)
+			}
 		}
 	}
+}
+
+// keptFromStart names the fields of next that differ from start's and
+// are read only at start: the outbox's pace, the web chat's look and the
+// sites that may embed it, the WhatsApp template, and, when the web staff
+// panel is on (panel), its people and centres' names and groups.
+func keptFromStart(start, next *config.Config, panel bool) []string {
+	var kept []string
+	changed := func(field string, differs bool) {
+		if differs {
+			kept = append(kept, field)
+		}
+	}
+	changed("limits.bulk_per_second", start.Limits.BulkPerSecond != next.Limits.BulkPerSecond)
+	changed("web.name", !maps.Equal(start.Web.Name, next.Web.Name))
+	changed("web.colour", start.Web.Colour != next.Web.Colour)
+	changed("web.logo", start.Web.Logo != next.Web.Logo)
+	changed("web.embed_origins", !slices.Equal(start.Web.EmbedOrigins, next.Web.EmbedOrigins))
+	changed("whatsapp.template", !reflect.DeepEqual(start.WhatsApp.Template, next.WhatsApp.Template))
+	if panel {
+		changed("people (in the web staff panel)", !reflect.DeepEqual(start.People, next.People))
+		changed("centres (names and staff_chat, in the web staff panel)", !slices.EqualFunc(start.Centres, next.Centres,
+			func(a, b config.Centre) bool { return a.Name == b.Name && a.StaffChat == b.StaffChat }))
+	}
+	return kept
+}
+
+// webPanel reports whether serve runs the web staff panel, whose people
+// are read at start: in the demo, and on the web with no Telegram.
+func webPanel(e env) bool {
+	return e.Demo || e.WebSecret != "" && e.TelegramToken == ""
 }
 
 // loadConfig reads the configuration file; the demo falls back to the
@@ -284,14 +324,14 @@ const ownConfig = "copy config.example.yaml, put your own centres and people in 
 	"\"example: true\", and point SHAKWA_CONFIG or -config at it; to try shakwa without one: shakwa demo"
 
 // openStore connects to REDIS_URL; the demo without one starts an
-// in-memory store, and says so.
+// in-memory store, and says so once, in a line for the operator's eyes
+// (as it says where to open it).
 func openStore(ctx context.Context, e env, log *slog.Logger, opts ...storage.Option) (*storage.Store, func(), error) {
 	if e.RedisURL == "" && e.Demo {
 		store, stop, err := storage.OpenMemory(ctx, opts...)
 		if err != nil {
 			return nil, nil, fmt.Errorf("in-memory store: %w", err)
 		}
-		log.Warn("REDIS_URL is not set: data lives in memory and is lost when the demo stops")
 		fmt.Fprintln(e.Stderr, "shakwa demo: REDIS_URL is not set, so data lives in memory and is lost when the demo stops")
 		return store, func() { store.Close(); stop() }, nil
 	}
@@ -365,7 +405,7 @@ func newWeb(e env, cfg *config.Config, text *locales.Bundle, store *storage.Stor
 	switch {
 	case e.Demo:
 		wc.Demo = demoPeople(cfg, text)
-	case e.TelegramToken == "":
+	case webPanel(e):
 		// Staff are not on Telegram: they work in the web panel, each
 		// signed in with a link from `shakwa staff-link`.
 		wc.Staff = demoPeople(cfg, text)

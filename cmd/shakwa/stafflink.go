@@ -13,11 +13,12 @@ import (
 )
 
 // staffLink is "shakwa staff-link [-config FILE] [-hours N] PERSON-ID": it
-// prints the path that signs the configured person in to the web staff
-// panel of a `serve` that shares WEB_CHAT_SECRET, for N hours. It is for
+// prints on stdout the path that signs the configured person in to the
+// web staff panel of a `serve` that shares WEB_CHAT_SECRET, for N hours
+// (whose link it is, and until when, on stderr). It is for
 // deployments whose staff are not on Telegram; the link is handed to the
 // person as a password would be.
-func staffLink(args []string, getenv func(string) string, now func() time.Time, stderr io.Writer) error {
+func staffLink(args []string, getenv func(string) string, now func() time.Time, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("shakwa staff-link", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configFile := fs.String("config", or(getenv("SHAKWA_CONFIG"), "config.yaml"), "configuration `file` (env SHAKWA_CONFIG)")
@@ -58,7 +59,8 @@ func staffLink(args []string, getenv func(string) string, now func() time.Time, 
 		return fmt.Errorf("staff-link: no person %d in %s", id, *configFile)
 	}
 	exp := now().Add(time.Duration(*hours) * time.Hour)
-	fmt.Fprintf(stderr, "person %d, valid until %s (open it on the server's address):\n%s\n",
-		id, exp.UTC().Format("2006-01-02 15:04 UTC"), web.StaffLink(secret, fs.Arg(0), exp))
+	fmt.Fprintf(stderr, "person %d, valid until %s (open it on the server's address):\n",
+		id, exp.UTC().Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintln(stdout, web.StaffLink(secret, fs.Arg(0), exp))
 	return nil
 }

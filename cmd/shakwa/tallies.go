@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -25,7 +26,10 @@ const talliesLease = "tallies-rebuild"
 // the end like the other runners. Figures read meanwhile are partial.
 func keepTallies(store *storage.Store, m stats.Model, log *slog.Logger) func(context.Context) error {
 	return func(ctx context.Context) error {
-		if err := ensureTallies(ctx, store, m, log, nil); err != nil && ctx.Err() == nil {
+		err := ensureTallies(ctx, store, m, log, nil)
+		if errors.Is(err, errRebuilding) {
+			log.Info("tallies: another replica is rebuilding them")
+		} else if err != nil && ctx.Err() == nil {
 			log.Error("tallies not rebuilt; figures may be incomplete until they are (shakwa tallies rebuild)", "err", err)
 		}
 		<-ctx.Done()
@@ -33,7 +37,12 @@ func keepTallies(store *storage.Store, m stats.Model, log *slog.Logger) func(con
 	}
 }
 
-// ensureTallies rebuilds the tallies unless they were made with m.
+// errRebuilding is ensureTallies' error when another replica holds the
+// lease: it is rebuilding the tallies.
+var errRebuilding = errors.New("another replica is rebuilding the tallies")
+
+// ensureTallies rebuilds the tallies unless they were made with m; it
+// returns errRebuilding when another replica is at it.
 func ensureTallies(ctx context.Context, store *storage.Store, m stats.Model, log *slog.Logger, progress func(done, total int)) error {
 	mark, err := store.TallyMark(ctx)
 	if err != nil || mark == m.Fingerprint() {
@@ -41,8 +50,11 @@ func ensureTallies(ctx context.Context, store *storage.Store, m stats.Model, log
 	}
 	holder := rand.Text()
 	ok, err := store.Lease(ctx, talliesLease, holder, time.Hour)
-	if err != nil || !ok {
-		return err // another replica is at it
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errRebuilding
 	}
 	defer store.Unlease(context.WithoutCancel(ctx), talliesLease, holder)
 	log.Info("rebuilding tallies", "was", mark, "now", m.Fingerprint())
@@ -78,7 +90,10 @@ func rebuildTallies(ctx context.Context, e env, log *slog.Logger) error {
 	if isTerminal(e.Stderr) {
 		progress = bar(e.Stderr)
 	}
-	if err := ensureTallies(ctx, store, m, log, progress); err != nil {
+	err = ensureTallies(ctx, store, m, log, progress)
+	if errors.Is(err, errRebuilding) {
+		return fmt.Errorf("tallies rebuild: %w now (it holds the lease %q, for an hour at most); nothing done here", err, talliesLease)
+	} else if err != nil {
 		return err
 	}
 	if progress != nil {

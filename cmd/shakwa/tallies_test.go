@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -95,7 +96,7 @@ func TestTallies(t *testing.T) {
 	}
 	var out bytes.Buffer
 	env := map[string]string{"REDIS_URL": redisURL}
-	if err := run(ctx, []string{"tallies", "rebuild", "-config", testConfig}, func(k string) string { return env[k] }, &out); err != nil {
+	if err := run(ctx, []string{"tallies", "rebuild", "-config", testConfig}, func(k string) string { return env[k] }, &out, &out); err != nil {
 		t.Fatalf("tallies rebuild: %v\n%s", err, out.String())
 	}
 	if n := received(); n != 5 {
@@ -110,7 +111,21 @@ func TestTallies(t *testing.T) {
 	if m2 := handlers.TallyModel(cfg); m2.Fingerprint() == m.Fingerprint() {
 		t.Error("a new SLA target keeps the fingerprint; the tallies would stay as they were")
 	}
-	if err := run(ctx, []string{"tallies"}, func(string) string { return "" }, &out); err == nil {
+	if err := run(ctx, []string{"tallies"}, func(string) string { return "" }, &out, &out); err == nil {
 		t.Error("tallies without rebuild: no error")
+	}
+
+	// Another replica rebuilding: said, and no success.
+	store, err := storage.Open(ctx, redisURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if ok, err := store.Lease(ctx, talliesLease, "another replica", time.Minute); !ok || err != nil {
+		t.Fatalf("lease: %v, %v", ok, err)
+	}
+	err = run(ctx, []string{"tallies", "rebuild", "-config", testConfig}, func(k string) string { return env[k] }, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "another replica is rebuilding") {
+		t.Errorf("tallies rebuild while another replica holds the lease: %v; want it to say another replica is rebuilding", err)
 	}
 }

@@ -100,18 +100,15 @@ func startWebOnly(t *testing.T) (addr, link string, stop func() error) {
 		"HTTP_ADDR": "127.0.0.1:0", "FILES_DIR": t.TempDir(),
 	}
 	addr, _, stop = startProgram(t, env)
-	var out bytes.Buffer
+	var out, diag bytes.Buffer
 	if err := run(context.Background(), []string{"staff-link", "-config", testConfig, "111"},
-		func(k string) string { return env[k] }, &out); err != nil {
+		func(k string) string { return env[k] }, &out, &diag); err != nil {
 		t.Fatalf("staff-link: %v", err)
 	}
-	for _, line := range strings.Split(out.String(), "\n") {
-		if strings.HasPrefix(line, "/chat/staff?key=") {
-			link = line
-		}
-	}
-	if link == "" {
-		t.Fatalf("staff-link printed %q; want a /chat/staff?key= link", out.String())
+	// The link alone on stdout, as LINK=$(shakwa staff-link ...) takes it.
+	link = strings.TrimSuffix(out.String(), "\n")
+	if !strings.HasPrefix(link, "/chat/staff?key=") || strings.Contains(link, "\n") || !strings.Contains(diag.String(), "person 111") {
+		t.Fatalf("staff-link printed %q on stdout and %q on stderr; want the /chat/staff?key= link alone on stdout", out.String(), diag.String())
 	}
 	return addr, link, stop
 }

@@ -100,7 +100,7 @@ func TestWhatsApp(t *testing.T) {
 	})
 	t.Run("half configured", func(t *testing.T) {
 		env := map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "WHATSAPP_TOKEN": "x", "WHATSAPP_APP_SECRET": "y"}
-		err := run(t.Context(), []string{"serve", "-config", testConfig}, func(k string) string { return env[k] }, &bytes.Buffer{})
+		err := run(t.Context(), []string{"serve", "-config", testConfig}, func(k string) string { return env[k] }, &bytes.Buffer{}, &bytes.Buffer{})
 		if err == nil || !strings.Contains(err.Error(), "WHATSAPP_PHONE_NUMBER_ID") || !strings.Contains(err.Error(), "WHATSAPP_VERIFY_TOKEN") {
 			t.Errorf("run with half the WhatsApp variables: %v; want an error naming the missing ones", err)
 		}
