@@ -199,7 +199,7 @@ func New(cfg *config.Config, store Store, text *locales.Bundle, now func() time.
 // ErrReloadNeedsRestart is Reload's refusal of a configuration that
 // counts tickets differently.
 var ErrReloadNeedsRestart = errors.New("the time zone, the week, a centre or category, or an SLA target or its working hours changed: " +
-	"restart the replicas and run `shakwa tallies rebuild`")
+	"restart the replicas: as they start, one of them rebuilds the tallies")
 
 // Reload puts cfg in force for every Message and job from now on: people,
 // names, limits, reports, escalation, retention. Conversations go on as

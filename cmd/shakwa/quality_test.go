@@ -12,7 +12,7 @@ import (
 	"github.com/shakwa/shakwa/storage"
 )
 
-const qualityDB = 9
+const qualityDB = 14
 
 var (
 	noura = person{114, "Noura", "ar"}

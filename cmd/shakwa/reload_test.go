@@ -85,7 +85,7 @@ func TestReload(t *testing.T) {
 	write(strings.Replace(string(orig), "sla: {claim: 30m, resolve: 48h}", "sla: {claim: 10m, resolve: 48h}", 1) +
 		"  - {telegram: 130, name: \"حصة الكتبي\", role: staff, centres: [KRM]}\n")
 	reload(`"msg":"configuration not reloaded; the one in force stays"`)
-	if !strings.Contains(logs.String(), "tallies rebuild") {
+	if !strings.Contains(logs.String(), "restart the replicas: as they start, one of them rebuilds the tallies") {
 		t.Errorf("the refusal does not say what to do:\n%s", logs)
 	}
 	write("example: true\n" + string(orig))
