@@ -348,7 +348,7 @@ func Lone(label string) string {
 		if end > i+1 && rs[end-1] == pdi {
 			inner = rs[i+1 : end-1]
 		}
-		if plainLTR(inner) {
+		if plainLTR(inner) && !digitAfter(rs[end:]) {
 			out = append(out, inner...)
 		} else {
 			out = append(out, rs[i:end]...)
@@ -359,6 +359,21 @@ func Lone(label string) string {
 		out = out[1:]
 	}
 	return string(out)
+}
+
+// digitAfter reports whether a European digit comes in rs before any
+// strong letter: without the isolate before it, the digit would take the
+// Latin run's direction and join it ("فرع City Walk - 3").
+func digitAfter(rs []rune) bool {
+	for _, r := range rs {
+		switch class(r) {
+		case bidi.EN:
+			return true
+		case bidi.L, bidi.R, bidi.AL:
+			return false
+		}
+	}
+	return false
 }
 
 // plainLTR reports whether rs reads left to right in a paragraph of either

@@ -217,6 +217,11 @@ func TestLone(t *testing.T) {
 		{"📞 الهاتف: +971 50 123 4567", true, ""},                               // the groups would turn
 		{"مركز (Al Barsha)", true, ""},
 		{"نعم، الطلب نفسه", true, "نعم، الطلب نفسه"},
+		// A digit after a Latin run would join it without the isolate.
+		{"فرع City Walk - 3", true, ""},
+		{"الطلب KRM-000123 - 15", true, "الطلب \u2066KRM-000123\u2069 - 15"},
+		{"استلام KRM-000123، 5 دقائق", true, "استلام \u2066KRM-000123\u2069، 5 دقائق"},
+		{"نعم، Yes 5%", true, ""},
 	} {
 		directed := bot.Directed(tc.label, tc.rtl)
 		want := tc.want

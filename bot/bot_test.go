@@ -323,6 +323,9 @@ func TestIntakeUndo(t *testing.T) {
 		if fail[m.ID] {
 			w.Fail(errors.New("redis: connection refused"))
 		}
+		if m.ID == "4" {
+			panic("boom")
+		}
 	})
 	in := bot.NewIntake(storagetest.Store(t), h, out, time.Now, quiet)
 	ctx := context.Background()
@@ -330,7 +333,18 @@ func TestIntakeUndo(t *testing.T) {
 	in.Deliver(ctx, msg("2", "1", "x")) // sent
 	out.fail = errors.New("redis down")
 	in.Deliver(ctx, msg("3", "1", "x")) // not queued
-	if want := []string{"1", "3"}; !slices.Equal(undone, want) {
+	out.fail = nil
+	in.Deliver(ctx, msg("4", "1", "x")) // panicked: its replies dropped
+	if want := []string{"1", "3", "4"}; !slices.Equal(undone, want) {
 		t.Errorf("undone %v; want %v", undone, want)
+	}
+	// Failing every time: dropped for each redelivery; the last try's
+	// replies (the apology) go, and what it did stays.
+	undone, fail["5"] = nil, true
+	for range in.Tries {
+		in.Deliver(ctx, msg("5", "1", "x"))
+	}
+	if len(undone) != in.Tries-1 {
+		t.Errorf("undone %d times over %d tries; want each but the last", len(undone), in.Tries)
 	}
 }

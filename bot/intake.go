@@ -266,8 +266,9 @@ func (in *Intake) handle(ctx context.Context, chat string, m *Message, token str
 		if p := recover(); p != nil {
 			in.log.ErrorContext(ctx, "handler panic", "channel", m.Channel, "panic", fmt.Sprint(p),
 				"stack", string(debug.Stack()))
-			// Whatever was half done is dropped; the person is not left
-			// without an answer.
+			// Whatever was half done is dropped, and undone; the person
+			// is not left without an answer.
+			rs.Dropped(ctx)
 			rs, panicked = &Replies{}, true
 			if a, ok := in.handler.(Apologizer); ok {
 				rs.List = a.Apology(m)

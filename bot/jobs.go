@@ -215,7 +215,7 @@ func (r *Jobs) call(ctx context.Context, h JobHandler, j *shakwa.Job) (rs *Repli
 	defer func() {
 		if p := recover(); p != nil {
 			r.log.ErrorContext(ctx, "job panic", "kind", j.Kind, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			rs = &Replies{Err: fmt.Errorf("panic: %v", p)}
+			rs = &Replies{Err: fmt.Errorf("panic: %v", p), undo: rs.undo} // dropped, and undone, by runOne
 		}
 	}()
 	h.RunJob(ctx, rs, j)

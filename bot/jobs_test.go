@@ -235,6 +235,10 @@ func TestJobsUndo(t *testing.T) {
 			failed = true
 			w.Fail(errors.New("redis: i/o timeout"))
 		}
+		if j.Key == "panicked" && !failed {
+			failed = true
+			panic("boom")
+		}
 	}))
 	run := func(key string) {
 		t.Helper()
@@ -245,13 +249,18 @@ func TestJobsUndo(t *testing.T) {
 	run("done")
 	run("failed")
 	jobs.RunDue(context.Background()) // tried again: done
+	mu.Lock()
+	failed = false
+	mu.Unlock()
+	run("panicked")
+	jobs.RunDue(context.Background())
 	out.mu.Lock()
 	out.fail = errors.New("connection reset")
 	out.mu.Unlock()
 	run("not queued")
 	mu.Lock()
 	defer mu.Unlock()
-	if want := []string{"failed", "not queued"}; !slices.Equal(undone, want) {
+	if want := []string{"failed", "panicked", "not queued"}; !slices.Equal(undone, want) {
 		t.Errorf("undone %v; want %v", undone, want)
 	}
 }

@@ -370,7 +370,7 @@ func (h *Handler) criterionReply(lang, centre, month string, a shakwa.Assessment
 		}
 		if prev, ok := lastAnswer(a); ok {
 			rows = append(rows, []flows.Choice{{Key: "assess.button.undo",
-				Data: strings.Join([]string{verbAssess, "undo", centre, month, prev.Criterion}, ":")}})
+				Data: strings.Join([]string{verbAssess, "undo", centre, month, prev.Criterion, strconv.FormatInt(prev.At.UnixMilli(), 36)}, ":")}})
 		}
 		return bot.Reply{Text: text, Buttons: h.renderButtons(lang, rows)}
 	}
@@ -422,8 +422,8 @@ func (h *Handler) assessPress(ctx context.Context, c *conv, arg string) {
 		h.showNext(c, m)
 	case action == "m" && len(parts) == 5:
 		h.answerCriterion(ctx, c, m, parts[3], parts[4])
-	case action == "undo" && len(parts) == 4:
-		h.withdrawAnswer(ctx, c, m, parts[3])
+	case action == "undo" && len(parts) == 5:
+		h.withdrawAnswer(ctx, c, m, parts[3], parts[4])
 	default:
 		c.notice = c.t("error.stale_button", nil)
 	}
@@ -485,11 +485,12 @@ func (h *Handler) answerCriterion(ctx context.Context, c *conv, m assessed, code
 	h.keepAnswer(ctx, c, m, shakwa.Answer{Criterion: code, Mark: mark})
 }
 
-// withdrawAnswer takes the month's last answer, on standard code, back and
-// asks it again: the press of a mis-tapped answer's undo. An answer given
-// since (the button is old) is not taken back.
-func (h *Handler) withdrawAnswer(ctx context.Context, c *conv, m assessed, code string) {
-	if last, ok := lastAnswer(m.now); !ok || last.Criterion != code {
+// withdrawAnswer takes the month's last answer, on standard code and given
+// at at (base 36 ms), back and asks it again: the press of a mis-tapped
+// answer's undo. An answer given since, the same standard's answered anew
+// included (the button is old), is not taken back.
+func (h *Handler) withdrawAnswer(ctx context.Context, c *conv, m assessed, code, at string) {
+	if last, ok := lastAnswer(m.now); !ok || last.Criterion != code || strconv.FormatInt(last.At.UnixMilli(), 36) != at {
 		c.notice = c.t("error.stale_button", nil)
 		return
 	}
@@ -500,7 +501,12 @@ func (h *Handler) withdrawAnswer(ctx context.Context, c *conv, m assessed, code 
 	}
 	c.inPlace = true
 	if !taken {
-		// Done meanwhile (the last standard answered elsewhere): it stands.
+		// Done meanwhile (the last standard answered elsewhere): it
+		// stands, as it is now.
+		if m, err = h.readMonth(ctx, m.now.Centre, m.now.Month); err != nil {
+			c.fail(ctx, err)
+			return
+		}
 		c.Reply(c.reply(h.assessmentText(c.lang, m.now, true), nil))
 		return
 	}

@@ -285,8 +285,11 @@ func (h *Handler) revokeCommand(ctx context.Context, c *conv, args string) {
 		to := h.notify.staffAddress(who)
 		lang, err := h.notify.langOf(ctx, to, "")
 		if err != nil {
-			c.fail(ctx, err)
-			return
+			// The role is gone already: failing now would have the
+			// redelivery find nobody to revoke. Told in the default
+			// language instead.
+			h.log.WarnContext(ctx, "revoked member's language", "err", err)
+			lang = locales.Lang("")
 		}
 		c.Reply(bot.Reply{Channel: to.Channel, Chat: to.Chat, Lang: lang, Text: h.text.Text(lang, "revoke.told",
 			map[string]any{"Role": h.text.Text(lang, "role."+string(m.Role), nil), "By": c.staff().Name,

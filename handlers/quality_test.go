@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -55,8 +56,9 @@ func TestAssessmentArabic(t *testing.T) {
 
 	w.press(noura, "qa:m:KRM:2026-12:queue_signs:met")
 	w.press(noura, "qa:m:KRM:2026-12:queue_signs:met") // twice: nothing more
-	w.press(noura, "qa:undo:KRM:2026-12:queue_signs")  // mis-tapped: asked again
-	w.press(noura, "qa:undo:KRM:2026-12:queue_signs")  // twice: an old button
+	undo := "qa:undo:KRM:2026-12:queue_signs:" + strconv.FormatInt(w.now.UnixMilli(), 36)
+	w.press(noura, undo) // mis-tapped: asked again
+	w.press(noura, undo) // twice: an old button
 	w.press(noura, "qa:m:KRM:2026-12:queue_signs:met")
 	w.press(noura, "qa:m:KRM:2026-12:wait_posted:partly")
 	w.press(noura, "cancel") // back to the standard

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/shakwa/shakwa"
 )
 
 // page:{KEY} is a string: the choices of a long WhatsApp list, for its
@@ -89,7 +91,7 @@ func (s *Store) Delivery(ctx context.Context, id string) (string, time.Time, err
 	}
 	parts := strings.SplitN(v, ":", 3)
 	if len(parts) != 3 {
-		return "", time.Time{}, fmt.Errorf("delivery: unreadable %q", v)
+		return "", time.Time{}, fmt.Errorf("delivery: unreadable %q: %w", v, shakwa.ErrInvalid)
 	}
 	ms, _ := strconv.ParseInt(parts[2], 10, 64)
 	return parts[1], time.UnixMilli(ms), nil

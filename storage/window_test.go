@@ -1,9 +1,13 @@
 package storage_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/storage"
 )
 
 // testWindow: a queue parked outside its person's window keeps its items,
@@ -121,6 +125,14 @@ func testPagesAndDelivery(t *testing.T, open opener) {
 	}
 	if st, _, _ := s.Delivery(c, "wamid.2"); st != "" {
 		t.Errorf("Delivery of none = %q", st)
+	}
+	// A record that cannot be read is said to be so, not a failure that
+	// may pass.
+	if err := storage.SetDeliveryRaw(c, s, "wamid.3", "garbage"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Delivery(c, "wamid.3"); !errors.Is(err, shakwa.ErrInvalid) {
+		t.Errorf("Delivery of an unreadable record: %v; want ErrInvalid", err)
 	}
 	const wamid = "wamid.HBgMOTcxNTAxMjM0NTY3FQIAERgSQzRFMEI2QkY1RTk2"
 	if err := s.SetDelivery(c, wamid, "sent", t0); err != nil {

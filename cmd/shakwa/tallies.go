@@ -26,7 +26,7 @@ const talliesLease = "tallies-rebuild"
 // the end like the other runners. Figures read meanwhile are partial.
 func keepTallies(store *storage.Store, m stats.Model, log *slog.Logger) func(context.Context) error {
 	return func(ctx context.Context) error {
-		err := ensureTallies(ctx, store, m, log, nil)
+		err := ensureTallies(ctx, store, m, log, nil, false)
 		if errors.Is(err, errRebuilding) {
 			log.Info("tallies: another replica is rebuilding them")
 		} else if err != nil && ctx.Err() == nil {
@@ -41,11 +41,12 @@ func keepTallies(store *storage.Store, m stats.Model, log *slog.Logger) func(con
 // lease: it is rebuilding the tallies.
 var errRebuilding = errors.New("another replica is rebuilding the tallies")
 
-// ensureTallies rebuilds the tallies unless they were made with m; it
-// returns errRebuilding when another replica is at it.
-func ensureTallies(ctx context.Context, store *storage.Store, m stats.Model, log *slog.Logger, progress func(done, total int)) error {
+// ensureTallies rebuilds the tallies unless they were made with m (or
+// always, with force); it returns errRebuilding when another replica is
+// at it, and then changes nothing.
+func ensureTallies(ctx context.Context, store *storage.Store, m stats.Model, log *slog.Logger, progress func(done, total int), force bool) error {
 	mark, err := store.TallyMark(ctx)
-	if err != nil || mark == m.Fingerprint() {
+	if err != nil || mark == m.Fingerprint() && !force {
 		return err
 	}
 	holder := rand.Text()
@@ -57,6 +58,11 @@ func ensureTallies(ctx context.Context, store *storage.Store, m stats.Model, log
 		return errRebuilding
 	}
 	defer store.Unlease(context.WithoutCancel(ctx), talliesLease, holder)
+	// Until it is done the tallies are of no model: a rebuild cut short
+	// is made again at the next start.
+	if err := store.SetTallyMark(ctx, ""); err != nil {
+		return err
+	}
 	log.Info("rebuilding tallies", "was", mark, "now", m.Fingerprint())
 	start := time.Now()
 	if err := store.RebuildTallies(ctx, nil, progress); err != nil {
@@ -82,15 +88,11 @@ func rebuildTallies(ctx context.Context, e env, log *slog.Logger) error {
 		return fmt.Errorf("redis: %w", err)
 	}
 	defer store.Close()
-	// Whatever the mark says: this is asked for.
-	if err := store.SetTallyMark(ctx, ""); err != nil {
-		return err
-	}
 	var progress func(done, total int)
 	if isTerminal(e.Stderr) {
 		progress = bar(e.Stderr)
 	}
-	err = ensureTallies(ctx, store, m, log, progress)
+	err = ensureTallies(ctx, store, m, log, progress, true) // whatever the mark says: this is asked for
 	if errors.Is(err, errRebuilding) {
 		return fmt.Errorf("tallies rebuild: %w now (it holds the lease %q, for an hour at most); nothing done here", err, talliesLease)
 	} else if err != nil {

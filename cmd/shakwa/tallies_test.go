@@ -124,8 +124,15 @@ func TestTallies(t *testing.T) {
 	if ok, err := store.Lease(ctx, talliesLease, "another replica", time.Minute); !ok || err != nil {
 		t.Fatalf("lease: %v, %v", ok, err)
 	}
+	before, err := store.TallyMark(ctx)
+	if err != nil || before == "" {
+		t.Fatalf("the mark before: %q, %v; want the rebuild's", before, err)
+	}
 	err = run(ctx, []string{"tallies", "rebuild", "-config", testConfig}, func(k string) string { return env[k] }, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "another replica is rebuilding") {
 		t.Errorf("tallies rebuild while another replica holds the lease: %v; want it to say another replica is rebuilding", err)
+	}
+	if after, err := store.TallyMark(ctx); after != before || err != nil {
+		t.Errorf("the mark after a rebuild that did nothing: %q, %v; want %q kept", after, err, before)
 	}
 }
