@@ -197,3 +197,37 @@ func testDiscardRace(t *testing.T, open opener) {
 		}
 	}
 }
+
+// testReindexVisits: Reindex puts a visit's photo back in the file use
+// index (visits filed before it was kept there), but not a discarded
+// visit's.
+func testReindexVisits(t *testing.T, open opener) {
+	f := open(t)
+	s, c := f.s, ctx(t)
+	var ids []string
+	for _, file := range []string{"f-old", "f-gone"} {
+		v := &shakwa.Visit{Centre: "KRM", Channel: "visit", By: "700", Filed: at(1),
+			Attachments: []shakwa.Attachment{{Kind: "photo", ID: "tg-" + file, From: "telegram", File: file}}}
+		if err := s.AddVisit(c, v, day(1), ""); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, v.ID)
+	}
+	if _, _, err := s.DiscardVisit(c, ids[1], "900", at(2)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.rdb.Del(c, f.prefix+"fileuse:{f-old}").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Reindex(c, at(3), true, nil); err != nil || n != 1 {
+		t.Errorf("Reindex dry run = %d, %v; want 1 missing", n, err)
+	}
+	if n, err := s.Reindex(c, at(3), false, nil); err != nil || n != 1 {
+		t.Errorf("Reindex = %d, %v; want 1 added", n, err)
+	}
+	for file, want := range map[string]bool{"f-old": true, "f-gone": false} {
+		if used, err := s.FileUsed(c, file); err != nil || used != want {
+			t.Errorf("after Reindex %s used = %v, %v; want %v", file, used, err, want)
+		}
+	}
+}

@@ -191,6 +191,7 @@ func runSuite(t *testing.T, open opener) {
 		{"Visits", testVisits},
 		{"DiscardVisit", testDiscardVisit},
 		{"DiscardRace", testDiscardRace},
+		{"ReindexVisits", testReindexVisits},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
