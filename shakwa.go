@@ -277,15 +277,17 @@ type Member struct {
 }
 
 // AuditEntry is one line of the record of what staff and the operator did
-// outside a ticket's own history: invites, joins, revocations, exports.
+// outside a ticket's own history: invites, joins, revocations, exports,
+// discarded visits.
 type AuditEntry struct {
 	At   time.Time `json:"at"`
-	Kind string    `json:"kind"` // invited, joined, revoked, exported
+	Kind string    `json:"kind"` // invited, joined, revoked, exported, discarded (a visit)
 	By   string    `json:"by"`   // who did it: a staff id, or "server"
 	Who  string    `json:"who,omitempty"`
 	Role string    `json:"role,omitempty"`
 	Via  string    `json:"via,omitempty"`
-	// What says more: for an export, its period, centres and rows.
+	// What says more: for an export, its period, centres and rows; for
+	// a discarded visit, its number, centre and day (Who is who filed it).
 	What string `json:"what,omitempty"`
 }
 
@@ -365,4 +367,9 @@ type Visit struct {
 	Filed       time.Time    `json:"filed"`
 	Released    time.Time    `json:"released,omitzero"`
 	ReleasedBy  string       `json:"released_by,omitempty"`
+	// Discarded is when a manager took the visit back (filed by mistake),
+	// and DiscardedBy who: a discarded visit is never released, shown or
+	// counted.
+	Discarded   time.Time `json:"discarded,omitzero"`
+	DiscardedBy string    `json:"discarded_by,omitempty"`
 }

@@ -38,6 +38,9 @@ type QualityStore interface {
 	Visit(ctx context.Context, id string) (*shakwa.Visit, error)
 	Visits(ctx context.Context, centres []string, from, to time.Time) ([]*shakwa.Visit, error)
 	ReleaseVisit(ctx context.Context, id, by string, at time.Time) (*shakwa.Visit, bool, error)
+	// DiscardVisit discards a visit filed by mistake unless it was
+	// released or discarded before (discarded false).
+	DiscardVisit(ctx context.Context, id, by string, at time.Time) (*shakwa.Visit, bool, error)
 }
 
 // JobAssess opens a centre's monthly self-assessment, reminds its

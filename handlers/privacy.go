@@ -190,28 +190,39 @@ type FileRemover interface {
 // channels. Files are kept once by content: one that a ticket other than
 // ts has too (the same form sent by two citizens, say) stays for that one.
 func (h *Handler) removeFiles(ctx context.Context, ts ...*shakwa.Ticket) {
+	ids := make([]string, len(ts))
+	var files []string
+	for i, t := range ts {
+		ids[i] = t.ID
+		for _, a := range t.Attachments {
+			if a.File != "" {
+				files = append(files, a.File)
+			}
+		}
+	}
+	h.removeUnused(ctx, files, ids...)
+}
+
+// removeUnused deletes the bytes of files from the file store unless a
+// ticket or visit other than those of except still has them. Not being
+// able to only keeps a file, and is logged.
+func (h *Handler) removeUnused(ctx context.Context, files []string, except ...string) {
 	r, ok := h.files.(FileRemover)
 	if !ok {
 		return
 	}
-	ids := make([]string, len(ts))
-	for i, t := range ts {
-		ids[i] = t.ID
-	}
 	seen := map[string]bool{}
-	for _, t := range ts {
-		for _, a := range t.Attachments {
-			if a.File == "" || seen[a.File] {
-				continue
-			}
-			seen[a.File] = true
-			used, err := h.store.FileUsed(ctx, a.File, ids...)
-			if err == nil && !used {
-				err = r.Remove(a.File)
-			}
-			if err != nil {
-				h.log.WarnContext(ctx, "remove an erased ticket's file", "err", err)
-			}
+	for _, file := range files {
+		if seen[file] {
+			continue
+		}
+		seen[file] = true
+		used, err := h.store.FileUsed(ctx, file, except...)
+		if err == nil && !used {
+			err = r.Remove(file)
+		}
+		if err != nil {
+			h.log.WarnContext(ctx, "remove a file nothing has any more", "err", err)
 		}
 	}
 }
@@ -251,7 +262,8 @@ func (h *Handler) keepUploads(ctx context.Context, c *conv) {
 	}
 }
 
-// dropUpload is JobDropUpload: file id's bytes go unless a ticket has it.
+// dropUpload is JobDropUpload: file id's bytes go unless a ticket or a
+// visit has it.
 func (h *Handler) dropUpload(ctx context.Context, id string) error {
 	r, ok := h.files.(FileRemover)
 	if !ok {

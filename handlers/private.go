@@ -142,6 +142,8 @@ func (h *Handler) command(ctx context.Context, c *conv, text string) {
 		h.visitsCommand(ctx, c, args)
 	case "/release":
 		h.releaseCommand(ctx, c, args)
+	case "/discard":
+		h.discardCommand(ctx, c, args)
 	default:
 		h.help(c)
 	}

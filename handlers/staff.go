@@ -65,6 +65,12 @@ func (h *Handler) staffButton(ctx context.Context, c *conv, verb, id string) boo
 		h.assessPress(ctx, c, id)
 	case verbRelease:
 		h.releaseVisit(ctx, c, id)
+	case verbDiscard:
+		h.askDiscard(ctx, c, id)
+	case verbDiscardYes:
+		h.discardVisit(ctx, c, id)
+	case verbDiscardNo:
+		h.keepVisit(ctx, c, id)
 	default:
 		return false
 	}

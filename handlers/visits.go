@@ -79,26 +79,16 @@ func (h *Handler) fileVisit(ctx context.Context, c *conv, s *flows.Submission) {
 		c.fail(ctx, err)
 		return
 	}
-	release := [][]flows.Choice{{{Key: "visit.release", Data: verbRelease + ":" + v.ID}}}
-	if err := h.tellVisit(ctx, c, managers, "visit.new", v, c.person.Name, release); err != nil {
+	if err := h.tellVisit(ctx, c, managers, "visit.new", v, c.person.Name, visitButtons(v.ID)); err != nil {
 		c.fail(ctx, err)
 	}
 }
 
 // releaseVisit releases visit id to its centre: a manager overseeing it
 // may. The centre's supervisors are told, without who filed it.
+// A discarded visit is not: the manager is told so.
 func (h *Handler) releaseVisit(ctx context.Context, c *conv, id string) {
-	if c.person == nil || c.person.Role != shakwa.RoleManager {
-		c.fail(ctx, shakwa.ErrForbidden) // before reading: not even whether it exists
-		return
-	}
-	v, err := h.store.Visit(ctx, id)
-	if err != nil {
-		c.fail(ctx, err)
-		return
-	}
-	if !c.person.Serves(v.Centre) {
-		c.fail(ctx, shakwa.ErrForbidden)
+	if _, ok := h.managedVisit(ctx, c, id); !ok {
 		return
 	}
 	v, released, err := h.store.ReleaseVisit(ctx, id, c.m.From.ID, h.now())
@@ -107,7 +97,11 @@ func (h *Handler) releaseVisit(ctx context.Context, c *conv, id string) {
 		return
 	}
 	if !released {
-		c.notice = c.t("visit.released_before", nil)
+		key := "visit.released_before"
+		if !v.Discarded.IsZero() {
+			key = "visit.discarded_before"
+		}
+		c.notice = c.t(key, nil)
 		return
 	}
 	if c.m.Button != "" {
@@ -128,16 +122,25 @@ func (h *Handler) releaseVisit(ctx context.Context, c *conv, id string) {
 
 // releaseCommand answers /release V-000123.
 func (h *Handler) releaseCommand(ctx context.Context, c *conv, args string) {
-	id := strings.ToUpper(strings.TrimSpace(locales.Digits(args)))
-	if !strings.HasPrefix(id, "V-") {
-		c.say("visit.release_usage", nil)
-		return
-	}
-	if _, err := strconv.Atoi(id[2:]); err != nil {
+	id, ok := visitArg(args)
+	if !ok {
 		c.say("visit.release_usage", nil)
 		return
 	}
 	h.releaseVisit(ctx, c, id)
+}
+
+// visitArg reads a visit number typed after a command: V-000123, in any
+// digits and case.
+func visitArg(args string) (string, bool) {
+	id := strings.ToUpper(strings.TrimSpace(locales.Digits(args)))
+	if !strings.HasPrefix(id, "V-") {
+		return "", false
+	}
+	if _, err := strconv.Atoi(id[2:]); err != nil {
+		return "", false
+	}
+	return id, true
 }
 
 // evaluatorName is the name of the evaluator with staff id id, of the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,8 +23,10 @@ import (
 // on every node of a cluster, so that one no index names is found too.
 // It returns how many entries it added (or, with dryRun, found missing).
 // Entries that no longer belong are left to the readers, which drop them
-// as they meet them. progress, when not nil, hears the records (tickets,
-// then people) done so far.
+// as they meet them. A visit's photos are put back in the file use index
+// (see FileUsed) unless it was discarded: visits filed by an older version
+// are not there. progress, when not nil, hears the records (tickets,
+// visits, then people) done so far.
 func (s *Store) Reindex(ctx context.Context, now time.Time, dryRun bool, progress func(done int)) (added int, err error) {
 	done := 0
 	// each reads the ids of the keys pattern matches, a batch at a time,
@@ -61,6 +64,11 @@ func (s *Store) Reindex(ctx context.Context, now time.Time, dryRun bool, progres
 	scan := func(ctx context.Context, c redis.Cmdable) error {
 		if err := each(ctx, c, "t", func(ctx context.Context, ids []string) (int, error) {
 			return s.reindexBatch(ctx, ids, dryRun)
+		}); err != nil {
+			return err
+		}
+		if err := each(ctx, c, "visit", func(ctx context.Context, ids []string) (int, error) {
+			return s.reindexVisits(ctx, ids, dryRun)
 		}); err != nil {
 			return err
 		}
@@ -106,6 +114,49 @@ func (s *Store) reindexBatch(ctx context.Context, ids []string, dryRun bool) (in
 					scores = append(scores, p.ZScore(ctx, e.key, t.ID))
 				} else {
 					adds = append(adds, p.ZAddNX(ctx, e.key, redis.Z{Score: e.score, Member: t.ID}))
+				}
+			}
+		}
+		return nil
+	}); err != nil && !errors.Is(err, redis.Nil) {
+		return 0, err
+	}
+	n := 0
+	for _, c := range adds {
+		n += int(c.Val())
+	}
+	for _, c := range scores {
+		if errors.Is(c.Err(), redis.Nil) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// reindexVisits adds the photos of the visits ids that were not discarded
+// to the file use index where they are missing, and says how many were.
+// ids may name the counter of visit numbers, which is no visit.
+func (s *Store) reindexVisits(ctx context.Context, ids []string, dryRun bool) (int, error) {
+	ids = slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return !strings.HasPrefix(id, "V-") })
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	vs, err := s.loadVisits(ctx, ids)
+	if err != nil {
+		return 0, err
+	}
+	var adds []*redis.IntCmd
+	var scores []*redis.FloatCmd
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, v := range vs {
+			if v == nil || !v.Discarded.IsZero() {
+				continue
+			}
+			for _, file := range visitFiles(v) {
+				if dryRun {
+					scores = append(scores, p.ZScore(ctx, s.fileUseKey(file), v.ID))
+				} else {
+					adds = append(adds, p.ZAddNX(ctx, s.fileUseKey(file), redis.Z{Score: score(v.Filed), Member: v.ID}))
 				}
 			}
 		}

@@ -38,9 +38,9 @@
 //	fb:{F-000001}            hash: one feedback (citizen = PID), version v 2
 //	fb:seq, fb:created       counter and sorted set of feedback
 //	fbby:{PID}               set: the feedback a citizen gave (see ForgetPerson)
-//	fileuse:{FILE}           sorted set: the tickets whose attachments include
-//	                         file FILE of the file store, by creation time
-//	                         (see FileUsed)
+//	fileuse:{FILE}           sorted set: the tickets and visits whose attachments
+//	                         include file FILE of the file store, by creation
+//	                         (filing) time (see FileUsed)
 //	retention:cursor, retention:waiting   how far the retention sweep read, and the tickets it must see again (see EraseClosedBefore)
 //	session:{OPAQUE}         string: a conversation session, with its TTL
 //	in:{OPAQUE}:...          a chat's intake: line, hold, done, fails (see Begin)
@@ -51,7 +51,7 @@
 //	mail:{OPAQUE}            stream: a web chat's mailbox (field d), capped, with a TTL
 //	fsrc:{CHANNEL:ID}, fon:{CONTENT}   where files came from, what channels call them (see FileOn)
 //	qa:{KRM}:2026-11         hash: a centre's self-assessment of a month: opened, done (ms), done_by, a:CODE -> answer JSON
-//	visit:{V-000012}         string: a mystery-shopper visit as JSON; ...:released its release (see ReleaseVisit)
+//	visit:{V-000012}         string: a mystery-shopper visit as JSON; ...:released its release, ...:discarded its discard (see ReleaseVisit, DiscardVisit)
 //	visits:{KRM}             sorted set: a centre's visits, by the day's start (ms)
 //	visit:{seq}, ...:once:OPAQUE   counter of visit numbers, and the number an update reserved
 //

@@ -39,15 +39,16 @@ func (s *Store) entries(t *shakwa.Ticket) []entry {
 	return es
 }
 
-// fileUseKey names the index of the tickets whose attachments keep file's
-// bytes in the file store: files are kept once by content, so two
-// citizens' identical files are one.
+// fileUseKey names the index of the tickets and visits whose attachments
+// keep file's bytes in the file store: files are kept once by content, so
+// two citizens' identical files are one.
 func (s *Store) fileUseKey(file string) string { return s.key("fileuse", file) }
 
-// FileUsed reports whether a ticket other than those of except has file
-// among its attachments, so that its bytes must stay. An erased ticket
-// has none; but under a batch its index entries go only at the commit, so
-// a caller that erases several tickets of one file names them all.
+// FileUsed reports whether a ticket or visit other than those of except
+// (ids) has file among its attachments, so that its bytes must stay. An
+// erased ticket and a discarded visit have none; but under a batch a
+// ticket's index entries go only at the commit, so a caller that erases
+// several tickets of one file names them all.
 func (s *Store) FileUsed(ctx context.Context, file string, except ...string) (bool, error) {
 	ids, err := s.rdb.ZRange(ctx, s.fileUseKey(file), 0, int64(len(except))).Result()
 	if err != nil {

@@ -267,16 +267,20 @@ func parseMillis(m map[string]string, name string) (time.Time, error) {
 	return time.UnixMilli(ms).UTC(), nil
 }
 
-// Mystery-shopper visits: visit:{V-000001} holds a visit's JSON and
+// Mystery-shopper visits: visit:{V-000001} holds a visit's JSON,
 // visit:{V-000001}:released the JSON of its released and released_by
-// fields once a manager released it; visits:{KRM} indexes a centre's
-// visits by the start of their day. visit:{seq} counts them, and
+// fields once a manager released it, and visit:{V-000001}:discarded that
+// of its discarded and discarded_by once one discarded it instead: one
+// hash tag, so that a script decides between the two on a Cluster too.
+// visits:{KRM} indexes a centre's visits by the start of their day, and
+// fileuse:{FILE} has a visit whose photos include FILE, as it has tickets. visit:{seq} counts them, and
 // visit:{seq}:once:OPAQUE keeps the number given to what filed one. The
 // counter and its once keys share a hash tag, so that reserveScript takes
 // a number and keeps it in one step on a Cluster too; visit ids begin
 // with "V-", so visit:{seq} is no visit's key.
 func (s *Store) visitKey(id string) string      { return s.key("visit", id) }
 func (s *Store) releasedKey(id string) string   { return s.key("visit", id) + ":released" }
+func (s *Store) discardedKey(id string) string  { return s.key("visit", id) + ":discarded" }
 func (s *Store) visitsKey(centre string) string { return s.key("visits", centre) }
 func (s *Store) visitSeqKey() string            { return s.key("visit", "seq") }
 
@@ -290,6 +294,17 @@ func (s *Store) visitOnceKey(once string) string {
 }
 
 func visitID(n int64) string { return fmt.Sprintf("V-%06d", n) }
+
+// visitFiles are the files of the file store that v's photos keep.
+func visitFiles(v *shakwa.Visit) []string {
+	var out []string
+	for _, a := range v.Attachments {
+		if a.File != "" && !slices.Contains(out, a.File) {
+			out = append(out, a.File)
+		}
+	}
+	return out
+}
 
 // visitOnceTTL is how long a visit number stays reserved for what filed
 // it: longer than any platform resends an update.
@@ -328,10 +343,16 @@ func (s *Store) AddVisit(ctx context.Context, v *shakwa.Visit, day time.Time, on
 	if err != nil {
 		return fmt.Errorf("add visit %s: %w", nv.ID, err)
 	}
-	// The index entry first: a crash after it leaves an entry readers
-	// skip, never a visit no index knows. NX keeps the day of a visit
-	// filed before under the same once key.
-	if err := s.rdb.ZAddNX(ctx, s.visitsKey(nv.Centre), redis.Z{Score: score(day), Member: nv.ID}).Err(); err != nil {
+	// The index entries first: a crash after them leaves an entry readers
+	// skip (or a file kept), never a visit no index knows. NX keeps the
+	// day of a visit filed before under the same once key.
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.ZAddNX(ctx, s.visitsKey(nv.Centre), redis.Z{Score: score(day), Member: nv.ID})
+		for _, file := range visitFiles(&nv) {
+			p.ZAddNX(ctx, s.fileUseKey(file), redis.Z{Score: score(nv.Filed), Member: nv.ID})
+		}
+		return nil
+	}); err != nil {
 		return fmt.Errorf("add visit %s: %w", nv.ID, err)
 	}
 	ok, err := s.rdb.SetNX(ctx, s.visitKey(nv.ID), b, 0).Result()
@@ -347,11 +368,20 @@ func (s *Store) AddVisit(ctx context.Context, v *shakwa.Visit, day time.Time, on
 		if err != nil {
 			return fmt.Errorf("add visit again: %w", err)
 		}
-		if first.Centre != nv.Centre {
-			// The retry named another centre: take back its entry.
-			if err := s.rdb.ZRem(ctx, s.visitsKey(nv.Centre), nv.ID).Err(); err != nil {
-				return fmt.Errorf("add visit again %s: %w", nv.ID, err)
+		// Take back the entries of what the retry named that the first
+		// did not: another centre, other photos.
+		if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			if first.Centre != nv.Centre {
+				p.ZRem(ctx, s.visitsKey(nv.Centre), nv.ID)
 			}
+			for _, file := range visitFiles(&nv) {
+				if !slices.Contains(visitFiles(first), file) {
+					p.ZRem(ctx, s.fileUseKey(file), nv.ID)
+				}
+			}
+			return nil
+		}); err != nil {
+			return fmt.Errorf("add visit again %s: %w", nv.ID, err)
 		}
 		nv = *first
 	}
@@ -359,7 +389,8 @@ func (s *Store) AddVisit(ctx context.Context, v *shakwa.Visit, day time.Time, on
 	return nil
 }
 
-// Visit returns visit id, with whether and by whom it was released. It
+// Visit returns visit id, with whether and by whom it was released or
+// discarded (a discarded visit is still found here, and only here). It
 // returns an error wrapping shakwa.ErrNotFound when there is none.
 func (s *Store) Visit(ctx context.Context, id string) (*shakwa.Visit, error) {
 	vs, err := s.loadVisits(ctx, []string{id})
@@ -374,7 +405,7 @@ func (s *Store) Visit(ctx context.Context, id string) (*shakwa.Visit, error) {
 
 // Visits returns the visits to centres whose day starts in [from, to),
 // oldest first (visits of one day by id), in two round trips at most.
-// Visits whose record is missing are left out.
+// Visits discarded, or whose record is missing, are left out.
 func (s *Store) Visits(ctx context.Context, centres []string, from, to time.Time) ([]*shakwa.Visit, error) {
 	if len(centres) == 0 || !from.Before(to) {
 		return []*shakwa.Visit{}, nil
@@ -425,8 +456,9 @@ func (s *Store) Visits(ctx context.Context, centres []string, from, to time.Time
 	out := make([]*shakwa.Visit, 0, len(vs))
 	for i, v := range vs {
 		// An entry a retry left under another centre names a visit that
-		// is not that centre's.
-		if v != nil && v.Centre == entries[i].centre {
+		// is not that centre's; one of a visit discarded may stay if
+		// DiscardVisit stopped before taking it out.
+		if v != nil && v.Centre == entries[i].centre && v.Discarded.IsZero() {
 			out = append(out, v)
 		}
 	}
@@ -448,7 +480,7 @@ func (s *Store) loadVisits(ctx context.Context, ids []string) ([]*shakwa.Visit, 
 	cmds := make([]*redis.SliceCmd, len(ids))
 	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, id := range ids {
-			cmds[i] = p.MGet(ctx, s.visitKey(id), s.releasedKey(id))
+			cmds[i] = p.MGet(ctx, s.visitKey(id), s.releasedKey(id), s.discardedKey(id))
 		}
 		return nil
 	}); err != nil {
@@ -457,7 +489,7 @@ func (s *Store) loadVisits(ctx context.Context, ids []string) ([]*shakwa.Visit, 
 	out := make([]*shakwa.Visit, len(ids))
 	for i, c := range cmds {
 		vals := c.Val()
-		if len(vals) != 2 {
+		if len(vals) != 3 {
 			return nil, fmt.Errorf("visit %s: reply of %d values", ids[i], len(vals))
 		}
 		rec, _ := vals[0].(string)
@@ -465,7 +497,8 @@ func (s *Store) loadVisits(ctx context.Context, ids []string) ([]*shakwa.Visit, 
 			continue
 		}
 		rel, _ := vals[1].(string)
-		v, err := parseVisit(ids[i], rec, rel)
+		dis, _ := vals[2].(string)
+		v, err := parseVisit(ids[i], rec, rel, dis)
 		if err != nil {
 			return nil, err
 		}
@@ -474,9 +507,9 @@ func (s *Store) loadVisits(ctx context.Context, ids []string) ([]*shakwa.Visit, 
 	return out, nil
 }
 
-// parseVisit reads a visit's record and, when it was released, the
-// record of that.
-func parseVisit(id, rec, released string) (*shakwa.Visit, error) {
+// parseVisit reads a visit's record and, when it was released or
+// discarded, the record of that ("" when not).
+func parseVisit(id, rec, released, discarded string) (*shakwa.Visit, error) {
 	v := &shakwa.Visit{}
 	if err := json.Unmarshal([]byte(rec), v); err != nil {
 		return nil, fmt.Errorf("visit %s: %w", id, err)
@@ -486,26 +519,43 @@ func parseVisit(id, rec, released string) (*shakwa.Visit, error) {
 			return nil, fmt.Errorf("visit %s: released: %w", id, err)
 		}
 	}
+	if discarded != "" {
+		if err := json.Unmarshal([]byte(discarded), v); err != nil {
+			return nil, fmt.Errorf("visit %s: discarded: %w", id, err)
+		}
+	}
 	return v, nil
 }
 
-// releaseScript records a visit's release unless it was released before.
-// KEYS: visit, released. ARGV: the release's JSON. It returns nil for no
-// such visit, else {visit, release, 1 when this call released it}.
-var releaseScript = redis.NewScript(`
+// decideScript records a visit's release (ARGV[1] 2) or its discard (3)
+// unless it was released or discarded before: the one excludes the other.
+// KEYS: visit, released, discarded. ARGV[2]: the JSON of what it records.
+// It returns nil for no such visit, else {visit, release, discard, 1 when
+// this call recorded it}, with "" for a release or discard there is not.
+var decideScript = redis.NewScript(`
 local v = redis.call('GET', KEYS[1])
 if not v then return false end
 local r = redis.call('GET', KEYS[2])
-if r then return {v, r, 0} end
-redis.call('SET', KEYS[2], ARGV[1])
-return {v, ARGV[1], 1}
+local d = redis.call('GET', KEYS[3])
+if r or d then return {v, r or '', d or '', 0} end
+local k = tonumber(ARGV[1])
+redis.call('SET', KEYS[k], ARGV[2])
+if k == 2 then return {v, ARGV[2], '', 1} end
+return {v, '', ARGV[2], 1}
 `)
+
+// What decideScript records: the index of its key.
+const (
+	decideRelease = 2
+	decideDiscard = 3
+)
 
 // ReleaseVisit releases visit id to its centre, recording by and at, and
 // returns it as stored. released is false when it was released before (a
-// second press): then it stays as it was. It returns an error wrapping
-// shakwa.ErrNotFound when there is no such visit, and one wrapping
-// shakwa.ErrInvalid when by is empty or at is zero.
+// second press) or discarded: then it stays as it was, and v says which.
+// It returns an error wrapping shakwa.ErrNotFound when there is no such
+// visit, and one wrapping shakwa.ErrInvalid when by is empty or at is
+// zero.
 func (s *Store) ReleaseVisit(ctx context.Context, id, by string, at time.Time) (v *shakwa.Visit, released bool, err error) {
 	if by == "" || at.IsZero() {
 		return nil, false, fmt.Errorf("release visit %s: need who and when: %w", id, shakwa.ErrInvalid)
@@ -517,21 +567,83 @@ func (s *Store) ReleaseVisit(ctx context.Context, id, by string, at time.Time) (
 	if err != nil {
 		return nil, false, fmt.Errorf("release visit %s: %w", id, err)
 	}
-	res, err := releaseScript.Run(ctx, s.rdb, []string{s.visitKey(id), s.releasedKey(id)}, rel).Slice()
+	v, released, err = s.decideVisit(ctx, decideRelease, id, rel)
+	if err != nil {
+		return nil, false, fmt.Errorf("release %w", err)
+	}
+	return v, released, nil
+}
+
+// DiscardVisit discards visit id, filed by mistake, recording by and at:
+// it is never released, and no longer among Visits, so it counts
+// nowhere. The record stays, for Visit to say it was discarded, and the
+// audit record (see AuditLog) has who discarded it and when. discarded
+// is false when it was discarded before (a second press, another manager
+// first) or released (a released visit stays): then nothing changes, and
+// v says which. Errors are as ReleaseVisit's.
+//
+// The visit leaves its centre's index and its photos' entries in the file
+// use index (see FileUsed) right after, on every call that finds it
+// discarded: a call that stopped in between is completed by the next.
+func (s *Store) DiscardVisit(ctx context.Context, id, by string, at time.Time) (v *shakwa.Visit, discarded bool, err error) {
+	if by == "" || at.IsZero() {
+		return nil, false, fmt.Errorf("discard visit %s: need who and when: %w", id, shakwa.ErrInvalid)
+	}
+	dis, err := json.Marshal(struct {
+		Discarded   time.Time `json:"discarded"`
+		DiscardedBy string    `json:"discarded_by"`
+	}{at.UTC(), by})
+	if err != nil {
+		return nil, false, fmt.Errorf("discard visit %s: %w", id, err)
+	}
+	v, discarded, err = s.decideVisit(ctx, decideDiscard, id, dis)
+	if err != nil {
+		return nil, false, fmt.Errorf("discard %w", err)
+	}
+	if v.Discarded.IsZero() {
+		return v, false, nil // released
+	}
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.ZRem(ctx, s.visitsKey(v.Centre), v.ID)
+		for _, file := range visitFiles(v) {
+			p.ZRem(ctx, s.fileUseKey(file), v.ID)
+		}
+		return nil
+	}); err != nil {
+		return v, discarded, fmt.Errorf("discard visit %s: indexes: %w", id, err)
+	}
+	if discarded {
+		e := shakwa.AuditEntry{At: v.Discarded, Kind: "discarded", By: by, Who: v.By,
+			What: v.ID + " " + v.Centre + " " + v.Day}
+		if err := s.Audit(ctx, e); err != nil {
+			return v, true, fmt.Errorf("discard visit %s: %w", id, err)
+		}
+	}
+	return v, discarded, nil
+}
+
+// decideVisit records what (decideRelease, decideDiscard) of visit id,
+// as arg says, unless it was released or discarded before, and returns
+// the visit as stored and whether this call recorded it.
+func (s *Store) decideVisit(ctx context.Context, what int, id string, arg []byte) (*shakwa.Visit, bool, error) {
+	keys := []string{s.visitKey(id), s.releasedKey(id), s.discardedKey(id)}
+	res, err := decideScript.Run(ctx, s.rdb, keys, what, arg).Slice()
 	if errors.Is(err, redis.Nil) {
-		return nil, false, fmt.Errorf("release visit %s: %w", id, shakwa.ErrNotFound)
+		return nil, false, fmt.Errorf("visit %s: %w", id, shakwa.ErrNotFound)
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("release visit %s: %w", id, err)
+		return nil, false, fmt.Errorf("visit %s: %w", id, err)
 	}
-	if len(res) != 3 {
-		return nil, false, fmt.Errorf("release visit %s: reply of %d values", id, len(res))
+	if len(res) != 4 {
+		return nil, false, fmt.Errorf("visit %s: reply of %d values", id, len(res))
 	}
 	rec, _ := res[0].(string)
-	relRec, _ := res[1].(string)
-	n, _ := res[2].(int64)
-	if v, err = parseVisit(id, rec, relRec); err != nil {
-		return nil, false, fmt.Errorf("release %w", err)
+	rel, _ := res[1].(string)
+	dis, _ := res[2].(string)
+	n, _ := res[3].(int64)
+	v, err := parseVisit(id, rec, rel, dis)
+	if err != nil {
+		return nil, false, err
 	}
 	return v, n == 1, nil
 }

@@ -189,6 +189,9 @@ func runSuite(t *testing.T, open opener) {
 		{"EachTicketCreated", testEachTicketCreated},
 		{"Assessments", testAssessments},
 		{"Visits", testVisits},
+		{"DiscardVisit", testDiscardVisit},
+		{"DiscardRace", testDiscardRace},
+		{"ReindexVisits", testReindexVisits},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
