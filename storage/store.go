@@ -105,7 +105,8 @@ func New(ctx context.Context, rdb redis.UniversalClient, opts ...Option) (*Store
 var scripts = []*redis.Script{beginScript, renewScript, finishScript, abortScript, scheduleScript, claimScript,
 	endScript, leaseScript, unleaseScript, enqueueScript, nextScript, obFinishScript, holdScript, deliveryScript,
 	swapScript, createScript, reserveScript, transitionScript, parkScript, wroteScript, keepScript, resendScript,
-	sendableScript, eraseScript, answerScript, decideScript, untouchedScript, dropEntryScript}
+	sendableScript, eraseScript, answerScript, decideScript, untouchedScript, dropEntryScript,
+	assessDoneScript, dropQueueScript, forgetRecordScript, takeScript, untakeScript, withdrawScript}
 
 // loadScripts has every node hold the store's scripts, so that their
 // first use is one round trip like the others. A node that loses them (it
