@@ -4,7 +4,10 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/shakwa ./cmd/shakwa
+# The context holds no .git: the commit comes as a build argument, for
+# `shakwa version` (docker build --build-arg REVISION=$(git rev-parse --short HEAD)).
+ARG REVISION=
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X main.revision=${REVISION}" -o /out/shakwa ./cmd/shakwa
 RUN mkdir -p /out/files
 
 FROM gcr.io/distroless/static-debian12:nonroot

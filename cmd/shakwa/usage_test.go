@@ -62,20 +62,22 @@ func TestVersion(t *testing.T) {
 		}
 	}
 	for _, tc := range []struct {
-		name string
-		info *debug.BuildInfo
-		want string
+		name  string
+		info  *debug.BuildInfo
+		given string
+		want  string
 	}{
-		{"no build info", nil, "shakwa (devel) go1.99"},
-		{"no version", &debug.BuildInfo{}, "shakwa (devel) go1.99"},
+		{"no build info", nil, "", "shakwa (devel) go1.99"},
+		{"no version", &debug.BuildInfo{}, "", "shakwa (devel) go1.99"},
+		{"the image's, given at its build", &debug.BuildInfo{}, "3faf5fb", "shakwa (devel) revision 3faf5fb go1.99"},
 		{"release", &debug.BuildInfo{Main: debug.Module{Version: "v1.4.0"},
 			Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "3faf5fb"}, {Key: "vcs.modified", Value: "false"}}},
-			"shakwa v1.4.0 revision 3faf5fb go1.99"},
+			"", "shakwa v1.4.0 revision 3faf5fb go1.99"},
 		{"changed work tree", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"},
 			Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "3faf5fb"}, {Key: "vcs.modified", Value: "true"}}},
-			"shakwa (devel) revision 3faf5fb+modified go1.99"},
+			"", "shakwa (devel) revision 3faf5fb+modified go1.99"},
 	} {
-		if got := versionLine(tc.info, "go1.99"); got != tc.want {
+		if got := versionLine(tc.info, "go1.99", tc.given); got != tc.want {
 			t.Errorf("%s: got %q; want %q", tc.name, got, tc.want)
 		}
 	}
