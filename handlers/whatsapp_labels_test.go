@@ -29,9 +29,10 @@ var staffOnly = map[string]bool{
 	"button.reassign": true, "button.reject": true, "button.reveal_phone": true, "button.show": true,
 	"button.claim_one": true, "button.show_one": true,
 	"visit.today": true, "visit.yesterday": true, "visit.via.": true, "visit.scale": true, "visit.yes": true,
-	"visit.no": true, "visit.file": true, "visit.release": true,
+	"visit.no": true, "visit.file": true, "visit.release": true, "visit.discard": true, "visit.discard_yes": true,
+	"visit.discard_no":  true,
 	"assess.button.met": true, "assess.button.partly": true, "assess.button.unmet": true,
-	"assess.button.later": true, "assess.button.go": true,
+	"assess.button.later": true, "assess.button.go": true, "assess.button.undo": true,
 }
 
 // choiceKey finds the choices the flows and handlers build: {Key: "k",

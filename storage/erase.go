@@ -364,15 +364,11 @@ func (s *Store) ForgetUntouched(ctx context.Context, cutoff time.Time, limit int
 		if err != nil {
 			return forgot, false, fmt.Errorf("forget untouched: %w", err)
 		}
-		for _, z := range zs {
-			gone, err := s.forgetUntouched(ctx, index, z, cutoff)
-			if err != nil {
-				return forgot, false, fmt.Errorf("forget untouched: %w", err)
-			}
-			if gone {
-				forgot++
-			}
+		gone, err := s.forgetUntouched(ctx, index, zs, cutoff)
+		if err != nil {
+			return forgot, false, fmt.Errorf("forget untouched: %w", err)
 		}
+		forgot += gone
 		seen += len(zs)
 		if len(zs) < n {
 			return forgot, false, nil
@@ -385,29 +381,47 @@ func (s *Store) ForgetUntouched(ctx context.Context, cutoff time.Time, limit int
 	return forgot, left > 0, nil
 }
 
-// forgetUntouched deals with the entry z of the people index: it deletes
-// the record it names if untouchedScript may, and reports whether it did;
-// the entry then leaves the index, unless the record was written since
-// cutoff, when the entry takes the record's time.
-func (s *Store) forgetUntouched(ctx context.Context, index string, z redis.Z, cutoff time.Time) (bool, error) {
-	id, _ := z.Member.(string)
-	at := int64(z.Score)
-	res, err := untouchedScript.Run(ctx, s.rdb, []string{s.key("citizen", id), s.personKey(id)}, cutoff.UnixMilli(), at).Slice()
-	if err != nil {
-		return false, fmt.Errorf("person %s: %w", id, err)
+// forgetUntouched deals with the entries zs of the people index, in two
+// round trips: it deletes each record they name that untouchedScript may,
+// and returns how many it did; an entry then leaves the index, unless its
+// record was written since cutoff, when the entry takes the record's time.
+// Eval rather than EvalSha: a pipeline cannot fall back on NOSCRIPT.
+func (s *Store) forgetUntouched(ctx context.Context, index string, zs []redis.Z, cutoff time.Time) (int, error) {
+	if len(zs) == 0 {
+		return 0, nil
 	}
-	if len(res) != 2 {
-		return false, fmt.Errorf("person %s: unexpected reply %v", id, res)
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.Cmd, len(zs))
+	for i, z := range zs {
+		id, _ := z.Member.(string)
+		cmds[i] = untouchedScript.Eval(ctx, pipe, []string{s.key("citizen", id), s.personKey(id)}, cutoff.UnixMilli(), int64(z.Score))
 	}
-	kind, _ := res[0].(string)
-	if kind == "touched" {
-		was, _ := res[1].(int64)
-		return false, s.rdb.ZAddGT(ctx, index, redis.Z{Score: float64(was), Member: id}).Err()
+	if _, err := pipe.Exec(ctx); err != nil {
+		return 0, err
 	}
-	// Gone, kept by a ticket (whose erasure deletes it), or deleted now:
-	// the index has no more to say of it.
-	if err := dropEntryScript.Run(ctx, s.rdb, []string{index}, id, at).Err(); err != nil {
-		return false, fmt.Errorf("person %s: %w", id, err)
+	forgot := 0
+	pipe = s.rdb.Pipeline()
+	for i, z := range zs {
+		id, _ := z.Member.(string)
+		res, err := cmds[i].Slice()
+		if err != nil || len(res) != 2 {
+			return 0, fmt.Errorf("person %s: unexpected reply %v, %v", id, res, err)
+		}
+		kind, _ := res[0].(string)
+		if kind == "touched" {
+			was, _ := res[1].(int64)
+			pipe.ZAddGT(ctx, index, redis.Z{Score: float64(was), Member: id})
+			continue
+		}
+		// Gone, kept by a ticket (whose erasure deletes it), or deleted
+		// now: the index has no more to say of it.
+		dropEntryScript.Eval(ctx, pipe, []string{index}, id, int64(z.Score))
+		if kind == "forgot" {
+			forgot++
+		}
 	}
-	return kind == "forgot", nil
+	if _, err := pipe.Exec(ctx); err != nil {
+		return forgot, err
+	}
+	return forgot, nil
 }
