@@ -291,7 +291,11 @@ func (h *Handler) revokeCommand(ctx context.Context, c *conv, args string) {
 			h.log.WarnContext(ctx, "revoked member's language", "err", err)
 			lang = locales.Lang("")
 		}
-		c.Reply(bot.Reply{Channel: to.Channel, Chat: to.Chat, Lang: lang, Text: h.text.Text(lang, "revoke.told",
+		key := "revoke.told"
+		if m.Role == shakwa.RoleEvaluator {
+			key = "revoke.told_evaluator" // visits, not requests
+		}
+		c.Reply(bot.Reply{Channel: to.Channel, Chat: to.Chat, Lang: lang, Text: h.text.Text(lang, key,
 			map[string]any{"Role": h.text.Text(lang, "role."+string(m.Role), nil), "By": c.staff().Name,
 				"Centres": h.centreNames(m.Centres, lang), "Held": len(held) > 0})})
 	}

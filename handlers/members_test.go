@@ -36,5 +36,10 @@ func TestInvitesArabic(t *testing.T) {
 	w.text(manager, "/revoke 777")
 	w.text(manager, "/revoke "+huda.id)
 	w.text(huda, "/queue")
+	// A mystery shopper's role: told of visits, not of requests.
+	layla := person{"121", "ليلى", "ar"}
+	w.text(manager, "/invite evaluator")
+	w.text(layla, "/join 48215532")
+	w.text(manager, "/revoke "+layla.id)
 	golden.Check(t, "invites_ar.golden", w.script.String())
 }

@@ -421,7 +421,7 @@ func TestRankingComplaintsWeighNothing(t *testing.T) {
 	if strings.Contains(got, "NaN") || strings.Contains(got, "مركز QAC\u2069 · ⭐") {
 		t.Errorf("QAC has nothing to score; ranked anyway")
 	}
-	unrated := "بلا نجوم، لا شيء يُحتسب لها في هذه الفترة (لا تقييم ذاتي ولا زيارة معتمدة)، 3 مراكز: " + strings.Join([]string{
+	unrated := "بلا نجوم لعدم وجود تقييم ذاتي أو زيارة معتمدة في هذه الفترة، 3 مراكز: " + strings.Join([]string{
 		isolate(w.h.centreName("BRS", "ar")), isolate(w.h.centreName("KRM", "ar")), isolate("مركز QAC")}, "، ")
 	if !slices.Contains(strings.Split(got, "\n"), unrated) {
 		t.Errorf("want the line %q", unrated)
@@ -446,7 +446,7 @@ func TestRankingComplaintsWeighNothing(t *testing.T) {
 		}
 		want := map[string]string{"QAA": stars(share), "QAB": stars(visit), "QAD": stars(share)}[code]
 		if want != "" && !strings.HasPrefix(lines[i], want+"★ ") ||
-			want == "" && (strings.Contains(lines[i], "★") || !strings.HasSuffix(lines[i], " — بلا نجوم، لا تقييم ذاتي ولا زيارة معتمدة في الفترة")) {
+			want == "" && (strings.Contains(lines[i], "★") || !strings.HasSuffix(lines[i], " — بلا نجوم لعدم وجود تقييم ذاتي أو زيارة معتمدة في الفترة")) {
 			t.Errorf("the monthly report: %q; want ⭐ %q (none: not rated)", lines[i], want)
 		}
 	}
