@@ -23,12 +23,14 @@ var echo = bot.HandlerFunc(func(ctx context.Context, w bot.Responder, m *bot.Mes
 })
 
 // collect is an Enqueuer that keeps what it is given (each once key once,
-// as the outbox does), or fails when told.
+// as the outbox does), or fails when told; with lost, it keeps what it is
+// given and then fails, that many times (the answer lost on the way).
 type collect struct {
 	mu   sync.Mutex
 	got  []bot.Reply
 	once map[string]bool
 	fail error
+	lost int
 }
 
 func (c *collect) Enqueue(ctx context.Context, once string, keep time.Duration, rs []bot.Reply) (bool, error) {
@@ -45,6 +47,10 @@ func (c *collect) Enqueue(ctx context.Context, once string, keep time.Duration, 
 	}
 	c.once[once] = true
 	c.got = append(c.got, rs...)
+	if c.lost > 0 {
+		c.lost--
+		return false, errors.New("i/o timeout")
+	}
 	return true, nil
 }
 

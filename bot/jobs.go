@@ -180,7 +180,16 @@ func (r *Jobs) runOne(ctx context.Context, j shakwa.Job) error {
 	for i := range rs.List {
 		rs.List[i].Priority = Bulk // nobody is waiting for it: it goes after answers
 	}
-	if _, err := r.out.Enqueue(ctx, once, r.Keep, rs.List); err != nil {
+	_, err := r.out.Enqueue(ctx, once, r.Keep, rs.List)
+	if err != nil {
+		// What was lost may be the answer, not the write: asked again, the
+		// once key says whether the replies are there, and what the run
+		// took is given back only when they are not.
+		if _, again := r.out.Enqueue(ctx, once, r.Keep, rs.List); again == nil {
+			err = nil
+		}
+	}
+	if err != nil {
 		rs.Dropped(ctx)
 		if _, rerr := r.store.RetryJob(ctx, j, r.now().Add(time.Second)); rerr != nil {
 			return fmt.Errorf("enqueue %s job's replies: %w (and retry: %v)", j.Kind, err, rerr)

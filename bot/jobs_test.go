@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -255,6 +256,10 @@ func TestJobsUndo(t *testing.T) {
 	run("panicked")
 	jobs.RunDue(context.Background())
 	out.mu.Lock()
+	out.lost = 1
+	out.mu.Unlock()
+	run("answer lost") // queued after all: nothing undone, sent once
+	out.mu.Lock()
 	out.fail = errors.New("connection reset")
 	out.mu.Unlock()
 	run("not queued")
@@ -262,5 +267,8 @@ func TestJobsUndo(t *testing.T) {
 	defer mu.Unlock()
 	if want := []string{"failed", "panicked", "not queued"}; !slices.Equal(undone, want) {
 		t.Errorf("undone %v; want %v", undone, want)
+	}
+	if n := strings.Count(strings.Join(out.texts(), "\n"), "job answer lost"); n != 1 {
+		t.Errorf("the run whose answer was lost sent %d replies; want 1", n)
 	}
 }
