@@ -121,6 +121,12 @@ func (s *Store) reindexBatch(ctx context.Context, ids []string, dryRun bool) (in
 	}); err != nil && !errors.Is(err, redis.Nil) {
 		return 0, err
 	}
+	return missing(adds, scores), nil
+}
+
+// missing is what a reindex pass found missing: the entries it added, or,
+// in a dry run, those it found none of.
+func missing(adds []*redis.IntCmd, scores []*redis.FloatCmd) int {
 	n := 0
 	for _, c := range adds {
 		n += int(c.Val())
@@ -130,7 +136,7 @@ func (s *Store) reindexBatch(ctx context.Context, ids []string, dryRun bool) (in
 			n++
 		}
 	}
-	return n, nil
+	return n
 }
 
 // reindexVisits adds the photos of the visits ids that were not discarded
@@ -164,16 +170,7 @@ func (s *Store) reindexVisits(ctx context.Context, ids []string, dryRun bool) (i
 	}); err != nil && !errors.Is(err, redis.Nil) {
 		return 0, err
 	}
-	n := 0
-	for _, c := range adds {
-		n += int(c.Val())
-	}
-	for _, c := range scores {
-		if errors.Is(c.Err(), redis.Nil) {
-			n++
-		}
-	}
-	return n, nil
+	return missing(adds, scores), nil
 }
 
 // reindexPeople adds the records of the people ids to the people index
