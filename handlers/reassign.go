@@ -57,9 +57,12 @@ func (h *Handler) reassignPicker(ctx context.Context, c *conv, id string) {
 		return
 	}
 	r := c.reply(c.t("reassign.ask", h.ticketData(c.lang, t)), nil)
-	r.Buttons = rows
+	r.Buttons = append(rows, []bot.Button{{Label: c.t("button.cancel", nil), Data: "reassign:" + t.ID + ":" + reassignNone}})
 	c.Reply(r)
 }
+
+// reassignNone is the picker's cancel, in place of a staff member's id.
+const reassignNone = "-"
 
 // reassign gives ticket id to the staff member of the button ("ID:USER")
 // at a supervisor's word, or shows whom it may go to ("ID"), and tells
@@ -69,6 +72,23 @@ func (h *Handler) reassign(ctx context.Context, c *conv, arg string) {
 	id, user, _ := strings.Cut(arg, ":")
 	if user == "" {
 		h.reassignPicker(ctx, c, id) // the ticket's own button: who to?
+		return
+	}
+	if user == reassignNone {
+		// The picker put away: the ticket stays where it is.
+		t, err := h.store.Ticket(ctx, id)
+		if err != nil {
+			c.fail(ctx, err)
+			return
+		}
+		if !c.supervises(t.Centre) {
+			c.say("reassign.forbidden", h.ticketData(c.lang, t))
+			return
+		}
+		if c.m.Button != "" {
+			c.inPlace = true
+		}
+		c.say("reassign.kept", h.ticketData(c.lang, t))
 		return
 	}
 	t, err := h.store.Ticket(ctx, id)

@@ -457,6 +457,14 @@ func TestReassignFromAnEscalation(t *testing.T) {
 	if got := find(rs, noura.id, w.tr("ar", "reassign.ask", w.h.ticketData("ar", w.ticket(id)))); len(got) != 1 || len(got[0].Buttons) == 0 {
 		t.Fatalf("the button: %v; want whom it may go to", texts(rs))
 	}
+	// Put away, the picker changes nothing and says so in its place.
+	rs = w.press(noura, "reassign:"+id+":-")
+	if got := find(rs, noura.id, w.tr("ar", "reassign.kept", w.h.ticketData("ar", w.ticket(id)))); len(got) != 1 || !got[0].Edit {
+		t.Errorf("the picker's cancel: %+v; want it to say the ticket stays, in place of the picker", rs)
+	}
+	if got := w.ticket(id).Holder.ID; got != fatima.id {
+		t.Errorf("after the cancel: holder %q; want Fatima still", got)
+	}
 	w.press(noura, "reassign:"+id+":"+khalid.id)
 	if got := w.ticket(id).Holder.ID; got != khalid.id {
 		t.Errorf("holder %q; want Khalid", got)
