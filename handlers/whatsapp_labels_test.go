@@ -152,6 +152,23 @@ func (p *memPages) Page(_ context.Context, key string) ([]byte, error) {
 	return p.m[key], nil
 }
 
+func (p *memPages) TakePage(_ context.Context, key string, _ time.Duration) (bool, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.m[key]; ok {
+		return false, nil
+	}
+	p.m[key] = []byte("1")
+	return true, nil
+}
+
+func (p *memPages) DropPage(_ context.Context, key string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.m, key)
+	return nil
+}
+
 // whatsappSender sends choices, rendered by the handlers in a language
 // and marked as the outbox marks them, through the WhatsApp channel to a
 // Graph API double, and returns the call the double took.

@@ -24,6 +24,25 @@ func (s *Store) SavePage(ctx context.Context, key string, data []byte, ttl time.
 	return nil
 }
 
+// TakePage keeps a mark as page key for ttl unless one is kept there, and
+// reports whether this call kept it: one of several copies of a page turn
+// answers it.
+func (s *Store) TakePage(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	ok, err := s.rdb.SetNX(ctx, s.pageKey(key), "1", positive(ttl)).Result()
+	if err != nil {
+		return false, fmt.Errorf("take page: %w", err)
+	}
+	return ok, nil
+}
+
+// DropPage forgets page key.
+func (s *Store) DropPage(ctx context.Context, key string) error {
+	if err := s.rdb.Del(ctx, s.pageKey(key)).Err(); err != nil {
+		return fmt.Errorf("drop page: %w", err)
+	}
+	return nil
+}
+
 // Page returns page key, or nil when it is not kept (any more).
 func (s *Store) Page(ctx context.Context, key string) ([]byte, error) {
 	b, err := s.rdb.Get(ctx, s.pageKey(key)).Bytes()

@@ -114,6 +114,18 @@ func testPagesAndDelivery(t *testing.T, open opener) {
 	if got, err := s.Page(c, "nope"); got != nil || err != nil {
 		t.Errorf("Page of none = %q, %v; want nil", got, err)
 	}
+	// A mark taken once, until dropped.
+	for i, want := range []bool{true, false} {
+		if got, err := s.TakePage(c, "seen:x", time.Hour); got != want || err != nil {
+			t.Errorf("TakePage #%d = %v, %v; want %v", i+1, got, err, want)
+		}
+	}
+	if err := s.DropPage(c, "seen:x"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.TakePage(c, "seen:x", time.Hour); !got || err != nil {
+		t.Errorf("TakePage after DropPage = %v, %v; want it taken", got, err)
+	}
 	t0 := time.UnixMilli(1_800_000_000_000)
 	for _, st := range []string{"delivered", "sent", "read", "delivered", "unknown"} {
 		if err := s.SetDelivery(c, "wamid.1", st, t0); err != nil {

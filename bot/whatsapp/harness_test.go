@@ -64,6 +64,29 @@ func (p *pageStore) SavePage(_ context.Context, key string, data []byte, _ time.
 	return nil
 }
 
+func (p *pageStore) TakePage(_ context.Context, key string, _ time.Duration) (bool, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.fail != nil {
+		return false, p.fail
+	}
+	if _, ok := p.m[key]; ok {
+		return false, nil
+	}
+	p.m[key] = []byte("1")
+	return true, nil
+}
+
+func (p *pageStore) DropPage(_ context.Context, key string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.fail != nil {
+		return p.fail
+	}
+	delete(p.m, key)
+	return nil
+}
+
 func (p *pageStore) Page(_ context.Context, key string) ([]byte, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -209,33 +209,40 @@ func (c *Channel) turnPage(ctx context.Context, in message, id string) (bool, er
 	if err := c.cfg.Outbox.Wrote(ctx, Name+":"+in.From, when(in.Timestamp)); err != nil {
 		return false, err
 	}
+	// The press is marked before its page goes, in one step, so that of
+	// copies arriving together one sends it; the mark goes again when the
+	// page did not, for Meta's next copy or for the bot.
 	seen := seenPrefix + in.ID
 	if in.ID != "" {
-		done, err := c.cfg.Pages.Page(ctx, seen)
+		mine, err := c.cfg.Pages.TakePage(ctx, seen, window)
 		if err != nil {
 			return false, &bot.RetryError{Err: fmt.Errorf("whatsapp: page turn: %w", err)}
 		}
-		if done != nil {
-			return true, nil
+		if !mine {
+			return true, nil // answered, or being answered, by another copy
+		}
+	}
+	unmark := func() {
+		if in.ID == "" {
+			return
+		}
+		if err := c.cfg.Pages.DropPage(context.WithoutCancel(ctx), seen); err != nil {
+			c.log.Warn("page turn mark not dropped; a copy of the press is taken for answered", "err", err)
 		}
 	}
 	err := c.sendPage(ctx, in.From, id)
 	switch {
 	case err == nil:
 	case temporary(err):
+		unmark()
 		return false, err
 	case errors.Is(err, shakwa.ErrNotFound) || errors.Is(err, shakwa.ErrInvalid):
+		unmark()
 		return false, nil
 	default:
 		c.log.Warn("long list page refused; the press goes to the bot", graphAttrs(err)...)
+		unmark()
 		return false, nil
-	}
-	if in.ID != "" {
-		if err := c.cfg.Pages.SavePage(ctx, seen, []byte("1"), window); err != nil {
-			// The page went: failing now would have Meta send the press
-			// again, and the page with it.
-			c.log.Warn("page turn not remembered; a copy of it would send the page again", "err", err)
-		}
 	}
 	c.read(in.ID)
 	return true, nil

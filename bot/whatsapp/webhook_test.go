@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -248,10 +249,24 @@ func TestPageTurnOnce(t *testing.T) {
 	if ms := h.got.list(); len(ms) != 0 {
 		t.Errorf("the press reached the bot: %v", ms)
 	}
+	// Two copies at once, the page slow to go: one sends it.
+	h.api.Delay("messages", 300*time.Millisecond)
+	both := func() map[string]any {
+		return whatsapptest.Inbound(citizen, "x", whatsapptest.ListReply(citizen, "wamid.together", t0, first.ID, first.Choices()[9], "التالي"))
+	}
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() { h.notify(both()) })
+	}
+	wg.Wait()
+	h.api.Delay("messages", 0)
+	if n := len(h.api.Calls(whatsapptest.Match{To: citizen, Type: "interactive", After: first.Seq})); n != 2 {
+		t.Errorf("two copies at once: %d pages in all; want 2 (one a press)", n)
+	}
 	// Another press of the same row is another message: its page goes.
 	h.notify(whatsapptest.Inbound(citizen, "x", whatsapptest.ListReply(citizen, "wamid.again", t0, first.ID, first.Choices()[9], "التالي")))
-	if n := len(h.api.Calls(whatsapptest.Match{To: citizen, Type: "interactive", After: first.Seq})); n != 2 {
-		t.Errorf("a second press: %d pages in all; want 2", n)
+	if n := len(h.api.Calls(whatsapptest.Match{To: citizen, Type: "interactive", After: first.Seq})); n != 3 {
+		t.Errorf("another press: %d pages in all; want 3", n)
 	}
 }
 

@@ -61,6 +61,10 @@ type Outbox interface {
 type PageStore interface {
 	SavePage(ctx context.Context, key string, data []byte, ttl time.Duration) error
 	Page(ctx context.Context, key string) ([]byte, error)
+	// TakePage keeps a mark as key unless one is kept, and reports
+	// whether this call kept it; DropPage forgets key.
+	TakePage(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	DropPage(ctx context.Context, key string) error
 }
 
 // Labels are the words the channel adds of its own, in one language.
