@@ -59,32 +59,44 @@ func (h *hub) wake(chat string) {
 	}
 }
 
+// maxAddressStreams is how many live streams one network address may hold
+// across visitors (a cookie is free; each stream reads the store every
+// few seconds). A var for the tests.
+var maxAddressStreams = 512
+
 // Limits of the event stream.
 const (
-	maxStreams = 8                // live streams per visitor (tabs, panes)
+	// maxStreams is live streams per visitor: tabs, and a staff panel's
+	// panes (a supervisor's group of each centre, and their own chat).
+	maxStreams = 32
 	batch      = 100              // mails read from the store at a time
 	retryMS    = 2000             // how soon a browser reconnects
 	writeLimit = 10 * time.Second // a client that takes longer to read is gone
 	maxEventID = 64
 )
 
-// startStream counts a new stream of visitor, unless the channel is
-// closed (503) or the visitor has too many (429).
-func (c *Channel) startStream(visitor string) (stop func(), status int) {
+// startStream counts a new stream of visitor from network address addr,
+// unless the channel is closed (503) or the visitor or the address has
+// too many (429).
+func (c *Channel) startStream(visitor, addr string) (stop func(), status int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
 		return nil, http.StatusServiceUnavailable
 	}
-	if c.open[visitor] >= maxStreams {
+	if c.open[visitor] >= maxStreams || c.openAt[addr] >= maxAddressStreams {
 		return nil, http.StatusTooManyRequests
 	}
 	c.open[visitor]++
+	c.openAt[addr]++
 	c.streams.Add(1)
 	return func() {
 		c.mu.Lock()
 		if c.open[visitor]--; c.open[visitor] == 0 {
 			delete(c.open, visitor)
+		}
+		if c.openAt[addr]--; c.openAt[addr] == 0 {
+			delete(c.openAt, addr)
 		}
 		c.mu.Unlock()
 		c.streams.Done()
@@ -109,7 +121,7 @@ func (c *Channel) serveEvents(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
-	stop, status := c.startStream(visitor)
+	stop, status := c.startStream(visitor, c.clientIP(r))
 	if status != 0 {
 		http.Error(w, http.StatusText(status), status)
 		return

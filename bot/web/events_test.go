@@ -236,6 +236,26 @@ func TestTooManyStreams(t *testing.T) {
 	}
 }
 
+// TestTooManyStreamsFromOneAddress: cookies are free, so one network
+// address holds at most maxAddressStreams streams across its visitors.
+func TestTooManyStreamsFromOneAddress(t *testing.T) {
+	defer func(n int) { maxAddressStreams = n }(maxAddressStreams)
+	maxAddressStreams = maxStreams + 3
+	h := newHarness(t, nil, nil)
+	opened := 0
+	for range 2 {
+		v := h.visit()
+		for range maxStreams {
+			if s := v.events("", ""); s.status == http.StatusOK {
+				opened++
+			}
+		}
+	}
+	if opened != maxAddressStreams {
+		t.Errorf("one address opened %d streams; want %d", opened, maxAddressStreams)
+	}
+}
+
 func TestHeartbeat(t *testing.T) {
 	h := newHarness(t, nil, func(c *Config) { c.Heartbeat = 20 * time.Millisecond })
 	v := h.visit()

@@ -169,6 +169,7 @@ type Channel struct {
 	done    chan struct{} // closed by Close: live streams end
 	streams sync.WaitGroup
 	open    map[string]int // visitor -> live streams
+	openAt  map[string]int // network address -> live streams
 }
 
 var (
@@ -205,7 +206,7 @@ func New(cfg Config, store Store, deliver Deliver) (*Channel, error) {
 		trustProxy: cfg.TrustProxy, keep: or(cfg.Keep, DefaultKeep), files: cfg.Files,
 		poll: or(cfg.Poll, DefaultPoll), heartbeat: or(cfg.Heartbeat, DefaultHeartbeat),
 		visitors: newLimiter(or(cfg.Rate, DefaultRate)), ips: newLimiter(or(cfg.IPRate, DefaultIPRate)),
-		assets: a, done: make(chan struct{}), open: map[string]int{},
+		assets: a, done: make(chan struct{}), open: map[string]int{}, openAt: map[string]int{},
 		maxText: cfg.MaxText, brand: cfg.Brand, embed: slices.Clone(cfg.EmbedOrigins),
 	}
 	c.csp = pageCSP + strings.Join(append([]string{""}, c.embed...), " ")
