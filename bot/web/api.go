@@ -83,9 +83,11 @@ func parseSend(body []byte) (sendRequest, error) {
 	return req, nil
 }
 
-// validClientID: 1-64 of A-Z a-z 0-9 _ - (a UUID, say).
+// validClientID: 1-64 of A-Z a-z 0-9 _ - (a UUID, say), but not
+// greetingID, which names the greeting a chat begins with: a message of
+// that id would be taken for a copy of it and lost.
 func validClientID(id string) bool {
-	if id == "" || len(id) > maxClientID {
+	if id == "" || len(id) > maxClientID || id == greetingID {
 		return false
 	}
 	for _, r := range id {

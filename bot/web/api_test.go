@@ -68,6 +68,7 @@ func TestSendRefuses(t *testing.T) {
 		{"no id", `{"text":"x"}`, 400},
 		{"bad id", `{"id":"a b","text":"x"}`, 400},
 		{"long id", `{"id":"` + strings.Repeat("a", 65) + `","text":"x"}`, 400},
+		{"the greeting's id", `{"id":"start","text":"hello"}`, 400},
 		{"empty", `{"id":"a"}`, 400},
 		{"blank text", `{"id":"a","text":"  \n "}`, 400},
 		{"text and button", `{"id":"a","text":"x","button":"y"}`, 400},

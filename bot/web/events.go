@@ -64,6 +64,10 @@ func (h *hub) wake(chat string) {
 // few seconds). A var for the tests.
 var maxAddressStreams = 512
 
+// greetingID is the client id of the greeting a chat begins with (see
+// greet); no client may use it.
+const greetingID = "start"
+
 // Limits of the event stream.
 const (
 	// maxStreams is live streams per visitor: tabs, and a staff panel's
@@ -152,7 +156,7 @@ func (c *Channel) greet(ctx context.Context, r *http.Request, visitor string) {
 	if ok, _ := c.ips.take(c.clientIP(r), c.now()); !ok {
 		return
 	}
-	m := &bot.Message{ID: "web:" + visitor + ":start", Channel: Name, Chat: visitor, Text: "/start",
+	m := &bot.Message{ID: "web:" + visitor + ":" + greetingID, Channel: Name, Chat: visitor, Text: "/start",
 		From: bot.User{ID: visitor, Lang: c.pageLang(r)}, Time: c.now()}
 	if err := c.deliver(context.WithoutCancel(ctx), m); err != nil {
 		c.log.Warn("greet visitor", "err", err) // the menu comes with their first message instead
