@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/shakwa/shakwa"
 )
 
 // ErrWindowClosed is the error of a Send the platform refuses because the
@@ -18,11 +20,11 @@ var ErrWindowClosed = errors.New("outside the messaging window")
 // their account): the outbox tells Undelivered so.
 var ErrUnreachable = errors.New("the person cannot be reached")
 
-// ErrNotTaken marks a Channel's permanent error for a file the platform
-// does not take, of its kind or size (WhatsApp's media types, the 20 MB a
+// ErrNotTaken marks a Channel's permanent error (it wraps
+// shakwa.ErrInvalid) for a file the platform does not take, of its kind or size (WhatsApp's media types, the 20 MB a
 // Telegram bot may fetch to pass on): the outbox tells Undelivered so, and
 // staff are asked for another form of it rather than shown an error.
-var ErrNotTaken = errors.New("the platform does not take this file")
+var ErrNotTaken = fmt.Errorf("the platform does not take this file: %w", shakwa.ErrInvalid)
 
 // Windowed is a Channel that may write to a person only within a while of
 // their last message.

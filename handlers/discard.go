@@ -115,7 +115,9 @@ func (h *Handler) discardVisit(ctx context.Context, c *conv, id string) {
 	data := map[string]any{"ID": isolate(v.ID), "Centre": isolate(h.centreName(v.Centre, c.lang))}
 	c.Reply(c.reply(c.t("visit.discarded", data), nil))
 	if err := h.tellDiscarded(ctx, c, v); err != nil {
-		c.fail(ctx, err)
+		// The discard stands: failing now would have the redelivery find
+		// it discarded already, and tell nobody.
+		h.log.WarnContext(ctx, "discarded visit not told", "visit", v.ID, "err", err)
 	}
 }
 

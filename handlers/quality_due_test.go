@@ -273,8 +273,18 @@ func (d *dueWalk) check(t *testing.T, period string, saw *dueSeen) {
 	}
 	scores, _ := d.w.h.scores(cs)
 	when := fmt.Sprintf("%s, %q", d.w.now.In(d.zone).Format("2 Jan 15:04"), period)
+	if len(scores) != len(wants) {
+		t.Errorf("%s: %d centres scored; want the %d counted", when, len(scores), len(wants))
+	}
 	for _, s := range scores {
-		e := wants[s.Code]
+		e, known := wants[s.Code]
+		if !known {
+			t.Errorf("%s: %s scored; not a centre counted", when, s.Code)
+			continue
+		}
+		if !e.scored && s.Ranked {
+			t.Errorf("%s: %s ranked; want it not, nothing to score", when, s.Code)
+		}
 		part, assessed := s.Parts[stats.PartAssessment]
 		if s.Unassessed != e.marked || assessed != e.assessed || assessed && math.Abs(part-e.share) > 1e-9 {
 			t.Errorf("%s: %s assessed %v (%.4f), marked %v; want %v (%.4f), %v; answered %v", when, s.Code,
@@ -294,7 +304,13 @@ func (d *dueWalk) check(t *testing.T, period string, saw *dueSeen) {
 			saw.unmarked++
 		}
 	}
-	checkDueText(t, when, d.w.text(manager, strings.TrimSpace("/ranking "+period)), wants)
+	ranked := 0
+	for _, s := range scores {
+		if s.Ranked {
+			ranked++
+		}
+	}
+	checkDueText(t, when, d.w.text(manager, strings.TrimSpace("/ranking "+period)), wants, ranked)
 }
 
 // answer has code's supervisor answer the next k standards of month's
@@ -323,7 +339,7 @@ func (d *dueWalk) answer(t *testing.T, code, month string, k int) {
 
 // checkDueText checks each centre /ranking names with stars against
 // wants: the stars, within a tenth, and the mark under it.
-func checkDueText(t *testing.T, when string, rs []bot.Reply, wants map[string]expected) {
+func checkDueText(t *testing.T, when string, rs []bot.Reply, wants map[string]expected, ranked int) {
 	t.Helper()
 	msg := find(rs, manager.id, "🏆")
 	if len(msg) != 1 {
@@ -331,11 +347,18 @@ func checkDueText(t *testing.T, when string, rs []bot.Reply, wants map[string]ex
 		return
 	}
 	lines := strings.Split(msg[0].Text, "\n")
+	checked := 0
+	defer func() {
+		if checked < min(ranked, 1) {
+			t.Errorf("%s: /ranking names no centre with its stars:\n%s", when, msg[0].Text)
+		}
+	}()
 	for i, l := range lines {
 		code, stars, ok := strings.Cut(l, "\u2069 · ⭐ ")
 		if !ok {
 			continue
 		}
+		checked++
 		code = code[strings.LastIndex(code, " ")+1:]
 		stars, _, _ = strings.Cut(stars, " ")
 		got, err := strconv.ParseFloat(stars, 64)

@@ -74,26 +74,15 @@ func (h *Handler) reassign(ctx context.Context, c *conv, arg string) {
 		h.reassignPicker(ctx, c, id) // the ticket's own button: who to?
 		return
 	}
-	if user == reassignNone {
-		// The picker put away: the ticket stays where it is.
-		t, err := h.store.Ticket(ctx, id)
-		if err != nil {
-			c.fail(ctx, err)
-			return
-		}
-		if !c.supervises(t.Centre) {
-			c.say("reassign.forbidden", h.ticketData(c.lang, t))
-			return
-		}
-		if c.m.Button != "" {
-			c.inPlace = true
-		}
-		c.say("reassign.kept", h.ticketData(c.lang, t))
-		return
-	}
 	t, err := h.store.Ticket(ctx, id)
 	if err != nil {
 		c.fail(ctx, err)
+		return
+	}
+	if user == reassignNone && c.supervises(t.Centre) {
+		// The picker put away: the ticket stays where it is.
+		c.inPlace = c.m.Button != ""
+		c.say("reassign.kept", h.ticketData(c.lang, t))
 		return
 	}
 	uid, _ := strconv.ParseInt(user, 10, 64)

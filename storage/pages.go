@@ -98,6 +98,14 @@ func (s *Store) SetDelivery(ctx context.Context, id, state string, at time.Time)
 	return nil
 }
 
+// Delivered reports whether a delivery report said our platform message
+// id reached the person (delivered, read, played). A record that cannot
+// be read is an error wrapping shakwa.ErrInvalid.
+func (s *Store) Delivered(ctx context.Context, id string) (bool, error) {
+	state, _, err := s.Delivery(ctx, id)
+	return state != "failed" && deliveryOrder[state] >= deliveryOrder["delivered"], err
+}
+
 // Delivery returns how far our platform message id got and when, or ""
 // when no report came.
 func (s *Store) Delivery(ctx context.Context, id string) (string, time.Time, error) {

@@ -138,6 +138,11 @@ func testPagesAndDelivery(t *testing.T, open opener) {
 	if st, _, _ := s.Delivery(c, "wamid.2"); st != "" {
 		t.Errorf("Delivery of none = %q", st)
 	}
+	for id, want := range map[string]bool{"wamid.1": true, "wamid.2": false} {
+		if got, err := s.Delivered(c, id); got != want || err != nil {
+			t.Errorf("Delivered(%s) = %v, %v; want %v", id, got, err, want)
+		}
+	}
 	// A record that cannot be read is said to be so, not a failure that
 	// may pass.
 	if err := storage.SetDeliveryRaw(c, s, "wamid.3", "garbage"); err != nil {

@@ -27,7 +27,7 @@ func (c *Channel) Fetch(ctx context.Context, id string) (io.ReadCloser, string, 
 	f, err := c.api.GetFile(ctx, &tgbot.GetFileParams{FileID: id})
 	switch {
 	case isBadRequest(err, "file is too big"):
-		return nil, "", fmt.Errorf("telegram: getFile: over the 20 MB bots may fetch: %w: %w", bot.ErrNotTaken, shakwa.ErrInvalid)
+		return nil, "", fmt.Errorf("telegram: getFile: over the 20 MB bots may fetch: %w", bot.ErrNotTaken)
 	case isBadRequest(err, "invalid file_id", "wrong file_id", "file_id"):
 		return nil, "", fmt.Errorf("telegram: getFile: %w", shakwa.ErrNotFound)
 	case err != nil:

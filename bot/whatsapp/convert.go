@@ -13,7 +13,6 @@ import (
 
 	"golang.org/x/image/webp"
 
-	"github.com/shakwa/shakwa"
 	"github.com/shakwa/shakwa/bot"
 )
 
@@ -28,11 +27,6 @@ var converted = map[string]struct {
 	"image/webp": {webp.Decode, webp.DecodeConfig},
 }
 
-// errNotTaken is a file Meta does not take, converted or not: a
-// permanent refusal (shakwa.ErrInvalid) staff hear of as such
-// (bot.ErrNotTaken).
-var errNotTaken = fmt.Errorf("%w: %w", bot.ErrNotTaken, shakwa.ErrInvalid)
-
 // maxPixels bounds the images toImage decodes (4096 × 4096, at most 64 MiB
 // once decoded): more than a phone's photo, less than a small file can
 // claim to be.
@@ -42,26 +36,26 @@ const maxPixels = 4096 * 4096
 // as an image of up to limit bytes: a PNG, or a JPEG when the PNG is over
 // limit (a photo saved as WebP; what is transparent turns white). An
 // image that cannot be decoded (an animated WebP), of more than maxPixels,
-// or over limit even as a JPEG is an error wrapping errNotTaken.
+// or over limit even as a JPEG is an error wrapping bot.ErrNotTaken.
 func toImage(data []byte, mimeType string, limit int64) ([]byte, string, error) {
 	codec, ok := converted[mimeType]
 	if !ok {
-		return nil, "", fmt.Errorf("convert %s: not an image we convert: %w", mimeType, errNotTaken)
+		return nil, "", fmt.Errorf("convert %s: not an image we convert: %w", mimeType, bot.ErrNotTaken)
 	}
 	cfg, err := codec.decodeConfig(bytes.NewReader(data))
 	if err != nil {
-		return nil, "", fmt.Errorf("convert %s: %w: %w", mimeType, errNotTaken, err)
+		return nil, "", fmt.Errorf("convert %s: %w: %w", mimeType, bot.ErrNotTaken, err)
 	}
 	if int64(cfg.Width)*int64(cfg.Height) > maxPixels {
-		return nil, "", fmt.Errorf("convert %s of %d×%d pixels: too large: %w", mimeType, cfg.Width, cfg.Height, errNotTaken)
+		return nil, "", fmt.Errorf("convert %s of %d×%d pixels: too large: %w", mimeType, cfg.Width, cfg.Height, bot.ErrNotTaken)
 	}
 	img, err := codec.decode(bytes.NewReader(data))
 	if err != nil {
-		return nil, "", fmt.Errorf("convert %s: %w: %w", mimeType, errNotTaken, err)
+		return nil, "", fmt.Errorf("convert %s: %w: %w", mimeType, bot.ErrNotTaken, err)
 	}
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, img); err != nil {
-		return nil, "", fmt.Errorf("convert %s to png: %w: %w", mimeType, errNotTaken, err)
+		return nil, "", fmt.Errorf("convert %s to png: %w: %w", mimeType, bot.ErrNotTaken, err)
 	}
 	if int64(buf.Len()) <= limit {
 		return buf.Bytes(), "image/png", nil
@@ -69,13 +63,13 @@ func toImage(data []byte, mimeType string, limit int64) ([]byte, string, error) 
 	asPNG := buf.Len()
 	buf.Reset()
 	if err := jpeg.Encode(&buf, onWhite(img), &jpeg.Options{Quality: 85}); err != nil {
-		return nil, "", fmt.Errorf("convert %s to jpeg: %w: %w", mimeType, errNotTaken, err)
+		return nil, "", fmt.Errorf("convert %s to jpeg: %w: %w", mimeType, bot.ErrNotTaken, err)
 	}
 	if int64(buf.Len()) <= limit {
 		return buf.Bytes(), "image/jpeg", nil
 	}
 	return nil, "", fmt.Errorf("convert %s: %d bytes as a PNG, %d as a JPEG, over %d: %w",
-		mimeType, asPNG, buf.Len(), limit, errNotTaken)
+		mimeType, asPNG, buf.Len(), limit, bot.ErrNotTaken)
 }
 
 // onWhite is img drawn over white, for a JPEG, which has no transparency.

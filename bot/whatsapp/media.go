@@ -176,7 +176,7 @@ func (c *Channel) upload(ctx context.Context, a shakwa.Attachment) (id, typ stri
 	defer f.Close()
 	typ, ok := messageType(a.Kind, f.mime, f.size)
 	if !ok {
-		return "", "", fmt.Errorf("whatsapp: a %s of %d bytes is not a file WhatsApp takes: %w", f.mime, f.size, errNotTaken)
+		return "", "", fmt.Errorf("whatsapp: a %s of %d bytes is not a file WhatsApp takes: %w", f.mime, f.size, bot.ErrNotTaken)
 	}
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)

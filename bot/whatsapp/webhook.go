@@ -231,17 +231,17 @@ func (c *Channel) turnPage(ctx context.Context, in message, id string) (bool, er
 		}
 	}
 	err := c.sendPage(ctx, in.From, id)
+	if err != nil {
+		unmark()
+	}
 	switch {
 	case err == nil:
 	case temporary(err):
-		unmark()
 		return false, err
 	case errors.Is(err, shakwa.ErrNotFound) || errors.Is(err, shakwa.ErrInvalid):
-		unmark()
 		return false, nil
 	default:
 		c.log.Warn("long list page refused; the press goes to the bot", graphAttrs(err)...)
-		unmark()
 		return false, nil
 	}
 	c.read(in.ID)

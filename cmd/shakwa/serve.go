@@ -557,14 +557,14 @@ func newWhatsApp(e env, cfg *config.Config, text *locales.Bundle, store *storage
 			}
 		},
 		Delivered: func(ctx context.Context, id string) (bool, error) {
-			state, _, err := store.Delivery(ctx, id)
+			delivered, err := store.Delivered(ctx, id)
 			if errors.Is(err, shakwa.ErrInvalid) {
 				// A record that cannot be read says nothing: the failure
 				// is told rather than the webhook refused for days.
 				log.Warn("delivery report", "channel", whatsapp.Name, "err", err)
 				return false, nil
 			}
-			return state == "delivered" || state == "read" || state == "played", err
+			return delivered, err
 		},
 	}, deliver)
 }
