@@ -186,8 +186,10 @@ func TestAccountBlockedHoldsTheQueue(t *testing.T) {
 func TestDoubleTakesWhatWeSend(t *testing.T) {
 	h := newHarness(t)
 	kinds := map[string]string{"image": "photo", "audio": "audio", "video": "video", "document": "document"}
+	sent := 0
 	for typ, mimes := range sendable {
 		for mt := range mimes {
+			before := len(h.api.Calls(whatsapptest.Match{To: citizen, Type: typ}))
 			id, _, err := h.files.Put(context.Background(), strings.NewReader("bytes of a "+mt), mt)
 			if err != nil {
 				t.Fatal(err)
@@ -197,7 +199,14 @@ func TestDoubleTakesWhatWeSend(t *testing.T) {
 			if err != nil {
 				t.Errorf("%s as %s: %v; want it sent", mt, typ, err)
 			}
+			if n := len(h.api.Calls(whatsapptest.Match{To: citizen, Type: typ})); n != before+1 {
+				t.Errorf("%s as %s: the double took %d messages of the type; want one more than %d", mt, typ, n, before)
+			}
+			sent++
 		}
+	}
+	if sent < 10 {
+		t.Errorf("sent %d types; want every type the adapter sends", sent)
 	}
 }
 
