@@ -136,6 +136,7 @@ type Preloader interface {
 	PreloadMember(ctx context.Context, id int64)
 	PreloadCitizenTickets(ctx context.Context, who shakwa.Address, limit int)
 	PreloadParties(ctx context.Context, ticket string)
+	PreloadClaim(ctx context.Context, ticket string, by shakwa.Staff, centres []string, now time.Time)
 }
 
 // Options are a Handler's settings.
@@ -288,6 +289,9 @@ func (h *Handler) Preload(ctx context.Context, m *bot.Message) {
 	if id, ok := strings.CutPrefix(m.Button, "claim:"); ok {
 		// A claim tells the ticket's holder its history and its citizen.
 		p.PreloadParties(ctx, id)
+		if staff, centres, ok := h.claimsAhead(m); ok {
+			p.PreloadClaim(ctx, id, staff, centres, h.now())
+		}
 	}
 	if m.Group {
 		return
@@ -302,6 +306,27 @@ func (h *Handler) Preload(ctx context.Context, m *bot.Message) {
 		// Filing checks the citizen's limits against their tickets.
 		p.PreloadCitizenTickets(ctx, m.Address(), limitsRead)
 	}
+}
+
+// claimsAhead reports whether handling m is sure to claim the ticket its
+// button names, and as whom: a press in a staff group by someone the
+// configuration has work tickets, the one case group answers (see Handle)
+// with nothing read first. The claim is then made with the update's begin
+// (see storage's PreloadClaim); one who joined with an invite is read
+// first, and claims in the handling.
+func (h *Handler) claimsAhead(m *bot.Message) (shakwa.Staff, []string, bool) {
+	if !m.Group || m.Failed != nil || m.Unsupported != "" || m.Channel != h.notify.staffChannel {
+		return shakwa.Staff{}, nil, false
+	}
+	id, err := strconv.ParseInt(m.From.ID, 10, 64)
+	if err != nil {
+		return shakwa.Staff{}, nil, false
+	}
+	p, ok := h.cfg().Person(id)
+	if !ok || !works(&p) {
+		return shakwa.Staff{}, nil, false
+	}
+	return staffOf(&p, m), p.Centres, true
 }
 
 // countName names the counter of a person's messages.
@@ -570,13 +595,19 @@ func errorKey(err error) string {
 }
 
 // staff is the speaker as a ticket records them.
-func (c *conv) staff() shakwa.Staff {
-	return shakwa.Staff{ID: c.m.From.ID, Name: c.person.Name, Via: c.m.Channel}
+func (c *conv) staff() shakwa.Staff { return staffOf(c.person, c.m) }
+
+// staffOf is p, who sent m, as a ticket records staff.
+func staffOf(p *config.Person, m *bot.Message) shakwa.Staff {
+	return shakwa.Staff{ID: m.From.ID, Name: p.Name, Via: m.Channel}
 }
 
 // works reports whether the speaker works tickets: staff or a supervisor.
-func (c *conv) works() bool {
-	return c.person != nil && (c.person.Role == shakwa.RoleStaff || c.person.Role == shakwa.RoleSupervisor)
+func (c *conv) works() bool { return works(c.person) }
+
+// works reports whether p (nil for a citizen) works tickets.
+func works(p *config.Person) bool {
+	return p != nil && (p.Role == shakwa.RoleStaff || p.Role == shakwa.RoleSupervisor)
 }
 
 // oversees reports whether the speaker oversees centres: a supervisor or a

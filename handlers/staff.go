@@ -120,7 +120,7 @@ func (h *Handler) staffView(ctx context.Context, c *conv, t *shakwa.Ticket) {
 
 // claim gives ticket id to the speaker if nobody has it yet.
 func (h *Handler) claim(ctx context.Context, c *conv, id string) {
-	if c.person == nil || (c.person.Role != shakwa.RoleStaff && c.person.Role != shakwa.RoleSupervisor) {
+	if !c.works() {
 		h.tellPresser(c, "claim.forbidden", nil)
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -33,6 +34,7 @@ import (
 type batch struct {
 	mu     sync.Mutex
 	ahead  []read
+	acts   []*act // changes made with the begin (see act)
 	known  map[string]known
 	writes []write
 }
@@ -184,15 +186,15 @@ func (b *batch) later(w write) {
 	b.writes = append(b.writes, w)
 }
 
-// readsAhead reports whether b (which may be nil) has reads to make with
-// the begin.
+// readsAhead reports whether b (which may be nil) has reads to make, or
+// acts, with the begin.
 func (b *batch) readsAhead() bool {
 	if b == nil {
 		return false
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return len(b.ahead) > 0
+	return len(b.ahead) > 0 || slices.ContainsFunc(b.acts, func(a *act) bool { return a.res == nil })
 }
 
 // addReads puts the batch's reads ahead into p and returns their
@@ -251,6 +253,9 @@ func (s *Store) Commit(ctx context.Context) error {
 	b := batchOf(ctx)
 	if b == nil {
 		return nil
+	}
+	if err := s.settleActs(ctx); err != nil {
+		return fmt.Errorf("commit: %w", err)
 	}
 	b.mu.Lock()
 	writes := b.writes

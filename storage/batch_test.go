@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/shakwa/shakwa"
 )
 
@@ -338,5 +340,151 @@ func testCreateInCommit(t *testing.T, open opener) {
 	}
 	if p, err := s.Person(ctx(t), s.PersonID(addr)); err != nil || p.Address != addr {
 		t.Errorf("the citizen's record: %+v, %v", p, err)
+	}
+}
+
+// testClaimAhead: a claim preloaded is made with the update's begin, once
+// it is the update's turn: not while an earlier update of the chat holds
+// it, never for an update handled already; the handling's Claim answers
+// from it, refusals included, and a claim the handling never asks for
+// still reaches the indexes with the commit. On a cluster the handling
+// claims for itself, with the same outcome.
+func testClaimAhead(t *testing.T, open opener) {
+	f := open(t)
+	s := f.s
+	t0 := time.UnixMilli(1_800_000_000_000)
+	const chat, lease, keep = "telegram:-1001", 10 * time.Second, time.Hour
+	addr := shakwa.Address{Channel: "telegram", Chat: "2001"}
+	fatima := shakwa.Staff{ID: "501", Name: "Fatima", Via: "telegram"}
+	omar := shakwa.Staff{ID: "502", Name: "Omar", Via: "telegram"}
+	_, cluster := f.rdb.(*redis.ClusterClient)
+	ticket := func() *shakwa.Ticket {
+		t.Helper()
+		tk := &shakwa.Ticket{Centre: "KRM", Category: "waiting", Text: "…", Created: t0, Updated: t0}
+		if err := s.CreateTicket(ctx(t), tk, addr, ""); err != nil {
+			t.Fatal(err)
+		}
+		return tk
+	}
+	held := func(who shakwa.Staff) []string {
+		t.Helper()
+		ts, err := s.Held(ctx(t), who.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids(ts)
+	}
+	update := func(id string) context.Context {
+		return s.Batch(shakwa.WithUpdate(ctx(t), chat+":"+id))
+	}
+
+	// Behind an earlier update of the chat: nothing is claimed until the
+	// update's turn, and then with its begin.
+	tk := ticket()
+	if _, wait, err := s.Begin(ctx(t), chat, "u0", "x0", t0, lease); err != nil || wait {
+		t.Fatalf("begin u0: wait %v, %v", wait, err)
+	}
+	b := update("u1")
+	s.PreloadClaim(b, tk.ID, fatima, []string{"KRM"}, t0.Add(time.Minute))
+	if _, wait, err := s.Begin(b, chat, "u1", "x1", t0, lease); err != nil || !wait {
+		t.Fatalf("begin u1 behind u0: wait %v, %v; want wait", wait, err)
+	}
+	if got := mustGet(t, s, tk.ID).Status; got != shakwa.StatusNew {
+		t.Fatalf("ticket behind an earlier update: %s; want new", got)
+	}
+	if ok, err := s.Finish(ctx(t), chat, "u0", "x0", t0, keep); err != nil || !ok {
+		t.Fatalf("finish u0: %v, %v", ok, err)
+	}
+	if done, wait, err := s.Begin(b, chat, "u1", "x1", t0, lease); err != nil || done || wait {
+		t.Fatalf("begin u1: done %v wait %v, %v; want its turn", done, wait, err)
+	}
+	if got := mustGet(t, s, tk.ID); !cluster && (got.Status != shakwa.StatusClaimed || got.Holder.ID != fatima.ID) {
+		t.Fatalf("ticket after the begin: %s held by %q; want claimed by Fatima", got.Status, got.Holder.ID)
+	}
+	claimed, err := s.Claim(b, tk.ID, fatima, []string{"KRM"}, t0.Add(2*time.Minute))
+	when := t0.Add(time.Minute) // at the begin
+	if cluster {
+		when = t0.Add(2 * time.Minute) // by the handling
+	}
+	if err != nil || claimed.Holder.ID != fatima.ID || !claimed.Claimed.Equal(when) {
+		t.Fatalf("claim: %+v, %v; want Fatima's, claimed at %v", claimed, err, when)
+	}
+	if err := s.Commit(b); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := s.Events(ctx(t), tk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(evs); n != 2 || evs[1].Kind != "claimed" {
+		t.Errorf("history: %+v; want created and one claimed", evs)
+	}
+	if got := held(fatima); !slices.Equal(got, []string{tk.ID}) {
+		t.Errorf("Fatima holds %v; want %v", got, []string{tk.ID})
+	}
+	if ok, err := s.Finish(ctx(t), chat, "u1", "x1", t0, keep); err != nil || !ok {
+		t.Fatalf("finish u1: %v, %v", ok, err)
+	}
+
+	// A copy of u1, after Fatima let the ticket go: handled already, it
+	// claims nothing.
+	if _, err := s.Release(ctx(t), tk.ID, fatima, t0.Add(3*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	b = update("u1")
+	s.PreloadClaim(b, tk.ID, fatima, []string{"KRM"}, t0.Add(4*time.Minute))
+	if done, _, err := s.Begin(b, chat, "u1", "x2", t0, lease); err != nil || !done {
+		t.Fatalf("begin a copy of u1: done %v, %v; want done", done, err)
+	}
+	if got := mustGet(t, s, tk.ID).Status; got != shakwa.StatusNew {
+		t.Errorf("ticket after a copy of a handled update: %s; want new", got)
+	}
+
+	// Omar's press after Fatima's claim is refused with the ticket as it
+	// is, from the begin.
+	if _, err := s.Claim(ctx(t), tk.ID, fatima, nil, t0.Add(5*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	b = update("u2")
+	s.PreloadClaim(b, tk.ID, omar, []string{"KRM"}, t0.Add(6*time.Minute))
+	if _, _, err := s.Begin(b, chat, "u2", "x3", t0, lease); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Claim(b, tk.ID, omar, []string{"KRM"}, t0.Add(6*time.Minute))
+	if !errors.Is(err, shakwa.ErrConflict) || got == nil || got.Holder.ID != fatima.ID {
+		t.Errorf("Omar's claim of Fatima's ticket: %+v, %v; want a conflict naming Fatima", got, err)
+	}
+	if err := s.Commit(b); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.Finish(ctx(t), chat, "u2", "x3", t0, keep); err != nil || !ok {
+		t.Fatalf("finish u2: %v, %v", ok, err)
+	}
+
+	// A claim made with the begin that the handling never asks for (it
+	// failed first) is in the indexes after the commit all the same; the
+	// handling's next try finds it its own.
+	other := ticket()
+	b = update("u3")
+	s.PreloadClaim(b, other.ID, omar, []string{"KRM"}, t0.Add(7*time.Minute))
+	if done, wait, err := s.Begin(b, chat, "u3", "x4", t0, lease); err != nil || done || wait {
+		t.Fatalf("begin u3: done %v wait %v, %v; want its turn", done, wait, err)
+	}
+	s.Discard(b)
+	if err := s.Commit(b); err != nil {
+		t.Fatal(err)
+	}
+	if got := held(omar); !cluster && !slices.Equal(got, []string{other.ID}) {
+		t.Errorf("Omar holds %v after a claim with the begin and a failed handling; want %v", got, []string{other.ID})
+	}
+	if err := s.Abort(ctx(t), chat, "u3", "x4"); err != nil {
+		t.Fatal(err)
+	}
+	b = update("u3")
+	if done, wait, err := s.Begin(b, chat, "u3", "x5", t0, lease); err != nil || done || wait {
+		t.Fatalf("begin u3 again: done %v wait %v, %v; want its turn", done, wait, err)
+	}
+	if got, err := s.Claim(b, other.ID, omar, []string{"KRM"}, t0.Add(8*time.Minute)); err != nil || got.Holder.ID != omar.ID {
+		t.Errorf("the next try's claim: %+v, %v; want Omar's", got, err)
 	}
 }

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -98,21 +97,26 @@ func (s *Store) Begin(ctx context.Context, chat, id, token string, now time.Time
 	return false, false, fmt.Errorf("begin update: unexpected script reply %q", res)
 }
 
-// beginReading runs beginScript and the batch's reads ahead in one
-// pipeline. The reads are kept only when it is the update's turn: read
+// beginReading runs beginScript, the batch's reads ahead and its acts in
+// one pipeline. The reads are kept only when it is the update's turn: read
 // before, they may be older than what the update ahead writes.
 func (s *Store) beginReading(ctx context.Context, b *batch, keys []string, args []any) (string, error) {
 	var begin *redis.Cmd
 	var reads []redis.Cmder
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	var acts []*act
+	var made []*redis.Cmd
+	// Each command's error is looked at on its own: the pipeline's is
+	// the first of them.
+	s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		begin = beginScript.EvalSha(ctx, p, keys, args...)
 		reads = b.addReads(ctx, p)
+		acts, made = s.addActs(ctx, b, p, keys, args)
 		return nil
 	})
-	if err != nil && !errors.Is(err, redis.Nil) {
-		if !redis.HasErrorPrefix(begin.Err(), "NOSCRIPT") {
-			return "", err
-		}
+	// What the acts made is kept whatever the begin says: a change made
+	// is made (see act).
+	s.keepActs(ctx, b, acts, made)
+	if redis.HasErrorPrefix(begin.Err(), "NOSCRIPT") {
 		// The server does not have the script (it restarted): load it
 		// with the begin itself, and read after.
 		res, err := beginScript.Run(ctx, s.rdb, keys, args...).Text()

@@ -21,7 +21,12 @@ var working = []shakwa.Status{shakwa.StatusClaimed, shakwa.StatusInProgress}
 // (when centres is not empty: a transfer may have moved it since the
 // caller looked); an unknown id wraps shakwa.ErrNotFound.
 func (s *Store) Claim(ctx context.Context, id string, by shakwa.Staff, centres []string, now time.Time) (*shakwa.Ticket, error) {
-	return s.apply(ctx, id, now, transition{
+	return s.apply(ctx, id, now, claimOf(by, centres, now))
+}
+
+// claimOf is Claim's transition.
+func claimOf(by shakwa.Staff, centres []string, now time.Time) transition {
+	return transition{
 		name:  "claim",
 		from:  []shakwa.Status{shakwa.StatusNew},
 		in:    centres,
@@ -30,7 +35,7 @@ func (s *Store) Claim(ctx context.Context, id string, by shakwa.Staff, centres [
 			set(fStatus, string(shakwa.StatusClaimed)), set(fHolderID, by.ID),
 			set(fHolderName, by.Name), keep(fClaimed, now), first(fClaimedBy, by.ID),
 		},
-	})
+	}
 }
 
 // Release puts a claimed or in-progress ticket held by by back in its

@@ -124,6 +124,7 @@ func runSuite(t *testing.T, open opener) {
 		{"BatchTallies", testBatchTallies},
 		{"PreloadCitizen", testPreloadCitizen},
 		{"PreloadParties", testPreloadParties},
+		{"ClaimAhead", testClaimAhead},
 		{"CreateInCommit", testCreateInCommit},
 		{"OutboxLanes", testOutboxLanes},
 		{"OutboxPaceAcrossLanes", testOutboxPaceAcrossLanes},

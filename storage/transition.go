@@ -34,60 +34,68 @@ import (
 // Reply: {"missing"}, {"stranger"}, or {"ok"|"conflict", n, the ticket as
 // it was (n fields and values), the ticket as it is after the script
 // (fields and values)}. A change counts one more revision (rev).
-var transitionScript = redis.NewScript(`
-local t = KEYS[1]
-local cur = redis.call('HMGET', t, 'status', 'holder.id', 'citizen', 'centre')
-if not cur[1] then return {'missing'} end
-if ARGV[3] ~= '' and cur[3] ~= ARGV[3] then return {'stranger'} end
-local before = redis.call('HGETALL', t)
-local function reply(code)
-  local r = {code, #before}
-  for i = 1, #before do r[#r + 1] = before[i] end
-  local all = before
-  if code == 'ok' then all = redis.call('HGETALL', t) end
-  for i = 1, #all do r[#r + 1] = all[i] end
-  return r
-end
-if ARGV[1] ~= '' and not string.find(' ' .. ARGV[1] .. ' ', ' ' .. cur[1] .. ' ', 1, true) then
-  return reply('conflict')
-end
-if ARGV[2] ~= '' and cur[2] and cur[2] ~= '' and cur[2] ~= ARGV[2] then return reply('conflict') end
-if ARGV[4] ~= '' and cur[4] == ARGV[4] then return reply('conflict') end
-if ARGV[8] ~= '' and cur[2] == ARGV[8] then return reply('conflict') end
-if ARGV[7] ~= '' and not string.find(' ' .. ARGV[7] .. ' ', ' ' .. (cur[4] or '') .. ' ', 1, true) then
-  return reply('conflict')
-end
-for i = 9, #ARGV, 3 do
-  if ARGV[i] == 'absent' and redis.call('HEXISTS', t, ARGV[i + 1]) == 1 then return reply('conflict') end
-end
-for i = 9, #ARGV, 3 do
-  local op, f, v = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  if op == 'set' then redis.call('HSET', t, f, v)
-  elseif op == 'keep' then redis.call('HSETNX', t, f, v)
-  elseif op == 'del' then redis.call('HDEL', t, f)
-  elseif op == 'incr' then redis.call('HINCRBY', t, f, 1)
-  elseif op == 'claimnew' then
-    if redis.call('HGET', t, f) == 'new' then redis.call('HSET', t, f, 'claimed') end
-  elseif op == 'reopen' then
-    local h = redis.call('HGET', t, 'holder.id')
-    if h and h ~= '' and h ~= v then redis.call('HSET', t, f, 'claimed') else
-      redis.call('HSET', t, f, 'new')
-      redis.call('HDEL', t, 'holder.id', 'holder.name')
-    end
-  elseif op == 'append' then
-    local old = redis.call('HGET', t, f)
-    if not old or old == '' then redis.call('HSET', t, f, v) else
-      local a = cjson.decode(old)
-      for _, x in ipairs(cjson.decode(v)) do a[#a + 1] = x end
-      redis.call('HSET', t, f, cjson.encode(a))
+var transitionScript = redis.NewScript(transitLua + `
+return transit(KEYS, ARGV)
+`)
+
+// transitLua is transitionScript's work as a Lua function of its keys and
+// arguments, for the scripts that run it.
+const transitLua = `
+local function transit(K, A)
+  local t = K[1]
+  local cur = redis.call('HMGET', t, 'status', 'holder.id', 'citizen', 'centre')
+  if not cur[1] then return {'missing'} end
+  if A[3] ~= '' and cur[3] ~= A[3] then return {'stranger'} end
+  local before = redis.call('HGETALL', t)
+  local function reply(code)
+    local r = {code, #before}
+    for i = 1, #before do r[#r + 1] = before[i] end
+    local all = before
+    if code == 'ok' then all = redis.call('HGETALL', t) end
+    for i = 1, #all do r[#r + 1] = all[i] end
+    return r
+  end
+  if A[1] ~= '' and not string.find(' ' .. A[1] .. ' ', ' ' .. cur[1] .. ' ', 1, true) then
+    return reply('conflict')
+  end
+  if A[2] ~= '' and cur[2] and cur[2] ~= '' and cur[2] ~= A[2] then return reply('conflict') end
+  if A[4] ~= '' and cur[4] == A[4] then return reply('conflict') end
+  if A[8] ~= '' and cur[2] == A[8] then return reply('conflict') end
+  if A[7] ~= '' and not string.find(' ' .. A[7] .. ' ', ' ' .. (cur[4] or '') .. ' ', 1, true) then
+    return reply('conflict')
+  end
+  for i = 9, #A, 3 do
+    if A[i] == 'absent' and redis.call('HEXISTS', t, A[i + 1]) == 1 then return reply('conflict') end
+  end
+  for i = 9, #A, 3 do
+    local op, f, v = A[i], A[i + 1], A[i + 2]
+    if op == 'set' then redis.call('HSET', t, f, v)
+    elseif op == 'keep' then redis.call('HSETNX', t, f, v)
+    elseif op == 'del' then redis.call('HDEL', t, f)
+    elseif op == 'incr' then redis.call('HINCRBY', t, f, 1)
+    elseif op == 'claimnew' then
+      if redis.call('HGET', t, f) == 'new' then redis.call('HSET', t, f, 'claimed') end
+    elseif op == 'reopen' then
+      local h = redis.call('HGET', t, 'holder.id')
+      if h and h ~= '' and h ~= v then redis.call('HSET', t, f, 'claimed') else
+        redis.call('HSET', t, f, 'new')
+        redis.call('HDEL', t, 'holder.id', 'holder.name')
+      end
+    elseif op == 'append' then
+      local old = redis.call('HGET', t, f)
+      if not old or old == '' then redis.call('HSET', t, f, v) else
+        local a = cjson.decode(old)
+        for _, x in ipairs(cjson.decode(v)) do a[#a + 1] = x end
+        redis.call('HSET', t, f, cjson.encode(a))
+      end
     end
   end
+  redis.call('HINCRBY', t, 'rev', 1)
+  redis.call('RPUSH', K[2], A[5])
+  redis.call('LTRIM', K[2], -tonumber(A[6]), -1)
+  return reply('ok')
 end
-redis.call('HINCRBY', t, 'rev', 1)
-redis.call('RPUSH', KEYS[2], ARGV[5])
-redis.call('LTRIM', KEYS[2], -tonumber(ARGV[6]), -1)
-return reply('ok')
-`)
+`
 
 // op is one field operation of a transition.
 type op struct{ kind, field, value string }
@@ -118,23 +126,38 @@ type transition struct {
 // shakwa.ErrConflict. If only the index update fails, the transition has
 // happened: the ticket is returned together with the error.
 func (s *Store) apply(ctx context.Context, id string, now time.Time, tr transition) (*shakwa.Ticket, error) {
+	keys, args, mark, err := s.prepare(ctx, id, now, &tr)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.transit(ctx, id, tr.name, keys, args)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", tr.name, id, err)
+	}
+	return s.settle(ctx, id, tr, mark, res)
+}
+
+// prepare is transitionScript's keys and arguments for tr on ticket id at
+// now, and the mark it leaves of the update ctx names (see updateMark).
+func (s *Store) prepare(ctx context.Context, id string, now time.Time, tr *transition) (keys []string, args []any, mark string, err error) {
 	if now.IsZero() {
-		return nil, fmt.Errorf("%s %s: zero time: %w", tr.name, id, shakwa.ErrInvalid)
+		return nil, nil, "", fmt.Errorf("%s %s: zero time: %w", tr.name, id, shakwa.ErrInvalid)
 	}
 	tr.event.At = now
-	mark := s.updateMark(ctx, tr.event.Kind)
+	mark = s.updateMark(ctx, tr.event.Kind)
 	if mark != "" {
 		tr.ops = append(tr.ops, set(fByUpdate, mark))
 	}
-	args, err := tr.args(s.logCap, now)
+	args, err = tr.args(s.logCap, now)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", tr.name, id, err)
+		return nil, nil, "", fmt.Errorf("%s %s: %w", tr.name, id, err)
 	}
-	keys := []string{s.ticketKey(id), s.logKey(id)}
-	res, err := s.transit(ctx, id, keys, args)
-	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", tr.name, id, err)
-	}
+	return []string{s.ticketKey(id), s.logKey(id)}, args, mark, nil
+}
+
+// settle reads transitionScript's reply res to tr, which left mark, and
+// brings the indexes up to date after a change.
+func (s *Store) settle(ctx context.Context, id string, tr transition, mark string, res []any) (*shakwa.Ticket, error) {
 	code, _ := res[0].(string)
 	switch code {
 	case "missing", "stranger":
@@ -167,12 +190,17 @@ func (s *Store) apply(ctx context.Context, id string, now time.Time, tr transiti
 	return after, nil
 }
 
-// transit runs transitionScript on the ticket keys name. When the
+// transit runs transitionScript, for the transition name of ticket id, on
+// keys, or has the reply of the update's begin when it made the
+// transition already (see act). When the
 // update's batch read the ticket's citizen ahead (PreloadParties), the
 // ticket's history and its citizen's record are read in the same round
 // trip, after the script, for the answer that tells of the change.
-func (s *Store) transit(ctx context.Context, id string, keys []string, args []any) ([]any, error) {
+func (s *Store) transit(ctx context.Context, id, name string, keys []string, args []any) ([]any, error) {
 	b := batchOf(ctx)
+	if res := b.made(id, name); res != nil {
+		return res, nil // with the update's begin (see act)
+	}
 	b.forget(s.logKey(id)) // the script adds to it
 	citizen, ok := b.lookup(read{key: s.ticketKey(id), field: fCitizen})
 	if !ok || citizen.absent {
@@ -200,16 +228,26 @@ func (s *Store) transit(ctx context.Context, id string, keys []string, args []an
 		return nil, err
 	}
 	if history.Err() == nil {
-		b.set(read{key: s.logKey(id)}, known{v: strings.Join(history.Val(), "\n")})
+		s.keepHistory(b, id, history.Val())
 	}
 	if m, err := person.Result(); err == nil {
-		key := s.personKey(citizen.v)
-		for _, f := range []string{"v", pChannel, pChat, pLang} {
-			v, ok := m[f]
-			b.set(read{key: key, field: f}, known{v: v, absent: !ok})
-		}
+		s.keepPerson(b, citizen.v, m)
 	}
 	return res, nil
+}
+
+// keepHistory has b know ticket id's history.
+func (s *Store) keepHistory(b *batch, id string, events []string) {
+	b.set(read{key: s.logKey(id)}, known{v: strings.Join(events, "\n")})
+}
+
+// keepPerson has b know the record of person id, whose fields are m.
+func (s *Store) keepPerson(b *batch, id string, m map[string]string) {
+	key := s.personKey(id)
+	for _, f := range []string{"v", pChannel, pChat, pLang} {
+		v, ok := m[f]
+		b.set(read{key: key, field: f}, known{v: v, absent: !ok})
+	}
 }
 
 // PreloadParties has the citizen of ticket id read with the batch's Begin,
