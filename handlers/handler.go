@@ -136,7 +136,7 @@ type Preloader interface {
 	PreloadMember(ctx context.Context, id int64)
 	PreloadCitizenTickets(ctx context.Context, who shakwa.Address, limit int)
 	PreloadParties(ctx context.Context, ticket string)
-	PreloadClaim(ctx context.Context, ticket string, by shakwa.Staff, centres []string, now time.Time)
+	PreloadClaim(ctx context.Context, ticket string, by shakwa.Staff, centres []string)
 }
 
 // Options are a Handler's settings.
@@ -290,7 +290,7 @@ func (h *Handler) Preload(ctx context.Context, m *bot.Message) {
 		// A claim tells the ticket's holder its history and its citizen.
 		p.PreloadParties(ctx, id)
 		if staff, centres, ok := h.claimsAhead(m); ok {
-			p.PreloadClaim(ctx, id, staff, centres, h.now())
+			p.PreloadClaim(ctx, id, staff, centres)
 		}
 	}
 	if m.Group {

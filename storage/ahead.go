@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,125 +14,125 @@ import (
 )
 
 // An act is a change of a ticket that an update's handling is sure to
-// make first, made with the update's Begin, in its round trip: the
-// handling then finds it made (see transit) instead of spending a round
-// trip of its own between its begin and its commit. A staff member's claim
-// is one (PreloadClaim): the answer needs the claim's outcome, and the
-// claim needs nothing the handling reads first.
+// make first, made with the update's Begin, in its script: the handling
+// then finds it made (see transit) instead of spending a round trip of
+// its own between its begin and its commit. A staff member's claim is one
+// (PreloadClaim): the answer needs the claim's outcome, and the claim
+// needs nothing the handling reads first.
 //
-// The act is made only while the update has its turn in its chat's line,
-// checked in the same script (aheadScript): never for a copy of an update
-// handled already, nor while another handling of the update or an earlier
-// update of the chat holds the chat. Once made, it is made: a handling that
-// fails after it finds it again by the update's mark, as it would a change
-// of its own (see settle), and one that never asks for it has its indexes
-// brought up to date by the commit all the same.
+// The act is made only when the begin gives the update its turn in its
+// chat's line, in the same script (aheadScript): never for a copy of an
+// update handled already, nor while another handling of the update or an
+// earlier update of the chat holds the chat. It is made at the begin's
+// time. Once made, it is made: a handling that fails after it finds it
+// again by the update's mark, as it would a change of its own (see
+// settle), one that never asks for it has the ticket's indexes brought up
+// to date by its commit all the same, and a begin whose reads fail after
+// it brings them up to date itself.
 //
 // On a cluster the chat's line and the ticket live on different nodes, so
 // no act is made with the begin: the handling makes the change itself.
 type act struct {
-	id   string // the ticket
-	tr   transition
-	keys []string
-	args []any
+	id   string                     // the ticket
+	at   func(time.Time) transition // the change, made at the begin's time
+	tr   transition                 // as made
 	mark string
 	res  []any // transitionScript's reply, once the begin made it
-	used bool  // the handling took res
+	used bool  // the handling took res, or the indexes were brought up to date
 }
 
-// aheadScript makes an act if the update has its turn.
+// aheadScript is beginScript, and then, if the update has its turn, an
+// act.
 //
-// KEYS: the chat's line and hold (as beginScript's), then the
-// transition's (ticket, log).
-// ARGV: 1 the update, 2 its token, 3 and 4 what goes before and after a
-// person id to name their record, 5... the transition's (see
-// transitionScript).
+// KEYS: beginScript's (line, hold, done), then the transition's (ticket,
+// log).
+// ARGV: 1-4 beginScript's (update, token, now, lease), 5 and 6 what goes
+// before and after a person id to name their record, 7... the
+// transition's (see transitionScript).
 //
-// Reply: {"notyet"}, or {the transition's reply, the ticket's history,
-// its citizen ("" for none), their record (fields and values)}. The record's key is
-// the ticket's to name, not the caller's: this script runs on one server
-// only, never on a cluster.
-var aheadScript = redis.NewScript(transitLua + `
-local h = redis.call('HGET', KEYS[2], ARGV[1])
-if redis.call('ZRANGE', KEYS[1], 0, 0)[1] ~= ARGV[1] or not h or string.sub(h, 1, #ARGV[2] + 1) ~= ARGV[2] .. ':' then
-  return {'notyet'}
-end
-local r = transit({KEYS[3], KEYS[4]}, {unpack(ARGV, 5)})
+// Reply: {beginScript's reply}, or, when it is "turn", {"turn", the
+// transition's reply, the ticket's history, its citizen ("" for none),
+// their record (fields and values)}. The record's key is the ticket's to
+// name, not the caller's: this script runs on one server only, never on a
+// cluster.
+var aheadScript = redis.NewScript(beginLua + transitLua + `
+local r = begin({KEYS[1], KEYS[2], KEYS[3]}, {ARGV[1], ARGV[2], ARGV[3], ARGV[4]})
+if r ~= 'turn' then return {r} end
+local t = transit({KEYS[4], KEYS[5]}, {unpack(ARGV, 7)})
 local person = {}
-local citizen = redis.call('HGET', KEYS[3], 'citizen') or ''
-if citizen ~= '' then person = redis.call('HGETALL', ARGV[3] .. citizen .. ARGV[4]) end
-return {r, redis.call('LRANGE', KEYS[4], 0, -1), citizen, person}
+local citizen = redis.call('HGET', KEYS[4], 'citizen') or ''
+if citizen ~= '' then person = redis.call('HGETALL', ARGV[5] .. citizen .. ARGV[6]) end
+return {r, t, redis.call('LRANGE', KEYS[5], 0, -1), citizen, person}
 `)
 
 // PreloadClaim has the batch's Begin claim ticket id for by, in its own
-// round trip, when the update has its turn (see act); a Claim of the same
-// ticket in the update then answers from it. The caller must be sure
+// script, when it gives the update its turn (see act); a Claim of the
+// same ticket in the update then answers from it. The caller must be sure
 // that handling the update claims the ticket: the claim is made whatever
 // the handling does next. Without a batch, or on a cluster, it does
 // nothing.
-func (s *Store) PreloadClaim(ctx context.Context, id string, by shakwa.Staff, centres []string, now time.Time) {
+func (s *Store) PreloadClaim(ctx context.Context, id string, by shakwa.Staff, centres []string) {
 	b := batchOf(ctx)
 	if _, cluster := s.rdb.(*redis.ClusterClient); b == nil || cluster {
 		return
 	}
-	tr := claimOf(by, centres, now)
-	keys, args, mark, err := s.prepare(ctx, id, now, &tr)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.act = &act{id: id, at: func(now time.Time) transition { return claimOf(by, centres, now) }}
+}
+
+// pending is the act the batch (which may be nil) has yet to make, or nil.
+func (b *batch) pending() *act {
+	if b == nil {
+		return nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.act == nil || b.act.res != nil {
+		return nil
+	}
+	return b.act
+}
+
+// aheadArgs are aheadScript's keys and arguments for a, with a begin of
+// keys and args (beginScript's) at now.
+func (s *Store) aheadArgs(ctx context.Context, a *act, keys []string, args []any, now time.Time) ([]string, []any, error) {
+	tr := a.at(now)
+	tkeys, targs, mark, err := s.prepare(ctx, a.id, now, &tr)
 	if err != nil {
-		return // the handling's Claim meets the same error
+		return nil, nil, err
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.acts = append(b.acts, &act{id: id, tr: tr, keys: keys, args: args, mark: mark})
-}
-
-// addActs puts the acts the batch has yet to make into p, after a begin
-// of keys and args (beginScript's), and returns their commands, in order.
-func (s *Store) addActs(ctx context.Context, b *batch, p redis.Pipeliner, keys []string, args []any) ([]*act, []*redis.Cmd) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var acts []*act
-	var cmds []*redis.Cmd
+	a.tr, a.mark = tr, mark
 	pre, post, _ := strings.Cut(s.personKey("\x00"), "\x00")
-	for _, a := range b.acts {
-		if a.res != nil {
-			continue
-		}
-		acts = append(acts, a)
-		cmds = append(cmds, aheadScript.EvalSha(ctx, p, append([]string{keys[0], keys[1]}, a.keys...),
-			append([]any{args[0], args[1], pre, post}, a.args...)...))
-	}
-	return acts, cmds
+	return append(slices.Clip(keys), tkeys...), append(append(slices.Clip(args), pre, post), targs...), nil
 }
 
-// keepActs records what the begin's acts made. An act the server could
-// not run is left to the handling; the server is given the script again
-// when it lost it (it restarted), for the next update.
-func (s *Store) keepActs(ctx context.Context, b *batch, acts []*act, cmds []*redis.Cmd) {
-	for i, c := range cmds {
-		res, err := c.Slice()
-		if redis.HasErrorPrefix(err, "NOSCRIPT") {
-			aheadScript.Load(ctx, s.rdb) // an error is the handling's to meet
-		}
-		if err != nil || len(res) != 4 {
-			continue // not made: the handling makes it
-		}
-		tres, ok := res[0].([]any)
-		if !ok || len(tres) == 0 {
-			continue
-		}
-		a := acts[i]
-		b.mu.Lock()
-		a.res = tres
-		b.mu.Unlock()
-		if events, err := stringsOf(res[1]); err == nil {
-			s.keepHistory(b, a.id, events)
-		}
-		citizen, _ := res[2].(string)
-		person, _ := res[3].([]any)
-		if m, err := pairs(person); err == nil && citizen != "" {
-			s.keepPerson(b, citizen, m)
-		}
+// keepAct reads aheadScript's reply res for a: the begin's answer, and
+// what the act made, kept in b.
+func (s *Store) keepAct(b *batch, a *act, res []any) (string, error) {
+	if len(res) == 0 {
+		return "", fmt.Errorf("empty script reply")
 	}
+	begun, _ := res[0].(string)
+	if len(res) != 5 {
+		return begun, nil
+	}
+	made, ok := res[1].([]any)
+	if !ok || len(made) == 0 {
+		return "", fmt.Errorf("unexpected act reply %v", res[1])
+	}
+	b.mu.Lock()
+	a.res = made
+	b.mu.Unlock()
+	if events, err := stringsOf(res[2]); err == nil {
+		s.keepHistory(b, a.id, events)
+	}
+	citizen, _ := res[3].(string)
+	person, _ := res[4].([]any)
+	if m, err := pairs(person); err == nil && citizen != "" {
+		s.keepPerson(b, citizen, m)
+	}
+	return begun, nil
 }
 
 // made returns the reply to the transition name of ticket id that the
@@ -142,39 +143,38 @@ func (b *batch) made(id, name string) []any {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for _, a := range b.acts {
-		if a.id == id && a.tr.name == name && a.res != nil && !a.used {
-			a.used = true
-			return a.res
-		}
+	if a := b.act; a != nil && a.id == id && a.tr.name == name && a.res != nil && !a.used {
+		a.used = true
+		return a.res
 	}
 	return nil
 }
 
-// settleActs brings the indexes up to date after the acts the begin made
-// that the handling did not take: the change is made.
-func (s *Store) settleActs(ctx context.Context) error {
+// settleAct brings the indexes up to date after the act the begin made,
+// when the handling did not take it: the change is made. now says the
+// update fails here, and nothing of its batch will be committed: the
+// indexes are written at once rather than with the commit.
+func (s *Store) settleAct(ctx context.Context, now bool) error {
 	b := batchOf(ctx)
 	if b == nil {
 		return nil
 	}
 	b.mu.Lock()
-	var left []*act
-	for _, a := range b.acts {
-		if a.res != nil && !a.used {
-			a.used = true
-			left = append(left, a)
-		}
+	a := b.act
+	if a == nil || a.res == nil || a.used {
+		b.mu.Unlock()
+		return nil
 	}
+	a.used = true
 	b.mu.Unlock()
-	var errs []error
-	for _, a := range left {
-		if _, err := s.settle(ctx, a.id, a.tr, a.mark, a.res); err != nil && !errors.Is(err, shakwa.ErrConflict) &&
-			!errors.Is(err, shakwa.ErrNotFound) {
-			errs = append(errs, err)
-		}
+	if now {
+		ctx = context.WithValue(ctx, batchKey{}, (*batch)(nil))
 	}
-	return errors.Join(errs...)
+	_, err := s.settle(ctx, a.id, a.tr, a.mark, a.res)
+	if errors.Is(err, shakwa.ErrConflict) || errors.Is(err, shakwa.ErrNotFound) {
+		return nil // refused: nothing changed
+	}
+	return err
 }
 
 // stringsOf is a script's reply that is a list of strings.

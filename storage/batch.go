@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -34,7 +33,7 @@ import (
 type batch struct {
 	mu     sync.Mutex
 	ahead  []read
-	acts   []*act // changes made with the begin (see act)
+	act    *act // a change made with the begin (see act)
 	known  map[string]known
 	writes []write
 }
@@ -194,7 +193,7 @@ func (b *batch) readsAhead() bool {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return len(b.ahead) > 0 || slices.ContainsFunc(b.acts, func(a *act) bool { return a.res == nil })
+	return len(b.ahead) > 0 || b.act != nil && b.act.res == nil
 }
 
 // addReads puts the batch's reads ahead into p and returns their
@@ -254,7 +253,7 @@ func (s *Store) Commit(ctx context.Context) error {
 	if b == nil {
 		return nil
 	}
-	if err := s.settleActs(ctx); err != nil {
+	if err := s.settleAct(ctx, false); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	b.mu.Lock()

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/storage"
 )
 
 // testBatch: under a batch, what was read ahead is read with Begin, only
@@ -343,14 +345,24 @@ func testCreateInCommit(t *testing.T, open opener) {
 	}
 }
 
-// testClaimAhead: a claim preloaded is made with the update's begin, once
-// it is the update's turn: not while an earlier update of the chat holds
-// it, never for an update handled already; the handling's Claim answers
-// from it, refusals included, and a claim the handling never asks for
-// still reaches the indexes with the commit. On a cluster the handling
-// claims for itself, with the same outcome.
+// testClaimAhead: a claim preloaded is made with the update's begin, at
+// its time, once it is the update's turn: not while an earlier update of
+// the chat holds it, nor while another handling of the update does, never
+// for an update handled already; the handling's Claim answers from it,
+// refusals included, and the claim is counted once. A claim the handling
+// never asks for still reaches the indexes with the commit, and one made
+// by a begin whose reads fail reaches them at once. On a cluster the
+// handling claims for itself, with the same outcome.
 func testClaimAhead(t *testing.T, open opener) {
-	f := open(t)
+	var mu sync.Mutex
+	claims := 0
+	f := open(t, storage.WithTicketEvents(func(_, kind string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if kind == "claimed" {
+			claims++
+		}
+	}))
 	s := f.s
 	t0 := time.UnixMilli(1_800_000_000_000)
 	const chat, lease, keep = "telegram:-1001", 10 * time.Second, time.Hour
@@ -374,37 +386,52 @@ func testClaimAhead(t *testing.T, open opener) {
 		}
 		return ids(ts)
 	}
-	update := func(id string) context.Context {
-		return s.Batch(shakwa.WithUpdate(ctx(t), chat+":"+id))
+	update := func(id string, tk string, by shakwa.Staff) context.Context {
+		b := s.Batch(shakwa.WithUpdate(ctx(t), chat+":"+id))
+		s.PreloadClaim(b, tk, by, []string{"KRM"})
+		return b
+	}
+	status := func(tk string) shakwa.Status {
+		t.Helper()
+		return mustGet(t, s, tk).Status
+	}
+	begin := func(b context.Context, id, token string, at time.Time) (done, wait bool) {
+		t.Helper()
+		done, wait, err := s.Begin(b, chat, id, token, at, lease)
+		if err != nil {
+			t.Fatalf("begin %s: %v", id, err)
+		}
+		return done, wait
+	}
+	finish := func(id, token string, at time.Time) {
+		t.Helper()
+		if _, err := s.Finish(ctx(t), chat, id, token, at, keep); err != nil {
+			t.Fatalf("finish %s: %v", id, err)
+		}
 	}
 
 	// Behind an earlier update of the chat: nothing is claimed until the
-	// update's turn, and then with its begin.
+	// update's turn, and then with its begin, at its time.
 	tk := ticket()
-	if _, wait, err := s.Begin(ctx(t), chat, "u0", "x0", t0, lease); err != nil || wait {
-		t.Fatalf("begin u0: wait %v, %v", wait, err)
+	begin(ctx(t), "u0", "x0", t0)
+	b := update("u1", tk.ID, fatima)
+	if _, wait := begin(b, "u1", "x1", t0); !wait {
+		t.Fatal("begin u1 behind u0: its turn; want wait")
 	}
-	b := update("u1")
-	s.PreloadClaim(b, tk.ID, fatima, []string{"KRM"}, t0.Add(time.Minute))
-	if _, wait, err := s.Begin(b, chat, "u1", "x1", t0, lease); err != nil || !wait {
-		t.Fatalf("begin u1 behind u0: wait %v, %v; want wait", wait, err)
-	}
-	if got := mustGet(t, s, tk.ID).Status; got != shakwa.StatusNew {
+	if got := status(tk.ID); got != shakwa.StatusNew {
 		t.Fatalf("ticket behind an earlier update: %s; want new", got)
 	}
-	if ok, err := s.Finish(ctx(t), chat, "u0", "x0", t0, keep); err != nil || !ok {
-		t.Fatalf("finish u0: %v, %v", ok, err)
-	}
-	if done, wait, err := s.Begin(b, chat, "u1", "x1", t0, lease); err != nil || done || wait {
-		t.Fatalf("begin u1: done %v wait %v, %v; want its turn", done, wait, err)
+	finish("u0", "x0", t0)
+	if done, wait := begin(b, "u1", "x1", t0.Add(time.Minute)); done || wait {
+		t.Fatalf("begin u1: done %v wait %v; want its turn", done, wait)
 	}
 	if got := mustGet(t, s, tk.ID); !cluster && (got.Status != shakwa.StatusClaimed || got.Holder.ID != fatima.ID) {
 		t.Fatalf("ticket after the begin: %s held by %q; want claimed by Fatima", got.Status, got.Holder.ID)
 	}
 	claimed, err := s.Claim(b, tk.ID, fatima, []string{"KRM"}, t0.Add(2*time.Minute))
-	when := t0.Add(time.Minute) // at the begin
+	when := t0.Add(time.Minute) // the begin's
 	if cluster {
-		when = t0.Add(2 * time.Minute) // by the handling
+		when = t0.Add(2 * time.Minute) // the handling's
 	}
 	if err != nil || claimed.Holder.ID != fatima.ID || !claimed.Claimed.Equal(when) {
 		t.Fatalf("claim: %+v, %v; want Fatima's, claimed at %v", claimed, err, when)
@@ -422,22 +449,45 @@ func testClaimAhead(t *testing.T, open opener) {
 	if got := held(fatima); !slices.Equal(got, []string{tk.ID}) {
 		t.Errorf("Fatima holds %v; want %v", got, []string{tk.ID})
 	}
-	if ok, err := s.Finish(ctx(t), chat, "u1", "x1", t0, keep); err != nil || !ok {
-		t.Fatalf("finish u1: %v, %v", ok, err)
+	mu.Lock()
+	if claims != 1 {
+		t.Errorf("%d claims counted; want 1", claims)
 	}
+	mu.Unlock()
+	finish("u1", "x1", t0)
 
 	// A copy of u1, after Fatima let the ticket go: handled already, it
 	// claims nothing.
 	if _, err := s.Release(ctx(t), tk.ID, fatima, t0.Add(3*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	b = update("u1")
-	s.PreloadClaim(b, tk.ID, fatima, []string{"KRM"}, t0.Add(4*time.Minute))
-	if done, _, err := s.Begin(b, chat, "u1", "x2", t0, lease); err != nil || !done {
-		t.Fatalf("begin a copy of u1: done %v, %v; want done", done, err)
+	if done, _ := begin(update("u1", tk.ID, fatima), "u1", "x2", t0); !done {
+		t.Fatal("begin a copy of u1: not done")
 	}
-	if got := mustGet(t, s, tk.ID).Status; got != shakwa.StatusNew {
+	if got := status(tk.ID); got != shakwa.StatusNew {
 		t.Errorf("ticket after a copy of a handled update: %s; want new", got)
+	}
+
+	// A copy of u2 while u2's first handling holds the chat claims
+	// nothing; nor does a copy that waited in the line while its first
+	// handling, which had lost its place, finished it.
+	begin(ctx(t), "u2", "y1", t0)
+	if _, _, err := s.Begin(update("u2", tk.ID, fatima), chat, "u2", "y2", t0, lease); !errors.Is(err, shakwa.ErrConflict) {
+		t.Fatalf("begin a copy of u2 while it is handled: %v; want a conflict", err)
+	}
+	late := t0.Add(2 * lease)
+	begin(ctx(t), "u3", "z", late) // u2's hold ran out: u3's turn
+	b = update("u2", tk.ID, fatima)
+	if _, wait := begin(b, "u2", "y3", late); !wait {
+		t.Fatal("a copy of u2 behind u3: its turn; want wait")
+	}
+	finish("u2", "y1", late) // the first handling, done after all
+	finish("u3", "z", late)
+	if done, _ := begin(b, "u2", "y3", late); !done {
+		t.Fatal("the copy of u2 after its first handling finished: not done")
+	}
+	if got := status(tk.ID); got != shakwa.StatusNew {
+		t.Errorf("ticket after copies of an update: %s; want new", got)
 	}
 
 	// Omar's press after Fatima's claim is refused with the ticket as it
@@ -445,30 +495,25 @@ func testClaimAhead(t *testing.T, open opener) {
 	if _, err := s.Claim(ctx(t), tk.ID, fatima, nil, t0.Add(5*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	b = update("u2")
-	s.PreloadClaim(b, tk.ID, omar, []string{"KRM"}, t0.Add(6*time.Minute))
-	if _, _, err := s.Begin(b, chat, "u2", "x3", t0, lease); err != nil {
-		t.Fatal(err)
-	}
-	got, err := s.Claim(b, tk.ID, omar, []string{"KRM"}, t0.Add(6*time.Minute))
+	later := late.Add(2 * lease) // the copy's place in the line ran out
+	b = update("u4", tk.ID, omar)
+	begin(b, "u4", "w", later)
+	got, err := s.Claim(b, tk.ID, omar, []string{"KRM"}, later)
 	if !errors.Is(err, shakwa.ErrConflict) || got == nil || got.Holder.ID != fatima.ID {
 		t.Errorf("Omar's claim of Fatima's ticket: %+v, %v; want a conflict naming Fatima", got, err)
 	}
 	if err := s.Commit(b); err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := s.Finish(ctx(t), chat, "u2", "x3", t0, keep); err != nil || !ok {
-		t.Fatalf("finish u2: %v, %v", ok, err)
-	}
+	finish("u4", "w", later)
 
 	// A claim made with the begin that the handling never asks for (it
 	// failed first) is in the indexes after the commit all the same; the
 	// handling's next try finds it its own.
 	other := ticket()
-	b = update("u3")
-	s.PreloadClaim(b, other.ID, omar, []string{"KRM"}, t0.Add(7*time.Minute))
-	if done, wait, err := s.Begin(b, chat, "u3", "x4", t0, lease); err != nil || done || wait {
-		t.Fatalf("begin u3: done %v wait %v, %v; want its turn", done, wait, err)
+	b = update("u5", other.ID, omar)
+	if done, wait := begin(b, "u5", "v1", later); done || wait {
+		t.Fatalf("begin u5: done %v wait %v; want its turn", done, wait)
 	}
 	s.Discard(b)
 	if err := s.Commit(b); err != nil {
@@ -477,14 +522,33 @@ func testClaimAhead(t *testing.T, open opener) {
 	if got := held(omar); !cluster && !slices.Equal(got, []string{other.ID}) {
 		t.Errorf("Omar holds %v after a claim with the begin and a failed handling; want %v", got, []string{other.ID})
 	}
-	if err := s.Abort(ctx(t), chat, "u3", "x4"); err != nil {
+	if err := s.Abort(ctx(t), chat, "u5", "v1"); err != nil {
 		t.Fatal(err)
 	}
-	b = update("u3")
-	if done, wait, err := s.Begin(b, chat, "u3", "x5", t0, lease); err != nil || done || wait {
-		t.Fatalf("begin u3 again: done %v wait %v, %v; want its turn", done, wait, err)
-	}
-	if got, err := s.Claim(b, other.ID, omar, []string{"KRM"}, t0.Add(8*time.Minute)); err != nil || got.Holder.ID != omar.ID {
+	b = update("u5", other.ID, omar)
+	begin(b, "u5", "v2", later)
+	if got, err := s.Claim(b, other.ID, omar, []string{"KRM"}, later); err != nil || got.Holder.ID != omar.ID {
 		t.Errorf("the next try's claim: %+v, %v; want Omar's", got, err)
+	}
+	finish("u5", "v2", later)
+
+	// A begin whose reads fail after its claim: the update fails there,
+	// and the claim is in the indexes.
+	third := ticket()
+	b = update("u6", third.ID, omar)
+	broken := shakwa.Address{Channel: "telegram", Chat: "777"}
+	s.PreloadLang(b, broken)
+	// A record that is not a hash: the read of its language fails.
+	if err := f.rdb.Set(ctx(t), f.prefix+"person:{"+s.PersonID(broken)+"}", "x", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if keys := f.keys(t, "person:{"+s.PersonID(broken)+"}"); len(keys) != 1 {
+		t.Fatalf("person keys %v: the test must name the store's key", keys)
+	}
+	if _, _, err := s.Begin(b, chat, "u6", "q", later, lease); err == nil {
+		t.Fatal("begin with a read of a hash as a string: no error")
+	}
+	if got := held(omar); !cluster && !slices.Contains(got, third.ID) {
+		t.Errorf("Omar holds %v after a begin that claimed and then failed; want %s among them", got, third.ID)
 	}
 }

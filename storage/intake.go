@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -35,30 +36,38 @@ func (s *Store) inKeys(chat string, names ...string) []string {
 // beginScript joins or finds update ARGV[1] in the line and tells where it
 // stands: done, busy (a copy holds its place), turn, or wait.
 // KEYS: line, hold, done. ARGV: update, token, now (ms), lease (ms).
-var beginScript = redis.NewScript(`
-if redis.call('ZSCORE', KEYS[3], ARGV[1]) then return 'done' end
-local now, lease = tonumber(ARGV[3]), tonumber(ARGV[4])
-local function expiry(h)
-  if not h then return 0 end
-  return tonumber(string.match(h, ':(%d+)$')) or 0
-end
-local h = redis.call('HGET', KEYS[2], ARGV[1])
-if h then
-  if string.sub(h, 1, #ARGV[2] + 1) ~= ARGV[2] .. ':' and expiry(h) > now then return 'busy' end
-else
-  redis.call('ZADD', KEYS[1], redis.call('HINCRBY', KEYS[2], '#seq', 1), ARGV[1])
-end
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2] .. ':' .. (now + lease))
-redis.call('PEXPIRE', KEYS[1], 4 * lease)
-redis.call('PEXPIRE', KEYS[2], 4 * lease)
-while true do
-  local head = redis.call('ZRANGE', KEYS[1], 0, 0)[1]
-  if head == ARGV[1] then return 'turn' end
-  if expiry(redis.call('HGET', KEYS[2], head)) > now then return 'wait' end
-  redis.call('ZREM', KEYS[1], head)
-  redis.call('HDEL', KEYS[2], head)
-end
+var beginScript = redis.NewScript(beginLua + `
+return begin(KEYS, ARGV)
 `)
+
+// beginLua is beginScript's work as a Lua function of its keys and
+// arguments, for the scripts that run it.
+const beginLua = `
+local function begin(K, A)
+  if redis.call('ZSCORE', K[3], A[1]) then return 'done' end
+  local now, lease = tonumber(A[3]), tonumber(A[4])
+  local function expiry(h)
+    if not h then return 0 end
+    return tonumber(string.match(h, ':(%d+)$')) or 0
+  end
+  local h = redis.call('HGET', K[2], A[1])
+  if h then
+    if string.sub(h, 1, #A[2] + 1) ~= A[2] .. ':' and expiry(h) > now then return 'busy' end
+  else
+    redis.call('ZADD', K[1], redis.call('HINCRBY', K[2], '#seq', 1), A[1])
+  end
+  redis.call('HSET', K[2], A[1], A[2] .. ':' .. (now + lease))
+  redis.call('PEXPIRE', K[1], 4 * lease)
+  redis.call('PEXPIRE', K[2], 4 * lease)
+  while true do
+    local head = redis.call('ZRANGE', K[1], 0, 0)[1]
+    if head == A[1] then return 'turn' end
+    if expiry(redis.call('HGET', K[2], head)) > now then return 'wait' end
+    redis.call('ZREM', K[1], head)
+    redis.call('HDEL', K[2], head)
+  end
+end
+`
 
 // Begin puts update id of chat in the chat's line, or finds it there, under
 // token (the caller's, new for each handling) for lease. It reports done
@@ -77,7 +86,7 @@ func (s *Store) Begin(ctx context.Context, chat, id, token string, now time.Time
 	args := []any{id, token, now.UnixMilli(), positive(lease).Milliseconds()}
 	var res string
 	if b := batchOf(ctx); b.readsAhead() {
-		res, err = s.beginReading(ctx, b, keys, args)
+		res, err = s.beginReading(ctx, b, keys, args, now)
 	} else {
 		res, err = beginScript.Run(ctx, s.rdb, keys, args...).Text()
 	}
@@ -97,39 +106,60 @@ func (s *Store) Begin(ctx context.Context, chat, id, token string, now time.Time
 	return false, false, fmt.Errorf("begin update: unexpected script reply %q", res)
 }
 
-// beginReading runs beginScript, the batch's reads ahead and its acts in
-// one pipeline. The reads are kept only when it is the update's turn: read
-// before, they may be older than what the update ahead writes.
-func (s *Store) beginReading(ctx context.Context, b *batch, keys []string, args []any) (string, error) {
+// beginReading runs beginScript, or aheadScript when the batch has an act
+// to make, and the batch's reads ahead in one pipeline. The reads are
+// kept only when it is the update's turn: read before, they may be older
+// than what the update ahead writes.
+func (s *Store) beginReading(ctx context.Context, b *batch, keys []string, args []any, now time.Time) (string, error) {
+	script, a := beginScript, b.pending()
+	if a != nil {
+		var err error
+		if keys, args, err = s.aheadArgs(ctx, a, keys, args, now); err != nil {
+			return "", err
+		}
+		script = aheadScript
+	}
 	var begin *redis.Cmd
 	var reads []redis.Cmder
-	var acts []*act
-	var made []*redis.Cmd
 	// Each command's error is looked at on its own: the pipeline's is
 	// the first of them.
 	s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		begin = beginScript.EvalSha(ctx, p, keys, args...)
+		begin = script.EvalSha(ctx, p, keys, args...)
 		reads = b.addReads(ctx, p)
-		acts, made = s.addActs(ctx, b, p, keys, args)
 		return nil
 	})
-	// What the acts made is kept whatever the begin says: a change made
-	// is made (see act).
-	s.keepActs(ctx, b, acts, made)
 	if redis.HasErrorPrefix(begin.Err(), "NOSCRIPT") {
 		// The server does not have the script (it restarted): load it
 		// with the begin itself, and read after.
-		res, err := beginScript.Run(ctx, s.rdb, keys, args...).Text()
-		if err != nil || res != "turn" {
-			return res, err
-		}
-		return s.beginReading(ctx, b, keys, args)
+		begin = script.Run(ctx, s.rdb, keys, args...)
+		reads = nil
 	}
-	res, err := begin.Text()
+	res, err := s.begun(b, a, begin)
 	if err != nil || res != "turn" {
 		return res, err
 	}
-	return res, b.keepReads(reads)
+	if reads == nil && b.readsAhead() {
+		return s.beginReading(ctx, b, keys[:3], args[:4], now) // its turn still, and the act made
+	}
+	if err := b.keepReads(reads); err != nil {
+		// The update fails here, and nothing of its batch is
+		// committed: a change made with the begin is indexed now.
+		return res, errors.Join(err, s.settleAct(ctx, true))
+	}
+	return res, nil
+}
+
+// begun is the answer to a begin, cmd, of beginScript or, when a is not
+// nil, of aheadScript for a.
+func (s *Store) begun(b *batch, a *act, cmd *redis.Cmd) (string, error) {
+	if a == nil {
+		return cmd.Text()
+	}
+	res, err := cmd.Slice()
+	if err != nil {
+		return "", err
+	}
+	return s.keepAct(b, a, res)
 }
 
 // renewScript moves the expiry of a place its token still holds.

@@ -24,7 +24,7 @@ func (s *Store) Claim(ctx context.Context, id string, by shakwa.Staff, centres [
 	return s.apply(ctx, id, now, claimOf(by, centres, now))
 }
 
-// claimOf is Claim's transition.
+// claimOf is Claim's transition at now.
 func claimOf(by shakwa.Staff, centres []string, now time.Time) transition {
 	return transition{
 		name:  "claim",
