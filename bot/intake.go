@@ -54,9 +54,11 @@ type Batcher interface {
 
 // Preloader is a Handler's optional word on what handling m will read:
 // Intake calls it under the update's batch (see Batcher), before the
-// update begins, so that the store reads it with the begin.
+// update begins, so that the store reads it with the begin. The context
+// it returns is the one m is handled under: what Preload decided from
+// (the configuration it read, say) can go with it to Handle.
 type Preloader interface {
-	Preload(ctx context.Context, m *Message)
+	Preload(ctx context.Context, m *Message) context.Context
 }
 
 // Apologizer is a Handler's optional word for a person whose Message it
@@ -134,7 +136,7 @@ func (in *Intake) deliver(ctx context.Context, m *Message) (Outcome, error) {
 	if batched {
 		ctx = context.WithValue(batch.Batch(ctx), committedLater{}, true)
 		if p, ok := in.handler.(Preloader); ok {
-			p.Preload(ctx, m)
+			ctx = p.Preload(ctx, m)
 		}
 	}
 	done, err := in.wait(ctx, chat, m.ID, token)

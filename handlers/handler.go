@@ -272,11 +272,13 @@ func (h *Handler) Handle(ctx context.Context, w bot.Responder, m *bot.Message) {
 // Preload names what handling m reads of every update of its kind: the
 // speaker's language and, in a private chat, their session, the filing an
 // earlier handling of m may have left and the count of their messages;
-// for a press that may file a complaint, the citizen's latest tickets.
-func (h *Handler) Preload(ctx context.Context, m *bot.Message) {
+// for a press that may file a complaint, the citizen's latest tickets. A
+// claim it has made with the update's begin goes with the context it
+// returns (see claimedAhead).
+func (h *Handler) Preload(ctx context.Context, m *bot.Message) context.Context {
 	p, ok := h.store.(Preloader)
 	if !ok {
-		return
+		return ctx
 	}
 	p.PreloadLang(ctx, shakwa.Address{Channel: m.Channel, Chat: m.From.ID})
 	if m.Channel == h.notify.staffChannel {
@@ -289,12 +291,13 @@ func (h *Handler) Preload(ctx context.Context, m *bot.Message) {
 	if id, ok := strings.CutPrefix(m.Button, "claim:"); ok {
 		// A claim tells the ticket's holder its history and its citizen.
 		p.PreloadParties(ctx, id)
-		if staff, centres, ok := h.claimsAhead(m); ok {
-			p.PreloadClaim(ctx, id, staff, centres)
+		if a, ok := h.claimsAhead(m, id); ok {
+			p.PreloadClaim(ctx, id, a.by, a.centres)
+			ctx = context.WithValue(ctx, aheadKey{}, a)
 		}
 	}
 	if m.Group {
-		return
+		return ctx
 	}
 	id := h.store.PersonID(m.Address())
 	p.PreloadSession(ctx, id)
@@ -306,27 +309,53 @@ func (h *Handler) Preload(ctx context.Context, m *bot.Message) {
 		// Filing checks the citizen's limits against their tickets.
 		p.PreloadCitizenTickets(ctx, m.Address(), limitsRead)
 	}
+	return ctx
 }
 
-// claimsAhead reports whether handling m is sure to claim the ticket its
-// button names, and as whom: a press in a staff group by someone the
-// configuration has work tickets, the one case group answers (see Handle)
-// with nothing read first. The claim is then made with the update's begin
-// (see storage's PreloadClaim); one who joined with an invite is read
-// first, and claims in the handling.
-func (h *Handler) claimsAhead(m *bot.Message) (shakwa.Staff, []string, bool) {
+// aheadClaim is a claim Preload has the update's begin make: of which
+// ticket, by whom, in which centres, as the configuration read then has it.
+type aheadClaim struct {
+	ticket  string
+	by      shakwa.Staff
+	centres []string
+}
+
+// aheadKey is the context key of an aheadClaim.
+type aheadKey struct{}
+
+// claimedAhead is the claim of ticket id that Preload had made with the
+// update's begin, if it had one made. The handling claims as that claim
+// did, whatever a reload since says of the speaker: the begin made it
+// (or, when the update did not have its turn then, the handling's Claim
+// makes it) under the configuration Preload read, and the answer must
+// tell what was done.
+func claimedAhead(ctx context.Context, id string) (shakwa.Staff, []string, bool) {
+	a, ok := ctx.Value(aheadKey{}).(aheadClaim)
+	if !ok || a.ticket != id {
+		return shakwa.Staff{}, nil, false
+	}
+	return a.by, a.centres, true
+}
+
+// claimsAhead reports whether handling m, a press of claim on ticket id,
+// is sure to claim it, and as whom: a press in a staff group by someone
+// the configuration has work tickets, the one case group answers (see
+// Handle) with nothing read first. The claim is then made with the
+// update's begin (see storage's PreloadClaim); one who joined with an
+// invite is read first, and claims in the handling.
+func (h *Handler) claimsAhead(m *bot.Message, id string) (aheadClaim, bool) {
 	if !m.Group || m.Failed != nil || m.Unsupported != "" || m.Channel != h.notify.staffChannel {
-		return shakwa.Staff{}, nil, false
+		return aheadClaim{}, false
 	}
-	id, err := strconv.ParseInt(m.From.ID, 10, 64)
+	from, err := strconv.ParseInt(m.From.ID, 10, 64)
 	if err != nil {
-		return shakwa.Staff{}, nil, false
+		return aheadClaim{}, false
 	}
-	p, ok := h.cfg().Person(id)
+	p, ok := h.cfg().Person(from)
 	if !ok || !works(&p) {
-		return shakwa.Staff{}, nil, false
+		return aheadClaim{}, false
 	}
-	return staffOf(&p, m), p.Centres, true
+	return aheadClaim{ticket: id, by: staffOf(&p, m), centres: p.Centres}, true
 }
 
 // countName names the counter of a person's messages.

@@ -120,13 +120,17 @@ func (h *Handler) staffView(ctx context.Context, c *conv, t *shakwa.Ticket) {
 
 // claim gives ticket id to the speaker if nobody has it yet.
 func (h *Handler) claim(ctx context.Context, c *conv, id string) {
-	if !c.works() {
-		h.tellPresser(c, "claim.forbidden", nil)
-		return
+	by, centres, ahead := claimedAhead(ctx, id)
+	if !ahead {
+		if !c.works() {
+			h.tellPresser(c, "claim.forbidden", nil)
+			return
+		}
+		by, centres = c.staff(), c.person.Centres
 	}
 	// The claim itself checks the centre (a ticket of another is a
 	// conflict, told below): no read of the ticket before it.
-	t, err := h.store.Claim(ctx, id, c.staff(), c.person.Centres, h.now())
+	t, err := h.store.Claim(ctx, id, by, centres, h.now())
 	if errors.Is(err, shakwa.ErrConflict) && t != nil {
 		key := "claim.taken"
 		switch {
