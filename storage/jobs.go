@@ -199,12 +199,26 @@ return 0
 
 // Untake gives back the work of names that owner took (see Take) and
 // could not do, so that whoever comes to it next takes it; work another
-// took stays theirs.
+// took stays theirs. All of names go in one round trip (one a node on a
+// Cluster).
 func (s *Store) Untake(ctx context.Context, owner string, names ...string) error {
-	for _, name := range names {
-		if err := untakeScript.Run(ctx, s.rdb, []string{s.key("take", name)}, owner).Err(); err != nil {
-			return fmt.Errorf("untake %s: %w", name, err)
+	if len(names) == 0 {
+		return nil
+	}
+	cmds := make([]*redis.Cmd, len(names))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, name := range names {
+			cmds[i] = untakeScript.Eval(ctx, p, []string{s.key("take", name)}, owner)
 		}
+		return nil
+	})
+	for i, c := range cmds {
+		if err := c.Err(); err != nil {
+			return fmt.Errorf("untake %s: %w", names[i], err)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("untake: %w", err)
 	}
 	return nil
 }

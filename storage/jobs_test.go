@@ -130,3 +130,50 @@ func testJobClaims(t *testing.T, open opener) {
 		t.Errorf("job scheduled anew: %+v; want due in an hour, no attempts", j)
 	}
 }
+
+// testTakeUntake: work taken is the taker's until given back or its time
+// is up; giving back gives back only what the owner has, all of it at
+// once, and whoever comes next takes it.
+func testTakeUntake(t *testing.T, open opener) {
+	s, c := open(t).s, ctx(t)
+	take := func(name, owner, want string) {
+		t.Helper()
+		if who, err := s.Take(c, name, owner, time.Minute); who != want || err != nil {
+			t.Fatalf("Take(%s, %s) = %q, %v; want %q", name, owner, who, err, want)
+		}
+	}
+	names := []string{"sla:a", "sla:b", "sla:c", "sla:d"}
+	for _, n := range names[:3] {
+		take(n, "run-1", "run-1")
+	}
+	take(names[0], "run-1", "run-1") // taken again by its owner: still theirs
+	take(names[3], "run-2", "run-2")
+	take(names[2], "run-2", "run-1") // another's: not taken
+	if err := s.Untake(c, "run-1", names...); err != nil {
+		t.Fatalf("Untake: %v", err)
+	}
+	for _, n := range names[:3] {
+		take(n, "run-3", "run-3") // given back: the next comer's
+	}
+	take(names[3], "run-3", "run-2") // another's stays theirs
+	if err := s.Untake(c, "run-1"); err != nil {
+		t.Errorf("Untake of nothing: %v", err)
+	}
+	if who, err := s.Take(c, "sla:e", "run-4", 50*time.Millisecond); who != "run-4" || err != nil {
+		t.Fatalf("Take = %q, %v", who, err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		who, err := s.Take(c, "sla:e", "run-5", time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if who == "run-5" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Take after the first one's time: %q; want run-5", who)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

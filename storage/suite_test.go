@@ -133,6 +133,7 @@ func runSuite(t *testing.T, open opener) {
 		{"TransitionReplay", testTransitionReplay},
 		{"Jobs", testJobs},
 		{"JobClaims", testJobClaims},
+		{"TakeUntake", testTakeUntake},
 		{"Lease", testLease},
 		{"CreateOnce", testCreateOnce},
 		{"NoAddressInKeys", testNoAddressInKeys},
