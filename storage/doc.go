@@ -42,6 +42,7 @@
 //	                         include file FILE of the file store, by creation
 //	                         (filing) time (see FileUsed)
 //	retention:cursor, retention:waiting   how far the retention sweep read, and the tickets it must see again (see EraseClosedBefore)
+//	retention:erasing        hash: ticket ID -> what must follow its erasure by the sweep, until done (see EraseClosedBefore)
 //	session:{OPAQUE}         string: a conversation session, with its TTL
 //	in:{OPAQUE}:...          a chat's intake: line, hold, done, fails (see Begin)
 //	refs:{OPAQUE}            hash: r:REF -> message id and m:ID -> ref, with a TTL

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -204,6 +205,105 @@ const retentionCursor = "retention:cursor"
 // within it).
 const retentionWaiting = "retention:waiting"
 
+// retentionErasing is the hash of the tickets the sweep is erasing: ID
+// -> what must follow the erasure (erasing), kept from just before it
+// until all of that is done. A sweep stopped in between (Redis failed,
+// the process died) leaves the entry, and the next sweep finishes it
+// first: the erasure itself holds no more of whose the ticket was nor of
+// its files.
+const retentionErasing = "retention:erasing"
+
+// erasing is what follows a ticket's erasure by the sweep: its citizen's
+// index loses it, and their record goes when no ticket keeps it; its
+// files' bytes go when nothing else has them.
+type erasing struct {
+	Citizen string   `json:"citizen,omitempty"`
+	Files   []string `json:"files,omitempty"`
+}
+
+// startErasing records what must follow the erasure of t (see
+// retentionErasing).
+func (s *Store) startErasing(ctx context.Context, t *shakwa.Ticket) error {
+	e := erasing{Citizen: t.Citizen}
+	for _, a := range t.Attachments {
+		if a.File != "" {
+			e.Files = append(e.Files, a.File)
+		}
+	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("erase %s: %w", t.ID, err)
+	}
+	if err := s.rdb.HSet(ctx, s.plain(retentionErasing), t.ID, b).Err(); err != nil {
+		return fmt.Errorf("erase %s: %w", t.ID, err)
+	}
+	return nil
+}
+
+// endErasing does what follows the erasure of was (as it was before it):
+// its citizen's record goes when no ticket keeps it, erasedOne (when not
+// nil) is told, and the record of startErasing goes.
+func (s *Store) endErasing(ctx context.Context, was *shakwa.Ticket, erasedOne func(*shakwa.Ticket)) error {
+	if err := s.forgetIfNoTickets(ctx, was.Citizen); err != nil {
+		return err
+	}
+	if erasedOne != nil {
+		erasedOne(was)
+	}
+	if err := s.rdb.HDel(ctx, s.plain(retentionErasing), was.ID).Err(); err != nil {
+		return fmt.Errorf("erase %s: %w", was.ID, err)
+	}
+	return nil
+}
+
+// finishErasing finishes what a sweep stopped before it had done with
+// the erasures it started (see retentionErasing): for each ticket
+// erased, its citizen's index is made to no longer name it (the
+// erasure's own indexing may not have), then endErasing does the rest.
+// A ticket not erased yet is the sweep's again, as before; it is
+// dropped from the hash, which its erasure writes anew.
+func (s *Store) finishErasing(ctx context.Context, erasedOne func(*shakwa.Ticket)) error {
+	key := s.plain(retentionErasing)
+	left, err := s.rdb.HGetAll(ctx, key).Result()
+	if err != nil || len(left) == 0 {
+		return err
+	}
+	ids := make([]string, 0, len(left))
+	for id := range left {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	ts, err := s.loadTickets(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i, id := range ids {
+		if t := ts[i]; t != nil && t.Erased.IsZero() {
+			if err := s.rdb.HDel(ctx, key, id).Err(); err != nil {
+				return err
+			}
+			continue
+		}
+		var e erasing
+		if err := json.Unmarshal([]byte(left[id]), &e); err != nil {
+			return fmt.Errorf("erasing %s: %w", id, err)
+		}
+		if e.Citizen != "" && e.Citizen != shakwa.ErasedCitizen {
+			if err := s.prune(ctx, s.key("citizen", e.Citizen), []string{id}); err != nil {
+				return err
+			}
+		}
+		was := &shakwa.Ticket{ID: id, Citizen: e.Citizen}
+		for _, f := range e.Files {
+			was.Attachments = append(was.Attachments, shakwa.Attachment{File: f})
+		}
+		if err := s.endErasing(ctx, was, erasedOne); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // EraseClosedBefore erases the personal data of tickets closed (in a
 // closed state: resolved and rated, closed, rejected, withdrawn) before
 // cutoff, oldest filed first, at most limit of them, and returns how many
@@ -222,6 +322,11 @@ func (s *Store) EraseClosedBefore(ctx context.Context, cutoff, now time.Time, li
 		return 0, false, fmt.Errorf("retention cursor: %w", err)
 	}
 	waiting := s.plain(retentionWaiting)
+	if !dryRun {
+		if err := s.finishErasing(ctx, erasedOne); err != nil {
+			return 0, false, fmt.Errorf("retention: %w", err)
+		}
+	}
 	// erase takes t if it may go, and reports whether it is done with
 	// (erased now or before, or gone).
 	erase := func(t *shakwa.Ticket) (bool, error) {
@@ -234,14 +339,14 @@ func (s *Store) EraseClosedBefore(ctx context.Context, cutoff, now time.Time, li
 			return false, errLimit
 		}
 		if !dryRun {
+			if err := s.startErasing(ctx, t); err != nil {
+				return false, err
+			}
 			if _, _, err := s.EraseTicket(ctx, t.ID, shakwa.SystemActor, now); err != nil {
 				return false, err
 			}
-			if err := s.forgetIfNoTickets(ctx, t.Citizen); err != nil {
+			if err := s.endErasing(ctx, t, erasedOne); err != nil {
 				return false, err
-			}
-			if erasedOne != nil {
-				erasedOne(t)
 			}
 		}
 		erased++

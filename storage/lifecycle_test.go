@@ -1,13 +1,18 @@
 package storage_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/shakwa/shakwa"
 	"github.com/shakwa/shakwa/storage"
@@ -805,5 +810,99 @@ func testQueueEnds(t *testing.T, open opener) {
 	newest, err2 := s.NewestInQueue(c, "KRM", 2)
 	if err1 != nil || err2 != nil || !slices.Equal(idsOf(oldest), ids[:2]) || !slices.Equal(idsOf(newest), []string{ids[2], ids[1]}) {
 		t.Errorf("Queue %v, NewestInQueue %v (%v, %v); want %v and %v", idsOf(oldest), idsOf(newest), err1, err2, ids[:2], []string{ids[2], ids[1]})
+	}
+}
+
+// failAfterScript is a hook that, once armed, lets the next erasure's
+// script run and then fails every command after it, as a Redis gone
+// between two round trips would.
+type failAfterScript struct{ armed, failing atomic.Bool }
+
+var errGone = errors.New("connection lost")
+
+func (h *failAfterScript) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *failAfterScript) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(c context.Context, cmd redis.Cmder) error {
+		if h.failing.Load() {
+			cmd.SetErr(errGone)
+			return errGone
+		}
+		err := next(c, cmd)
+		if name := cmd.Name(); err == nil && (name == "evalsha" || name == "eval") &&
+			strings.Contains(fmt.Sprint(cmd.Args()...), `"kind":"erased"`) && h.armed.CompareAndSwap(true, false) {
+			h.failing.Store(true)
+		}
+		return err
+	}
+}
+
+func (h *failAfterScript) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(c context.Context, cmds []redis.Cmder) error {
+		if h.failing.Load() {
+			for _, cmd := range cmds {
+				cmd.SetErr(errGone)
+			}
+			return errGone
+		}
+		return next(c, cmds)
+	}
+}
+
+// testRetentionResume: a sweep stopped right after a ticket's erasure
+// (before its citizen's index, record and files followed) is finished by
+// the next one: the record goes when no ticket keeps it, the files are
+// handed over for removal, the citizen's index no longer names it.
+func testRetentionResume(t *testing.T, open opener) {
+	f := open(t)
+	s, c := f.s, ctx(t)
+	tk := &shakwa.Ticket{Centre: "KRM", Category: "waiting", Text: "انتظرت طويلاً",
+		Attachments: []shakwa.Attachment{{Kind: "photo", ID: "AgAD", File: "f00d"}}, Created: at(0)}
+	if err := s.CreateTicket(c, tk, citizen, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Withdraw(c, tk.ID, citizen, at(1)); err != nil {
+		t.Fatal(err)
+	}
+	hook := &failAfterScript{}
+	f.rdb.AddHook(hook)
+	s, err := storage.New(c, f.rdb, storage.WithPrefix(f.prefix)) // on the client with the hook
+	if err != nil {
+		t.Fatal(err)
+	}
+	var told []*shakwa.Ticket
+	sweep := func() (int, error) {
+		n, _, err := s.EraseClosedBefore(c, at(100), at(100), 100, false, func(was *shakwa.Ticket) { told = append(told, was) })
+		return n, err
+	}
+	hook.armed.Store(true)
+	if _, err := sweep(); !errors.Is(err, errGone) {
+		t.Fatalf("sweep with Redis gone after the erasure: %v; want it to fail", err)
+	}
+	hook.failing.Store(false)
+	if got, _ := s.Ticket(c, tk.ID); got == nil || got.Erased.IsZero() {
+		t.Fatalf("the ticket after the failed sweep: %+v; want it erased (the failure came after)", got)
+	}
+	if len(told) != 0 {
+		t.Fatalf("files handed over by the failed sweep: %d", len(told))
+	}
+	if _, err := sweep(); err != nil {
+		t.Fatalf("next sweep: %v", err)
+	}
+	if len(told) != 1 || told[0].ID != tk.ID || len(told[0].Attachments) != 1 || told[0].Attachments[0].File != "f00d" {
+		t.Errorf("handed over after the next sweep: %+v; want the ticket with its file", told)
+	}
+	if _, err := s.Person(c, s.PersonID(citizen)); !errors.Is(err, shakwa.ErrNotFound) {
+		t.Errorf("the citizen's record after the next sweep: %v; want it gone", err)
+	}
+	if n, err := f.rdb.ZCard(c, f.prefix+"citizen:{"+s.PersonID(citizen)+"}").Result(); err != nil || n != 0 {
+		t.Errorf("the citizen's index: %d entries (%v); want none", n, err)
+	}
+	if n, err := f.rdb.HLen(c, f.prefix+"retention:erasing").Result(); err != nil || n != 0 {
+		t.Errorf("erasures left to finish: %d (%v); want none", n, err)
+	}
+	told = nil
+	if _, err := sweep(); err != nil || len(told) != 0 {
+		t.Errorf("a third sweep: %v, handed over %d; want nothing more", err, len(told))
 	}
 }

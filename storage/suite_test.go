@@ -148,6 +148,7 @@ func runSuite(t *testing.T, open opener) {
 		{"History", testHistory},
 		{"Erase", testErase},
 		{"RetentionWaiting", testRetentionWaiting},
+		{"RetentionResume", testRetentionResume},
 		{"ForgetUntouched", testForgetUntouched},
 		{"Invites", testInvites},
 		{"Reindex", testReindex},
