@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/shakwa/shakwa/export"
 	"github.com/shakwa/shakwa/stats"
 )
 
@@ -89,22 +90,32 @@ func (h words) percent(lang string, s stats.Share) string {
 	if !ok {
 		return h.text.Text(lang, "stats.none", nil)
 	}
-	n := strconv.FormatFloat(tenths/10, 'f', 1, 64)
-	if int64(tenths)%10 == 0 {
-		n = strconv.FormatInt(int64(tenths)/10, 10)
+	n := strconv.FormatInt(tenths/10, 10)
+	if tenths%10 != 0 {
+		n += "." + strconv.FormatInt(tenths%10, 10)
 	}
 	return h.text.Text(lang, "stats.percent", map[string]any{"N": n})
 }
 
 // shownTenths is share s in tenths of a percent, as people are shown it
-// in messages and spreadsheets alike: rounded, but never 100 % when one
-// was missed, nor 0 % when one was met. ok is false when nothing was due.
-func shownTenths(s stats.Share) (float64, bool) {
-	p, ok := s.Percent()
+// in messages and spreadsheets alike: rounded exactly from its counts
+// (stats.Share.Tenths), but never 100 % when one was missed, nor 0 % when
+// one was met. ok is false when nothing was due.
+func shownTenths(s stats.Share) (int64, bool) {
+	tenths, ok := s.Tenths()
 	if !ok {
 		return 0, false
 	}
-	return shown(math.Round(p*10), 1000, s.Met < s.Due, s.Met > 0), true
+	return int64(shown(float64(tenths), 1000, s.Met < s.Due, s.Met > 0)), true
+}
+
+// percentCell is share s as a spreadsheet shows it, in percent to a
+// tenth (shownTenths); empty when nothing was due.
+func percentCell(s stats.Share) export.Cell {
+	if tenths, ok := shownTenths(s); ok {
+		return export.Number(float64(tenths) / 10)
+	}
+	return export.Cell{}
 }
 
 // shown is n, a share rounded to a whole number out of full, as people
@@ -120,12 +131,30 @@ func shown(n, full float64, missed, met bool) float64 {
 	return n
 }
 
-// twoDecimals renders an average rating: 4.95 stays 4.95.
-func twoDecimals(f float64) string { return strconv.FormatFloat(shownRating(f), 'f', 2, 64) }
+// shownRating is the average rating of f in hundredths of a star, as
+// people are shown it in messages, spreadsheets and charts alike: rounded
+// exactly from the stars given (stats.Figures.RatingHundredths), so 169
+// stars over 40 ratings (4.225) is 423, where rounding the float average
+// gives 422. n is how many ratings there were; with none, avg is 0.
+func shownRating(f stats.Figures) (avg, n int64) { return f.RatingHundredths() }
 
-// shownRating is an average rating as people are shown it, in messages,
-// spreadsheets and charts alike: rounded to two decimals.
-func shownRating(avg float64) float64 { return math.Round(avg*100) / 100 }
+// ratingText renders an average rating in hundredths of a star: 495 is
+// "4.95".
+func ratingText(hundredths int64) string {
+	sign := ""
+	if hundredths < 0 {
+		sign, hundredths = "-", -hundredths
+	}
+	frac := strconv.FormatInt(hundredths%100, 10)
+	if len(frac) < 2 {
+		frac = "0" + frac
+	}
+	return sign + strconv.FormatInt(hundredths/100, 10) + "." + frac
+}
+
+// ratingNumber is an average rating in hundredths of a star as a number
+// of stars, for a chart or a spreadsheet: 401 is 4.01.
+func ratingNumber(hundredths int64) float64 { return float64(hundredths) / 100 }
 
 // isolate wraps a name in Unicode isolates (FSI … PDI), so that an Arabic
 // name in an English line, or a Latin one in an Arabic line, neither sets

@@ -356,8 +356,8 @@ func (h words) figuresBlock(lang, name string, f centreFigures) string {
 		old = t("stats.old", map[string]any{"Count": f.Older[oldAge]})
 	}
 	rating := t("stats.no_ratings", nil)
-	if avg, n := f.Rating(); n > 0 {
-		rating = t("stats.rating", map[string]any{"Count": n, "Avg": twoDecimals(avg),
+	if avg, n := shownRating(f.Figures); n > 0 {
+		rating = t("stats.rating", map[string]any{"Count": n, "Avg": ratingText(avg),
 			"Response": h.percent(lang, f.RatingResponse())})
 	}
 	return t("stats.block", map[string]any{
@@ -415,7 +415,7 @@ func (h words) attention(lang string, cs []centreFigures) string {
 		key   string
 		share stats.Share
 		n     int64
-		avg   float64
+		avg   int64 // in hundredths, as shown
 	}
 	type flagged struct {
 		code  string
@@ -447,8 +447,9 @@ func (h words) attention(lang string, cs []centreFigures) string {
 			fl.why = append(fl.why, reason{key: "why.old", n: f.Older[oldAge]})
 			fl.worst = min(fl.worst, 100-float64(f.Older[oldAge]))
 		}
-		if avg, n := f.Rating(); n >= 5 && shownRating(avg) < 3.5 {
-			fl.why = append(fl.why, reason{key: "why.rating", avg: avg})
+		if hundredths, n := shownRating(f.Figures); n >= 5 && hundredths < 350 {
+			avg, _ := f.Rating()
+			fl.why = append(fl.why, reason{key: "why.rating", avg: hundredths})
 			fl.worst = min(fl.worst, avg*20)
 		}
 		if len(fl.why) > 0 {
@@ -475,7 +476,7 @@ func (h words) attention(lang string, cs []centreFigures) string {
 		case "why.old":
 			return t(r.key, map[string]any{"Count": r.n})
 		case "why.rating":
-			return t(r.key, map[string]any{"Avg": twoDecimals(r.avg)})
+			return t(r.key, map[string]any{"Avg": ratingText(r.avg)})
 		}
 		return t(r.key, map[string]any{"P": h.percent(lang, r.share)})
 	}
@@ -506,19 +507,13 @@ func (h *Handler) statsTable(ctx context.Context, lang string, span stats.Span, 
 // each.
 func (h *Handler) centresSheet(lang string, cs []centreFigures, all centreFigures) export.Sheet {
 	t := func(key string) string { return h.text.Text(lang, key, nil) }
-	pct := func(s stats.Share) export.Cell {
-		if tenths, ok := shownTenths(s); ok {
-			return export.Number(tenths / 10)
-		}
-		return export.Cell{}
-	}
 	row := func(name string, f centreFigures) []export.Cell {
 		rating, n := ratingCell(f.Figures)
 		return []export.Cell{export.Text(name), export.Int(int(f.Received)), export.Int(int(f.Claimed)),
 			export.Int(int(f.Resolved)), export.Int(int(f.Rejected)), export.Int(int(f.Withdrawn)), export.Int(int(f.Open)), export.Int(int(f.Older[oldAge])),
-			hoursCell(f.ClaimTime, 50), hoursCell(f.ClaimTime, 90), pct(f.ClaimSLA), hoursCell(f.ReplyTime, 50),
-			hoursCell(f.ResolveTime, 50), hoursCell(f.ResolveTime, 90), pct(f.ResolveSLA),
-			rating, export.Int(int(n)), pct(f.RatingResponse()),
+			hoursCell(f.ClaimTime, 50), hoursCell(f.ClaimTime, 90), percentCell(f.ClaimSLA), hoursCell(f.ReplyTime, 50),
+			hoursCell(f.ResolveTime, 50), hoursCell(f.ResolveTime, 90), percentCell(f.ResolveSLA),
+			rating, export.Int(int(n)), percentCell(f.RatingResponse()),
 			export.Int(int(f.Reopened)), export.Int(int(f.Transferred)), export.Int(int(f.Thanks))}
 	}
 	sheet := export.Sheet{Name: t("stats.sheet"), RTL: lang == "ar", Location: h.cfg().Location}
@@ -546,11 +541,11 @@ func hoursCell(d stats.Durations, p float64) export.Cell {
 // ratingCell is the average rating of f as shown, a spreadsheet's cell
 // (empty when there are no ratings), and how many ratings it is of.
 func ratingCell(f stats.Figures) (export.Cell, int64) {
-	avg, n := f.Rating()
+	avg, n := shownRating(f)
 	if n == 0 {
 		return export.Cell{}, 0
 	}
-	return export.Number(shownRating(avg)), n
+	return export.Number(ratingNumber(avg)), n
 }
 
 // xlsxMime is the media type of a spreadsheet.

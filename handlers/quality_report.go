@@ -44,8 +44,8 @@ func (h *Handler) qualityText(ctx context.Context, lang string, span stats.Span,
 		f := byCode[s.Code]
 		var what []string
 		what = append(what, t("quality.handled", map[string]any{"Count": f.Resolved}))
-		if avg, n := f.Rating(); n > 0 {
-			what = append(what, t("quality.satisfaction", map[string]any{"Avg": twoDecimals(avg)}))
+		if avg, n := shownRating(f.Figures); n > 0 {
+			what = append(what, t("quality.satisfaction", map[string]any{"Avg": ratingText(avg)}))
 		}
 		switch {
 		case f.Quality.Assessed:

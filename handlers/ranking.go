@@ -137,8 +137,8 @@ func (h *Handler) partText(lang string, p stats.Part, f centreFigures) string {
 	t := func(key string, data map[string]any) string { return h.text.Text(lang, key, data) }
 	switch p {
 	case stats.PartSatisfaction:
-		avg, _ := f.Rating()
-		return t("rank.part.satisfaction", map[string]any{"Avg": twoDecimals(avg)})
+		avg, _ := shownRating(f.Figures)
+		return t("rank.part.satisfaction", map[string]any{"Avg": ratingText(avg)})
 	case stats.PartSLA:
 		return t("rank.part.sla", map[string]any{"Claim": h.percent(lang, f.ClaimSLA), "Resolve": h.percent(lang, f.ResolveSLA)})
 	case stats.PartSpeed:

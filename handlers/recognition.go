@@ -204,8 +204,8 @@ func (h words) recognised(lang string, ss []staffFigures) []string {
 		note(s, t("team.top_resolved", map[string]any{"Count": s.Resolved}))
 	}
 	if s, ok := top(rated, func(s staffFigures) bool { _, n := s.Rating(); return n >= minRated }); ok {
-		_, n := s.Rating()
-		note(s, t("team.top_rated", map[string]any{"Avg": twoDecimals(rated(s)), "Count": n}))
+		avg, n := shownRating(s.Figures)
+		note(s, t("team.top_rated", map[string]any{"Avg": ratingText(avg), "Count": n}))
 	}
 	if s, ok := top(func(s staffFigures) float64 { return float64(s.Thanks) },
 		func(s staffFigures) bool { return s.Thanks > 0 }); ok {
@@ -262,8 +262,8 @@ func (h words) staffLine(lang string, place int, s staffFigures) string {
 		median = h.shortDuration(lang, v)
 	}
 	rating := t("stats.none", nil)
-	if avg, n := s.Rating(); n > 0 {
-		rating = t("team.rating", map[string]any{"Avg": twoDecimals(avg), "Count": n})
+	if avg, n := shownRating(s.Figures); n > 0 {
+		rating = t("team.rating", map[string]any{"Avg": ratingText(avg), "Count": n})
 	}
 	return t("team.line", map[string]any{"Place": place, "Name": isolate(s.Name), "Claimed": s.Claimed,
 		"Resolved": s.Resolved, "Median": median, "Rating": rating, "Thanks": s.Thanks})

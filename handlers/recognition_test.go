@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"math/big"
 	"math/rand/v2"
 	"sort"
 	"strings"
@@ -154,7 +155,7 @@ func TestStaffFigures(t *testing.T) {
 			}
 			rating := "—"
 			if ratings > 0 {
-				rating = fmt.Sprintf("%s (%d)", twoDecimals(float64(stars)/float64(ratings)), ratings)
+				rating = fmt.Sprintf("%s (%d)", big.NewRat(int64(stars), int64(ratings)).FloatString(2), ratings)
 			}
 			found := false
 			for _, median := range medians {

@@ -514,8 +514,8 @@ func (h *Handler) satisfactionChart(lang string, days []time.Time, rating []stat
 	s := charts.Series{Name: h.text.Text(lang, "report.chart.rating_series", nil), Values: make([]float64, len(days))}
 	for i := range days {
 		s.Values[i] = math.NaN()
-		if avg, n := rating[i].Rating(); n > 0 {
-			s.Values[i] = shownRating(avg)
+		if avg, n := shownRating(rating[i]); n > 0 {
+			s.Values[i] = ratingNumber(avg)
 		}
 	}
 	return charts.Lines{Title: h.text.Text(lang, "report.chart.satisfaction", nil), Labels: dayLabels(days),

@@ -2,7 +2,10 @@ package handlers
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
+	"math"
+	"math/big"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -183,8 +186,10 @@ func TestFigureWords(t *testing.T) {
 			t.Errorf("%d of %d = %q; want %q", tc.met, tc.due, got, tc.want)
 		}
 	}
-	if got := twoDecimals(4.95); got != "4.95" {
-		t.Errorf("4.95 = %q", got)
+	for hundredths, want := range map[int64]string{495: "4.95", 401: "4.01", 500: "5.00", 100: "1.00", 105: "1.05", 7: "0.07"} {
+		if got := ratingText(hundredths); got != want {
+			t.Errorf("%d hundredths = %q; want %q", hundredths, got, want)
+		}
 	}
 }
 
@@ -343,6 +348,91 @@ func TestAttentionAsShown(t *testing.T) {
 		}
 		if want := "• \u2068مركز سعادة المتعاملين - الكرامة\u2069: " + tc.want; !strings.HasSuffix(got, "\n"+want) {
 			t.Errorf("%s: %q; want the line %q", tc.name, got, want)
+		}
+	}
+}
+
+// TestRatingShownExactly: an average that is an exact half in hundredths
+// is rounded up wherever it is shown, from the stars themselves: 169
+// stars over 40 ratings (4.225) read 4.23 in /stats, in /staff and in the
+// export's figures, spreadsheet and CSV alike, where rounding the
+// floating-point average gives 4.22.
+func TestRatingShownExactly(t *testing.T) {
+	w := newWorld(t)
+	fs, err := files.Open(t.TempDir(), 8<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.h.files = fs
+	ctx := context.Background()
+	const rated, fives = 40, 9 // 31 fours and 9 fives: 169 stars
+	stars := 4*rated + fives
+	if got := math.Round(float64(stars)/rated*100) / 100; got != 4.22 {
+		t.Fatalf("the float average rounds to %v; the case no longer tells exact rounding from it", got)
+	}
+	const want = "4.23"
+	if got := big.NewRat(int64(stars), rated).FloatString(2); got != want {
+		t.Fatalf("%d/%d = %s; want %s", stars, rated, got, want)
+	}
+	staff := shakwa.Staff{ID: fatima.id, Name: "فاطمة"}
+	for i := range rated {
+		created := w.now.Add(-time.Duration(3*i+10) * time.Minute)
+		who := shakwa.Address{Channel: "telegram", Chat: fmt.Sprint(9000 + i)}
+		tk := &shakwa.Ticket{Centre: "KRM", Category: "waiting", Text: "…", Created: created, Updated: created}
+		if err := w.store.CreateTicket(ctx, tk, who, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.store.Claim(ctx, tk.ID, staff, nil, created.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.store.Resolve(ctx, tk.ID, staff, "…", created.Add(2*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		n := 4
+		if i < fives {
+			n = 5
+		}
+		if _, err := w.store.Rate(ctx, tk.ID, who, n, created.Add(3*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rs := w.text(manager, "/stats krm")
+	if len(rs) != 1 || !strings.Contains(rs[0].Text, want+" من 5 · 40 تقييماً") {
+		t.Errorf("/stats krm: %v; want the rating %s of 5 from 40", texts(rs), want)
+	}
+	rs = w.text(manager, "/staff krm")
+	if len(rs) == 0 || !strings.Contains(rs[0].Text, "⭐ "+want+" (40)") {
+		t.Errorf("/staff krm: %v; want fatima's rating %s (40)", texts(rs), want)
+	}
+	files, _, err := w.h.Export(ctx, "ar", w.h.cal.Named(stats.SpanThisMonth, w.now), []string{"KRM"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 4 {
+		t.Fatalf("export: %d files; want a spreadsheet and three CSV files", len(files))
+	}
+	book, err := excelize.OpenReader(strings.NewReader(string(files[0].Data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sheet, err := book.GetRows(book.GetSheetList()[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	table, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(files[2].Data), "\ufeff"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, rows := range map[string][][]string{"spreadsheet": sheet, "CSV": table} {
+		if len(rows) != 3 { // the header, KRM, the total
+			t.Errorf("export %s: %q; want a header, KRM and the total", name, rows)
+			continue
+		}
+		col := slices.Index(rows[0], w.tr("ar", "stats.col.rating", nil))
+		for _, row := range rows[1:] {
+			if col < 0 || col >= len(row) || row[col] != want {
+				t.Errorf("export %s: row %q, rating column %d; want %s", name, row, col, want)
+			}
 		}
 	}
 }

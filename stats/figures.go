@@ -535,15 +535,21 @@ func (f Figures) ReopenShare() Share { return Share{Met: f.Reopened, Due: f.Reop
 func (f Figures) RatingResponse() Share { return Share{Met: f.RatedResolved, Due: f.Resolved} }
 
 func starsAvg(c [5]int64) (float64, int64) {
-	var n, sum int64
-	for i, k := range c {
-		n += k
-		sum += int64(i+1) * k
-	}
+	sum, n := starsTotal(c)
 	if n == 0 {
 		return 0, 0
 	}
 	return float64(sum) / float64(n), n
+}
+
+// starsTotal is the stars counted by c (c[i] with i+1 stars), added up,
+// and how many there were.
+func starsTotal(c [5]int64) (sum, n int64) {
+	for i, k := range c {
+		n += k
+		sum += int64(i+1) * k
+	}
+	return sum, n
 }
 
 // Share is a part of a whole: Met of Due.
