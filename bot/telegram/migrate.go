@@ -67,27 +67,45 @@ func (c *Channel) noteMigration(u *update) {
 
 // tokenSays records what a call's answer says of the bot's token: refused
 // (401), the channel is degraded until Telegram takes a call again; said
-// in the log once each way.
+// in the log once each way. Polling hears the same from getUpdates
+// (pollHeld).
 func (c *Channel) tokenSays(err error) {
 	if errors.Is(err, tgbot.ErrorUnauthorized) {
-		refused := fmt.Errorf("telegram: bot token refused: %w", err)
-		if c.degraded.Swap(&refused) == nil {
-			c.log.Error("telegram bot token refused; renew TELEGRAM_BOT_TOKEN", "err", err)
-		}
+		c.tokenRefused(err)
 		return
 	}
 	var tooMany *tgbot.TooManyRequestsError
 	// Taken, or refused by the Bot API for the call itself: it read the
-	// token. A failure on the way says nothing of it.
+	// token. A failure on the way says nothing of it, nor does 404: it is
+	// also the answer to a token that names no bot, which polling takes
+	// as a refusal (the two would undo each other).
 	answered := err == nil || errors.As(err, &tooMany) || errors.Is(err, tgbot.ErrorBadRequest) ||
-		errors.Is(err, tgbot.ErrorForbidden) || errors.Is(err, tgbot.ErrorNotFound) || errors.Is(err, tgbot.ErrorConflict)
-	if answered && c.degraded.Swap(nil) != nil {
+		errors.Is(err, tgbot.ErrorForbidden) || errors.Is(err, tgbot.ErrorConflict)
+	if answered {
+		c.tokenTaken()
+	}
+}
+
+// tokenRefused marks the channel degraded by err, Telegram's refusal of
+// the token, and logs it when the channel was not degraded already.
+func (c *Channel) tokenRefused(err error) {
+	refused := fmt.Errorf("telegram: bot token refused: %w", err)
+	if c.degraded.Swap(&refused) == nil {
+		c.log.Error("telegram bot token refused; renew TELEGRAM_BOT_TOKEN", "err", err)
+	}
+}
+
+// tokenTaken clears what tokenRefused marked, and logs it when there was
+// something to clear.
+func (c *Channel) tokenTaken() {
+	if c.degraded.Swap(nil) != nil {
 		c.log.Info("telegram bot token accepted again")
 	}
 }
 
-// Degraded returns why the channel cannot send (Telegram refused the
-// bot's token: 401), or nil; a later call Telegram takes clears it.
+// Degraded returns why the channel cannot send or poll (Telegram refused
+// the bot's token: 401, or 404 to getUpdates), or nil; a later call
+// Telegram takes clears it.
 func (c *Channel) Degraded() error {
 	if err := c.degraded.Load(); err != nil {
 		return *err

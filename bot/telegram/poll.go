@@ -97,29 +97,35 @@ func (c *Channel) keepLease(ctx context.Context, lost context.CancelFunc) {
 // and came back empty, is followed by the next poll at once; after any
 // other answer (a refused delivery, a renumbered batch, an empty one that
 // did not wait) it pauses, so that an answer that never changes is no hot
-// loop.
+// loop. A refused token degrades the channel, and getUpdates is asked
+// again every tokenRetry; the first answer that is not an error clears it.
 func (c *Channel) pollHeld(ctx context.Context) error {
 	var offset int64
 	wait := c.backoff
 	for ctx.Err() == nil {
 		asked := time.Now()
 		batch, err := c.getUpdates(ctx, offset)
-		if err == nil {
+		var refused *refusedError
+		switch {
+		case err == nil:
+			c.tokenTaken()
 			var fresh bool
 			offset, fresh = c.deliverBatch(ctx, offset, batch)
 			if fresh || len(batch) == 0 && time.Since(asked) >= c.pollTimeout/2 {
 				wait = c.backoff
 				continue
 			}
-		} else if ctx.Err() == nil {
-			var fatal *fatalError
-			if errors.As(err, &fatal) {
-				return fmt.Errorf("telegram: getUpdates: %w", err)
+		case errors.As(err, &refused):
+			c.tokenRefused(fmt.Errorf("getUpdates: %w", refused.err))
+			wait = c.backoff
+			if !sleep(ctx, c.tokenRetry) {
+				return nil
 			}
-			c.log.Warn("getUpdates failed; retrying", "err", err, "wait", wait)
-			var re *bot.RetryError
-			if errors.As(err, &re) {
-				wait = max(wait, re.After)
+			continue
+		case ctx.Err() != nil:
+		default:
+			if wait, err = c.pollFailed(err, wait); err != nil {
+				return err
 			}
 		}
 		if !sleep(ctx, wait) {
@@ -128,6 +134,22 @@ func (c *Channel) pollHeld(ctx context.Context) error {
 		wait = min(2*wait, maxBackoff)
 	}
 	return nil
+}
+
+// pollFailed says a failed getUpdates in the log and returns the wait
+// before the next, at least wait; or the error that ends polling, one
+// retrying cannot cure.
+func (c *Channel) pollFailed(err error, wait time.Duration) (time.Duration, error) {
+	var fatal *fatalError
+	if errors.As(err, &fatal) {
+		return 0, fmt.Errorf("telegram: getUpdates: %w", err)
+	}
+	c.log.Warn("getUpdates failed; retrying", "err", err, "wait", wait)
+	var re *bot.RetryError
+	if errors.As(err, &re) {
+		wait = max(wait, re.After)
+	}
+	return wait, nil
 }
 
 // deliverBatch hands the updates to Deliver in order and returns the next
@@ -201,12 +223,22 @@ func renumbered(batch []json.RawMessage, offset int64) (first int64, ok bool) {
 	return first, len(batch) > 0
 }
 
-// fatalError is a getUpdates failure that retrying cannot cure (a revoked
-// or malformed token).
+// fatalError is a getUpdates failure that retrying cannot cure (a
+// request that cannot be built).
 type fatalError struct{ err error }
 
 func (e *fatalError) Error() string { return e.err.Error() }
 func (e *fatalError) Unwrap() error { return e.err }
+
+// refusedError is Telegram's refusal of the bot's token to getUpdates:
+// 401 (revoked in BotFather, the bot deleted) or 404 (a token that names
+// no bot). Polling goes on, slowly, with the channel degraded: a token
+// renewed by hand, or a refusal of Telegram's own making, is heard at the
+// next try.
+type refusedError struct{ err error }
+
+func (e *refusedError) Error() string { return e.err.Error() }
+func (e *refusedError) Unwrap() error { return e.err }
 
 // apiError is an error answer of the Bot API.
 type apiError struct {
@@ -221,8 +253,9 @@ func (e *apiError) Error() string { return fmt.Sprintf("%d %s", e.Code, e.Descri
 
 // getUpdates asks for the updates from offset on, waiting up to the poll
 // timeout for some to arrive. The library offers no exported call for it,
-// so it is a plain JSON request. Errors are a *fatalError for a bad token,
-// otherwise a *bot.RetryError.
+// so it is a plain JSON request. Errors are a *refusedError for a refused
+// token, a *fatalError for a request that cannot be built, otherwise a
+// *bot.RetryError.
 func (c *Channel) getUpdates(ctx context.Context, offset int64) ([]json.RawMessage, error) {
 	timeout := max(1, int((c.pollTimeout+time.Second/2)/time.Second))
 	body, err := json.Marshal(map[string]any{
@@ -265,7 +298,7 @@ func (c *Channel) getUpdates(ctx context.Context, offset int64) ([]json.RawMessa
 		e := answer.apiError
 		switch e.Code {
 		case http.StatusUnauthorized, http.StatusNotFound:
-			return nil, &fatalError{err: &e}
+			return nil, &refusedError{err: &e}
 		}
 		// 409: a webhook is set or another poller runs; 429, 5xx: wait.
 		return nil, &bot.RetryError{After: time.Duration(e.Parameters.RetryAfter) * time.Second, Err: &e}

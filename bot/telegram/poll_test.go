@@ -12,6 +12,7 @@ import (
 	"path"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -169,16 +170,71 @@ func TestPollRetriesAfterAPIErrors(t *testing.T) {
 	}
 }
 
+// TestPollBadToken: getUpdates refusing the token (revoked: 401; naming
+// no bot: 404) does not end Run. The channel is degraded, said once in
+// the log however often it is refused, and polling goes on; the first
+// answer Telegram gives again clears it, and the updates it brings are
+// handled.
 func TestPollBadToken(t *testing.T) {
-	f := telegramtest.NewServer(t, testToken)
-	c := newTestChannel(t, f, Config{}, nil)
-	f.Answer("getUpdates", 401, telegramtest.AnswerUnauthorized)
-	err := c.Run(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "Unauthorized") {
-		t.Errorf("Run: got %v; want an Unauthorized error", err)
-	}
-	if err != nil && strings.Contains(err.Error(), testToken) {
-		t.Errorf("Run: got %q; want no token in it", err)
+	for _, tc := range []struct {
+		name   string
+		status int
+		answer string
+	}{
+		{"revoked", 401, telegramtest.AnswerUnauthorized},
+		{"no such bot", 404, `{"ok":false,"error_code":404,"description":"Not Found"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := telegramtest.NewServer(t, testToken)
+			logs := &logBuffer{}
+			rec := &recorder{}
+			// The long poll waits for an update far longer than the test
+			// takes: while it waits, the refusals are behind the poller
+			// and no answer has cleared them yet.
+			c := newTestChannel(t, f, Config{PollTimeout: 20 * time.Second, Logger: slog.New(slog.NewJSONHandler(logs, nil))}, rec.deliver)
+			c.tokenRetry = 10 * time.Millisecond
+			f.Answer("getUpdates", tc.status, tc.answer)
+			f.Answer("getUpdates", tc.status, tc.answer)
+			stop := run(t, c)
+			eventually(t, "a poll after two refusals", func() bool { return len(f.Calls("getUpdates")) == 3 })
+			d := c.Degraded()
+			if d == nil || !strings.Contains(d.Error(), strconv.Itoa(tc.status)) {
+				t.Errorf("Degraded after refusals: got %v; want why, with %d", d, tc.status)
+			}
+			if d != nil && strings.Contains(d.Error(), testToken) {
+				t.Errorf("Degraded: got %q; want no token in it", d)
+			}
+			if got := len(logs.lines(t, "ERROR")); got != 1 {
+				t.Errorf("ERROR lines after two refusals: got %d; want 1\n%s", got, logs)
+			}
+			if got := len(logs.lines(t, "INFO")); got != 0 {
+				t.Errorf("INFO lines while refused: got %d; want 0\n%s", got, logs)
+			}
+
+			f.Push(msgUpdate(50, `"text":"a"`))
+			eventually(t, "tg:50", func() bool { return len(rec.ids()) == 1 })
+			if d := c.Degraded(); d != nil {
+				t.Errorf("Degraded after getUpdates answered: got %v; want nil", d)
+			}
+			if err := stop(); err != nil {
+				t.Errorf("Run: got %v; want nil", err)
+			}
+			if got := len(logs.lines(t, "ERROR")); got != 1 {
+				t.Errorf("ERROR lines: got %d; want 1\n%s", got, logs)
+			}
+			var taken int
+			for _, l := range logs.lines(t, "INFO") {
+				if l["msg"] == "telegram bot token accepted again" {
+					taken++
+				}
+			}
+			if taken != 1 {
+				t.Errorf("INFO lines saying the token is taken: got %d; want 1\n%s", taken, logs)
+			}
+			if strings.Contains(logs.String(), testToken) {
+				t.Errorf("log: got the token in it\n%s", logs)
+			}
+		})
 	}
 }
 

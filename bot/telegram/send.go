@@ -374,8 +374,8 @@ func replyMarkup(r bot.Reply) models.ReplyMarkup {
 	return &models.ReplyKeyboardRemove{RemoveKeyboard: true}
 }
 
-// tokenWait is how long a refused token holds the channel's sends back
-// before the next try.
+// tokenWait is how long a refused token holds the channel's sends, and
+// its polling, back before the next try.
 const tokenWait = time.Minute
 
 // classify marks err as worth retrying (rate limit, 5xx, network, a

@@ -102,13 +102,14 @@ type Channel struct {
 	log         *slog.Logger
 	now         func() time.Time
 	backoff     time.Duration // first wait after a failed poll or delivery
+	tokenRetry  time.Duration // wait after getUpdates refused the token
 	lease       Leaser
 	leaseTTL    time.Duration
 	leaseName   string // names the bot, not its secret
 	holder      string // this process, to the lease
 	files       bot.FileStore
 	migrated    sync.Map              // int64 → int64: groups that became supergroups, to their new ids
-	degraded    atomic.Pointer[error] // why nothing can be sent (the token refused), nil while it is taken
+	degraded    atomic.Pointer[error] // why nothing can be sent or polled (the token refused), nil while it is taken
 }
 
 var _ bot.Channel = (*Channel)(nil)
@@ -134,6 +135,7 @@ func New(cfg Config, deliver Deliver) (*Channel, error) {
 		log:         cfg.Logger,
 		now:         time.Now,
 		backoff:     minBackoff,
+		tokenRetry:  tokenWait,
 		lease:       cfg.Lease,
 		leaseTTL:    cfg.LeaseTTL,
 		files:       cfg.Files,
@@ -225,9 +227,11 @@ func (c *Channel) Name() string { return Name }
 // waits: the updates arrive through WebhookHandler. Otherwise it removes any
 // webhook and long-polls getUpdates, advancing the offset past an update
 // only once Deliver accepted it; with a Lease, only while this process
-// holds it. Transient Bot API failures are retried with backoff; Run
-// returns an error only when Telegram rejects the token or the webhook
-// registration.
+// holds it. Transient Bot API failures are retried with backoff. A token
+// Telegram refuses to getUpdates (401, 404) does not end Run: the channel
+// is Degraded and polling asks again once a minute until it is taken. Run
+// returns an error only when Telegram refuses the token to setWebhook or
+// deleteWebhook, as Run begins, or rejects the webhook registration.
 func (c *Channel) Run(ctx context.Context) error {
 	if c.webhookURL != "" {
 		if err := c.retry(ctx, "setWebhook", c.setWebhook); err != nil {

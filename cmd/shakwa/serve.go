@@ -84,7 +84,7 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 	h := handlers.New(cfg, store, text, time.Now, log, opts)
 	var intake *bot.Intake
 	deliver := func(ctx context.Context, m *bot.Message) error { return intake.Deliver(ctx, m) }
-	var degraded []named // channels that may find they cannot send
+	var degraded []named // channels that may find they cannot send or poll
 	mux := routes(store, &degraded)
 	mux.Handle("GET /metrics", metrics.Handler(e.MetricsToken))
 	// Forged webhook requests, not the platforms' own, are limited.
@@ -482,16 +482,17 @@ func demoPeople(cfg *config.Config, text *locales.Bundle) *web.Demo {
 	return d
 }
 
-// named is a channel's check of whether it can send.
+// named is a channel's check of whether it can send (Telegram's also of
+// whether it can poll).
 type named struct {
 	name     string
 	degraded func() error
 }
 
 // routes serves health and readiness. /readyz answers JSON: "ok" or why
-// not for Redis and for each channel that can find it cannot send (a
-// refused token, a WhatsApp account Meta blocked), with 503 when any is
-// not ok.
+// not for Redis and for each channel that can find it cannot send or
+// poll (a refused token, a WhatsApp account Meta blocked), with 503 when
+// any is not ok.
 func routes(store *storage.Store, channels *[]named) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
