@@ -79,7 +79,10 @@
 // ticket belongs in that index again by then, a re-add: racing writers can
 // leave a stale entry behind but never lose one. A crash between a
 // transition and its index update can leave an entry missing until the
-// ticket's next change puts it back; a new ticket is indexed before its
+// ticket's next change puts it back, or the update comes again: a
+// transition made by an earlier handling of the same update (its reply
+// lost, say) is answered as done and indexes the ticket anew, its tallies
+// too, a transfer's in the centre it left; a new ticket is indexed before its
 // record is written (and again after), so a crash never leaves an
 // acknowledged ticket unindexed.
 package storage

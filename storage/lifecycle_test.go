@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"slices"
 	"strings"
@@ -617,6 +618,84 @@ func testTransitionReplay(t *testing.T, open opener) {
 	if n := len(evs); n != 2 || evs[1].Kind != "claimed" {
 		t.Errorf("history %+v; want created and one claim", evs)
 	}
+}
+
+// loseReply is a hook that, once armed with an event kind, lets the next
+// transition of that kind run and loses its reply, as a connection
+// broken after Redis ran the script would.
+type loseReply struct{ kind atomic.Value }
+
+func (h *loseReply) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *loseReply) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(c context.Context, cmd redis.Cmder) error {
+		err := next(c, cmd)
+		kind, _ := h.kind.Load().(string)
+		if name := cmd.Name(); err == nil && kind != "" && (name == "evalsha" || name == "eval") &&
+			strings.Contains(fmt.Sprint(cmd.Args()...), `"kind":"`+kind+`"`) && h.kind.CompareAndSwap(kind, "") {
+			cmd.SetErr(errGone)
+			return errGone
+		}
+		return err
+	}
+}
+
+func (h *loseReply) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+// testTransitionReplyLost: a transition whose reply was lost on the way
+// (the change made, the handling failed) and whose update came again
+// answers as done and brings the indexes and tallies up to date, as the
+// first handling would have: the claim is in its holder's list, the
+// transfer in the new centre's queue, and no centre's tallies miss the
+// ticket or count it twice.
+func testTransitionReplyLost(t *testing.T, open opener) {
+	f := open(t, storage.WithTallier(tallyModel))
+	c := ctx(t)
+	hook := &loseReply{}
+	f.rdb.AddHook(hook)
+	s, err := storage.New(c, f.rdb, storage.WithPrefix(f.prefix), storage.WithTallier(tallyModel)) // on the client with the hook
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := since(0)
+	tk := &shakwa.Ticket{Centre: "KRM", Category: "waiting", Text: "…", Created: t0, Updated: t0}
+	if err := s.CreateTicket(c, tk, shakwa.Address{Channel: "telegram", Chat: "7"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	fatima := shakwa.Staff{ID: "9501", Name: "Fatima", Via: "telegram"}
+	ids, fb := tallyWork(t, s, rand.New(rand.NewPCG(3, 4)), 40) // other tickets, for tallies of all kinds
+	ids = append(ids, tk.ID)
+
+	claim := shakwa.WithUpdate(c, "telegram:-1001:41")
+	hook.kind.Store("claimed")
+	if _, err := s.Claim(claim, tk.ID, fatima, []string{"KRM"}, t0.Add(time.Minute)); !errors.Is(err, errGone) {
+		t.Fatalf("claim with its reply lost: %v; want it to fail", err)
+	}
+	if got, err := s.Claim(claim, tk.ID, fatima, []string{"KRM"}, t0.Add(2*time.Minute)); err != nil || got.Status != shakwa.StatusClaimed {
+		t.Fatalf("the same update's claim again: %+v, %v; want the claim as made", got, err)
+	}
+	if held, err := s.Held(c, fatima.ID); err != nil || len(held) != 1 || held[0].ID != tk.ID {
+		t.Errorf("held by the claimer: %v (%v); want the ticket", held, err)
+	}
+	checkTallies(t, f, s, ids, fb)
+
+	transfer := shakwa.WithUpdate(c, "telegram:-1001:42")
+	hook.kind.Store("transferred")
+	if _, err := s.Transfer(transfer, tk.ID, fatima, "BRS", t0.Add(3*time.Minute)); !errors.Is(err, errGone) {
+		t.Fatalf("transfer with its reply lost: %v; want it to fail", err)
+	}
+	if got, err := s.Transfer(transfer, tk.ID, fatima, "BRS", t0.Add(4*time.Minute)); err != nil || got.Centre != "BRS" {
+		t.Fatalf("the same update's transfer again: %+v, %v; want the transfer as made", got, err)
+	}
+	if q, err := s.Queue(c, "BRS", 1000); err != nil || !slices.ContainsFunc(q, func(q *shakwa.Ticket) bool { return q.ID == tk.ID }) {
+		t.Errorf("the new centre's queue of %d (%v) does not hold the ticket", len(q), err)
+	}
+	if held, err := s.Held(c, fatima.ID); err != nil || len(held) != 0 {
+		t.Errorf("held by the claimer after the transfer: %v (%v); want none", held, err)
+	}
+	checkTallies(t, f, s, ids, fb)
 }
 
 // testRetentionWaiting: a ticket the sweep may not erase yet (still open)

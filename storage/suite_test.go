@@ -131,6 +131,7 @@ func runSuite(t *testing.T, open opener) {
 		{"OutboxWait", testOutboxWait},
 		{"OutboxForgotten", testOutboxForgotten},
 		{"TransitionReplay", testTransitionReplay},
+		{"TransitionReplyLost", testTransitionReplyLost},
 		{"Jobs", testJobs},
 		{"JobClaims", testJobClaims},
 		{"TakeUntake", testTakeUntake},

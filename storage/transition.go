@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -174,8 +175,19 @@ func (s *Store) settle(ctx context.Context, id string, tr transition, mark strin
 		// This very update made this change, in a handling that failed
 		// after it: the change stands, and the handling goes on as the
 		// first should have (what it says goes under the update's once
-		// key, so nothing is said twice). The indexes were brought up to
-		// date then, or are by the next change.
+		// key, so nothing is said twice). The indexes are brought up to
+		// date again: when the script's reply was lost on the way, the
+		// first handling never got to them. What the ticket was before
+		// is not known any more, so its entries are added and its
+		// tallies replaced from what they hold; an entry of its former
+		// state left behind is stale, which readers allow for.
+		was, err := s.replayed(ctx, tr, after)
+		if err == nil {
+			err = s.indexSoon(ctx, was, after)
+		}
+		if err != nil {
+			return after, fmt.Errorf("%s %s: %w", tr.name, id, err)
+		}
 		return after, nil
 	}
 	if code == "conflict" {
@@ -188,6 +200,38 @@ func (s *Store) settle(ctx context.Context, id string, tr transition, mark strin
 		return after, fmt.Errorf("%s %s: %w", tr.name, id, err)
 	}
 	return after, nil
+}
+
+// replayed is what settle knows of ticket after as it was before the
+// change tr, made by an earlier handling of the update: nothing (nil), but
+// for a transfer the centre it left, read from its history, so that the
+// tallies it had there go (a tally run from a ticket other than the one
+// recorded is made again from the record, see tallyRun.settle).
+func (s *Store) replayed(ctx context.Context, tr transition, after *shakwa.Ticket) (*shakwa.Ticket, error) {
+	if tr.event.Kind != "transferred" {
+		return nil, nil
+	}
+	evs, err := s.Events(ctx, after.ID)
+	if err != nil {
+		return nil, err
+	}
+	// Before the newest transfer (this one), the newest event that named
+	// a centre, the creation or an earlier transfer, names the centre left.
+	seen := false
+	for _, ev := range slices.Backward(evs) {
+		if ev.Kind != "created" && ev.Kind != "transferred" || ev.Text == "" {
+			continue
+		}
+		if !seen {
+			seen = ev.Kind == "transferred"
+			continue
+		}
+		if ev.Text == after.Centre {
+			return nil, nil
+		}
+		return &shakwa.Ticket{ID: after.ID, Centre: ev.Text, Created: after.Created}, nil
+	}
+	return nil, nil // the log no longer goes back that far
 }
 
 // transit runs transitionScript, for the transition name of ticket id, on
