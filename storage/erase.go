@@ -118,25 +118,70 @@ func (s *Store) ForgetPerson(ctx context.Context, a shakwa.Address) error {
 // them, which on WhatsApp is their phone number, and their language) when
 // no ticket of theirs is left in their index (KEYS[1]); one step, so that
 // a ticket filed meanwhile keeps it. The keys share the person's slot.
+// Reply: none when it deleted the record, else the index's first ARGV[1]
+// entries, the tickets that keep it.
 var forgetRecordScript = redis.NewScript(`
 if redis.call('ZCARD', KEYS[1]) == 0 then
-  return redis.call('DEL', KEYS[2])
+  redis.call('DEL', KEYS[2])
+  return {}
 end
-return 0
+return redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
 `)
+
+// keepLook is how many of the tickets that keep a person's record the
+// scripts that would delete it name, to be checked (see keptBy).
+const keepLook = 10
 
 // forgetIfNoTickets deletes the record of person (a Person.ID) once the
 // retention sweep has erased their last ticket: nothing is left to tell
-// them of, and a number kept for no ticket is kept for nothing.
+// them of, and a number kept for no ticket is kept for nothing. Entries of
+// their index that name no ticket of theirs (stale, see the package doc)
+// do not keep it: they are pruned, and the script asked again.
 func (s *Store) forgetIfNoTickets(ctx context.Context, person string) error {
 	if person == "" || person == shakwa.ErasedCitizen {
 		return nil
 	}
-	keys := []string{s.key("citizen", person), s.personKey(person)}
-	if err := forgetRecordScript.Run(ctx, s.rdb, keys).Err(); err != nil {
-		return fmt.Errorf("forget a person without tickets: %w", err)
+	keys := s.untouchedKeys(person)
+	for range maxPrunes {
+		ids, err := forgetRecordScript.Run(ctx, s.rdb, keys, keepLook).StringSlice()
+		if err != nil {
+			return fmt.Errorf("forget a person without tickets: %w", err)
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		ts, err := s.loadTickets(ctx, ids)
+		if err == nil {
+			err = s.pruneUnless(ctx, keys[0], ids, ts)
+		}
+		if !errors.Is(err, errStale) {
+			return err // nil: a ticket keeps the record
+		}
 	}
 	return nil
+}
+
+// maxPrunes bounds how many times a deletion of a person's record prunes
+// stale entries of their index and tries again; each time takes up to
+// keepLook of them, so only a long run of stale entries outlasts it, and
+// the record then waits for the next sweep.
+const maxPrunes = 20
+
+// errStale is pruneUnless's: none of the entries names a ticket that
+// belongs in the index.
+var errStale = errors.New("stale entries")
+
+// pruneUnless returns nil when one of ts, the tickets that entries ids of
+// index key name, belongs there; otherwise it prunes those entries and
+// returns errStale.
+func (s *Store) pruneUnless(ctx context.Context, key string, ids []string, ts []*shakwa.Ticket) error {
+	if slices.ContainsFunc(ts, func(t *shakwa.Ticket) bool { return s.belongs(t, key) }) {
+		return nil
+	}
+	if err := s.prune(ctx, key, ids); err != nil {
+		return err
+	}
+	return errStale
 }
 
 // forgetFeedback erases the words of the feedback person gave, and its
@@ -425,11 +470,17 @@ func (s *Store) EraseClosedBefore(ctx context.Context, cutoff, now time.Time, li
 // written before records kept one, its entry's (ARGV[2]). One step, so
 // that a ticket filed or a write made meanwhile keeps it. The keys share
 // the person's slot.
-// Reply: {kind, at}: "gone" (no record), "tickets" (a ticket keeps it),
-// "touched" (written since the cutoff, at then), or "forgot".
+// Reply: {kind, at, ...}: "gone" (no record), "tickets" (tickets keep it:
+// the index's first ARGV[3] entries follow), "touched" (written since the
+// cutoff, at then), or "forgot".
 var untouchedScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[2]) == 0 then return {'gone', 0} end
-if redis.call('ZCARD', KEYS[1]) > 0 then return {'tickets', 0} end
+if redis.call('ZCARD', KEYS[1]) > 0 then
+  local r = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[3]) - 1)
+  table.insert(r, 1, 0)
+  table.insert(r, 1, 'tickets')
+  return r
+end
 local at = tonumber(redis.call('HGET', KEYS[2], 'at') or ARGV[2]) or 0
 if at >= tonumber(ARGV[1]) then return {'touched', at} end
 redis.call('DEL', KEYS[2])
@@ -487,9 +538,12 @@ func (s *Store) ForgetUntouched(ctx context.Context, cutoff time.Time, limit int
 }
 
 // forgetUntouched deals with the entries zs of the people index, in two
-// round trips: it deletes each record they name that untouchedScript may,
-// and returns how many it did; an entry then leaves the index, unless its
-// record was written since cutoff, when the entry takes the record's time.
+// round trips (three when tickets keep some records): it deletes each
+// record they name that untouchedScript may, and returns how many it did;
+// an entry then leaves the index, unless its record was written since
+// cutoff, when the entry takes the record's time. A record is kept only by
+// an entry of its index that names a ticket of theirs: stale ones are
+// pruned and the record looked at again.
 // Eval rather than EvalSha: a pipeline cannot fall back on NOSCRIPT.
 func (s *Store) forgetUntouched(ctx context.Context, index string, zs []redis.Z, cutoff time.Time) (int, error) {
 	if len(zs) == 0 {
@@ -499,34 +553,110 @@ func (s *Store) forgetUntouched(ctx context.Context, index string, zs []redis.Z,
 	cmds := make([]*redis.Cmd, len(zs))
 	for i, z := range zs {
 		id, _ := z.Member.(string)
-		cmds[i] = untouchedScript.Eval(ctx, pipe, []string{s.key("citizen", id), s.personKey(id)}, cutoff.UnixMilli(), int64(z.Score))
+		cmds[i] = untouchedScript.Eval(ctx, pipe, s.untouchedKeys(id), cutoff.UnixMilli(), int64(z.Score), keepLook)
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return 0, err
+	}
+	replies := make([]untouched, len(zs))
+	var named []string // the tickets that keep records, all
+	for i, z := range zs {
+		id, _ := z.Member.(string)
+		r, err := parseUntouched(id, cmds[i])
+		if err != nil {
+			return 0, err
+		}
+		replies[i] = r
+		named = append(named, r.keep...)
+	}
+	ts, err := s.loadTickets(ctx, named)
+	if err != nil {
+		return 0, err
+	}
+	for i, z := range zs {
+		r := &replies[i]
+		if r.kind != "tickets" {
+			continue
+		}
+		n := len(r.keep)
+		id, _ := z.Member.(string)
+		if *r, err = s.untouchedAgain(ctx, id, r.keep, ts[:n], cutoff, int64(z.Score)); err != nil {
+			return 0, err
+		}
+		ts = ts[n:]
 	}
 	forgot := 0
 	pipe = s.rdb.Pipeline()
 	for i, z := range zs {
 		id, _ := z.Member.(string)
-		res, err := cmds[i].Slice()
-		if err != nil || len(res) != 2 {
-			return 0, fmt.Errorf("person %s: unexpected reply %v, %v", id, res, err)
-		}
-		kind, _ := res[0].(string)
-		if kind == "touched" {
-			was, _ := res[1].(int64)
-			pipe.ZAddGT(ctx, index, redis.Z{Score: float64(was), Member: id})
+		switch replies[i].kind {
+		case "touched":
+			pipe.ZAddGT(ctx, index, redis.Z{Score: float64(replies[i].at), Member: id})
 			continue
+		case "forgot":
+			forgot++
 		}
 		// Gone, kept by a ticket (whose erasure deletes it), or deleted
 		// now: the index has no more to say of it.
 		dropEntryScript.Eval(ctx, pipe, []string{index}, id, int64(z.Score))
-		if kind == "forgot" {
-			forgot++
-		}
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return forgot, err
 	}
 	return forgot, nil
+}
+
+// untouched is a reply of untouchedScript: its kind, its time, and for
+// "tickets" the entries that keep the record.
+type untouched struct {
+	kind string
+	at   int64
+	keep []string
+}
+
+func (s *Store) untouchedKeys(person string) []string {
+	return []string{s.key("citizen", person), s.personKey(person)}
+}
+
+func parseUntouched(person string, cmd *redis.Cmd) (untouched, error) {
+	res, err := cmd.Slice()
+	if err != nil || len(res) < 2 {
+		return untouched{}, fmt.Errorf("person %s: unexpected reply %v, %v", person, res, err)
+	}
+	r := untouched{}
+	r.kind, _ = res[0].(string)
+	r.at, _ = res[1].(int64)
+	if r.kind == "tickets" {
+		for _, v := range res[2:] {
+			if id, ok := v.(string); ok {
+				r.keep = append(r.keep, id)
+			}
+		}
+	}
+	return r, nil
+}
+
+// untouchedAgain is untouchedScript's reply for person once the entries
+// ids of their index that kept the record, naming ts, are known to name a
+// ticket of theirs: as it was when one does, else asked again after
+// pruning them (see forgetIfNoTickets).
+func (s *Store) untouchedAgain(ctx context.Context, person string, ids []string, ts []*shakwa.Ticket, cutoff time.Time, score int64) (untouched, error) {
+	keys := s.untouchedKeys(person)
+	for range maxPrunes {
+		err := s.pruneUnless(ctx, keys[0], ids, ts)
+		if !errors.Is(err, errStale) {
+			return untouched{kind: "tickets"}, err // nil: a ticket keeps it
+		}
+		r, err := parseUntouched(person, untouchedScript.Run(ctx, s.rdb, keys, cutoff.UnixMilli(), score, keepLook))
+		if err != nil || r.kind != "tickets" {
+			return r, err
+		}
+		if ids = r.keep; len(ids) == 0 {
+			break
+		}
+		if ts, err = s.loadTickets(ctx, ids); err != nil {
+			return untouched{}, err
+		}
+	}
+	return untouched{kind: "tickets"}, nil
 }

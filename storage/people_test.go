@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -112,6 +113,76 @@ func testForgetUntouched(t *testing.T, open opener) {
 	}
 	if n, _ := sweep(at(201), 100); n != 1 || known(old) || !known(citizen) {
 		t.Errorf("sweep past it forgot %d, old record kept %v; want it gone, the citizen's kept", n, known(old))
+	}
+}
+
+// testStaleKeepsNoRecord: entries of a citizen's index that name no
+// ticket of theirs (a ticket gone, or another's: stale, as a crash between
+// two writes leaves them) keep their record neither from the sweep of
+// untouched records nor from the retention sweep after their last ticket:
+// they are pruned, more of them than a look takes at once; a real ticket
+// still keeps its citizen's record, and its entry stays.
+func testStaleKeepsNoRecord(t *testing.T, open opener) {
+	f := open(t)
+	s, c := f.s, ctx(t)
+	known := func(a shakwa.Address) bool {
+		t.Helper()
+		_, err := s.Person(c, s.PersonID(a))
+		if err != nil && !errors.Is(err, shakwa.ErrNotFound) {
+			t.Fatal(err)
+		}
+		return err == nil
+	}
+	entries := func(a shakwa.Address) []string {
+		t.Helper()
+		ids, err := f.rdb.ZRange(c, f.prefix+"citizen:{"+s.PersonID(a)+"}", 0, -1).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	other := newTicket(t, s, "KRM", shakwa.Address{Channel: "telegram", Chat: "4004"}, at(0))
+	stale := func(a shakwa.Address, n int) {
+		t.Helper()
+		zs := []redis.Z{redisZ(at(0), other.ID)} // another citizen's
+		for i := range n {
+			zs = append(zs, redisZ(at(i), "KRM-9"+strconv.Itoa(100000+i))) // gone
+		}
+		if err := f.rdb.ZAdd(c, f.prefix+"citizen:{"+s.PersonID(a)+"}", zs...).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Never filed a ticket: the sweep of untouched records.
+	lone := shakwa.Address{Channel: "whatsapp", Chat: "971501234567"}
+	if err := s.SetLang(c, lone, "ar", at(1)); err != nil {
+		t.Fatal(err)
+	}
+	stale(lone, 2*10+3)
+	kept := newTicket(t, s, "KRM", citizen, at(2))
+	stale(citizen, 2)
+	if _, _, err := s.ForgetUntouched(c, at(10), 100); err != nil {
+		t.Fatal(err)
+	}
+	if known(lone) || len(entries(lone)) != 0 {
+		t.Errorf("a record only stale entries keep: kept %v, %d entries left; want it gone, none", known(lone), len(entries(lone)))
+	}
+	if !known(citizen) || !slices.Contains(entries(citizen), kept.ID) {
+		t.Errorf("a record a ticket keeps: kept %v, entries %v; want it kept with its ticket's", known(citizen), entries(citizen))
+	}
+
+	// Their last ticket erased by the retention sweep.
+	last := shakwa.Address{Channel: "whatsapp", Chat: "971507654321"}
+	tk := newTicket(t, s, "KRM", last, at(3))
+	if _, err := s.Withdraw(c, tk.ID, last, at(4)); err != nil {
+		t.Fatal(err)
+	}
+	stale(last, 2*10+3)
+	if _, _, err := s.EraseClosedBefore(c, at(100), at(100), 100, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if known(last) || len(entries(last)) != 0 {
+		t.Errorf("after the erasure of their last ticket: record kept %v, %d entries left; want it gone, none", known(last), len(entries(last)))
 	}
 }
 

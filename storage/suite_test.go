@@ -151,6 +151,7 @@ func runSuite(t *testing.T, open opener) {
 		{"RetentionWaiting", testRetentionWaiting},
 		{"RetentionResume", testRetentionResume},
 		{"ForgetUntouched", testForgetUntouched},
+		{"StaleKeepsNoRecord", testStaleKeepsNoRecord},
 		{"Invites", testInvites},
 		{"Reindex", testReindex},
 		{"RetryDead", testRetryDead},
