@@ -59,11 +59,6 @@ func (h *hub) wake(chat string) {
 	}
 }
 
-// maxAddressStreams is how many live streams one network address may hold
-// across visitors (a cookie is free; each stream reads the store every
-// few seconds). A var for the tests.
-var maxAddressStreams = 512
-
 // greetingID is the client id of the greeting a chat begins with (see
 // greet); no client may use it.
 const greetingID = "start"
@@ -88,7 +83,7 @@ func (c *Channel) startStream(visitor, addr string) (stop func(), status int) {
 	if c.closed {
 		return nil, http.StatusServiceUnavailable
 	}
-	if c.open[visitor] >= maxStreams || c.openAt[addr] >= maxAddressStreams {
+	if c.open[visitor] >= maxStreams || c.openAt[addr] >= c.maxAddressStreams {
 		return nil, http.StatusTooManyRequests
 	}
 	c.open[visitor]++
