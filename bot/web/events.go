@@ -74,8 +74,8 @@ const (
 	maxEventID = 64
 )
 
-// startStream counts a new stream of visitor from network address addr,
-// unless the channel is closed (503) or the visitor or the address has
+// startStream counts a new stream of visitor from network address addr
+// (its ClientKey), unless the channel is closed (503) or the visitor or the address has
 // too many (429).
 func (c *Channel) startStream(visitor, addr string) (stop func(), status int) {
 	c.mu.Lock()
@@ -120,7 +120,7 @@ func (c *Channel) serveEvents(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
-	stop, status := c.startStream(visitor, c.clientIP(r))
+	stop, status := c.startStream(visitor, c.clientKey(r))
 	if status != 0 {
 		http.Error(w, http.StatusText(status), status)
 		return
@@ -148,7 +148,7 @@ func (c *Channel) serveEvents(w http.ResponseWriter, r *http.Request) {
 // with conversations; refused, the menu comes with the visitor's first
 // message instead.
 func (c *Channel) greet(ctx context.Context, r *http.Request, visitor string) {
-	if ok, _ := c.ips.take(c.clientIP(r), c.now()); !ok {
+	if ok, _ := c.ips.take(c.clientKey(r), c.now()); !ok {
 		return
 	}
 	m := &bot.Message{ID: "web:" + visitor + ":" + greetingID, Channel: Name, Chat: visitor, Text: "/start",
