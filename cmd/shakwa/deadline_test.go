@@ -172,3 +172,31 @@ func TestIdleConnectionClosed(t *testing.T) {
 		t.Errorf("idle connection sent %q; want nothing", rest)
 	}
 }
+
+// streamDB is the Redis database of TestWebChatStreamOutlivesBodyDeadline.
+const streamDB = 15
+
+// TestWebChatStreamOutlivesBodyDeadline runs serve with the web chat and
+// the body deadline shortened: a citizen's event stream, open past it,
+// still brings the bot's answer to a button pressed after it.
+func TestWebChatStreamOutlivesBodyDeadline(t *testing.T) {
+	const deadline = 500 * time.Millisecond
+	defer func(d time.Duration) { bodyTimeout = d }(bodyTimeout)
+	bodyTimeout = deadline // read as serve starts; put back once it stopped
+	env := map[string]string{
+		"WEB_CHAT_SECRET": webChatSecret, "REDIS_URL": testRedis(t, streamDB),
+		"HTTP_ADDR": "127.0.0.1:0", "FILES_DIR": t.TempDir(),
+	}
+	addr, _, stop := startProgram(t, env)
+	transport := &http.Transport{}
+	defer transport.CloseIdleConnections()
+	c := openWebChat(t, "http://"+addr, transport)
+	menu := c.next("the menu")
+	time.Sleep(3 * deadline)
+	c.press(menu, "menu:complaint")
+	c.next("the centres, past the body deadline")
+	c.close()
+	if err := stop(); err != nil {
+		t.Errorf("run: got %v; want nil", err)
+	}
+}
