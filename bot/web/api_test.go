@@ -279,3 +279,80 @@ func TestCrossOrigin(t *testing.T) {
 		t.Errorf("delivered: got %d; want none", got)
 	}
 }
+
+func TestAddressKey(t *testing.T) {
+	for _, tc := range []struct{ ip, want string }{
+		{"192.0.2.7", "192.0.2.7"},
+		{"::ffff:192.0.2.7", "192.0.2.7"},
+		{"2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"},
+		{"2001:DB8:1:2::1", "2001:db8:1:2::/64"},
+		{"2001:db8:1:3::1", "2001:db8:1:3::/64"},
+		{"fe80::1%eth0", "fe80::/64"},
+		{"::1", "::/64"},
+		{"not an address", "not an address"},
+		{"", ""},
+	} {
+		if got := addressKey(tc.ip); got != tc.want {
+			t.Errorf("addressKey(%q) = %q; want %q", tc.ip, got, tc.want)
+		}
+	}
+}
+
+// TestAddressLimitsByNetwork: the per-address limits (messages a minute,
+// live streams) count an IPv6 client by its /64, which it commonly holds
+// whole, and an IPv4-mapped IPv6 address as its IPv4 one, so that going
+// from address to address within them does not escape the limits.
+func TestAddressLimitsByNetwork(t *testing.T) {
+	for _, tc := range []struct {
+		name, a, b string
+		shared     bool
+	}{
+		{"one /64", "2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:9", true},
+		{"two /64s", "2001:db8:1:2::1", "2001:db8:1:3::1", false},
+		{"IPv4-mapped", "::ffff:192.0.2.7", "192.0.2.7", true},
+		{"two IPv4", "192.0.2.7", "192.0.2.8", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want, wantStream := http.StatusNoContent, http.StatusOK
+			if tc.shared {
+				want, wantStream = http.StatusTooManyRequests, http.StatusTooManyRequests
+			}
+			h := newHarness(t, nil, func(c *Config) { c.TrustProxy, c.IPRate = true, 2 })
+			v := h.visit()
+			send := func(from, id string) int {
+				req, _ := http.NewRequest("POST", h.srv.URL+"/chat/api/send", strings.NewReader(`{"id":"`+id+`","text":"x"}`))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("X-Forwarded-For", from)
+				resp := v.do(req)
+				resp.Body.Close()
+				return resp.StatusCode
+			}
+			for i := range 2 {
+				if got := send(tc.a, "a"+strconv.Itoa(i)); got != http.StatusNoContent {
+					t.Fatalf("message %d from %s: got %d; want 204", i, tc.a, got)
+				}
+			}
+			if got := send(tc.b, "b"); got != want {
+				t.Errorf("then one from %s: got %d; want %d", tc.b, got, want)
+			}
+
+			h = newHarness(t, nil, func(c *Config) { c.TrustProxy, c.MaxAddressStreams = true, 2 })
+			v = h.visit()
+			stream := func(from string) int {
+				req, _ := http.NewRequest("GET", h.srv.URL+"/chat/api/events", nil)
+				req.Header.Set("X-Forwarded-For", from)
+				resp := v.do(req)
+				t.Cleanup(func() { resp.Body.Close() })
+				return resp.StatusCode
+			}
+			for i := range 2 {
+				if got := stream(tc.a); got != http.StatusOK {
+					t.Fatalf("stream %d from %s: got %d; want 200", i, tc.a, got)
+				}
+			}
+			if got := stream(tc.b); got != wantStream {
+				t.Errorf("then a stream from %s: got %d; want %d", tc.b, got, wantStream)
+			}
+		})
+	}
+}

@@ -59,11 +59,6 @@ func (h *hub) wake(chat string) {
 	}
 }
 
-// maxAddressStreams is how many live streams one network address may hold
-// across visitors (a cookie is free; each stream reads the store every
-// few seconds). A var for the tests.
-var maxAddressStreams = 512
-
 // greetingID is the client id of the greeting a chat begins with (see
 // greet); no client may use it.
 const greetingID = "start"
@@ -79,8 +74,8 @@ const (
 	maxEventID = 64
 )
 
-// startStream counts a new stream of visitor from network address addr,
-// unless the channel is closed (503) or the visitor or the address has
+// startStream counts a new stream of visitor from network address addr
+// (its ClientKey), unless the channel is closed (503) or the visitor or the address has
 // too many (429).
 func (c *Channel) startStream(visitor, addr string) (stop func(), status int) {
 	c.mu.Lock()
@@ -88,7 +83,7 @@ func (c *Channel) startStream(visitor, addr string) (stop func(), status int) {
 	if c.closed {
 		return nil, http.StatusServiceUnavailable
 	}
-	if c.open[visitor] >= maxStreams || c.openAt[addr] >= maxAddressStreams {
+	if c.open[visitor] >= maxStreams || c.openAt[addr] >= c.maxAddressStreams {
 		return nil, http.StatusTooManyRequests
 	}
 	c.open[visitor]++
@@ -125,7 +120,7 @@ func (c *Channel) serveEvents(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
-	stop, status := c.startStream(visitor, c.clientIP(r))
+	stop, status := c.startStream(visitor, c.clientKey(r))
 	if status != 0 {
 		http.Error(w, http.StatusText(status), status)
 		return
@@ -153,7 +148,7 @@ func (c *Channel) serveEvents(w http.ResponseWriter, r *http.Request) {
 // with conversations; refused, the menu comes with the visitor's first
 // message instead.
 func (c *Channel) greet(ctx context.Context, r *http.Request, visitor string) {
-	if ok, _ := c.ips.take(c.clientIP(r), c.now()); !ok {
+	if ok, _ := c.ips.take(c.clientKey(r), c.now()); !ok {
 		return
 	}
 	m := &bot.Message{ID: "web:" + visitor + ":" + greetingID, Channel: Name, Chat: visitor, Text: "/start",

@@ -237,11 +237,11 @@ func TestTooManyStreams(t *testing.T) {
 }
 
 // TestTooManyStreamsFromOneAddress: cookies are free, so one network
-// address holds at most maxAddressStreams streams across its visitors.
+// address holds at most Config.MaxAddressStreams streams across its
+// visitors.
 func TestTooManyStreamsFromOneAddress(t *testing.T) {
-	defer func(n int) { maxAddressStreams = n }(maxAddressStreams)
-	maxAddressStreams = maxStreams + 3
-	h := newHarness(t, nil, nil)
+	const maxAddressStreams = maxStreams + 3
+	h := newHarness(t, nil, func(c *Config) { c.MaxAddressStreams = maxAddressStreams })
 	opened := 0
 	for range 2 {
 		v := h.visit()
@@ -253,6 +253,9 @@ func TestTooManyStreamsFromOneAddress(t *testing.T) {
 	}
 	if opened != maxAddressStreams {
 		t.Errorf("one address opened %d streams; want %d", opened, maxAddressStreams)
+	}
+	if got := newHarness(t, nil, nil).ch.maxAddressStreams; got != DefaultMaxAddressStreams {
+		t.Errorf("MaxAddressStreams unset: got %d; want %d", got, DefaultMaxAddressStreams)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -85,8 +86,7 @@ func (c *Channel) allow(w http.ResponseWriter, r *http.Request, visitor string) 
 	now := c.now()
 	ok, wait := c.visitors.take(visitor, now)
 	if ok {
-		ip := c.clientIP(r)
-		if ok, wait = c.ips.take(ip, now); !ok {
+		if ok, wait = c.ips.take(c.clientKey(r), now); !ok {
 			c.visitors.give(visitor)
 		}
 	}
@@ -98,8 +98,34 @@ func (c *Channel) allow(w http.ResponseWriter, r *http.Request, visitor string) 
 	return false
 }
 
-// clientIP is the address r came from (see ClientIP).
-func (c *Channel) clientIP(r *http.Request) string { return ClientIP(r, c.trustProxy) }
+// clientKey is the key of r's client in the per-address limits (see
+// ClientKey).
+func (c *Channel) clientKey(r *http.Request) string { return ClientKey(r, c.trustProxy) }
+
+// ClientKey is the key of r's client address (see ClientIP) in a limit per
+// address: an IPv4 address itself, an IPv4-mapped IPv6 one (::ffff:a.b.c.d)
+// as that IPv4 address, any other IPv6 address as its /64, which one
+// client commonly holds whole and could go through address by address;
+// anything that is not an address as it is.
+func ClientKey(r *http.Request, trustProxy bool) string {
+	return addressKey(ClientIP(r, trustProxy))
+}
+
+// addressKey is ClientKey's key of address ip.
+func addressKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	if a = a.Unmap(); a.Is4() {
+		return a.String()
+	}
+	p, err := a.WithZone("").Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
+}
 
 // ClientIP is the address r came from: the last X-Forwarded-For entry
 // when a proxy is trusted (it appends the address it saw), else the peer.

@@ -39,6 +39,8 @@ const (
 	DefaultKeep       = 300
 	DefaultPoll       = 3 * time.Second
 	DefaultHeartbeat  = 20 * time.Second
+
+	DefaultMaxAddressStreams = 512
 )
 
 // MinSecret is the shortest Config.Secret New accepts, in bytes.
@@ -97,6 +99,10 @@ type Config struct {
 	// minute one visitor and one client address may send. IPRate is the
 	// larger by default: a whole office may share one address.
 	Rate, IPRate int
+	// MaxAddressStreams is how many live event streams one client address
+	// may hold across its visitors: a cookie is free, and each stream
+	// reads the store every Poll.
+	MaxAddressStreams int
 	// TrustProxy takes the client address from the last X-Forwarded-For
 	// entry: set it only behind a proxy that appends one.
 	TrustProxy bool
@@ -155,6 +161,7 @@ type Channel struct {
 	files              bot.FileStore
 	poll, heartbeat    time.Duration
 	visitors, ips      *limiter
+	maxAddressStreams  int
 	maxText            int
 	brand              Brand
 	embed              []string
@@ -208,6 +215,7 @@ func New(cfg Config, store Store, deliver Deliver) (*Channel, error) {
 		visitors: newLimiter(or(cfg.Rate, DefaultRate)), ips: newLimiter(or(cfg.IPRate, DefaultIPRate)),
 		assets: a, done: make(chan struct{}), open: map[string]int{}, openAt: map[string]int{},
 		maxText: cfg.MaxText, brand: cfg.Brand, embed: slices.Clone(cfg.EmbedOrigins),
+		maxAddressStreams: or(cfg.MaxAddressStreams, DefaultMaxAddressStreams),
 	}
 	c.csp = pageCSP + strings.Join(append([]string{""}, c.embed...), " ")
 	if c.log == nil {

@@ -9,10 +9,11 @@ import (
 	"github.com/shakwa/shakwa/bot/web"
 )
 
-// guard limits, per source address, the requests to a webhook that fail
-// its check (a wrong Telegram secret, a bad Meta signature: 401 or 403):
-// past limit such failures in a window, the address gets 429 for the rest
-// of it, before its request is read. A request that passes the check is
+// guard limits, per source address (an IPv6 one's /64: see
+// web.ClientKey), the requests to a webhook that fail its check (a wrong
+// Telegram secret, a bad Meta signature: 401 or 403): past limit such
+// failures in a window, the address gets 429 for the rest of it, before
+// its request is read. A request that passes the check is
 // never counted, so Telegram's and Meta's own deliveries, which always
 // pass, are never refused; a flood of forged ones is, cheaply.
 type guard struct {
@@ -37,7 +38,7 @@ func newGuard(trustProxy bool) *guard {
 // wrap guards h.
 func (g *guard) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ip := web.ClientIP(r, g.trustProxy)
+		ip := web.ClientKey(r, g.trustProxy)
 		if wait := g.blocked(ip); wait > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 			http.Error(w, "too many refused requests", http.StatusTooManyRequests)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -61,5 +62,33 @@ func TestGuard(t *testing.T) {
 	now = now.Add(time.Minute)
 	if code := do(forger, "right"); code != http.StatusOK {
 		t.Errorf("the next minute: %d; want 200", code)
+	}
+}
+
+// TestGuardByNetwork: a forger that takes a new IPv6 address for each
+// request within its /64 is counted as one source; another /64 is not
+// touched.
+func TestGuardByNetwork(t *testing.T) {
+	g := newGuard(false)
+	h := g.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+	}))
+	do := func(addr string) int {
+		req := httptest.NewRequest("POST", "/tg/hook", nil)
+		req.RemoteAddr = addr
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	for i := range 20 {
+		if code := do(fmt.Sprintf("[2001:db8:1:2::%x]:5555", i+1)); code != http.StatusUnauthorized {
+			t.Fatalf("forged request %d: %d; want 401", i, code)
+		}
+	}
+	if code := do("[2001:db8:1:2:ffff::1]:5555"); code != http.StatusTooManyRequests {
+		t.Errorf("past the limit, another address of the /64: %d; want 429", code)
+	}
+	if code := do("[2001:db8:1:3::1]:5555"); code != http.StatusUnauthorized {
+		t.Errorf("another /64's first failure: %d; want 401", code)
 	}
 }

@@ -192,13 +192,25 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 	return runAll(ctx, log, srv, ln, runners, jobs, outbox)
 }
 
+// The HTTP server's deadlines for slow clients. Vars for the tests.
+var (
+	// bodyTimeout is how long a request with a body (a message, an
+	// upload, a webhook's update) may take to arrive, from its start.
+	bodyTimeout = 2 * time.Minute
+	// idleTimeout is how long a kept-alive connection may wait for its
+	// next request.
+	idleTimeout = 2 * time.Minute
+)
+
 // newServer is an HTTP server of h whose own errors (a handler's panic, a
 // failed TLS handshake...) go to log as one WARN line with a fixed message
 // and the error's kind: net/http's text names the client's address, and a
-// panic's value may hold what a person sent.
+// panic's value may hold what a person sent. A request's headers must
+// arrive within 10 seconds, its body within bodyTimeout (see
+// bodyDeadline), and an idle connection is closed after idleTimeout.
 func newServer(h http.Handler, log *slog.Logger) *http.Server {
-	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog: stdlog.New(serverErrors{log}, "", 0)}
+	return &http.Server{Handler: bodyDeadline(h, bodyTimeout), ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout: idleTimeout, ErrorLog: stdlog.New(serverErrors{log}, "", 0)}
 }
 
 // serverErrors is the writer of an HTTP server's error log: each line it
