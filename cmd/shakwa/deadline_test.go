@@ -105,7 +105,7 @@ func ask(t *testing.T, conn net.Conn, br *bufio.Reader, req string) (int, string
 func TestSlowBody(t *testing.T) {
 	addr := startSlowServer(t, time.Minute)
 	conn := dialSlow(t, addr)
-	if _, err := io.WriteString(conn, "POST /read HTTP/1.1\r\nHost: shakwa\r\nContent-Length: 1000000\r\n\r\nsome of it"); err != nil {
+	if _, err := io.WriteString(conn, "POST /read HTTP/1.1\r\nHost: shakwa\r\nContent-Length: 20000\r\n\r\nsome of it"); err != nil {
 		t.Fatal(err)
 	}
 	got, err := io.ReadAll(conn)
@@ -198,5 +198,25 @@ func TestWebChatStreamOutlivesBodyDeadline(t *testing.T) {
 	c.close()
 	if err := stop(); err != nil {
 		t.Errorf("run: got %v; want nil", err)
+	}
+}
+
+// TestBodyWait: a large body is given the time it takes at slowRate, up
+// to slowBody; a small or unsized one the deadline alone, near enough.
+func TestBodyWait(t *testing.T) {
+	for _, c := range []struct {
+		size int64
+		want time.Duration
+	}{
+		{-1, 2 * time.Minute},
+		{0, 2 * time.Minute},
+		{slowRate, 2*time.Minute + time.Second},
+		{5 << 20, 2*time.Minute + 320*time.Second},
+		{slowBody, 2*time.Minute + 512*time.Second},
+		{1 << 40, 2*time.Minute + 512*time.Second},
+	} {
+		if got := bodyWait(2*time.Minute, c.size); got != c.want {
+			t.Errorf("bodyWait(2m, %d) = %v; want %v", c.size, got, c.want)
+		}
 	}
 }

@@ -196,7 +196,7 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 var (
 	// bodyTimeout is how long a request with a body (a message, an
 	// upload, a webhook's update) may take to arrive, from its start.
-	bodyTimeout = 2 * time.Minute
+	bodyTimeout = 2 * time.Minute // more for a large body: see bodyWait
 	// idleTimeout is how long a kept-alive connection may wait for its
 	// next request.
 	idleTimeout = 2 * time.Minute
