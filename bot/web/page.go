@@ -34,7 +34,8 @@ const defaultLang = "ar"
 //	new_messages   the button that scrolls to messages that came in below
 //	reconnecting   shown while the live connection is being restored
 //	connection_lost shown while the device is offline
-//	not_sent       a message that was refused and will not be sent
+//	not_sent       a message that was refused and will not be sent, or
+//	               that another tab sent and the bot did not take (yet)
 //	too_big        a message or file over the size limit
 //	wrong_type     a file that is neither a photo nor a PDF
 //	slow_down      too many messages in a short time

@@ -336,6 +336,10 @@
         toast(m.text);
         return;
       }
+      if (m.retract) {
+        this.receiveRetract(m);
+        return;
+      }
       if (m.mine) {
         this.receiveMine(id, m);
         return;
@@ -383,6 +387,9 @@
         if (m.attachments) {
           this.fill(known, m); // the stored file replaces the local preview
         }
+        if (known.dataset.state === 'unsent') {
+          this.setState(known, 'sent'); // sent again, from the pane that holds it
+        }
         return;
       }
       const b = el('div', {
@@ -401,12 +408,42 @@
       this.add(b, false);
     }
 
-    markChosen(data) {
+    // receiveRetract hears that the message of client id m.client_id,
+    // whose echo was mail m.retract, was not taken by the bot. The pane
+    // that holds it in its queue carries on: it sends it again, and the
+    // answer says how that went. Elsewhere (another tab, another pane)
+    // one's own message shows as not sent, until the echo of a retry that
+    // was taken comes, and someone else's goes; a press is no longer
+    // shown chosen. When a later echo of it came already, this is old
+    // news.
+    receiveRetract(m) {
+      if (this.queue.some((it) => it.id === m.client_id)) {
+        return;
+      }
+      if (m.button) {
+        this.markChosen(m.button, false);
+        return;
+      }
+      const b = this.byClient.get(m.client_id);
+      if (!b || b.dataset.id !== m.retract) {
+        return;
+      }
+      if (b.classList.contains('other')) {
+        this.byClient.delete(m.client_id);
+        b.remove();
+        return;
+      }
+      this.setState(b, 'unsent');
+    }
+
+    // markChosen shows the last button of data as pressed, or (chosen
+    // false) no longer so.
+    markChosen(data, chosen = true) {
       const bubbles = this.log.querySelectorAll('[data-testid=bubble]');
       for (let i = bubbles.length - 1; i >= 0; i--) {
         for (const b of bubbles[i].querySelectorAll('[data-testid=button]')) {
           if (b.dataset.data === data) {
-            b.classList.add('chosen');
+            b.classList.toggle('chosen', chosen);
             return;
           }
         }
@@ -468,11 +505,12 @@
     }
 
     // setState shows where a message of one's own stands: pending, sent,
-    // or failed (with a retry).
+    // failed (with a retry), or unsent: not taken, sent from another tab
+    // (which retries it).
     setState(b, state) {
       b.dataset.state = state;
       b.classList.toggle('pending', state === 'pending');
-      b.classList.toggle('failed', state === 'failed');
+      b.classList.toggle('failed', state === 'failed' || state === 'unsent');
       const box = b.querySelector('[data-testid=state]');
       if (!box) {
         return;
@@ -484,6 +522,8 @@
         const retry = el('button', { type: 'button', class: 'retry', 'data-testid': 'retry', text: labels.retry || '' });
         retry.addEventListener('click', () => this.retry(b));
         box.append(el('span', { class: 'not-sent', text: labels.not_sent || '' }), retry);
+      } else if (state === 'unsent') {
+        box.append(el('span', { class: 'not-sent', text: labels.not_sent || '' }));
       }
     }
 
