@@ -36,6 +36,9 @@
 
   // The draft in the box survives a reload (and a switch of language).
   const draftKey = 'shakwa:draft';
+  // Texts written but not taken when the session ended, oldest first: the
+  // page that reloads puts them back in the box.
+  const unsentKey = 'shakwa:unsent';
 
   const maxBackoff = 30000;
   const nearEnd = 80; // px from the end of the log that count as "at the end"
@@ -89,9 +92,17 @@
   // reload starts a new one.
   let sessionWorked = false;
   let cookiesRefused = false;
+  let reloading = false;
 
   function sessionRefused() {
+    if (reloading) {
+      return;
+    }
     if (sessionWorked) {
+      reloading = true;
+      for (const p of panes) {
+        p.keepUnsent();
+      }
       window.location.reload();
       return;
     }
@@ -585,9 +596,12 @@
 
     // Writing.
 
+    // resize makes the box as tall as its lines, up to 160px: its height
+    // counts its border, which its scrollHeight does not.
     resize() {
-      this.input.style.height = 'auto';
-      this.input.style.height = `${Math.min(this.input.scrollHeight, 160)}px`;
+      const box = this.input;
+      box.style.height = 'auto';
+      box.style.height = `${Math.min(box.scrollHeight + box.offsetHeight - box.clientHeight, 160)}px`;
     }
 
     chooseFile(f) {
@@ -659,7 +673,64 @@
       this.resize();
       this.count();
       this.clearFile();
+      if (!this.as) {
+        this.restoreUnsent(''); // the next of what an ended session did not take
+      }
       this.input.focus();
+    }
+
+    // keepUnsent saves the texts of the citizen's queue, which the ended
+    // session never took, for the page that reloads: they go back in the
+    // box, to be sent in the new conversation. Presses answered the old
+    // conversation's buttons, and a file cannot be kept: those go. What is
+    // in the box follows them, and texts saved by an earlier reload whose
+    // box is not sent yet come after.
+    keepUnsent() {
+      if (this.as) {
+        return;
+      }
+      const texts = this.queue.filter((it) => it.text).map((it) => it.text);
+      if (texts.length === 0) {
+        return;
+      }
+      if (this.input.value.trim()) {
+        texts.push(this.input.value);
+      }
+      try {
+        sessionStorage.setItem(unsentKey, JSON.stringify(texts.concat(savedUnsent())));
+        sessionStorage.removeItem(draftKey);
+      } catch (e) { /* private mode: lost with the page */ }
+    }
+
+    // restoreUnsent puts the texts the last session did not take in the
+    // box, after draft (the box's before a reload), as many as fit in
+    // MaxText together, one a line; the others follow once the box is
+    // sent. It says so, and reports whether there were any.
+    restoreUnsent(draft) {
+      const texts = savedUnsent();
+      if (texts.length === 0) {
+        return false;
+      }
+      if (draft) {
+        texts.unshift(draft);
+      }
+      let box = texts.shift();
+      while (texts.length > 0 && (!maxText || [...box].length + 1 + [...texts[0]].length <= maxText)) {
+        box += '\n' + texts.shift();
+      }
+      try {
+        if (texts.length > 0) {
+          sessionStorage.setItem(unsentKey, JSON.stringify(texts));
+        } else {
+          sessionStorage.removeItem(unsentKey);
+        }
+        sessionStorage.setItem(draftKey, box); // a reload before it is sent keeps it
+      } catch (e) { /* private mode */ }
+      this.input.value = box;
+      this.resize();
+      this.count();
+      toast(labels.unsent_back);
+      return true;
     }
 
     askPhone(label) {
@@ -838,6 +909,16 @@
 
   const panes = new Set();
 
+  // savedUnsent returns the texts keepUnsent saved, oldest first.
+  function savedUnsent() {
+    try {
+      const texts = JSON.parse(sessionStorage.getItem(unsentKey) || '[]');
+      return Array.isArray(texts) ? texts.filter((t) => typeof t === 'string' && t) : [];
+    } catch (e) {
+      return [];
+    }
+  }
+
   // switchLang opens the page in lang, keeping what is in the box.
   function switchLang(to, draft) {
     try { sessionStorage.setItem(draftKey, draft || ''); } catch (e) { /* private mode */ }
@@ -860,7 +941,7 @@
     panes.add(p);
     try {
       const draft = sessionStorage.getItem(draftKey);
-      if (draft) {
+      if (!p.restoreUnsent(draft) && draft) {
         p.input.value = draft;
         p.resize();
         p.count();
