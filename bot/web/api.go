@@ -208,10 +208,9 @@ func (c *Channel) echo(clientID string, sp speaker) mail {
 
 // accept shows echo in the chat and delivers m: 204 once m is safe, 503
 // (try again) when either fails. The echo goes first so that it comes
-// before the answers; when m is not taken it is removed again, so that
-// the chat never shows as sent what the bot did not get (a page closed
-// before its retry would show it so on the next visit). A retried message
-// echoes anew with the same client id, which the page shows once.
+// before the answers; when m is not taken it is withdrawn (see withdraw).
+// A retried message echoes anew with the same client id, which the page
+// shows once.
 func (c *Channel) accept(w http.ResponseWriter, r *http.Request, m *bot.Message, echo mail) {
 	// Finished even if the page hangs up: it will send the same id again.
 	ctx := context.WithoutCancel(r.Context())
@@ -223,13 +222,29 @@ func (c *Channel) accept(w http.ResponseWriter, r *http.Request, m *bot.Message,
 	}
 	if err := c.deliver(ctx, m); err != nil {
 		c.log.Warn("message not accepted; the page will send it again", "message", bot.LogID(m.ID), "err", err)
-		if err := c.store.MailDrop(ctx, m.Chat, id); err != nil {
-			c.log.Warn("echo of a message not accepted is kept", "message", bot.LogID(m.ID), "err", err)
-		}
+		c.withdraw(ctx, m, id, echo)
 		unavailable(w)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// withdraw takes back echo, mail id of message m, which the bot did not
+// take. The echo leaves the mailbox, so that the chat never shows as sent
+// what the bot did not get (a page closed before its retry would show it
+// so on the next visit); and a retraction naming it follows, because the
+// pages that showed it already, the visitor's other tabs on this instance
+// or another, would go on showing it as sent. The page that posted it
+// keeps it and sends it again: the echo of a retry that is taken comes
+// after the retraction, and shows it as sent again.
+func (c *Channel) withdraw(ctx context.Context, m *bot.Message, id string, echo mail) {
+	if err := c.store.MailDrop(ctx, m.Chat, id); err != nil {
+		c.log.Warn("echo of a message not accepted is kept", "message", bot.LogID(m.ID), "err", err)
+	}
+	back := mail{At: c.now().UnixMilli(), Retract: id, ClientID: echo.ClientID, From: echo.From, Button: echo.Button}
+	if _, err := c.append(ctx, m.Chat, back); err != nil {
+		c.log.Warn("echo of a message not accepted is not retracted", "message", bot.LogID(m.ID), "err", err)
+	}
 }
 
 func unavailable(w http.ResponseWriter) {

@@ -329,3 +329,65 @@ func TestSend(t *testing.T) {
 		t.Errorf("store down: got %v; want a RetryError wrapping it", err)
 	}
 }
+
+// TestDeliverFailureRetracts: a message the bot did not take is taken back
+// from the pages that showed its echo already, on this instance and on
+// another that shares the store (the visitor's other tabs); its retry,
+// once taken, is echoed after the retraction, and a reload shows it once,
+// as sent.
+func TestDeliverFailureRetracts(t *testing.T) { stores(t, deliverFailureRetracts) }
+
+func deliverFailureRetracts(t *testing.T, store Store) {
+	h, there := newHarness(t, store, nil), newHarness(t, store, nil)
+	v := h.visit()
+	// The same browser (its cookie jar) on the other instance.
+	elsewhere := &visitor{h: there, client: v.client, id: v.id}
+	streams := map[string]*sseStream{"here": v.events("", ""), "elsewhere": elsewhere.events("", "")}
+	for _, s := range streams {
+		s.untilReady()
+	}
+
+	held := make(chan struct{})
+	h.rec.mu.Lock()
+	h.rec.fail, h.rec.held = errDown, held
+	h.rec.mu.Unlock()
+	status := make(chan int, 1)
+	go func() { status <- v.send(`{"id":"c1","text":"لدي شكوى"}`) }()
+	echoes := map[string]string{}
+	for name, s := range streams {
+		id, m := s.mail()
+		if !m.Mine || m.ClientID != "c1" || m.Retract != "" {
+			t.Fatalf("%s: got %+v; want the echo of c1", name, m)
+		}
+		echoes[name] = id
+	}
+	close(held)
+	if got := <-status; got != http.StatusServiceUnavailable {
+		t.Fatalf("send while the bot is down: got %d; want 503", got)
+	}
+	for name, s := range streams {
+		_, m := s.mail()
+		if m.Retract != echoes[name] || m.ClientID != "c1" || m.From != v.id || m.Mine || m.Text != "" {
+			t.Errorf("%s: after the echo %s: got %+v; want its retraction, c1, from the visitor, no text", name, echoes[name], m)
+		}
+	}
+
+	h.rec.setFail(nil)
+	if got := v.send(`{"id":"c1","text":"لدي شكوى"}`); got != http.StatusNoContent {
+		t.Fatalf("retry: got %d; want 204", got)
+	}
+	for name, s := range streams {
+		_, m := s.mail()
+		if !m.Mine || m.ClientID != "c1" || m.Retract != "" {
+			t.Errorf("%s: after the retraction: got %+v; want the retry's echo", name, m)
+		}
+		s.quiet(200 * time.Millisecond)
+	}
+
+	// A reload: the retraction names an echo that is gone, and the retry's
+	// echo follows it.
+	replay := elsewhere.events("", "").untilReady()
+	if len(replay) != 2 || replay[0].Retract == "" || !replay[1].Mine || replay[1].ClientID != "c1" {
+		t.Errorf("replay: got %+v; want the retraction, then the retry's echo", replay)
+	}
+}

@@ -164,18 +164,25 @@ func (s redisStore) MailSince(ctx context.Context, chat, after string, limit int
 }
 
 // recorder is a Deliver that keeps what it is given and fails while fail
-// is set.
+// is set; with held set too, a failing delivery waits for a value from
+// held first (a test then sees what the pages see meanwhile).
 type recorder struct {
 	mu      sync.Mutex
 	got     []*bot.Message
 	greeted []*bot.Message
 	fail    error
+	held    chan struct{}
 }
 
 func (r *recorder) deliver(_ context.Context, m *bot.Message) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.fail != nil {
+		if r.held != nil {
+			r.mu.Unlock()
+			<-r.held
+			r.mu.Lock()
+		}
 		return r.fail
 	}
 	if strings.HasSuffix(m.ID, ":start") {

@@ -34,7 +34,8 @@ const defaultLang = "ar"
 //	new_messages   the button that scrolls to messages that came in below
 //	reconnecting   shown while the live connection is being restored
 //	connection_lost shown while the device is offline
-//	not_sent       a message that was refused and will not be sent
+//	not_sent       a message that was refused and will not be sent, or
+//	               that another tab sent and the bot did not take (yet)
 //	too_big        a message or file over the size limit
 //	wrong_type     a file that is neither a photo nor a PDF
 //	slow_down      too many messages in a short time
@@ -54,12 +55,14 @@ const defaultLang = "ar"
 //	cookies_needed the browser does not keep the session cookie, so the
 //	               page cannot follow the chat
 //	open_in_tab    in another site's frame, opens the chat in its own tab
+//	unsent_back    the session ended and the page began anew: the texts it
+//	               had not sent are back in the box
 func LabelKeys() []string {
 	return []string{"title", "conversation", "type_here", "send", "attach", "remove_file", "file",
 		"new_messages", "reconnecting", "connection_lost", "not_sent", "too_big", "wrong_type",
 		"slow_down", "lang_name", "staff_link", "people", "choose_person", "reply", "replying",
 		"cancel", "sent", "retry", "too_long", "close", "open_chat", "sign_in_needed", "sign_in_bad",
-		"cookies_needed", "open_in_tab"}
+		"cookies_needed", "open_in_tab", "unsent_back"}
 }
 
 //go:embed static

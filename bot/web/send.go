@@ -42,6 +42,12 @@ type mail struct {
 	Name     string `json:"name,omitempty"`
 	Button   string `json:"button,omitempty"`
 	Phone    string `json:"phone,omitempty"`
+
+	// Retract is the mail id of an echo whose message the bot did not
+	// take: the echo has left the mailbox, and the pages that showed it
+	// already (the visitor's other tabs) learn so from this. ClientID,
+	// From and Button say which message it was.
+	Retract string `json:"retract,omitempty"`
 }
 
 // entry is a button.

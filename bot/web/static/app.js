@@ -36,6 +36,9 @@
 
   // The draft in the box survives a reload (and a switch of language).
   const draftKey = 'shakwa:draft';
+  // Texts written but not taken when the session ended, oldest first: the
+  // page that reloads puts them back in the box.
+  const unsentKey = 'shakwa:unsent';
 
   const maxBackoff = 30000;
   const nearEnd = 80; // px from the end of the log that count as "at the end"
@@ -89,9 +92,17 @@
   // reload starts a new one.
   let sessionWorked = false;
   let cookiesRefused = false;
+  let reloading = false;
 
   function sessionRefused() {
+    if (reloading) {
+      return;
+    }
     if (sessionWorked) {
+      reloading = true;
+      for (const p of panes) {
+        p.keepUnsent();
+      }
       window.location.reload();
       return;
     }
@@ -336,6 +347,10 @@
         toast(m.text);
         return;
       }
+      if (m.retract) {
+        this.receiveRetract(m);
+        return;
+      }
       if (m.mine) {
         this.receiveMine(id, m);
         return;
@@ -383,6 +398,9 @@
         if (m.attachments) {
           this.fill(known, m); // the stored file replaces the local preview
         }
+        if (known.dataset.state === 'unsent') {
+          this.setState(known, 'sent'); // sent again, from the pane that holds it
+        }
         return;
       }
       const b = el('div', {
@@ -401,12 +419,42 @@
       this.add(b, false);
     }
 
-    markChosen(data) {
+    // receiveRetract hears that the message of client id m.client_id,
+    // whose echo was mail m.retract, was not taken by the bot. The pane
+    // that holds it in its queue carries on: it sends it again, and the
+    // answer says how that went. Elsewhere (another tab, another pane)
+    // one's own message shows as not sent, until the echo of a retry that
+    // was taken comes, and someone else's goes; a press is no longer
+    // shown chosen. When a later echo of it came already, this is old
+    // news.
+    receiveRetract(m) {
+      if (this.queue.some((it) => it.id === m.client_id)) {
+        return;
+      }
+      if (m.button) {
+        this.markChosen(m.button, false);
+        return;
+      }
+      const b = this.byClient.get(m.client_id);
+      if (!b || b.dataset.id !== m.retract) {
+        return;
+      }
+      if (b.classList.contains('other')) {
+        this.byClient.delete(m.client_id);
+        b.remove();
+        return;
+      }
+      this.setState(b, 'unsent');
+    }
+
+    // markChosen shows the last button of data as pressed, or (chosen
+    // false) no longer so.
+    markChosen(data, chosen = true) {
       const bubbles = this.log.querySelectorAll('[data-testid=bubble]');
       for (let i = bubbles.length - 1; i >= 0; i--) {
         for (const b of bubbles[i].querySelectorAll('[data-testid=button]')) {
           if (b.dataset.data === data) {
-            b.classList.add('chosen');
+            b.classList.toggle('chosen', chosen);
             return;
           }
         }
@@ -468,11 +516,12 @@
     }
 
     // setState shows where a message of one's own stands: pending, sent,
-    // or failed (with a retry).
+    // failed (with a retry), or unsent: not taken, sent from another tab
+    // (which retries it).
     setState(b, state) {
       b.dataset.state = state;
       b.classList.toggle('pending', state === 'pending');
-      b.classList.toggle('failed', state === 'failed');
+      b.classList.toggle('failed', state === 'failed' || state === 'unsent');
       const box = b.querySelector('[data-testid=state]');
       if (!box) {
         return;
@@ -484,6 +533,8 @@
         const retry = el('button', { type: 'button', class: 'retry', 'data-testid': 'retry', text: labels.retry || '' });
         retry.addEventListener('click', () => this.retry(b));
         box.append(el('span', { class: 'not-sent', text: labels.not_sent || '' }), retry);
+      } else if (state === 'unsent') {
+        box.append(el('span', { class: 'not-sent', text: labels.not_sent || '' }));
       }
     }
 
@@ -545,9 +596,12 @@
 
     // Writing.
 
+    // resize makes the box as tall as its lines, up to 160px: its height
+    // counts its border, which its scrollHeight does not.
     resize() {
-      this.input.style.height = 'auto';
-      this.input.style.height = `${Math.min(this.input.scrollHeight, 160)}px`;
+      const box = this.input;
+      box.style.height = 'auto';
+      box.style.height = `${Math.min(box.scrollHeight + box.offsetHeight - box.clientHeight, 160)}px`;
     }
 
     chooseFile(f) {
@@ -619,7 +673,64 @@
       this.resize();
       this.count();
       this.clearFile();
+      if (!this.as) {
+        this.restoreUnsent(''); // the next of what an ended session did not take
+      }
       this.input.focus();
+    }
+
+    // keepUnsent saves the texts of the citizen's queue, which the ended
+    // session never took, for the page that reloads: they go back in the
+    // box, to be sent in the new conversation. Presses answered the old
+    // conversation's buttons, and a file cannot be kept: those go. What is
+    // in the box follows them, and texts saved by an earlier reload whose
+    // box is not sent yet come after.
+    keepUnsent() {
+      if (this.as) {
+        return;
+      }
+      const texts = this.queue.filter((it) => it.text).map((it) => it.text);
+      if (texts.length === 0) {
+        return;
+      }
+      if (this.input.value.trim()) {
+        texts.push(this.input.value);
+      }
+      try {
+        sessionStorage.setItem(unsentKey, JSON.stringify(texts.concat(savedUnsent())));
+        sessionStorage.removeItem(draftKey);
+      } catch (e) { /* private mode: lost with the page */ }
+    }
+
+    // restoreUnsent puts the texts the last session did not take in the
+    // box, after draft (the box's before a reload), as many as fit in
+    // MaxText together, one a line; the others follow once the box is
+    // sent. It says so, and reports whether there were any.
+    restoreUnsent(draft) {
+      const texts = savedUnsent();
+      if (texts.length === 0) {
+        return false;
+      }
+      if (draft) {
+        texts.unshift(draft);
+      }
+      let box = texts.shift();
+      while (texts.length > 0 && (!maxText || [...box].length + 1 + [...texts[0]].length <= maxText)) {
+        box += '\n' + texts.shift();
+      }
+      try {
+        if (texts.length > 0) {
+          sessionStorage.setItem(unsentKey, JSON.stringify(texts));
+        } else {
+          sessionStorage.removeItem(unsentKey);
+        }
+        sessionStorage.setItem(draftKey, box); // a reload before it is sent keeps it
+      } catch (e) { /* private mode */ }
+      this.input.value = box;
+      this.resize();
+      this.count();
+      toast(labels.unsent_back);
+      return true;
     }
 
     askPhone(label) {
@@ -798,6 +909,16 @@
 
   const panes = new Set();
 
+  // savedUnsent returns the texts keepUnsent saved, oldest first.
+  function savedUnsent() {
+    try {
+      const texts = JSON.parse(sessionStorage.getItem(unsentKey) || '[]');
+      return Array.isArray(texts) ? texts.filter((t) => typeof t === 'string' && t) : [];
+    } catch (e) {
+      return [];
+    }
+  }
+
   // switchLang opens the page in lang, keeping what is in the box.
   function switchLang(to, draft) {
     try { sessionStorage.setItem(draftKey, draft || ''); } catch (e) { /* private mode */ }
@@ -820,7 +941,7 @@
     panes.add(p);
     try {
       const draft = sessionStorage.getItem(draftKey);
-      if (draft) {
+      if (!p.restoreUnsent(draft) && draft) {
         p.input.value = draft;
         p.resize();
         p.count();
