@@ -58,9 +58,10 @@ func staffLink(args []string, getenv func(string) string, now func() time.Time, 
 	if _, ok := cfg.Person(id); !ok {
 		return fmt.Errorf("staff-link: no person %d in %s", id, *configFile)
 	}
-	exp := now().Add(time.Duration(*hours) * time.Hour)
+	issued := now()
+	exp := issued.Add(time.Duration(*hours) * time.Hour)
 	fmt.Fprintf(stderr, "person %d, valid until %s (open it on the server's address):\n",
 		id, exp.UTC().Format("2006-01-02 15:04 UTC"))
-	fmt.Fprintln(stdout, web.StaffLink(secret, fs.Arg(0), exp))
+	fmt.Fprintln(stdout, web.StaffLink(secret, fs.Arg(0), issued, exp))
 	return nil
 }
