@@ -13,8 +13,10 @@ import (
 // Outside the demo, staff may work in the web panel too (a deployment
 // without Telegram): each as themselves only, signed in by a link the
 // operator makes on the server (StaffLink) and hands over. The link sets
-// a staff cookie bound to the person until the link's expiry; the panel
-// then lists that person alone, and a request may speak only as them.
+// a staff cookie bound to the person until the link's expiry, or until
+// the person's sign-ins are revoked (Store.StaffRevoked): every link and
+// sign-in of theirs made until then is void, and no one else's. The panel
+// lists that person alone, and a request may speak only as them.
 
 // staffCookie names the staff sign-in cookie, whose value is the link's
 // key (see staffVersion).
