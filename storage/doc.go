@@ -50,6 +50,7 @@
 //	jobs:{KIND}, ...:orig, ...:tries   scheduled jobs of a kind (see ClaimJobs)
 //	lease:{NAME}             string: who holds the lease NAME (see Lease)
 //	mail:{OPAQUE}            stream: a web chat's mailbox (field d), capped, with a TTL
+//	webstaff:revoked         sorted set: web staff panel sign-ins revoked, staff id -> when (ms) (see RevokeStaff)
 //	fsrc:{CHANNEL:ID}, fon:{CONTENT}   where files came from, what channels call them (see FileOn)
 //	qa:{KRM}:2026-11         hash: a centre's self-assessment of a month: opened, done (ms), done_by, a:CODE -> answer JSON
 //	visit:{V-000012}         string: a mystery-shopper visit as JSON; ...:released its release, ...:discarded its discard (see ReleaseVisit, DiscardVisit)

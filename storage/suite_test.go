@@ -185,6 +185,7 @@ func runSuite(t *testing.T, open opener) {
 		{"MailPages", testMailPages},
 		{"MailTrim", testMailTrim},
 		{"MailTTL", testMailTTL},
+		{"StaffRevoked", testStaffRevoked},
 		{"FileMap", testFileMap},
 		{"Window", testWindow},
 		{"OutboxHold", testOutboxHold},

@@ -186,7 +186,8 @@ type stream struct {
 }
 
 // run sends the backlog and "ready", then what comes, until the client
-// goes, a write fails or the channel closes.
+// goes, a write fails, the channel closes or the staff sign-in the stream
+// was opened with is revoked or expires (looked at each Heartbeat).
 func (s *stream) run(ctx context.Context, wake <-chan struct{}) {
 	retry := "retry: " + strconv.Itoa(retryMS) + "\n\n"
 	if s.write([]byte(retry)) != nil || s.catchUp(ctx) != nil {
@@ -210,7 +211,9 @@ func (s *stream) run(ctx context.Context, wake <-chan struct{}) {
 		case <-wake:
 		case <-poll.C:
 		case <-beat.C:
-			if s.write([]byte(":\n\n")) != nil {
+			// A staff sign-in revoked or expired since the stream began
+			// ends it here, within a Heartbeat.
+			if !s.c.stillSignedIn(ctx) || s.write([]byte(":\n\n")) != nil {
 				return
 			}
 			continue

@@ -38,6 +38,10 @@ type memStore struct {
 	mail  map[string][]memMail
 	files map[string]memFile
 	fail  error // every call fails with it while set
+	// revoked is when each staff member's sign-ins were revoked; reads
+	// counts StaffRevoked's calls.
+	revoked map[string]time.Time
+	reads   int
 }
 
 type memMail struct {
@@ -111,6 +115,33 @@ func (s *memStore) MailDrop(_ context.Context, chat, id string) error {
 	}
 	s.mail[chat] = slices.DeleteFunc(s.mail[chat], func(m memMail) bool { return m.id == n })
 	return nil
+}
+
+func (s *memStore) StaffRevoked(_ context.Context, person string) (time.Time, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reads++
+	if s.fail != nil {
+		return time.Time{}, s.fail
+	}
+	return s.revoked[person], nil
+}
+
+// revoke voids person's staff sign-ins made until at, as RevokeStaff does.
+func (s *memStore) revoke(person string, at time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.revoked == nil {
+		s.revoked = map[string]time.Time{}
+	}
+	s.revoked[person] = at.Truncate(time.Millisecond)
+}
+
+// staffReads is how many times StaffRevoked was called.
+func (s *memStore) staffReads() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reads
 }
 
 // Put and Open make memStore the file store too (bot.FileStore); it fails
@@ -235,7 +266,7 @@ type harness struct {
 
 var testLabels = map[string]map[string]string{
 	"ar": {"title": "عنوان-ar", "send": "send-ar", "type_here": "type-ar", "staff_link": "staff-ar", "lang_name": "name-ar",
-		"sign_in_needed": "needed-ar", "sign_in_bad": "bad-ar"},
+		"sign_in_needed": "needed-ar", "sign_in_bad": "bad-ar", "staff_unavailable": "later-ar"},
 	"en": {"title": "title-en", "send": "send-en", "type_here": "type-en", "lang_name": "name-en", "sign_in_bad": "bad-en"},
 }
 

@@ -51,7 +51,10 @@ const defaultLang = "ar"
 //	close          closes the chat in another site's frame
 //	open_chat      the widget's button on another site
 //	sign_in_needed the staff panel opened without signing in (outside the demo)
-//	sign_in_bad    a staff sign-in link that is forged or has expired
+//	sign_in_bad    a staff sign-in link that is forged, has expired or was
+//	               revoked
+//	staff_unavailable the staff panel when whether a sign-in was revoked
+//	               cannot be read (the store is down)
 //	cookies_needed the browser does not keep the session cookie, so the
 //	               page cannot follow the chat
 //	open_in_tab    in another site's frame, opens the chat in its own tab
@@ -62,7 +65,7 @@ func LabelKeys() []string {
 		"new_messages", "reconnecting", "connection_lost", "not_sent", "too_big", "wrong_type",
 		"slow_down", "lang_name", "staff_link", "people", "choose_person", "reply", "replying",
 		"cancel", "sent", "retry", "too_long", "close", "open_chat", "sign_in_needed", "sign_in_bad",
-		"cookies_needed", "open_in_tab", "unsent_back"}
+		"staff_unavailable", "cookies_needed", "open_in_tab", "unsent_back"}
 }
 
 //go:embed static
@@ -369,5 +372,5 @@ func (c *Channel) routes() http.Handler {
 	mux.HandleFunc("POST "+basePath+"/api/upload", c.serveUpload)
 	// SameSite=Lax keeps the cookie off cross-site posts already; this
 	// also refuses them from browsers that would send it.
-	return http.NewCrossOriginProtection().Handler(mux)
+	return c.staffGate(http.NewCrossOriginProtection().Handler(mux))
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -78,29 +79,62 @@ func (c *Channel) parseCookie(v string) (visitor string, exp time.Time, ok bool)
 
 // signed is "v1.ID.EXPIRY.MAC": id until exp, signed for purpose.
 func (c *Channel) signed(purpose, id string, exp time.Time) string {
-	e := strconv.FormatInt(exp.Unix(), 10)
-	return cookieVersion + "." + id + "." + e + "." + c.mac(purpose, id, e)
+	return c.seal(purpose, cookieVersion, id, strconv.FormatInt(exp.Unix(), 10))
 }
 
 // parseSigned returns the id of v, a value signed for purpose, while it
 // has not expired.
 func (c *Channel) parseSigned(purpose, v string) (id string, exp time.Time, ok bool) {
+	f, ok := c.unseal(purpose, cookieVersion, 2, v)
+	if !ok {
+		return "", time.Time{}, false
+	}
+	if exp, ok = c.unexpired(f[1]); !ok {
+		return "", time.Time{}, false
+	}
+	return f[0], exp, true
+}
+
+// seal is "VERSION.FIELD….MAC": fields, none empty and none with a dot,
+// signed for purpose. The MAC covers the fields and, past v1, the
+// version too (v1's, the form handed out first, covers the fields alone).
+func (c *Channel) seal(purpose, version string, fields ...string) string {
+	return version + "." + strings.Join(fields, ".") + "." + c.mac(purpose, macParts(version, fields)...)
+}
+
+// unseal returns the n fields of v, a value sealed for purpose in
+// version, if its MAC is right.
+func (c *Channel) unseal(purpose, version string, n int, v string) ([]string, bool) {
 	parts := strings.Split(v, ".")
-	if len(parts) != 4 || parts[0] != cookieVersion || parts[1] == "" {
-		return "", time.Time{}, false
+	if len(parts) != n+2 || parts[0] != version {
+		return nil, false
 	}
-	if !sameMAC(parts[3], c.mac(purpose, parts[1], parts[2])) {
-		return "", time.Time{}, false
+	fields := parts[1 : n+1]
+	if slices.Contains(fields, "") || !sameMAC(parts[n+1], c.mac(purpose, macParts(version, fields)...)) {
+		return nil, false
 	}
-	unix, err := strconv.ParseInt(parts[2], 10, 64)
+	return fields, true
+}
+
+// macParts are what the MAC of fields sealed in version covers.
+func macParts(version string, fields []string) []string {
+	if version == cookieVersion {
+		return fields
+	}
+	return append([]string{version}, fields...)
+}
+
+// unexpired returns the time of e, Unix seconds, while it is to come.
+func (c *Channel) unexpired(e string) (time.Time, bool) {
+	unix, err := strconv.ParseInt(e, 10, 64)
 	if err != nil {
-		return "", time.Time{}, false
+		return time.Time{}, false
 	}
-	exp = time.Unix(unix, 0)
+	exp := time.Unix(unix, 0)
 	if !c.now().Before(exp) {
-		return "", time.Time{}, false
+		return time.Time{}, false
 	}
-	return parts[1], exp, true
+	return exp, true
 }
 
 // setCookie gives visitor a session of SessionTTL from now.

@@ -47,7 +47,8 @@ const (
 const MinSecret = 32
 
 // Store keeps what the web channel needs across restarts and instances:
-// each chat's mailbox (what was said in it, render-ready). Uploaded files
+// each chat's mailbox (what was said in it, render-ready), and when each
+// staff member's sign-ins to the staff panel were revoked. Uploaded files
 // go to Config.Files.
 type Store interface {
 	// MailAppend appends data to chat's mailbox and returns its id. Ids of
@@ -61,6 +62,10 @@ type Store interface {
 	MailSince(ctx context.Context, chat, after string, limit int) (ids []string, data [][]byte, err error)
 	// MailDrop removes entry id from chat's mailbox, if it is there.
 	MailDrop(ctx context.Context, chat, id string) error
+	// StaffRevoked returns when staff member person's staff sign-ins were
+	// last revoked: those made until then (to the millisecond) are void.
+	// It is the zero time if they never were.
+	StaffRevoked(ctx context.Context, person string) (time.Time, error)
 }
 
 // Deliver is called with each Message a visitor sends. It returns nil only

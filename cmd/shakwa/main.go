@@ -57,7 +57,7 @@ Usage:
   shakwa demo  [-config FILE]    try it on this machine: the web chat and a staff panel, no token, no Redis needed
   shakwa serve [-config FILE]    run the bot: Telegram, Redis, and WhatsApp and the web chat when configured
   shakwa tallies rebuild [-config FILE]   recount the figures from the tickets (after an upgrade, or to check them)
-  shakwa staff-link PERSON-ID    a sign-in link to the web staff panel, where staff are not on Telegram
+  shakwa staff-link [-revoke] PERSON-ID   a sign-in link to the web staff panel, where staff are not on Telegram; -revoke voids all made so far
   shakwa check-config FILE       validate a configuration file without starting (for deployment pipelines)
   shakwa health                  ask the bot on this machine (HTTP_ADDR) for /healthz: fails unless it answers, for container health checks
   shakwa invite ROLE [CENTRE...] a one-time code that gives a role to whoever sends the bot /join CODE
@@ -103,7 +103,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return bench(ctx, args, stdout, stderr)
 	}
 	if cmd == "staff-link" {
-		return staffLink(args, getenv, time.Now, stdout, stderr)
+		return staffLink(ctx, args, getenv, time.Now, stdout, stderr)
 	}
 	if cmd == "check-config" {
 		return checkConfig(args, getenv, stdout, stderr)

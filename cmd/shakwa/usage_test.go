@@ -28,6 +28,8 @@ func TestCommandHelp(t *testing.T) {
 			[]string{"Usage of"}},
 		{[]string{"dead-letters", "retry", "-h"}, []string{"usage: shakwa dead-letters [list]"}, []string{"Usage of"}},
 		{[]string{"reindex", "-h"}, []string{"usage: shakwa reindex [-dry-run]"}, []string{"Usage of"}},
+		{[]string{"staff-link", "-h"}, []string{"usage: shakwa staff-link [-config FILE] [-hours N] PERSON-ID",
+			"shakwa staff-link -revoke [-config FILE] PERSON-ID", "-revoke"}, []string{"Usage of"}},
 	} {
 		var stdout, stderr bytes.Buffer
 		if err := run(context.Background(), tc.args, func(string) string { return "" }, &stdout, &stderr); err != nil {

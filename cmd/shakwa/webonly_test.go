@@ -27,7 +27,7 @@ const webOnlyDB = 6
 // stream are refused, and a link for someone else, or a bad one, signs
 // nobody in.
 func TestWebOnly(t *testing.T) {
-	addr, link, stop := startWebOnly(t)
+	addr, link, _, stop := startWebOnly(t)
 	base := "http://" + addr
 	transport := &http.Transport{}
 	defer transport.CloseIdleConnections()
@@ -92,8 +92,8 @@ func TestWebOnly(t *testing.T) {
 
 // startWebOnly runs serve with the web chat and no Telegram token, and
 // returns its address, a sign-in link for staff member 111 made by
-// `shakwa staff-link`, and a func that stops it.
-func startWebOnly(t *testing.T) (addr, link string, stop func() error) {
+// `shakwa staff-link`, its REDIS_URL and a func that stops it.
+func startWebOnly(t *testing.T) (addr, link, redisURL string, stop func() error) {
 	t.Helper()
 	env := map[string]string{
 		"WEB_CHAT_SECRET": webChatSecret, "REDIS_URL": testRedis(t, webOnlyDB),
@@ -110,7 +110,7 @@ func startWebOnly(t *testing.T) (addr, link string, stop func() error) {
 	if !strings.HasPrefix(link, "/chat/staff?key=") || strings.Contains(link, "\n") || !strings.Contains(diag.String(), "person 111") {
 		t.Fatalf("staff-link printed %q on stdout and %q on stderr; want the /chat/staff?key= link alone on stdout", out.String(), diag.String())
 	}
-	return addr, link, stop
+	return addr, link, env["REDIS_URL"], stop
 }
 
 // TestBrowserStaffLink follows a staff sign-in link from another site, as
@@ -120,7 +120,7 @@ func startWebOnly(t *testing.T) (addr, link string, stop func() error) {
 // The site is on localhost and the bot on 127.0.0.1: two sites.
 func TestBrowserStaffLink(t *testing.T) {
 	chromium := chromiumPath(t)
-	addr, link, stop := startWebOnly(t)
+	addr, link, _, stop := startWebOnly(t)
 	link = "http://" + addr + link
 	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -153,6 +153,81 @@ func TestBrowserStaffLink(t *testing.T) {
 	}
 	saveScreenshot(t, c, "staff-link-ar.png")
 	closeBrowser()
+	if err := stop(); err != nil {
+		t.Errorf("run: %v", err)
+	}
+}
+
+// TestStaffLinkRevoke: `shakwa staff-link -revoke 111` signs staff member
+// 111 out of the running serve's panel, and their link no longer signs
+// in; a link made after it does. -revoke takes no -hours, and revokes a
+// person the configuration no longer lists, saying so.
+func TestStaffLinkRevoke(t *testing.T) {
+	addr, link, redisURL, stop := startWebOnly(t)
+	base := "http://" + addr
+	transport := &http.Transport{}
+	defer transport.CloseIdleConnections()
+	jar, _ := cookiejar.New(nil)
+	staff := &http.Client{Transport: transport, Jar: jar, Timeout: waitFor}
+	get := func(path string) int {
+		t.Helper()
+		resp, err := staff.Get(base + path)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	env := map[string]string{"WEB_CHAT_SECRET": webChatSecret, "REDIS_URL": redisURL}
+	command := func(args ...string) (string, string, error) {
+		var out, diag bytes.Buffer
+		err := run(context.Background(), append([]string{"staff-link", "-config", testConfig}, args...),
+			func(k string) string { return env[k] }, &out, &diag)
+		return out.String(), diag.String(), err
+	}
+	if got := get(link); got != http.StatusOK {
+		t.Fatalf("the link: %d; want the panel", got)
+	}
+	if got := get("/chat/api/demo/people"); got != http.StatusOK {
+		t.Fatalf("the panel's people, signed in: %d; want 200", got)
+	}
+
+	out, diag, err := command("-revoke", "111")
+	if err != nil || !strings.HasPrefix(out, "person 111: ") || strings.Count(out, "\n") != 1 || diag != "" {
+		t.Fatalf("staff-link -revoke 111: %v, %q on stdout, %q on stderr; want one line on stdout", err, out, diag)
+	}
+	if got := get("/chat/api/demo/people"); got != http.StatusNotFound {
+		t.Errorf("the panel's people after the revocation: %d; want 404", got)
+	}
+	if got := get("/chat/staff"); got != http.StatusForbidden {
+		t.Errorf("the panel after the revocation: %d; want 403", got)
+	}
+	if got := get(link); got != http.StatusForbidden {
+		t.Errorf("the revoked link: %d; want 403", got)
+	}
+
+	time.Sleep(2 * time.Millisecond) // the new link made after the revocation's millisecond
+	out, _, err = command("111")
+	if err != nil {
+		t.Fatalf("staff-link after the revocation: %v", err)
+	}
+	if got := get(strings.TrimSuffix(out, "\n")); got != http.StatusOK {
+		t.Errorf("a link made after the revocation: %d; want the panel", got)
+	}
+	if got := get("/chat/api/demo/people"); got != http.StatusOK {
+		t.Errorf("the panel's people, signed in again: %d; want 200", got)
+	}
+
+	if _, _, err := command("-revoke", "-hours", "3", "111"); err == nil || !strings.Contains(err.Error(), "-hours") {
+		t.Errorf("-revoke with -hours: %v; want refused, naming -hours", err)
+	}
+	if _, _, err := command("-revoke", "abc"); err == nil {
+		t.Error("-revoke abc: nil; want refused")
+	}
+	if out, diag, err := command("-revoke", "999"); err != nil || !strings.HasPrefix(out, "person 999: ") ||
+		!strings.Contains(diag, "not in") {
+		t.Errorf("-revoke of someone not configured: %v, %q, %q; want revoked, saying they are not in the file", err, out, diag)
+	}
 	if err := stop(); err != nil {
 		t.Errorf("run: %v", err)
 	}
