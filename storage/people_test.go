@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/shakwa/shakwa"
+	"github.com/shakwa/shakwa/storage"
 )
 
 // testForgetUntouched: the record of a person who wrote and filed no
@@ -30,14 +31,7 @@ func testForgetUntouched(t *testing.T, open opener) {
 			t.Fatalf("SetLang: %v", err)
 		}
 	}
-	known := func(a shakwa.Address) bool {
-		t.Helper()
-		_, err := s.Person(c, s.PersonID(a))
-		if err != nil && !errors.Is(err, shakwa.ErrNotFound) {
-			t.Fatal(err)
-		}
-		return err == nil
-	}
+	known := func(a shakwa.Address) bool { t.Helper(); return knownPerson(t, s, a) }
 	sweep := func(cutoff time.Time, limit int) (int, bool) {
 		t.Helper()
 		n, more, err := s.ForgetUntouched(c, cutoff, limit)
@@ -125,14 +119,7 @@ func testForgetUntouched(t *testing.T, open opener) {
 func testStaleKeepsNoRecord(t *testing.T, open opener) {
 	f := open(t)
 	s, c := f.s, ctx(t)
-	known := func(a shakwa.Address) bool {
-		t.Helper()
-		_, err := s.Person(c, s.PersonID(a))
-		if err != nil && !errors.Is(err, shakwa.ErrNotFound) {
-			t.Fatal(err)
-		}
-		return err == nil
-	}
+	known := func(a shakwa.Address) bool { t.Helper(); return knownPerson(t, s, a) }
 	entries := func(a shakwa.Address) []string {
 		t.Helper()
 		ids, err := f.rdb.ZRange(c, f.prefix+"citizen:{"+s.PersonID(a)+"}", 0, -1).Result()
@@ -184,6 +171,16 @@ func testStaleKeepsNoRecord(t *testing.T, open opener) {
 	if known(last) || len(entries(last)) != 0 {
 		t.Errorf("after the erasure of their last ticket: record kept %v, %d entries left; want it gone, none", known(last), len(entries(last)))
 	}
+}
+
+// knownPerson reports whether s keeps a record of a.
+func knownPerson(t *testing.T, s *storage.Store, a shakwa.Address) bool {
+	t.Helper()
+	_, err := s.Person(ctx(t), s.PersonID(a))
+	if err != nil && !errors.Is(err, shakwa.ErrNotFound) {
+		t.Fatal(err)
+	}
+	return err == nil
 }
 
 // score is t as the people index scores it, in text.
