@@ -48,6 +48,7 @@
 //	refs:{OPAQUE}            hash: r:REF -> message id and m:ID -> ref, with a TTL
 //	ob:{outbox}:...          the outbox (see EnqueueAll): one hash tag for all of it
 //	jobs:{KIND}, ...:orig, ...:tries   scheduled jobs of a kind (see ClaimJobs)
+//	line:{KIND}:OPAQUE       list: what one sender sent that waits, drained by a job of KIND, with a TTL (see QueueLine)
 //	lease:{NAME}             string: who holds the lease NAME (see Lease)
 //	mail:{OPAQUE}            stream: a web chat's mailbox (field d), capped, with a TTL
 //	webstaff:revoked         sorted set: web staff panel sign-ins revoked, staff id -> when (ms) (see RevokeStaff)

@@ -106,7 +106,8 @@ var scripts = []*redis.Script{beginScript, renewScript, finishScript, abortScrip
 	endScript, leaseScript, unleaseScript, enqueueScript, nextScript, obFinishScript, holdScript, deliveryScript,
 	swapScript, createScript, reserveScript, transitionScript, parkScript, wroteScript, keepScript, resendScript,
 	sendableScript, eraseScript, answerScript, decideScript, untouchedScript, dropEntryScript,
-	assessDoneScript, dropQueueScript, forgetRecordScript, takeScript, untakeScript, withdrawScript, aheadScript}
+	assessDoneScript, dropQueueScript, forgetRecordScript, takeScript, untakeScript, withdrawScript, aheadScript,
+	queueLineScript, popLineScript}
 
 // loadScripts has every node hold the store's scripts, so that their
 // first use is one round trip like the others. A node that loses them (it

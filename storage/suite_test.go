@@ -190,6 +190,7 @@ func runSuite(t *testing.T, open opener) {
 		{"Window", testWindow},
 		{"OutboxHold", testOutboxHold},
 		{"PagesAndDelivery", testPagesAndDelivery},
+		{"Lines", testLines},
 		{"Tallies", testTallies},
 		{"RecentTallies", testRecentTallies},
 		{"EachTicketCreated", testEachTicketCreated},
