@@ -33,17 +33,19 @@ type value struct {
 	Metadata struct {
 		PhoneNumberID string `json:"phone_number_id"`
 	} `json:"metadata"`
-	Contacts []struct {
-		Profile struct {
-			Name string `json:"name"`
-		} `json:"profile"`
-		WaID string `json:"wa_id"`
-	} `json:"contacts"`
+	Contacts []contact `json:"contacts"`
 	Messages []message `json:"messages"`
 	Statuses []status  `json:"statuses"`
 	// Errors are Meta's errors about the business number itself, not
 	// about a message (a webhook's "errors" at the top of a value).
 	Errors []graphErr `json:"errors"`
+}
+
+type contact struct {
+	Profile struct {
+		Name string `json:"name"`
+	} `json:"profile"`
+	WaID string `json:"wa_id"`
 }
 
 type message struct {
@@ -159,15 +161,11 @@ var mediaKinds = map[string]string{"image": "photo", "document": "document", "au
 // toMessage converts an inbound message. It returns nil for what the bot
 // does not take: reactions, system messages (a number changed), deletions
 // and edits. Media are fetched into the file store; an error means a
-// fetch that may pass, and the notification is to come again.
-func (c *Channel) toMessage(ctx context.Context, v value, in message) (*bot.Message, error) {
+// fetch that may pass, for the message to be tried again, unless late
+// is set: then the message goes without the file, marked unavailable.
+func (c *Channel) toMessage(ctx context.Context, v value, in message, late bool) (*bot.Message, error) {
 	m := &bot.Message{ID: "wa:" + in.ID, Channel: Name, Chat: in.From, Time: when(in.Timestamp),
-		From: bot.User{ID: in.From}}
-	for _, ct := range v.Contacts {
-		if ct.WaID == in.From {
-			m.From.Name = ct.Profile.Name
-		}
-	}
+		From: bot.User{ID: in.From, Name: profileName(v, in.From)}}
 	if in.Context != nil {
 		m.ReplyTo = in.Context.ID
 	}
@@ -199,7 +197,7 @@ func (c *Channel) toMessage(ctx context.Context, v value, in message) (*bot.Mess
 		}
 		m.Button = in.Button.Payload
 	case "image", "document", "audio", "video":
-		return c.withMedia(ctx, m, in)
+		return c.withMedia(ctx, m, in, late)
 	case "contacts":
 		m.Phone = sharedPhone(in)
 		if m.Phone == "" {
@@ -220,9 +218,10 @@ func (c *Channel) toMessage(ctx context.Context, v value, in message) (*bot.Mess
 // message's attachment, its caption the text. A file that can never be
 // had is no error: the message goes without it, marked too large or
 // unavailable, for the bot to ask for it again. Only a failure that may
-// pass is an error, for Meta to send the notification again.
-func (c *Channel) withMedia(ctx context.Context, m *bot.Message, in message) (*bot.Message, error) {
-	md := map[string]*media{"image": in.Image, "document": in.Document, "audio": in.Audio, "video": in.Video}[in.Type]
+// pass is an error, for the message to be tried again, and then only
+// while it is not late.
+func (c *Channel) withMedia(ctx context.Context, m *bot.Message, in message, late bool) (*bot.Message, error) {
+	md := in.media()
 	if md == nil || md.ID == "" {
 		return nil, nil
 	}
@@ -233,8 +232,14 @@ func (c *Channel) withMedia(ctx context.Context, m *bot.Message, in message) (*b
 	case errors.Is(err, shakwa.ErrInvalid): // over the file store's limit, or Meta's
 		m.Unsupported = "file_too_large"
 		return m, nil
-	case temporary(err):
+	case temporary(err) && (!late || errors.Is(err, errToken)):
+		// A refused token is never late: nothing goes to the person
+		// either until it is renewed, and then the file can be had.
 		return nil, err
+	case temporary(err):
+		c.log.Warn("inbound media not had in time; delivered without it", graphAttrs(err)...)
+		m.Unsupported = "file_unavailable"
+		return m, nil
 	default: // gone, or refused for good
 		c.log.Warn("inbound media unavailable; delivered without it", graphAttrs(err)...)
 		m.Unsupported = "file_unavailable"

@@ -267,7 +267,7 @@ func FuzzNotification(f *testing.F) {
 				if m.Type == "image" || m.Type == "document" || m.Type == "audio" || m.Type == "video" {
 					continue // fetches media: the table covers those
 				}
-				if _, err := c.toMessage(context.Background(), v, m); err != nil {
+				if _, err := c.toMessage(context.Background(), v, m, false); err != nil {
 					t.Errorf("toMessage of %+v: %v", m, err)
 				}
 			}

@@ -39,6 +39,13 @@ func (o *outbox) Wrote(_ context.Context, chat string, _ time.Time) error {
 	return nil
 }
 
+// written returns the chats Wrote heard of, in order.
+func (o *outbox) written() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.wrote)
+}
+
 func (o *outbox) Resend(_ context.Context, chat, id string, _ time.Time) (bool, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -165,7 +172,9 @@ var testLabels = map[string]Labels{
 	"en": {Choose: "Choose", Next: "Next", Previous: "Previous", Prompt: "Choose below:"},
 }
 
-func newHarness(t *testing.T) *harness {
+// newHarness makes a harness; opts change the channel's configuration
+// before it is made.
+func newHarness(t *testing.T, opts ...func(*Config)) *harness {
 	t.Helper()
 	fs, err := files.Open(t.TempDir(), 1<<20)
 	if err != nil {
@@ -173,7 +182,7 @@ func newHarness(t *testing.T) *harness {
 	}
 	h := &harness{t: t, api: whatsapptest.NewServer(t, testToken, testPhoneID), files: fs,
 		out: &outbox{}, pages: &pageStore{m: map[string][]byte{}}, got: &delivered{}, logs: &logBuffer{}}
-	ch, err := New(Config{Token: testToken, PhoneID: testPhoneID, AppSecret: testSecret, VerifyToken: testVerify,
+	cfg := Config{Token: testToken, PhoneID: testPhoneID, AppSecret: testSecret, VerifyToken: testVerify,
 		APIURL: h.api.URL(), Files: fs, Pages: h.pages, Outbox: h.out, Labels: testLabels,
 		Logger:   slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Template: Template{Name: "shakwa_reply_waiting", Languages: map[string]string{"ar": "ar", "en": "en_US"}},
@@ -182,7 +191,11 @@ func newHarness(t *testing.T) *harness {
 			return slices.Contains(h.status, id+" delivered") || slices.Contains(h.status, id+" read"), nil
 		},
 		Reported: func(code int) { h.reported = append(h.reported, code) },
-	}, h.got.deliver)
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	ch, err := New(cfg, h.got.deliver)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,14 +29,17 @@ const signatureHeader = "X-Hub-Signature-256"
 //     the raw body under the app secret: 401, before the body is parsed;
 //   - a body over 4 MB: 413; one that is not a notification: 400;
 //   - 500 when a message could not be made safe for a reason that may
-//     pass (our storage, Meta failing for a while, a refused token):
+//     pass (our storage, a person's line full, and without a Line, Meta
+//     failing for a while to hand out media, or a refused token):
 //     Meta sends the notification again, and what was delivered already
 //     is dropped as a copy. What can never be done is no reason: media
 //     Meta will not hand out goes to the bot marked unavailable (or too
 //     large), and a page of a long list Meta will not take goes to the
 //     bot as an old button;
 //   - 200 once every message and delivery report of the notification is
-//     safe, and at once for what the bot does not take (reactions, system
+//     safe: delivered, or queued in its sender's line (Config.Line), which
+//     a message with media always is, so that its download never holds
+//     the answer back; and at once for what the bot does not take (reactions, system
 //     messages, other fields, another business number).
 //   - 405 to other methods.
 func (c *Channel) WebhookHandler() http.Handler {
@@ -147,8 +150,11 @@ func (c *Channel) handle(ctx context.Context, n *notification) error {
 // inbound makes one message safe: the person's window is recorded as
 // open first (what is owed to them may go, and the answer to this message
 // must not be taken for owed), then the message is delivered and, once it
-// is, marked as read. A press of next or previous in a long list is
-// answered here, with the page, unless it cannot be.
+// is, marked as read. With a Line, a message with media, and any message
+// of a person whose line holds something, is queued in their line
+// instead, to be delivered in order once its media are kept. A press of
+// next or previous in a long list is answered here, with the page, unless
+// it cannot be.
 func (c *Channel) inbound(ctx context.Context, v value, in message) error {
 	if in.From == "" {
 		// Meta is rolling out business-scoped user ids: a person with a
@@ -180,7 +186,12 @@ func (c *Channel) inbound(ctx context.Context, v value, in message) error {
 		// press goes to the bot, which says the buttons are old and shows
 		// where to start.
 	}
-	m, err := c.toMessage(ctx, v, in)
+	if c.cfg.Line != nil {
+		if queued, err := c.queue(ctx, v, in); queued || err != nil {
+			return err
+		}
+	}
+	m, err := c.toMessage(ctx, v, in, false)
 	if err != nil || m == nil {
 		return err
 	}

@@ -1,7 +1,7 @@
 // Package whatsapp is the WhatsApp channel, on Meta's official WhatsApp
 // Business Cloud API (the Graph API) over plain net/http: its webhook
 // turns Meta's signed notifications into bot.Messages (media fetched into
-// the file store), and Send renders bot.Replies as Cloud API messages:
+// the file store after the webhook answered, in each sender's Line), and Send renders bot.Replies as Cloud API messages:
 // text, reply buttons, lists (paged past ten choices), media, and the
 // approved template that reopens the 24-hour customer service window.
 //
@@ -124,6 +124,13 @@ type Config struct {
 	// Template reopens a closed window; without one, what is owed outside
 	// the window is kept as a dead letter.
 	Template Template
+	// Line, when set, keeps the messages with media, and what their
+	// senders send after them, until the media are kept: the webhook
+	// answers Meta at once and Run fetches and delivers them, in order,
+	// in one process of all that share the Line. Without it, media are
+	// fetched while Meta waits for the webhook's answer (Meta asks for a
+	// median under 250 ms), which suits tests and one process only.
+	Line Line
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 }
@@ -142,6 +149,9 @@ type Channel struct {
 	// callTimeout bounds one JSON call, mediaTimeout one file's upload
 	// or download: the constants of the same names, shorter in tests.
 	callTimeout, mediaTimeout time.Duration
+	kick                      chan struct{} // a line was queued: look for due lines now
+	// linePatience is the constant of that name, shorter in tests.
+	linePatience time.Duration
 }
 
 var (
@@ -178,7 +188,8 @@ func New(cfg Config, deliver Deliver) (*Channel, error) {
 		return nil, errors.New("whatsapp: api url must be an absolute http(s) url")
 	}
 	c := &Channel{cfg: cfg, api: api, client: cfg.HTTPClient, log: cfg.Logger, deliver: deliver, now: cfg.Now,
-		reads: make(chan string, 1024), callTimeout: callTimeout, mediaTimeout: mediaTimeout}
+		reads: make(chan string, 1024), callTimeout: callTimeout, mediaTimeout: mediaTimeout,
+		kick: make(chan struct{}, 1), linePatience: linePatience}
 	if c.client == nil {
 		c.client = &http.Client{}
 	}
@@ -220,9 +231,19 @@ func (c *Channel) Degraded() error {
 	return nil
 }
 
-// Run marks the messages people sent as read once they are handled, until
-// ctx is done. Read receipts are a courtesy: one that fails is dropped.
+// Run marks the messages people sent as read once they are handled, and
+// drains the lines of messages waiting for their media (Config.Line),
+// until ctx is done. Read receipts are a courtesy: one that fails is
+// dropped.
 func (c *Channel) Run(ctx context.Context) error {
+	if c.cfg.Line != nil {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			c.drainLines(ctx)
+		}()
+		defer func() { <-done }()
+	}
 	for {
 		select {
 		case <-ctx.Done():

@@ -561,7 +561,7 @@ func newWhatsApp(e env, cfg *config.Config, text *locales.Bundle, store *storage
 	w := e.WhatsApp
 	return whatsapp.New(whatsapp.Config{
 		Token: w.Token, PhoneID: w.PhoneID, AppSecret: w.AppSecret, VerifyToken: w.VerifyToken, APIURL: w.APIURL,
-		Logger: log, Files: fs, Pages: store, Outbox: out, Labels: labels,
+		Logger: log, Files: fs, Pages: store, Outbox: out, Labels: labels, Line: store,
 		Reported: func(code int) { metrics.PlatformError(whatsapp.Name, code) },
 		Template: whatsapp.Template{Name: cfg.WhatsApp.Template.Name, Languages: cfg.WhatsApp.Template.Languages},
 		Statuses: func(ctx context.Context, id, status string, at time.Time) {
