@@ -162,7 +162,7 @@ func (c *Channel) serveSend(w http.ResponseWriter, r *http.Request) {
 	}
 	sp, ok := speakerOf(c.actors(r), visitor, req.As, req.Chat)
 	if !ok {
-		http.Error(w, "forbidden", http.StatusForbidden)
+		c.refuseSpeaker(w, r, req.As)
 		return
 	}
 	m := c.message(r, visitor, req.ID, req.Lang, sp)
@@ -296,7 +296,7 @@ func (c *Channel) serveUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	sp, ok := speakerOf(c.actors(r), visitor, up.as, up.chat)
 	if !ok {
-		http.Error(w, "forbidden", http.StatusForbidden)
+		c.refuseSpeaker(w, r, up.as)
 		return
 	}
 	id, size, err := c.files.Put(context.WithoutCancel(r.Context()), bytes.NewReader(up.data), up.mime)

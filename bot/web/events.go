@@ -117,7 +117,7 @@ func (c *Channel) serveEvents(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	sp, ok := speakerOf(c.actors(r), visitor, q.Get("as"), q.Get("chat"))
 	if !ok {
-		http.Error(w, "forbidden", http.StatusForbidden)
+		c.refuseSpeaker(w, r, q.Get("as"))
 		return
 	}
 	stop, status := c.startStream(visitor, c.clientKey(r))

@@ -60,12 +60,14 @@ const defaultLang = "ar"
 //	open_in_tab    in another site's frame, opens the chat in its own tab
 //	unsent_back    the session ended and the page began anew: the texts it
 //	               had not sent are back in the box
+//	unsent_back_staff the same on the staff panel, signed in again: back in
+//	               their chat's box
 func LabelKeys() []string {
 	return []string{"title", "conversation", "type_here", "send", "attach", "remove_file", "file",
 		"new_messages", "reconnecting", "connection_lost", "not_sent", "too_big", "wrong_type",
 		"slow_down", "lang_name", "staff_link", "people", "choose_person", "reply", "replying",
 		"cancel", "sent", "retry", "too_long", "close", "open_chat", "sign_in_needed", "sign_in_bad",
-		"staff_unavailable", "cookies_needed", "open_in_tab", "unsent_back"}
+		"staff_unavailable", "cookies_needed", "open_in_tab", "unsent_back", "unsent_back_staff"}
 }
 
 //go:embed static

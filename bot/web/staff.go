@@ -213,6 +213,19 @@ func (c *Channel) actors(r *http.Request) *demoIndex {
 	return x
 }
 
+// refuseSpeaker answers a request that may not speak as person as: 401
+// when it speaks as staff without a standing staff sign-in (the panel's
+// expired or was revoked, or it never had one), as for an ended session:
+// the panel keeps what it had not sent and opens anew, which asks to sign
+// in; else (someone else, a chat not theirs, no staff panel) 403.
+func (c *Channel) refuseSpeaker(w http.ResponseWriter, r *http.Request, as string) {
+	if _, ok := c.signedStaff(r); as != "" && c.demo == nil && c.staff != nil && !ok {
+		http.Error(w, "sign-in needed", http.StatusUnauthorized)
+		return
+	}
+	http.Error(w, "forbidden", http.StatusForbidden)
+}
+
 // refuse answers 403 with the page's words for key (say).
 func (c *Channel) refuse(w http.ResponseWriter, r *http.Request, key string) {
 	c.say(w, r, http.StatusForbidden, key)

@@ -14,7 +14,10 @@ import (
 
 // TestStaffSignIn: outside the demo a staff member signs in with a link
 // and may then act as themselves only, in their own chats; a link
-// expires, and a link for someone not listed signs nobody in.
+// expires, and a link for someone not listed signs nobody in. Speaking
+// as staff without a standing sign-in (none yet, or expired) is 401, as
+// for an ended session, so that the panel keeps what it had not sent;
+// speaking as someone else is 403.
 func TestStaffSignIn(t *testing.T) {
 	staff := &Demo{People: []DemoPerson{
 		{ID: "111", Name: "Fatima", Role: "موظفة", Serves: "الكرامة", Chats: []DemoChat{{ID: "111"}, {ID: "-1001", Label: "الكرامة", Group: true}},
@@ -34,8 +37,8 @@ func TestStaffSignIn(t *testing.T) {
 	}
 	refused("/chat/staff", nil, "needed-ar")
 	refused(StaffLink(testSecret, "111", h.clock.now(), h.clock.now().Add(-time.Second)), http.Header{"Accept-Language": {"en"}}, "bad-en")
-	if got := v.send(`{"id":"x1","text":"hi","as":"111","chat":"-1001"}`); got != http.StatusForbidden {
-		t.Errorf("speaking as staff before signing in: %d; want 403", got)
+	if got := v.send(`{"id":"x1","text":"hi","as":"111","chat":"-1001"}`); got != http.StatusUnauthorized {
+		t.Errorf("speaking as staff before signing in: %d; want 401", got)
 	}
 	if resp := v.get(StaffLink(testSecret, "999", h.clock.now(), h.clock.now().Add(time.Hour)), nil); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("a link for someone not listed: %d; want 403", resp.StatusCode)
@@ -68,8 +71,12 @@ func TestStaffSignIn(t *testing.T) {
 		t.Errorf("Fatima as Khalid: %d; want 403", got)
 	}
 	h.clock.add(2 * time.Hour)
-	if got := v.send(`{"id":"x4","text":"hi","as":"111","chat":"-1001"}`); got != http.StatusForbidden {
-		t.Errorf("after the sign-in expired: %d; want 403", got)
+	if got := v.send(`{"id":"x4","text":"hi","as":"111","chat":"-1001"}`); got != http.StatusUnauthorized {
+		t.Errorf("after the sign-in expired: %d; want 401, the panel to keep what it had not sent", got)
+	}
+	if got := v.upload(part{"id", "", []byte("x5")}, part{"as", "", []byte("111")}, part{"chat", "", []byte("-1001")},
+		part{"file", "a.png", pngBytes(t)}); got != http.StatusUnauthorized {
+		t.Errorf("a file after the sign-in expired: %d; want 401", got)
 	}
 	resp = v.get(StaffLink(testSecret, "111", h.clock.now(), h.clock.now().Add(-time.Minute)), nil)
 	resp.Body.Close()
@@ -151,8 +158,8 @@ func TestStaffRevoke(t *testing.T) {
 	store.setFail(nil)
 
 	store.revoke("111", h.clock.now())
-	if got := fatima.send(`{"id":"f3","text":"hi","as":"111","chat":"-1001"}`); got != http.StatusForbidden {
-		t.Errorf("Fatima in her group after the revocation: %d; want 403", got)
+	if got := fatima.send(`{"id":"f3","text":"hi","as":"111","chat":"-1001"}`); got != http.StatusUnauthorized {
+		t.Errorf("Fatima in her group after the revocation: %d; want 401", got)
 	}
 	u, _ := url.Parse(h.srv.URL + "/chat/staff")
 	for _, ck := range fatima.client.Jar.Cookies(u) {
@@ -169,8 +176,8 @@ func TestStaffRevoke(t *testing.T) {
 	if status, body := fatima.page(link); status != http.StatusForbidden || !strings.Contains(body, ">bad-ar</p>") {
 		t.Errorf("the revoked link: %d %q; want 403 saying bad-ar", status, body)
 	}
-	if got := v1.send(`{"id":"o2","text":"hi","as":"111","chat":"-1001"}`); got != http.StatusForbidden {
-		t.Errorf("signed in with a v1 key after the revocation: %d; want 403", got)
+	if got := v1.send(`{"id":"o2","text":"hi","as":"111","chat":"-1001"}`); got != http.StatusUnauthorized {
+		t.Errorf("signed in with a v1 key after the revocation: %d; want 401", got)
 	}
 	if got := khalid.send(`{"id":"k1","text":"hi","as":"112","chat":"-1001"}`); got != http.StatusNoContent {
 		t.Errorf("Khalid after Fatima's revocation: %d; want 204", got)
@@ -185,7 +192,7 @@ func TestStaffRevoke(t *testing.T) {
 
 // TestStaffRevokeEndsStream: the event stream of a staff member's panel
 // ends at its next heartbeat once their sign-in is revoked, and is
-// refused when the panel opens it again; another staff member's stream of
+// refused (401) when the panel opens it again; another staff member's stream of
 // the same group goes on.
 func TestStaffRevokeEndsStream(t *testing.T) {
 	store := newMemStore()
@@ -209,8 +216,8 @@ func TestStaffRevokeEndsStream(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("Fatima's stream still open after her sign-in was revoked")
 	}
-	if again := fatima.events("?as=111&chat=-1001", ""); again.status != http.StatusForbidden {
-		t.Errorf("Fatima's stream opened again: %d; want 403", again.status)
+	if again := fatima.events("?as=111&chat=-1001", ""); again.status != http.StatusUnauthorized {
+		t.Errorf("Fatima's stream opened again: %d; want 401", again.status)
 	}
 	h.reply(bot.Reply{Channel: Name, Chat: "-1001", Text: "still here"}, "")
 	if _, m := his.mail(); m.Text != "still here" {

@@ -39,6 +39,10 @@
   // Texts written but not taken when the session ended, oldest first: the
   // page that reloads puts them back in the box.
   const unsentKey = 'shakwa:unsent';
+  // A staff pane keeps both under keys of its own, after the person and
+  // the chat (shakwa:staff:PERSON:draft:CHAT), so that one staff member's
+  // words never reach another signing in on the same tab (forgetOthers).
+  const staffKept = 'shakwa:staff:';
 
   const maxBackoff = 30000;
   const nearEnd = 80; // px from the end of the log that count as "at the end"
@@ -89,7 +93,8 @@
   // the cookie the page was given (cookies blocked, or a third-party frame
   // that may not keep them): reloading would only do the same again, so
   // the page says so and stays. Refused after, the session ended, and a
-  // reload starts a new one.
+  // reload starts a new one (on the staff panel the session or the staff
+  // sign-in ended: the reload asks to sign in again).
   let sessionWorked = false;
   let cookiesRefused = false;
   let reloading = false;
@@ -133,6 +138,10 @@
 
   const toastBox = document.querySelector('[data-testid=toast]');
   let toastTimer = 0;
+  // Set once a pane put back what an ended session did not take: the
+  // notices a pane's backlog replays (answers to presses made before the
+  // page loaded) then no longer hide the word that says so.
+  let unsentToasted = false;
 
   function toast(text) {
     if (!text) {
@@ -151,6 +160,8 @@
     constructor(parent, opts) {
       this.as = opts.as || '';
       this.chat = opts.chat || '';
+      this.draftKey = this.as ? `${staffKept}${this.as}:draft:${this.chat}` : draftKey;
+      this.unsentKey = this.as ? `${staffKept}${this.as}:unsent:${this.chat}` : unsentKey;
       const tpl = document.getElementById('pane-template');
       this.root = tpl.content.firstElementChild.cloneNode(true);
       this.root.dataset.chat = this.chat;
@@ -201,9 +212,7 @@
       this.input.addEventListener('input', () => {
         this.resize();
         this.count();
-        if (!this.as) {
-          try { sessionStorage.setItem(draftKey, this.input.value); } catch (e) { /* private mode */ }
-        }
+        try { sessionStorage.setItem(this.draftKey, this.input.value); } catch (e) { /* private mode */ }
       });
       this.q('replying-cancel').addEventListener('click', () => {
         this.setReplyTo(null);
@@ -344,7 +353,9 @@
         this.lastId = id;
       }
       if (m.notice) {
-        toast(m.text);
+        if (this.ready || !unsentToasted) {
+          toast(m.text);
+        }
         return;
       }
       if (m.retract) {
@@ -654,6 +665,7 @@
       const item = { id: newId() };
       if (this.replyTo) {
         item.reply_to = this.replyTo.id;
+        item.quote = this.replyTo.text; // kept with it when the session ends
         this.setReplyTo(null);
       }
       let shown;
@@ -669,68 +681,87 @@
       item.shownText = text;
       this.track(item, this.mine(shown));
       this.input.value = '';
-      try { sessionStorage.removeItem(draftKey); } catch (e) { /* private mode */ }
+      try { sessionStorage.removeItem(this.draftKey); } catch (e) { /* private mode */ }
       this.resize();
       this.count();
       this.clearFile();
-      if (!this.as) {
-        this.restoreUnsent(''); // the next of what an ended session did not take
-      }
+      this.restoreUnsent(''); // the next of what an ended session did not take
       this.input.focus();
     }
 
-    // keepUnsent saves the texts of the citizen's queue, which the ended
-    // session never took, for the page that reloads: they go back in the
-    // box, to be sent in the new conversation. Presses answered the old
-    // conversation's buttons, and a file cannot be kept: those go. What is
-    // in the box follows them, and texts saved by an earlier reload whose
-    // box is not sent yet come after.
+    // keepUnsent saves the texts of the pane's queue, which the ended
+    // session (or staff sign-in) never took, for the page that reloads:
+    // they go back in the box, to be sent anew, each with the message it
+    // answered, if any (a staff member's reply to a ticket). Presses
+    // answered the old conversation's buttons, and a file cannot be kept:
+    // those go. What is in the box follows them, with the message the
+    // reply bar shows, and texts saved by an earlier reload whose box is
+    // not sent yet come after. A draft alone, answering nothing, is kept
+    // as every draft is.
     keepUnsent() {
-      if (this.as) {
-        return;
+      const kept = this.queue.filter((it) => it.text)
+        .map((it) => ({ text: it.text, reply_to: it.reply_to || '', quote: it.quote || '' }));
+      const r = this.replyTo || { id: '', text: '' };
+      if (this.input.value.trim() && (kept.length > 0 || r.id)) {
+        kept.push({ text: this.input.value, reply_to: r.id, quote: r.text });
       }
-      const texts = this.queue.filter((it) => it.text).map((it) => it.text);
-      if (texts.length === 0) {
+      if (kept.length === 0) {
         return;
-      }
-      if (this.input.value.trim()) {
-        texts.push(this.input.value);
       }
       try {
-        sessionStorage.setItem(unsentKey, JSON.stringify(texts.concat(savedUnsent())));
-        sessionStorage.removeItem(draftKey);
+        sessionStorage.setItem(this.unsentKey, JSON.stringify(kept.concat(savedUnsent(this.unsentKey))));
+        sessionStorage.removeItem(this.draftKey);
       } catch (e) { /* private mode: lost with the page */ }
     }
 
     // restoreUnsent puts the texts the last session did not take in the
     // box, after draft (the box's before a reload), as many as fit in
-    // MaxText together, one a line; the others follow once the box is
-    // sent. It says so, and reports whether there were any.
+    // MaxText together, one a line, and answer the same message (shown in
+    // the reply bar); the others follow once the box is sent. It says so,
+    // and reports whether there were any.
     restoreUnsent(draft) {
-      const texts = savedUnsent();
-      if (texts.length === 0) {
+      const kept = savedUnsent(this.unsentKey);
+      if (kept.length === 0) {
         return false;
       }
       if (draft) {
-        texts.unshift(draft);
+        kept.unshift({ text: draft, reply_to: '', quote: '' });
       }
-      let box = texts.shift();
-      while (texts.length > 0 && (!maxText || [...box].length + 1 + [...texts[0]].length <= maxText)) {
-        box += '\n' + texts.shift();
+      const first = kept.shift();
+      let box = first.text;
+      while (kept.length > 0 && kept[0].reply_to === first.reply_to &&
+        (!maxText || [...box].length + 1 + [...kept[0].text].length <= maxText)) {
+        box += '\n' + kept.shift().text;
       }
       try {
-        if (texts.length > 0) {
-          sessionStorage.setItem(unsentKey, JSON.stringify(texts));
+        if (kept.length > 0) {
+          sessionStorage.setItem(this.unsentKey, JSON.stringify(kept));
         } else {
-          sessionStorage.removeItem(unsentKey);
+          sessionStorage.removeItem(this.unsentKey);
         }
-        sessionStorage.setItem(draftKey, box); // a reload before it is sent keeps it
+        sessionStorage.setItem(this.draftKey, box); // a reload before it is sent keeps it
       } catch (e) { /* private mode */ }
       this.input.value = box;
+      this.setReplyTo(first.reply_to ? { id: first.reply_to, text: first.quote } : null);
       this.resize();
       this.count();
-      toast(labels.unsent_back);
+      toast(this.as ? labels.unsent_back_staff : labels.unsent_back);
+      unsentToasted = true;
       return true;
+    }
+
+    // restoreKept puts back in a new pane's box what it held before the
+    // page (re)loaded: what an ended session did not take, or else the
+    // draft.
+    restoreKept() {
+      try {
+        const draft = sessionStorage.getItem(this.draftKey);
+        if (!this.restoreUnsent(draft) && draft) {
+          this.input.value = draft;
+          this.resize();
+          this.count();
+        }
+      } catch (e) { /* private mode */ }
     }
 
     askPhone(label) {
@@ -909,14 +940,34 @@
 
   const panes = new Set();
 
-  // savedUnsent returns the texts keepUnsent saved, oldest first.
-  function savedUnsent() {
+  // savedUnsent returns the texts keepUnsent saved under key, oldest
+  // first, each {text, reply_to, quote}; a plain string is a text kept by
+  // the page of a version before replies were kept.
+  function savedUnsent(key) {
+    const str = (v) => (typeof v === 'string' ? v : '');
     try {
-      const texts = JSON.parse(sessionStorage.getItem(unsentKey) || '[]');
-      return Array.isArray(texts) ? texts.filter((t) => typeof t === 'string' && t) : [];
+      const kept = JSON.parse(sessionStorage.getItem(key) || '[]');
+      return (Array.isArray(kept) ? kept : [])
+        .map((k) => (typeof k === 'string' ? { text: k } : k || {}))
+        .map((k) => ({ text: str(k.text), reply_to: str(k.reply_to), quote: str(k.quote) }))
+        .filter((k) => k.text);
     } catch (e) {
       return [];
     }
+  }
+
+  // forgetOthers drops what staff panes kept for anyone but person id,
+  // who is now signed in on this tab.
+  function forgetOthers(id) {
+    try {
+      const mine = `${staffKept}${id}:`;
+      for (let i = sessionStorage.length - 1; i >= 0; i--) {
+        const k = sessionStorage.key(i);
+        if (k && k.startsWith(staffKept) && !k.startsWith(mine)) {
+          sessionStorage.removeItem(k);
+        }
+      }
+    } catch (e) { /* private mode: nothing kept */ }
   }
 
   // switchLang opens the page in lang, keeping what is in the box.
@@ -939,14 +990,7 @@
   function startChat() {
     const p = new Pane(document.querySelector('[data-testid=panes]'), {});
     panes.add(p);
-    try {
-      const draft = sessionStorage.getItem(draftKey);
-      if (!p.restoreUnsent(draft) && draft) {
-        p.input.value = draft;
-        p.resize();
-        p.count();
-      }
-    } catch (e) { /* private mode */ }
+    p.restoreKept();
     const close = document.querySelector('[data-testid=close]');
     if (close) {
       close.addEventListener('click', () => window.parent.postMessage({ shakwa: 'close' }, '*'));
@@ -1007,6 +1051,7 @@
       for (const ch of p.chats || []) {
         const pane = new Pane(view, { as: p.id, chat: ch.id, title: ch.label });
         panes.add(pane);
+        pane.restoreKept();
         if (ch.group) {
           groups.push({ pane, label: ch.label, unread: 0 });
         }
@@ -1042,7 +1087,11 @@
       list.append(el('li', {}, b));
     }
     const wanted = new URLSearchParams(window.location.hash.slice(1)).get('p');
-    // Signed in as one staff member (outside the demo): that is whom.
+    // Signed in as one staff member (outside the demo): that is whom, and
+    // what the tab kept for someone else before is not theirs to see.
+    if (people.length === 1) {
+      forgetOthers(people[0].id);
+    }
     const first = people.length === 1 ? people[0] : people.find((p) => p.id === wanted);
     if (first) {
       choose(first);
