@@ -281,7 +281,7 @@ type Member struct {
 // discarded visits.
 type AuditEntry struct {
 	At   time.Time `json:"at"`
-	Kind string    `json:"kind"` // invited, joined, revoked, exported, discarded (a visit)
+	Kind string    `json:"kind"` // invited, joined, revoked, exported, discarded (a visit), signins_revoked (web staff)
 	By   string    `json:"by"`   // who did it: a staff id, or "server"
 	Who  string    `json:"who,omitempty"`
 	Role string    `json:"role,omitempty"`

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/shakwa/shakwa"
 	"github.com/shakwa/shakwa/bot/web"
 	"github.com/shakwa/shakwa/config"
 )
@@ -84,7 +85,7 @@ func staffLink(ctx context.Context, args []string, getenv func(string) string, n
 // revokeStaffLinks is "shakwa staff-link -revoke [-config FILE]
 // PERSON-ID": it records that the person's staff links and sign-ins made
 // until now are void, and says so on stdout. A `serve` on the same Redis
-// refuses them from the next request on, and ends their open event
+// refuses them from the next request on (the audit log records it), and ends their open event
 // streams within a heartbeat; links made afterwards work. The person need
 // not be in the configuration any more (they are told apart on stderr):
 // a link of theirs would work again were they added back.
@@ -105,6 +106,11 @@ func revokeStaffLinks(ctx context.Context, configFile, arg string, getenv func(s
 	at := now()
 	if err := store.RevokeStaff(ctx, strconv.FormatInt(id, 10), at); err != nil {
 		return fmt.Errorf("staff-link: %w", err)
+	}
+	entry := shakwa.AuditEntry{At: at, Kind: "signins_revoked", By: "server", Who: strconv.FormatInt(id, 10), Via: "web"}
+	if err := store.Audit(ctx, entry); err != nil {
+		// The revocation stands: only its record is missing.
+		fmt.Fprintf(stderr, "revoked, but not recorded in the audit log: %v\n", err)
 	}
 	if _, ok := cfg.Person(id); !ok {
 		fmt.Fprintf(stderr, "person %d is not in %s: revoked all the same, in case they are added again\n", id, configFile)

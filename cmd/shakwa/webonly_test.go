@@ -199,6 +199,16 @@ func TestStaffLinkRevoke(t *testing.T) {
 	if got := get("/chat/api/demo/people"); got != http.StatusNotFound {
 		t.Errorf("the panel's people after the revocation: %d; want 404", got)
 	}
+	store, err := adminStore(context.Background(), func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit, err := store.AuditLog(context.Background(), 10)
+	store.Close()
+	if n := len(audit); err != nil || n == 0 || audit[n-1].Kind != "signins_revoked" || audit[n-1].Who != "111" ||
+		audit[n-1].By != "server" || audit[n-1].At.IsZero() {
+		t.Errorf("audit log %+v, %v; want the revocation of 111's sign-ins, by the server", audit, err)
+	}
 	if got := get("/chat/staff"); got != http.StatusForbidden {
 		t.Errorf("the panel after the revocation: %d; want 403", got)
 	}
